@@ -1,0 +1,126 @@
+"""The application factory: one FastAPI app per store and settings."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+
+from sitewarden import __version__
+from sitewarden.api import events, registry, session, users
+from sitewarden.api.auth import requires
+from sitewarden.api.context import AppContext
+from sitewarden.api.errors import install_error_handlers
+from sitewarden.api.limits import RequestLimits
+from sitewarden.auth.accounts import Operator
+from sitewarden.auth.roles import Permission
+from sitewarden.config import Settings
+from sitewarden.ingest.writer import EventWriter
+from sitewarden.store.base import Store
+from sitewarden.web import pages
+
+log = logging.getLogger(__name__)
+
+# The only routes reachable without credentials, and why. Tested: every other
+# route answers 401 without credentials.
+PUBLIC_ROUTES: dict[tuple[str, str], str] = {
+    ("GET", "/healthz"): "load balancer probe; reveals nothing",
+    ("POST", "/api/v1/auth/login"): "signing in",
+    ("GET", "/login"): "the sign-in form",
+    ("POST", "/login"): "the sign-in form",
+    ("POST", "/logout"): "signing out (checks the session's CSRF token itself)",
+    ("GET", "/static"): "our own CSS and JavaScript for the sign-in page",
+}
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+def _meta_router() -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/healthz", tags=["meta"], summary="Liveness probe")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/api/v1/openapi.json", tags=["meta"], summary="This API's OpenAPI schema")
+    async def openapi(
+        request: Request, operator: Operator = requires(Permission.SELF)
+    ) -> dict[str, Any]:
+        return request.app.openapi()  # type: ignore[no-any-return]
+
+    return router
+
+
+def create_app(settings: Settings, store: Store) -> FastAPI:
+    """Build the app; the event writer starts and stops with it."""
+    writer = EventWriter(store)
+    context = AppContext(settings=settings, store=store, writer=writer)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        writer.start()
+        try:
+            yield
+        finally:
+            writer.stop()
+
+    app = FastAPI(
+        title="sitewarden",
+        version=__version__,
+        description="Security and operations for smart sites, private by design.",
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+        debug=False,
+    )
+    app.state.context = context
+    install_error_handlers(app)
+    app.add_exception_handler(pages.SignInRequired, pages.sign_in_required)
+    for router in (
+        _meta_router(),
+        events.router,
+        registry.router,
+        users.router,
+        session.router,
+        pages.router,
+    ):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
+
+    app.add_middleware(
+        RequestLimits,  # type: ignore[arg-type]
+        limit=settings.max_api_body_bytes,
+        large_limit=settings.max_ingest_body_bytes,
+        large_body_paths=frozenset({events.INGEST_PATH}),
+        max_json_depth=settings.max_json_depth,
+    )
+
+    @app.middleware("http")
+    async def headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        request.state.request_id = request.headers.get("x-request-id", "")[:64] or (
+            secrets.token_hex(8)
+        )
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = request.state.request_id
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        if not request.url.path.startswith("/static"):
+            response.headers["Cache-Control"] = "no-store"
+        if settings.tls_enabled:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        return response
+
+    return app

@@ -1,0 +1,98 @@
+"""Authentication dependencies: every route but the public ones declares one.
+
+Operators authenticate with a session cookie (web pages) or a bearer API key
+(scripts); devices with a bearer device token. ``Requires(permission)`` is the
+single gate for operator routes; ``DeviceOnly`` for the ingest route. The route
+walk test finds these objects on each route to prove nothing is left open.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from fastapi import Depends, Request
+
+from sitewarden.api.context import AppContext, get_context
+from sitewarden.auth.accounts import Operator, operator_from_api_key, operator_from_session
+from sitewarden.auth.roles import Permission
+from sitewarden.auth.secrets import API_KEY_PREFIX, DEVICE_TOKEN_PREFIX
+from sitewarden.errors import AuthenticationFailed, PermissionDenied
+from sitewarden.events.validation import Sender
+from sitewarden.registry.service import authenticate_device
+
+SESSION_COOKIE = "sitewarden_session"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationFailed("Authorization header must be 'Bearer <token>'")
+    return token.strip()
+
+
+def authenticate_operator(request: Request, context: AppContext) -> Operator:
+    token = bearer_token(request)
+    if token is not None:
+        if token.startswith(DEVICE_TOKEN_PREFIX + "_"):
+            raise PermissionDenied("device tokens may only post events to /api/v1/events")
+        if not token.startswith(API_KEY_PREFIX + "_"):
+            raise AuthenticationFailed("unknown kind of bearer token; use an API key 'swk_...'")
+        return operator_from_api_key(context.store, token)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie is None:
+        raise AuthenticationFailed(
+            "sign in first: send 'Authorization: Bearer <API key>' or a session cookie"
+        )
+    operator = operator_from_session(context.store, cookie)
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not operator.csrf_token or not hmac.compare_digest(sent, operator.csrf_token):
+            raise PermissionDenied(
+                f"missing or wrong {CSRF_HEADER} header for a cookie session "
+                "(the page sends it; scripts should use an API key)"
+            )
+    return operator
+
+
+class Requires:
+    """Dependency: an operator whose role grants ``permission``."""
+
+    def __init__(self, permission: Permission) -> None:
+        self.permission = permission
+
+    def __call__(self, request: Request, context: AppContext = Depends(get_context)) -> Operator:
+        operator = authenticate_operator(request, context)
+        if not operator.may(self.permission):
+            raise PermissionDenied(
+                f"role '{operator.role.value}' may not use this ({self.permission.value})"
+            )
+        request.state.operator = operator
+        return operator
+
+
+class DeviceOnly:
+    """Dependency: a registered device with a valid, unrevoked token."""
+
+    def __call__(self, request: Request, context: AppContext = Depends(get_context)) -> Sender:
+        token = bearer_token(request)
+        if token is None:
+            if request.cookies.get(SESSION_COOKIE) is not None:
+                raise PermissionDenied("only devices post events; operators read them with GET")
+            raise AuthenticationFailed("send the device token as 'Authorization: Bearer swd_...'")
+        if token.startswith(API_KEY_PREFIX + "_"):
+            raise PermissionDenied("only devices post events; API keys are for operators")
+        return authenticate_device(context.store, token)
+
+
+def requires(permission: Permission) -> Operator:
+    """``operator: Operator = requires(Permission.X)`` in a route signature."""
+    dependency: Operator = Depends(Requires(permission))
+    return dependency
+
+
+device_only = DeviceOnly()

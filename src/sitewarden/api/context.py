@@ -1,0 +1,35 @@
+"""What every request handler needs, built once per app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from fastapi import Request
+
+from sitewarden.config import Settings
+from sitewarden.events.ids import EventIdFactory
+from sitewarden.events.validation import IntakeLimits
+from sitewarden.ingest.writer import EventWriter
+from sitewarden.store.base import Store
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    store: Store
+    writer: EventWriter
+    ids: EventIdFactory = field(default_factory=EventIdFactory)
+
+    @property
+    def intake_limits(self) -> IntakeLimits:
+        return IntakeLimits(
+            max_clock_skew=timedelta(seconds=self.settings.max_clock_skew_s),
+            max_event_age=timedelta(days=self.settings.max_event_age_days),
+            max_json_depth=self.settings.max_json_depth,
+        )
+
+
+def get_context(request: Request) -> AppContext:
+    context: AppContext = request.app.state.context
+    return context

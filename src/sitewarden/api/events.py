@@ -1,0 +1,210 @@
+"""Event routes: devices post batches; operators search and read."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import orjson
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from sitewarden.api.auth import device_only, requires
+from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.schemas import EventOut, EventPageOut, IngestResult, KindOut
+from sitewarden.auth.accounts import Operator
+from sitewarden.auth.roles import Permission, Role
+from sitewarden.errors import InvalidInput, NotFound
+from sitewarden.events.kinds import KINDS
+from sitewarden.events.model import Event, from_micros, to_micros
+from sitewarden.events.validation import Sender
+from sitewarden.ingest.batch import check_batch, split_batch
+from sitewarden.store.records import EventQuery
+
+router = APIRouter(prefix="/api/v1", tags=["events"])
+
+INGEST_PATH = "/api/v1/events"
+ROLES_SEEING_PERSONAL = frozenset({Role.ADMIN})
+
+_INGEST_BODY_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "Up to 10,000 events: a JSON array, or NDJSON (one event a line).",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "array",
+                    "items": {"oneOf": [spec.json_schema() for spec in KINDS.values()]},
+                }
+            },
+            "application/x-ndjson": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+@router.post(
+    "/events",
+    response_model=IngestResult,
+    openapi_extra=_INGEST_BODY_DOC,
+    responses={207: {"model": IngestResult, "description": "some events were rejected"}},
+    summary="Post a batch of events (devices only)",
+)
+async def post_events(
+    request: Request,
+    sender: Sender = Depends(device_only),
+    context: AppContext = Depends(get_context),
+) -> Response:
+    """Accepted events are durable when this answers; rejected ones name index and reason."""
+    body = await request.body()
+    items = split_batch(
+        body, request.headers.get("content-type", ""), context.settings.max_batch_events
+    )
+    relayed: dict[str, Sender | None] = {}
+
+    def find_device(device_id: str) -> Sender | None:
+        if device_id not in relayed:
+            device = context.store.get_device(sender.site_id, device_id)
+            relayed[device_id] = (
+                None
+                if device is None
+                else Sender(device.site_id, device.device_id, device.kind, device.zone_id)
+            )
+        return relayed[device_id]
+
+    checked = check_batch(
+        items,
+        sender=sender,
+        ids=context.ids,
+        limits=context.intake_limits,
+        find_device=find_device,
+    )
+    if checked.accepted:
+        await context.writer.write(checked.accepted)
+    status = 200
+    if checked.rejected:
+        status = 207 if checked.accepted else 422
+    answer = {
+        "accepted": [str(event.id) for event in checked.accepted],
+        "rejected": [{"index": r.index, "reason": r.reason} for r in checked.rejected],
+    }
+    return Response(orjson.dumps(answer), status_code=status, media_type="application/json")
+
+
+def encode_cursor(cursor: tuple[datetime, UUID]) -> str:
+    raw = f"{to_micros(cursor[0])}.{cursor[1].hex}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(value: str) -> tuple[datetime, UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+        micros, _, hex_id = raw.partition(".")
+        return from_micros(int(micros)), UUID(hex=hex_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidInput("cursor is not one this API gave out; start again without it") from exc
+
+
+def event_out(event: Event, operator: Operator) -> EventOut:
+    sees_personal = operator.role in ROLES_SEEING_PERSONAL
+    return EventOut(
+        id=event.id,
+        site_id=event.site_id,
+        zone_id=event.zone_id,
+        device_id=event.device_id,
+        kind=event.kind,
+        severity=event.severity,
+        occurred_at=event.occurred_at,
+        received_at=event.received_at,
+        attributes=event.attributes,
+        personal=event.personal if sees_personal else None,
+        personal_fields=sorted(event.personal or ()),
+        note=event.note,
+    )
+
+
+def _kind_filter(kind: str | None) -> tuple[str | None, str | None]:
+    """``access.granted`` filters one kind; ``access`` or ``access.*`` a whole family."""
+    if kind is None:
+        return None, None
+    family = kind.removesuffix(".*").removesuffix(".")
+    if "." not in family:
+        if not any(spec.family == family for spec in KINDS.values()):
+            raise InvalidInput(f"unknown kind family {family!r}")
+        return None, family
+    if kind not in KINDS:
+        raise InvalidInput(f"unknown kind {kind!r}")
+    return kind, family
+
+
+@router.get("/events", response_model=EventPageOut, summary="Search events, newest first")
+def list_events(
+    operator: Operator = requires(Permission.EVENTS_READ),
+    context: AppContext = Depends(get_context),
+    site: Annotated[str | None, Query(max_length=64)] = None,
+    zone: Annotated[str | None, Query(max_length=64)] = None,
+    device: Annotated[str | None, Query(max_length=64)] = None,
+    kind: Annotated[
+        str | None, Query(max_length=64, description="a kind, or a family such as 'access'")
+    ] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="text in the note")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> EventPageOut:
+    if site is not None and not operator.sees_site(site):
+        raise NotFound(f"site {site!r} not found")
+    if (zone is not None or device is not None) and site is None:
+        raise InvalidInput("filtering by zone or device needs the site too (?site=...)")
+    for name, moment in (("since", since), ("until", until)):
+        if moment is not None and moment.tzinfo is None:
+            raise InvalidInput(f"{name} needs a timezone offset, e.g. 2026-11-22T08:00:00Z")
+    exact_kind, family = _kind_filter(kind)
+    query = EventQuery(
+        site_scope=operator.site_scope,
+        site_id=site,
+        zone_id=zone,
+        device_id=device,
+        kind=exact_kind,
+        family=family,
+        since=since,
+        until=until,
+        text=q,
+        limit=limit,
+        after=decode_cursor(cursor) if cursor else None,
+    )
+    page = context.store.query_events(query)
+    return EventPageOut(
+        events=[event_out(event, operator) for event in page.events],
+        next_cursor=encode_cursor(page.next_cursor) if page.next_cursor else None,
+    )
+
+
+@router.get("/events/{event_id}", response_model=EventOut, summary="One event")
+def get_event(
+    event_id: UUID,
+    operator: Operator = requires(Permission.EVENTS_READ),
+    context: AppContext = Depends(get_context),
+) -> EventOut:
+    event = context.store.get_event(event_id)
+    if event is None or not operator.sees_site(event.site_id):
+        raise NotFound(f"event {event_id} not found")
+    return event_out(event, operator)
+
+
+@router.get("/kinds", response_model=list[KindOut], summary="Event kinds and their schemas")
+async def list_kinds(operator: Operator = requires(Permission.EVENTS_READ)) -> list[KindOut]:
+    return [
+        KindOut(
+            kind=spec.name,
+            family=spec.family,
+            severity=spec.severity,
+            description=spec.description,
+            json_schema=spec.json_schema(),
+        )
+        for spec in KINDS.values()
+    ]

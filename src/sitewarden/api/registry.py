@@ -1,0 +1,300 @@
+"""Sites, zones and devices. Reading needs registry:read; changing, registry:write.
+
+A site outside the caller's scope answers 404 exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Depends, Response
+
+from sitewarden.api.auth import requires
+from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.schemas import (
+    DeviceIn,
+    DeviceOut,
+    DevicePatch,
+    DeviceToken,
+    DeviceWithToken,
+    SiteIn,
+    SiteOut,
+    SitePatch,
+    ZoneIn,
+    ZoneOut,
+    ZonePatch,
+)
+from sitewarden.auth.accounts import Operator
+from sitewarden.auth.roles import Permission
+from sitewarden.errors import NotFound
+from sitewarden.registry import service
+from sitewarden.store.records import Device, Site, Zone
+
+router = APIRouter(prefix="/api/v1/sites", tags=["registry"])
+
+READ = Permission.REGISTRY_READ
+WRITE = Permission.REGISTRY_WRITE
+
+
+def visible_site(context: AppContext, operator: Operator, site_id: str) -> Site:
+    if not operator.sees_site(site_id):
+        raise NotFound(f"site {site_id!r} not found")
+    return service.require_site(context.store, site_id)
+
+
+def site_out(site: Site) -> SiteOut:
+    return SiteOut(
+        site_id=site.site_id,
+        name=site.name,
+        timezone=site.timezone,
+        plan_width=site.plan_width,
+        plan_height=site.plan_height,
+        created_at=site.created_at,
+    )
+
+
+def zone_out(zone: Zone) -> ZoneOut:
+    return ZoneOut(
+        site_id=zone.site_id,
+        zone_id=zone.zone_id,
+        name=zone.name,
+        capacity=zone.capacity,
+        created_at=zone.created_at,
+    )
+
+
+def device_out(device: Device, context: AppContext) -> DeviceOut:
+    status = service.device_status(
+        device, datetime.now(UTC), context.settings.offline_after_intervals
+    )
+    return DeviceOut(
+        site_id=device.site_id,
+        device_id=device.device_id,
+        kind=device.kind,
+        name=device.name,
+        zone_id=device.zone_id,
+        x=device.x,
+        y=device.y,
+        heartbeat_s=device.heartbeat_s,
+        status=status,
+        last_seen_at=device.last_seen_at,
+        token_issued_at=device.token_issued_at,
+        token_revoked_at=device.token_revoked_at,
+        created_at=device.created_at,
+    )
+
+
+# --- sites ------------------------------------------------------------------------
+@router.get("", response_model=list[SiteOut], summary="Sites the caller may see")
+def list_sites(
+    operator: Operator = requires(READ), context: AppContext = Depends(get_context)
+) -> list[SiteOut]:
+    return [site_out(site) for site in context.store.list_sites(operator.site_scope)]
+
+
+@router.post("", response_model=SiteOut, status_code=201, summary="Register a site")
+def create_site(
+    body: SiteIn, operator: Operator = requires(WRITE), context: AppContext = Depends(get_context)
+) -> SiteOut:
+    site = service.create_site(
+        context.store, body.site_id, body.name, body.timezone, body.plan_width, body.plan_height
+    )
+    return site_out(site)
+
+
+@router.get("/{site_id}", response_model=SiteOut)
+def get_site(
+    site_id: str, operator: Operator = requires(READ), context: AppContext = Depends(get_context)
+) -> SiteOut:
+    return site_out(visible_site(context, operator, site_id))
+
+
+@router.patch("/{site_id}", response_model=SiteOut)
+def patch_site(
+    site_id: str,
+    body: SitePatch,
+    operator: Operator = requires(WRITE),
+    context: AppContext = Depends(get_context),
+) -> SiteOut:
+    site = visible_site(context, operator, site_id)
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    return site_out(service.update_site(context.store, replace(site, **changes)))
+
+
+@router.delete("/{site_id}", status_code=204, response_class=Response)
+def delete_site(
+    site_id: str, operator: Operator = requires(WRITE), context: AppContext = Depends(get_context)
+) -> Response:
+    visible_site(context, operator, site_id)
+    service.delete_site(context.store, site_id)
+    return Response(status_code=204)
+
+
+# --- zones ------------------------------------------------------------------------
+@router.get("/{site_id}/zones", response_model=list[ZoneOut])
+def list_zones(
+    site_id: str, operator: Operator = requires(READ), context: AppContext = Depends(get_context)
+) -> list[ZoneOut]:
+    visible_site(context, operator, site_id)
+    return [zone_out(zone) for zone in context.store.list_zones(site_id)]
+
+
+@router.post("/{site_id}/zones", response_model=ZoneOut, status_code=201)
+def create_zone(
+    site_id: str,
+    body: ZoneIn,
+    operator: Operator = requires(WRITE),
+    context: AppContext = Depends(get_context),
+) -> ZoneOut:
+    visible_site(context, operator, site_id)
+    return zone_out(
+        service.create_zone(context.store, site_id, body.zone_id, body.name, body.capacity)
+    )
+
+
+@router.get("/{site_id}/zones/{zone_id}", response_model=ZoneOut)
+def get_zone(
+    site_id: str,
+    zone_id: str,
+    operator: Operator = requires(READ),
+    context: AppContext = Depends(get_context),
+) -> ZoneOut:
+    visible_site(context, operator, site_id)
+    return zone_out(service.require_zone(context.store, site_id, zone_id))
+
+
+@router.patch("/{site_id}/zones/{zone_id}", response_model=ZoneOut)
+def patch_zone(
+    site_id: str,
+    zone_id: str,
+    body: ZonePatch,
+    operator: Operator = requires(WRITE),
+    context: AppContext = Depends(get_context),
+) -> ZoneOut:
+    visible_site(context, operator, site_id)
+    zone = service.require_zone(context.store, site_id, zone_id)
+    updated = replace(zone, **body.model_dump(exclude_unset=True))
+    context.store.update_zone(updated)
+    return zone_out(updated)
+
+
+@router.delete("/{site_id}/zones/{zone_id}", status_code=204, response_class=Response)
+def delete_zone(
+    site_id: str,
+    zone_id: str,
+    operator: Operator = requires(WRITE),
+    context: AppContext = Depends(get_context),
+) -> Response:
+    visible_site(context, operator, site_id)
+    service.delete_zone(context.store, site_id, zone_id)
+    return Response(status_code=204)
+
+
+# --- devices ----------------------------------------------------------------------
+@router.get("/{site_id}/devices", response_model=list[DeviceOut])
+def list_devices(
+    site_id: str, operator: Operator = requires(READ), context: AppContext = Depends(get_context)
+) -> list[DeviceOut]:
+    visible_site(context, operator, site_id)
+    return [device_out(device, context) for device in context.store.list_devices(site_id)]
+
+
+@router.post(
+    "/{site_id}/devices",
+    response_model=DeviceWithToken,
+    status_code=201,
+    summary="Register a device; its token is in the answer, once",
+)
+def create_device(
+    site_id: str,
+    body: DeviceIn,
+    operator: Operator = requires(WRITE),
+    context: AppContext = Depends(get_context),
+) -> DeviceWithToken:
+    visible_site(context, operator, site_id)
+    device, token = service.create_device(
+        context.store,
+        site_id,
+        body.device_id,
+        body.kind,
+        name=body.name,
+        zone_id=body.zone_id,
+        x=body.x,
+        y=body.y,
+        heartbeat_s=body.heartbeat_s,
+    )
+    stored = service.require_device(context.store, site_id, device.device_id)
+    return DeviceWithToken(**device_out(stored, context).model_dump(), token=token)
+
+
+@router.get("/{site_id}/devices/{device_id}", response_model=DeviceOut)
+def get_device(
+    site_id: str,
+    device_id: str,
+    operator: Operator = requires(READ),
+    context: AppContext = Depends(get_context),
+) -> DeviceOut:
+    visible_site(context, operator, site_id)
+    return device_out(service.require_device(context.store, site_id, device_id), context)
+
+
+@router.patch("/{site_id}/devices/{device_id}", response_model=DeviceOut)
+def patch_device(
+    site_id: str,
+    device_id: str,
+    body: DevicePatch,
+    operator: Operator = requires(WRITE),
+    context: AppContext = Depends(get_context),
+) -> DeviceOut:
+    visible_site(context, operator, site_id)
+    device = service.require_device(context.store, site_id, device_id)
+    updated = service.update_device(
+        context.store, replace(device, **body.model_dump(exclude_unset=True))
+    )
+    return device_out(updated, context)
+
+
+@router.delete("/{site_id}/devices/{device_id}", status_code=204, response_class=Response)
+def delete_device(
+    site_id: str,
+    device_id: str,
+    operator: Operator = requires(WRITE),
+    context: AppContext = Depends(get_context),
+) -> Response:
+    visible_site(context, operator, site_id)
+    service.require_device(context.store, site_id, device_id)
+    context.store.delete_device(site_id, device_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{site_id}/devices/{device_id}/token",
+    response_model=DeviceToken,
+    summary="Issue a new token (the old one stops working)",
+)
+def rotate_token(
+    site_id: str,
+    device_id: str,
+    operator: Operator = requires(WRITE),
+    context: AppContext = Depends(get_context),
+) -> DeviceToken:
+    visible_site(context, operator, site_id)
+    token = service.rotate_device_token(context.store, site_id, device_id)
+    return DeviceToken(site_id=site_id, device_id=device_id, token=token)
+
+
+@router.delete(
+    "/{site_id}/devices/{device_id}/token",
+    response_model=DeviceOut,
+    summary="Revoke the device's token",
+)
+def revoke_token(
+    site_id: str,
+    device_id: str,
+    operator: Operator = requires(WRITE),
+    context: AppContext = Depends(get_context),
+) -> DeviceOut:
+    visible_site(context, operator, site_id)
+    service.revoke_device_token(context.store, site_id, device_id)
+    return device_out(service.require_device(context.store, site_id, device_id), context)

@@ -1,0 +1,209 @@
+"""Request and response bodies of the API (pydantic models at the edge)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sitewarden.auth.roles import Role
+from sitewarden.events.kinds import Severity
+from sitewarden.registry.device_kinds import DeviceKind
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SiteIn(_In):
+    site_id: str = Field(max_length=64, examples=["riverside"])
+    name: str = Field(min_length=1, max_length=200)
+    timezone: str = Field(default="UTC", max_length=64, examples=["Asia/Shanghai"])
+    plan_width: int = Field(default=1000, ge=1, le=100_000, description="site plan width, units")
+    plan_height: int = Field(default=700, ge=1, le=100_000)
+
+
+class SitePatch(_In):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    timezone: str | None = Field(default=None, max_length=64)
+    plan_width: int | None = Field(default=None, ge=1, le=100_000)
+    plan_height: int | None = Field(default=None, ge=1, le=100_000)
+
+
+class SiteOut(BaseModel):
+    site_id: str
+    name: str
+    timezone: str
+    plan_width: int
+    plan_height: int
+    created_at: datetime
+
+
+class ZoneIn(_In):
+    zone_id: str = Field(max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    capacity: int | None = Field(default=None, ge=0, le=10_000_000)
+
+
+class ZonePatch(_In):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    capacity: int | None = Field(default=None, ge=0, le=10_000_000)
+
+
+class ZoneOut(BaseModel):
+    site_id: str
+    zone_id: str
+    name: str
+    capacity: int | None
+    created_at: datetime
+
+
+class DeviceIn(_In):
+    device_id: str = Field(max_length=64)
+    kind: DeviceKind
+    name: str | None = Field(default=None, max_length=200)
+    zone_id: str | None = Field(default=None, max_length=64)
+    x: float | None = Field(default=None, ge=0, le=100_000)
+    y: float | None = Field(default=None, ge=0, le=100_000)
+    heartbeat_s: int = Field(default=60, ge=5, le=86400)
+
+
+class DevicePatch(_In):
+    kind: DeviceKind | None = None
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    zone_id: str | None = Field(default=None, max_length=64)
+    x: float | None = Field(default=None, ge=0, le=100_000)
+    y: float | None = Field(default=None, ge=0, le=100_000)
+    heartbeat_s: int | None = Field(default=None, ge=5, le=86400)
+
+
+class DeviceOut(BaseModel):
+    site_id: str
+    device_id: str
+    kind: DeviceKind
+    name: str
+    zone_id: str | None
+    x: float | None
+    y: float | None
+    heartbeat_s: int
+    status: str = Field(description="online, offline, or unknown (never heard from)")
+    last_seen_at: datetime | None
+    token_issued_at: datetime | None
+    token_revoked_at: datetime | None
+    created_at: datetime
+
+
+class DeviceWithToken(DeviceOut):
+    token: str = Field(description="shown once; store it in the device now")
+
+
+class DeviceToken(BaseModel):
+    site_id: str
+    device_id: str
+    token: str = Field(description="shown once; the previous token stopped working")
+
+
+class UserIn(_In):
+    username: str = Field(max_length=64)
+    role: Role
+    password: str | None = Field(
+        default=None, max_length=1024, description="omit to have one generated and shown once"
+    )
+    site_scope: list[str] | None = Field(
+        default=None, description="sites this user may see; omit for every site"
+    )
+
+
+class UserPatch(_In):
+    role: Role | None = None
+    disabled: bool | None = None
+    site_scope: list[str] | None = None
+    password: str | None = Field(default=None, max_length=1024)
+
+
+class UserOut(BaseModel):
+    user_id: str
+    username: str
+    role: Role
+    site_scope: list[str] | None
+    disabled: bool
+    must_change_password: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+class CreatedUser(UserOut):
+    password: str | None = Field(description="the generated password, shown once")
+
+
+class PasswordChange(_In):
+    current_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=1024)
+
+
+class ApiKeyIn(_In):
+    name: str = Field(min_length=1, max_length=100)
+
+
+class ApiKeyOut(BaseModel):
+    key_id: str
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class CreatedApiKey(ApiKeyOut):
+    token: str = Field(description="shown once")
+
+
+class LoginIn(_In):
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=1024)
+
+
+class LoginOut(BaseModel):
+    user: UserOut
+    csrf_token: str
+    expires_at: datetime
+
+
+class Rejected(BaseModel):
+    index: int = Field(description="0-based position of the event in the batch")
+    reason: str
+
+
+class IngestResult(BaseModel):
+    accepted: list[UUID] = Field(description="ids of the events now stored durably")
+    rejected: list[Rejected]
+
+
+class EventOut(BaseModel):
+    id: UUID
+    site_id: str
+    zone_id: str | None
+    device_id: str
+    kind: str
+    severity: Severity
+    occurred_at: datetime
+    received_at: datetime
+    attributes: dict[str, Any]
+    personal: dict[str, Any] | None = Field(
+        description="personal fields, for roles that may see them; otherwise null"
+    )
+    personal_fields: list[str] = Field(description="names of the personal fields the event has")
+    note: str | None
+
+
+class EventPageOut(BaseModel):
+    events: list[EventOut]
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next (older) page")
+
+
+class KindOut(BaseModel):
+    kind: str
+    family: str
+    severity: Severity
+    description: str
+    json_schema: dict[str, Any]

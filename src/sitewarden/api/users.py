@@ -1,0 +1,175 @@
+"""Operators: accounts (admins), one's own profile, password and API keys."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Depends, Response
+
+from sitewarden.api.auth import requires
+from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.schemas import (
+    ApiKeyIn,
+    ApiKeyOut,
+    CreatedApiKey,
+    CreatedUser,
+    PasswordChange,
+    UserIn,
+    UserOut,
+    UserPatch,
+)
+from sitewarden.auth import accounts
+from sitewarden.auth.accounts import Operator
+from sitewarden.auth.passwords import hash_password, verify_password
+from sitewarden.auth.roles import Permission, Role
+from sitewarden.errors import AuthenticationFailed, InvalidInput, NotFound
+from sitewarden.store.records import ApiKey, User
+
+router = APIRouter(prefix="/api/v1", tags=["operators"])
+
+
+def user_out(user: User) -> UserOut:
+    return UserOut(
+        user_id=user.user_id,
+        username=user.username,
+        role=Role(user.role),
+        site_scope=list(user.site_scope) if user.site_scope is not None else None,
+        disabled=user.disabled,
+        must_change_password=user.must_change_password,
+        created_at=user.created_at,
+        last_login_at=user.last_login_at,
+    )
+
+
+def api_key_out(key: ApiKey) -> ApiKeyOut:
+    return ApiKeyOut(
+        key_id=key.key_id, name=key.name, created_at=key.created_at, revoked_at=key.revoked_at
+    )
+
+
+def _require_user_id(context: AppContext, user_id: str) -> User:
+    user = context.store.get_user(user_id)
+    if user is None:
+        raise NotFound(f"user {user_id!r} not found")
+    return user
+
+
+def _check_scope(context: AppContext, scope: list[str] | None) -> tuple[str, ...] | None:
+    if scope is None:
+        return None
+    for site_id in scope:
+        if context.store.get_site(site_id) is None:
+            raise NotFound(f"site {site_id!r} not found")
+    return tuple(scope)
+
+
+@router.get("/users", response_model=list[UserOut])
+def list_users(
+    operator: Operator = requires(Permission.USERS_READ),
+    context: AppContext = Depends(get_context),
+) -> list[UserOut]:
+    return [user_out(user) for user in context.store.list_users()]
+
+
+@router.post("/users", response_model=CreatedUser, status_code=201)
+def create_user(
+    body: UserIn,
+    operator: Operator = requires(Permission.USERS_MANAGE),
+    context: AppContext = Depends(get_context),
+) -> CreatedUser:
+    user, generated = accounts.create_user(
+        context.store,
+        body.username,
+        body.role,
+        password=body.password,
+        site_scope=_check_scope(context, body.site_scope),
+    )
+    return CreatedUser(**user_out(user).model_dump(), password=generated)
+
+
+@router.get("/users/{user_id}", response_model=UserOut)
+def get_user(
+    user_id: str,
+    operator: Operator = requires(Permission.USERS_READ),
+    context: AppContext = Depends(get_context),
+) -> UserOut:
+    return user_out(_require_user_id(context, user_id))
+
+
+@router.patch("/users/{user_id}", response_model=UserOut)
+def patch_user(
+    user_id: str,
+    body: UserPatch,
+    operator: Operator = requires(Permission.USERS_MANAGE),
+    context: AppContext = Depends(get_context),
+) -> UserOut:
+    user = _require_user_id(context, user_id)
+    if user.user_id == operator.user_id and (body.disabled or body.role not in (None, Role.ADMIN)):
+        raise InvalidInput("you cannot disable yourself or drop your own admin role")
+    changes = body.model_dump(exclude_unset=True)
+    if "role" in changes and body.role is not None:
+        user = replace(user, role=body.role.value)
+    if "site_scope" in changes:
+        user = replace(user, site_scope=_check_scope(context, body.site_scope))
+    if body.password is not None:
+        user = replace(user, password_hash=hash_password(body.password), must_change_password=True)
+    if body.disabled is not None:
+        user = replace(user, disabled=body.disabled)
+    context.store.update_user(user)
+    if body.disabled or body.password is not None:
+        context.store.delete_user_sessions(user.user_id)
+    return user_out(user)
+
+
+@router.get("/me", response_model=UserOut, summary="The signed-in operator")
+def get_me(
+    operator: Operator = requires(Permission.SELF), context: AppContext = Depends(get_context)
+) -> UserOut:
+    return user_out(_require_user_id(context, operator.user_id))
+
+
+@router.post("/me/password", status_code=204, response_class=Response)
+def change_password(
+    body: PasswordChange,
+    operator: Operator = requires(Permission.SELF),
+    context: AppContext = Depends(get_context),
+) -> Response:
+    user = _require_user_id(context, operator.user_id)
+    if not verify_password(body.current_password, user.password_hash):
+        raise AuthenticationFailed("current password is wrong")
+    if body.new_password == body.current_password:
+        raise InvalidInput("the new password must differ from the current one")
+    accounts.set_password(context.store, user, body.new_password)
+    return Response(status_code=204)
+
+
+@router.get("/me/api-keys", response_model=list[ApiKeyOut])
+def list_api_keys(
+    operator: Operator = requires(Permission.SELF), context: AppContext = Depends(get_context)
+) -> list[ApiKeyOut]:
+    return [api_key_out(key) for key in context.store.list_api_keys(operator.user_id)]
+
+
+@router.post("/me/api-keys", response_model=CreatedApiKey, status_code=201)
+def create_api_key(
+    body: ApiKeyIn,
+    operator: Operator = requires(Permission.SELF),
+    context: AppContext = Depends(get_context),
+) -> CreatedApiKey:
+    user = _require_user_id(context, operator.user_id)
+    key, token = accounts.create_api_key(context.store, user, body.name)
+    return CreatedApiKey(**api_key_out(key).model_dump(), token=token)
+
+
+@router.delete("/me/api-keys/{key_id}", status_code=204, response_class=Response)
+def revoke_api_key(
+    key_id: str,
+    operator: Operator = requires(Permission.SELF),
+    context: AppContext = Depends(get_context),
+) -> Response:
+    key = context.store.get_api_key(key_id)
+    if key is None or key.user_id != operator.user_id:
+        raise NotFound(f"API key {key_id!r} not found")
+    context.store.revoke_api_key(key_id, datetime.now(UTC))
+    return Response(status_code=204)

@@ -1,0 +1,1 @@
+"""Who is calling: operators (passwords, sessions, API keys), devices (tokens), roles."""

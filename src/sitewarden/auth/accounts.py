@@ -1,0 +1,172 @@
+"""Operator accounts: creation, password login, web sessions and API keys."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from sitewarden.auth.passwords import generate_password, hash_password, verify_password
+from sitewarden.auth.roles import Permission, Role, role_may
+from sitewarden.auth.secrets import (
+    API_KEY_PREFIX,
+    IssuedSecret,
+    hash_secret,
+    issue_secret,
+    new_session_token,
+    secret_matches,
+    split_token,
+)
+from sitewarden.errors import AlreadyExists, AuthenticationFailed, InvalidInput, NotFound
+from sitewarden.store.base import Store
+from sitewarden.store.records import ApiKey, User, WebSession
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.\-]{1,63}$")
+
+
+@dataclass(frozen=True)
+class Operator:
+    """An authenticated person (or their script) and what they may see."""
+
+    user_id: str
+    username: str
+    role: Role
+    site_scope: tuple[str, ...] | None
+    via: Literal["session", "api_key"]
+    csrf_token: str | None = None
+
+    def may(self, permission: Permission) -> bool:
+        return role_may(self.role, permission)
+
+    def sees_site(self, site_id: str) -> bool:
+        return self.site_scope is None or site_id in self.site_scope
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _operator(user: User, via: Literal["session", "api_key"], csrf: str | None = None) -> Operator:
+    return Operator(user.user_id, user.username, Role(user.role), user.site_scope, via, csrf)
+
+
+def create_user(
+    store: Store,
+    username: str,
+    role: Role,
+    *,
+    password: str | None = None,
+    site_scope: tuple[str, ...] | None = None,
+) -> tuple[User, str | None]:
+    """Create an operator; return it and the generated password if none was given."""
+    if not USERNAME_PATTERN.match(username):
+        raise InvalidInput(
+            f"username {username!r} not allowed: use 2-64 lowercase letters, digits, '.', '_' or '-'"
+        )
+    if store.get_user_by_name(username) is not None:
+        raise AlreadyExists(f"user {username!r} exists already")
+    for site_id in site_scope or ():
+        if store.get_site(site_id) is None:
+            raise NotFound(f"site {site_id!r} does not exist; create it before scoping users to it")
+    generated = None if password is not None else generate_password()
+    user = User(
+        user_id=str(uuid.uuid4()),
+        username=username,
+        role=role.value,
+        password_hash=hash_password(password if password is not None else generated or ""),
+        created_at=_now(),
+        site_scope=site_scope,
+        must_change_password=generated is not None,
+    )
+    store.add_user(user)
+    return user, generated
+
+
+def require_user(store: Store, username: str) -> User:
+    user = store.get_user_by_name(username)
+    if user is None:
+        raise NotFound(f"no user named {username!r}; list them with 'sitewarden users list'")
+    return user
+
+
+def set_password(store: Store, user: User, password: str) -> User:
+    updated = replace(user, password_hash=hash_password(password), must_change_password=False)
+    store.update_user(updated)
+    store.delete_user_sessions(user.user_id)
+    return updated
+
+
+def set_disabled(store: Store, user: User, disabled: bool) -> User:
+    updated = replace(user, disabled=disabled)
+    store.update_user(updated)
+    if disabled:
+        store.delete_user_sessions(user.user_id)
+    return updated
+
+
+def check_password_login(store: Store, username: str, password: str) -> User:
+    """The user if the password is right and the account usable, else AuthenticationFailed."""
+    user = store.get_user_by_name(username)
+    ok = verify_password(password, user.password_hash if user else None)
+    if user is None or not ok:
+        raise AuthenticationFailed("wrong username or password")
+    if user.disabled:
+        raise AuthenticationFailed(f"account {username!r} is disabled; ask an administrator")
+    return user
+
+
+def open_web_session(store: Store, user: User, lifetime: timedelta) -> tuple[str, WebSession]:
+    """Start a cookie session; return the cookie value (shown once) and the session."""
+    token, token_hash = new_session_token()
+    now = _now()
+    session = WebSession(token_hash, user.user_id, secrets.token_urlsafe(24), now, now + lifetime)
+    store.add_web_session(session)
+    store.update_user(replace(user, last_login_at=now))
+    return token, session
+
+
+def operator_from_session(store: Store, cookie: str) -> Operator:
+    session = store.get_web_session(hash_secret(cookie))
+    if session is None:
+        raise AuthenticationFailed("session unknown or signed out; sign in again")
+    if session.expires_at <= _now():
+        store.delete_web_session(session.session_hash)
+        raise AuthenticationFailed("session expired; sign in again")
+    user = store.get_user(session.user_id)
+    if user is None or user.disabled:
+        raise AuthenticationFailed("account disabled; ask an administrator")
+    return _operator(user, "session", session.csrf_token)
+
+
+def close_web_session(store: Store, cookie: str) -> None:
+    store.delete_web_session(hash_secret(cookie))
+
+
+def create_api_key(store: Store, user: User, name: str) -> tuple[ApiKey, str]:
+    """A bearer key for scripts acting as ``user``; the token is returned once."""
+    if not 1 <= len(name) <= 100:
+        raise InvalidInput("API key name must be 1-100 characters")
+    issued: IssuedSecret = issue_secret(API_KEY_PREFIX)
+    key = ApiKey(issued.public_id, user.user_id, name, issued.secret_hash, _now())
+    store.add_api_key(key)
+    return key, issued.token
+
+
+def operator_from_api_key(store: Store, token: str) -> Operator:
+    parts = split_token(API_KEY_PREFIX, token)
+    if parts is None:
+        raise AuthenticationFailed("malformed API key; it should start with 'swk_'")
+    key = store.get_api_key(parts[0])
+    if key is None or not secret_matches(parts[1], key.secret_hash):
+        raise AuthenticationFailed("API key unknown; create one with 'POST /api/v1/me/api-keys'")
+    if key.revoked_at is not None:
+        raise AuthenticationFailed(
+            f"API key {key.key_id} was revoked at {key.revoked_at:%Y-%m-%d %H:%M} UTC"
+        )
+    user = store.get_user(key.user_id)
+    if user is None or user.disabled:
+        raise AuthenticationFailed("the API key's account is disabled")
+    return _operator(user, "api_key")

@@ -1,0 +1,121 @@
+"""Settings: built once at start-up and passed down.
+
+Precedence, highest first: environment variables ``SITEWARDEN_*``, the TOML file
+``<data_dir>/sitewarden.toml`` (written by ``sitewarden init``), then the defaults
+below. Command-line flags override all of them for the one command.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from sitewarden.errors import ConfigError
+
+DEFAULT_DATA_DIR = Path("sitewarden-data")
+CONFIG_FILE_NAME = "sitewarden.toml"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure."""
+
+    model_config = SettingsConfigDict(env_prefix="SITEWARDEN_", extra="forbid")
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str | None = Field(
+        default=None,
+        description="sqlite:///path/to/file.db; defaults to <data_dir>/db/sitewarden.db",
+    )
+    keys_dir: Path | None = Field(default=None, description="defaults to <data_dir>/keys")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8470, ge=1, le=65535)
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+
+    max_ingest_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    max_api_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_batch_events: int = Field(default=10_000, ge=1)
+    max_json_depth: int = Field(default=32, ge=2)
+    max_clock_skew_s: int = Field(default=300, ge=0, description="how far ahead device time may be")
+    max_event_age_days: int = Field(default=30, ge=1, description="oldest device time accepted")
+
+    session_hours: int = Field(default=12, ge=1)
+    offline_after_intervals: float = Field(
+        default=2.0, gt=0, description="missed heartbeat intervals before a device is offline"
+    )
+    debug: bool = False
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment first so that it overrides the file values passed as init kwargs.
+        return (env_settings, init_settings)
+
+    @property
+    def sqlite_path(self) -> Path:
+        """Path of the SQLite database file."""
+        url = self.database_url
+        if url is None:
+            return self.data_dir / "db" / "sitewarden.db"
+        if not url.startswith("sqlite:///"):
+            raise ConfigError(
+                f"database_url {url!r} is not supported by this version; "
+                "use sqlite:///path/to/file.db"
+            )
+        return Path(url.removeprefix("sqlite:///"))
+
+    @property
+    def key_path(self) -> Path:
+        """Folder that holds the key files (kept apart from the database folder)."""
+        return self.keys_dir if self.keys_dir is not None else self.data_dir / "keys"
+
+    @property
+    def tls_enabled(self) -> bool:
+        return self.tls_cert is not None and self.tls_key is not None
+
+    @property
+    def binds_loopback_only(self) -> bool:
+        return self.host in LOOPBACK_HOSTS
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix or remove the file") from exc
+
+
+def load_settings(data_dir: Path | None = None, **overrides: Any) -> Settings:
+    """Build the settings for one data folder.
+
+    ``overrides`` are command-line flags; ``None`` values mean "not given".
+    """
+    chosen = data_dir or Path(os.environ.get("SITEWARDEN_DATA_DIR") or DEFAULT_DATA_DIR)
+    values = _read_config_file(chosen / CONFIG_FILE_NAME)
+    values["data_dir"] = chosen
+    try:
+        settings = Settings(**values)
+    except ValueError as exc:
+        raise ConfigError(f"invalid settings: {exc}") from exc
+    given = {key: value for key, value in overrides.items() if value is not None}
+    # model_validate skips the environment sources, so flags win and the chosen folder stays.
+    try:
+        return Settings.model_validate({**settings.model_dump(), **given, "data_dir": chosen})
+    except ValueError as exc:
+        raise ConfigError(f"invalid settings: {exc}") from exc

@@ -1,0 +1,1 @@
+"""The event model: kinds, ids, validation."""

@@ -1,0 +1,1 @@
+"""Event intake: batch parsing, validation and durable group-committed writes."""

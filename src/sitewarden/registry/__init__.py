@@ -1,0 +1,1 @@
+"""Sites, zones and devices, and the credentials devices post with."""

@@ -1,0 +1,114 @@
+"""Plain records the store reads and writes. No behaviour beyond small helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+from sitewarden.events.model import Event
+from sitewarden.registry.device_kinds import DeviceKind
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    site_id: str
+    name: str
+    timezone: str
+    plan_width: int
+    plan_height: int
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Zone:
+    site_id: str
+    zone_id: str
+    name: str
+    capacity: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    site_id: str
+    device_id: str
+    zone_id: str | None
+    kind: DeviceKind
+    name: str
+    x: float | None
+    y: float | None
+    heartbeat_s: int
+    created_at: datetime
+    last_seen_at: datetime | None = None
+    token_id: str | None = None
+    token_issued_at: datetime | None = None
+    token_revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceCredential:
+    """What authenticating a device token needs, looked up by the token's public id."""
+
+    site_id: str
+    device_id: str
+    zone_id: str | None
+    kind: DeviceKind
+    token_id: str
+    token_hash: bytes | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    user_id: str
+    username: str
+    role: str
+    password_hash: str
+    created_at: datetime
+    site_scope: tuple[str, ...] | None = None  # None: every site
+    disabled: bool = False
+    must_change_password: bool = False
+    last_login_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    key_id: str
+    user_id: str
+    name: str
+    secret_hash: bytes
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    session_hash: bytes
+    user_id: str
+    csrf_token: str
+    created_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EventQuery:
+    """Filters for operator searches; ``site_scope`` is what the caller may see."""
+
+    site_scope: tuple[str, ...] | None = None
+    site_id: str | None = None
+    zone_id: str | None = None
+    device_id: str | None = None
+    kind: str | None = None
+    family: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    text: str | None = None
+    limit: int = 100
+    after: tuple[datetime, UUID] | None = None  # keyset cursor: older than this
+
+
+@dataclass(frozen=True, slots=True)
+class EventPage:
+    events: list[Event] = field(default_factory=list)
+    next_cursor: tuple[datetime, UUID] | None = None

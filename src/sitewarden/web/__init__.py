@@ -1,0 +1,1 @@
+"""Web pages: server-rendered templates and our own static files (no CDN)."""
