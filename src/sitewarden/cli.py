@@ -1,0 +1,347 @@
+"""The ``sitewarden`` command line: init, serve, demo, users, devices, sites, events."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sitewarden.auth import accounts
+from sitewarden.auth.roles import Role
+from sitewarden.config import Settings, load_settings
+from sitewarden.errors import ConfigError, SitewardenError
+from sitewarden.events.kinds import KINDS
+from sitewarden.registry import service
+from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.store import Store, open_store
+from sitewarden.store.records import EventQuery
+
+app = typer.Typer(
+    help="sitewarden: security and operations for smart sites, private by design.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+users_app = typer.Typer(help="Operator accounts.", no_args_is_help=True)
+devices_app = typer.Typer(help="Devices and their tokens.", no_args_is_help=True)
+sites_app = typer.Typer(help="Sites and zones.", no_args_is_help=True)
+events_app = typer.Typer(help="Events.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(devices_app, name="devices")
+app.add_typer(sites_app, name="sites")
+app.add_typer(events_app, name="events")
+
+# soft_wrap: tokens and passwords must stay on one line to be copied.
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+T = TypeVar("T")
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir", "-d", envvar="SITEWARDEN_DATA_DIR",
+        help="data folder (database, keys, settings); default ./sitewarden-data",
+    ),
+]
+
+
+def fail(message: str) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code=1)
+
+
+def guarded(action: Callable[[], T]) -> T:
+    """Run ``action``; a sitewarden error becomes a one-line message and exit code 1."""
+    try:
+        return action()
+    except SitewardenError as exc:
+        raise fail(exc.message) from None
+
+
+def settings_for(data_dir: Path | None, **overrides: Any) -> Settings:
+    return guarded(lambda: load_settings(data_dir, **overrides))
+
+
+@contextmanager
+def opened_store(settings: Settings) -> Iterator[Store]:
+    if not settings.sqlite_path.exists():
+        raise fail(f"no database at {settings.sqlite_path}; run 'sitewarden init' first")
+    store = guarded(lambda: open_store(settings))
+    try:
+        yield store
+    except SitewardenError as exc:
+        raise fail(exc.message) from None
+    finally:
+        store.close()
+
+
+# --- init, serve, demo ---------------------------------------------------------------
+@app.command()
+def init(
+    data_dir: DataDir = None,
+    admin: Annotated[str, typer.Option(help="username of the first administrator")] = "admin",
+) -> None:
+    """Create the data folder, database, key files and the first administrator."""
+    from sitewarden.initialise import initialise
+
+    settings = settings_for(data_dir)
+    result = guarded(lambda: initialise(settings, admin))
+    out.print(f"[green]Initialised[/] {result.data_dir}")
+    out.print(f"  database  {result.database}")
+    out.print(f"  keys      {settings.key_path} (mode 0600; back them up apart from the database)")
+    out.print(f"  admin     [bold]{result.admin_username}[/]")
+    out.print(f"  password  [bold]{result.admin_password}[/]  (shown once; change it after signing in)")
+
+
+@app.command()
+def serve(
+    data_dir: DataDir = None,
+    host: Annotated[str | None, typer.Option(help="address to bind; default 127.0.0.1")] = None,
+    port: Annotated[int | None, typer.Option(help="port; default 8470")] = None,
+    tls_cert: Annotated[Path | None, typer.Option(help="TLS certificate (PEM)")] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="TLS private key (PEM)")] = None,
+) -> None:
+    """Serve the API and web pages (loopback only unless TLS is configured)."""
+    from sitewarden.server import check_listen_safety, url_of
+    from sitewarden.server import serve as run_server
+
+    settings = settings_for(data_dir, host=host, port=port, tls_cert=tls_cert, tls_key=tls_key)
+    guarded(lambda: check_listen_safety(settings))
+    err.print(f"sitewarden serving {url_of(settings)} (data {settings.data_dir})")
+    guarded(lambda: run_server(settings))
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[
+        Path, typer.Option("--data-dir", "-d", help="demo data folder (created or reused)")
+    ] = Path(".sitewarden-demo"),
+    port: Annotated[int, typer.Option(help="port to serve on")] = 8470,
+    rate: Annotated[float, typer.Option(help="simulated events per second")] = 4.0,
+    simulate: Annotated[bool, typer.Option(help="run the device simulator")] = True,
+) -> None:
+    """Run the demo site: a residential community with ~40 devices and live traffic."""
+    from sitewarden.demo.runner import run_demo
+
+    settings = settings_for(data_dir, port=port)
+    guarded(lambda: run_demo(settings, rate=rate, simulate=simulate, console=out))
+
+
+# --- users -----------------------------------------------------------------------
+@users_app.command("add")
+def users_add(
+    username: str,
+    role: Annotated[Role, typer.Option(help="admin, operator, auditor or viewer")] = Role.OPERATOR,
+    sites: Annotated[
+        str | None, typer.Option(help="comma-separated site ids this user may see; default all")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Create an operator account; its generated password is shown once."""
+    scope = tuple(s.strip() for s in sites.split(",") if s.strip()) if sites else None
+    with opened_store(settings_for(data_dir)) as store:
+        user, password = accounts.create_user(store, username, role, site_scope=scope)
+    out.print(f"Created [bold]{user.username}[/] ({user.role})")
+    out.print(f"  password  [bold]{password}[/]  (shown once; they must change it)")
+
+
+@users_app.command("list")
+def users_list(data_dir: DataDir = None) -> None:
+    """List operator accounts."""
+    with opened_store(settings_for(data_dir)) as store:
+        users = store.list_users()
+    table = Table("username", "role", "sites", "state", "last sign-in")
+    for user in users:
+        table.add_row(
+            user.username, user.role,
+            ", ".join(user.site_scope) if user.site_scope is not None else "all",
+            "disabled" if user.disabled else "active",
+            f"{user.last_login_at:%Y-%m-%d %H:%M}" if user.last_login_at else "never",
+        )
+    out.print(table)
+
+
+@users_app.command("disable")
+def users_disable(username: str, data_dir: DataDir = None) -> None:
+    """Disable an account and end its sessions."""
+    with opened_store(settings_for(data_dir)) as store:
+        accounts.set_disabled(store, accounts.require_user(store, username), True)
+    out.print(f"Disabled {username}")
+
+
+@users_app.command("enable")
+def users_enable(username: str, data_dir: DataDir = None) -> None:
+    """Enable a disabled account."""
+    with opened_store(settings_for(data_dir)) as store:
+        accounts.set_disabled(store, accounts.require_user(store, username), False)
+    out.print(f"Enabled {username}")
+
+
+# --- sites and zones ---------------------------------------------------------------
+@sites_app.command("add")
+def sites_add(
+    site_id: str,
+    name: Annotated[str, typer.Option(help="display name")],
+    timezone: Annotated[str, typer.Option(help="IANA timezone, e.g. Asia/Shanghai")] = "UTC",
+    data_dir: DataDir = None,
+) -> None:
+    """Register a site."""
+    with opened_store(settings_for(data_dir)) as store:
+        service.create_site(store, site_id, name, timezone, 1000, 700)
+    out.print(f"Created site {site_id}")
+
+
+@sites_app.command("list")
+def sites_list(data_dir: DataDir = None) -> None:
+    """List sites."""
+    with opened_store(settings_for(data_dir)) as store:
+        table = Table("site", "name", "timezone", "zones", "devices")
+        for site in store.list_sites():
+            contents = store.count_site_contents(site.site_id)
+            table.add_row(
+                site.site_id, site.name, site.timezone, str(contents["zones"]),
+                str(contents["devices"]),
+            )
+    out.print(table)
+
+
+@sites_app.command("add-zone")
+def sites_add_zone(
+    site_id: str,
+    zone_id: str,
+    name: Annotated[str | None, typer.Option(help="display name")] = None,
+    capacity: Annotated[int | None, typer.Option(help="people the zone may hold")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Add a zone to a site."""
+    with opened_store(settings_for(data_dir)) as store:
+        service.create_zone(store, site_id, zone_id, name or zone_id, capacity)
+    out.print(f"Created zone {zone_id} in {site_id}")
+
+
+# --- devices ---------------------------------------------------------------------
+@devices_app.command("add")
+def devices_add(
+    site_id: str,
+    device_id: str,
+    kind: Annotated[DeviceKind, typer.Option(help="kind of device")],
+    zone: Annotated[str | None, typer.Option(help="zone id")] = None,
+    name: Annotated[str | None, typer.Option(help="display name")] = None,
+    heartbeat: Annotated[int, typer.Option(help="heartbeat interval, seconds")] = 60,
+    data_dir: DataDir = None,
+) -> None:
+    """Register a device; its token is shown once."""
+    with opened_store(settings_for(data_dir)) as store:
+        _, token = service.create_device(
+            store, site_id, device_id, kind, name=name, zone_id=zone, heartbeat_s=heartbeat
+        )
+    out.print(f"Registered {device_id} in {site_id}")
+    out.print(f"  token  [bold]{token}[/]  (shown once; configure the device with it)")
+
+
+@devices_app.command("list")
+def devices_list(site_id: str, data_dir: DataDir = None) -> None:
+    """List a site's devices with their status."""
+    settings = settings_for(data_dir)
+    with opened_store(settings) as store:
+        service.require_site(store, site_id)
+        devices = store.list_devices(site_id)
+    now = datetime.now(UTC)
+    table = Table("device", "kind", "zone", "status", "last seen")
+    for device in devices:
+        status = service.device_status(device, now, settings.offline_after_intervals)
+        colour = {"online": "green", "offline": "red"}.get(status, "dim")
+        seen = f"{device.last_seen_at:%Y-%m-%d %H:%M:%S}" if device.last_seen_at else "never"
+        table.add_row(
+            device.device_id, device.kind.value, device.zone_id or "-",
+            f"[{colour}]{status}[/]", seen,
+        )
+    out.print(table)
+
+
+@devices_app.command("token")
+def devices_token(site_id: str, device_id: str, data_dir: DataDir = None) -> None:
+    """Issue a new token for a device (the old one stops working)."""
+    with opened_store(settings_for(data_dir)) as store:
+        token = service.rotate_device_token(store, site_id, device_id)
+    out.print(f"New token for {device_id}: [bold]{token}[/]  (shown once)")
+
+
+@devices_app.command("revoke")
+def devices_revoke(site_id: str, device_id: str, data_dir: DataDir = None) -> None:
+    """Revoke a device's token; it can post nothing until given a new one."""
+    with opened_store(settings_for(data_dir)) as store:
+        service.revoke_device_token(store, site_id, device_id)
+    out.print(f"Revoked the token of {device_id}")
+
+
+# --- events ----------------------------------------------------------------------
+@events_app.command("tail")
+def events_tail(
+    site: Annotated[str | None, typer.Option(help="only this site")] = None,
+    kind: Annotated[str | None, typer.Option(help="a kind or a family such as 'alarm'")] = None,
+    lines: Annotated[int, typer.Option("-n", help="events to show first")] = 20,
+    follow: Annotated[bool, typer.Option("--follow/--no-follow", "-f", help="keep watching")] = True,
+    interval: Annotated[float, typer.Option(help="seconds between polls")] = 1.0,
+    data_dir: DataDir = None,
+) -> None:
+    """Show the newest events, then follow new ones (Ctrl-C to stop)."""
+    exact, family = (kind, None) if kind and "." in kind else (None, kind)
+    if exact is not None and exact not in KINDS:
+        raise fail(f"unknown kind {exact!r}")
+    with opened_store(settings_for(data_dir)) as store:
+        page = store.query_events(
+            EventQuery(site_id=site, kind=exact, family=family, limit=max(lines, 1))
+        )
+        shown = {event.id for event in page.events}
+        for event in reversed(page.events):
+            _print_event(event)
+        if not follow:
+            return
+        since = datetime.now(UTC) - timedelta(minutes=5)
+        try:
+            while True:
+                time.sleep(interval)
+                page = store.query_events(
+                    EventQuery(site_id=site, kind=exact, family=family, since=since, limit=500)
+                )
+                for event in reversed(page.events):
+                    if event.id not in shown:
+                        shown.add(event.id)
+                        _print_event(event)
+        except KeyboardInterrupt:
+            return
+
+
+_SEVERITY_STYLE = {"critical": "bold red", "major": "red", "minor": "yellow", "info": "dim"}
+
+
+def _print_event(event: Any) -> None:
+    style = _SEVERITY_STYLE.get(event.severity.value, "")
+    attributes = " ".join(f"{key}={value}" for key, value in event.attributes.items())
+    sealed = f" personal:{','.join(sorted(event.personal))}" if event.personal else ""
+    out.print(
+        f"{event.occurred_at:%Y-%m-%d %H:%M:%S} [{style}]{event.severity.value:8}[/] "
+        f"{event.kind:18} {event.site_id}/{event.zone_id or '-'}/{event.device_id} "
+        f"{attributes}{sealed}",
+        highlight=False,
+    )
+
+
+def main() -> None:
+    try:
+        app()
+    except ConfigError as exc:
+        err.print(f"[bold red]error:[/] {exc.message}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""Run the HTTP server safely: loopback by default, TLS required anywhere else."""
+
+from __future__ import annotations
+
+import logging
+
+import uvicorn
+
+from sitewarden.api.app import create_app
+from sitewarden.config import Settings
+from sitewarden.errors import ConfigError
+from sitewarden.privacy.keyfiles import check_key_folder
+from sitewarden.store import open_store
+
+
+def check_listen_safety(settings: Settings) -> None:
+    """Refuse to listen beyond loopback without TLS, and TLS files that are missing."""
+    if (settings.tls_cert is None) != (settings.tls_key is None):
+        raise ConfigError("set both tls_cert and tls_key, or neither")
+    if settings.tls_enabled:
+        for path in (settings.tls_cert, settings.tls_key):
+            if path is not None and not path.is_file():
+                raise ConfigError(f"TLS file {path} does not exist")
+    elif not settings.binds_loopback_only:
+        raise ConfigError(
+            f"refusing to listen on {settings.host} without TLS: anyone on the network could "
+            "read logins and personal data. Set tls_cert and tls_key (SITEWARDEN_TLS_CERT, "
+            "SITEWARDEN_TLS_KEY or --tls-cert/--tls-key), or bind 127.0.0.1 behind a TLS proxy"
+        )
+
+
+def serve(settings: Settings) -> None:
+    """Open the store and serve until interrupted."""
+    check_listen_safety(settings)
+    if not settings.sqlite_path.exists():
+        raise ConfigError(
+            f"no database at {settings.sqlite_path}; run 'sitewarden init' for this data folder"
+        )
+    check_key_folder(settings.key_path)
+    store = open_store(settings)
+    app = create_app(settings, store)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            ssl_certfile=settings.tls_cert,
+            ssl_keyfile=settings.tls_key,
+            server_header=False,
+            access_log=settings.debug,
+            log_level="info",
+        )
+    finally:
+        store.close()
+
+
+def url_of(settings: Settings) -> str:
+    scheme = "https" if settings.tls_enabled else "http"
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    return f"{scheme}://{host}:{settings.port}"
