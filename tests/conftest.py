@@ -128,15 +128,29 @@ class LiveServer:
         return token
 
 
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    settings = load_settings(tmp_path / "data", port=free_port())
+def _started_server(folder: Path) -> LiveServer:
+    settings = load_settings(folder / "data", port=free_port())
     result = initialise(settings)
     server = LiveServer(
         settings=settings, url=f"http://127.0.0.1:{settings.port}",
-        admin_password=result.admin_password, log_path=tmp_path / "server.log",
+        admin_password=result.admin_password, log_path=folder / "server.log",
     )
     server.start()
+    return server
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A fresh server for this test alone."""
+    server = _started_server(tmp_path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One server for a whole test module; tests must use their own site ids."""
+    server = _started_server(tmp_path_factory.mktemp("shared"))
     yield server
     server.stop()
 

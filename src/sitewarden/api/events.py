@@ -19,7 +19,7 @@ from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission, Role
 from sitewarden.errors import InvalidInput, NotFound
 from sitewarden.events.kinds import KINDS
-from sitewarden.events.model import Event, from_micros, to_micros
+from sitewarden.events.model import Event, family_of, from_micros, to_micros
 from sitewarden.events.validation import Sender
 from sitewarden.ingest.batch import check_batch, split_batch
 from sitewarden.store.records import EventQuery
@@ -137,7 +137,7 @@ def _kind_filter(kind: str | None) -> tuple[str | None, str | None]:
         return None, family
     if kind not in KINDS:
         raise InvalidInput(f"unknown kind {kind!r}")
-    return kind, family
+    return kind, family_of(kind)
 
 
 @router.get("/events", response_model=EventPageOut, summary="Search events, newest first")

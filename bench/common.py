@@ -1,0 +1,537 @@
+"""What every benchmark shares: a real server process, a registered fleet, realistic
+events, the store's row shape and PRAGMAs, percentiles and a printed table of figures.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import psutil
+
+from sitewarden.config import Settings, load_settings
+from sitewarden.events.kinds import KINDS
+from sitewarden.events.model import Event, family_of, to_micros
+from sitewarden.initialise import initialise
+from sitewarden.registry import service
+from sitewarden.registry.device_kinds import EMITS, DeviceKind
+from sitewarden.store.base import Store
+
+LOOPBACK = "127.0.0.1"
+INGEST_PATH = "/api/v1/events"
+NDJSON = "application/x-ndjson"
+
+# --- the store's write shape ------------------------------------------------------------
+# Copied from SQLiteStore._connect and SQLiteStore.insert_events: the raw figures must
+# pay exactly what the store pays per row, no less.
+STORE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=10000",
+    "PRAGMA cache_size=-32768",
+)
+INSERT_EVENT_SQL = (
+    "INSERT INTO events (id, site_id, zone_id, device_id, kind, family, severity, "
+    "occurred_at, received_at, attributes, personal, note) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+EventRow = tuple[Any, ...]
+
+
+def event_row(event: Event) -> EventRow:
+    """The row ``SQLiteStore.insert_events`` writes for ``event``."""
+    return (
+        event.id.bytes,
+        event.site_id,
+        event.zone_id,
+        event.device_id,
+        event.kind,
+        family_of(event.kind),
+        event.severity.value,
+        to_micros(event.occurred_at),
+        to_micros(event.received_at),
+        orjson.dumps(event.attributes).decode(),
+        None if event.personal is None else orjson.dumps(event.personal),
+        event.note,
+    )
+
+
+def connect_like_store(path: Path) -> sqlite3.Connection:
+    """A writer connection set up the way the store sets up its own."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
+    for pragma in STORE_PRAGMAS:
+        conn.execute(pragma)
+    return conn
+
+
+# --- a real server process ------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
+def fresh_settings(root: Path) -> Settings:
+    """Settings for a new, initialised data folder under ``root`` on a free loopback port."""
+    settings = load_settings(root / "data", port=free_port(), host=LOOPBACK)
+    initialise(settings)
+    return settings
+
+
+@dataclass
+class ServerProcess:
+    """``python -m sitewarden.cli serve`` against one data folder."""
+
+    settings: Settings
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.settings.port}"
+
+    @property
+    def pid(self) -> int:
+        if self.process is None:
+            raise RuntimeError("server is not running")
+        return self.process.pid
+
+    def start(self, timeout_s: float = 30.0) -> None:
+        command = [
+            sys.executable,
+            "-m",
+            "sitewarden.cli",
+            "serve",
+            "--data-dir",
+            str(self.settings.data_dir),
+            "--port",
+            str(self.settings.port),
+        ]
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited at start:\n{self.log_tail()}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"server did not answer /healthz within {timeout_s:.0f} s")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.process = None
+
+    def log_tail(self, chars: int = 3000) -> str:
+        return self.log_path.read_text(errors="replace")[-chars:]
+
+
+@contextmanager
+def running_server(settings: Settings, log_path: Path) -> Iterator[ServerProcess]:
+    server = ServerProcess(settings, log_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def cpu_seconds(process: psutil.Process) -> float:
+    """User and system CPU time of ``process`` so far."""
+    times = process.cpu_times()
+    return float(times.user + times.system)
+
+
+class ProcessWatch:
+    """Peak resident memory (sampled in a thread) and CPU time of one process."""
+
+    def __init__(self, pid: int, interval_s: float = 0.05) -> None:
+        self._process = psutil.Process(pid)
+        self._interval = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="rss-sampler", daemon=True)
+        self._began = (0.0, 0.0)
+        self.peak_bytes = 0
+        self.cpu_s = 0.0
+        self.wall_s = 0.0
+
+    @property
+    def cores(self) -> float:
+        """CPU time over wall time: 1.0 is one core busy all the time."""
+        return self.cpu_s / self.wall_s if self.wall_s else 0.0
+
+    def __enter__(self) -> ProcessWatch:
+        self._began = (time.perf_counter(), cpu_seconds(self._process))
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall_s = time.perf_counter() - self._began[0]
+        self.cpu_s = cpu_seconds(self._process) - self._began[1]
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            try:
+                rss = self._process.memory_info().rss
+                rss += sum(child.memory_info().rss for child in self._process.children(True))
+            except psutil.Error:
+                return
+            self.peak_bytes = max(self.peak_bytes, rss)
+            self._stop.wait(self._interval)
+
+
+# --- a fleet of devices ------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class DeviceRef:
+    site_id: str
+    device_id: str
+    kind: DeviceKind
+    zone_id: str | None
+
+
+@dataclass(frozen=True)
+class SiteFleet:
+    """One site's devices and the gateway that relays for them."""
+
+    site_id: str
+    gateway_token: str
+    devices: tuple[DeviceRef, ...]
+
+
+# Per site: how many devices of each kind and how chatty each is (relative events/s).
+FLEET_PLAN: tuple[tuple[DeviceKind, int, float], ...] = (
+    (DeviceKind.ACCESS_READER, 20, 10.0),
+    (DeviceKind.PLATE_CAMERA, 6, 10.0),
+    (DeviceKind.CAMERA, 10, 4.0),
+    (DeviceKind.PEOPLE_COUNTER, 6, 4.0),
+    (DeviceKind.WIFI_COUNTER, 2, 2.0),
+    (DeviceKind.SMOKE_DETECTOR, 10, 1.0),
+    (DeviceKind.SPRINKLER_SENSOR, 4, 1.0),
+    (DeviceKind.EQUIPMENT_SENSOR, 5, 1.0),
+    (DeviceKind.DOOR_CONTACT, 4, 1.0),
+)
+ACTIVITY: dict[DeviceKind, float] = {kind: activity for kind, _, activity in FLEET_PLAN}
+ZONES = ("lobby", "garage", "tower-a", "tower-b")
+_PREFIX = {
+    DeviceKind.ACCESS_READER: "reader",
+    DeviceKind.PLATE_CAMERA: "lpr",
+    DeviceKind.CAMERA: "cam",
+    DeviceKind.PEOPLE_COUNTER: "counter",
+    DeviceKind.WIFI_COUNTER: "wifi",
+    DeviceKind.SMOKE_DETECTOR: "smoke",
+    DeviceKind.SPRINKLER_SENSOR: "sprinkler",
+    DeviceKind.EQUIPMENT_SENSOR: "equip",
+    DeviceKind.DOOR_CONTACT: "door",
+}
+
+
+def planned_devices(site_id: str) -> list[DeviceRef]:
+    """The devices of one site per :data:`FLEET_PLAN` (about 67), spread over the zones."""
+    devices = []
+    for kind, count, _ in FLEET_PLAN:
+        for number in range(1, count + 1):
+            zone = "garage" if kind is DeviceKind.PLATE_CAMERA else ZONES[number % len(ZONES)]
+            devices.append(DeviceRef(site_id, f"{_PREFIX[kind]}-{number:02d}", kind, zone))
+    return devices
+
+
+def register_site(store: Store, site_id: str) -> SiteFleet:
+    """Create the site, its zones, its planned devices and a gateway through the registry."""
+    service.create_site(store, site_id, site_id.title(), "Asia/Shanghai", 1000, 700)
+    for zone in ZONES:
+        service.create_zone(store, site_id, zone, zone.title(), None)
+    devices = planned_devices(site_id)
+    for device in devices:
+        service.create_device(store, site_id, device.device_id, device.kind, zone_id=device.zone_id)
+    _, token = service.create_device(store, site_id, "gateway", DeviceKind.GATEWAY, zone_id="lobby")
+    return SiteFleet(site_id, token, tuple(devices))
+
+
+# --- realistic events ------------------------------------------------------------------------
+# Per device kind: the event kinds it sends and how often, relative to each other.
+KIND_MIX: dict[DeviceKind, tuple[tuple[str, float], ...]] = {
+    DeviceKind.ACCESS_READER: (
+        ("access.granted", 82.0),
+        ("access.denied", 7.0),
+        ("door.held_open", 1.0),
+        ("door.forced", 0.2),
+        ("device.heartbeat", 9.7),
+        ("equipment.fault", 0.1),
+    ),
+    DeviceKind.PLATE_CAMERA: (
+        ("plate.read", 70.0),
+        ("parking.entry", 10.0),
+        ("parking.exit", 10.0),
+        ("camera.tamper", 0.2),
+        ("device.heartbeat", 9.8),
+    ),
+    DeviceKind.CAMERA: (
+        ("occupancy.count", 60.0),
+        ("camera.tamper", 0.3),
+        ("device.heartbeat", 39.7),
+    ),
+    DeviceKind.PEOPLE_COUNTER: (("occupancy.count", 80.0), ("device.heartbeat", 20.0)),
+    DeviceKind.WIFI_COUNTER: (("wifi.presence", 50.0), ("device.heartbeat", 50.0)),
+    DeviceKind.SMOKE_DETECTOR: (("alarm.smoke", 2.0), ("device.heartbeat", 98.0)),
+    DeviceKind.SPRINKLER_SENSOR: (("alarm.sprinkler", 2.0), ("device.heartbeat", 98.0)),
+    DeviceKind.EQUIPMENT_SENSOR: (("equipment.fault", 3.0), ("device.heartbeat", 97.0)),
+    DeviceKind.DOOR_CONTACT: (
+        ("door.held_open", 5.0),
+        ("door.forced", 0.5),
+        ("device.heartbeat", 94.5),
+    ),
+}
+assert all(
+    kind in EMITS[device_kind] for device_kind, mix in KIND_MIX.items() for kind, _ in mix
+), "KIND_MIX names a kind the device may not send"
+
+_NAMES = ("Li Wei", "Wang Fang", "Zhang Min", "Chen Jie", "Liu Yang", "Anna Schmidt", "Omar Haddad")
+_PROVINCES = "沪京苏浙粤川鲁"
+_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+_PLATE_CHARS = _LETTERS + "0123456789"
+
+
+def _door(rng: random.Random) -> str:
+    return f"door-{rng.randint(1, 40):02d}"
+
+
+def _plate(rng: random.Random) -> str:
+    tail = "".join(rng.choices(_PLATE_CHARS, k=5))
+    return f"{rng.choice(_PROVINCES)}{rng.choice(_LETTERS)}{tail}"
+
+
+def _person(rng: random.Random) -> dict[str, Any]:
+    personal: dict[str, Any] = {
+        "person_name": rng.choice(_NAMES),
+        "badge_id": f"B{rng.randint(100000, 999999)}",
+    }
+    if rng.random() < 0.3:
+        personal["phone"] = f"+86 138 {rng.randint(1000, 9999)} {rng.randint(1000, 9999)}"
+    return personal
+
+
+Content = tuple[dict[str, Any], dict[str, Any] | None, str | None]  # attributes, personal, note
+
+
+def _access(rng: random.Random, denied: bool) -> Content:
+    credential = rng.choices(("badge", "face", "pin", "qr", "remote"), (70, 15, 5, 8, 2))[0]
+    attributes: dict[str, Any] = {
+        "credential": credential,
+        "direction": rng.choice(("in", "out")),
+        "door": _door(rng),
+        "person_ref": f"p-{rng.randint(1, 5000):05d}",
+    }
+    if denied:
+        attributes["reason"] = rng.choice(
+            ("badge expired", "outside schedule", "unknown credential", "anti-passback")
+        )
+    return attributes, _person(rng), None
+
+
+def _plate_read(rng: random.Random) -> Content:
+    attributes = {
+        "confidence": round(rng.uniform(0.72, 0.995), 3),
+        "direction": rng.choice(("in", "out")),
+        "lane": f"lane-{rng.randint(1, 4)}",
+        "colour": rng.choices(("blue", "green", "yellow", "white"), (60, 30, 8, 2))[0],
+    }
+    return attributes, {"plate": _plate(rng)}, None
+
+
+def _parking(rng: random.Random, exiting: bool) -> Content:
+    attributes: dict[str, Any] = {
+        "lane": f"lane-{rng.randint(1, 4)}",
+        "session_id": f"ps-{rng.getrandbits(40):010x}",
+    }
+    if exiting:
+        attributes.update(fee_minor=rng.choice((0, 500, 1000, 1500, 3000)), currency="CNY")
+    return attributes, {"plate": _plate(rng)}, None
+
+
+def _alarm(rng: random.Random) -> Content:
+    state = rng.choices(("test", "clear", "alarm"), (60, 30, 10))[0]
+    note = "weekly test" if state == "test" and rng.random() < 0.5 else None
+    return {"state": state, "level": round(rng.uniform(0, 5), 2)}, None, note
+
+
+def _heartbeat(rng: random.Random) -> Content:
+    attributes = {
+        "uptime_s": rng.randint(60, 90 * 86400),
+        "firmware": rng.choice(("2.4.1", "2.4.2", "3.0.0")),
+        "temperature_c": round(rng.uniform(18, 55), 1),
+    }
+    if rng.random() < 0.3:
+        attributes["battery_pct"] = round(rng.uniform(20, 100), 1)
+    return attributes, None, None
+
+
+def _wifi(rng: random.Random, day: str) -> Content:
+    hashed = [f"{rng.getrandbits(128):032x}" for _ in range(rng.randint(3, 30))]
+    return {"hashed_ids": hashed, "salt_date": day, "interval_s": 300}, None, None
+
+
+def _content_makers(day: str) -> dict[str, Callable[[random.Random], Content]]:
+    return {
+        "access.granted": lambda rng: _access(rng, denied=False),
+        "access.denied": lambda rng: _access(rng, denied=True),
+        "door.forced": lambda rng: ({"door": _door(rng)}, None, None),
+        "door.held_open": lambda rng: (
+            {"door": _door(rng), "open_seconds": round(rng.uniform(30, 900), 1)},
+            None,
+            None,
+        ),
+        "plate.read": _plate_read,
+        "parking.entry": lambda rng: _parking(rng, exiting=False),
+        "parking.exit": lambda rng: _parking(rng, exiting=True),
+        "alarm.smoke": _alarm,
+        "alarm.sprinkler": _alarm,
+        "equipment.fault": lambda rng: (
+            {"equipment": rng.choice(("lift-2", "pump-1", "gate-motor")), "code": "E42"},
+            None,
+            None,
+        ),
+        "device.heartbeat": _heartbeat,
+        "camera.tamper": lambda rng: (
+            {"cause": rng.choice(("covered", "moved", "defocus", "signal_lost"))},
+            None,
+            None,
+        ),
+        "occupancy.count": lambda rng: ({"count": rng.randint(0, 400), "interval_s": 60}, None, None),
+        "wifi.presence": lambda rng: _wifi(rng, day),
+    }
+
+
+class EventMaker:
+    """Draws device, kind and content the way a busy site produces them."""
+
+    def __init__(self, rng: random.Random, day: str | None = None) -> None:
+        self.rng = rng
+        self._makers = _content_makers(day or datetime.now(UTC).date().isoformat())
+        self._mix = {
+            device_kind: ([kind for kind, _ in mix], [weight for _, weight in mix])
+            for device_kind, mix in KIND_MIX.items()
+        }
+
+    def device_weights(self, devices: Sequence[DeviceRef]) -> list[float]:
+        return [ACTIVITY[device.kind] for device in devices]
+
+    def kind_for(self, device_kind: DeviceKind) -> str:
+        kinds, weights = self._mix[device_kind]
+        return self.rng.choices(kinds, weights)[0]
+
+    def content(self, kind: str) -> Content:
+        return self._makers[kind](self.rng)
+
+    def posted(self, device: DeviceRef, at: datetime) -> dict[str, Any]:
+        """One event as a gateway posts it for ``device``."""
+        kind = self.kind_for(device.kind)
+        attributes, personal, note = self.content(kind)
+        event: dict[str, Any] = {
+            "kind": kind,
+            "time": at.isoformat(),
+            "device": device.device_id,
+            "attributes": attributes,
+        }
+        if personal is not None:
+            event["personal"] = personal
+        if note is not None:
+            event["note"] = note
+        return event
+
+
+def severity_of(kind: str) -> str:
+    return KINDS[kind].severity.value
+
+
+# --- figures ---------------------------------------------------------------------------------
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile; ``fraction`` in [0, 1]."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(fraction * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured number, and the target it is held to, if any."""
+
+    name: str
+    value: float
+    unit: str
+    target: str = ""
+    met: bool | None = None
+
+    def cells(self) -> tuple[str, str, str, str]:
+        whole = abs(self.value) >= 100 or float(self.value).is_integer()
+        value = f"{self.value:,.0f}" if whole else f"{self.value:,.2f}"
+        verdict = "" if self.met is None else ("met" if self.met else "MISSED")
+        return self.name, f"{value} {self.unit}".strip(), self.target, verdict
+
+
+def print_table(title: str, figures: Sequence[Figure]) -> None:
+    header = ("figure", "measured", "target", "")
+    rows = [header, *(figure.cells() for figure in figures)]
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    print(f"\n{title}")
+    for index, row in enumerate(rows):
+        print("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+        if index == 0:
+            print("  " + "  ".join("-" * width for width in widths))
+
+
+def machine_description() -> dict[str, str]:
+    """What the figures were measured on."""
+    model = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": f"{os.cpu_count()} x {model}",
+        "memory": f"{psutil.virtual_memory().total / 2**30:.1f} GiB",
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "load average": " ".join(f"{value:.2f}" for value in os.getloadavg()),
+    }
+
+
+def print_machine() -> None:
+    print("machine: " + "; ".join(f"{key} {value}" for key, value in machine_description().items()))
