@@ -37,7 +37,7 @@ LOOPBACK = "127.0.0.1"
 INGEST_PATH = "/api/v1/events"
 NDJSON = "application/x-ndjson"
 
-# --- the store's write shape ------------------------------------------------------------
+# --- the store's write shape ------------------------------------------------------------------
 # Copied from SQLiteStore._connect and SQLiteStore.insert_events: the raw figures must
 # pay exactly what the store pays per row, no less.
 STORE_PRAGMAS = (
@@ -81,7 +81,7 @@ def connect_like_store(path: Path) -> sqlite3.Connection:
     return conn
 
 
-# --- a real server process ------------------------------------------------------------------
+# --- a real server process --------------------------------------------------------------------
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((LOOPBACK, 0))
@@ -213,7 +213,7 @@ class ProcessWatch:
             self._stop.wait(self._interval)
 
 
-# --- a fleet of devices ------------------------------------------------------------------------
+# --- a fleet of devices -----------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class DeviceRef:
     site_id: str
@@ -231,40 +231,30 @@ class SiteFleet:
     devices: tuple[DeviceRef, ...]
 
 
-# Per site: how many devices of each kind and how chatty each is (relative events/s).
-FLEET_PLAN: tuple[tuple[DeviceKind, int, float], ...] = (
-    (DeviceKind.ACCESS_READER, 20, 10.0),
-    (DeviceKind.PLATE_CAMERA, 6, 10.0),
-    (DeviceKind.CAMERA, 10, 4.0),
-    (DeviceKind.PEOPLE_COUNTER, 6, 4.0),
-    (DeviceKind.WIFI_COUNTER, 2, 2.0),
-    (DeviceKind.SMOKE_DETECTOR, 10, 1.0),
-    (DeviceKind.SPRINKLER_SENSOR, 4, 1.0),
-    (DeviceKind.EQUIPMENT_SENSOR, 5, 1.0),
-    (DeviceKind.DOOR_CONTACT, 4, 1.0),
+# Per site: how many devices of each kind, their id prefix and how chatty each is
+# (relative events a second).
+FLEET_PLAN: tuple[tuple[DeviceKind, str, int, float], ...] = (
+    (DeviceKind.ACCESS_READER, "reader", 20, 10.0),
+    (DeviceKind.PLATE_CAMERA, "lpr", 6, 10.0),
+    (DeviceKind.CAMERA, "cam", 10, 4.0),
+    (DeviceKind.PEOPLE_COUNTER, "counter", 6, 4.0),
+    (DeviceKind.WIFI_COUNTER, "wifi", 2, 2.0),
+    (DeviceKind.SMOKE_DETECTOR, "smoke", 10, 1.0),
+    (DeviceKind.SPRINKLER_SENSOR, "sprinkler", 4, 1.0),
+    (DeviceKind.EQUIPMENT_SENSOR, "equip", 5, 1.0),
+    (DeviceKind.DOOR_CONTACT, "door", 4, 1.0),
 )
-ACTIVITY: dict[DeviceKind, float] = {kind: activity for kind, _, activity in FLEET_PLAN}
+ACTIVITY: dict[DeviceKind, float] = {kind: activity for kind, _, _, activity in FLEET_PLAN}
 ZONES = ("lobby", "garage", "tower-a", "tower-b")
-_PREFIX = {
-    DeviceKind.ACCESS_READER: "reader",
-    DeviceKind.PLATE_CAMERA: "lpr",
-    DeviceKind.CAMERA: "cam",
-    DeviceKind.PEOPLE_COUNTER: "counter",
-    DeviceKind.WIFI_COUNTER: "wifi",
-    DeviceKind.SMOKE_DETECTOR: "smoke",
-    DeviceKind.SPRINKLER_SENSOR: "sprinkler",
-    DeviceKind.EQUIPMENT_SENSOR: "equip",
-    DeviceKind.DOOR_CONTACT: "door",
-}
 
 
 def planned_devices(site_id: str) -> list[DeviceRef]:
     """The devices of one site per :data:`FLEET_PLAN` (about 67), spread over the zones."""
     devices = []
-    for kind, count, _ in FLEET_PLAN:
+    for kind, prefix, count, _ in FLEET_PLAN:
         for number in range(1, count + 1):
             zone = "garage" if kind is DeviceKind.PLATE_CAMERA else ZONES[number % len(ZONES)]
-            devices.append(DeviceRef(site_id, f"{_PREFIX[kind]}-{number:02d}", kind, zone))
+            devices.append(DeviceRef(site_id, f"{prefix}-{number:02d}", kind, zone))
     return devices
 
 
@@ -280,7 +270,7 @@ def register_site(store: Store, site_id: str) -> SiteFleet:
     return SiteFleet(site_id, token, tuple(devices))
 
 
-# --- realistic events ------------------------------------------------------------------------
+# --- realistic events -------------------------------------------------------------------------
 # Per device kind: the event kinds it sends and how often, relative to each other.
 KIND_MIX: dict[DeviceKind, tuple[tuple[str, float], ...]] = {
     DeviceKind.ACCESS_READER: (
@@ -429,7 +419,11 @@ def _content_makers(day: str) -> dict[str, Callable[[random.Random], Content]]:
             None,
             None,
         ),
-        "occupancy.count": lambda rng: ({"count": rng.randint(0, 400), "interval_s": 60}, None, None),
+        "occupancy.count": lambda rng: (
+            {"count": rng.randint(0, 400), "interval_s": 60},
+            None,
+            None,
+        ),
         "wifi.presence": lambda rng: _wifi(rng, day),
     }
 
@@ -476,7 +470,7 @@ def severity_of(kind: str) -> str:
     return KINDS[kind].severity.value
 
 
-# --- figures ---------------------------------------------------------------------------------
+# --- figures ----------------------------------------------------------------------------------
 def percentile(values: Sequence[float], fraction: float) -> float:
     """Nearest-rank percentile; ``fraction`` in [0, 1]."""
     if not values:

@@ -104,7 +104,7 @@ class HttpResult:
         return self.accepted / self.seconds
 
 
-# --- the events posted ---------------------------------------------------------------------------
+# --- the events posted ------------------------------------------------------------------------
 def make_batches(fleets: Sequence[SiteFleet], size: int, rng: random.Random) -> list[Batch]:
     """``BODIES_PER_SITE`` NDJSON bodies per site, events of the last two minutes in order."""
     maker = EventMaker(rng)
@@ -121,7 +121,7 @@ def make_batches(fleets: Sequence[SiteFleet], size: int, rng: random.Random) -> 
     return batches
 
 
-# --- posting over HTTP -----------------------------------------------------------------------------
+# --- posting over HTTP ------------------------------------------------------------------------
 def _post(client: httpx.Client, body: bytes, tally: ClientTally, *, timed: bool) -> None:
     started = time.perf_counter()
     response = client.post(INGEST_PATH, content=body, headers={"content-type": NDJSON})
@@ -155,7 +155,9 @@ def _client_loop(
             turn += 1
 
 
-def post_for(url: str, batches: list[Batch], config: IngestConfig) -> tuple[float, list[ClientTally]]:
+def post_for(
+    url: str, batches: list[Batch], config: IngestConfig
+) -> tuple[float, list[ClientTally]]:
     """Run the clients; the time from the common start until the last answer arrived."""
     sites = sorted({batch.site.site_id for batch in batches})
     start = threading.Barrier(config.clients + 1)
@@ -219,7 +221,7 @@ def count_stored(settings: Settings) -> int:
         store.close()
 
 
-# --- the raw ceiling ---------------------------------------------------------------------------------
+# --- the raw ceiling --------------------------------------------------------------------------
 def _stored_event(
     posted: dict[str, Any], device: DeviceRef, event_id: Any, received: datetime
 ) -> Event:
@@ -250,15 +252,25 @@ def raw_rows(batch: Batch, ids: EventIdFactory) -> list[tuple[Any, ...]]:
     ]
 
 
-def run_raw(root: Path, batches: list[Batch], total: int) -> tuple[float, int]:
-    """Insert ``total`` rows in transactions of 1,000; seconds spent in SQLite and rows."""
+@dataclass(frozen=True)
+class RawResult:
+    rows: int
+    seconds: float
+    commit_seconds: float  # of which COMMIT, where synchronous=FULL waits for the disk
+
+    @property
+    def events_per_s(self) -> float:
+        return self.rows / self.seconds
+
+
+def run_raw(root: Path, batches: list[Batch], total: int) -> RawResult:
+    """Insert ``total`` rows in transactions of 1,000, timing only the SQLite calls."""
     path = root / "raw" / "raw.db"
     SQLiteStore(path).close()  # the schema, exactly as the store creates it
     conn = connect_like_store(path)
     ids = EventIdFactory()
-    spent = 0.0
-    inserted = 0
-    turn = 0
+    spent = committing = 0.0
+    inserted = turn = 0
     try:
         while inserted < total:
             rows = raw_rows(batches[turn % len(batches)], ids)[: total - inserted]
@@ -268,21 +280,23 @@ def run_raw(root: Path, batches: list[Batch], total: int) -> tuple[float, int]:
                 began = time.perf_counter()
                 conn.execute("BEGIN IMMEDIATE")
                 conn.executemany(INSERT_EVENT_SQL, chunk)
+                commit_began = time.perf_counter()
                 conn.execute("COMMIT")
-                spent += time.perf_counter() - began
+                ended = time.perf_counter()
+                spent += ended - began
+                committing += ended - commit_began
                 inserted += len(chunk)
         stored = conn.execute("SELECT count(*) FROM events").fetchone()[0]
     finally:
         conn.close()
     if stored != inserted:
         raise RuntimeError(f"raw insert stored {stored} rows, expected {inserted}")
-    return spent, inserted
+    return RawResult(inserted, spent, committing)
 
 
-# --- report ----------------------------------------------------------------------------------------
-def figures(http: HttpResult, raw_seconds: float, raw_rows_count: int) -> list[Figure]:
-    raw_rate = raw_rows_count / raw_seconds
-    ratio = http.events_per_s / raw_rate
+# --- report -----------------------------------------------------------------------------------
+def figures(http: HttpResult, raw: RawResult) -> list[Figure]:
+    ratio = http.events_per_s / raw.events_per_s
     rss_mb = http.peak_rss_bytes / 2**20
     stored_ok = http.stored == http.accepted + http.warmup_accepted
     return [
@@ -293,10 +307,13 @@ def figures(http: HttpResult, raw_seconds: float, raw_rows_count: int) -> list[F
             f">= {TARGET_EVENTS_PER_S:,}",
             http.events_per_s >= TARGET_EVENTS_PER_S,
         ),
-        Figure("raw executemany events/s", raw_rate, "ev/s"),
+        Figure("raw executemany events/s", raw.events_per_s, "ev/s"),
+        Figure("  raw time spent in COMMIT", 100 * raw.commit_seconds / raw.seconds, "%"),
         Figure("ratio HTTP / raw", ratio, "", f">= {TARGET_RATIO}", ratio >= TARGET_RATIO),
         Figure("request latency p50", percentile(http.latencies_s, 0.50) * 1000, "ms"),
         Figure("request latency p99", percentile(http.latencies_s, 0.99) * 1000, "ms"),
+        Figure("server CPU (1.0 = one core)", http.server_cores, "cores"),
+        Figure("client CPU (same machine)", http.client_cores, "cores"),
         Figure("server peak RSS", rss_mb, "MB", f"<= {TARGET_RSS_MB}", rss_mb <= TARGET_RSS_MB),
         Figure("events acknowledged (timed)", http.accepted, ""),
         Figure("events rejected", http.rejected, "", "0", http.rejected == 0),
@@ -316,9 +333,9 @@ def run(config: IngestConfig) -> bool:
         http, batches = run_http(root, config)
         print(f"  HTTP: {http.accepted:,} events acknowledged in {http.seconds:.1f} s")
         raw_total = max(http.accepted + http.warmup_accepted, 50_000)
-        raw_seconds, raw_count = run_raw(root, batches, raw_total)
-        print(f"  raw:  {raw_count:,} rows inserted in {raw_seconds:.1f} s of SQLite time")
-    table = figures(http, raw_seconds, raw_count)
+        raw = run_raw(root, batches, raw_total)
+        print(f"  raw:  {raw.rows:,} rows inserted in {raw.seconds:.1f} s of SQLite time")
+    table = figures(http, raw)
     print_table("ingest over HTTP (sitewarden serve, SQLite)", table)
     for problem in http.problems[:10]:
         print(f"  problem: {problem}")
@@ -341,7 +358,11 @@ def parse_args(argv: Sequence[str] | None) -> IngestConfig:
 def main(argv: Sequence[str] | None = None) -> int:
     config = parse_args(argv)
     print_machine()
-    return 0 if run(config) else 1
+    try:
+        return 0 if run(config) else 1
+    except RuntimeError as exc:
+        print(f"ingest: FAILED: {exc}")
+        return 1
 
 
 if __name__ == "__main__":

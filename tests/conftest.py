@@ -64,9 +64,19 @@ class LiveServer:
         assert self.log_path is not None
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "sitewarden.cli", "serve", "--data-dir",
-             str(self.settings.data_dir), "--port", str(self.settings.port)],
-            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            [
+                sys.executable,
+                "-m",
+                "sitewarden.cli",
+                "serve",
+                "--data-dir",
+                str(self.settings.data_dir),
+                "--port",
+                str(self.settings.port),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -132,8 +142,10 @@ def _started_server(folder: Path) -> LiveServer:
     settings = load_settings(folder / "data", port=free_port())
     result = initialise(settings)
     server = LiveServer(
-        settings=settings, url=f"http://127.0.0.1:{settings.port}",
-        admin_password=result.admin_password, log_path=folder / "server.log",
+        settings=settings,
+        url=f"http://127.0.0.1:{settings.port}",
+        admin_password=result.admin_password,
+        log_path=folder / "server.log",
     )
     server.start()
     return server

@@ -71,9 +71,16 @@ def test_users_add_list_disable(data_dir: Path) -> None:
 
 
 def test_devices_add_token_revoke_and_list(data_dir: Path) -> None:
-    assert sitewarden("sites", "add", "hq", "--name", "HQ", "--timezone", "Europe/Berlin", data_dir=data_dir).returncode == 0
+    assert (
+        sitewarden(
+            "sites", "add", "hq", "--name", "HQ", "--timezone", "Europe/Berlin", data_dir=data_dir
+        ).returncode
+        == 0
+    )
     assert sitewarden("sites", "add-zone", "hq", "lobby", data_dir=data_dir).returncode == 0
-    added = sitewarden("devices", "add", "hq", "cam-12", "--kind", "camera", "--zone", "lobby", data_dir=data_dir)
+    added = sitewarden(
+        "devices", "add", "hq", "cam-12", "--kind", "camera", "--zone", "lobby", data_dir=data_dir
+    )
     assert added.returncode == 0
     token = re.search(r"(swd_\S+)", added.stdout)
     assert token is not None
@@ -84,21 +91,37 @@ def test_devices_add_token_revoke_and_list(data_dir: Path) -> None:
     assert "cam-12" in listed.stdout and "unknown" in listed.stdout
     missing = sitewarden("devices", "token", "hq", "ghost", data_dir=data_dir)
     assert missing.returncode == 1 and "device 'ghost' not found" in missing.stderr
-    bad_zone = sitewarden("devices", "add", "hq", "cam-13", "--kind", "camera", "--zone", "nope", data_dir=data_dir)
+    bad_zone = sitewarden(
+        "devices", "add", "hq", "cam-13", "--kind", "camera", "--zone", "nope", data_dir=data_dir
+    )
     assert bad_zone.returncode == 1 and "zone 'nope' not found" in bad_zone.stderr
-    bad_tz = sitewarden("sites", "add", "x", "--name", "X", "--timezone", "Mars/Olympus", data_dir=data_dir)
+    bad_tz = sitewarden(
+        "sites", "add", "x", "--name", "X", "--timezone", "Mars/Olympus", data_dir=data_dir
+    )
     assert bad_tz.returncode == 1 and "unknown timezone" in bad_tz.stderr
 
 
 def test_events_tail_shows_posted_events(data_dir: Path) -> None:
     sitewarden("sites", "add", "hq", "--name", "HQ", data_dir=data_dir)
-    added = sitewarden("devices", "add", "hq", "smoke-1", "--kind", "smoke_detector", data_dir=data_dir)
+    added = sitewarden(
+        "devices", "add", "hq", "smoke-1", "--kind", "smoke_detector", data_dir=data_dir
+    )
     token = re.search(r"(swd_\S+)", added.stdout)
     assert token is not None
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "sitewarden.cli", "serve", "--data-dir", str(data_dir), "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "sitewarden.cli",
+            "serve",
+            "--data-dir",
+            str(data_dir),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         url = f"http://127.0.0.1:{port}"
@@ -111,7 +134,8 @@ def test_events_tail_shows_posted_events(data_dir: Path) -> None:
 
                 time.sleep(0.1)
         posted = httpx.post(
-            url + "/api/v1/events", json=[{"kind": "alarm.smoke", "note": "kitchen"}],
+            url + "/api/v1/events",
+            json=[{"kind": "alarm.smoke", "note": "kitchen"}],
             headers={"Authorization": f"Bearer {token.group(1)}"},
         )
         assert posted.status_code == 200
@@ -120,7 +144,9 @@ def test_events_tail_shows_posted_events(data_dir: Path) -> None:
         server.wait(timeout=30)
     tail = sitewarden("events", "tail", "--no-follow", "--site", "hq", data_dir=data_dir)
     assert tail.returncode == 0
-    assert "alarm.smoke" in tail.stdout and "critical" in tail.stdout and "hq/-/smoke-1" in tail.stdout
+    assert (
+        "alarm.smoke" in tail.stdout and "critical" in tail.stdout and "hq/-/smoke-1" in tail.stdout
+    )
 
 
 def test_serve_refuses_a_non_loopback_address_without_tls(data_dir: Path) -> None:

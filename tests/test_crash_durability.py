@@ -16,19 +16,26 @@ from tests.conftest import LiveServer, device_client
 
 BATCH = b"\n".join(
     orjson.dumps(
-        {"kind": "access.granted", "attributes": {"credential": "badge"},
-         "personal": {"badge_id": f"B{i}"}}
+        {
+            "kind": "access.granted",
+            "attributes": {"credential": "badge"},
+            "personal": {"badge_id": f"B{i}"},
+        }
     )
     for i in range(1000)
 )
 
 
-def _post_until_refused(server: LiveServer, token: str, accepted: list[str], stop: threading.Event) -> None:
+def _post_until_refused(
+    server: LiveServer, token: str, accepted: list[str], stop: threading.Event
+) -> None:
     with device_client(server, token) as device:
         while not stop.is_set():
             try:
                 response = device.post(
-                    "/api/v1/events", content=BATCH, headers={"content-type": "application/x-ndjson"}
+                    "/api/v1/events",
+                    content=BATCH,
+                    headers={"content-type": "application/x-ndjson"},
                 )
             except httpx.HTTPError:
                 return  # the server died mid-request: nothing was acknowledged for this batch

@@ -24,15 +24,23 @@ IDS = EventIdFactory()
 
 def check(raw: Any, sender: Sender = GATEWAY) -> Any:
     return validate_event(
-        raw, event_id=IDS.new(), sender=sender, received_at=NOW, limits=LIMITS,
+        raw,
+        event_id=IDS.new(),
+        sender=sender,
+        received_at=NOW,
+        limits=LIMITS,
         find_device=lambda _: None,
     )
 
 
-json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20)
+json_scalars = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20)
+)
 json_values = st.recursive(
     json_scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=20,
 )
 
@@ -51,7 +59,9 @@ def test_arbitrary_objects_are_accepted_or_rejected_with_a_reason(raw: dict[str,
     where=st.sampled_from(["attributes", "personal", "top"]),
     case=st.sampled_from([str.lower, str.upper, str.title]),
 )
-def test_refused_fields_are_named_wherever_they_are(kind: str, field: str, where: str, case: Any) -> None:
+def test_refused_fields_are_named_wherever_they_are(
+    kind: str, field: str, where: str, case: Any
+) -> None:
     name = case(field)
     raw: dict[str, Any] = {"kind": kind, "attributes": {}, "personal": {}}
     if where == "top":
@@ -92,16 +102,26 @@ def test_every_kind_has_a_schema_and_a_valid_minimal_event() -> None:
         "access.granted": {"credential": "face"},
         "access.denied": {"credential": "badge"},
     }
-    personal = {"plate.read": {"plate": "浙A12345"}, "parking.entry": {"plate": "粤B·D12345"},
-                "parking.exit": {"plate": "粤B·D12345"}}
+    personal = {
+        "plate.read": {"plate": "浙A12345"},
+        "parking.entry": {"plate": "粤B·D12345"},
+        "parking.exit": {"plate": "粤B·D12345"},
+    }
     for kind, spec in KINDS.items():
-        event = check({"kind": kind, "attributes": minimal.get(kind, {}), "personal": personal.get(kind)})
+        event = check(
+            {"kind": kind, "attributes": minimal.get(kind, {}), "personal": personal.get(kind)}
+        )
         assert event.severity == spec.severity and event.family == spec.family
 
 
 def test_wifi_presence_takes_hashes_not_raw_macs() -> None:
     with pytest.raises(EventRejected, match="hashed_ids"):
-        check({"kind": "wifi.presence", "attributes": {"hashed_ids": ["aa:bb:cc:dd:ee:ff"], "salt_date": "2026-11-22"}})
+        check(
+            {
+                "kind": "wifi.presence",
+                "attributes": {"hashed_ids": ["aa:bb:cc:dd:ee:ff"], "salt_date": "2026-11-22"},
+            }
+        )
 
 
 @given(st.integers(min_value=1, max_value=5000))
@@ -112,7 +132,11 @@ def test_event_ids_are_unique_increasing_uuid7(count: int) -> None:
     assert abs(id_time_ms(ids[0]) - datetime.now(UTC).timestamp() * 1000) < 60_000
 
 
-@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)))
+@given(
+    st.datetimes(
+        min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+    )
+)
 def test_cursor_round_trips(moment: datetime) -> None:
     event_id = IDS.new()
     assert decode_cursor(encode_cursor((moment, event_id))) == (moment, event_id)

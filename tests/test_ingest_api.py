@@ -39,7 +39,9 @@ def ndjson(events: list[object]) -> bytes:
 
 def stored_count(server: LiveServer, site: str) -> int:
     with server.client() as admin:
-        return len(admin.get("/api/v1/events", params={"site": site, "limit": 1000}).json()["events"])
+        return len(
+            admin.get("/api/v1/events", params={"site": site, "limit": 1000}).json()["events"]
+        )
 
 
 def test_json_array_batch_is_stored_and_ids_returned(
@@ -56,7 +58,9 @@ def test_json_array_batch_is_stored_and_ids_returned(
     assert first["zone_id"] == "main" and first["severity"] == "info"
 
 
-def test_ndjson_batch_is_accepted(shared_server: LiveServer, reader: tuple[str, httpx.Client]) -> None:
+def test_ndjson_batch_is_accepted(
+    shared_server: LiveServer, reader: tuple[str, httpx.Client]
+) -> None:
     site, device = reader
     response = device.post(
         "/api/v1/events",
@@ -80,7 +84,9 @@ def test_bad_lines_are_rejected_by_index_and_good_ones_kept(
         orjson.dumps(granted()),
     ]
     response = device.post(
-        "/api/v1/events", content=b"\n".join(lines), headers={"content-type": "application/x-ndjson"}
+        "/api/v1/events",
+        content=b"\n".join(lines),
+        headers={"content-type": "application/x-ndjson"},
     )
     assert response.status_code == 207
     body = response.json()
@@ -95,8 +101,14 @@ def test_bad_lines_are_rejected_by_index_and_good_ones_kept(
 
 @pytest.mark.parametrize(
     ("field", "where"),
-    [("ethnicity", "attributes"), ("race", "personal"), ("imsi", "personal"), ("mac", "attributes"),
-     ("attractiveness", "attributes"), ("religion", "top")],
+    [
+        ("ethnicity", "attributes"),
+        ("race", "personal"),
+        ("imsi", "personal"),
+        ("mac", "attributes"),
+        ("attractiveness", "attributes"),
+        ("religion", "top"),
+    ],
 )
 def test_refused_fields_get_422_naming_the_field(
     shared_server: LiveServer, reader: tuple[str, httpx.Client], field: str, where: str
@@ -120,7 +132,9 @@ def test_malformed_json_body_is_400_and_stores_nothing(
 ) -> None:
     site, device = reader
     response = device.post(
-        "/api/v1/events", content=b'[{"kind": "access.granted"', headers={"content-type": "application/json"}
+        "/api/v1/events",
+        content=b'[{"kind": "access.granted"',
+        headers={"content-type": "application/json"},
     )
     assert response.status_code == 400
     assert "not valid JSON" in response.json()["message"]
@@ -129,7 +143,9 @@ def test_malformed_json_body_is_400_and_stores_nothing(
 
 def test_wrong_content_type_is_415(reader: tuple[str, httpx.Client]) -> None:
     _, device = reader
-    response = device.post("/api/v1/events", content=b"kind=alarm", headers={"content-type": "text/plain"})
+    response = device.post(
+        "/api/v1/events", content=b"kind=alarm", headers={"content-type": "text/plain"}
+    )
     assert response.status_code == 415
     assert "application/x-ndjson" in response.json()["message"]
 
@@ -162,7 +178,9 @@ def test_batch_of_exactly_10000_events_is_accepted(reader: tuple[str, httpx.Clie
 def test_body_over_the_byte_limit_is_413(reader: tuple[str, httpx.Client]) -> None:
     _, device = reader
     huge = b'{"kind": "device.heartbeat", "note": "' + b"x" * (33 * 1024 * 1024) + b'"}'
-    response = device.post("/api/v1/events", content=huge, headers={"content-type": "application/json"})
+    response = device.post(
+        "/api/v1/events", content=huge, headers={"content-type": "application/json"}
+    )
     assert response.status_code == 413
 
 
@@ -207,7 +225,7 @@ def test_rotated_token_replaces_the_old_one(
 def test_device_may_not_post_for_another_site(
     shared_server: LiveServer, reader: tuple[str, httpx.Client]
 ) -> None:
-    site, device = reader
+    _, device = reader
     shared_server.add_site_with_device("victim", "door-9", DeviceKind.ACCESS_READER)
     response = device.post("/api/v1/events", json=[granted(site="victim")])
     assert response.status_code == 422
@@ -235,12 +253,18 @@ def test_gateway_relays_for_devices_of_its_own_site(shared_server: LiveServer) -
     with shared_server.client() as admin:
         stored = admin.get(f"/api/v1/events/{ok.json()['accepted'][0]}").json()
     assert stored["device_id"] == "smoke-1" and stored["severity"] == "critical"
-    assert missing.status_code == 422 and "not registered" in missing.json()["rejected"][0]["reason"]
+    assert (
+        missing.status_code == 422 and "not registered" in missing.json()["rejected"][0]["reason"]
+    )
 
 
 def test_device_kind_limits_what_it_may_send(reader: tuple[str, httpx.Client]) -> None:
     _, device = reader
-    plate = {"kind": "plate.read", "attributes": {"confidence": 0.9}, "personal": {"plate": "浙A12345"}}
+    plate = {
+        "kind": "plate.read",
+        "attributes": {"confidence": 0.9},
+        "personal": {"plate": "浙A12345"},
+    }
     response = device.post("/api/v1/events", json=[plate])
     assert response.status_code == 422
     assert "does not send 'plate.read'" in response.json()["rejected"][0]["reason"]
@@ -265,7 +289,9 @@ def test_device_time_is_kept_and_received_time_set(
 ) -> None:
     _, device = reader
     earlier = datetime.now(UTC) - timedelta(minutes=10)
-    accepted = device.post("/api/v1/events", json=[granted(time=earlier.isoformat())]).json()["accepted"]
+    accepted = device.post("/api/v1/events", json=[granted(time=earlier.isoformat())]).json()[
+        "accepted"
+    ]
     with shared_server.client() as admin:
         event = admin.get(f"/api/v1/events/{accepted[0]}").json()
     occurred = datetime.fromisoformat(event["occurred_at"])
@@ -281,7 +307,9 @@ def test_operator_credentials_cannot_post_events(shared_server: LiveServer) -> N
     assert "only devices" in response.json()["message"]
 
 
-def test_ingest_marks_the_device_seen(shared_server: LiveServer, reader: tuple[str, httpx.Client]) -> None:
+def test_ingest_marks_the_device_seen(
+    shared_server: LiveServer, reader: tuple[str, httpx.Client]
+) -> None:
     site, device = reader
     with shared_server.client() as admin:
         before = admin.get(f"/api/v1/sites/{site}/devices/door-1").json()

@@ -11,15 +11,41 @@ from tests.conftest import LiveServer, device_client
 
 def test_site_zone_device_lifecycle(shared_server: LiveServer) -> None:
     with shared_server.client() as admin:
-        assert admin.post("/api/v1/sites", json={"site_id": "park", "name": "Office Park", "timezone": "Europe/London"}).status_code == 201
-        assert admin.post("/api/v1/sites/park/zones", json={"zone_id": "lobby", "name": "Lobby", "capacity": 80}).status_code == 201
-        created = admin.post("/api/v1/sites/park/devices", json={"device_id": "cam-1", "kind": "camera", "zone_id": "lobby", "x": 120, "y": 40, "heartbeat_s": 30})
+        assert (
+            admin.post(
+                "/api/v1/sites",
+                json={"site_id": "park", "name": "Office Park", "timezone": "Europe/London"},
+            ).status_code
+            == 201
+        )
+        assert (
+            admin.post(
+                "/api/v1/sites/park/zones",
+                json={"zone_id": "lobby", "name": "Lobby", "capacity": 80},
+            ).status_code
+            == 201
+        )
+        created = admin.post(
+            "/api/v1/sites/park/devices",
+            json={
+                "device_id": "cam-1",
+                "kind": "camera",
+                "zone_id": "lobby",
+                "x": 120,
+                "y": 40,
+                "heartbeat_s": 30,
+            },
+        )
         assert created.status_code == 201 and created.json()["token"].startswith("swd_")
         listed = admin.get("/api/v1/sites/park/devices").json()
         assert [d["device_id"] for d in listed] == ["cam-1"] and "token" not in listed[0]
-        patched = admin.patch("/api/v1/sites/park/devices/cam-1", json={"name": "Lobby camera", "heartbeat_s": 60}).json()
+        patched = admin.patch(
+            "/api/v1/sites/park/devices/cam-1", json={"name": "Lobby camera", "heartbeat_s": 60}
+        ).json()
         assert patched["name"] == "Lobby camera" and patched["heartbeat_s"] == 60
-        assert admin.patch("/api/v1/sites/park", json={"timezone": "Nowhere/Land"}).status_code == 422
+        assert (
+            admin.patch("/api/v1/sites/park", json={"timezone": "Nowhere/Land"}).status_code == 422
+        )
         busy = admin.delete("/api/v1/sites/park/zones/lobby")
         assert busy.status_code == 409 and "cam-1" in busy.json()["message"]
         in_use = admin.delete("/api/v1/sites/park")
@@ -30,7 +56,9 @@ def test_site_zone_device_lifecycle(shared_server: LiveServer) -> None:
         assert admin.get("/api/v1/sites/park").status_code == 404
 
 
-def test_bad_registry_input_is_422_with_a_message_and_stores_nothing(shared_server: LiveServer) -> None:
+def test_bad_registry_input_is_422_with_a_message_and_stores_nothing(
+    shared_server: LiveServer,
+) -> None:
     with shared_server.client() as admin:
         bad_id = admin.post("/api/v1/sites", json={"site_id": "no spaces!", "name": "X"})
         assert bad_id.status_code == 422 and "site id" in bad_id.json()["message"]
@@ -38,7 +66,9 @@ def test_bad_registry_input_is_422_with_a_message_and_stores_nothing(shared_serv
         assert bad_kind.status_code == 201
         wrong = admin.post("/api/v1/sites/k/devices", json={"device_id": "d", "kind": "toaster"})
         assert wrong.status_code == 422 and "kind" in wrong.json()["message"]
-        extra = admin.post("/api/v1/sites/k/zones", json={"zone_id": "z", "name": "Z", "colour": "red"})
+        extra = admin.post(
+            "/api/v1/sites/k/zones", json={"zone_id": "z", "name": "Z", "colour": "red"}
+        )
         assert extra.status_code == 422 and "colour" in extra.json()["message"]
         assert admin.get("/api/v1/sites/k/devices").json() == []
         assert admin.get("/api/v1/sites/k/zones").json() == []
@@ -48,9 +78,19 @@ def test_bad_registry_input_is_422_with_a_message_and_stores_nothing(shared_serv
 
 def test_not_json_and_too_deep_bodies_are_400(shared_server: LiveServer) -> None:
     with shared_server.client() as admin:
-        broken = admin.post("/api/v1/sites", content=b"{", headers={"content-type": "application/json"})
-        deep = admin.post("/api/v1/sites", content=b"[" * 5000 + b"]" * 5000, headers={"content-type": "application/json"})
-        huge = admin.post("/api/v1/sites", content=b"x" * (2 * 1024 * 1024), headers={"content-type": "application/json"})
+        broken = admin.post(
+            "/api/v1/sites", content=b"{", headers={"content-type": "application/json"}
+        )
+        deep = admin.post(
+            "/api/v1/sites",
+            content=b"[" * 5000 + b"]" * 5000,
+            headers={"content-type": "application/json"},
+        )
+        huge = admin.post(
+            "/api/v1/sites",
+            content=b"x" * (2 * 1024 * 1024),
+            headers={"content-type": "application/json"},
+        )
     assert broken.status_code == 400 and "not valid JSON" in broken.json()["message"]
     assert deep.status_code == 400
     assert huge.status_code == 413
@@ -68,8 +108,13 @@ def test_operator_of_one_site_sees_nothing_of_another(shared_server: LiveServer)
         assert [s["site_id"] for s in operator.get("/api/v1/sites").json()] == ["site-a"]
         assert operator.get(f"/api/v1/events/{id_a}").status_code == 200
         assert operator.get(f"/api/v1/events/{id_b}").status_code == 404
-        for path in ("/api/v1/sites/site-b", "/api/v1/sites/site-b/devices", "/api/v1/sites/site-b/zones",
-                     "/api/v1/sites/site-b/devices/door", "/api/v1/sites/site-b/zones/main"):
+        for path in (
+            "/api/v1/sites/site-b",
+            "/api/v1/sites/site-b/devices",
+            "/api/v1/sites/site-b/zones",
+            "/api/v1/sites/site-b/devices/door",
+            "/api/v1/sites/site-b/zones/main",
+        ):
             assert operator.get(path).status_code == 404, path
         assert operator.get("/api/v1/events", params={"site": "site-b"}).status_code == 404
         everything = operator.get("/api/v1/events", params={"limit": 1000}).json()["events"]
@@ -78,7 +123,11 @@ def test_operator_of_one_site_sees_nothing_of_another(shared_server: LiveServer)
 
 def test_only_admins_see_personal_fields(shared_server: LiveServer) -> None:
     token = shared_server.add_site_with_device("personal", "door", DeviceKind.ACCESS_READER)
-    event = {"kind": "access.granted", "attributes": {"credential": "badge"}, "personal": {"person_name": "Zhang Min"}}
+    event = {
+        "kind": "access.granted",
+        "attributes": {"credential": "badge"},
+        "personal": {"person_name": "Zhang Min"},
+    }
     with device_client(shared_server, token) as device:
         event_id = device.post("/api/v1/events", json=[event]).json()["accepted"][0]
     for role in Role:
@@ -95,18 +144,29 @@ def test_event_search_filters_and_pages(shared_server: LiveServer) -> None:
     with device_client(shared_server, token) as device:
         assert device.post("/api/v1/events", json=events).status_code == 200
     with shared_server.client(Role.VIEWER) as viewer:
+
         def count(**params: object) -> int:
-            return len(viewer.get("/api/v1/events", params={"site": "search", **params}).json()["events"])
+            return len(
+                viewer.get("/api/v1/events", params={"site": "search", **params}).json()["events"]
+            )
 
         assert count() == 10
-        assert count(kind="alarm") == 5 and count(kind="alarm.*") == 5 and count(kind="door.forced") == 5
+        assert (
+            count(kind="alarm") == 5
+            and count(kind="alarm.*") == 5
+            and count(kind="door.forced") == 5
+        )
         assert count(q="floor 3") == 1
         assert viewer.get("/api/v1/events", params={"kind": "alarm.fire"}).status_code == 422
         assert viewer.get("/api/v1/events", params={"cursor": "garbage"}).status_code == 422
         assert viewer.get("/api/v1/events", params={"device": "gw"}).status_code == 422
-        assert viewer.get("/api/v1/events", params={"since": "2026-11-22T00:00:00"}).status_code == 422
+        assert (
+            viewer.get("/api/v1/events", params={"since": "2026-11-22T00:00:00"}).status_code == 422
+        )
         first = viewer.get("/api/v1/events", params={"site": "search", "limit": 4}).json()
-        second = viewer.get("/api/v1/events", params={"site": "search", "limit": 4, "cursor": first["next_cursor"]}).json()
+        second = viewer.get(
+            "/api/v1/events", params={"site": "search", "limit": 4, "cursor": first["next_cursor"]}
+        ).json()
         assert not {e["id"] for e in first["events"]} & {e["id"] for e in second["events"]}
 
 

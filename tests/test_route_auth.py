@@ -76,7 +76,9 @@ def test_every_route_is_public_by_decision_or_guarded() -> None:
     assert {("GET", "/healthz"), ("POST", "/api/v1/auth/login")} <= {(m, p) for m, p, _ in ROUTES}
 
 
-@pytest.mark.parametrize(("method", "path", "guard"), GUARDED, ids=[f"{m} {p}" for m, p, _ in GUARDED])
+@pytest.mark.parametrize(
+    ("method", "path", "guard"), GUARDED, ids=[f"{m} {p}" for m, p, _ in GUARDED]
+)
 def test_route_answers_401_without_credentials(
     shared_server: LiveServer, method: str, path: str, guard: Any
 ) -> None:
@@ -104,7 +106,9 @@ def test_device_token_is_refused_on_operator_routes(shared_server: LiveServer) -
     headers = {"Authorization": f"Bearer {token}"}
     for method, path, guard in GUARDED:
         if isinstance(guard, Requires):
-            response = httpx.request(method, shared_server.url + _concrete(path), headers=headers, json={})
+            response = httpx.request(
+                method, shared_server.url + _concrete(path), headers=headers, json={}
+            )
             assert response.status_code == 403, f"{method} {path}"
 
 
@@ -113,19 +117,27 @@ def test_public_routes_reveal_nothing(shared_server: LiveServer) -> None:
     login = httpx.get(shared_server.url + "/login")
     assert login.status_code == 200 and "Sign in" in login.text
     assert "riverside" not in login.text.lower()
-    wrong = httpx.post(shared_server.url + "/api/v1/auth/login", json={"username": "admin", "password": "x" * 12})
+    wrong = httpx.post(
+        shared_server.url + "/api/v1/auth/login", json={"username": "admin", "password": "x" * 12}
+    )
     assert wrong.status_code == 401
     assert wrong.json()["message"] == "wrong username or password"
-    nobody = httpx.post(shared_server.url + "/api/v1/auth/login", json={"username": "ghost", "password": "x" * 12})
+    nobody = httpx.post(
+        shared_server.url + "/api/v1/auth/login", json={"username": "ghost", "password": "x" * 12}
+    )
     assert nobody.json() == wrong.json()
 
 
 def test_openapi_schema_is_served_to_signed_in_operators_only(shared_server: LiveServer) -> None:
     assert httpx.get(shared_server.url + "/api/v1/openapi.json").status_code == 401
-    assert httpx.get(shared_server.url + "/openapi.json").status_code == 401 or httpx.get(
-        shared_server.url + "/openapi.json"
-    ).status_code == 404
+    assert (
+        httpx.get(shared_server.url + "/openapi.json").status_code == 401
+        or httpx.get(shared_server.url + "/openapi.json").status_code == 404
+    )
     with shared_server.client(Role.VIEWER) as viewer:
         schema = viewer.get("/api/v1/openapi.json").json()
     assert "/api/v1/events" in schema["paths"]
-    assert "application/x-ndjson" in schema["paths"]["/api/v1/events"]["post"]["requestBody"]["content"]
+    assert (
+        "application/x-ndjson"
+        in schema["paths"]["/api/v1/events"]["post"]["requestBody"]["content"]
+    )

@@ -8,7 +8,9 @@ from sitewarden.auth.roles import Role
 from tests.conftest import LiveServer
 
 
-def sign_in(server: LiveServer, username: str = "admin", password: str | None = None) -> tuple[str, str, httpx.Response]:
+def sign_in(
+    server: LiveServer, username: str = "admin", password: str | None = None
+) -> tuple[str, str, httpx.Response]:
     response = httpx.post(
         server.url + "/api/v1/auth/login",
         json={"username": username, "password": password or server.admin_password},
@@ -30,28 +32,53 @@ def test_cookie_session_reads_without_csrf_but_writes_need_it(shared_server: Liv
     site = {"site_id": "csrf-site", "name": "CSRF"}
     refused = httpx.post(shared_server.url + "/api/v1/sites", json=site, cookies=jar)
     assert refused.status_code == 403 and "x-csrf-token" in refused.json()["message"]
-    wrong = httpx.post(shared_server.url + "/api/v1/sites", json=site, cookies=jar, headers={"x-csrf-token": "nope"})
+    wrong = httpx.post(
+        shared_server.url + "/api/v1/sites",
+        json=site,
+        cookies=jar,
+        headers={"x-csrf-token": "nope"},
+    )
     assert wrong.status_code == 403
-    done = httpx.post(shared_server.url + "/api/v1/sites", json=site, cookies=jar, headers={"x-csrf-token": csrf})
+    done = httpx.post(
+        shared_server.url + "/api/v1/sites", json=site, cookies=jar, headers={"x-csrf-token": csrf}
+    )
     assert done.status_code == 201
 
 
 def test_logout_ends_the_session(shared_server: LiveServer) -> None:
     cookie, csrf, _ = sign_in(shared_server)
     jar = {"sitewarden_session": cookie}
-    assert httpx.post(shared_server.url + "/api/v1/auth/logout", cookies=jar, headers={"x-csrf-token": csrf}).status_code == 204
+    assert (
+        httpx.post(
+            shared_server.url + "/api/v1/auth/logout", cookies=jar, headers={"x-csrf-token": csrf}
+        ).status_code
+        == 204
+    )
     after = httpx.get(shared_server.url + "/api/v1/me", cookies=jar)
     assert after.status_code == 401 and "sign in again" in after.json()["message"]
 
 
 def test_disabling_a_user_ends_sessions_and_keys(shared_server: LiveServer) -> None:
     with shared_server.client() as admin:
-        created = admin.post("/api/v1/users", json={"username": "temp-op", "role": "operator"}).json()
+        created = admin.post(
+            "/api/v1/users", json={"username": "temp-op", "role": "operator"}
+        ).json()
         assert len(created["password"]) >= 16 and created["must_change_password"] is True
         cookie, _, _ = sign_in(shared_server, "temp-op", created["password"])
-        assert admin.patch(f"/api/v1/users/{created['user_id']}", json={"disabled": True}).status_code == 200
-    assert httpx.get(shared_server.url + "/api/v1/me", cookies={"sitewarden_session": cookie}).status_code == 401
-    login = httpx.post(shared_server.url + "/api/v1/auth/login", json={"username": "temp-op", "password": created["password"]})
+        assert (
+            admin.patch(f"/api/v1/users/{created['user_id']}", json={"disabled": True}).status_code
+            == 200
+        )
+    assert (
+        httpx.get(
+            shared_server.url + "/api/v1/me", cookies={"sitewarden_session": cookie}
+        ).status_code
+        == 401
+    )
+    login = httpx.post(
+        shared_server.url + "/api/v1/auth/login",
+        json={"username": "temp-op", "password": created["password"]},
+    )
     assert login.status_code == 401 and "disabled" in login.json()["message"]
 
 
@@ -60,11 +87,19 @@ def test_change_own_password(shared_server: LiveServer) -> None:
         created = admin.post("/api/v1/users", json={"username": "pw-user", "role": "viewer"}).json()
     cookie, csrf, _ = sign_in(shared_server, "pw-user", created["password"])
     jar = {"sitewarden_session": cookie}
-    short = httpx.post(shared_server.url + "/api/v1/me/password", cookies=jar, headers={"x-csrf-token": csrf},
-                       json={"current_password": created["password"], "new_password": "short"})
+    short = httpx.post(
+        shared_server.url + "/api/v1/me/password",
+        cookies=jar,
+        headers={"x-csrf-token": csrf},
+        json={"current_password": created["password"], "new_password": "short"},
+    )
     assert short.status_code == 422 and "at least 12" in short.json()["message"]
-    changed = httpx.post(shared_server.url + "/api/v1/me/password", cookies=jar, headers={"x-csrf-token": csrf},
-                         json={"current_password": created["password"], "new_password": "a much longer passphrase"})
+    changed = httpx.post(
+        shared_server.url + "/api/v1/me/password",
+        cookies=jar,
+        headers={"x-csrf-token": csrf},
+        json={"current_password": created["password"], "new_password": "a much longer passphrase"},
+    )
     assert changed.status_code == 204
     sign_in(shared_server, "pw-user", "a much longer passphrase")
 
@@ -97,6 +132,10 @@ def test_unauthenticated_page_answers_401_with_the_sign_in_form(shared_server: L
 
 
 def test_form_sign_in_redirects_only_within_the_site(shared_server: LiveServer) -> None:
-    form = {"username": "admin", "password": shared_server.admin_password, "next": "//evil.example/"}
+    form = {
+        "username": "admin",
+        "password": shared_server.admin_password,
+        "next": "//evil.example/",
+    }
     response = httpx.post(shared_server.url + "/login", data=form)
     assert response.status_code == 303 and response.headers["location"] == "/"

@@ -23,9 +23,17 @@ T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 
 def make_event(site: str, device: str, kind: str, at: datetime, note: str | None = None) -> Event:
     return Event(
-        id=IDS.new(), site_id=site, zone_id="z", device_id=device, kind=kind,
-        severity=Severity.INFO, occurred_at=at, received_at=at, attributes={"n": 1},
-        personal={"plate": "浙A12345"} if kind == "plate.read" else None, note=note,
+        id=IDS.new(),
+        site_id=site,
+        zone_id="z",
+        device_id=device,
+        kind=kind,
+        severity=Severity.INFO,
+        occurred_at=at,
+        received_at=at,
+        attributes={"n": 1},
+        personal={"plate": "浙A12345"} if kind == "plate.read" else None,
+        note=note,
     )
 
 
@@ -34,7 +42,9 @@ def loaded(store: SQLiteStore) -> SQLiteStore:
     events = []
     for minute in range(120):
         at = T0 + timedelta(minutes=minute)
-        events.append(make_event("a", "d1", "access.granted", at, note="delivery" if minute == 7 else None))
+        events.append(
+            make_event("a", "d1", "access.granted", at, note="delivery" if minute == 7 else None)
+        )
         events.append(make_event("a", "d2", "plate.read", at))
         events.append(make_event("b", "d1", "alarm.smoke", at))
     store.insert_events(events, {})
@@ -90,7 +100,9 @@ def test_filters_by_site_device_kind_family_time_and_text(loaded: SQLiteStore) -
     assert ids(site_id="a", family="plate") == 120
     assert ids(site_id="a", kind="access.granted") == 120
     assert ids(site_id="b", family="access") == 0
-    assert ids(site_id="a", since=T0 + timedelta(minutes=60), until=T0 + timedelta(minutes=70)) == 20
+    assert (
+        ids(site_id="a", since=T0 + timedelta(minutes=60), until=T0 + timedelta(minutes=70)) == 20
+    )
     assert ids(site_id="a", text="deliv") == 1
     assert ids(site_id="a", text="%") == 0
     assert ids(site_scope=("b",)) == 120

@@ -46,7 +46,9 @@ T = TypeVar("T")
 DataDir = Annotated[
     Path | None,
     typer.Option(
-        "--data-dir", "-d", envvar="SITEWARDEN_DATA_DIR",
+        "--data-dir",
+        "-d",
+        envvar="SITEWARDEN_DATA_DIR",
         help="data folder (database, keys, settings); default ./sitewarden-data",
     ),
 ]
@@ -97,7 +99,9 @@ def init(
     out.print(f"  database  {result.database}")
     out.print(f"  keys      {settings.key_path} (mode 0600; back them up apart from the database)")
     out.print(f"  admin     [bold]{result.admin_username}[/]")
-    out.print(f"  password  [bold]{result.admin_password}[/]  (shown once; change it after signing in)")
+    out.print(
+        f"  password  [bold]{result.admin_password}[/]  (shown once; change it after signing in)"
+    )
 
 
 @app.command()
@@ -160,7 +164,8 @@ def users_list(data_dir: DataDir = None) -> None:
     table = Table("username", "role", "sites", "state", "last sign-in")
     for user in users:
         table.add_row(
-            user.username, user.role,
+            user.username,
+            user.role,
             ", ".join(user.site_scope) if user.site_scope is not None else "all",
             "disabled" if user.disabled else "active",
             f"{user.last_login_at:%Y-%m-%d %H:%M}" if user.last_login_at else "never",
@@ -206,7 +211,10 @@ def sites_list(data_dir: DataDir = None) -> None:
         for site in store.list_sites():
             contents = store.count_site_contents(site.site_id)
             table.add_row(
-                site.site_id, site.name, site.timezone, str(contents["zones"]),
+                site.site_id,
+                site.name,
+                site.timezone,
+                str(contents["zones"]),
                 str(contents["devices"]),
             )
     out.print(table)
@@ -260,8 +268,11 @@ def devices_list(site_id: str, data_dir: DataDir = None) -> None:
         colour = {"online": "green", "offline": "red"}.get(status, "dim")
         seen = f"{device.last_seen_at:%Y-%m-%d %H:%M:%S}" if device.last_seen_at else "never"
         table.add_row(
-            device.device_id, device.kind.value, device.zone_id or "-",
-            f"[{colour}]{status}[/]", seen,
+            device.device_id,
+            device.kind.value,
+            device.zone_id or "-",
+            f"[{colour}]{status}[/]",
+            seen,
         )
     out.print(table)
 
@@ -288,7 +299,9 @@ def events_tail(
     site: Annotated[str | None, typer.Option(help="only this site")] = None,
     kind: Annotated[str | None, typer.Option(help="a kind or a family such as 'alarm'")] = None,
     lines: Annotated[int, typer.Option("-n", help="events to show first")] = 20,
-    follow: Annotated[bool, typer.Option("--follow/--no-follow", "-f", help="keep watching")] = True,
+    follow: Annotated[
+        bool, typer.Option("--follow/--no-follow", "-f", help="keep watching")
+    ] = True,
     interval: Annotated[float, typer.Option(help="seconds between polls")] = 1.0,
     data_dir: DataDir = None,
 ) -> None:

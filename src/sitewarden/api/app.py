@@ -97,7 +97,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
 
     app.add_middleware(
-        RequestLimits,  # type: ignore[arg-type]
+        RequestLimits,
         limit=settings.max_api_body_bytes,
         large_limit=settings.max_ingest_body_bytes,
         large_body_paths=frozenset({events.INGEST_PATH}),

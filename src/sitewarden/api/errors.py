@@ -39,7 +39,7 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 def status_for(exc: errors.SitewardenError) -> int:
     for cls in type(exc).__mro__:
         if cls in STATUS_BY_ERROR:
-            return STATUS_BY_ERROR[cls]  # type: ignore[index]
+            return STATUS_BY_ERROR[cls]
     return 500
 
 

@@ -64,7 +64,8 @@ def create_user(
     """Create an operator; return it and the generated password if none was given."""
     if not USERNAME_PATTERN.match(username):
         raise InvalidInput(
-            f"username {username!r} not allowed: use 2-64 lowercase letters, digits, '.', '_' or '-'"
+            f"username {username!r} not allowed: "
+            "use 2-64 lowercase letters, digits, '.', '_' or '-'"
         )
     if store.get_user_by_name(username) is not None:
         raise AlreadyExists(f"user {username!r} exists already")

@@ -146,7 +146,7 @@ class WifiPresenceAttributes(TypedDict):
 def _envelope_adapter(name: str, attributes: Any, personal: Any) -> TypeAdapter[Any]:
     """The whole posted event for one kind, validated in one call."""
     fields = {
-        "kind": Literal[name],  # type: ignore[valid-type]
+        "kind": Literal[name],
         "time": NotRequired[AwareDatetime | None],
         "severity": NotRequired[Severity | None],
         "site": NotRequired[Identifier | None],
@@ -155,7 +155,8 @@ def _envelope_adapter(name: str, attributes: Any, personal: Any) -> TypeAdapter[
         "attributes": attributes,
         "personal": NotRequired[personal | None],
     }
-    envelope: Any = TypedDict(name.replace(".", "_") + "_event", fields)  # type: ignore[operator]
+    make_typed_dict: Any = TypedDict  # built at run time: one envelope per kind
+    envelope: Any = make_typed_dict(name.replace(".", "_") + "_event", fields)
     envelope.__pydantic_config__ = _FORBID
     return TypeAdapter(envelope)
 

@@ -1,0 +1,470 @@
+"""The demo's device simulator: realistic traffic posted through the real ingest API.
+
+:class:`Traffic` decides what happens (who walks through which gate, which car
+enters the garage, when a lift faults); :class:`Simulator` posts it as each
+device, with that device's own token, at about ``rate`` events a second plus a
+heartbeat from every device at its interval. With the same seed and clock the
+traffic is the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import orjson
+
+from sitewarden.demo.people import Person, PersonRole, Population, make_population
+from sitewarden.demo.site import DEVICES, SITE_ID, SITE_TIMEZONE, ZONES, Behaviour, DemoDevice
+from sitewarden.registry.device_kinds import DeviceKind
+
+log = logging.getLogger(__name__)
+
+INGEST_PATH = "/api/v1/events"
+
+
+class Scenario(StrEnum):
+    """Something that happens on the site, as one or a few events."""
+
+    ACCESS = "access"
+    PARKING = "parking"
+    OCCUPANCY = "occupancy"
+    WIFI = "wifi"
+    DOOR_HELD = "door_held"
+    DOOR_FORCED = "door_forced"
+    EQUIPMENT_FAULT = "equipment_fault"
+    CAMERA_TAMPER = "camera_tamper"
+    SMOKE = "smoke"
+    SPRINKLER_TEST = "sprinkler_test"
+
+
+# Relative weight of each scenario at quiet (activity 0) and at peak (activity 1) times.
+# At 4 events/s the rare ones come to a few smoke alarms and forced doors an hour.
+_WEIGHTS: dict[Scenario, tuple[float, float]] = {
+    Scenario.ACCESS: (14.0, 60.0),
+    Scenario.PARKING: (3.0, 16.0),
+    Scenario.OCCUPANCY: (12.0, 12.0),
+    Scenario.WIFI: (6.0, 6.0),
+    Scenario.DOOR_HELD: (0.3, 0.6),
+    Scenario.DOOR_FORCED: (0.03, 0.02),
+    Scenario.EQUIPMENT_FAULT: (0.05, 0.06),
+    Scenario.CAMERA_TAMPER: (0.04, 0.03),
+    Scenario.SMOKE: (0.005, 0.01),
+    Scenario.SPRINKLER_TEST: (0.002, 0.002),
+}
+
+_FAULTS = {
+    "Lift": (("E21", "door sensor obstructed"), ("E33", "car stopped between floors")),
+    "Water pump": (("P12", "low inlet pressure"), ("P40", "motor over-temperature")),
+    "gate": (("G05", "obstruction detected"), ("G18", "limit switch not reached")),
+    "barrier": (("G05", "obstruction detected"), ("B02", "arm not closed after vehicle")),
+}
+_DENIALS = ("badge expired", "outside allowed hours", "not allowed at this door")
+_BATTERY_KINDS = frozenset({DeviceKind.DOOR_CONTACT, DeviceKind.SMOKE_DETECTOR})
+_WARM_KINDS = frozenset({DeviceKind.CAMERA, DeviceKind.PLATE_CAMERA, DeviceKind.GATEWAY})
+
+
+def activity_at(local: datetime) -> float:
+    """How busy a residential site is at a local time: 0 at night, 1 at the peaks."""
+    hour = local.hour + local.minute / 60
+    if hour < 5.5 or hour >= 23.5:
+        return 0.05
+    if 7 <= hour < 9 or 17.5 <= hour < 20:
+        return 1.0
+    if hour < 7:
+        return 0.05 + 0.95 * (hour - 5.5) / 1.5
+    if hour >= 20:
+        return 0.5 - 0.45 * (hour - 20) / 3.5
+    return 0.45
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One event to post as ``device_id``."""
+
+    device_id: str
+    event: dict[str, Any]
+
+
+@dataclass
+class _ParkedCar:
+    session_id: str
+    entered_at: datetime
+    pays: bool
+
+
+class Traffic:
+    """What happens on the demo site. Deterministic for a seed and a clock."""
+
+    def __init__(
+        self, seed: int, devices: tuple[DemoDevice, ...] = DEVICES, now: datetime | None = None
+    ) -> None:
+        self.rng = random.Random(seed)
+        self.seed = seed
+        self.population: Population = make_population(seed)
+        self.zone = ZoneInfo(SITE_TIMEZONE)
+        self._capacity = {zone.zone_id: zone.capacity or 50 for zone in ZONES}
+        talking = [d for d in devices if d.behaviour is Behaviour.NORMAL]
+        self._by_kind: dict[DeviceKind, list[DemoDevice]] = {}
+        for device in talking:
+            self._by_kind.setdefault(device.kind, []).append(device)
+        self._handsets = [f"handset-{seed}-{n}" for n in range(400)]
+        self._pending: list[tuple[datetime, Outgoing]] = []
+        self._sessions = 0
+        self._parked: dict[str, _ParkedCar] = {}
+        self._park_overnight(now or datetime.now(UTC))
+
+    def _park_overnight(self, now: datetime) -> None:
+        cars = [person.plate for person in self.population.people if person.plate]
+        for plate in self.rng.sample(cars, len(cars) // 2):
+            entered = now - timedelta(minutes=self.rng.randrange(30, 14 * 60))
+            self._parked[plate] = _ParkedCar(self._new_session(), entered, pays=False)
+
+    def _new_session(self) -> str:
+        self._sessions += 1
+        return f"RG-{self.seed % 10000:04d}-{self._sessions:06d}"
+
+    def _devices(self, *kinds: DeviceKind) -> list[DemoDevice]:
+        return [device for kind in kinds for device in self._by_kind.get(kind, [])]
+
+    def draw(self, now: datetime) -> list[Outgoing]:
+        """The next thing that happens, chosen by the time of day."""
+        busy = activity_at(now.astimezone(self.zone))
+        scenarios = list(_WEIGHTS)
+        weights = [quiet + (peak - quiet) * busy for quiet, peak in _WEIGHTS.values()]
+        return self.generate(self.rng.choices(scenarios, weights)[0], now)
+
+    def generate(self, scenario: Scenario, now: datetime) -> list[Outgoing]:
+        """The events of one ``scenario`` happening at ``now``."""
+        local = now.astimezone(self.zone)
+        makers = {
+            Scenario.ACCESS: self._access,
+            Scenario.PARKING: self._parking,
+            Scenario.OCCUPANCY: self._occupancy,
+            Scenario.WIFI: self._wifi,
+            Scenario.DOOR_HELD: self._door_held,
+            Scenario.DOOR_FORCED: self._door_forced,
+            Scenario.EQUIPMENT_FAULT: self._equipment_fault,
+            Scenario.CAMERA_TAMPER: self._camera_tamper,
+            Scenario.SMOKE: self._smoke,
+            Scenario.SPRINKLER_TEST: self._sprinkler_test,
+        }
+        return makers[scenario](now, local)
+
+    def due(self, now: datetime) -> list[Outgoing]:
+        """Follow-ups scheduled earlier (a smoke alarm clearing) that are due by ``now``."""
+        ready = [item for at, item in self._pending if at <= now]
+        self._pending = [(at, item) for at, item in self._pending if at > now]
+        return ready
+
+    def heartbeat(self, device: DemoDevice, now: datetime, uptime_s: int) -> Outgoing:
+        """A device.heartbeat with what such a device reports about itself."""
+        attributes: dict[str, Any] = {"uptime_s": uptime_s, "firmware": "4.2.1"}
+        if device.kind in _BATTERY_KINDS:
+            attributes["battery_pct"] = round(self.rng.uniform(62, 100), 1)
+        if device.kind in _WARM_KINDS:
+            attributes["temperature_c"] = round(self.rng.uniform(31, 47), 1)
+        return _event(device, "device.heartbeat", now, attributes)
+
+    # --- scenarios ------------------------------------------------------------------
+    def _access(self, now: datetime, local: datetime) -> list[Outgoing]:
+        readers = self._devices(DeviceKind.ACCESS_READER)
+        reader = self.rng.choices(readers, [3 if "gate" in r.zone_id else 1 for r in readers])[0]
+        rng = self.rng
+        morning = local.hour < 12
+        direction = "out" if rng.random() < (0.7 if morning else 0.3) else "in"
+        attributes: dict[str, Any] = {"direction": direction, "door": reader.watches}
+        night = activity_at(local) < 0.2
+        if rng.random() < (0.12 if night else 0.04):
+            return [self._denied(reader, now, attributes)]
+        at_gate = "gate" in reader.zone_id
+        if at_gate and rng.random() < 0.1:
+            visitor = rng.choice(self.population.of_role(PersonRole.VISITOR))
+            personal = {"person_name": visitor.name, "national_id": visitor.national_id}
+            personal["phone"] = visitor.phone
+            attributes["credential"] = "qr"
+        else:
+            person = self._badge_holder(local)
+            attributes["credential"] = "face" if rng.random() < 0.3 else "badge"
+            personal = _badge_personal(person, attributes["credential"])
+        return [_event(reader, "access.granted", now, attributes, personal)]
+
+    def _denied(self, reader: DemoDevice, now: datetime, attributes: dict[str, Any]) -> Outgoing:
+        rng = self.rng
+        if rng.random() < 0.4:
+            badge = rng.choice(self.population.unknown_badges)
+            attributes |= {"credential": "badge", "reason": "badge not recognised"}
+            return _event(reader, "access.denied", now, attributes, {"badge_id": badge})
+        if rng.random() < 0.3:
+            attributes |= {"credential": "face", "reason": "face not matched"}
+            return _event(reader, "access.denied", now, attributes)
+        person = self._badge_holder(now.astimezone(self.zone))
+        attributes |= {"credential": "badge", "reason": rng.choice(_DENIALS)}
+        return _event(reader, "access.denied", now, attributes, _badge_personal(person, "badge"))
+
+    def _badge_holder(self, local: datetime) -> Person:
+        staff_share = 0.3 if 8 <= local.hour < 18 else 0.08
+        role = PersonRole.STAFF if self.rng.random() < staff_share else PersonRole.RESIDENT
+        return self.rng.choice(self.population.of_role(role))
+
+    def _parking(self, now: datetime, local: datetime) -> list[Outgoing]:
+        leaving_share = 0.7 if local.hour < 12 else 0.35
+        free = [plate for plate in self.population.plates if plate not in self._parked]
+        leaving = bool(self._parked) and (not free or self.rng.random() < leaving_share)
+        lane = self._devices(DeviceKind.PLATE_CAMERA)
+        if leaving:
+            plate = self.rng.choice(sorted(self._parked))
+            car = self._parked.pop(plate)
+            camera = next(d for d in lane if d.direction == "out")
+            hours = int((now - car.entered_at).total_seconds() // 3600) + 1  # started hours
+            parking: dict[str, Any] = {
+                "lane": "exit",
+                "session_id": car.session_id,
+                "currency": "CNY",
+            }
+            parking["fee_minor"] = min(hours * 500, 6000) if car.pays else 0
+            kind = "parking.exit"
+        else:
+            visitor = self.rng.random() < 0.25
+            owned = set(self.population.plates) - set(self.population.visitor_plates)
+            choices = [p for p in free if (p not in owned) == visitor] or free
+            plate = self.rng.choice(choices)
+            car = _ParkedCar(self._new_session(), now, pays=visitor)
+            self._parked[plate] = car
+            camera = next(d for d in lane if d.direction == "in")
+            parking = {"lane": "entry", "session_id": car.session_id}
+            kind = "parking.entry"
+        read = {
+            "confidence": round(self.rng.uniform(0.86, 0.995), 3),
+            "direction": camera.direction,
+            "lane": parking["lane"],
+            "colour": "green" if len(plate) == 9 else "blue",
+        }
+        return [
+            _event(camera, "plate.read", now, read, {"plate": plate}),
+            _event(camera, kind, now, parking, {"plate": plate}),
+        ]
+
+    def _occupancy(self, now: datetime, local: datetime) -> list[Outgoing]:
+        counter = self.rng.choice(self._devices(DeviceKind.PEOPLE_COUNTER, DeviceKind.CAMERA))
+        busy = activity_at(local)
+        count = round(self._capacity[counter.zone_id] * busy * self.rng.uniform(0.15, 0.4))
+        return [_event(counter, "occupancy.count", now, {"count": count, "interval_s": 60})]
+
+    def _wifi(self, now: datetime, local: datetime) -> list[Outgoing]:
+        counter = self.rng.choice(self._devices(DeviceKind.WIFI_COUNTER))
+        seen = self.rng.sample(self._handsets, 5 + round(80 * activity_at(local)))
+        # The counter hashes each handset with the site's salt of the day; no raw
+        # identifier (let alone a MAC) ever leaves it.
+        salt = hashlib.sha256(f"{SITE_ID}:{self.seed}:{local.date()}".encode()).hexdigest()
+        hashed = sorted(hashlib.sha256(f"{salt}:{h}".encode()).hexdigest() for h in seen)
+        attributes = {"hashed_ids": hashed, "salt_date": local.date().isoformat()}
+        return [_event(counter, "wifi.presence", now, attributes | {"interval_s": 300})]
+
+    def _door_held(self, now: datetime, local: datetime) -> list[Outgoing]:
+        door = self.rng.choice(self._devices(DeviceKind.DOOR_CONTACT, DeviceKind.ACCESS_READER))
+        seconds = round(self.rng.uniform(35, 420), 1)
+        return [
+            _event(door, "door.held_open", now, {"door": door.watches, "open_seconds": seconds})
+        ]
+
+    def _door_forced(self, now: datetime, local: datetime) -> list[Outgoing]:
+        door = self.rng.choice(self._devices(DeviceKind.DOOR_CONTACT))
+        return [_event(door, "door.forced", now, {"door": door.watches})]
+
+    def _equipment_fault(self, now: datetime, local: datetime) -> list[Outgoing]:
+        sensor = self.rng.choice(self._devices(DeviceKind.EQUIPMENT_SENSOR))
+        equipment = sensor.watches or sensor.name
+        family = next((key for key in _FAULTS if key in equipment), "gate")
+        code, message = self.rng.choice(_FAULTS[family])
+        attributes = {"equipment": equipment, "code": code, "message": message}
+        return [_event(sensor, "equipment.fault", now, attributes)]
+
+    def _camera_tamper(self, now: datetime, local: datetime) -> list[Outgoing]:
+        camera = self.rng.choice(self._devices(DeviceKind.CAMERA, DeviceKind.PLATE_CAMERA))
+        cause = self.rng.choice(("covered", "moved", "defocus", "signal_lost"))
+        return [_event(camera, "camera.tamper", now, {"cause": cause})]
+
+    def _smoke(self, now: datetime, local: datetime) -> list[Outgoing]:
+        detector = self.rng.choice(self._devices(DeviceKind.SMOKE_DETECTOR))
+        level = round(self.rng.uniform(0.12, 0.6), 2)
+        clear_at = now + timedelta(seconds=self.rng.uniform(60, 240))
+        clear = _event(detector, "alarm.smoke", clear_at, {"state": "clear", "level": 0.0})
+        clear.event["severity"] = "info"
+        self._pending.append((clear_at, clear))
+        return [_event(detector, "alarm.smoke", now, {"state": "alarm", "level": level})]
+
+    def _sprinkler_test(self, now: datetime, local: datetime) -> list[Outgoing]:
+        sensor = self.rng.choice(self._devices(DeviceKind.SPRINKLER_SENSOR))
+        outgoing = _event(sensor, "alarm.sprinkler", now, {"state": "test"})
+        outgoing.event.update(severity="info", note="weekly flow test")
+        return [outgoing]
+
+
+def _badge_personal(person: Person, credential: str) -> dict[str, Any]:
+    personal: dict[str, Any] = {"person_name": person.name}
+    if credential == "badge" and person.badge_id is not None:
+        personal["badge_id"] = person.badge_id
+    return personal
+
+
+def _event(
+    device: DemoDevice,
+    kind: str,
+    at: datetime,
+    attributes: dict[str, Any],
+    personal: dict[str, Any] | None = None,
+) -> Outgoing:
+    event: dict[str, Any] = {"kind": kind, "time": at.isoformat(), "attributes": attributes}
+    if personal:
+        event["personal"] = personal
+    return Outgoing(device.device_id, event)
+
+
+@dataclass
+class SimulatorStats:
+    """What the simulator sent and what the server said."""
+
+    accepted: Counter[str] = field(default_factory=Counter)
+    rejected: int = 0
+    rejections: list[str] = field(default_factory=list)  # the first few reasons
+    failed_requests: int = 0
+
+    @property
+    def accepted_total(self) -> int:
+        return sum(self.accepted.values())
+
+
+class Simulator:
+    """Posts the site's traffic and heartbeats to a server, each device with its token."""
+
+    def __init__(
+        self,
+        url: str,
+        tokens: dict[str, str],
+        *,
+        rate: float = 4.0,
+        seed: int | None = None,
+        devices: tuple[DemoDevice, ...] = DEVICES,
+        verify: Any = True,
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be above 0 events a second")
+        self.rate = rate
+        self.seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
+        self.traffic = Traffic(self.seed, devices)
+        self.devices = {d.device_id: d for d in devices if d.behaviour is not Behaviour.SILENT}
+        missing = sorted(set(self.devices) - set(tokens))
+        if missing:
+            raise ValueError(f"no token for devices {', '.join(missing[:5])}")
+        self._tokens = tokens
+        self._client = httpx.Client(base_url=url, timeout=10, verify=verify, trust_env=False)
+        self._stats = SimulatorStats()
+        self._lock = threading.Lock()
+
+    def stats(self) -> SimulatorStats:
+        """A copy of the counts so far (safe to call while running)."""
+        with self._lock:
+            return SimulatorStats(
+                Counter(self._stats.accepted),
+                self._stats.rejected,
+                list(self._stats.rejections),
+                self._stats.failed_requests,
+            )
+
+    def run(self, stop: threading.Event) -> SimulatorStats:
+        """Simulate until ``stop`` is set; every device says hello at once."""
+        started = time.monotonic()
+        uptime_base = {d: self.traffic.rng.randrange(3600, 90 * 86400) for d in self.devices}
+        next_heartbeat = dict.fromkeys(self.devices, started)
+        next_event = started
+        try:
+            while not stop.is_set():
+                moment = time.monotonic()
+                now = datetime.now(UTC)
+                outgoing = self.traffic.due(now)
+                for device_id, due in list(next_heartbeat.items()):
+                    if due <= moment:
+                        device = self.devices[device_id]
+                        uptime = uptime_base[device_id] + int(moment - started)
+                        outgoing.append(self.traffic.heartbeat(device, now, uptime))
+                        if device.behaviour is Behaviour.DROPS_OUT:
+                            del next_heartbeat[device_id]
+                        else:
+                            jitter = self.traffic.rng.uniform(-0.1, 0.1) * device.heartbeat_s
+                            next_heartbeat[device_id] = due + device.heartbeat_s + jitter
+                if next_event < moment - 2:  # fell behind (a stall): do not burst
+                    next_event = moment
+                while next_event <= moment:
+                    outgoing.extend(self.traffic.draw(now))
+                    next_event += self.traffic.rng.expovariate(self.rate)
+                self.send(outgoing)
+                wake = min([next_event, *next_heartbeat.values()])
+                stop.wait(min(max(wake - time.monotonic(), 0.01), 0.5))
+        finally:
+            self._client.close()
+        return self.stats()
+
+    def send(self, outgoing: list[Outgoing]) -> None:
+        """Post ``outgoing`` as one batch per device; count and log what the server says."""
+        batches: dict[str, list[dict[str, Any]]] = {}
+        for item in outgoing:
+            batches.setdefault(item.device_id, []).append(item.event)
+        for device_id, events in batches.items():
+            self._post(device_id, events)
+
+    def _post(self, device_id: str, events: list[dict[str, Any]]) -> None:
+        try:
+            response = self._client.post(
+                INGEST_PATH,
+                content=orjson.dumps(events),
+                headers={
+                    "Authorization": f"Bearer {self._tokens[device_id]}",
+                    "Content-Type": "application/json",
+                },
+            )
+        except httpx.HTTPError as exc:
+            log.warning("simulator: %s could not post %d events: %s", device_id, len(events), exc)
+            with self._lock:
+                self._stats.failed_requests += 1
+            return
+        if response.status_code not in (200, 207, 422):
+            log.warning(
+                "simulator: %s got HTTP %d: %s",
+                device_id,
+                response.status_code,
+                response.text[:300],
+            )
+            with self._lock:
+                self._stats.failed_requests += 1
+            return
+        rejected = {item["index"]: item["reason"] for item in response.json()["rejected"]}
+        with self._lock:
+            for index, event in enumerate(events):
+                if index in rejected:
+                    reason = f"{device_id} {event['kind']}: {rejected[index]}"
+                    log.warning("simulator: event rejected: %s", reason)
+                    self._stats.rejected += 1
+                    if len(self._stats.rejections) < 20:
+                        self._stats.rejections.append(reason)
+                else:
+                    self._stats.accepted[event["kind"]] += 1
+
+
+def start_simulator(simulator: Simulator, stop: threading.Event) -> threading.Thread:
+    """Run ``simulator`` in a daemon thread until ``stop`` is set."""
+    thread = threading.Thread(
+        target=simulator.run, args=(stop,), name="demo-simulator", daemon=True
+    )
+    thread.start()
+    return thread
