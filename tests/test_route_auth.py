@@ -19,6 +19,7 @@ from sitewarden.api.app import PUBLIC_ROUTES, create_app
 from sitewarden.api.auth import DeviceOnly, Requires
 from sitewarden.auth.roles import Role, roles_with
 from sitewarden.config import load_settings
+from sitewarden.privacy.keyfiles import create_key_files
 from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store.sqlite import SQLiteStore
 from tests.conftest import LiveServer
@@ -26,6 +27,7 @@ from tests.conftest import LiveServer
 
 def _routes(tmp: Path) -> list[tuple[str, str, Any]]:
     settings = load_settings(tmp / "routes")
+    create_key_files(settings.key_path)
     store = SQLiteStore(settings.sqlite_path)
     app = create_app(settings, store)
     found = []

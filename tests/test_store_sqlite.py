@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sitewarden.errors import ConfigError
+from sitewarden.errors import ConfigError, StoreError
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import Event
@@ -32,8 +32,10 @@ def make_event(site: str, device: str, kind: str, at: datetime, note: str | None
         occurred_at=at,
         received_at=at,
         attributes={"n": 1},
-        personal={"plate": "浙A12345"} if kind == "plate.read" else None,
+        personal=None,
         note=note,
+        subject_id="v-1" if kind == "plate.read" else None,
+        sealed_personal=b"\x01sealed" if kind == "plate.read" else None,
     )
 
 
@@ -77,18 +79,31 @@ def test_database_runs_in_wal_mode_with_full_sync(store: SQLiteStore) -> None:
 def test_every_site_table_carries_site_id(store: SQLiteStore) -> None:
     raw = sqlite3.connect(store.path)
     tables = [row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-    for table in set(tables) - {"schema_migrations", "users", "api_keys", "web_sessions"}:
+    # Accounts and the audit chain are global (reference tables when sharded).
+    global_tables = {"schema_migrations", "users", "api_keys", "web_sessions", "audit_head"}
+    for table in set(tables) - global_tables:
         columns = [row[1] for row in raw.execute(f"PRAGMA table_info({table})")]
         assert "site_id" in columns, table
     raw.close()
 
 
-def test_events_round_trip_with_personal_part_apart(loaded: SQLiteStore) -> None:
+def test_events_round_trip_with_sealed_personal_part_apart(loaded: SQLiteStore) -> None:
     page = loaded.query_events(EventQuery(site_id="a", device_id="d2", limit=1))
     event = page.events[0]
-    assert event.kind == "plate.read" and event.personal == {"plate": "浙A12345"}
+    assert event.kind == "plate.read" and event.personal is None
+    assert event.sealed_personal == b"\x01sealed" and event.subject_id == "v-1"
     assert event.attributes == {"n": 1}
     assert loaded.get_event(event.id) == event
+    by_subject = loaded.query_events(EventQuery(site_id="a", subject_ids=("v-1",), limit=1000))
+    assert len(by_subject.events) == 120
+
+
+def test_store_refuses_personal_fields_in_clear(store: SQLiteStore) -> None:
+    event = make_event("s", "d", "plate.read", T0)
+    event.personal, event.sealed_personal = {"plate": "浙A12345"}, None
+    with pytest.raises(StoreError, match="unsealed"):
+        store.insert_events([event], {})
+    assert store.count_events() == 0
 
 
 def test_filters_by_site_device_kind_family_time_and_text(loaded: SQLiteStore) -> None:

@@ -12,10 +12,11 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from sitewarden.errors import ConfigError
+from sitewarden.privacy.retention import CATEGORIES, default_schedule
 
 DEFAULT_DATA_DIR = Path("sitewarden-data")
 CONFIG_FILE_NAME = "sitewarden.toml"
@@ -50,7 +51,25 @@ class Settings(BaseSettings):
     offline_after_intervals: float = Field(
         default=2.0, gt=0, description="missed heartbeat intervals before a device is offline"
     )
+    retention_days: dict[str, int] = Field(
+        default_factory=default_schedule,
+        description="days to keep each category; 0 keeps it forever (doctor warns)",
+    )
+    retention_interval_s: int = Field(default=3600, ge=10, description="how often retention runs")
     debug: bool = False
+
+    @field_validator("retention_days")
+    @classmethod
+    def _known_categories(cls, value: dict[str, int]) -> dict[str, int]:
+        known = {*CATEGORIES, "face_crops"}
+        unknown = set(value) - known
+        if unknown:
+            raise ValueError(
+                f"unknown retention categories {sorted(unknown)}; known: {sorted(known)}"
+            )
+        if any(days < 0 for days in value.values()):
+            raise ValueError("retention days cannot be negative")
+        return {**default_schedule(), **value}
 
     @classmethod
     def settings_customise_sources(

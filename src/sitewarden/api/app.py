@@ -12,7 +12,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from sitewarden import __version__
-from sitewarden.api import events, registry, session, users
+from sitewarden.api import events, privacy, registry, session, users
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext
 from sitewarden.api.errors import install_error_handlers
@@ -21,6 +21,9 @@ from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
 from sitewarden.config import Settings
 from sitewarden.ingest.writer import EventWriter
+from sitewarden.privacy.audit import AuditLog
+from sitewarden.privacy.keyring import KeyRing
+from sitewarden.privacy.vault import Vault
 from sitewarden.store.base import Store
 from sitewarden.web import pages
 
@@ -59,10 +62,20 @@ def _meta_router() -> APIRouter:
     return router
 
 
-def create_app(settings: Settings, store: Store) -> FastAPI:
-    """Build the app; the event writer starts and stops with it."""
+def create_app(settings: Settings, store: Store, keys: KeyRing | None = None) -> FastAPI:
+    """Build the app; the event writer starts and stops with it.
+
+    ``keys`` default to the key files (or environment) the settings point at.
+    """
+    keyring = keys or KeyRing.load(settings.key_path)
     writer = EventWriter(store)
-    context = AppContext(settings=settings, store=store, writer=writer)
+    context = AppContext(
+        settings=settings,
+        store=store,
+        writer=writer,
+        vault=Vault(store, keyring),
+        audit=AuditLog(store, keyring.audit_key),
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -91,6 +104,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
         registry.router,
         users.router,
         session.router,
+        privacy.router,
         pages.router,
     ):
         app.include_router(router)

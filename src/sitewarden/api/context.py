@@ -11,6 +11,8 @@ from sitewarden.config import Settings
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.validation import IntakeLimits
 from sitewarden.ingest.writer import EventWriter
+from sitewarden.privacy.audit import AuditLog
+from sitewarden.privacy.vault import Vault
 from sitewarden.store.base import Store
 
 
@@ -19,6 +21,8 @@ class AppContext:
     settings: Settings
     store: Store
     writer: EventWriter
+    vault: Vault
+    audit: AuditLog
     ids: EventIdFactory = field(default_factory=EventIdFactory)
 
     @property

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sitewarden import errors
+from sitewarden.privacy.sealing import SealBroken
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ STATUS_BY_ERROR: dict[type[errors.SitewardenError], int] = {
     errors.PermissionDenied: 403,
     errors.PayloadTooLarge: 413,
     errors.StoreError: 503,
+    SealBroken: 500,
     errors.ConfigError: 500,
 }
 

@@ -11,23 +11,33 @@ from uuid import UUID
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from sitewarden.api.auth import device_only, requires
 from sitewarden.api.context import AppContext, get_context
-from sitewarden.api.schemas import EventOut, EventPageOut, IngestResult, KindOut
+from sitewarden.api.disclosure import present_events
+from sitewarden.api.schemas import EventOut, EventPageOut, IngestResult, KindOut, LookupIn
 from sitewarden.auth.accounts import Operator
-from sitewarden.auth.roles import Permission, Role
+from sitewarden.auth.roles import Permission
 from sitewarden.errors import InvalidInput, NotFound
 from sitewarden.events.kinds import KINDS
-from sitewarden.events.model import Event, family_of, from_micros, to_micros
+from sitewarden.events.model import family_of, from_micros, to_micros
 from sitewarden.events.validation import Sender
 from sitewarden.ingest.batch import check_batch, split_batch
+from sitewarden.privacy.vault import LOOKUP_FIELDS
 from sitewarden.store.records import EventQuery
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 
 INGEST_PATH = "/api/v1/events"
-ROLES_SEEING_PERSONAL = frozenset({Role.ADMIN})
+Purpose = Annotated[
+    str | None,
+    Query(
+        min_length=3,
+        max_length=200,
+        description="why you need personal fields; without it none are opened (audited)",
+    ),
+]
 
 _INGEST_BODY_DOC: dict[str, Any] = {
     "requestBody": {
@@ -83,6 +93,8 @@ async def post_events(
         find_device=find_device,
     )
     if checked.accepted:
+        # Sealing may create subjects and data keys (a database write): off the event loop.
+        await run_in_threadpool(context.vault.seal_events, checked.accepted)
         await context.writer.write(checked.accepted)
     status = 200
     if checked.rejected:
@@ -108,24 +120,6 @@ def decode_cursor(value: str) -> tuple[datetime, UUID]:
         raise InvalidInput("cursor is not one this API gave out; start again without it") from exc
 
 
-def event_out(event: Event, operator: Operator) -> EventOut:
-    sees_personal = operator.role in ROLES_SEEING_PERSONAL
-    return EventOut(
-        id=event.id,
-        site_id=event.site_id,
-        zone_id=event.zone_id,
-        device_id=event.device_id,
-        kind=event.kind,
-        severity=event.severity,
-        occurred_at=event.occurred_at,
-        received_at=event.received_at,
-        attributes=event.attributes,
-        personal=event.personal if sees_personal else None,
-        personal_fields=sorted(event.personal or ()),
-        note=event.note,
-    )
-
-
 def _kind_filter(kind: str | None) -> tuple[str | None, str | None]:
     """``access.granted`` filters one kind; ``access`` or ``access.*`` a whole family."""
     if kind is None:
@@ -142,6 +136,7 @@ def _kind_filter(kind: str | None) -> tuple[str | None, str | None]:
 
 @router.get("/events", response_model=EventPageOut, summary="Search events, newest first")
 def list_events(
+    request: Request,
     operator: Operator = requires(Permission.EVENTS_READ),
     context: AppContext = Depends(get_context),
     site: Annotated[str | None, Query(max_length=64)] = None,
@@ -155,6 +150,7 @@ def list_events(
     q: Annotated[str | None, Query(max_length=200, description="text in the note")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
+    purpose: Purpose = None,
 ) -> EventPageOut:
     if site is not None and not operator.sees_site(site):
         raise NotFound(f"site {site!r} not found")
@@ -179,7 +175,7 @@ def list_events(
     )
     page = context.store.query_events(query)
     return EventPageOut(
-        events=[event_out(event, operator) for event in page.events],
+        events=present_events(context, request, operator, page.events, purpose),
         next_cursor=encode_cursor(page.next_cursor) if page.next_cursor else None,
     )
 
@@ -187,13 +183,57 @@ def list_events(
 @router.get("/events/{event_id}", response_model=EventOut, summary="One event")
 def get_event(
     event_id: UUID,
+    request: Request,
     operator: Operator = requires(Permission.EVENTS_READ),
     context: AppContext = Depends(get_context),
+    purpose: Purpose = None,
 ) -> EventOut:
     event = context.store.get_event(event_id)
     if event is None or not operator.sees_site(event.site_id):
         raise NotFound(f"event {event_id} not found")
-    return event_out(event, operator)
+    return present_events(context, request, operator, [event], purpose)[0]
+
+
+@router.post(
+    "/events/lookup",
+    response_model=EventPageOut,
+    summary="Events of one plate, ID number or badge (blind index; audited)",
+)
+def lookup_events(
+    body: LookupIn,
+    request: Request,
+    operator: Operator = requires(Permission.LOOKUP),
+    context: AppContext = Depends(get_context),
+) -> EventPageOut:
+    """The value travels in the body, not the URL, so it stays out of access logs."""
+    if not operator.sees_site(body.site):
+        raise NotFound(f"site {body.site!r} not found")
+    if body.field not in LOOKUP_FIELDS:
+        raise InvalidInput(f"look up by one of {', '.join(sorted(LOOKUP_FIELDS))}")
+    subjects = context.vault.find_subjects(body.site, body.field, body.value)
+    context.audit.record(
+        actor=operator.username,
+        role=operator.role.value,
+        action="events.lookup",
+        targets=subjects,
+        site_id=body.site,
+        purpose=body.purpose,
+        request_id=getattr(request.state, "request_id", None),
+    )
+    if not subjects:
+        return EventPageOut(events=[], next_cursor=None)
+    page = context.store.query_events(
+        EventQuery(
+            site_id=body.site,
+            subject_ids=tuple(subjects),
+            limit=body.limit,
+            after=decode_cursor(body.cursor) if body.cursor else None,
+        )
+    )
+    return EventPageOut(
+        events=present_events(context, request, operator, page.events, body.purpose),
+        next_cursor=encode_cursor(page.next_cursor) if page.next_cursor else None,
+    )
 
 
 @router.get("/kinds", response_model=list[KindOut], summary="Event kinds and their schemas")

@@ -190,9 +190,11 @@ class EventOut(BaseModel):
     received_at: datetime
     attributes: dict[str, Any]
     personal: dict[str, Any] | None = Field(
-        description="personal fields, for roles that may see them; otherwise null"
+        description="personal fields (full or masked by role) when a purpose was given"
     )
-    personal_fields: list[str] = Field(description="names of the personal fields the event has")
+    personal_state: str = Field(description="none, sealed, or erased (subject erased)")
+    personal_fields: list[str] = Field(description="names of the personal fields, once opened")
+    disclosure: str = Field(description="none, masked or full: what this answer shows")
     note: str | None
 
 
@@ -207,3 +209,59 @@ class KindOut(BaseModel):
     severity: Severity
     description: str
     json_schema: dict[str, Any]
+
+
+class LookupIn(_In):
+    site: str = Field(max_length=64)
+    field: str = Field(description="plate, national_id or badge_id", max_length=32)
+    value: str = Field(min_length=1, max_length=128)
+    purpose: str = Field(min_length=3, max_length=200, description="why you look (audited)")
+    limit: int = Field(default=100, ge=1, le=1000)
+    cursor: str | None = Field(default=None, max_length=200)
+
+
+class SubjectRequestIn(_In):
+    site: str = Field(max_length=64)
+    field: str = Field(description="plate, national_id, badge_id or subject_id", max_length=32)
+    value: str = Field(min_length=1, max_length=128)
+    purpose: str = Field(min_length=3, max_length=200, description="e.g. the request's reference")
+
+
+class ErasureOut(BaseModel):
+    subject_ids: list[str]
+    events_erased: int
+
+
+class ConsentIn(_In):
+    subject_id: str = Field(max_length=64)
+    purpose: str = Field(max_length=32)
+    method: str = Field(max_length=32)
+    given_at: datetime | None = None
+
+
+class ConsentOut(BaseModel):
+    site_id: str
+    consent_id: str
+    subject_id: str
+    purpose: str
+    method: str
+    given_at: datetime
+    recorded_by: str
+    withdrawn_at: datetime | None
+
+
+class AuditEntryOut(BaseModel):
+    seq: int
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    site_id: str | None
+    targets: list[str]
+    purpose: str | None
+    request_id: str | None
+
+
+class AuditPageOut(BaseModel):
+    entries: list[AuditEntryOut]
+    next_after: int | None = Field(description="pass as ?after= for the next page")

@@ -8,6 +8,7 @@ from enum import StrEnum
 class Role(StrEnum):
     ADMIN = "admin"
     OPERATOR = "operator"
+    PRIVACY_OFFICER = "privacy_officer"
     AUDITOR = "auditor"
     VIEWER = "viewer"
 
@@ -19,13 +20,45 @@ class Permission(StrEnum):
     USERS_READ = "users:read"
     USERS_MANAGE = "users:manage"
     SELF = "self"  # one's own profile, password and API keys
+    PERSONAL_READ = "personal:read"  # see personal fields in full (with a purpose, audited)
+    PERSONAL_MASKED = "personal:masked"  # see them masked (with a purpose, audited)
+    LOOKUP = "personal:lookup"  # find events by plate, ID number or badge (audited)
+    SUBJECT_REQUESTS = "subjects:requests"  # export and erase a person's or vehicle's data
+    CONSENT_MANAGE = "consent:manage"
+    AUDIT_READ = "audit:read"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.OPERATOR: frozenset({Permission.EVENTS_READ, Permission.REGISTRY_READ, Permission.SELF}),
+    Role.PRIVACY_OFFICER: frozenset(
+        {
+            Permission.EVENTS_READ,
+            Permission.REGISTRY_READ,
+            Permission.SELF,
+            Permission.PERSONAL_READ,
+            Permission.LOOKUP,
+            Permission.SUBJECT_REQUESTS,
+            Permission.CONSENT_MANAGE,
+            Permission.AUDIT_READ,
+        }
+    ),
+    Role.OPERATOR: frozenset(
+        {
+            Permission.EVENTS_READ,
+            Permission.REGISTRY_READ,
+            Permission.SELF,
+            Permission.PERSONAL_MASKED,
+            Permission.LOOKUP,
+        }
+    ),
     Role.AUDITOR: frozenset(
-        {Permission.EVENTS_READ, Permission.REGISTRY_READ, Permission.USERS_READ, Permission.SELF}
+        {
+            Permission.EVENTS_READ,
+            Permission.REGISTRY_READ,
+            Permission.USERS_READ,
+            Permission.SELF,
+            Permission.AUDIT_READ,
+        }
     ),
     Role.VIEWER: frozenset({Permission.EVENTS_READ, Permission.REGISTRY_READ, Permission.SELF}),
 }

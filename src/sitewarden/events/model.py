@@ -17,8 +17,10 @@ _MICROSECOND = datetime.resolution
 class Event:
     """A validated event, ready to store or already stored.
 
-    ``personal`` holds the fields that identify a person or vehicle; it is kept
-    apart from ``attributes`` so that it can be sealed before it is stored.
+    ``personal`` holds the fields that identify a person or vehicle, in clear, only
+    in memory between validation and sealing. Stores never see it: they keep
+    ``sealed_personal`` (and ``sealed_media`` for face crops and snapshots), sealed
+    under the data key of ``subject_id``.
     """
 
     id: UUID
@@ -32,6 +34,9 @@ class Event:
     attributes: dict[str, Any]
     personal: dict[str, Any] | None
     note: str | None
+    subject_id: str | None = None
+    sealed_personal: bytes | None = None
+    sealed_media: bytes | None = None
 
     @property
     def family(self) -> str:

@@ -9,6 +9,9 @@ from uuid import UUID
 from sitewarden.events.model import Event
 from sitewarden.registry.device_kinds import DeviceKind
 
+# Marks events whose subject was erased: the sealed part is gone, the event stays.
+ERASED_SUBJECT = "-"
+
 
 @dataclass(frozen=True, slots=True)
 class Site:
@@ -106,9 +109,67 @@ class EventQuery:
     text: str | None = None
     limit: int = 100
     after: tuple[datetime, UUID] | None = None  # keyset cursor: older than this
+    subject_ids: tuple[str, ...] | None = None  # events of these subjects (blind-index lookups)
 
 
 @dataclass(frozen=True, slots=True)
 class EventPage:
     events: list[Event] = field(default_factory=list)
     next_cursor: tuple[datetime, UUID] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WrappedKey:
+    """A per-subject data key, encrypted under the KEK named by ``kek_id``."""
+
+    site_id: str
+    subject_id: str
+    wrapped: bytes
+    kek_id: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """A person or vehicle, found by a truncated blind index of one identifying value."""
+
+    site_id: str
+    subject_id: str
+    kind: str  # "person" or "vehicle"
+    field: str  # which personal field identifies it: plate, national_id, badge_id
+    lookup: bytes
+    sealed_value: bytes
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    seq: int
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    site_id: str | None
+    targets: tuple[str, ...]
+    purpose: str | None
+    request_id: str | None
+    mac: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class AuditHead:
+    seq: int
+    mac: bytes
+    seal: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    site_id: str
+    consent_id: str
+    subject_id: str
+    purpose: str
+    method: str
+    given_at: datetime
+    recorded_by: str
+    withdrawn_at: datetime | None = None

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-import threading
-import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,12 +11,11 @@ from uuid import UUID
 
 import orjson
 
-from sitewarden.errors import AlreadyExists, ConfigError, StoreError
+from sitewarden.errors import StoreError
 from sitewarden.events.kinds import Severity
-from sitewarden.events.model import Event, family_of, from_micros, to_micros
+from sitewarden.events.model import Event, family_of, to_micros
 from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store.base import DeviceKey
-from sitewarden.store.migrations import load_migrations
 from sitewarden.store.records import (
     ApiKey,
     Device,
@@ -31,10 +27,12 @@ from sitewarden.store.records import (
     WebSession,
     Zone,
 )
+from sitewarden.store.sqlite_database import _dt, _must_dt, _t
+from sitewarden.store.sqlite_privacy import SQLitePrivacyTables
 
 _EVENT_COLUMNS = (
     "id, site_id, zone_id, device_id, kind, severity, occurred_at, received_at, "
-    "attributes, personal, note"
+    "attributes, personal, note, subject_id, media"
 )
 _DEVICE_COLUMNS = (
     "site_id, device_id, zone_id, kind, name, x, y, heartbeat_s, created_at, last_seen_at, "
@@ -46,123 +44,8 @@ _USER_COLUMNS = (
 )
 
 
-def _t(moment: datetime | None) -> int | None:
-    return None if moment is None else to_micros(moment)
-
-
-def _dt(micros: int | None) -> datetime | None:
-    return None if micros is None else from_micros(micros)
-
-
-def _must_dt(micros: int) -> datetime:
-    return from_micros(micros)
-
-
-class SQLiteStore:
+class SQLiteStore(SQLitePrivacyTables):
     """Implements :class:`sitewarden.store.base.Store` on one SQLite file."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._write_lock = threading.Lock()
-        self._local = threading.local()
-        self._writer = self._connect(readonly=False)
-        self._migrate()
-
-    # --- connections -----------------------------------------------------------
-    def _connect(self, *, readonly: bool) -> sqlite3.Connection:
-        try:
-            conn = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=10.0
-            )
-        except sqlite3.Error as exc:
-            raise ConfigError(f"cannot open database {self.path}: {exc}") from exc
-        conn.execute("PRAGMA journal_mode=WAL")
-        # FULL: a commit is on disk before we acknowledge it, even on power loss.
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=10000")
-        conn.execute("PRAGMA cache_size=-32768")
-        if readonly:
-            conn.execute("PRAGMA query_only=1")
-        return conn
-
-    def _reader(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._connect(readonly=True)
-            self._local.conn = conn
-            readers: list[sqlite3.Connection] = self.__dict__.setdefault("_readers", [])
-            readers.append(conn)
-        return conn
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._write_lock:
-            conn = self._writer
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-
-    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        return self._reader().execute(sql, params).fetchall()
-
-    def _read_one(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        return self._reader().execute(sql, params).fetchone()
-
-    def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
-        try:
-            with self._transaction() as conn:
-                return conn.execute(sql, params).rowcount
-        except sqlite3.IntegrityError as exc:
-            raise AlreadyExists(f"already exists or still referenced: {exc}") from exc
-
-    def close(self) -> None:
-        self._writer.close()
-        for conn in self.__dict__.get("_readers", []):
-            conn.close()
-
-    # --- schema ----------------------------------------------------------------
-    def _migrate(self) -> None:
-        conn = self._writer
-        with self._write_lock:
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
-            )
-            applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
-            known = load_migrations()
-            newest = max((m.version for m in known), default=0)
-            if applied and max(applied) > newest:
-                raise ConfigError(
-                    f"database {self.path} has schema version {max(applied)}, newer than this "
-                    f"sitewarden knows ({newest}); upgrade sitewarden"
-                )
-            for migration in known:
-                if migration.version in applied:
-                    continue
-                try:
-                    conn.execute("BEGIN IMMEDIATE")
-                    for statement in _split_sql(migration.sql):
-                        conn.execute(statement)
-                    conn.execute(
-                        "INSERT INTO schema_migrations VALUES (?, ?, ?)",
-                        (migration.version, migration.name, time.time_ns() // 1000),
-                    )
-                    conn.execute("COMMIT")
-                except sqlite3.Error as exc:
-                    conn.execute("ROLLBACK")
-                    raise StoreError(
-                        f"migration {migration.version} ({migration.name}) failed: {exc}"
-                    ) from exc
-
-    def schema_version(self) -> int:
-        row = self._read_one("SELECT max(version) FROM schema_migrations")
-        return int(row[0] or 0)
 
     # --- sites -----------------------------------------------------------------
     def add_site(self, site: Site) -> None:
@@ -398,6 +281,8 @@ class SQLiteStore:
     def insert_events(
         self, events: Sequence[Event], last_seen: Mapping[DeviceKey, datetime]
     ) -> None:
+        if any(e.personal is not None and e.sealed_personal is None for e in events):
+            raise StoreError("refusing to store personal fields unsealed; seal events first")
         rows = [
             (
                 event.id.bytes,
@@ -410,8 +295,10 @@ class SQLiteStore:
                 to_micros(event.occurred_at),
                 to_micros(event.received_at),
                 orjson.dumps(event.attributes).decode(),
-                None if event.personal is None else orjson.dumps(event.personal),
+                event.sealed_personal,
                 event.note,
+                event.subject_id,
+                event.sealed_media,
             )
             for event in events
         ]
@@ -419,8 +306,8 @@ class SQLiteStore:
         with self._transaction() as conn:
             conn.executemany(
                 "INSERT INTO events (id, site_id, zone_id, device_id, kind, family, severity, "
-                "occurred_at, received_at, attributes, personal, note) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "occurred_at, received_at, attributes, personal, note, subject_id, media) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             conn.executemany(
@@ -451,6 +338,9 @@ class SQLiteStore:
         if query.until is not None:
             where.append("occurred_at < ?")
             params.append(to_micros(query.until))
+        if query.subject_ids is not None:
+            where.append(f"subject_id IN ({', '.join('?' * len(query.subject_ids))})")
+            params.extend(query.subject_ids)
         if query.text:
             where.append("note LIKE ? ESCAPE '\\'")
             params.append("%" + _escape_like(query.text) + "%")
@@ -474,6 +364,45 @@ class SQLiteStore:
         row = self._read_one(f"SELECT {_EVENT_COLUMNS} FROM events WHERE id = ?", (event_id.bytes,))
         return None if row is None else _event(row)
 
+    def delete_events_before(self, kinds: frozenset[str], before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` of the oldest events of ``kinds`` that occurred before."""
+        marks = ", ".join("?" * len(kinds))
+        with self._transaction() as conn:
+            cursor = conn.execute(
+                "DELETE FROM events WHERE id IN (SELECT id FROM events INDEXED BY events_time "
+                f"WHERE occurred_at < ? AND kind IN ({marks}) LIMIT ?)",
+                (to_micros(before), *sorted(kinds), limit),
+            )
+            return int(cursor.rowcount)
+
+    def drop_media_before(self, before: datetime, limit: int) -> int:
+        """Drop sealed media (face crops, snapshots) of events older than ``before``."""
+        with self._transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE events SET media = NULL WHERE id IN (SELECT id FROM events INDEXED BY "
+                "events_time WHERE occurred_at < ? AND media IS NOT NULL LIMIT ?)",
+                (to_micros(before), limit),
+            )
+            return int(cursor.rowcount)
+
+    def drop_subject_media(self, site_id: str, subject_id: str) -> int:
+        with self._transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE events SET media = NULL WHERE site_id = ? AND subject_id = ? "
+                "AND media IS NOT NULL",
+                (site_id, subject_id),
+            )
+            return int(cursor.rowcount)
+
+    def backup_to(self, target: Path) -> None:
+        """A consistent copy of the database (sealed fields stay sealed; keys are not in it)."""
+        with self._write_lock:
+            destination = sqlite3.connect(target)
+            try:
+                self._writer.backup(destination)
+            finally:
+                destination.close()
+
     def count_events(self) -> int:
         return int(self._read_one("SELECT count(*) FROM events")[0])
 
@@ -485,6 +414,8 @@ def _index_for(query: EventQuery) -> str:
     )
     if not single_site:
         return "events_time"
+    if query.subject_ids is not None:
+        return "events_subject_time"
     if query.device_id is not None:
         return "events_device_time"
     if query.family is not None:
@@ -494,12 +425,6 @@ def _index_for(query: EventQuery) -> str:
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _split_sql(script: str) -> list[str]:
-    """Statements of a migration file; its SQL keeps ``--`` and ``;`` out of string literals."""
-    lines = [line.split("--", 1)[0] for line in script.splitlines()]
-    return [part.strip() for part in "\n".join(lines).split(";") if part.strip()]
 
 
 def _site(row: Any) -> Site:
@@ -573,6 +498,9 @@ def _event(row: Any) -> Event:
         occurred_at=_must_dt(row[6]),
         received_at=_must_dt(row[7]),
         attributes=orjson.loads(row[8]),
-        personal=None if row[9] is None else orjson.loads(row[9]),
+        personal=None,
         note=row[10],
+        subject_id=row[11],
+        sealed_personal=row[9],
+        sealed_media=row[12],
     )

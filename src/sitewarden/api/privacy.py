@@ -1,0 +1,189 @@
+"""Privacy routes: subject access and erasure requests, consent records, the audit log."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from sitewarden.api.auth import requires
+from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.schemas import (
+    AuditEntryOut,
+    AuditPageOut,
+    ConsentIn,
+    ConsentOut,
+    ErasureOut,
+    SubjectRequestIn,
+)
+from sitewarden.auth.accounts import Operator
+from sitewarden.auth.roles import Permission
+from sitewarden.errors import NotFound
+from sitewarden.privacy import consent as consents
+from sitewarden.privacy.subject_requests import SubjectRef, erase_subject, export_subject
+from sitewarden.registry.service import require_site
+from sitewarden.store.records import Consent
+
+router = APIRouter(prefix="/api/v1", tags=["privacy"])
+
+
+def _visible(operator: Operator, context: AppContext, site_id: str) -> None:
+    if not operator.sees_site(site_id):
+        raise NotFound(f"site {site_id!r} not found")
+    require_site(context.store, site_id)
+
+
+def _request_id(request: Request) -> str | None:
+    return getattr(request.state, "request_id", None)
+
+
+@router.post("/subjects/export", summary="Everything held about a person or vehicle (audited)")
+def export(
+    body: SubjectRequestIn,
+    request: Request,
+    operator: Operator = requires(Permission.SUBJECT_REQUESTS),
+    context: AppContext = Depends(get_context),
+) -> dict[str, Any]:
+    _visible(operator, context, body.site)
+    exported = export_subject(
+        context.store, context.vault, SubjectRef(body.site, body.field, body.value)
+    )
+    context.audit.record(
+        actor=operator.username,
+        role=operator.role.value,
+        action="subject.export",
+        targets=[s["subject_id"] for s in exported["subjects"]],
+        site_id=body.site,
+        purpose=body.purpose,
+        request_id=_request_id(request),
+    )
+    return exported
+
+
+@router.post("/subjects/erase", response_model=ErasureOut, summary="Crypto-shred a subject")
+def erase(
+    body: SubjectRequestIn,
+    request: Request,
+    operator: Operator = requires(Permission.SUBJECT_REQUESTS),
+    context: AppContext = Depends(get_context),
+) -> ErasureOut:
+    _visible(operator, context, body.site)
+    report = erase_subject(
+        context.store, context.vault, SubjectRef(body.site, body.field, body.value)
+    )
+    context.audit.record(
+        actor=operator.username,
+        role=operator.role.value,
+        action="subject.erase",
+        targets=report.subject_ids,
+        site_id=body.site,
+        purpose=body.purpose,
+        request_id=_request_id(request),
+    )
+    return ErasureOut(subject_ids=report.subject_ids, events_erased=report.events_erased)
+
+
+def consent_out(consent: Consent) -> ConsentOut:
+    return ConsentOut(
+        site_id=consent.site_id,
+        consent_id=consent.consent_id,
+        subject_id=consent.subject_id,
+        purpose=consent.purpose,
+        method=consent.method,
+        given_at=consent.given_at,
+        recorded_by=consent.recorded_by,
+        withdrawn_at=consent.withdrawn_at,
+    )
+
+
+@router.post("/sites/{site_id}/consents", response_model=ConsentOut, status_code=201)
+def record_consent(
+    site_id: str,
+    body: ConsentIn,
+    request: Request,
+    operator: Operator = requires(Permission.CONSENT_MANAGE),
+    context: AppContext = Depends(get_context),
+) -> ConsentOut:
+    _visible(operator, context, site_id)
+    consent = consents.record_consent(
+        context.store,
+        site_id,
+        body.subject_id,
+        body.purpose,
+        body.method,
+        operator.username,
+        body.given_at,
+    )
+    context.audit.record(
+        actor=operator.username,
+        role=operator.role.value,
+        action="consent.record",
+        targets=[consent.consent_id, consent.subject_id],
+        site_id=site_id,
+        purpose=consent.purpose,
+        request_id=_request_id(request),
+    )
+    return consent_out(consent)
+
+
+@router.get("/sites/{site_id}/consents", response_model=list[ConsentOut])
+def list_consents(
+    site_id: str,
+    subject_id: Annotated[str, Query(max_length=64)],
+    operator: Operator = requires(Permission.CONSENT_MANAGE),
+    context: AppContext = Depends(get_context),
+) -> list[ConsentOut]:
+    _visible(operator, context, site_id)
+    return [consent_out(c) for c in context.store.list_consents(site_id, subject_id)]
+
+
+@router.post("/sites/{site_id}/consents/{consent_id}/withdraw", response_model=ConsentOut)
+def withdraw_consent(
+    site_id: str,
+    consent_id: str,
+    request: Request,
+    operator: Operator = requires(Permission.CONSENT_MANAGE),
+    context: AppContext = Depends(get_context),
+) -> ConsentOut:
+    _visible(operator, context, site_id)
+    consent, erased = consents.withdraw_consent(context.store, site_id, consent_id)
+    context.audit.record(
+        actor=operator.username,
+        role=operator.role.value,
+        action="consent.withdraw",
+        targets=[consent.consent_id, consent.subject_id],
+        site_id=site_id,
+        purpose=f"withdrawn; {erased} biometric items erased",
+        request_id=_request_id(request),
+    )
+    updated = context.store.get_consent(site_id, consent_id)
+    assert updated is not None
+    return consent_out(updated)
+
+
+@router.get("/audit", response_model=AuditPageOut, summary="The audit log, oldest first")
+def read_audit(
+    operator: Operator = requires(Permission.AUDIT_READ),
+    context: AppContext = Depends(get_context),
+    after: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> AuditPageOut:
+    entries = context.store.audit_entries(after_seq=after, limit=limit)
+    visible = [e for e in entries if e.site_id is None or operator.sees_site(e.site_id)]
+    return AuditPageOut(
+        entries=[
+            AuditEntryOut(
+                seq=e.seq,
+                at=e.at,
+                actor=e.actor,
+                role=e.role,
+                action=e.action,
+                site_id=e.site_id,
+                targets=list(e.targets),
+                purpose=e.purpose,
+                request_id=e.request_id,
+            )
+            for e in visible
+        ],
+        next_after=entries[-1].seq if len(entries) == limit else None,
+    )

@@ -1,0 +1,150 @@
+"""The tamper-evident audit log: who read or changed personal data, when, and why.
+
+Each entry carries ``mac = HMAC(audit key, previous mac || entry)``; the head row
+(newest seq and mac) is authenticated too. Editing, deleting or reordering any row
+in the database breaks the chain at that row, and ``verify`` names it. Someone with
+the database but not the audit key cannot forge a chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import orjson
+
+from sitewarden.events.model import to_micros
+from sitewarden.store.base import Store
+from sitewarden.store.records import AuditEntry, AuditHead
+
+GENESIS = bytes(32)
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    broken_seq: int | None = None
+    reason: str | None = None
+
+
+def _entry_bytes(entry: AuditEntry) -> bytes:
+    return orjson.dumps(
+        [
+            entry.seq,
+            to_micros(entry.at),
+            entry.actor,
+            entry.role,
+            entry.action,
+            entry.site_id,
+            list(entry.targets),
+            entry.purpose,
+            entry.request_id,
+        ]
+    )
+
+
+class AuditLog:
+    def __init__(self, store: Store, audit_key: bytes) -> None:
+        self._store = store
+        self._key = audit_key
+
+    def _mac(self, previous: bytes, entry: AuditEntry) -> bytes:
+        return hmac.new(self._key, previous + _entry_bytes(entry), hashlib.sha256).digest()
+
+    def _head_seal(self, seq: int, mac: bytes) -> bytes:
+        return hmac.new(self._key, b"head" + seq.to_bytes(8, "big") + mac, hashlib.sha256).digest()
+
+    def record(
+        self,
+        *,
+        actor: str,
+        role: str,
+        action: str,
+        targets: Sequence[str] = (),
+        site_id: str | None = None,
+        purpose: str | None = None,
+        request_id: str | None = None,
+    ) -> AuditEntry:
+        """Append one entry to the chain (durably, before the caller answers)."""
+
+        def build(head: AuditHead | None) -> tuple[AuditEntry, AuditHead]:
+            seq = 1 if head is None else head.seq + 1
+            previous = GENESIS if head is None else head.mac
+            draft = AuditEntry(
+                seq,
+                datetime.now(UTC),
+                actor,
+                role,
+                action,
+                site_id,
+                tuple(targets),
+                purpose,
+                request_id,
+                b"",
+            )
+            mac = self._mac(previous, draft)
+            return _with_mac(draft, mac), AuditHead(seq, mac, self._head_seal(seq, mac))
+
+        return self._store.append_audit(build)
+
+    def verify(self, progress: Callable[[int], None] | None = None) -> VerifyResult:
+        """Walk the whole chain; the first entry that does not check out is named."""
+        previous = GENESIS
+        expected = 1
+        checked = 0
+        while True:
+            page = self._store.audit_entries(after_seq=expected - 1, limit=5000)
+            if not page:
+                break
+            for entry in page:
+                if entry.seq != expected:
+                    return VerifyResult(
+                        False, checked, expected, f"entry {expected} is missing (deleted)"
+                    )
+                if not hmac.compare_digest(entry.mac, self._mac(previous, entry)):
+                    return VerifyResult(
+                        False,
+                        checked,
+                        entry.seq,
+                        f"entry {entry.seq} was altered (its MAC does not match its content "
+                        "and the chain before it)",
+                    )
+                previous = entry.mac
+                expected += 1
+                checked += 1
+            if progress is not None:
+                progress(checked)
+        head = self._store.audit_head()
+        if head is None:
+            if checked:
+                return VerifyResult(False, checked, checked, "the chain head was deleted")
+            return VerifyResult(True, 0)
+        if not hmac.compare_digest(head.seal, self._head_seal(head.seq, head.mac)):
+            return VerifyResult(False, checked, head.seq, "the chain head was altered")
+        if head.seq != checked or not hmac.compare_digest(head.mac, previous):
+            return VerifyResult(
+                False,
+                checked,
+                checked + 1,
+                f"entries after {checked} were deleted (the head says {head.seq})",
+            )
+        return VerifyResult(True, checked)
+
+
+def _with_mac(entry: AuditEntry, mac: bytes) -> AuditEntry:
+    return AuditEntry(
+        entry.seq,
+        entry.at,
+        entry.actor,
+        entry.role,
+        entry.action,
+        entry.site_id,
+        entry.targets,
+        entry.purpose,
+        entry.request_id,
+        mac,
+    )

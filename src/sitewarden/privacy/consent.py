@@ -1,0 +1,75 @@
+"""Consent records: purpose, when, how, who recorded it, and withdrawal.
+
+Whatever needs consent (face templates for access) calls ``require_consent`` first.
+Withdrawing consent for ``access`` erases the subject's biometric media at once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sitewarden.errors import InvalidInput, NotFound, PermissionDenied
+from sitewarden.store.base import Store
+from sitewarden.store.records import Consent
+
+PURPOSES = frozenset({"access", "attendance", "parking", "marketing"})
+METHODS = frozenset({"written", "electronic", "verbal_witnessed"})
+BIOMETRIC_PURPOSES = frozenset({"access"})
+
+
+def record_consent(
+    store: Store,
+    site_id: str,
+    subject_id: str,
+    purpose: str,
+    method: str,
+    recorded_by: str,
+    given_at: datetime | None = None,
+) -> Consent:
+    if purpose not in PURPOSES:
+        raise InvalidInput(f"unknown consent purpose {purpose!r}; use one of {sorted(PURPOSES)}")
+    if method not in METHODS:
+        raise InvalidInput(f"unknown consent method {method!r}; use one of {sorted(METHODS)}")
+    consent = Consent(
+        site_id,
+        uuid.uuid4().hex,
+        subject_id,
+        purpose,
+        method,
+        given_at or datetime.now(UTC),
+        recorded_by,
+    )
+    store.add_consent(consent)
+    return consent
+
+
+def active_consent(store: Store, site_id: str, subject_id: str, purpose: str) -> Consent | None:
+    for consent in store.list_consents(site_id, subject_id):
+        if consent.purpose == purpose and consent.withdrawn_at is None:
+            return consent
+    return None
+
+
+def require_consent(store: Store, site_id: str, subject_id: str, purpose: str) -> Consent:
+    consent = active_consent(store, site_id, subject_id, purpose)
+    if consent is None:
+        raise PermissionDenied(
+            f"subject {subject_id} has no recorded consent for {purpose!r}; record it first"
+        )
+    return consent
+
+
+def withdraw_consent(store: Store, site_id: str, consent_id: str) -> tuple[Consent, int]:
+    """Withdraw; biometric purposes erase the subject's media now. Returns (consent, erased)."""
+    consent = store.get_consent(site_id, consent_id)
+    if consent is None:
+        raise NotFound(f"consent {consent_id!r} not found in site {site_id!r}")
+    if consent.withdrawn_at is not None:
+        raise InvalidInput(f"consent {consent_id!r} was withdrawn already")
+    now = datetime.now(UTC)
+    store.withdraw_consent(site_id, consent_id, now)
+    erased = 0
+    if consent.purpose in BIOMETRIC_PURPOSES:
+        erased = store.drop_subject_media(site_id, consent.subject_id)
+    return consent, erased

@@ -1,0 +1,122 @@
+"""Answering a person's (or a vehicle owner's) access and erasure requests.
+
+A request names a subject by an identifying value (plate, national ID number, badge)
+or by its subject id. Export opens everything held about it; erasure shreds its data
+key, so its sealed fields become unreadable everywhere, backups included, removes its
+records, and leaves its events with the personal part marked erased.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sitewarden.errors import InvalidInput, NotFound
+from sitewarden.privacy.vault import LOOKUP_FIELDS, Vault
+from sitewarden.store.base import Store
+from sitewarden.store.records import EventQuery
+
+IDENTIFYING_FIELDS = (*sorted(LOOKUP_FIELDS), "subject_id")
+
+
+@dataclass(frozen=True)
+class SubjectRef:
+    site_id: str
+    field: str
+    value: str
+
+    def __post_init__(self) -> None:
+        if self.field not in IDENTIFYING_FIELDS:
+            raise InvalidInput(
+                f"cannot identify a subject by {self.field!r}; "
+                f"use one of {', '.join(IDENTIFYING_FIELDS)}"
+            )
+        if not self.value.strip():
+            raise InvalidInput("the identifying value is empty")
+
+
+def resolve_subjects(store: Store, vault: Vault, ref: SubjectRef) -> list[str]:
+    """Subject ids the reference names; NotFound if none."""
+    if ref.field == "subject_id":
+        known = store.get_subject(ref.site_id, ref.value) or store.get_data_keys(
+            ref.site_id, [ref.value]
+        ).get(ref.value)
+        found = [ref.value] if known is not None else []
+    else:
+        found = vault.find_subjects(ref.site_id, ref.field, ref.value)
+    if not found:
+        raise NotFound(f"no subject with that {ref.field} in site {ref.site_id!r}")
+    return found
+
+
+def subject_events(
+    store: Store, site_id: str, subject_ids: list[str], limit: int = 10_000
+) -> list[Any]:
+    events = []
+    cursor = None
+    while True:
+        page = store.query_events(
+            EventQuery(site_id=site_id, subject_ids=tuple(subject_ids), limit=1000, after=cursor)
+        )
+        events.extend(page.events)
+        if page.next_cursor is None or len(events) >= limit:
+            return events
+        cursor = page.next_cursor
+
+
+def export_subject(store: Store, vault: Vault, ref: SubjectRef) -> dict[str, Any]:
+    """Everything held about the subject, opened: the answer to an access request."""
+    subject_ids = resolve_subjects(store, vault, ref)
+    events = subject_events(store, ref.site_id, subject_ids, limit=1_000_000)
+    return {
+        "site_id": ref.site_id,
+        "subjects": [
+            {
+                "subject_id": subject_id,
+                "kind": record.kind
+                if (record := store.get_subject(ref.site_id, subject_id))
+                else "person",
+                "consents": [
+                    {
+                        "purpose": c.purpose,
+                        "method": c.method,
+                        "given_at": c.given_at.isoformat(),
+                        "recorded_by": c.recorded_by,
+                        "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None,
+                    }
+                    for c in store.list_consents(ref.site_id, subject_id)
+                ],
+            }
+            for subject_id in subject_ids
+        ],
+        "events": [
+            {
+                "id": str(event.id),
+                "kind": event.kind,
+                "occurred_at": event.occurred_at.isoformat(),
+                "zone_id": event.zone_id,
+                "device_id": event.device_id,
+                "attributes": event.attributes,
+                "personal": vault.open_event(event, with_media=True).fields,
+            }
+            for event in events
+        ],
+        "exported_at": datetime.now(UTC).isoformat(),
+    }
+
+
+@dataclass(frozen=True)
+class ErasureReport:
+    subject_ids: list[str]
+    events_erased: int
+
+
+def erase_subject(store: Store, vault: Vault, ref: SubjectRef) -> ErasureReport:
+    """Crypto-shred the subject(s) the reference names."""
+    subject_ids = resolve_subjects(store, vault, ref)
+    erased = 0
+    for subject_id in subject_ids:
+        erased += store.erase_subject(ref.site_id, subject_id)
+        vault.forget(ref.site_id, subject_id)
+    return ErasureReport(subject_ids, erased)

@@ -1,0 +1,214 @@
+"""The vault: seals personal parts before they are stored, and opens them for reads.
+
+Each event's personal part is sealed under the data key of its *subject*:
+
+- a vehicle, when the event carries a plate;
+- a person, by ``person_ref`` (an enrolled person's id) or else by national ID
+  number or badge;
+- otherwise the site's own key.
+
+Subjects are created on first sight, each with a fresh data key wrapped by the KEK
+and a truncated blind index of its identifying value. Unwrapped keys and resolved
+subjects are cached in memory only.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import orjson
+
+from sitewarden.events.model import Event
+from sitewarden.privacy.blind_index import full_term, lookup_term, normalise
+from sitewarden.privacy.keyring import KeyRing, new_data_key, unwrap_key, wrap_key
+from sitewarden.privacy.sealing import binding, seal, unseal
+from sitewarden.store.base import Store
+from sitewarden.store.records import ERASED_SUBJECT, Subject, WrappedKey
+
+SITE_SUBJECT = "site"
+MEDIA_FIELDS = frozenset({"face_crop", "snapshot"})
+# Identifying fields in the order they pick the subject, and what kind of subject.
+SUBJECT_FIELDS: tuple[tuple[str, str], ...] = (
+    ("plate", "vehicle"),
+    ("national_id", "person"),
+    ("badge_id", "person"),
+)
+LOOKUP_FIELDS = frozenset(field for field, _ in SUBJECT_FIELDS)
+
+PersonalState = Literal["none", "sealed", "erased"]
+
+
+@dataclass(frozen=True)
+class Opened:
+    """An event's personal part as read back: its state and, if open, its fields."""
+
+    state: PersonalState
+    fields: dict[str, Any] | None = None
+
+
+def _key_binding(site_id: str, subject_id: str) -> bytes:
+    return f"{site_id}\x00{subject_id}".encode()
+
+
+class Vault:
+    """Thread-safe; one per process, shared by ingest and reads."""
+
+    def __init__(self, store: Store, keys: KeyRing) -> None:
+        self._store = store
+        self._keys = keys
+        self._lock = threading.RLock()
+        self._data_keys: dict[tuple[str, str], bytes] = {}
+        self._subjects: dict[bytes, str] = {}  # full blind-index term -> subject id
+
+    # --- data keys ---------------------------------------------------------------
+    def _data_key(self, site_id: str, subject_id: str, *, create: bool) -> bytes | None:
+        cached = self._data_keys.get((site_id, subject_id))
+        if cached is not None:
+            return cached
+        with self._lock:
+            stored = self._store.get_data_keys(site_id, [subject_id]).get(subject_id)
+            if stored is None:
+                if not create:
+                    return None
+                self._create_key(site_id, subject_id, None)
+                stored = self._store.get_data_keys(site_id, [subject_id])[subject_id]
+            key = unwrap_key(self._keys.kek, stored.wrapped, _key_binding(site_id, subject_id))
+            self._data_keys[(site_id, subject_id)] = key
+            return key
+
+    def _create_key(self, site_id: str, subject_id: str, subject: Subject | None) -> bytes:
+        key = new_data_key()
+        wrapped = WrappedKey(
+            site_id,
+            subject_id,
+            wrap_key(self._keys.kek, key, _key_binding(site_id, subject_id)),
+            self._keys.kek_id,
+            datetime.now(UTC),
+        )
+        self._store.add_data_key(wrapped, subject)
+        return key
+
+    def forget(self, site_id: str, subject_id: str) -> None:
+        with self._lock:
+            self._data_keys.pop((site_id, subject_id), None)
+            for term, known in list(self._subjects.items()):
+                if known == subject_id:
+                    del self._subjects[term]
+
+    # --- subjects ------------------------------------------------------------------
+    def find_subjects(self, site_id: str, field: str, value: str) -> list[str]:
+        """Subjects whose identifying ``field`` equals ``value`` (false positives removed)."""
+        wanted = normalise(field, value)
+        matches = []
+        for candidate in self._store.find_subjects(
+            site_id, field, lookup_term(self._keys.index_key, site_id, field, value)
+        ):
+            key = self._data_key(site_id, candidate.subject_id, create=False)
+            if key is None:
+                continue
+            opened = unseal(
+                key, candidate.sealed_value, binding("subjects", candidate.subject_id, field)
+            ).decode()
+            if opened == wanted:
+                matches.append(candidate.subject_id)
+        return matches
+
+    def subject_for(self, site_id: str, field: str, kind: str, value: str) -> str:
+        """The subject identified by ``value``, created on first sight."""
+        term = full_term(self._keys.index_key, site_id, field, value)
+        known = self._subjects.get(term)
+        if known is not None:
+            return known
+        with self._lock:
+            known = self._subjects.get(term)
+            if known is None:
+                found = self.find_subjects(site_id, field, value)
+                known = found[0] if found else self._new_subject(site_id, field, kind, value)
+                self._subjects[term] = known
+            return known
+
+    def _new_subject(self, site_id: str, field: str, kind: str, value: str) -> str:
+        subject_id = f"{kind[0]}-{uuid.uuid4().hex}"
+        key = new_data_key()
+        sealed_value = seal(
+            key, normalise(field, value).encode(), binding("subjects", subject_id, field)
+        )
+        subject = Subject(
+            site_id,
+            subject_id,
+            kind,
+            field,
+            lookup_term(self._keys.index_key, site_id, field, value),
+            sealed_value,
+            datetime.now(UTC),
+        )
+        wrapped = WrappedKey(
+            site_id,
+            subject_id,
+            wrap_key(self._keys.kek, key, _key_binding(site_id, subject_id)),
+            self._keys.kek_id,
+            datetime.now(UTC),
+        )
+        self._store.add_data_key(wrapped, subject)
+        self._data_keys[(site_id, subject_id)] = key
+        return subject_id
+
+    def _subject_of(self, event: Event) -> str:
+        personal = event.personal or {}
+        for field, kind in SUBJECT_FIELDS:
+            value = personal.get(field)
+            if isinstance(value, str) and normalise(field, value):
+                if field != "plate":
+                    ref = event.attributes.get("person_ref")
+                    if isinstance(ref, str):
+                        return f"p-{ref}"
+                return self.subject_for(event.site_id, field, kind, value)
+        ref = event.attributes.get("person_ref")
+        return f"p-{ref}" if isinstance(ref, str) else SITE_SUBJECT
+
+    # --- events ----------------------------------------------------------------------
+    def seal_events(self, events: Sequence[Event]) -> None:
+        """Seal each event's personal part in place and drop the clear text."""
+        for event in events:
+            if not event.personal:
+                event.personal = None
+                continue
+            subject_id = self._subject_of(event)
+            key = self._data_key(event.site_id, subject_id, create=True)
+            assert key is not None
+            media = {k: v for k, v in event.personal.items() if k in MEDIA_FIELDS}
+            rest = {k: v for k, v in event.personal.items() if k not in MEDIA_FIELDS}
+            event.subject_id = subject_id
+            event.sealed_personal = seal(
+                key, orjson.dumps(rest), binding("events", event.id.bytes, "personal")
+            )
+            if media:
+                event.sealed_media = seal(
+                    key, orjson.dumps(media), binding("events", event.id.bytes, "media")
+                )
+            event.personal = None
+
+    def open_event(self, event: Event, *, with_media: bool = False) -> Opened:
+        """The personal part of a stored event; raises SealBroken if it was tampered with."""
+        if event.subject_id == ERASED_SUBJECT:
+            return Opened("erased")
+        if event.sealed_personal is None or event.subject_id is None:
+            return Opened("none")
+        key = self._data_key(event.site_id, event.subject_id, create=False)
+        if key is None:
+            return Opened("erased")
+        fields = orjson.loads(
+            unseal(key, event.sealed_personal, binding("events", event.id.bytes, "personal"))
+        )
+        if with_media and event.sealed_media is not None:
+            fields.update(
+                orjson.loads(
+                    unseal(key, event.sealed_media, binding("events", event.id.bytes, "media"))
+                )
+            )
+        return Opened("sealed", fields)

@@ -1,0 +1,141 @@
+"""SQLite connection handling and migrations, shared by the store's table groups."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sitewarden.errors import AlreadyExists, ConfigError, StoreError
+from sitewarden.events.model import from_micros, to_micros
+from sitewarden.store.migrations import load_migrations
+
+
+def _t(moment: datetime | None) -> int | None:
+    return None if moment is None else to_micros(moment)
+
+
+def _dt(micros: int | None) -> datetime | None:
+    return None if micros is None else from_micros(micros)
+
+
+def _must_dt(micros: int) -> datetime:
+    return from_micros(micros)
+
+
+class SQLiteDatabase:
+    """One SQLite file: WAL, one writer connection behind a lock, a reader per thread."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._write_lock = threading.Lock()
+        self._local = threading.local()
+        self._writer = self._connect(readonly=False)
+        self._migrate()
+
+    # --- connections -----------------------------------------------------------
+    def _connect(self, *, readonly: bool) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=10.0
+            )
+        except sqlite3.Error as exc:
+            raise ConfigError(f"cannot open database {self.path}: {exc}") from exc
+        conn.execute("PRAGMA journal_mode=WAL")
+        # FULL: a commit is on disk before we acknowledge it, even on power loss.
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=10000")
+        conn.execute("PRAGMA cache_size=-32768")
+        if readonly:
+            conn.execute("PRAGMA query_only=1")
+        return conn
+
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect(readonly=True)
+            self._local.conn = conn
+            readers: list[sqlite3.Connection] = self.__dict__.setdefault("_readers", [])
+            readers.append(conn)
+        return conn
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._write_lock:
+            conn = self._writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        return self._reader().execute(sql, params).fetchall()
+
+    def _read_one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self._reader().execute(sql, params).fetchone()
+
+    def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
+        try:
+            with self._transaction() as conn:
+                return conn.execute(sql, params).rowcount
+        except sqlite3.IntegrityError as exc:
+            raise AlreadyExists(f"already exists or still referenced: {exc}") from exc
+
+    def close(self) -> None:
+        self._writer.close()
+        for conn in self.__dict__.get("_readers", []):
+            conn.close()
+
+    # --- schema ----------------------------------------------------------------
+    def _migrate(self) -> None:
+        conn = self._writer
+        with self._write_lock:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
+            )
+            applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+            known = load_migrations()
+            newest = max((m.version for m in known), default=0)
+            if applied and max(applied) > newest:
+                raise ConfigError(
+                    f"database {self.path} has schema version {max(applied)}, newer than this "
+                    f"sitewarden knows ({newest}); upgrade sitewarden"
+                )
+            for migration in known:
+                if migration.version in applied:
+                    continue
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    for statement in _split_sql(migration.sql):
+                        conn.execute(statement)
+                    conn.execute(
+                        "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                        (migration.version, migration.name, time.time_ns() // 1000),
+                    )
+                    conn.execute("COMMIT")
+                except sqlite3.Error as exc:
+                    conn.execute("ROLLBACK")
+                    raise StoreError(
+                        f"migration {migration.version} ({migration.name}) failed: {exc}"
+                    ) from exc
+
+    def schema_version(self) -> int:
+        row = self._read_one("SELECT max(version) FROM schema_migrations")
+        return int(row[0] or 0)
+
+
+def _split_sql(script: str) -> list[str]:
+    """Statements of a migration file; its SQL keeps ``--`` and ``;`` out of string literals."""
+    lines = [line.split("--", 1)[0] for line in script.splitlines()]
+    return [part.strip() for part in "\n".join(lines).split(";") if part.strip()]

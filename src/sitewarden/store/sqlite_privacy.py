@@ -1,0 +1,218 @@
+"""SQLite tables of the privacy core: data keys, subjects, audit chain, consents."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+import orjson
+
+from sitewarden.store.records import (
+    ERASED_SUBJECT,
+    AuditEntry,
+    AuditHead,
+    Consent,
+    Subject,
+    WrappedKey,
+)
+from sitewarden.store.sqlite_database import SQLiteDatabase, _dt, _must_dt, _t
+
+
+class SQLitePrivacyTables(SQLiteDatabase):
+    # --- data keys -------------------------------------------------------------
+    def get_data_keys(self, site_id: str, subject_ids: Sequence[str]) -> dict[str, WrappedKey]:
+        found: dict[str, WrappedKey] = {}
+        wanted = list(dict.fromkeys(subject_ids))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = self._read(
+                "SELECT site_id, subject_id, wrapped, kek_id, created_at FROM data_keys "
+                f"WHERE site_id = ? AND subject_id IN ({', '.join('?' * len(chunk))})",
+                (site_id, *chunk),
+            )
+            for row in rows:
+                found[row[1]] = WrappedKey(row[0], row[1], row[2], row[3], _must_dt(row[4]))
+        return found
+
+    def add_data_key(self, key: WrappedKey, subject: Subject | None = None) -> bool:
+        """Store a new data key (and its subject) unless one exists; True if stored."""
+        with self._transaction() as conn:
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO data_keys VALUES (?, ?, ?, ?, ?)",
+                (key.site_id, key.subject_id, key.wrapped, key.kek_id, _t(key.created_at)),
+            )
+            if cursor.rowcount == 0:
+                return False
+            if subject is not None:
+                conn.execute(
+                    "INSERT INTO subjects VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        subject.site_id,
+                        subject.subject_id,
+                        subject.kind,
+                        subject.field,
+                        subject.lookup,
+                        subject.sealed_value,
+                        _t(subject.created_at),
+                    ),
+                )
+            return True
+
+    def data_keys_not_under(self, kek_id: str, limit: int) -> list[WrappedKey]:
+        rows = self._read(
+            "SELECT site_id, subject_id, wrapped, kek_id, created_at FROM data_keys "
+            "WHERE kek_id != ? LIMIT ?",
+            (kek_id, limit),
+        )
+        return [WrappedKey(r[0], r[1], r[2], r[3], _must_dt(r[4])) for r in rows]
+
+    def count_data_keys(self, kek_id: str | None = None) -> int:
+        if kek_id is None:
+            return int(self._read_one("SELECT count(*) FROM data_keys")[0])
+        return int(self._read_one("SELECT count(*) FROM data_keys WHERE kek_id = ?", (kek_id,))[0])
+
+    def replace_wrapped_keys(self, keys: Sequence[WrappedKey]) -> None:
+        with self._transaction() as conn:
+            conn.executemany(
+                "UPDATE data_keys SET wrapped = ?, kek_id = ? WHERE site_id = ? AND subject_id = ?",
+                [(k.wrapped, k.kek_id, k.site_id, k.subject_id) for k in keys],
+            )
+
+    # --- subjects ----------------------------------------------------------------
+    def find_subjects(self, site_id: str, field: str, lookup: bytes) -> list[Subject]:
+        rows = self._read(
+            "SELECT * FROM subjects WHERE site_id = ? AND field = ? AND lookup = ?",
+            (site_id, field, lookup),
+        )
+        return [Subject(r[0], r[1], r[2], r[3], r[4], r[5], _must_dt(r[6])) for r in rows]
+
+    def get_subject(self, site_id: str, subject_id: str) -> Subject | None:
+        r = self._read_one(
+            "SELECT * FROM subjects WHERE site_id = ? AND subject_id = ?", (site_id, subject_id)
+        )
+        return None if r is None else Subject(r[0], r[1], r[2], r[3], r[4], r[5], _must_dt(r[6]))
+
+    def erase_subject(self, site_id: str, subject_id: str) -> int:
+        """Shred the subject's data key, drop its record and detach its events.
+
+        Returns how many events lost their sealed personal part.
+        """
+        with self._transaction() as conn:
+            conn.execute(
+                "DELETE FROM data_keys WHERE site_id = ? AND subject_id = ?", (site_id, subject_id)
+            )
+            conn.execute(
+                "DELETE FROM subjects WHERE site_id = ? AND subject_id = ?", (site_id, subject_id)
+            )
+            conn.execute(
+                "DELETE FROM consents WHERE site_id = ? AND subject_id = ?", (site_id, subject_id)
+            )
+            cursor = conn.execute(
+                "UPDATE events SET personal = NULL, media = NULL, subject_id = ? "
+                "WHERE site_id = ? AND subject_id = ?",
+                (ERASED_SUBJECT, site_id, subject_id),
+            )
+            return int(cursor.rowcount)
+
+    # --- audit chain ---------------------------------------------------------------
+    def append_audit(
+        self, build: Callable[[AuditHead | None], tuple[AuditEntry, AuditHead]]
+    ) -> AuditEntry:
+        """Append the entry ``build(previous head) -> (entry, new head)`` atomically."""
+        with self._transaction() as conn:
+            row = conn.execute("SELECT seq, mac, seal FROM audit_head WHERE id = 1").fetchone()
+            head = None if row is None else AuditHead(row[0], row[1], row[2])
+            entry, new_head = build(head)
+            conn.execute(
+                "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    entry.seq,
+                    _t(entry.at),
+                    entry.actor,
+                    entry.role,
+                    entry.action,
+                    entry.site_id,
+                    orjson.dumps(list(entry.targets)).decode(),
+                    entry.purpose,
+                    entry.request_id,
+                    entry.mac,
+                ),
+            )
+            conn.execute(
+                "INSERT INTO audit_head VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                "seq = excluded.seq, mac = excluded.mac, seal = excluded.seal",
+                (new_head.seq, new_head.mac, new_head.seal),
+            )
+            return entry
+
+    def audit_entries(
+        self, *, after_seq: int = 0, limit: int = 1000, since: datetime | None = None
+    ) -> list[AuditEntry]:
+        where = "seq > ?"
+        params: list[object] = [after_seq]
+        if since is not None:
+            where += " AND at >= ?"
+            params.append(_t(since))
+        rows = self._read(
+            f"SELECT * FROM audit_log WHERE {where} ORDER BY seq LIMIT ?", (*params, limit)
+        )
+        return [
+            AuditEntry(
+                r[0],
+                _must_dt(r[1]),
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                tuple(orjson.loads(r[6])),
+                r[7],
+                r[8],
+                r[9],
+            )
+            for r in rows
+        ]
+
+    def audit_head(self) -> AuditHead | None:
+        row = self._read_one("SELECT seq, mac, seal FROM audit_head WHERE id = 1")
+        return None if row is None else AuditHead(row[0], row[1], row[2])
+
+    # --- consents ----------------------------------------------------------------------
+    def add_consent(self, consent: Consent) -> None:
+        self._write(
+            "INSERT INTO consents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                consent.site_id,
+                consent.consent_id,
+                consent.subject_id,
+                consent.purpose,
+                consent.method,
+                _t(consent.given_at),
+                consent.recorded_by,
+                _t(consent.withdrawn_at),
+            ),
+        )
+
+    def list_consents(self, site_id: str, subject_id: str) -> list[Consent]:
+        rows = self._read(
+            "SELECT * FROM consents WHERE site_id = ? AND subject_id = ? ORDER BY given_at",
+            (site_id, subject_id),
+        )
+        return [
+            Consent(r[0], r[1], r[2], r[3], r[4], _must_dt(r[5]), r[6], _dt(r[7])) for r in rows
+        ]
+
+    def get_consent(self, site_id: str, consent_id: str) -> Consent | None:
+        r = self._read_one(
+            "SELECT * FROM consents WHERE site_id = ? AND consent_id = ?", (site_id, consent_id)
+        )
+        return (
+            None
+            if r is None
+            else Consent(r[0], r[1], r[2], r[3], r[4], _must_dt(r[5]), r[6], _dt(r[7]))
+        )
+
+    def withdraw_consent(self, site_id: str, consent_id: str, at: datetime) -> None:
+        self._write(
+            "UPDATE consents SET withdrawn_at = ? WHERE site_id = ? AND consent_id = ?",
+            (_t(at), site_id, consent_id),
+        )

@@ -1,0 +1,224 @@
+"""Privacy commands on a real data folder: audit verify, key rotation, erasure,
+retention, backup, and a byte scan of everything written to disk."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from sitewarden.auth.roles import Role
+from sitewarden.privacy.keyfiles import key_file
+from sitewarden.registry.device_kinds import DeviceKind
+from tests.conftest import LiveServer, device_client
+from tests.test_cli import sitewarden
+
+PLATE = "苏E·8K2M7"
+
+
+def populate(server: LiveServer) -> list[str]:
+    token = server.add_site_with_device("cli", "gw", DeviceKind.GATEWAY)
+    old = (datetime.now(UTC) - timedelta(days=20)).isoformat()
+    events = [
+        {"kind": "plate.read", "attributes": {"confidence": 0.9}, "personal": {"plate": PLATE}},
+        {
+            "kind": "plate.read",
+            "time": old,
+            "attributes": {"confidence": 0.9},
+            "personal": {"plate": "苏E11111"},
+        },
+        {
+            "kind": "access.granted",
+            "attributes": {"credential": "face"},
+            "personal": {"badge_id": "BADGE-100234", "face_crop": "aGVsbG8gZmFjZQ=="},
+        },
+        {"kind": "device.heartbeat", "time": old},
+    ]
+    with device_client(server, token) as device:
+        ids: list[str] = device.post("/api/v1/events", json=events).json()["accepted"]
+    with server.client(Role.ADMIN) as admin:
+        for event_id in ids[:3]:
+            admin.get(f"/api/v1/events/{event_id}", params={"purpose": "fill the audit log"})
+    return ids
+
+
+@pytest.fixture
+def stopped(live_server: LiveServer) -> tuple[LiveServer, list[str]]:
+    ids = populate(live_server)
+    live_server.stop()
+    return live_server, ids
+
+
+def test_audit_verify_passes_then_names_an_edited_or_deleted_entry(
+    stopped: tuple[LiveServer, list[str]],
+) -> None:
+    server, _ = stopped
+    folder = server.settings.data_dir
+    ok = sitewarden("audit", "verify", data_dir=folder)
+    assert ok.returncode == 0 and "3 entries verified" in ok.stdout
+    database = sqlite3.connect(server.settings.sqlite_path)
+    database.execute("UPDATE audit_log SET purpose = 'nothing to see' WHERE seq = 2")
+    database.commit()
+    edited = sitewarden("audit", "verify", data_dir=folder)
+    assert edited.returncode == 1 and "entry 2" in edited.stderr and "altered" in edited.stderr
+    database.execute("DELETE FROM audit_log WHERE seq = 2")
+    database.commit()
+    deleted = sitewarden("audit", "verify", data_dir=folder)
+    assert deleted.returncode == 1 and "entry 2 is missing" in deleted.stderr
+    database.close()
+
+
+def test_deleting_the_newest_audit_entry_is_detected(stopped: tuple[LiveServer, list[str]]) -> None:
+    server, _ = stopped
+    database = sqlite3.connect(server.settings.sqlite_path)
+    database.execute("DELETE FROM audit_log WHERE seq = 3")
+    database.commit()
+    database.close()
+    result = sitewarden("audit", "verify", data_dir=server.settings.data_dir)
+    assert result.returncode == 1 and "deleted" in result.stderr
+
+
+def test_key_rotation_rewraps_keys_and_data_still_opens(
+    stopped: tuple[LiveServer, list[str]],
+) -> None:
+    server, ids = stopped
+    folder = server.settings.data_dir
+    old_kek = key_file(server.settings.key_path, "kek").read_text()
+    events_before = (
+        sqlite3.connect(server.settings.sqlite_path)
+        .execute("SELECT id, personal FROM events ORDER BY id")
+        .fetchall()
+    )
+    rotated = sitewarden("keys", "rotate", data_dir=folder)
+    assert rotated.returncode == 0, rotated.stderr
+    assert key_file(server.settings.key_path, "kek").read_text() != old_kek
+    assert key_file(server.settings.key_path, "kek.previous").read_text() == old_kek
+    events_after = (
+        sqlite3.connect(server.settings.sqlite_path)
+        .execute("SELECT id, personal FROM events ORDER BY id")
+        .fetchall()
+    )
+    assert events_after == events_before  # event rows untouched
+    server.start()
+    with server.client(Role.ADMIN) as admin:
+        opened = admin.get(f"/api/v1/events/{ids[0]}", params={"purpose": "after rotation"}).json()
+    assert opened["personal"] == {"plate": PLATE}
+
+
+def test_interrupted_rotation_resumes(stopped: tuple[LiveServer, list[str]]) -> None:
+    from sitewarden.privacy.rotation import rotate_kek
+    from sitewarden.store import open_store
+
+    server, ids = stopped
+    store = open_store(server.settings)
+    try:
+        first = rotate_kek(store, server.settings.key_path, batch=1, stop_after_batches=1)
+        assert first.rewrapped == 1 and key_file(server.settings.key_path, "kek.next").exists()
+        finished = rotate_kek(store, server.settings.key_path, batch=1)
+        assert (
+            finished.rewrapped
+            == store.count_data_keys()
+            == store.count_data_keys(finished.new_kek_id)
+        )
+    finally:
+        store.close()
+    server.start()
+    with server.client(Role.ADMIN) as admin:
+        assert admin.get(f"/api/v1/events/{ids[2]}", params={"purpose": "resume"}).json()[
+            "personal"
+        ]
+
+
+def test_subject_export_and_erase_from_the_cli(
+    stopped: tuple[LiveServer, list[str]], tmp_path: Path
+) -> None:
+    server, ids = stopped
+    folder = server.settings.data_dir
+    out = tmp_path / "export.json"
+    exported = sitewarden(
+        "subject",
+        "export",
+        "cli",
+        "--plate",
+        "苏E8K2M7",
+        "-o",
+        str(out),
+        "--purpose",
+        "DSAR-9",
+        data_dir=folder,
+    )
+    assert exported.returncode == 0, exported.stderr
+    document = json.loads(out.read_text())
+    assert [e["personal"]["plate"] for e in document["events"]] == [PLATE]
+    assert oct(out.stat().st_mode)[-3:] == "600"
+    none = sitewarden(
+        "subject",
+        "export",
+        "cli",
+        "--plate",
+        "苏E00000",
+        "-o",
+        str(out),
+        "--purpose",
+        "DSAR-9",
+        data_dir=folder,
+    )
+    assert none.returncode == 1 and "no subject" in none.stderr
+    erased = sitewarden(
+        "subject", "erase", "cli", "--plate", PLATE, "--purpose", "DSAR-9", "--yes", data_dir=folder
+    )
+    assert erased.returncode == 0 and "1 events" in erased.stdout
+    database = sqlite3.connect(server.settings.sqlite_path)
+    row = database.execute(
+        "SELECT personal, subject_id FROM events WHERE id = ?",
+        (bytes.fromhex(ids[0].replace("-", "")),),
+    ).fetchone()
+    assert row == (None, "-")
+    verify = sitewarden("audit", "verify", data_dir=folder)
+    assert verify.returncode == 0 and "5 entries" in verify.stdout
+
+
+def test_retention_run_deletes_expired_and_drops_old_face_crops(
+    stopped: tuple[LiveServer, list[str]],
+) -> None:
+    server, _ = stopped
+    config = server.settings.data_dir / "sitewarden.toml"
+    config.write_text(
+        config.read_text()
+        + "\n[retention_days]\nplate_reads = 10\nheartbeats = 10\nface_crops = 0\n"
+    )
+    result = sitewarden("retention", "run", data_dir=server.settings.data_dir)
+    assert result.returncode == 0, result.stderr
+    assert "plate_reads" in result.stdout
+    kinds = [
+        row[0]
+        for row in sqlite3.connect(server.settings.sqlite_path).execute(
+            "SELECT kind FROM events ORDER BY kind"
+        )
+    ]
+    assert kinds == ["access.granted", "plate.read"]  # the 20-day-old plate read and heartbeat went
+
+
+def test_bad_retention_setting_is_a_clear_error(stopped: tuple[LiveServer, list[str]]) -> None:
+    server, _ = stopped
+    config = server.settings.data_dir / "sitewarden.toml"
+    config.write_text(config.read_text() + "\n[retention_days]\nfaces = 3\n")
+    result = sitewarden("retention", "run", data_dir=server.settings.data_dir)
+    assert result.returncode == 1 and "unknown retention categories" in result.stderr
+
+
+def test_nothing_personal_in_database_wal_or_backup(
+    stopped: tuple[LiveServer, list[str]], tmp_path: Path
+) -> None:
+    server, _ = stopped
+    copy = tmp_path / "backup.db"
+    assert sitewarden("backup", str(copy), data_dir=server.settings.data_dir).returncode == 0
+    files = [*server.settings.sqlite_path.parent.iterdir(), copy]
+    raw = b"".join(path.read_bytes() for path in files)
+    assert len(raw) > 10_000
+    for secret in (PLATE, "苏E8K2M7", "苏E11111", "BADGE-100234", "aGVsbG8gZmFjZQ=="):
+        assert secret.encode() not in raw, secret
+    assert b"plate.read" in raw  # the scan reads real content
