@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -10,6 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from sitewarden import __version__
 from sitewarden.api import events, privacy, registry, session, users
@@ -23,6 +25,7 @@ from sitewarden.config import Settings
 from sitewarden.ingest.writer import EventWriter
 from sitewarden.privacy.audit import AuditLog
 from sitewarden.privacy.keyring import KeyRing
+from sitewarden.privacy.retention import run_retention
 from sitewarden.privacy.vault import Vault
 from sitewarden.store.base import Store
 from sitewarden.web import pages
@@ -62,6 +65,20 @@ def _meta_router() -> APIRouter:
     return router
 
 
+async def _retention_loop(context: AppContext) -> None:
+    """Delete expired data in the background, once at start and then every interval."""
+    while True:
+        try:
+            report = await run_in_threadpool(
+                run_retention, context.store, context.settings.retention_days
+            )
+            if report.total:
+                log.info("retention deleted %s", report.deleted)
+        except Exception:
+            log.exception("retention run failed; it will be tried again")
+        await asyncio.sleep(context.settings.retention_interval_s)
+
+
 def create_app(settings: Settings, store: Store, keys: KeyRing | None = None) -> FastAPI:
     """Build the app; the event writer starts and stops with it.
 
@@ -80,9 +97,11 @@ def create_app(settings: Settings, store: Store, keys: KeyRing | None = None) ->
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         writer.start()
+        retention = asyncio.create_task(_retention_loop(context))
         try:
             yield
         finally:
+            retention.cancel()
             writer.stop()
 
     app = FastAPI(
