@@ -22,12 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 import psutil
 
 from sitewarden.config import Settings, load_settings
 from sitewarden.events.kinds import KINDS
-from sitewarden.events.model import Event, family_of, to_micros
 from sitewarden.initialise import initialise
 from sitewarden.registry import service
 from sitewarden.registry.device_kinds import EMITS, DeviceKind
@@ -47,30 +45,6 @@ STORE_PRAGMAS = (
     "PRAGMA busy_timeout=10000",
     "PRAGMA cache_size=-32768",
 )
-INSERT_EVENT_SQL = (
-    "INSERT INTO events (id, site_id, zone_id, device_id, kind, family, severity, "
-    "occurred_at, received_at, attributes, personal, note) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-EventRow = tuple[Any, ...]
-
-
-def event_row(event: Event) -> EventRow:
-    """The row ``SQLiteStore.insert_events`` writes for ``event``."""
-    return (
-        event.id.bytes,
-        event.site_id,
-        event.zone_id,
-        event.device_id,
-        event.kind,
-        family_of(event.kind),
-        event.severity.value,
-        to_micros(event.occurred_at),
-        to_micros(event.received_at),
-        orjson.dumps(event.attributes).decode(),
-        None if event.personal is None else orjson.dumps(event.personal),
-        event.note,
-    )
 
 
 def connect_like_store(path: Path) -> sqlite3.Connection:
@@ -171,6 +145,12 @@ def cpu_seconds(process: psutil.Process) -> float:
     """User and system CPU time of ``process`` so far."""
     times = process.cpu_times()
     return float(times.user + times.system)
+
+
+def machine_busy_seconds() -> float:
+    """CPU time all processes on this machine have used so far, every core together."""
+    times = psutil.cpu_times()
+    return float(sum(times) - times.idle - getattr(times, "iowait", 0.0))
 
 
 class ProcessWatch:

@@ -2,11 +2,12 @@
 
 Several client threads, each a site gateway relaying for its devices, post batches of
 1,000 realistic events for a fixed time. Only ids the server returns in ``accepted``
-count. The same events are then inserted straight into a fresh SQLite file with
-``executemany`` (the store's schema, PRAGMAs and row shape, 1,000 rows a transaction)
-to give the ceiling the HTTP path is compared with.
+count. Then the very rows the server stored are copied into a fresh SQLite file with
+``executemany`` (the store's schema and PRAGMAs, 1,000 rows a transaction): the
+ceiling the HTTP path is compared with.
 
     python -m bench.ingest [--seconds 20] [--clients 4] [--batch 1000] [--quick]
+    python -m bench.ingest --profile server.svg   # py-spy the server (figures skewed)
 """
 
 from __future__ import annotations
@@ -14,30 +15,33 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import orjson
 
 from bench.common import (
     INGEST_PATH,
-    INSERT_EVENT_SQL,
     NDJSON,
-    DeviceRef,
     EventMaker,
     Figure,
     ProcessWatch,
     SiteFleet,
     connect_like_store,
-    event_row,
     fresh_settings,
+    machine_busy_seconds,
     percentile,
     print_machine,
     print_table,
@@ -45,9 +49,6 @@ from bench.common import (
     running_server,
 )
 from sitewarden.config import Settings
-from sitewarden.events.ids import EventIdFactory
-from sitewarden.events.kinds import KINDS
-from sitewarden.events.model import Event
 from sitewarden.store import open_store
 from sitewarden.store.sqlite import SQLiteStore
 
@@ -66,14 +67,14 @@ class IngestConfig:
     batch: int = 1_000
     sites: int = 3
     seed: int = 7
+    profile: Path | None = None
 
 
 @dataclass(frozen=True)
 class Batch:
-    """One posted body and the events in it, kept to insert the same rows raw."""
+    """One NDJSON body and the site whose gateway posts it."""
 
     site: SiteFleet
-    events: list[dict[str, Any]]
     body: bytes
 
 
@@ -96,7 +97,9 @@ class HttpResult:
     peak_rss_bytes: int
     server_cores: float
     client_cores: float
+    other_cores: float  # CPU other processes on the machine used meanwhile
     stored: int
+    database: Path
     problems: list[str]
 
     @property
@@ -117,7 +120,7 @@ def make_batches(fleets: Sequence[SiteFleet], size: int, rng: random.Random) -> 
             moments = sorted(now - timedelta(seconds=rng.uniform(0, 120)) for _ in range(size))
             events = [maker.posted(d, at) for d, at in zip(devices, moments, strict=True)]
             body = b"\n".join(orjson.dumps(event) for event in events) + b"\n"
-            batches.append(Batch(fleet, events, body))
+            batches.append(Batch(fleet, body))
     return batches
 
 
@@ -178,19 +181,24 @@ def post_for(
     return time.perf_counter() - began, tallies
 
 
-def run_http(root: Path, config: IngestConfig) -> tuple[HttpResult, list[Batch]]:
+def run_http(root: Path, config: IngestConfig) -> HttpResult:
     settings = fresh_settings(root)
     fleets = register_fleets(settings, config.sites)
     batches = make_batches(fleets, config.batch, random.Random(config.seed))
     with running_server(settings, root / "server.log") as server:
-        with ProcessWatch(server.pid) as watch, ProcessWatch(os.getpid()) as clients:
+        busy_before = machine_busy_seconds()
+        with (
+            ProcessWatch(server.pid) as watch,
+            ProcessWatch(os.getpid()) as clients,
+            profiling(server.pid, config.profile),
+        ):
             seconds, tallies = post_for(server.url, batches, config)
+        machine_cores = (machine_busy_seconds() - busy_before) / watch.wall_s
         log_tail = server.log_tail(1500)
-    stored = count_stored(settings)
     problems = [problem for tally in tallies for problem in tally.problems]
     if problems:
         problems.append("server log tail:\n" + log_tail)
-    result = HttpResult(
+    return HttpResult(
         seconds=seconds,
         accepted=sum(t.accepted for t in tallies),
         warmup_accepted=sum(t.warmup_accepted for t in tallies),
@@ -199,10 +207,35 @@ def run_http(root: Path, config: IngestConfig) -> tuple[HttpResult, list[Batch]]
         peak_rss_bytes=watch.peak_bytes,
         server_cores=watch.cores,
         client_cores=clients.cores,
-        stored=stored,
+        other_cores=max(0.0, machine_cores - watch.cores - clients.cores),
+        stored=count_stored(settings),
+        database=settings.sqlite_path,
         problems=problems,
     )
-    return result, batches
+
+
+@contextmanager
+def profiling(pid: int, output: Path | None) -> Iterator[None]:
+    """Sample ``pid`` with py-spy into ``output`` (.svg flame graph, .txt collapsed stacks)."""
+    if output is None:
+        yield
+        return
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(py_spy).exists():
+        raise RuntimeError("--profile needs py-spy: pip install py-spy")
+    kind = "raw" if output.suffix == ".txt" else "flamegraph"
+    command = [py_spy, "record", "--threads", "--nonblocking", "--rate", "250"]
+    command += ["--format", kind, "--output", str(output.resolve()), "--pid", str(pid)]
+    recorder = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        yield
+    finally:
+        recorder.send_signal(signal.SIGINT)
+        _, errors = recorder.communicate(timeout=60)
+        if recorder.returncode not in (0, -2, 130):
+            print(f"  py-spy failed: {errors.decode(errors='replace')[-500:]}")
+        else:
+            print(f"  server profile written to {output}")
 
 
 def register_fleets(settings: Settings, sites: int) -> list[SiteFleet]:
@@ -222,36 +255,6 @@ def count_stored(settings: Settings) -> int:
 
 
 # --- the raw ceiling --------------------------------------------------------------------------
-def _stored_event(
-    posted: dict[str, Any], device: DeviceRef, event_id: Any, received: datetime
-) -> Event:
-    spec = KINDS[posted["kind"]]
-    return Event(
-        id=event_id,
-        site_id=device.site_id,
-        zone_id=device.zone_id,
-        device_id=device.device_id,
-        kind=spec.name,
-        severity=spec.severity,
-        occurred_at=datetime.fromisoformat(posted["time"]),
-        received_at=received,
-        attributes=posted["attributes"],
-        personal=posted.get("personal"),
-        note=posted.get("note"),
-    )
-
-
-def raw_rows(batch: Batch, ids: EventIdFactory) -> list[tuple[Any, ...]]:
-    """The rows the store would write for one batch, with fresh ids."""
-    devices = {device.device_id: device for device in batch.site.devices}
-    received = datetime.now(UTC)
-    event_ids = ids.new_batch(len(batch.events))
-    return [
-        event_row(_stored_event(posted, devices[posted["device"]], event_id, received))
-        for posted, event_id in zip(batch.events, event_ids, strict=True)
-    ]
-
-
 @dataclass(frozen=True)
 class RawResult:
     rows: int
@@ -263,32 +266,37 @@ class RawResult:
         return self.rows / self.seconds
 
 
-def run_raw(root: Path, batches: list[Batch], total: int) -> RawResult:
-    """Insert ``total`` rows in transactions of 1,000, timing only the SQLite calls."""
+def run_raw(root: Path, source: Path) -> RawResult:
+    """Copy every event row of ``source`` into a fresh store, 1,000 rows a transaction.
+
+    The rows are the ones the server built and stored, so they are shaped exactly as
+    the store shapes them; only the ``executemany`` and ``COMMIT`` calls are timed.
+    """
     path = root / "raw" / "raw.db"
     SQLiteStore(path).close()  # the schema, exactly as the store creates it
-    conn = connect_like_store(path)
-    ids = EventIdFactory()
+    reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    columns = ", ".join(row[1] for row in reader.execute("PRAGMA table_info(events)"))
+    marks = ", ".join("?" * len(columns.split(", ")))
+    insert = f"INSERT INTO events ({columns}) VALUES ({marks})"
+    rows = reader.execute(f"SELECT {columns} FROM events ORDER BY id")
+    writer = connect_like_store(path)
     spent = committing = 0.0
-    inserted = turn = 0
+    inserted = 0
     try:
-        while inserted < total:
-            rows = raw_rows(batches[turn % len(batches)], ids)[: total - inserted]
-            turn += 1
-            for start in range(0, len(rows), RAW_TRANSACTION):
-                chunk = rows[start : start + RAW_TRANSACTION]
-                began = time.perf_counter()
-                conn.execute("BEGIN IMMEDIATE")
-                conn.executemany(INSERT_EVENT_SQL, chunk)
-                commit_began = time.perf_counter()
-                conn.execute("COMMIT")
-                ended = time.perf_counter()
-                spent += ended - began
-                committing += ended - commit_began
-                inserted += len(chunk)
-        stored = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+        while chunk := rows.fetchmany(RAW_TRANSACTION):
+            began = time.perf_counter()
+            writer.execute("BEGIN IMMEDIATE")
+            writer.executemany(insert, chunk)
+            commit_began = time.perf_counter()
+            writer.execute("COMMIT")
+            ended = time.perf_counter()
+            spent += ended - began
+            committing += ended - commit_began
+            inserted += len(chunk)
+        stored = writer.execute("SELECT count(*) FROM events").fetchone()[0]
     finally:
-        conn.close()
+        writer.close()
+        reader.close()
     if stored != inserted:
         raise RuntimeError(f"raw insert stored {stored} rows, expected {inserted}")
     return RawResult(inserted, spent, committing)
@@ -314,6 +322,7 @@ def figures(http: HttpResult, raw: RawResult) -> list[Figure]:
         Figure("request latency p99", percentile(http.latencies_s, 0.99) * 1000, "ms"),
         Figure("server CPU (1.0 = one core)", http.server_cores, "cores"),
         Figure("client CPU (same machine)", http.client_cores, "cores"),
+        Figure("other processes' CPU meanwhile", http.other_cores, "cores"),
         Figure("server peak RSS", rss_mb, "MB", f"<= {TARGET_RSS_MB}", rss_mb <= TARGET_RSS_MB),
         Figure("events acknowledged (timed)", http.accepted, ""),
         Figure("events rejected", http.rejected, "", "0", http.rejected == 0),
@@ -330,10 +339,11 @@ def run(config: IngestConfig) -> bool:
     )
     with tempfile.TemporaryDirectory(prefix="sitewarden-bench-ingest-") as folder:
         root = Path(folder)
-        http, batches = run_http(root, config)
+        http = run_http(root, config)
         print(f"  HTTP: {http.accepted:,} events acknowledged in {http.seconds:.1f} s")
-        raw_total = max(http.accepted + http.warmup_accepted, 50_000)
-        raw = run_raw(root, batches, raw_total)
+        if http.accepted == 0:
+            raise RuntimeError("no event was acknowledged: " + "; ".join(http.problems[:3]))
+        raw = run_raw(root, http.database)
         print(f"  raw:  {raw.rows:,} rows inserted in {raw.seconds:.1f} s of SQLite time")
     table = figures(http, raw)
     print_table("ingest over HTTP (sitewarden serve, SQLite)", table)
@@ -350,9 +360,17 @@ def parse_args(argv: Sequence[str] | None) -> IngestConfig:
     parser.add_argument("--batch", type=int, default=1_000, help="events per request")
     parser.add_argument("--sites", type=int, default=3, help="sites, one gateway each")
     parser.add_argument("--quick", action="store_true", help="a short run (5 s) to check it works")
+    parser.add_argument(
+        "--profile", type=Path, help="record the server with py-spy (.svg, or .txt stacks)"
+    )
     args = parser.parse_args(argv)
-    seconds = 5.0 if args.quick else args.seconds
-    return IngestConfig(seconds=seconds, clients=args.clients, batch=args.batch, sites=args.sites)
+    return IngestConfig(
+        seconds=5.0 if args.quick else args.seconds,
+        clients=args.clients,
+        batch=args.batch,
+        sites=args.sites,
+        profile=args.profile,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -30,10 +30,8 @@ import orjson
 
 from bench.common import (
     ACTIVITY,
-    INSERT_EVENT_SQL,
     KIND_MIX,
     EventMaker,
-    EventRow,
     Figure,
     percentile,
     planned_devices,
@@ -59,7 +57,40 @@ BYTES_PER_EVENT = 700  # a generous estimate of table plus indexes, to check fre
 HOUR_US = 3_600_000_000
 DAY_US = 24 * HOUR_US
 
-Profile = tuple[str, str | None, str, str, str, str]  # site, zone, device, kind, family, severity
+# The columns the loader fills, in the order its rows hold them. Any other column of the
+# events table must be nullable (it is left NULL); the loader refuses to run otherwise.
+ROW_COLUMNS = (
+    "id",
+    "site_id",
+    "zone_id",
+    "device_id",
+    "kind",
+    "family",
+    "severity",
+    "occurred_at",
+    "received_at",
+    "attributes",
+    "personal",
+    "note",
+    "subject_id",
+)
+EventRow = tuple[object, ...]
+PERSONS_PER_SITE = 5_000
+VEHICLES_PER_SITE = 3_000
+SEAL_OVERHEAD = 1 + 12 + 16  # format byte, AES-GCM nonce and tag (privacy/sealing.py)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One device sending one kind: everything about its rows but time and content."""
+
+    site: str
+    zone: str | None
+    device: str
+    kind: str
+    family: str
+    severity: str
+    subjects: tuple[str, ...]  # whom its personal part is about; empty if it has none
 
 
 @dataclass(frozen=True)
@@ -74,68 +105,92 @@ class Layout:
 
 
 # --- loading ---------------------------------------------------------------------------------
-def profiles() -> tuple[list[Profile], list[float]]:
+def _subjects(prefix: str, count: int, rng: random.Random) -> tuple[str, ...]:
+    return tuple(f"{prefix}-{rng.getrandbits(128):032x}" for _ in range(count))
+
+
+def profiles(rng: random.Random) -> tuple[list[Profile], list[float]]:
     """Every (device, kind) pair that occurs, and how often relative to the others."""
     found: list[Profile] = []
     weights: list[float] = []
     for site in SITES:
+        persons = _subjects("p", PERSONS_PER_SITE, rng)
+        vehicles = _subjects("v", VEHICLES_PER_SITE, rng)
         for device in planned_devices(site):
             mix = KIND_MIX[device.kind]
             total = sum(weight for _, weight in mix)
             for kind, weight in mix:
-                severity = KINDS[kind].severity.value
+                family = family_of(kind)
+                subjects = {"access": persons, "plate": vehicles, "parking": vehicles}
                 found.append(
-                    (site, device.zone_id, device.device_id, kind, family_of(kind), severity)
+                    Profile(
+                        site,
+                        device.zone_id,
+                        device.device_id,
+                        kind,
+                        family,
+                        KINDS[kind].severity.value,
+                        subjects.get(family, ()),
+                    )
                 )
                 weights.append(ACTIVITY[device.kind] * weight / total)
     return found, weights
 
 
-Stored = tuple[str, bytes | None, str | None]  # attributes JSON, personal JSON, note
+Stored = tuple[str, bytes | None, str | None]  # attributes JSON, personal, note
 
 
-def content_pool(rng: random.Random, day: str) -> dict[str, list[Stored]]:
-    """Stored attribute/personal/note variants per kind, drawn from the event maker."""
+def content_pool(rng: random.Random, day: str, sealed: bool) -> dict[str, list[Stored]]:
+    """Stored attribute/personal/note variants per kind, drawn from the event maker.
+
+    With ``sealed`` the personal part is opaque bytes of the size sealing makes it.
+    """
     maker = EventMaker(rng, day)
     pool: dict[str, list[Stored]] = {}
-    for kind in {kind for mix in KIND_MIX.values() for kind, _ in mix}:
+    for kind in sorted({kind for mix in KIND_MIX.values() for kind, _ in mix}):
         variants = []
         for _ in range(CONTENT_VARIANTS):
             attributes, personal, note = maker.content(kind)
-            dumped = None if personal is None else orjson.dumps(personal)
-            variants.append((orjson.dumps(attributes).decode(), dumped, note))
+            stored = None if personal is None else orjson.dumps(personal)
+            if stored is not None and sealed:
+                stored = b"\x01" + rng.randbytes(len(stored) + SEAL_OVERHEAD - 1)
+            variants.append((orjson.dumps(attributes).decode(), stored, note))
         pool[kind] = variants
     return pool
 
 
-def generate_rows(events: int, start_us: int, rng: random.Random) -> Iterator[list[EventRow]]:
-    """Chunks of rows in time order, shaped like ``SQLiteStore.insert_events`` rows."""
-    found, weights = profiles()
+def generate_rows(
+    events: int, start_us: int, rng: random.Random, sealed: bool
+) -> Iterator[list[EventRow]]:
+    """Chunks of rows in :data:`ROW_COLUMNS` order, oldest first."""
+    found, weights = profiles(rng)
     cumulative = list(itertools.accumulate(weights))
-    pool = content_pool(rng, from_micros(start_us).date().isoformat())
+    pool = content_pool(rng, from_micros(start_us).date().isoformat(), sealed)
     step = DAYS * DAY_US / events
     for first in range(0, events, CHUNK):
         count = min(CHUNK, events - first)
         picks = rng.choices(found, cum_weights=cumulative, k=count)
         rows: list[EventRow] = []
-        for offset, (site, zone, device, kind, family, severity) in enumerate(picks):
+        for offset, pick in enumerate(picks):
             occurred = start_us + int((first + offset + rng.random()) * step)
             received = occurred + rng.randint(50_000, 2_000_000)
-            attributes, personal, note = pool[kind][rng.getrandbits(8)]
+            attributes, personal, note = pool[pick.kind][rng.getrandbits(8)]
+            subject = pick.subjects[rng.randrange(len(pick.subjects))] if pick.subjects else None
             rows.append(
                 (
                     _uuid7(received // 1000, first + offset, rng),
-                    site,
-                    zone,
-                    device,
-                    kind,
-                    family,
-                    severity,
+                    pick.site,
+                    pick.zone,
+                    pick.device,
+                    pick.kind,
+                    pick.family,
+                    pick.severity,
                     occurred,
                     received,
                     attributes,
                     personal,
                     note,
+                    subject,
                 )
             )
         yield rows
@@ -174,8 +229,8 @@ def build_database(path: Path, events: int) -> Layout:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     free = shutil.disk_usage(DATA_DIR).free
     if free < events * BYTES_PER_EVENT:
-        raise SystemExit(
-            f"search: {free / 2**30:.1f} GiB free under {DATA_DIR}; {events:,} events need "
+        raise RuntimeError(
+            f"{free / 2**30:.1f} GiB free under {DATA_DIR}; {events:,} events need "
             f"about {events * BYTES_PER_EVENT / 2**30:.1f} GiB. Use --events with fewer."
         )
     partial = path.with_name(path.name + ".partial")
@@ -192,7 +247,7 @@ def build_database(path: Path, events: int) -> Layout:
     for name, _ in indexes:
         conn.execute(f"DROP INDEX {name}")
     start_us = _day_start_us(datetime.now(UTC) - timedelta(days=DAYS))
-    _load_rows(conn, events, start_us)
+    _load_rows(conn, events, start_us, InsertPlan.for_table(conn))
     for name, sql in indexes:
         began = time.perf_counter()
         conn.execute(sql)
@@ -213,13 +268,46 @@ def _day_start_us(moment: datetime) -> int:
     return int(midnight.timestamp()) * 1_000_000
 
 
-def _load_rows(conn: sqlite3.Connection, events: int, start_us: int) -> None:
+@dataclass(frozen=True)
+class InsertPlan:
+    """How generated rows map onto the events table the store created."""
+
+    sql: str
+    keep: tuple[int, ...] | None  # positions in ROW_COLUMNS to keep; None: all
+    sealed: bool  # the table keeps personal parts sealed (it has subject_id)
+
+    @classmethod
+    def for_table(cls, conn: sqlite3.Connection) -> InsertPlan:
+        table = {row[1]: row for row in conn.execute("PRAGMA table_info(events)")}
+        unknown = [
+            name
+            for name, row in table.items()
+            if name not in ROW_COLUMNS and row[3] and row[4] is None
+        ]
+        if unknown:
+            raise RuntimeError(
+                f"the events table has required columns {unknown} that bench/search.py does "
+                "not fill; add them to ROW_COLUMNS and generate_rows"
+            )
+        used = [name for name in ROW_COLUMNS if name in table]
+        keep = None if len(used) == len(ROW_COLUMNS) else tuple(map(ROW_COLUMNS.index, used))
+        marks = ", ".join("?" * len(used))
+        sql = f"INSERT INTO events ({', '.join(used)}) VALUES ({marks})"
+        return cls(sql, keep, "subject_id" in table)
+
+    def shape(self, rows: list[EventRow]) -> list[EventRow]:
+        if self.keep is None:
+            return rows
+        return [tuple(row[index] for index in self.keep) for row in rows]
+
+
+def _load_rows(conn: sqlite3.Connection, events: int, start_us: int, plan: InsertPlan) -> None:
     print(f"search: loading {events:,} events into a fresh database (once; then cached)")
     began = time.perf_counter()
     loaded = 0
     conn.execute("BEGIN")
-    for rows in generate_rows(events, start_us, random.Random(events)):
-        conn.executemany(INSERT_EVENT_SQL, rows)
+    for rows in generate_rows(events, start_us, random.Random(events), plan.sealed):
+        conn.executemany(plan.sql, plan.shape(rows))
         loaded += len(rows)
         if loaded % COMMIT_EVERY == 0 or loaded == events:
             conn.execute("COMMIT")

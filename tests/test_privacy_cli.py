@@ -176,7 +176,7 @@ def test_subject_export_and_erase_from_the_cli(
         "SELECT personal, subject_id FROM events WHERE id = ?",
         (bytes.fromhex(ids[0].replace("-", "")),),
     ).fetchone()
-    assert row == (None, "-")
+    assert row == (b"\x00", None)
     verify = sitewarden("audit", "verify", data_dir=folder)
     assert verify.returncode == 0 and "5 entries" in verify.stdout
 

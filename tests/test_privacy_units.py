@@ -26,14 +26,18 @@ KEY = os.urandom(32)
 IDS = EventIdFactory()
 
 
-@given(st.binary(max_size=2000), st.binary(min_size=1, max_size=40), st.text(min_size=1, max_size=10))
+@given(
+    st.binary(max_size=2000), st.binary(min_size=1, max_size=40), st.text(min_size=1, max_size=10)
+)
 def test_seal_round_trips(plaintext: bytes, row: bytes, field: str) -> None:
     aad = binding("events", row, field)
     assert unseal(KEY, seal(KEY, plaintext, aad), aad) == plaintext
 
 
 @given(st.binary(min_size=1, max_size=200), st.data())
-def test_any_change_to_ciphertext_row_or_field_is_refused(plaintext: bytes, data: st.DataObject) -> None:
+def test_any_change_to_ciphertext_row_or_field_is_refused(
+    plaintext: bytes, data: st.DataObject
+) -> None:
     aad = binding("events", b"row-1", "personal")
     sealed = bytearray(seal(KEY, plaintext, aad))
     with pytest.raises(SealBroken):
@@ -71,10 +75,14 @@ plates = st.builds(
 @given(plates, st.sampled_from(["", "·", " ", "-", "•", "."]))
 def test_plate_spellings_normalise_alike(plate: str, separator: str) -> None:
     spelled = plate[:2] + separator + plate[2:]
-    full_width = "".join(chr(ord(c) + 0xFEE0) if c.isascii() and c.isalnum() else c for c in spelled)
+    full_width = "".join(
+        chr(ord(c) + 0xFEE0) if c.isascii() and c.isalnum() else c for c in spelled
+    )
     assert normalise_plate(spelled) == normalise_plate(full_width) == plate
     assert normalise_plate(spelled.lower()) == plate
-    assert blind_index.lookup_term(KEY, "s", "plate", spelled) == blind_index.lookup_term(KEY, "s", "plate", plate)
+    assert blind_index.lookup_term(KEY, "s", "plate", spelled) == blind_index.lookup_term(
+        KEY, "s", "plate", plate
+    )
 
 
 @given(st.text(alphabet="0123456789", min_size=17, max_size=17), st.sampled_from("0123456789Xx"))
@@ -97,11 +105,24 @@ def test_masking_leaves_out_images_and_unknown_fields() -> None:
 
 def _event(site: str, plate: str) -> Event:
     now = datetime.now(UTC)
-    return Event(IDS.new(), site, None, "cam", "plate.read", Severity.INFO, now, now,
-                 {"confidence": 1.0}, {"plate": plate}, None)
+    return Event(
+        IDS.new(),
+        site,
+        None,
+        "cam",
+        "plate.read",
+        Severity.INFO,
+        now,
+        now,
+        {"confidence": 1.0},
+        {"plate": plate},
+        None,
+    )
 
 
-def test_truncated_index_collisions_are_told_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_truncated_index_collisions_are_told_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # With zero lookup bytes every plate collides with every other: the vault must still
     # return exactly the subject whose sealed value matches.
     monkeypatch.setattr(blind_index, "LOOKUP_BYTES", 0)

@@ -343,7 +343,7 @@ _SEVERITY_STYLE = {"critical": "bold red", "major": "red", "minor": "yellow", "i
 def _print_event(event: Any) -> None:
     style = _SEVERITY_STYLE.get(event.severity.value, "")
     attributes = " ".join(f"{key}={value}" for key, value in event.attributes.items())
-    sealed = f" personal:{','.join(sorted(event.personal))}" if event.personal else ""
+    sealed = " [personal: sealed]" if event.sealed_personal else ""
     out.print(
         f"{event.occurred_at:%Y-%m-%d %H:%M:%S} [{style}]{event.severity.value:8}[/] "
         f"{event.kind:18} {event.site_id}/{event.zone_id or '-'}/{event.device_id} "

@@ -19,6 +19,7 @@ from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
 from sitewarden.events.model import Event
 from sitewarden.privacy.masking import mask_personal
+from sitewarden.store.records import ERASED_PERSONAL
 
 
 class Disclosure(Enum):
@@ -54,7 +55,7 @@ def present_events(
         personal = None
         fields: list[str] = []
         state = "none" if event.sealed_personal is None else "sealed"
-        if event.subject_id == "-":
+        if event.sealed_personal == ERASED_PERSONAL:
             state = "erased"
         if level is not Disclosure.NONE and state == "sealed":
             opened = context.vault.open_event(event)

@@ -36,8 +36,10 @@ INGEST_PATH = "/api/v1/events"
 class Scenario(StrEnum):
     """Something that happens on the site, as one or a few events."""
 
-    ACCESS = "access"
-    PARKING = "parking"
+    ACCESS_GRANTED = "access_granted"
+    ACCESS_DENIED = "access_denied"
+    PARKING_ENTRY = "parking_entry"
+    PARKING_EXIT = "parking_exit"
     OCCUPANCY = "occupancy"
     WIFI = "wifi"
     DOOR_HELD = "door_held"
@@ -51,8 +53,10 @@ class Scenario(StrEnum):
 # Relative weight of each scenario at quiet (activity 0) and at peak (activity 1) times.
 # At 4 events/s the rare ones come to a few smoke alarms and forced doors an hour.
 _WEIGHTS: dict[Scenario, tuple[float, float]] = {
-    Scenario.ACCESS: (14.0, 60.0),
-    Scenario.PARKING: (3.0, 16.0),
+    Scenario.ACCESS_GRANTED: (4.0, 58.0),
+    Scenario.ACCESS_DENIED: (0.8, 2.4),
+    Scenario.PARKING_ENTRY: (0.5, 5.0),
+    Scenario.PARKING_EXIT: (0.5, 5.0),
     Scenario.OCCUPANCY: (12.0, 12.0),
     Scenario.WIFI: (6.0, 6.0),
     Scenario.DOOR_HELD: (0.3, 0.6),
@@ -139,17 +143,21 @@ class Traffic:
 
     def draw(self, now: datetime) -> list[Outgoing]:
         """The next thing that happens, chosen by the time of day."""
-        busy = activity_at(now.astimezone(self.zone))
-        scenarios = list(_WEIGHTS)
-        weights = [quiet + (peak - quiet) * busy for quiet, peak in _WEIGHTS.values()]
-        return self.generate(self.rng.choices(scenarios, weights)[0], now)
+        local = now.astimezone(self.zone)
+        busy = activity_at(local)
+        weights = {scenario: q + (p - q) * busy for scenario, (q, p) in _WEIGHTS.items()}
+        # Cars leave in the morning and come back in the evening.
+        weights[Scenario.PARKING_EXIT if local.hour < 12 else Scenario.PARKING_ENTRY] *= 2
+        return self.generate(self.rng.choices(list(weights), list(weights.values()))[0], now)
 
     def generate(self, scenario: Scenario, now: datetime) -> list[Outgoing]:
         """The events of one ``scenario`` happening at ``now``."""
         local = now.astimezone(self.zone)
         makers = {
-            Scenario.ACCESS: self._access,
-            Scenario.PARKING: self._parking,
+            Scenario.ACCESS_GRANTED: self._access_granted,
+            Scenario.ACCESS_DENIED: self._access_denied,
+            Scenario.PARKING_ENTRY: self._parking_entry,
+            Scenario.PARKING_EXIT: self._parking_exit,
             Scenario.OCCUPANCY: self._occupancy,
             Scenario.WIFI: self._wifi,
             Scenario.DOOR_HELD: self._door_held,
@@ -177,76 +185,77 @@ class Traffic:
         return _event(device, "device.heartbeat", now, attributes)
 
     # --- scenarios ------------------------------------------------------------------
-    def _access(self, now: datetime, local: datetime) -> list[Outgoing]:
+    def _reader_passage(self, local: datetime) -> tuple[DemoDevice, dict[str, Any]]:
+        """A reader (gates are busiest) and the direction people go at this hour."""
         readers = self._devices(DeviceKind.ACCESS_READER)
         reader = self.rng.choices(readers, [3 if "gate" in r.zone_id else 1 for r in readers])[0]
-        rng = self.rng
-        morning = local.hour < 12
-        direction = "out" if rng.random() < (0.7 if morning else 0.3) else "in"
-        attributes: dict[str, Any] = {"direction": direction, "door": reader.watches}
-        night = activity_at(local) < 0.2
-        if rng.random() < (0.12 if night else 0.04):
-            return [self._denied(reader, now, attributes)]
-        at_gate = "gate" in reader.zone_id
-        if at_gate and rng.random() < 0.1:
-            visitor = rng.choice(self.population.of_role(PersonRole.VISITOR))
-            personal = {"person_name": visitor.name, "national_id": visitor.national_id}
-            personal["phone"] = visitor.phone
+        leaving = self.rng.random() < (0.7 if local.hour < 12 else 0.3)
+        return reader, {"direction": "out" if leaving else "in", "door": reader.watches}
+
+    def _access_granted(self, now: datetime, local: datetime) -> list[Outgoing]:
+        reader, attributes = self._reader_passage(local)
+        if "gate" in reader.zone_id and self.rng.random() < 0.1:
+            visitor = self.rng.choice(self.population.of_role(PersonRole.VISITOR))
             attributes["credential"] = "qr"
+            personal = {
+                "person_name": visitor.name,
+                "national_id": visitor.national_id,
+                "phone": visitor.phone,
+            }
         else:
-            person = self._badge_holder(local)
-            attributes["credential"] = "face" if rng.random() < 0.3 else "badge"
-            personal = _badge_personal(person, attributes["credential"])
+            attributes["credential"] = "face" if self.rng.random() < 0.3 else "badge"
+            personal = _person_personal(self._badge_holder(local), attributes["credential"])
         return [_event(reader, "access.granted", now, attributes, personal)]
 
-    def _denied(self, reader: DemoDevice, now: datetime, attributes: dict[str, Any]) -> Outgoing:
-        rng = self.rng
-        if rng.random() < 0.4:
-            badge = rng.choice(self.population.unknown_badges)
+    def _access_denied(self, now: datetime, local: datetime) -> list[Outgoing]:
+        reader, attributes = self._reader_passage(local)
+        chance = self.rng.random()
+        if chance < 0.4:
+            badge = self.rng.choice(self.population.unknown_badges)
             attributes |= {"credential": "badge", "reason": "badge not recognised"}
-            return _event(reader, "access.denied", now, attributes, {"badge_id": badge})
-        if rng.random() < 0.3:
+            return [_event(reader, "access.denied", now, attributes, {"badge_id": badge})]
+        if chance < 0.6:
             attributes |= {"credential": "face", "reason": "face not matched"}
-            return _event(reader, "access.denied", now, attributes)
-        person = self._badge_holder(now.astimezone(self.zone))
-        attributes |= {"credential": "badge", "reason": rng.choice(_DENIALS)}
-        return _event(reader, "access.denied", now, attributes, _badge_personal(person, "badge"))
+            return [_event(reader, "access.denied", now, attributes)]
+        personal = _person_personal(self._badge_holder(local), "badge")
+        attributes |= {"credential": "badge", "reason": self.rng.choice(_DENIALS)}
+        return [_event(reader, "access.denied", now, attributes, personal)]
 
     def _badge_holder(self, local: datetime) -> Person:
         staff_share = 0.3 if 8 <= local.hour < 18 else 0.08
         role = PersonRole.STAFF if self.rng.random() < staff_share else PersonRole.RESIDENT
         return self.rng.choice(self.population.of_role(role))
 
-    def _parking(self, now: datetime, local: datetime) -> list[Outgoing]:
-        leaving_share = 0.7 if local.hour < 12 else 0.35
+    def _parking_entry(self, now: datetime, local: datetime) -> list[Outgoing]:
         free = [plate for plate in self.population.plates if plate not in self._parked]
-        leaving = bool(self._parked) and (not free or self.rng.random() < leaving_share)
-        lane = self._devices(DeviceKind.PLATE_CAMERA)
-        if leaving:
-            plate = self.rng.choice(sorted(self._parked))
-            car = self._parked.pop(plate)
-            camera = next(d for d in lane if d.direction == "out")
-            hours = int((now - car.entered_at).total_seconds() // 3600) + 1  # started hours
-            parking: dict[str, Any] = {
-                "lane": "exit",
-                "session_id": car.session_id,
-                "currency": "CNY",
-            }
-            parking["fee_minor"] = min(hours * 500, 6000) if car.pays else 0
-            kind = "parking.exit"
-        else:
-            visitor = self.rng.random() < 0.25
-            owned = set(self.population.plates) - set(self.population.visitor_plates)
-            choices = [p for p in free if (p not in owned) == visitor] or free
-            plate = self.rng.choice(choices)
-            car = _ParkedCar(self._new_session(), now, pays=visitor)
-            self._parked[plate] = car
-            camera = next(d for d in lane if d.direction == "in")
-            parking = {"lane": "entry", "session_id": car.session_id}
-            kind = "parking.entry"
+        if not free:
+            return self._parking_exit(now, local)
+        visitor = self.rng.random() < 0.25
+        visiting = set(self.population.visitor_plates)
+        plate = self.rng.choice([p for p in free if (p in visiting) == visitor] or free)
+        car = _ParkedCar(self._new_session(), now, pays=plate in visiting)
+        self._parked[plate] = car
+        parking = {"lane": "entry", "session_id": car.session_id}
+        return self._lane_events("in", "parking.entry", plate, parking, now)
+
+    def _parking_exit(self, now: datetime, local: datetime) -> list[Outgoing]:
+        if not self._parked:
+            return self._parking_entry(now, local)
+        plate = self.rng.choice(sorted(self._parked))
+        car = self._parked.pop(plate)
+        hours = int((now - car.entered_at).total_seconds() // 3600) + 1  # started hours
+        fee = min(hours * 500, 6000) if car.pays else 0  # residents hold monthly permits
+        parking = {"lane": "exit", "session_id": car.session_id, "fee_minor": fee}
+        return self._lane_events("out", "parking.exit", plate, parking | {"currency": "CNY"}, now)
+
+    def _lane_events(
+        self, direction: str, kind: str, plate: str, parking: dict[str, Any], now: datetime
+    ) -> list[Outgoing]:
+        """The lane camera's plate read, then the parking event it caused."""
+        camera = next(d for d in self._devices(DeviceKind.PLATE_CAMERA) if d.direction == direction)
         read = {
             "confidence": round(self.rng.uniform(0.86, 0.995), 3),
-            "direction": camera.direction,
+            "direction": direction,
             "lane": parking["lane"],
             "colour": "green" if len(plate) == 9 else "blue",
         }
@@ -311,10 +320,13 @@ class Traffic:
         return [outgoing]
 
 
-def _badge_personal(person: Person, credential: str) -> dict[str, Any]:
+def _person_personal(person: Person, credential: str) -> dict[str, Any]:
+    """What a reader knows of who it saw: the badge read, or the ID the face is enrolled with."""
     personal: dict[str, Any] = {"person_name": person.name}
     if credential == "badge" and person.badge_id is not None:
         personal["badge_id"] = person.badge_id
+    elif credential == "face":
+        personal["national_id"] = person.national_id
     return personal
 
 

@@ -25,7 +25,7 @@ def normalise(field: str, value: str) -> str:
 
 def full_term(index_key: bytes, site_id: str, field: str, value: str) -> bytes:
     message = f"{site_id}\x00{field}\x00{normalise(field, value)}".encode()
-    return hmac.new(index_key, message, hashlib.sha256).digest()
+    return hmac.digest(index_key, message, hashlib.sha256)
 
 
 def lookup_term(index_key: bytes, site_id: str, field: str, value: str) -> bytes:

@@ -28,16 +28,21 @@ def binding(table: str, row_id: bytes | str, field: str) -> bytes:
     return table.encode() + b"\x00" + row + b"\x00" + field.encode()
 
 
-def seal(data_key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+def cipher(data_key: bytes | AESGCM) -> AESGCM:
+    """An AES-GCM instance for the key (callers that seal often keep these)."""
+    return data_key if isinstance(data_key, AESGCM) else AESGCM(data_key)
+
+
+def seal(data_key: bytes | AESGCM, plaintext: bytes, aad: bytes) -> bytes:
     nonce = secrets.token_bytes(NONCE_BYTES)
-    return FORMAT_V1 + nonce + AESGCM(data_key).encrypt(nonce, plaintext, aad)
+    return FORMAT_V1 + nonce + cipher(data_key).encrypt(nonce, plaintext, aad)
 
 
-def unseal(data_key: bytes, sealed: bytes, aad: bytes) -> bytes:
+def unseal(data_key: bytes | AESGCM, sealed: bytes, aad: bytes) -> bytes:
     if sealed[:1] != FORMAT_V1 or len(sealed) < 1 + NONCE_BYTES + 16:
         raise SealBroken("sealed value has an unknown format")
     try:
-        return AESGCM(data_key).decrypt(sealed[1 : 1 + NONCE_BYTES], sealed[1 + NONCE_BYTES :], aad)
+        return cipher(data_key).decrypt(sealed[1 : 1 + NONCE_BYTES], sealed[1 + NONCE_BYTES :], aad)
     except InvalidTag as exc:
         raise SealBroken(
             "sealed value failed its integrity check: altered, moved to another row or field, "

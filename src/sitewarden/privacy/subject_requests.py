@@ -18,6 +18,7 @@ from sitewarden.store.base import Store
 from sitewarden.store.records import EventQuery
 
 IDENTIFYING_FIELDS = (*sorted(LOOKUP_FIELDS), "subject_id")
+DETACH_BATCH = 20_000
 
 
 @dataclass(frozen=True)
@@ -113,10 +114,19 @@ class ErasureReport:
 
 
 def erase_subject(store: Store, vault: Vault, ref: SubjectRef) -> ErasureReport:
-    """Crypto-shred the subject(s) the reference names."""
+    """Crypto-shred the subject(s) the reference names, then detach their events.
+
+    The shredding is one short transaction; detaching runs in batches so that a
+    subject with a long history never holds the writer for long.
+    """
     subject_ids = resolve_subjects(store, vault, ref)
     erased = 0
     for subject_id in subject_ids:
-        erased += store.erase_subject(ref.site_id, subject_id)
+        store.shred_subject(ref.site_id, subject_id)
         vault.forget(ref.site_id, subject_id)
+        while True:
+            done = store.detach_subject_events(ref.site_id, subject_id, DETACH_BATCH)
+            erased += done
+            if done < DETACH_BATCH:
+                break
     return ErasureReport(subject_ids, erased)

@@ -22,13 +22,14 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import orjson
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from sitewarden.events.model import Event
 from sitewarden.privacy.blind_index import full_term, lookup_term, normalise
 from sitewarden.privacy.keyring import KeyRing, new_data_key, unwrap_key, wrap_key
-from sitewarden.privacy.sealing import binding, seal, unseal
+from sitewarden.privacy.sealing import binding, cipher, seal, unseal
 from sitewarden.store.base import Store
-from sitewarden.store.records import ERASED_SUBJECT, Subject, WrappedKey
+from sitewarden.store.records import ERASED_PERSONAL, Subject, WrappedKey
 
 SITE_SUBJECT = "site"
 MEDIA_FIELDS = frozenset({"face_crop", "snapshot"})
@@ -62,35 +63,30 @@ class Vault:
         self._store = store
         self._keys = keys
         self._lock = threading.RLock()
-        self._data_keys: dict[tuple[str, str], bytes] = {}
+        # Unwrapped data keys, ready as AES-GCM instances; memory only.
+        self._data_keys: dict[tuple[str, str], AESGCM] = {}
         self._subjects: dict[bytes, str] = {}  # full blind-index term -> subject id
 
     # --- data keys ---------------------------------------------------------------
-    def _data_key(self, site_id: str, subject_id: str, *, create: bool) -> bytes | None:
-        cached = self._data_keys.get((site_id, subject_id))
-        if cached is not None:
-            return cached
-        with self._lock:
-            stored = self._store.get_data_keys(site_id, [subject_id]).get(subject_id)
-            if stored is None:
-                if not create:
-                    return None
-                self._create_key(site_id, subject_id, None)
-                stored = self._store.get_data_keys(site_id, [subject_id])[subject_id]
-            key = unwrap_key(self._keys.kek, stored.wrapped, _key_binding(site_id, subject_id))
-            self._data_keys[(site_id, subject_id)] = key
-            return key
-
-    def _create_key(self, site_id: str, subject_id: str, subject: Subject | None) -> bytes:
-        key = new_data_key()
-        wrapped = WrappedKey(
+    def _wrapped(self, site_id: str, subject_id: str, key: bytes) -> WrappedKey:
+        binding_ = _key_binding(site_id, subject_id)
+        return WrappedKey(
             site_id,
             subject_id,
-            wrap_key(self._keys.kek, key, _key_binding(site_id, subject_id)),
+            wrap_key(self._keys.kek, key, binding_),
             self._keys.kek_id,
             datetime.now(UTC),
         )
-        self._store.add_data_key(wrapped, subject)
+
+    def _stored_key(self, site_id: str, subject_id: str) -> AESGCM | None:
+        cached = self._data_keys.get((site_id, subject_id))
+        if cached is not None:
+            return cached
+        stored = self._store.get_data_keys(site_id, [subject_id]).get(subject_id)
+        if stored is None:
+            return None
+        key = cipher(unwrap_key(self._keys.kek, stored.wrapped, _key_binding(site_id, subject_id)))
+        self._data_keys[(site_id, subject_id)] = key
         return key
 
     def forget(self, site_id: str, subject_id: str) -> None:
@@ -108,7 +104,7 @@ class Vault:
         for candidate in self._store.find_subjects(
             site_id, field, lookup_term(self._keys.index_key, site_id, field, value)
         ):
-            key = self._data_key(site_id, candidate.subject_id, create=False)
+            key = self._stored_key(site_id, candidate.subject_id)
             if key is None:
                 continue
             opened = unseal(
@@ -119,70 +115,104 @@ class Vault:
         return matches
 
     def subject_for(self, site_id: str, field: str, kind: str, value: str) -> str:
-        """The subject identified by ``value``, created on first sight."""
+        """The subject identified by ``value``, created (and stored) on first sight."""
+        with self._lock:
+            pending: list[tuple[WrappedKey, Subject | None]] = []
+            subject_id = self._resolve(site_id, field, kind, value, pending)
+            self._persist(pending)
+            return subject_id
+
+    def _resolve(
+        self,
+        site_id: str,
+        field: str,
+        kind: str,
+        value: str,
+        pending: list[tuple[WrappedKey, Subject | None]],
+    ) -> str:
         term = full_term(self._keys.index_key, site_id, field, value)
         known = self._subjects.get(term)
-        if known is not None:
-            return known
-        with self._lock:
-            known = self._subjects.get(term)
-            if known is None:
-                found = self.find_subjects(site_id, field, value)
-                known = found[0] if found else self._new_subject(site_id, field, kind, value)
-                self._subjects[term] = known
-            return known
+        if known is None:
+            found = self.find_subjects(site_id, field, value)
+            known = found[0] if found else self._new_subject(site_id, field, kind, value, pending)
+            self._subjects[term] = known
+        return known
 
-    def _new_subject(self, site_id: str, field: str, kind: str, value: str) -> str:
+    def _new_subject(
+        self,
+        site_id: str,
+        field: str,
+        kind: str,
+        value: str,
+        pending: list[tuple[WrappedKey, Subject | None]],
+    ) -> str:
         subject_id = f"{kind[0]}-{uuid.uuid4().hex}"
         key = new_data_key()
         sealed_value = seal(
             key, normalise(field, value).encode(), binding("subjects", subject_id, field)
         )
-        subject = Subject(
-            site_id,
-            subject_id,
-            kind,
-            field,
-            lookup_term(self._keys.index_key, site_id, field, value),
-            sealed_value,
-            datetime.now(UTC),
-        )
-        wrapped = WrappedKey(
-            site_id,
-            subject_id,
-            wrap_key(self._keys.kek, key, _key_binding(site_id, subject_id)),
-            self._keys.kek_id,
-            datetime.now(UTC),
-        )
-        self._store.add_data_key(wrapped, subject)
-        self._data_keys[(site_id, subject_id)] = key
+        lookup = lookup_term(self._keys.index_key, site_id, field, value)
+        subject = Subject(site_id, subject_id, kind, field, lookup, sealed_value, datetime.now(UTC))
+        pending.append((self._wrapped(site_id, subject_id, key), subject))
+        self._data_keys[(site_id, subject_id)] = cipher(key)
         return subject_id
 
-    def _subject_of(self, event: Event) -> str:
+    def _key_for(
+        self, site_id: str, subject_id: str, pending: list[tuple[WrappedKey, Subject | None]]
+    ) -> None:
+        """Make sure a key exists for a subject with a fixed id (the site, an enrolled person)."""
+        if self._stored_key(site_id, subject_id) is None:
+            key = new_data_key()
+            pending.append((self._wrapped(site_id, subject_id, key), None))
+            self._data_keys[(site_id, subject_id)] = cipher(key)
+
+    def _persist(self, pending: list[tuple[WrappedKey, Subject | None]]) -> None:
+        """Store new keys and subjects in one transaction, before anything sealed under them."""
+        if not pending:
+            return
+        for site_id, subject_id in self._store.add_data_keys(pending):
+            # Another process created this fixed-id key first: use the stored one.
+            self._data_keys.pop((site_id, subject_id), None)
+            self._stored_key(site_id, subject_id)
+
+    def _subject_of(self, event: Event, pending: list[tuple[WrappedKey, Subject | None]]) -> str:
         personal = event.personal or {}
+        ref = event.attributes.get("person_ref")
         for field, kind in SUBJECT_FIELDS:
             value = personal.get(field)
             if isinstance(value, str) and normalise(field, value):
-                if field != "plate":
-                    ref = event.attributes.get("person_ref")
-                    if isinstance(ref, str):
-                        return f"p-{ref}"
-                return self.subject_for(event.site_id, field, kind, value)
-        ref = event.attributes.get("person_ref")
-        return f"p-{ref}" if isinstance(ref, str) else SITE_SUBJECT
+                if field != "plate" and isinstance(ref, str):
+                    break
+                return self._resolve(event.site_id, field, kind, value, pending)
+        subject_id = f"p-{ref}" if isinstance(ref, str) else SITE_SUBJECT
+        self._key_for(event.site_id, subject_id, pending)
+        return subject_id
 
     # --- events ----------------------------------------------------------------------
     def seal_events(self, events: Sequence[Event]) -> None:
-        """Seal each event's personal part in place and drop the clear text."""
-        for event in events:
-            if not event.personal:
+        """Seal each event's personal part in place and drop the clear text.
+
+        New subjects and keys of the whole batch are stored in one transaction first.
+        """
+        with self._lock:
+            pending: list[tuple[WrappedKey, Subject | None]] = []
+            subjects = [
+                self._subject_of(event, pending) if event.personal else None for event in events
+            ]
+            self._persist(pending)
+            keys = [
+                None if subject is None else self._data_keys[(event.site_id, subject)]
+                for event, subject in zip(events, subjects, strict=True)
+            ]
+        for event, subject_id, key in zip(events, subjects, keys, strict=True):
+            if subject_id is None or key is None or not event.personal:
                 event.personal = None
                 continue
-            subject_id = self._subject_of(event)
-            key = self._data_key(event.site_id, subject_id, create=True)
-            assert key is not None
-            media = {k: v for k, v in event.personal.items() if k in MEDIA_FIELDS}
-            rest = {k: v for k, v in event.personal.items() if k not in MEDIA_FIELDS}
+            if MEDIA_FIELDS.isdisjoint(event.personal):
+                media, rest = {}, event.personal
+            else:
+                media = {k: v for k, v in event.personal.items() if k in MEDIA_FIELDS}
+                rest = {k: v for k, v in event.personal.items() if k not in MEDIA_FIELDS}
             event.subject_id = subject_id
             event.sealed_personal = seal(
                 key, orjson.dumps(rest), binding("events", event.id.bytes, "personal")
@@ -195,11 +225,11 @@ class Vault:
 
     def open_event(self, event: Event, *, with_media: bool = False) -> Opened:
         """The personal part of a stored event; raises SealBroken if it was tampered with."""
-        if event.subject_id == ERASED_SUBJECT:
+        if event.sealed_personal == ERASED_PERSONAL:
             return Opened("erased")
         if event.sealed_personal is None or event.subject_id is None:
             return Opened("none")
-        key = self._data_key(event.site_id, event.subject_id, create=False)
+        key = self._stored_key(event.site_id, event.subject_id)
         if key is None:
             return Opened("erased")
         fields = orjson.loads(

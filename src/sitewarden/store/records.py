@@ -9,8 +9,9 @@ from uuid import UUID
 from sitewarden.events.model import Event
 from sitewarden.registry.device_kinds import DeviceKind
 
-# Marks events whose subject was erased: the sealed part is gone, the event stays.
-ERASED_SUBJECT = "-"
+# Stands in an event's sealed personal part once its subject was erased (not a valid
+# sealed value, so it can never be opened); the event itself stays.
+ERASED_PERSONAL = b"\x00"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from datetime import datetime
 import orjson
 
 from sitewarden.store.records import (
-    ERASED_SUBJECT,
+    ERASED_PERSONAL,
     AuditEntry,
     AuditHead,
     Consent,
@@ -34,29 +34,38 @@ class SQLitePrivacyTables(SQLiteDatabase):
                 found[row[1]] = WrappedKey(row[0], row[1], row[2], row[3], _must_dt(row[4]))
         return found
 
-    def add_data_key(self, key: WrappedKey, subject: Subject | None = None) -> bool:
-        """Store a new data key (and its subject) unless one exists; True if stored."""
+    def add_data_keys(
+        self, items: Sequence[tuple[WrappedKey, Subject | None]]
+    ) -> set[tuple[str, str]]:
+        """Store new data keys (with their subjects) in one transaction.
+
+        A key whose (site, subject) exists already is left as it is; those pairs are
+        returned so that the caller uses the stored key instead of its own.
+        """
+        existing: set[tuple[str, str]] = set()
         with self._transaction() as conn:
-            cursor = conn.execute(
-                "INSERT OR IGNORE INTO data_keys VALUES (?, ?, ?, ?, ?)",
-                (key.site_id, key.subject_id, key.wrapped, key.kek_id, _t(key.created_at)),
-            )
-            if cursor.rowcount == 0:
-                return False
-            if subject is not None:
-                conn.execute(
-                    "INSERT INTO subjects VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        subject.site_id,
-                        subject.subject_id,
-                        subject.kind,
-                        subject.field,
-                        subject.lookup,
-                        subject.sealed_value,
-                        _t(subject.created_at),
-                    ),
+            for key, subject in items:
+                cursor = conn.execute(
+                    "INSERT OR IGNORE INTO data_keys VALUES (?, ?, ?, ?, ?)",
+                    (key.site_id, key.subject_id, key.wrapped, key.kek_id, _t(key.created_at)),
                 )
-            return True
+                if cursor.rowcount == 0:
+                    existing.add((key.site_id, key.subject_id))
+                    continue
+                if subject is not None:
+                    conn.execute(
+                        "INSERT INTO subjects VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            subject.site_id,
+                            subject.subject_id,
+                            subject.kind,
+                            subject.field,
+                            subject.lookup,
+                            subject.sealed_value,
+                            _t(subject.created_at),
+                        ),
+                    )
+        return existing
 
     def data_keys_not_under(self, kek_id: str, limit: int) -> list[WrappedKey]:
         rows = self._read(
@@ -92,25 +101,28 @@ class SQLitePrivacyTables(SQLiteDatabase):
         )
         return None if r is None else Subject(r[0], r[1], r[2], r[3], r[4], r[5], _must_dt(r[6]))
 
-    def erase_subject(self, site_id: str, subject_id: str) -> int:
-        """Shred the subject's data key, drop its record and detach its events.
+    def shred_subject(self, site_id: str, subject_id: str) -> None:
+        """Delete the subject's data key, record and consents in one transaction.
 
-        Returns how many events lost their sealed personal part.
+        From this commit on, everything sealed under the key is unreadable everywhere,
+        backups included, and lookups by the subject's values find nothing.
         """
         with self._transaction() as conn:
-            conn.execute(
-                "DELETE FROM data_keys WHERE site_id = ? AND subject_id = ?", (site_id, subject_id)
-            )
-            conn.execute(
-                "DELETE FROM subjects WHERE site_id = ? AND subject_id = ?", (site_id, subject_id)
-            )
-            conn.execute(
-                "DELETE FROM consents WHERE site_id = ? AND subject_id = ?", (site_id, subject_id)
-            )
+            for table in ("data_keys", "subjects", "consents"):
+                conn.execute(
+                    f"DELETE FROM {table} WHERE site_id = ? AND subject_id = ?",
+                    (site_id, subject_id),
+                )
+
+    def detach_subject_events(self, site_id: str, subject_id: str, limit: int) -> int:
+        """Replace up to ``limit`` of the subject's sealed parts with the erased marker and
+        drop the subject id, so its events no longer link to each other."""
+        with self._transaction() as conn:
             cursor = conn.execute(
-                "UPDATE events SET personal = NULL, media = NULL, subject_id = ? "
-                "WHERE site_id = ? AND subject_id = ?",
-                (ERASED_SUBJECT, site_id, subject_id),
+                "UPDATE events SET personal = ?, media = NULL, subject_id = NULL "
+                "WHERE id IN (SELECT id FROM events INDEXED BY events_subject_time "
+                "WHERE site_id = ? AND subject_id = ? LIMIT ?)",
+                (ERASED_PERSONAL, site_id, subject_id, limit),
             )
             return int(cursor.rowcount)
 

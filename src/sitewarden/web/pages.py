@@ -53,11 +53,13 @@ def _safe_next(target: str) -> str:
     return target
 
 
-def login_page(request: Request, *, message: str | None, status: int, next_path: str) -> Response:
+def login_page(
+    request: Request, *, message: str | None, status: int, next_path: str, username: str = ""
+) -> Response:
     return TEMPLATES.TemplateResponse(
         request,
         "login.html",
-        {"message": message, "next_path": _safe_next(next_path)},
+        {"message": message, "next_path": _safe_next(next_path), "username": username},
         status_code=status,
     )
 
@@ -78,7 +80,9 @@ def post_login(
     try:
         token, _ = sign_in(context, username, password)
     except AuthenticationFailed as exc:
-        return login_page(request, message=exc.message, status=401, next_path=next)
+        return login_page(
+            request, message=exc.message, status=401, next_path=next, username=username
+        )
     response = RedirectResponse(_safe_next(next), status_code=303)
     set_session_cookie(response, token, context.settings)
     return response

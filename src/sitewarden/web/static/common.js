@@ -21,7 +21,7 @@ function cell(text, className) {
 
 function formatTime(iso) {
   const when = new Date(iso);
-  return when.toLocaleString(undefined, { hour12: false });
+  return when.toLocaleString("sv-SE", { hour12: false });
 }
 
 async function fillSites(select, withAll) {

@@ -7,9 +7,10 @@
   const kindFilter = document.getElementById("kind-filter");
 
   function describe(event) {
-    const parts = Object.entries(event.attributes).map(([k, v]) => k + "=" + v);
+    const parts = Object.entries(event.attributes).map(([k, v]) => (Array.isArray(v) ? k + ": " + v.length : k + "=" + v));
     if (event.personal) parts.push(...Object.entries(event.personal).filter(([k]) => k !== "face_crop" && k !== "snapshot").map(([k, v]) => k + "=" + v));
-    else if (event.personal_fields.length) parts.push("personal: " + event.personal_fields.join(", ") + " (not shown to your role)");
+    else if (event.personal_state === "sealed") parts.push("personal: sealed");
+    else if (event.personal_state === "erased") parts.push("personal: erased");
     if (event.note) parts.push("note: " + event.note);
     return parts.join(" · ");
   }

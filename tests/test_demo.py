@@ -1,0 +1,350 @@
+"""The demo: its site, its synthetic people, its simulator and the ``sitewarden demo`` command."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO
+
+import httpx
+import pytest
+
+from sitewarden.demo import site
+from sitewarden.demo.people import (
+    PHONE_PATTERN,
+    PLATE_PATTERN,
+    is_valid_national_id,
+    make_population,
+    national_id_check_digit,
+)
+from sitewarden.demo.simulator import Scenario, Simulator, Traffic, activity_at
+from sitewarden.errors import AuthenticationFailed
+from sitewarden.events.kinds import KINDS
+from sitewarden.events.validation import IntakeLimits, Sender, validate_event
+from sitewarden.registry import service
+from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.store.sqlite import SQLiteStore
+from tests.conftest import LiveServer, free_port
+
+SHANGHAI_NOON = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
+# Every kind a device can send; device.offline is the server's own.
+DEVICE_SENT_KINDS = set(KINDS) - {"device.offline"}
+
+
+# --- the site ------------------------------------------------------------------------
+def test_building_the_demo_site_twice_is_idempotent_and_covers_every_device_kind(
+    store: SQLiteStore,
+) -> None:
+    first = site.build_demo_site(store)
+    second = site.build_demo_site(store)
+
+    assert [(d.device_id, d.created_at) for d in first] == [
+        (d.device_id, d.created_at) for d in second
+    ]
+    devices = store.list_devices(site.SITE_ID)
+    assert len(devices) == len(site.DEVICES) and 35 <= len(devices) <= 50
+    assert {device.kind for device in devices} == set(DeviceKind)
+    zones = {zone.zone_id for zone in store.list_zones(site.SITE_ID)}
+    assert zones == {zone.zone_id for zone in site.ZONES}
+    assert len(store.list_sites()) == 1
+    riverside = service.require_site(store, site.SITE_ID)
+    assert (riverside.name, riverside.timezone) == ("Riverside Gardens", "Asia/Shanghai")
+    assert (riverside.plan_width, riverside.plan_height) == (1000, 700)
+    for device in devices:
+        assert device.x is not None and 0 <= device.x <= 1000
+        assert device.y is not None and 0 <= device.y <= 700
+        assert 30 <= device.heartbeat_s <= 60
+        assert device.zone_id is not None
+
+
+def test_building_the_demo_site_restores_a_moved_device_to_the_plan(store: SQLiteStore) -> None:
+    site.build_demo_site(store)
+    moved = service.require_device(store, site.SITE_ID, "ng-reader-1")
+    service.update_device(store, replace(moved, x=1.0, y=1.0, heartbeat_s=600))
+
+    site.build_demo_site(store)
+
+    restored = service.require_device(store, site.SITE_ID, "ng-reader-1")
+    assert (restored.x, restored.y, restored.heartbeat_s) == (470, 40, 30)
+
+
+def test_each_demo_start_issues_new_tokens_and_the_old_ones_stop_working(
+    store: SQLiteStore,
+) -> None:
+    site.build_demo_site(store)
+    old = site.issue_demo_tokens(store)
+    new = site.issue_demo_tokens(store)
+
+    assert set(new) == {device.device_id for device in site.DEVICES}
+    assert service.authenticate_device(store, new["garage-lpr-in"]).device_id == "garage-lpr-in"
+    with pytest.raises(AuthenticationFailed):
+        service.authenticate_device(store, old["garage-lpr-in"])
+
+
+# --- synthetic people -----------------------------------------------------------------
+def test_national_ids_carry_a_valid_mod_11_2_check_digit_and_birth_date() -> None:
+    population = make_population(seed=2026)
+
+    assert national_id_check_digit("11010519491231002") == "X"  # the published example
+    assert is_valid_national_id("11010519491231002X")
+    assert not is_valid_national_id("110105194912310021")  # wrong check digit
+    assert not is_valid_national_id("11010519491331002X")  # month 13
+    ids = [person.national_id for person in population.people]
+    assert len(ids) > 150 and all(is_valid_national_id(number) for number in ids)
+    assert len(set(ids)) == len(ids)
+
+
+def test_plates_follow_the_chinese_format_including_new_energy_plates() -> None:
+    population = make_population(seed=2026)
+    plates = population.plates
+
+    assert plates and all(PLATE_PATTERN.match(plate) for plate in plates)
+    assert not any(letter in plate for plate in plates for letter in "IO")
+    assert any(len(plate) == 9 for plate in plates)  # new energy: 浙A·D12345
+    assert any(len(plate) == 8 for plate in plates)  # ordinary: 浙A·12345
+    assert not PLATE_PATTERN.match("浙A·I2345") and not PLATE_PATTERN.match("浙A12345")
+    assert len(set(plates)) == len(plates)
+
+
+def test_phones_and_badges_are_well_formed_and_people_repeat_for_a_seed() -> None:
+    population = make_population(seed=7)
+
+    assert all(PHONE_PATTERN.match(person.phone) for person in population.people)
+    assert population == make_population(seed=7)
+    assert population != make_population(seed=8)
+    values = population.personal_values()
+    for person in population.people:
+        assert {person.name, person.national_id, person.phone} <= values
+
+
+# --- traffic ------------------------------------------------------------------------
+def _sender(device: site.DemoDevice) -> Sender:
+    return Sender(site.SITE_ID, device.device_id, device.kind, device.zone_id)
+
+
+def test_every_scenario_produces_events_that_ingest_validation_accepts() -> None:
+    traffic = Traffic(seed=3, now=SHANGHAI_NOON)
+    devices = {device.device_id: device for device in site.DEVICES}
+    limits = IntakeLimits(timedelta(minutes=5), timedelta(days=30), 32)
+    produced: Counter[str] = Counter()
+    for scenario in Scenario:
+        for outgoing in traffic.generate(scenario, SHANGHAI_NOON):
+            event = validate_event(
+                dict(outgoing.event),
+                event_id=uuid.uuid4(),
+                sender=_sender(devices[outgoing.device_id]),
+                received_at=SHANGHAI_NOON,
+                limits=limits,
+                find_device=lambda _: None,
+            )
+            produced[event.kind] += 1
+    for device in site.DEVICES:
+        heartbeat = traffic.heartbeat(device, SHANGHAI_NOON, uptime_s=100)
+        assert heartbeat.event["kind"] == "device.heartbeat"
+
+    assert set(produced) == DEVICE_SENT_KINDS - {"device.heartbeat"}
+
+
+def test_personal_fields_travel_only_in_the_personal_part() -> None:
+    traffic = Traffic(seed=4, now=SHANGHAI_NOON)
+    values = traffic.population.personal_values()
+    for _ in range(300):
+        for outgoing in traffic.draw(SHANGHAI_NOON):
+            attributes = repr(outgoing.event["attributes"])
+            assert not any(value in attributes for value in values), outgoing.event
+            if outgoing.event["kind"] in ("access.granted", "plate.read", "parking.entry"):
+                assert outgoing.event["personal"]
+
+
+def test_wifi_presence_sends_sha256_hashes_never_mac_like_identifiers() -> None:
+    traffic = Traffic(seed=5, now=SHANGHAI_NOON)
+    (outgoing,) = traffic.generate(Scenario.WIFI, SHANGHAI_NOON)
+    hashed = outgoing.event["attributes"]["hashed_ids"]
+
+    assert hashed and all(re.fullmatch(r"[0-9a-f]{64}", value) for value in hashed)
+    mac = re.compile(r"([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}")
+    assert not mac.search(repr(outgoing.event))
+    assert outgoing.event["attributes"]["salt_date"] == "2026-11-23"  # the site's local day
+
+
+def test_traffic_repeats_for_the_same_seed_and_clock() -> None:
+    moments = [SHANGHAI_NOON + timedelta(seconds=3 * n) for n in range(200)]
+    first, second = Traffic(seed=9, now=SHANGHAI_NOON), Traffic(seed=9, now=SHANGHAI_NOON)
+
+    assert [first.draw(at) for at in moments] == [second.draw(at) for at in moments]
+
+
+def test_access_traffic_peaks_in_the_morning_and_is_quiet_at_night() -> None:
+    zone = Traffic(seed=1).zone
+    night = datetime(2026, 11, 23, 3, 0, tzinfo=zone)
+    rush = datetime(2026, 11, 23, 8, 0, tzinfo=zone)
+    assert activity_at(night) < 0.2 and activity_at(rush) == 1.0
+
+    def access_share(local: datetime) -> float:
+        traffic = Traffic(seed=1, now=local)
+        kinds: list[str] = [o.event["kind"] for _ in range(2000) for o in traffic.draw(local)]
+        return sum(kind.startswith("access.") for kind in kinds) / len(kinds)
+
+    assert access_share(rush) > 2 * access_share(night)
+
+
+# --- simulator against a live server ---------------------------------------------------
+@pytest.mark.slow
+def test_simulator_stores_many_kinds_without_rejections_and_brings_devices_online(
+    live_server: LiveServer,
+) -> None:
+    store = live_server.open_store()
+    try:
+        site.build_demo_site(store)
+        tokens = site.issue_demo_tokens(store)
+    finally:
+        store.close()
+    simulator = Simulator(live_server.url, tokens, rate=40, seed=11)
+    # One of every scenario first, through the same sending path, so rare kinds are covered.
+    now = datetime.now(UTC)
+    simulator.send([o for s in Scenario for o in simulator.traffic.generate(s, now)])
+    stop = threading.Event()
+    running = threading.Thread(target=simulator.run, args=(stop,), daemon=True)
+    running.start()
+
+    with live_server.client() as admin:
+        deadline = time.monotonic() + 15
+        while simulator.stats().accepted_total < 150 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        stop.set()
+        running.join(timeout=15)
+        stats = simulator.stats()
+        events = admin.get("/api/v1/events", params={"site": site.SITE_ID, "limit": 1000}).json()[
+            "events"
+        ]
+        devices = admin.get(f"/api/v1/sites/{site.SITE_ID}/devices").json()
+
+    assert not running.is_alive()
+    assert (stats.rejected, stats.rejections, stats.failed_requests) == (0, [], 0)
+    assert set(stats.accepted) == DEVICE_SENT_KINDS
+    assert len(events) == stats.accepted_total
+    assert Counter(event["kind"] for event in events) == stats.accepted
+    status = {device["device_id"]: device["status"] for device in devices}
+    for device in site.DEVICES:
+        expected = "unknown" if device.behaviour is site.Behaviour.SILENT else "online"
+        assert status[device.device_id] == expected, device.device_id
+
+
+# --- the command ------------------------------------------------------------------------
+class DemoProcess:
+    """``sitewarden demo`` as a real process, its output read line by line."""
+
+    def __init__(self, data_dir: Path, port: int, *extra: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "sitewarden.cli", "demo", "--data-dir", str(data_dir),
+             "--port", str(port), *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"},
+        )  # fmt: skip
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.output: list[str] = []
+        assert self.process.stdout is not None
+        threading.Thread(target=self._read, args=(self.process.stdout,), daemon=True).start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.lines.put(line)
+
+    def wait_for(self, text: str, timeout: float = 30) -> str:
+        """All output up to the line holding ``text``."""
+        deadline = time.monotonic() + timeout
+        while not any(text in line for line in self.output):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or (self.process.poll() is not None and self.lines.empty()):
+                raise AssertionError(f"no {text!r} in the demo's output:\n{''.join(self.output)}")
+            try:
+                self.output.append(self.lines.get(timeout=min(remaining, 0.5)))
+            except queue.Empty:
+                continue
+        return "".join(self.output)
+
+    def stop(self, sig: signal.Signals) -> int:
+        self.process.send_signal(sig)
+        code = self.process.wait(timeout=30)
+        while not self.lines.empty():
+            self.output.append(self.lines.get())
+        return code
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def _login(url: str, password: str) -> httpx.Response:
+    return httpx.post(
+        url + "/api/v1/auth/login", json={"username": "admin", "password": password},
+        timeout=10, trust_env=False,
+    )  # fmt: skip
+
+
+def _banner(output: str) -> tuple[str, str]:
+    url = re.search(r"open\s+(http://\S+)", output)
+    password = re.search(r"password\s+(\S+)", output)
+    assert url and password, output
+    return url.group(1), password.group(1)
+
+
+@pytest.mark.slow
+def test_demo_command_prints_a_login_that_works_and_stops_cleanly_on_ctrl_c(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    demo = DemoProcess(tmp_path / "demo", port, "--rate", "20")
+    try:
+        output = demo.wait_for("Ctrl-C to stop")
+        url, password = _banner(output)
+        assert url == f"http://127.0.0.1:{port}"
+        assert str(tmp_path / "demo") in output and "admin" in output
+        assert _login(url, password).status_code == 200
+        assert _login(url, password + "x").status_code == 401
+        time.sleep(1)  # let the simulator post a little
+        code = demo.stop(signal.SIGINT)
+    finally:
+        demo.kill()
+
+    output = "".join(demo.output)
+    assert code == 0, output
+    summary = re.search(r"stopped: (\d+) events accepted, 0 rejected, 0 requests failed", output)
+    assert summary and int(summary.group(1)) > 0, output
+    assert "Traceback" not in output
+
+
+@pytest.mark.slow
+def test_demo_restart_reuses_its_folder_with_a_new_password_and_stops_on_sigterm(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    first = DemoProcess(tmp_path / "demo", port, "--no-simulate")
+    try:
+        _, old_password = _banner(first.wait_for("Ctrl-C to stop"))
+        assert first.stop(signal.SIGTERM) == 0
+    finally:
+        first.kill()
+    second = DemoProcess(tmp_path / "demo", port, "--no-simulate")
+    try:
+        output = second.wait_for("Ctrl-C to stop")
+        url, new_password = _banner(output)
+        assert "(reused)" in output and new_password != old_password
+        assert _login(url, old_password).status_code == 401
+        assert _login(url, new_password).status_code == 200
+        assert second.stop(signal.SIGTERM) == 0
+    finally:
+        second.kill()
+    assert "Traceback" not in "".join(second.output)

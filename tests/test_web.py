@@ -1,0 +1,128 @@
+"""The web pages in a real browser (Debian's chromium) against a real server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from sitewarden.demo import site
+from sitewarden.demo.simulator import Scenario, Simulator
+from tests.conftest import LiveServer
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+# Set to a folder to keep a copy of the screenshots for a person to look at.
+SCREENSHOT_COPY_DIR = os.environ.get("SITEWARDEN_SCREENSHOT_DIR")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(10_000)
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def sign_in(page: Page, server: LiveServer, password: str) -> None:
+    page.goto(server.url + "/")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def keep_screenshot(page: Page, path: Path) -> None:
+    page.screenshot(path=str(path))
+    if SCREENSHOT_COPY_DIR:
+        shutil.copy(path, Path(SCREENSHOT_COPY_DIR) / f"sitewarden-{path.stem}.png")
+
+
+def test_a_visit_without_signing_in_answers_401_with_the_sign_in_form(
+    shared_server: LiveServer, page: Page
+) -> None:
+    response = page.goto(shared_server.url + "/")
+
+    assert response is not None and response.status == 401
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.get_by_label("Password")).to_be_visible()
+    expect(page.get_by_role("link", name="Live events")).to_have_count(0)
+
+
+def test_a_wrong_password_shows_an_error_and_keeps_the_form(
+    shared_server: LiveServer, page: Page, tmp_path: Path
+) -> None:
+    sign_in(page, shared_server, shared_server.admin_password + "-wrong")
+
+    expect(page.get_by_role("alert")).to_contain_text("wrong username or password")
+    expect(page.get_by_label("Password")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+    keep_screenshot(page, tmp_path / "login-error.png")
+
+
+def test_signed_in_operator_sees_events_arrive_live_and_devices_online_then_signs_out(
+    shared_server: LiveServer, page: Page, tmp_path: Path
+) -> None:
+    store = shared_server.open_store()
+    try:
+        site.build_demo_site(store)
+        tokens = site.issue_demo_tokens(store)
+    finally:
+        store.close()
+    simulator = Simulator(shared_server.url, tokens, rate=1, seed=21)
+
+    sign_in(page, shared_server, shared_server.admin_password)
+    expect(page).to_have_url(shared_server.url + "/")
+    expect(page.get_by_role("heading", name="Live events")).to_be_visible()
+    expect(page.locator("#live-status")).to_contain_text("updated")
+
+    # Posted after the page loaded: they must appear without a reload.
+    now = datetime.now(UTC)
+    talking = [d for d in site.DEVICES if d.behaviour is not site.Behaviour.SILENT]
+    simulator.send([simulator.traffic.heartbeat(device, now, 60) for device in talking])
+    simulator.send([o for s in Scenario for o in simulator.traffic.generate(s, now)])
+    assert simulator.stats().rejected == 0
+    smoke = page.locator('#events tr[data-kind="alarm.smoke"]')
+    expect(smoke).to_have_count(1, timeout=8_000)
+    expect(smoke).to_contain_text("riverside")
+    expect(smoke).to_contain_text("critical", ignore_case=True)
+    granted = page.locator('#events tr[data-kind="access.granted"]').first
+    expect(granted).to_contain_text("credential=")
+    keep_screenshot(page, tmp_path / "live.png")
+
+    page.get_by_role("link", name="Devices").click()
+    expect(page.get_by_role("heading", name="Devices")).to_be_visible()
+    online = page.locator('#devices tr[data-status="online"]')
+    expect(online).to_have_count(len(talking))
+    expect(page.locator("#devices tr", has_text="ng-reader-1")).to_contain_text("online")
+    expect(page.locator("#devices tr", has_text="plant-pump-2")).to_contain_text("unknown")
+    expect(page.locator("#device-summary")).to_contain_text(f"{len(talking)} online")
+    keep_screenshot(page, tmp_path / "devices.png")
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(shared_server.url + "/login")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    response = page.goto(shared_server.url + "/devices")
+    assert response is not None and response.status == 401
