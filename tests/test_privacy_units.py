@@ -140,3 +140,26 @@ def test_truncated_index_collisions_are_told_apart(
     fresh = Vault(store, vault._keys)
     assert fresh.subject_for("s", "plate", "vehicle", "浙A-22222") == events[1].subject_id
     store.close()
+
+
+def test_keys_come_from_the_environment_when_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import base64
+
+    from sitewarden.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="missing"):
+        KeyRing.load(tmp_path)
+    raw = {name: os.urandom(32) for name in ("KEK", "INDEX_KEY", "AUDIT_KEY")}
+    for name, value in raw.items():
+        monkeypatch.setenv(f"SITEWARDEN_{name}", base64.b64encode(value).decode())
+    keys = KeyRing.load(tmp_path)
+    assert (keys.kek, keys.index_key, keys.audit_key) == (
+        raw["KEK"],
+        raw["INDEX_KEY"],
+        raw["AUDIT_KEY"],
+    )
+    monkeypatch.setenv("SITEWARDEN_KEK", base64.b64encode(b"short").decode())
+    with pytest.raises(ConfigError, match="32 bytes"):
+        KeyRing.load(tmp_path)

@@ -138,7 +138,11 @@ def demo(
     """Run the demo site: a residential community with ~40 devices and live traffic."""
     from sitewarden.demo.runner import run_demo
 
-    settings = settings_for(data_dir, port=port)
+    # Short retention so that expiry is visible while the demo runs (days, fractional).
+    demo_retention = {"heartbeats": 0.02, "face_crops": 0.02, "plate_reads": 0.1}
+    settings = settings_for(
+        data_dir, port=port, retention_days=demo_retention, retention_interval_s=60
+    )
     guarded(lambda: run_demo(settings, rate=rate, simulate=simulate, console=out))
 
 
@@ -531,7 +535,7 @@ def retention_run(data_dir: DataDir = None) -> None:
         report = run_retention(store, settings.retention_days, progress=advance)
     table = Table("category", "kept for", "deleted")
     for category, days in settings.retention_days.items():
-        kept = f"{days} days" if days else "forever"
+        kept = f"{days:g} days" if days else "forever"
         table.add_row(category, kept, str(report.deleted.get(category, 0)))
     out.print(table)
 

@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     offline_after_intervals: float = Field(
         default=2.0, gt=0, description="missed heartbeat intervals before a device is offline"
     )
-    retention_days: dict[str, int] = Field(
+    retention_days: dict[str, float] = Field(
         default_factory=default_schedule,
         description="days to keep each category; 0 keeps it forever (doctor warns)",
     )
@@ -60,7 +60,7 @@ class Settings(BaseSettings):
 
     @field_validator("retention_days")
     @classmethod
-    def _known_categories(cls, value: dict[str, int]) -> dict[str, int]:
+    def _known_categories(cls, value: dict[str, float]) -> dict[str, float]:
         known = {*CATEGORIES, "face_crops"}
         unknown = set(value) - known
         if unknown:

@@ -9,7 +9,7 @@ import uvicorn
 from sitewarden.api.app import create_app
 from sitewarden.config import Settings
 from sitewarden.errors import ConfigError
-from sitewarden.privacy.keyfiles import check_key_folder
+from sitewarden.privacy.keyring import KeyRing
 from sitewarden.store import open_store
 
 
@@ -36,9 +36,9 @@ def serve(settings: Settings) -> None:
         raise ConfigError(
             f"no database at {settings.sqlite_path}; run 'sitewarden init' for this data folder"
         )
-    check_key_folder(settings.key_path)
+    keys = KeyRing.load(settings.key_path)  # refuses key files that others can read
     store = open_store(settings)
-    app = create_app(settings, store)
+    app = create_app(settings, store, keys)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         uvicorn.run(

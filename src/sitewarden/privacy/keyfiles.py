@@ -39,21 +39,25 @@ def create_key_files(folder: Path) -> list[Path]:
     return created
 
 
+def check_key_file(path: Path) -> None:
+    """Refuse a key file that is missing or that others can read."""
+    if not path.exists():
+        raise ConfigError(f"key file {path} is missing; run 'sitewarden init' first")
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise ConfigError(
+            f"key file {path} is readable by others (mode {mode:o}); run 'chmod 600 {path}'"
+        )
+
+
 def check_key_folder(folder: Path) -> None:
     """Refuse key files that are missing or that others can read."""
     for name in KEY_NAMES:
-        path = key_file(folder, name)
-        if not path.exists():
-            raise ConfigError(f"key file {path} is missing; run 'sitewarden init' first")
-        mode = stat.S_IMODE(path.stat().st_mode)
-        if mode & 0o077:
-            raise ConfigError(
-                f"key file {path} is readable by others (mode {mode:o}); run 'chmod 600 {path}'"
-            )
+        check_key_file(key_file(folder, name))
 
 
 def read_key(folder: Path, name: str) -> bytes:
-    check_key_folder(folder)
+    check_key_file(key_file(folder, name))
     raw = base64.b64decode(key_file(folder, name).read_text().strip())
     if len(raw) != 32:
         raise ConfigError(f"key file {key_file(folder, name)} does not hold a 256-bit key")

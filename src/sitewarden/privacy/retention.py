@@ -28,7 +28,7 @@ CATEGORIES: dict[str, frozenset[str]] = {
 assert frozenset().union(*CATEGORIES.values()) == frozenset(KINDS)
 
 
-def default_schedule() -> dict[str, int]:
+def default_schedule() -> dict[str, float]:
     return {
         "face_crops": 7,
         "plate_reads": 30,
@@ -57,7 +57,7 @@ class RetentionStore(Protocol):
 
 def run_retention(
     store: RetentionStore,
-    schedule: dict[str, int],
+    schedule: dict[str, float],
     *,
     now: datetime | None = None,
     batch: int = 10_000,
