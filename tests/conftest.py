@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,9 +138,12 @@ class LiveServer:
         return token
 
 
-def _started_server(folder: Path) -> LiveServer:
+def _started_server(folder: Path, config: str = "") -> LiveServer:
     settings = load_settings(folder / "data", port=free_port())
     result = initialise(settings)
+    if config:
+        config_file = settings.data_dir / "sitewarden.toml"
+        config_file.write_text(config_file.read_text() + "\n" + config + "\n")
     server = LiveServer(
         settings=settings,
         url=f"http://127.0.0.1:{settings.port}",
@@ -171,3 +174,18 @@ def device_client(server: LiveServer, token: str) -> httpx.Client:
     return httpx.Client(
         base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=60
     )
+
+
+@pytest.fixture
+def configured_server(tmp_path: Path) -> Iterator[Callable[[str], LiveServer]]:
+    """Start a fresh server with extra lines for its sitewarden.toml."""
+    started: list[LiveServer] = []
+
+    def start(config: str) -> LiveServer:
+        server = _started_server(tmp_path / f"s{len(started)}", config)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

@@ -39,7 +39,9 @@ from tests.conftest import LiveServer, free_port
 
 SHANGHAI_NOON = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
 # Every kind a device can send; device.offline is the server's own.
-DEVICE_SENT_KINDS = set(KINDS) - {"device.offline"}
+# device.offline comes from sitewarden's health checker; gate denials and unpaid exits
+# from its parking decisions, not from devices.
+DEVICE_SENT_KINDS = set(KINDS) - {"device.offline", "parking.denied", "parking.unpaid_exit"}
 
 
 # --- the site ------------------------------------------------------------------------

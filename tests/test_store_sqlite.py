@@ -80,7 +80,15 @@ def test_every_site_table_carries_site_id(store: SQLiteStore) -> None:
     raw = sqlite3.connect(store.path)
     tables = [row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type='table'")]
     # Accounts and the audit chain are global (reference tables when sharded).
-    global_tables = {"schema_migrations", "users", "api_keys", "web_sessions", "audit_head"}
+    # Alert rules are deployment configuration; a rule names the sites it covers.
+    global_tables = {
+        "schema_migrations",
+        "users",
+        "api_keys",
+        "web_sessions",
+        "audit_head",
+        "alert_rules",
+    }
     for table in set(tables) - global_tables:
         columns = [row[1] for row in raw.execute(f"PRAGMA table_info({table})")]
         assert "site_id" in columns, table

@@ -56,6 +56,13 @@ class Settings(BaseSettings):
         description="days to keep each category; 0 keeps it forever (doctor warns)",
     )
     retention_interval_s: int = Field(default=3600, ge=10, description="how often retention runs")
+    health_check_interval_s: float = Field(
+        default=5.0, gt=0, le=3600, description="how often device health and escalation run"
+    )
+    escalate_after_minutes: float = Field(
+        default=10.0, gt=0, description="critical alerts unacknowledged this long escalate"
+    )
+    webhook_max_attempts: int = Field(default=8, ge=1, le=30, description="then dead-lettered")
     debug: bool = False
 
     @field_validator("retention_days")

@@ -14,7 +14,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from sitewarden import __version__
-from sitewarden.api import events, privacy, registry, session, users
+from sitewarden.alerts.service import build_alert_system
+from sitewarden.api import alerts, events, privacy, registry, session, users
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext
 from sitewarden.api.errors import install_error_handlers
@@ -22,6 +23,7 @@ from sitewarden.api.limits import RequestLimits
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
 from sitewarden.config import Settings
+from sitewarden.events.ids import EventIdFactory
 from sitewarden.ingest.writer import EventWriter
 from sitewarden.privacy.audit import AuditLog
 from sitewarden.privacy.keyring import KeyRing
@@ -86,22 +88,27 @@ def create_app(settings: Settings, store: Store, keys: KeyRing | None = None) ->
     """
     keyring = keys or KeyRing.load(settings.key_path)
     writer = EventWriter(store)
+    ids = EventIdFactory()
     context = AppContext(
         settings=settings,
         store=store,
         writer=writer,
         vault=Vault(store, keyring),
         audit=AuditLog(store, keyring.audit_key),
+        alerts=build_alert_system(settings, store, writer, ids),
+        ids=ids,
     )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         writer.start()
+        context.alerts.start()
         retention = asyncio.create_task(_retention_loop(context))
         try:
             yield
         finally:
             retention.cancel()
+            context.alerts.stop()
             writer.stop()
 
     app = FastAPI(
@@ -124,6 +131,7 @@ def create_app(settings: Settings, store: Store, keys: KeyRing | None = None) ->
         users.router,
         session.router,
         privacy.router,
+        alerts.router,
         pages.router,
     ):
         app.include_router(router)

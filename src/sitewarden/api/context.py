@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from fastapi import Request
 
+from sitewarden.alerts.service import AlertSystem
 from sitewarden.config import Settings
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.validation import IntakeLimits
@@ -23,6 +24,7 @@ class AppContext:
     writer: EventWriter
     vault: Vault
     audit: AuditLog
+    alerts: AlertSystem
     ids: EventIdFactory = field(default_factory=EventIdFactory)
 
     @property

@@ -93,6 +93,7 @@ async def post_events(
         find_device=find_device,
     )
     if checked.accepted:
+        context.alerts.occupancy.take(checked.accepted)  # Wi-Fi hashes stay in memory only
         # Sealing may create subjects and data keys (a database write): off the event loop.
         await run_in_threadpool(context.vault.seal_events, checked.accepted)
         await context.writer.write(checked.accepted)

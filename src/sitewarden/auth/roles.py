@@ -26,6 +26,10 @@ class Permission(StrEnum):
     SUBJECT_REQUESTS = "subjects:requests"  # export and erase a person's or vehicle's data
     CONSENT_MANAGE = "consent:manage"
     AUDIT_READ = "audit:read"
+    ALERTS_READ = "alerts:read"
+    ALERTS_HANDLE = "alerts:handle"  # acknowledge and resolve
+    RULES_MANAGE = "rules:manage"
+    WEBHOOKS_MANAGE = "webhooks:manage"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -40,6 +44,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SUBJECT_REQUESTS,
             Permission.CONSENT_MANAGE,
             Permission.AUDIT_READ,
+            Permission.ALERTS_READ,
         }
     ),
     Role.OPERATOR: frozenset(
@@ -49,6 +54,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SELF,
             Permission.PERSONAL_MASKED,
             Permission.LOOKUP,
+            Permission.ALERTS_READ,
+            Permission.ALERTS_HANDLE,
         }
     ),
     Role.AUDITOR: frozenset(
@@ -58,9 +65,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.USERS_READ,
             Permission.SELF,
             Permission.AUDIT_READ,
+            Permission.ALERTS_READ,
         }
     ),
-    Role.VIEWER: frozenset({Permission.EVENTS_READ, Permission.REGISTRY_READ, Permission.SELF}),
+    Role.VIEWER: frozenset(
+        {Permission.EVENTS_READ, Permission.REGISTRY_READ, Permission.SELF, Permission.ALERTS_READ}
+    ),
 }
 
 

@@ -96,6 +96,7 @@ class ParkingAttributes(TypedDict):
     session_id: NotRequired[ShortText]
     fee_minor: NotRequired[Annotated[int, Field(ge=0)]]
     currency: NotRequired[Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]]
+    reason: NotRequired[ShortText]
 
 
 class AlarmAttributes(TypedDict):
@@ -235,6 +236,20 @@ KINDS: dict[str, KindSpec] = {
             ParkingAttributes,
             PlatePersonal,
             "a vehicle left a garage",
+        ),
+        KindSpec(
+            "parking.denied",
+            Severity.MAJOR,
+            ParkingAttributes,
+            PlatePersonal,
+            "a gate stayed closed for a vehicle (deny list, barred)",
+        ),
+        KindSpec(
+            "parking.unpaid_exit",
+            Severity.MAJOR,
+            ParkingAttributes,
+            PlatePersonal,
+            "a vehicle tried to leave without paying",
         ),
         KindSpec(
             "alarm.smoke",

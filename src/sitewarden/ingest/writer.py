@@ -1,10 +1,12 @@
 """Group commit: one thread writes every waiting batch in a single durable transaction.
 
 Requests hand their validated events to :meth:`EventWriter.write` and wait; the
-writer thread takes everything queued, commits it in one transaction (one fsync),
-then wakes the waiters. An event is acknowledged only after its commit returned.
-If a combined commit fails, each request's batch is retried alone so that one bad
-batch cannot fail the others.
+writer thread takes everything queued, runs the alert rules over it, commits the
+events, the devices' last-seen times and the resulting alert changes in one
+transaction (one fsync), then wakes the waiters and hands the changes to the
+notifiers. An event is acknowledged only after its commit returned, and its alert
+is committed with it. If a combined commit fails, each request's batch is retried
+alone so that one bad batch cannot fail the others.
 """
 
 from __future__ import annotations
@@ -13,22 +15,29 @@ import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from sitewarden.alerts.engine import AlertEngine
+from sitewarden.alerts.model import AlertChange, AlertSignal
 from sitewarden.events.model import Event
-from sitewarden.store.base import DeviceKey, Store
+from sitewarden.store.base import DeviceKey, OfflineTransition, Store
 
 log = logging.getLogger(__name__)
+
+ChangeListener = Callable[[list[AlertChange]], None]
 
 
 @dataclass
 class _Job:
     events: Sequence[Event]
     last_seen: dict[DeviceKey, datetime]
-    done: Future[None]
+    done: Future[list[AlertChange]]
+    offline: Sequence[OfflineTransition] = ()
+    signals: list[AlertSignal] | None = None
+    extra: list[AlertChange] = field(default_factory=list)
 
 
 def last_seen_of(events: Sequence[Event]) -> dict[DeviceKey, datetime]:
@@ -45,12 +54,27 @@ def last_seen_of(events: Sequence[Event]) -> dict[DeviceKey, datetime]:
 class EventWriter:
     """Owns the write path for events. Start once, stop at shutdown."""
 
-    def __init__(self, store: Store, max_group_events: int = 50_000) -> None:
+    def __init__(
+        self,
+        store: Store,
+        engine: AlertEngine | None = None,
+        max_group_events: int = 50_000,
+    ) -> None:
         self._store = store
+        self._engine = engine
         self._max_group = max_group_events
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="event-writer", daemon=True)
         self._started = False
+        self._listeners: list[ChangeListener] = []
+
+    def attach_engine(self, engine: AlertEngine) -> None:
+        """Evaluate alert rules over every batch from now on, inside its transaction."""
+        self._engine = engine
+
+    def add_listener(self, listener: ChangeListener) -> None:
+        """Called on the writer thread with each commit's alert changes."""
+        self._listeners.append(listener)
 
     def start(self) -> None:
         if not self._started:
@@ -63,19 +87,23 @@ class EventWriter:
             self._thread.join(timeout=30)
             self._started = False
 
-    def submit(self, events: Sequence[Event]) -> Future[None]:
+    def submit(
+        self, events: Sequence[Event], offline: Sequence[OfflineTransition] = ()
+    ) -> Future[list[AlertChange]]:
         """Queue ``events``; the future completes once they are committed."""
         if not self._started:
             raise RuntimeError("event writer is not running")
-        job = _Job(events, last_seen_of(events), Future())
+        job = _Job(events, last_seen_of(events), Future(), offline)
         self._queue.put(job)
         return job.done
 
-    async def write(self, events: Sequence[Event]) -> None:
-        await asyncio.wrap_future(self.submit(events))
+    async def write(self, events: Sequence[Event]) -> list[AlertChange]:
+        return await asyncio.wrap_future(self.submit(events))
 
-    def write_sync(self, events: Sequence[Event]) -> None:
-        self.submit(events).result()
+    def write_sync(
+        self, events: Sequence[Event], offline: Sequence[OfflineTransition] = ()
+    ) -> list[AlertChange]:
+        return self.submit(events, offline).result()
 
     def _run(self) -> None:
         while True:
@@ -99,6 +127,11 @@ class EventWriter:
             if stopping:
                 return
 
+    def _signals(self, job: _Job) -> list[AlertSignal]:
+        if job.signals is None:
+            job.signals = self._engine.evaluate(job.events) if self._engine else []
+        return job.signals
+
     def _commit(self, group: list[_Job]) -> None:
         if len(group) > 1:
             events = [event for job in group for event in job.events]
@@ -107,19 +140,34 @@ class EventWriter:
                 for key, at in job.last_seen.items():
                     if key not in last_seen or at > last_seen[key]:
                         last_seen[key] = at
+            signals = [signal for job in group for signal in self._signals(job)]
+            offline = [transition for job in group for transition in job.offline]
             try:
-                self._store.insert_events(events, last_seen)
+                changes = self._store.insert_events(events, last_seen, signals, offline)
             except Exception:
                 log.warning("group commit of %d batches failed; retrying each", len(group))
             else:
                 for job in group:
-                    job.done.set_result(None)
+                    job.done.set_result(changes)
+                self._announce(changes)
                 return
         for job in group:
             try:
-                self._store.insert_events(job.events, job.last_seen)
+                changes = self._store.insert_events(
+                    job.events, job.last_seen, self._signals(job), job.offline
+                )
             except Exception as exc:
                 log.exception("batch of %d events not stored", len(job.events))
                 job.done.set_exception(exc)
             else:
-                job.done.set_result(None)
+                job.done.set_result(changes)
+                self._announce(changes)
+
+    def _announce(self, changes: list[AlertChange]) -> None:
+        if not changes:
+            return
+        for listener in self._listeners:
+            try:
+                listener(changes)
+            except Exception:
+                log.exception("alert listener failed")

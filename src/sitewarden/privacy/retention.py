@@ -18,7 +18,9 @@ CATEGORIES: dict[str, frozenset[str]] = {
     "access_events": frozenset(
         {"access.granted", "access.denied", "door.forced", "door.held_open"}
     ),
-    "plate_reads": frozenset({"plate.read", "parking.entry", "parking.exit"}),
+    "plate_reads": frozenset(
+        {"plate.read", "parking.entry", "parking.exit", "parking.denied", "parking.unpaid_exit"}
+    ),
     "operations": frozenset(
         {"alarm.smoke", "alarm.sprinkler", "equipment.fault", "device.offline", "camera.tamper"}
     ),

@@ -26,7 +26,14 @@ EMITS: dict[DeviceKind, frozenset[str]] = {
     | {"access.granted", "access.denied", "door.forced", "door.held_open"},
     DeviceKind.DOOR_CONTACT: _COMMON | {"door.forced", "door.held_open"},
     DeviceKind.PLATE_CAMERA: _COMMON
-    | {"plate.read", "parking.entry", "parking.exit", "camera.tamper"},
+    | {
+        "plate.read",
+        "parking.entry",
+        "parking.exit",
+        "parking.denied",
+        "parking.unpaid_exit",
+        "camera.tamper",
+    },
     DeviceKind.CAMERA: _COMMON | {"camera.tamper", "occupancy.count"},
     DeviceKind.PEOPLE_COUNTER: _COMMON | {"occupancy.count"},
     DeviceKind.WIFI_COUNTER: _COMMON | {"wifi.presence"},

@@ -8,11 +8,13 @@ site data, so that a distributed database can shard by site.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 from uuid import UUID
 
+from sitewarden.alerts.model import Alert, AlertChange, AlertSignal, HistoryEntry
 from sitewarden.events.model import Event
 from sitewarden.store.records import (
     ApiKey,
@@ -23,15 +25,29 @@ from sitewarden.store.records import (
     DeviceCredential,
     EventPage,
     EventQuery,
+    SilentDevice,
     Site,
     Subject,
     User,
+    Webhook,
+    WebhookDelivery,
     WebSession,
     WrappedKey,
     Zone,
 )
 
 DeviceKey = tuple[str, str]  # (site_id, device_id)
+
+
+@dataclass(frozen=True)
+class OfflineTransition:
+    """A device found silent: applied only if it is still silent when the write commits."""
+
+    site_id: str
+    device_id: str
+    deadline: datetime
+    event: Event
+    signals: tuple[AlertSignal, ...]
 
 
 class Store(Protocol):
@@ -83,9 +99,14 @@ class Store(Protocol):
 
     # --- events --------------------------------------------------------------
     def insert_events(
-        self, events: Sequence[Event], last_seen: Mapping[DeviceKey, datetime]
-    ) -> None:
-        """Store ``events`` and mark devices seen, in one durable transaction."""
+        self,
+        events: Sequence[Event],
+        last_seen: Mapping[DeviceKey, datetime],
+        signals: Sequence[AlertSignal] = (),
+        offline: Sequence[OfflineTransition] = (),
+    ) -> list[AlertChange]:
+        """Store ``events``, mark devices seen, apply alert signals and offline
+        transitions, all in one durable transaction; return the alert changes."""
         ...
 
     def query_events(self, query: EventQuery) -> EventPage: ...
@@ -119,3 +140,53 @@ class Store(Protocol):
     def list_consents(self, site_id: str, subject_id: str) -> list[Consent]: ...
     def get_consent(self, site_id: str, consent_id: str) -> Consent | None: ...
     def withdraw_consent(self, site_id: str, consent_id: str, at: datetime) -> None: ...
+
+    # --- alerts, health, webhooks, occupancy --------------------------------------------
+    def silent_devices(self, now: datetime, factor: float) -> list[SilentDevice]: ...
+    def get_alert(self, site_id: str, alert_id: str) -> Alert | None: ...
+    def find_alert(self, alert_id: str) -> Alert | None: ...
+    def list_alerts(
+        self,
+        *,
+        site_scope: tuple[str, ...] | None,
+        site_id: str | None,
+        states: Sequence[str],
+        min_severity: str | None,
+        rule_id: str | None,
+        before: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[Alert]: ...
+    def alert_history(self, site_id: str, alert_id: str) -> list[HistoryEntry]: ...
+    def change_alert_state(
+        self,
+        site_id: str,
+        alert_id: str,
+        action: str,
+        actor: str,
+        note: str | None,
+        now: datetime,
+    ) -> AlertChange | None: ...
+    def escalate_alerts(self, older_than: datetime, now: datetime) -> list[AlertChange]: ...
+    def stored_rules(self) -> list[tuple[str, str]]: ...
+    def save_rule(self, rule_id: str, definition: str, actor: str, now: datetime) -> None: ...
+    def delete_rule(self, rule_id: str) -> int: ...
+    def add_webhook(self, hook: Webhook) -> None: ...
+    def list_webhooks(self) -> list[Webhook]: ...
+    def get_webhook(self, webhook_id: str) -> Webhook | None: ...
+    def delete_webhook(self, webhook_id: str) -> None: ...
+    def due_deliveries(self, now: datetime, limit: int) -> list[WebhookDelivery]: ...
+    def deliveries(self, state: str, limit: int = 100) -> list[WebhookDelivery]: ...
+    def record_delivery(
+        self,
+        delivery_id: str,
+        *,
+        delivered: bool,
+        error: str | None,
+        next_attempt: datetime,
+        dead: bool,
+        now: datetime,
+    ) -> None: ...
+    def add_occupancy(self, rows: Sequence[tuple[str, str, str, datetime, int, int]]) -> None: ...
+    def occupancy(
+        self, site_id: str, zone_id: str | None, since: datetime, until: datetime
+    ) -> list[tuple[str, str, datetime, int, int]]: ...

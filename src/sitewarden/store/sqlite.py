@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import orjson
 
+from sitewarden.alerts.model import AlertChange, AlertSignal
 from sitewarden.errors import StoreError
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import Event, family_of, to_micros
 from sitewarden.registry.device_kinds import DeviceKind
-from sitewarden.store.base import DeviceKey
+from sitewarden.store.base import DeviceKey, OfflineTransition
 from sitewarden.store.records import (
     ApiKey,
     Device,
@@ -27,6 +28,7 @@ from sitewarden.store.records import (
     WebSession,
     Zone,
 )
+from sitewarden.store.sqlite_alerts import SQLiteAlertTables
 from sitewarden.store.sqlite_database import _dt, _must_dt, _t
 from sitewarden.store.sqlite_privacy import SQLitePrivacyTables
 
@@ -44,7 +46,7 @@ _USER_COLUMNS = (
 )
 
 
-class SQLiteStore(SQLitePrivacyTables):
+class SQLiteStore(SQLitePrivacyTables, SQLiteAlertTables):
     """Implements :class:`sitewarden.store.base.Store` on one SQLite file."""
 
     # --- sites -----------------------------------------------------------------
@@ -279,42 +281,32 @@ class SQLiteStore(SQLitePrivacyTables):
 
     # --- events ----------------------------------------------------------------
     def insert_events(
-        self, events: Sequence[Event], last_seen: Mapping[DeviceKey, datetime]
-    ) -> None:
+        self,
+        events: Sequence[Event],
+        last_seen: Mapping[DeviceKey, datetime],
+        signals: Sequence[AlertSignal] = (),
+        offline: Sequence[OfflineTransition] = (),
+    ) -> list[AlertChange]:
         if any(e.personal is not None and e.sealed_personal is None for e in events):
             raise StoreError("refusing to store personal fields unsealed; seal events first")
-        rows = [
-            (
-                event.id.bytes,
-                event.site_id,
-                event.zone_id,
-                event.device_id,
-                event.kind,
-                family_of(event.kind),
-                event.severity.value,
-                to_micros(event.occurred_at),
-                to_micros(event.received_at),
-                orjson.dumps(event.attributes).decode(),
-                event.sealed_personal,
-                event.note,
-                event.subject_id,
-                event.sealed_media,
-            )
-            for event in events
-        ]
+        now = datetime.now(UTC)
         seen = [(to_micros(at), site, device) for (site, device), at in last_seen.items()]
         with self._transaction() as conn:
-            conn.executemany(
-                "INSERT INTO events (id, site_id, zone_id, device_id, kind, family, severity, "
-                "occurred_at, received_at, attributes, personal, note, subject_id, media) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
+            _insert_event_rows(conn, events)
             conn.executemany(
                 "UPDATE devices SET last_seen_at = max(coalesce(last_seen_at, 0), ?) "
                 "WHERE site_id = ? AND device_id = ?",
                 seen,
             )
+            changes = self._back_online(conn, list(last_seen), now)
+            changes += self._apply_signals(conn, signals, now)
+            for transition in offline:
+                if self._mark_offline(
+                    conn, transition.site_id, transition.device_id, transition.deadline, now
+                ):
+                    _insert_event_rows(conn, [transition.event])
+                    changes += self._apply_signals(conn, transition.signals, now)
+        return changes
 
     def query_events(self, query: EventQuery) -> EventPage:
         where: list[str] = []
@@ -405,6 +397,33 @@ class SQLiteStore(SQLitePrivacyTables):
 
     def count_events(self) -> int:
         return int(self._read_one("SELECT count(*) FROM events")[0])
+
+
+def _insert_event_rows(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
+    conn.executemany(
+        "INSERT INTO events (id, site_id, zone_id, device_id, kind, family, severity, "
+        "occurred_at, received_at, attributes, personal, note, subject_id, media) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                event.id.bytes,
+                event.site_id,
+                event.zone_id,
+                event.device_id,
+                event.kind,
+                family_of(event.kind),
+                event.severity.value,
+                to_micros(event.occurred_at),
+                to_micros(event.received_at),
+                orjson.dumps(event.attributes).decode(),
+                event.sealed_personal,
+                event.note,
+                event.subject_id,
+                event.sealed_media,
+            )
+            for event in events
+        ],
+    )
 
 
 def _index_for(query: EventQuery) -> str:

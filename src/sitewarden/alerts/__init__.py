@@ -1,0 +1,1 @@
+"""Alerts: declarative rules over events, the alert lifecycle, device health, notifiers."""

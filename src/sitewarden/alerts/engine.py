@@ -1,0 +1,102 @@
+"""The rule engine: events in, alert signals out. Pure and in memory.
+
+Counting windows are kept in memory per rule and dedupe key; after a restart they
+start empty (a burst that straddles a restart may need its full count again).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict, deque
+from collections.abc import Callable, Sequence
+
+from sitewarden.alerts.model import AlertSignal
+from sitewarden.alerts.rules import Rule
+from sitewarden.events.model import Event
+
+CapacityLookup = Callable[[str, str | None], int | None]
+
+
+def _no_capacity(site_id: str, zone_id: str | None) -> int | None:
+    return None
+
+
+class AlertEngine:
+    def __init__(self, rules: Sequence[Rule], capacity_of: CapacityLookup = _no_capacity) -> None:
+        self._capacity_of = capacity_of
+        self._lock = threading.Lock()
+        self._windows: dict[tuple[str, str, str], deque[float]] = {}
+        self._by_kind: dict[str, list[Rule]] = {}
+        self.set_rules(rules)
+
+    def set_rules(self, rules: Sequence[Rule]) -> None:
+        by_kind: dict[str, list[Rule]] = defaultdict(list)
+        for rule in rules:
+            if rule.enabled:
+                for kind in rule.kinds:
+                    by_kind[kind].append(rule)
+        with self._lock:
+            self._by_kind = dict(by_kind)
+            self._windows.clear()
+
+    def evaluate(self, events: Sequence[Event]) -> list[AlertSignal]:
+        signals: list[AlertSignal] = []
+        with self._lock:
+            for event in events:
+                rules = self._by_kind.get(event.kind, []) + self._by_kind.get(
+                    f"{event.family}.*", []
+                )
+                for rule in rules:
+                    signal = self._judge(rule, event)
+                    if signal is not None:
+                        signals.append(signal)
+        return signals
+
+    def _judge(self, rule: Rule, event: Event) -> AlertSignal | None:
+        if rule.sites is not None and event.site_id not in rule.sites:
+            return None
+        if rule.zones is not None and event.zone_id not in rule.zones:
+            return None
+        if rule.devices is not None and event.device_id not in rule.devices:
+            return None
+        capacity = None
+        if any(c.value == "@capacity" for c in (*rule.conditions, *(rule.clear_when or ()))):
+            capacity = self._capacity_of(event.site_id, event.zone_id)
+        key = {
+            "device": f"device:{event.device_id}",
+            "zone": f"zone:{event.zone_id}",
+            "site": "site",
+        }[rule.dedupe_by]
+        if rule.clear_when and all(c.holds(event.attributes, capacity) for c in rule.clear_when):
+            return self._signal("clear", rule, event, key)
+        if not all(c.holds(event.attributes, capacity) for c in rule.conditions):
+            return None
+        if rule.window is not None and not self._window_full(rule, event, key):
+            return None
+        return self._signal("fire", rule, event, key)
+
+    def _window_full(self, rule: Rule, event: Event, key: str) -> bool:
+        assert rule.window is not None
+        times = self._windows.setdefault((rule.rule_id, event.site_id, key), deque())
+        now = event.occurred_at.timestamp()
+        times.append(now)
+        while times and times[0] <= now - rule.window.seconds:
+            times.popleft()
+        while len(times) > rule.window.count:
+            times.popleft()
+        return len(times) >= rule.window.count
+
+    @staticmethod
+    def _signal(action: str, rule: Rule, event: Event, key: str) -> AlertSignal:
+        return AlertSignal(
+            action="fire" if action == "fire" else "clear",
+            rule_id=rule.rule_id,
+            title=rule.title,
+            severity=rule.severity,
+            site_id=event.site_id,
+            dedupe_key=key,
+            zone_id=event.zone_id,
+            device_id=event.device_id,
+            event_id=event.id,
+            at=event.occurred_at,
+        )

@@ -1,0 +1,111 @@
+"""The maintenance loop: device health, escalation, occupancy intervals.
+
+Device health: a device that has reported at least once and then stays silent past
+``offline_after_intervals`` heartbeat intervals becomes offline: a ``device.offline``
+event is stored (its time is the deadline, not the moment we noticed) and the
+``device-offline`` rule opens an alert, in one transaction that re-checks the silence,
+so a heartbeat that arrives meanwhile wins. The device's next message marks it online
+and resolves the alert with a note.
+
+Restarts: health is kept in the database. After downtime, the first check marks
+offline every device whose deadline passed while sitewarden was down and that has not
+spoken since; devices that spoke again after the restart before the first check are
+simply online. Nothing is raised twice: at most one unresolved alert exists per device.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+
+from sitewarden.alerts.engine import AlertEngine
+from sitewarden.alerts.model import AlertChange
+from sitewarden.events.ids import EventIdFactory
+from sitewarden.events.kinds import Severity
+from sitewarden.events.model import Event
+from sitewarden.ingest.writer import EventWriter
+from sitewarden.occupancy.aggregator import OccupancyAggregator
+from sitewarden.store.base import OfflineTransition, Store
+from sitewarden.store.records import SilentDevice
+
+log = logging.getLogger(__name__)
+
+
+def offline_event(silent: SilentDevice, factor: float, ids: EventIdFactory, now: datetime) -> Event:
+    return Event(
+        id=ids.new(),
+        site_id=silent.site_id,
+        zone_id=silent.zone_id,
+        device_id=silent.device_id,
+        kind="device.offline",
+        severity=Severity.MAJOR,
+        occurred_at=silent.deadline,
+        received_at=now,
+        attributes={"last_seen": silent.last_seen_at.isoformat(), "missed_intervals": factor},
+        personal=None,
+        note=None,
+    )
+
+
+class Maintenance:
+    def __init__(
+        self,
+        store: Store,
+        writer: EventWriter,
+        engine: AlertEngine,
+        occupancy: OccupancyAggregator,
+        announce: Callable[[Sequence[AlertChange]], None],
+        *,
+        offline_after_intervals: float,
+        escalate_after: timedelta,
+        every_s: float,
+        ids: EventIdFactory,
+    ) -> None:
+        self._store = store
+        self._writer = writer
+        self._engine = engine
+        self._occupancy = occupancy
+        self._announce = announce
+        self._factor = offline_after_intervals
+        self._escalate_after = escalate_after
+        self._every = every_s
+        self._ids = ids
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="maintenance", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self._occupancy.flush()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:
+                log.exception("maintenance pass failed; it runs again shortly")
+            self._stop.wait(self._every)
+
+    def run_once(self, now: datetime | None = None) -> None:
+        moment = now or datetime.now(UTC)
+        self.check_devices(moment)
+        changes = self._store.escalate_alerts(moment - self._escalate_after, moment)
+        if changes:
+            self._announce(changes)
+        self._occupancy.flush(moment)
+
+    def check_devices(self, now: datetime) -> None:
+        transitions = []
+        for silent in self._store.silent_devices(now, self._factor):
+            event = offline_event(silent, self._factor, self._ids, now)
+            signals = tuple(self._engine.evaluate([event]))
+            transitions.append(
+                OfflineTransition(silent.site_id, silent.device_id, silent.deadline, event, signals)
+            )
+        if transitions:
+            self._writer.write_sync([], transitions)

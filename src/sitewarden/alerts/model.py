@@ -1,0 +1,97 @@
+"""Alert records, the signals rules produce, and the changes notifiers receive."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from sitewarden.events.kinds import Severity
+
+AlertState = Literal["open", "acknowledged", "resolved"]
+SEVERITY_RANK = {Severity.INFO: 0, Severity.MINOR: 1, Severity.MAJOR: 2, Severity.CRITICAL: 3}
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSignal:
+    """A rule's verdict on one event: fire (open or repeat) or clear (resolve)."""
+
+    action: Literal["fire", "clear"]
+    rule_id: str
+    title: str
+    severity: Severity
+    site_id: str
+    dedupe_key: str
+    zone_id: str | None
+    device_id: str | None
+    event_id: UUID
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    site_id: str
+    alert_id: str
+    rule_id: str
+    dedupe_key: str
+    severity: Severity
+    state: AlertState
+    title: str
+    zone_id: str | None
+    device_id: str | None
+    count: int
+    first_at: datetime
+    last_at: datetime
+    last_event_id: UUID | None
+    escalated_at: datetime | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    resolved_at: datetime | None
+    resolved_by: str | None
+
+    def as_payload(self) -> dict[str, Any]:
+        """What notifiers send: no personal data, only the alert itself."""
+
+        def iso(moment: datetime | None) -> str | None:
+            return None if moment is None else moment.isoformat()
+
+        return {
+            "alert_id": self.alert_id,
+            "site_id": self.site_id,
+            "rule_id": self.rule_id,
+            "severity": self.severity.value,
+            "state": self.state,
+            "title": self.title,
+            "zone_id": self.zone_id,
+            "device_id": self.device_id,
+            "count": self.count,
+            "first_at": iso(self.first_at),
+            "last_at": iso(self.last_at),
+            "escalated_at": iso(self.escalated_at),
+            "acknowledged_at": iso(self.acknowledged_at),
+            "acknowledged_by": self.acknowledged_by,
+            "resolved_at": iso(self.resolved_at),
+            "resolved_by": self.resolved_by,
+        }
+
+
+ChangeKind = Literal["opened", "repeated", "acknowledged", "resolved", "escalated"]
+
+
+@dataclass(frozen=True, slots=True)
+class AlertChange:
+    kind: ChangeKind
+    alert: Alert
+
+    def as_payload(self) -> dict[str, Any]:
+        return {"change": self.kind, "alert": self.alert.as_payload()}
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    note: str | None

@@ -1,0 +1,159 @@
+"""Notifiers: the live stream for the dashboard and signed webhooks.
+
+Both receive the alert changes of each commit from the event writer. Webhook
+deliveries are already queued in the database (an outbox written in the same
+transaction as the alert change); the dispatcher only sends them, on its own
+thread, so a slow or failing receiver never holds up ingest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+import httpx
+import orjson
+
+from sitewarden.alerts.model import AlertChange
+from sitewarden.store.base import Store
+from sitewarden.store.records import WebhookDelivery
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Sitewarden-Signature"
+MAX_ATTEMPTS = 8
+
+
+class Notifier(Protocol):
+    """Anything that wants each commit's alert changes (the MQTT publisher plugs in here)."""
+
+    def notify(self, changes: Sequence[AlertChange]) -> None: ...
+
+
+class LiveHub:
+    """Fans alert changes out to Server-Sent-Event subscribers on the event loop."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subscribers: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[dict[str, Any]]]] = (
+            set()
+        )
+
+    def subscribe(self) -> asyncio.Queue[dict[str, Any]]:
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=1000)
+        with self._lock:
+            self._subscribers.add((asyncio.get_running_loop(), queue))
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        with self._lock:
+            self._subscribers = {s for s in self._subscribers if s[1] is not queue}
+
+    def notify(self, changes: Sequence[AlertChange]) -> None:
+        with self._lock:
+            subscribers = list(self._subscribers)
+        for change in changes:
+            payload = change.as_payload()
+            for loop, queue in subscribers:
+                loop.call_soon_threadsafe(_offer, queue, payload)
+
+
+def _offer(queue: asyncio.Queue[dict[str, Any]], payload: dict[str, Any]) -> None:
+    if queue.full():  # a stalled client loses the oldest, never blocks the others
+        queue.get_nowait()
+    queue.put_nowait(payload)
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """``t=<unix time>,v1=<hex HMAC-SHA256 of "<t>." + body>`` — receivers recompute it."""
+    mac = hmac.new(secret.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def backoff(attempts: int) -> timedelta:
+    """1 s, 2 s, 4 s ... capped at 10 minutes."""
+    return timedelta(seconds=min(2 ** max(attempts - 1, 0), 600))
+
+
+class WebhookDispatcher:
+    """Sends due webhook deliveries; retries with backoff; dead-letters after 8 tries."""
+
+    def __init__(
+        self, store: Store, *, timeout: float = 5.0, max_attempts: int = MAX_ATTEMPTS
+    ) -> None:
+        self._store = store
+        self._max_attempts = max_attempts
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._client = httpx.Client(timeout=timeout, trust_env=False, follow_redirects=False)
+        self._thread = threading.Thread(target=self._run, name="webhooks", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=10)
+        self._client.close()
+
+    def notify(self, changes: Sequence[AlertChange]) -> None:
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(timeout=1.0)
+            self._wake.clear()
+            try:
+                for delivery in self._store.due_deliveries(datetime.now(UTC), 100):
+                    if self._stop.is_set():
+                        return
+                    self._send(delivery)
+            except Exception:
+                log.exception("webhook dispatch failed; trying again shortly")
+                time.sleep(1)
+
+    def _send(self, delivery: WebhookDelivery) -> None:
+        hook = self._store.get_webhook(delivery.webhook_id)
+        if hook is None or not hook.enabled:
+            return
+        body = delivery.payload.encode()
+        timestamp = int(time.time())
+        error: str | None = None
+        try:
+            response = self._client.post(
+                hook.url,
+                content=body,
+                headers={
+                    "Content-Type": "application/json",
+                    SIGNATURE_HEADER: sign(hook.secret, timestamp, body),
+                    "X-Sitewarden-Delivery": delivery.delivery_id,
+                },
+            )
+            if not 200 <= response.status_code < 300:
+                error = f"HTTP {response.status_code}"
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}"[:300]
+        now = datetime.now(UTC)
+        attempts = delivery.attempts + 1
+        self._store.record_delivery(
+            delivery.delivery_id,
+            delivered=error is None,
+            error=error,
+            next_attempt=now + backoff(attempts),
+            dead=error is not None and attempts >= self._max_attempts,
+            now=now,
+        )
+        if error is not None:
+            log.warning("webhook %s attempt %d failed: %s", hook.url, attempts, error)
+
+
+def encode_sse(payload: dict[str, Any]) -> bytes:
+    return b"event: alert\ndata: " + orjson.dumps(payload) + b"\n\n"

@@ -1,0 +1,111 @@
+"""Wiring of the alert machinery for one process: rules, engine, notifiers, maintenance."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import orjson
+
+from sitewarden.alerts.engine import AlertEngine
+from sitewarden.alerts.health import Maintenance
+from sitewarden.alerts.model import AlertChange
+from sitewarden.alerts.notify import LiveHub, Notifier, WebhookDispatcher
+from sitewarden.alerts.rules import Rule, effective_rules, parse_rule
+from sitewarden.config import Settings
+from sitewarden.events.ids import EventIdFactory
+from sitewarden.ingest.writer import EventWriter
+from sitewarden.occupancy.aggregator import OccupancyAggregator
+from sitewarden.store.base import Store
+
+
+def load_rules(store: Store) -> list[Rule]:
+    """The defaults with the administrators' saved rules applied."""
+    stored = [
+        parse_rule(orjson.loads(definition), name=rule_id)
+        for rule_id, definition in store.stored_rules()
+    ]
+    return effective_rules(stored)
+
+
+class CapacityCache:
+    """Zone capacities for the over-capacity rule, refreshed every 30 s."""
+
+    def __init__(self, store: Store, ttl_s: float = 30.0) -> None:
+        self._store = store
+        self._ttl = ttl_s
+        self._cache: dict[tuple[str, str], tuple[float, int | None]] = {}
+
+    def __call__(self, site_id: str, zone_id: str | None) -> int | None:
+        if zone_id is None:
+            return None
+        cached = self._cache.get((site_id, zone_id))
+        if cached is not None and time.monotonic() - cached[0] < self._ttl:
+            return cached[1]
+        zone = self._store.get_zone(site_id, zone_id)
+        capacity = None if zone is None else zone.capacity
+        self._cache[(site_id, zone_id)] = (time.monotonic(), capacity)
+        return capacity
+
+
+@dataclass
+class AlertSystem:
+    store: Store
+    engine: AlertEngine
+    hub: LiveHub
+    webhooks: WebhookDispatcher
+    occupancy: OccupancyAggregator
+    maintenance: Maintenance
+    notifiers: list[Notifier] = field(default_factory=list)
+
+    def announce(self, changes: Sequence[AlertChange]) -> None:
+        """Hand changes made outside the writer (acknowledge, resolve) to every notifier."""
+        for notifier in self.notifiers:
+            notifier.notify(changes)
+
+    def engine_rules(self) -> list[Rule]:
+        return load_rules(self.store)
+
+    def reload_rules(self) -> list[Rule]:
+        rules = load_rules(self.store)
+        self.engine.set_rules(rules)
+        return rules
+
+    def start(self) -> None:
+        self.webhooks.start()
+        self.maintenance.start()
+
+    def stop(self) -> None:
+        self.maintenance.stop()
+        self.webhooks.stop()
+
+
+def build_alert_system(
+    settings: Settings, store: Store, writer: EventWriter, ids: EventIdFactory
+) -> AlertSystem:
+    engine = AlertEngine(load_rules(store), CapacityCache(store))
+    hub = LiveHub()
+    webhooks = WebhookDispatcher(store, max_attempts=settings.webhook_max_attempts)
+    occupancy = OccupancyAggregator(store)
+    notifiers: list[Notifier] = [hub, webhooks]
+
+    def announce(changes: Sequence[AlertChange]) -> None:
+        for notifier in notifiers:
+            notifier.notify(changes)
+
+    maintenance = Maintenance(
+        store,
+        writer,
+        engine,
+        occupancy,
+        announce,
+        offline_after_intervals=settings.offline_after_intervals,
+        escalate_after=timedelta(minutes=settings.escalate_after_minutes),
+        every_s=settings.health_check_interval_s,
+        ids=ids,
+    )
+    writer.attach_engine(engine)
+    writer.add_listener(announce)
+    return AlertSystem(store, engine, hub, webhooks, occupancy, maintenance, notifiers)

@@ -1,0 +1,1 @@
+"""Occupancy: people counts per zone, and unique Wi-Fi devices without identifiers."""

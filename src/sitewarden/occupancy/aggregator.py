@@ -1,0 +1,78 @@
+"""Per-zone, per-interval counts, built in memory and stored as numbers only.
+
+``wifi.presence`` events carry identifiers hashed by the counter with a salt shared
+with sitewarden and rotated daily. sitewarden keeps them only in memory, as exact sets
+per zone and interval; when the interval ends it stores the set's size and drops the
+set. The stored event keeps only how many hashes it carried. So no identifier is ever
+written to disk; the cost is that an interval in progress is lost if the process dies.
+
+``occupancy.count`` events (cameras counting people, no faces) record the latest count
+per zone and interval.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from sitewarden.events.model import Event
+from sitewarden.store.base import Store
+
+DEFAULT_INTERVAL_S = 300
+IntervalKey = tuple[str, str, datetime, int]  # site, zone, start, seconds
+
+
+def interval_start(moment: datetime, seconds: int) -> datetime:
+    epoch = int(moment.timestamp())
+    return datetime.fromtimestamp(epoch - epoch % seconds, UTC)
+
+
+class OccupancyAggregator:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+        self._presence: dict[IntervalKey, set[str]] = defaultdict(set)
+        self._counts: dict[IntervalKey, int] = {}
+
+    def take(self, events: Sequence[Event]) -> None:
+        """Move Wi-Fi hashes out of events into memory; note people counts. Call before
+        the events are stored."""
+        with self._lock:
+            for event in events:
+                if event.kind == "wifi.presence":
+                    seconds = int(event.attributes.get("interval_s", DEFAULT_INTERVAL_S))
+                    key = self._key(event, seconds)
+                    hashes = event.attributes.pop("hashed_ids", [])
+                    self._presence[key].update(hashes)
+                    event.attributes["device_count"] = len(set(hashes))
+                elif event.kind == "occupancy.count":
+                    seconds = int(event.attributes.get("interval_s", DEFAULT_INTERVAL_S))
+                    self._counts[self._key(event, seconds)] = int(event.attributes["count"])
+
+    @staticmethod
+    def _key(event: Event, seconds: int) -> IntervalKey:
+        return (
+            event.site_id,
+            event.zone_id or "-",
+            interval_start(event.occurred_at, seconds),
+            seconds,
+        )
+
+    def flush(self, now: datetime | None = None) -> int:
+        """Store what is known; intervals that have ended are dropped from memory.
+
+        Returns how many rows were written.
+        """
+        moment = now or datetime.now(UTC)
+        with self._lock:
+            rows = [(*k[:2], "wifi", k[2], k[3], len(v)) for k, v in self._presence.items()]
+            rows += [(*k[:2], "camera", k[2], k[3], n) for k, n in self._counts.items()]
+            for key in [k for k in self._presence if k[2] + timedelta(seconds=k[3]) <= moment]:
+                del self._presence[key]  # the identifiers are gone for good
+            for key in [k for k in self._counts if k[2] + timedelta(seconds=k[3]) <= moment]:
+                del self._counts[key]
+        if rows:
+            self._store.add_occupancy(rows)
+        return len(rows)

@@ -1,0 +1,481 @@
+"""SQLite tables of alerts, device health, webhooks and occupancy.
+
+Alert signals are applied inside the same transaction as the events that caused them,
+so an acknowledged event never loses its alert, and a crash never duplicates one (at
+most one unresolved alert per rule and dedupe key, enforced by a unique index).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import orjson
+
+from sitewarden.alerts.model import Alert, AlertChange, AlertSignal, HistoryEntry
+from sitewarden.events.kinds import Severity
+from sitewarden.events.model import to_micros
+from sitewarden.store.records import SilentDevice, Webhook, WebhookDelivery
+from sitewarden.store.sqlite_database import SQLiteDatabase, _dt, _must_dt, _t
+
+ALERT_COLUMNS = (
+    "site_id, alert_id, rule_id, dedupe_key, severity, state, title, zone_id, device_id, "
+    "count, first_at, last_at, last_event_id, escalated_at, acknowledged_at, acknowledged_by, "
+    "resolved_at, resolved_by"
+)
+SYSTEM_ACTOR = "sitewarden"
+# Changes worth a webhook; repeats only update the dashboard.
+NOTIFIED_CHANGES = frozenset({"opened", "acknowledged", "resolved", "escalated"})
+SEVERITY_ORDER = ["info", "minor", "major", "critical"]
+
+
+def alert_from_row(row: Any) -> Alert:
+    return Alert(
+        site_id=row[0],
+        alert_id=row[1],
+        rule_id=row[2],
+        dedupe_key=row[3],
+        severity=Severity(row[4]),
+        state=row[5],
+        title=row[6],
+        zone_id=row[7],
+        device_id=row[8],
+        count=row[9],
+        first_at=_must_dt(row[10]),
+        last_at=_must_dt(row[11]),
+        last_event_id=None if row[12] is None else UUID(bytes=row[12]),
+        escalated_at=_dt(row[13]),
+        acknowledged_at=_dt(row[14]),
+        acknowledged_by=row[15],
+        resolved_at=_dt(row[16]),
+        resolved_by=row[17],
+    )
+
+
+class SQLiteAlertTables(SQLiteDatabase):
+    # --- applied inside the events transaction ---------------------------------------
+    def _apply_signals(
+        self, conn: sqlite3.Connection, signals: Sequence[AlertSignal], now: datetime
+    ) -> list[AlertChange]:
+        changes: list[AlertChange] = []
+        for signal in signals:
+            change = (
+                self._fire(conn, signal, now)
+                if signal.action == "fire"
+                else self._clear(conn, signal, now, f"cleared by event {signal.event_id}")
+            )
+            if change is not None:
+                changes.append(change)
+        self._queue_deliveries(conn, changes, now)
+        return changes
+
+    def _fire(self, conn: sqlite3.Connection, signal: AlertSignal, now: datetime) -> AlertChange:
+        row = conn.execute(
+            f"UPDATE alerts SET count = count + 1, last_at = max(last_at, ?), last_event_id = ? "
+            "WHERE site_id = ? AND rule_id = ? AND dedupe_key = ? AND state != 'resolved' "
+            f"RETURNING {ALERT_COLUMNS}",
+            (
+                to_micros(signal.at),
+                signal.event_id.bytes,
+                signal.site_id,
+                signal.rule_id,
+                signal.dedupe_key,
+            ),
+        ).fetchone()
+        if row is not None:
+            return AlertChange("repeated", alert_from_row(row))
+        alert_id = uuid.uuid4().hex
+        row = conn.execute(
+            f"INSERT INTO alerts ({ALERT_COLUMNS}) VALUES "
+            "(?, ?, ?, ?, ?, 'open', ?, ?, ?, 1, ?, ?, ?, NULL, NULL, NULL, NULL, NULL) "
+            f"RETURNING {ALERT_COLUMNS}",
+            (
+                signal.site_id,
+                alert_id,
+                signal.rule_id,
+                signal.dedupe_key,
+                signal.severity.value,
+                signal.title,
+                signal.zone_id,
+                signal.device_id,
+                to_micros(signal.at),
+                to_micros(signal.at),
+                signal.event_id.bytes,
+            ),
+        ).fetchone()
+        self._history(
+            conn,
+            signal.site_id,
+            alert_id,
+            now,
+            SYSTEM_ACTOR,
+            "opened",
+            f"by event {signal.event_id}",
+        )
+        return AlertChange("opened", alert_from_row(row))
+
+    def _clear(
+        self, conn: sqlite3.Connection, signal: AlertSignal, now: datetime, note: str
+    ) -> AlertChange | None:
+        row = conn.execute(
+            "UPDATE alerts SET state = 'resolved', resolved_at = ?, resolved_by = ? "
+            "WHERE site_id = ? AND rule_id = ? AND dedupe_key = ? AND state != 'resolved' "
+            f"RETURNING {ALERT_COLUMNS}",
+            (to_micros(now), SYSTEM_ACTOR, signal.site_id, signal.rule_id, signal.dedupe_key),
+        ).fetchone()
+        if row is None:
+            return None
+        alert = alert_from_row(row)
+        self._history(conn, alert.site_id, alert.alert_id, now, SYSTEM_ACTOR, "resolved", note)
+        return AlertChange("resolved", alert)
+
+    def _history(
+        self,
+        conn: sqlite3.Connection,
+        site_id: str,
+        alert_id: str,
+        at: datetime,
+        actor: str,
+        action: str,
+        note: str | None,
+    ) -> None:
+        conn.execute(
+            "INSERT INTO alert_history SELECT ?, ?, coalesce(max(seq), 0) + 1, ?, ?, ?, ? "
+            "FROM alert_history WHERE site_id = ? AND alert_id = ?",
+            (site_id, alert_id, to_micros(at), actor, action, note, site_id, alert_id),
+        )
+
+    def _queue_deliveries(
+        self, conn: sqlite3.Connection, changes: Sequence[AlertChange], now: datetime
+    ) -> None:
+        notable = [c for c in changes if c.kind in NOTIFIED_CHANGES]
+        if not notable:
+            return
+        hooks = conn.execute(
+            "SELECT webhook_id, site_id, min_severity FROM webhooks WHERE enabled = 1"
+        ).fetchall()
+        rows = []
+        for change in notable:
+            rank = SEVERITY_ORDER.index(change.alert.severity.value)
+            for webhook_id, site_id, min_severity in hooks:
+                if site_id is not None and site_id != change.alert.site_id:
+                    continue
+                if rank < SEVERITY_ORDER.index(min_severity):
+                    continue
+                rows.append(
+                    (
+                        uuid.uuid4().hex,
+                        webhook_id,
+                        change.alert.site_id,
+                        change.alert.alert_id,
+                        orjson.dumps(change.as_payload()).decode(),
+                        "pending",
+                        0,
+                        to_micros(now),
+                        None,
+                        to_micros(now),
+                        None,
+                    )
+                )
+        conn.executemany(
+            "INSERT INTO webhook_deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        )
+
+    def _back_online(
+        self, conn: sqlite3.Connection, keys: Sequence[tuple[str, str]], now: datetime
+    ) -> list[AlertChange]:
+        """Devices heard from again: mark online; resolve their offline alert."""
+        changes: list[AlertChange] = []
+        for site_id, device_id in keys:
+            row = conn.execute(
+                "UPDATE devices SET health = 'online', health_changed_at = ? "
+                "WHERE site_id = ? AND device_id = ? AND health != 'online' RETURNING 1",
+                (to_micros(now), site_id, device_id),
+            ).fetchone()
+            if row is None:
+                continue
+            signal = AlertSignal(
+                "clear",
+                "device-offline",
+                "",
+                Severity.MAJOR,
+                site_id,
+                f"device:{device_id}",
+                None,
+                device_id,
+                uuid.UUID(int=0),
+                now,
+            )
+            change = self._clear(conn, signal, now, "device back online")
+            if change is not None:
+                changes.append(change)
+        self._queue_deliveries(conn, changes, now)
+        return changes
+
+    def _mark_offline(
+        self,
+        conn: sqlite3.Connection,
+        site_id: str,
+        device_id: str,
+        deadline: datetime,
+        now: datetime,
+    ) -> bool:
+        """Offline only if still silent since before ``deadline`` (a heartbeat may have won)."""
+        row = conn.execute(
+            "UPDATE devices SET health = 'offline', health_changed_at = ? "
+            "WHERE site_id = ? AND device_id = ? AND health != 'offline' "
+            "AND coalesce(last_seen_at, created_at) < ? RETURNING 1",
+            (to_micros(now), site_id, device_id, to_micros(deadline)),
+        ).fetchone()
+        return row is not None
+
+    # --- reads and operator actions ---------------------------------------------------
+    def silent_devices(self, now: datetime, factor: float) -> list[SilentDevice]:
+        """Devices heard from once, silent past their deadline, not yet marked offline."""
+        rows = self._read(
+            "SELECT site_id, device_id, zone_id, last_seen_at, last_seen_at + "
+            "CAST(heartbeat_s * ? * 1000000 AS INTEGER) AS deadline FROM devices "
+            "WHERE health != 'offline' AND last_seen_at IS NOT NULL AND "
+            "last_seen_at + CAST(heartbeat_s * ? * 1000000 AS INTEGER) < ?",
+            (factor, factor, to_micros(now)),
+        )
+        return [
+            SilentDevice(row[0], row[1], row[2], _must_dt(row[3]), _must_dt(row[4])) for row in rows
+        ]
+
+    def get_alert(self, site_id: str, alert_id: str) -> Alert | None:
+        row = self._read_one(
+            f"SELECT {ALERT_COLUMNS} FROM alerts WHERE site_id = ? AND alert_id = ?",
+            (site_id, alert_id),
+        )
+        return None if row is None else alert_from_row(row)
+
+    def find_alert(self, alert_id: str) -> Alert | None:
+        row = self._read_one(f"SELECT {ALERT_COLUMNS} FROM alerts WHERE alert_id = ?", (alert_id,))
+        return None if row is None else alert_from_row(row)
+
+    def list_alerts(
+        self,
+        *,
+        site_scope: tuple[str, ...] | None,
+        site_id: str | None,
+        states: Sequence[str],
+        min_severity: str | None,
+        rule_id: str | None,
+        before: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[Alert]:
+        where: list[str] = ["1 = 1"]
+        params: list[Any] = []
+        if site_scope is not None:
+            where.append(f"site_id IN ({', '.join('?' * len(site_scope))})")
+            params.extend(site_scope)
+        if site_id is not None:
+            where.append("site_id = ?")
+            params.append(site_id)
+        if states:
+            where.append(f"state IN ({', '.join('?' * len(states))})")
+            params.extend(states)
+        if min_severity is not None:
+            allowed = SEVERITY_ORDER[SEVERITY_ORDER.index(min_severity) :]
+            where.append(f"severity IN ({', '.join('?' * len(allowed))})")
+            params.extend(allowed)
+        if rule_id is not None:
+            where.append("rule_id = ?")
+            params.append(rule_id)
+        if before is not None:
+            where.append("(last_at, alert_id) < (?, ?)")
+            params.extend((to_micros(before[0]), before[1]))
+        rows = self._read(
+            f"SELECT {ALERT_COLUMNS} FROM alerts WHERE {' AND '.join(where)} "
+            "ORDER BY last_at DESC, alert_id DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [alert_from_row(row) for row in rows]
+
+    def alert_history(self, site_id: str, alert_id: str) -> list[HistoryEntry]:
+        rows = self._read(
+            "SELECT seq, at, actor, action, note FROM alert_history WHERE site_id = ? AND "
+            "alert_id = ? ORDER BY seq",
+            (site_id, alert_id),
+        )
+        return [HistoryEntry(r[0], _must_dt(r[1]), r[2], r[3], r[4]) for r in rows]
+
+    def change_alert_state(
+        self,
+        site_id: str,
+        alert_id: str,
+        action: str,
+        actor: str,
+        note: str | None,
+        now: datetime,
+    ) -> AlertChange | None:
+        """``acknowledge`` (from open) or ``resolve`` (from open or acknowledged)."""
+        if action == "acknowledge":
+            sql = (
+                "UPDATE alerts SET state = 'acknowledged', acknowledged_at = ?, "
+                "acknowledged_by = ? WHERE site_id = ? AND alert_id = ? AND state = 'open' "
+            )
+            kind = "acknowledged"
+        else:
+            sql = (
+                "UPDATE alerts SET state = 'resolved', resolved_at = ?, resolved_by = ? "
+                "WHERE site_id = ? AND alert_id = ? AND state != 'resolved' "
+            )
+            kind = "resolved"
+        with self._transaction() as conn:
+            row = conn.execute(
+                sql + f"RETURNING {ALERT_COLUMNS}", (to_micros(now), actor, site_id, alert_id)
+            ).fetchone()
+            if row is None:
+                return None
+            change = AlertChange(kind, alert_from_row(row))  # type: ignore[arg-type]
+            self._history(conn, site_id, alert_id, now, actor, kind, note)
+            self._queue_deliveries(conn, [change], now)
+            return change
+
+    def escalate_alerts(self, older_than: datetime, now: datetime) -> list[AlertChange]:
+        """Critical alerts still open (unacknowledged) since before ``older_than``."""
+        with self._transaction() as conn:
+            rows = conn.execute(
+                "UPDATE alerts SET escalated_at = ? WHERE state = 'open' AND severity = "
+                "'critical' AND escalated_at IS NULL AND first_at < ? "
+                f"RETURNING {ALERT_COLUMNS}",
+                (to_micros(now), to_micros(older_than)),
+            ).fetchall()
+            changes = [AlertChange("escalated", alert_from_row(row)) for row in rows]
+            for change in changes:
+                self._history(
+                    conn,
+                    change.alert.site_id,
+                    change.alert.alert_id,
+                    now,
+                    SYSTEM_ACTOR,
+                    "escalated",
+                    "critical and unacknowledged",
+                )
+            self._queue_deliveries(conn, changes, now)
+            return changes
+
+    # --- rules --------------------------------------------------------------------------
+    def stored_rules(self) -> list[tuple[str, str]]:
+        """(rule id, JSON definition) of the rules administrators saved."""
+        return [(r[0], r[1]) for r in self._read("SELECT rule_id, definition FROM alert_rules")]
+
+    def save_rule(self, rule_id: str, definition: str, actor: str, now: datetime) -> None:
+        self._write(
+            "INSERT INTO alert_rules VALUES (?, ?, ?, ?) ON CONFLICT (rule_id) DO UPDATE SET "
+            "definition = excluded.definition, updated_at = excluded.updated_at, "
+            "updated_by = excluded.updated_by",
+            (rule_id, definition, to_micros(now), actor),
+        )
+
+    def delete_rule(self, rule_id: str) -> int:
+        return self._write("DELETE FROM alert_rules WHERE rule_id = ?", (rule_id,))
+
+    # --- webhooks ---------------------------------------------------------------------
+    def add_webhook(self, hook: Webhook) -> None:
+        self._write(
+            "INSERT INTO webhooks VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                hook.webhook_id,
+                hook.site_id,
+                hook.url,
+                hook.secret,
+                hook.min_severity,
+                int(hook.enabled),
+                _t(hook.created_at),
+            ),
+        )
+
+    def list_webhooks(self) -> list[Webhook]:
+        rows = self._read("SELECT * FROM webhooks ORDER BY created_at")
+        return [Webhook(r[0], r[1], r[2], r[3], r[4], bool(r[5]), _must_dt(r[6])) for r in rows]
+
+    def get_webhook(self, webhook_id: str) -> Webhook | None:
+        r = self._read_one("SELECT * FROM webhooks WHERE webhook_id = ?", (webhook_id,))
+        return (
+            None if r is None else Webhook(r[0], r[1], r[2], r[3], r[4], bool(r[5]), _must_dt(r[6]))
+        )
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM webhook_deliveries WHERE webhook_id = ?", (webhook_id,))
+            conn.execute("DELETE FROM webhooks WHERE webhook_id = ?", (webhook_id,))
+
+    def due_deliveries(self, now: datetime, limit: int) -> list[WebhookDelivery]:
+        rows = self._read(
+            "SELECT * FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ? "
+            "ORDER BY next_attempt_at LIMIT ?",
+            (to_micros(now), limit),
+        )
+        return [_delivery(r) for r in rows]
+
+    def deliveries(self, state: str, limit: int = 100) -> list[WebhookDelivery]:
+        rows = self._read(
+            "SELECT * FROM webhook_deliveries WHERE state = ? ORDER BY created_at DESC LIMIT ?",
+            (state, limit),
+        )
+        return [_delivery(r) for r in rows]
+
+    def record_delivery(
+        self,
+        delivery_id: str,
+        *,
+        delivered: bool,
+        error: str | None,
+        next_attempt: datetime,
+        dead: bool,
+        now: datetime,
+    ) -> None:
+        state = "delivered" if delivered else ("dead" if dead else "pending")
+        self._write(
+            "UPDATE webhook_deliveries SET state = ?, attempts = attempts + 1, "
+            "next_attempt_at = ?, last_error = ?, delivered_at = ? WHERE delivery_id = ?",
+            (state, to_micros(next_attempt), error, _t(now) if delivered else None, delivery_id),
+        )
+
+    # --- occupancy ----------------------------------------------------------------------
+    def add_occupancy(self, rows: Sequence[tuple[str, str, str, datetime, int, int]]) -> None:
+        """(site, zone, source, interval start, interval seconds, count); latest wins."""
+        with self._transaction() as conn:
+            conn.executemany(
+                "INSERT INTO occupancy VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT "
+                "(site_id, zone_id, source, interval_start) DO UPDATE SET count = excluded.count",
+                [(s, z, src, to_micros(at), secs, n) for s, z, src, at, secs, n in rows],
+            )
+
+    def occupancy(
+        self, site_id: str, zone_id: str | None, since: datetime, until: datetime
+    ) -> list[tuple[str, str, datetime, int, int]]:
+        where = "site_id = ? AND interval_start >= ? AND interval_start < ?"
+        params: list[Any] = [site_id, to_micros(since), to_micros(until)]
+        if zone_id is not None:
+            where += " AND zone_id = ?"
+            params.append(zone_id)
+        rows = self._read(
+            "SELECT zone_id, source, interval_start, interval_s, count FROM occupancy "
+            f"WHERE {where} ORDER BY interval_start, zone_id, source",
+            params,
+        )
+        return [(r[0], r[1], _must_dt(r[2]), r[3], r[4]) for r in rows]
+
+
+def _delivery(r: Any) -> WebhookDelivery:
+    return WebhookDelivery(
+        delivery_id=r[0],
+        webhook_id=r[1],
+        site_id=r[2],
+        alert_id=r[3],
+        payload=r[4],
+        state=r[5],
+        attempts=r[6],
+        next_attempt_at=_must_dt(r[7]),
+        last_error=r[8],
+        created_at=_must_dt(r[9]),
+        delivered_at=_dt(r[10]),
+    )
