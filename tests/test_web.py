@@ -126,3 +126,40 @@ def test_signed_in_operator_sees_events_arrive_live_and_devices_online_then_sign
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     response = page.goto(shared_server.url + "/devices")
     assert response is not None and response.status == 401
+
+
+def test_alert_appears_live_and_is_acknowledged_then_resolved_from_the_page(
+    shared_server: LiveServer, page: Page, tmp_path: Path
+) -> None:
+    from sitewarden.registry.device_kinds import DeviceKind
+    from tests.conftest import device_client
+
+    token = shared_server.add_site_with_device("webalerts", "door-7", DeviceKind.DOOR_CONTACT)
+    sign_in(page, shared_server, shared_server.admin_password)
+    page.get_by_role("link", name="Alerts").click()
+    expect(page.get_by_role("heading", name="Alerts")).to_be_visible()
+    expect(page.locator("#alert-status")).to_contain_text("live")
+
+    with device_client(shared_server, token) as door:
+        assert door.post("/api/v1/events", json=[{"kind": "door.forced"}]).status_code == 200
+    row = page.locator('#alerts tr[data-rule="door-forced"]', has_text="webalerts")
+    expect(row).to_have_count(1, timeout=8_000)  # arrives through the live stream
+    expect(row).to_contain_text("open")
+    keep_screenshot(page, tmp_path / "alerts.png")
+
+    page.once("dialog", lambda dialog: dialog.accept("guard on the way"))
+    row.get_by_role("button", name="Acknowledge").click()
+    expect(row).to_contain_text("acknowledged")
+    page.once("dialog", lambda dialog: dialog.accept("door secured"))
+    row.get_by_role("button", name="Resolve").click()
+    expect(row).to_have_count(0)
+
+    with shared_server.client() as admin:
+        found = admin.get(
+            "/api/v1/alerts", params={"site": "webalerts", "state": "resolved"}
+        ).json()
+        history = admin.get(f"/api/v1/alerts/{found['alerts'][0]['alert_id']}").json()["history"]
+    assert [(h["action"], h["note"]) for h in history[1:]] == [
+        ("acknowledged", "guard on the way"),
+        ("resolved", "door secured"),
+    ]

@@ -123,3 +123,10 @@ def devices_page(
     request: Request, operator: Operator = Depends(PageRequires(Permission.REGISTRY_READ))
 ) -> Response:
     return _page(request, "devices.html", operator, "Devices")
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+def alerts_page(
+    request: Request, operator: Operator = Depends(PageRequires(Permission.ALERTS_READ))
+) -> Response:
+    return _page(request, "alerts.html", operator, "Alerts")
