@@ -25,7 +25,6 @@ import httpx
 import psutil
 
 from sitewarden.config import Settings, load_settings
-from sitewarden.events.kinds import KINDS
 from sitewarden.initialise import initialise
 from sitewarden.registry import service
 from sitewarden.registry.device_kinds import EMITS, DeviceKind
@@ -35,9 +34,9 @@ LOOPBACK = "127.0.0.1"
 INGEST_PATH = "/api/v1/events"
 NDJSON = "application/x-ndjson"
 
-# --- the store's write shape ------------------------------------------------------------------
-# Copied from SQLiteStore._connect and SQLiteStore.insert_events: the raw figures must
-# pay exactly what the store pays per row, no less.
+# --- the store's connection settings ----------------------------------------------------------
+# Copied from SQLiteDatabase._connect (store/sqlite_database.py): raw figures must pay
+# what the store pays per row, no less.
 STORE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=FULL",
@@ -214,8 +213,8 @@ class SiteFleet:
 # Per site: how many devices of each kind, their id prefix and how chatty each is
 # (relative events a second).
 FLEET_PLAN: tuple[tuple[DeviceKind, str, int, float], ...] = (
-    (DeviceKind.ACCESS_READER, "reader", 20, 10.0),
-    (DeviceKind.PLATE_CAMERA, "lpr", 6, 10.0),
+    (DeviceKind.ACCESS_READER, "reader", 20, 6.0),
+    (DeviceKind.PLATE_CAMERA, "lpr", 6, 6.0),
     (DeviceKind.CAMERA, "cam", 10, 4.0),
     (DeviceKind.PEOPLE_COUNTER, "counter", 6, 4.0),
     (DeviceKind.WIFI_COUNTER, "wifi", 2, 2.0),
@@ -303,14 +302,20 @@ def _plate(rng: random.Random) -> str:
     return f"{rng.choice(_PROVINCES)}{rng.choice(_LETTERS)}{tail}"
 
 
-def _person(rng: random.Random) -> dict[str, Any]:
+PERSONS = 5_000  # badge holders of a site
+REGULAR_VEHICLES = 3_000  # cars that come back; the rest of the plates are visitors
+VISITOR_SHARE = 0.1
+
+
+def _person(number: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Enrolled person ``number``: the reference attribute and the same personal part each time."""
     personal: dict[str, Any] = {
-        "person_name": rng.choice(_NAMES),
-        "badge_id": f"B{rng.randint(100000, 999999)}",
+        "person_name": _NAMES[number % len(_NAMES)],
+        "badge_id": f"B{100000 + number}",
     }
-    if rng.random() < 0.3:
-        personal["phone"] = f"+86 138 {rng.randint(1000, 9999)} {rng.randint(1000, 9999)}"
-    return personal
+    if number % 3 == 0:
+        personal["phone"] = f"+86 138 {number:08d}"
+    return {"person_ref": f"p-{number:05d}"}, personal
 
 
 Content = tuple[dict[str, Any], dict[str, Any] | None, str | None]  # attributes, personal, note
@@ -322,33 +327,40 @@ def _access(rng: random.Random, denied: bool) -> Content:
         "credential": credential,
         "direction": rng.choice(("in", "out")),
         "door": _door(rng),
-        "person_ref": f"p-{rng.randint(1, 5000):05d}",
     }
+    if denied and rng.random() < 0.25:  # a badge nobody enrolled
+        attributes["reason"] = "unknown credential"
+        return attributes, {"badge_id": f"X{rng.getrandbits(32):08x}"}, None
+    reference, personal = _person(rng.randint(1, PERSONS))
+    attributes.update(reference)
     if denied:
-        attributes["reason"] = rng.choice(
-            ("badge expired", "outside schedule", "unknown credential", "anti-passback")
-        )
-    return attributes, _person(rng), None
+        attributes["reason"] = rng.choice(("badge expired", "outside schedule", "anti-passback"))
+    return attributes, personal, None
 
 
-def _plate_read(rng: random.Random) -> Content:
+def _vehicle(rng: random.Random, regulars: Sequence[str]) -> dict[str, Any]:
+    visitor = rng.random() < VISITOR_SHARE
+    return {"plate": _plate(rng) if visitor else rng.choice(regulars)}
+
+
+def _plate_read(rng: random.Random, regulars: Sequence[str]) -> Content:
     attributes = {
         "confidence": round(rng.uniform(0.72, 0.995), 3),
         "direction": rng.choice(("in", "out")),
         "lane": f"lane-{rng.randint(1, 4)}",
         "colour": rng.choices(("blue", "green", "yellow", "white"), (60, 30, 8, 2))[0],
     }
-    return attributes, {"plate": _plate(rng)}, None
+    return attributes, _vehicle(rng, regulars), None
 
 
-def _parking(rng: random.Random, exiting: bool) -> Content:
+def _parking(rng: random.Random, regulars: Sequence[str], exiting: bool) -> Content:
     attributes: dict[str, Any] = {
         "lane": f"lane-{rng.randint(1, 4)}",
         "session_id": f"ps-{rng.getrandbits(40):010x}",
     }
     if exiting:
         attributes.update(fee_minor=rng.choice((0, 500, 1000, 1500, 3000)), currency="CNY")
-    return attributes, {"plate": _plate(rng)}, None
+    return attributes, _vehicle(rng, regulars), None
 
 
 def _alarm(rng: random.Random) -> Content:
@@ -373,7 +385,9 @@ def _wifi(rng: random.Random, day: str) -> Content:
     return {"hashed_ids": hashed, "salt_date": day, "interval_s": 300}, None, None
 
 
-def _content_makers(day: str) -> dict[str, Callable[[random.Random], Content]]:
+def _content_makers(
+    day: str, regulars: Sequence[str]
+) -> dict[str, Callable[[random.Random], Content]]:
     return {
         "access.granted": lambda rng: _access(rng, denied=False),
         "access.denied": lambda rng: _access(rng, denied=True),
@@ -383,9 +397,9 @@ def _content_makers(day: str) -> dict[str, Callable[[random.Random], Content]]:
             None,
             None,
         ),
-        "plate.read": _plate_read,
-        "parking.entry": lambda rng: _parking(rng, exiting=False),
-        "parking.exit": lambda rng: _parking(rng, exiting=True),
+        "plate.read": lambda rng: _plate_read(rng, regulars),
+        "parking.entry": lambda rng: _parking(rng, regulars, exiting=False),
+        "parking.exit": lambda rng: _parking(rng, regulars, exiting=True),
         "alarm.smoke": _alarm,
         "alarm.sprinkler": _alarm,
         "equipment.fault": lambda rng: (
@@ -413,7 +427,8 @@ class EventMaker:
 
     def __init__(self, rng: random.Random, day: str | None = None) -> None:
         self.rng = rng
-        self._makers = _content_makers(day or datetime.now(UTC).date().isoformat())
+        self.regulars = [_plate(random.Random(number)) for number in range(REGULAR_VEHICLES)]
+        self._makers = _content_makers(day or datetime.now(UTC).date().isoformat(), self.regulars)
         self._mix = {
             device_kind: ([kind for kind, _ in mix], [weight for _, weight in mix])
             for device_kind, mix in KIND_MIX.items()
@@ -429,25 +444,47 @@ class EventMaker:
     def content(self, kind: str) -> Content:
         return self._makers[kind](self.rng)
 
-    def posted(self, device: DeviceRef, at: datetime) -> dict[str, Any]:
-        """One event as a gateway posts it for ``device``."""
-        kind = self.kind_for(device.kind)
-        attributes, personal, note = self.content(kind)
-        event: dict[str, Any] = {
+    def introductions(self, devices: Sequence[DeviceRef], at: datetime) -> list[dict[str, Any]]:
+        """One sighting of each enrolled person and regular vehicle of a site.
+
+        A site that has run a while knows its regulars; posting these first makes a
+        timed run measure that steady state rather than every subject's first sighting.
+        """
+        readers = [d for d in devices if d.kind is DeviceKind.ACCESS_READER]
+        cameras = [d for d in devices if d.kind is DeviceKind.PLATE_CAMERA]
+        events = []
+        for number in range(1, PERSONS + 1):
+            reference, personal = _person(number)
+            attributes = {"credential": "badge", "direction": "in", **reference}
+            events.append(self._event("access.granted", self.rng.choice(readers), at, attributes))
+            events[-1]["personal"] = personal
+        for plate in self.regulars:
+            attributes = {"confidence": 0.95, "direction": "in"}
+            events.append(self._event("plate.read", self.rng.choice(cameras), at, attributes))
+            events[-1]["personal"] = {"plate": plate}
+        return events
+
+    @staticmethod
+    def _event(
+        kind: str, device: DeviceRef, at: datetime, attributes: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {
             "kind": kind,
             "time": at.isoformat(),
             "device": device.device_id,
             "attributes": attributes,
         }
+
+    def posted(self, device: DeviceRef, at: datetime) -> dict[str, Any]:
+        """One event as a gateway posts it for ``device``."""
+        kind = self.kind_for(device.kind)
+        attributes, personal, note = self.content(kind)
+        event = self._event(kind, device, at, attributes)
         if personal is not None:
             event["personal"] = personal
         if note is not None:
             event["note"] = note
         return event
-
-
-def severity_of(kind: str) -> str:
-    return KINDS[kind].severity.value
 
 
 # --- figures ----------------------------------------------------------------------------------

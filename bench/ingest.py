@@ -23,11 +23,13 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
@@ -43,12 +45,14 @@ from bench.common import (
     fresh_settings,
     machine_busy_seconds,
     percentile,
+    planned_devices,
     print_machine,
     print_table,
     register_site,
     running_server,
 )
 from sitewarden.config import Settings
+from sitewarden.events.model import family_of
 from sitewarden.store import open_store
 from sitewarden.store.sqlite import SQLiteStore
 
@@ -58,6 +62,7 @@ TARGET_RSS_MB = 300
 BODIES_PER_SITE = 8
 WARMUP_BATCHES = 2
 RAW_TRANSACTION = 1_000
+TIME_MARK = "@TIME@"
 
 
 @dataclass(frozen=True)
@@ -72,10 +77,22 @@ class IngestConfig:
 
 @dataclass(frozen=True)
 class Batch:
-    """One NDJSON body and the site whose gateway posts it."""
+    """One NDJSON body, prepared once, stamped with fresh event times at each send.
+
+    Devices send events as they happen, so each request carries times just before
+    it; reusing fixed times would make every insert land mid-index instead.
+    """
 
     site: SiteFleet
-    body: bytes
+    lines: list[tuple[bytes, bytes]]  # each event's JSON around its time value
+    ages_us: list[int]  # how long before the send each event happened
+
+    def body(self) -> bytes:
+        now = datetime.now(UTC)
+        parts: list[bytes] = []
+        for (before, after), age in zip(self.lines, self.ages_us, strict=True):
+            parts += (before, (now - timedelta(microseconds=age)).isoformat().encode(), after)
+        return b"".join(parts)
 
 
 @dataclass
@@ -108,20 +125,63 @@ class HttpResult:
 
 
 # --- the events posted ------------------------------------------------------------------------
-def make_batches(fleets: Sequence[SiteFleet], size: int, rng: random.Random) -> list[Batch]:
-    """``BODIES_PER_SITE`` NDJSON bodies per site, events of the last two minutes in order."""
+def make_introductions(fleets: Sequence[SiteFleet], size: int, rng: random.Random) -> list[Batch]:
+    """Bodies that show each site its enrolled people and regular vehicles once."""
     maker = EventMaker(rng)
     now = datetime.now(UTC)
     batches = []
     for fleet in fleets:
+        events = maker.introductions(fleet.devices, now)
+        for start in range(0, len(events), size):
+            chunk = events[start : start + size]
+            lines = [_split_at_time(event) for event in chunk]
+            batches.append(Batch(fleet, lines, _ages(rng, len(chunk))))
+    return batches
+
+
+def make_batches(
+    fleets: Sequence[SiteFleet], size: int, rng: random.Random
+) -> tuple[list[Batch], Counter[str]]:
+    """``BODIES_PER_SITE`` NDJSON bodies per site, and how many events of each family
+    they hold (``personal``: how many carry a personal part)."""
+    maker = EventMaker(rng)
+    now = datetime.now(UTC)
+    batches = []
+    mix: Counter[str] = Counter()
+    for fleet in fleets:
         weights = maker.device_weights(fleet.devices)
         for _ in range(BODIES_PER_SITE):
             devices = rng.choices(fleet.devices, weights, k=size)
-            moments = sorted(now - timedelta(seconds=rng.uniform(0, 120)) for _ in range(size))
-            events = [maker.posted(d, at) for d, at in zip(devices, moments, strict=True)]
-            body = b"\n".join(orjson.dumps(event) for event in events) + b"\n"
-            batches.append(Batch(fleet, body))
-    return batches
+            events = [maker.posted(device, now) for device in devices]
+            mix.update(family_of(event["kind"]) for event in events)
+            mix["personal"] += sum("personal" in event for event in events)
+            batches.append(Batch(fleet, [_split_at_time(e) for e in events], _ages(rng, size)))
+    return batches, mix
+
+
+def _split_at_time(event: dict[str, Any]) -> tuple[bytes, bytes]:
+    line = orjson.dumps({**event, "time": TIME_MARK}) + b"\n"
+    before, after = line.split(TIME_MARK.encode())
+    return before, after
+
+
+def _ages(rng: random.Random, size: int) -> list[int]:
+    """Newest last: most events of the last two seconds, one in a hundred up to 5 min late."""
+    ages = [
+        rng.randint(0, 300_000_000) if rng.random() < 0.01 else rng.randint(0, 2_000_000)
+        for _ in range(size)
+    ]
+    return sorted(ages, reverse=True)
+
+
+def describe_mix(mix: Counter[str]) -> str:
+    total = sum(count for family, count in mix.items() if family != "personal")
+    shares = [
+        f"{family} {100 * count / total:.{0 if count / total >= 0.01 else 1}f}%"
+        for family, count in mix.most_common()
+        if family != "personal"
+    ]
+    return ", ".join(shares) + f"; {100 * mix['personal'] / total:.0f}% with personal fields"
 
 
 # --- posting over HTTP ------------------------------------------------------------------------
@@ -149,13 +209,23 @@ def _client_loop(
     headers = {"Authorization": f"Bearer {batches[0].site.gateway_token}"}
     with httpx.Client(base_url=url, headers=headers, timeout=120) as client:
         for batch in batches[:WARMUP_BATCHES]:
-            _post(client, batch.body, tally, timed=False)
+            _post(client, batch.body(), tally, timed=False)
         start.wait()
         deadline = time.monotonic() + seconds
         turn = 0
         while time.monotonic() < deadline and len(tally.problems) < 10:
-            _post(client, batches[turn % len(batches)].body, tally, timed=True)
+            _post(client, batches[turn % len(batches)].body(), tally, timed=True)
             turn += 1
+
+
+def introduce(url: str, batches: Sequence[Batch]) -> ClientTally:
+    """Post the introductions, one site after the other, untimed."""
+    tally = ClientTally()
+    for batch in batches:
+        headers = {"Authorization": f"Bearer {batch.site.gateway_token}"}
+        with httpx.Client(base_url=url, headers=headers, timeout=120) as client:
+            _post(client, batch.body(), tally, timed=False)
+    return tally
 
 
 def post_for(
@@ -184,8 +254,12 @@ def post_for(
 def run_http(root: Path, config: IngestConfig) -> HttpResult:
     settings = fresh_settings(root)
     fleets = register_fleets(settings, config.sites)
-    batches = make_batches(fleets, config.batch, random.Random(config.seed))
+    batches, mix = make_batches(fleets, config.batch, random.Random(config.seed))
+    print(f"  event mix: {describe_mix(mix)}")
+    introductions = make_introductions(fleets, config.batch, random.Random(config.seed + 1))
     with running_server(settings, root / "server.log") as server:
+        known = introduce(server.url, introductions)
+        print(f"  introduced {known.warmup_accepted:,} people and vehicles (untimed)")
         busy_before = machine_busy_seconds()
         with (
             ProcessWatch(server.pid) as watch,
@@ -195,14 +269,14 @@ def run_http(root: Path, config: IngestConfig) -> HttpResult:
             seconds, tallies = post_for(server.url, batches, config)
         machine_cores = (machine_busy_seconds() - busy_before) / watch.wall_s
         log_tail = server.log_tail(1500)
-    problems = [problem for tally in tallies for problem in tally.problems]
+    problems = [problem for tally in (known, *tallies) for problem in tally.problems]
     if problems:
         problems.append("server log tail:\n" + log_tail)
     return HttpResult(
         seconds=seconds,
         accepted=sum(t.accepted for t in tallies),
-        warmup_accepted=sum(t.warmup_accepted for t in tallies),
-        rejected=sum(t.rejected for t in tallies),
+        warmup_accepted=sum(t.warmup_accepted for t in (known, *tallies)),
+        rejected=sum(t.rejected for t in (known, *tallies)),
         latencies_s=[latency for t in tallies for latency in t.latencies_s],
         peak_rss_bytes=watch.peak_bytes,
         server_cores=watch.cores,
@@ -335,7 +409,7 @@ def run(config: IngestConfig) -> bool:
     print(
         f"ingest: {config.clients} clients, {config.batch}-event NDJSON batches, "
         f"{config.seconds:.0f} s, {config.sites} sites each with a gateway relaying for "
-        "67 devices"
+        f"{len(planned_devices('site'))} devices"
     )
     with tempfile.TemporaryDirectory(prefix="sitewarden-bench-ingest-") as folder:
         root = Path(folder)

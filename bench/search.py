@@ -14,11 +14,13 @@ family over one week, first page and the next five via the keyset cursor.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
 import random
 import shutil
 import sqlite3
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -40,7 +42,6 @@ from bench.common import (
 )
 from sitewarden.events.kinds import KINDS
 from sitewarden.events.model import family_of, from_micros
-from sitewarden.store.migrations import load_migrations
 from sitewarden.store.records import EventPage, EventQuery
 from sitewarden.store.sqlite import SQLiteStore
 
@@ -202,9 +203,26 @@ def _uuid7(ms: int, sequence: int, rng: random.Random) -> bytes:
     return (value | rng.getrandbits(62)).to_bytes(16, "big")
 
 
+def schema_key() -> str:
+    """A short hash of the events table and its indexes as the store creates them now,
+    so that a schema change (and only one that touches events) rebuilds the cache."""
+    with tempfile.TemporaryDirectory(prefix="sitewarden-schema-") as folder:
+        path = Path(folder) / "schema.db"
+        SQLiteStore(path).close()
+        conn = sqlite3.connect(path)
+        try:
+            statements = conn.execute(
+                "SELECT sql FROM sqlite_master WHERE tbl_name = 'events' AND sql IS NOT NULL "
+                "ORDER BY name"
+            ).fetchall()
+        finally:
+            conn.close()
+    text = "\n".join(statement for (statement,) in statements)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 def cache_path(events: int) -> Path:
-    version = max(migration.version for migration in load_migrations())
-    return DATA_DIR / f"events-{events}-schema{version}.db"
+    return DATA_DIR / f"events-{events}-{schema_key()}.db"
 
 
 def cached_database(events: int, rebuild: bool) -> tuple[Path, Layout]:
