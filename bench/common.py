@@ -29,27 +29,17 @@ from sitewarden.initialise import initialise
 from sitewarden.registry import service
 from sitewarden.registry.device_kinds import EMITS, DeviceKind
 from sitewarden.store.base import Store
+from sitewarden.store.sqlite_database import CONNECTION_PRAGMAS
 
 LOOPBACK = "127.0.0.1"
 INGEST_PATH = "/api/v1/events"
 NDJSON = "application/x-ndjson"
 
-# --- the store's connection settings ----------------------------------------------------------
-# Copied from SQLiteDatabase._connect (store/sqlite_database.py): raw figures must pay
-# what the store pays per row, no less.
-STORE_PRAGMAS = (
-    "PRAGMA journal_mode=WAL",
-    "PRAGMA synchronous=FULL",
-    "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=10000",
-    "PRAGMA cache_size=-32768",
-)
-
 
 def connect_like_store(path: Path) -> sqlite3.Connection:
     """A writer connection set up the way the store sets up its own."""
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
-    for pragma in STORE_PRAGMAS:
+    for pragma in CONNECTION_PRAGMAS:
         conn.execute(pragma)
     return conn
 

@@ -14,7 +14,7 @@ import argparse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bench import alerts, ingest, privacy, search
+from bench import alerts, ingest, plates, privacy, search, security
 
 
 @dataclass(frozen=True)
@@ -29,15 +29,20 @@ BENCHMARKS = (
     Benchmark("search", search.main, ("--quick",)),
     Benchmark("privacy", privacy.main, ("--events", "200000", "--vehicles", "5000")),
     Benchmark("alerts", alerts.main, ("--load", "2000", "--alarms", "30")),
+    Benchmark("security", security.main, ("--requests", "2000")),
+    Benchmark("plates", plates.main, ("--quick",)),
 )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes for a quick check")
+    parser.add_argument("--only", choices=[b.name for b in BENCHMARKS], help="one benchmark")
     args = parser.parse_args(argv)
     failed = []
     for benchmark in BENCHMARKS:
+        if args.only and benchmark.name != args.only:
+            continue
         print(f"\n=== {benchmark.name} ===", flush=True)
         if benchmark.main(list(benchmark.quick_args) if args.quick else []) != 0:
             failed.append(benchmark.name)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pyotp
 import pytest
 
 from sitewarden.auth.accounts import create_api_key, create_user
@@ -58,7 +59,28 @@ class LiveServer:
     admin_password: str
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+    admin_totp: str | None = None  # the admin's TOTP secret once enrolled
     _keys: dict[str, str] = field(default_factory=dict)
+
+    def admin_session(self) -> tuple[str, str]:
+        """Sign the admin in with password and second factor (enrolling it the first
+        time, through the API as a person would); returns (cookie, CSRF token)."""
+        body: dict[str, str] = {"username": "admin", "password": self.admin_password}
+        if self.admin_totp:
+            body["totp"] = pyotp.TOTP(self.admin_totp).now()
+        answer = httpx.post(self.url + "/api/v1/auth/login", json=body)
+        answer.raise_for_status()
+        cookie, csrf = answer.cookies["sitewarden_session"], answer.json()["csrf_token"]
+        if not self.admin_totp:
+            jar, headers = {"sitewarden_session": cookie}, {"x-csrf-token": csrf}
+            secret = httpx.post(self.url + "/api/v1/me/totp", cookies=jar, headers=headers)
+            self.admin_totp = secret.json()["secret"]
+            code = {"code": pyotp.TOTP(self.admin_totp).now()}
+            confirmed = httpx.post(
+                self.url + "/api/v1/me/totp/confirm", json=code, cookies=jar, headers=headers
+            )
+            assert confirmed.status_code == 204, confirmed.text
+        return cookie, csrf
 
     def start(self) -> None:
         assert self.log_path is not None

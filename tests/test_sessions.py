@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
+import pyotp
 
 from sitewarden.auth.roles import Role
 from tests.conftest import LiveServer
@@ -20,13 +23,15 @@ def sign_in(
 
 
 def test_session_cookie_is_httponly_secure_samesite_strict(shared_server: LiveServer) -> None:
-    _, _, response = sign_in(shared_server)
+    with shared_server.client() as admin:
+        made = admin.post("/api/v1/users", json={"username": "cookie-op", "role": "operator"})
+    _, _, response = sign_in(shared_server, "cookie-op", made.json()["password"])
     cookie = response.headers["set-cookie"].lower()
     assert "httponly" in cookie and "secure" in cookie and "samesite=strict" in cookie
 
 
 def test_cookie_session_reads_without_csrf_but_writes_need_it(shared_server: LiveServer) -> None:
-    cookie, csrf, _ = sign_in(shared_server)
+    cookie, csrf = shared_server.admin_session()
     jar = {"sitewarden_session": cookie}
     assert httpx.get(shared_server.url + "/api/v1/me", cookies=jar).json()["username"] == "admin"
     site = {"site_id": "csrf-site", "name": "CSRF"}
@@ -46,7 +51,7 @@ def test_cookie_session_reads_without_csrf_but_writes_need_it(shared_server: Liv
 
 
 def test_logout_ends_the_session(shared_server: LiveServer) -> None:
-    cookie, csrf, _ = sign_in(shared_server)
+    cookie, csrf = shared_server.admin_session()
     jar = {"sitewarden_session": cookie}
     assert (
         httpx.post(
@@ -132,10 +137,113 @@ def test_unauthenticated_page_answers_401_with_the_sign_in_form(shared_server: L
 
 
 def test_form_sign_in_redirects_only_within_the_site(shared_server: LiveServer) -> None:
+    shared_server.admin_session()  # enrols the second factor if needed
+    assert shared_server.admin_totp is not None
     form = {
         "username": "admin",
         "password": shared_server.admin_password,
+        "code": pyotp.TOTP(shared_server.admin_totp).now(),
         "next": "//evil.example/",
     }
     response = httpx.post(shared_server.url + "/login", data=form)
     assert response.status_code == 303 and response.headers["location"] == "/"
+
+
+def test_admin_without_second_factor_may_only_manage_their_own_account(
+    live_server: LiveServer,
+) -> None:
+    cookie, csrf, _ = sign_in(live_server)
+    jar, headers = {"sitewarden_session": cookie}, {"x-csrf-token": csrf}
+    blocked = httpx.get(live_server.url + "/api/v1/sites", cookies=jar)
+    assert blocked.status_code == 403 and "second factor" in blocked.json()["message"]
+    key = httpx.post(
+        live_server.url + "/api/v1/me/api-keys", json={"name": "x"}, cookies=jar, headers=headers
+    )
+    assert key.status_code == 403  # no key as a way around the second factor
+    assert httpx.get(live_server.url + "/api/v1/me", cookies=jar).status_code == 200
+    page = httpx.get(live_server.url + "/", cookies=jar)
+    assert page.status_code == 303 and page.headers["location"] == "/account/second-factor"
+
+    secret = httpx.post(live_server.url + "/api/v1/me/totp", cookies=jar, headers=headers).json()
+    assert secret["otpauth_uri"].startswith("otpauth://totp/sitewarden:admin")
+    wrong = httpx.post(
+        live_server.url + "/api/v1/me/totp/confirm",
+        json={"code": "000000"},
+        cookies=jar,
+        headers=headers,
+    )
+    assert wrong.status_code == 422
+    code = {"code": pyotp.TOTP(secret["secret"]).now()}
+    assert (
+        httpx.post(
+            live_server.url + "/api/v1/me/totp/confirm", json=code, cookies=jar, headers=headers
+        ).status_code
+        == 204
+    )
+    assert httpx.get(live_server.url + "/api/v1/sites", cookies=jar).status_code == 200
+
+    without = httpx.post(
+        live_server.url + "/api/v1/auth/login",
+        json={"username": "admin", "password": live_server.admin_password},
+    )
+    assert without.status_code == 401 and "6-digit code" in without.json()["message"]
+    with_code = httpx.post(
+        live_server.url + "/api/v1/auth/login",
+        json={
+            "username": "admin",
+            "password": live_server.admin_password,
+            "totp": pyotp.TOTP(secret["secret"]).now(),
+        },
+    )
+    assert with_code.status_code == 200
+
+
+def test_repeated_wrong_passwords_lock_the_account_and_are_audited(live_server: LiveServer) -> None:
+    with live_server.client() as admin:
+        made = admin.post("/api/v1/users", json={"username": "lock-me", "role": "viewer"}).json()
+    for _ in range(4):
+        wrong = httpx.post(
+            live_server.url + "/api/v1/auth/login",
+            json={"username": "lock-me", "password": "x" * 12},
+        )
+        assert wrong.status_code == 401 and wrong.json()["error"] == "unauthenticated"
+    locked = httpx.post(
+        live_server.url + "/api/v1/auth/login", json={"username": "lock-me", "password": "x" * 12}
+    )
+    assert locked.status_code == 401 and "locked until" in locked.json()["message"]
+    right = httpx.post(
+        live_server.url + "/api/v1/auth/login",
+        json={"username": "lock-me", "password": made["password"]},
+    )
+    assert right.status_code == 401 and "locked" in right.json()["message"]
+    with live_server.client(Role.AUDITOR) as auditor:
+        actions = [e["action"] for e in auditor.get("/api/v1/audit").json()["entries"]]
+    assert actions.count("auth.failed") == 4 and actions.count("auth.locked") == 2
+
+
+def test_sign_ins_from_one_address_are_rate_limited(configured_server: Any) -> None:
+    server = configured_server("rate_limit_login_per_min = 6")
+    answers = [
+        httpx.post(
+            server.url + "/api/v1/auth/login", json={"username": "nobody", "password": "x" * 12}
+        )
+        for _ in range(6)
+    ]
+    assert answers[-1].status_code == 429
+    assert int(answers[-1].headers["retry-after"]) >= 1
+    assert "slow down" in answers[-1].json()["message"]
+
+
+def test_api_keys_can_be_limited_to_some_permissions(shared_server: LiveServer) -> None:
+    with shared_server.client(Role.OPERATOR) as operator:
+        too_much = operator.post(
+            "/api/v1/me/api-keys", json={"name": "n", "scopes": ["users:manage"]}
+        )
+        assert too_much.status_code == 422 and "cannot have more" in too_much.json()["message"]
+        key = operator.post(
+            "/api/v1/me/api-keys", json={"name": "reader", "scopes": ["events:read"]}
+        ).json()
+    headers = {"Authorization": f"Bearer {key['token']}"}
+    assert httpx.get(shared_server.url + "/api/v1/events", headers=headers).status_code == 200
+    limited = httpx.get(shared_server.url + "/api/v1/sites", headers=headers)
+    assert limited.status_code == 403 and "limited to events:read" in limited.json()["message"]

@@ -63,6 +63,14 @@ class Settings(BaseSettings):
         default=10.0, gt=0, description="critical alerts unacknowledged this long escalate"
     )
     webhook_max_attempts: int = Field(default=8, ge=1, le=30, description="then dead-lettered")
+    require_second_factor: bool = Field(
+        default=True, description="admins and privacy officers must use TOTP (doctor: critical)"
+    )
+    login_max_failures: int = Field(default=5, ge=1, description="then the account locks")
+    lockout_minutes: float = Field(default=15, gt=0)
+    rate_limit_device_per_s: float = Field(default=100, ge=0, description="0 turns it off")
+    rate_limit_user_per_s: float = Field(default=30, ge=0, description="0 turns it off")
+    rate_limit_login_per_min: float = Field(default=20, ge=0, description="per client address")
     debug: bool = False
 
     @field_validator("retention_days")

@@ -8,6 +8,8 @@ import uvicorn
 
 from sitewarden.api.app import create_app
 from sitewarden.config import Settings
+from sitewarden.doctor.findings import Level
+from sitewarden.doctor.report import examine
 from sitewarden.errors import ConfigError
 from sitewarden.privacy.keyring import KeyRing
 from sitewarden.store import open_store
@@ -29,7 +31,7 @@ def check_listen_safety(settings: Settings) -> None:
         )
 
 
-def serve(settings: Settings) -> None:
+def serve(settings: Settings, *, allow_critical: bool = False) -> None:
     """Open the store and serve until interrupted."""
     check_listen_safety(settings)
     if not settings.sqlite_path.exists():
@@ -38,6 +40,14 @@ def serve(settings: Settings) -> None:
         )
     keys = KeyRing.load(settings.key_path)  # refuses key files that others can read
     store = open_store(settings)
+    critical = [f for f in examine(settings, store, keys) if f.level is Level.CRITICAL]
+    if critical and not allow_critical:
+        store.close()
+        raise ConfigError(
+            "refusing to start: sitewarden doctor found critical problems: "
+            + "; ".join(f"{f.message} (fix: {f.fix})" for f in critical)
+            + ". Fix them, or start with --allow-critical if you must"
+        )
     app = create_app(settings, store, keys)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:

@@ -15,13 +15,15 @@ from starlette.concurrency import run_in_threadpool
 
 from sitewarden import __version__
 from sitewarden.alerts.service import build_alert_system
-from sitewarden.api import alerts, events, privacy, registry, session, users
+from sitewarden.api import alerts, events, parking, privacy, registry, session, users
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext
 from sitewarden.api.errors import install_error_handlers
 from sitewarden.api.limits import RequestLimits
+from sitewarden.api.ratelimit import RateLimiter
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
+from sitewarden.auth.second_factor import totp_key
 from sitewarden.config import Settings
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.ingest.writer import EventWriter
@@ -30,6 +32,7 @@ from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.retention import run_retention
 from sitewarden.privacy.vault import Vault
 from sitewarden.store.base import Store
+from sitewarden.vision.plates import MAX_FRAME_BYTES
 from sitewarden.web import pages
 
 log = logging.getLogger(__name__)
@@ -42,6 +45,7 @@ PUBLIC_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/login"): "the sign-in form",
     ("POST", "/login"): "the sign-in form",
     ("POST", "/logout"): "signing out (checks the session's CSRF token itself)",
+    ("POST", "/account/second-factor"): "a form post that checks the session and CSRF itself",
     ("GET", "/static"): "our own CSS and JavaScript for the sign-in page",
 }
 
@@ -96,6 +100,18 @@ def create_app(settings: Settings, store: Store, keys: KeyRing | None = None) ->
         vault=Vault(store, keyring),
         audit=AuditLog(store, keyring.audit_key),
         alerts=build_alert_system(settings, store, writer, ids),
+        totp_key=totp_key(keyring.kek),
+        device_limiter=RateLimiter(
+            settings.rate_limit_device_per_s, settings.rate_limit_device_per_s * 2, "device"
+        ),
+        user_limiter=RateLimiter(
+            settings.rate_limit_user_per_s, settings.rate_limit_user_per_s * 2, "user"
+        ),
+        login_limiter=RateLimiter(
+            settings.rate_limit_login_per_min / 60,
+            settings.rate_limit_login_per_min / 2,
+            "client address's sign-ins",
+        ),
         ids=ids,
     )
 
@@ -122,8 +138,10 @@ def create_app(settings: Settings, store: Store, keys: KeyRing | None = None) ->
         debug=False,
     )
     app.state.context = context
+    app.state.parking = parking.build_gates(context)
     install_error_handlers(app)
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_required)
+    app.add_exception_handler(pages.SecondFactorPage, pages.second_factor_page_required)
     for router in (
         _meta_router(),
         events.router,
@@ -132,6 +150,7 @@ def create_app(settings: Settings, store: Store, keys: KeyRing | None = None) ->
         session.router,
         privacy.router,
         alerts.router,
+        parking.router,
         pages.router,
     ):
         app.include_router(router)
@@ -143,6 +162,7 @@ def create_app(settings: Settings, store: Store, keys: KeyRing | None = None) ->
         large_limit=settings.max_ingest_body_bytes,
         large_body_paths=frozenset({events.INGEST_PATH}),
         max_json_depth=settings.max_json_depth,
+        path_limits=((parking.FRAMES_PATH, MAX_FRAME_BYTES),),
     )
 
     @app.middleware("http")

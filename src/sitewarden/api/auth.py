@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.auth.accounts import Operator, operator_from_api_key, operator_from_session
 from sitewarden.auth.roles import Permission
+from sitewarden.auth.second_factor import ROLES_NEEDING_SECOND_FACTOR
 from sitewarden.auth.secrets import API_KEY_PREFIX, DEVICE_TOKEN_PREFIX
 from sitewarden.errors import AuthenticationFailed, PermissionDenied
 from sitewarden.events.validation import Sender
@@ -59,6 +60,10 @@ def authenticate_operator(request: Request, context: AppContext) -> Operator:
     return operator
 
 
+class SecondFactorRequired(PermissionDenied):
+    code = "second_factor_required"
+
+
 class Requires:
     """Dependency: an operator whose role grants ``permission``."""
 
@@ -67,9 +72,26 @@ class Requires:
 
     def __call__(self, request: Request, context: AppContext = Depends(get_context)) -> Operator:
         operator = authenticate_operator(request, context)
+        context.user_limiter.check(operator.user_id)
         if not operator.may(self.permission):
             raise PermissionDenied(
                 f"role '{operator.role.value}' may not use this ({self.permission.value})"
+            )
+        if operator.scopes is not None and self.permission.value not in operator.scopes:
+            raise PermissionDenied(
+                f"this API key is limited to {', '.join(operator.scopes)}; "
+                f"it may not use {self.permission.value}"
+            )
+        if (
+            context.settings.require_second_factor
+            and operator.via == "session"
+            and operator.role in ROLES_NEEDING_SECOND_FACTOR
+            and not operator.second_factor
+            and self.permission is not Permission.SELF
+        ):
+            raise SecondFactorRequired(
+                f"a {operator.role.value} must sign in with a second factor: enrol at "
+                "POST /api/v1/me/totp (or the account page), then sign in again with a code"
             )
         request.state.operator = operator
         return operator
@@ -86,7 +108,9 @@ class DeviceOnly:
             raise AuthenticationFailed("send the device token as 'Authorization: Bearer swd_...'")
         if token.startswith(API_KEY_PREFIX + "_"):
             raise PermissionDenied("only devices post events; API keys are for operators")
-        return authenticate_device(context.store, token)
+        sender = authenticate_device(context.store, token)
+        context.device_limiter.check(f"{sender.site_id}/{sender.device_id}")
+        return sender
 
 
 def requires(permission: Permission) -> Operator:

@@ -8,9 +8,11 @@ from datetime import timedelta
 from fastapi import Request
 
 from sitewarden.alerts.service import AlertSystem
+from sitewarden.api.ratelimit import RateLimiter
 from sitewarden.config import Settings
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.validation import IntakeLimits
+from sitewarden.ingest.relay import RelayedDevices
 from sitewarden.ingest.writer import EventWriter
 from sitewarden.privacy.audit import AuditLog
 from sitewarden.privacy.vault import Vault
@@ -25,7 +27,15 @@ class AppContext:
     vault: Vault
     audit: AuditLog
     alerts: AlertSystem
+    totp_key: bytes
+    device_limiter: RateLimiter
+    user_limiter: RateLimiter
+    login_limiter: RateLimiter
     ids: EventIdFactory = field(default_factory=EventIdFactory)
+    relayed: RelayedDevices = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.relayed = RelayedDevices(self.store)
 
     @property
     def intake_limits(self) -> IntakeLimits:

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sitewarden import errors
+from sitewarden.api.ratelimit import RateLimited
 from sitewarden.privacy.sealing import SealBroken
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,10 @@ def error_response(status: int, code: str, message: str, **extra: Any) -> JSONRe
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(errors.SitewardenError)
     async def domain_error(request: Request, exc: errors.SitewardenError) -> JSONResponse:
+        if isinstance(exc, RateLimited):
+            response = error_response(429, exc.code, exc.message)
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         status = status_for(exc)
         if status >= 500:
             log.error("request %s failed: %s", request.state.request_id, exc.message)

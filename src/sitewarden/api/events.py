@@ -73,24 +73,12 @@ async def post_events(
     items = split_batch(
         body, request.headers.get("content-type", ""), context.settings.max_batch_events
     )
-    relayed: dict[str, Sender | None] = {}
-
-    def find_device(device_id: str) -> Sender | None:
-        if device_id not in relayed:
-            device = context.store.get_device(sender.site_id, device_id)
-            relayed[device_id] = (
-                None
-                if device is None
-                else Sender(device.site_id, device.device_id, device.kind, device.zone_id)
-            )
-        return relayed[device_id]
-
     checked = check_batch(
         items,
         sender=sender,
         ids=context.ids,
         limits=context.intake_limits,
-        find_device=find_device,
+        find_device=lambda device_id: context.relayed.find(sender.site_id, device_id),
     )
     if checked.accepted:
         context.alerts.occupancy.take(checked.accepted)  # Wi-Fi hashes stay in memory only

@@ -5,6 +5,7 @@ Pure ASGI so that an oversized body is refused while it streams in, not after.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -27,7 +28,8 @@ class _TooLarge(Exception):
 class RequestLimits:
     """Refuse bodies over the size limit (413) and JSON nested too deep (400).
 
-    ``large_body_paths`` (the ingest route) get ``large_limit``; the rest ``limit``.
+    ``large_body_paths`` (the ingest route) get ``large_limit``; paths matching a
+    ``path_limits`` pattern their own limit; the rest ``limit``.
     Ingest bodies are checked for depth per event by the validator instead.
     """
 
@@ -39,8 +41,10 @@ class RequestLimits:
         large_limit: int,
         large_body_paths: frozenset[str],
         max_json_depth: int,
+        path_limits: tuple[tuple[re.Pattern[str], int], ...] = (),
     ) -> None:
         self.app = app
+        self.path_limits = path_limits
         self.limit = limit
         self.large_limit = large_limit
         self.large_body_paths = large_body_paths
@@ -52,6 +56,9 @@ class RequestLimits:
             return
         large = scope["path"] in self.large_body_paths
         limit = self.large_limit if large else self.limit
+        for pattern, path_limit in self.path_limits:  # binary uploads such as gate frames
+            if pattern.match(scope["path"]):
+                large, limit = True, path_limit
         headers = {key.decode().lower(): value.decode() for key, value in scope["headers"]}
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:

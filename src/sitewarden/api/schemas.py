@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sitewarden.auth.roles import Role
+from sitewarden.auth.roles import Permission, Role
 from sitewarden.events.kinds import Severity
 from sitewarden.registry.device_kinds import DeviceKind
 
@@ -145,11 +145,24 @@ class PasswordChange(_In):
 
 class ApiKeyIn(_In):
     name: str = Field(min_length=1, max_length=100)
+    scopes: list[Permission] | None = Field(
+        default=None, description="limit the key to these permissions; omit for the role's"
+    )
+
+
+class TotpEnrolment(BaseModel):
+    secret: str = Field(description="base32; enter it in an authenticator app (shown once)")
+    otpauth_uri: str
+
+
+class TotpCode(_In):
+    code: str = Field(min_length=6, max_length=6)
 
 
 class ApiKeyOut(BaseModel):
     key_id: str
     name: str
+    scopes: list[str] | None = None
     created_at: datetime
     revoked_at: datetime | None
 
@@ -161,6 +174,7 @@ class CreatedApiKey(ApiKeyOut):
 class LoginIn(_In):
     username: str = Field(max_length=64)
     password: str = Field(max_length=1024)
+    totp: str | None = Field(default=None, max_length=10, description="6-digit code, if enrolled")
 
 
 class LoginOut(BaseModel):

@@ -13,7 +13,9 @@ from sitewarden.api.users import user_out
 from sitewarden.auth import accounts
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
+from sitewarden.auth.second_factor import check_sign_in_code
 from sitewarden.config import Settings
+from sitewarden.errors import AuthenticationFailed
 
 router = APIRouter(prefix="/api/v1/auth", tags=["session"])
 
@@ -30,11 +32,34 @@ def set_session_cookie(response: Response, token: str, settings: Settings) -> No
     )
 
 
-def sign_in(context: AppContext, username: str, password: str) -> tuple[str, LoginOut]:
-    """Check the password and open a session; the cookie value and the answer body."""
-    user = accounts.check_password_login(context.store, username, password)
+def sign_in(
+    context: AppContext, request: Request, username: str, password: str, code: str | None
+) -> tuple[str, LoginOut]:
+    """Check the password (and TOTP code) and open a session; the cookie value and the
+    answer body. Failures count towards lock-out and are audited."""
+    client = request.client.host if request.client else "unknown"
+    context.login_limiter.check(client)
+    settings = context.settings
+    try:
+        user = accounts.check_password_login(
+            context.store,
+            username,
+            password,
+            max_failures=settings.login_max_failures,
+            lockout=timedelta(minutes=settings.lockout_minutes),
+        )
+        second_factor = check_sign_in_code(user, context.totp_key, code)
+    except AuthenticationFailed as exc:
+        context.audit.record(
+            actor=username[:64],
+            role="-",
+            action="auth.locked" if isinstance(exc, accounts.AccountLocked) else "auth.failed",
+            targets=[client],
+            request_id=getattr(request.state, "request_id", None),
+        )
+        raise
     token, session = accounts.open_web_session(
-        context.store, user, timedelta(hours=context.settings.session_hours)
+        context.store, user, timedelta(hours=settings.session_hours), second_factor=second_factor
     )
     return token, LoginOut(
         user=user_out(user), csrf_token=session.csrf_token, expires_at=session.expires_at
@@ -43,9 +68,12 @@ def sign_in(context: AppContext, username: str, password: str) -> tuple[str, Log
 
 @router.post("/login", response_model=LoginOut, summary="Sign in; sets the session cookie")
 def login(
-    body: LoginIn, response: Response, context: AppContext = Depends(get_context)
+    body: LoginIn,
+    request: Request,
+    response: Response,
+    context: AppContext = Depends(get_context),
 ) -> LoginOut:
-    token, answer = sign_in(context, body.username, body.password)
+    token, answer = sign_in(context, request, body.username, body.password, body.totp)
     set_session_cookie(response, token, context.settings)
     return answer
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
-from sitewarden.api.auth import requires
+from sitewarden.api.auth import SESSION_COOKIE, SecondFactorRequired, requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.schemas import (
     ApiKeyIn,
@@ -15,14 +15,18 @@ from sitewarden.api.schemas import (
     CreatedApiKey,
     CreatedUser,
     PasswordChange,
+    TotpCode,
+    TotpEnrolment,
     UserIn,
     UserOut,
     UserPatch,
 )
-from sitewarden.auth import accounts
+from sitewarden.auth import accounts, second_factor
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.passwords import hash_password, verify_password
 from sitewarden.auth.roles import Permission, Role
+from sitewarden.auth.second_factor import ROLES_NEEDING_SECOND_FACTOR
+from sitewarden.auth.secrets import hash_secret
 from sitewarden.errors import AuthenticationFailed, InvalidInput, NotFound
 from sitewarden.store.records import ApiKey, User
 
@@ -44,7 +48,11 @@ def user_out(user: User) -> UserOut:
 
 def api_key_out(key: ApiKey) -> ApiKeyOut:
     return ApiKeyOut(
-        key_id=key.key_id, name=key.name, created_at=key.created_at, revoked_at=key.revoked_at
+        key_id=key.key_id,
+        name=key.name,
+        scopes=list(key.scopes) if key.scopes is not None else None,
+        created_at=key.created_at,
+        revoked_at=key.revoked_at,
     )
 
 
@@ -158,8 +166,49 @@ def create_api_key(
     context: AppContext = Depends(get_context),
 ) -> CreatedApiKey:
     user = _require_user_id(context, operator.user_id)
-    key, token = accounts.create_api_key(context.store, user, body.name)
+    _second_factor_first(context, operator, "create API keys")
+    scopes = tuple(body.scopes) if body.scopes is not None else None
+    key, token = accounts.create_api_key(context.store, user, body.name, scopes)
     return CreatedApiKey(**api_key_out(key).model_dump(), token=token)
+
+
+def _second_factor_first(context: AppContext, operator: Operator, what: str) -> None:
+    """Keys must not become a way around the second factor."""
+    if (
+        context.settings.require_second_factor
+        and operator.via == "session"
+        and operator.role in ROLES_NEEDING_SECOND_FACTOR
+        and not operator.second_factor
+    ):
+        raise SecondFactorRequired(f"sign in with your second factor before you {what}")
+
+
+@router.post("/me/totp", response_model=TotpEnrolment, summary="Start second-factor enrolment")
+def start_totp(
+    operator: Operator = requires(Permission.SELF),
+    context: AppContext = Depends(get_context),
+) -> TotpEnrolment:
+    user = _require_user_id(context, operator.user_id)
+    if user.totp_enabled:
+        _second_factor_first(context, operator, "replace your second factor")
+    secret, uri = second_factor.start_enrolment(context.store, user, context.totp_key)
+    return TotpEnrolment(secret=secret, otpauth_uri=uri)
+
+
+@router.post("/me/totp/confirm", status_code=204, response_class=Response)
+def confirm_totp(
+    body: TotpCode,
+    request: Request,
+    operator: Operator = requires(Permission.SELF),
+    context: AppContext = Depends(get_context),
+) -> Response:
+    """Confirm with a code; a cookie session that confirms counts as second-factor signed in."""
+    user = _require_user_id(context, operator.user_id)
+    second_factor.confirm_enrolment(context.store, user, context.totp_key, body.code)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if operator.via == "session" and cookie:
+        context.store.set_session_second_factor(hash_secret(cookie))
+    return Response(status_code=204)
 
 
 @router.delete("/me/api-keys/{key_id}", status_code=204, response_class=Response)

@@ -37,6 +37,8 @@ class Operator:
     site_scope: tuple[str, ...] | None
     via: Literal["session", "api_key"]
     csrf_token: str | None = None
+    second_factor: bool = False  # this session's sign-in proved a TOTP code
+    scopes: tuple[str, ...] | None = None  # an API key's permissions, if it was limited
 
     def may(self, permission: Permission) -> bool:
         return role_may(self.role, permission)
@@ -49,8 +51,24 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _operator(user: User, via: Literal["session", "api_key"], csrf: str | None = None) -> Operator:
-    return Operator(user.user_id, user.username, Role(user.role), user.site_scope, via, csrf)
+def _operator(
+    user: User,
+    via: Literal["session", "api_key"],
+    csrf: str | None = None,
+    *,
+    second_factor: bool = False,
+    scopes: tuple[str, ...] | None = None,
+) -> Operator:
+    return Operator(
+        user.user_id,
+        user.username,
+        Role(user.role),
+        user.site_scope,
+        via,
+        csrf,
+        second_factor,
+        scopes,
+    )
 
 
 def create_user(
@@ -108,22 +126,59 @@ def set_disabled(store: Store, user: User, disabled: bool) -> User:
     return updated
 
 
-def check_password_login(store: Store, username: str, password: str) -> User:
-    """The user if the password is right and the account usable, else AuthenticationFailed."""
+class AccountLocked(AuthenticationFailed):
+    code = "account_locked"
+
+
+def check_password_login(
+    store: Store,
+    username: str,
+    password: str,
+    *,
+    max_failures: int = 5,
+    lockout: timedelta = timedelta(minutes=15),
+) -> User:
+    """The user if the password is right and the account usable, else AuthenticationFailed.
+
+    ``max_failures`` wrong passwords in a row lock the account for ``lockout``.
+    """
     user = store.get_user_by_name(username)
     ok = verify_password(password, user.password_hash if user else None)
+    now = _now()
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        raise AccountLocked(
+            f"account locked until {user.locked_until:%H:%M} UTC after repeated failed "
+            "sign-ins; wait, or ask an administrator to unlock it"
+        )
     if user is None or not ok:
+        if user is not None:
+            failures = user.failed_logins + 1
+            locked = now + lockout if failures >= max_failures else None
+            store.update_user(
+                replace(user, failed_logins=0 if locked else failures, locked_until=locked)
+            )
+            if locked:
+                raise AccountLocked(
+                    f"account locked until {locked:%H:%M} UTC after {failures} failed sign-ins"
+                )
         raise AuthenticationFailed("wrong username or password")
     if user.disabled:
         raise AuthenticationFailed(f"account {username!r} is disabled; ask an administrator")
+    if user.failed_logins or user.locked_until:
+        user = replace(user, failed_logins=0, locked_until=None)
+        store.update_user(user)
     return user
 
 
-def open_web_session(store: Store, user: User, lifetime: timedelta) -> tuple[str, WebSession]:
+def open_web_session(
+    store: Store, user: User, lifetime: timedelta, *, second_factor: bool = False
+) -> tuple[str, WebSession]:
     """Start a cookie session; return the cookie value (shown once) and the session."""
     token, token_hash = new_session_token()
     now = _now()
-    session = WebSession(token_hash, user.user_id, secrets.token_urlsafe(24), now, now + lifetime)
+    session = WebSession(
+        token_hash, user.user_id, secrets.token_urlsafe(24), now, now + lifetime, second_factor
+    )
     store.add_web_session(session)
     store.update_user(replace(user, last_login_at=now))
     return token, session
@@ -139,19 +194,37 @@ def operator_from_session(store: Store, cookie: str) -> Operator:
     user = store.get_user(session.user_id)
     if user is None or user.disabled:
         raise AuthenticationFailed("account disabled; ask an administrator")
-    return _operator(user, "session", session.csrf_token)
+    return _operator(user, "session", session.csrf_token, second_factor=session.second_factor)
 
 
 def close_web_session(store: Store, cookie: str) -> None:
     store.delete_web_session(hash_secret(cookie))
 
 
-def create_api_key(store: Store, user: User, name: str) -> tuple[ApiKey, str]:
-    """A bearer key for scripts acting as ``user``; the token is returned once."""
+def create_api_key(
+    store: Store, user: User, name: str, scopes: tuple[Permission, ...] | None = None
+) -> tuple[ApiKey, str]:
+    """A bearer key for scripts acting as ``user``; the token is returned once.
+
+    ``scopes`` limits the key to some of the role's permissions.
+    """
     if not 1 <= len(name) <= 100:
         raise InvalidInput("API key name must be 1-100 characters")
+    if scopes is not None:
+        beyond = [p.value for p in scopes if not role_may(Role(user.role), p)]
+        if beyond:
+            raise InvalidInput(
+                f"role '{user.role}' does not have {', '.join(beyond)}; a key cannot have more"
+            )
     issued: IssuedSecret = issue_secret(API_KEY_PREFIX)
-    key = ApiKey(issued.public_id, user.user_id, name, issued.secret_hash, _now())
+    key = ApiKey(
+        issued.public_id,
+        user.user_id,
+        name,
+        issued.secret_hash,
+        _now(),
+        scopes=None if scopes is None else tuple(p.value for p in scopes),
+    )
     store.add_api_key(key)
     return key, issued.token
 
@@ -170,4 +243,4 @@ def operator_from_api_key(store: Store, token: str) -> Operator:
     user = store.get_user(key.user_id)
     if user is None or user.disabled:
         raise AuthenticationFailed("the API key's account is disabled")
-    return _operator(user, "api_key")
+    return _operator(user, "api_key", scopes=key.scopes)

@@ -30,6 +30,10 @@ class Permission(StrEnum):
     ALERTS_HANDLE = "alerts:handle"  # acknowledge and resolve
     RULES_MANAGE = "rules:manage"
     WEBHOOKS_MANAGE = "webhooks:manage"
+    PARKING_READ = "parking:read"  # garages, sessions, occupancy and revenue
+    PARKING_MANAGE = "parking:manage"  # lanes, tariffs, vehicles, lists, permits
+    PARKING_REVIEW = "parking:review"  # resolve unsure plate reads
+    PARKING_PAY = "parking:pay"  # record payments (pay stations and apps use such a key)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -45,6 +49,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CONSENT_MANAGE,
             Permission.AUDIT_READ,
             Permission.ALERTS_READ,
+            Permission.PARKING_READ,
         }
     ),
     Role.OPERATOR: frozenset(
@@ -56,6 +61,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.LOOKUP,
             Permission.ALERTS_READ,
             Permission.ALERTS_HANDLE,
+            Permission.PARKING_READ,
+            Permission.PARKING_REVIEW,
+            Permission.PARKING_PAY,
         }
     ),
     Role.AUDITOR: frozenset(
@@ -66,10 +74,17 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SELF,
             Permission.AUDIT_READ,
             Permission.ALERTS_READ,
+            Permission.PARKING_READ,
         }
     ),
     Role.VIEWER: frozenset(
-        {Permission.EVENTS_READ, Permission.REGISTRY_READ, Permission.SELF, Permission.ALERTS_READ}
+        {
+            Permission.EVENTS_READ,
+            Permission.REGISTRY_READ,
+            Permission.SELF,
+            Permission.ALERTS_READ,
+            Permission.PARKING_READ,
+        }
     ),
 }
 

@@ -218,6 +218,12 @@ def _print_banner(
             f"({silent} kept quiet to show offline and never-seen devices)",
             highlight=False,
         )
+    if not settings.require_second_factor:
+        console.print(
+            "  [yellow]demo only:[/] admins sign in without a second factor here; a real "
+            "site requires one (sitewarden doctor says so)",
+            highlight=False,
+        )
     console.print("Ctrl-C to stop", highlight=False)
 
 

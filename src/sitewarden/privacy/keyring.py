@@ -22,7 +22,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sitewarden.errors import ConfigError
 from sitewarden.privacy.keyfiles import read_key
 
-_ENV = {"kek": "SITEWARDEN_KEK", "index": "SITEWARDEN_INDEX_KEY", "audit": "SITEWARDEN_AUDIT_KEY"}
+KEY_ENVIRONMENT = {
+    "kek": "SITEWARDEN_KEK",
+    "index": "SITEWARDEN_INDEX_KEY",
+    "audit": "SITEWARDEN_AUDIT_KEY",
+}
+_ENV = KEY_ENVIRONMENT
 NONCE_BYTES = 12
 
 

@@ -114,6 +114,18 @@ class Vault:
                 matches.append(candidate.subject_id)
         return matches
 
+    def subject_value(self, site_id: str, subject_id: str) -> str | None:
+        """A subject's identifying value (normalised), opened; None once it is erased.
+
+        Callers decide who may see it and audit the opening."""
+        subject = self._store.get_subject(site_id, subject_id)
+        key = None if subject is None else self._stored_key(site_id, subject_id)
+        if subject is None or key is None:
+            return None
+        return unseal(
+            key, subject.sealed_value, binding("subjects", subject_id, subject.field)
+        ).decode()
+
     def subject_for(self, site_id: str, field: str, kind: str, value: str) -> str:
         """The subject identified by ``value``, created (and stored) on first sight."""
         with self._lock:

@@ -16,6 +16,7 @@ from uuid import UUID
 
 from sitewarden.alerts.model import Alert, AlertChange, AlertSignal, HistoryEntry
 from sitewarden.events.model import Event
+from sitewarden.parking.storage import ParkingStore
 from sitewarden.store.records import (
     ApiKey,
     AuditEntry,
@@ -50,7 +51,7 @@ class OfflineTransition:
     signals: tuple[AlertSignal, ...]
 
 
-class Store(Protocol):
+class Store(ParkingStore, Protocol):
     def close(self) -> None: ...
 
     def schema_version(self) -> int: ...
@@ -95,6 +96,7 @@ class Store(Protocol):
     def add_web_session(self, session: WebSession) -> None: ...
     def get_web_session(self, session_hash: bytes) -> WebSession | None: ...
     def delete_web_session(self, session_hash: bytes) -> None: ...
+    def set_session_second_factor(self, session_hash: bytes) -> None: ...
     def delete_user_sessions(self, user_id: str) -> None: ...
 
     # --- events --------------------------------------------------------------

@@ -74,6 +74,10 @@ class User:
     disabled: bool = False
     must_change_password: bool = False
     last_login_at: datetime | None = None
+    totp_secret: bytes | None = None  # sealed; see auth/second_factor.py
+    totp_enabled: bool = False
+    failed_logins: int = 0
+    locked_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,7 @@ class ApiKey:
     secret_hash: bytes
     created_at: datetime
     revoked_at: datetime | None = None
+    scopes: tuple[str, ...] | None = None  # permissions this key may use; None: the role's
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +98,7 @@ class WebSession:
     csrf_token: str
     created_at: datetime
     expires_at: datetime
+    second_factor: bool = False  # the sign-in included a valid TOTP code
 
 
 @dataclass(frozen=True, slots=True)

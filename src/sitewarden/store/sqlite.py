@@ -30,6 +30,7 @@ from sitewarden.store.records import (
 )
 from sitewarden.store.sqlite_alerts import SQLiteAlertTables
 from sitewarden.store.sqlite_database import _dt, _must_dt, _t
+from sitewarden.store.sqlite_parking import SQLiteParkingTables
 from sitewarden.store.sqlite_privacy import SQLitePrivacyTables
 
 _EVENT_COLUMNS = (
@@ -42,11 +43,11 @@ _DEVICE_COLUMNS = (
 )
 _USER_COLUMNS = (
     "user_id, username, role, password_hash, created_at, site_scope, disabled, "
-    "must_change_password, last_login_at"
+    "must_change_password, last_login_at, totp_secret, totp_enabled, failed_logins, locked_until"
 )
 
 
-class SQLiteStore(SQLitePrivacyTables, SQLiteAlertTables):
+class SQLiteStore(SQLitePrivacyTables, SQLiteAlertTables, SQLiteParkingTables):
     """Implements :class:`sitewarden.store.base.Store` on one SQLite file."""
 
     # --- sites -----------------------------------------------------------------
@@ -204,7 +205,7 @@ class SQLiteStore(SQLitePrivacyTables, SQLiteAlertTables):
     # --- users, keys, sessions ---------------------------------------------------
     def add_user(self, user: User) -> None:
         self._write(
-            f"INSERT INTO users ({_USER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO users ({_USER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             _user_row(user),
         )
 
@@ -224,14 +225,15 @@ class SQLiteStore(SQLitePrivacyTables, SQLiteAlertTables):
         values = _user_row(user)
         self._write(
             "UPDATE users SET username = ?, role = ?, password_hash = ?, created_at = ?, "
-            "site_scope = ?, disabled = ?, must_change_password = ?, last_login_at = ? "
+            "site_scope = ?, disabled = ?, must_change_password = ?, last_login_at = ?, "
+            "totp_secret = ?, totp_enabled = ?, failed_logins = ?, locked_until = ? "
             "WHERE user_id = ?",
             (*values[1:], values[0]),
         )
 
     def add_api_key(self, key: ApiKey) -> None:
         self._write(
-            "INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 key.key_id,
                 key.user_id,
@@ -239,6 +241,7 @@ class SQLiteStore(SQLitePrivacyTables, SQLiteAlertTables):
                 key.secret_hash,
                 _t(key.created_at),
                 _t(key.revoked_at),
+                None if key.scopes is None else orjson.dumps(list(key.scopes)).decode(),
             ),
         )
 
@@ -257,13 +260,14 @@ class SQLiteStore(SQLitePrivacyTables, SQLiteAlertTables):
 
     def add_web_session(self, session: WebSession) -> None:
         self._write(
-            "INSERT INTO web_sessions VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO web_sessions VALUES (?, ?, ?, ?, ?, ?)",
             (
                 session.session_hash,
                 session.user_id,
                 session.csrf_token,
                 _t(session.created_at),
                 _t(session.expires_at),
+                int(session.second_factor),
             ),
         )
 
@@ -271,7 +275,12 @@ class SQLiteStore(SQLitePrivacyTables, SQLiteAlertTables):
         row = self._read_one("SELECT * FROM web_sessions WHERE session_hash = ?", (session_hash,))
         if row is None:
             return None
-        return WebSession(row[0], row[1], row[2], _must_dt(row[3]), _must_dt(row[4]))
+        return WebSession(row[0], row[1], row[2], _must_dt(row[3]), _must_dt(row[4]), bool(row[5]))
+
+    def set_session_second_factor(self, session_hash: bytes) -> None:
+        self._write(
+            "UPDATE web_sessions SET second_factor = 1 WHERE session_hash = ?", (session_hash,)
+        )
 
     def delete_web_session(self, session_hash: bytes) -> None:
         self._write("DELETE FROM web_sessions WHERE session_hash = ?", (session_hash,))
@@ -484,6 +493,10 @@ def _user_row(user: User) -> tuple[Any, ...]:
         int(user.disabled),
         int(user.must_change_password),
         _t(user.last_login_at),
+        user.totp_secret,
+        int(user.totp_enabled),
+        user.failed_logins,
+        _t(user.locked_until),
     )
 
 
@@ -499,11 +512,16 @@ def _user(row: Any) -> User:
         disabled=bool(row[6]),
         must_change_password=bool(row[7]),
         last_login_at=_dt(row[8]),
+        totp_secret=row[9],
+        totp_enabled=bool(row[10]),
+        failed_logins=row[11],
+        locked_until=_dt(row[12]),
     )
 
 
 def _api_key(row: Any) -> ApiKey:
-    return ApiKey(row[0], row[1], row[2], row[3], _must_dt(row[4]), _dt(row[5]))
+    scopes = None if row[6] is None else tuple(orjson.loads(row[6]))
+    return ApiKey(row[0], row[1], row[2], row[3], _must_dt(row[4]), _dt(row[5]), scopes)
 
 
 def _event(row: Any) -> Event:

@@ -15,6 +15,16 @@ from sitewarden.errors import AlreadyExists, ConfigError, StoreError
 from sitewarden.events.model import from_micros, to_micros
 from sitewarden.store.migrations import load_migrations
 
+# Every connection, reader or writer. The benchmarks open theirs with these too.
+CONNECTION_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    # FULL: a commit is on disk before we acknowledge it, even on power loss.
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=10000",
+    "PRAGMA cache_size=-32768",
+)
+
 
 def _t(moment: datetime | None) -> int | None:
     return None if moment is None else to_micros(moment)
@@ -47,12 +57,8 @@ class SQLiteDatabase:
             )
         except sqlite3.Error as exc:
             raise ConfigError(f"cannot open database {self.path}: {exc}") from exc
-        conn.execute("PRAGMA journal_mode=WAL")
-        # FULL: a commit is on disk before we acknowledge it, even on power loss.
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=10000")
-        conn.execute("PRAGMA cache_size=-32768")
+        for pragma in CONNECTION_PRAGMAS:
+            conn.execute(pragma)
         if readonly:
             conn.execute("PRAGMA query_only=1")
         return conn

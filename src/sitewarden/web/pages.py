@@ -3,6 +3,7 @@ sign-in form, so the address stays and the form returns there after sign-in."""
 
 from __future__ import annotations
 
+import hmac
 from pathlib import Path
 from typing import Annotated
 
@@ -10,13 +11,14 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from sitewarden.api.auth import SESSION_COOKIE, Requires
+from sitewarden.api.auth import SESSION_COOKIE, Requires, SecondFactorRequired
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.session import set_session_cookie, sign_in
-from sitewarden.auth import accounts
+from sitewarden.auth import accounts, second_factor
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
-from sitewarden.errors import AuthenticationFailed, PermissionDenied
+from sitewarden.auth.secrets import hash_secret
+from sitewarden.errors import AuthenticationFailed, InvalidInput, PermissionDenied
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 STATIC_DIR = Path(__file__).parent / "static"
@@ -28,14 +30,26 @@ class SignInRequired(AuthenticationFailed):
     """A page was asked for without a usable session; answered with the sign-in form."""
 
 
+class SecondFactorPage(SecondFactorRequired):
+    """A page was asked for by an admin who has not proved a second factor yet."""
+
+
 class PageRequires(Requires):
-    """Like :class:`Requires`, but a missing session shows the sign-in form (401)."""
+    """Like :class:`Requires`, but a missing session shows the sign-in form (401) and a
+    missing second factor leads to the enrolment page."""
 
     def __call__(self, request: Request, context: AppContext = Depends(get_context)) -> Operator:
         try:
             return super().__call__(request, context)
         except AuthenticationFailed as exc:
             raise SignInRequired(exc.message) from exc
+        except SecondFactorRequired as exc:
+            raise SecondFactorPage(exc.message) from exc
+
+
+async def second_factor_page_required(request: Request, exc: Exception) -> Response:
+    """Exception handler: send the operator to set up (or use) their second factor."""
+    return RedirectResponse("/account/second-factor", status_code=303)
 
 
 async def sign_in_required(request: Request, exc: Exception) -> Response:
@@ -75,10 +89,11 @@ def post_login(
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form(max_length=500)] = "/",
+    code: Annotated[str, Form(max_length=10)] = "",
     context: AppContext = Depends(get_context),
 ) -> Response:
     try:
-        token, _ = sign_in(context, username, password)
+        token, _ = sign_in(context, request, username, password, code or None)
     except AuthenticationFailed as exc:
         return login_page(
             request, message=exc.message, status=401, next_path=next, username=username
@@ -130,3 +145,64 @@ def alerts_page(
     request: Request, operator: Operator = Depends(PageRequires(Permission.ALERTS_READ))
 ) -> Response:
     return _page(request, "alerts.html", operator, "Alerts")
+
+
+@router.get("/account/second-factor", response_class=HTMLResponse)
+def second_factor_page(
+    request: Request,
+    operator: Operator = Depends(PageRequires(Permission.SELF)),
+    context: AppContext = Depends(get_context),
+) -> Response:
+    """Enrol a TOTP authenticator; one already enrolled means signing in again with a code."""
+    user = context.store.get_user(operator.user_id)
+    assert user is not None
+    enrolment = None
+    if not user.totp_enabled:
+        secret, uri = second_factor.start_enrolment(context.store, user, context.totp_key)
+        enrolment = {"secret": secret, "uri": uri}
+    return TEMPLATES.TemplateResponse(
+        request,
+        "second_factor.html",
+        {
+            "operator": operator,
+            "title": "Second factor",
+            "csrf": operator.csrf_token,
+            "enrolment": enrolment,
+            "message": None,
+        },
+    )
+
+
+@router.post("/account/second-factor", response_class=HTMLResponse)
+def confirm_second_factor(
+    request: Request,
+    code: Annotated[str, Form(max_length=10)],
+    csrf_token: Annotated[str, Form(max_length=200)],
+    context: AppContext = Depends(get_context),
+) -> Response:
+    """A form post: the session and its CSRF token (a form field here) are checked below."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie is None:
+        raise SignInRequired("sign in first")
+    operator = accounts.operator_from_session(context.store, cookie)
+    if not operator.csrf_token or not hmac.compare_digest(operator.csrf_token, csrf_token):
+        raise PermissionDenied("the form is stale; reload the page")
+    user = context.store.get_user(operator.user_id)
+    assert user is not None
+    try:
+        second_factor.confirm_enrolment(context.store, user, context.totp_key, code.strip())
+    except InvalidInput as exc:
+        return TEMPLATES.TemplateResponse(
+            request,
+            "second_factor.html",
+            {
+                "operator": operator,
+                "title": "Second factor",
+                "csrf": operator.csrf_token,
+                "enrolment": None,
+                "message": exc.message,
+            },
+            status_code=422,
+        )
+    context.store.set_session_second_factor(hash_secret(cookie))
+    return RedirectResponse("/", status_code=303)

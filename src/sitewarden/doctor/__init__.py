@@ -1,0 +1,1 @@
+"""``sitewarden doctor``: a self-audit of a deployment, and exposure probes."""

@@ -1,0 +1,1 @@
+"""Parking: plate formats, vehicles, lists, permits, tariffs, sessions, payments, gates."""

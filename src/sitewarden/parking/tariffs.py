@@ -1,0 +1,85 @@
+"""Parking fees: integer minor units, counted in the site's own timezone.
+
+A stay is cut into hour slots from the moment of entry. Stays no longer than the
+free minutes cost nothing; otherwise every started slot costs the hourly rate, or
+the night rate if the slot starts inside the night window (local time). The daily
+cap limits what the slots starting on one local calendar day add up to, so a cap
+starts afresh at local midnight. Slots are real elapsed hours: the night clocks go
+back, a stay of four hours is billed four hours although the wall clock moved three.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sitewarden.errors import InvalidInput
+
+SLOT = timedelta(hours=1)
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Tariff:
+    """A garage's prices; every amount in minor units of ``currency`` (fen, cents)."""
+
+    currency: str
+    hourly_minor: int
+    free_minutes: int = 0
+    night_hourly_minor: int | None = None
+    night_start: time | None = None
+    night_end: time | None = None
+    daily_cap_minor: int | None = None
+    lost_ticket_minor: int = 0
+    exit_grace_minutes: int = 15  # after paying, this long to reach the exit
+
+    def check(self) -> Tariff:
+        if not CURRENCY.match(self.currency):
+            raise InvalidInput(f"currency {self.currency!r}: use an ISO 4217 code such as 'CNY'")
+        amounts = (self.hourly_minor, self.night_hourly_minor, self.daily_cap_minor)
+        if any(a is not None and a < 0 for a in amounts) or self.lost_ticket_minor < 0:
+            raise InvalidInput("amounts are minor units and cannot be negative")
+        if (self.night_start is None) != (self.night_end is None) or (
+            self.night_start is not None and self.night_hourly_minor is None
+        ):
+            raise InvalidInput("a night rate needs night_hourly_minor, night_start and night_end")
+        if self.night_start is not None and self.night_start == self.night_end:
+            raise InvalidInput("night_start and night_end must differ")
+        if not 0 <= self.free_minutes <= 24 * 60 or not 0 <= self.exit_grace_minutes <= 240:
+            raise InvalidInput("free_minutes must be 0-1440 and exit_grace_minutes 0-240")
+        return self
+
+    def is_night(self, local: time) -> bool:
+        start, end = self.night_start, self.night_end
+        if start is None or end is None:
+            return False
+        if start < end:
+            return start <= local < end
+        return local >= start or local < end  # the window spans midnight
+
+    def rate_at(self, local: time) -> int:
+        if self.night_hourly_minor is not None and self.is_night(local):
+            return self.night_hourly_minor
+        return self.hourly_minor
+
+
+def parking_fee(tariff: Tariff, entry: datetime, until: datetime, timezone: str) -> int:
+    """What a stay from ``entry`` to ``until`` (aware datetimes) costs, in minor units.
+
+    A clock that went backwards (``until`` before ``entry``) counts as no time.
+    """
+    elapsed = until - entry
+    if elapsed <= timedelta(minutes=tariff.free_minutes):
+        return 0
+    zone = ZoneInfo(timezone)
+    per_day: dict[date, int] = {}
+    slot_start = entry
+    while slot_start < until:
+        local = slot_start.astimezone(zone)
+        day = local.date()
+        per_day[day] = per_day.get(day, 0) + tariff.rate_at(local.time())
+        slot_start += SLOT
+    cap = tariff.daily_cap_minor
+    return sum(amount if cap is None else min(amount, cap) for amount in per_day.values())

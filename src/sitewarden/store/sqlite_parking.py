@@ -1,0 +1,569 @@
+"""SQLite tables of parking: lanes, tariffs, vehicles, lists, permits, sessions, payments.
+
+Races are settled here, under the one write lock: a second entry voids the first
+open session in the same transaction as it opens its own, an exit closes a session
+only if it is still open, and a payment lands only on an open session.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import asdict, replace
+from datetime import datetime, time
+from typing import Any
+
+import orjson
+
+from sitewarden.errors import AlreadyExists, Conflict, InvalidInput, NotFound
+from sitewarden.parking.formats import PlateFormat
+from sitewarden.parking.records import (
+    GarageTariff,
+    GateRead,
+    Lane,
+    ListEntry,
+    ParkingSession,
+    Payment,
+    Permit,
+    PlateSettings,
+    ReviewItem,
+    Vehicle,
+)
+from sitewarden.parking.storage import ExitSettlement, SessionQuery
+from sitewarden.parking.tariffs import Tariff
+from sitewarden.store.sqlite_database import SQLiteDatabase, _dt, _must_dt, _t
+
+SESSION_COLUMNS = (
+    "site_id, session_id, zone_id, subject_id, state, entry_at, entry_device, currency, "
+    "exit_at, exit_device, fee_minor, paid_minor, paid_at, lost_ticket, permit_id, "
+    "closed_reason, entry_event_id"
+)
+REVIEW_COLUMNS = (
+    "site_id, review_id, device_id, zone_id, direction, event_id, confidence, reason, "
+    "created_at, state, resolution, resolved_by, resolved_at"
+)
+
+
+def _session(row: Any) -> ParkingSession:
+    return ParkingSession(
+        site_id=row[0],
+        session_id=row[1],
+        zone_id=row[2],
+        subject_id=row[3],
+        state=row[4],
+        entry_at=_must_dt(row[5]),
+        entry_device=row[6],
+        currency=row[7],
+        exit_at=_dt(row[8]),
+        exit_device=row[9],
+        fee_minor=row[10],
+        paid_minor=row[11],
+        paid_at=_dt(row[12]),
+        lost_ticket=bool(row[13]),
+        permit_id=row[14],
+        closed_reason=row[15],
+        entry_event_id=row[16],
+    )
+
+
+def _review(row: Any) -> ReviewItem:
+    return ReviewItem(
+        site_id=row[0],
+        review_id=row[1],
+        device_id=row[2],
+        zone_id=row[3],
+        direction=row[4],
+        event_id=row[5],
+        confidence=row[6],
+        reason=row[7],
+        created_at=_must_dt(row[8]),
+        state=row[9],
+        resolution=row[10],
+        resolved_by=row[11],
+        resolved_at=_dt(row[12]),
+    )
+
+
+def _tariff_json(tariff: Tariff) -> bytes:
+    values = asdict(tariff)
+    for name in ("night_start", "night_end"):
+        values[name] = None if values[name] is None else values[name].isoformat("minutes")
+    return orjson.dumps(values)
+
+
+def _tariff(raw: str) -> Tariff:
+    values = orjson.loads(raw)
+    for name in ("night_start", "night_end"):
+        values[name] = None if values[name] is None else time.fromisoformat(values[name])
+    return Tariff(**values)
+
+
+class SQLiteParkingTables(SQLiteDatabase):
+    # --- lanes, plate settings, tariffs ------------------------------------------------
+    def put_lane(self, lane: Lane) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO parking_lanes VALUES (?, ?, ?, ?, ?)",
+            (lane.site_id, lane.device_id, lane.zone_id, lane.direction, _t(lane.created_at)),
+        )
+
+    def get_lane(self, site_id: str, device_id: str) -> Lane | None:
+        row = self._read_one(
+            "SELECT * FROM parking_lanes WHERE site_id = ? AND device_id = ?", (site_id, device_id)
+        )
+        return None if row is None else Lane(row[0], row[1], row[2], row[3], _must_dt(row[4]))
+
+    def list_lanes(self, site_id: str) -> list[Lane]:
+        rows = self._read(
+            "SELECT * FROM parking_lanes WHERE site_id = ? ORDER BY zone_id, device_id", (site_id,)
+        )
+        return [Lane(r[0], r[1], r[2], r[3], _must_dt(r[4])) for r in rows]
+
+    def delete_lane(self, site_id: str, device_id: str) -> int:
+        return self._write(
+            "DELETE FROM parking_lanes WHERE site_id = ? AND device_id = ?", (site_id, device_id)
+        )
+
+    def put_plate_settings(self, settings: PlateSettings) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO parking_plate_settings VALUES (?, ?, ?, ?, ?)",
+            (
+                settings.site_id,
+                orjson.dumps(list(settings.formats)).decode(),
+                orjson.dumps(
+                    [{"name": f.name, "pattern": f.pattern} for f in settings.custom_formats]
+                ).decode(),
+                settings.review_below,
+                settings.duplicate_window_s,
+            ),
+        )
+
+    def get_plate_settings(self, site_id: str) -> PlateSettings | None:
+        row = self._read_one("SELECT * FROM parking_plate_settings WHERE site_id = ?", (site_id,))
+        if row is None:
+            return None
+        custom = tuple(PlateFormat(f["name"], f["pattern"]) for f in orjson.loads(row[2]))
+        return PlateSettings(row[0], tuple(orjson.loads(row[1])), custom, row[3], row[4])
+
+    def put_tariff(self, tariff: GarageTariff) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO parking_tariffs VALUES (?, ?, ?, ?, ?)",
+            (
+                tariff.site_id,
+                tariff.zone_id,
+                _tariff_json(tariff.tariff).decode(),
+                _t(tariff.updated_at),
+                tariff.updated_by,
+            ),
+        )
+
+    def get_tariff(self, site_id: str, zone_id: str) -> GarageTariff | None:
+        row = self._read_one(
+            "SELECT * FROM parking_tariffs WHERE site_id = ? AND zone_id = ?", (site_id, zone_id)
+        )
+        if row is None:
+            return None
+        return GarageTariff(row[0], row[1], _tariff(row[2]), _must_dt(row[3]), row[4])
+
+    # --- vehicles, lists, permits ------------------------------------------------------
+    def put_vehicle(self, vehicle: Vehicle) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO parking_vehicles VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                vehicle.site_id,
+                vehicle.subject_id,
+                vehicle.owner_ref,
+                vehicle.note,
+                _t(vehicle.created_at),
+                vehicle.created_by,
+            ),
+        )
+
+    def get_vehicle(self, site_id: str, subject_id: str) -> Vehicle | None:
+        row = self._read_one(
+            "SELECT * FROM parking_vehicles WHERE site_id = ? AND subject_id = ?",
+            (site_id, subject_id),
+        )
+        return None if row is None else _vehicle(row)
+
+    def list_vehicles(self, site_id: str, limit: int) -> list[Vehicle]:
+        rows = self._read(
+            "SELECT * FROM parking_vehicles WHERE site_id = ? ORDER BY created_at DESC LIMIT ?",
+            (site_id, limit),
+        )
+        return [_vehicle(row) for row in rows]
+
+    def delete_vehicle(self, site_id: str, subject_id: str) -> int:
+        return self._write(
+            "DELETE FROM parking_vehicles WHERE site_id = ? AND subject_id = ?",
+            (site_id, subject_id),
+        )
+
+    def add_list_entry(self, entry: ListEntry) -> None:
+        self._write(
+            "INSERT INTO parking_lists VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                entry.site_id,
+                entry.entry_id,
+                entry.subject_id,
+                entry.list_name,
+                entry.zone_id,
+                entry.reason,
+                _t(entry.valid_from),
+                _t(entry.valid_until),
+                _t(entry.created_at),
+                entry.created_by,
+            ),
+        )
+
+    def list_entries(self, site_id: str, subject_id: str | None = None) -> list[ListEntry]:
+        sql = "SELECT * FROM parking_lists WHERE site_id = ?"
+        params: list[Any] = [site_id]
+        if subject_id is not None:
+            sql += " AND subject_id = ?"
+            params.append(subject_id)
+        rows = self._read(sql + " ORDER BY created_at DESC LIMIT 10000", params)
+        return [
+            ListEntry(
+                r[0], r[1], r[2], r[3], r[4], r[5], _dt(r[6]), _dt(r[7]), _must_dt(r[8]), r[9]
+            )
+            for r in rows
+        ]
+
+    def delete_list_entry(self, site_id: str, entry_id: str) -> int:
+        return self._write(
+            "DELETE FROM parking_lists WHERE site_id = ? AND entry_id = ?", (site_id, entry_id)
+        )
+
+    def add_permit(self, permit: Permit) -> None:
+        self._write(
+            "INSERT INTO parking_permits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                permit.site_id,
+                permit.permit_id,
+                permit.subject_id,
+                permit.zone_id,
+                permit.kind,
+                _t(permit.valid_from),
+                _t(permit.valid_until),
+                _t(permit.created_at),
+                permit.created_by,
+            ),
+        )
+
+    def list_permits(self, site_id: str, subject_id: str | None = None) -> list[Permit]:
+        sql = "SELECT * FROM parking_permits WHERE site_id = ?"
+        params: list[Any] = [site_id]
+        if subject_id is not None:
+            sql += " AND subject_id = ?"
+            params.append(subject_id)
+        rows = self._read(sql + " ORDER BY valid_from DESC LIMIT 10000", params)
+        return [
+            Permit(
+                r[0], r[1], r[2], r[3], r[4], _must_dt(r[5]), _must_dt(r[6]), _must_dt(r[7]), r[8]
+            )
+            for r in rows
+        ]
+
+    def delete_permit(self, site_id: str, permit_id: str) -> int:
+        return self._write(
+            "DELETE FROM parking_permits WHERE site_id = ? AND permit_id = ?", (site_id, permit_id)
+        )
+
+    # --- sessions and payments -----------------------------------------------------------
+    def start_session(self, session: ParkingSession, void_reason: str) -> list[str]:
+        s = session
+        with self._transaction() as conn:
+            voided = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT session_id FROM parking_sessions WHERE site_id = ? AND zone_id = ? "
+                    "AND subject_id = ? AND state = 'open'",
+                    (s.site_id, s.zone_id, s.subject_id),
+                )
+            ]
+            conn.execute(
+                "UPDATE parking_sessions SET state = 'voided', closed_reason = ?, exit_at = ? "
+                "WHERE site_id = ? AND zone_id = ? AND subject_id = ? AND state = 'open'",
+                (void_reason, _t(s.entry_at), s.site_id, s.zone_id, s.subject_id),
+            )
+            conn.execute(
+                f"INSERT INTO parking_sessions ({SESSION_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    s.site_id,
+                    s.session_id,
+                    s.zone_id,
+                    s.subject_id,
+                    s.state,
+                    _t(s.entry_at),
+                    s.entry_device,
+                    s.currency,
+                    _t(s.exit_at),
+                    s.exit_device,
+                    s.fee_minor,
+                    s.paid_minor,
+                    _t(s.paid_at),
+                    int(s.lost_ticket),
+                    s.permit_id,
+                    s.closed_reason,
+                    s.entry_event_id,
+                ),
+            )
+        return voided
+
+    def get_session(self, site_id: str, session_id: str) -> ParkingSession | None:
+        row = self._read_one(
+            f"SELECT {SESSION_COLUMNS} FROM parking_sessions WHERE site_id = ? AND session_id = ?",
+            (site_id, session_id),
+        )
+        return None if row is None else _session(row)
+
+    def find_session(self, session_id: str) -> ParkingSession | None:
+        row = self._read_one(
+            f"SELECT {SESSION_COLUMNS} FROM parking_sessions WHERE session_id = ?", (session_id,)
+        )
+        return None if row is None else _session(row)
+
+    def open_session_of(self, site_id: str, zone_id: str, subject_id: str) -> ParkingSession | None:
+        row = self._read_one(
+            f"SELECT {SESSION_COLUMNS} FROM parking_sessions WHERE site_id = ? AND zone_id = ? "
+            "AND subject_id = ? AND state = 'open'",
+            (site_id, zone_id, subject_id),
+        )
+        return None if row is None else _session(row)
+
+    def settle_exit(
+        self,
+        site_id: str,
+        session_id: str,
+        exit_at: datetime,
+        exit_device: str,
+        decide: Callable[[ParkingSession], ExitSettlement],
+    ) -> tuple[ParkingSession, ExitSettlement] | None:
+        with self._transaction() as conn:
+            row = conn.execute(
+                f"SELECT {SESSION_COLUMNS} FROM parking_sessions WHERE site_id = ? "
+                "AND session_id = ? AND state = 'open'",
+                (site_id, session_id),
+            ).fetchone()
+            if row is None:
+                return None
+            session = _session(row)
+            settlement = decide(session)
+            if not settlement.close:
+                conn.execute(
+                    "UPDATE parking_sessions SET fee_minor = ? "
+                    "WHERE site_id = ? AND session_id = ?",
+                    (settlement.fee_minor, site_id, session_id),
+                )
+                return replace(session, fee_minor=settlement.fee_minor), settlement
+            conn.execute(
+                "UPDATE parking_sessions SET state = 'closed', exit_at = ?, exit_device = ?, "
+                "fee_minor = ?, closed_reason = ? WHERE site_id = ? AND session_id = ?",
+                (
+                    _t(exit_at),
+                    exit_device,
+                    settlement.fee_minor,
+                    settlement.reason,
+                    site_id,
+                    session_id,
+                ),
+            )
+        closed = replace(
+            session,
+            state="closed",
+            exit_at=exit_at,
+            exit_device=exit_device,
+            fee_minor=settlement.fee_minor,
+            closed_reason=settlement.reason,
+        )
+        return closed, settlement
+
+    def add_payment(self, payment: Payment) -> tuple[ParkingSession, bool]:
+        p = payment
+        with self._transaction() as conn:
+            row = conn.execute(
+                f"SELECT {SESSION_COLUMNS} FROM parking_sessions WHERE site_id = ? "
+                "AND session_id = ?",
+                (p.site_id, p.session_id),
+            ).fetchone()
+            if row is None:
+                raise NotFound(f"parking session {p.session_id!r} not found")
+            session = _session(row)
+            repeat = conn.execute(
+                "SELECT amount_minor, currency FROM parking_payments WHERE site_id = ? "
+                "AND session_id = ? AND reference = ?",
+                (p.site_id, p.session_id, p.reference),
+            ).fetchone()
+            if repeat is not None:
+                if (repeat[0], repeat[1]) != (p.amount_minor, p.currency):
+                    raise Conflict(
+                        f"payment reference {p.reference!r} was recorded already with another "
+                        "amount; use a new reference for a new payment"
+                    )
+                return session, False
+            if session.state != "open":
+                raise Conflict(
+                    f"parking session {p.session_id!r} is {session.state}; payments go to open "
+                    "sessions only"
+                )
+            if p.currency != session.currency:
+                raise InvalidInput(
+                    f"payment in {p.currency} but the session is charged in {session.currency}"
+                )
+            try:
+                conn.execute(
+                    "INSERT INTO parking_payments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        p.site_id,
+                        p.payment_id,
+                        p.session_id,
+                        p.amount_minor,
+                        p.currency,
+                        p.method,
+                        p.reference,
+                        _t(p.paid_at),
+                        p.recorded_by,
+                    ),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise AlreadyExists(f"payment not recorded: {exc}") from exc
+            conn.execute(
+                "UPDATE parking_sessions SET paid_minor = paid_minor + ?, paid_at = ? "
+                "WHERE site_id = ? AND session_id = ?",
+                (p.amount_minor, _t(p.paid_at), p.site_id, p.session_id),
+            )
+        return replace(
+            session, paid_minor=session.paid_minor + p.amount_minor, paid_at=p.paid_at
+        ), True
+
+    def find_sessions(self, query: SessionQuery) -> list[ParkingSession]:
+        where = ["site_id = ?"]
+        params: list[Any] = [query.site_id]
+        if query.zone_id is not None:
+            where.append("zone_id = ?")
+            params.append(query.zone_id)
+        if query.subject_ids is not None:
+            if not query.subject_ids:
+                return []
+            where.append(f"subject_id IN ({', '.join('?' * len(query.subject_ids))})")
+            params.extend(query.subject_ids)
+        if query.state is not None:
+            where.append("state = ?")
+            params.append(query.state)
+        if query.since is not None:
+            where.append("entry_at >= ?")
+            params.append(_t(query.since))
+        if query.until is not None:
+            where.append("entry_at < ?")
+            params.append(_t(query.until))
+        rows = self._read(
+            f"SELECT {SESSION_COLUMNS} FROM parking_sessions WHERE {' AND '.join(where)} "
+            "ORDER BY entry_at DESC LIMIT ?",
+            (*params, query.limit),
+        )
+        return [_session(row) for row in rows]
+
+    def open_session_counts(self, site_id: str) -> dict[str, int]:
+        rows = self._read(
+            "SELECT zone_id, count(*) FROM parking_sessions WHERE site_id = ? AND state = 'open' "
+            "GROUP BY zone_id",
+            (site_id,),
+        )
+        return {row[0]: row[1] for row in rows}
+
+    def sessions_overlapping(
+        self, site_id: str, zone_id: str, since: datetime, until: datetime
+    ) -> list[tuple[datetime, datetime | None]]:
+        rows = self._read(
+            "SELECT entry_at, exit_at FROM parking_sessions WHERE site_id = ? AND zone_id = ? "
+            "AND entry_at < ? AND (exit_at IS NULL OR exit_at >= ?)",
+            (site_id, zone_id, _t(until), _t(since)),
+        )
+        return [(_must_dt(row[0]), _dt(row[1])) for row in rows]
+
+    def payments_between(
+        self, site_id: str, since: datetime, until: datetime
+    ) -> list[tuple[datetime, int, str]]:
+        rows = self._read(
+            "SELECT paid_at, amount_minor, currency FROM parking_payments WHERE site_id = ? "
+            "AND paid_at >= ? AND paid_at < ? ORDER BY paid_at",
+            (site_id, _t(since), _t(until)),
+        )
+        return [(_must_dt(row[0]), row[1], row[2]) for row in rows]
+
+    # --- gate reads and reviews ------------------------------------------------------------
+    def last_gate_read(self, site_id: str, device_id: str, subject_id: str) -> GateRead | None:
+        row = self._read_one(
+            "SELECT * FROM parking_gate_reads WHERE site_id = ? AND device_id = ? "
+            "AND subject_id = ?",
+            (site_id, device_id, subject_id),
+        )
+        if row is None:
+            return None
+        return GateRead(row[0], row[1], row[2], _must_dt(row[3]), bool(row[4]), row[5], row[6])
+
+    def record_gate_read(self, read: GateRead) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO parking_gate_reads VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                read.site_id,
+                read.device_id,
+                read.subject_id,
+                _t(read.at),
+                int(read.opened),
+                read.reason,
+                read.session_id,
+            ),
+        )
+
+    def add_review(self, item: ReviewItem) -> None:
+        self._write(
+            f"INSERT INTO parking_reviews ({REVIEW_COLUMNS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                item.site_id,
+                item.review_id,
+                item.device_id,
+                item.zone_id,
+                item.direction,
+                item.event_id,
+                item.confidence,
+                item.reason,
+                _t(item.created_at),
+                item.state,
+                item.resolution,
+                item.resolved_by,
+                _t(item.resolved_at),
+            ),
+        )
+
+    def get_review(self, site_id: str, review_id: str) -> ReviewItem | None:
+        row = self._read_one(
+            f"SELECT {REVIEW_COLUMNS} FROM parking_reviews WHERE site_id = ? AND review_id = ?",
+            (site_id, review_id),
+        )
+        return None if row is None else _review(row)
+
+    def list_reviews(self, site_id: str, state: str | None, limit: int) -> list[ReviewItem]:
+        sql = f"SELECT {REVIEW_COLUMNS} FROM parking_reviews WHERE site_id = ?"
+        params: list[Any] = [site_id]
+        if state is not None:
+            sql += " AND state = ?"
+            params.append(state)
+        rows = self._read(sql + " ORDER BY created_at DESC LIMIT ?", (*params, limit))
+        return [_review(row) for row in rows]
+
+    def resolve_review(
+        self, site_id: str, review_id: str, resolution: str, actor: str, at: datetime
+    ) -> bool:
+        changed = self._write(
+            "UPDATE parking_reviews SET state = 'resolved', resolution = ?, resolved_by = ?, "
+            "resolved_at = ? WHERE site_id = ? AND review_id = ? AND state = 'pending'",
+            (resolution, actor, _t(at), site_id, review_id),
+        )
+        return changed == 1
+
+
+def _vehicle(row: Any) -> Vehicle:
+    return Vehicle(row[0], row[1], row[2], row[3], _must_dt(row[4]), row[5])

@@ -1,0 +1,165 @@
+"""sitewarden doctor: a fresh deployment has no critical finding; each seeded
+misconfiguration is reported as exactly that finding; serve refuses critical ones."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sitewarden.api.app import PUBLIC_ROUTES, create_app
+from sitewarden.config import load_settings
+from sitewarden.doctor.routes import check_routes
+from sitewarden.initialise import initialise
+from sitewarden.privacy.keyring import KeyRing
+from sitewarden.store import open_store
+from tests.test_cli import sitewarden
+
+LEVELS = ("ok", "info", "minor", "major", "critical")
+
+
+@pytest.fixture
+def deployment(tmp_path: Path) -> Iterator[Path]:
+    folder = tmp_path / "site"
+    initialise(load_settings(folder))
+    yield folder
+
+
+def findings(folder: Path) -> tuple[int, list[dict[str, Any]]]:
+    result = sitewarden("doctor", "--json", data_dir=folder)
+    return result.returncode, json.loads(result.stdout)
+
+
+def problems(found: list[dict[str, Any]], check: str) -> list[tuple[str, str]]:
+    return [(f["level"], f["message"]) for f in found if f["check"] == check and f["level"] != "ok"]
+
+
+def configure(folder: Path, lines: str) -> None:
+    """Append settings, replacing a top-level key the file sets already."""
+    config = folder / "sitewarden.toml"
+    text = config.read_text()
+    key = lines.split("=", 1)[0].strip()
+    kept = [line for line in text.splitlines() if line.split("=", 1)[0].strip() != key]
+    config.write_text("\n".join(kept) + "\n" + lines + "\n")
+
+
+def test_a_fresh_init_has_no_critical_finding(deployment: Path) -> None:
+    code, found = findings(deployment)
+    assert code == 2  # majors: the initial admin password and the missing second factor
+    assert not [f for f in found if f["level"] == "critical"]
+    assert {f["check"] for f in found} >= {
+        "listening",
+        "accounts",
+        "keys",
+        "database",
+        "retention",
+        "webhooks",
+        "debug",
+        "routes",
+    }
+    assert problems(found, "accounts") == [
+        ("major", "admin 'admin' still has its initial password"),
+        ("major", "admin 'admin' has no second factor"),
+    ]
+    assert next(f["message"] for f in found if f["check"] == "routes").endswith(
+        "refuse anonymous calls"
+    )
+
+
+@pytest.mark.parametrize(
+    ("seed", "check", "level", "words"),
+    [
+        ('host = "0.0.0.0"', "listening", "critical", "without TLS"),
+        ("require_second_factor = false", "accounts", "critical", "not required"),
+        ("debug = true", "debug", "major", "debug mode is on"),
+        ("[retention_days]\nplate_reads = 0", "retention", "major", "plate_reads"),
+    ],
+)
+def test_each_configuration_mistake_is_reported(
+    deployment: Path, seed: str, check: str, level: str, words: str
+) -> None:
+    _, before = findings(deployment)
+    configure(deployment, seed)
+    code, found = findings(deployment)
+    added = [p for p in problems(found, check) if p not in problems(before, check)]
+    assert len(added) == 1 and added[0][0] == level and words in added[0][1]
+    assert code == LEVELS.index(level) - 1
+    others = [f for f in found if f["check"] != check and f["level"] != "ok"]
+    assert others == [f for f in before if f["check"] != check and f["level"] != "ok"]
+
+
+def test_key_file_readable_by_others_is_critical(deployment: Path) -> None:
+    os.chmod(deployment / "keys" / "index.key", 0o644)
+    code, found = findings(deployment)
+    assert problems(found, "keys") == [
+        (
+            "critical",
+            f"key file {deployment / 'keys' / 'index.key'} is readable by others (mode 644)",
+        )
+    ]
+    assert code == 3
+
+
+def test_key_folder_inside_the_database_folder_is_major(deployment: Path) -> None:
+    shutil.copytree(deployment / "keys", deployment / "db" / "keys")
+    configure(deployment, f'keys_dir = "{deployment / "db" / "keys"}"')
+    _, found = findings(deployment)
+    assert [p[0] for p in problems(found, "keys")] == ["major"]
+    assert "inside the database folder" in problems(found, "keys")[0][1]
+
+
+def test_database_open_to_everyone_is_major(deployment: Path) -> None:
+    os.chmod(deployment / "db" / "sitewarden.db", 0o644)
+    _, found = findings(deployment)
+    assert problems(found, "database") == [
+        (
+            "major",
+            f"{deployment / 'db' / 'sitewarden.db'} is open to every user on the machine "
+            "(mode 644)",
+        )
+    ]
+
+
+def test_plain_http_webhook_is_major(deployment: Path) -> None:
+    from datetime import UTC, datetime
+
+    from sitewarden.store.records import Webhook
+
+    store = open_store(load_settings(deployment))
+    store.add_webhook(
+        Webhook("w1", None, "http://alerts.example.org/hook", "s", "major", True, datetime.now(UTC))
+    )
+    store.add_webhook(
+        Webhook("w2", None, "http://127.0.0.1:9000/hook", "s", "major", True, datetime.now(UTC))
+    )
+    store.close()
+    _, found = findings(deployment)
+    assert problems(found, "webhooks") == [
+        ("major", "webhook w1 sends alerts over plain HTTP to alerts.example.org")
+    ]
+
+
+def test_a_route_without_authentication_is_critical(deployment: Path) -> None:
+    settings = load_settings(deployment)
+    store = open_store(settings)
+    app = create_app(settings, store, KeyRing.load(settings.key_path))
+    app.add_api_route("/api/v1/forgotten", lambda: {"names": ["everyone"]}, methods=["GET"])
+    found = check_routes(app, PUBLIC_ROUTES)
+    store.close()
+    assert [(f.level.name, f.message) for f in found] == [
+        ("CRITICAL", "route without authentication: GET /api/v1/forgotten answered 200")
+    ]
+
+
+def test_serve_refuses_critical_findings_unless_told(deployment: Path) -> None:
+    from tests.conftest import free_port
+
+    configure(deployment, "require_second_factor = false")
+    refused = sitewarden("serve", "--port", str(free_port()), data_dir=deployment)
+    assert refused.returncode == 1
+    assert "refusing to start" in refused.stderr and "--allow-critical" in refused.stderr

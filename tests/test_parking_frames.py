@@ -1,0 +1,139 @@
+"""Gate frames against a real server: rendered plates (several fonts, perspective, blur,
+noise, night, partial occlusion) are read and decided; bad images get a clear 4xx and
+leave nothing behind."""
+
+from __future__ import annotations
+
+import io
+
+import httpx
+import pytest
+from PIL import Image
+
+from sitewarden.demo.garage_frames import Distortion, available_fonts, encode_jpeg, gate_frame
+from sitewarden.registry.device_kinds import DeviceKind
+from tests.conftest import LiveServer, device_client
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def gate(shared_server: LiveServer) -> tuple[LiveServer, str]:
+    token = shared_server.add_site_with_device("pk-frames", "lane-1", DeviceKind.PLATE_CAMERA, "p1")
+    with shared_server.client() as admin:
+        admin.put("/api/v1/parking/sites/pk-frames/lanes/lane-1", json={"direction": "entry"})
+        admin.put(
+            "/api/v1/parking/sites/pk-frames/plate-settings",
+            json={"formats": ["cn", "cn_ne", "uk"], "review_below": 0.7},
+        )
+    return shared_server, token
+
+
+def post_frame(gate: tuple[LiveServer, str], body: bytes, media: str) -> httpx.Response:
+    server, token = gate
+    with device_client(server, token) as camera:
+        return camera.post(
+            "/api/v1/gates/lane-1/frames", content=body, headers={"Content-Type": media}
+        )
+
+
+def stored_counts(server: LiveServer) -> tuple[int, int]:
+    store = server.open_store()
+    try:
+        return store.count_events(), len(store.list_reviews("pk-frames", None, 1000))
+    finally:
+        store.close()
+
+
+CASES = [
+    ("浙A·12345", "blue", Distortion()),
+    ("粤B·D12345", "green", Distortion(skew=0.08, angle=4)),
+    ("京C·8F7K2", "yellow", Distortion(blur=1.5, noise=12)),
+    ("苏E·0A1B2", "blue", Distortion(night=True)),
+    ("AB12 CDE", "white", Distortion(scale=0.75, noise=8)),
+    ("川A·D90001", "green", Distortion(angle=-3, blur=1.0)),
+]
+
+
+@pytest.mark.parametrize(("index", "case"), list(enumerate(CASES)))
+def test_rendered_plates_are_read_exactly_and_open_the_gate(
+    gate: tuple[LiveServer, str], index: int, case: tuple[str, str, Distortion]
+) -> None:
+    text, style, distortion = case
+    fonts = available_fonts()
+    assert fonts, "fonts-noto-cjk is missing: scripts/apt-install fonts-noto-cjk"
+    frame = gate_frame(text, style, fonts[index % len(fonts)], distortion, seed=index)
+    answer = post_frame(gate, encode_jpeg(frame), "image/jpeg").json()
+    assert answer["open"] is True, answer
+    assert answer["plate"].startswith(text[:2]) and answer["plate"].endswith(text[-2:])
+    assert answer["confidence"] >= 0.7 and answer["read_ms"] > 0
+
+
+def test_a_half_covered_plate_is_no_plate_never_a_guess(gate: tuple[LiveServer, str]) -> None:
+    fonts = available_fonts()
+    frame = gate_frame("浙A·67890", "blue", fonts[0], Distortion(occlusion=0.35), seed=7)
+    answer = post_frame(gate, encode_jpeg(frame), "image/jpeg").json()
+    assert answer["open"] is False and answer["reason"] == "no_plate"
+    assert answer["plate"] is None and answer["detail"]
+
+
+def test_an_empty_scene_is_no_plate(gate: tuple[LiveServer, str]) -> None:
+    out = io.BytesIO()
+    Image.new("RGB", (1280, 720), (80, 80, 80)).save(out, format="PNG")
+    answer = post_frame(gate, out.getvalue(), "image/png").json()
+    assert answer["reason"] == "no_plate" and answer["detail"] == "no text found in the frame"
+
+
+def _png(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (1, 2, 3)).save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("body", "media", "status", "words"),
+    [
+        (b"this is not an image", "image/jpeg", 422, "not a JPEG"),
+        (b"", "image/png", 422, "not a PNG"),
+        (_png(1, 1), "image/png", 422, "too small"),
+        (b"GIF89a....", "image/gif", 415, "image/jpeg or image/png"),
+        (b"{}", "application/json", 415, "image/jpeg or image/png"),
+    ],
+)
+def test_bad_frames_get_a_clear_4xx_and_nothing_is_stored(
+    gate: tuple[LiveServer, str], body: bytes, media: str, status: int, words: str
+) -> None:
+    before = stored_counts(gate[0])
+    response = post_frame(gate, body, media)
+    assert response.status_code == status, response.text
+    assert words in response.json()["message"]
+    assert stored_counts(gate[0]) == before
+
+
+def test_a_truncated_jpeg_is_refused(gate: tuple[LiveServer, str]) -> None:
+    fonts = available_fonts()
+    whole = encode_jpeg(gate_frame("浙A·12345", "blue", fonts[0]))
+    before = stored_counts(gate[0])
+    response = post_frame(gate, whole[: len(whole) // 2], "image/jpeg")
+    assert response.status_code == 422 and "cannot be decoded" in response.json()["message"]
+    assert stored_counts(gate[0]) == before
+
+
+def test_a_50_mb_upload_is_refused_before_it_is_read(gate: tuple[LiveServer, str]) -> None:
+    before = stored_counts(gate[0])
+    response = post_frame(gate, b"\xff\xd8\xff" + b"\0" * (50 * 1024 * 1024), "image/jpeg")
+    assert response.status_code == 413
+    assert stored_counts(gate[0]) == before
+
+
+def test_frames_from_a_device_that_is_not_a_gate_camera_are_refused(
+    shared_server: LiveServer,
+) -> None:
+    token = shared_server.add_site_with_device("pk-frames", "lobby-cam", DeviceKind.CAMERA, "p1")
+    with device_client(shared_server, token) as camera:
+        response = camera.post(
+            "/api/v1/gates/lobby-cam/frames",
+            content=_png(64, 64),
+            headers={"Content-Type": "image/png"},
+        )
+    assert response.status_code == 403 and "plate_camera" in response.json()["message"]
