@@ -1,0 +1,19 @@
+"""The ``sitewarden`` command line: each command group lives in its own module."""
+
+from __future__ import annotations
+
+import sys
+
+from sitewarden.cli import accounts, alerts, events, privacy, registry, setup  # noqa: F401
+from sitewarden.cli.base import app, err
+from sitewarden.errors import ConfigError
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    try:
+        app()
+    except ConfigError as exc:
+        err.print(f"[bold red]error:[/] {exc.message}")
+        sys.exit(1)

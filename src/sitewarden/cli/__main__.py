@@ -1,0 +1,5 @@
+"""``python -m sitewarden.cli``."""
+
+from sitewarden.cli import main
+
+main()

@@ -1,0 +1,75 @@
+"""What every command shares: the app, consoles, the data-folder option, error handling."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from sitewarden.config import Settings, load_settings
+from sitewarden.errors import SitewardenError
+from sitewarden.store import Store, open_store
+
+app = typer.Typer(
+    help="sitewarden: security and operations for smart sites, private by design.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+# soft_wrap: tokens and passwords must stay on one line to be copied.
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+T = TypeVar("T")
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        "-d",
+        envvar="SITEWARDEN_DATA_DIR",
+        help="data folder (database, keys, settings); default ./sitewarden-data",
+    ),
+]
+
+
+def fail(message: str) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code=1)
+
+
+def guarded(action: Callable[[], T]) -> T:
+    """Run ``action``; a sitewarden error becomes a one-line message and exit code 1."""
+    try:
+        return action()
+    except SitewardenError as exc:
+        raise fail(exc.message) from None
+
+
+def settings_for(data_dir: Path | None, **overrides: Any) -> Settings:
+    return guarded(lambda: load_settings(data_dir, **overrides))
+
+
+@contextmanager
+def opened_store(settings: Settings) -> Iterator[Store]:
+    if not settings.sqlite_path.exists():
+        raise fail(f"no database at {settings.sqlite_path}; run 'sitewarden init' first")
+    store = guarded(lambda: open_store(settings))
+    try:
+        yield store
+    except SitewardenError as exc:
+        raise fail(exc.message) from None
+    finally:
+        store.close()
+
+
+def cli_actor() -> str:
+    """Who the audit log names for a command run on this machine."""
+    return f"cli:{getpass.getuser()}"
+
+
+SEVERITY_STYLE = {"critical": "bold red", "major": "red", "minor": "yellow", "info": "dim"}

@@ -1,0 +1,219 @@
+"""Keys, the audit log, subject requests, retention and backups."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from sitewarden.cli.base import (
+    DataDir,
+    app,
+    cli_actor,
+    err,
+    fail,
+    guarded,
+    opened_store,
+    out,
+    settings_for,
+)
+from sitewarden.config import Settings
+from sitewarden.store import Store
+
+# --- privacy: keys, audit, subjects, retention, backup ----------------------------------
+keys_app = typer.Typer(help="Key management.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+subject_app = typer.Typer(help="A person's or vehicle's data: export, erase.", no_args_is_help=True)
+retention_app = typer.Typer(help="Deleting what has expired.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit")
+app.add_typer(subject_app, name="subject")
+app.add_typer(retention_app, name="retention")
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    data_dir: DataDir = None,
+    batch: Annotated[int, typer.Option(help="data keys per transaction")] = 1000,
+) -> None:
+    """Re-wrap every data key under a new KEK (events untouched). Stop the server first;
+    an interrupted run resumes where it stopped."""
+    from sitewarden.privacy.rotation import rotate_kek
+
+    settings = settings_for(data_dir)
+    with opened_store(settings) as store, Progress(console=err) as bar:
+        task = bar.add_task("re-wrapping data keys", total=store.count_data_keys() or 1)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total or 1)
+
+        report = guarded(
+            lambda: rotate_kek(store, settings.key_path, batch=batch, progress=advance)
+        )
+    out.print(f"Rotated: {report.rewrapped} data keys now under KEK {report.new_kek_id}.")
+    out.print(
+        f"The old KEK is {settings.key_path}/kek.previous.key: keep it with backups made "
+        "before now, then destroy it."
+    )
+
+
+@audit_app.command("verify")
+def audit_verify(data_dir: DataDir = None) -> None:
+    """Check the whole audit chain; name the first entry that was altered or deleted."""
+    from sitewarden.privacy.audit import AuditLog
+    from sitewarden.privacy.keyring import KeyRing
+
+    settings = settings_for(data_dir)
+    keys = guarded(lambda: KeyRing.load(settings.key_path))
+    with opened_store(settings) as store:
+        result = AuditLog(store, keys.audit_key).verify()
+    if not result.ok:
+        raise fail(f"audit chain broken at entry {result.broken_seq}: {result.reason}")
+    out.print(f"[green]Audit chain intact[/]: {result.checked} entries verified.")
+
+
+def _subject_ref(
+    site: str, plate: str | None, national_id: str | None, badge: str | None, subject_id: str | None
+) -> Any:
+    from sitewarden.privacy.subject_requests import SubjectRef
+
+    given = [
+        (f, v)
+        for f, v in (
+            ("plate", plate),
+            ("national_id", national_id),
+            ("badge_id", badge),
+            ("subject_id", subject_id),
+        )
+        if v
+    ]
+    if len(given) != 1:
+        raise fail("name the subject by exactly one of --plate, --national-id, --badge, --subject")
+    return guarded(lambda: SubjectRef(site, given[0][0], given[0][1]))
+
+
+SubjectPlate = Annotated[str | None, typer.Option("--plate", help="licence plate")]
+SubjectNid = Annotated[str | None, typer.Option("--national-id", help="national ID number")]
+SubjectBadge = Annotated[str | None, typer.Option("--badge", help="badge id")]
+SubjectId = Annotated[str | None, typer.Option("--subject", help="subject id")]
+
+
+def _vault_and_audit(settings: Settings, store: Store) -> tuple[Any, Any]:
+    from sitewarden.privacy.audit import AuditLog
+    from sitewarden.privacy.keyring import KeyRing
+    from sitewarden.privacy.vault import Vault
+
+    keys = guarded(lambda: KeyRing.load(settings.key_path))
+    return Vault(store, keys), AuditLog(store, keys.audit_key)
+
+
+@subject_app.command("export")
+def subject_export(
+    site: str,
+    output: Annotated[Path, typer.Option("--output", "-o", help="JSON file to write")],
+    purpose: Annotated[str, typer.Option(help="the request's reference (audited)")],
+    plate: SubjectPlate = None,
+    national_id: SubjectNid = None,
+    badge: SubjectBadge = None,
+    subject: SubjectId = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Write everything held about a person or vehicle to a JSON file (audited)."""
+    from sitewarden.privacy.subject_requests import export_subject
+
+    ref = _subject_ref(site, plate, national_id, badge, subject)
+    settings = settings_for(data_dir)
+    with opened_store(settings) as store:
+        vault, audit = _vault_and_audit(settings, store)
+        exported = export_subject(store, vault, ref)
+        audit.record(
+            actor=cli_actor(),
+            role="admin",
+            action="subject.export",
+            targets=[s["subject_id"] for s in exported["subjects"]],
+            site_id=site,
+            purpose=purpose,
+        )
+    descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(orjson.dumps(exported, option=orjson.OPT_INDENT_2))
+    out.print(
+        f"Exported {len(exported['events'])} events of {len(exported['subjects'])} "
+        f"subject(s) to {output} (mode 0600)."
+    )
+
+
+@subject_app.command("erase")
+def subject_erase(
+    site: str,
+    purpose: Annotated[str, typer.Option(help="the request's reference (audited)")],
+    plate: SubjectPlate = None,
+    national_id: SubjectNid = None,
+    badge: SubjectBadge = None,
+    subject: SubjectId = None,
+    yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Crypto-shred a person or vehicle: their sealed fields become unreadable everywhere."""
+    from sitewarden.privacy.subject_requests import erase_subject
+
+    ref = _subject_ref(site, plate, national_id, badge, subject)
+    if not yes and not typer.confirm("Erase this subject's personal data for good?"):
+        raise fail("not erased")
+    settings = settings_for(data_dir)
+    with opened_store(settings) as store:
+        vault, audit = _vault_and_audit(settings, store)
+        report = erase_subject(store, vault, ref)
+        audit.record(
+            actor=cli_actor(),
+            role="admin",
+            action="subject.erase",
+            targets=report.subject_ids,
+            site_id=site,
+            purpose=purpose,
+        )
+    out.print(
+        f"Erased {len(report.subject_ids)} subject(s); {report.events_erased} events now "
+        "read as erased."
+    )
+
+
+@retention_app.command("run")
+def retention_run(data_dir: DataDir = None) -> None:
+    """Delete everything past its retention now, with progress, and report counts."""
+    from sitewarden.privacy.retention import run_retention
+
+    settings = settings_for(data_dir)
+    with opened_store(settings) as store, Progress(console=err, transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def advance(category: str, total: int) -> None:
+            if category not in tasks:
+                tasks[category] = bar.add_task(f"deleting {category}", total=None)
+            bar.update(tasks[category], completed=total)
+
+        report = run_retention(store, settings.retention_days, progress=advance)
+    table = Table("category", "kept for", "deleted")
+    for category, days in settings.retention_days.items():
+        kept = f"{days:g} days" if days else "forever"
+        table.add_row(category, kept, str(report.deleted.get(category, 0)))
+    out.print(table)
+
+
+@app.command()
+def backup(
+    output: Annotated[Path, typer.Argument(help="file to write the copy to")],
+    data_dir: DataDir = None,
+) -> None:
+    """Copy the database while it runs. Sealed fields stay sealed; keys are not included."""
+    if output.exists():
+        raise fail(f"{output} exists; choose a new file")
+    with opened_store(settings_for(data_dir)) as store:
+        store.backup_to(output)
+    os.chmod(output, 0o600)
+    out.print(f"Backup written to {output}. Keep the key folder's backup apart from it.")

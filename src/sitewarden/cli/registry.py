@@ -1,0 +1,128 @@
+"""Sites, zones and devices."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from sitewarden.cli.base import (
+    DataDir,
+    app,
+    opened_store,
+    out,
+    settings_for,
+)
+from sitewarden.registry import service
+from sitewarden.registry.device_kinds import DeviceKind
+
+sites_app = typer.Typer(help="Sites and zones.", no_args_is_help=True)
+devices_app = typer.Typer(help="Devices and their tokens.", no_args_is_help=True)
+app.add_typer(sites_app, name="sites")
+app.add_typer(devices_app, name="devices")
+
+
+# --- sites and zones ---------------------------------------------------------------
+@sites_app.command("add")
+def sites_add(
+    site_id: str,
+    name: Annotated[str, typer.Option(help="display name")],
+    timezone: Annotated[str, typer.Option(help="IANA timezone, e.g. Asia/Shanghai")] = "UTC",
+    data_dir: DataDir = None,
+) -> None:
+    """Register a site."""
+    with opened_store(settings_for(data_dir)) as store:
+        service.create_site(store, site_id, name, timezone, 1000, 700)
+    out.print(f"Created site {site_id}")
+
+
+@sites_app.command("list")
+def sites_list(data_dir: DataDir = None) -> None:
+    """List sites."""
+    with opened_store(settings_for(data_dir)) as store:
+        table = Table("site", "name", "timezone", "zones", "devices")
+        for site in store.list_sites():
+            contents = store.count_site_contents(site.site_id)
+            table.add_row(
+                site.site_id,
+                site.name,
+                site.timezone,
+                str(contents["zones"]),
+                str(contents["devices"]),
+            )
+    out.print(table)
+
+
+@sites_app.command("add-zone")
+def sites_add_zone(
+    site_id: str,
+    zone_id: str,
+    name: Annotated[str | None, typer.Option(help="display name")] = None,
+    capacity: Annotated[int | None, typer.Option(help="people the zone may hold")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Add a zone to a site."""
+    with opened_store(settings_for(data_dir)) as store:
+        service.create_zone(store, site_id, zone_id, name or zone_id, capacity)
+    out.print(f"Created zone {zone_id} in {site_id}")
+
+
+# --- devices ---------------------------------------------------------------------
+@devices_app.command("add")
+def devices_add(
+    site_id: str,
+    device_id: str,
+    kind: Annotated[DeviceKind, typer.Option(help="kind of device")],
+    zone: Annotated[str | None, typer.Option(help="zone id")] = None,
+    name: Annotated[str | None, typer.Option(help="display name")] = None,
+    heartbeat: Annotated[int, typer.Option(help="heartbeat interval, seconds")] = 60,
+    data_dir: DataDir = None,
+) -> None:
+    """Register a device; its token is shown once."""
+    with opened_store(settings_for(data_dir)) as store:
+        _, token = service.create_device(
+            store, site_id, device_id, kind, name=name, zone_id=zone, heartbeat_s=heartbeat
+        )
+    out.print(f"Registered {device_id} in {site_id}")
+    out.print(f"  token  [bold]{token}[/]  (shown once; configure the device with it)")
+
+
+@devices_app.command("list")
+def devices_list(site_id: str, data_dir: DataDir = None) -> None:
+    """List a site's devices with their status."""
+    settings = settings_for(data_dir)
+    with opened_store(settings) as store:
+        service.require_site(store, site_id)
+        devices = store.list_devices(site_id)
+    now = datetime.now(UTC)
+    table = Table("device", "kind", "zone", "status", "last seen")
+    for device in devices:
+        status = service.device_status(device, now, settings.offline_after_intervals)
+        colour = {"online": "green", "offline": "red"}.get(status, "dim")
+        seen = f"{device.last_seen_at:%Y-%m-%d %H:%M:%S}" if device.last_seen_at else "never"
+        table.add_row(
+            device.device_id,
+            device.kind.value,
+            device.zone_id or "-",
+            f"[{colour}]{status}[/]",
+            seen,
+        )
+    out.print(table)
+
+
+@devices_app.command("token")
+def devices_token(site_id: str, device_id: str, data_dir: DataDir = None) -> None:
+    """Issue a new token for a device (the old one stops working)."""
+    with opened_store(settings_for(data_dir)) as store:
+        token = service.rotate_device_token(store, site_id, device_id)
+    out.print(f"New token for {device_id}: [bold]{token}[/]  (shown once)")
+
+
+@devices_app.command("revoke")
+def devices_revoke(site_id: str, device_id: str, data_dir: DataDir = None) -> None:
+    """Revoke a device's token; it can post nothing until given a new one."""
+    with opened_store(settings_for(data_dir)) as store:
+        service.revoke_device_token(store, site_id, device_id)
+    out.print(f"Revoked the token of {device_id}")
