@@ -1,0 +1,189 @@
+"""Garage configuration: lanes, plate formats, tariffs."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Response
+
+from sitewarden.api.auth import requires
+from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.parking.common import (
+    MANAGE,
+    READ,
+    GateDesk,
+    _now,
+    _site,
+    get_desk,
+)
+from sitewarden.api.parking_schemas import (
+    CustomFormatIn,
+    LaneIn,
+    LaneOut,
+    PlateSettingsIn,
+    PlateSettingsOut,
+    TariffIn,
+    TariffOut,
+)
+from sitewarden.auth.accounts import Operator
+from sitewarden.errors import InvalidInput, NotFound
+from sitewarden.parking.formats import (
+    BUILT_IN,
+    check_pattern,
+    resolve_formats,
+)
+from sitewarden.parking.records import (
+    GarageTariff,
+    Lane,
+    PlateSettings,
+)
+from sitewarden.parking.tariffs import Tariff
+from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.registry.service import require_device, require_zone
+
+router = APIRouter(prefix="/api/v1", tags=["parking"])
+
+
+def lane_out(lane: Lane) -> LaneOut:
+    return LaneOut(
+        site_id=lane.site_id,
+        device_id=lane.device_id,
+        zone_id=lane.zone_id,
+        direction=lane.direction,
+        created_at=lane.created_at,
+    )
+
+
+@router.put("/parking/sites/{site_id}/lanes/{device_id}", response_model=LaneOut)
+def put_lane(
+    site_id: str,
+    device_id: str,
+    body: LaneIn,
+    operator: Operator = requires(MANAGE),
+    context: AppContext = Depends(get_context),
+) -> LaneOut:
+    """Make a plate camera an entry or exit lane of the garage (zone) it stands in."""
+    _site(context, operator, site_id)
+    device = require_device(context.store, site_id, device_id)
+    if device.kind is not DeviceKind.PLATE_CAMERA:
+        raise InvalidInput(f"device {device_id!r} is a {device.kind.value}, not a plate_camera")
+    zone_id = body.zone_id or device.zone_id
+    if zone_id is None:
+        raise InvalidInput(f"device {device_id!r} has no zone; give zone_id (the garage)")
+    require_zone(context.store, site_id, zone_id)
+    lane = Lane(site_id, device_id, zone_id, body.direction, _now())
+    context.store.put_lane(lane)
+    return lane_out(lane)
+
+
+@router.get("/parking/sites/{site_id}/lanes", response_model=list[LaneOut])
+def list_lanes(
+    site_id: str, operator: Operator = requires(READ), context: AppContext = Depends(get_context)
+) -> list[LaneOut]:
+    _site(context, operator, site_id)
+    return [lane_out(lane) for lane in context.store.list_lanes(site_id)]
+
+
+@router.delete("/parking/sites/{site_id}/lanes/{device_id}", status_code=204)
+def delete_lane(
+    site_id: str,
+    device_id: str,
+    operator: Operator = requires(MANAGE),
+    context: AppContext = Depends(get_context),
+) -> Response:
+    _site(context, operator, site_id)
+    if not context.store.delete_lane(site_id, device_id):
+        raise NotFound(f"lane {device_id!r} not found in site {site_id!r}")
+    return Response(status_code=204)
+
+
+def settings_out(settings: PlateSettings) -> PlateSettingsOut:
+    return PlateSettingsOut(
+        site_id=settings.site_id,
+        formats=list(settings.formats),
+        custom_formats=[
+            CustomFormatIn(name=f.name, pattern=f.pattern) for f in settings.custom_formats
+        ],
+        review_below=settings.review_below,
+        duplicate_window_s=settings.duplicate_window_s,
+        built_in={name: f"{f.pattern}: {f.description}" for name, f in BUILT_IN.items()},
+    )
+
+
+@router.get("/parking/sites/{site_id}/plate-settings", response_model=PlateSettingsOut)
+def get_plate_settings(
+    site_id: str,
+    operator: Operator = requires(READ),
+    context: AppContext = Depends(get_context),
+    desk: GateDesk = Depends(get_desk),
+) -> PlateSettingsOut:
+    _site(context, operator, site_id)
+    return settings_out(desk.gates.plate_settings(site_id))
+
+
+@router.put("/parking/sites/{site_id}/plate-settings", response_model=PlateSettingsOut)
+def put_plate_settings(
+    site_id: str,
+    body: PlateSettingsIn,
+    operator: Operator = requires(MANAGE),
+    context: AppContext = Depends(get_context),
+) -> PlateSettingsOut:
+    """Which plate formats this site reads, in order; when a read needs a person."""
+    _site(context, operator, site_id)
+    custom = tuple(check_pattern(f.name, f.pattern) for f in body.custom_formats)
+    settings = PlateSettings(
+        site_id, tuple(body.formats), custom, body.review_below, body.duplicate_window_s
+    )
+    resolve_formats(settings.formats, settings.custom_formats)  # refuses unknown names
+    context.store.put_plate_settings(settings)
+    return settings_out(settings)
+
+
+def tariff_out(stored: GarageTariff) -> TariffOut:
+    t = stored.tariff
+    return TariffOut(
+        site_id=stored.site_id,
+        zone_id=stored.zone_id,
+        updated_at=stored.updated_at,
+        updated_by=stored.updated_by,
+        currency=t.currency,
+        hourly_minor=t.hourly_minor,
+        free_minutes=t.free_minutes,
+        night_hourly_minor=t.night_hourly_minor,
+        night_start=t.night_start,
+        night_end=t.night_end,
+        daily_cap_minor=t.daily_cap_minor,
+        lost_ticket_minor=t.lost_ticket_minor,
+        exit_grace_minutes=t.exit_grace_minutes,
+    )
+
+
+@router.put("/parking/sites/{site_id}/garages/{zone_id}/tariff", response_model=TariffOut)
+def put_tariff(
+    site_id: str,
+    zone_id: str,
+    body: TariffIn,
+    operator: Operator = requires(MANAGE),
+    context: AppContext = Depends(get_context),
+) -> TariffOut:
+    _site(context, operator, site_id)
+    require_zone(context.store, site_id, zone_id)
+    tariff = Tariff(**body.model_dump()).check()
+    stored = GarageTariff(site_id, zone_id, tariff, _now(), operator.username)
+    context.store.put_tariff(stored)
+    return tariff_out(stored)
+
+
+@router.get("/parking/sites/{site_id}/garages/{zone_id}/tariff", response_model=TariffOut)
+def get_tariff(
+    site_id: str,
+    zone_id: str,
+    operator: Operator = requires(READ),
+    context: AppContext = Depends(get_context),
+) -> TariffOut:
+    _site(context, operator, site_id)
+    stored = context.store.get_tariff(site_id, zone_id)
+    if stored is None:
+        raise NotFound(f"garage {zone_id!r} has no tariff (parking there is free)")
+    return tariff_out(stored)
+
+
+# --- vehicles, lists, permits -----------------------------------------------------------------

@@ -1,0 +1,96 @@
+"""Gate routes: plate cameras post reads or frames and get a decision."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from sitewarden.api.auth import device_only
+from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.parking.common import (
+    GateDesk,
+    _gate_lane,
+    decision_out,
+    get_desk,
+)
+from sitewarden.api.parking_schemas import (
+    DecisionOut,
+    ReadIn,
+)
+from sitewarden.errors import InvalidInput
+from sitewarden.events.validation import Sender
+from sitewarden.parking.gates import GateDecision
+from sitewarden.vision.plates import decode_frame
+
+router = APIRouter(prefix="/api/v1", tags=["parking"])
+
+
+@router.post(
+    "/gates/{device_id}/reads",
+    response_model=DecisionOut,
+    summary="A plate a smart camera read: open the gate or not (devices only)",
+)
+def post_read(
+    device_id: str,
+    body: ReadIn,
+    sender: Sender = Depends(device_only),
+    context: AppContext = Depends(get_context),
+    desk: GateDesk = Depends(get_desk),
+) -> DecisionOut:
+    lane = _gate_lane(context, desk, sender, device_id)
+    if body.time is not None and body.time.tzinfo is None:
+        raise InvalidInput("time needs a timezone offset, e.g. 2026-11-22T08:00:00Z")
+    decision = desk.gates.decide_read(lane, body.plate, body.confidence, body.time)
+    return decision_out(decision, body.confidence)
+
+
+@router.post(
+    "/gates/{device_id}/frames",
+    response_model=DecisionOut,
+    summary="A gate camera's frame (JPEG or PNG, up to 8 MB): read the plate and decide",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+                "image/png": {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    },
+)
+async def post_frame(
+    device_id: str,
+    request: Request,
+    sender: Sender = Depends(device_only),
+    context: AppContext = Depends(get_context),
+    desk: GateDesk = Depends(get_desk),
+) -> DecisionOut:
+    """The frame is read in memory and dropped; it is never stored."""
+    lane = await run_in_threadpool(_gate_lane, context, desk, sender, device_id)
+    body = await request.body()
+    image = await run_in_threadpool(decode_frame, body, request.headers.get("content-type", ""))
+    formats = await run_in_threadpool(desk.gates.formats, lane.site_id)
+    reading = await run_in_threadpool(desk.reader.read_plate, image, formats)
+    if reading.plate is None:
+        decision = GateDecision(
+            open=False,
+            reason="no_plate",
+            direction=lane.direction,
+            site_id=lane.site_id,
+            device_id=lane.device_id,
+            zone_id=lane.zone_id,
+            detail=reading.reason,
+        )
+        return decision_out(decision, None, reading.elapsed_ms)
+    candidate = reading.plate
+    settings = await run_in_threadpool(desk.gates.plate_settings, lane.site_id)
+    if candidate.confidence < settings.review_below:
+        decision = await run_in_threadpool(
+            desk.gates.queue_review, lane, candidate.match, candidate.confidence, "low_confidence"
+        )
+    else:
+        decision = await run_in_threadpool(desk.gates.decide_plate, lane, candidate.match)
+    return decision_out(decision, round(candidate.confidence, 4), reading.elapsed_ms)
+
+
+# --- lanes, plate settings, tariffs ----------------------------------------------------------

@@ -1,0 +1,278 @@
+"""Sessions, payments and the review queue."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from sitewarden.api.auth import requires
+from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.disclosure import Disclosure
+from sitewarden.api.parking.common import (
+    READ,
+    GateDesk,
+    PurposeQuery,
+    _audit,
+    _now,
+    _plate_match,
+    _Shown,
+    _site,
+    _window,
+    decision_out,
+    get_desk,
+)
+from sitewarden.api.parking_schemas import (
+    PaymentIn,
+    PaymentOut,
+    ReviewOut,
+    ReviewResolveIn,
+    ReviewResolveOut,
+    SessionLookupIn,
+    SessionOut,
+)
+from sitewarden.auth.accounts import Operator
+from sitewarden.auth.roles import Permission
+from sitewarden.errors import InvalidInput, NotFound
+from sitewarden.parking.formats import (
+    match_plate,
+)
+from sitewarden.parking.gates import settle_exit
+from sitewarden.parking.records import (
+    ParkingSession,
+    Payment,
+    ReviewItem,
+)
+from sitewarden.parking.storage import SessionQuery
+
+router = APIRouter(prefix="/api/v1", tags=["parking"])
+
+
+def session_out(
+    context: AppContext,
+    desk: GateDesk,
+    session: ParkingSession,
+    plate: tuple[str | None, str] = (None, "none"),
+) -> SessionOut:
+    due = None
+    if session.state == "open":
+        site = context.store.get_site(session.site_id)
+        tariff = desk.gates.tariff(session.site_id, session.zone_id)
+        settled = settle_exit(session, tariff, site.timezone if site else "UTC", _now(), None)
+        due = settled.due_minor
+    return SessionOut(
+        site_id=session.site_id,
+        session_id=session.session_id,
+        zone_id=session.zone_id,
+        subject_id=session.subject_id,
+        state=session.state,
+        entry_at=session.entry_at,
+        entry_device=session.entry_device,
+        exit_at=session.exit_at,
+        exit_device=session.exit_device,
+        currency=session.currency,
+        fee_minor=session.fee_minor,
+        paid_minor=session.paid_minor,
+        due_now_minor=due,
+        paid_at=session.paid_at,
+        lost_ticket=session.lost_ticket,
+        permit_id=session.permit_id,
+        closed_reason=session.closed_reason,
+        plate=plate[0],
+        disclosure=plate[1],
+    )
+
+
+def _visible_session(context: AppContext, operator: Operator, session_id: str) -> ParkingSession:
+    session = context.store.find_session(session_id)
+    if session is None or not operator.sees_site(session.site_id):
+        raise NotFound(f"parking session {session_id!r} not found")
+    return session
+
+
+@router.get("/parking/sites/{site_id}/sessions", response_model=list[SessionOut])
+def list_sessions(
+    site_id: str,
+    request: Request,
+    operator: Operator = requires(READ),
+    context: AppContext = Depends(get_context),
+    desk: GateDesk = Depends(get_desk),
+    zone: Annotated[str | None, Query(max_length=64)] = None,
+    state: Annotated[str | None, Query(pattern="^(open|closed|voided)$")] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    purpose: PurposeQuery = None,
+) -> list[SessionOut]:
+    _site(context, operator, site_id)
+    _window(since, until)
+    query = SessionQuery(site_id, zone, None, state, since, until, limit)
+    shown = _Shown(context, operator, purpose)
+    out = [
+        session_out(context, desk, s, shown.plate(site_id, s.subject_id))
+        for s in context.store.find_sessions(query)
+    ]
+    if shown.opened:
+        _audit(context, request, operator, "parking.sessions.read", site_id, shown.opened, purpose)
+    return out
+
+
+@router.post(
+    "/parking/sessions/lookup",
+    response_model=list[SessionOut],
+    summary="Sessions of one plate (blind index; audited)",
+)
+def lookup_sessions(
+    body: SessionLookupIn,
+    request: Request,
+    operator: Operator = requires(READ),
+    context: AppContext = Depends(get_context),
+    desk: GateDesk = Depends(get_desk),
+) -> list[SessionOut]:
+    """The plate travels in the body, not the URL, so it stays out of access logs."""
+    _site(context, operator, body.site)
+    match = match_plate(body.plate, desk.gates.formats(body.site))
+    value = match.compact if match is not None else body.plate
+    subjects = context.vault.find_subjects(body.site, "plate", value)
+    _audit(context, request, operator, "parking.sessions.lookup", body.site, subjects, body.purpose)
+    if not subjects:
+        return []
+    shown = _Shown(context, operator, body.purpose)
+    sessions = context.store.find_sessions(
+        SessionQuery(body.site, subject_ids=tuple(subjects), limit=body.limit)
+    )
+    return [session_out(context, desk, s, shown.plate(body.site, s.subject_id)) for s in sessions]
+
+
+@router.get("/parking/sessions/{session_id}", response_model=SessionOut)
+def get_session(
+    session_id: str,
+    operator: Operator = requires(READ),
+    context: AppContext = Depends(get_context),
+    desk: GateDesk = Depends(get_desk),
+) -> SessionOut:
+    """One session with what leaving now costs: what a pay station shows."""
+    return session_out(context, desk, _visible_session(context, operator, session_id))
+
+
+@router.post(
+    "/parking/sessions/{session_id}/payments",
+    response_model=PaymentOut,
+    summary="Record a payment from a pay station or app (a retried reference counts once)",
+)
+def pay_session(
+    session_id: str,
+    body: PaymentIn,
+    response: Response,
+    operator: Operator = requires(Permission.PARKING_PAY),
+    context: AppContext = Depends(get_context),
+    desk: GateDesk = Depends(get_desk),
+) -> PaymentOut:
+    session = _visible_session(context, operator, session_id)
+    payment = Payment(
+        site_id=session.site_id,
+        payment_id=str(uuid.uuid4()),
+        session_id=session_id,
+        amount_minor=body.amount_minor,
+        currency=body.currency,
+        method=body.method,
+        reference=body.reference,
+        paid_at=_now(),
+        recorded_by=operator.username,
+    )
+    after, recorded = context.store.add_payment(payment)
+    response.status_code = 201 if recorded else 200
+    return PaymentOut(recorded=recorded, session=session_out(context, desk, after))
+
+
+# --- review queue -----------------------------------------------------------------------------
+def review_out(item: ReviewItem, plate: tuple[str | None, str] = (None, "none")) -> ReviewOut:
+    return ReviewOut(
+        site_id=item.site_id,
+        review_id=item.review_id,
+        device_id=item.device_id,
+        zone_id=item.zone_id,
+        direction=item.direction,
+        confidence=item.confidence,
+        reason=item.reason,
+        created_at=item.created_at,
+        state=item.state,
+        resolution=item.resolution,
+        resolved_by=item.resolved_by,
+        resolved_at=item.resolved_at,
+        plate=plate[0],
+        disclosure=plate[1],
+    )
+
+
+def _review_plate(context: AppContext, shown: _Shown, item: ReviewItem) -> tuple[str | None, str]:
+    """The model's guess, from the sealed plate.read event."""
+    if shown.level is Disclosure.NONE or item.event_id is None:
+        return None, "none"
+    event = context.store.get_event(uuid.UUID(item.event_id))
+    if event is None:
+        return None, "expired"
+    subject = event.subject_id
+    if subject is None:
+        return None, "none"
+    return shown.plate(item.site_id, subject)
+
+
+@router.get("/parking/sites/{site_id}/reviews", response_model=list[ReviewOut])
+def list_reviews(
+    site_id: str,
+    request: Request,
+    operator: Operator = requires(Permission.PARKING_REVIEW),
+    context: AppContext = Depends(get_context),
+    state: Annotated[str | None, Query(pattern="^(pending|resolved)$")] = "pending",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    purpose: PurposeQuery = None,
+) -> list[ReviewOut]:
+    _site(context, operator, site_id)
+    shown = _Shown(context, operator, purpose)
+    out = [
+        review_out(item, _review_plate(context, shown, item))
+        for item in context.store.list_reviews(site_id, state, limit)
+    ]
+    if shown.opened:
+        _audit(context, request, operator, "parking.reviews.read", site_id, shown.opened, purpose)
+    return out
+
+
+@router.post(
+    "/parking/sites/{site_id}/reviews/{review_id}/resolve", response_model=ReviewResolveOut
+)
+def resolve_review(
+    site_id: str,
+    review_id: str,
+    body: ReviewResolveIn,
+    request: Request,
+    operator: Operator = requires(Permission.PARKING_REVIEW),
+    context: AppContext = Depends(get_context),
+    desk: GateDesk = Depends(get_desk),
+) -> ReviewResolveOut:
+    """Confirm the plate a person reads off the frame (the gate then decides), or dismiss."""
+    _site(context, operator, site_id)
+    if (body.plate is None) == (not body.dismiss):
+        raise InvalidInput("give either the plate you read or dismiss: true")
+    plate = None if body.plate is None else _plate_match(desk, site_id, body.plate)
+    decision = desk.gates.resolve_review(site_id, review_id, plate, operator.username)
+    item = context.store.get_review(site_id, review_id)
+    assert item is not None
+    _audit(
+        context,
+        request,
+        operator,
+        "parking.review.resolve",
+        site_id,
+        [review_id],
+        item.resolution,
+    )
+    return ReviewResolveOut(
+        review=review_out(item), decision=None if decision is None else decision_out(decision)
+    )
+
+
+# --- reports ----------------------------------------------------------------------------------

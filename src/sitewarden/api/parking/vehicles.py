@@ -1,0 +1,238 @@
+"""Vehicles, allow and deny lists, permits."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from sitewarden.api.auth import requires
+from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.parking.common import (
+    MANAGE,
+    READ,
+    GateDesk,
+    PurposeQuery,
+    _audit,
+    _now,
+    _plate_match,
+    _Shown,
+    _site,
+    _subject,
+    _window,
+    get_desk,
+)
+from sitewarden.api.parking_schemas import (
+    ListEntryIn,
+    ListEntryOut,
+    PermitIn,
+    PermitOut,
+    VehicleIn,
+    VehicleOut,
+)
+from sitewarden.auth.accounts import Operator
+from sitewarden.errors import NotFound
+from sitewarden.parking.records import (
+    ListEntry,
+    Permit,
+    Vehicle,
+)
+from sitewarden.privacy.masking import mask_plate
+from sitewarden.registry.service import require_zone
+
+router = APIRouter(prefix="/api/v1", tags=["parking"])
+
+
+def vehicle_out(vehicle: Vehicle, plate: str | None, disclosure: str) -> VehicleOut:
+    return VehicleOut(
+        site_id=vehicle.site_id,
+        subject_id=vehicle.subject_id,
+        plate=plate,
+        disclosure=disclosure,
+        owner_ref=vehicle.owner_ref,
+        note=vehicle.note,
+        created_at=vehicle.created_at,
+        created_by=vehicle.created_by,
+    )
+
+
+@router.post("/parking/sites/{site_id}/vehicles", response_model=VehicleOut, status_code=201)
+def register_vehicle(
+    site_id: str,
+    body: VehicleIn,
+    operator: Operator = requires(MANAGE),
+    context: AppContext = Depends(get_context),
+    desk: GateDesk = Depends(get_desk),
+) -> VehicleOut:
+    """The plate is kept sealed in the vehicle's vault subject; rows carry the subject id."""
+    _site(context, operator, site_id)
+    match = _plate_match(desk, site_id, body.plate)
+    subject = context.vault.subject_for(site_id, "plate", "vehicle", match.compact)
+    vehicle = Vehicle(site_id, subject, body.owner_ref, body.note, _now(), operator.username)
+    context.store.put_vehicle(vehicle)
+    return vehicle_out(vehicle, mask_plate(match.display), "masked")
+
+
+@router.get("/parking/sites/{site_id}/vehicles", response_model=list[VehicleOut])
+def list_vehicles(
+    site_id: str,
+    request: Request,
+    operator: Operator = requires(READ),
+    context: AppContext = Depends(get_context),
+    purpose: PurposeQuery = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[VehicleOut]:
+    _site(context, operator, site_id)
+    shown = _Shown(context, operator, purpose)
+    out = [
+        vehicle_out(v, *shown.plate(site_id, v.subject_id))
+        for v in context.store.list_vehicles(site_id, limit)
+    ]
+    if shown.opened:
+        _audit(context, request, operator, "parking.vehicles.read", site_id, shown.opened, purpose)
+    return out
+
+
+@router.delete("/parking/sites/{site_id}/vehicles/{subject_id}", status_code=204)
+def delete_vehicle(
+    site_id: str,
+    subject_id: str,
+    operator: Operator = requires(MANAGE),
+    context: AppContext = Depends(get_context),
+) -> Response:
+    _site(context, operator, site_id)
+    if not context.store.delete_vehicle(site_id, subject_id):
+        raise NotFound(f"vehicle {subject_id!r} not found")
+    return Response(status_code=204)
+
+
+def entry_out(entry: ListEntry) -> ListEntryOut:
+    return ListEntryOut(
+        site_id=entry.site_id,
+        entry_id=entry.entry_id,
+        subject_id=entry.subject_id,
+        list=entry.list_name,
+        zone_id=entry.zone_id,
+        reason=entry.reason,
+        valid_from=entry.valid_from,
+        valid_until=entry.valid_until,
+        created_at=entry.created_at,
+        created_by=entry.created_by,
+    )
+
+
+@router.post("/parking/sites/{site_id}/lists", response_model=ListEntryOut, status_code=201)
+def add_list_entry(
+    site_id: str,
+    body: ListEntryIn,
+    operator: Operator = requires(MANAGE),
+    context: AppContext = Depends(get_context),
+    desk: GateDesk = Depends(get_desk),
+) -> ListEntryOut:
+    """Allow or deny a vehicle at one garage (zone_id) or all; deny keeps the gate shut."""
+    _site(context, operator, site_id)
+    _window(body.valid_from, body.valid_until)
+    if body.zone_id is not None:
+        require_zone(context.store, site_id, body.zone_id)
+    entry = ListEntry(
+        site_id=site_id,
+        entry_id=str(uuid.uuid4()),
+        subject_id=_subject(context, desk, site_id, body.plate),
+        list_name=body.list,
+        zone_id=body.zone_id,
+        reason=body.reason,
+        valid_from=body.valid_from,
+        valid_until=body.valid_until,
+        created_at=_now(),
+        created_by=operator.username,
+    )
+    context.store.add_list_entry(entry)
+    return entry_out(entry)
+
+
+@router.get("/parking/sites/{site_id}/lists", response_model=list[ListEntryOut])
+def list_list_entries(
+    site_id: str, operator: Operator = requires(READ), context: AppContext = Depends(get_context)
+) -> list[ListEntryOut]:
+    _site(context, operator, site_id)
+    return [entry_out(entry) for entry in context.store.list_entries(site_id)]
+
+
+@router.delete("/parking/sites/{site_id}/lists/{entry_id}", status_code=204)
+def delete_list_entry(
+    site_id: str,
+    entry_id: str,
+    operator: Operator = requires(MANAGE),
+    context: AppContext = Depends(get_context),
+) -> Response:
+    _site(context, operator, site_id)
+    if not context.store.delete_list_entry(site_id, entry_id):
+        raise NotFound(f"list entry {entry_id!r} not found")
+    return Response(status_code=204)
+
+
+def permit_out(permit: Permit) -> PermitOut:
+    return PermitOut(
+        site_id=permit.site_id,
+        permit_id=permit.permit_id,
+        subject_id=permit.subject_id,
+        zone_id=permit.zone_id,
+        kind=permit.kind,
+        valid_from=permit.valid_from,
+        valid_until=permit.valid_until,
+        created_at=permit.created_at,
+        created_by=permit.created_by,
+    )
+
+
+@router.post("/parking/sites/{site_id}/permits", response_model=PermitOut, status_code=201)
+def add_permit(
+    site_id: str,
+    body: PermitIn,
+    operator: Operator = requires(MANAGE),
+    context: AppContext = Depends(get_context),
+    desk: GateDesk = Depends(get_desk),
+) -> PermitOut:
+    """A resident's, staff or visitor permit: free passage within its window."""
+    _site(context, operator, site_id)
+    _window(body.valid_from, body.valid_until)
+    if body.zone_id is not None:
+        require_zone(context.store, site_id, body.zone_id)
+    permit = Permit(
+        site_id=site_id,
+        permit_id=str(uuid.uuid4()),
+        subject_id=_subject(context, desk, site_id, body.plate),
+        zone_id=body.zone_id,
+        kind=body.kind,
+        valid_from=body.valid_from,
+        valid_until=body.valid_until,
+        created_at=_now(),
+        created_by=operator.username,
+    )
+    context.store.add_permit(permit)
+    return permit_out(permit)
+
+
+@router.get("/parking/sites/{site_id}/permits", response_model=list[PermitOut])
+def list_permits(
+    site_id: str, operator: Operator = requires(READ), context: AppContext = Depends(get_context)
+) -> list[PermitOut]:
+    _site(context, operator, site_id)
+    return [permit_out(p) for p in context.store.list_permits(site_id)]
+
+
+@router.delete("/parking/sites/{site_id}/permits/{permit_id}", status_code=204)
+def delete_permit(
+    site_id: str,
+    permit_id: str,
+    operator: Operator = requires(MANAGE),
+    context: AppContext = Depends(get_context),
+) -> Response:
+    _site(context, operator, site_id)
+    if not context.store.delete_permit(site_id, permit_id):
+        raise NotFound(f"permit {permit_id!r} not found")
+    return Response(status_code=204)
+
+
+# --- sessions and payments ------------------------------------------------------------------
