@@ -14,7 +14,7 @@ import argparse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bench import alerts, ingest, plates, privacy, search, security
+from bench import alerts, faces, ingest, plates, privacy, search, security
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ BENCHMARKS = (
     Benchmark("alerts", alerts.main, ("--load", "2000", "--alarms", "30")),
     Benchmark("security", security.main, ("--requests", "2000")),
     Benchmark("plates", plates.main, ("--quick",)),
+    Benchmark("faces", faces.main, ("--quick",)),
 )
 
 

@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     rate_limit_device_per_s: float = Field(default=100, ge=0, description="0 turns it off")
     rate_limit_user_per_s: float = Field(default=30, ge=0, description="0 turns it off")
     rate_limit_login_per_min: float = Field(default=20, ge=0, description="per client address")
+    face_match_threshold: float = Field(
+        default=0.5, gt=0, le=1.5, description="largest embedding distance that matches a face"
+    )
+    face_match_margin: float = Field(
+        default=0.05, ge=0, le=1, description="how much nearer than anyone else a match must be"
+    )
+    face_min_px: int = Field(default=60, ge=20, description="smallest face side readers decide on")
     debug: bool = False
 
     @field_validator("retention_days")

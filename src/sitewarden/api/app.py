@@ -15,7 +15,17 @@ from starlette.concurrency import run_in_threadpool
 
 from sitewarden import __version__
 from sitewarden.alerts.service import build_alert_system
-from sitewarden.api import alerts, events, parking, privacy, registry, session, users
+from sitewarden.api import (
+    access,
+    alerts,
+    cameras,
+    events,
+    parking,
+    privacy,
+    registry,
+    session,
+    users,
+)
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext
 from sitewarden.api.errors import install_error_handlers
@@ -139,6 +149,7 @@ def create_app(settings: Settings, store: Store, keys: KeyRing | None = None) ->
     )
     app.state.context = context
     app.state.parking = parking.build_gates(context)
+    app.state.access = access.build_desk(context)
     install_error_handlers(app)
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_required)
     app.add_exception_handler(pages.SecondFactorPage, pages.second_factor_page_required)
@@ -151,6 +162,8 @@ def create_app(settings: Settings, store: Store, keys: KeyRing | None = None) ->
         privacy.router,
         alerts.router,
         parking.router,
+        access.router,
+        cameras.router,
         pages.router,
     ):
         app.include_router(router)
@@ -162,7 +175,12 @@ def create_app(settings: Settings, store: Store, keys: KeyRing | None = None) ->
         large_limit=settings.max_ingest_body_bytes,
         large_body_paths=frozenset({events.INGEST_PATH}),
         max_json_depth=settings.max_json_depth,
-        path_limits=((parking.FRAMES_PATH, MAX_FRAME_BYTES),),
+        path_limits=(
+            (parking.FRAMES_PATH, MAX_FRAME_BYTES),
+            (access.DECIDE_PATH, MAX_FRAME_BYTES),
+            (access.ENROL_PATH, access.ENROL_LIMIT),
+            (cameras.SNAPSHOTS_PATH, MAX_FRAME_BYTES),
+        ),
     )
 
     @app.middleware("http")

@@ -34,6 +34,10 @@ class Permission(StrEnum):
     PARKING_MANAGE = "parking:manage"  # lanes, tariffs, vehicles, lists, permits
     PARKING_REVIEW = "parking:review"  # resolve unsure plate reads
     PARKING_PAY = "parking:pay"  # record payments (pay stations and apps use such a key)
+    ACCESS_READ = "access:read"  # people, badges, rules and decisions (names only with a purpose)
+    ACCESS_MANAGE = "access:manage"  # enrol people, badges and faces; rules; bar people
+    ATTENDANCE_READ = "attendance:read"  # staff attendance (names only with a purpose)
+    SNAPSHOTS_READ = "snapshots:read"  # blurred snapshots of ordinary cameras (audited)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -50,6 +54,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.AUDIT_READ,
             Permission.ALERTS_READ,
             Permission.PARKING_READ,
+            Permission.ACCESS_READ,
         }
     ),
     Role.OPERATOR: frozenset(
@@ -64,6 +69,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.PARKING_READ,
             Permission.PARKING_REVIEW,
             Permission.PARKING_PAY,
+            Permission.ACCESS_READ,
+            Permission.ATTENDANCE_READ,
+            Permission.SNAPSHOTS_READ,
         }
     ),
     Role.AUDITOR: frozenset(

@@ -72,4 +72,5 @@ def withdraw_consent(store: Store, site_id: str, consent_id: str) -> tuple[Conse
     erased = 0
     if consent.purpose in BIOMETRIC_PURPOSES:
         erased = store.drop_subject_media(site_id, consent.subject_id)
+        erased += store.drop_face_templates(site_id, consent.subject_id)
     return consent, erased

@@ -55,6 +55,7 @@ class RetentionStore(Protocol):
 
     def delete_events_before(self, kinds: frozenset[str], before: datetime, limit: int) -> int: ...
     def drop_media_before(self, before: datetime, limit: int) -> int: ...
+    def drop_snapshots_before(self, before: datetime, limit: int) -> int: ...
 
 
 def run_retention(
@@ -76,6 +77,7 @@ def run_retention(
         while True:
             if category == "face_crops":
                 done = store.drop_media_before(before, batch)
+                done += store.drop_snapshots_before(before, batch)
             else:
                 done = store.delete_events_before(CATEGORIES[category], before, batch)
             total += done

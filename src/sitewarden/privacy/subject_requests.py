@@ -123,6 +123,7 @@ def erase_subject(store: Store, vault: Vault, ref: SubjectRef) -> ErasureReport:
     erased = 0
     for subject_id in subject_ids:
         store.shred_subject(ref.site_id, subject_id)
+        store.forget_access_subject(ref.site_id, subject_id)  # person, badges, templates
         vault.forget(ref.site_id, subject_id)
         while True:
             done = store.detach_subject_events(ref.site_id, subject_id, DETACH_BATCH)

@@ -96,6 +96,24 @@ class Vault:
                 if known == subject_id:
                     del self._subjects[term]
 
+    def data_key_for(self, site_id: str, subject_id: str) -> AESGCM:
+        """The data key of a fixed-id subject (an enrolled person, the site), created
+        (and stored) on first use; for sealing records outside events."""
+        with self._lock:
+            pending: list[tuple[WrappedKey, Subject | None]] = []
+            self._key_for(site_id, subject_id, pending)
+            self._persist(pending)
+            return self._data_keys[(site_id, subject_id)]
+
+    def stored_data_key(self, site_id: str, subject_id: str) -> AESGCM | None:
+        """The subject's data key if it exists; None once the subject was erased."""
+        with self._lock:
+            return self._stored_key(site_id, subject_id)
+
+    def lookup_term(self, site_id: str, field: str, value: str) -> bytes:
+        """The truncated blind-index term of a value (for tables outside the vault)."""
+        return lookup_term(self._keys.index_key, site_id, field, value)
+
     # --- subjects ------------------------------------------------------------------
     def find_subjects(self, site_id: str, field: str, value: str) -> list[str]:
         """Subjects whose identifying ``field`` equals ``value`` (false positives removed)."""

@@ -28,6 +28,7 @@ from sitewarden.store.records import (
     WebSession,
     Zone,
 )
+from sitewarden.store.sqlite_access import SQLiteAccessTables
 from sitewarden.store.sqlite_alerts import SQLiteAlertTables
 from sitewarden.store.sqlite_database import _dt, _must_dt, _t
 from sitewarden.store.sqlite_parking import SQLiteParkingTables
@@ -47,7 +48,7 @@ _USER_COLUMNS = (
 )
 
 
-class SQLiteStore(SQLitePrivacyTables, SQLiteAlertTables, SQLiteParkingTables):
+class SQLiteStore(SQLitePrivacyTables, SQLiteAlertTables, SQLiteParkingTables, SQLiteAccessTables):
     """Implements :class:`sitewarden.store.base.Store` on one SQLite file."""
 
     # --- sites -----------------------------------------------------------------

@@ -1,0 +1,246 @@
+"""Reader decisions: a badge or a face at a door, granted or denied with a reason.
+
+Every decision becomes an ``access.granted`` or ``access.denied`` event that takes the
+normal sealed write path (vault, then the group-commit writer, with alert rules):
+an enrolled person's events carry ``person_ref`` and are sealed under their data
+key; a barred person's denial carries ``reason='barred'``, which the default
+'barred-person' rule turns into a critical alert. The reader's image is never stored.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from PIL import Image
+
+from sitewarden.access.gallery import Galleries
+from sitewarden.access.people import People
+from sitewarden.access.records import Person
+from sitewarden.access.schedule import evaluate_rules, person_verdict
+from sitewarden.errors import InvalidInput, NotFound, PermissionDenied
+from sitewarden.events.ids import EventIdFactory
+from sitewarden.events.kinds import KINDS
+from sitewarden.events.model import Event
+from sitewarden.events.validation import Sender
+from sitewarden.ingest.writer import EventWriter
+from sitewarden.privacy.consent import active_consent
+from sitewarden.privacy.masking import mask_name, mask_tail
+from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.store.base import Store
+from sitewarden.vision.faces import FaceEngine
+
+DIRECTIONS = ("in", "out")
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    site_id: str
+    device_id: str
+    zone_id: str | None
+    door: str
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    granted: bool
+    reason: str
+    credential: str
+    direction: str
+    site_id: str
+    device_id: str
+    zone_id: str | None
+    event_id: str
+    person_ref: str | None = None  # masked: the tail of the person's id
+    person_name: str | None = None  # masked: 'W* F**'
+    rule_id: str | None = None
+    faces: int | None = None
+    note: str | None = None
+    distance: float | None = None
+    elapsed_ms: float | None = None
+
+
+@dataclass(frozen=True)
+class FaceSettings:
+    threshold: float
+    margin: float
+
+
+class AccessDesk:
+    """Decides at readers and writes the events. One per app."""
+
+    def __init__(
+        self,
+        store: Store,
+        people: People,
+        galleries: Galleries,
+        engine: FaceEngine,
+        writer: EventWriter,
+        ids: EventIdFactory,
+        faces: FaceSettings,
+    ) -> None:
+        self.store = store
+        self.people = people
+        self.galleries = galleries
+        self.engine = engine
+        self.writer = writer
+        self.ids = ids
+        self.faces = faces
+
+    # --- readers -----------------------------------------------------------------------
+    def reader_for(self, sender: Sender, device_id: str) -> Reader:
+        """The reader a device token may decide for: itself, or any of a gateway's site."""
+        device = self.store.get_device(sender.site_id, device_id)
+        if device is None:
+            raise NotFound(f"reader {device_id!r} not found in site {sender.site_id!r}")
+        if device_id != sender.device_id and sender.kind is not DeviceKind.GATEWAY:
+            raise PermissionDenied(
+                f"device {sender.device_id!r} may ask only for itself, not {device_id!r} "
+                "(only gateways relay for other devices)"
+            )
+        if device.kind is not DeviceKind.ACCESS_READER:
+            raise PermissionDenied(
+                f"device {device_id!r} is a {device.kind.value}, not an access_reader; "
+                "only access readers ask for access decisions"
+            )
+        site = self.store.get_site(sender.site_id)
+        assert site is not None
+        return Reader(site.site_id, device_id, device.zone_id, device.name, site.timezone)
+
+    # --- decisions ---------------------------------------------------------------------
+    def decide_badge(self, reader: Reader, badge_value: str, direction: str = "in") -> Decision:
+        _check_direction(direction)
+        now = datetime.now(UTC)
+        badge = self.people.find_badge(reader.site_id, badge_value)
+        person = None if badge is None else self.store.get_person(reader.site_id, badge.person_id)
+        personal: dict[str, Any] = {"badge_id": badge_value.strip()[:128]}
+        if badge is None or person is None:
+            return self._decide(reader, "badge", direction, now, None, "not_enrolled", personal)
+        if badge.revoked_at is not None:
+            return self._decide(reader, "badge", direction, now, person, "revoked", personal)
+        return self._decide(reader, "badge", direction, now, person, None, personal)
+
+    def decide_face(self, reader: Reader, image: Image.Image, direction: str = "in") -> Decision:
+        _check_direction(direction)
+        started = time.perf_counter()
+        reading = self.engine.read(image)
+        now = datetime.now(UTC)
+        extra: dict[str, Any] = {"faces": reading.faces, "note": reading.note}
+        if reading.embedding is None:
+            reason = reading.problem or "no_clear_face"
+            return self._decide(reader, "face", direction, now, None, reason, None, started, extra)
+        gallery = self.galleries.for_site(reader.site_id)
+        match = gallery.match(reading.embedding, self.faces.threshold, self.faces.margin)
+        extra["distance"] = round(match.distance, 4) if match.distance != float("inf") else None
+        person = None
+        if match.owner is not None:
+            person = self.store.get_person(reader.site_id, match.owner)
+        if person is None:
+            reason = match.reason or "not_enrolled"
+            return self._decide(reader, "face", direction, now, None, reason, None, started, extra)
+        if active_consent(self.store, reader.site_id, person.subject_id, "access") is None:
+            return self._decide(
+                reader, "face", direction, now, person, "no_consent", None, started, extra
+            )
+        return self._decide(reader, "face", direction, now, person, None, None, started, extra)
+
+    def _decide(
+        self,
+        reader: Reader,
+        credential: str,
+        direction: str,
+        now: datetime,
+        person: Person | None,
+        refusal: str | None,
+        personal: dict[str, Any] | None,
+        started: float | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> Decision:
+        rule_id = None
+        display = None
+        if person is not None:
+            # A barred person is always denied as barred, so the alert fires whatever else.
+            verdict_of_person = person_verdict(person, now)
+            refusal = "barred" if verdict_of_person == "barred" else refusal or verdict_of_person
+            if refusal is None:
+                verdict = evaluate_rules(
+                    self.store.list_access_rules(reader.site_id),
+                    person.group,
+                    reader.zone_id,
+                    now,
+                    reader.timezone,
+                    frozenset(h.day for h in self.store.list_holidays(reader.site_id)),
+                )
+                rule_id = verdict.rule_id
+                refusal = None if verdict.granted else verdict.reason
+            details = self.people.details(person)
+            if details is not None:
+                display = details.name
+                personal = {**(personal or {}), "person_name": details.name}
+        granted = refusal is None
+        reason = "granted" if granted else str(refusal)
+        event = self._event(reader, credential, direction, now, person, reason, personal)
+        self.writer.write_sync([event])
+        extra = extra or {}
+        return Decision(
+            granted=granted,
+            reason=reason,
+            credential=credential,
+            direction=direction,
+            site_id=reader.site_id,
+            device_id=reader.device_id,
+            zone_id=reader.zone_id,
+            event_id=str(event.id),
+            person_ref=None if person is None else mask_tail(person.person_id, 4),
+            person_name=None if display is None else mask_name(display),
+            rule_id=rule_id,
+            faces=extra.get("faces"),
+            note=extra.get("note"),
+            distance=extra.get("distance"),
+            elapsed_ms=None if started is None else (time.perf_counter() - started) * 1000,
+        )
+
+    def _event(
+        self,
+        reader: Reader,
+        credential: str,
+        direction: str,
+        now: datetime,
+        person: Person | None,
+        reason: str,
+        personal: dict[str, Any] | None,
+    ) -> Event:
+        kind = "access.granted" if reason == "granted" else "access.denied"
+        attributes: dict[str, Any] = {
+            "credential": credential,
+            "direction": direction,
+            "door": reader.door[:200] or reader.device_id,
+        }
+        if person is not None:
+            attributes["person_ref"] = person.person_id
+        if reason != "granted":
+            attributes["reason"] = reason
+        event = Event(
+            id=self.ids.new(),
+            site_id=reader.site_id,
+            zone_id=reader.zone_id,
+            device_id=reader.device_id,
+            kind=kind,
+            severity=KINDS[kind].severity,
+            occurred_at=now,
+            received_at=now,
+            attributes=attributes,
+            personal=personal or None,
+            note=None,
+        )
+        # Sealed under the person's key (person_ref) or, for strangers, their badge's subject.
+        self.people.vault.seal_events([event])
+        return event
+
+
+def _check_direction(direction: str) -> None:
+    if direction not in DIRECTIONS:
+        raise InvalidInput(f"direction must be 'in' or 'out', not {direction!r}")

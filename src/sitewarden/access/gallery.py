@@ -1,0 +1,144 @@
+"""Face templates: consent-gated enrolment, and each site's gallery in memory.
+
+Templates are sealed under the person's data key before they are stored. A site's
+gallery is opened into memory only (never written in clear anywhere) and reloaded
+whenever the site's gallery version in the store moves, which every enrolment,
+withdrawal and erasure does in the same transaction as its change, on any node.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import combinations
+
+import numpy as np
+from PIL import Image
+
+from sitewarden.access.records import SealedTemplate, subject_of
+from sitewarden.errors import Conflict, InvalidInput
+from sitewarden.privacy.consent import require_consent
+from sitewarden.privacy.sealing import binding, seal, unseal
+from sitewarden.privacy.vault import Vault
+from sitewarden.store.base import Store
+from sitewarden.vision.faces import FaceEngine, Gallery, Vector
+
+TEMPLATES_TABLE = "access_face_templates"
+TEMPLATE_FIELD = "template"
+MAX_PHOTOS = 5
+SAME_PERSON_DISTANCE = 0.6  # photos of one enrolment must all be this close to each other
+CONSENT_PURPOSE = "access"
+# Enrolment photos count only confident detections, so that a weak false detection (a
+# badge on a jacket) does not make a portrait look like a group photo.
+ENROL_DETECTION_THRESHOLD = 0.5
+
+PROBLEMS = {
+    "no_clear_face": "no clear face found",
+    "face_too_small": "the face is too small; take the photo closer",
+}
+
+
+def _aad(template_id: str) -> bytes:
+    return binding(TEMPLATES_TABLE, template_id, TEMPLATE_FIELD)
+
+
+class Galleries:
+    """Each site's opened gallery, reloaded when its version moves. Thread-safe."""
+
+    def __init__(self, store: Store, vault: Vault) -> None:
+        self.store = store
+        self.vault = vault
+        self._lock = threading.Lock()
+        self._by_site: dict[str, Gallery] = {}
+
+    def for_site(self, site_id: str) -> Gallery:
+        version = self.store.gallery_version(site_id)
+        cached = self._by_site.get(site_id)
+        if cached is not None and cached.version == version:
+            return cached
+        with self._lock:
+            cached = self._by_site.get(site_id)
+            if cached is None or cached.version != version:
+                cached = self._load(site_id, version)
+                self._by_site[site_id] = cached
+            return cached
+
+    def _load(self, site_id: str, version: int) -> Gallery:
+        owners: list[str] = []
+        vectors: list[Vector] = []
+        for template in self.store.face_templates(site_id):
+            key = self.vault.stored_data_key(site_id, subject_of(template.person_id))
+            if key is None:  # the person was erased; their templates go with them
+                continue
+            opened = unseal(key, template.sealed_template, _aad(template.template_id))
+            owners.append(template.person_id)
+            vectors.append(np.frombuffer(opened, dtype=np.float32))
+        matrix = np.vstack(vectors) if vectors else np.zeros((0, 128), dtype=np.float32)
+        return Gallery(owners, matrix, version)
+
+
+@dataclass(frozen=True, slots=True)
+class EnrolmentReport:
+    person_id: str
+    templates: int
+    gallery_version: int
+
+
+def embeddings_of(engine: FaceEngine, photos: list[Image.Image]) -> list[Vector]:
+    """One embedding per photo; each photo must show exactly one clear face."""
+    if not 1 <= len(photos) <= MAX_PHOTOS:
+        raise InvalidInput(f"send 1 to {MAX_PHOTOS} photos, not {len(photos)}")
+    found = []
+    for number, photo in enumerate(photos, start=1):
+        reading = engine.read(photo, threshold=ENROL_DETECTION_THRESHOLD)
+        if reading.problem is not None:
+            raise InvalidInput(f"photo {number}: {PROBLEMS.get(reading.problem, reading.problem)}")
+        if reading.faces > 1:
+            raise InvalidInput(
+                f"photo {number} shows {reading.faces} faces; enrol from photos of one person"
+            )
+        assert reading.embedding is not None
+        found.append(reading.embedding)
+    for (a, first), (b, second) in combinations(enumerate(found, start=1), 2):
+        if float(np.linalg.norm(first - second)) > SAME_PERSON_DISTANCE:
+            raise InvalidInput(f"photos {a} and {b} do not look like the same person")
+    return found
+
+
+def enrol_faces(
+    store: Store,
+    vault: Vault,
+    galleries: Galleries,
+    engine: FaceEngine,
+    site_id: str,
+    person_id: str,
+    photos: list[Image.Image],
+    threshold: float,
+) -> EnrolmentReport:
+    """Replace the person's face templates with those of ``photos`` (1 to 5).
+
+    Refused without an active consent for 'access'; refused if the face matches
+    someone else already enrolled in the site; nothing is stored unless every photo
+    is usable.
+    """
+    require_consent(store, site_id, subject_of(person_id), CONSENT_PURPOSE)
+    vectors = embeddings_of(engine, photos)
+    gallery = galleries.for_site(site_id)
+    for vector in vectors:
+        match = gallery.match(vector, threshold, 0.0)
+        if match.owner is not None and match.owner != person_id:
+            raise Conflict(
+                f"this face matches person {match.owner!r}, already enrolled in the site; "
+                "check who is who before enrolling again"
+            )
+    key = vault.data_key_for(site_id, subject_of(person_id))
+    now = datetime.now(UTC)
+    templates = []
+    for vector in vectors:
+        template_id = "f-" + secrets.token_hex(8)
+        sealed = seal(key, vector.astype(np.float32).tobytes(), _aad(template_id))
+        templates.append(SealedTemplate(site_id, template_id, person_id, sealed, now))
+    version = store.replace_face_templates(site_id, person_id, templates)
+    return EnrolmentReport(person_id, len(templates), version)

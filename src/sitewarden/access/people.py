@@ -1,0 +1,229 @@
+"""Enrolled people and their badges.
+
+A person is the vault subject ``p-<person_id>``. Their name, ID number, phone, the
+reason they were barred, and each badge value are sealed under that subject's data
+key, bound to table, row and field; badges are found by a truncated blind index and
+every candidate is opened and compared, so index collisions never reach an answer.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from sitewarden.access.records import GROUPS, Badge, Person, subject_of
+from sitewarden.errors import AlreadyExists, InvalidInput, NotFound
+from sitewarden.privacy.blind_index import normalise
+from sitewarden.privacy.sealing import binding, seal, unseal
+from sitewarden.privacy.subject_requests import SubjectRef, erase_subject
+from sitewarden.privacy.vault import Vault
+from sitewarden.store.base import Store
+
+PEOPLE_TABLE = "access_people"
+BADGES_TABLE = "access_badges"
+BADGE_FIELD = "badge_id"
+
+
+@dataclass(frozen=True, slots=True)
+class PersonDetails:
+    """A person's personal fields, opened. Callers decide who sees them and audit it."""
+
+    name: str
+    national_id: str | None
+    phone: str | None
+    bar_reason: str | None
+
+
+def new_person_id() -> str:
+    return secrets.token_hex(6)
+
+
+def check_window(valid_from: datetime | None, valid_until: datetime | None) -> None:
+    for moment in (valid_from, valid_until):
+        if moment is not None and moment.tzinfo is None:
+            raise InvalidInput("validity times need a timezone offset, e.g. 2026-11-22T08:00:00Z")
+    if valid_from is not None and valid_until is not None and valid_until <= valid_from:
+        raise InvalidInput("valid_until must be after valid_from")
+
+
+def check_group(group: str) -> None:
+    if group not in GROUPS:
+        raise InvalidInput(f"unknown group {group!r}; use one of {', '.join(GROUPS)}")
+
+
+class People:
+    """People and badges of every site, sealed through the vault."""
+
+    def __init__(self, store: Store, vault: Vault) -> None:
+        self.store = store
+        self.vault = vault
+
+    # --- sealing ---------------------------------------------------------------------
+    def _seal(self, site_id: str, person_id: str, field: str, value: str | None) -> bytes | None:
+        if value is None:
+            return None
+        key = self.vault.data_key_for(site_id, subject_of(person_id))
+        return seal(key, value.encode(), binding(PEOPLE_TABLE, person_id, field))
+
+    def details(self, person: Person) -> PersonDetails | None:
+        """The person's fields opened; None once the person was erased."""
+        key = self.vault.stored_data_key(person.site_id, person.subject_id)
+        if key is None:
+            return None
+
+        def opened(field: str, sealed: bytes | None) -> str | None:
+            if sealed is None:
+                return None
+            return unseal(key, sealed, binding(PEOPLE_TABLE, person.person_id, field)).decode()
+
+        return PersonDetails(
+            opened("name", person.sealed_name) or "",
+            opened("national_id", person.sealed_national_id),
+            opened("phone", person.sealed_phone),
+            opened("bar_reason", person.sealed_bar_reason),
+        )
+
+    # --- people ----------------------------------------------------------------------
+    def require(self, site_id: str, person_id: str) -> Person:
+        person = self.store.get_person(site_id, person_id)
+        if person is None:
+            raise NotFound(f"person {person_id!r} not found in site {site_id!r}")
+        return person
+
+    def enrol(
+        self,
+        site_id: str,
+        *,
+        name: str,
+        group: str,
+        actor: str,
+        national_id: str | None = None,
+        phone: str | None = None,
+        valid_from: datetime | None = None,
+        valid_until: datetime | None = None,
+    ) -> Person:
+        """A new person; their fields are sealed before anything is stored."""
+        check_group(group)
+        check_window(valid_from, valid_until)
+        if not name.strip():
+            raise InvalidInput("name is empty")
+        person_id = new_person_id()
+        person = Person(
+            site_id=site_id,
+            person_id=person_id,
+            group=group,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            sealed_name=self._seal(site_id, person_id, "name", name.strip()) or b"",
+            sealed_national_id=self._seal(
+                site_id,
+                person_id,
+                "national_id",
+                normalise("national_id", national_id) if national_id else None,
+            ),
+            sealed_phone=self._seal(
+                site_id, person_id, "phone", normalise("phone", phone) if phone else None
+            ),
+            barred_at=None,
+            barred_by=None,
+            sealed_bar_reason=None,
+            created_at=datetime.now(UTC),
+            created_by=actor,
+        )
+        self.store.add_person(person)
+        return person
+
+    def change(
+        self,
+        person: Person,
+        *,
+        group: str | None = None,
+        valid_from: datetime | None = None,
+        valid_until: datetime | None = None,
+        clear_window: bool = False,
+    ) -> Person:
+        """Change group or validity window (``clear_window`` makes it open-ended)."""
+        if group is not None:
+            check_group(group)
+        start = None if clear_window else (valid_from or person.valid_from)
+        end = None if clear_window else (valid_until or person.valid_until)
+        check_window(start, end)
+        changed = replace(person, group=group or person.group, valid_from=start, valid_until=end)
+        self.store.update_person(changed)
+        return changed
+
+    def bar(self, person: Person, reason: str, actor: str) -> Person:
+        """Bar the person: every reader denies them (reason 'barred') and an alert fires."""
+        if not reason.strip():
+            raise InvalidInput("say why the person is barred (reason)")
+        barred = replace(
+            person,
+            barred_at=datetime.now(UTC),
+            barred_by=actor,
+            sealed_bar_reason=self._seal(
+                person.site_id, person.person_id, "bar_reason", reason.strip()
+            ),
+        )
+        self.store.update_person(barred)
+        return barred
+
+    def lift_bar(self, person: Person) -> Person:
+        lifted = replace(person, barred_at=None, barred_by=None, sealed_bar_reason=None)
+        self.store.update_person(lifted)
+        return lifted
+
+    def erase(self, person: Person) -> int:
+        """Crypto-shred the person (their key, so their events too) and drop their rows."""
+        report = erase_subject(
+            self.store, self.vault, SubjectRef(person.site_id, "subject_id", person.subject_id)
+        )
+        self.store.delete_person(person.site_id, person.person_id)
+        return report.events_erased
+
+    # --- badges ----------------------------------------------------------------------
+    def add_badge(self, person: Person, value: str) -> Badge:
+        """Give the person a badge; a value another active badge holds is refused."""
+        compact = normalise(BADGE_FIELD, value)
+        if not compact or len(compact) > 128:
+            raise InvalidInput("badge id must have 1 to 128 characters")
+        existing = self.find_badge(person.site_id, compact)
+        if existing is not None and existing.revoked_at is None:
+            raise AlreadyExists("that badge is already enrolled in this site; revoke it first")
+        badge_ref = "b-" + secrets.token_hex(6)
+        key = self.vault.data_key_for(person.site_id, person.subject_id)
+        badge = Badge(
+            site_id=person.site_id,
+            badge_ref=badge_ref,
+            person_id=person.person_id,
+            lookup=self.vault.lookup_term(person.site_id, BADGE_FIELD, compact),
+            sealed_value=seal(key, compact.encode(), binding(BADGES_TABLE, badge_ref, BADGE_FIELD)),
+            created_at=datetime.now(UTC),
+        )
+        self.store.add_badge(badge)
+        return badge
+
+    def badge_value(self, badge: Badge) -> str | None:
+        key = self.vault.stored_data_key(badge.site_id, subject_of(badge.person_id))
+        if key is None:
+            return None
+        return unseal(
+            key, badge.sealed_value, binding(BADGES_TABLE, badge.badge_ref, BADGE_FIELD)
+        ).decode()
+
+    def find_badge(self, site_id: str, value: str) -> Badge | None:
+        """The active badge with this value, else the newest revoked one, else None."""
+        wanted = normalise(BADGE_FIELD, value)
+        found = [
+            badge
+            for badge in self.store.find_badges(
+                site_id, self.vault.lookup_term(site_id, BADGE_FIELD, wanted)
+            )
+            if self.badge_value(badge) == wanted
+        ]
+        found.sort(key=lambda badge: (badge.revoked_at is None, badge.created_at))
+        return found[-1] if found else None
+
+    def revoke_badge(self, site_id: str, badge_ref: str) -> None:
+        if not self.store.revoke_badge(site_id, badge_ref, datetime.now(UTC)):
+            raise NotFound(f"no active badge {badge_ref!r} in site {site_id!r}")

@@ -1,0 +1,191 @@
+"""Access routes: readers ask for decisions; operators read attendance. People, badges
+and faces are in ``access_people.py``, rules and holidays in ``access_rules.py``.
+
+Reader routes take the reader's own device token (or a gateway's of the same site).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from sitewarden.access import attendance
+from sitewarden.access.decisions import AccessDesk, Decision
+from sitewarden.api.access_common import PurposeQuery, build_desk, get_desk
+from sitewarden.api.access_common import audit as _audit
+from sitewarden.api.access_common import visible_site as _site
+from sitewarden.api.access_people import ENROL_LIMIT, ENROL_PATH
+from sitewarden.api.access_people import router as people_router
+from sitewarden.api.access_rules import router as rules_router
+from sitewarden.api.access_schemas import (
+    AttendanceDayOut,
+    AttendanceOut,
+    BadgeDecisionIn,
+    DecisionOut,
+    WeekTotalOut,
+)
+from sitewarden.api.auth import device_only, requires
+from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.disclosure import Disclosure, disclosure_for
+from sitewarden.auth.accounts import Operator
+from sitewarden.auth.roles import Permission
+from sitewarden.errors import InvalidInput
+from sitewarden.events.validation import Sender
+from sitewarden.privacy.masking import mask_name
+from sitewarden.vision.faces import decode_image
+
+__all__ = ["DECIDE_PATH", "ENROL_LIMIT", "ENROL_PATH", "build_desk", "get_desk", "router"]
+
+DECIDE_PATH = re.compile(r"^/api/v1/readers/[^/]+/decide$")
+IMAGE_BODY = {
+    "requestBody": {
+        "content": {
+            "application/json": {"schema": BadgeDecisionIn.model_json_schema()},
+            "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+            "image/png": {"schema": {"type": "string", "format": "binary"}},
+        }
+    }
+}
+
+routes = APIRouter(prefix="/api/v1", tags=["access"])
+
+
+def decision_out(decision: Decision) -> DecisionOut:
+    return DecisionOut(
+        granted=decision.granted,
+        reason=decision.reason,
+        credential=decision.credential,
+        direction=decision.direction,
+        site_id=decision.site_id,
+        device_id=decision.device_id,
+        zone_id=decision.zone_id,
+        event_id=decision.event_id,
+        person_ref=decision.person_ref,
+        person_name=decision.person_name,
+        rule_id=decision.rule_id,
+        faces=decision.faces,
+        note=decision.note,
+        distance=decision.distance,
+        elapsed_ms=None if decision.elapsed_ms is None else round(decision.elapsed_ms, 1),
+    )
+
+
+# --- readers (devices) --------------------------------------------------------------------
+@routes.post(
+    "/readers/{device_id}/decide",
+    response_model=DecisionOut,
+    summary="A badge (JSON) or a face (JPEG/PNG body, up to 8 MB) at a reader: open or not",
+    openapi_extra=IMAGE_BODY,
+)
+async def decide(
+    device_id: str,
+    request: Request,
+    direction: Annotated[str | None, Query(pattern="^(in|out)$")] = None,
+    sender: Sender = Depends(device_only),
+    context: AppContext = Depends(get_context),
+    desk: AccessDesk = Depends(get_desk),
+) -> DecisionOut:
+    """The frame is read in memory and dropped; it is never stored."""
+    reader = await run_in_threadpool(desk.reader_for, sender, device_id)
+    body = await request.body()
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media == "application/json":
+        try:
+            asked = BadgeDecisionIn.model_validate_json(body)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
+            )
+            raise InvalidInput(f"badge decision body: {problems}") from exc
+        decision = await run_in_threadpool(
+            desk.decide_badge, reader, asked.badge_id, direction or asked.direction
+        )
+        return decision_out(decision)
+    image = await run_in_threadpool(decode_image, body, media)
+    decision = await run_in_threadpool(desk.decide_face, reader, image, direction or "in")
+    return decision_out(decision)
+
+
+# --- attendance -------------------------------------------------------------------------------
+@routes.get(
+    "/access/sites/{site_id}/attendance",
+    response_model=AttendanceOut,
+    summary="Staff first in / last out per day and weekly totals (format=csv for a file)",
+)
+def read_attendance(
+    site_id: str,
+    request: Request,
+    since: date,
+    until: date,
+    purpose: PurposeQuery = None,
+    group: Annotated[str, Query(pattern="^(resident|staff|contractor|visitor)$")] = "staff",
+    format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
+    operator: Operator = requires(Permission.ATTENDANCE_READ),
+    context: AppContext = Depends(get_context),
+    desk: AccessDesk = Depends(get_desk),
+) -> AttendanceOut | Response:
+    site = _site(context, operator, site_id)
+    days = attendance.report(context.store, site_id, site.timezone, since, until, group)
+    weeks = attendance.week_totals(days)
+    level = disclosure_for(operator, purpose)
+    names: dict[str, str] | None = None
+    if level is not Disclosure.NONE:
+        names = {}
+        for person_id in sorted({d.person_id for d in days}):
+            person = context.store.get_person(site_id, person_id)
+            details = None if person is None else desk.people.details(person)
+            if details is not None:
+                names[person_id] = (
+                    details.name if level is Disclosure.FULL else mask_name(details.name)
+                )
+        targets = [f"p-{person_id}" for person_id in names]
+        _audit(context, request, operator, "attendance.read", site_id, targets, purpose)
+    if format == "csv":
+        filename = f"attendance-{site_id}-{since.isoformat()}-{until.isoformat()}.csv"
+        return Response(
+            attendance.to_csv(days, names),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+    return AttendanceOut(
+        site_id=site_id,
+        timezone=site.timezone,
+        since=since,
+        until=until,
+        disclosure=level.value if names is not None else "none",
+        days=[
+            AttendanceDayOut(
+                person_ref=d.person_id,
+                day=d.day,
+                first_in=d.first_in,
+                last_out=d.last_out,
+                hours=d.hours,
+                missing_out=d.missing_out,
+                name=None if names is None else names.get(d.person_id),
+            )
+            for d in days
+        ],
+        weeks=[
+            WeekTotalOut(
+                person_ref=w.person_id,
+                week=w.week,
+                days=w.days,
+                hours=w.hours,
+                name=None if names is None else names.get(w.person_id),
+            )
+            for w in weeks
+        ],
+    )
+
+
+# The app includes this one; prefixes sit on the inner routers (the route walk reads them).
+# The app includes this one; prefixes sit on the inner routers (the route walk reads them).
+router = APIRouter()
+router.include_router(routes)
+router.include_router(people_router)
+router.include_router(rules_router)

@@ -1,0 +1,130 @@
+"""Access rules and holidays of a site: who may pass where, and when."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+from fastapi import APIRouter, Depends, Response
+
+from sitewarden.access.people import check_group, check_window
+from sitewarden.access.records import ALL_ZONES, AccessRule, Holiday
+from sitewarden.access.schedule import parse_window
+from sitewarden.api.access_common import visible_site
+from sitewarden.api.access_schemas import HolidayIn, HolidayOut, RuleIn, RuleOut, WindowOut
+from sitewarden.api.auth import requires
+from sitewarden.api.context import AppContext, get_context
+from sitewarden.auth.accounts import Operator
+from sitewarden.auth.roles import Permission
+from sitewarden.errors import InvalidInput, NotFound
+
+router = APIRouter(prefix="/api/v1/access/sites/{site_id}", tags=["access"])
+RULE_ID = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
+
+
+def rule_out(rule: AccessRule) -> RuleOut:
+    return RuleOut(
+        rule_id=rule.rule_id,
+        group=rule.group,
+        zone_id=rule.zone_id,
+        windows=[
+            WindowOut(
+                days=list(w.days),
+                start=w.start.isoformat("minutes"),
+                end="24:00" if w.end is None else w.end.isoformat("minutes"),
+            )
+            for w in rule.windows
+        ],
+        applies_on_holidays=rule.applies_on_holidays,
+        valid_from=rule.valid_from,
+        valid_until=rule.valid_until,
+    )
+
+
+@router.put("/rules/{rule_id}", response_model=RuleOut, summary="Create or replace a rule")
+def put_rule(
+    site_id: str,
+    rule_id: str,
+    body: RuleIn,
+    operator: Operator = requires(Permission.ACCESS_MANAGE),
+    context: AppContext = Depends(get_context),
+) -> RuleOut:
+    visible_site(context, operator, site_id)
+    if not re.match(RULE_ID, rule_id):
+        raise InvalidInput("rule id: letters, digits, '.', '_' and '-', up to 64 characters")
+    check_group(body.group)
+    check_window(body.valid_from, body.valid_until)
+    if body.zone_id != ALL_ZONES and context.store.get_zone(site_id, body.zone_id) is None:
+        raise InvalidInput(f"zone {body.zone_id!r} does not exist in site {site_id!r}")
+    rule = AccessRule(
+        site_id=site_id,
+        rule_id=rule_id,
+        group=body.group,
+        zone_id=body.zone_id,
+        windows=tuple(parse_window(w.days, w.start, w.end) for w in body.windows),
+        applies_on_holidays=body.applies_on_holidays,
+        valid_from=body.valid_from,
+        valid_until=body.valid_until,
+        created_at=datetime.now(UTC),
+    )
+    context.store.put_access_rule(rule)
+    return rule_out(rule)
+
+
+@router.get("/rules", response_model=list[RuleOut], summary="The site's access rules")
+def list_rules(
+    site_id: str,
+    operator: Operator = requires(Permission.ACCESS_READ),
+    context: AppContext = Depends(get_context),
+) -> list[RuleOut]:
+    visible_site(context, operator, site_id)
+    return [rule_out(rule) for rule in context.store.list_access_rules(site_id)]
+
+
+@router.delete("/rules/{rule_id}", status_code=204, summary="Delete a rule")
+def delete_rule(
+    site_id: str,
+    rule_id: str,
+    operator: Operator = requires(Permission.ACCESS_MANAGE),
+    context: AppContext = Depends(get_context),
+) -> Response:
+    visible_site(context, operator, site_id)
+    if not context.store.delete_access_rule(site_id, rule_id):
+        raise NotFound(f"rule {rule_id!r} not found in site {site_id!r}")
+    return Response(status_code=204)
+
+
+@router.put("/holidays/{day}", response_model=HolidayOut, summary="Mark a day a holiday")
+def put_holiday(
+    site_id: str,
+    day: date,
+    body: HolidayIn,
+    operator: Operator = requires(Permission.ACCESS_MANAGE),
+    context: AppContext = Depends(get_context),
+) -> HolidayOut:
+    visible_site(context, operator, site_id)
+    context.store.put_holiday(Holiday(site_id, day.isoformat(), body.name))
+    return HolidayOut(day=day.isoformat(), name=body.name)
+
+
+@router.get("/holidays", response_model=list[HolidayOut], summary="The site's holidays")
+def list_holidays(
+    site_id: str,
+    operator: Operator = requires(Permission.ACCESS_READ),
+    context: AppContext = Depends(get_context),
+) -> list[HolidayOut]:
+    visible_site(context, operator, site_id)
+    return [HolidayOut(day=h.day, name=h.name) for h in context.store.list_holidays(site_id)]
+
+
+@router.delete("/holidays/{day}", status_code=204, summary="Unmark a holiday")
+def delete_holiday(
+    site_id: str,
+    day: date,
+    operator: Operator = requires(Permission.ACCESS_MANAGE),
+    context: AppContext = Depends(get_context),
+) -> Response:
+    visible_site(context, operator, site_id)
+    if not context.store.delete_holiday(site_id, day.isoformat()):
+        raise NotFound(f"{day.isoformat()} is not a holiday of site {site_id!r}")
+    return Response(status_code=204)

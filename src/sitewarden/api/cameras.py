@@ -1,0 +1,121 @@
+"""Ordinary cameras' snapshots: faces are blurred before anything is written.
+
+Cameras post with their own device token; operators list snapshots and open one
+(the blurred JPEG) only with a purpose, which is audited.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from sitewarden.access.decisions import AccessDesk
+from sitewarden.access.records import Snapshot
+from sitewarden.access.snapshots import camera_for, open_snapshot, store_snapshot
+from sitewarden.api.access_common import get_desk
+from sitewarden.api.access_schemas import SnapshotOut
+from sitewarden.api.auth import device_only, requires
+from sitewarden.api.context import AppContext, get_context
+from sitewarden.auth.accounts import Operator
+from sitewarden.auth.roles import Permission
+from sitewarden.errors import NotFound
+from sitewarden.events.validation import Sender
+from sitewarden.registry.service import require_site
+from sitewarden.vision.faces import decode_image
+
+SNAPSHOTS_PATH = re.compile(r"^/api/v1/cameras/[^/]+/snapshots$")
+
+router = APIRouter(prefix="/api/v1", tags=["cameras"])
+
+
+def snapshot_out(snapshot: Snapshot) -> SnapshotOut:
+    return SnapshotOut(
+        snapshot_id=snapshot.snapshot_id,
+        site_id=snapshot.site_id,
+        device_id=snapshot.device_id,
+        taken_at=snapshot.taken_at,
+        width=snapshot.width,
+        height=snapshot.height,
+        faces_blurred=snapshot.faces_blurred,
+    )
+
+
+@router.post(
+    "/cameras/{device_id}/snapshots",
+    response_model=SnapshotOut,
+    status_code=201,
+    summary="A camera's snapshot (JPEG/PNG, up to 8 MB): every face blurred, then stored sealed",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+                "image/png": {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    },
+)
+async def post_snapshot(
+    device_id: str,
+    request: Request,
+    sender: Sender = Depends(device_only),
+    context: AppContext = Depends(get_context),
+    desk: AccessDesk = Depends(get_desk),
+) -> SnapshotOut:
+    """Faces are only detected and blurred here: never embedded, never matched."""
+    await run_in_threadpool(camera_for, context.store, sender, device_id)
+    body = await request.body()
+    image = await run_in_threadpool(decode_image, body, request.headers.get("content-type", ""))
+    stored = await run_in_threadpool(
+        store_snapshot, context.store, context.vault, desk.engine, sender.site_id, device_id, image
+    )
+    return snapshot_out(stored.snapshot)
+
+
+def _site(context: AppContext, operator: Operator, site_id: str) -> None:
+    if not operator.sees_site(site_id):
+        raise NotFound(f"site {site_id!r} not found")
+    require_site(context.store, site_id)
+
+
+@router.get("/sites/{site_id}/snapshots", response_model=list[SnapshotOut])
+def list_snapshots(
+    site_id: str,
+    device: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    operator: Operator = requires(Permission.SNAPSHOTS_READ),
+    context: AppContext = Depends(get_context),
+) -> list[SnapshotOut]:
+    _site(context, operator, site_id)
+    return [snapshot_out(s) for s in context.store.list_snapshots(site_id, device, limit)]
+
+
+@router.get(
+    "/sites/{site_id}/snapshots/{snapshot_id}",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}},
+    summary="The blurred snapshot as JPEG (needs a purpose; audited)",
+)
+def get_snapshot(
+    site_id: str,
+    snapshot_id: str,
+    request: Request,
+    purpose: Annotated[str, Query(min_length=3, max_length=200)],
+    operator: Operator = requires(Permission.SNAPSHOTS_READ),
+    context: AppContext = Depends(get_context),
+) -> Response:
+    _site(context, operator, site_id)
+    jpeg = open_snapshot(context.store, context.vault, site_id, snapshot_id)
+    context.audit.record(
+        actor=operator.username,
+        role=operator.role.value,
+        action="snapshot.read",
+        targets=[snapshot_id],
+        site_id=site_id,
+        purpose=purpose,
+        request_id=getattr(request.state, "request_id", None),
+    )
+    return Response(jpeg, media_type="image/jpeg")

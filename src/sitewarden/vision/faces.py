@@ -1,0 +1,270 @@
+"""Faces at access readers: safe image decoding, detection, landmarks, embeddings and
+1:N matching.
+
+Models come inside PyPI packages and run offline on the CPU: dlib's HOG frontal-face
+detector (built into ``dlib-bin``), the 5-point landmark model and the ResNet
+embedding model from ``face_recognition_models`` (both released by dlib's author into
+the public domain). The 68-point landmark model in the same package is never loaded:
+its training data carries non-commercial terms.
+
+An embedding is 128 float32 values; two views of one face are typically 0.1-0.4
+apart (Euclidean), different people about 0.6-0.8. Matching is vectorised numpy over
+the whole gallery. Frames are decoded in memory and dropped; nothing here stores an
+image. Ordinary cameras never come here: their snapshots only get blurred
+(``vision/blur.py``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import threading
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from sitewarden.errors import ConfigError, InvalidInput, PayloadTooLarge, UnsupportedMediaType
+
+MAX_IMAGE_BYTES = 8 * 1024 * 1024
+MAX_IMAGE_PIXELS = 4096 * 4096  # 4K and a margin; more is a decompression bomb
+MIN_IMAGE_SIDE = 32
+IMAGE_TYPES = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
+PIL_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}
+EMBEDDING_SIZE = 128
+LANDMARKS_MODEL = "shape_predictor_5_face_landmarks.dat"
+EMBEDDING_MODEL = "dlib_face_recognition_resnet_model_v1.dat"
+
+Vector = npt.NDArray[np.float32]
+
+
+def decode_image(data: bytes, content_type: str) -> Image.Image:
+    """An RGB image from a JPEG or PNG body, or an error that says what is wrong."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media not in IMAGE_TYPES:
+        raise UnsupportedMediaType(
+            f"send the image as the body with Content-Type image/jpeg or image/png, "
+            f"not {media or 'nothing'}"
+        )
+    if len(data) > MAX_IMAGE_BYTES:
+        raise PayloadTooLarge(f"image of {len(data)} bytes is over the {MAX_IMAGE_BYTES} limit")
+    if not data.startswith(IMAGE_TYPES[media]):
+        raise InvalidInput(f"the body is not a {PIL_FORMATS[media]} image")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            opened = Image.open(io.BytesIO(data), formats=[PIL_FORMATS[media]])
+            width, height = opened.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise InvalidInput(
+                    f"image of {width}x{height} pixels is larger than 4096x4096; send at most 4K"
+                )
+            if min(width, height) < MIN_IMAGE_SIDE:
+                raise InvalidInput(
+                    f"image of {width}x{height} pixels is too small to show a face "
+                    f"(at least {MIN_IMAGE_SIDE} pixels a side)"
+                )
+            opened.load()
+            image = ImageOps.exif_transpose(opened)
+    except InvalidInput:
+        raise
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+        OSError,
+        SyntaxError,
+        ValueError,
+    ) as exc:
+        raise InvalidInput(f"the {PIL_FORMATS[media]} image cannot be decoded: {exc}") from exc
+    return image.convert("RGB")
+
+
+def models_folder() -> Path:
+    """Where ``face_recognition_models`` keeps its model files (found without importing
+    the package, whose ``__init__`` needs ``pkg_resources``)."""
+    spec = importlib.util.find_spec("face_recognition_models")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError(
+            "face models are missing: pip install face_recognition_models dlib-bin "
+            "(they are sitewarden dependencies)"
+        )
+    folder = Path(next(iter(spec.submodule_search_locations))) / "models"
+    for name in (LANDMARKS_MODEL, EMBEDDING_MODEL):
+        if not (folder / name).is_file():
+            raise ConfigError(f"face model {name} is missing from {folder}; reinstall the package")
+    return folder
+
+
+@dataclass(frozen=True, slots=True)
+class FaceBox:
+    """A detected face: pixel box (left, top, right, bottom) and the detector's score."""
+
+    left: int
+    top: int
+    right: int
+    bottom: int
+    score: float
+
+    @property
+    def width(self) -> int:
+        return self.right - self.left
+
+    @property
+    def height(self) -> int:
+        return self.bottom - self.top
+
+    @property
+    def area(self) -> int:
+        return max(self.width, 0) * max(self.height, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class FaceReading:
+    """What a reader frame showed: how many faces, the one used and its embedding.
+
+    ``problem`` is ``no_clear_face`` or ``face_too_small`` when no embedding was made."""
+
+    faces: int
+    box: FaceBox | None
+    embedding: Vector | None
+    problem: str | None = None
+
+    @property
+    def note(self) -> str | None:
+        if self.faces > 1:
+            return f"{self.faces} faces in the frame; decided on the largest"
+        return None
+
+
+class FaceEngine:
+    """dlib's detector, 5-point landmarks and ResNet embedder; loaded on first use.
+
+    dlib objects are not documented as thread-safe, so calls are serialised."""
+
+    def __init__(self, upsample: int = 0, min_face_px: int = 60) -> None:
+        self.upsample = upsample
+        self.min_face_px = min_face_px
+        self._lock = threading.Lock()
+        self._models: tuple[Any, Any, Any] | None = None
+
+    def _loaded(self) -> tuple[Any, Any, Any]:
+        if self._models is None:
+            import dlib  # type: ignore[import-untyped]  # heavy; only readers need it
+
+            folder = models_folder()
+            self._models = (
+                dlib.get_frontal_face_detector(),
+                dlib.shape_predictor(str(folder / LANDMARKS_MODEL)),
+                dlib.face_recognition_model_v1(str(folder / EMBEDDING_MODEL)),
+            )
+        return self._models
+
+    def load(self) -> None:
+        """Load the models now (a server does it at start so the first reader waits not)."""
+        with self._lock:
+            self._loaded()
+
+    def detect(
+        self, image: Image.Image, upsample: int | None = None, threshold: float = 0.0
+    ) -> list[FaceBox]:
+        """Faces in the image, largest first; a lower ``threshold`` finds more."""
+        pixels = np.asarray(image)
+        with self._lock:
+            detector, _, _ = self._loaded()
+            rects, scores, _ = detector.run(
+                pixels, self.upsample if upsample is None else upsample, threshold
+            )
+        height, width = pixels.shape[:2]
+        boxes = [
+            FaceBox(
+                max(rect.left(), 0),
+                max(rect.top(), 0),
+                min(rect.right(), width),
+                min(rect.bottom(), height),
+                float(score),
+            )
+            for rect, score in zip(rects, scores, strict=True)
+        ]
+        return sorted(boxes, key=lambda box: box.area, reverse=True)
+
+    def landmarks(self, image: Image.Image, box: FaceBox) -> list[tuple[int, int]]:
+        """The landmark points the embedding is aligned on (five: eye corners, nose)."""
+        import dlib
+
+        pixels = np.asarray(image)
+        with self._lock:
+            _, landmarks, _ = self._loaded()
+            shape = landmarks(pixels, dlib.rectangle(box.left, box.top, box.right, box.bottom))
+        return [(shape.part(i).x, shape.part(i).y) for i in range(shape.num_parts)]
+
+    def embed(self, image: Image.Image, box: FaceBox) -> Vector:
+        """The 128-value embedding of the face in ``box`` (aligned on 5 landmarks)."""
+        import dlib
+
+        pixels = np.asarray(image)
+        with self._lock:
+            _, landmarks, embedder = self._loaded()
+            rect = dlib.rectangle(box.left, box.top, box.right, box.bottom)
+            shape = landmarks(pixels, rect)
+            descriptor = embedder.compute_face_descriptor(pixels, shape)
+        return np.asarray(descriptor, dtype=np.float32)
+
+    def read(self, image: Image.Image, threshold: float = 0.0) -> FaceReading:
+        """Detect (faces scoring at least ``threshold``), take the largest, check its size,
+        embed it."""
+        boxes = self.detect(image, threshold=threshold)
+        if not boxes:
+            return FaceReading(0, None, None, "no_clear_face")
+        largest = boxes[0]
+        if min(largest.width, largest.height) < self.min_face_px:
+            return FaceReading(len(boxes), largest, None, "face_too_small")
+        return FaceReading(len(boxes), largest, self.embed(image, largest))
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The best gallery entry for a probe, and how far the next other person was."""
+
+    owner: str | None  # None: nobody within the threshold, or too close to call
+    distance: float
+    runner_up: float
+    reason: str | None = None  # 'not_enrolled' or 'ambiguous' when owner is None
+
+
+class Gallery:
+    """Templates of one site as one float32 matrix, their owners beside it."""
+
+    def __init__(self, owners: list[str], vectors: Vector, version: int = 0) -> None:
+        if vectors.size == 0:
+            vectors = np.zeros((0, EMBEDDING_SIZE), dtype=np.float32)
+        self.owners = np.asarray(owners, dtype=object)
+        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.squared = np.einsum("ij,ij->i", self.vectors, self.vectors)
+        self.version = version
+
+    def __len__(self) -> int:
+        return len(self.owners)
+
+    def match(self, probe: Vector, threshold: float, margin: float) -> Match:
+        """1:N: the nearest owner if within ``threshold`` and at least ``margin`` nearer
+        than the nearest template of anyone else."""
+        if len(self) == 0:
+            return Match(None, float("inf"), float("inf"), "not_enrolled")
+        probe = probe.astype(np.float32, copy=False)
+        squared = self.squared - 2.0 * (self.vectors @ probe) + float(probe @ probe)
+        distances = np.sqrt(np.maximum(squared, 0.0))
+        best = int(np.argmin(distances))
+        owner = str(self.owners[best])
+        others = distances[self.owners != owner]
+        runner_up = float(others.min()) if others.size else float("inf")
+        distance = float(distances[best])
+        if distance > threshold:
+            return Match(None, distance, runner_up, "not_enrolled")
+        if runner_up - distance < margin:
+            return Match(None, distance, runner_up, "ambiguous")
+        return Match(owner, distance, runner_up)
