@@ -124,6 +124,20 @@ def enrol_faces(
     is usable.
     """
     require_consent(store, site_id, subject_of(person_id), CONSENT_PURPOSE)
+    vectors = checked_face_vectors(engine, galleries, site_id, person_id, photos, threshold)
+    return store_face_templates(store, vault, site_id, person_id, vectors)
+
+
+def checked_face_vectors(
+    engine: FaceEngine,
+    galleries: Galleries,
+    site_id: str,
+    person_id: str | None,
+    photos: list[Image.Image],
+    threshold: float,
+) -> list[Vector]:
+    """The photos' embeddings, refused if any photo is unusable or if the face matches
+    someone other than ``person_id`` (None: a person not enrolled yet)."""
     vectors = embeddings_of(engine, photos)
     gallery = galleries.for_site(site_id)
     for vector in vectors:
@@ -133,6 +147,15 @@ def enrol_faces(
                 f"this face matches person {match.owner!r}, already enrolled in the site; "
                 "check who is who before enrolling again"
             )
+    return vectors
+
+
+def store_face_templates(
+    store: Store, vault: Vault, site_id: str, person_id: str, vectors: list[Vector]
+) -> EnrolmentReport:
+    """Seal the checked vectors under the person's key and make them the person's
+    templates (consent for 'access' is required here too)."""
+    require_consent(store, site_id, subject_of(person_id), CONSENT_PURPOSE)
     key = vault.data_key_for(site_id, subject_of(person_id))
     now = datetime.now(UTC)
     templates = []

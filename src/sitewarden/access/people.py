@@ -9,30 +9,25 @@ every candidate is opened and compared, so index collisions never reach an answe
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from sitewarden.access.records import GROUPS, Badge, Person, subject_of
+from sitewarden.access.sealed import (
+    BADGE_FIELD,
+    BADGES_TABLE,
+    PEOPLE_TABLE,
+    PersonDetails,
+    badges_with_value,
+    open_badge,
+    open_person,
+)
 from sitewarden.errors import AlreadyExists, InvalidInput, NotFound
 from sitewarden.privacy.blind_index import normalise
-from sitewarden.privacy.sealing import binding, seal, unseal
+from sitewarden.privacy.sealing import binding, seal
 from sitewarden.privacy.subject_requests import SubjectRef, erase_subject
 from sitewarden.privacy.vault import Vault
 from sitewarden.store.base import Store
-
-PEOPLE_TABLE = "access_people"
-BADGES_TABLE = "access_badges"
-BADGE_FIELD = "badge_id"
-
-
-@dataclass(frozen=True, slots=True)
-class PersonDetails:
-    """A person's personal fields, opened. Callers decide who sees them and audit it."""
-
-    name: str
-    national_id: str | None
-    phone: str | None
-    bar_reason: str | None
 
 
 def new_person_id() -> str:
@@ -68,21 +63,7 @@ class People:
 
     def details(self, person: Person) -> PersonDetails | None:
         """The person's fields opened; None once the person was erased."""
-        key = self.vault.stored_data_key(person.site_id, person.subject_id)
-        if key is None:
-            return None
-
-        def opened(field: str, sealed: bytes | None) -> str | None:
-            if sealed is None:
-                return None
-            return unseal(key, sealed, binding(PEOPLE_TABLE, person.person_id, field)).decode()
-
-        return PersonDetails(
-            opened("name", person.sealed_name) or "",
-            opened("national_id", person.sealed_national_id),
-            opened("phone", person.sealed_phone),
-            opened("bar_reason", person.sealed_bar_reason),
-        )
+        return open_person(self.vault, person)
 
     # --- people ----------------------------------------------------------------------
     def require(self, site_id: str, person_id: str) -> Person:
@@ -204,23 +185,11 @@ class People:
         return badge
 
     def badge_value(self, badge: Badge) -> str | None:
-        key = self.vault.stored_data_key(badge.site_id, subject_of(badge.person_id))
-        if key is None:
-            return None
-        return unseal(
-            key, badge.sealed_value, binding(BADGES_TABLE, badge.badge_ref, BADGE_FIELD)
-        ).decode()
+        return open_badge(self.vault, badge)
 
     def find_badge(self, site_id: str, value: str) -> Badge | None:
         """The active badge with this value, else the newest revoked one, else None."""
-        wanted = normalise(BADGE_FIELD, value)
-        found = [
-            badge
-            for badge in self.store.find_badges(
-                site_id, self.vault.lookup_term(site_id, BADGE_FIELD, wanted)
-            )
-            if self.badge_value(badge) == wanted
-        ]
+        found = badges_with_value(self.store, self.vault, site_id, value)
         found.sort(key=lambda badge: (badge.revoked_at is None, badge.created_at))
         return found[-1] if found else None
 

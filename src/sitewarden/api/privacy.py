@@ -20,7 +20,8 @@ from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
 from sitewarden.errors import NotFound
 from sitewarden.privacy import consent as consents
-from sitewarden.privacy.subject_requests import SubjectRef, erase_subject, export_subject
+from sitewarden.privacy.subject_export import export_subject
+from sitewarden.privacy.subject_requests import SubjectRef, erase_subject
 from sitewarden.registry.service import require_site
 from sitewarden.store.records import Consent
 

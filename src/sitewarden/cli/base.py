@@ -6,7 +6,7 @@ import getpass
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -14,6 +14,10 @@ from rich.console import Console
 from sitewarden.config import Settings, load_settings
 from sitewarden.errors import SitewardenError
 from sitewarden.store import Store, open_store
+
+if TYPE_CHECKING:
+    from sitewarden.privacy.audit import AuditLog
+    from sitewarden.privacy.vault import Vault
 
 app = typer.Typer(
     help="sitewarden: security and operations for smart sites, private by design.",
@@ -65,6 +69,16 @@ def opened_store(settings: Settings) -> Iterator[Store]:
         raise fail(exc.message) from None
     finally:
         store.close()
+
+
+def vault_and_audit(settings: Settings, store: Store) -> tuple[Vault, AuditLog]:
+    """The vault (sealing, lookups) and the audit log, on the local key folder."""
+    from sitewarden.privacy.audit import AuditLog
+    from sitewarden.privacy.keyring import KeyRing
+    from sitewarden.privacy.vault import Vault
+
+    keys = guarded(lambda: KeyRing.load(settings.key_path))
+    return Vault(store, keys), AuditLog(store, keys.audit_key)
 
 
 def cli_actor() -> str:

@@ -21,9 +21,8 @@ from sitewarden.cli.base import (
     opened_store,
     out,
     settings_for,
+    vault_and_audit,
 )
-from sitewarden.config import Settings
-from sitewarden.store import Store
 
 # --- privacy: keys, audit, subjects, retention, backup ----------------------------------
 keys_app = typer.Typer(help="Key management.", no_args_is_help=True)
@@ -103,15 +102,6 @@ SubjectBadge = Annotated[str | None, typer.Option("--badge", help="badge id")]
 SubjectId = Annotated[str | None, typer.Option("--subject", help="subject id")]
 
 
-def _vault_and_audit(settings: Settings, store: Store) -> tuple[Any, Any]:
-    from sitewarden.privacy.audit import AuditLog
-    from sitewarden.privacy.keyring import KeyRing
-    from sitewarden.privacy.vault import Vault
-
-    keys = guarded(lambda: KeyRing.load(settings.key_path))
-    return Vault(store, keys), AuditLog(store, keys.audit_key)
-
-
 @subject_app.command("export")
 def subject_export(
     site: str,
@@ -124,12 +114,12 @@ def subject_export(
     data_dir: DataDir = None,
 ) -> None:
     """Write everything held about a person or vehicle to a JSON file (audited)."""
-    from sitewarden.privacy.subject_requests import export_subject
+    from sitewarden.privacy.subject_export import export_subject
 
     ref = _subject_ref(site, plate, national_id, badge, subject)
     settings = settings_for(data_dir)
     with opened_store(settings) as store:
-        vault, audit = _vault_and_audit(settings, store)
+        vault, audit = vault_and_audit(settings, store)
         exported = export_subject(store, vault, ref)
         audit.record(
             actor=cli_actor(),
@@ -167,7 +157,7 @@ def subject_erase(
         raise fail("not erased")
     settings = settings_for(data_dir)
     with opened_store(settings) as store:
-        vault, audit = _vault_and_audit(settings, store)
+        vault, audit = vault_and_audit(settings, store)
         report = erase_subject(store, vault, ref)
         audit.record(
             actor=cli_actor(),

@@ -1,17 +1,18 @@
 """Answering a person's (or a vehicle owner's) access and erasure requests.
 
 A request names a subject by an identifying value (plate, national ID number, badge)
-or by its subject id. Export opens everything held about it; erasure shreds its data
-key, so its sealed fields become unreadable everywhere, backups included, removes its
-records, and leaves its events with the personal part marked erased.
+or by its subject id. Export (``subject_export.py``) opens everything held about it;
+erasure shreds its data key, so its sealed fields become unreadable everywhere, backups
+included, removes its records, and leaves its events with the personal part marked erased.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
+from sitewarden.access.records import subject_of
+from sitewarden.access.sealed import badges_with_value, people_with_national_id
 from sitewarden.errors import InvalidInput, NotFound
 from sitewarden.privacy.vault import LOOKUP_FIELDS, Vault
 from sitewarden.store.base import Store
@@ -46,9 +47,20 @@ def resolve_subjects(store: Store, vault: Vault, ref: SubjectRef) -> list[str]:
         found = [ref.value] if known is not None else []
     else:
         found = vault.find_subjects(ref.site_id, ref.field, ref.value)
+        found += [s for s in enrolled_subjects(store, vault, ref) if s not in found]
     if not found:
         raise NotFound(f"no subject with that {ref.field} in site {ref.site_id!r}")
     return found
+
+
+def enrolled_subjects(store: Store, vault: Vault, ref: SubjectRef) -> list[str]:
+    """Enrolled people (access control) holding the badge or ID number named."""
+    if ref.field == "badge_id":
+        badges = badges_with_value(store, vault, ref.site_id, ref.value)
+        return sorted({subject_of(badge.person_id) for badge in badges})
+    if ref.field == "national_id":
+        return [p.subject_id for p in people_with_national_id(store, vault, ref.site_id, ref.value)]
+    return []
 
 
 def subject_events(
@@ -64,47 +76,6 @@ def subject_events(
         if page.next_cursor is None or len(events) >= limit:
             return events
         cursor = page.next_cursor
-
-
-def export_subject(store: Store, vault: Vault, ref: SubjectRef) -> dict[str, Any]:
-    """Everything held about the subject, opened: the answer to an access request."""
-    subject_ids = resolve_subjects(store, vault, ref)
-    events = subject_events(store, ref.site_id, subject_ids, limit=1_000_000)
-    return {
-        "site_id": ref.site_id,
-        "subjects": [
-            {
-                "subject_id": subject_id,
-                "kind": record.kind
-                if (record := store.get_subject(ref.site_id, subject_id))
-                else "person",
-                "consents": [
-                    {
-                        "purpose": c.purpose,
-                        "method": c.method,
-                        "given_at": c.given_at.isoformat(),
-                        "recorded_by": c.recorded_by,
-                        "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None,
-                    }
-                    for c in store.list_consents(ref.site_id, subject_id)
-                ],
-            }
-            for subject_id in subject_ids
-        ],
-        "events": [
-            {
-                "id": str(event.id),
-                "kind": event.kind,
-                "occurred_at": event.occurred_at.isoformat(),
-                "zone_id": event.zone_id,
-                "device_id": event.device_id,
-                "attributes": event.attributes,
-                "personal": vault.open_event(event, with_media=True).fields,
-            }
-            for event in events
-        ],
-        "exported_at": datetime.now(UTC).isoformat(),
-    }
 
 
 @dataclass(frozen=True)
