@@ -12,6 +12,7 @@ import pytest
 
 from sitewarden.auth.roles import Role
 from sitewarden.demo import face_samples
+from sitewarden.registry.device_kinds import DeviceKind
 from tests.conftest import LiveServer
 from tests.test_access_decisions import events_of
 from tests.test_access_faces import FaceSite, jpeg_frame
@@ -157,3 +158,36 @@ def test_cli_subject_export_writes_the_record(live_server: LiveServer, tmp_path:
     [subject] = exported["subjects"]
     assert subject["subject_id"] == f"p-{person['person_id']}"
     assert subject["person"]["name"] == "Zhao Min" and subject["vehicle"] is None
+
+
+def test_subject_export_of_a_vehicle_carries_its_registration_and_permits(
+    live_server: LiveServer,
+) -> None:
+    live_server.add_site_with_device("veh-export", "gw", DeviceKind.GATEWAY)
+    base = "/api/v1/parking/sites/veh-export"
+    with live_server.client() as admin:
+        registered = admin.post(
+            base + "/vehicles", json={"plate": "浙A·12345", "owner_ref": "flat-12"}
+        )
+        assert registered.status_code == 201, registered.text
+        permit = admin.post(
+            base + "/permits",
+            json={
+                "plate": "浙A12345",
+                "kind": "resident",
+                "valid_from": "2026-11-01T00:00:00+08:00",
+                "valid_until": "2026-12-01T00:00:00+08:00",
+            },
+        )
+        assert permit.status_code == 201, permit.text
+        answer = admin.post(
+            "/api/v1/subjects/export",
+            json={"site": "veh-export", "field": "plate", "value": "浙A 12345", "purpose": "D-4"},
+        )
+    assert answer.status_code == 200, answer.text
+    [subject] = answer.json()["subjects"]
+    assert subject["person"] is None and subject["kind"] == "vehicle"
+    vehicle = subject["vehicle"]
+    assert vehicle["registered"]["owner_ref"] == "flat-12"
+    assert [p["kind"] for p in vehicle["permits"]] == ["resident"]
+    assert vehicle["permits"][0]["valid_until"].startswith("2026-11-30T16:00:00")
