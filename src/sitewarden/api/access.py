@@ -17,8 +17,6 @@ from starlette.concurrency import run_in_threadpool
 from sitewarden.access import attendance
 from sitewarden.access.decisions import AccessDesk, Decision
 from sitewarden.api.access_common import PurposeQuery, build_desk, get_desk
-from sitewarden.api.access_common import audit as _audit
-from sitewarden.api.access_common import visible_site as _site
 from sitewarden.api.access_people import ENROL_LIMIT, ENROL_PATH
 from sitewarden.api.access_people import router as people_router
 from sitewarden.api.access_rules import router as rules_router
@@ -32,6 +30,9 @@ from sitewarden.api.access_schemas import (
 from sitewarden.api.auth import device_only, requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.disclosure import Disclosure, disclosure_for
+from sitewarden.api.operator_scope import record_audit as _audit
+from sitewarden.api.operator_scope import visible_site as _site
+from sitewarden.api.schemas import IMAGE_UPLOAD
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
 from sitewarden.errors import InvalidInput
@@ -46,8 +47,7 @@ IMAGE_BODY = {
     "requestBody": {
         "content": {
             "application/json": {"schema": BadgeDecisionIn.model_json_schema()},
-            "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
-            "image/png": {"schema": {"type": "string", "format": "binary"}},
+            **IMAGE_UPLOAD["requestBody"]["content"],
         }
     }
 }

@@ -14,8 +14,6 @@ from sitewarden.access.decisions import AccessDesk
 from sitewarden.access.gallery import enrol_faces
 from sitewarden.access.records import Person
 from sitewarden.api.access_common import PurposeQuery, get_desk
-from sitewarden.api.access_common import audit as _audit
-from sitewarden.api.access_common import visible_site as _site
 from sitewarden.api.access_schemas import (
     BadgeIn,
     BadgeOut,
@@ -28,6 +26,8 @@ from sitewarden.api.access_schemas import (
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.disclosure import Disclosure, disclosure_for
+from sitewarden.api.operator_scope import record_audit as _audit
+from sitewarden.api.operator_scope import visible_site as _site
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
 from sitewarden.errors import InvalidInput

@@ -19,11 +19,11 @@ from sitewarden.api.access_common import get_desk
 from sitewarden.api.access_schemas import SnapshotOut
 from sitewarden.api.auth import device_only, requires
 from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.operator_scope import record_audit, visible_site
+from sitewarden.api.schemas import IMAGE_UPLOAD
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
-from sitewarden.errors import NotFound
 from sitewarden.events.validation import Sender
-from sitewarden.registry.service import require_site
 from sitewarden.vision.faces import decode_image
 
 SNAPSHOTS_PATH = re.compile(r"^/api/v1/cameras/[^/]+/snapshots$")
@@ -48,15 +48,7 @@ def snapshot_out(snapshot: Snapshot) -> SnapshotOut:
     response_model=SnapshotOut,
     status_code=201,
     summary="A camera's snapshot (JPEG/PNG, up to 8 MB): every face blurred, then stored sealed",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
-                "image/png": {"schema": {"type": "string", "format": "binary"}},
-            },
-        }
-    },
+    openapi_extra=IMAGE_UPLOAD,
 )
 async def post_snapshot(
     device_id: str,
@@ -75,12 +67,6 @@ async def post_snapshot(
     return snapshot_out(stored.snapshot)
 
 
-def _site(context: AppContext, operator: Operator, site_id: str) -> None:
-    if not operator.sees_site(site_id):
-        raise NotFound(f"site {site_id!r} not found")
-    require_site(context.store, site_id)
-
-
 @router.get("/sites/{site_id}/snapshots", response_model=list[SnapshotOut])
 def list_snapshots(
     site_id: str,
@@ -89,7 +75,7 @@ def list_snapshots(
     operator: Operator = requires(Permission.SNAPSHOTS_READ),
     context: AppContext = Depends(get_context),
 ) -> list[SnapshotOut]:
-    _site(context, operator, site_id)
+    visible_site(context, operator, site_id)
     return [snapshot_out(s) for s in context.store.list_snapshots(site_id, device, limit)]
 
 
@@ -107,15 +93,7 @@ def get_snapshot(
     operator: Operator = requires(Permission.SNAPSHOTS_READ),
     context: AppContext = Depends(get_context),
 ) -> Response:
-    _site(context, operator, site_id)
+    visible_site(context, operator, site_id)
     jpeg = open_snapshot(context.store, context.vault, site_id, snapshot_id)
-    context.audit.record(
-        actor=operator.username,
-        role=operator.role.value,
-        action="snapshot.read",
-        targets=[snapshot_id],
-        site_id=site_id,
-        purpose=purpose,
-        request_id=getattr(request.state, "request_id", None),
-    )
+    record_audit(context, request, operator, "snapshot.read", site_id, [snapshot_id], purpose)
     return Response(jpeg, media_type="image/jpeg")

@@ -12,6 +12,17 @@ from sitewarden.auth.roles import Permission, Role
 from sitewarden.events.kinds import Severity
 from sitewarden.registry.device_kinds import DeviceKind
 
+# The request body of routes that take one image (a frame, a face, a snapshot).
+IMAGE_UPLOAD: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+            "image/png": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -32,8 +32,6 @@ from sitewarden.parking.records import (
 )
 from sitewarden.privacy.masking import mask_plate
 from sitewarden.registry.device_kinds import DeviceKind
-from sitewarden.registry.service import require_site
-from sitewarden.store.records import Site
 from sitewarden.vision.plates import PlateReader
 
 FRAMES_PATH = re.compile(r"^/api/v1/gates/[^/]+/frames$")
@@ -64,36 +62,6 @@ def get_desk(request: Request) -> GateDesk:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _request_id(request: Request) -> str | None:
-    return getattr(request.state, "request_id", None)
-
-
-def _site(context: AppContext, operator: Operator, site_id: str) -> Site:
-    if not operator.sees_site(site_id):
-        raise NotFound(f"site {site_id!r} not found")
-    return require_site(context.store, site_id)
-
-
-def _audit(
-    context: AppContext,
-    request: Request,
-    operator: Operator,
-    action: str,
-    site_id: str,
-    targets: list[str],
-    purpose: str | None,
-) -> None:
-    context.audit.record(
-        actor=operator.username,
-        role=operator.role.value,
-        action=action,
-        targets=targets,
-        site_id=site_id,
-        purpose=purpose,
-        request_id=_request_id(request),
-    )
 
 
 def _plate_match(desk: GateDesk, site_id: str, text: str) -> PlateMatch:

@@ -6,12 +6,12 @@ from fastapi import APIRouter, Depends, Response
 
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.operator_scope import visible_site as _site
 from sitewarden.api.parking.common import (
     MANAGE,
     READ,
     GateDesk,
     _now,
-    _site,
     get_desk,
 )
 from sitewarden.api.parking_schemas import (

@@ -17,6 +17,7 @@ from sitewarden.api.parking_schemas import (
     DecisionOut,
     ReadIn,
 )
+from sitewarden.api.schemas import IMAGE_UPLOAD
 from sitewarden.errors import InvalidInput
 from sitewarden.events.validation import Sender
 from sitewarden.parking.gates import GateDecision
@@ -48,15 +49,7 @@ def post_read(
     "/gates/{device_id}/frames",
     response_model=DecisionOut,
     summary="A gate camera's frame (JPEG or PNG, up to 8 MB): read the plate and decide",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
-                "image/png": {"schema": {"type": "string", "format": "binary"}},
-            },
-        }
-    },
+    openapi_extra=IMAGE_UPLOAD,
 )
 async def post_frame(
     device_id: str,

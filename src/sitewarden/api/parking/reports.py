@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Query
 
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.operator_scope import visible_site as _site
 from sitewarden.api.parking.common import (
     READ,
-    _site,
 )
 from sitewarden.api.parking_schemas import (
     GarageOccupancyOut,

@@ -9,16 +9,16 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.operator_scope import record_audit as _audit
+from sitewarden.api.operator_scope import visible_site as _site
 from sitewarden.api.parking.common import (
     MANAGE,
     READ,
     GateDesk,
     PurposeQuery,
-    _audit,
     _now,
     _plate_match,
     _Shown,
-    _site,
     _subject,
     _window,
     get_desk,
