@@ -22,15 +22,23 @@ import httpx
 import pytest
 
 from sitewarden.demo import site
-from sitewarden.demo.access_setup import FACES, barred_person, enrolled_people, next_new_year
+from sitewarden.demo.access_setup import (
+    FACES,
+    AccessPlan,
+    barred_person,
+    enrolled_people,
+    next_new_year,
+)
 from sitewarden.demo.device_calls import DeviceCalls
 from sitewarden.demo.garage_setup import (
     ALLOWED_PLATE,
     DENIED_PLATE,
+    GaragePlan,
     lanes,
     permit_holders,
     this_month,
 )
+from sitewarden.demo.live_site import FAST, LivePlans, LiveSite
 from sitewarden.demo.people import (
     PHONE_PATTERN,
     PLATE_PATTERN,
@@ -281,6 +289,31 @@ def test_a_device_call_to_a_server_that_is_gone_counts_a_failure_and_returns_non
         assert calls.pay("some-session", "CNY") == 0
 
     assert outcomes == ["failed", "failed"]
+
+
+def test_the_live_garage_and_readers_carry_on_when_every_request_fails() -> None:
+    population = make_population(site.POPULATION_SEED)
+    staff = tuple(p.badge_id for p in population.of_role(PersonRole.STAFF) if p.badge_id)
+    plans = LivePlans(
+        GaragePlan(population.plates[:3], ALLOWED_PLATE[0], DENIED_PLATE[0],
+                   population.visitor_plates, "CNY"),
+        AccessPlan(staff, staff, staff[0], population.unknown_badges, {}, {}),
+    )  # fmt: skip
+    outcomes: list[str] = []
+    dead = httpx.Client(base_url=f"http://127.0.0.1:{free_port()}", timeout=2, trust_env=False)
+    with dead:
+        tokens = {device.device_id: "sw_x" for device in site.DEVICES}
+        calls = DeviceCalls(dead, tokens, "swk_x", outcomes.append)
+        live = LiveSite(plans, calls, outcomes.append, activity_at, pace=FAST, seed=3)
+        stop = threading.Event()
+        running = threading.Thread(target=live.run, args=(stop,), daemon=True)
+        running.start()
+        time.sleep(2.5)
+        stop.set()
+        running.join(timeout=10)
+
+    assert not running.is_alive()
+    assert len(outcomes) >= 8 and set(outcomes) == {"failed"}
 
 
 @pytest.mark.slow

@@ -129,19 +129,20 @@ class LiveSite:
         local = datetime.now(UTC).astimezone(self._zone)
         return local, max(self._activity(local), 0.15)
 
+    # Each recurring step books its next turn first, so that one that fails still recurs.
     def _next_car(self) -> None:
         local, busy = self._busy()
-        self._follow(self.garage.move(self.garage.choose(local)))
         self._at(self._after(self.pace.car_every_s, busy), self._next_car)
+        self._follow(self.garage.move(self.garage.choose(local)))
 
     def _next_pass(self) -> None:
         local, busy = self._busy()
-        self.readers.walk(self.readers.choose(local), local)
         self._at(self._after(self.pace.pass_every_s, busy), self._next_pass)
+        self.readers.walk(self.readers.choose(local), local)
 
     def _next_snapshot(self) -> None:
-        self.readers.snapshot()
         self._at(self._after(self.pace.snapshot_every_s), self._next_snapshot)
+        self.readers.snapshot()
 
     def _follow(self, follow_ups: list[tuple[float, Callable[[], None]]]) -> None:
         for delay, step in follow_ups:

@@ -256,6 +256,12 @@ def _print_banner(
             f"({silent} kept quiet to show offline and never-seen devices)",
             highlight=False,
         )
+    if rate is not None:
+        console.print(
+            "  live      cars at the garage gates and people at the readers go through the "
+            "server's own decisions (docs/parking.md, docs/access.md)",
+            highlight=False,
+        )
     if not settings.require_second_factor:
         console.print(
             "  [yellow]demo only:[/] admins sign in without a second factor here; a real "
