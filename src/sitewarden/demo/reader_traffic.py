@@ -4,8 +4,8 @@ Every pass asks the server: a badge as JSON or a face as a JPEG to
 ``/api/v1/readers/{device}/decide``; the server decides against the enrolled people,
 rules and holidays and writes ``access.granted`` / ``access.denied``. Staff passes in
 and out fill the attendance report. Now and then a lost badge, the barred resident
-or someone too far from the camera is refused. Cameras post a snapshot of their
-scene (with a person in it) to ``/api/v1/cameras/{device}/snapshots``; the server
+or someone too far from the camera is refused. The Building A lobby camera posts a
+snapshot of its scene (with a person in it) to ``/api/v1/cameras/{device}/snapshots``; the server
 blurs every face before it stores anything.
 """
 
@@ -23,6 +23,8 @@ from sitewarden.demo.access_setup import AccessPlan
 from sitewarden.demo.device_calls import DeviceCalls
 from sitewarden.demo.site import DEVICES
 from sitewarden.registry.device_kinds import DeviceKind
+
+SNAPSHOT_CAMERA = "a-lobby-camera"  # the ordinary camera that posts snapshots
 
 
 class Pass(StrEnum):
@@ -51,7 +53,6 @@ class ReaderTraffic:
         self._record = record
         self._rng = rng
         self._readers = [d for d in DEVICES if d.kind is DeviceKind.ACCESS_READER]
-        self._cameras = [d.device_id for d in DEVICES if d.kind is DeviceKind.CAMERA]
         self._faces = {name: face_samples.portrait(name) for name in plan.faces}
         self._on_shift: set[str] = set()  # staff badges that came in and have not left
 
@@ -86,14 +87,13 @@ class ReaderTraffic:
 
     def snapshot(self) -> None:
         """An ordinary camera's view with someone in it; the server blurs the face."""
-        camera = self._rng.choice(self._cameras)
         scene = Image.new("RGB", (1280, 720), (118, 126, 120))
         if self._faces:
             face = self._faces[self._rng.choice(sorted(self._faces))]
             height = self._rng.randint(180, 320)
             at = (self._rng.randint(0, 1280 - height), self._rng.randint(0, 720 - height))
             scene = face_samples.in_frame(face, (1280, 720), height, at=at)
-        if self._calls.snapshot(camera, face_samples.encode(scene)) is not None:
+        if self._calls.snapshot(SNAPSHOT_CAMERA, face_samples.encode(scene)) is not None:
             self._record("snapshot")
 
     def _badge(self, who: Pass, direction: str) -> str:
