@@ -161,6 +161,7 @@ def run_demo(
         with _stop_on_signals(stop):
             serving.start()
             _wait_until_healthy(settings, serving, stop)
+            console.print("setting up the garage and access control…", highlight=False)
             plans = configure_demo_site(settings, prepared, store)
             if simulate and not stop.is_set():
                 simulator = Simulator(
