@@ -69,6 +69,7 @@ class GarageTraffic:
         by_direction = {direction: device for device, direction in lanes().items()}
         self._entry, self._exit = by_direction["entry"], by_direction["exit"]
         self._inside: dict[str, _Car] = {}
+        self._leaving: set[str] = set()  # paid, on the way to the exit
         self._frames = 0
         if not self._fonts:
             log.warning(
@@ -98,7 +99,7 @@ class GarageTraffic:
 
     # --- movements -------------------------------------------------------------------
     def _enter(self) -> list[FollowUp]:
-        outside = [p for p in self._known_plates() if p not in self._inside]
+        outside = [p for p in self._known_plates() if not self._busy(p)]
         if not outside:
             return self._leave()
         plate = self._rng.choice(outside)
@@ -112,39 +113,47 @@ class GarageTraffic:
         if not self._inside:
             return self._enter()
         plate = self._rng.choice(sorted(self._inside))
-        car = self._inside[plate]
+        car = self._inside.pop(plate)
+        self._leaving.add(plate)
         if car.pays and car.session_id is not None and self._rng.random() < 0.8:
             if self._calls.pay(car.session_id, self.plan.currency):
                 self._record("payment")
-            return [(self._delay(), lambda: self._at_exit(plate))]
-        self._at_exit(plate)
+            return [(self._delay(), lambda: self._at_exit(plate, car))]
+        self._at_exit(plate, car)
         return []
 
     def _lost_ticket(self) -> list[FollowUp]:
-        strangers = [p for p in self.plan.paying_plates if p not in self._inside]
+        strangers = [p for p in self.plan.paying_plates if not self._busy(p)]
         if not strangers:
             return []
         plate = self._rng.choice(strangers)
-        self._inside[plate] = _Car(None, pays=True)
-        self._at_exit(plate)
+        self._leaving.add(plate)
+        self._at_exit(plate, _Car(None, pays=True))
         return []
 
-    def _at_exit(self, plate: str) -> None:
-        """Read at the exit; if the gate stays shut for money, pay at the barrier, read again."""
+    def _at_exit(self, plate: str, car: _Car) -> None:
+        """Read at the exit; if the gate stays shut for money, pay at the barrier, read again.
+
+        A car the gate does not let out (a failed request, a payment that did not go
+        through) stays inside and may try again later.
+        """
+        self._leaving.discard(plate)
         answer = self._read(self._exit, plate)
-        if answer is None:
-            return  # the request failed: the car waits and may be read again later
-        if answer["open"] or answer["reason"] not in ("unpaid", "no_entry_record"):
-            self._inside.pop(plate, None)
-            return
-        due, session_id = answer.get("due_minor") or 0, answer.get("session_id")
-        if session_id and self._calls.pay(session_id, self.plan.currency, due):
-            self._record("payment")
-            again = self._read(self._exit, plate)
-            if again is not None and again["open"]:
-                self._inside.pop(plate, None)
+        if answer is not None and answer["reason"] in ("unpaid", "no_entry_record"):
+            due, session_id = answer.get("due_minor") or 0, answer.get("session_id")
+            answer = None
+            if session_id and self._calls.pay(session_id, self.plan.currency, due):
+                self._record("payment")
+                answer = self._read(self._exit, plate)
+        if answer is None or (not answer["open"] and answer["reason"] == "unpaid"):
+            self._inside[plate] = car
+        # Otherwise it left, or the gate needs a person (review queue, unreadable plate).
 
     # --- helpers ---------------------------------------------------------------------
+    def _busy(self, plate: str) -> bool:
+        """Inside the garage or on the way out."""
+        return plate in self._inside or plate in self._leaving
+
     def _known_plates(self) -> list[str]:
         return [*self.plan.permit_plates, self.plan.allowed_plate, *self.plan.paying_plates]
 
