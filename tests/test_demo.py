@@ -13,29 +13,49 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from sitewarden.demo import site
+from sitewarden.demo.access_setup import (
+    FACES,
+    AccessPlan,
+    barred_person,
+    enrolled_people,
+    next_new_year,
+)
+from sitewarden.demo.device_calls import DeviceCalls
+from sitewarden.demo.garage_setup import (
+    ALLOWED_PLATE,
+    DENIED_PLATE,
+    GaragePlan,
+    lanes,
+    permit_holders,
+    this_month,
+)
+from sitewarden.demo.live_site import FAST, LivePlans, LiveSite
 from sitewarden.demo.people import (
     PHONE_PATTERN,
     PLATE_PATTERN,
+    PersonRole,
     is_valid_national_id,
     make_population,
     national_id_check_digit,
 )
 from sitewarden.demo.simulator import Scenario, Simulator, Traffic, activity_at
+from sitewarden.demo.traffic import LIVE_SCENARIOS
 from sitewarden.errors import AuthenticationFailed
 from sitewarden.events.kinds import KINDS
 from sitewarden.events.validation import IntakeLimits, Sender, validate_event
 from sitewarden.registry import service
 from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store.sqlite import SQLiteStore
-from tests.conftest import LiveServer, free_port
+from tests.conftest import LiveServer, device_client, free_port
 
 SHANGHAI_NOON = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
 # Every kind a device can send; device.offline is the server's own.
@@ -201,17 +221,123 @@ def test_access_traffic_peaks_in_the_morning_and_is_quiet_at_night() -> None:
     assert access_share(rush) > 2 * access_share(night)
 
 
+def test_with_the_live_garage_and_readers_the_traffic_leaves_their_events_to_the_server() -> None:
+    traffic = Traffic(seed=6, now=SHANGHAI_NOON)
+    kinds = {
+        outgoing.event["kind"]
+        for n in range(1500)
+        for outgoing in traffic.draw(SHANGHAI_NOON + timedelta(seconds=n), LIVE_SCENARIOS)
+    }
+
+    assert kinds and not kinds & {"access.granted", "access.denied", "plate.read"}
+    assert not any(kind.startswith("parking.") for kind in kinds)
+    assert {"occupancy.count", "wifi.presence"} <= kinds
+
+
+# --- the garage and access set-up (data) ---------------------------------------------------
+def test_the_garage_has_an_entry_and_an_exit_lane_and_permits_for_residents_and_staff() -> None:
+    population = make_population(site.POPULATION_SEED)
+    holders = permit_holders(population)
+
+    assert lanes() == {"garage-lpr-in": "entry", "garage-lpr-out": "exit"}
+    kinds = Counter(kind for _, kind in holders)
+    assert kinds["resident"] >= 5 and kinds["staff"] >= 1
+    assert all(PLATE_PATTERN.match(plate) for plate, _ in holders)
+    # The allowed van and the barred car are nobody's: they must not be drawn as residents'.
+    for plate, reason in (ALLOWED_PLATE, DENIED_PLATE):
+        assert PLATE_PATTERN.match(plate) and reason
+        assert plate not in population.plates
+
+
+def test_a_monthly_permit_runs_over_the_sites_calendar_month() -> None:
+    zone = ZoneInfo(site.SITE_TIMEZONE)
+    # 30 November 20:00 UTC is already 1 December in Shanghai.
+    start, end = this_month(datetime(2026, 11, 30, 20, 0, tzinfo=UTC))
+    assert (start, end) == (datetime(2026, 12, 1, tzinfo=zone), datetime(2027, 1, 1, tzinfo=zone))
+    assert next_new_year(date(2026, 11, 23)) == date(2027, 1, 1)
+
+
+def test_the_people_enrolled_include_every_staff_member_the_barred_one_and_the_faces() -> None:
+    population = make_population(site.POPULATION_SEED)
+    enrolled = enrolled_people(population)
+
+    assert {p.national_id for p in population.of_role(PersonRole.STAFF)} <= {
+        p.national_id for p in enrolled
+    }
+    assert barred_person(population) in enrolled
+    for role, index in FACES.values():
+        assert population.of_role(role)[index] in enrolled
+    assert not any(p.role is PersonRole.VISITOR for p in enrolled)
+
+
+# --- device calls: failures are logged and counted, never raised ---------------------------
+def _demo_site_with_tokens(server: LiveServer) -> dict[str, str]:
+    store = server.open_store()
+    try:
+        site.build_demo_site(store)
+        return site.issue_demo_tokens(store)
+    finally:
+        store.close()
+
+
+def test_a_device_call_to_a_server_that_is_gone_counts_a_failure_and_returns_none() -> None:
+    outcomes: list[str] = []
+    client = httpx.Client(base_url=f"http://127.0.0.1:{free_port()}", timeout=2, trust_env=False)
+    with client:
+        calls = DeviceCalls(client, {"ng-reader-1": "x"}, "swk_nope", outcomes.append)
+        assert calls.badge("ng-reader-1", "RG-000001", "in") is None
+        assert calls.pay("some-session", "CNY") == 0
+
+    assert outcomes == ["failed", "failed"]
+
+
+def test_the_live_garage_and_readers_carry_on_when_every_request_fails() -> None:
+    population = make_population(site.POPULATION_SEED)
+    staff = tuple(p.badge_id for p in population.of_role(PersonRole.STAFF) if p.badge_id)
+    plans = LivePlans(
+        GaragePlan(population.plates[:3], ALLOWED_PLATE[0], DENIED_PLATE[0],
+                   population.visitor_plates, "CNY"),
+        AccessPlan(staff, staff, staff[0], population.unknown_badges, {}, {}),
+    )  # fmt: skip
+    outcomes: list[str] = []
+    dead = httpx.Client(base_url=f"http://127.0.0.1:{free_port()}", timeout=2, trust_env=False)
+    with dead:
+        tokens = {device.device_id: "sw_x" for device in site.DEVICES}
+        calls = DeviceCalls(dead, tokens, "swk_x", outcomes.append)
+        live = LiveSite(plans, calls, outcomes.append, activity_at, pace=FAST, seed=3)
+        stop = threading.Event()
+        running = threading.Thread(target=live.run, args=(stop,), daemon=True)
+        running.start()
+        time.sleep(2.5)
+        stop.set()
+        running.join(timeout=10)
+
+    assert not running.is_alive()
+    assert len(outcomes) >= 8 and set(outcomes) == {"failed"}
+
+
+@pytest.mark.slow
+def test_a_device_call_the_server_refuses_counts_a_failure_and_returns_none(
+    live_server: LiveServer,
+) -> None:
+    tokens = _demo_site_with_tokens(live_server)
+    outcomes: list[str] = []
+    with device_client(live_server, "") as client:
+        # A door contact is not an access reader: 403, counted, no exception.
+        calls = DeviceCalls(client, tokens, None, outcomes.append)
+        assert calls.badge("sg-side-door", "RG-000001", "in") is None
+        assert calls.snapshot("a-lobby-camera", b"not a jpeg") is None
+        assert calls.pay("some-session", "CNY") == 0  # no pay-station key: nothing to do
+
+    assert outcomes == ["failed", "failed"]
+
+
 # --- simulator against a live server ---------------------------------------------------
 @pytest.mark.slow
 def test_simulator_stores_many_kinds_without_rejections_and_brings_devices_online(
     live_server: LiveServer,
 ) -> None:
-    store = live_server.open_store()
-    try:
-        site.build_demo_site(store)
-        tokens = site.issue_demo_tokens(store)
-    finally:
-        store.close()
+    tokens = _demo_site_with_tokens(live_server)
     simulator = Simulator(live_server.url, tokens, rate=40, seed=11)
     # One of every scenario first, through the same sending path, so rare kinds are covered.
     now = datetime.now(UTC)
@@ -296,6 +422,15 @@ def _login(url: str, password: str) -> httpx.Response:
     )  # fmt: skip
 
 
+def _signed_in(url: str, password: str) -> httpx.Client:
+    """An admin's client with the session cookie (sent by hand: it is 'Secure', and
+    httpx keeps such cookies for https only)."""
+    signed_in = _login(url, password)
+    assert signed_in.status_code == 200, signed_in.text
+    cookie = "; ".join(f"{name}={value}" for name, value in signed_in.cookies.items())
+    return httpx.Client(base_url=url, headers={"Cookie": cookie}, timeout=30, trust_env=False)
+
+
 def _banner(output: str) -> tuple[str, str]:
     url = re.search(r"open\s+(http://\S+)", output)
     password = re.search(r"password\s+(\S+)", output)
@@ -345,8 +480,100 @@ def test_demo_restart_reuses_its_folder_with_a_new_password_and_stops_on_sigterm
         url, new_password = _banner(output)
         assert "(reused)" in output and new_password != old_password
         assert _login(url, old_password).status_code == 401
-        assert _login(url, new_password).status_code == 200
+        with _signed_in(url, new_password) as admin:
+            people = admin.get(f"/api/v1/access/sites/{site.SITE_ID}/people").json()
+            parking = f"/api/v1/parking/sites/{site.SITE_ID}"
+            permits = admin.get(f"{parking}/permits").json()
+            listed = admin.get(f"{parking}/lists").json()
+            tariff = admin.get(f"{parking}/garages/garage/tariff").json()
         assert second.stop(signal.SIGTERM) == 0
     finally:
         second.kill()
     assert "Traceback" not in "".join(second.output)
+    # The second start found the set-up in place and added nothing twice.
+    population = make_population(site.POPULATION_SEED)
+    assert len(people) == len(enrolled_people(population))
+    assert len(permits) == len(permit_holders(population))
+    assert sorted(entry["list"] for entry in listed) == ["allow", "deny"]
+    assert (tariff["currency"], tariff["free_minutes"]) == ("CNY", 15)
+
+
+def _live_site_state(admin: httpx.Client) -> dict[str, Any]:
+    """What the garage and the doors have done so far, from the operator's API."""
+    local = datetime.now(ZoneInfo(site.SITE_TIMEZONE)).date()
+    parking = f"/api/v1/parking/sites/{site.SITE_ID}"
+    sessions = admin.get(f"{parking}/sessions", params={"limit": 1000}).json()
+    alerts = admin.get("/api/v1/alerts", params={"site": site.SITE_ID, "limit": 500}).json()
+    decided = {
+        kind: admin.get(
+            "/api/v1/events", params={"site": site.SITE_ID, "kind": kind, "limit": 1000}
+        ).json()["events"]
+        for kind in ("access.granted", "access.denied")
+    }
+    attendance = admin.get(
+        f"/api/v1/access/sites/{site.SITE_ID}/attendance",
+        params={"since": (local - timedelta(days=1)).isoformat(), "until": local.isoformat()},
+    ).json()
+    return {
+        "sessions": sessions,
+        "alert_rules": {alert["rule_id"] for alert in alerts["alerts"]},
+        "granted": decided["access.granted"],
+        "denied": decided["access.denied"],
+        "attendance": attendance["days"],
+        "snapshots": admin.get(f"/api/v1/sites/{site.SITE_ID}/snapshots").json(),
+    }
+
+
+def _live_site_busy_enough(state: dict[str, Any]) -> bool:
+    return bool(
+        any(s["entry_device"] == "garage-lpr-in" for s in state["sessions"])
+        and any(s["paid_minor"] > 0 for s in state["sessions"])
+        and state["alert_rules"] & {"unpaid-exit", "barred-vehicle"}
+        and state["granted"]
+        and {e["attributes"]["reason"] for e in state["denied"]} >= {"not_enrolled", "barred"}
+        and state["attendance"]
+        and state["snapshots"]
+    )
+
+
+@pytest.mark.slow
+def test_fast_demo_runs_cars_and_people_through_the_gate_and_reader_decisions(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    demo = DemoProcess(tmp_path / "demo", port, "--fast")
+    try:
+        url, password = _banner(demo.wait_for("Ctrl-C to stop", timeout=90))
+        with _signed_in(url, password) as admin:
+            deadline = time.monotonic() + 60
+            state = _live_site_state(admin)
+            while not _live_site_busy_enough(state) and time.monotonic() < deadline:
+                time.sleep(2)
+                state = _live_site_state(admin)
+            people = admin.get(f"/api/v1/access/sites/{site.SITE_ID}/people").json()
+        code = demo.stop(signal.SIGINT)
+    finally:
+        demo.kill()
+
+    output = "".join(demo.output)
+    assert code == 0 and "Traceback" not in output, output
+    assert re.search(r"stopped: \d+ events accepted, 0 rejected, 0 requests failed", output)
+    assert "garage and readers:" in output and "payment" in output, output
+    # The garage: stays opened by frames at the entry lane, paid at the pay station.
+    from_frames = [s for s in state["sessions"] if s["entry_device"] == "garage-lpr-in"]
+    assert from_frames, state["sessions"]
+    assert any(s["paid_minor"] > 0 for s in state["sessions"])
+    assert state["alert_rules"] & {"unpaid-exit", "barred-vehicle"}, state["alert_rules"]
+    # The doors: decided by the server for enrolled people (each event names a person ref).
+    assert state["granted"] and all(e["attributes"].get("person_ref") for e in state["granted"])
+    reasons = {event["attributes"]["reason"] for event in state["denied"]}
+    assert {"not_enrolled", "barred"} <= reasons, reasons
+    assert "barred-person" in state["alert_rules"]
+    assert state["attendance"], "staff passes should fill the attendance report"
+    staff = {p["person_id"] for p in people if p["group"] == "staff"}
+    assert {row["person_ref"] for row in state["attendance"]} <= staff
+    assert state["snapshots"] and all(s["faces_blurred"] >= 1 for s in state["snapshots"])
+    # Enrolled: the staff, some residents, one barred, two faces, all with consent.
+    assert len(people) == len(enrolled_people(make_population(site.POPULATION_SEED)))
+    assert sum(p["barred"] for p in people) == 1
+    assert sum(p["face_templates"] > 0 for p in people) == len(FACES)

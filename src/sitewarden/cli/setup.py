@@ -71,8 +71,12 @@ def demo(
     port: Annotated[int, typer.Option(help="port to serve on")] = 8470,
     rate: Annotated[float, typer.Option(help="simulated events per second")] = 4.0,
     simulate: Annotated[bool, typer.Option(help="run the device simulator")] = True,
+    fast: Annotated[
+        bool, typer.Option(hidden=True, help="for tests: cars and passes every second or so")
+    ] = False,
 ) -> None:
     """Run the demo site: a residential community with ~40 devices and live traffic."""
+    from sitewarden.demo.live_site import FAST, NORMAL
     from sitewarden.demo.runner import run_demo
 
     # Short retention so that expiry is visible while the demo runs (days, fractional).
@@ -86,7 +90,8 @@ def demo(
         retention_interval_s=60,
         require_second_factor=False,
     )
-    guarded(lambda: run_demo(settings, rate=rate, simulate=simulate, console=out))
+    pace = FAST if fast else NORMAL
+    guarded(lambda: run_demo(settings, rate=rate, simulate=simulate, console=out, pace=pace))
 
 
 # --- doctor -------------------------------------------------------------------------------

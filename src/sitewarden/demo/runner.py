@@ -27,7 +27,9 @@ from sitewarden.auth import accounts
 from sitewarden.auth.passwords import generate_password
 from sitewarden.auth.roles import Role
 from sitewarden.config import Settings
-from sitewarden.demo import site
+from sitewarden.demo import credentials, site
+from sitewarden.demo.admin_api import AdminApi
+from sitewarden.demo.live_site import NORMAL, LivePace, LivePlans, configure_live_site
 from sitewarden.demo.simulator import Simulator, SimulatorStats, start_simulator
 from sitewarden.errors import ConfigError, InvalidInput
 from sitewarden.initialise import initialise, is_initialised
@@ -35,6 +37,7 @@ from sitewarden.privacy.keyfiles import check_key_folder
 from sitewarden.server import check_listen_safety, url_of
 from sitewarden.store import open_store
 from sitewarden.store.base import Store
+from sitewarden.store.records import ApiKey
 
 ADMIN_USERNAME = "admin"
 STARTUP_TIMEOUT_S = 30.0
@@ -49,6 +52,9 @@ class PreparedDemo:
     admin_password: str
     device_tokens: dict[str, str]
     initialised_now: bool
+    setup_key: ApiKey
+    setup_token: str  # for the garage and access set-up; revoked once it is done
+    pay_station_key: str
 
 
 def prepare_demo(settings: Settings) -> PreparedDemo:
@@ -62,9 +68,13 @@ def prepare_demo(settings: Settings) -> PreparedDemo:
         password = reset_admin_password(store)
         site.build_demo_site(store)
         tokens = site.issue_demo_tokens(store)
+        setup_key, setup_token = credentials.issue_setup_key(store, ADMIN_USERNAME)
+        pay_station_key = credentials.issue_pay_station_key(store)
     finally:
         store.close()
-    return PreparedDemo(ADMIN_USERNAME, password, tokens, initialised_now)
+    return PreparedDemo(
+        ADMIN_USERNAME, password, tokens, initialised_now, setup_key, setup_token, pay_station_key
+    )
 
 
 def reset_admin_password(store: Store, username: str = ADMIN_USERNAME) -> str:
@@ -99,8 +109,32 @@ def client_verify(settings: Settings) -> ssl.SSLContext | bool:
     return context
 
 
-def run_demo(settings: Settings, *, rate: float, simulate: bool, console: Console) -> None:
-    """Serve the demo site until Ctrl-C (or SIGTERM), simulating its devices."""
+def configure_demo_site(settings: Settings, prepared: PreparedDemo, store: Store) -> LivePlans:
+    """Garage and access control through the running server's API; then the key goes."""
+    try:
+        with httpx.Client(
+            base_url=local_url(settings),
+            timeout=60,
+            verify=client_verify(settings),
+            trust_env=False,
+        ) as client:
+            return configure_live_site(AdminApi(client, prepared.setup_token))
+    finally:
+        credentials.revoke_key(store, prepared.setup_key)
+
+
+def run_demo(
+    settings: Settings,
+    *,
+    rate: float,
+    simulate: bool,
+    console: Console,
+    pace: LivePace = NORMAL,
+) -> None:
+    """Serve the demo site until Ctrl-C (or SIGTERM), simulating its devices.
+
+    ``pace`` is how often cars and people come; :data:`FAST` is for tests only.
+    """
     check_listen_safety(settings)
     if simulate and rate <= 0:
         raise InvalidInput("--rate must be above 0 events a second (or use --no-simulate)")
@@ -127,12 +161,17 @@ def run_demo(settings: Settings, *, rate: float, simulate: bool, console: Consol
         with _stop_on_signals(stop):
             serving.start()
             _wait_until_healthy(settings, serving, stop)
+            console.print("setting up the garage and access control…", highlight=False)
+            plans = configure_demo_site(settings, prepared, store)
             if simulate and not stop.is_set():
                 simulator = Simulator(
                     local_url(settings),
                     prepared.device_tokens,
                     rate=rate,
                     verify=client_verify(settings),
+                    live=plans,
+                    pay_key=prepared.pay_station_key,
+                    pace=pace,
                 )
                 simulating = start_simulator(simulator, stop)
             if not stop.is_set():
@@ -218,6 +257,12 @@ def _print_banner(
             f"({silent} kept quiet to show offline and never-seen devices)",
             highlight=False,
         )
+    if rate is not None:
+        console.print(
+            "  live      cars at the garage gates and people at the readers go through the "
+            "server's own decisions (docs/parking.md, docs/access.md)",
+            highlight=False,
+        )
     if not settings.require_second_factor:
         console.print(
             "  [yellow]demo only:[/] admins sign in without a second factor here; a real "
@@ -233,3 +278,6 @@ def _print_summary(console: Console, stats: SimulatorStats) -> None:
         f"{stats.failed_requests} requests failed",
         highlight=False,
     )
+    if stats.live:
+        outcomes = ", ".join(f"{what} {count}" for what, count in sorted(stats.live.items()))
+        console.print(f"  garage and readers: {outcomes}", highlight=False)

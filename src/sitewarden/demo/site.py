@@ -21,6 +21,9 @@ SITE_NAME = "Riverside Gardens"
 SITE_TIMEZONE = "Asia/Shanghai"
 PLAN_WIDTH = 1000
 PLAN_HEIGHT = 700
+# The people who live and work here: the same at every start, so that a restart finds
+# them enrolled already (``demo/access_setup.py``).
+POPULATION_SEED = 2026
 
 
 class Behaviour(StrEnum):
@@ -120,6 +123,8 @@ DEVICES: tuple[DemoDevice, ...] = (
                "Garage barrier"),
     DemoDevice("garage-reader", K.ACCESS_READER, "garage", "Garage lift lobby reader", 500, 560,
                30, "Garage lift lobby"),
+    DemoDevice("garage-ramp-reader", K.ACCESS_READER, "garage", "Garage ramp pedestrian door",
+               500, 445, 30, "Garage ramp pedestrian door"),
     DemoDevice("garage-stair-door", K.DOOR_CONTACT, "garage", "Garage stair door", 620, 560, 60,
                "Garage stair door"),
     DemoDevice("garage-camera", K.CAMERA, "garage", "Garage level -1 camera", 500, 520, 30),
