@@ -39,7 +39,8 @@ from sitewarden.parking.formats import BUILT_IN, CLASSES, resolve_formats
 from sitewarden.registry import service
 from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store import open_store
-from sitewarden.vision.plates import PlateReader, decode_frame
+from sitewarden.vision.images import GATE_FRAME, decode_image
+from sitewarden.vision.plates import PlateReader
 
 # (format, style) in equal shares
 KINDS = (("cn", "blue"), ("cn_ne", "green"), ("cn", "yellow"), ("uk", "white"), ("fr", "white"))
@@ -101,13 +102,15 @@ def read_offline(samples: Sequence[Sample]) -> tuple[list[Figure], list[str]]:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     reader = PlateReader(threads=1)
     formats = resolve_formats(list(BUILT_IN))
-    reader.read_plate(decode_frame(frame_bytes(samples[0]), "image/jpeg"), formats)  # load
+    reader.read_plate(
+        decode_image(frame_bytes(samples[0]), "image/jpeg", GATE_FRAME), formats
+    )  # load
     latencies: list[float] = []
     misses: list[str] = []
     for sample in samples:
         body = frame_bytes(sample)
         started = time.perf_counter()
-        reading = reader.read_plate(decode_frame(body, "image/jpeg"), formats)
+        reading = reader.read_plate(decode_image(body, "image/jpeg", GATE_FRAME), formats)
         latencies.append((time.perf_counter() - started) * 1000)
         got = reading.plate.match.compact if reading.plate else None
         if got != sample.compact:

@@ -20,7 +20,7 @@ from sitewarden.api.parking_schemas import (
 from sitewarden.errors import InvalidInput
 from sitewarden.events.validation import Sender
 from sitewarden.parking.gates import GateDecision
-from sitewarden.vision.plates import decode_frame
+from sitewarden.vision.images import GATE_FRAME, decode_image
 
 router = APIRouter(prefix="/api/v1", tags=["parking"])
 
@@ -68,7 +68,9 @@ async def post_frame(
     """The frame is read in memory and dropped; it is never stored."""
     lane = await run_in_threadpool(_gate_lane, context, desk, sender, device_id)
     body = await request.body()
-    image = await run_in_threadpool(decode_frame, body, request.headers.get("content-type", ""))
+    image = await run_in_threadpool(
+        decode_image, body, request.headers.get("content-type", ""), GATE_FRAME
+    )
     formats = await run_in_threadpool(desk.gates.formats, lane.site_id)
     reading = await run_in_threadpool(desk.reader.read_plate, image, formats)
     if reading.plate is None:
