@@ -6,8 +6,9 @@ Renders a reproducible set of plates (Chinese blue, green new-energy and yellow,
 French) with Pillow and the Noto CJK fonts, each in a 1280x720 frame with varied
 distortions (perspective, rotation, blur, noise, night, scale). Part 1 reads every
 frame in this process on one core (PP-OCR from rapidocr-onnxruntime, one thread) and
-counts exact reads and the frames the reader's quick look settled. Part 2 starts a real ``sitewarden serve`` and times gate decisions
-end to end over HTTP: frames (read + decide) and text reads from smart cameras.
+counts exact reads and the frames the reader's quick look settled. Part 2 starts a
+real ``sitewarden serve`` and times gate decisions end to end over HTTP: frames (read +
+decide, and the server's own reading time) and text reads from smart cameras.
 
 Targets (issue 5): exact reads >= 97%, median read <= 300 ms, decision p95 <= 500 ms.
 """
