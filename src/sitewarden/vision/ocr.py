@@ -9,7 +9,8 @@ through ``RapidOCR.__call__``, for three reasons measured in ``bench/plates.py``
 - detected boxes are cropped from the full-resolution frame whatever resolution found
   them, so recognition always sees the sharpest pixels;
 - onnxruntime's memory arena stays on (rapidocr turns it off, which costs a quarter of
-  the detection time on one core) and idle threads do not spin.
+  the detection time on one core), idle threads do not spin, and there is one thread
+  per core the process may run on.
 
 Pre- and post-processing follow rapidocr 1.4 (its DB box finder and CTC decoder are
 used as they are). Callers pass RGB pixels, as Pillow decodes them; the models were
@@ -21,6 +22,7 @@ installed wheel.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,6 +87,15 @@ def detection_size(height: int, width: int, max_side: int | None) -> tuple[int, 
     )
 
 
+def usable_cores() -> int:
+    """The cores this process may run on. onnxruntime's own default counts the machine's
+    cores even when the process is pinned to fewer (taskset, a container's cpuset),
+    and two threads sharing one core are slower than one."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def crop_text(image: Pixels, quad: Quad) -> Pixels:
     """The quadrilateral ``quad`` of ``image`` straightened into an upright rectangle."""
     width = int(max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3])))
@@ -123,7 +134,9 @@ def _ordered(quad: npt.NDArray[Any], height: int, width: int) -> Quad:
 
 
 class PaddleOcr:
-    """PP-OCRv4 detection and recognition sessions; not thread-safe (callers lock)."""
+    """PP-OCRv4 detection and recognition sessions; not thread-safe (callers lock).
+
+    ``threads``: onnxruntime's intra-op threads (``None``: one per usable core)."""
 
     def __init__(self, threads: int | None = None) -> None:
         import onnxruntime as ort  # type: ignore[import-untyped]
@@ -139,8 +152,7 @@ class PaddleOcr:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.enable_cpu_mem_arena = True
         options.inter_op_num_threads = 1
-        if threads:
-            options.intra_op_num_threads = threads
+        options.intra_op_num_threads = threads or usable_cores()
         # A thread that spins while idle steals the core from the request it waits for
         # when the machine is busy; reads are one at a time anyway.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")

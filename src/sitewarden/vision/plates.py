@@ -165,7 +165,8 @@ def pick_plate(lines: Sequence[TextLine], formats: Sequence[PlateFormat]) -> Pla
 class PlateReader:
     """One OCR engine per process, loaded on first use; reads are serialised.
 
-    ``threads`` is onnxruntime's intra-op thread count (``None``: one per core);
+    ``threads`` is onnxruntime's intra-op thread count (``None``: one per core this
+    process may run on);
     ``quick_side`` the quick look's longer side (``None``: full resolution only)."""
 
     def __init__(self, threads: int | None = None, quick_side: int | None = QUICK_SIDE) -> None:
