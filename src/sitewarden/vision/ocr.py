@@ -2,15 +2,17 @@
 
 ``rapidocr-onnxruntime`` carries PP-OCRv4's detection and recognition ONNX files (Chinese
 and Latin characters); this module runs them with onnxruntime directly instead of
-through ``RapidOCR.__call__``, for three reasons measured in ``bench/plates.py``:
+through ``RapidOCR.__call__``, for reasons measured with ``bench/plates.py``:
 
 - the caller picks the resolution detection runs at (the plate reader first looks at a
   reduced frame, which is 5x cheaper, and only falls back to the full frame);
 - detected boxes are cropped from the full-resolution frame whatever resolution found
   them, so recognition always sees the sharpest pixels;
-- onnxruntime's memory arena stays on (rapidocr turns it off, which costs a quarter of
-  the detection time on one core), idle threads do not spin, and there is one thread
-  per core the process may run on.
+- onnxruntime's memory arena stays on (rapidocr turns it off, which makes detection a
+  third slower on one core), idle threads do not spin, and there is one thread per
+  core the process may run on;
+- text lines are not padded to 320 pixels before recognition (plates read as well or
+  better without, and faster).
 
 Pre- and post-processing follow rapidocr 1.4 (its DB box finder and CTC decoder are
 used as they are). Callers pass RGB pixels, as Pillow decodes them; the models were
