@@ -7,14 +7,15 @@ is a plate is decided by the site's plate formats (``parking/formats.py``), whic
 fix O/0 and I/1 by position. Text that fits no format is reported as no plate, with the
 reason.
 
-Reading looks twice at most. Text detection over the whole frame is most of the cost
-and grows with the pixels, so the first look detects on the frame scaled to 640 pixels
-on its longer side (a plate a lane camera can read is still 30 or more pixels high
-there) and recognises the boxes it finds cropped from the full frame. Only when that
-gives no text that fits a format, or a plate read with less than ``SURE`` confidence,
-does the second look detect at full resolution (small or distant plates), and the surer
-plate of the two wins. Formats decide, so a first look can never settle for text that
-is not a plate.
+Reading takes up to three looks and stops at the first that gives a sure plate. Text
+detection over the whole frame is most of the cost and grows with the pixels, so the
+quick look detects on the frame scaled to 640 pixels on its longer side (a plate a lane
+camera can read is still 30 or more pixels high there) and recognises the boxes it
+finds cropped from the full frame. When that gives no plate, or one read with less than
+``SURE`` confidence, the close look detects again at native resolution only around the
+text found, and the surer plate wins. Only when there is still no plate does the full
+look detect on the whole frame at full resolution (small or distant plates). Formats
+decide at every look, so none can settle for text that is not a plate.
 
 Frames are decoded by ``vision/images.py`` in memory and dropped after the read: they
 are never stored.
@@ -166,8 +167,8 @@ class PlateReader:
     """One OCR engine per process, loaded on first use; reads are serialised.
 
     ``threads`` is onnxruntime's intra-op thread count (``None``: one per core this
-    process may run on);
-    ``quick_side`` the quick look's longer side (``None``: full resolution only)."""
+    process may run on); ``quick_side`` the quick look's longer side (``None``: full
+    resolution only)."""
 
     def __init__(self, threads: int | None = None, quick_side: int | None = QUICK_SIDE) -> None:
         self._threads = threads
