@@ -20,9 +20,9 @@ from sitewarden.vision.faces import (
     LANDMARKS_MODEL,
     FaceEngine,
     Gallery,
-    decode_image,
     models_folder,
 )
+from sitewarden.vision.images import FACE_IMAGE, decode_image
 
 
 @pytest.fixture(scope="module")
@@ -112,16 +112,16 @@ def _png(width: int, height: int) -> bytes:
 
 def test_bad_images_are_refused_with_a_reason() -> None:
     with pytest.raises(UnsupportedMediaType):
-        decode_image(b"GIF89a...", "image/gif")
+        decode_image(b"GIF89a...", "image/gif", FACE_IMAGE)
     with pytest.raises(InvalidInput, match="not a JPEG"):
-        decode_image(b"hello, not an image", "image/jpeg")
+        decode_image(b"hello, not an image", "image/jpeg", FACE_IMAGE)
     with pytest.raises(InvalidInput, match="too small"):
-        decode_image(_png(1, 1), "image/png")
+        decode_image(_png(1, 1), "image/png", FACE_IMAGE)
     jpeg = face_samples.encode(face_samples.portrait("hopper"))
     with pytest.raises(InvalidInput, match="cannot be decoded"):
-        decode_image(jpeg[: len(jpeg) // 3], "image/jpeg")
+        decode_image(jpeg[: len(jpeg) // 3], "image/jpeg", FACE_IMAGE)
     with pytest.raises(PayloadTooLarge):
-        decode_image(b"\xff\xd8\xff" + b"\0" * (9 * 1024 * 1024), "image/jpeg")
+        decode_image(b"\xff\xd8\xff" + b"\0" * (9 * 1024 * 1024), "image/jpeg", FACE_IMAGE)
 
 
 def test_a_decompression_bomb_is_refused_before_it_is_decoded() -> None:
@@ -131,4 +131,4 @@ def test_a_decompression_bomb_is_refused_before_it_is_decoded() -> None:
     chunk = struct.pack(">I", len(ihdr)) + b"IHDR" + ihdr
     chunk += struct.pack(">I", zlib.crc32(b"IHDR" + ihdr) & 0xFFFFFFFF)
     with pytest.raises(InvalidInput, match=r"larger than 4096x4096|cannot be decoded"):
-        decode_image(header + chunk, "image/png")
+        decode_image(header + chunk, "image/png", FACE_IMAGE)

@@ -5,6 +5,8 @@ leave nothing behind."""
 from __future__ import annotations
 
 import io
+import threading
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import httpx
 import pytest
@@ -137,3 +139,30 @@ def test_frames_from_a_device_that_is_not_a_gate_camera_are_refused(
             headers={"Content-Type": "image/png"},
         )
     assert response.status_code == 403 and "plate_camera" in response.json()["message"]
+
+
+def test_a_burst_of_frames_leaves_threads_for_other_requests(gate: tuple[LiveServer, str]) -> None:
+    """Frames wait for the one plate reader outside the shared thread pool (40 threads):
+    with 80 frames queued, a smart camera's text read is still answered at once."""
+    server, token = gate
+    frame = encode_jpeg(gate_frame("浙A·24680", "blue", available_fonts()[0], seed=3))
+    answered = 0
+    lock = threading.Lock()
+
+    def post() -> int:
+        nonlocal answered
+        status = post_frame(gate, frame, "image/jpeg").status_code
+        with lock:
+            answered += 1
+        return status
+
+    with ThreadPoolExecutor(80) as pool:
+        frames = [pool.submit(post) for _ in range(80)]
+        next(as_completed(frames))  # the reader is busy and the rest are queued
+        with device_client(server, token) as camera:
+            read = camera.post("/api/v1/gates/lane-1/reads", json={"plate": "浙A·13579"})
+        with lock:
+            frames_answered_meanwhile = answered
+        assert read.status_code == 200 and read.json()["open"] is True
+        assert frames_answered_meanwhile < 10, frames_answered_meanwhile
+        assert all(f.result() == 200 for f in frames)

@@ -38,7 +38,7 @@ from sitewarden.auth.roles import Permission
 from sitewarden.errors import InvalidInput
 from sitewarden.events.validation import Sender
 from sitewarden.privacy.masking import mask_name
-from sitewarden.vision.faces import decode_image
+from sitewarden.vision.images import FACE_IMAGE, decode_image
 
 __all__ = ["DECIDE_PATH", "ENROL_LIMIT", "ENROL_PATH", "build_desk", "get_desk", "router"]
 
@@ -106,7 +106,7 @@ async def decide(
             desk.decide_badge, reader, asked.badge_id, direction or asked.direction
         )
         return decision_out(decision)
-    image = await run_in_threadpool(decode_image, body, media)
+    image = await run_in_threadpool(decode_image, body, media, FACE_IMAGE)
     decision = await run_in_threadpool(desk.decide_face, reader, image, direction or "in")
     return decision_out(decision)
 

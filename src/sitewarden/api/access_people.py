@@ -32,7 +32,7 @@ from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
 from sitewarden.errors import InvalidInput
 from sitewarden.privacy.masking import mask_name, mask_tail
-from sitewarden.vision.faces import MAX_IMAGE_BYTES, decode_image
+from sitewarden.vision.images import FACE_IMAGE, MAX_IMAGE_BYTES, decode_image
 
 ENROL_PATH = re.compile(r"^/api/v1/access/sites/[^/]+/people/[^/]+/faces$")
 ENROL_LIMIT = 5 * MAX_IMAGE_BYTES + 64 * 1024
@@ -307,7 +307,9 @@ async def enrol_face(
         if isinstance(upload, str):
             raise InvalidInput("each 'photos' field must be a JPEG or PNG file")
         data = await upload.read()
-        photos.append(await run_in_threadpool(decode_image, data, upload.content_type or ""))
+        photos.append(
+            await run_in_threadpool(decode_image, data, upload.content_type or "", FACE_IMAGE)
+        )
     report = await run_in_threadpool(
         enrol_faces,
         context.store,

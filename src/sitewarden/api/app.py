@@ -42,7 +42,7 @@ from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.retention import run_retention
 from sitewarden.privacy.vault import Vault
 from sitewarden.store.base import Store
-from sitewarden.vision.plates import MAX_FRAME_BYTES
+from sitewarden.vision.images import MAX_IMAGE_BYTES
 from sitewarden.web import pages
 
 log = logging.getLogger(__name__)
@@ -176,10 +176,10 @@ def create_app(settings: Settings, store: Store, keys: KeyRing | None = None) ->
         large_body_paths=frozenset({events.INGEST_PATH}),
         max_json_depth=settings.max_json_depth,
         path_limits=(
-            (parking.FRAMES_PATH, MAX_FRAME_BYTES),
-            (access.DECIDE_PATH, MAX_FRAME_BYTES),
+            (parking.FRAMES_PATH, MAX_IMAGE_BYTES),
+            (access.DECIDE_PATH, MAX_IMAGE_BYTES),
             (access.ENROL_PATH, access.ENROL_LIMIT),
-            (cameras.SNAPSHOTS_PATH, MAX_FRAME_BYTES),
+            (cameras.SNAPSHOTS_PATH, MAX_IMAGE_BYTES),
         ),
     )
 

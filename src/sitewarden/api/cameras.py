@@ -24,7 +24,7 @@ from sitewarden.api.schemas import IMAGE_UPLOAD
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
 from sitewarden.events.validation import Sender
-from sitewarden.vision.faces import decode_image
+from sitewarden.vision.images import FACE_IMAGE, decode_image
 
 SNAPSHOTS_PATH = re.compile(r"^/api/v1/cameras/[^/]+/snapshots$")
 
@@ -60,7 +60,9 @@ async def post_snapshot(
     """Faces are only detected and blurred here: never embedded, never matched."""
     await run_in_threadpool(camera_for, context.store, sender, device_id)
     body = await request.body()
-    image = await run_in_threadpool(decode_image, body, request.headers.get("content-type", ""))
+    image = await run_in_threadpool(
+        decode_image, body, request.headers.get("content-type", ""), FACE_IMAGE
+    )
     stored = await run_in_threadpool(
         store_snapshot, context.store, context.vault, desk.engine, sender.site_id, device_id, image
     )

@@ -80,7 +80,7 @@ def _site_of(tools: AccessTools, site: str) -> None:
 
 def _photos(paths: list[Path]) -> list[Any]:
     """Decode every photo first, so that a bad one stops the command before any write."""
-    from sitewarden.vision.faces import decode_image
+    from sitewarden.vision.images import FACE_IMAGE, decode_image
 
     photos = []
     for path in paths:
@@ -92,7 +92,7 @@ def _photos(paths: list[Path]) -> list[Any]:
         except OSError as exc:
             raise fail(f"cannot read {path}: {exc.strerror}") from None
         try:
-            photos.append(decode_image(data, media))
+            photos.append(decode_image(data, media, FACE_IMAGE))
         except SitewardenError as exc:
             raise fail(f"{path}: {exc.message}") from None
     return photos

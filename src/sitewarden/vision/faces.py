@@ -1,5 +1,4 @@
-"""Faces at access readers: safe image decoding, detection, landmarks, embeddings and
-1:N matching.
+"""Faces at access readers: detection, landmarks, embeddings and 1:N matching.
 
 Models come inside PyPI packages and run offline on the CPU: dlib's HOG frontal-face
 detector (built into ``dlib-bin``), the 5-point landmark model and the ResNet
@@ -9,79 +8,30 @@ its training data carries non-commercial terms.
 
 An embedding is 128 float32 values; two views of one face are typically 0.1-0.4
 apart (Euclidean), different people about 0.6-0.8. Matching is vectorised numpy over
-the whole gallery. Frames are decoded in memory and dropped; nothing here stores an
-image. Ordinary cameras never come here: their snapshots only get blurred
-(``vision/blur.py``).
+the whole gallery. Frames are decoded in memory (``vision/images.py``) and dropped;
+nothing here stores an image. Ordinary cameras never come here: their snapshots only
+get blurred (``vision/blur.py``).
 """
 
 from __future__ import annotations
 
 import importlib.util
-import io
 import threading
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
-from sitewarden.errors import ConfigError, InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from sitewarden.errors import ConfigError
 
-MAX_IMAGE_BYTES = 8 * 1024 * 1024
-MAX_IMAGE_PIXELS = 4096 * 4096  # 4K and a margin; more is a decompression bomb
-MIN_IMAGE_SIDE = 32
-IMAGE_TYPES = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
-PIL_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}
 EMBEDDING_SIZE = 128
 LANDMARKS_MODEL = "shape_predictor_5_face_landmarks.dat"
 EMBEDDING_MODEL = "dlib_face_recognition_resnet_model_v1.dat"
 
 Vector = npt.NDArray[np.float32]
-
-
-def decode_image(data: bytes, content_type: str) -> Image.Image:
-    """An RGB image from a JPEG or PNG body, or an error that says what is wrong."""
-    media = content_type.split(";", 1)[0].strip().lower()
-    if media not in IMAGE_TYPES:
-        raise UnsupportedMediaType(
-            f"send the image as the body with Content-Type image/jpeg or image/png, "
-            f"not {media or 'nothing'}"
-        )
-    if len(data) > MAX_IMAGE_BYTES:
-        raise PayloadTooLarge(f"image of {len(data)} bytes is over the {MAX_IMAGE_BYTES} limit")
-    if not data.startswith(IMAGE_TYPES[media]):
-        raise InvalidInput(f"the body is not a {PIL_FORMATS[media]} image")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            opened = Image.open(io.BytesIO(data), formats=[PIL_FORMATS[media]])
-            width, height = opened.size
-            if width * height > MAX_IMAGE_PIXELS:
-                raise InvalidInput(
-                    f"image of {width}x{height} pixels is larger than 4096x4096; send at most 4K"
-                )
-            if min(width, height) < MIN_IMAGE_SIDE:
-                raise InvalidInput(
-                    f"image of {width}x{height} pixels is too small to show a face "
-                    f"(at least {MIN_IMAGE_SIDE} pixels a side)"
-                )
-            opened.load()
-            image = ImageOps.exif_transpose(opened)
-    except InvalidInput:
-        raise
-    except (
-        UnidentifiedImageError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-        OSError,
-        SyntaxError,
-        ValueError,
-    ) as exc:
-        raise InvalidInput(f"the {PIL_FORMATS[media]} image cannot be decoded: {exc}") from exc
-    return image.convert("RGB")
 
 
 def models_folder() -> Path:

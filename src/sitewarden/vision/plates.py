@@ -1,77 +1,43 @@
-"""Plate reading for gate cameras: decode a frame safely, find text, keep what is a plate.
+"""Plate reading for gate cameras: find text in a frame, keep what is a plate.
 
 The model is PP-OCR (detection and recognition, Chinese and Latin characters) from
 the ``rapidocr-onnxruntime`` wheel, which carries its ONNX files: nothing downloads at
-run time. The model only finds and reads text; which text is a plate is decided by
-the site's plate formats (``parking/formats.py``), which also fix O/0 and I/1 by
-position. Text that fits no format is reported as no plate, with the reason.
+run time (``vision/ocr.py`` runs them). The model only finds and reads text; which text
+is a plate is decided by the site's plate formats (``parking/formats.py``), which also
+fix O/0 and I/1 by position. Text that fits no format is reported as no plate, with the
+reason.
 
-Frames are decoded in memory and dropped after the read: they are never stored.
+Reading takes up to three looks and stops at the first that gives a sure plate. Text
+detection over the whole frame is most of the cost and grows with the pixels, so the
+quick look detects on the frame scaled to 640 pixels on its longer side (a plate a lane
+camera can read is still 30 or more pixels high there) and recognises the boxes it
+finds cropped from the full frame. When that gives no plate, or one read with less than
+``SURE`` confidence, the close look detects again at native resolution only around the
+text found, and the surer plate wins. Only when there is still no plate does the full
+look detect on the whole frame at full resolution (small or distant plates). Formats
+decide at every look, so none can settle for text that is not a plate.
+
+Frames are decoded by ``vision/images.py`` in memory and dropped after the read: they
+are never stored.
 """
 
 from __future__ import annotations
 
-import io
 import threading
 import time
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
-from sitewarden.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from sitewarden.parking.formats import PlateFormat, PlateMatch, match_plate
+from sitewarden.vision.ocr import PaddleOcr, Pixels, TextFound, detection_size
 
-MAX_FRAME_BYTES = 8 * 1024 * 1024
-MAX_FRAME_PIXELS = 4096 * 4096  # 4K frames and a margin; more is a decompression bomb
-MIN_FRAME_SIDE = 32
-FRAME_TYPES = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
-PIL_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}
 BORDER = frozenset("JI1|[]")
-
-
-def decode_frame(data: bytes, content_type: str) -> Image.Image:
-    """An RGB image from a JPEG or PNG body, or an error that says what is wrong."""
-    media = content_type.split(";", 1)[0].strip().lower()
-    if media not in FRAME_TYPES:
-        raise UnsupportedMediaType(
-            f"send the frame as the body with Content-Type image/jpeg or image/png, "
-            f"not {media or 'nothing'}"
-        )
-    if len(data) > MAX_FRAME_BYTES:
-        raise PayloadTooLarge(f"frame of {len(data)} bytes is over the {MAX_FRAME_BYTES} limit")
-    if not data.startswith(FRAME_TYPES[media]):
-        raise InvalidInput(f"the body is not a {PIL_FORMATS[media]} image")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=[PIL_FORMATS[media]])
-            width, height = image.size
-            if width * height > MAX_FRAME_PIXELS:
-                raise InvalidInput(
-                    f"frame of {width}x{height} pixels is larger than 4096x4096; send at most 4K"
-                )
-            if min(width, height) < MIN_FRAME_SIDE:
-                raise InvalidInput(
-                    f"frame of {width}x{height} pixels is too small to hold a readable plate "
-                    f"(at least {MIN_FRAME_SIDE} pixels a side)"
-                )
-            image.load()
-    except InvalidInput:
-        raise
-    except (
-        UnidentifiedImageError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-        OSError,
-        SyntaxError,
-        ValueError,
-    ) as exc:
-        raise InvalidInput(f"the {PIL_FORMATS[media]} frame cannot be decoded: {exc}") from exc
-    return image.convert("RGB")
+QUICK_SIDE = 640  # the first look's longer side, in pixels
+SURE = 0.9  # a quick-look plate read less surely than this gets a close look too
+MAX_REGIONS = 8  # text lines of the quick look worth a close look
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +62,53 @@ class FrameReading:
     reason: str | None
     texts_seen: int
     elapsed_ms: float
+    looks: int = 1  # detection passes: quick, then close (around text), then full
 
 
-def _box(points: Sequence[Sequence[float]]) -> tuple[int, int, int, int]:
-    xs = [p[0] for p in points]
-    ys = [p[1] for p in points]
-    return int(min(xs)), int(min(ys)), int(max(xs)), int(max(ys))
+Box = tuple[int, int, int, int]  # left, top, right, bottom in frame pixels
+
+
+def _line(found: TextFound, left: int = 0, top: int = 0) -> TextLine:
+    """A text line in frame pixels; ``left``, ``top``: where the region read starts."""
+    xs, ys = found.quad[:, 0], found.quad[:, 1]
+    box = (int(xs.min()) + left, int(ys.min()) + top, int(xs.max()) + left, int(ys.max()) + top)
+    return TextLine(found.text, found.score, box)
+
+
+def regions_around(lines: Sequence[TextLine], width: int, height: int) -> list[Box]:
+    """Where to look closer: each line's box grown by its height on every side (room for
+    a plate's other row or a border the quick look cut), overlapping ones merged."""
+    regions: list[Box] = []
+    for line in lines[:MAX_REGIONS]:
+        left, top, right, bottom = line.box
+        margin = max(bottom - top, 8)
+        grown = (
+            max(left - margin, 0),
+            max(top - margin, 0),
+            min(right + margin, width),
+            min(bottom + margin, height),
+        )
+        for other in list(regions):
+            if (
+                grown[0] < other[2]
+                and other[0] < grown[2]
+                and grown[1] < other[3]
+                and (other[1] < grown[3])
+            ):
+                regions.remove(other)
+                grown = (
+                    min(grown[0], other[0]),
+                    min(grown[1], other[1]),
+                    max(grown[2], other[2]),
+                    max(grown[3], other[3]),
+                )
+        regions.append(grown)
+    return regions
+
+
+def _rank(candidate: PlateCandidate) -> tuple[float, int]:
+    """Surer first; every position fix costs 0.05 and breaks ties."""
+    return candidate.confidence - 0.05 * candidate.match.fixes, -candidate.match.fixes
 
 
 def _joined(a: TextLine, b: TextLine) -> tuple[int, int, int, int] | None:
@@ -153,45 +160,82 @@ def pick_plate(lines: Sequence[TextLine], formats: Sequence[PlateFormat]) -> Pla
                     found.append(PlateCandidate(match, min(a.confidence, b.confidence), box))
     if not found:
         return None
-    return max(found, key=lambda c: (c.confidence - 0.05 * c.match.fixes, -c.match.fixes))
+    return max(found, key=_rank)
 
 
 class PlateReader:
-    """One OCR engine per process, loaded on first use; reads are serialised."""
+    """One OCR engine per process, loaded on first use; reads are serialised.
 
-    def __init__(self, threads: int | None = None) -> None:
+    ``threads`` is onnxruntime's intra-op thread count (``None``: one per core this
+    process may run on); ``quick_side`` the quick look's longer side (``None``: full
+    resolution only)."""
+
+    def __init__(self, threads: int | None = None, quick_side: int | None = QUICK_SIDE) -> None:
         self._threads = threads
-        self._engine: Any = None
+        self._quick_side = quick_side
+        self._ocr: PaddleOcr | None = None
         self._lock = threading.Lock()
 
-    def _load(self) -> Any:
-        from rapidocr_onnxruntime import RapidOCR  # type: ignore[import-untyped]  # heavy
-
-        options: dict[str, Any] = {"print_verbose": False}
-        if self._threads:
-            options.update(intra_op_num_threads=self._threads, inter_op_num_threads=1)
-        return RapidOCR(**options)
-
-    def read_lines(self, image: Image.Image) -> list[TextLine]:
-        pixels = np.asarray(image)[:, :, ::-1]  # the engine takes OpenCV's BGR order
+    def load(self) -> None:
+        """Load the models now rather than on the first frame."""
         with self._lock:
-            if self._engine is None:
-                self._engine = self._load()
-            result, _ = self._engine(pixels, use_cls=False)
-        return [
-            TextLine(str(text), float(score), _box(points)) for points, text, score in result or []
-        ]
+            self._loaded()
+
+    def _loaded(self) -> PaddleOcr:
+        if self._ocr is None:
+            self._ocr = PaddleOcr(self._threads)
+        return self._ocr
+
+    def read_lines(self, pixels: Pixels, max_side: int | None) -> list[TextLine]:
+        """The text lines in ``pixels`` (RGB) with detection at ``max_side`` (``None``:
+        full resolution)."""
+        with self._lock:
+            found = self._loaded().read(pixels, max_side)
+        return [_line(text) for text in found]
+
+    def read_regions(self, pixels: Pixels, regions: Sequence[Box]) -> list[TextLine]:
+        """The text lines in each region of ``pixels``, detected at native resolution."""
+        lines: list[TextLine] = []
+        with self._lock:
+            ocr = self._loaded()
+            for left, top, right, bottom in regions:
+                region = pixels[top:bottom, left:right]
+                found = ocr.read(region, max(region.shape[:2]))
+                lines.extend(_line(text, left, top) for text in found)
+        return lines
 
     def read_plate(self, image: Image.Image, formats: Sequence[PlateFormat]) -> FrameReading:
+        """The surest plate in ``image`` that fits one of ``formats``, or why none.
+
+        The quick look (reduced frame), then a close look around the text it found when
+        that gave no sure plate, then the full look when there is still no plate."""
         started = time.perf_counter()
-        lines = self.read_lines(image)
+        pixels: Pixels = np.asarray(image)
+        height, width = pixels.shape[:2]
+        quick = self._quick_side
+        if quick is not None and detection_size(height, width, quick) == detection_size(
+            height, width, None
+        ):
+            quick = None  # a small frame: the quick look is the full look
+        lines = self.read_lines(pixels, quick)
+        best = pick_plate(lines, formats)
+        looks = 1
+        if lines and (best is None or best.confidence < SURE):
+            looks += 1
+            lines = self.read_regions(pixels, regions_around(lines, width, height))
+            closer = pick_plate(lines, formats)
+            if closer is not None and (best is None or _rank(closer) > _rank(best)):
+                best = closer
+        if best is None and quick is not None:
+            looks += 1
+            lines = self.read_lines(pixels, None)
+            best = pick_plate(lines, formats)
         elapsed = (time.perf_counter() - started) * 1000
-        plate = pick_plate(lines, formats)
-        if plate is not None:
-            return FrameReading(plate, None, len(lines), elapsed)
+        if best is not None:
+            return FrameReading(best, None, len(lines), elapsed, looks)
         if not lines:
             reason = "no text found in the frame"
         else:
             names = ", ".join(f.name for f in formats)
             reason = f"{len(lines)} text(s) found, none fits this site's plate formats ({names})"
-        return FrameReading(None, reason, len(lines), elapsed)
+        return FrameReading(None, reason, len(lines), elapsed, looks)

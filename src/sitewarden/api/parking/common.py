@@ -11,6 +11,7 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated
 
+import anyio
 from fastapi import Query, Request
 
 from sitewarden.api.context import AppContext
@@ -42,12 +43,20 @@ PurposeQuery = Annotated[
 ]
 
 
+FRAME_SLOTS = 2  # frames decoded or read at once; one reads while the next decodes
+
+
 class GateDesk:
-    """The gates and the plate reader of one app."""
+    """The gates and the plate reader of one app.
+
+    The reader reads one frame at a time; ``frame_slots`` keeps the frames waiting for
+    it out of the thread pool every other route shares, so a burst of frames at many
+    lanes cannot starve text reads, payments or the dashboard of threads."""
 
     def __init__(self, gates: ParkingGates, reader: PlateReader) -> None:
         self.gates = gates
         self.reader = reader
+        self.frame_slots = anyio.CapacityLimiter(FRAME_SLOTS)
 
 
 def build_gates(context: AppContext) -> GateDesk:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
@@ -21,7 +22,8 @@ from sitewarden.api.schemas import IMAGE_UPLOAD
 from sitewarden.errors import InvalidInput
 from sitewarden.events.validation import Sender
 from sitewarden.parking.gates import GateDecision
-from sitewarden.vision.plates import decode_frame
+from sitewarden.parking.records import Lane
+from sitewarden.vision.images import GATE_FRAME, decode_image
 
 router = APIRouter(prefix="/api/v1", tags=["parking"])
 
@@ -61,9 +63,17 @@ async def post_frame(
     """The frame is read in memory and dropped; it is never stored."""
     lane = await run_in_threadpool(_gate_lane, context, desk, sender, device_id)
     body = await request.body()
-    image = await run_in_threadpool(decode_frame, body, request.headers.get("content-type", ""))
-    formats = await run_in_threadpool(desk.gates.formats, lane.site_id)
-    reading = await run_in_threadpool(desk.reader.read_plate, image, formats)
+    content_type = request.headers.get("content-type", "")
+    return await anyio.to_thread.run_sync(
+        decide_frame, desk, lane, body, content_type, limiter=desk.frame_slots
+    )
+
+
+def decide_frame(desk: GateDesk, lane: Lane, body: bytes, content_type: str) -> DecisionOut:
+    """Decode, read and decide in one worker thread: no hop back to the event loop between
+    the steps, where a busy loop would add its own wait to every frame."""
+    image = decode_image(body, content_type, GATE_FRAME)
+    reading = desk.reader.read_plate(image, desk.gates.formats(lane.site_id))
     if reading.plate is None:
         decision = GateDecision(
             open=False,
@@ -76,13 +86,12 @@ async def post_frame(
         )
         return decision_out(decision, None, reading.elapsed_ms)
     candidate = reading.plate
-    settings = await run_in_threadpool(desk.gates.plate_settings, lane.site_id)
-    if candidate.confidence < settings.review_below:
-        decision = await run_in_threadpool(
-            desk.gates.queue_review, lane, candidate.match, candidate.confidence, "low_confidence"
+    if candidate.confidence < desk.gates.plate_settings(lane.site_id).review_below:
+        decision = desk.gates.queue_review(
+            lane, candidate.match, candidate.confidence, "low_confidence"
         )
     else:
-        decision = await run_in_threadpool(desk.gates.decide_plate, lane, candidate.match)
+        decision = desk.gates.decide_plate(lane, candidate.match)
     return decision_out(decision, round(candidate.confidence, 4), reading.elapsed_ms)
 
 

@@ -1,0 +1,57 @@
+"""The plate reader on rendered frames, in process (the real PP-OCR models from the
+rapidocr wheel): the quick look settles an ordinary lane frame, a plate too small for
+it is found by the full look, and text that is no plate stays no plate."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+
+from sitewarden.demo.garage_frames import Distortion, available_fonts, gate_frame, render_plate
+from sitewarden.parking.formats import resolve_formats
+from sitewarden.vision.plates import PlateReader, TextLine, regions_around
+
+FORMATS = resolve_formats(["cn", "cn_ne", "uk"])
+
+
+@pytest.fixture(scope="module")
+def reader() -> PlateReader:
+    fonts = available_fonts()
+    assert fonts, "fonts-noto-cjk is missing: scripts/apt-install fonts-noto-cjk"
+    reader = PlateReader(threads=1)
+    reader.load()
+    return reader
+
+
+def test_an_ordinary_lane_frame_is_read_in_the_quick_look(reader: PlateReader) -> None:
+    frame = gate_frame("粤B·D12345", "green", available_fonts()[0], Distortion(angle=2), seed=1)
+    reading = reader.read_plate(frame, FORMATS)
+    assert reading.plate is not None and reading.plate.match.display == "粤B·D12345"
+    assert reading.looks == 1
+
+
+def test_a_plate_too_small_for_the_quick_look_is_found_by_the_full_look(
+    reader: PlateReader,
+) -> None:
+    scene = Image.new("RGB", (3840, 2160), (90, 90, 90))  # 4K, plate 36 px high
+    scene.paste(render_plate("浙A·12345", "blue", available_fonts()[0], height=36), (1300, 1100))
+    reading = reader.read_plate(scene, FORMATS)
+    assert reading.plate is not None and reading.plate.match.display == "浙A·12345"
+    assert reading.looks > 1
+
+
+def test_a_half_covered_plate_is_no_plate_after_every_look(reader: PlateReader) -> None:
+    frame = gate_frame(
+        "浙A·67890", "blue", available_fonts()[0], Distortion(occlusion=0.35), seed=7
+    )
+    reading = reader.read_plate(frame, FORMATS)
+    assert reading.plate is None and reading.looks == 3
+    assert reading.reason is not None and "none fits" in reading.reason
+
+
+def test_close_look_regions_grow_around_text_and_merge_when_they_overlap() -> None:
+    top = TextLine("浙A", 0.8, (100, 100, 200, 150))
+    bottom = TextLine("12345", 0.8, (90, 160, 230, 210))
+    far = TextLine("EXIT", 0.9, (1000, 20, 1100, 60))
+    regions = regions_around([top, bottom, far], 1280, 720)
+    assert sorted(regions) == [(40, 50, 280, 260), (960, 0, 1140, 100)]
