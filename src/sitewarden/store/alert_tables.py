@@ -1,4 +1,4 @@
-"""SQLite tables of alerts, device health, webhooks and occupancy.
+"""Tables of alerts, device health, webhooks and occupancy.
 
 Alert signals are applied inside the same transaction as the events that caused them,
 so an acknowledged event never loses its alert, and a crash never duplicates one (at
@@ -7,7 +7,6 @@ most one unresolved alert per rule and dedupe key, enforced by a unique index).
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -19,8 +18,8 @@ import orjson
 from sitewarden.alerts.model import Alert, AlertChange, AlertSignal, HistoryEntry
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import to_micros
+from sitewarden.store.database import Connection, Database, _dt, _must_dt, _t
 from sitewarden.store.records import SilentDevice, Webhook, WebhookDelivery
-from sitewarden.store.sqlite_database import SQLiteDatabase, _dt, _must_dt, _t
 
 ALERT_COLUMNS = (
     "site_id, alert_id, rule_id, dedupe_key, severity, state, title, zone_id, device_id, "
@@ -56,10 +55,10 @@ def alert_from_row(row: Any) -> Alert:
     )
 
 
-class SQLiteAlertTables(SQLiteDatabase):
+class AlertTables(Database):
     # --- applied inside the events transaction ---------------------------------------
     def _apply_signals(
-        self, conn: sqlite3.Connection, signals: Sequence[AlertSignal], now: datetime
+        self, conn: Connection, signals: Sequence[AlertSignal], now: datetime
     ) -> list[AlertChange]:
         changes: list[AlertChange] = []
         for signal in signals:
@@ -73,12 +72,14 @@ class SQLiteAlertTables(SQLiteDatabase):
         self._queue_deliveries(conn, changes, now)
         return changes
 
-    def _fire(self, conn: sqlite3.Connection, signal: AlertSignal, now: datetime) -> AlertChange:
+    def _fire(self, conn: Connection, signal: AlertSignal, now: datetime) -> AlertChange:
         row = conn.execute(
-            f"UPDATE alerts SET count = count + 1, last_at = max(last_at, ?), last_event_id = ? "
+            "UPDATE alerts SET count = count + 1, "
+            "last_at = CASE WHEN last_at > ? THEN last_at ELSE ? END, last_event_id = ? "
             "WHERE site_id = ? AND rule_id = ? AND dedupe_key = ? AND state != 'resolved' "
             f"RETURNING {ALERT_COLUMNS}",
             (
+                to_micros(signal.at),
                 to_micros(signal.at),
                 signal.event_id.bytes,
                 signal.site_id,
@@ -119,7 +120,7 @@ class SQLiteAlertTables(SQLiteDatabase):
         return AlertChange("opened", alert_from_row(row))
 
     def _clear(
-        self, conn: sqlite3.Connection, signal: AlertSignal, now: datetime, note: str
+        self, conn: Connection, signal: AlertSignal, now: datetime, note: str
     ) -> AlertChange | None:
         row = conn.execute(
             "UPDATE alerts SET state = 'resolved', resolved_at = ?, resolved_by = ? "
@@ -135,7 +136,7 @@ class SQLiteAlertTables(SQLiteDatabase):
 
     def _history(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         site_id: str,
         alert_id: str,
         at: datetime,
@@ -150,7 +151,7 @@ class SQLiteAlertTables(SQLiteDatabase):
         )
 
     def _queue_deliveries(
-        self, conn: sqlite3.Connection, changes: Sequence[AlertChange], now: datetime
+        self, conn: Connection, changes: Sequence[AlertChange], now: datetime
     ) -> None:
         notable = [c for c in changes if c.kind in NOTIFIED_CHANGES]
         if not notable:
@@ -186,7 +187,7 @@ class SQLiteAlertTables(SQLiteDatabase):
         )
 
     def _back_online(
-        self, conn: sqlite3.Connection, keys: Sequence[tuple[str, str]], now: datetime
+        self, conn: Connection, keys: Sequence[tuple[str, str]], now: datetime
     ) -> list[AlertChange]:
         """Devices heard from again: mark online; resolve their offline alert."""
         changes: list[AlertChange] = []
@@ -218,7 +219,7 @@ class SQLiteAlertTables(SQLiteDatabase):
 
     def _mark_offline(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         site_id: str,
         device_id: str,
         deadline: datetime,
@@ -238,9 +239,9 @@ class SQLiteAlertTables(SQLiteDatabase):
         """Devices heard from once, silent past their deadline, not yet marked offline."""
         rows = self._read(
             "SELECT site_id, device_id, zone_id, last_seen_at, last_seen_at + "
-            "CAST(heartbeat_s * ? * 1000000 AS INTEGER) AS deadline FROM devices "
+            "CAST(heartbeat_s * ? * 1000000 AS BIGINT) AS deadline FROM devices "
             "WHERE health != 'offline' AND last_seen_at IS NOT NULL AND "
-            "last_seen_at + CAST(heartbeat_s * ? * 1000000 AS INTEGER) < ?",
+            "last_seen_at + CAST(heartbeat_s * ? * 1000000 AS BIGINT) < ?",
             (factor, factor, to_micros(now)),
         )
         return [
