@@ -1,7 +1,13 @@
-"""Shared fixtures: real SQLite files and real ``sitewarden serve`` processes.
+"""Shared fixtures: real SQLite files, a real PostgreSQL server and real
+``sitewarden serve`` processes.
 
 Nothing of ours is mocked: the live server is the installed command, started on a
 free loopback port against a temporary data folder.
+
+Backends: every fixture that opens a store (``settings``, ``store``, ``live_server``,
+``shared_server``, ``configured_server``) runs on SQLite; a module marked
+``pytestmark = pytest.mark.both_backends`` runs each of its tests on SQLite and on
+PostgreSQL (one server per session, a fresh database per store or server process).
 """
 
 from __future__ import annotations
@@ -28,7 +34,10 @@ from sitewarden.initialise import initialise
 from sitewarden.registry import service
 from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store import open_store
-from sitewarden.store.sqlite import SQLiteStore
+from sitewarden.store.base import Store
+from tests.postgres_server import PostgresServer, postgres_binary, start_postgres
+
+BACKENDS = ("sqlite", "postgres")
 
 
 def free_port() -> int:
@@ -37,15 +46,48 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return load_settings(tmp_path / "data", port=free_port())
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "both_backends"
+    ):
+        metafunc.parametrize("backend", BACKENDS, indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
+def backend(request: pytest.FixtureRequest) -> str:
+    """``sqlite``, or each of ``BACKENDS`` in a module marked ``both_backends``."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL cluster for the session, with a migrated template database."""
+    if postgres_binary("initdb") is None:
+        pytest.skip("PostgreSQL is not installed (scripts/test installs it)")
+    server = start_postgres()
+    server.prepare_template()
+    yield server
+    server.stop()
+
+
+def database_url_for(request: pytest.FixtureRequest, backend: str) -> str | None:
+    """None (the data folder's SQLite file) or the URL of a fresh PostgreSQL database."""
+    if backend == "sqlite":
+        return None
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.fresh_database()
 
 
 @pytest.fixture
-def store(settings: Settings) -> Iterator[SQLiteStore]:
+def settings(tmp_path: Path, request: pytest.FixtureRequest, backend: str) -> Settings:
+    return load_settings(
+        tmp_path / "data", port=free_port(), database_url=database_url_for(request, backend)
+    )
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[Store]:
     opened = open_store(settings)
-    assert isinstance(opened, SQLiteStore)
     yield opened
     opened.close()
 
@@ -98,7 +140,7 @@ class LiveServer:
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **self.database_env()},
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -111,6 +153,11 @@ class LiveServer:
                 time.sleep(0.1)
         raise RuntimeError("server did not start within 30 s")
 
+    def database_env(self) -> dict[str, str]:
+        """The server process's database, when it is not the data folder's SQLite file."""
+        url = self.settings.database_url
+        return {} if url is None else {"SITEWARDEN_DATABASE_URL": url}
+
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(sig)
@@ -120,10 +167,8 @@ class LiveServer:
     def kill(self) -> None:
         self.stop(signal.SIGKILL)
 
-    def open_store(self) -> SQLiteStore:
-        opened = open_store(self.settings)
-        assert isinstance(opened, SQLiteStore)
-        return opened
+    def open_store(self) -> Store:
+        return open_store(self.settings)
 
     def api_key_for(self, role: Role, *, sites: tuple[str, ...] | None = None) -> str:
         """An API key of a fresh user with ``role`` (cached per role and scope)."""
@@ -160,8 +205,8 @@ class LiveServer:
         return token
 
 
-def _started_server(folder: Path, config: str = "") -> LiveServer:
-    settings = load_settings(folder / "data", port=free_port())
+def _started_server(folder: Path, config: str = "", database_url: str | None = None) -> LiveServer:
+    settings = load_settings(folder / "data", port=free_port(), database_url=database_url)
     result = initialise(settings)
     if config:
         config_file = settings.data_dir / "sitewarden.toml"
@@ -177,17 +222,23 @@ def _started_server(folder: Path, config: str = "") -> LiveServer:
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+def live_server(
+    tmp_path: Path, request: pytest.FixtureRequest, backend: str
+) -> Iterator[LiveServer]:
     """A fresh server for this test alone."""
-    server = _started_server(tmp_path)
+    server = _started_server(tmp_path, database_url=database_url_for(request, backend))
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="module")
-def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """One server for a whole test module; tests must use their own site ids."""
-    server = _started_server(tmp_path_factory.mktemp("shared"))
+def shared_server(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest, backend: str
+) -> Iterator[LiveServer]:
+    """One server for a whole test module (per backend); tests must use their own site ids."""
+    server = _started_server(
+        tmp_path_factory.mktemp("shared"), database_url=database_url_for(request, backend)
+    )
     yield server
     server.stop()
 
@@ -199,12 +250,18 @@ def device_client(server: LiveServer, token: str) -> httpx.Client:
 
 
 @pytest.fixture
-def configured_server(tmp_path: Path) -> Iterator[Callable[[str], LiveServer]]:
+def configured_server(
+    tmp_path: Path, request: pytest.FixtureRequest, backend: str
+) -> Iterator[Callable[[str], LiveServer]]:
     """Start a fresh server with extra lines for its sitewarden.toml."""
     started: list[LiveServer] = []
 
+    if backend == "postgres":
+        request.getfixturevalue("postgres_server")  # started now, before the test runs
+
     def start(config: str) -> LiveServer:
-        server = _started_server(tmp_path / f"s{len(started)}", config)
+        url = database_url_for(request, backend)
+        server = _started_server(tmp_path / f"s{len(started)}", config, url)
         started.append(server)
         return server
 
