@@ -15,15 +15,17 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pyotp
 import pytest
 
@@ -35,6 +37,7 @@ from sitewarden.registry import service
 from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store import open_store
 from sitewarden.store.base import Store
+from sitewarden.store.postgres_database import postgres_sql
 from tests.postgres_server import PostgresServer, postgres_binary, start_postgres
 
 BACKENDS = ("sqlite", "postgres")
@@ -70,12 +73,33 @@ def postgres_server() -> Iterator[PostgresServer]:
     server.stop()
 
 
-def database_url_for(request: pytest.FixtureRequest, backend: str) -> str | None:
-    """None (the data folder's SQLite file) or the URL of a fresh PostgreSQL database."""
+def raw_sql(settings: Settings, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+    """Run SQL (``?`` placeholders) on a store's database behind its back: to set up or
+    look at what sitewarden itself never would."""
+    target = settings.database
+    if target.postgres_url is not None:
+        with psycopg.connect(target.postgres_url, autocommit=True) as conn:
+            cursor = conn.execute(postgres_sql(sql), params)  # type: ignore[arg-type]
+            return cursor.fetchall() if cursor.description else []
+    conn = sqlite3.connect(settings.sqlite_path, isolation_level=None)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def postgres_for(request: pytest.FixtureRequest, backend: str) -> PostgresServer | None:
+    """The session's PostgreSQL cluster when the backend is PostgreSQL."""
     if backend == "sqlite":
         return None
     server: PostgresServer = request.getfixturevalue("postgres_server")
-    return server.fresh_database()
+    return server
+
+
+def database_url_for(request: pytest.FixtureRequest, backend: str) -> str | None:
+    """None (the data folder's SQLite file) or the URL of a fresh PostgreSQL database."""
+    server = postgres_for(request, backend)
+    return None if server is None else server.fresh_database()
 
 
 @pytest.fixture
@@ -102,6 +126,7 @@ class LiveServer:
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
     admin_totp: str | None = None  # the admin's TOTP secret once enrolled
+    postgres: PostgresServer | None = None  # the cluster, when the database is PostgreSQL
     _keys: dict[str, str] = field(default_factory=dict)
 
     def admin_session(self) -> tuple[str, str]:
@@ -152,6 +177,18 @@ class LiveServer:
             except httpx.HTTPError:
                 time.sleep(0.1)
         raise RuntimeError("server did not start within 30 s")
+
+    def database_bytes(self) -> bytes:
+        """Everything the database holds on disk (SQLite file and WAL, or PostgreSQL's
+        files of this database and its write-ahead log)."""
+        url = self.settings.database.postgres_url
+        if url is None:
+            folder = self.settings.sqlite_path.parent
+            paths = [p for p in folder.iterdir() if p.name.startswith("sitewarden.db")]
+        else:
+            assert self.postgres is not None
+            paths = self.postgres.files_of(url)
+        return b"".join(path.read_bytes() for path in paths)
 
     def database_env(self) -> dict[str, str]:
         """The server process's database, when it is not the data folder's SQLite file."""
@@ -205,19 +242,25 @@ class LiveServer:
         return token
 
 
-def _started_server(folder: Path, config: str = "", database_url: str | None = None) -> LiveServer:
+def _started_server(
+    folder: Path, config: str = "", postgres: PostgresServer | None = None
+) -> LiveServer:
+    database_url = None if postgres is None else postgres.fresh_database()
     settings = load_settings(folder / "data", port=free_port(), database_url=database_url)
     result = initialise(settings)
     if config:
         config_file = settings.data_dir / "sitewarden.toml"
         config_file.write_text(config_file.read_text() + "\n" + config + "\n")
     server = LiveServer(
+        postgres=postgres,
         settings=settings,
         url=f"http://127.0.0.1:{settings.port}",
         admin_password=result.admin_password,
         log_path=folder / "server.log",
     )
     server.start()
+    if postgres is not None:  # the server really runs on PostgreSQL, not a stray file
+        assert not (settings.data_dir / "db").exists()
     return server
 
 
@@ -226,7 +269,7 @@ def live_server(
     tmp_path: Path, request: pytest.FixtureRequest, backend: str
 ) -> Iterator[LiveServer]:
     """A fresh server for this test alone."""
-    server = _started_server(tmp_path, database_url=database_url_for(request, backend))
+    server = _started_server(tmp_path, postgres=postgres_for(request, backend))
     yield server
     server.stop()
 
@@ -237,7 +280,7 @@ def shared_server(
 ) -> Iterator[LiveServer]:
     """One server for a whole test module (per backend); tests must use their own site ids."""
     server = _started_server(
-        tmp_path_factory.mktemp("shared"), database_url=database_url_for(request, backend)
+        tmp_path_factory.mktemp("shared"), postgres=postgres_for(request, backend)
     )
     yield server
     server.stop()
@@ -256,12 +299,10 @@ def configured_server(
     """Start a fresh server with extra lines for its sitewarden.toml."""
     started: list[LiveServer] = []
 
-    if backend == "postgres":
-        request.getfixturevalue("postgres_server")  # started now, before the test runs
+    postgres = postgres_for(request, backend)  # started now, before the test runs
 
     def start(config: str) -> LiveServer:
-        url = database_url_for(request, backend)
-        server = _started_server(tmp_path / f"s{len(started)}", config, url)
+        server = _started_server(tmp_path / f"s{len(started)}", config, postgres)
         started.append(server)
         return server
 

@@ -69,6 +69,18 @@ class PostgresServer:
         self.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE} STRATEGY FILE_COPY")
         return self.url(name)
 
+    def files_of(self, url: str) -> list[Path]:
+        """The on-disk files of a database and the write-ahead log, after a checkpoint
+        (so that nothing the database holds is only in memory)."""
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute("CHECKPOINT")
+            row = conn.execute("SELECT oid FROM pg_database WHERE datname = %s", (name,))
+            oid = row.fetchone()[0]  # type: ignore[index]
+        data = self.folder / "data"
+        folders = [data / "base" / str(oid), data / "pg_wal"]
+        return [path for folder in folders for path in folder.rglob("*") if path.is_file()]
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()

@@ -20,6 +20,8 @@ from sitewarden.auth.roles import Role
 from sitewarden.registry.device_kinds import DeviceKind
 from tests.conftest import LiveServer, device_client
 
+pytestmark = pytest.mark.both_backends
+
 FAST = "\n".join(
     [
         "health_check_interval_s = 0.3",
@@ -291,7 +293,7 @@ def test_wifi_identifiers_never_reach_the_database(fast: LiveServer) -> None:
     assert sorted(e["attributes"]["device_count"] for e in stored) == [30, 30]
     assert all("hashed_ids" not in e["attributes"] for e in stored)
     time.sleep(2.5)  # the interval closes; the in-memory set is dropped
-    raw = b"".join(p.read_bytes() for p in fast.settings.sqlite_path.parent.iterdir())
+    raw = fast.database_bytes()
     for value in hashes:
         assert value.encode() not in raw and value[:16].encode() not in raw
 

@@ -6,9 +6,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-import psycopg
 import pytest
 
 from sitewarden.config import Settings, load_settings
@@ -25,6 +23,7 @@ from sitewarden.store.database import INTEGRITY_ERRORS
 from sitewarden.store.migrations import DIALECTS, load_migrations
 from sitewarden.store.records import EventQuery
 from sitewarden.store.sqlite import SQLiteStore
+from tests.conftest import raw_sql
 from tests.postgres_server import PostgresServer
 
 pytestmark = pytest.mark.both_backends
@@ -49,20 +48,6 @@ def make_event(site: str, device: str, kind: str, at: datetime, note: str | None
         subject_id="v-1" if kind == "plate.read" else None,
         sealed_personal=b"\x01sealed" if kind == "plate.read" else None,
     )
-
-
-def raw_sql(settings: Settings, sql: str) -> list[Any]:
-    """Run SQL on the store's database behind its back (to set up what code never would)."""
-    target = settings.database
-    if target.postgres_url is not None:
-        with psycopg.connect(target.postgres_url, autocommit=True) as conn:
-            cursor = conn.execute(sql)  # type: ignore[arg-type]
-            return cursor.fetchall() if cursor.description else []
-    conn = sqlite3.connect(settings.sqlite_path, isolation_level=None)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 @pytest.fixture

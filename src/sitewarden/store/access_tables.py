@@ -36,7 +36,7 @@ _SNAPSHOT_COLUMNS = "site_id, snapshot_id, device_id, taken_at, width, height, f
 def _bump_gallery(conn: Connection, site_id: str) -> None:
     conn.execute(
         "INSERT INTO access_gallery_versions VALUES (?, 1) "
-        "ON CONFLICT (site_id) DO UPDATE SET version = version + 1",
+        "ON CONFLICT (site_id) DO UPDATE SET version = access_gallery_versions.version + 1",
         (site_id,),
     )
 
