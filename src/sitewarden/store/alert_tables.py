@@ -30,6 +30,7 @@ SYSTEM_ACTOR = "sitewarden"
 # Changes worth a webhook; repeats only update the dashboard.
 NOTIFIED_CHANGES = frozenset({"opened", "acknowledged", "resolved", "escalated"})
 SEVERITY_ORDER = ["info", "minor", "major", "critical"]
+BACK_ONLINE_CHUNK = 400
 
 
 def alert_from_row(row: Any) -> Alert:
@@ -191,13 +192,19 @@ class AlertTables(Database):
     ) -> list[AlertChange]:
         """Devices heard from again: mark online; resolve their offline alert."""
         changes: list[AlertChange] = []
-        for site_id, device_id in keys:
-            row = conn.execute(
+        returned: set[tuple[str, str]] = set()
+        # One statement per chunk, not per device: on PostgreSQL each is a round trip.
+        for start in range(0, len(keys), BACK_ONLINE_CHUNK):
+            chunk = keys[start : start + BACK_ONLINE_CHUNK]
+            rows = conn.execute(
                 "UPDATE devices SET health = 'online', health_changed_at = ? "
-                "WHERE site_id = ? AND device_id = ? AND health != 'online' RETURNING 1",
-                (to_micros(now), site_id, device_id),
-            ).fetchone()
-            if row is None:
+                "WHERE health != 'online' AND (site_id, device_id) IN "
+                f"(VALUES {', '.join(['(?, ?)'] * len(chunk))}) RETURNING site_id, device_id",
+                (to_micros(now), *(part for key in chunk for part in key)),
+            ).fetchall()
+            returned.update((row[0], row[1]) for row in rows)
+        for site_id, device_id in keys:
+            if (site_id, device_id) not in returned:
                 continue
             signal = AlertSignal(
                 "clear",
