@@ -47,6 +47,12 @@ _EVENT_COPY_TYPES = (
 )
 
 
+def _pg_dump() -> str:
+    """Debian's newest pg_dump (its /usr/bin wrapper wants a local cluster's config)."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"), key=lambda p: p.parts[-3])
+    return str(found[-1]) if found else "pg_dump"
+
+
 class PostgresStore(CoreTables, PostgresDatabase):
     """Implements :class:`sitewarden.store.base.Store` on a PostgreSQL database."""
 
@@ -96,7 +102,7 @@ class PostgresStore(CoreTables, PostgresDatabase):
             env["PGPASSWORD"] = str(password)
         try:
             subprocess.run(
-                ["pg_dump", "--format=custom", f"--file={target}", make_conninfo("", **params)],
+                [_pg_dump(), "--format=custom", f"--file={target}", make_conninfo("", **params)],
                 check=True,
                 env=env,
                 capture_output=True,
