@@ -22,8 +22,8 @@ from sitewarden.store import open_store
 from sitewarden.store.base import Store
 from sitewarden.store.database import INTEGRITY_ERRORS
 from sitewarden.store.migrations import DIALECTS, load_migrations
-from sitewarden.store.records import EventQuery
 from sitewarden.store.postgres import PostgresStore
+from sitewarden.store.records import EventQuery
 from sitewarden.store.sqlite import SQLiteStore
 from tests.conftest import raw_sql
 from tests.postgres_server import PostgresServer, postgres_binary
