@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -59,6 +59,7 @@ class AlertSystem:
     occupancy: OccupancyAggregator
     maintenance: Maintenance
     notifiers: list[Notifier] = field(default_factory=list)
+    stop_listening: Callable[[], None] | None = None
 
     def announce(self, changes: Sequence[AlertChange]) -> None:
         """Hand changes made outside the writer (acknowledge, resolve) to every notifier."""
@@ -76,8 +77,12 @@ class AlertSystem:
     def start(self) -> None:
         self.webhooks.start()
         self.maintenance.start()
+        # Other nodes' alert changes reach this node's live dashboard (PostgreSQL).
+        self.stop_listening = self.store.listen_alert_changes(self.hub.notify_payloads)
 
     def stop(self) -> None:
+        if self.stop_listening is not None:
+            self.stop_listening()
         self.maintenance.stop()
         self.webhooks.stop()
 

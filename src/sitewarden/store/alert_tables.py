@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -31,6 +31,8 @@ SYSTEM_ACTOR = "sitewarden"
 NOTIFIED_CHANGES = frozenset({"opened", "acknowledged", "resolved", "escalated"})
 SEVERITY_ORDER = ["info", "minor", "major", "critical"]
 BACK_ONLINE_CHUNK = 400
+# How long a claimed webhook delivery is left to its node before others may retry it.
+DELIVERY_LEASE = timedelta(minutes=5)
 
 
 def alert_from_row(row: Any) -> Alert:
@@ -154,6 +156,8 @@ class AlertTables(Database):
     def _queue_deliveries(
         self, conn: Connection, changes: Sequence[AlertChange], now: datetime
     ) -> None:
+        if changes:
+            self._announce(conn, changes)
         notable = [c for c in changes if c.kind in NOTIFIED_CHANGES]
         if not notable:
             return
@@ -416,12 +420,21 @@ class AlertTables(Database):
             conn.execute("DELETE FROM webhooks WHERE webhook_id = ?", (webhook_id,))
 
     def due_deliveries(self, now: datetime, limit: int) -> list[WebhookDelivery]:
-        rows = self._read(
-            "SELECT * FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ? "
-            "ORDER BY next_attempt_at LIMIT ?",
-            (to_micros(now), limit),
-        )
-        return [_delivery(r) for r in rows]
+        """Claim up to ``limit`` due deliveries for the caller.
+
+        Claiming moves their next attempt a lease ahead in the same statement, so another
+        node's dispatcher (several nodes share one PostgreSQL) skips them while this one
+        sends; ``record_delivery`` then sets the real outcome. If the claiming node dies,
+        the lease runs out and any node tries again (at least once, never twice at once).
+        """
+        with self._transaction() as conn:
+            rows = conn.execute(
+                "UPDATE webhook_deliveries SET next_attempt_at = ? WHERE delivery_id IN "
+                "(SELECT delivery_id FROM webhook_deliveries WHERE state = 'pending' AND "
+                "next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?) RETURNING *",
+                (to_micros(now + DELIVERY_LEASE), to_micros(now), limit),
+            ).fetchall()
+        return sorted((_delivery(r) for r in rows), key=lambda d: (d.created_at, d.delivery_id))
 
     def deliveries(self, state: str, limit: int = 100) -> list[WebhookDelivery]:
         rows = self._read(

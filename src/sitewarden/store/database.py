@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import orjson
 import psycopg
 
+from sitewarden.alerts.model import AlertChange
 from sitewarden.events.model import Event, family_of, from_micros, to_micros
 
 # A unique or foreign key constraint refused a write, on either backend.
@@ -76,6 +77,17 @@ class Database(ABC):
     @abstractmethod
     def _insert_event_rows(self, conn: Connection, events: Sequence[Event]) -> None:
         """Append a batch of events inside the caller's transaction."""
+
+    def _announce(self, conn: Connection, changes: Sequence[AlertChange]) -> None:
+        """Tell other nodes about alert changes when ``conn`` commits (PostgreSQL)."""
+        return None  # one SQLite file serves one node: nobody else to tell
+
+    def listen_alert_changes(
+        self, deliver: Callable[[list[dict[str, Any]]], None]
+    ) -> Callable[[], None]:
+        """Pass alert changes made by other nodes to ``deliver``; returns a stopper.
+        One SQLite file has one node, so there is nothing to listen to."""
+        return lambda: None
 
     @abstractmethod
     def close(self) -> None: ...

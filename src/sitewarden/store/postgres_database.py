@@ -11,7 +11,8 @@ correct without a second, PostgreSQL-only copy of each. Reads never take it.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -19,10 +20,12 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from sitewarden.alerts.model import AlertChange
 from sitewarden.database_url import redact
 from sitewarden.errors import AlreadyExists, ConfigError, StoreError
 from sitewarden.store.database import INTEGRITY_ERRORS, Connection, Database, Rows
 from sitewarden.store.migrations import load_migrations, split_sql
+from sitewarden.store.postgres_notify import AlertListener, notify_sql
 
 # Advisory lock keys (any two 64-bit numbers no other application on the server uses).
 WRITE_LOCK = 0x5357_0001  # "SW" 1: one writer transaction at a time, on every node
@@ -57,6 +60,7 @@ class PostgresDatabase(Database):
 
     def __init__(self, url: str, *, pool_size: int = 8) -> None:
         self.url = url
+        self.node_id = uuid.uuid4().hex  # tells this node's notifications from others'
         try:  # one plain connection first, so that a refusal says why
             psycopg.connect(url, connect_timeout=10).close()
         except psycopg.Error as exc:
@@ -104,6 +108,16 @@ class PostgresDatabase(Database):
 
     def _index_hint(self, index: str) -> str:
         return ""  # PostgreSQL's planner picks the matching index by itself
+
+    def _announce(self, conn: Connection, changes: Sequence[AlertChange]) -> None:
+        conn.execute(*notify_sql(self.node_id, changes))
+
+    def listen_alert_changes(
+        self, deliver: Callable[[list[dict[str, Any]]], None]
+    ) -> Callable[[], None]:
+        listener = AlertListener(self.url, self.node_id, deliver)
+        listener.start()
+        return listener.stop
 
     def close(self) -> None:
         self._pool.close()

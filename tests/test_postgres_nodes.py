@@ -1,0 +1,107 @@
+"""Several nodes on one PostgreSQL database: two real stores (as two ``serve`` processes
+hold them) on one fresh database of the session's real server."""
+
+from __future__ import annotations
+
+import queue
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from sitewarden.alerts.model import AlertSignal
+from sitewarden.events.kinds import Severity
+from sitewarden.store.alert_tables import DELIVERY_LEASE
+from sitewarden.store.postgres import PostgresStore
+from sitewarden.store.records import Webhook
+from tests.postgres_server import PostgresServer
+from tests.test_store import make_event
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def nodes(postgres_server: PostgresServer) -> Iterator[tuple[PostgresStore, PostgresStore]]:
+    url = postgres_server.fresh_database()
+    a, b = PostgresStore(url), PostgresStore(url)
+    yield a, b
+    a.close()
+    b.close()
+
+
+def smoke(site: str, event_id: uuid.UUID) -> AlertSignal:
+    return AlertSignal(
+        "fire", "smoke", "Smoke", Severity.CRITICAL, site, "zone:z", "z", "d", event_id, NOW
+    )
+
+
+def listen(node: PostgresStore) -> tuple[queue.Queue[dict[str, Any]], Any]:
+    received: queue.Queue[dict[str, Any]] = queue.Queue()
+    stop = node.listen_alert_changes(lambda changes: [received.put(c) for c in changes])
+    return received, stop
+
+
+def test_an_alert_raised_on_one_node_reaches_the_other_nodes_listener(
+    nodes: tuple[PostgresStore, PostgresStore],
+) -> None:
+    a, b = nodes
+    on_a, stop_a = listen(a)
+    on_b, stop_b = listen(b)
+    try:
+        event = make_event("s", "d", "alarm.smoke", NOW)
+        changes = a.insert_events([event], {}, [smoke("s", event.id)])
+        assert [c.kind for c in changes] == ["opened"]
+        got = on_b.get(timeout=10)
+        assert got["change"] == "opened" and got["alert"]["alert_id"] == changes[0].alert.alert_id
+        with pytest.raises(queue.Empty):
+            on_a.get(timeout=1)  # a node's own changes reach its hub from its writer instead
+    finally:
+        stop_a()
+        stop_b()
+
+
+def test_a_rolled_back_batch_announces_nothing(
+    nodes: tuple[PostgresStore, PostgresStore],
+) -> None:
+    a, b = nodes
+    on_b, stop_b = listen(b)
+    try:
+        event = make_event("s", "d", "alarm.smoke", NOW)
+        a.insert_events([event], {})
+        with pytest.raises(Exception, match="duplicate key"):
+            a.insert_events([event], {}, [smoke("s", event.id)])  # same id again: refused
+        with pytest.raises(queue.Empty):
+            on_b.get(timeout=1.5)
+        assert (
+            a.list_alerts(
+                site_scope=None,
+                site_id="s",
+                states=(),
+                min_severity=None,
+                rule_id=None,
+                before=None,
+                limit=10,
+            )
+            == []
+        )
+    finally:
+        stop_b()
+
+
+def test_a_due_webhook_delivery_is_claimed_by_one_node_until_its_lease_runs_out(
+    nodes: tuple[PostgresStore, PostgresStore],
+) -> None:
+    a, b = nodes
+    a.add_webhook(Webhook("wh", None, "https://127.0.0.1:9/h", "secret", "info", True, NOW))
+    event = make_event("s", "d", "alarm.smoke", NOW)
+    a.insert_events([event], {}, [smoke("s", event.id)])
+    later = datetime.now(UTC) + timedelta(seconds=1)
+    claimed = a.due_deliveries(later, 100)
+    assert len(claimed) == 1
+    assert b.due_deliveries(later, 100) == []  # the other node skips it while A sends
+    assert a.due_deliveries(later, 100) == []  # and so does A's own next pass
+    # A dies without recording an outcome: after the lease, B takes it over.
+    retaken = b.due_deliveries(later + DELIVERY_LEASE + timedelta(seconds=1), 100)
+    assert [d.delivery_id for d in retaken] == [claimed[0].delivery_id]
