@@ -39,7 +39,7 @@ def smoke(site: str, event_id: uuid.UUID) -> AlertSignal:
 
 def listen(node: PostgresStore) -> tuple[queue.Queue[dict[str, Any]], Any]:
     received: queue.Queue[dict[str, Any]] = queue.Queue()
-    stop = node.listen_alert_changes(lambda changes: [received.put(c) for c in changes])
+    stop = node.listen_to_other_nodes(lambda messages: [received.put(m) for m in messages])
     return received, stop
 
 
@@ -53,7 +53,7 @@ def test_an_alert_raised_on_one_node_reaches_the_other_nodes_listener(
         event = make_event("s", "d", "alarm.smoke", NOW)
         changes = a.insert_events([event], {}, [smoke("s", event.id)])
         assert [c.kind for c in changes] == ["opened"]
-        got = on_b.get(timeout=10)
+        got = on_b.get(timeout=10)["change"]
         assert got["change"] == "opened" and got["alert"]["alert_id"] == changes[0].alert.alert_id
         with pytest.raises(queue.Empty):
             on_a.get(timeout=1)  # a node's own changes reach its hub from its writer instead
@@ -105,3 +105,17 @@ def test_a_due_webhook_delivery_is_claimed_by_one_node_until_its_lease_runs_out(
     # A dies without recording an outcome: after the lease, B takes it over.
     retaken = b.due_deliveries(later + DELIVERY_LEASE + timedelta(seconds=1), 100)
     assert [d.delivery_id for d in retaken] == [claimed[0].delivery_id]
+
+
+def test_a_rules_change_on_one_node_is_told_to_the_others(
+    nodes: tuple[PostgresStore, PostgresStore],
+) -> None:
+    a, b = nodes
+    on_b, stop_b = listen(b)
+    try:
+        a.save_rule("quiet-smoke", "{}", "admin", NOW)
+        assert on_b.get(timeout=10) == {"rules": "changed"}
+        assert a.delete_rule("quiet-smoke") == 1
+        assert on_b.get(timeout=10) == {"rules": "changed"}
+    finally:
+        stop_b()

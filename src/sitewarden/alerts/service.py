@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 import orjson
 
@@ -77,8 +78,14 @@ class AlertSystem:
     def start(self) -> None:
         self.webhooks.start()
         self.maintenance.start()
-        # Other nodes' alert changes reach this node's live dashboard (PostgreSQL).
-        self.stop_listening = self.store.listen_alert_changes(self.hub.notify_payloads)
+        # Several nodes on PostgreSQL: their alert changes reach this node's live
+        # dashboard, and rules an administrator changed on one reload on every node.
+        self.stop_listening = self.store.listen_to_other_nodes(self.from_other_nodes)
+
+    def from_other_nodes(self, messages: list[dict[str, Any]]) -> None:
+        self.hub.notify_payloads([m["change"] for m in messages if "change" in m])
+        if any("rules" in m for m in messages):
+            self.reload_rules()
 
     def stop(self) -> None:
         if self.stop_listening is not None:

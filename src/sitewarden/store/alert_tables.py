@@ -30,6 +30,8 @@ SYSTEM_ACTOR = "sitewarden"
 # Changes worth a webhook; repeats only update the dashboard.
 NOTIFIED_CHANGES = frozenset({"opened", "acknowledged", "resolved", "escalated"})
 SEVERITY_ORDER = ["info", "minor", "major", "critical"]
+# Told to other nodes (PostgreSQL) when an administrator changes the alert rules.
+RULES_CHANGED: dict[str, Any] = {"rules": "changed"}
 BACK_ONLINE_CHUNK = 400
 # How long a claimed webhook delivery is left to its node before others may retry it.
 DELIVERY_LEASE = timedelta(minutes=5)
@@ -157,7 +159,7 @@ class AlertTables(Database):
         self, conn: Connection, changes: Sequence[AlertChange], now: datetime
     ) -> None:
         if changes:
-            self._announce(conn, changes)
+            self._broadcast(conn, [{"change": change.as_payload()} for change in changes])
         notable = [c for c in changes if c.kind in NOTIFIED_CHANGES]
         if not notable:
             return
@@ -379,15 +381,20 @@ class AlertTables(Database):
         return [(r[0], r[1]) for r in self._read("SELECT rule_id, definition FROM alert_rules")]
 
     def save_rule(self, rule_id: str, definition: str, actor: str, now: datetime) -> None:
-        self._write(
-            "INSERT INTO alert_rules VALUES (?, ?, ?, ?) ON CONFLICT (rule_id) DO UPDATE SET "
-            "definition = excluded.definition, updated_at = excluded.updated_at, "
-            "updated_by = excluded.updated_by",
-            (rule_id, definition, to_micros(now), actor),
-        )
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO alert_rules VALUES (?, ?, ?, ?) ON CONFLICT (rule_id) DO UPDATE "
+                "SET definition = excluded.definition, updated_at = excluded.updated_at, "
+                "updated_by = excluded.updated_by",
+                (rule_id, definition, to_micros(now), actor),
+            )
+            self._broadcast(conn, [RULES_CHANGED])
 
     def delete_rule(self, rule_id: str) -> int:
-        return self._write("DELETE FROM alert_rules WHERE rule_id = ?", (rule_id,))
+        with self._transaction() as conn:
+            deleted = conn.execute("DELETE FROM alert_rules WHERE rule_id = ?", (rule_id,))
+            self._broadcast(conn, [RULES_CHANGED])
+            return int(deleted.rowcount)
 
     # --- webhooks ---------------------------------------------------------------------
     def add_webhook(self, hook: Webhook) -> None:

@@ -20,7 +20,6 @@ from typing import Any, Protocol
 import orjson
 import psycopg
 
-from sitewarden.alerts.model import AlertChange
 from sitewarden.events.model import Event, family_of, from_micros, to_micros
 
 # A unique or foreign key constraint refused a write, on either backend.
@@ -78,14 +77,14 @@ class Database(ABC):
     def _insert_event_rows(self, conn: Connection, events: Sequence[Event]) -> None:
         """Append a batch of events inside the caller's transaction."""
 
-    def _announce(self, conn: Connection, changes: Sequence[AlertChange]) -> None:
-        """Tell other nodes about alert changes when ``conn`` commits (PostgreSQL)."""
+    def _broadcast(self, conn: Connection, messages: Sequence[dict[str, Any]]) -> None:
+        """Tell the other nodes (alert changes, rules changed) once ``conn`` commits."""
         return None  # one SQLite file serves one node: nobody else to tell
 
-    def listen_alert_changes(
+    def listen_to_other_nodes(
         self, deliver: Callable[[list[dict[str, Any]]], None]
     ) -> Callable[[], None]:
-        """Pass alert changes made by other nodes to ``deliver``; returns a stopper.
+        """Pass other nodes' broadcasts to ``deliver``; returns a stopper.
         One SQLite file has one node, so there is nothing to listen to."""
         return lambda: None
 

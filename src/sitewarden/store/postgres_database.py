@@ -20,12 +20,11 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from sitewarden.alerts.model import AlertChange
 from sitewarden.database_url import redact
 from sitewarden.errors import AlreadyExists, ConfigError, StoreError
 from sitewarden.store.database import INTEGRITY_ERRORS, Connection, Database, Rows
 from sitewarden.store.migrations import load_migrations, split_sql
-from sitewarden.store.postgres_notify import AlertListener, notify_sql
+from sitewarden.store.postgres_notify import NodeListener, notify_sql
 
 # Advisory lock keys (any two 64-bit numbers no other application on the server uses).
 WRITE_LOCK = 0x5357_0001  # "SW" 1: one writer transaction at a time, on every node
@@ -109,13 +108,13 @@ class PostgresDatabase(Database):
     def _index_hint(self, index: str) -> str:
         return ""  # PostgreSQL's planner picks the matching index by itself
 
-    def _announce(self, conn: Connection, changes: Sequence[AlertChange]) -> None:
-        conn.execute(*notify_sql(self.node_id, changes))
+    def _broadcast(self, conn: Connection, messages: Sequence[dict[str, Any]]) -> None:
+        conn.execute(*notify_sql(self.node_id, messages))
 
-    def listen_alert_changes(
+    def listen_to_other_nodes(
         self, deliver: Callable[[list[dict[str, Any]]], None]
     ) -> Callable[[], None]:
-        listener = AlertListener(self.url, self.node_id, deliver)
+        listener = NodeListener(self.url, self.node_id, deliver)
         listener.start()
         return listener.stop
 

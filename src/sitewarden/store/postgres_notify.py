@@ -1,10 +1,11 @@
-"""Alert changes crossing nodes with PostgreSQL's LISTEN/NOTIFY.
+"""What nodes tell each other, with PostgreSQL's LISTEN/NOTIFY.
 
-Every transaction that changes alerts also sends ``NOTIFY sitewarden_alerts`` with the
-changes (no personal data: the same payload webhooks carry); PostgreSQL delivers it
-only if that transaction commits. Each node listens on its own connection and hands
-other nodes' changes to its live hub, so an operator's dashboard on node B shows an
-alert raised by an event that node A ingested.
+Every transaction that changes alerts also sends ``NOTIFY sitewarden_nodes`` with the
+changes (no personal data: the same payload webhooks carry), and one that changes the
+alert rules says so; PostgreSQL delivers a notification only if its transaction
+commits. Each node listens on its own connection: other nodes' alert changes go to its
+live hub (an operator's dashboard on node B shows an alert raised by an event node A
+ingested) and a rules change makes it reload its rules.
 """
 
 from __future__ import annotations
@@ -17,25 +18,20 @@ from typing import Any
 import orjson
 import psycopg
 
-from sitewarden.alerts.model import AlertChange
-
-CHANNEL = "sitewarden_alerts"
+CHANNEL = "sitewarden_nodes"
 log = logging.getLogger(__name__)
 
 Deliver = Callable[[list[dict[str, Any]]], None]
 
 
-def notify_sql(node_id: str, changes: Sequence[AlertChange]) -> tuple[str, tuple[Any, ...]]:
-    """One statement (``?`` placeholders) that announces every change."""
-    payloads = [
-        orjson.dumps({"node": node_id, "change": change.as_payload()}).decode()
-        for change in changes
-    ]
+def notify_sql(node_id: str, messages: Sequence[dict[str, Any]]) -> tuple[str, tuple[Any, ...]]:
+    """One statement (``?`` placeholders) that sends every message."""
+    payloads = [orjson.dumps({"node": node_id, **message}).decode() for message in messages]
     return f"SELECT pg_notify('{CHANNEL}', p) FROM unnest(?::text[]) AS p", (payloads,)
 
 
-class AlertListener:
-    """A thread on its own connection that passes other nodes' alert changes on."""
+class NodeListener:
+    """A thread on its own connection that passes other nodes' messages on."""
 
     def __init__(self, url: str, node_id: str, deliver: Deliver) -> None:
         self._url = url
@@ -43,7 +39,7 @@ class AlertListener:
         self._deliver = deliver
         self._stop = threading.Event()
         self._listening = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="alert-listener", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="node-listener", daemon=True)
 
     def start(self, timeout: float = 10.0) -> None:
         self._thread.start()
@@ -61,9 +57,9 @@ class AlertListener:
                     self._listening.set()
                     while not self._stop.is_set():
                         received = [orjson.loads(n.payload) for n in conn.notifies(timeout=0.5)]
-                        theirs = [p["change"] for p in received if p["node"] != self._node_id]
+                        theirs = [p for p in received if p.pop("node") != self._node_id]
                         if theirs:
                             self._deliver(theirs)
             except psycopg.Error:
-                log.exception("alert listener lost its connection; reconnecting")
+                log.exception("node listener lost its connection; reconnecting")
                 self._stop.wait(1.0)
