@@ -237,15 +237,15 @@ def test_a_stuck_receiver_does_not_hold_up_ingest(fast: LiveServer, receiver: Re
     receiver.release.set()
 
 
-def test_live_stream_receives_the_alert(fast: LiveServer) -> None:
-    token = fast.add_site_with_device("h", "smoke-1", DeviceKind.SMOKE_DETECTOR)
-    key = fast.api_key_for(Role.VIEWER)
+def listen_for_first_alert(server: LiveServer) -> tuple[threading.Thread, list[dict[str, Any]]]:
+    """A viewer on ``server``'s live stream; the list gets the first change it sees."""
+    key = server.api_key_for(Role.VIEWER)
     received: list[dict[str, Any]] = []
 
     def listen() -> None:
         with httpx.stream(
             "GET",
-            fast.url + "/api/v1/alerts/stream",
+            server.url + "/api/v1/alerts/stream",
             headers={"Authorization": f"Bearer {key}"},
             timeout=20,
         ) as stream:
@@ -257,6 +257,12 @@ def test_live_stream_receives_the_alert(fast: LiveServer) -> None:
     listener = threading.Thread(target=listen, daemon=True)
     listener.start()
     time.sleep(0.5)
+    return listener, received
+
+
+def test_live_stream_receives_the_alert(fast: LiveServer) -> None:
+    token = fast.add_site_with_device("h", "smoke-1", DeviceKind.SMOKE_DETECTOR)
+    listener, received = listen_for_first_alert(fast)
     with device_client(fast, token) as device:
         device.post("/api/v1/events", json=[{"kind": "alarm.smoke"}])
     listener.join(timeout=15)

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 import httpx
 import pytest
 
-from sitewarden.auth.roles import Role
 from sitewarden.registry.device_kinds import DeviceKind
 from tests.conftest import LiveServer, _started_server, device_client, free_port, raw_sql
 from tests.postgres_server import PostgresServer
+from tests.test_alerts_live import listen_for_first_alert
 
 pytestmark = pytest.mark.slow
 
@@ -46,24 +44,7 @@ def test_an_alert_from_an_event_on_one_node_is_live_on_the_other(
 ) -> None:
     first, second = two_nodes
     token = first.add_site_with_device("h", "smoke-1", DeviceKind.SMOKE_DETECTOR)
-    key = second.api_key_for(Role.VIEWER)
-    received: list[dict[str, Any]] = []
-
-    def listen() -> None:
-        with httpx.stream(
-            "GET",
-            second.url + "/api/v1/alerts/stream",
-            headers={"Authorization": f"Bearer {key}"},
-            timeout=20,
-        ) as stream:
-            for line in stream.iter_lines():
-                if line.startswith("data: "):
-                    received.append(json.loads(line[6:]))
-                    return
-
-    listener = threading.Thread(target=listen, daemon=True)
-    listener.start()
-    time.sleep(0.5)
+    listener, received = listen_for_first_alert(second)
     with device_client(first, token) as device:
         assert device.post("/api/v1/events", json=[{"kind": "alarm.smoke"}]).status_code == 200
     listener.join(timeout=15)
