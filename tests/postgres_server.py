@@ -88,8 +88,12 @@ class PostgresServer:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def start_postgres(*, durable: bool = False, settings: tuple[str, ...] = ()) -> PostgresServer:
-    """Start a fresh cluster; ``durable`` keeps fsync on (for benchmarks)."""
+def start_postgres(
+    *, durable: bool = False, settings: tuple[str, ...] = (), auth: str = "scram-sha-256"
+) -> PostgresServer:
+    """Start a fresh cluster; ``durable`` keeps fsync on (for benchmarks); ``auth`` is
+    the method for every connection (``trust`` lets anyone in: the doctor's probe
+    tests want such a server to find)."""
     initdb, postgres = postgres_binary("initdb"), postgres_binary("postgres")
     if initdb is None or postgres is None:
         raise RuntimeError("PostgreSQL is not installed (scripts/test installs it)")
@@ -103,7 +107,7 @@ def start_postgres(*, durable: bool = False, settings: tuple[str, ...] = ()) -> 
     if owner:
         for path in (folder, pwfile):
             os.chown(path, owner.pw_uid, owner.pw_gid)
-    init = [str(initdb), "-D", str(folder / "data"), "-A", "scram-sha-256", "-U", "postgres"]
+    init = [str(initdb), "-D", str(folder / "data"), "-A", auth, "-U", "postgres"]
     subprocess.run(
         [*run_as, *init, f"--pwfile={pwfile}", "--no-sync"],
         check=True,
