@@ -8,6 +8,7 @@ Backends: every fixture that opens a store (``settings``, ``store``, ``live_serv
 ``shared_server``, ``configured_server``) runs on SQLite; a module marked
 ``pytestmark = pytest.mark.both_backends`` runs each of its tests on SQLite and on
 PostgreSQL (one server per session, a fresh database per store or server process).
+``SITEWARDEN_TEST_BACKEND=postgres`` puts every other one on PostgreSQL too.
 """
 
 from __future__ import annotations
@@ -58,8 +59,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="module")
 def backend(request: pytest.FixtureRequest) -> str:
-    """``sqlite``, or each of ``BACKENDS`` in a module marked ``both_backends``."""
-    return str(getattr(request, "param", "sqlite"))
+    """Each of ``BACKENDS`` in a module marked ``both_backends``; elsewhere ``sqlite``, or
+    what ``SITEWARDEN_TEST_BACKEND`` names (``postgres`` runs every server test on it)."""
+    return str(getattr(request, "param", os.environ.get("SITEWARDEN_TEST_BACKEND", "sqlite")))
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@ passwords or personal data across a network unprotected."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -92,3 +93,30 @@ def test_open_store_picks_postgres_for_a_postgres_url(
         assert isinstance(store, PostgresStore) and store.list_sites() == []
     finally:
         store.close()
+
+
+def test_init_and_doctor_work_on_postgres_and_init_refuses_twice(
+    postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    url = postgres_server.fresh_database()
+
+    def sitewarden(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "sitewarden.cli", *args, "--data-dir", str(tmp_path / "d")],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "SITEWARDEN_DATABASE_URL": url, "COLUMNS": "200"},
+        )
+
+    created = sitewarden("init")
+    assert created.returncode == 0, created.stderr
+    assert postgres_server.password not in created.stdout + created.stderr
+    assert "127.0.0.1" in created.stdout  # where the database is, password redacted
+    assert not (tmp_path / "d" / "db").exists()  # no SQLite file on the side
+    again = sitewarden("init")
+    assert again.returncode != 0 and "initialised already" in again.stdout + again.stderr
+    doctor = sitewarden("doctor", "--json")
+    findings = {f["check"]: f for f in json.loads(doctor.stdout)}
+    assert findings["database"]["level"] == "ok"
+    assert "PostgreSQL on this machine" in findings["database"]["message"]
