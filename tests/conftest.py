@@ -167,7 +167,7 @@ class LiveServer:
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", **self.database_env()},
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -191,11 +191,6 @@ class LiveServer:
             assert self.postgres is not None
             paths = self.postgres.files_of(url)
         return b"".join(path.read_bytes() for path in paths)
-
-    def database_env(self) -> dict[str, str]:
-        """The server process's database, when it is not the data folder's SQLite file."""
-        url = self.settings.database_url
-        return {} if url is None else {"SITEWARDEN_DATABASE_URL": url}
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -250,8 +245,10 @@ def _started_server(
     database_url = None if postgres is None else postgres.fresh_database()
     settings = load_settings(folder / "data", port=free_port(), database_url=database_url)
     result = initialise(settings)
+    config_file = settings.data_dir / "sitewarden.toml"
+    if database_url is not None:  # as an operator would: every command on the folder uses it
+        config_file.write_text(f'database_url = "{database_url}"\n' + config_file.read_text())
     if config:
-        config_file = settings.data_dir / "sitewarden.toml"
         config_file.write_text(config_file.read_text() + "\n" + config + "\n")
     server = LiveServer(
         postgres=postgres,

@@ -36,6 +36,16 @@ def postgres_binary(name: str) -> Path | None:
     return next(iter(sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True)), None)
 
 
+def readable_backup(path: Path) -> bytes:
+    """What a backup holds, readable: a SQLite copy as it is; pg_dump's custom format
+    (compressed) as the SQL that pg_restore makes of it."""
+    content = path.read_bytes()
+    if not content.startswith(b"PGDMP"):
+        return content
+    restore = [str(postgres_binary("pg_restore")), "-f", "-", str(path)]
+    return subprocess.run(restore, check=True, capture_output=True).stdout
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
