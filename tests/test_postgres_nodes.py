@@ -119,3 +119,19 @@ def test_a_rules_change_on_one_node_is_told_to_the_others(
         assert on_b.get(timeout=10) == {"rules": "changed"}
     finally:
         stop_b()
+
+
+def test_work_that_must_happen_once_has_one_owner_and_passes_on_when_it_stops(
+    postgres_server: PostgresServer,
+) -> None:
+    url = postgres_server.fresh_database()
+    a, b = PostgresStore(url), PostgresStore(url)
+    try:
+        assert a.owns_job("device-health") and a.owns_job("device-health")  # kept
+        assert not b.owns_job("device-health")
+        assert b.owns_job("retention")  # jobs are owned one by one
+        assert not a.owns_job("retention")
+        a.close()  # the owner stops (or dies): its session, and the lock, end
+        assert b.owns_job("device-health")
+    finally:
+        b.close()

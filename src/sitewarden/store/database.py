@@ -88,6 +88,11 @@ class Database(ABC):
         One SQLite file has one node, so there is nothing to listen to."""
         return lambda: None
 
+    def owns_job(self, job: str) -> bool:
+        """Whether this node runs ``job`` (work that must happen once); one SQLite file
+        has one node, which runs everything."""
+        return True
+
     @abstractmethod
     def close(self) -> None: ...
 

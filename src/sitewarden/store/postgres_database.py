@@ -24,6 +24,7 @@ from sitewarden.database_url import redact
 from sitewarden.errors import AlreadyExists, ConfigError, StoreError
 from sitewarden.store.database import INTEGRITY_ERRORS, Connection, Database, Rows
 from sitewarden.store.migrations import load_migrations, split_sql
+from sitewarden.store.postgres_jobs import JobOwnership
 from sitewarden.store.postgres_notify import NodeListener, notify_sql
 
 # Advisory lock keys (any two 64-bit numbers no other application on the server uses).
@@ -60,6 +61,7 @@ class PostgresDatabase(Database):
     def __init__(self, url: str, *, pool_size: int = 8) -> None:
         self.url = url
         self.node_id = uuid.uuid4().hex  # tells this node's notifications from others'
+        self._jobs = JobOwnership(url)
         try:  # one plain connection first, so that a refusal says why
             psycopg.connect(url, connect_timeout=10).close()
         except psycopg.Error as exc:
@@ -118,7 +120,11 @@ class PostgresDatabase(Database):
         listener.start()
         return listener.stop
 
+    def owns_job(self, job: str) -> bool:
+        return self._jobs.owns(job)
+
     def close(self) -> None:
+        self._jobs.close()
         self._pool.close()
 
     # --- schema ----------------------------------------------------------------------
