@@ -51,9 +51,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def fresh_settings(root: Path) -> Settings:
-    """Settings for a new, initialised data folder under ``root`` on a free loopback port."""
-    settings = load_settings(root / "data", port=free_port(), host=LOOPBACK)
+def fresh_settings(root: Path, database_url: str | None = None) -> Settings:
+    """Settings for a new, initialised data folder under ``root`` on a free loopback port
+    (its database the folder's SQLite file, or the PostgreSQL database named)."""
+    settings = load_settings(
+        root / "data", port=free_port(), host=LOOPBACK, database_url=database_url
+    )
     initialise(settings)
     return settings
 
@@ -92,7 +95,7 @@ class ServerProcess:
                 command,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                env={**os.environ, "PYTHONUNBUFFERED": "1", **self.database_env()},
             )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -105,6 +108,10 @@ class ServerProcess:
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"server did not answer /healthz within {timeout_s:.0f} s")
+
+    def database_env(self) -> dict[str, str]:
+        url = self.settings.database_url
+        return {} if url is None else {"SITEWARDEN_DATABASE_URL": url}
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

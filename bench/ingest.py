@@ -116,7 +116,7 @@ class HttpResult:
     client_cores: float
     other_cores: float  # CPU other processes on the machine used meanwhile
     stored: int
-    database: Path
+    database: Path | None  # the SQLite file; None on PostgreSQL
     problems: list[str]
 
     @property
@@ -251,8 +251,8 @@ def post_for(
     return time.perf_counter() - began, tallies
 
 
-def run_http(root: Path, config: IngestConfig) -> HttpResult:
-    settings = fresh_settings(root)
+def run_http(root: Path, config: IngestConfig, database_url: str | None = None) -> HttpResult:
+    settings = fresh_settings(root, database_url)
     fleets = register_fleets(settings, config.sites)
     batches, mix = make_batches(fleets, config.batch, random.Random(config.seed))
     print(f"  event mix: {describe_mix(mix)}")
@@ -283,7 +283,7 @@ def run_http(root: Path, config: IngestConfig) -> HttpResult:
         client_cores=clients.cores,
         other_cores=max(0.0, machine_cores - watch.cores - clients.cores),
         stored=count_stored(settings),
-        database=settings.sqlite_path,
+        database=None if settings.uses_postgres else settings.sqlite_path,
         problems=problems,
     )
 
@@ -417,6 +417,7 @@ def run(config: IngestConfig) -> bool:
         print(f"  HTTP: {http.accepted:,} events acknowledged in {http.seconds:.1f} s")
         if http.accepted == 0:
             raise RuntimeError("no event was acknowledged: " + "; ".join(http.problems[:3]))
+        assert http.database is not None
         raw = run_raw(root, http.database)
         print(f"  raw:  {raw.rows:,} rows inserted in {raw.seconds:.1f} s of SQLite time")
     table = figures(http, raw)

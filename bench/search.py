@@ -42,6 +42,7 @@ from bench.common import (
 )
 from sitewarden.events.kinds import KINDS
 from sitewarden.events.model import family_of, from_micros
+from sitewarden.store.base import Store
 from sitewarden.store.records import EventPage, EventQuery
 from sitewarden.store.sqlite import SQLiteStore
 
@@ -274,6 +275,11 @@ def build_database(path: Path, events: int) -> Layout:
     conn.close()
     partial.rename(path)
     _remove_database(partial)
+    return layout_for(events, start_us)
+
+
+def layout_for(events: int, start_us: int) -> Layout:
+    """What ``generate_rows`` produced, for picking searches that find something."""
     devices = {site: [d.device_id for d in planned_devices(site)] for site in SITES}
     families = sorted({family_of(kind) for mix in KIND_MIX.values() for kind, _ in mix})
     return Layout(
@@ -364,7 +370,7 @@ class Timings:
         ]
 
 
-def timed(store: SQLiteStore, query: EventQuery, timings: Timings) -> Cursor | None:
+def timed(store: Store, query: EventQuery, timings: Timings) -> Cursor | None:
     """Run one query through the store, timing it; the cursor to the next page."""
     began = time.perf_counter()
     page = store.query_events(query)
@@ -423,7 +429,7 @@ def family_week(layout: Layout, rng: random.Random) -> EventQuery:
     )
 
 
-def page_through(store: SQLiteStore, query: EventQuery, first: Timings, later: Timings) -> None:
+def page_through(store: Store, query: EventQuery, first: Timings, later: Timings) -> None:
     """The first page, then up to ``NEXT_PAGES`` more by keyset cursor."""
     cursor = timed(store, query, first)
     for _ in range(NEXT_PAGES):
@@ -442,23 +448,28 @@ class SearchResult:
 
 def time_queries(path: Path, layout: Layout, picks: int, seed: int = 11) -> SearchResult:
     """``picks`` random searches of each kind after a short untimed warm-up."""
-    rng = random.Random(seed)
-    result = SearchResult(Timings(), Timings(), Timings(), Timings())
     store = SQLiteStore(path)
     try:
-        if store.count_events() != layout.events:
-            raise RuntimeError(
-                f"{path} holds {store.count_events():,} events, not {layout.events:,}"
-            )
-        warm = Timings()
-        for _ in range(20):
-            timed(store, last_hour(layout, rng), warm)
-        for _ in range(picks):
-            timed(store, last_hour(layout, rng), result.hour)
-            timed(store, device_day(layout, rng), result.device)
-            page_through(store, family_week(layout, rng), result.family_first, result.family_next)
+        return time_store_queries(store, layout, picks, seed)
     finally:
         store.close()
+
+
+def time_store_queries(store: Store, layout: Layout, picks: int, seed: int = 11) -> SearchResult:
+    """The searches through any store (``bench/postgres.py`` times PostgreSQL with it)."""
+    rng = random.Random(seed)
+    result = SearchResult(Timings(), Timings(), Timings(), Timings())
+    if store.count_events() != layout.events:
+        raise RuntimeError(
+            f"the store holds {store.count_events():,} events, not {layout.events:,}"
+        )
+    warm = Timings()
+    for _ in range(20):
+        timed(store, last_hour(layout, rng), warm)
+    for _ in range(picks):
+        timed(store, last_hour(layout, rng), result.hour)
+        timed(store, device_day(layout, rng), result.device)
+        page_through(store, family_week(layout, rng), result.family_first, result.family_next)
     return result
 
 

@@ -1,7 +1,14 @@
-"""Shared fixtures: real SQLite files and real ``sitewarden serve`` processes.
+"""Shared fixtures: real SQLite files, a real PostgreSQL server and real
+``sitewarden serve`` processes.
 
 Nothing of ours is mocked: the live server is the installed command, started on a
 free loopback port against a temporary data folder.
+
+Backends: every fixture that opens a store (``settings``, ``store``, ``live_server``,
+``shared_server``, ``configured_server``) runs on SQLite; a module marked
+``pytestmark = pytest.mark.both_backends`` runs each of its tests on SQLite and on
+PostgreSQL (one server per session, a fresh database per store or server process).
+``SITEWARDEN_TEST_BACKEND=postgres`` puts every other one on PostgreSQL too.
 """
 
 from __future__ import annotations
@@ -9,15 +16,17 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pyotp
 import pytest
 
@@ -28,7 +37,11 @@ from sitewarden.initialise import initialise
 from sitewarden.registry import service
 from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store import open_store
-from sitewarden.store.sqlite import SQLiteStore
+from sitewarden.store.base import Store
+from sitewarden.store.postgres_database import postgres_sql
+from tests.postgres_server import PostgresServer, postgres_binary, start_postgres
+
+BACKENDS = ("sqlite", "postgres")
 
 
 def free_port() -> int:
@@ -37,15 +50,70 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return load_settings(tmp_path / "data", port=free_port())
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "both_backends"
+    ):
+        metafunc.parametrize("backend", BACKENDS, indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each of ``BACKENDS`` in a module marked ``both_backends``; elsewhere ``sqlite``, or
+    what ``SITEWARDEN_TEST_BACKEND`` names (``postgres`` runs every server test on it)."""
+    return str(getattr(request, "param", os.environ.get("SITEWARDEN_TEST_BACKEND", "sqlite")))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL cluster for the session, with a migrated template database."""
+    if postgres_binary("initdb") is None:
+        pytest.skip("PostgreSQL is not installed (scripts/test installs it)")
+    server = start_postgres()
+    server.prepare_template()
+    yield server
+    server.stop()
+
+
+def raw_sql(settings: Settings, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+    """Run SQL (``?`` placeholders) on a store's database behind its back: to set up or
+    look at what sitewarden itself never would."""
+    target = settings.database
+    if target.postgres_url is not None:
+        with psycopg.connect(target.postgres_url, autocommit=True) as conn:
+            cursor = conn.execute(postgres_sql(sql), params)  # type: ignore[arg-type]
+            return cursor.fetchall() if cursor.description else []
+    conn = sqlite3.connect(settings.sqlite_path, isolation_level=None)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def postgres_for(request: pytest.FixtureRequest, backend: str) -> PostgresServer | None:
+    """The session's PostgreSQL cluster when the backend is PostgreSQL."""
+    if backend == "sqlite":
+        return None
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server
+
+
+def database_url_for(request: pytest.FixtureRequest, backend: str) -> str | None:
+    """None (the data folder's SQLite file) or the URL of a fresh PostgreSQL database."""
+    server = postgres_for(request, backend)
+    return None if server is None else server.fresh_database()
 
 
 @pytest.fixture
-def store(settings: Settings) -> Iterator[SQLiteStore]:
+def settings(tmp_path: Path, request: pytest.FixtureRequest, backend: str) -> Settings:
+    return load_settings(
+        tmp_path / "data", port=free_port(), database_url=database_url_for(request, backend)
+    )
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[Store]:
     opened = open_store(settings)
-    assert isinstance(opened, SQLiteStore)
     yield opened
     opened.close()
 
@@ -60,6 +128,7 @@ class LiveServer:
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
     admin_totp: str | None = None  # the admin's TOTP secret once enrolled
+    postgres: PostgresServer | None = None  # the cluster, when the database is PostgreSQL
     _keys: dict[str, str] = field(default_factory=dict)
 
     def admin_session(self) -> tuple[str, str]:
@@ -111,6 +180,18 @@ class LiveServer:
                 time.sleep(0.1)
         raise RuntimeError("server did not start within 30 s")
 
+    def database_bytes(self) -> bytes:
+        """Everything the database holds on disk (SQLite file and WAL, or PostgreSQL's
+        files of this database and its write-ahead log)."""
+        url = self.settings.database.postgres_url
+        if url is None:
+            folder = self.settings.sqlite_path.parent
+            paths = [p for p in folder.iterdir() if p.name.startswith("sitewarden.db")]
+        else:
+            assert self.postgres is not None
+            paths = self.postgres.files_of(url)
+        return b"".join(path.read_bytes() for path in paths)
+
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(sig)
@@ -120,10 +201,8 @@ class LiveServer:
     def kill(self) -> None:
         self.stop(signal.SIGKILL)
 
-    def open_store(self) -> SQLiteStore:
-        opened = open_store(self.settings)
-        assert isinstance(opened, SQLiteStore)
-        return opened
+    def open_store(self) -> Store:
+        return open_store(self.settings)
 
     def api_key_for(self, role: Role, *, sites: tuple[str, ...] | None = None) -> str:
         """An API key of a fresh user with ``role`` (cached per role and scope)."""
@@ -160,34 +239,48 @@ class LiveServer:
         return token
 
 
-def _started_server(folder: Path, config: str = "") -> LiveServer:
-    settings = load_settings(folder / "data", port=free_port())
+def _started_server(
+    folder: Path, config: str = "", postgres: PostgresServer | None = None
+) -> LiveServer:
+    database_url = None if postgres is None else postgres.fresh_database()
+    settings = load_settings(folder / "data", port=free_port(), database_url=database_url)
     result = initialise(settings)
+    config_file = settings.data_dir / "sitewarden.toml"
+    if database_url is not None:  # as an operator would: every command on the folder uses it
+        config_file.write_text(f'database_url = "{database_url}"\n' + config_file.read_text())
     if config:
-        config_file = settings.data_dir / "sitewarden.toml"
         config_file.write_text(config_file.read_text() + "\n" + config + "\n")
     server = LiveServer(
+        postgres=postgres,
         settings=settings,
         url=f"http://127.0.0.1:{settings.port}",
         admin_password=result.admin_password,
         log_path=folder / "server.log",
     )
     server.start()
+    if postgres is not None:  # the server really runs on PostgreSQL, not a stray file
+        assert not (settings.data_dir / "db").exists()
     return server
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+def live_server(
+    tmp_path: Path, request: pytest.FixtureRequest, backend: str
+) -> Iterator[LiveServer]:
     """A fresh server for this test alone."""
-    server = _started_server(tmp_path)
+    server = _started_server(tmp_path, postgres=postgres_for(request, backend))
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="module")
-def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """One server for a whole test module; tests must use their own site ids."""
-    server = _started_server(tmp_path_factory.mktemp("shared"))
+def shared_server(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest, backend: str
+) -> Iterator[LiveServer]:
+    """One server for a whole test module (per backend); tests must use their own site ids."""
+    server = _started_server(
+        tmp_path_factory.mktemp("shared"), postgres=postgres_for(request, backend)
+    )
     yield server
     server.stop()
 
@@ -199,12 +292,16 @@ def device_client(server: LiveServer, token: str) -> httpx.Client:
 
 
 @pytest.fixture
-def configured_server(tmp_path: Path) -> Iterator[Callable[[str], LiveServer]]:
+def configured_server(
+    tmp_path: Path, request: pytest.FixtureRequest, backend: str
+) -> Iterator[Callable[[str], LiveServer]]:
     """Start a fresh server with extra lines for its sitewarden.toml."""
     started: list[LiveServer] = []
 
+    postgres = postgres_for(request, backend)  # started now, before the test runs
+
     def start(config: str) -> LiveServer:
-        server = _started_server(tmp_path / f"s{len(started)}", config)
+        server = _started_server(tmp_path / f"s{len(started)}", config, postgres)
         started.append(server)
         return server
 

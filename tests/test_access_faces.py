@@ -16,7 +16,7 @@ from sitewarden.vision.faces import FaceEngine
 from tests.conftest import LiveServer, device_client
 from tests.test_access_decisions import AccessSite, events_of
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.both_backends]
 
 
 def jpeg_frame(name: str, **augment: Any) -> bytes:
@@ -116,12 +116,7 @@ def test_templates_are_sealed_at_rest(enrolled: tuple[FaceSite, str]) -> None:
     reading = FaceEngine().read(face_samples.portrait("hopper"))
     assert reading.embedding is not None
     raw = np.asarray(reading.embedding, dtype=np.float32).tobytes()
-    database = site.server.settings.sqlite_path
-    stored = b"".join(
-        path.read_bytes()
-        for path in database.parent.iterdir()
-        if path.name.startswith(database.name)
-    )
+    stored = site.server.database_bytes()
     assert raw[:16] not in stored and raw[-16:] not in stored
 
 

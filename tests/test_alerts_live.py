@@ -20,6 +20,8 @@ from sitewarden.auth.roles import Role
 from sitewarden.registry.device_kinds import DeviceKind
 from tests.conftest import LiveServer, device_client
 
+pytestmark = pytest.mark.both_backends
+
 FAST = "\n".join(
     [
         "health_check_interval_s = 0.3",
@@ -235,15 +237,15 @@ def test_a_stuck_receiver_does_not_hold_up_ingest(fast: LiveServer, receiver: Re
     receiver.release.set()
 
 
-def test_live_stream_receives_the_alert(fast: LiveServer) -> None:
-    token = fast.add_site_with_device("h", "smoke-1", DeviceKind.SMOKE_DETECTOR)
-    key = fast.api_key_for(Role.VIEWER)
+def listen_for_first_alert(server: LiveServer) -> tuple[threading.Thread, list[dict[str, Any]]]:
+    """A viewer on ``server``'s live stream; the list gets the first change it sees."""
+    key = server.api_key_for(Role.VIEWER)
     received: list[dict[str, Any]] = []
 
     def listen() -> None:
         with httpx.stream(
             "GET",
-            fast.url + "/api/v1/alerts/stream",
+            server.url + "/api/v1/alerts/stream",
             headers={"Authorization": f"Bearer {key}"},
             timeout=20,
         ) as stream:
@@ -255,6 +257,12 @@ def test_live_stream_receives_the_alert(fast: LiveServer) -> None:
     listener = threading.Thread(target=listen, daemon=True)
     listener.start()
     time.sleep(0.5)
+    return listener, received
+
+
+def test_live_stream_receives_the_alert(fast: LiveServer) -> None:
+    token = fast.add_site_with_device("h", "smoke-1", DeviceKind.SMOKE_DETECTOR)
+    listener, received = listen_for_first_alert(fast)
     with device_client(fast, token) as device:
         device.post("/api/v1/events", json=[{"kind": "alarm.smoke"}])
     listener.join(timeout=15)
@@ -291,7 +299,7 @@ def test_wifi_identifiers_never_reach_the_database(fast: LiveServer) -> None:
     assert sorted(e["attributes"]["device_count"] for e in stored) == [30, 30]
     assert all("hashed_ids" not in e["attributes"] for e in stored)
     time.sleep(2.5)  # the interval closes; the in-memory set is dropped
-    raw = b"".join(p.read_bytes() for p in fast.settings.sqlite_path.parent.iterdir())
+    raw = fast.database_bytes()
     for value in hashes:
         assert value.encode() not in raw and value[:16].encode() not in raw
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from uuid import UUID
@@ -12,7 +11,7 @@ import orjson
 import pytest
 
 from sitewarden.registry.device_kinds import DeviceKind
-from tests.conftest import LiveServer, device_client
+from tests.conftest import LiveServer, device_client, raw_sql
 
 BATCH = b"\n".join(
     orjson.dumps(
@@ -44,6 +43,7 @@ def _post_until_refused(
 
 
 @pytest.mark.slow
+@pytest.mark.both_backends
 def test_every_acknowledged_event_is_stored_after_sigkill(live_server: LiveServer) -> None:
     token = live_server.add_site_with_device("crash", "door-1", DeviceKind.ACCESS_READER)
     accepted: list[str] = []
@@ -63,11 +63,7 @@ def test_every_acknowledged_event_is_stored_after_sigkill(live_server: LiveServe
         poster.join(timeout=30)
     assert len(accepted) >= 20_000
 
-    database = sqlite3.connect(live_server.settings.sqlite_path)
-    try:
-        stored = {UUID(bytes=row[0]) for row in database.execute("SELECT id FROM events")}
-    finally:
-        database.close()
+    stored = {UUID(bytes=row[0]) for row in raw_sql(live_server.settings, "SELECT id FROM events")}
     missing = [event_id for event_id in accepted if UUID(event_id) not in stored]
     assert missing == []
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import pwd
 import shutil
 import socket
 import socketserver
@@ -24,6 +23,7 @@ import pytest
 
 from sitewarden.doctor.probe import _bson, probe
 from tests.conftest import free_port
+from tests.postgres_server import start_postgres
 
 pytestmark = pytest.mark.slow
 
@@ -108,52 +108,15 @@ def test_mosquitto_with_and_without_anonymous_clients(
 
 
 @pytest.mark.parametrize("method", ["trust", "scram-sha-256"])
-def test_postgresql_trust_and_password(process_group: list[Any], method: str) -> None:
-    initdb, postgres = need("initdb"), need("postgres")
-    owner = pwd.getpwnam("postgres") if os.getuid() == 0 else None
-    folder = Path(tempfile.mkdtemp(prefix="sw-pg-"))
-    os.chmod(folder, 0o755)
-    data = folder / "data"
-    run_as = ["runuser", "-u", "postgres", "--"] if owner else []
-    if owner:
-        os.chown(folder, owner.pw_uid, owner.pw_gid)
-    password = [] if method == "trust" else [f"--pwfile={_pwfile(folder, owner)}"]
-    subprocess.run(
-        [*run_as, initdb, "-D", str(data), "-A", method, "-U", "postgres", *password],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    port = free_port()
-    process_group.append(
-        subprocess.Popen(
-            [
-                *run_as,
-                postgres,
-                "-D",
-                str(data),
-                "-p",
-                str(port),
-                "-k",
-                str(folder),
-                "-c",
-                "listen_addresses=127.0.0.1",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-    )
-    wait_port(port)
-    found = levels(f"postgresql://postgres@127.0.0.1:{port}/postgres")
+def test_postgresql_trust_and_password(method: str) -> None:
+    need("initdb")  # skips with the reason when PostgreSQL is not installed
+    server = start_postgres(auth=method)
+    try:
+        found = levels(f"postgresql://postgres@127.0.0.1:{server.port}/postgres")
+    finally:
+        server.stop()
     assert "major" in found  # no TLS configured on this test server
     assert ("critical" in found) == (method == "trust")
-
-
-def _pwfile(folder: Path, owner: Any) -> Path:
-    path = folder / "pw"
-    path.write_text("pg-secret-1\n")
-    if owner:
-        os.chown(path, owner.pw_uid, owner.pw_gid)
-    return path
 
 
 class SearchReplay(BaseHTTPRequestHandler):

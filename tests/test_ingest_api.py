@@ -12,6 +12,8 @@ import pytest
 from sitewarden.registry.device_kinds import DeviceKind
 from tests.conftest import LiveServer, device_client
 
+pytestmark = pytest.mark.both_backends
+
 _sites = count()
 
 

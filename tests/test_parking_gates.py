@@ -8,10 +8,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from sitewarden.auth.roles import Role
 from sitewarden.registry.device_kinds import DeviceKind
 from tests.conftest import LiveServer, device_client
+
+pytestmark = pytest.mark.both_backends
 
 TARIFF = {
     "currency": "CNY",

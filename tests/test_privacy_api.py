@@ -3,7 +3,6 @@ masked for operators, looked up by blind index, audited; subject export and eras
 
 from __future__ import annotations
 
-import sqlite3
 from itertools import count
 
 import httpx
@@ -11,7 +10,9 @@ import pytest
 
 from sitewarden.auth.roles import Role
 from sitewarden.registry.device_kinds import DeviceKind
-from tests.conftest import LiveServer, device_client
+from tests.conftest import LiveServer, device_client, raw_sql
+
+pytestmark = pytest.mark.both_backends
 
 _sites = count()
 PLATE = "浙A·12345"
@@ -63,11 +64,7 @@ def audit_entries(server: LiveServer) -> list[dict[str, object]]:
 def test_personal_fields_are_not_in_the_database_file(
     shared_server: LiveServer, garage: tuple[str, list[str]]
 ) -> None:
-    raw = b"".join(
-        path.read_bytes()
-        for path in shared_server.settings.sqlite_path.parent.iterdir()
-        if path.name.startswith("sitewarden.db")
-    )
+    raw = shared_server.database_bytes()
     for secret in (
         "浙A12345",
         "浙A·12345",
@@ -225,22 +222,21 @@ def test_a_tampered_ciphertext_fails_loudly(
     shared_server: LiveServer, garage: tuple[str, list[str]]
 ) -> None:
     site, ids = garage
-    database = sqlite3.connect(shared_server.settings.sqlite_path)
+    settings = shared_server.settings
     rows = {
         row[0].hex(): row[1]
-        for row in database.execute("SELECT id, personal FROM events WHERE site_id = ?", (site,))
+        for row in raw_sql(settings, "SELECT id, personal FROM events WHERE site_id = ?", (site,))
     }
     first, second = (bytes.fromhex(i.replace("-", "")) for i in ids[:2])
     # Move one vehicle's ciphertext onto its other event (same key, other row id).
-    database.execute("UPDATE events SET personal = ? WHERE id = ?", (rows[first.hex()], second))
+    raw_sql(settings, "UPDATE events SET personal = ? WHERE id = ?", (rows[first.hex()], second))
     flipped = bytearray(rows[bytes.fromhex(ids[3].replace("-", "")).hex()])
     flipped[-1] ^= 1
-    database.execute(
+    raw_sql(
+        settings,
         "UPDATE events SET personal = ? WHERE id = ?",
         (bytes(flipped), bytes.fromhex(ids[3].replace("-", ""))),
     )
-    database.commit()
-    database.close()
     with shared_server.client(Role.ADMIN) as admin:
         moved = admin.get(f"/api/v1/events/{ids[1]}", params={"purpose": "integrity"})
         flipped_answer = admin.get(f"/api/v1/events/{ids[3]}", params={"purpose": "integrity"})

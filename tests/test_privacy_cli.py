@@ -4,7 +4,6 @@ retention, backup, and a byte scan of everything written to disk."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,8 +12,11 @@ import pytest
 from sitewarden.auth.roles import Role
 from sitewarden.privacy.keyfiles import key_file
 from sitewarden.registry.device_kinds import DeviceKind
-from tests.conftest import LiveServer, device_client
+from tests.conftest import LiveServer, device_client, raw_sql
+from tests.postgres_server import readable_backup
 from tests.test_cli import sitewarden
+
+pytestmark = pytest.mark.both_backends
 
 PLATE = "苏E·8K2M7"
 
@@ -59,24 +61,17 @@ def test_audit_verify_passes_then_names_an_edited_or_deleted_entry(
     folder = server.settings.data_dir
     ok = sitewarden("audit", "verify", data_dir=folder)
     assert ok.returncode == 0 and "3 entries verified" in ok.stdout
-    database = sqlite3.connect(server.settings.sqlite_path)
-    database.execute("UPDATE audit_log SET purpose = 'nothing to see' WHERE seq = 2")
-    database.commit()
+    raw_sql(server.settings, "UPDATE audit_log SET purpose = 'nothing to see' WHERE seq = 2")
     edited = sitewarden("audit", "verify", data_dir=folder)
     assert edited.returncode == 1 and "entry 2" in edited.stderr and "altered" in edited.stderr
-    database.execute("DELETE FROM audit_log WHERE seq = 2")
-    database.commit()
+    raw_sql(server.settings, "DELETE FROM audit_log WHERE seq = 2")
     deleted = sitewarden("audit", "verify", data_dir=folder)
     assert deleted.returncode == 1 and "entry 2 is missing" in deleted.stderr
-    database.close()
 
 
 def test_deleting_the_newest_audit_entry_is_detected(stopped: tuple[LiveServer, list[str]]) -> None:
     server, _ = stopped
-    database = sqlite3.connect(server.settings.sqlite_path)
-    database.execute("DELETE FROM audit_log WHERE seq = 3")
-    database.commit()
-    database.close()
+    raw_sql(server.settings, "DELETE FROM audit_log WHERE seq = 3")
     result = sitewarden("audit", "verify", data_dir=server.settings.data_dir)
     assert result.returncode == 1 and "deleted" in result.stderr
 
@@ -87,20 +82,12 @@ def test_key_rotation_rewraps_keys_and_data_still_opens(
     server, ids = stopped
     folder = server.settings.data_dir
     old_kek = key_file(server.settings.key_path, "kek").read_text()
-    events_before = (
-        sqlite3.connect(server.settings.sqlite_path)
-        .execute("SELECT id, personal FROM events ORDER BY id")
-        .fetchall()
-    )
+    events_before = raw_sql(server.settings, "SELECT id, personal FROM events ORDER BY id")
     rotated = sitewarden("keys", "rotate", data_dir=folder)
     assert rotated.returncode == 0, rotated.stderr
     assert key_file(server.settings.key_path, "kek").read_text() != old_kek
     assert key_file(server.settings.key_path, "kek.previous").read_text() == old_kek
-    events_after = (
-        sqlite3.connect(server.settings.sqlite_path)
-        .execute("SELECT id, personal FROM events ORDER BY id")
-        .fetchall()
-    )
+    events_after = raw_sql(server.settings, "SELECT id, personal FROM events ORDER BY id")
     assert events_after == events_before  # event rows untouched
     server.start()
     with server.client(Role.ADMIN) as admin:
@@ -171,12 +158,12 @@ def test_subject_export_and_erase_from_the_cli(
         "subject", "erase", "cli", "--plate", PLATE, "--purpose", "DSAR-9", "--yes", data_dir=folder
     )
     assert erased.returncode == 0 and "1 events" in erased.stdout
-    database = sqlite3.connect(server.settings.sqlite_path)
-    row = database.execute(
+    [row] = raw_sql(
+        server.settings,
         "SELECT personal, subject_id FROM events WHERE id = ?",
         (bytes.fromhex(ids[0].replace("-", "")),),
-    ).fetchone()
-    assert row == (b"\x00", None)
+    )
+    assert tuple(row) == (b"\x00", None)
     verify = sitewarden("audit", "verify", data_dir=folder)
     assert verify.returncode == 0 and "5 entries" in verify.stdout
 
@@ -193,12 +180,7 @@ def test_retention_run_deletes_expired_and_drops_old_face_crops(
     result = sitewarden("retention", "run", data_dir=server.settings.data_dir)
     assert result.returncode == 0, result.stderr
     assert "plate_reads" in result.stdout
-    kinds = [
-        row[0]
-        for row in sqlite3.connect(server.settings.sqlite_path).execute(
-            "SELECT kind FROM events ORDER BY kind"
-        )
-    ]
+    kinds = [row[0] for row in raw_sql(server.settings, "SELECT kind FROM events ORDER BY kind")]
     assert kinds == ["access.granted", "plate.read"]  # the 20-day-old plate read and heartbeat went
 
 
@@ -216,8 +198,7 @@ def test_nothing_personal_in_database_wal_or_backup(
     server, _ = stopped
     copy = tmp_path / "backup.db"
     assert sitewarden("backup", str(copy), data_dir=server.settings.data_dir).returncode == 0
-    files = [*server.settings.sqlite_path.parent.iterdir(), copy]
-    raw = b"".join(path.read_bytes() for path in files)
+    raw = server.database_bytes() + readable_backup(copy)
     assert len(raw) > 10_000
     for secret in (PLATE, "苏E8K2M7", "苏E11111", "BADGE-100234", "aGVsbG8gZmFjZQ=="):
         assert secret.encode() not in raw, secret

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from sitewarden.auth.roles import Role
 from sitewarden.events.kinds import KINDS
 from sitewarden.registry.device_kinds import DeviceKind
 from tests.conftest import LiveServer, device_client
+
+pytestmark = pytest.mark.both_backends
 
 
 def test_site_zone_device_lifecycle(shared_server: LiveServer) -> None:

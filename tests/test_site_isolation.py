@@ -8,11 +8,14 @@ import re
 from pathlib import Path
 
 import httpx
+import pytest
 
 from sitewarden.auth.roles import Role
 from sitewarden.registry.device_kinds import DeviceKind
 from tests.conftest import LiveServer, device_client
 from tests.test_route_auth import ROUTES
+
+pytestmark = pytest.mark.both_backends
 
 
 def test_every_site_route_hides_the_other_site(shared_server: LiveServer, tmp_path: Path) -> None:

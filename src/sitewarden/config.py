@@ -12,9 +12,10 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from sitewarden.database_url import DatabaseTarget, parse_database_url
 from sitewarden.errors import ConfigError
 from sitewarden.privacy.retention import CATEGORIES, default_schedule
 
@@ -31,7 +32,8 @@ class Settings(BaseSettings):
     data_dir: Path = DEFAULT_DATA_DIR
     database_url: str | None = Field(
         default=None,
-        description="sqlite:///path/to/file.db; defaults to <data_dir>/db/sitewarden.db",
+        description="sqlite:///path/to/file.db (default <data_dir>/db/sitewarden.db) or "
+        "postgresql://user:password@host:5432/db?sslmode=verify-full",
     )
     keys_dir: Path | None = Field(default=None, description="defaults to <data_dir>/keys")
 
@@ -80,6 +82,15 @@ class Settings(BaseSettings):
     face_min_px: int = Field(default=60, ge=20, description="smallest face side readers decide on")
     debug: bool = False
 
+    @field_validator("database_url")
+    @classmethod
+    def _safe_database_url(cls, value: str | None) -> str | None:
+        try:
+            parse_database_url(value, DEFAULT_DATA_DIR)
+        except ConfigError as exc:
+            raise ValueError(exc.message) from exc
+        return value
+
     @field_validator("retention_days")
     @classmethod
     def _known_categories(cls, value: dict[str, float]) -> dict[str, float]:
@@ -106,17 +117,21 @@ class Settings(BaseSettings):
         return (env_settings, init_settings)
 
     @property
+    def database(self) -> DatabaseTarget:
+        """The backend and where it is (checked to be safe when the settings were built)."""
+        return parse_database_url(self.database_url, self.data_dir / "db" / "sitewarden.db")
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.database.backend == "postgres"
+
+    @property
     def sqlite_path(self) -> Path:
-        """Path of the SQLite database file."""
-        url = self.database_url
-        if url is None:
-            return self.data_dir / "db" / "sitewarden.db"
-        if not url.startswith("sqlite:///"):
-            raise ConfigError(
-                f"database_url {url!r} is not supported by this version; "
-                "use sqlite:///path/to/file.db"
-            )
-        return Path(url.removeprefix("sqlite:///"))
+        """Path of the SQLite database file (only for the SQLite backend)."""
+        path = self.database.sqlite_path
+        if path is None:
+            raise ConfigError("this deployment uses PostgreSQL, not a SQLite file")
+        return path
 
     @property
     def key_path(self) -> Path:
@@ -142,6 +157,16 @@ def _read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix or remove the file") from exc
 
 
+def _describe(exc: ValueError) -> str:
+    """A validation error without the values given (a database URL carries a password)."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+            for error in exc.errors(include_input=False, include_url=False)
+        )
+    return str(exc)
+
+
 def load_settings(data_dir: Path | None = None, **overrides: Any) -> Settings:
     """Build the settings for one data folder.
 
@@ -153,10 +178,10 @@ def load_settings(data_dir: Path | None = None, **overrides: Any) -> Settings:
     try:
         settings = Settings(**values)
     except ValueError as exc:
-        raise ConfigError(f"invalid settings: {exc}") from exc
+        raise ConfigError(f"invalid settings: {_describe(exc)}") from exc
     given = {key: value for key, value in overrides.items() if value is not None}
     # model_validate skips the environment sources, so flags win and the chosen folder stays.
     try:
         return Settings.model_validate({**settings.model_dump(), **given, "data_dir": chosen})
     except ValueError as exc:
-        raise ConfigError(f"invalid settings: {exc}") from exc
+        raise ConfigError(f"invalid settings: {_describe(exc)}") from exc

@@ -11,6 +11,7 @@ from pathlib import Path
 from sitewarden.auth.accounts import create_user
 from sitewarden.auth.roles import Role
 from sitewarden.config import CONFIG_FILE_NAME, Settings
+from sitewarden.database_url import redact
 from sitewarden.errors import AlreadyExists
 from sitewarden.privacy.keyfiles import create_key_files
 from sitewarden.store import open_store
@@ -30,21 +31,33 @@ port = {port}
 @dataclass(frozen=True)
 class InitResult:
     data_dir: Path
-    database: Path
+    database: Path | str  # the SQLite file, or the PostgreSQL URL without its password
     keys_created: list[Path]
     admin_username: str
     admin_password: str
 
 
+def database_name(settings: Settings) -> Path | str:
+    """Where the data is, for messages: the SQLite file or the PostgreSQL URL (redacted)."""
+    target = settings.database
+    return target.sqlite_path or redact(target.postgres_url or "")
+
+
 def is_initialised(settings: Settings) -> bool:
-    return settings.sqlite_path.exists()
+    if not settings.uses_postgres:
+        return settings.sqlite_path.exists()
+    store = open_store(settings)  # a PostgreSQL database is initialised once it has users
+    try:
+        return bool(store.list_users())
+    finally:
+        store.close()
 
 
 def initialise(settings: Settings, admin_username: str = "admin") -> InitResult:
     """Create everything a fresh deployment needs; refuse if it exists already."""
     if is_initialised(settings):
         raise AlreadyExists(
-            f"{settings.data_dir} is initialised already (database {settings.sqlite_path}); "
+            f"{settings.data_dir} is initialised already (database {database_name(settings)}); "
             "use 'sitewarden users add' for more accounts"
         )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -55,10 +68,11 @@ def initialise(settings: Settings, admin_username: str = "admin") -> InitResult:
         config_path.write_text(CONFIG_TEMPLATE.format(port=settings.port))
     store = open_store(settings)
     try:
-        os.chmod(settings.sqlite_path.parent, 0o700)
-        os.chmod(settings.sqlite_path, 0o600)
+        if not settings.uses_postgres:
+            os.chmod(settings.sqlite_path.parent, 0o700)
+            os.chmod(settings.sqlite_path, 0o600)
         _, password = create_user(store, admin_username, Role.ADMIN)
     finally:
         store.close()
     assert password is not None
-    return InitResult(settings.data_dir, settings.sqlite_path, keys, admin_username, password)
+    return InitResult(settings.data_dir, database_name(settings), keys, admin_username, password)

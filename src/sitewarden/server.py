@@ -34,7 +34,7 @@ def check_listen_safety(settings: Settings) -> None:
 def serve(settings: Settings, *, allow_critical: bool = False) -> None:
     """Open the store and serve until interrupted."""
     check_listen_safety(settings)
-    if not settings.sqlite_path.exists():
+    if not settings.uses_postgres and not settings.sqlite_path.exists():
         raise ConfigError(
             f"no database at {settings.sqlite_path}; run 'sitewarden init' for this data folder"
         )

@@ -93,11 +93,12 @@ class Maintenance:
 
     def run_once(self, now: datetime | None = None) -> None:
         moment = now or datetime.now(UTC)
-        self.check_devices(moment)
-        changes = self._store.escalate_alerts(moment - self._escalate_after, moment)
-        if changes:
-            self._announce(changes)
-        self._occupancy.flush(moment)
+        if self._store.owns_job("device-health"):  # one node of several does it
+            self.check_devices(moment)
+            changes = self._store.escalate_alerts(moment - self._escalate_after, moment)
+            if changes:
+                self._announce(changes)
+        self._occupancy.flush(moment)  # this node's own counts, on every node
 
     def check_devices(self, now: datetime) -> None:
         transitions = []

@@ -57,10 +57,13 @@ class LiveHub:
             self._subscribers = {s for s in self._subscribers if s[1] is not queue}
 
     def notify(self, changes: Sequence[AlertChange]) -> None:
+        self.notify_payloads([change.as_payload() for change in changes])
+
+    def notify_payloads(self, payloads: Sequence[dict[str, Any]]) -> None:
+        """Changes already in their payload form (those other nodes made)."""
         with self._lock:
             subscribers = list(self._subscribers)
-        for change in changes:
-            payload = change.as_payload()
+        for payload in payloads:
             for loop, queue in subscribers:
                 loop.call_soon_threadsafe(_offer, queue, payload)
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 import orjson
 
@@ -59,6 +60,7 @@ class AlertSystem:
     occupancy: OccupancyAggregator
     maintenance: Maintenance
     notifiers: list[Notifier] = field(default_factory=list)
+    stop_listening: Callable[[], None] | None = None
 
     def announce(self, changes: Sequence[AlertChange]) -> None:
         """Hand changes made outside the writer (acknowledge, resolve) to every notifier."""
@@ -76,8 +78,18 @@ class AlertSystem:
     def start(self) -> None:
         self.webhooks.start()
         self.maintenance.start()
+        # Several nodes on PostgreSQL: their alert changes reach this node's live
+        # dashboard, and rules an administrator changed on one reload on every node.
+        self.stop_listening = self.store.listen_to_other_nodes(self.from_other_nodes)
+
+    def from_other_nodes(self, messages: list[dict[str, Any]]) -> None:
+        self.hub.notify_payloads([m["change"] for m in messages if "change" in m])
+        if any("rules" in m for m in messages):
+            self.reload_rules()
 
     def stop(self) -> None:
+        if self.stop_listening is not None:
+            self.stop_listening()
         self.maintenance.stop()
         self.webhooks.stop()
 

@@ -39,7 +39,7 @@ from sitewarden.events.ids import EventIdFactory
 from sitewarden.ingest.writer import EventWriter
 from sitewarden.privacy.audit import AuditLog
 from sitewarden.privacy.keyring import KeyRing
-from sitewarden.privacy.retention import run_retention
+from sitewarden.privacy.retention import RetentionReport, run_retention
 from sitewarden.privacy.vault import Vault
 from sitewarden.store.base import Store
 from sitewarden.vision.images import MAX_IMAGE_BYTES
@@ -85,8 +85,13 @@ async def _retention_loop(context: AppContext) -> None:
     """Delete expired data in the background, once at start and then every interval."""
     while True:
         try:
-            report = await run_in_threadpool(
-                run_retention, context.store, context.settings.retention_days
+            owned = await run_in_threadpool(context.store.owns_job, "retention")
+            report = (
+                await run_in_threadpool(
+                    run_retention, context.store, context.settings.retention_days
+                )
+                if owned  # of several nodes on one PostgreSQL, one runs it
+                else RetentionReport()
             )
             if report.total:
                 log.info("retention deleted %s", report.deleted)

@@ -60,7 +60,7 @@ def settings_for(data_dir: Path | None, **overrides: Any) -> Settings:
 
 @contextmanager
 def opened_store(settings: Settings) -> Iterator[Store]:
-    if not settings.sqlite_path.exists():
+    if not settings.uses_postgres and not settings.sqlite_path.exists():
         raise fail(f"no database at {settings.sqlite_path}; run 'sitewarden init' first")
     store = guarded(lambda: open_store(settings))
     try:

@@ -118,7 +118,7 @@ def doctor(
 
     settings = settings_for(data_dir)
     findings: list[Finding] = []
-    if settings.sqlite_path.exists():
+    if settings.uses_postgres or settings.sqlite_path.exists():
         try:
             keys: KeyRing | None = KeyRing.load(settings.key_path)
         except ConfigError:

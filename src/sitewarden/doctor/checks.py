@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from sitewarden.auth.roles import Role
 from sitewarden.config import Settings
+from sitewarden.database_url import redact
 from sitewarden.doctor.findings import Finding, Level
 from sitewarden.errors import ConfigError
 from sitewarden.privacy.keyfiles import KEY_NAMES, key_file
@@ -101,7 +102,7 @@ def _inside(path: Path, folder: Path) -> bool:
 def check_keys(settings: Settings) -> list[Finding]:
     findings = []
     folder = settings.key_path
-    if _inside(folder, settings.sqlite_path.parent):
+    if not settings.uses_postgres and _inside(folder, settings.sqlite_path.parent):
         findings.append(
             Finding(
                 "keys",
@@ -138,6 +139,8 @@ def check_keys(settings: Settings) -> list[Finding]:
 
 
 def check_database_file(settings: Settings) -> list[Finding]:
+    if settings.uses_postgres:
+        return check_database_url(settings)
     path = settings.sqlite_path
     if not path.exists():
         return [
@@ -156,6 +159,25 @@ def check_database_file(settings: Settings) -> list[Finding]:
                 )
             )
     return findings or [Finding("database", Level.OK, "database file private")]
+
+
+def check_database_url(settings: Settings) -> list[Finding]:
+    """PostgreSQL: unsafe URLs are refused when the settings load; this grades the rest."""
+    target = settings.database
+    where = redact(target.postgres_url or "")
+    if target.local:
+        return [Finding("database", Level.OK, f"PostgreSQL on this machine ({where})")]
+    if target.sslmode != "verify-full":
+        return [
+            Finding(
+                "database",
+                Level.MINOR,
+                f"PostgreSQL over TLS with sslmode={target.sslmode}: the traffic is encrypted "
+                "but the server's certificate name is not checked",
+                "use sslmode=verify-full with sslrootcert naming your database CA",
+            )
+        ]
+    return [Finding("database", Level.OK, f"PostgreSQL over verified TLS ({where})")]
 
 
 def check_retention(settings: Settings) -> list[Finding]:

@@ -1,4 +1,4 @@
-"""What parking needs from a store. ``store/sqlite_parking.py`` implements it."""
+"""What parking needs from a store. ``store/parking_tables.py`` implements it for both backends."""
 
 from __future__ import annotations
 

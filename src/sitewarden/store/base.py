@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from sitewarden.access.records import AccessRule, Badge, Holiday, Person, SealedTemplate, Snapshot
@@ -178,6 +178,10 @@ class Store(ParkingStore, Protocol):
     def get_webhook(self, webhook_id: str) -> Webhook | None: ...
     def delete_webhook(self, webhook_id: str) -> None: ...
     def due_deliveries(self, now: datetime, limit: int) -> list[WebhookDelivery]: ...
+    def owns_job(self, job: str) -> bool: ...
+    def listen_to_other_nodes(
+        self, deliver: Callable[[list[dict[str, Any]]], None]
+    ) -> Callable[[], None]: ...
     def deliveries(self, state: str, limit: int = 100) -> list[WebhookDelivery]: ...
     def record_delivery(
         self,

@@ -7,13 +7,13 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sitewarden.errors import AlreadyExists, ConfigError, StoreError
-from sitewarden.events.model import from_micros, to_micros
-from sitewarden.store.migrations import load_migrations
+from sitewarden.events.model import Event
+from sitewarden.store.database import EVENT_INSERT_COLUMNS, Connection, Database, event_row
+from sitewarden.store.migrations import load_migrations, split_sql
 
 # Every connection, reader or writer. The benchmarks open theirs with these too.
 CONNECTION_PRAGMAS = (
@@ -26,19 +26,7 @@ CONNECTION_PRAGMAS = (
 )
 
 
-def _t(moment: datetime | None) -> int | None:
-    return None if moment is None else to_micros(moment)
-
-
-def _dt(micros: int | None) -> datetime | None:
-    return None if micros is None else from_micros(micros)
-
-
-def _must_dt(micros: int) -> datetime:
-    return from_micros(micros)
-
-
-class SQLiteDatabase:
+class SQLiteDatabase(Database):
     """One SQLite file: WAL, one writer connection behind a lock, a reader per thread."""
 
     def __init__(self, path: Path) -> None:
@@ -97,6 +85,16 @@ class SQLiteDatabase:
         except sqlite3.IntegrityError as exc:
             raise AlreadyExists(f"already exists or still referenced: {exc}") from exc
 
+    def _index_hint(self, index: str) -> str:
+        return f" INDEXED BY {index}"
+
+    def _insert_event_rows(self, conn: Connection, events: Sequence[Event]) -> None:
+        conn.executemany(
+            f"INSERT INTO events ({EVENT_INSERT_COLUMNS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [event_row(event) for event in events],
+        )
+
     def close(self) -> None:
         self._writer.close()
         for conn in self.__dict__.get("_readers", []):
@@ -111,7 +109,7 @@ class SQLiteDatabase:
                 "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
             )
             applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
-            known = load_migrations()
+            known = load_migrations("sqlite")
             newest = max((m.version for m in known), default=0)
             if applied and max(applied) > newest:
                 raise ConfigError(
@@ -123,7 +121,7 @@ class SQLiteDatabase:
                     continue
                 try:
                     conn.execute("BEGIN IMMEDIATE")
-                    for statement in _split_sql(migration.sql):
+                    for statement in split_sql(migration.sql):
                         conn.execute(statement)
                     conn.execute(
                         "INSERT INTO schema_migrations VALUES (?, ?, ?)",
@@ -139,9 +137,3 @@ class SQLiteDatabase:
     def schema_version(self) -> int:
         row = self._read_one("SELECT max(version) FROM schema_migrations")
         return int(row[0] or 0)
-
-
-def _split_sql(script: str) -> list[str]:
-    """Statements of a migration file; its SQL keeps ``--`` and ``;`` out of string literals."""
-    lines = [line.split("--", 1)[0] for line in script.splitlines()]
-    return [part.strip() for part in "\n".join(lines).split(";") if part.strip()]

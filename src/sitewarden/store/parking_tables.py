@@ -1,4 +1,4 @@
-"""SQLite tables of parking: lanes, tariffs, vehicles, lists, permits, sessions, payments.
+"""Tables of parking: lanes, tariffs, vehicles, lists, permits, sessions, payments.
 
 Races are settled here, under the one write lock: a second entry voids the first
 open session in the same transaction as it opens its own, an exit closes a session
@@ -7,7 +7,6 @@ only if it is still open, and a payment lands only on an open session.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from datetime import datetime, time
@@ -31,12 +30,37 @@ from sitewarden.parking.records import (
 )
 from sitewarden.parking.storage import ExitSettlement, SessionQuery
 from sitewarden.parking.tariffs import Tariff
-from sitewarden.store.sqlite_database import SQLiteDatabase, _dt, _must_dt, _t
+from sitewarden.store.database import INTEGRITY_ERRORS, Database, _dt, _must_dt, _t, upsert_sql
 
 SESSION_COLUMNS = (
     "site_id, session_id, zone_id, subject_id, state, entry_at, entry_device, currency, "
     "exit_at, exit_device, fee_minor, paid_minor, paid_at, lost_ticket, permit_id, "
     "closed_reason, entry_event_id"
+)
+_LANE_UPSERT = upsert_sql(
+    "parking_lanes",
+    ("site_id", "device_id", "zone_id", "direction", "created_at"),
+    ("site_id", "device_id"),
+)
+_PLATE_SETTINGS_UPSERT = upsert_sql(
+    "parking_plate_settings",
+    ("site_id", "formats", "custom_formats", "review_below", "duplicate_window_s"),
+    ("site_id",),
+)
+_TARIFF_UPSERT = upsert_sql(
+    "parking_tariffs",
+    ("site_id", "zone_id", "tariff", "updated_at", "updated_by"),
+    ("site_id", "zone_id"),
+)
+_VEHICLE_UPSERT = upsert_sql(
+    "parking_vehicles",
+    ("site_id", "subject_id", "owner_ref", "note", "created_at", "created_by"),
+    ("site_id", "subject_id"),
+)
+_GATE_READ_UPSERT = upsert_sql(
+    "parking_gate_reads",
+    ("site_id", "device_id", "subject_id", "at", "opened", "reason", "session_id"),
+    ("site_id", "device_id", "subject_id"),
 )
 REVIEW_COLUMNS = (
     "site_id, review_id, device_id, zone_id, direction, event_id, confidence, reason, "
@@ -98,11 +122,11 @@ def _tariff(raw: str) -> Tariff:
     return Tariff(**values)
 
 
-class SQLiteParkingTables(SQLiteDatabase):
+class ParkingTables(Database):
     # --- lanes, plate settings, tariffs ------------------------------------------------
     def put_lane(self, lane: Lane) -> None:
         self._write(
-            "INSERT OR REPLACE INTO parking_lanes VALUES (?, ?, ?, ?, ?)",
+            _LANE_UPSERT,
             (lane.site_id, lane.device_id, lane.zone_id, lane.direction, _t(lane.created_at)),
         )
 
@@ -125,7 +149,7 @@ class SQLiteParkingTables(SQLiteDatabase):
 
     def put_plate_settings(self, settings: PlateSettings) -> None:
         self._write(
-            "INSERT OR REPLACE INTO parking_plate_settings VALUES (?, ?, ?, ?, ?)",
+            _PLATE_SETTINGS_UPSERT,
             (
                 settings.site_id,
                 orjson.dumps(list(settings.formats)).decode(),
@@ -146,7 +170,7 @@ class SQLiteParkingTables(SQLiteDatabase):
 
     def put_tariff(self, tariff: GarageTariff) -> None:
         self._write(
-            "INSERT OR REPLACE INTO parking_tariffs VALUES (?, ?, ?, ?, ?)",
+            _TARIFF_UPSERT,
             (
                 tariff.site_id,
                 tariff.zone_id,
@@ -167,7 +191,7 @@ class SQLiteParkingTables(SQLiteDatabase):
     # --- vehicles, lists, permits ------------------------------------------------------
     def put_vehicle(self, vehicle: Vehicle) -> None:
         self._write(
-            "INSERT OR REPLACE INTO parking_vehicles VALUES (?, ?, ?, ?, ?, ?)",
+            _VEHICLE_UPSERT,
             (
                 vehicle.site_id,
                 vehicle.subject_id,
@@ -426,7 +450,7 @@ class SQLiteParkingTables(SQLiteDatabase):
                         p.recorded_by,
                     ),
                 )
-            except sqlite3.IntegrityError as exc:
+            except INTEGRITY_ERRORS as exc:
                 raise AlreadyExists(f"payment not recorded: {exc}") from exc
             conn.execute(
                 "UPDATE parking_sessions SET paid_minor = paid_minor + ?, paid_at = ? "
@@ -505,7 +529,7 @@ class SQLiteParkingTables(SQLiteDatabase):
 
     def record_gate_read(self, read: GateRead) -> None:
         self._write(
-            "INSERT OR REPLACE INTO parking_gate_reads VALUES (?, ?, ?, ?, ?, ?, ?)",
+            _GATE_READ_UPSERT,
             (
                 read.site_id,
                 read.device_id,

@@ -1,4 +1,4 @@
-"""SQLite tables of alerts, device health, webhooks and occupancy.
+"""Tables of alerts, device health, webhooks and occupancy.
 
 Alert signals are applied inside the same transaction as the events that caused them,
 so an acknowledged event never loses its alert, and a crash never duplicates one (at
@@ -7,10 +7,9 @@ most one unresolved alert per rule and dedupe key, enforced by a unique index).
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -19,8 +18,8 @@ import orjson
 from sitewarden.alerts.model import Alert, AlertChange, AlertSignal, HistoryEntry
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import to_micros
+from sitewarden.store.database import Connection, Database, _dt, _must_dt, _t
 from sitewarden.store.records import SilentDevice, Webhook, WebhookDelivery
-from sitewarden.store.sqlite_database import SQLiteDatabase, _dt, _must_dt, _t
 
 ALERT_COLUMNS = (
     "site_id, alert_id, rule_id, dedupe_key, severity, state, title, zone_id, device_id, "
@@ -31,6 +30,11 @@ SYSTEM_ACTOR = "sitewarden"
 # Changes worth a webhook; repeats only update the dashboard.
 NOTIFIED_CHANGES = frozenset({"opened", "acknowledged", "resolved", "escalated"})
 SEVERITY_ORDER = ["info", "minor", "major", "critical"]
+# Told to other nodes (PostgreSQL) when an administrator changes the alert rules.
+RULES_CHANGED: dict[str, Any] = {"rules": "changed"}
+BACK_ONLINE_CHUNK = 400
+# How long a claimed webhook delivery is left to its node before others may retry it.
+DELIVERY_LEASE = timedelta(minutes=5)
 
 
 def alert_from_row(row: Any) -> Alert:
@@ -56,10 +60,10 @@ def alert_from_row(row: Any) -> Alert:
     )
 
 
-class SQLiteAlertTables(SQLiteDatabase):
+class AlertTables(Database):
     # --- applied inside the events transaction ---------------------------------------
     def _apply_signals(
-        self, conn: sqlite3.Connection, signals: Sequence[AlertSignal], now: datetime
+        self, conn: Connection, signals: Sequence[AlertSignal], now: datetime
     ) -> list[AlertChange]:
         changes: list[AlertChange] = []
         for signal in signals:
@@ -73,12 +77,14 @@ class SQLiteAlertTables(SQLiteDatabase):
         self._queue_deliveries(conn, changes, now)
         return changes
 
-    def _fire(self, conn: sqlite3.Connection, signal: AlertSignal, now: datetime) -> AlertChange:
+    def _fire(self, conn: Connection, signal: AlertSignal, now: datetime) -> AlertChange:
         row = conn.execute(
-            f"UPDATE alerts SET count = count + 1, last_at = max(last_at, ?), last_event_id = ? "
+            "UPDATE alerts SET count = count + 1, "
+            "last_at = CASE WHEN last_at > ? THEN last_at ELSE ? END, last_event_id = ? "
             "WHERE site_id = ? AND rule_id = ? AND dedupe_key = ? AND state != 'resolved' "
             f"RETURNING {ALERT_COLUMNS}",
             (
+                to_micros(signal.at),
                 to_micros(signal.at),
                 signal.event_id.bytes,
                 signal.site_id,
@@ -119,7 +125,7 @@ class SQLiteAlertTables(SQLiteDatabase):
         return AlertChange("opened", alert_from_row(row))
 
     def _clear(
-        self, conn: sqlite3.Connection, signal: AlertSignal, now: datetime, note: str
+        self, conn: Connection, signal: AlertSignal, now: datetime, note: str
     ) -> AlertChange | None:
         row = conn.execute(
             "UPDATE alerts SET state = 'resolved', resolved_at = ?, resolved_by = ? "
@@ -135,7 +141,7 @@ class SQLiteAlertTables(SQLiteDatabase):
 
     def _history(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         site_id: str,
         alert_id: str,
         at: datetime,
@@ -150,8 +156,10 @@ class SQLiteAlertTables(SQLiteDatabase):
         )
 
     def _queue_deliveries(
-        self, conn: sqlite3.Connection, changes: Sequence[AlertChange], now: datetime
+        self, conn: Connection, changes: Sequence[AlertChange], now: datetime
     ) -> None:
+        if changes:
+            self._broadcast(conn, [{"change": change.as_payload()} for change in changes])
         notable = [c for c in changes if c.kind in NOTIFIED_CHANGES]
         if not notable:
             return
@@ -186,17 +194,23 @@ class SQLiteAlertTables(SQLiteDatabase):
         )
 
     def _back_online(
-        self, conn: sqlite3.Connection, keys: Sequence[tuple[str, str]], now: datetime
+        self, conn: Connection, keys: Sequence[tuple[str, str]], now: datetime
     ) -> list[AlertChange]:
         """Devices heard from again: mark online; resolve their offline alert."""
         changes: list[AlertChange] = []
-        for site_id, device_id in keys:
-            row = conn.execute(
+        returned: set[tuple[str, str]] = set()
+        # One statement per chunk, not per device: on PostgreSQL each is a round trip.
+        for start in range(0, len(keys), BACK_ONLINE_CHUNK):
+            chunk = keys[start : start + BACK_ONLINE_CHUNK]
+            rows = conn.execute(
                 "UPDATE devices SET health = 'online', health_changed_at = ? "
-                "WHERE site_id = ? AND device_id = ? AND health != 'online' RETURNING 1",
-                (to_micros(now), site_id, device_id),
-            ).fetchone()
-            if row is None:
+                "WHERE health != 'online' AND (site_id, device_id) IN "
+                f"(VALUES {', '.join(['(?, ?)'] * len(chunk))}) RETURNING site_id, device_id",
+                (to_micros(now), *(part for key in chunk for part in key)),
+            ).fetchall()
+            returned.update((row[0], row[1]) for row in rows)
+        for site_id, device_id in keys:
+            if (site_id, device_id) not in returned:
                 continue
             signal = AlertSignal(
                 "clear",
@@ -218,7 +232,7 @@ class SQLiteAlertTables(SQLiteDatabase):
 
     def _mark_offline(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         site_id: str,
         device_id: str,
         deadline: datetime,
@@ -238,9 +252,9 @@ class SQLiteAlertTables(SQLiteDatabase):
         """Devices heard from once, silent past their deadline, not yet marked offline."""
         rows = self._read(
             "SELECT site_id, device_id, zone_id, last_seen_at, last_seen_at + "
-            "CAST(heartbeat_s * ? * 1000000 AS INTEGER) AS deadline FROM devices "
+            "CAST(heartbeat_s * ? * 1000000 AS BIGINT) AS deadline FROM devices "
             "WHERE health != 'offline' AND last_seen_at IS NOT NULL AND "
-            "last_seen_at + CAST(heartbeat_s * ? * 1000000 AS INTEGER) < ?",
+            "last_seen_at + CAST(heartbeat_s * ? * 1000000 AS BIGINT) < ?",
             (factor, factor, to_micros(now)),
         )
         return [
@@ -367,15 +381,20 @@ class SQLiteAlertTables(SQLiteDatabase):
         return [(r[0], r[1]) for r in self._read("SELECT rule_id, definition FROM alert_rules")]
 
     def save_rule(self, rule_id: str, definition: str, actor: str, now: datetime) -> None:
-        self._write(
-            "INSERT INTO alert_rules VALUES (?, ?, ?, ?) ON CONFLICT (rule_id) DO UPDATE SET "
-            "definition = excluded.definition, updated_at = excluded.updated_at, "
-            "updated_by = excluded.updated_by",
-            (rule_id, definition, to_micros(now), actor),
-        )
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO alert_rules VALUES (?, ?, ?, ?) ON CONFLICT (rule_id) DO UPDATE "
+                "SET definition = excluded.definition, updated_at = excluded.updated_at, "
+                "updated_by = excluded.updated_by",
+                (rule_id, definition, to_micros(now), actor),
+            )
+            self._broadcast(conn, [RULES_CHANGED])
 
     def delete_rule(self, rule_id: str) -> int:
-        return self._write("DELETE FROM alert_rules WHERE rule_id = ?", (rule_id,))
+        with self._transaction() as conn:
+            deleted = conn.execute("DELETE FROM alert_rules WHERE rule_id = ?", (rule_id,))
+            self._broadcast(conn, [RULES_CHANGED])
+            return int(deleted.rowcount)
 
     # --- webhooks ---------------------------------------------------------------------
     def add_webhook(self, hook: Webhook) -> None:
@@ -408,12 +427,21 @@ class SQLiteAlertTables(SQLiteDatabase):
             conn.execute("DELETE FROM webhooks WHERE webhook_id = ?", (webhook_id,))
 
     def due_deliveries(self, now: datetime, limit: int) -> list[WebhookDelivery]:
-        rows = self._read(
-            "SELECT * FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ? "
-            "ORDER BY next_attempt_at LIMIT ?",
-            (to_micros(now), limit),
-        )
-        return [_delivery(r) for r in rows]
+        """Claim up to ``limit`` due deliveries for the caller.
+
+        Claiming moves their next attempt a lease ahead in the same statement, so another
+        node's dispatcher (several nodes share one PostgreSQL) skips them while this one
+        sends; ``record_delivery`` then sets the real outcome. If the claiming node dies,
+        the lease runs out and any node tries again (at least once, never twice at once).
+        """
+        with self._transaction() as conn:
+            rows = conn.execute(
+                "UPDATE webhook_deliveries SET next_attempt_at = ? WHERE delivery_id IN "
+                "(SELECT delivery_id FROM webhook_deliveries WHERE state = 'pending' AND "
+                "next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?) RETURNING *",
+                (to_micros(now + DELIVERY_LEASE), to_micros(now), limit),
+            ).fetchall()
+        return sorted((_delivery(r) for r in rows), key=lambda d: (d.created_at, d.delivery_id))
 
     def deliveries(self, state: str, limit: int = 100) -> list[WebhookDelivery]:
         rows = self._read(

@@ -1,4 +1,4 @@
-"""SQLite tables of the privacy core: data keys, subjects, audit chain, consents."""
+"""Tables of the privacy core: data keys, subjects, audit chain, consents."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import datetime
 
 import orjson
 
+from sitewarden.store.database import Database, _dt, _must_dt, _t
 from sitewarden.store.records import (
     ERASED_PERSONAL,
     AuditEntry,
@@ -15,10 +16,9 @@ from sitewarden.store.records import (
     Subject,
     WrappedKey,
 )
-from sitewarden.store.sqlite_database import SQLiteDatabase, _dt, _must_dt, _t
 
 
-class SQLitePrivacyTables(SQLiteDatabase):
+class PrivacyTables(Database):
     # --- data keys -------------------------------------------------------------
     def get_data_keys(self, site_id: str, subject_ids: Sequence[str]) -> dict[str, WrappedKey]:
         found: dict[str, WrappedKey] = {}
@@ -46,7 +46,7 @@ class SQLitePrivacyTables(SQLiteDatabase):
         with self._transaction() as conn:
             for key, subject in items:
                 cursor = conn.execute(
-                    "INSERT OR IGNORE INTO data_keys VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO data_keys VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     (key.site_id, key.subject_id, key.wrapped, key.kek_id, _t(key.created_at)),
                 )
                 if cursor.rowcount == 0:
@@ -120,7 +120,8 @@ class SQLitePrivacyTables(SQLiteDatabase):
         with self._transaction() as conn:
             cursor = conn.execute(
                 "UPDATE events SET personal = ?, media = NULL, subject_id = NULL "
-                "WHERE id IN (SELECT id FROM events INDEXED BY events_subject_time "
+                "WHERE id IN (SELECT id FROM events"
+                f"{self._index_hint('events_subject_time')} "
                 "WHERE site_id = ? AND subject_id = ? LIMIT ?)",
                 (ERASED_PERSONAL, site_id, subject_id, limit),
             )

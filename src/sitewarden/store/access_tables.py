@@ -1,4 +1,4 @@
-"""SQLite tables of access control: people, badges, face templates and the gallery
+"""Tables of access control: people, badges, face templates and the gallery
 version, rules, holidays, and blurred snapshots from ordinary cameras.
 
 Every change to a site's face templates bumps its gallery version in the same
@@ -7,7 +7,6 @@ transaction, so an in-memory gallery anywhere can tell that it is stale.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, time
 from typing import Any
@@ -25,7 +24,7 @@ from sitewarden.access.records import (
     person_of,
 )
 from sitewarden.errors import AlreadyExists
-from sitewarden.store.sqlite_database import SQLiteDatabase, _dt, _must_dt, _t
+from sitewarden.store.database import INTEGRITY_ERRORS, Connection, Database, _dt, _must_dt, _t
 
 _PERSON_COLUMNS = (
     "site_id, person_id, grp, valid_from, valid_until, sealed_name, sealed_national_id, "
@@ -34,15 +33,15 @@ _PERSON_COLUMNS = (
 _SNAPSHOT_COLUMNS = "site_id, snapshot_id, device_id, taken_at, width, height, faces_blurred"
 
 
-def _bump_gallery(conn: sqlite3.Connection, site_id: str) -> None:
+def _bump_gallery(conn: Connection, site_id: str) -> None:
     conn.execute(
         "INSERT INTO access_gallery_versions VALUES (?, 1) "
-        "ON CONFLICT (site_id) DO UPDATE SET version = version + 1",
+        "ON CONFLICT (site_id) DO UPDATE SET version = access_gallery_versions.version + 1",
         (site_id,),
     )
 
 
-class SQLiteAccessTables(SQLiteDatabase):
+class AccessTables(Database):
     # --- people ------------------------------------------------------------------
     def add_person(self, person: Person) -> None:
         try:
@@ -52,7 +51,7 @@ class SQLiteAccessTables(SQLiteDatabase):
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     _person_row(person),
                 )
-        except sqlite3.IntegrityError as exc:
+        except INTEGRITY_ERRORS as exc:
             raise AlreadyExists(
                 f"person {person.person_id!r} exists already in site {person.site_id!r}"
             ) from exc
@@ -300,8 +299,9 @@ class SQLiteAccessTables(SQLiteDatabase):
         """Delete up to ``limit`` snapshots taken before ``before`` (retention)."""
         with self._transaction() as conn:
             cursor = conn.execute(
-                "DELETE FROM camera_snapshots WHERE rowid IN (SELECT rowid FROM camera_snapshots "
-                "INDEXED BY camera_snapshots_time WHERE taken_at < ? LIMIT ?)",
+                "DELETE FROM camera_snapshots WHERE (site_id, snapshot_id) IN (SELECT site_id, "
+                f"snapshot_id FROM camera_snapshots{self._index_hint('camera_snapshots_time')} "
+                "WHERE taken_at < ? LIMIT ?)",
                 (_t(before), limit),
             )
             return int(cursor.rowcount)

@@ -1,0 +1,142 @@
+"""What the table groups need from a database, whichever backend it is.
+
+The table groups (``core_tables``, ``privacy_tables``, ``alert_tables``,
+``parking_tables``, ``access_tables``) write their SQL once, with ``?`` placeholders,
+against these few primitives. ``SQLiteDatabase`` and ``PostgresDatabase`` implement
+them; the PostgreSQL one translates the placeholders once per statement. What
+differs between the dialects beyond that (index hints, case-insensitive LIKE, how a
+batch of events lands, partitions) lives in the backends, behind the hooks below.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Any, Protocol
+
+import orjson
+import psycopg
+
+from sitewarden.events.model import Event, family_of, from_micros, to_micros
+
+# A unique or foreign key constraint refused a write, on either backend.
+INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, psycopg.IntegrityError)
+
+# Column order of every event insert (executemany on SQLite, COPY on PostgreSQL).
+EVENT_INSERT_COLUMNS = (
+    "id, site_id, zone_id, device_id, kind, family, severity, occurred_at, received_at, "
+    "attributes, personal, note, subject_id, media"
+)
+
+
+class Rows(Protocol):
+    """The result of one statement: what both sqlite3 and psycopg cursors offer."""
+
+    @property
+    def rowcount(self) -> int: ...
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    """A connection inside a write transaction."""
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Rows: ...
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]], /) -> Any: ...
+
+
+class Database(ABC):
+    """The primitives the table groups are written against."""
+
+    # Case-insensitive substring match (SQLite's LIKE is already, for ASCII).
+    LIKE = "LIKE"
+
+    @abstractmethod
+    def _transaction(self) -> AbstractContextManager[Connection]:
+        """One write transaction; writers are serialised, as SQLite does it."""
+
+    @abstractmethod
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
+
+    @abstractmethod
+    def _read_one(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
+
+    @abstractmethod
+    def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One statement in its own transaction; returns the rows it changed."""
+
+    @abstractmethod
+    def _index_hint(self, index: str) -> str:
+        """`` INDEXED BY index`` where the planner needs telling (SQLite), else ``""``."""
+
+    @abstractmethod
+    def _insert_event_rows(self, conn: Connection, events: Sequence[Event]) -> None:
+        """Append a batch of events inside the caller's transaction."""
+
+    def _broadcast(self, conn: Connection, messages: Sequence[dict[str, Any]]) -> None:
+        """Tell the other nodes (alert changes, rules changed) once ``conn`` commits."""
+        return None  # one SQLite file serves one node: nobody else to tell
+
+    def listen_to_other_nodes(
+        self, deliver: Callable[[list[dict[str, Any]]], None]
+    ) -> Callable[[], None]:
+        """Pass other nodes' broadcasts to ``deliver``; returns a stopper.
+        One SQLite file has one node, so there is nothing to listen to."""
+        return lambda: None
+
+    def owns_job(self, job: str) -> bool:
+        """Whether this node runs ``job`` (work that must happen once); one SQLite file
+        has one node, which runs everything."""
+        return True
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @abstractmethod
+    def schema_version(self) -> int: ...
+
+
+def event_row(event: Event) -> tuple[Any, ...]:
+    """The values of one event, in ``EVENT_INSERT_COLUMNS`` order."""
+    return (
+        event.id.bytes,
+        event.site_id,
+        event.zone_id,
+        event.device_id,
+        event.kind,
+        family_of(event.kind),
+        event.severity.value,
+        to_micros(event.occurred_at),
+        to_micros(event.received_at),
+        orjson.dumps(event.attributes).decode(),
+        event.sealed_personal,
+        event.note,
+        event.subject_id,
+        event.sealed_media,
+    )
+
+
+def _t(moment: datetime | None) -> int | None:
+    return None if moment is None else to_micros(moment)
+
+
+def _dt(micros: int | None) -> datetime | None:
+    return None if micros is None else from_micros(micros)
+
+
+def _must_dt(micros: int) -> datetime:
+    return from_micros(micros)
+
+
+def upsert_sql(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
+    """``INSERT ... ON CONFLICT (key) DO UPDATE`` of every other column: a replace that
+    both dialects understand and that keeps the row (no delete and re-insert)."""
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+    )

@@ -1,0 +1,100 @@
+-- sitewarden schema, version 1. Every table that holds site data is keyed by site_id.
+-- Times are integers: microseconds since the Unix epoch, UTC.
+
+CREATE TABLE sites (
+    site_id      TEXT PRIMARY KEY,
+    name         TEXT NOT NULL,
+    timezone     TEXT NOT NULL,
+    plan_width   BIGINT NOT NULL,
+    plan_height  BIGINT NOT NULL,
+    created_at   BIGINT NOT NULL
+);
+
+CREATE TABLE zones (
+    site_id      TEXT NOT NULL REFERENCES sites(site_id),
+    zone_id      TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    capacity     BIGINT,
+    created_at   BIGINT NOT NULL,
+    PRIMARY KEY (site_id, zone_id)
+);
+
+CREATE TABLE devices (
+    site_id          TEXT NOT NULL REFERENCES sites(site_id),
+    device_id        TEXT NOT NULL,
+    zone_id          TEXT,
+    kind             TEXT NOT NULL,
+    name             TEXT NOT NULL,
+    x                DOUBLE PRECISION,
+    y                DOUBLE PRECISION,
+    heartbeat_s      BIGINT NOT NULL,
+    created_at       BIGINT NOT NULL,
+    last_seen_at     BIGINT,
+    token_id         TEXT UNIQUE,
+    token_hash       BYTEA,
+    token_issued_at  BIGINT,
+    token_revoked_at BIGINT,
+    PRIMARY KEY (site_id, device_id),
+    FOREIGN KEY (site_id, zone_id) REFERENCES zones(site_id, zone_id)
+);
+
+-- Operators are global (a reference table when sharded); site_scope limits what they see.
+CREATE TABLE users (
+    user_id              TEXT PRIMARY KEY,
+    username             TEXT NOT NULL UNIQUE,
+    role                 TEXT NOT NULL,
+    password_hash        TEXT NOT NULL,
+    site_scope           TEXT,            -- JSON list of site ids; NULL means every site
+    disabled             BIGINT NOT NULL DEFAULT 0,
+    must_change_password BIGINT NOT NULL DEFAULT 0,
+    created_at           BIGINT NOT NULL,
+    last_login_at        BIGINT
+);
+
+CREATE TABLE api_keys (
+    key_id       TEXT PRIMARY KEY,
+    user_id      TEXT NOT NULL REFERENCES users(user_id),
+    name         TEXT NOT NULL,
+    secret_hash  BYTEA NOT NULL,
+    created_at   BIGINT NOT NULL,
+    revoked_at   BIGINT
+);
+CREATE INDEX api_keys_user ON api_keys(user_id);
+
+CREATE TABLE web_sessions (
+    session_hash BYTEA PRIMARY KEY,
+    user_id      TEXT NOT NULL REFERENCES users(user_id),
+    csrf_token   TEXT NOT NULL,
+    created_at   BIGINT NOT NULL,
+    expires_at   BIGINT NOT NULL
+);
+CREATE INDEX web_sessions_user ON web_sessions(user_id);
+
+-- Events: the id is a UUIDv7 (16 bytes, time-ordered). personal is kept apart from
+-- attributes so that it can be sealed; the store never interprets it.
+-- Partitioned by kind lists (one partition per retention category) and each of those
+-- by week of occurred_at, so that retention drops whole tables. The store creates the
+-- category and week partitions (store/postgres_partitions.py); a row of a kind no
+-- category lists lands in events_other. The key carries the partition columns, as
+-- PostgreSQL requires, and site_id, as Citus requires to shard by site.
+CREATE TABLE events (
+    id           BYTEA NOT NULL,
+    site_id      TEXT NOT NULL,
+    zone_id      TEXT,
+    device_id    TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    family       TEXT NOT NULL,
+    severity     TEXT NOT NULL,
+    occurred_at  BIGINT NOT NULL,
+    received_at  BIGINT NOT NULL,
+    attributes   TEXT NOT NULL,
+    personal     BYTEA,
+    note         TEXT,
+    PRIMARY KEY (id, site_id, kind, occurred_at)
+) PARTITION BY LIST (kind);
+CREATE TABLE events_other PARTITION OF events DEFAULT;
+-- As the SQLite indexes, whose entries end with the primary key (id) implicitly.
+CREATE INDEX events_site_time   ON events(site_id, occurred_at, id);
+CREATE INDEX events_device_time ON events(site_id, device_id, occurred_at, id);
+CREATE INDEX events_family_time ON events(site_id, family, occurred_at, id);
+CREATE INDEX events_time        ON events(occurred_at, id);

@@ -1,0 +1,95 @@
+-- Access control: people, badges, face templates, rules, holidays and snapshots from
+-- ordinary cameras. A person is the vault subject 'p-<person_id>': their name, ID
+-- number, phone, bar reason, badge values and face templates are sealed under that
+-- subject's data key, so erasing the person shreds all of them at once.
+
+CREATE TABLE access_people (
+    site_id             TEXT NOT NULL REFERENCES sites(site_id),
+    person_id           TEXT NOT NULL,
+    grp                 TEXT NOT NULL CHECK (grp IN ('resident', 'staff', 'contractor', 'visitor')),
+    valid_from          BIGINT,
+    valid_until         BIGINT,
+    sealed_name         BYTEA NOT NULL,
+    sealed_national_id  BYTEA,
+    sealed_phone        BYTEA,
+    barred_at           BIGINT,
+    barred_by           TEXT,
+    sealed_bar_reason   BYTEA,
+    created_at          BIGINT NOT NULL,
+    created_by          TEXT NOT NULL,
+    PRIMARY KEY (site_id, person_id)
+);
+
+-- A badge is found by a truncated blind index of its value (false positives are
+-- removed by opening the sealed value); revoked badges stay so a reader can say so.
+CREATE TABLE access_badges (
+    site_id       TEXT NOT NULL,
+    badge_ref     TEXT NOT NULL,
+    person_id     TEXT NOT NULL,
+    lookup        BYTEA NOT NULL,
+    sealed_value  BYTEA NOT NULL,
+    created_at    BIGINT NOT NULL,
+    revoked_at    BIGINT,
+    PRIMARY KEY (site_id, badge_ref),
+    FOREIGN KEY (site_id, person_id) REFERENCES access_people(site_id, person_id)
+        ON DELETE CASCADE
+);
+CREATE INDEX access_badges_lookup ON access_badges(site_id, lookup);
+CREATE INDEX access_badges_person ON access_badges(site_id, person_id);
+
+-- Face templates (128 float32 ResNet embeddings), sealed under the person's key.
+CREATE TABLE access_face_templates (
+    site_id          TEXT NOT NULL,
+    template_id      TEXT NOT NULL,
+    person_id        TEXT NOT NULL,
+    sealed_template  BYTEA NOT NULL,
+    created_at       BIGINT NOT NULL,
+    PRIMARY KEY (site_id, template_id),
+    FOREIGN KEY (site_id, person_id) REFERENCES access_people(site_id, person_id)
+        ON DELETE CASCADE
+);
+CREATE INDEX access_face_templates_person ON access_face_templates(site_id, person_id);
+
+-- Bumped in the same transaction as any change to a site's templates, so that every
+-- node notices and reloads its in-memory gallery.
+CREATE TABLE access_gallery_versions (
+    site_id  TEXT PRIMARY KEY,
+    version  BIGINT NOT NULL
+);
+
+-- Who may pass where and when: group x zone x weekly windows (site time) x validity.
+CREATE TABLE access_rules (
+    site_id             TEXT NOT NULL REFERENCES sites(site_id),
+    rule_id             TEXT NOT NULL,
+    grp                 TEXT NOT NULL,
+    zone_id             TEXT NOT NULL,   -- '*' for every zone of the site
+    windows             TEXT NOT NULL,   -- JSON list of {days, start, end}
+    applies_on_holidays BIGINT NOT NULL,
+    valid_from          BIGINT,
+    valid_until         BIGINT,
+    created_at          BIGINT NOT NULL,
+    PRIMARY KEY (site_id, rule_id)
+);
+
+CREATE TABLE access_holidays (
+    site_id  TEXT NOT NULL REFERENCES sites(site_id),
+    day      TEXT NOT NULL,              -- YYYY-MM-DD in the site's timezone
+    name     TEXT NOT NULL,
+    PRIMARY KEY (site_id, day)
+);
+
+-- Snapshots from ordinary cameras: stored only after every detected face was blurred,
+-- sealed under the site's key; deleted with the face_crops retention category.
+CREATE TABLE camera_snapshots (
+    site_id        TEXT NOT NULL,
+    snapshot_id    TEXT NOT NULL,
+    device_id      TEXT NOT NULL,
+    taken_at       BIGINT NOT NULL,
+    width          BIGINT NOT NULL,
+    height         BIGINT NOT NULL,
+    faces_blurred  BIGINT NOT NULL,
+    sealed_image   BYTEA NOT NULL,
+    PRIMARY KEY (site_id, snapshot_id)
+);
+CREATE INDEX camera_snapshots_time ON camera_snapshots(taken_at);
+CREATE INDEX camera_snapshots_device ON camera_snapshots(site_id, device_id, taken_at);

@@ -1,0 +1,174 @@
+"""PostgreSQL connections (psycopg 3 and a pool) and migrations, for the table groups.
+
+The table groups write SQL with ``?`` placeholders; ``postgres_sql`` turns each
+statement into psycopg's ``%s`` form once (cached). Write transactions take one
+transaction-scoped advisory lock, so that writers are serialised across every
+sitewarden node exactly as SQLite serialises them: the table groups' read-modify-
+write transactions (audit chain, parking sessions, alert de-duplication) stay
+correct without a second, PostgreSQL-only copy of each. Reads never take it.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from sitewarden.database_url import redact
+from sitewarden.errors import AlreadyExists, ConfigError, StoreError
+from sitewarden.store.database import INTEGRITY_ERRORS, Connection, Database, Rows
+from sitewarden.store.migrations import load_migrations, split_sql
+from sitewarden.store.postgres_jobs import JobOwnership
+from sitewarden.store.postgres_notify import NodeListener, notify_sql
+
+# Advisory lock keys (any two 64-bit numbers no other application on the server uses).
+WRITE_LOCK = 0x5357_0001  # "SW" 1: one writer transaction at a time, on every node
+MIGRATE_LOCK = 0x5357_0002  # one node migrates; the others wait and find it done
+
+
+@lru_cache(maxsize=2048)
+def postgres_sql(sql: str) -> str:
+    """``?`` placeholders to psycopg's ``%s`` (a literal ``%`` doubled)."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class PostgresConnection:
+    """A pooled connection inside a write transaction, speaking the ``?`` dialect."""
+
+    def __init__(self, raw: psycopg.Connection[Any]) -> None:
+        self.raw = raw
+
+    def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Rows:
+        return self.raw.execute(postgres_sql(sql), parameters)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]], /) -> None:
+        if rows:
+            with self.raw.cursor() as cursor:
+                cursor.executemany(postgres_sql(sql), rows)
+
+
+class PostgresDatabase(Database):
+    """One PostgreSQL database shared by any number of nodes."""
+
+    LIKE = "ILIKE"
+
+    def __init__(self, url: str, *, pool_size: int = 8) -> None:
+        self.url = url
+        self.node_id = uuid.uuid4().hex  # tells this node's notifications from others'
+        self._jobs = JobOwnership(url)
+        try:  # one plain connection first, so that a refusal says why
+            psycopg.connect(url, connect_timeout=10).close()
+        except psycopg.Error as exc:
+            raise ConfigError(f"cannot connect to PostgreSQL at {redact(url)}: {exc}") from exc
+        self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=pool_size,
+            kwargs={"autocommit": True},
+            open=False,
+            name="sitewarden",
+        )
+        try:
+            self._pool.open(wait=True, timeout=15)
+        except PoolTimeout as exc:
+            raise ConfigError(f"PostgreSQL at {redact(url)} did not accept connections") from exc
+        self._migrate()
+
+    # --- primitives ------------------------------------------------------------------
+    @contextmanager
+    def _raw_transaction(self) -> Iterator[psycopg.Connection[Any]]:
+        with self._pool.connection() as raw, raw.transaction():
+            raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+            yield raw
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        with self._raw_transaction() as raw:
+            yield PostgresConnection(raw)
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self._pool.connection() as raw:
+            return raw.execute(postgres_sql(sql), params).fetchall()
+
+    def _read_one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        with self._pool.connection() as raw:
+            return raw.execute(postgres_sql(sql), params).fetchone()
+
+    def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
+        try:
+            with self._transaction() as conn:
+                return conn.execute(sql, params).rowcount
+        except INTEGRITY_ERRORS as exc:
+            raise AlreadyExists(f"already exists or still referenced: {exc}") from exc
+
+    def _index_hint(self, index: str) -> str:
+        return ""  # PostgreSQL's planner picks the matching index by itself
+
+    def _broadcast(self, conn: Connection, messages: Sequence[dict[str, Any]]) -> None:
+        conn.execute(*notify_sql(self.node_id, messages))
+
+    def listen_to_other_nodes(
+        self, deliver: Callable[[list[dict[str, Any]]], None]
+    ) -> Callable[[], None]:
+        listener = NodeListener(self.url, self.node_id, deliver)
+        listener.start()
+        return listener.stop
+
+    def owns_job(self, job: str) -> bool:
+        return self._jobs.owns(job)
+
+    def close(self) -> None:
+        self._jobs.close()
+        self._pool.close()
+
+    # --- schema ----------------------------------------------------------------------
+    def _migrate(self) -> None:
+        with self._pool.connection() as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATE_LOCK,))
+            try:
+                self._apply_migrations(conn)
+                self._after_migrations(conn)
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATE_LOCK,))
+
+    def _apply_migrations(self, conn: psycopg.Connection[Any]) -> None:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            "version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
+        )
+        applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+        known = load_migrations("postgres")
+        newest = max((m.version for m in known), default=0)
+        if applied and max(applied) > newest:
+            raise ConfigError(
+                f"database {redact(self.url)} has schema version {max(applied)}, newer than "
+                f"this sitewarden knows ({newest}); upgrade sitewarden"
+            )
+        for migration in known:
+            if migration.version in applied:
+                continue
+            try:
+                with conn.transaction():
+                    for statement in split_sql(migration.sql):
+                        conn.execute(statement)
+                    conn.execute(
+                        "INSERT INTO schema_migrations VALUES (%s, %s, %s)",
+                        (migration.version, migration.name, time.time_ns() // 1000),
+                    )
+            except psycopg.Error as exc:
+                raise StoreError(
+                    f"migration {migration.version} ({migration.name}) failed: {exc}"
+                ) from exc
+
+    def _after_migrations(self, conn: psycopg.Connection[Any]) -> None:
+        """Schema work a backend does in code after the SQL migrations (partitions)."""
+
+    def schema_version(self) -> int:
+        row = self._read_one("SELECT max(version) FROM schema_migrations")
+        return int(row[0] or 0)

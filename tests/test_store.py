@@ -1,0 +1,241 @@
+"""The store on both backends (a real SQLite file, a real PostgreSQL database):
+migrations, registry, events, keyset pages, failed batches, retention."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from sitewarden.config import Settings, load_settings
+from sitewarden.errors import ConfigError, StoreError
+from sitewarden.events.ids import EventIdFactory
+from sitewarden.events.kinds import Severity
+from sitewarden.events.model import Event
+from sitewarden.privacy.retention import CATEGORIES, run_retention
+from sitewarden.registry import service
+from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.store import open_store
+from sitewarden.store.base import Store
+from sitewarden.store.database import INTEGRITY_ERRORS
+from sitewarden.store.migrations import DIALECTS, load_migrations
+from sitewarden.store.postgres import PostgresStore
+from sitewarden.store.records import EventQuery
+from sitewarden.store.sqlite import SQLiteStore
+from tests.conftest import raw_sql
+from tests.postgres_server import PostgresServer, readable_backup
+
+pytestmark = pytest.mark.both_backends
+
+IDS = EventIdFactory()
+T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+
+
+def make_event(site: str, device: str, kind: str, at: datetime, note: str | None = None) -> Event:
+    return Event(
+        id=IDS.new(),
+        site_id=site,
+        zone_id="z",
+        device_id=device,
+        kind=kind,
+        severity=Severity.INFO,
+        occurred_at=at,
+        received_at=at,
+        attributes={"n": 1},
+        personal=None,
+        note=note,
+        subject_id="v-1" if kind == "plate.read" else None,
+        sealed_personal=b"\x01sealed" if kind == "plate.read" else None,
+    )
+
+
+@pytest.fixture
+def loaded(store: Store) -> Store:
+    events = []
+    for minute in range(120):
+        at = T0 + timedelta(minutes=minute)
+        events.append(
+            make_event("a", "d1", "access.granted", at, note="delivery" if minute == 7 else None)
+        )
+        events.append(make_event("a", "d2", "plate.read", at))
+        events.append(make_event("b", "d1", "alarm.smoke", at))
+    store.insert_events(events, {})
+    return store
+
+
+def test_both_dialects_have_the_same_migration_versions() -> None:
+    sqlite, postgres = ([(m.version, m.name) for m in load_migrations(d)] for d in DIALECTS)
+    assert sqlite == postgres
+    assert [v for v, _ in sqlite] == list(range(1, len(sqlite) + 1))
+
+
+def test_schema_is_migrated_once_and_reopening_is_idempotent(
+    store: Store, settings: Settings
+) -> None:
+    newest = max(m.version for m in load_migrations())
+    assert store.schema_version() == newest
+    again = open_store(settings)
+    assert again.schema_version() == newest
+    again.close()
+    assert raw_sql(settings, "SELECT count(*) FROM schema_migrations") == [(newest,)]
+
+
+def test_database_from_a_newer_sitewarden_is_refused(store: Store, settings: Settings) -> None:
+    raw_sql(settings, "INSERT INTO schema_migrations VALUES (999, 'future', 0)")
+    with pytest.raises(ConfigError, match="newer than this sitewarden knows"):
+        open_store(settings)
+
+
+def test_sqlite_runs_in_wal_mode_with_full_sync(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "wal.db")
+    raw = sqlite3.connect(store.path)
+    assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    raw.close()
+    store.close()
+
+
+SITE_TABLES_SQL = {
+    "sqlite": "SELECT m.name FROM sqlite_master m WHERE m.type = 'table' AND NOT EXISTS "
+    "(SELECT 1 FROM pragma_table_info(m.name) c WHERE c.name = 'site_id')",
+    "postgres": "SELECT t.table_name FROM information_schema.tables t WHERE t.table_schema = "
+    "'public' AND NOT EXISTS (SELECT 1 FROM information_schema.columns c WHERE c.table_name = "
+    "t.table_name AND c.column_name = 'site_id')",
+}
+
+
+def test_every_site_table_carries_site_id(store: Store, settings: Settings) -> None:
+    without = {row[0] for row in raw_sql(settings, SITE_TABLES_SQL[settings.database.backend])}
+    # Accounts and the audit chain are global (reference tables when sharded).
+    # Alert rules are deployment configuration; a rule names the sites it covers.
+    global_tables = {
+        "schema_migrations",
+        "users",
+        "api_keys",
+        "web_sessions",
+        "audit_head",
+        "alert_rules",
+    }
+    assert without == global_tables
+
+
+def test_events_round_trip_with_sealed_personal_part_apart(loaded: Store) -> None:
+    page = loaded.query_events(EventQuery(site_id="a", device_id="d2", limit=1))
+    event = page.events[0]
+    assert event.kind == "plate.read" and event.personal is None
+    assert event.sealed_personal == b"\x01sealed" and event.subject_id == "v-1"
+    assert event.attributes == {"n": 1}
+    assert loaded.get_event(event.id) == event
+    by_subject = loaded.query_events(EventQuery(site_id="a", subject_ids=("v-1",), limit=1000))
+    assert len(by_subject.events) == 120
+
+
+def test_store_refuses_personal_fields_in_clear(store: Store) -> None:
+    event = make_event("s", "d", "plate.read", T0)
+    event.personal, event.sealed_personal = {"plate": "浙A12345"}, None
+    with pytest.raises(StoreError, match="unsealed"):
+        store.insert_events([event], {})
+    assert store.count_events() == 0
+
+
+def test_filters_by_site_device_kind_family_time_and_text(loaded: Store) -> None:
+    def ids(**filters: object) -> int:
+        return len(loaded.query_events(EventQuery(limit=1000, **filters)).events)  # type: ignore[arg-type]
+
+    assert ids(site_id="a") == 240
+    assert ids(site_id="a", device_id="d1") == 120
+    assert ids(site_id="a", family="plate") == 120
+    assert ids(site_id="a", kind="access.granted") == 120
+    assert ids(site_id="b", family="access") == 0
+    assert (
+        ids(site_id="a", since=T0 + timedelta(minutes=60), until=T0 + timedelta(minutes=70)) == 20
+    )
+    assert ids(site_id="a", text="deliv") == 1
+    assert ids(site_id="a", text="%") == 0
+    assert ids(site_scope=("b",)) == 120
+    assert ids() == 360
+
+
+def test_keyset_pages_cover_everything_once_newest_first(loaded: Store) -> None:
+    seen = []
+    cursor = None
+    while True:
+        page = loaded.query_events(EventQuery(site_id="a", limit=37, after=cursor))
+        seen.extend(page.events)
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert len(seen) == 240 and len({e.id for e in seen}) == 240
+    keys = [(e.occurred_at, e.id) for e in seen]
+    assert keys == sorted(keys, reverse=True)
+
+
+def test_insert_marks_devices_seen_in_the_same_transaction(store: Store) -> None:
+    service.create_site(store, "s", "S", "UTC", 10, 10)
+    service.create_device(store, "s", "d", DeviceKind.CAMERA)
+    at = datetime.now(UTC)
+    store.insert_events([make_event("s", "d", "camera.tamper", at)], {("s", "d"): at})
+    device = store.get_device("s", "d")
+    assert device is not None and device.last_seen_at == at
+
+
+def test_a_failed_batch_stores_nothing(store: Store) -> None:
+    event = make_event("s", "d", "alarm.smoke", T0)
+    store.insert_events([event], {})
+    with pytest.raises(INTEGRITY_ERRORS):
+        store.insert_events([make_event("s", "d", "alarm.smoke", T0), event], {})
+    assert store.count_events() == 1
+
+
+def test_retention_deletes_exactly_what_is_past_its_horizon(store: Store) -> None:
+    # Heartbeats every 6 hours for five weeks; keep 10 days of them.
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    times = [now - timedelta(hours=6 * n) for n in range(140)]
+    store.insert_events([make_event("s", "d", "device.heartbeat", at) for at in times], {})
+    store.insert_events([make_event("s", "d", "alarm.smoke", now - timedelta(days=30))], {})
+    report = run_retention(store, {"heartbeats": 10, "operations": 365}, now=now, batch=7)
+    horizon = now - timedelta(days=10)
+    assert report.deleted == {"heartbeats": sum(at < horizon for at in times), "operations": 0}
+    kept = store.query_events(EventQuery(kind="device.heartbeat", limit=1000)).events
+    assert sorted(e.occurred_at for e in kept) == sorted(at for at in times if at >= horizon)
+    assert store.count_events() == len(kept) + 1
+
+
+def test_postgres_events_live_in_weekly_tables_per_category_and_retention_drops_them(
+    postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    settings = load_settings(tmp_path, database_url=postgres_server.fresh_database())
+    store = open_store(settings)
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # a Friday
+    # Tuesday Oct 27, Tuesday Nov 3, Monday Nov 9 noon, Thursday Nov 12.
+    old = [now - timedelta(days=d) for d in (24, 17, 11, 8)]
+    store.insert_events([make_event("s", "d", "device.heartbeat", at) for at in old], {})
+    store.insert_events([make_event("s", "d", "access.granted", old[0])], {})
+
+    def weeks(category: str) -> set[str]:
+        sql = f"SELECT relname FROM pg_class WHERE relname LIKE 'events_{category}_%'"
+        return {row[0] for row in raw_sql(settings, sql)}
+
+    assert {"events_heartbeats_20261026", "events_heartbeats_20261102"} <= weeks("heartbeats")
+    assert raw_sql(settings, "SELECT count(*) FROM events_heartbeats_20261102") == [(1,)]
+    # Horizon Nov 10 noon: the weeks of Oct 26 and Nov 2 go as whole tables; in the week
+    # of Nov 9 the row before the horizon is deleted and the one after it stays.
+    done = store.delete_events_before(CATEGORIES["heartbeats"], now - timedelta(days=10), 100)
+    assert done == 3
+    left = weeks("heartbeats")
+    assert "events_heartbeats_20261109" in left
+    assert not {"events_heartbeats_20261026", "events_heartbeats_20261102"} & left
+    assert "events_access_events_20261026" in weeks("access_events")  # other categories stay
+    kept = store.query_events(EventQuery(limit=10)).events
+    assert sorted(e.occurred_at for e in kept) == [old[0], old[3]]
+    store.close()
+
+
+def test_backup_is_a_consistent_copy_of_the_database(store: Store, tmp_path: Path) -> None:
+    service.create_site(store, "bk", "Backed up", "UTC", 10, 10)
+    target = tmp_path / "backup"
+    store.backup_to(target)
+    kind = b"PGDMP" if isinstance(store, PostgresStore) else b"SQLite format 3"
+    assert target.read_bytes().startswith(kind)
+    assert b"Backed up" in readable_backup(target)
