@@ -80,6 +80,13 @@ class Settings(BaseSettings):
         default=0.05, ge=0, le=1, description="how much nearer than anyone else a match must be"
     )
     face_min_px: int = Field(default=60, ge=20, description="smallest face side readers decide on")
+    reader_image_days: float = Field(
+        default=0,
+        ge=0,
+        le=90,
+        description="keep each reader's face image sealed this many days for disputes; "
+        "0 (the default) keeps none",
+    )
     debug: bool = False
 
     @field_validator("database_url")

@@ -61,6 +61,7 @@ class Decision:
     note: str | None = None
     distance: float | None = None
     elapsed_ms: float | None = None
+    person_id: str | None = None  # for the server only (sealing a kept image); never shown
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,7 @@ class AccessDesk:
             note=extra.get("note"),
             distance=extra.get("distance"),
             elapsed_ms=None if started is None else (time.perf_counter() - started) * 1000,
+            person_id=None if person is None else person.person_id,
         )
 
     def _event(

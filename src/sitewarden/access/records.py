@@ -94,6 +94,20 @@ class Holiday:
 
 
 @dataclass(frozen=True, slots=True)
+class ReaderImage:
+    """A reader's face image kept sealed for disputes (only when the site turned it on)."""
+
+    site_id: str
+    event_id: str
+    device_id: str
+    person_id: str | None
+    taken_at: datetime
+    expires_at: datetime
+    media_type: str
+    sealed_image: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     site_id: str
     snapshot_id: str

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sitewarden.access import attendance
 from sitewarden.access.decisions import AccessDesk, Decision
+from sitewarden.access.reader_images import keep_reader_image, open_reader_image
 from sitewarden.api.access_common import PurposeQuery, build_desk, get_desk
 from sitewarden.api.access_people import ENROL_LIMIT, ENROL_PATH
 from sitewarden.api.access_people import router as people_router
@@ -90,7 +91,8 @@ async def decide(
     context: AppContext = Depends(get_context),
     desk: AccessDesk = Depends(get_desk),
 ) -> DecisionOut:
-    """The frame is read in memory and dropped; it is never stored."""
+    """The frame is read in memory and dropped, unless the site keeps reader images
+    sealed for disputes (``reader_image_days``, off by default)."""
     reader = await run_in_threadpool(desk.reader_for, sender, device_id)
     body = await request.body()
     media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -108,7 +110,34 @@ async def decide(
         return decision_out(decision)
     image = await run_in_threadpool(decode_image, body, media, FACE_IMAGE)
     decision = await run_in_threadpool(desk.decide_face, reader, image, direction or "in")
+    days = context.settings.reader_image_days
+    if days > 0:
+        await run_in_threadpool(
+            keep_reader_image, context.store, context.vault, decision, body, media, days
+        )
     return decision_out(decision)
+
+
+@routes.get(
+    "/access/sites/{site_id}/reader-images/{event_id}",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}},
+    summary="The face image a reader sent for a decision, if the site keeps them (audited)",
+)
+def get_reader_image(
+    site_id: str,
+    event_id: str,
+    request: Request,
+    purpose: Annotated[str, Query(min_length=3, max_length=200)],
+    operator: Operator = requires(Permission.ACCESS_MANAGE),
+    context: AppContext = Depends(get_context),
+) -> Response:
+    """For disputes: kept only when ``reader_image_days`` is above 0, until it expires."""
+    _site(context, operator, site_id)
+    kept = open_reader_image(context.store, context.vault, site_id, event_id)
+    targets = [f"p-{kept.person_id}"] if kept.person_id else [event_id]
+    _audit(context, request, operator, "reader_image.read", site_id, targets, purpose)
+    return Response(kept.sealed_image, media_type=kept.media_type)
 
 
 # --- attendance -------------------------------------------------------------------------------

@@ -192,6 +192,9 @@ def retention_run(data_dir: DataDir = None) -> None:
     for category, days in settings.retention_days.items():
         kept = f"{days:g} days" if days else "forever"
         table.add_row(category, kept, str(report.deleted.get(category, 0)))
+    if "reader_images" in report.deleted:
+        expiry = f"{settings.reader_image_days:g} days (each)"
+        table.add_row("reader_images", expiry, str(report.deleted["reader_images"]))
     out.print(table)
 
 

@@ -1,7 +1,8 @@
 """Retention: how long each category of data is kept, and the job that deletes it.
 
 Deletion is in batches, oldest first, so it never holds the writer for long; face
-crops and snapshots expire before the events that carry them.
+crops and snapshots expire before the events that carry them. Reader images kept for
+disputes expire on the date set when each was kept.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class RetentionStore(Protocol):
     def delete_events_before(self, kinds: frozenset[str], before: datetime, limit: int) -> int: ...
     def drop_media_before(self, before: datetime, limit: int) -> int: ...
     def drop_snapshots_before(self, before: datetime, limit: int) -> int: ...
+    def drop_expired_reader_images(self, now: datetime, limit: int) -> int: ...
 
 
 def run_retention(
@@ -86,4 +88,12 @@ def run_retention(
             if done < batch:
                 break
         report.deleted[category] = total
+    # Reader images kept for disputes carry their own expiry date (reader_image_days).
+    expired = 0
+    while (done := store.drop_expired_reader_images(moment, batch)) > 0:
+        expired += done
+        if done < batch:
+            break
+    if expired:
+        report.deleted["reader_images"] = expired
     return report

@@ -18,6 +18,7 @@ from sitewarden.access.records import (
     Badge,
     Holiday,
     Person,
+    ReaderImage,
     SealedTemplate,
     Snapshot,
     Window,
@@ -104,6 +105,10 @@ class AccessTables(Database):
         person_id = person_of(subject_id)
         if person_id is None:
             return 0
+        self._write(
+            "DELETE FROM access_reader_images WHERE site_id = ? AND person_id = ?",
+            (site_id, person_id),
+        )
         return int(self.delete_person(site_id, person_id))
 
     # --- badges ------------------------------------------------------------------
@@ -303,6 +308,50 @@ class AccessTables(Database):
                 f"snapshot_id FROM camera_snapshots{self._index_hint('camera_snapshots_time')} "
                 "WHERE taken_at < ? LIMIT ?)",
                 (_t(before), limit),
+            )
+            return int(cursor.rowcount)
+
+    # --- reader images kept for disputes -----------------------------------------------
+    def add_reader_image(self, image: ReaderImage) -> None:
+        self._write(
+            "INSERT INTO access_reader_images VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                image.site_id,
+                image.event_id,
+                image.device_id,
+                image.person_id,
+                _t(image.taken_at),
+                _t(image.expires_at),
+                image.media_type,
+                image.sealed_image,
+            ),
+        )
+
+    def get_reader_image(self, site_id: str, event_id: str) -> ReaderImage | None:
+        row = self._read_one(
+            "SELECT * FROM access_reader_images WHERE site_id = ? AND event_id = ?",
+            (site_id, event_id),
+        )
+        if row is None:
+            return None
+        return ReaderImage(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            _must_dt(row[4]),
+            _must_dt(row[5]),
+            row[6],
+            bytes(row[7]),
+        )
+
+    def drop_expired_reader_images(self, now: datetime, limit: int) -> int:
+        """Delete up to ``limit`` kept reader images whose date has passed (retention)."""
+        with self._transaction() as conn:
+            cursor = conn.execute(
+                "DELETE FROM access_reader_images WHERE (site_id, event_id) IN (SELECT site_id, "
+                "event_id FROM access_reader_images WHERE expires_at < ? LIMIT ?)",
+                (_t(now), limit),
             )
             return int(cursor.rowcount)
 

@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any, Protocol
 from uuid import UUID
 
-from sitewarden.access.records import AccessRule, Badge, Holiday, Person, SealedTemplate, Snapshot
+from sitewarden.access.records import (
+    AccessRule,
+    Badge,
+    Holiday,
+    Person,
+    ReaderImage,
+    SealedTemplate,
+    Snapshot,
+)
 from sitewarden.alerts.model import Alert, AlertChange, AlertSignal, HistoryEntry
 from sitewarden.events.model import Event
 from sitewarden.parking.storage import ParkingStore
@@ -228,3 +236,6 @@ class Store(ParkingStore, Protocol):
     ) -> list[Snapshot]: ...
     def get_snapshot(self, site_id: str, snapshot_id: str) -> Snapshot | None: ...
     def drop_snapshots_before(self, before: datetime, limit: int) -> int: ...
+    def add_reader_image(self, image: ReaderImage) -> None: ...
+    def get_reader_image(self, site_id: str, event_id: str) -> ReaderImage | None: ...
+    def drop_expired_reader_images(self, now: datetime, limit: int) -> int: ...
