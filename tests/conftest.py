@@ -161,6 +161,13 @@ class LiveServer:
 
 
 def _started_server(folder: Path, config: str = "") -> LiveServer:
+    server = prepared_server(folder, config)
+    server.start()
+    return server
+
+
+def prepared_server(folder: Path, config: str = "") -> LiveServer:
+    """An initialised data folder and its server, not started yet."""
     settings = load_settings(folder / "data", port=free_port())
     result = initialise(settings)
     if config:
@@ -172,7 +179,6 @@ def _started_server(folder: Path, config: str = "") -> LiveServer:
         admin_password=result.admin_password,
         log_path=folder / "server.log",
     )
-    server.start()
     return server
 
 

@@ -78,6 +78,24 @@ class Settings(BaseSettings):
         default=0.05, ge=0, le=1, description="how much nearer than anyone else a match must be"
     )
     face_min_px: int = Field(default=60, ge=20, description="smallest face side readers decide on")
+    mqtt_url: str | None = Field(
+        default=None,
+        description="mqtt://host:port (mqtts:// for TLS) of the broker to ingest from; unset: off",
+    )
+    mqtt_username: str = Field(default="sitewarden-node", description="the nodes' broker account")
+    mqtt_node_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="this node's MQTT client id; keep it across restarts (default: host-port)",
+    )
+    mqtt_session_expiry_s: int = Field(
+        default=7 * 86400, ge=60, description="how long the broker keeps a stopped node's messages"
+    )
+    frigate_cameras: dict[str, str] = Field(
+        default_factory=dict,
+        description="Frigate camera name -> 'site/device' it reports as; empty: no Frigate",
+    )
+    frigate_topic: str = Field(default="frigate/events", max_length=200)
     debug: bool = False
 
     @field_validator("retention_days")

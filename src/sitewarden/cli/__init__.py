@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from sitewarden.cli import accounts, alerts, events, privacy, registry, setup  # noqa: F401
+from sitewarden.cli import accounts, alerts, events, mqtt, privacy, registry, setup  # noqa: F401
 from sitewarden.cli.base import app, err
 from sitewarden.errors import ConfigError
 
