@@ -164,10 +164,16 @@ class MqttSite:
     broker: Broker
     server: LiveServer
     clients: list[Client] = field(default_factory=list)
+    http_tokens: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def add_device(self, site_id: str, device_id: str, kind: object, zone_id: str = "main") -> str:
         """Register a device, rewrite the broker's files, reload; return its MQTT secret."""
-        self.server.add_site_with_device(site_id, device_id, kind, zone_id)  # type: ignore[arg-type]
+        self.http_tokens[(site_id, device_id)] = self.server.add_site_with_device(
+            site_id,
+            device_id,
+            kind,
+            zone_id,  # type: ignore[arg-type]
+        )
         self.broker.configure()
         return self.broker.secrets[f"{site_id}/{device_id}"]
 
@@ -180,6 +186,13 @@ class MqttSite:
         """A connected client for a registered device (asserting the broker accepted it)."""
         user = f"{site_id}/{device_id}"
         client = self.client(user, self.broker.secrets[user], f"{site_id}-{device_id}")
+        assert client.wait_connected().value == 0
+        return client
+
+    def node(self) -> Client:
+        """A client on the nodes' service account (it may read the alerts topics)."""
+        secret = (self.server.settings.key_path / "mqtt-node.key").read_text().strip()
+        client = self.client("sitewarden-node", secret, f"test-node-{len(self.clients)}")
         assert client.wait_connected().value == 0
         return client
 

@@ -109,9 +109,7 @@ def test_device_cannot_read_another_devices_commands(mqtt_site: MqttSite) -> Non
     # mosquitto grants any SUBSCRIBE and enforces the ACL on each message it would deliver
     snoop.subscribe("sitewarden/hq/gate-1/commands")
     snoop.subscribe("sitewarden/#")
-    node_secret = (mqtt_site.server.settings.key_path / "mqtt-node.key").read_text().strip()
-    node = mqtt_site.client("sitewarden-node", node_secret, "test-node")
-    assert node.wait_connected().value == 0
+    node = mqtt_site.node()
     node.paho.publish("sitewarden/hq/gate-1/commands", b'{"command": "open"}', qos=1)
     node.paho.publish("sitewarden/hq/alerts", b'{"change": "opened"}', qos=1)
     assert len(owner.wait_for("sitewarden/hq/gate-1/commands")) == 1
