@@ -14,7 +14,7 @@ import argparse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bench import alerts, faces, ingest, plates, privacy, search, security
+from bench import alerts, faces, ingest, mqtt, plates, privacy, search, security
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ BENCHMARKS = (
     Benchmark("security", security.main, ("--requests", "2000")),
     Benchmark("plates", plates.main, ("--quick",)),
     Benchmark("faces", faces.main, ("--quick",)),
+    Benchmark("mqtt", mqtt.main, ("--quick",)),
 )
 
 

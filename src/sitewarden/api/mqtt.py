@@ -30,7 +30,6 @@ def build_mqtt(context: AppContext, gates: GateDesk, desk: AccessDesk) -> MqttLi
         event_exists=lambda event_id: context.store.get_event(event_id) is not None,
         find_device=context.relayed.find,
         limits=context.intake_limits,
-        ids=context.ids,
     )
     link = MqttLink(settings, read_node_secret(secret), deps)
     if settings.frigate_cameras:

@@ -44,7 +44,6 @@ from paho.mqtt.reasoncodes import ReasonCode
 from sitewarden.alerts.model import AlertChange
 from sitewarden.config import Settings
 from sitewarden.errors import ConfigError
-from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.model import Event
 from sitewarden.events.validation import EventRejected, IntakeLimits, Sender, validate_event
 from sitewarden.ingest.mqtt_ids import deterministic_event_id, event_digest
@@ -62,6 +61,7 @@ log = logging.getLogger(__name__)
 MAX_EVENTS_PER_MESSAGE = 1000
 MAX_MESSAGES_PER_BATCH = 5000
 RECEIVE_MAXIMUM = 20_000  # QoS 1 messages the broker may have in flight to this node
+_PLACEHOLDER_ID = UUID(int=0)
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,6 @@ class IntakeDeps:
     event_exists: Callable[[UUID], bool]
     find_device: Callable[[str, str], Sender | None]
     limits: IntakeLimits
-    ids: EventIdFactory
 
 
 def broker_address(url: str) -> tuple[str, int, bool]:
@@ -309,6 +308,8 @@ class MqttLink:
         return events
 
     def _handler_for(self, topic: str) -> Handler | None:
+        if topic.endswith("/events") and topic.startswith("sitewarden/"):
+            return self.parse_device_message  # the common case, without matching filters
         for topic_filter, handler in self._handlers.items():
             if mqtt.topic_matches_sub(topic_filter, topic):
                 return handler
@@ -324,7 +325,7 @@ class MqttLink:
         digest = event_digest(item.sender.site_id, item.sender.device_id, raw)
         event = validate_event(
             raw,
-            event_id=self._deps.ids.new(),
+            event_id=_PLACEHOLDER_ID,  # replaced below, once the event's time is known
             sender=item.sender,
             received_at=now,
             limits=self._deps.limits,
