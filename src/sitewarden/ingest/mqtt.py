@@ -36,7 +36,7 @@ from uuid import UUID
 
 import orjson
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
@@ -62,6 +62,7 @@ MAX_EVENTS_PER_MESSAGE = 1000
 MAX_MESSAGES_PER_BATCH = 5000
 RECEIVE_MAXIMUM = 20_000  # QoS 1 messages the broker may have in flight to this node
 _PLACEHOLDER_ID = UUID(int=0)
+READS_PER_WAKEUP = 500
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,22 @@ class IntakeDeps:
     limits: IntakeLimits
 
 
+class _Client(mqtt.Client):
+    """paho reads one packet per wake-up unless it holds QoS 2 state; under load that is a
+    select() and a loop turn for every message. Read what is waiting (up to a bound)."""
+
+    def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
+        for _ in range(READS_PER_WAKEUP):
+            if self._sock is None:
+                return MQTTErrorCode.MQTT_ERR_NO_CONN
+            rc = self._packet_read()
+            if rc > 0:
+                return self._loop_rc_handle(rc)
+            if rc == MQTTErrorCode.MQTT_ERR_AGAIN:
+                break
+        return MQTTErrorCode.MQTT_ERR_SUCCESS
+
+
 def broker_address(url: str) -> tuple[str, int, bool]:
     """``(host, port, tls)`` of ``mqtt://host:port`` or ``mqtts://host:port``."""
     parts = urlsplit(url)
@@ -156,7 +173,7 @@ class MqttLink:
         self._inbox: queue.SimpleQueue[_Received | _Committed | None] = queue.SimpleQueue()
         self._pending: dict[UUID, _Batch] = {}
         self.counters: Counter[str] = Counter()
-        self._client = mqtt.Client(
+        self._client = _Client(
             CallbackAPIVersion.VERSION2,
             client_id=default_node_id(settings),
             protocol=mqtt.MQTTv5,
