@@ -186,6 +186,7 @@ class MqttLink:
         self._client.on_connect = self._on_connect
         self._client.on_message = self._on_message
         self._client.on_disconnect = self._on_disconnect
+        self._client.on_subscribe = self._on_subscribe
         self._thread = threading.Thread(target=self._run, name="mqtt-intake", daemon=True)
 
     # --- life cycle -----------------------------------------------------------------
@@ -227,6 +228,18 @@ class MqttLink:
             return
         log.info("MQTT connected to %s:%s (session present: %s)", self._host, self._port, flags)
         client.subscribe([(shared(topic), 1) for topic in self._handlers])
+
+    def _on_subscribe(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        mid: int,
+        reasons: list[ReasonCode],
+        properties: Properties | None,
+    ) -> None:
+        for topic, reason in zip(self._handlers, reasons, strict=False):
+            if reason.is_failure:
+                log.error("MQTT broker refused the subscription to %s: %s", shared(topic), reason)
 
     def _on_disconnect(
         self,
@@ -379,10 +392,11 @@ class MqttLink:
 
     def _submit(self, batch: _Batch) -> None:
         batch.attempts += 1
-        for event in batch.events:
-            self._pending[event.id] = batch
-        self._deps.take_occupancy(batch.events)
-        self._deps.seal(batch.events)
+        if batch.attempts == 1:  # a batch written again is sealed already
+            for event in batch.events:
+                self._pending[event.id] = batch
+            self._deps.take_occupancy(batch.events)
+            self._deps.seal(batch.events)
         future = self._deps.writer.submit(batch.events)
         future.add_done_callback(lambda done: self._inbox.put(_Committed(batch, _error(done))))
 
@@ -398,6 +412,10 @@ class MqttLink:
                 committed.error,
                 len(kept),
             )
+            kept_ids = {event.id for event in kept}
+            for event in batch.events:
+                if event.id not in kept_ids:
+                    self._pending.pop(event.id, None)
             if kept:
                 if batch.attempts > 1:
                     time.sleep(min(2 ** (batch.attempts - 2), 30))
