@@ -104,3 +104,11 @@ def test_password_hash_is_mosquittos_pbkdf2_sha512_format() -> None:
     assert base64.b64decode(salt_b64) == salt
     expected = hashlib.pbkdf2_hmac("sha512", b"secret", salt, 101)
     assert base64.b64decode(digest_b64) == expected
+
+
+def test_serve_refuses_a_broker_beyond_loopback_without_tls(data_dir: Path, tmp_path: Path) -> None:
+    assert config(data_dir, tmp_path / "broker", "config")[0] == 0  # the nodes' secret exists
+    config_file = data_dir / "sitewarden.toml"
+    config_file.write_text(config_file.read_text() + '\nmqtt_url = "mqtt://192.0.2.7:1883"\n')
+    result = sitewarden("serve", "--port", str(free_port()), data_dir=data_dir)
+    assert result.returncode == 1 and "in clear" in result.stderr and "mqtts://" in result.stderr

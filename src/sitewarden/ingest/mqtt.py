@@ -42,7 +42,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from sitewarden.alerts.model import AlertChange
-from sitewarden.config import Settings
+from sitewarden.config import LOOPBACK_HOSTS, Settings
 from sitewarden.errors import ConfigError
 from sitewarden.events.model import Event
 from sitewarden.events.validation import EventRejected, IntakeLimits, Sender, validate_event
@@ -154,6 +154,12 @@ def broker_address(url: str) -> tuple[str, int, bool]:
             "folder (written by 'sitewarden mqtt config')"
         )
     tls = parts.scheme == "mqtts"
+    if not tls and parts.hostname not in LOOPBACK_HOSTS:
+        raise ConfigError(
+            f"refusing mqtt://{parts.hostname}: the nodes' broker password and every event "
+            "would cross the network in clear. Use mqtts:// (a TLS listener, see "
+            "'sitewarden mqtt config --tls-cert'), or a broker on this machine"
+        )
     return parts.hostname, parts.port or (8883 if tls else 1883), tls
 
 
