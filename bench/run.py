@@ -14,7 +14,7 @@ import argparse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bench import alerts, faces, ingest, plates, postgres, privacy, search, security
+from bench import alerts, faces, ingest, mqtt, plates, postgres, privacy, search, security
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ BENCHMARKS = (
     Benchmark("plates", plates.main, ("--quick",)),
     Benchmark("faces", faces.main, ("--quick",)),
     Benchmark("postgres", postgres.main, ("--quick",)),
+    Benchmark("mqtt", mqtt.main, ("--quick",)),
 )
 
 

@@ -242,6 +242,17 @@ class LiveServer:
 def _started_server(
     folder: Path, config: str = "", postgres: PostgresServer | None = None
 ) -> LiveServer:
+    server = prepared_server(folder, config, postgres)
+    server.start()
+    if postgres is not None:  # the server really runs on PostgreSQL, not a stray file
+        assert not (server.settings.data_dir / "db").exists()
+    return server
+
+
+def prepared_server(
+    folder: Path, config: str = "", postgres: PostgresServer | None = None
+) -> LiveServer:
+    """An initialised data folder and its server, not started yet."""
     database_url = None if postgres is None else postgres.fresh_database()
     settings = load_settings(folder / "data", port=free_port(), database_url=database_url)
     result = initialise(settings)
@@ -257,9 +268,6 @@ def _started_server(
         admin_password=result.admin_password,
         log_path=folder / "server.log",
     )
-    server.start()
-    if postgres is not None:  # the server really runs on PostgreSQL, not a stray file
-        assert not (settings.data_dir / "db").exists()
     return server
 
 

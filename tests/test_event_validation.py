@@ -101,6 +101,7 @@ def test_every_kind_has_a_schema_and_a_valid_minimal_event() -> None:
         "wifi.presence": {"hashed_ids": ["ab" * 16], "salt_date": "2026-11-22"},
         "access.granted": {"credential": "face"},
         "access.denied": {"credential": "badge"},
+        "camera.object": {"label": "person"},
     }
     personal = {
         "plate.read": {"plate": "浙A12345"},
@@ -140,3 +141,15 @@ def test_event_ids_are_unique_increasing_uuid7(count: int) -> None:
 def test_cursor_round_trips(moment: datetime) -> None:
     event_id = IDS.new()
     assert decode_cursor(encode_cursor((moment, event_id))) == (moment, event_id)
+
+
+def test_camera_objects_take_what_and_where_never_who() -> None:
+    event = check({"kind": "camera.object", "attributes": {"label": "person", "zones": ["hall"]}})
+    assert event.attributes == {"label": "person", "zones": ["hall"]} and event.personal is None
+    for refused in (
+        {"attributes": {"label": "person", "sub_label": "Alice"}},
+        {"attributes": {"label": "person"}, "personal": {"person_name": "Alice"}},
+        {"attributes": {"label": "Alice"}},
+    ):
+        with pytest.raises(EventRejected):
+            check({"kind": "camera.object", **refused})

@@ -87,6 +87,24 @@ class Settings(BaseSettings):
         description="keep each reader's face image sealed this many days for disputes; "
         "0 (the default) keeps none",
     )
+    mqtt_url: str | None = Field(
+        default=None,
+        description="mqtt://host:port (mqtts:// for TLS) of the broker to ingest from; unset: off",
+    )
+    mqtt_username: str = Field(default="sitewarden-node", description="the nodes' broker account")
+    mqtt_node_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="this node's MQTT client id; keep it across restarts (default: host-port)",
+    )
+    mqtt_session_expiry_s: int = Field(
+        default=7 * 86400, ge=60, description="how long the broker keeps a stopped node's messages"
+    )
+    frigate_cameras: dict[str, str] = Field(
+        default_factory=dict,
+        description="Frigate camera name -> 'site/device' it reports as; empty: no Frigate",
+    )
+    frigate_topic: str = Field(default="frigate/events", max_length=200)
     debug: bool = False
 
     @field_validator("database_url")

@@ -10,6 +10,7 @@ key; a barred person's denial carries ``reason='barred'``, which the default
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -90,6 +91,8 @@ class AccessDesk:
         self.writer = writer
         self.ids = ids
         self.faces = faces
+        # Told every decision (the MQTT command publisher tells the reader's door).
+        self.listeners: list[Callable[[Decision], None]] = []
 
     # --- readers -----------------------------------------------------------------------
     def reader_for(self, sender: Sender, device_id: str) -> Reader:
@@ -186,7 +189,7 @@ class AccessDesk:
         event = self._event(reader, credential, direction, now, person, reason, personal)
         self.writer.write_sync([event])
         extra = extra or {}
-        return Decision(
+        decision = Decision(
             granted=granted,
             reason=reason,
             credential=credential,
@@ -204,6 +207,9 @@ class AccessDesk:
             elapsed_ms=None if started is None else (time.perf_counter() - started) * 1000,
             person_id=None if person is None else person.person_id,
         )
+        for listener in self.listeners:
+            listener(decision)
+        return decision
 
     def _event(
         self,

@@ -30,6 +30,7 @@ from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext
 from sitewarden.api.errors import install_error_handlers
 from sitewarden.api.limits import RequestLimits
+from sitewarden.api.mqtt import build_mqtt
 from sitewarden.api.ratelimit import RateLimiter
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
@@ -134,11 +135,15 @@ def create_app(settings: Settings, store: Store, keys: KeyRing | None = None) ->
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         writer.start()
         context.alerts.start()
+        if app.state.mqtt is not None:
+            app.state.mqtt.start()
         retention = asyncio.create_task(_retention_loop(context))
         try:
             yield
         finally:
             retention.cancel()
+            if app.state.mqtt is not None:
+                app.state.mqtt.stop()
             context.alerts.stop()
             writer.stop()
 
@@ -155,6 +160,7 @@ def create_app(settings: Settings, store: Store, keys: KeyRing | None = None) ->
     app.state.context = context
     app.state.parking = parking.build_gates(context)
     app.state.access = access.build_desk(context)
+    app.state.mqtt = build_mqtt(context, app.state.parking, app.state.access)
     install_error_handlers(app)
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_required)
     app.add_exception_handler(pages.SecondFactorPage, pages.second_factor_page_required)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import sys
 
-from sitewarden.cli import access, accounts, alerts, events, privacy, registry, setup  # noqa: F401
+from sitewarden.cli import (  # noqa: F401
+    access,
+    accounts,
+    alerts,
+    events,
+    mqtt,
+    privacy,
+    registry,
+    setup,
+)
 from sitewarden.cli.base import app, err
 from sitewarden.errors import ConfigError
 

@@ -137,6 +137,17 @@ class OccupancyCountAttributes(TypedDict):
     interval_s: NotRequired[Annotated[int, Field(ge=1, le=86400)]]
 
 
+class CameraObjectAttributes(TypedDict):
+    """What a camera saw and where, never who: no names, faces or sub-labels."""
+
+    __pydantic_config__ = _FORBID  # type: ignore[misc]
+    label: Literal["person", "car", "motorcycle", "bicycle", "bus", "truck", "animal", "other"]
+    score: NotRequired[Annotated[float, Field(ge=0, le=1)]]
+    zones: NotRequired[Annotated[list[ShortText], Field(max_length=32)]]
+    track: NotRequired[ShortText]
+    source: NotRequired[Literal["frigate", "device"]]
+
+
 class WifiPresenceAttributes(TypedDict):
     __pydantic_config__ = _FORBID  # type: ignore[misc]
     hashed_ids: Annotated[list[HashedId], Field(max_length=10_000)]
@@ -299,6 +310,13 @@ KINDS: dict[str, KindSpec] = {
             OccupancyCountAttributes,
             NoPersonal,
             "people counted in a zone (no faces)",
+        ),
+        KindSpec(
+            "camera.object",
+            Severity.INFO,
+            CameraObjectAttributes,
+            NoPersonal,
+            "a camera began tracking an object (person, vehicle): what and where, never who",
         ),
         KindSpec(
             "wifi.presence",

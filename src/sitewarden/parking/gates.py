@@ -88,6 +88,13 @@ class ParkingGates:
         self.clock = clock or (lambda: datetime.now(UTC))
         self._lanes_lock = threading.Lock()
         self._lane_locks: dict[tuple[str, str], threading.Lock] = {}
+        # Told every decision (the MQTT command publisher tells the lane's barrier).
+        self.listeners: list[Callable[[GateDecision], None]] = []
+
+    def _told(self, decision: GateDecision) -> GateDecision:
+        for listener in self.listeners:
+            listener(decision)
+        return decision
 
     # --- configuration read on each decision ----------------------------------------
     def plate_settings(self, site_id: str) -> PlateSettings:
@@ -129,11 +136,13 @@ class ParkingGates:
         base = _base(lane)
         if match is None:
             names = ", ".join(f.name for f in formats)
-            return GateDecision(
-                **base,
-                open=False,
-                reason="no_plate",
-                detail=f"the read fits none of this site's plate formats ({names})",
+            return self._told(
+                GateDecision(
+                    **base,
+                    open=False,
+                    reason="no_plate",
+                    detail=f"the read fits none of this site's plate formats ({names})",
+                )
             )
         if confidence is not None and confidence < settings.review_below:
             return self.queue_review(lane, match, confidence, "low_confidence")
@@ -141,6 +150,12 @@ class ParkingGates:
 
     def decide_plate(
         self, lane: Lane, plate: PlateMatch, device_time: datetime | None = None
+    ) -> GateDecision:
+        """Open or not for ``plate`` at ``lane``; listeners are told the decision."""
+        return self._told(self._decide_plate(lane, plate, device_time))
+
+    def _decide_plate(
+        self, lane: Lane, plate: PlateMatch, device_time: datetime | None
     ) -> GateDecision:
         now = self.clock()
         subject = self.vault.subject_for(lane.site_id, "plate", "vehicle", plate.compact)
@@ -391,7 +406,7 @@ class ParkingGates:
             created_at=now,
         )
         self.store.add_review(item)
-        return GateDecision(
+        decision = GateDecision(
             **_base(lane),
             open=False,
             reason="review",
@@ -400,6 +415,7 @@ class ParkingGates:
             event_id=str(event.id),
             detail=f"read with confidence {confidence:.2f}; an operator confirms it",
         )
+        return self._told(decision)
 
     def resolve_review(
         self, site_id: str, review_id: str, plate: PlateMatch | None, actor: str

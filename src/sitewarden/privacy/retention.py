@@ -26,7 +26,7 @@ CATEGORIES: dict[str, frozenset[str]] = {
         {"alarm.smoke", "alarm.sprinkler", "equipment.fault", "device.offline", "camera.tamper"}
     ),
     "heartbeats": frozenset({"device.heartbeat"}),
-    "occupancy_raw": frozenset({"occupancy.count", "wifi.presence"}),
+    "occupancy_raw": frozenset({"occupancy.count", "wifi.presence", "camera.object"}),
 }
 assert frozenset().union(*CATEGORIES.values()) == frozenset(KINDS)
 
