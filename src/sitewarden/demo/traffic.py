@@ -33,6 +33,7 @@ class Scenario(StrEnum):
     DOOR_FORCED = "door_forced"
     EQUIPMENT_FAULT = "equipment_fault"
     CAMERA_TAMPER = "camera_tamper"
+    CAMERA_OBJECT = "camera_object"
     SMOKE = "smoke"
     SPRINKLER_TEST = "sprinkler_test"
 
@@ -50,6 +51,7 @@ _WEIGHTS: dict[Scenario, tuple[float, float]] = {
     Scenario.DOOR_FORCED: (0.03, 0.02),
     Scenario.EQUIPMENT_FAULT: (0.05, 0.06),
     Scenario.CAMERA_TAMPER: (0.04, 0.03),
+    Scenario.CAMERA_OBJECT: (1.0, 4.0),
     Scenario.SMOKE: (0.005, 0.01),
     Scenario.SPRINKLER_TEST: (0.002, 0.002),
 }
@@ -162,6 +164,7 @@ class Traffic:
             Scenario.DOOR_FORCED: self._door_forced,
             Scenario.EQUIPMENT_FAULT: self._equipment_fault,
             Scenario.CAMERA_TAMPER: self._camera_tamper,
+            Scenario.CAMERA_OBJECT: self._camera_object,
             Scenario.SMOKE: self._smoke,
             Scenario.SPRINKLER_TEST: self._sprinkler_test,
         }
@@ -301,6 +304,19 @@ class Traffic:
         camera = self.rng.choice(self._devices(DeviceKind.CAMERA, DeviceKind.PLATE_CAMERA))
         cause = self.rng.choice(("covered", "moved", "defocus", "signal_lost"))
         return [_event(camera, "camera.tamper", now, {"cause": cause})]
+
+    def _camera_object(self, now: datetime, local: datetime) -> list[Outgoing]:
+        """An ordinary camera began tracking a person or vehicle: what and where, never who."""
+        camera = self.rng.choice(self._devices(DeviceKind.CAMERA))
+        label = self.rng.choices(("person", "car", "bicycle"), (6, 3, 1))[0]
+        attributes = {
+            "label": label,
+            "score": round(self.rng.uniform(0.6, 0.97), 2),
+            "zones": [camera.zone_id],
+            "track": f"t-{self.rng.randrange(16**6):06x}",
+            "source": "device",
+        }
+        return [_event(camera, "camera.object", now, attributes)]
 
     def _smoke(self, now: datetime, local: datetime) -> list[Outgoing]:
         detector = self.rng.choice(self._devices(DeviceKind.SMOKE_DETECTOR))
