@@ -160,6 +160,30 @@ def test_permit_holders_come_and_go_without_paying(shared_server: LiveServer) ->
     assert leaving["open"] is True and leaving["reason"] == "permit" and leaving["fee_minor"] == 0
 
 
+def test_list_entries_and_permits_refuse_bad_windows_and_store_nothing(
+    shared_server: LiveServer,
+) -> None:
+    garage = Garage(shared_server, "pk-windows")
+    now = datetime.now(UTC)
+    later, earlier = (now + timedelta(days=1)).isoformat(), now.isoformat()
+    naive = now.replace(tzinfo=None).isoformat()
+    cases = [
+        ({"valid_from": later, "valid_until": earlier}, "valid_until must be after valid_from"),
+        ({"valid_from": naive, "valid_until": later}, "timezone offset"),
+        ({"valid_from": earlier, "valid_until": later, "zone_id": "nowhere"}, "nowhere"),
+    ]
+    for window, problem in cases:
+        entry = {"plate": "苏E·12345", "list": "deny", "reason": "test", **window}
+        permit = {"plate": "苏E·12345", "kind": "staff", **window}
+        for path, body in (("/lists", entry), ("/permits", permit)):
+            answer = garage.admin("POST", path, json=body)
+            assert 400 <= answer.status_code < 500 and problem in answer.text, answer.text
+    assert garage.admin("GET", "/lists").json() == []
+    assert garage.admin("GET", "/permits").json() == []
+    searched = garage.admin("GET", "/sessions", params={"since": later, "until": earlier})
+    assert searched.status_code == 422 and "until must be after since" in searched.text
+
+
 def test_repeated_reads_within_seconds_are_one_read(shared_server: LiveServer) -> None:
     garage = Garage(shared_server, "pk-dup")
     first = garage.read("gate-in", "浙B·11111").json()

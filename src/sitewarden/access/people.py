@@ -28,18 +28,11 @@ from sitewarden.privacy.sealing import binding, seal
 from sitewarden.privacy.subject_requests import SubjectRef, erase_subject
 from sitewarden.privacy.vault import Vault
 from sitewarden.store.base import Store
+from sitewarden.validity import check_window
 
 
 def new_person_id() -> str:
     return secrets.token_hex(6)
-
-
-def check_window(valid_from: datetime | None, valid_until: datetime | None) -> None:
-    for moment in (valid_from, valid_until):
-        if moment is not None and moment.tzinfo is None:
-            raise InvalidInput("validity times need a timezone offset, e.g. 2026-11-22T08:00:00Z")
-    if valid_from is not None and valid_until is not None and valid_until <= valid_from:
-        raise InvalidInput("valid_until must be after valid_from")
 
 
 def check_group(group: str) -> None:

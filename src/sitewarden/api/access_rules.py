@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from fastapi import APIRouter, Depends, Response
 
-from sitewarden.access.people import check_group, check_window
+from sitewarden.access.people import check_group
 from sitewarden.access.records import ALL_ZONES, AccessRule, Holiday
 from sitewarden.access.schedule import parse_window
 from sitewarden.api.access_schemas import HolidayIn, HolidayOut, RuleIn, RuleOut, WindowOut
@@ -17,6 +17,7 @@ from sitewarden.api.operator_scope import visible_site
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
 from sitewarden.errors import InvalidInput, NotFound
+from sitewarden.validity import check_window
 
 router = APIRouter(prefix="/api/v1/access/sites/{site_id}", tags=["access"])
 RULE_ID = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"

@@ -154,8 +154,9 @@ def enrol(
     Every input is checked before anything is stored: a bad photo, a badge already
     held, or faces without consent leave nothing behind."""
     from sitewarden.access.gallery import store_face_templates
-    from sitewarden.access.people import check_group, check_window
+    from sitewarden.access.people import check_group
     from sitewarden.privacy.consent import METHODS, record_consent
+    from sitewarden.validity import check_window
 
     faces, badges = face or [], badge or []
     if faces and consent is None:

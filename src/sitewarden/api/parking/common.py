@@ -147,11 +147,3 @@ def decision_out(
         confidence=confidence,
         read_ms=None if read_ms is None else round(read_ms, 1),
     )
-
-
-def _window(start: datetime | None, end: datetime | None) -> None:
-    for moment in (start, end):
-        if moment is not None and moment.tzinfo is None:
-            raise InvalidInput("validity times need a timezone offset, e.g. 2026-11-22T08:00:00Z")
-    if start is not None and end is not None and end <= start:
-        raise InvalidInput("valid_until must be after valid_from")

@@ -20,7 +20,6 @@ from sitewarden.api.parking.common import (
     _now,
     _plate_match,
     _Shown,
-    _window,
     decision_out,
     get_desk,
 )
@@ -46,6 +45,7 @@ from sitewarden.parking.records import (
     ReviewItem,
 )
 from sitewarden.parking.storage import SessionQuery
+from sitewarden.validity import check_window
 
 router = APIRouter(prefix="/api/v1", tags=["parking"])
 
@@ -107,7 +107,7 @@ def list_sessions(
     purpose: PurposeQuery = None,
 ) -> list[SessionOut]:
     _site(context, operator, site_id)
-    _window(since, until)
+    check_window(since, until, ("since", "until"))
     query = SessionQuery(site_id, zone, None, state, since, until, limit)
     shown = _Shown(context, operator, purpose)
     out = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -20,7 +21,6 @@ from sitewarden.api.parking.common import (
     _plate_match,
     _Shown,
     _subject,
-    _window,
     get_desk,
 )
 from sitewarden.api.parking_schemas import (
@@ -40,6 +40,7 @@ from sitewarden.parking.records import (
 )
 from sitewarden.privacy.masking import mask_plate
 from sitewarden.registry.service import require_zone
+from sitewarden.validity import check_window
 
 router = APIRouter(prefix="/api/v1", tags=["parking"])
 
@@ -108,18 +109,23 @@ def delete_vehicle(
 
 
 def entry_out(entry: ListEntry) -> ListEntryOut:
-    return ListEntryOut(
-        site_id=entry.site_id,
-        entry_id=entry.entry_id,
-        subject_id=entry.subject_id,
-        list=entry.list_name,
-        zone_id=entry.zone_id,
-        reason=entry.reason,
-        valid_from=entry.valid_from,
-        valid_until=entry.valid_until,
-        created_at=entry.created_at,
-        created_by=entry.created_by,
-    )
+    return ListEntryOut.model_validate({**asdict(entry), "list": entry.list_name})
+
+
+def _vehicle_rule_subject(
+    context: AppContext,
+    operator: Operator,
+    desk: GateDesk,
+    site_id: str,
+    body: ListEntryIn | PermitIn,
+) -> str:
+    """What list entries and permits both check: the site, the window, the garage;
+    then the subject of the plate they are about."""
+    _site(context, operator, site_id)
+    check_window(body.valid_from, body.valid_until)
+    if body.zone_id is not None:
+        require_zone(context.store, site_id, body.zone_id)
+    return _subject(context, desk, site_id, body.plate)
 
 
 @router.post("/parking/sites/{site_id}/lists", response_model=ListEntryOut, status_code=201)
@@ -131,14 +137,10 @@ def add_list_entry(
     desk: GateDesk = Depends(get_desk),
 ) -> ListEntryOut:
     """Allow or deny a vehicle at one garage (zone_id) or all; deny keeps the gate shut."""
-    _site(context, operator, site_id)
-    _window(body.valid_from, body.valid_until)
-    if body.zone_id is not None:
-        require_zone(context.store, site_id, body.zone_id)
     entry = ListEntry(
         site_id=site_id,
         entry_id=str(uuid.uuid4()),
-        subject_id=_subject(context, desk, site_id, body.plate),
+        subject_id=_vehicle_rule_subject(context, operator, desk, site_id, body),
         list_name=body.list,
         zone_id=body.zone_id,
         reason=body.reason,
@@ -173,17 +175,7 @@ def delete_list_entry(
 
 
 def permit_out(permit: Permit) -> PermitOut:
-    return PermitOut(
-        site_id=permit.site_id,
-        permit_id=permit.permit_id,
-        subject_id=permit.subject_id,
-        zone_id=permit.zone_id,
-        kind=permit.kind,
-        valid_from=permit.valid_from,
-        valid_until=permit.valid_until,
-        created_at=permit.created_at,
-        created_by=permit.created_by,
-    )
+    return PermitOut.model_validate(asdict(permit))
 
 
 @router.post("/parking/sites/{site_id}/permits", response_model=PermitOut, status_code=201)
@@ -195,14 +187,10 @@ def add_permit(
     desk: GateDesk = Depends(get_desk),
 ) -> PermitOut:
     """A resident's, staff or visitor permit: free passage within its window."""
-    _site(context, operator, site_id)
-    _window(body.valid_from, body.valid_until)
-    if body.zone_id is not None:
-        require_zone(context.store, site_id, body.zone_id)
     permit = Permit(
         site_id=site_id,
         permit_id=str(uuid.uuid4()),
-        subject_id=_subject(context, desk, site_id, body.plate),
+        subject_id=_vehicle_rule_subject(context, operator, desk, site_id, body),
         zone_id=body.zone_id,
         kind=body.kind,
         valid_from=body.valid_from,
