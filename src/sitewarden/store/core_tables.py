@@ -17,7 +17,7 @@ from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store.access_tables import AccessTables
 from sitewarden.store.alert_tables import AlertTables
 from sitewarden.store.base import DeviceKey, OfflineTransition
-from sitewarden.store.database import _dt, _must_dt, _t
+from sitewarden.store.database import Connection, _dt, _must_dt, _t
 from sitewarden.store.parking_tables import ParkingTables
 from sitewarden.store.privacy_tables import PrivacyTables
 from sitewarden.store.records import (
@@ -31,6 +31,9 @@ from sitewarden.store.records import (
     WebSession,
     Zone,
 )
+
+# Devices per last-seen UPDATE (three values each).
+SEEN_CHUNK = 400
 
 _EVENT_COLUMNS = (
     "id, site_id, zone_id, device_id, kind, severity, occurred_at, received_at, "
@@ -302,11 +305,7 @@ class CoreTables(PrivacyTables, AlertTables, ParkingTables, AccessTables):
         seen = [(to_micros(at), site, device) for (site, device), at in last_seen.items()]
         with self._transaction() as conn:
             self._insert_event_rows(conn, events)
-            conn.executemany(
-                "UPDATE devices SET last_seen_at = ? WHERE site_id = ? AND device_id = ? "
-                "AND (last_seen_at IS NULL OR last_seen_at < ?)",
-                [(at, site, device, at) for at, site, device in seen],
-            )
+            self._mark_seen(conn, seen)
             changes = self._back_online(conn, list(last_seen), now)
             changes += self._apply_signals(conn, signals, now)
             for transition in offline:
@@ -316,6 +315,19 @@ class CoreTables(PrivacyTables, AlertTables, ParkingTables, AccessTables):
                     self._insert_event_rows(conn, [transition.event])
                     changes += self._apply_signals(conn, transition.signals, now)
         return changes
+
+    def _mark_seen(self, conn: Connection, seen: Sequence[tuple[int, str, str]]) -> None:
+        """Newer last-seen times, one statement per chunk of devices rather than one per
+        device (a round trip each on PostgreSQL, a lock hand-off each on SQLite)."""
+        for start in range(0, len(seen), SEEN_CHUNK):
+            chunk = seen[start : start + SEEN_CHUNK]
+            conn.execute(
+                "UPDATE devices SET last_seen_at = seen.column1 "
+                f"FROM (VALUES {', '.join(['(?, ?, ?)'] * len(chunk))}) AS seen "
+                "WHERE devices.site_id = seen.column2 AND devices.device_id = seen.column3 "
+                "AND (devices.last_seen_at IS NULL OR devices.last_seen_at < seen.column1)",
+                [part for row in chunk for part in row],
+            )
 
     def query_events(self, query: EventQuery) -> EventPage:
         where: list[str] = []

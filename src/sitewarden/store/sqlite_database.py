@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
 import time
@@ -14,6 +15,7 @@ from sitewarden.errors import AlreadyExists, ConfigError, StoreError
 from sitewarden.events.model import Event
 from sitewarden.store.database import EVENT_INSERT_COLUMNS, Connection, Database, event_row
 from sitewarden.store.migrations import load_migrations, split_sql
+from sitewarden.store.sqlite_checkpoint import WRITER_AUTOCHECKPOINT_PAGES, WalCheckpointer
 
 # Every connection, reader or writer. The benchmarks open theirs with these too.
 CONNECTION_PRAGMAS = (
@@ -26,6 +28,26 @@ CONNECTION_PRAGMAS = (
 )
 
 
+# Rows per INSERT statement: a few fixed sizes, so each compiled statement is reused
+# from the connection's cache (14 values a row stays far below SQLite's 32,766).
+INSERT_CHUNK_SIZES = (500, 100, 20, 5, 1)
+
+
+def insert_chunks(count: int) -> list[int]:
+    """Split ``count`` rows into statement sizes from :data:`INSERT_CHUNK_SIZES`."""
+    sizes = []
+    for size in INSERT_CHUNK_SIZES:
+        whole, count = divmod(count, size)
+        sizes += [size] * whole
+    return sizes
+
+
+@functools.cache
+def _multi_row_insert(rows: int) -> str:
+    marks = "(" + ", ".join("?" * len(EVENT_INSERT_COLUMNS.split(", "))) + ")"
+    return f"INSERT INTO events ({EVENT_INSERT_COLUMNS}) VALUES " + ", ".join([marks] * rows)
+
+
 class SQLiteDatabase(Database):
     """One SQLite file: WAL, one writer connection behind a lock, a reader per thread."""
 
@@ -36,6 +58,9 @@ class SQLiteDatabase(Database):
         self._local = threading.local()
         self._writer = self._connect(readonly=False)
         self._migrate()
+        self._writer.execute(f"PRAGMA wal_autocheckpoint={WRITER_AUTOCHECKPOINT_PAGES}")
+        self._checkpointer = WalCheckpointer(lambda: self._connect(readonly=False))
+        self._checkpointer.start()
 
     # --- connections -----------------------------------------------------------
     def _connect(self, *, readonly: bool) -> sqlite3.Connection:
@@ -89,13 +114,18 @@ class SQLiteDatabase(Database):
         return f" INDEXED BY {index}"
 
     def _insert_event_rows(self, conn: Connection, events: Sequence[Event]) -> None:
-        conn.executemany(
-            f"INSERT INTO events ({EVENT_INSERT_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [event_row(event) for event in events],
-        )
+        # Many rows a statement, not executemany: sqlite3 lets go of the interpreter lock
+        # around every step, and taking it back while the event loop validates the next
+        # request costs up to a switch interval each time (see docs/benchmarks.md).
+        rows = [event_row(event) for event in events]
+        start = 0
+        for size in insert_chunks(len(rows)):
+            chunk = rows[start : start + size]
+            conn.execute(_multi_row_insert(size), [value for row in chunk for value in row])
+            start += size
 
     def close(self) -> None:
+        self._checkpointer.stop()
         self._writer.close()
         for conn in self.__dict__.get("_readers", []):
             conn.close()
