@@ -137,10 +137,18 @@ def running_server(settings: Settings, log_path: Path) -> Iterator[ServerProcess
         server.stop()
 
 
-def cpu_seconds(process: psutil.Process) -> float:
-    """User and system CPU time of ``process`` so far."""
-    times = process.cpu_times()
-    return float(times.user + times.system)
+def cpu_seconds(process: psutil.Process, with_children: bool = False) -> float:
+    """User and system CPU time of ``process`` so far, and of its living children
+    (a server's event writer process) if asked."""
+    processes = [process, *(process.children(recursive=True) if with_children else ())]
+    total = 0.0
+    for each in processes:
+        try:
+            times = each.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
 
 
 def machine_busy_seconds() -> float:
@@ -150,10 +158,12 @@ def machine_busy_seconds() -> float:
 
 
 class ProcessWatch:
-    """Peak resident memory (sampled in a thread) and CPU time of one process."""
+    """Peak resident memory (sampled in a thread) and CPU time of one process; with
+    ``with_children``, of its child processes too (a server and its event writer)."""
 
-    def __init__(self, pid: int, interval_s: float = 0.05) -> None:
+    def __init__(self, pid: int, interval_s: float = 0.05, with_children: bool = False) -> None:
         self._process = psutil.Process(pid)
+        self._with_children = with_children
         self._interval = interval_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, name="rss-sampler", daemon=True)
@@ -168,13 +178,13 @@ class ProcessWatch:
         return self.cpu_s / self.wall_s if self.wall_s else 0.0
 
     def __enter__(self) -> ProcessWatch:
-        self._began = (time.perf_counter(), cpu_seconds(self._process))
+        self._began = (time.perf_counter(), cpu_seconds(self._process, self._with_children))
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.wall_s = time.perf_counter() - self._began[0]
-        self.cpu_s = cpu_seconds(self._process) - self._began[1]
+        self.cpu_s = cpu_seconds(self._process, self._with_children) - self._began[1]
         self._stop.set()
         self._thread.join()
 
@@ -182,7 +192,8 @@ class ProcessWatch:
         while not self._stop.is_set():
             try:
                 rss = self._process.memory_info().rss
-                rss += sum(child.memory_info().rss for child in self._process.children(True))
+                if self._with_children:
+                    rss += sum(c.memory_info().rss for c in self._process.children(True))
             except psutil.Error:
                 return
             self.peak_bytes = max(self.peak_bytes, rss)

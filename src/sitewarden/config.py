@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     max_json_depth: int = Field(default=32, ge=2)
     max_clock_skew_s: int = Field(default=300, ge=0, description="how far ahead device time may be")
     max_event_age_days: int = Field(default=30, ge=1, description="oldest device time accepted")
+    writer_process: bool = Field(
+        default=True,
+        description="on SQLite, commit event batches in a child process (a second core)",
+    )
 
     session_hours: int = Field(default=12, ge=1)
     offline_after_intervals: float = Field(

@@ -14,7 +14,7 @@ from sitewarden.doctor.report import examine
 from sitewarden.errors import ConfigError
 from sitewarden.privacy.keyring import KeyRing
 from sitewarden.store import open_store
-
+from sitewarden.store.sqlite_writer_process import SQLiteWriterProcess
 
 # Ingest allocates tens of thousands of short-lived objects a request; Python's default
 # (a young-generation collection every 700 allocations) spent about a seventh of the
@@ -63,7 +63,11 @@ def serve(settings: Settings, *, allow_critical: bool = False) -> None:
             + "; ".join(f"{f.message} (fix: {f.fix})" for f in critical)
             + ". Fix them, or start with --allow-critical if you must"
         )
-    app = create_app(settings, store, keys)
+    sink = None
+    if settings.writer_process and not settings.uses_postgres:
+        sink = SQLiteWriterProcess(settings.sqlite_path)
+        sink.start()
+    app = create_app(settings, store, keys, event_sink=sink)
     tune_garbage_collector()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
@@ -78,6 +82,8 @@ def serve(settings: Settings, *, allow_critical: bool = False) -> None:
             log_level="info",
         )
     finally:
+        if sink is not None:
+            sink.stop()
         store.close()
 
 

@@ -37,7 +37,7 @@ from sitewarden.auth.roles import Permission
 from sitewarden.auth.second_factor import totp_key
 from sitewarden.config import Settings
 from sitewarden.events.ids import EventIdFactory
-from sitewarden.ingest.writer import EventWriter
+from sitewarden.ingest.writer import EventSink, EventWriter, StoreSink
 from sitewarden.privacy.audit import AuditLog
 from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.retention import RetentionReport, run_retention
@@ -101,13 +101,19 @@ async def _retention_loop(context: AppContext) -> None:
         await asyncio.sleep(context.settings.retention_interval_s)
 
 
-def create_app(settings: Settings, store: Store, keys: KeyRing | None = None) -> FastAPI:
+def create_app(
+    settings: Settings,
+    store: Store,
+    keys: KeyRing | None = None,
+    event_sink: EventSink | None = None,
+) -> FastAPI:
     """Build the app; the event writer starts and stops with it.
 
-    ``keys`` default to the key files (or environment) the settings point at.
+    ``keys`` default to the key files (or environment) the settings point at; batches
+    are committed by ``event_sink`` (a writer process) where given, else by ``store``.
     """
     keyring = keys or KeyRing.load(settings.key_path)
-    writer = EventWriter(store)
+    writer = EventWriter(event_sink or StoreSink(store))
     ids = EventIdFactory()
     context = AppContext(
         settings=settings,

@@ -15,10 +15,11 @@ import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol, cast
 
 from sitewarden.alerts.engine import AlertEngine
 from sitewarden.alerts.model import AlertChange, AlertSignal
@@ -30,9 +31,51 @@ log = logging.getLogger(__name__)
 ChangeListener = Callable[[list[AlertChange]], None]
 
 
+class EventSink(Protocol):
+    """Where batches are committed: the store (:class:`StoreSink`), or its writer in
+    another process (:class:`sitewarden.store.sqlite_writer_process.SQLiteWriterProcess`).
+
+    ``prepare`` runs in the thread that submits a batch, so that whatever a batch needs
+    before its transaction is done while the writer commits the batches before it."""
+
+    def prepare(self, events: Sequence[Event]) -> object: ...
+
+    def insert_prepared(
+        self,
+        batches: Sequence[object],
+        last_seen: Mapping[DeviceKey, datetime],
+        signals: Sequence[AlertSignal],
+        offline: Sequence[OfflineTransition],
+    ) -> list[AlertChange]:
+        """Commit prepared batches, last-seen times, alert signals and offline
+        transitions in one durable transaction; the alert changes."""
+        ...
+
+
+class StoreSink:
+    """Commit into the store in this process."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def prepare(self, events: Sequence[Event]) -> object:
+        return events
+
+    def insert_prepared(
+        self,
+        batches: Sequence[object],
+        last_seen: Mapping[DeviceKey, datetime],
+        signals: Sequence[AlertSignal],
+        offline: Sequence[OfflineTransition],
+    ) -> list[AlertChange]:
+        events = [event for batch in batches for event in cast(Sequence[Event], batch)]
+        return self._store.insert_events(events, last_seen, signals, offline)
+
+
 @dataclass
 class _Job:
     events: Sequence[Event]
+    prepared: object
     last_seen: dict[DeviceKey, datetime]
     done: Future[list[AlertChange]]
     offline: Sequence[OfflineTransition] = ()
@@ -56,11 +99,11 @@ class EventWriter:
 
     def __init__(
         self,
-        store: Store,
+        sink: EventSink,
         engine: AlertEngine | None = None,
         max_group_events: int = 50_000,
     ) -> None:
-        self._store = store
+        self._sink = sink
         self._engine = engine
         self._max_group = max_group_events
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
@@ -93,7 +136,7 @@ class EventWriter:
         """Queue ``events``; the future completes once they are committed."""
         if not self._started:
             raise RuntimeError("event writer is not running")
-        job = _Job(events, last_seen_of(events), Future(), offline)
+        job = _Job(events, self._sink.prepare(events), last_seen_of(events), Future(), offline)
         self._queue.put(job)
         return job.done
 
@@ -134,7 +177,6 @@ class EventWriter:
 
     def _commit(self, group: list[_Job]) -> None:
         if len(group) > 1:
-            events = [event for job in group for event in job.events]
             last_seen: dict[DeviceKey, datetime] = {}
             for job in group:
                 for key, at in job.last_seen.items():
@@ -143,7 +185,8 @@ class EventWriter:
             signals = [signal for job in group for signal in self._signals(job)]
             offline = [transition for job in group for transition in job.offline]
             try:
-                changes = self._store.insert_events(events, last_seen, signals, offline)
+                prepared = [job.prepared for job in group]
+                changes = self._sink.insert_prepared(prepared, last_seen, signals, offline)
             except Exception:
                 log.warning("group commit of %d batches failed; retrying each", len(group))
             else:
@@ -153,8 +196,8 @@ class EventWriter:
                 return
         for job in group:
             try:
-                changes = self._store.insert_events(
-                    job.events, job.last_seen, self._signals(job), job.offline
+                changes = self._sink.insert_prepared(
+                    [job.prepared], job.last_seen, self._signals(job), job.offline
                 )
             except Exception as exc:
                 log.exception("batch of %d events not stored", len(job.events))

@@ -158,7 +158,7 @@ class AlertTables(Database):
     def _queue_deliveries(
         self, conn: Connection, changes: Sequence[AlertChange], now: datetime
     ) -> None:
-        if changes:
+        if changes and self.broadcasts:
             self._broadcast(conn, [{"change": change.as_payload()} for change in changes])
         notable = [c for c in changes if c.kind in NOTIFIED_CHANGES]
         if not notable:

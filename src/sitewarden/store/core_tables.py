@@ -10,14 +10,13 @@ from uuid import UUID
 import orjson
 
 from sitewarden.alerts.model import AlertChange, AlertSignal
-from sitewarden.errors import StoreError
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import Event, to_micros
 from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store.access_tables import AccessTables
 from sitewarden.store.alert_tables import AlertTables
 from sitewarden.store.base import DeviceKey, OfflineTransition
-from sitewarden.store.database import Connection, _dt, _must_dt, _t
+from sitewarden.store.database import Connection, EventRow, _dt, _must_dt, _t, event_rows
 from sitewarden.store.parking_tables import ParkingTables
 from sitewarden.store.privacy_tables import PrivacyTables
 from sitewarden.store.records import (
@@ -299,12 +298,21 @@ class CoreTables(PrivacyTables, AlertTables, ParkingTables, AccessTables):
         signals: Sequence[AlertSignal] = (),
         offline: Sequence[OfflineTransition] = (),
     ) -> list[AlertChange]:
-        if any(e.personal is not None and e.sealed_personal is None for e in events):
-            raise StoreError("refusing to store personal fields unsealed; seal events first")
+        return self.insert_event_rows(event_rows(events), last_seen, signals, offline)
+
+    def insert_event_rows(
+        self,
+        rows: Sequence[EventRow],
+        last_seen: Mapping[DeviceKey, datetime],
+        signals: Sequence[AlertSignal] = (),
+        offline: Sequence[OfflineTransition] = (),
+    ) -> list[AlertChange]:
+        """:meth:`insert_events` for events already turned into rows by :func:`event_rows`
+        (what a writer in another process receives)."""
         now = datetime.now(UTC)
         seen = [(to_micros(at), site, device) for (site, device), at in last_seen.items()]
         with self._transaction() as conn:
-            self._insert_event_rows(conn, events)
+            self._insert_event_rows(conn, rows)
             self._mark_seen(conn, seen)
             changes = self._back_online(conn, list(last_seen), now)
             changes += self._apply_signals(conn, signals, now)
@@ -312,7 +320,7 @@ class CoreTables(PrivacyTables, AlertTables, ParkingTables, AccessTables):
                 if self._mark_offline(
                     conn, transition.site_id, transition.device_id, transition.deadline, now
                 ):
-                    self._insert_event_rows(conn, [transition.event])
+                    self._insert_event_rows(conn, event_rows([transition.event]))
                     changes += self._apply_signals(conn, transition.signals, now)
         return changes
 

@@ -20,10 +20,15 @@ from typing import Any, Protocol
 import orjson
 import psycopg
 
+from sitewarden.errors import StoreError
 from sitewarden.events.model import Event, family_of, from_micros, to_micros
 
 # A unique or foreign key constraint refused a write, on either backend.
 INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, psycopg.IntegrityError)
+
+# One event's values in ``EVENT_INSERT_COLUMNS`` order, as :func:`event_row` makes them.
+EventRow = tuple[Any, ...]
+KIND, OCCURRED_AT = 4, 7  # positions in an EventRow
 
 # Column order of every event insert (executemany on SQLite, COPY on PostgreSQL).
 EVENT_INSERT_COLUMNS = (
@@ -74,8 +79,12 @@ class Database(ABC):
         """`` INDEXED BY index`` where the planner needs telling (SQLite), else ``""``."""
 
     @abstractmethod
-    def _insert_event_rows(self, conn: Connection, events: Sequence[Event]) -> None:
-        """Append a batch of events inside the caller's transaction."""
+    def _insert_event_rows(self, conn: Connection, rows: Sequence[EventRow]) -> None:
+        """Append a batch of events (as :func:`event_row` made them) inside the caller's
+        transaction."""
+
+    # Whether other nodes listen to :meth:`_broadcast` (worth building its messages).
+    broadcasts = False
 
     def _broadcast(self, conn: Connection, messages: Sequence[dict[str, Any]]) -> None:
         """Tell the other nodes (alert changes, rules changed) once ``conn`` commits."""
@@ -100,7 +109,14 @@ class Database(ABC):
     def schema_version(self) -> int: ...
 
 
-def event_row(event: Event) -> tuple[Any, ...]:
+def event_rows(events: Sequence[Event]) -> list[EventRow]:
+    """The rows of ``events``; refuses any event whose personal part is not sealed."""
+    if any(e.personal is not None and e.sealed_personal is None for e in events):
+        raise StoreError("refusing to store personal fields unsealed; seal events first")
+    return [event_row(event) for event in events]
+
+
+def event_row(event: Event) -> EventRow:
     """The values of one event, in ``EVENT_INSERT_COLUMNS`` order."""
     return (
         event.id.bytes,

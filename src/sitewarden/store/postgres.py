@@ -16,9 +16,15 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from sitewarden.errors import StoreError
-from sitewarden.events.model import Event, to_micros
+from sitewarden.events.model import to_micros
 from sitewarden.store.core_tables import CoreTables
-from sitewarden.store.database import EVENT_INSERT_COLUMNS, Connection, event_row
+from sitewarden.store.database import (
+    EVENT_INSERT_COLUMNS,
+    KIND,
+    OCCURRED_AT,
+    Connection,
+    EventRow,
+)
 from sitewarden.store.postgres_database import PostgresConnection, PostgresDatabase
 from sitewarden.store.postgres_partitions import (
     drop_weeks,
@@ -61,20 +67,20 @@ class PostgresStore(CoreTables, PostgresDatabase):
             ensure_category_partitions(conn)
             ensure_weeks_ahead(conn, time.time_ns() // 1000)
 
-    def _insert_event_rows(self, conn: Connection, events: Sequence[Event]) -> None:
+    def _insert_event_rows(self, conn: Connection, rows: Sequence[EventRow]) -> None:
         """COPY the batch in (binary), inside the caller's transaction."""
-        if not events:
+        if not rows:
             return
         assert isinstance(conn, PostgresConnection)
         raw = conn.raw
-        ensure_week_partitions(raw, [(e.kind, to_micros(e.occurred_at)) for e in events])
+        ensure_week_partitions(raw, [(row[KIND], row[OCCURRED_AT]) for row in rows])
         with (
             raw.cursor() as cursor,
             cursor.copy(f"COPY events ({EVENT_INSERT_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy,
         ):
             copy.set_types(_EVENT_COPY_TYPES)
-            for event in events:
-                copy.write_row(event_row(event))
+            for row in rows:
+                copy.write_row(row)
 
     def delete_events_before(self, kinds: frozenset[str], before: datetime, limit: int) -> int:
         """Drop the whole weeks of these kinds that end before ``before``, then delete up to

@@ -110,6 +110,8 @@ class PostgresDatabase(Database):
     def _index_hint(self, index: str) -> str:
         return ""  # PostgreSQL's planner picks the matching index by itself
 
+    broadcasts = True
+
     def _broadcast(self, conn: Connection, messages: Sequence[dict[str, Any]]) -> None:
         conn.execute(*notify_sql(self.node_id, messages))
 

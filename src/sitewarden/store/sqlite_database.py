@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sitewarden.errors import AlreadyExists, ConfigError, StoreError
-from sitewarden.events.model import Event
-from sitewarden.store.database import EVENT_INSERT_COLUMNS, Connection, Database, event_row
+from sitewarden.store.database import EVENT_INSERT_COLUMNS, Connection, Database, EventRow
 from sitewarden.store.migrations import load_migrations, split_sql
 from sitewarden.store.sqlite_checkpoint import WRITER_AUTOCHECKPOINT_PAGES, WalCheckpointer
 
@@ -113,11 +112,10 @@ class SQLiteDatabase(Database):
     def _index_hint(self, index: str) -> str:
         return f" INDEXED BY {index}"
 
-    def _insert_event_rows(self, conn: Connection, events: Sequence[Event]) -> None:
+    def _insert_event_rows(self, conn: Connection, rows: Sequence[EventRow]) -> None:
         # Many rows a statement, not executemany: sqlite3 lets go of the interpreter lock
         # around every step, and taking it back while the event loop validates the next
         # request costs up to a switch interval each time (see docs/benchmarks.md).
-        rows = [event_row(event) for event in events]
         start = 0
         for size in insert_chunks(len(rows)):
             chunk = rows[start : start + size]

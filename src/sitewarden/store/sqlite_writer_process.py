@@ -1,0 +1,168 @@
+"""The SQLite store's event transactions, run in a child process of their own.
+
+Inside one server process the event writer shares the interpreter lock with the request
+handlers. Most of an insert is SQLite's own C code, which runs without the lock, but the
+writer needs the lock back between statements and for the Python around them, and waits
+for it while it holds SQLite's write lock: validation and the write path took turns on
+one core instead of using two. A child process has an interpreter lock of its own, so
+the writer's transaction never waits behind a request.
+
+The parent turns events into rows (:func:`event_rows`, cheap to pickle) as batches are
+submitted, sends each group to the child's standard input and reads its answer from the
+child's standard output: the alert changes once the transaction committed, or the error
+that stopped it. Only the event writer's thread talks to the child, one group at a time.
+If the child dies, the group in hand fails (its requests are not acknowledged) and the
+next group starts a new child. The child exits when its standard input closes, so a
+parent killed with SIGKILL leaves no writer behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import pickle
+import struct
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from sitewarden.alerts.model import AlertChange, AlertSignal
+from sitewarden.errors import StoreError
+from sitewarden.events.model import Event
+from sitewarden.store.base import DeviceKey, OfflineTransition
+from sitewarden.store.database import event_rows
+
+log = logging.getLogger(__name__)
+
+_LENGTH = struct.Struct("<I")  # each message on the pipes: its length, then its pickle
+STOP = b""  # an empty message asks the child to finish
+
+
+class SQLiteWriterProcess:
+    """``insert_events`` of a :class:`SQLiteStore`, done by a child process."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._lock = threading.Lock()
+        self._child: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id while one runs."""
+        return None if self._child is None else self._child.pid
+
+    def start(self) -> None:
+        with self._lock:
+            self._start()
+
+    def _start(self) -> None:
+        # A fresh interpreter (no copy of this process's threads); its stderr is ours.
+        command = [sys.executable, "-m", __name__, str(self._path)]
+        self._child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    def stop(self) -> None:
+        with self._lock:
+            child, self._child = self._child, None
+            if child is None:
+                return
+            assert child.stdin is not None
+            with contextlib.suppress(OSError):  # a child gone already
+                send_message(child.stdin, STOP)
+                child.stdin.close()
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait(timeout=10)
+
+    def prepare(self, events: Sequence[Event]) -> object:
+        """The batch's rows, pickled (in the submitting thread, not the writer's)."""
+        return pickle.dumps(event_rows(events), protocol=5)
+
+    def insert_prepared(
+        self,
+        batches: Sequence[object],
+        last_seen: Mapping[DeviceKey, datetime],
+        signals: Sequence[AlertSignal],
+        offline: Sequence[OfflineTransition],
+    ) -> list[AlertChange]:
+        """As :meth:`Store.insert_events` for prepared batches: committed on return."""
+        job = pickle.dumps(
+            (list(batches), dict(last_seen), list(signals), list(offline)), protocol=5
+        )
+        with self._lock:
+            if self._child is None:
+                self._start()
+            child = self._child
+            assert child is not None and child.stdin is not None and child.stdout is not None
+            try:
+                send_message(child.stdin, job)
+                answer = pickle.loads(receive_message(child.stdout))
+            except (EOFError, OSError) as exc:
+                self._child = None
+                code = child.wait(timeout=10)
+                log.error("event writer process exited (code %s)", code)
+                raise StoreError(
+                    "the event writer process stopped before answering; the events were not "
+                    "acknowledged, and the next batch starts a new writer"
+                ) from exc
+        if isinstance(answer, BaseException):
+            raise answer
+        changes: list[AlertChange] = answer
+        return changes
+
+
+def send_message(pipe: IO[bytes], message: bytes) -> None:
+    pipe.write(_LENGTH.pack(len(message)) + message)
+    pipe.flush()
+
+
+def receive_message(pipe: IO[bytes]) -> bytes:
+    """The next message; EOFError when the other side has gone."""
+    header = pipe.read(_LENGTH.size)
+    if len(header) < _LENGTH.size:
+        raise EOFError("pipe closed")
+    (length,) = _LENGTH.unpack(header)
+    message = pipe.read(length)
+    if len(message) < length:
+        raise EOFError("pipe closed mid-message")
+    return message
+
+
+def serve_writes(path: Path, jobs: IO[bytes], answers: IO[bytes]) -> None:
+    """The child: apply each job to the SQLite file until told to stop or orphaned."""
+    from sitewarden.store.sqlite import SQLiteStore  # not imported by the parent's callers
+
+    store = SQLiteStore(path)
+    try:
+        while True:
+            try:
+                job = receive_message(jobs)
+            except EOFError:
+                return  # the parent is gone
+            if job == STOP:
+                return
+            send_message(answers, _answer(store, job))
+    finally:
+        store.close()
+
+
+def _answer(store: Any, job: bytes) -> bytes:
+    batches, last_seen, signals, offline = pickle.loads(job)
+    rows = [row for batch in batches for row in pickle.loads(batch)]
+    try:
+        result: object = store.insert_event_rows(rows, last_seen, signals, offline)
+    except Exception as exc:  # the parent raises it for the batch's requests
+        result = exc
+    try:
+        return pickle.dumps(result, protocol=5)
+    except Exception:
+        return pickle.dumps(StoreError(f"event batch not stored: {result!r}"), protocol=5)
+
+
+if __name__ == "__main__":
+    serve_writes(Path(sys.argv[1]), sys.stdin.buffer, sys.stdout.buffer)
