@@ -50,7 +50,9 @@ def _multi_row_insert(rows: int) -> str:
 class SQLiteDatabase(Database):
     """One SQLite file: WAL, one writer connection behind a lock, a reader per thread."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, checkpoint_thread: bool = True) -> None:
+        """``checkpoint_thread=False`` where another connection to the file runs one
+        already (the server's event writer process: the server checkpoints for it)."""
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._write_lock = threading.Lock()
@@ -58,8 +60,10 @@ class SQLiteDatabase(Database):
         self._writer = self._connect(readonly=False)
         self._migrate()
         self._writer.execute(f"PRAGMA wal_autocheckpoint={WRITER_AUTOCHECKPOINT_PAGES}")
-        self._checkpointer = WalCheckpointer(lambda: self._connect(readonly=False))
-        self._checkpointer.start()
+        self._checkpointer: WalCheckpointer | None = None
+        if checkpoint_thread:
+            self._checkpointer = WalCheckpointer(lambda: self._connect(readonly=False))
+            self._checkpointer.start()
 
     # --- connections -----------------------------------------------------------
     def _connect(self, *, readonly: bool) -> sqlite3.Connection:
@@ -123,7 +127,8 @@ class SQLiteDatabase(Database):
             start += size
 
     def close(self) -> None:
-        self._checkpointer.stop()
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         self._writer.close()
         for conn in self.__dict__.get("_readers", []):
             conn.close()

@@ -137,7 +137,7 @@ def serve_writes(path: Path, jobs: IO[bytes], answers: IO[bytes]) -> None:
     """The child: apply each job to the SQLite file until told to stop or orphaned."""
     from sitewarden.store.sqlite import SQLiteStore  # not imported by the parent's callers
 
-    store = SQLiteStore(path)
+    store = SQLiteStore(path, checkpoint_thread=False)  # the parent's thread checkpoints
     try:
         while True:
             try:
