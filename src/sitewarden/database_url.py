@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
-from psycopg.conninfo import conninfo_to_dict
-
 from sitewarden.errors import ConfigError
 
 LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
@@ -52,6 +50,8 @@ def parse_database_url(url: str | None, default_sqlite: Path) -> DatabaseTarget:
             f"database_url {redact(url)!r} is not supported; use sqlite:///path/to/file.db or "
             "postgresql://user:password@host:5432/dbname?sslmode=verify-full"
         )
+    from psycopg.conninfo import conninfo_to_dict  # here: a SQLite server never needs psycopg
+
     try:
         params = conninfo_to_dict(url)
     except Exception as exc:  # psycopg raises ProgrammingError for a malformed URL

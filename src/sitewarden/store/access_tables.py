@@ -25,7 +25,7 @@ from sitewarden.access.records import (
     person_of,
 )
 from sitewarden.errors import AlreadyExists
-from sitewarden.store.database import INTEGRITY_ERRORS, Connection, Database, _dt, _must_dt, _t
+from sitewarden.store.database import Connection, Database, _dt, _must_dt, _t
 
 _PERSON_COLUMNS = (
     "site_id, person_id, grp, valid_from, valid_until, sealed_name, sealed_national_id, "
@@ -52,7 +52,7 @@ class AccessTables(Database):
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     _person_row(person),
                 )
-        except INTEGRITY_ERRORS as exc:
+        except self.integrity_errors as exc:
             raise AlreadyExists(
                 f"person {person.person_id!r} exists already in site {person.site_id!r}"
             ) from exc

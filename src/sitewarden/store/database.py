@@ -10,7 +10,6 @@ batch of events lands, partitions) lives in the backends, behind the hooks below
 
 from __future__ import annotations
 
-import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -18,13 +17,9 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import orjson
-import psycopg
 
 from sitewarden.errors import StoreError
 from sitewarden.events.model import Event, family_of, from_micros, to_micros
-
-# A unique or foreign key constraint refused a write, on either backend.
-INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, psycopg.IntegrityError)
 
 # One event's values in ``EVENT_INSERT_COLUMNS`` order, as :func:`event_row` makes them.
 EventRow = tuple[Any, ...]
@@ -82,6 +77,10 @@ class Database(ABC):
     def _insert_event_rows(self, conn: Connection, rows: Sequence[EventRow]) -> None:
         """Append a batch of events (as :func:`event_row` made them) inside the caller's
         transaction."""
+
+    # What the driver raises when a unique or foreign key constraint refuses a write.
+    # Each backend names its own, so a SQLite server never imports psycopg (25 MB).
+    integrity_errors: tuple[type[Exception], ...]
 
     # Whether other nodes listen to :meth:`_broadcast` (worth building its messages).
     broadcasts = False

@@ -30,7 +30,7 @@ from sitewarden.parking.records import (
 )
 from sitewarden.parking.storage import ExitSettlement, SessionQuery
 from sitewarden.parking.tariffs import Tariff
-from sitewarden.store.database import INTEGRITY_ERRORS, Database, _dt, _must_dt, _t, upsert_sql
+from sitewarden.store.database import Database, _dt, _must_dt, _t, upsert_sql
 
 SESSION_COLUMNS = (
     "site_id, session_id, zone_id, subject_id, state, entry_at, entry_device, currency, "
@@ -450,7 +450,7 @@ class ParkingTables(Database):
                         p.recorded_by,
                     ),
                 )
-            except INTEGRITY_ERRORS as exc:
+            except self.integrity_errors as exc:
                 raise AlreadyExists(f"payment not recorded: {exc}") from exc
             conn.execute(
                 "UPDATE parking_sessions SET paid_minor = paid_minor + ?, paid_at = ? "

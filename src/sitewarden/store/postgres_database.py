@@ -22,7 +22,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from sitewarden.database_url import redact
 from sitewarden.errors import AlreadyExists, ConfigError, StoreError
-from sitewarden.store.database import INTEGRITY_ERRORS, Connection, Database, Rows
+from sitewarden.store.database import Connection, Database, Rows
 from sitewarden.store.migrations import load_migrations, split_sql
 from sitewarden.store.postgres_jobs import JobOwnership
 from sitewarden.store.postgres_notify import NodeListener, notify_sql
@@ -104,12 +104,13 @@ class PostgresDatabase(Database):
         try:
             with self._transaction() as conn:
                 return conn.execute(sql, params).rowcount
-        except INTEGRITY_ERRORS as exc:
+        except self.integrity_errors as exc:
             raise AlreadyExists(f"already exists or still referenced: {exc}") from exc
 
     def _index_hint(self, index: str) -> str:
         return ""  # PostgreSQL's planner picks the matching index by itself
 
+    integrity_errors = (psycopg.IntegrityError,)
     broadcasts = True
 
     def _broadcast(self, conn: Connection, messages: Sequence[dict[str, Any]]) -> None:

@@ -50,6 +50,8 @@ def _multi_row_insert(rows: int) -> str:
 class SQLiteDatabase(Database):
     """One SQLite file: WAL, one writer connection behind a lock, a reader per thread."""
 
+    integrity_errors = (sqlite3.IntegrityError,)
+
     def __init__(self, path: Path, *, checkpoint_thread: bool = True) -> None:
         """``checkpoint_thread=False`` where another connection to the file runs one
         already (the server's event writer process: the server checkpoints for it)."""

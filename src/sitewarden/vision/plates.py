@@ -27,12 +27,15 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 
 from sitewarden.parking.formats import PlateFormat, PlateMatch, match_plate
-from sitewarden.vision.ocr import PaddleOcr, Pixels, TextFound, detection_size
+
+if TYPE_CHECKING:  # the OCR module (OpenCV, 25 MB) is imported with the first frame
+    from sitewarden.vision.ocr import PaddleOcr, Pixels, TextFound
 
 BORDER = frozenset("JI1|[]")
 QUICK_SIDE = 640  # the first look's longer side, in pixels
@@ -183,6 +186,8 @@ class PlateReader:
 
     def _loaded(self) -> PaddleOcr:
         if self._ocr is None:
+            from sitewarden.vision.ocr import PaddleOcr
+
             self._ocr = PaddleOcr(self._threads)
         return self._ocr
 
@@ -209,6 +214,8 @@ class PlateReader:
 
         The quick look (reduced frame), then a close look around the text it found when
         that gave no sure plate, then the full look when there is still no plate."""
+        from sitewarden.vision.ocr import detection_size
+
         started = time.perf_counter()
         pixels: Pixels = np.asarray(image)
         height, width = pixels.shape[:2]
