@@ -27,6 +27,7 @@ class AlertEngine:
         self._lock = threading.Lock()
         self._windows: dict[tuple[str, str, str], deque[float]] = {}
         self._by_kind: dict[str, list[Rule]] = {}
+        self._for_kind: dict[str, list[Rule]] = {}  # an event kind's rules, exact and family.*
         self.set_rules(rules)
 
     def set_rules(self, rules: Sequence[Rule]) -> None:
@@ -37,15 +38,19 @@ class AlertEngine:
                     by_kind[kind].append(rule)
         with self._lock:
             self._by_kind = dict(by_kind)
+            self._for_kind = {}
             self._windows.clear()
 
     def evaluate(self, events: Sequence[Event]) -> list[AlertSignal]:
         signals: list[AlertSignal] = []
         with self._lock:
             for event in events:
-                rules = self._by_kind.get(event.kind, []) + self._by_kind.get(
-                    f"{event.family}.*", []
-                )
+                rules = self._for_kind.get(event.kind)
+                if rules is None:
+                    rules = self._by_kind.get(event.kind, []) + self._by_kind.get(
+                        f"{event.family}.*", []
+                    )
+                    self._for_kind[event.kind] = rules
                 for rule in rules:
                     signal = self._judge(rule, event)
                     if signal is not None:

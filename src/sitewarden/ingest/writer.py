@@ -1,10 +1,11 @@
 """Group commit: one thread writes every waiting batch in a single durable transaction.
 
-Requests hand their validated events to :meth:`EventWriter.write` and wait; the
-writer thread takes everything queued, runs the alert rules over it, commits the
-events, the devices' last-seen times and the resulting alert changes in one
-transaction (one fsync), then wakes the waiters and hands the changes to the
-notifiers. An event is acknowledged only after its commit returned, and its alert
+Requests hand their validated events to :meth:`EventWriter.write` and wait; each
+batch's alert signals are judged as it is queued (in the submitting thread, in queue
+order, so the writer's transaction does not wait for the rules); the writer thread
+takes everything queued, commits the events, the devices' last-seen times and the
+resulting alert changes in one transaction (one fsync), then wakes the waiters and
+hands the changes to the notifiers. An event is acknowledged only after its commit returned, and its alert
 is committed with it. If a combined commit fails, each request's batch is retried
 alone so that one bad batch cannot fail the others.
 """
@@ -110,6 +111,7 @@ class EventWriter:
         self._thread = threading.Thread(target=self._run, name="event-writer", daemon=True)
         self._started = False
         self._listeners: list[ChangeListener] = []
+        self._submitting = threading.Lock()  # rules judge batches in the order they queue
 
     def attach_engine(self, engine: AlertEngine) -> None:
         """Evaluate alert rules over every batch from now on, inside its transaction."""
@@ -137,7 +139,9 @@ class EventWriter:
         if not self._started:
             raise RuntimeError("event writer is not running")
         job = _Job(events, self._sink.prepare(events), last_seen_of(events), Future(), offline)
-        self._queue.put(job)
+        with self._submitting:
+            self._signals(job)
+            self._queue.put(job)
         return job.done
 
     async def write(self, events: Sequence[Event]) -> list[AlertChange]:
