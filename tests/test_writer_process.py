@@ -19,6 +19,8 @@ from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import Event
 from sitewarden.ingest.writer import last_seen_of
+from sitewarden.privacy.keyring import KeyRing
+from sitewarden.privacy.vault import Vault
 from sitewarden.registry import service
 from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store.sqlite import SQLiteStore
@@ -128,3 +130,51 @@ def test_a_server_killed_with_sigkill_leaves_no_writer_process(live_server: Live
     assert alive == [], "the writer must exit once its parent is gone"
     time.sleep(0.1)
     live_server.start()  # and the data folder serves again
+
+
+def plate_event(plate: str) -> Event:
+    now = datetime.now(UTC)
+    return Event(
+        id=IDS.new(),
+        site_id="hq",
+        zone_id=None,
+        device_id="smoke-1",
+        kind="plate.read",
+        severity=Severity.INFO,
+        occurred_at=now,
+        received_at=now,
+        attributes={"confidence": 0.9},
+        personal={"plate": plate},
+        note=None,
+    )
+
+
+def test_the_vault_stores_new_keys_and_subjects_through_the_child(
+    sqlite_store: SQLiteStore, writer: SQLiteWriterProcess
+) -> None:
+    vault = Vault(sqlite_store, KeyRing(os.urandom(32), os.urandom(32), os.urandom(32)), writer)
+    event = plate_event("浙A12345")
+    vault.seal_events([event])
+    assert event.subject_id is not None and event.sealed_personal is not None
+    # committed by the child, read back by this process's own connection
+    assert sqlite_store.get_data_keys("hq", [event.subject_id]).keys() == {event.subject_id}
+    assert vault.find_subjects("hq", "plate", "浙A·12345") == [event.subject_id]
+    again = sqlite_store.get_data_keys("hq", [event.subject_id])[event.subject_id]
+    assert writer.add_data_keys([(again, None)]) == {("hq", event.subject_id)}  # kept as is
+
+
+def test_keys_whose_transaction_failed_are_forgotten_not_sealed_under(tmp_path: Path) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    broken = SQLiteWriterProcess(blocked / "sitewarden.db")  # its child cannot open the file
+    store = SQLiteStore(tmp_path / "sitewarden.db")
+    try:
+        vault = Vault(store, KeyRing(os.urandom(32), os.urandom(32), os.urandom(32)), broken)
+        for _ in range(2):  # the second try must not seal under the first try's lost key
+            event = plate_event("浙B54321")
+            with pytest.raises(StoreError):
+                vault.seal_events([event])
+            assert event.sealed_personal is None
+    finally:
+        broken.stop()
+        store.close()

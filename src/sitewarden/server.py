@@ -67,7 +67,7 @@ def serve(settings: Settings, *, allow_critical: bool = False) -> None:
     if settings.writer_process and not settings.uses_postgres:
         sink = SQLiteWriterProcess(settings.sqlite_path)
         sink.start()
-    app = create_app(settings, store, keys, event_sink=sink)
+    app = create_app(settings, store, keys, event_sink=sink, key_writer=sink)
     tune_garbage_collector()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:

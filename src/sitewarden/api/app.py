@@ -41,7 +41,7 @@ from sitewarden.ingest.writer import EventSink, EventWriter, StoreSink
 from sitewarden.privacy.audit import AuditLog
 from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.retention import RetentionReport, run_retention
-from sitewarden.privacy.vault import Vault
+from sitewarden.privacy.vault import KeyWriter, Vault
 from sitewarden.store.base import Store
 from sitewarden.vision.images import MAX_IMAGE_BYTES
 from sitewarden.web import pages
@@ -106,11 +106,13 @@ def create_app(
     store: Store,
     keys: KeyRing | None = None,
     event_sink: EventSink | None = None,
+    key_writer: KeyWriter | None = None,
 ) -> FastAPI:
     """Build the app; the event writer starts and stops with it.
 
     ``keys`` default to the key files (or environment) the settings point at; batches
-    are committed by ``event_sink`` (a writer process) where given, else by ``store``.
+    are committed by ``event_sink`` (a writer process) where given, else by ``store``;
+    the vault's new data keys by ``key_writer`` (the same process) where given.
     """
     keyring = keys or KeyRing.load(settings.key_path)
     writer = EventWriter(event_sink or StoreSink(store))
@@ -119,7 +121,7 @@ def create_app(
         settings=settings,
         store=store,
         writer=writer,
-        vault=Vault(store, keyring),
+        vault=Vault(store, keyring, key_writer),
         audit=AuditLog(store, keyring.audit_key),
         alerts=build_alert_system(settings, store, writer, ids),
         totp_key=totp_key(keyring.kek),

@@ -5,9 +5,9 @@ batch's alert signals are judged as it is queued (in the submitting thread, in q
 order, so the writer's transaction does not wait for the rules); the writer thread
 takes everything queued, commits the events, the devices' last-seen times and the
 resulting alert changes in one transaction (one fsync), then wakes the waiters and
-hands the changes to the notifiers. An event is acknowledged only after its commit returned, and its alert
-is committed with it. If a combined commit fails, each request's batch is retried
-alone so that one bad batch cannot fail the others.
+hands the changes to the notifiers. An event is acknowledged only after its commit
+returned, and its alert is committed with it. If a combined commit fails, each
+request's batch is retried alone so that one bad batch cannot fail the others.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import orjson
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -52,6 +52,15 @@ class Opened:
     fields: dict[str, Any] | None = None
 
 
+class KeyWriter(Protocol):
+    """Where new data keys and subjects are stored: the store, or the process that
+    writes its SQLite file (``store/sqlite_writer_process.py``)."""
+
+    def add_data_keys(
+        self, items: Sequence[tuple[WrappedKey, Subject | None]]
+    ) -> set[tuple[str, str]]: ...
+
+
 def _key_binding(site_id: str, subject_id: str) -> bytes:
     return f"{site_id}\x00{subject_id}".encode()
 
@@ -59,8 +68,9 @@ def _key_binding(site_id: str, subject_id: str) -> bytes:
 class Vault:
     """Thread-safe; one per process, shared by ingest and reads."""
 
-    def __init__(self, store: Store, keys: KeyRing) -> None:
+    def __init__(self, store: Store, keys: KeyRing, key_writer: KeyWriter | None = None) -> None:
         self._store = store
+        self._key_writer: KeyWriter = key_writer or store
         self._keys = keys
         self._lock = threading.RLock()
         # Unwrapped data keys, ready as AES-GCM instances; memory only.
@@ -200,10 +210,26 @@ class Vault:
         """Store new keys and subjects in one transaction, before anything sealed under them."""
         if not pending:
             return
-        for site_id, subject_id in self._store.add_data_keys(pending):
+        try:
+            existing = self._key_writer.add_data_keys(pending)
+        except Exception:
+            self._forget_unstored(pending)
+            raise
+        for site_id, subject_id in existing:
             # Another process created this fixed-id key first: use the stored one.
             self._data_keys.pop((site_id, subject_id), None)
             self._stored_key(site_id, subject_id)
+
+    def _forget_unstored(self, pending: list[tuple[WrappedKey, Subject | None]]) -> None:
+        """Drop keys and subjects whose transaction failed: nothing may be sealed under a
+        key that is not stored."""
+        lost = {(key.site_id, key.subject_id) for key, _ in pending}
+        for pair in lost:
+            self._data_keys.pop(pair, None)
+        subject_ids = {subject_id for _, subject_id in lost}
+        for term, known in list(self._subjects.items()):
+            if known in subject_ids:
+                del self._subjects[term]
 
     def _subject_of(self, event: Event, pending: list[tuple[WrappedKey, Subject | None]]) -> str:
         personal = event.personal or {}

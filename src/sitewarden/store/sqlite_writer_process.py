@@ -10,7 +10,11 @@ the writer's transaction never waits behind a request.
 The parent turns events into rows (:func:`event_rows`, cheap to pickle) as batches are
 submitted, sends each group to the child's standard input and reads its answer from the
 child's standard output: the alert changes once the transaction committed, or the error
-that stopped it. Only the event writer's thread talks to the child, one group at a time.
+that stopped it. The vault's new data keys and subjects go the same way
+(:meth:`SQLiteWriterProcess.add_data_keys`): with two processes writing one file, the
+server's key transactions waited on the child's write lock through SQLite's busy
+handler, which sleeps in growing steps (up to 100 ms a time), in the middle of a
+request. The child takes one job at a time, whoever sends it.
 If the child dies, the group in hand fails (its requests are not acknowledged) and the
 next group starts a new child. The child exits when its standard input closes, so a
 parent killed with SIGKILL leaves no writer behind.
@@ -35,11 +39,13 @@ from sitewarden.errors import StoreError
 from sitewarden.events.model import Event
 from sitewarden.store.base import DeviceKey, OfflineTransition
 from sitewarden.store.database import event_rows
+from sitewarden.store.records import Subject, WrappedKey
 
 log = logging.getLogger(__name__)
 
 _LENGTH = struct.Struct("<I")  # each message on the pipes: its length, then its pickle
 STOP = b""  # an empty message asks the child to finish
+EVENTS, KEYS = "events", "keys"  # what a job asks: commit event batches, or store data keys
 
 
 class SQLiteWriterProcess:
@@ -91,29 +97,40 @@ class SQLiteWriterProcess:
         offline: Sequence[OfflineTransition],
     ) -> list[AlertChange]:
         """As :meth:`Store.insert_events` for prepared batches: committed on return."""
-        job = pickle.dumps(
-            (list(batches), dict(last_seen), list(signals), list(offline)), protocol=5
-        )
+        job = (EVENTS, list(batches), dict(last_seen), list(signals), list(offline))
+        changes: list[AlertChange] = self._call(job, "the events were not acknowledged")
+        return changes
+
+    def add_data_keys(
+        self, items: Sequence[tuple[WrappedKey, Subject | None]]
+    ) -> set[tuple[str, str]]:
+        """As :meth:`Store.add_data_keys`: committed on return; the (site, subject) pairs
+        that were stored already."""
+        existing: set[tuple[str, str]] = self._call((KEYS, list(items)), "no data key was stored")
+        return existing
+
+    def _call(self, job: tuple[Any, ...], lost: str) -> Any:
+        """Send one job to the child and return its answer (raise the error it sent)."""
+        message = pickle.dumps(job, protocol=5)
         with self._lock:
             if self._child is None:
                 self._start()
             child = self._child
             assert child is not None and child.stdin is not None and child.stdout is not None
             try:
-                send_message(child.stdin, job)
+                send_message(child.stdin, message)
                 answer = pickle.loads(receive_message(child.stdout))
             except (EOFError, OSError) as exc:
                 self._child = None
                 code = child.wait(timeout=10)
                 log.error("event writer process exited (code %s)", code)
                 raise StoreError(
-                    "the event writer process stopped before answering; the events were not "
-                    "acknowledged, and the next batch starts a new writer"
+                    f"the event writer process stopped before answering; {lost}, and the "
+                    "next write starts a new writer"
                 ) from exc
         if isinstance(answer, BaseException):
             raise answer
-        changes: list[AlertChange] = answer
-        return changes
+        return answer
 
 
 def send_message(pipe: IO[bytes], message: bytes) -> None:
@@ -152,11 +169,15 @@ def serve_writes(path: Path, jobs: IO[bytes], answers: IO[bytes]) -> None:
 
 
 def _answer(store: Any, job: bytes) -> bytes:
-    batches, last_seen, signals, offline = pickle.loads(job)
-    rows = [row for batch in batches for row in pickle.loads(batch)]
+    what, *arguments = pickle.loads(job)
     try:
-        result: object = store.insert_event_rows(rows, last_seen, signals, offline)
-    except Exception as exc:  # the parent raises it for the batch's requests
+        if what == KEYS:
+            result: object = store.add_data_keys(*arguments)
+        else:
+            batches, last_seen, signals, offline = arguments
+            rows = [row for batch in batches for row in pickle.loads(batch)]
+            result = store.insert_event_rows(rows, last_seen, signals, offline)
+    except Exception as exc:  # the parent raises it for the callers
         result = exc
     try:
         return pickle.dumps(result, protocol=5)
