@@ -26,6 +26,7 @@ from sitewarden.alerts.engine import AlertEngine
 from sitewarden.alerts.model import AlertChange, AlertSignal
 from sitewarden.events.model import Event
 from sitewarden.store.base import DeviceKey, OfflineTransition, Store
+from sitewarden.store.database import EventRow, event_rows
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +55,14 @@ class EventSink(Protocol):
 
 
 class StoreSink:
-    """Commit into the store in this process."""
+    """Commit into the store in this process; rows are made as batches are submitted,
+    so the writer's transaction (a COPY on PostgreSQL) does not wait for them."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
 
     def prepare(self, events: Sequence[Event]) -> object:
-        return events
+        return event_rows(events)
 
     def insert_prepared(
         self,
@@ -69,8 +71,8 @@ class StoreSink:
         signals: Sequence[AlertSignal],
         offline: Sequence[OfflineTransition],
     ) -> list[AlertChange]:
-        events = [event for batch in batches for event in cast(Sequence[Event], batch)]
-        return self._store.insert_events(events, last_seen, signals, offline)
+        rows = [row for batch in batches for row in cast(Sequence[EventRow], batch)]
+        return self._store.insert_event_rows(rows, last_seen, signals, offline)
 
 
 @dataclass

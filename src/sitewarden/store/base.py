@@ -26,6 +26,7 @@ from sitewarden.access.records import (
 from sitewarden.alerts.model import Alert, AlertChange, AlertSignal, HistoryEntry
 from sitewarden.events.model import Event
 from sitewarden.parking.storage import ParkingStore
+from sitewarden.store.database import EventRow
 from sitewarden.store.records import (
     ApiKey,
     AuditEntry,
@@ -118,6 +119,16 @@ class Store(ParkingStore, Protocol):
     ) -> list[AlertChange]:
         """Store ``events``, mark devices seen, apply alert signals and offline
         transitions, all in one durable transaction; return the alert changes."""
+        ...
+
+    def insert_event_rows(
+        self,
+        rows: Sequence[EventRow],
+        last_seen: Mapping[DeviceKey, datetime],
+        signals: Sequence[AlertSignal] = (),
+        offline: Sequence[OfflineTransition] = (),
+    ) -> list[AlertChange]:
+        """:meth:`insert_events` for events turned into rows already (by ``event_rows``)."""
         ...
 
     def query_events(self, query: EventQuery) -> EventPage: ...

@@ -65,12 +65,12 @@ def ensure_week_partitions(
     conn: psycopg.Connection[Any], kinds_and_times: Iterable[tuple[str, int]]
 ) -> None:
     """Create the week tables that rows of these (kind, occurred_at) need."""
-    wanted: dict[str, tuple[str, int]] = {}
-    for kind, micros in kinds_and_times:
-        category = CATEGORY_OF_KIND.get(kind)
-        if category is not None:
-            start = week_start(micros)
-            wanted.setdefault(week_table(category, start), (category, start))
+    weeks = {(CATEGORY_OF_KIND.get(kind), week_start(micros)) for kind, micros in kinds_and_times}
+    wanted = {
+        week_table(category, start): (category, start)
+        for category, start in weeks
+        if category is not None
+    }
     if not wanted:
         return
     missing = conn.execute(
