@@ -47,22 +47,28 @@ def writer(sqlite_store: SQLiteStore) -> Iterator[SQLiteWriterProcess]:
     process.stop()
 
 
-def smoke_events(count: int, *, personal: dict[str, str] | None = None) -> list[Event]:
+def event_from_smoke_1(
+    kind: str, severity: Severity, attributes: dict[str, object], personal: dict[str, str] | None
+) -> Event:
     now = datetime.now(UTC)
+    return Event(
+        id=IDS.new(),
+        site_id="hq",
+        zone_id=None,
+        device_id="smoke-1",
+        kind=kind,
+        severity=severity,
+        occurred_at=now,
+        received_at=now,
+        attributes=attributes,
+        personal=personal,
+        note=None,
+    )
+
+
+def smoke_events(count: int, *, personal: dict[str, str] | None = None) -> list[Event]:
     return [
-        Event(
-            id=IDS.new(),
-            site_id="hq",
-            zone_id=None,
-            device_id="smoke-1",
-            kind="alarm.smoke",
-            severity=Severity.CRITICAL,
-            occurred_at=now,
-            received_at=now,
-            attributes={"state": "alarm"},
-            personal=personal,
-            note=None,
-        )
+        event_from_smoke_1("alarm.smoke", Severity.CRITICAL, {"state": "alarm"}, personal)
         for _ in range(count)
     ]
 
@@ -133,20 +139,7 @@ def test_a_server_killed_with_sigkill_leaves_no_writer_process(live_server: Live
 
 
 def plate_event(plate: str) -> Event:
-    now = datetime.now(UTC)
-    return Event(
-        id=IDS.new(),
-        site_id="hq",
-        zone_id=None,
-        device_id="smoke-1",
-        kind="plate.read",
-        severity=Severity.INFO,
-        occurred_at=now,
-        received_at=now,
-        attributes={"confidence": 0.9},
-        personal={"plate": plate},
-        note=None,
-    )
+    return event_from_smoke_1("plate.read", Severity.INFO, {"confidence": 0.9}, {"plate": plate})
 
 
 def test_the_vault_stores_new_keys_and_subjects_through_the_child(

@@ -116,7 +116,8 @@ class EventWriter:
         self._submitting = threading.Lock()  # rules judge batches in the order they queue
 
     def attach_engine(self, engine: AlertEngine) -> None:
-        """Evaluate alert rules over every batch from now on, inside its transaction."""
+        """Judge alert rules over every batch queued from now on; the signals commit in
+        the batch's transaction."""
         self._engine = engine
 
     def add_listener(self, listener: ChangeListener) -> None:
