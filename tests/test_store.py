@@ -10,6 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from sitewarden.alerts.model import Alert, AlertSignal
 from sitewarden.config import Settings, load_settings
 from sitewarden.errors import ConfigError, StoreError
 from sitewarden.events.ids import EventIdFactory
@@ -22,7 +23,7 @@ from sitewarden.store import open_store
 from sitewarden.store.base import Store
 from sitewarden.store.migrations import DIALECTS, load_migrations
 from sitewarden.store.postgres import PostgresStore
-from sitewarden.store.records import EventQuery
+from sitewarden.store.records import EventQuery, Subject, WrappedKey
 from sitewarden.store.sqlite import SQLiteStore
 from tests.conftest import raw_sql
 from tests.postgres_server import PostgresServer, readable_backup
@@ -239,3 +240,119 @@ def test_backup_is_a_consistent_copy_of_the_database(store: Store, tmp_path: Pat
     kind = b"PGDMP" if isinstance(store, PostgresStore) else b"SQLite format 3"
     assert target.read_bytes().startswith(kind)
     assert b"Backed up" in readable_backup(target)
+
+
+def test_data_keys_land_in_bulk_and_existing_ones_are_reported(store: Store) -> None:
+    """More keys than one statement holds; a pair already stored is left as it was and
+    reported; a key's subject is stored only with a key that was new."""
+    made = datetime(2026, 11, 1, tzinfo=UTC)
+
+    def key(subject_id: str, wrapped: bytes) -> WrappedKey:
+        return WrappedKey("a", subject_id, wrapped, "kek-1", made)
+
+    def subject(subject_id: str, value: bytes) -> Subject:
+        return Subject("a", subject_id, "vehicle", "plate", b"look-" + value, value, made)
+
+    assert store.add_data_keys([(key("fixed", b"first"), None)]) == set()
+    items = [(key(f"v-{n}", b"k%d" % n), subject(f"v-{n}", b"s%d" % n)) for n in range(1200)]
+    items.append((key("fixed", b"second"), subject("fixed", b"never")))
+    assert store.add_data_keys(items) == {("a", "fixed")}
+
+    keys = store.get_data_keys("a", ["fixed", "v-0", "v-1199"])
+    assert keys["fixed"].wrapped == b"first"
+    assert keys["v-1199"].wrapped == b"k1199"
+    stored = store.get_subject("a", "v-1199")
+    assert stored is not None and stored.sealed_value == b"s1199"
+    assert store.get_subject("a", "fixed") is None
+    assert len(store.get_data_keys("a", [f"v-{n}" for n in range(1200)])) == 1200
+
+
+def _signal(action: str, key: str, event: Event, minutes: int) -> AlertSignal:
+    return AlertSignal(
+        action,  # type: ignore[arg-type]
+        "door-forced",
+        "Door forced",
+        Severity.MAJOR,
+        "a",
+        key,
+        "z",
+        "d1",
+        event.id,
+        T0 + timedelta(minutes=minutes),
+    )
+
+
+def _alerts(store: Store, states: tuple[str, ...]) -> list[Alert]:
+    return store.list_alerts(
+        site_scope=None,
+        site_id="a",
+        states=states,
+        min_severity=None,
+        rule_id=None,
+        before=None,
+        limit=1000,
+    )
+
+
+def test_a_batchs_rule_verdicts_apply_in_order_per_condition(store: Store) -> None:
+    """Consecutive fires of one condition are one change with their count; a clear
+    between fires resolves the first alert and the next fire opens a new one; an open
+    alert from an earlier batch is repeated, its newest time kept."""
+    events = [make_event("a", "d1", "door.forced", T0 + timedelta(minutes=n)) for n in range(8)]
+    first = store.insert_events(events[:1], {}, [_signal("fire", "door:old", events[0], 5)])
+    assert [c.kind for c in first] == ["opened"]
+    signals = [
+        _signal("fire", "door:1", events[1], 1),
+        _signal("fire", "door:old", events[1], 1),  # older than the alert's last time
+        _signal("fire", "door:1", events[2], 3),
+        _signal("fire", "door:1", events[3], 2),
+        _signal("clear", "door:1", events[4], 4),
+        _signal("fire", "door:1", events[5], 5),
+        _signal("clear", "door:none", events[6], 6),  # nothing open: no change
+        _signal("fire", "door:old", events[7], 7),
+    ]
+    changes = store.insert_events(events[1:], {}, signals)
+
+    kinds = sorted((c.alert.dedupe_key, c.kind, c.alert.count) for c in changes)
+    assert kinds == [
+        ("door:1", "opened", 1),
+        ("door:1", "opened", 3),
+        ("door:1", "resolved", 3),
+        ("door:old", "repeated", 3),
+    ]
+    resolved = _alerts(store, ("resolved",))
+    assert [(a.dedupe_key, a.count, a.last_event_id) for a in resolved] == [
+        ("door:1", 3, events[3].id)
+    ]
+    assert resolved[0].first_at == T0 + timedelta(minutes=1)
+    assert resolved[0].last_at == T0 + timedelta(minutes=3)  # the newest, not the last
+    assert [h.action for h in store.alert_history("a", resolved[0].alert_id)] == [
+        "opened",
+        "resolved",
+    ]
+    still_open = {a.dedupe_key: a for a in _alerts(store, ("open",))}
+    assert set(still_open) == {"door:1", "door:old"}
+    assert still_open["door:1"].last_event_id == events[5].id
+    old = still_open["door:old"]
+    assert (old.count, old.last_at, old.last_event_id) == (
+        3,
+        T0 + timedelta(minutes=7),
+        events[7].id,
+    )
+    history = store.alert_history("a", still_open["door:1"].alert_id)
+    assert [(h.seq, h.action, h.note) for h in history] == [
+        (1, "opened", f"by event {events[5].id}")
+    ]
+
+
+def test_verdicts_for_more_conditions_than_one_statement_holds(store: Store) -> None:
+    event = make_event("a", "d1", "door.forced", T0)
+    signals = [_signal("fire", f"door:{n}", event, 0) for n in range(450)]
+    opened = store.insert_events([event], {}, signals)
+    assert len(opened) == 450 and {c.kind for c in opened} == {"opened"}
+    again = make_event("a", "d1", "door.forced", T0 + timedelta(minutes=1))
+    repeated = store.insert_events(
+        [again], {}, [_signal("fire", s.dedupe_key, again, 1) for s in signals]
+    )
+    assert len(repeated) == 450 and {(c.kind, c.alert.count) for c in repeated} == {("repeated", 2)}
+    assert len(_alerts(store, ("open",))) == 450

@@ -18,7 +18,15 @@ import orjson
 from sitewarden.alerts.model import Alert, AlertChange, AlertSignal, HistoryEntry
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import to_micros
-from sitewarden.store.database import Connection, Database, _dt, _must_dt, _t
+from sitewarden.store.database import (
+    Connection,
+    Database,
+    _dt,
+    _must_dt,
+    _t,
+    chunked,
+    value_rows,
+)
 from sitewarden.store.records import SilentDevice, Webhook, WebhookDelivery
 
 ALERT_COLUMNS = (
@@ -33,8 +41,30 @@ SEVERITY_ORDER = ["info", "minor", "major", "critical"]
 # Told to other nodes (PostgreSQL) when an administrator changes the alert rules.
 RULES_CHANGED: dict[str, Any] = {"rules": "changed"}
 BACK_ONLINE_CHUNK = 400
+# Alert conditions per statement when a batch's rule verdicts land (12 values each).
+FIRE_CHUNK = 200
 # How long a claimed webhook delivery is left to its node before others may retry it.
 DELIVERY_LEASE = timedelta(minutes=5)
+
+
+def _condition(signal: AlertSignal) -> tuple[str, str, str]:
+    """What an open alert is unique by: one per site, rule and dedupe key."""
+    return (signal.site_id, signal.rule_id, signal.dedupe_key)
+
+
+def _rounds(signals: Sequence[AlertSignal]) -> list[list[list[AlertSignal]]]:
+    """``signals`` as rounds of steps, each step one condition's run of consecutive fires
+    or a single clear. Round n holds every condition's n-th step, so applying the rounds
+    in order keeps each condition's own order; conditions are independent of each other."""
+    steps: dict[tuple[str, str, str], list[list[AlertSignal]]] = {}
+    for signal in signals:
+        mine = steps.setdefault(_condition(signal), [])
+        if signal.action == "fire" and mine and mine[-1][-1].action == "fire":
+            mine[-1].append(signal)
+        else:
+            mine.append([signal])
+    depth = max((len(mine) for mine in steps.values()), default=0)
+    return [[mine[n] for mine in steps.values() if n < len(mine)] for n in range(depth)]
 
 
 def alert_from_row(row: Any) -> Alert:
@@ -65,64 +95,101 @@ class AlertTables(Database):
     def _apply_signals(
         self, conn: Connection, signals: Sequence[AlertSignal], now: datetime
     ) -> list[AlertChange]:
+        """Apply rule verdicts in order per condition. A condition's consecutive fires are
+        one run: one "opened" or "repeated" change carrying the run's count. All runs of a
+        round land in two statements, not two per signal (round trips on PostgreSQL)."""
         changes: list[AlertChange] = []
-        for signal in signals:
-            change = (
-                self._fire(conn, signal, now)
-                if signal.action == "fire"
-                else self._clear(conn, signal, now, f"cleared by event {signal.event_id}")
-            )
-            if change is not None:
-                changes.append(change)
+        for steps in _rounds(signals):
+            fires = [step for step in steps if step[0].action == "fire"]
+            changes += self._fire_runs(conn, fires, now)
+            for step in steps:
+                if step[0].action == "clear":
+                    note = f"cleared by event {step[0].event_id}"
+                    change = self._clear(conn, step[0], now, note)
+                    if change is not None:
+                        changes.append(change)
         self._queue_deliveries(conn, changes, now)
         return changes
 
-    def _fire(self, conn: Connection, signal: AlertSignal, now: datetime) -> AlertChange:
-        row = conn.execute(
-            "UPDATE alerts SET count = count + 1, "
-            "last_at = CASE WHEN last_at > ? THEN last_at ELSE ? END, last_event_id = ? "
-            "WHERE site_id = ? AND rule_id = ? AND dedupe_key = ? AND state != 'resolved' "
-            f"RETURNING {ALERT_COLUMNS}",
-            (
-                to_micros(signal.at),
-                to_micros(signal.at),
-                signal.event_id.bytes,
-                signal.site_id,
-                signal.rule_id,
-                signal.dedupe_key,
-            ),
-        ).fetchone()
-        if row is not None:
-            return AlertChange("repeated", alert_from_row(row))
-        alert_id = uuid.uuid4().hex
-        row = conn.execute(
-            f"INSERT INTO alerts ({ALERT_COLUMNS}) VALUES "
-            "(?, ?, ?, ?, ?, 'open', ?, ?, ?, 1, ?, ?, ?, NULL, NULL, NULL, NULL, NULL) "
-            f"RETURNING {ALERT_COLUMNS}",
-            (
-                signal.site_id,
-                alert_id,
-                signal.rule_id,
-                signal.dedupe_key,
-                signal.severity.value,
-                signal.title,
-                signal.zone_id,
-                signal.device_id,
-                to_micros(signal.at),
-                to_micros(signal.at),
-                signal.event_id.bytes,
-            ),
-        ).fetchone()
-        self._history(
-            conn,
-            signal.site_id,
-            alert_id,
-            now,
-            SYSTEM_ACTOR,
-            "opened",
-            f"by event {signal.event_id}",
-        )
-        return AlertChange("opened", alert_from_row(row))
+    def _fire_runs(
+        self, conn: Connection, runs: Sequence[Sequence[AlertSignal]], now: datetime
+    ) -> list[AlertChange]:
+        """Repeat each run's open alert, or open one (with its first history entry); at
+        most one run per condition."""
+        changes: list[AlertChange] = []
+        repeated: set[tuple[str, str, str]] = set()
+        for chunk in chunked(runs, FIRE_CHUNK):
+            rows = conn.execute(
+                "UPDATE alerts SET count = count + fired.column4, "
+                "last_at = CASE WHEN last_at > fired.column5 THEN last_at ELSE fired.column5 END, "
+                f"last_event_id = fired.column6 FROM (VALUES {value_rows(6, len(chunk))}) "
+                "AS fired WHERE site_id = fired.column1 AND rule_id = fired.column2 "
+                f"AND dedupe_key = fired.column3 AND state != 'resolved' RETURNING {ALERT_COLUMNS}",
+                [
+                    part
+                    for run in chunk
+                    for part in (
+                        run[0].site_id,
+                        run[0].rule_id,
+                        run[0].dedupe_key,
+                        len(run),
+                        max(to_micros(signal.at) for signal in run),
+                        run[-1].event_id.bytes,
+                    )
+                ],
+            ).fetchall()
+            for row in rows:
+                alert = alert_from_row(row)
+                repeated.add((alert.site_id, alert.rule_id, alert.dedupe_key))
+                changes.append(AlertChange("repeated", alert))
+        opening = [run for run in runs if _condition(run[0]) not in repeated]
+        for chunk in chunked(opening, FIRE_CHUNK):
+            rows = conn.execute(
+                f"INSERT INTO alerts ({ALERT_COLUMNS}) VALUES "
+                + ", ".join(
+                    ["(?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, NULL)"]
+                    * len(chunk)
+                )
+                + f" RETURNING {ALERT_COLUMNS}",
+                [
+                    part
+                    for run in chunk
+                    for part in (
+                        run[0].site_id,
+                        uuid.uuid4().hex,
+                        run[0].rule_id,
+                        run[0].dedupe_key,
+                        run[0].severity.value,
+                        run[0].title,
+                        run[0].zone_id,
+                        run[0].device_id,
+                        len(run),
+                        to_micros(run[0].at),
+                        max(to_micros(signal.at) for signal in run),
+                        run[-1].event_id.bytes,
+                    )
+                ],
+            ).fetchall()
+            opened = [alert_from_row(row) for row in rows]
+            changes += [AlertChange("opened", alert) for alert in opened]
+            opener = {_condition(run[0]): run[0].event_id for run in chunk}
+            conn.execute(
+                f"INSERT INTO alert_history VALUES {value_rows(7, len(opened))}",
+                [
+                    part
+                    for alert in opened
+                    for part in (
+                        alert.site_id,
+                        alert.alert_id,
+                        1,  # a new alert's first entry
+                        to_micros(now),
+                        SYSTEM_ACTOR,
+                        "opened",
+                        f"by event {opener[(alert.site_id, alert.rule_id, alert.dedupe_key)]}",
+                    )
+                ],
+            )
+        return changes
 
     def _clear(
         self, conn: Connection, signal: AlertSignal, now: datetime, note: str
@@ -200,12 +267,11 @@ class AlertTables(Database):
         changes: list[AlertChange] = []
         returned: set[tuple[str, str]] = set()
         # One statement per chunk, not per device: on PostgreSQL each is a round trip.
-        for start in range(0, len(keys), BACK_ONLINE_CHUNK):
-            chunk = keys[start : start + BACK_ONLINE_CHUNK]
+        for chunk in chunked(keys, BACK_ONLINE_CHUNK):
             rows = conn.execute(
                 "UPDATE devices SET health = 'online', health_changed_at = ? "
                 "WHERE health != 'online' AND (site_id, device_id) IN "
-                f"(VALUES {', '.join(['(?, ?)'] * len(chunk))}) RETURNING site_id, device_id",
+                f"(VALUES {value_rows(2, len(chunk))}) RETURNING site_id, device_id",
                 (to_micros(now), *(part for key in chunk for part in key)),
             ).fetchall()
             returned.update((row[0], row[1]) for row in rows)

@@ -16,7 +16,16 @@ from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store.access_tables import AccessTables
 from sitewarden.store.alert_tables import AlertTables
 from sitewarden.store.base import DeviceKey, OfflineTransition
-from sitewarden.store.database import Connection, EventRow, _dt, _must_dt, _t, event_rows
+from sitewarden.store.database import (
+    Connection,
+    EventRow,
+    _dt,
+    _must_dt,
+    _t,
+    chunked,
+    event_rows,
+    value_rows,
+)
 from sitewarden.store.parking_tables import ParkingTables
 from sitewarden.store.privacy_tables import PrivacyTables
 from sitewarden.store.records import (
@@ -327,11 +336,10 @@ class CoreTables(PrivacyTables, AlertTables, ParkingTables, AccessTables):
     def _mark_seen(self, conn: Connection, seen: Sequence[tuple[int, str, str]]) -> None:
         """Newer last-seen times, one statement per chunk of devices rather than one per
         device (a round trip each on PostgreSQL, a lock hand-off each on SQLite)."""
-        for start in range(0, len(seen), SEEN_CHUNK):
-            chunk = seen[start : start + SEEN_CHUNK]
+        for chunk in chunked(seen, SEEN_CHUNK):
             conn.execute(
                 "UPDATE devices SET last_seen_at = seen.column1 "
-                f"FROM (VALUES {', '.join(['(?, ?, ?)'] * len(chunk))}) AS seen "
+                f"FROM (VALUES {value_rows(3, len(chunk))}) AS seen "
                 "WHERE devices.site_id = seen.column2 AND devices.device_id = seen.column3 "
                 "AND (devices.last_seen_at IS NULL OR devices.last_seen_at < seen.column1)",
                 [part for row in chunk for part in row],

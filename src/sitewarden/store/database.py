@@ -14,12 +14,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import orjson
 
 from sitewarden.errors import StoreError
 from sitewarden.events.model import Event, family_of, from_micros, to_micros
+
+T = TypeVar("T")
 
 # One event's values in ``EVENT_INSERT_COLUMNS`` order, as :func:`event_row` makes them.
 EventRow = tuple[Any, ...]
@@ -145,6 +147,19 @@ def _dt(micros: int | None) -> datetime | None:
 
 def _must_dt(micros: int) -> datetime:
     return from_micros(micros)
+
+
+def value_rows(width: int, count: int) -> str:
+    """``(?, ?), (?, ?)`` for ``count`` rows of ``width`` values: one statement for a
+    chunk of rows, where each statement would be a round trip on PostgreSQL."""
+    row = f"({', '.join('?' * width)})"
+    return ", ".join([row] * count)
+
+
+def chunked(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    """``items`` in slices of at most ``size`` (bound parameters per statement are finite)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def upsert_sql(table: str, columns: Sequence[str], key: Sequence[str]) -> str:

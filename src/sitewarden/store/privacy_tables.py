@@ -7,7 +7,7 @@ from datetime import datetime
 
 import orjson
 
-from sitewarden.store.database import Database, _dt, _must_dt, _t
+from sitewarden.store.database import Database, _dt, _must_dt, _t, chunked, value_rows
 from sitewarden.store.records import (
     ERASED_PERSONAL,
     AuditEntry,
@@ -17,14 +17,16 @@ from sitewarden.store.records import (
     WrappedKey,
 )
 
+# Data keys per INSERT (seven values per subject, well under both dialects' limits).
+DATA_KEY_CHUNK = 500
+
 
 class PrivacyTables(Database):
     # --- data keys -------------------------------------------------------------
     def get_data_keys(self, site_id: str, subject_ids: Sequence[str]) -> dict[str, WrappedKey]:
         found: dict[str, WrappedKey] = {}
         wanted = list(dict.fromkeys(subject_ids))
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
+        for chunk in chunked(wanted, DATA_KEY_CHUNK):
             rows = self._read(
                 "SELECT site_id, subject_id, wrapped, kek_id, created_at FROM data_keys "
                 f"WHERE site_id = ? AND subject_id IN ({', '.join('?' * len(chunk))})",
@@ -44,26 +46,53 @@ class PrivacyTables(Database):
         """
         existing: set[tuple[str, str]] = set()
         with self._transaction() as conn:
-            for key, subject in items:
-                cursor = conn.execute(
-                    "INSERT INTO data_keys VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    (key.site_id, key.subject_id, key.wrapped, key.kek_id, _t(key.created_at)),
+            for chunk in chunked(items, DATA_KEY_CHUNK):
+                # Two statements a chunk, not two per key: each is a round trip on
+                # PostgreSQL, made inside the write lock that the event writer waits on.
+                inserted = {
+                    (row[0], row[1])
+                    for row in conn.execute(
+                        f"INSERT INTO data_keys VALUES {value_rows(5, len(chunk))} "
+                        "ON CONFLICT DO NOTHING RETURNING site_id, subject_id",
+                        [
+                            part
+                            for key, _ in chunk
+                            for part in (
+                                key.site_id,
+                                key.subject_id,
+                                key.wrapped,
+                                key.kek_id,
+                                _t(key.created_at),
+                            )
+                        ],
+                    ).fetchall()
+                }
+                existing.update(
+                    (key.site_id, key.subject_id)
+                    for key, _ in chunk
+                    if (key.site_id, key.subject_id) not in inserted
                 )
-                if cursor.rowcount == 0:
-                    existing.add((key.site_id, key.subject_id))
-                    continue
-                if subject is not None:
+                subjects = [
+                    subject
+                    for key, subject in chunk
+                    if subject is not None and (key.site_id, key.subject_id) in inserted
+                ]
+                if subjects:
                     conn.execute(
-                        "INSERT INTO subjects VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            subject.site_id,
-                            subject.subject_id,
-                            subject.kind,
-                            subject.field,
-                            subject.lookup,
-                            subject.sealed_value,
-                            _t(subject.created_at),
-                        ),
+                        f"INSERT INTO subjects VALUES {value_rows(7, len(subjects))}",
+                        [
+                            part
+                            for subject in subjects
+                            for part in (
+                                subject.site_id,
+                                subject.subject_id,
+                                subject.kind,
+                                subject.field,
+                                subject.lookup,
+                                subject.sealed_value,
+                                _t(subject.created_at),
+                            )
+                        ],
                     )
         return existing
 
