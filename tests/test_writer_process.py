@@ -1,19 +1,24 @@
-"""The SQLite event writer in its own process: commits, refusals, a writer that dies,
-and a server killed with SIGKILL leaving no writer behind."""
+"""The event writer in its own process, on both backends: commits, refusals, a writer
+that dies, a server killed with SIGKILL leaving no writer behind, and (PostgreSQL) the
+writer's broadcasts counting as its node's own."""
 
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
 
 from sitewarden.alerts.model import AlertSignal
+from sitewarden.config import Settings
+from sitewarden.database_url import DatabaseTarget
 from sitewarden.errors import StoreError
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.kinds import Severity
@@ -23,25 +28,34 @@ from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.vault import Vault
 from sitewarden.registry import service
 from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.store.base import Store
+from sitewarden.store.postgres import PostgresStore
 from sitewarden.store.sqlite import SQLiteStore
-from sitewarden.store.sqlite_writer_process import SQLiteWriterProcess
-from tests.conftest import LiveServer
+from sitewarden.store.writer_process import WriterProcess
+from tests.conftest import LiveServer, free_port
+from tests.postgres_server import PostgresServer
 
 IDS = EventIdFactory()
 
 
-@pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[SQLiteStore]:
-    store = SQLiteStore(tmp_path / "sitewarden.db")
+pytestmark = pytest.mark.both_backends
+
+
+def with_smoke_site(store: Store) -> Store:
+    """Site "hq" with smoke detector "smoke-1"."""
     service.create_site(store, "hq", "HQ", "UTC", 100, 100)
     service.create_device(store, "hq", "smoke-1", DeviceKind.SMOKE_DETECTOR)
-    yield store
-    store.close()
+    return store
 
 
 @pytest.fixture
-def writer(sqlite_store: SQLiteStore) -> Iterator[SQLiteWriterProcess]:
-    process = SQLiteWriterProcess(sqlite_store.path)
+def hq(store: Store) -> Store:
+    return with_smoke_site(store)
+
+
+@pytest.fixture
+def writer(hq: Store, settings: Settings) -> Iterator[WriterProcess]:
+    process = WriterProcess(settings.database, hq.node_id)
     process.start()
     yield process
     process.stop()
@@ -73,12 +87,12 @@ def smoke_events(count: int, *, personal: dict[str, str] | None = None) -> list[
     ]
 
 
-def commit(writer: SQLiteWriterProcess, events: list[Event], signals: list[AlertSignal]) -> list:
+def commit(writer: WriterProcess, events: list[Event], signals: list[AlertSignal]) -> list:
     return writer.insert_prepared([writer.prepare(events)], last_seen_of(events), signals, [])
 
 
 def test_child_commits_events_last_seen_and_alerts_in_one_transaction(
-    sqlite_store: SQLiteStore, writer: SQLiteWriterProcess
+    hq: Store, writer: WriterProcess
 ) -> None:
     events = smoke_events(1200)  # more than one multi-row INSERT statement
     fire = AlertSignal(
@@ -88,11 +102,11 @@ def test_child_commits_events_last_seen_and_alerts_in_one_transaction(
     changes = commit(writer, events, [fire])
 
     assert [change.kind for change in changes] == ["opened"]
-    assert sqlite_store.count_events() == 1200
-    assert all(sqlite_store.get_event(event.id) is not None for event in events[::100])
-    device = sqlite_store.get_device("hq", "smoke-1")
+    assert hq.count_events() == 1200
+    assert all(hq.get_event(event.id) is not None for event in events[::100])
+    device = hq.get_device("hq", "smoke-1")
     assert device is not None and device.last_seen_at is not None
-    alerts = sqlite_store.list_alerts(
+    alerts = hq.list_alerts(
         site_scope=None, site_id="hq", states=("open",), min_severity=None, rule_id=None,
         before=None, limit=10,
     )  # fmt: skip
@@ -100,15 +114,15 @@ def test_child_commits_events_last_seen_and_alerts_in_one_transaction(
 
 
 def test_unsealed_personal_fields_are_refused_before_reaching_the_child(
-    sqlite_store: SQLiteStore, writer: SQLiteWriterProcess
+    hq: Store, writer: WriterProcess
 ) -> None:
     with pytest.raises(StoreError, match="unsealed"):
         writer.prepare(smoke_events(1, personal={"person_name": "Li Wei"}))
-    assert sqlite_store.count_events() == 0
+    assert hq.count_events() == 0
 
 
 def test_a_dead_writer_fails_its_batch_and_the_next_batch_starts_another(
-    sqlite_store: SQLiteStore, writer: SQLiteWriterProcess
+    hq: Store, writer: WriterProcess
 ) -> None:
     commit(writer, smoke_events(10), [])
     first = writer.pid
@@ -118,19 +132,19 @@ def test_a_dead_writer_fails_its_batch_and_the_next_batch_starts_another(
 
     with pytest.raises(StoreError, match="event writer process stopped"):
         commit(writer, smoke_events(10), [])
-    assert sqlite_store.count_events() == 10  # the failed batch was never acknowledged
+    assert hq.count_events() == 10  # the failed batch was never acknowledged
 
     commit(writer, smoke_events(10), [])
     assert writer.pid not in (None, first)
-    assert sqlite_store.count_events() == 20
+    assert hq.count_events() == 20
 
 
 @pytest.mark.slow
 def test_a_server_killed_with_sigkill_leaves_no_writer_process(live_server: LiveServer) -> None:
     assert live_server.process is not None
     server = psutil.Process(live_server.process.pid)
-    writers = [c for c in server.children() if "sqlite_writer_process" in " ".join(c.cmdline())]
-    assert len(writers) == 1, "serve on SQLite runs its event writer in a child process"
+    writers = [c for c in server.children() if "writer_process" in " ".join(c.cmdline())]
+    assert len(writers) == 1, "serve runs its event writer in a child process"
     live_server.kill()
     _, alive = psutil.wait_procs(writers, timeout=15)
     assert alive == [], "the writer must exit once its parent is gone"
@@ -143,23 +157,31 @@ def plate_event(plate: str) -> Event:
 
 
 def test_the_vault_stores_new_keys_and_subjects_through_the_child(
-    sqlite_store: SQLiteStore, writer: SQLiteWriterProcess
+    hq: Store, writer: WriterProcess
 ) -> None:
-    vault = Vault(sqlite_store, KeyRing(os.urandom(32), os.urandom(32), os.urandom(32)), writer)
+    vault = Vault(hq, KeyRing(os.urandom(32), os.urandom(32), os.urandom(32)), writer)
     event = plate_event("浙A12345")
     vault.seal_events([event])
     assert event.subject_id is not None and event.sealed_personal is not None
     # committed by the child, read back by this process's own connection
-    assert sqlite_store.get_data_keys("hq", [event.subject_id]).keys() == {event.subject_id}
+    assert hq.get_data_keys("hq", [event.subject_id]).keys() == {event.subject_id}
     assert vault.find_subjects("hq", "plate", "浙A·12345") == [event.subject_id]
-    again = sqlite_store.get_data_keys("hq", [event.subject_id])[event.subject_id]
+    again = hq.get_data_keys("hq", [event.subject_id])[event.subject_id]
     assert writer.add_data_keys([(again, None)]) == {("hq", event.subject_id)}  # kept as is
 
 
-def test_keys_whose_transaction_failed_are_forgotten_not_sealed_under(tmp_path: Path) -> None:
+@pytest.mark.parametrize("unopenable", ["sqlite", "postgres"])
+def test_keys_whose_transaction_failed_are_forgotten_not_sealed_under(
+    tmp_path: Path, unopenable: str
+) -> None:
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder")
-    broken = SQLiteWriterProcess(blocked / "sitewarden.db")  # its child cannot open the file
+    target = (
+        DatabaseTarget("sqlite", sqlite_path=blocked / "sitewarden.db")  # not a folder
+        if unopenable == "sqlite"
+        else DatabaseTarget("postgres", postgres_url=f"postgresql://127.0.0.1:{free_port()}/x")
+    )
+    broken = WriterProcess(target)  # its child cannot open the database
     store = SQLiteStore(tmp_path / "sitewarden.db")
     try:
         vault = Vault(store, KeyRing(os.urandom(32), os.urandom(32), os.urandom(32)), broken)
@@ -171,3 +193,33 @@ def test_keys_whose_transaction_failed_are_forgotten_not_sealed_under(tmp_path: 
     finally:
         broken.stop()
         store.close()
+
+
+def test_the_writers_broadcasts_are_its_nodes_own(postgres_server: PostgresServer) -> None:
+    """Another node hears the alert the writer process committed; the writer's own node
+    does not (its writer thread tells the node's live hub itself)."""
+    url = postgres_server.fresh_database()
+    mine, other = PostgresStore(url), PostgresStore(url)
+    with_smoke_site(mine)
+    writer = WriterProcess(DatabaseTarget("postgres", postgres_url=url), mine.node_id)
+    on_mine: queue.Queue[dict[str, Any]] = queue.Queue()
+    on_other: queue.Queue[dict[str, Any]] = queue.Queue()
+    stop_mine = mine.listen_to_other_nodes(lambda messages: [on_mine.put(m) for m in messages])
+    stop_other = other.listen_to_other_nodes(lambda messages: [on_other.put(m) for m in messages])
+    try:
+        events = smoke_events(1)
+        fire = AlertSignal(
+            "fire", "smoke", "Smoke", Severity.CRITICAL, "hq", "device:smoke-1", None,
+            "smoke-1", events[0].id, events[0].occurred_at,
+        )  # fmt: skip
+        (change,) = commit(writer, events, [fire])
+        heard = on_other.get(timeout=10)["change"]
+        assert heard["change"] == "opened" and heard["alert"]["alert_id"] == change.alert.alert_id
+        with pytest.raises(queue.Empty):
+            on_mine.get(timeout=1.5)
+    finally:
+        stop_mine()
+        stop_other()
+        writer.stop()
+        mine.close()
+        other.close()

@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     max_event_age_days: int = Field(default=30, ge=1, description="oldest device time accepted")
     writer_process: bool = Field(
         default=True,
-        description="on SQLite, commit event batches in a child process (a second core)",
+        description="commit event batches in a child process (a second core for the writer)",
     )
 
     session_hours: int = Field(default=12, ge=1)

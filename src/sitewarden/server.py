@@ -14,7 +14,7 @@ from sitewarden.doctor.report import examine
 from sitewarden.errors import ConfigError
 from sitewarden.privacy.keyring import KeyRing
 from sitewarden.store import open_store
-from sitewarden.store.sqlite_writer_process import SQLiteWriterProcess
+from sitewarden.store.writer_process import WriterProcess
 
 # Ingest allocates tens of thousands of short-lived objects a request; Python's default
 # (a young-generation collection every 700 allocations) spent about a seventh of the
@@ -64,8 +64,8 @@ def serve(settings: Settings, *, allow_critical: bool = False) -> None:
             + ". Fix them, or start with --allow-critical if you must"
         )
     sink = None
-    if settings.writer_process and not settings.uses_postgres:
-        sink = SQLiteWriterProcess(settings.sqlite_path)
+    if settings.writer_process:
+        sink = WriterProcess(settings.database, store.node_id)
         sink.start()
     app = create_app(settings, store, keys, event_sink=sink, key_writer=sink)
     tune_garbage_collector()

@@ -35,7 +35,7 @@ ChangeListener = Callable[[list[AlertChange]], None]
 
 class EventSink(Protocol):
     """Where batches are committed: the store (:class:`StoreSink`), or its writer in
-    another process (:class:`sitewarden.store.sqlite_writer_process.SQLiteWriterProcess`).
+    another process (:class:`sitewarden.store.writer_process.WriterProcess`).
 
     ``prepare`` runs in the thread that submits a batch, so that whatever a batch needs
     before its transaction is done while the writer commits the batches before it."""

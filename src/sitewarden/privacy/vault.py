@@ -54,7 +54,7 @@ class Opened:
 
 class KeyWriter(Protocol):
     """Where new data keys and subjects are stored: the store, or the process that
-    writes its SQLite file (``store/sqlite_writer_process.py``)."""
+    writes the store (``store/writer_process.py``)."""
 
     def add_data_keys(
         self, items: Sequence[tuple[WrappedKey, Subject | None]]

@@ -86,6 +86,8 @@ class Database(ABC):
 
     # Whether other nodes listen to :meth:`_broadcast` (worth building its messages).
     broadcasts = False
+    # Tells this node's broadcasts from other nodes' (PostgreSQL); one SQLite file has one.
+    node_id: str | None = None
 
     def _broadcast(self, conn: Connection, messages: Sequence[dict[str, Any]]) -> None:
         """Tell the other nodes (alert changes, rules changed) once ``conn`` commits."""

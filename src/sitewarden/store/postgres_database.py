@@ -58,9 +58,10 @@ class PostgresDatabase(Database):
 
     LIKE = "ILIKE"
 
-    def __init__(self, url: str, *, pool_size: int = 8) -> None:
+    def __init__(self, url: str, *, pool_size: int = 8, node_id: str | None = None) -> None:
         self.url = url
-        self.node_id = uuid.uuid4().hex  # tells this node's notifications from others'
+        # Tells this node's notifications from others' (its writer process shares it).
+        self.node_id: str = node_id or uuid.uuid4().hex
         self._jobs = JobOwnership(url)
         try:  # one plain connection first, so that a refusal says why
             psycopg.connect(url, connect_timeout=10).close()

@@ -1,20 +1,26 @@
-"""The SQLite store's event transactions, run in a child process of their own.
+"""The store's event transactions, run in a child process of their own (both backends).
 
 Inside one server process the event writer shares the interpreter lock with the request
-handlers. Most of an insert is SQLite's own C code, which runs without the lock, but the
-writer needs the lock back between statements and for the Python around them, and waits
-for it while it holds SQLite's write lock: validation and the write path took turns on
-one core instead of using two. A child process has an interpreter lock of its own, so
-the writer's transaction never waits behind a request.
+handlers. Most of an insert is the database's own work (SQLite's C code, or PostgreSQL's
+server process), but the writer needs the lock back between statements and for the
+Python around them (a COPY's rows are formatted in this process), and waits for it while
+it holds the write lock: validation and the write path took turns on one core instead
+of using two. A child process has an interpreter lock of its own, so the writer's
+transaction never waits behind a request.
 
 The parent turns events into rows (:func:`event_rows`, cheap to pickle) as batches are
 submitted, sends each group to the child's standard input and reads its answer from the
 child's standard output: the alert changes once the transaction committed, or the error
 that stopped it. The vault's new data keys and subjects go the same way
-(:meth:`SQLiteWriterProcess.add_data_keys`): with two processes writing one file, the
-server's key transactions waited on the child's write lock through SQLite's busy
+(:meth:`WriterProcess.add_data_keys`): on SQLite, with two processes writing one file,
+the server's key transactions waited on the child's write lock through SQLite's busy
 handler, which sleeps in growing steps (up to 100 ms a time), in the middle of a
-request. The child takes one job at a time, whoever sends it.
+request; on PostgreSQL they took the cross-node write lock from a request thread. The
+child takes one job at a time, whoever sends it.
+
+The child learns which store to open from its first message, not its command line, so
+that a PostgreSQL password never shows in the process list; on PostgreSQL it speaks
+with the parent's node id, so that its alert broadcasts count as the parent's own.
 If the child dies, the group in hand fails (its requests are not acknowledged) and the
 next group starts a new child. The child exits when its standard input closes, so a
 parent killed with SIGKILL leaves no writer behind.
@@ -31,10 +37,10 @@ import sys
 import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import IO, Any
 
 from sitewarden.alerts.model import AlertChange, AlertSignal
+from sitewarden.database_url import DatabaseTarget
 from sitewarden.errors import StoreError
 from sitewarden.events.model import Event
 from sitewarden.store.base import DeviceKey, OfflineTransition
@@ -48,11 +54,13 @@ STOP = b""  # an empty message asks the child to finish
 EVENTS, KEYS = "events", "keys"  # what a job asks: commit event batches, or store data keys
 
 
-class SQLiteWriterProcess:
-    """``insert_events`` of a :class:`SQLiteStore`, done by a child process."""
+class WriterProcess:
+    """``insert_events`` and ``add_data_keys`` of a store, done by a child process.
 
-    def __init__(self, path: Path) -> None:
-        self._path = path
+    ``node_id`` is the PostgreSQL store's (:attr:`PostgresDatabase.node_id`)."""
+
+    def __init__(self, database: DatabaseTarget, node_id: str | None = None) -> None:
+        self._target = (database, node_id)
         self._lock = threading.Lock()
         self._child: subprocess.Popen[bytes] | None = None
 
@@ -67,8 +75,12 @@ class SQLiteWriterProcess:
 
     def _start(self) -> None:
         # A fresh interpreter (no copy of this process's threads); its stderr is ours.
-        command = [sys.executable, "-m", __name__, str(self._path)]
-        self._child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        command = [sys.executable, "-m", __name__]
+        child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        assert child.stdin is not None
+        with contextlib.suppress(OSError):  # a child that died at once fails the first job
+            send_message(child.stdin, pickle.dumps(self._target, protocol=5))
+        self._child = child
 
     def stop(self) -> None:
         with self._lock:
@@ -150,11 +162,26 @@ def receive_message(pipe: IO[bytes]) -> bytes:
     return message
 
 
-def serve_writes(path: Path, jobs: IO[bytes], answers: IO[bytes]) -> None:
-    """The child: apply each job to the SQLite file until told to stop or orphaned."""
-    from sitewarden.store.sqlite import SQLiteStore  # not imported by the parent's callers
+def open_target(database: DatabaseTarget, node_id: str | None) -> Any:
+    """The store the child writes with (imported here, not by the parent's callers)."""
+    if database.postgres_url is not None:
+        from sitewarden.store.postgres import PostgresStore
 
-    store = SQLiteStore(path, checkpoint_thread=False)  # the parent's thread checkpoints
+        return PostgresStore(database.postgres_url, pool_size=2, node_id=node_id)
+    from sitewarden.store.sqlite import SQLiteStore
+
+    assert database.sqlite_path is not None
+    return SQLiteStore(database.sqlite_path, checkpoint_thread=False)  # the parent checkpoints
+
+
+def serve_writes(jobs: IO[bytes], answers: IO[bytes]) -> None:
+    """The child: open the store its first message names, then apply each job to it
+    until told to stop or orphaned."""
+    try:
+        database, node_id = pickle.loads(receive_message(jobs))
+    except EOFError:
+        return
+    store = open_target(database, node_id)
     try:
         while True:
             try:
@@ -186,4 +213,4 @@ def _answer(store: Any, job: bytes) -> bytes:
 
 
 if __name__ == "__main__":
-    serve_writes(Path(sys.argv[1]), sys.stdin.buffer, sys.stdout.buffer)
+    serve_writes(sys.stdin.buffer, sys.stdout.buffer)
