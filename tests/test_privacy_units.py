@@ -18,12 +18,26 @@ from sitewarden.privacy import blind_index
 from sitewarden.privacy.keyring import KeyRing, KeyUnwrapFailed, unwrap_key, wrap_key
 from sitewarden.privacy.masking import mask_personal, mask_plate
 from sitewarden.privacy.normalise import normalise_id_number, normalise_plate
-from sitewarden.privacy.sealing import SealBroken, binding, seal, unseal
+from sitewarden.privacy.sealing import NONCE_BYTES, NonceSource, SealBroken, binding, seal, unseal
 from sitewarden.privacy.vault import Vault
 from sitewarden.store.sqlite import SQLiteStore
 
 KEY = os.urandom(32)
 IDS = EventIdFactory()
+
+
+def test_nonces_never_repeat_across_refills_or_a_fork() -> None:
+    source = NonceSource(per_refill=64)
+    nonces = [source.take() for _ in range(10_000)]
+    assert {len(n) for n in nonces} == {NONCE_BYTES}
+    assert len(set(nonces)) == len(nonces)
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child's next nonce must not be the one the parent takes next
+        os.write(writing, source.take())
+        os._exit(0)
+    os.waitpid(child, 0)
+    assert os.read(reading, NONCE_BYTES) != source.take()
 
 
 @given(
