@@ -155,6 +155,40 @@ def test_the_same_event_published_twice_is_stored_once(mqtt_site: MqttSite) -> N
     assert len(rows) == 2
 
 
+def test_a_flood_of_queued_messages_and_one_longer_than_a_read_are_all_stored(
+    mqtt_site: MqttSite,
+) -> None:
+    """The node reads its socket in bulk: packets straddle reads, one spans several, and
+    a wake-up with more packets than it handles at once must not strand the rest."""
+    from sitewarden.ingest.mqtt_client import PACKETS_PER_WAKEUP, RECV_BYTES
+
+    mqtt_site.add_device("hq", "meter-1", DeviceKind.EQUIPMENT_SENSOR)
+    device = mqtt_site.device("hq", "meter-1")
+    topic = "sitewarden/hq/meter-1/events"
+    firmware = "f" * 200
+
+    def heartbeat(uptime_s: int) -> bytes:
+        attributes = {"uptime_s": uptime_s, "firmware": firmware}
+        return orjson.dumps(
+            {"kind": "device.heartbeat", "time": now_iso(-1), "attributes": attributes}
+        )
+
+    small = 4 * PACKETS_PER_WAKEUP
+    big = b"[" + b",".join(heartbeat(n) for n in range(small, small + 1000)) + b"]"
+    assert len(big) > RECV_BYTES  # the node cannot take it in one recv()
+    mqtt_site.server.stop()  # the broker queues everything for the node's session
+    infos = [device.paho.publish(topic, heartbeat(n), qos=1) for n in range(small // 2)]
+    infos.append(device.paho.publish(topic, big, qos=1))
+    infos += [device.paho.publish(topic, heartbeat(n), qos=1) for n in range(small // 2, small)]
+    for info in infos:
+        info.wait_for_publish(20)
+        assert info.is_published()
+    mqtt_site.server.start()  # and hands it over at once
+    rows = wait_stored(mqtt_site, "hq", small + 1000)
+    numbers = sorted(orjson.loads(attributes)["uptime_s"] for _, _, attributes in rows)
+    assert numbers == list(range(small + 1000))
+
+
 def test_config_refuses_a_listener_beyond_loopback_without_tls(mqtt_site: MqttSite) -> None:
     from tests.mqtt_fixtures import sitewarden
 

@@ -36,7 +36,7 @@ from uuid import UUID
 
 import orjson
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
+from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
@@ -46,6 +46,7 @@ from sitewarden.config import LOOPBACK_HOSTS, Settings
 from sitewarden.errors import ConfigError
 from sitewarden.events.model import Event
 from sitewarden.events.validation import EventRejected, IntakeLimits, Sender, validate_event
+from sitewarden.ingest.mqtt_client import BulkClient
 from sitewarden.ingest.mqtt_ids import deterministic_event_id, event_digest
 from sitewarden.ingest.mqtt_topics import (
     EVENTS_FILTER,
@@ -62,7 +63,6 @@ MAX_EVENTS_PER_MESSAGE = 1000
 MAX_MESSAGES_PER_BATCH = 5000
 RECEIVE_MAXIMUM = 20_000  # QoS 1 messages the broker may have in flight to this node
 _PLACEHOLDER_ID = UUID(int=0)
-READS_PER_WAKEUP = 500
 
 
 @dataclass(frozen=True)
@@ -127,22 +127,6 @@ class IntakeDeps:
     limits: IntakeLimits
 
 
-class _Client(mqtt.Client):
-    """paho reads one packet per wake-up unless it holds QoS 2 state; under load that is a
-    select() and a loop turn for every message. Read what is waiting (up to a bound)."""
-
-    def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
-        for _ in range(READS_PER_WAKEUP):
-            if self._sock is None:
-                return MQTTErrorCode.MQTT_ERR_NO_CONN
-            rc = self._packet_read()
-            if rc > 0:
-                return self._loop_rc_handle(rc)
-            if rc == MQTTErrorCode.MQTT_ERR_AGAIN:
-                break
-        return MQTTErrorCode.MQTT_ERR_SUCCESS
-
-
 def broker_address(url: str) -> tuple[str, int, bool]:
     """``(host, port, tls)`` of ``mqtt://host:port`` or ``mqtts://host:port``."""
     parts = urlsplit(url)
@@ -179,7 +163,7 @@ class MqttLink:
         self._inbox: queue.SimpleQueue[_Received | _Committed | None] = queue.SimpleQueue()
         self._pending: dict[UUID, _Batch] = {}
         self.counters: Counter[str] = Counter()
-        self._client = _Client(
+        self._client = BulkClient(
             CallbackAPIVersion.VERSION2,
             client_id=default_node_id(settings),
             protocol=mqtt.MQTTv5,
@@ -302,6 +286,7 @@ class MqttLink:
         now = datetime.now(UTC)
         batch = _Batch([], [])
         taken: set[UUID] = set()
+        settled: list[_Message] = []  # nothing of theirs left to write
         for incoming in received:
             message = _Message(incoming.mid, incoming.qos)
             self.counters["messages"] += 1
@@ -321,7 +306,8 @@ class MqttLink:
                     if message not in batch.messages[-1:]:
                         self._wait(message, batch)
             if message.waiting == 0:
-                self._ack(message)
+                settled.append(message)
+        self._ack(settled)
         if batch.events:
             self._submit(batch)
 
@@ -432,12 +418,11 @@ class MqttLink:
             self._pending.pop(event.id, None)
         for message in batch.messages:
             message.waiting -= 1
-            if message.waiting == 0:
-                self._ack(message)
+        self._ack([message for message in batch.messages if message.waiting == 0])
 
-    def _ack(self, message: _Message) -> None:
-        if message.qos > 0:
-            self._client.ack(message.mid, message.qos)
+    def _ack(self, messages: list[_Message]) -> None:
+        # Subscriptions are QoS 1, so the broker never hands the node a QoS 2 message.
+        self._client.ack_many(message.mid for message in messages if message.qos == 1)
 
     # --- notifiers -----------------------------------------------------------------
     def notify(self, changes: Sequence[AlertChange]) -> None:
