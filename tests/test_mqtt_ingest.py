@@ -189,6 +189,29 @@ def test_a_flood_of_queued_messages_and_one_longer_than_a_read_are_all_stored(
     assert numbers == list(range(small + 1000))
 
 
+def test_a_message_with_mqtt5_properties_is_read_past_them(mqtt_site: MqttSite) -> None:
+    """The node skips a PUBLISH's properties itself; a block longer than 127 bytes has a
+    two-byte length, and the payload starts after it."""
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+
+    mqtt_site.add_device("hq", "smoke-9", DeviceKind.SMOKE_DETECTOR)
+    device = mqtt_site.device("hq", "smoke-9")
+    properties = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+    properties.UserProperty = [("installer", "x" * 150), ("batch", "7")]
+    properties.ContentType = "application/json"
+    properties.MessageExpiryInterval = 3600
+    event = {"kind": "alarm.smoke", "time": now_iso(), "attributes": {"level": 4.5}}
+    info = device.paho.publish(
+        "sitewarden/hq/smoke-9/events", orjson.dumps(event), qos=1, properties=properties
+    )
+    info.wait_for_publish(10)
+    rows = wait_stored(mqtt_site, "hq", 1)
+    assert [(kind, orjson.loads(attributes)) for _, kind, attributes in rows] == [
+        ("alarm.smoke", {"level": 4.5})
+    ]
+
+
 def test_config_refuses_a_listener_beyond_loopback_without_tls(mqtt_site: MqttSite) -> None:
     from tests.mqtt_fixtures import sitewarden
 

@@ -174,7 +174,7 @@ class MqttLink:
             self._client.tls_set()
         self._client.reconnect_delay_set(1, 30)
         self._client.on_connect = self._on_connect
-        self._client.on_message = self._on_message
+        self._client.deliver = self._on_publish
         self._client.on_disconnect = self._on_disconnect
         self._client.on_subscribe = self._on_subscribe
         self._thread = threading.Thread(target=self._run, name="mqtt-intake", daemon=True)
@@ -242,12 +242,8 @@ class MqttLink:
         if reason.value != 0:
             log.warning("MQTT disconnected (%s); reconnecting", reason)
 
-    def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        self._inbox.put(
-            _Received(
-                message.topic, bytes(message.payload), message.mid, message.qos, bool(message.dup)
-            )
-        )
+    def _on_publish(self, topic: str, payload: bytes, mid: int, qos: int, dup: bool) -> None:
+        self._inbox.put(_Received(topic, payload, mid, qos, dup))
 
     # --- the intake thread -----------------------------------------------------------
     def _run(self) -> None:
