@@ -9,7 +9,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -18,6 +18,7 @@ import orjson
 import pytest
 
 from sitewarden.auth.roles import Role
+from sitewarden.occupancy.aggregator import interval_start
 from sitewarden.registry.device_kinds import DeviceKind
 from tests.conftest import LiveServer, device_client
 
@@ -277,7 +278,12 @@ def test_live_stream_receives_the_alert(fast: LiveServer) -> None:
 def test_wifi_identifiers_never_reach_the_database(fast: LiveServer) -> None:
     token = fast.add_site_with_device("w", "wifi-1", DeviceKind.WIFI_COUNTER)
     hashes = [hashlib.sha256(f"phone-{i}".encode()).hexdigest() for i in range(40)]
-    seen_at = datetime.now(UTC).isoformat()  # both reports in one 2 s interval, however slow
+    # Both reports in one 2 s interval that ends at least 5 s from now: the node flushes
+    # every 0.3 s here and drops an interval that has ended, so an interval ending between
+    # the two posts would split the count.
+    seen = datetime.now(UTC) + timedelta(seconds=5)
+    seen_at = seen.isoformat()
+    closes = interval_start(seen, 2) + timedelta(seconds=2)
     with device_client(fast, token) as counter:
         for chunk in (hashes[:30], hashes[10:]):
             answer = counter.post(
@@ -296,12 +302,14 @@ def test_wifi_identifiers_never_reach_the_database(fast: LiveServer) -> None:
             )
             assert answer.status_code == 200
     with fast.client(Role.VIEWER) as viewer:
-        points = viewer.get("/api/v1/sites/w/occupancy").json()
+        until = (closes + timedelta(seconds=2)).isoformat()  # the interval is ahead of now
+        points = viewer.get("/api/v1/sites/w/occupancy", params={"until": until}).json()
         stored = viewer.get("/api/v1/events", params={"site": "w"}).json()["events"]
     assert [p["count"] for p in points if p["source"] == "wifi"] == [40]
     assert sorted(e["attributes"]["device_count"] for e in stored) == [30, 30]
     assert all("hashed_ids" not in e["attributes"] for e in stored)
-    time.sleep(2.5)  # the interval closes; the in-memory set is dropped
+    time.sleep(max(0.0, (closes - datetime.now(UTC)).total_seconds()) + 1.0)
+    # the interval has closed and its in-memory set is dropped
     raw = fast.database_bytes()
     for value in hashes:
         assert value.encode() not in raw and value[:16].encode() not in raw
