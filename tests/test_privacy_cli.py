@@ -168,6 +168,49 @@ def test_subject_export_and_erase_from_the_cli(
     assert verify.returncode == 0 and "5 entries" in verify.stdout
 
 
+def test_cli_erasure_beside_a_running_server_reaches_its_vault(live_server: LiveServer) -> None:
+    """The server cached the plate's subject and key; after the CLI erased them, the
+    server's next sighting of the plate must start a new subject with a stored key."""
+    ids = populate(live_server)
+    subject_of_event = "SELECT subject_id FROM events WHERE id = ?"
+    [(erased_id,)] = raw_sql(
+        live_server.settings, subject_of_event, (bytes.fromhex(ids[0].replace("-", "")),)
+    )
+    erased = sitewarden(
+        "subject",
+        "erase",
+        "cli",
+        "--plate",
+        PLATE,
+        "--purpose",
+        "DSAR-10",
+        "--yes",
+        data_dir=live_server.settings.data_dir,
+    )
+    assert erased.returncode == 0, erased.stderr
+    token = live_server.add_site_with_device("cli", "gw-2", DeviceKind.GATEWAY)
+    seen_again = {
+        "kind": "plate.read",
+        "attributes": {"confidence": 0.9},
+        "personal": {"plate": PLATE},
+    }
+    with device_client(live_server, token) as device:
+        [new_id] = device.post("/api/v1/events", json=[seen_again]).json()["accepted"]
+    [(subject_id,)] = raw_sql(
+        live_server.settings, subject_of_event, (bytes.fromhex(new_id.replace("-", "")),)
+    )
+    assert subject_id not in (None, erased_id)
+    keys = raw_sql(
+        live_server.settings,
+        "SELECT count(*) FROM data_keys WHERE site_id = 'cli' AND subject_id = ?",
+        (subject_id,),
+    )
+    assert [tuple(row) for row in keys] == [(1,)]
+    with live_server.client(Role.ADMIN) as admin:
+        opened = admin.get(f"/api/v1/events/{new_id}", params={"purpose": "DSAR-10 check"}).json()
+    assert opened["personal"]["plate"] == PLATE
+
+
 def test_retention_run_deletes_expired_and_drops_old_face_crops(
     stopped: tuple[LiveServer, list[str]],
 ) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
@@ -75,7 +75,11 @@ class Vault:
         self._lock = threading.RLock()
         # Unwrapped data keys, ready as AES-GCM instances; memory only.
         self._data_keys: dict[tuple[str, str], AESGCM] = {}
-        self._subjects: dict[bytes, str] = {}  # full blind-index term -> subject id
+        # (site, full blind-index term) -> subject id
+        self._subjects: dict[tuple[str, bytes], str] = {}
+        # Each site's erasure count when its cached keys were last known good; another
+        # process's erasure bumps the stored count (see ``_catch_up``).
+        self._epochs: dict[str, int] = {}
 
     # --- data keys ---------------------------------------------------------------
     def _wrapped(self, site_id: str, subject_id: str, key: bytes) -> WrappedKey:
@@ -102,14 +106,34 @@ class Vault:
     def forget(self, site_id: str, subject_id: str) -> None:
         with self._lock:
             self._data_keys.pop((site_id, subject_id), None)
-            for term, known in list(self._subjects.items()):
-                if known == subject_id:
-                    del self._subjects[term]
+            for cached, known in list(self._subjects.items()):
+                if cached[0] == site_id and known == subject_id:
+                    del self._subjects[cached]
+
+    def _catch_up(self, site_ids: Iterable[str]) -> None:
+        """Drop what this process caches of sites where a subject was erased since: the
+        erasure may have run elsewhere (another node, the CLI beside a running server),
+        and nothing may be sealed under a deleted key or linked to an erased subject.
+        One read per call; erasures are rare, so the caches rarely start again."""
+        wanted = set(site_ids)
+        if not wanted:
+            return
+        stored = self._store.vault_epochs(sorted(wanted))
+        for site_id in wanted:
+            epoch = stored.get(site_id, 0)
+            if self._epochs.get(site_id, 0) == epoch:
+                continue
+            self._epochs[site_id] = epoch
+            for pair in [pair for pair in self._data_keys if pair[0] == site_id]:
+                del self._data_keys[pair]
+            for cached in [cached for cached in self._subjects if cached[0] == site_id]:
+                del self._subjects[cached]
 
     def data_key_for(self, site_id: str, subject_id: str) -> AESGCM:
         """The data key of a fixed-id subject (an enrolled person, the site), created
         (and stored) on first use; for sealing records outside events."""
         with self._lock:
+            self._catch_up([site_id])
             pending: list[tuple[WrappedKey, Subject | None]] = []
             self._key_for(site_id, subject_id, pending)
             self._persist(pending)
@@ -157,6 +181,7 @@ class Vault:
     def subject_for(self, site_id: str, field: str, kind: str, value: str) -> str:
         """The subject identified by ``value``, created (and stored) on first sight."""
         with self._lock:
+            self._catch_up([site_id])
             pending: list[tuple[WrappedKey, Subject | None]] = []
             subject_id = self._resolve(site_id, field, kind, value, pending)
             self._persist(pending)
@@ -171,11 +196,11 @@ class Vault:
         pending: list[tuple[WrappedKey, Subject | None]],
     ) -> str:
         term = full_term(self._keys.index_key, site_id, field, value)
-        known = self._subjects.get(term)
+        known = self._subjects.get((site_id, term))
         if known is None:
             found = self.find_subjects(site_id, field, value)
             known = found[0] if found else self._new_subject(site_id, field, kind, value, pending)
-            self._subjects[term] = known
+            self._subjects[(site_id, term)] = known
         return known
 
     def _new_subject(
@@ -226,10 +251,9 @@ class Vault:
         lost = {(key.site_id, key.subject_id) for key, _ in pending}
         for pair in lost:
             self._data_keys.pop(pair, None)
-        subject_ids = {subject_id for _, subject_id in lost}
-        for term, known in list(self._subjects.items()):
-            if known in subject_ids:
-                del self._subjects[term]
+        for cached, known in list(self._subjects.items()):
+            if (cached[0], known) in lost:
+                del self._subjects[cached]
 
     def _subject_of(self, event: Event, pending: list[tuple[WrappedKey, Subject | None]]) -> str:
         personal = event.personal or {}
@@ -251,6 +275,7 @@ class Vault:
         New subjects and keys of the whole batch are stored in one transaction first.
         """
         with self._lock:
+            self._catch_up(event.site_id for event in events if event.personal)
             pending: list[tuple[WrappedKey, Subject | None]] = []
             subjects = [
                 self._subject_of(event, pending) if event.personal else None for event in events

@@ -142,6 +142,23 @@ class PrivacyTables(Database):
                     f"DELETE FROM {table} WHERE site_id = ? AND subject_id = ?",
                     (site_id, subject_id),
                 )
+            conn.execute(  # every process that caches this site's keys drops them
+                "INSERT INTO vault_epochs VALUES (?, 1) "
+                "ON CONFLICT (site_id) DO UPDATE SET epoch = vault_epochs.epoch + 1",
+                (site_id,),
+            )
+
+    def vault_epochs(self, site_ids: Sequence[str]) -> dict[str, int]:
+        """How many erasures each site has had (sites without any are left out)."""
+        wanted = list(dict.fromkeys(site_ids))
+        if not wanted:
+            return {}
+        rows = self._read(
+            "SELECT site_id, epoch FROM vault_epochs "
+            f"WHERE site_id IN ({', '.join('?' * len(wanted))})",
+            tuple(wanted),
+        )
+        return {row[0]: int(row[1]) for row in rows}
 
     def detach_subject_events(self, site_id: str, subject_id: str, limit: int) -> int:
         """Replace up to ``limit`` of the subject's sealed parts with the erased marker and
