@@ -174,7 +174,7 @@ class MqttLink:
             self._client.tls_set()
         self._client.reconnect_delay_set(1, 30)
         self._client.on_connect = self._on_connect
-        self._client.deliver = self._on_publish
+        self._client.deliver = self._received
         self._client.on_disconnect = self._on_disconnect
         self._client.on_subscribe = self._on_subscribe
         self._thread = threading.Thread(target=self._run, name="mqtt-intake", daemon=True)
@@ -242,7 +242,7 @@ class MqttLink:
         if reason.value != 0:
             log.warning("MQTT disconnected (%s); reconnecting", reason)
 
-    def _on_publish(self, topic: str, payload: bytes, mid: int, qos: int, dup: bool) -> None:
+    def _received(self, topic: str, payload: bytes, mid: int, qos: int, dup: bool) -> None:
         self._inbox.put(_Received(topic, payload, mid, qos, dup))
 
     # --- the intake thread -----------------------------------------------------------
