@@ -71,6 +71,13 @@ class StoreError(SitewardenError):
     code = "store_error"
 
 
+class DatabaseUnavailable(StoreError):
+    """The database server cannot be reached or cut the connection (a restart, a
+    fail-over, an outage): the same work can be tried again once it is back."""
+
+    code = "database_unavailable"
+
+
 class MalformedRequest(InvalidInput):
     """The request cannot be read at all (not JSON, wrong framing)."""
 

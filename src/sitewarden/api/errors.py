@@ -18,6 +18,7 @@ from sitewarden.api.ratelimit import RateLimited
 from sitewarden.privacy.sealing import SealBroken
 
 log = logging.getLogger(__name__)
+DATABASE_RETRY_AFTER_S = 2  # a restarting database server is usually back within seconds
 
 STATUS_BY_ERROR: dict[type[errors.SitewardenError], int] = {
     errors.MalformedRequest: 400,
@@ -60,10 +61,14 @@ def install_error_handlers(app: FastAPI) -> None:
             return response
         status = status_for(exc)
         if status >= 500:
-            log.error("request %s failed: %s", request.state.request_id, exc.message)
-            return error_response(
+            cause = f" ({exc.__cause__})" if exc.__cause__ is not None else ""
+            log.error("request %s failed: %s%s", request.state.request_id, exc.message, cause)
+            response = error_response(
                 status, exc.code, f"{exc.message} (request id {request.state.request_id})"
             )
+            if isinstance(exc, errors.DatabaseUnavailable):
+                response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_S)
+            return response
         return error_response(status, exc.code, exc.message)
 
     @app.exception_handler(RequestValidationError)

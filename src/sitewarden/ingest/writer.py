@@ -24,6 +24,7 @@ from typing import Protocol, cast
 
 from sitewarden.alerts.engine import AlertEngine
 from sitewarden.alerts.model import AlertChange, AlertSignal
+from sitewarden.errors import DatabaseUnavailable
 from sitewarden.events.model import Event
 from sitewarden.store.base import DeviceKey, OfflineTransition, Store
 from sitewarden.store.database import EventRow, event_rows
@@ -173,7 +174,13 @@ class EventWriter:
                     break
                 group.append(job)
                 count += len(job.events)
-            self._commit(group)
+            try:
+                self._commit(group)
+            except Exception as exc:  # a bug must not end the writer: the callers hear it
+                log.exception("group of %d batches not committed", len(group))
+                for job in group:
+                    if not job.done.done():
+                        job.done.set_exception(exc)
             if stopping:
                 return
 
@@ -194,6 +201,9 @@ class EventWriter:
             try:
                 prepared = [job.prepared for job in group]
                 changes = self._sink.insert_prepared(prepared, last_seen, signals, offline)
+            except DatabaseUnavailable as exc:
+                self._fail_unavailable(group, exc)
+                return
             except Exception:
                 log.warning("group commit of %d batches failed; retrying each", len(group))
             else:
@@ -201,17 +211,28 @@ class EventWriter:
                     job.done.set_result(changes)
                 self._announce(changes)
                 return
-        for job in group:
+        for index, job in enumerate(group):
             try:
                 changes = self._sink.insert_prepared(
                     [job.prepared], job.last_seen, self._signals(job), job.offline
                 )
+            except DatabaseUnavailable as exc:
+                self._fail_unavailable(group[index:], exc)
+                return
             except Exception as exc:
                 log.exception("batch of %d events not stored", len(job.events))
                 job.done.set_exception(exc)
             else:
                 job.done.set_result(changes)
                 self._announce(changes)
+
+    @staticmethod
+    def _fail_unavailable(jobs: list[_Job], exc: DatabaseUnavailable) -> None:
+        """Fail every job at once: trying each on a database that is away would hold the
+        callers one connection wait per batch."""
+        log.warning("%d batches of events not stored: %s", len(jobs), exc.message)
+        for job in jobs:
+            job.done.set_exception(exc)
 
     def _announce(self, changes: list[AlertChange]) -> None:
         if not changes:

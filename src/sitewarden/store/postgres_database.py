@@ -10,6 +10,8 @@ correct without a second, PostgreSQL-only copy of each. Reads never take it.
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -21,15 +23,25 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from sitewarden.database_url import redact
-from sitewarden.errors import AlreadyExists, ConfigError, StoreError
+from sitewarden.errors import AlreadyExists, ConfigError, DatabaseUnavailable, StoreError
 from sitewarden.store.database import Connection, Database, Rows
 from sitewarden.store.migrations import load_migrations, split_sql
 from sitewarden.store.postgres_jobs import JobOwnership
 from sitewarden.store.postgres_notify import NodeListener, notify_sql
 
+log = logging.getLogger(__name__)
+
 # Advisory lock keys (any two 64-bit numbers no other application on the server uses).
 WRITE_LOCK = 0x5357_0001  # "SW" 1: one writer transaction at a time, on every node
 MIGRATE_LOCK = 0x5357_0002  # one node migrates; the others wait and find it done
+# How long a caller waits for a pooled connection (while the server is away, for one to
+# be made) before DatabaseUnavailable: a request is answered 503 rather than hang.
+POOL_WAIT_S = 5.0
+OUTAGE_WAIT_S = 0.5  # the same wait while the last attempt failed (fail fast, not hang)
+# The pool's background reconnection gives up this soon; the next caller that waits
+# starts a fresh one. So a server that is back is found within a second or two, not
+# after the pool's doubling back-off (which reaches minutes in a long outage).
+RECONNECT_GIVE_UP_S = 2.0
 
 
 @lru_cache(maxsize=2048)
@@ -63,6 +75,8 @@ class PostgresDatabase(Database):
         # Tells this node's notifications from others' (its writer process shares it).
         self.node_id: str = node_id or uuid.uuid4().hex
         self._jobs = JobOwnership(url)
+        self._checking = threading.Lock()  # held while idle connections are checked
+        self._failing = False  # the last connection failed: the server may be away
         try:  # one plain connection first, so that a refusal says why
             psycopg.connect(url, connect_timeout=10).close()
         except psycopg.Error as exc:
@@ -71,6 +85,8 @@ class PostgresDatabase(Database):
             url,
             min_size=1,
             max_size=pool_size,
+            timeout=POOL_WAIT_S,
+            reconnect_timeout=RECONNECT_GIVE_UP_S,
             kwargs={"autocommit": True},
             open=False,
             name="sitewarden",
@@ -83,8 +99,45 @@ class PostgresDatabase(Database):
 
     # --- primitives ------------------------------------------------------------------
     @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled connection; losing the server (or finding none) is DatabaseUnavailable.
+
+        Once that happened, callers wait only briefly for a connection until one works
+        again: during an outage each would otherwise hold its thread a full wait."""
+        wait = OUTAGE_WAIT_S if self._failing else POOL_WAIT_S
+        try:
+            with self._pool.connection(timeout=wait) as raw:
+                yield raw
+            self._failing = False
+        except psycopg.OperationalError as exc:  # PoolTimeout is one too
+            self._failing = True
+            self._check_idle_connections()
+            raise DatabaseUnavailable(
+                f"the database is unavailable ({type(exc).__name__}); try again shortly"
+            ) from exc
+
+    def _check_idle_connections(self) -> None:
+        """Test the pool's idle connections in the background, dropping the dead ones.
+
+        The pool throws a broken connection away when its user gives it back; after a
+        server restart every idle one is dead too, and each would fail one more request
+        once the server is back."""
+        if not self._checking.acquire(blocking=False):
+            return  # a check is running
+
+        def check() -> None:
+            try:
+                self._pool.check()
+            except Exception:  # the pool is closing; nothing to keep
+                log.debug("pool check failed", exc_info=True)
+            finally:
+                self._checking.release()
+
+        threading.Thread(target=check, name="pool-check", daemon=True).start()
+
+    @contextmanager
     def _raw_transaction(self) -> Iterator[psycopg.Connection[Any]]:
-        with self._pool.connection() as raw, raw.transaction():
+        with self._connection() as raw, raw.transaction():
             raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             yield raw
 
@@ -94,11 +147,11 @@ class PostgresDatabase(Database):
             yield PostgresConnection(raw)
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        with self._pool.connection() as raw:
+        with self._connection() as raw:
             return raw.execute(postgres_sql(sql), params).fetchall()
 
     def _read_one(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        with self._pool.connection() as raw:
+        with self._connection() as raw:
             return raw.execute(postgres_sql(sql), params).fetchone()
 
     def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
