@@ -28,6 +28,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
 from tests.conftest import LiveServer, free_port, prepared_server
+from tests.postgres_server import PostgresServer
 
 SECRET_LINE = re.compile(r"^\s+(\S+)\s+secret\s+(swm_\S+)", re.MULTILINE)
 
@@ -201,10 +202,13 @@ class MqttSite:
             client.close()
 
 
-def start_mqtt_site(folder: Path, config: str = "") -> MqttSite:
-    """Initialise a data folder, write the broker's files, start mosquitto, then serve."""
+def start_mqtt_site(
+    folder: Path, config: str = "", postgres: PostgresServer | None = None
+) -> MqttSite:
+    """Initialise a data folder, write the broker's files, start mosquitto, then serve
+    (on a fresh database of ``postgres`` when given, else on SQLite)."""
     port = free_port()
-    server = prepared_server(folder, f'mqtt_url = "mqtt://127.0.0.1:{port}"\n{config}')
+    server = prepared_server(folder, f'mqtt_url = "mqtt://127.0.0.1:{port}"\n{config}', postgres)
     broker = Broker(server.settings.data_dir, port)
     broker.configure()
     broker.start()

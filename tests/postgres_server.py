@@ -12,6 +12,7 @@ import os
 import pwd
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -58,6 +59,7 @@ class PostgresServer:
     port: int
     password: str
     process: subprocess.Popen[bytes]
+    command: list[str]
     _databases: int = field(default=0)
 
     def url(self, database: str = "postgres") -> str:
@@ -90,6 +92,19 @@ class PostgresServer:
         data = self.folder / "data"
         folders = [data / "base" / str(oid), data / "pg_wal"]
         return [path for folder in folders for path in folder.rglob("*") if path.is_file()]
+
+    def go_down(self) -> None:
+        """Fast shutdown: every connection is cut, as in a database outage. The signal
+        goes to the postmaster itself (``runuser`` would not pass it on)."""
+        postmaster = int((self.folder / "data" / "postmaster.pid").read_text().split()[0])
+        os.kill(postmaster, signal.SIGINT)
+        self.process.wait(timeout=30)
+
+    def come_back(self) -> None:
+        """Start the same cluster again, on the same port, after ``go_down``."""
+        log = (self.folder / "server.log").open("ab")
+        self.process = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT)
+        _wait_ready(self)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -132,7 +147,7 @@ def start_postgres(
         command += ["-c", option]
     log = (folder / "server.log").open("ab")
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    server = PostgresServer(folder, port, password, process)
+    server = PostgresServer(folder, port, password, process, command)
     _wait_ready(server)
     return server
 

@@ -7,7 +7,9 @@ import sqlite3
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import orjson
 import paho.mqtt.client as mqtt
@@ -19,10 +21,22 @@ from tests.mqtt_fixtures import MqttSite, mqtt_site_fixture  # noqa: F401
 pytestmark = pytest.mark.slow
 
 
-class Publisher:
-    """Publishes numbered heartbeats at QoS 1; knows which the broker acknowledged."""
+def heartbeat(number: int) -> dict[str, Any]:
+    return {"kind": "device.heartbeat", "attributes": {"uptime_s": number}}
 
-    def __init__(self, site: MqttSite, site_id: str, device_id: str) -> None:
+
+class Publisher:
+    """Publishes numbered events (heartbeats unless ``body`` says otherwise) at QoS 1,
+    number ``n`` at ``start`` + ``n`` ms; knows which the broker acknowledged."""
+
+    def __init__(
+        self,
+        site: MqttSite,
+        site_id: str,
+        device_id: str,
+        body: Callable[[int], dict[str, Any]] = heartbeat,
+    ) -> None:
+        self.body = body
         self.client = site.device(site_id, device_id)
         self.topic = f"sitewarden/{site_id}/{device_id}/events"
         self.sent: list[tuple[int, mqtt.MQTTMessageInfo]] = []
@@ -37,9 +51,8 @@ class Publisher:
                 time.sleep(0.002)  # keep a few hundred in flight, not the whole run in paho
                 continue
             event = {
-                "kind": "device.heartbeat",
+                **self.body(number),
                 "time": (self.start + timedelta(milliseconds=number)).isoformat(),
-                "attributes": {"uptime_s": number},
             }
             info = self.client.paho.publish(self.topic, orjson.dumps(event), qos=1)
             self.sent.append((number, info))

@@ -16,6 +16,7 @@ from sitewarden.alerts.model import AlertChange
 from sitewarden.alerts.notify import LiveHub, Notifier, WebhookDispatcher
 from sitewarden.alerts.rules import Rule, effective_rules, parse_rule
 from sitewarden.config import Settings
+from sitewarden.errors import StoreError
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.ingest.writer import EventWriter
 from sitewarden.occupancy.aggregator import OccupancyAggregator
@@ -45,7 +46,12 @@ class CapacityCache:
         cached = self._cache.get((site_id, zone_id))
         if cached is not None and time.monotonic() - cached[0] < self._ttl:
             return cached[1]
-        zone = self._store.get_zone(site_id, zone_id)
+        try:
+            zone = self._store.get_zone(site_id, zone_id)
+        except StoreError:
+            if cached is None:
+                raise
+            return cached[1]  # the database is away: the capacity known lately stands
         capacity = None if zone is None else zone.capacity
         self._cache[(site_id, zone_id)] = (time.monotonic(), capacity)
         return capacity

@@ -11,7 +11,9 @@ expiry, a client id that stays the same across restarts) and manual acknowledgem
 A QoS 1 message is acknowledged to the broker only after the event writer has
 committed its events; a node killed before that gets the message again when it comes
 back. Event ids are derived from the event itself (``mqtt_ids.py``), so a message
-that was committed but not yet acknowledged is not stored twice.
+that was committed but not yet acknowledged is not stored twice. While the database
+is away, messages stay unacknowledged and are tried again after a growing pause
+(deferred, never slept on, so the intake thread keeps settling the rest).
 
 Rejected events are answered on ``sitewarden/<site>/<device>/errors`` (QoS 0) and
 counted; a message that cannot be read at all is acknowledged and dropped, so one bad
@@ -20,6 +22,8 @@ message never blocks the others.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 import queue
 import socket
@@ -43,7 +47,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from sitewarden.alerts.model import AlertChange
 from sitewarden.config import LOOPBACK_HOSTS, Settings
-from sitewarden.errors import ConfigError
+from sitewarden.errors import ConfigError, DatabaseUnavailable, StoreError
 from sitewarden.events.model import Event
 from sitewarden.events.validation import EventRejected, IntakeLimits, Sender, validate_event
 from sitewarden.ingest.mqtt_client import BulkClient
@@ -62,6 +66,7 @@ log = logging.getLogger(__name__)
 MAX_EVENTS_PER_MESSAGE = 1000
 MAX_MESSAGES_PER_BATCH = 5000
 RECEIVE_MAXIMUM = 20_000  # QoS 1 messages the broker may have in flight to this node
+DATABASE_PAUSE_S = 1.0  # before messages that could not be taken are taken again
 _PLACEHOLDER_ID = UUID(int=0)
 
 
@@ -98,6 +103,12 @@ class _Batch:
     events: list[Event]
     messages: list[_Message]
     attempts: int = 0
+    sealed: bool = False
+
+
+@dataclass(frozen=True)
+class _Resubmit:
+    batch: _Batch  # written again after a pause
 
 
 @dataclass(frozen=True)
@@ -162,6 +173,9 @@ class MqttLink:
         self._handlers: dict[str, Handler] = {EVENTS_FILTER: self.parse_device_message}
         self._inbox: queue.SimpleQueue[_Received | _Committed | None] = queue.SimpleQueue()
         self._pending: dict[UUID, _Batch] = {}
+        # Items handed back to the intake thread later: (due, order, item), a heap.
+        self._deferred: list[tuple[float, int, _Received | _Resubmit]] = []
+        self._deferred_order = itertools.count()
         self.counters: Counter[str] = Counter()
         self._client = BulkClient(
             CallbackAPIVersion.VERSION2,
@@ -249,15 +263,21 @@ class MqttLink:
     def _run(self) -> None:
         """Take everything waiting (up to a batch), settle commits, write the messages."""
         while True:
-            item = self._inbox.get()
+            item = self._next_item()
             received: list[_Received] = []
             stopping = False
             while True:
                 if item is None:
                     stopping = True
                     break
-                if isinstance(item, _Committed):
-                    self._settle(item)
+                if isinstance(item, _Committed | _Resubmit):
+                    try:
+                        if isinstance(item, _Committed):
+                            self._settle(item)
+                        else:
+                            self._submit(item.batch)
+                    except Exception:  # a bug here must not end the intake either
+                        log.exception("MQTT batch of %d events not settled", len(item.batch.events))
                 else:
                     received.append(item)
                     if len(received) >= MAX_MESSAGES_PER_BATCH:
@@ -276,17 +296,36 @@ class MqttLink:
                 return
 
     def _take(self, received: list[_Received]) -> None:
-        """Validate, drop copies of events already stored or in flight, submit the rest."""
+        """Validate, drop copies of events already stored or in flight, submit the rest.
+
+        What asks the database (a device not seen lately, whether a redelivered event is
+        stored) comes first, message by message: a message it cannot answer for while it
+        is away (StoreError) is taken again later, untouched and unacknowledged."""
         if not received:
             return
         now = datetime.now(UTC)
+        parsed: list[tuple[_Received, list[Event]]] = []
+        stored: set[UUID] = set()
+        later: list[_Received] = []
+        for incoming in received:
+            try:
+                events = self._events_of(incoming, now)
+                stored |= self._stored_copies(incoming, events)
+            except StoreError:
+                later.append(incoming)
+            else:
+                parsed.append((incoming, events))
+        if later:
+            log.warning("MQTT: %d messages wait for the database", len(later))
+            for incoming in later:
+                self._defer(DATABASE_PAUSE_S, incoming)
         batch = _Batch([], [])
         taken: set[UUID] = set()
         settled: list[_Message] = []  # nothing of theirs left to write
-        for incoming in received:
+        for incoming, events in parsed:
             message = _Message(incoming.mid, incoming.qos)
             self.counters["messages"] += 1
-            for event in self._events_of(incoming, now):
+            for event in events:
                 pending = self._pending.get(event.id)
                 if pending is None and event.id in taken:
                     pending = batch
@@ -294,7 +333,7 @@ class MqttLink:
                     self.counters["duplicates"] += 1
                     if message not in pending.messages:
                         self._wait(message, pending)
-                elif incoming.dup and self._deps.event_exists(event.id):
+                elif event.id in stored:
                     self.counters["duplicates"] += 1
                 else:
                     taken.add(event.id)
@@ -306,6 +345,36 @@ class MqttLink:
         self._ack(settled)
         if batch.events:
             self._submit(batch)
+
+    def _stored_copies(self, incoming: _Received, events: list[Event]) -> set[UUID]:
+        """Ids of a redelivered message's events that are stored already (committed by a
+        node that died before its acknowledgement reached the broker)."""
+        if not incoming.dup:
+            return set()
+        return {
+            event.id
+            for event in events
+            if event.id not in self._pending and self._deps.event_exists(event.id)
+        }
+
+    def _defer(self, delay_s: float, item: _Received | _Resubmit) -> None:
+        """Hand ``item`` to the intake thread again in ``delay_s`` (never sleeping in it:
+        other batches settle meanwhile)."""
+        due = time.monotonic() + delay_s
+        heapq.heappush(self._deferred, (due, next(self._deferred_order), item))
+
+    def _next_item(self) -> _Received | _Committed | _Resubmit | None:
+        """The next item of the inbox, or a deferred one once it is due."""
+        while True:
+            wait = None
+            if self._deferred:
+                wait = self._deferred[0][0] - time.monotonic()
+                if wait <= 0:
+                    return heapq.heappop(self._deferred)[2]
+            try:
+                return self._inbox.get(timeout=wait)
+            except queue.Empty:
+                continue
 
     def _events_of(self, incoming: _Received, now: datetime) -> list[Event]:
         handler = self._handler_for(incoming.topic)
@@ -380,12 +449,18 @@ class MqttLink:
 
     def _submit(self, batch: _Batch) -> None:
         batch.attempts += 1
-        if batch.attempts == 1:  # a batch written again is sealed already
+        if batch.attempts == 1:
             for event in batch.events:
                 self._pending[event.id] = batch
-            self._deps.take_occupancy(batch.events)
-            self._deps.seal(batch.events)
-        future = self._deps.writer.submit(batch.events)
+            self._deps.take_occupancy(batch.events)  # in memory: once, and it cannot fail
+        try:
+            if not batch.sealed:
+                self._deps.seal(batch.events)  # may read and store keys
+                batch.sealed = True
+            future = self._deps.writer.submit(batch.events)  # rules may read zones' capacity
+        except StoreError as exc:  # the database is away: retried as a failed write is
+            self._inbox.put(_Committed(batch, exc))
+            return
         future.add_done_callback(lambda done: self._inbox.put(_Committed(batch, _error(done))))
 
     def _settle(self, committed: _Committed) -> None:
@@ -393,7 +468,11 @@ class MqttLink:
         if committed.error is not None:
             # A copy of an event may have been committed meanwhile (a redelivery whose
             # first delivery was still in flight): drop those and write the rest again.
-            kept = [event for event in batch.events if not self._deps.event_exists(event.id)]
+            kept = (
+                batch.events  # it is away: asking which are stored would only wait again
+                if isinstance(committed.error, DatabaseUnavailable)
+                else self._not_stored(batch.events)
+            )
             log.warning(
                 "MQTT batch of %d events not stored (%s); writing %d again",
                 len(batch.events),
@@ -405,16 +484,25 @@ class MqttLink:
                 if event.id not in kept_ids:
                     self._pending.pop(event.id, None)
             if kept:
-                if batch.attempts > 1:
-                    time.sleep(min(2 ** (batch.attempts - 2), 30))
                 batch.events = kept
-                self._submit(batch)
+                if batch.attempts > 1:
+                    self._defer(min(2 ** (batch.attempts - 2), 30), _Resubmit(batch))
+                else:
+                    self._submit(batch)
                 return
         for event in batch.events:
             self._pending.pop(event.id, None)
         for message in batch.messages:
             message.waiting -= 1
         self._ack([message for message in batch.messages if message.waiting == 0])
+
+    def _not_stored(self, events: list[Event]) -> list[Event]:
+        """The events not in the database; all of them while it cannot be asked (one
+        that is there fails the next write, which asks again)."""
+        try:
+            return [event for event in events if not self._deps.event_exists(event.id)]
+        except StoreError:
+            return events
 
     def _ack(self, messages: list[_Message]) -> None:
         # Subscriptions are QoS 1, so the broker never hands the node a QoS 2 message.

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import time
 
+from sitewarden.errors import DatabaseUnavailable, StoreError
 from sitewarden.events.validation import Sender
 from sitewarden.store.base import Store
 
 RELAYED_TTL_S = 5.0
+AWAY_S = 1.0  # after a failed lookup, how long devices are not looked up again
 
 
 class RelayedDevices:
@@ -17,19 +19,30 @@ class RelayedDevices:
     The registry can change in another process (the CLI), so entries expire rather
     than wait to be told. A device removed or moved is seen within ``ttl_s``; an
     unknown device is looked up every time, so one registered just now relays at once.
+    While the database cannot be asked, a device seen before keeps its last entry, and
+    the database is asked again only every ``AWAY_S`` (each lookup would wait on it).
     """
 
     def __init__(self, store: Store, ttl_s: float = RELAYED_TTL_S) -> None:
         self._store = store
         self._ttl_s = ttl_s
         self._known: dict[tuple[str, str], tuple[float, Sender]] = {}
+        self._away_until = 0.0  # the database failed a lookup: not asked again until then
 
     def find(self, site_id: str, device_id: str) -> Sender | None:
         now = time.monotonic()
         known = self._known.get((site_id, device_id))
         if known is not None and known[0] > now:
             return known[1]
-        device = self._store.get_device(site_id, device_id)
+        try:
+            if now < self._away_until:  # asked a moment ago: do not wait on it again
+                raise DatabaseUnavailable("the database is unavailable; try again shortly")
+            device = self._store.get_device(site_id, device_id)
+        except StoreError:
+            self._away_until = max(self._away_until, now + AWAY_S)
+            if known is None:
+                raise
+            return known[1]  # a device seen lately is still itself
         if device is None:
             self._known.pop((site_id, device_id), None)
             return None

@@ -29,6 +29,10 @@ def interval_start(moment: datetime, seconds: int) -> datetime:
     return datetime.fromtimestamp(epoch - epoch % seconds, UTC)
 
 
+def _ended(key: IntervalKey, moment: datetime) -> bool:
+    return key[2] + timedelta(seconds=key[3]) <= moment
+
+
 class OccupancyAggregator:
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -69,10 +73,20 @@ class OccupancyAggregator:
         with self._lock:
             rows = [(*k[:2], "wifi", k[2], k[3], len(v)) for k, v in self._presence.items()]
             rows += [(*k[:2], "camera", k[2], k[3], n) for k, n in self._counts.items()]
-            for key in [k for k in self._presence if k[2] + timedelta(seconds=k[3]) <= moment]:
-                del self._presence[key]  # the identifiers are gone for good
-            for key in [k for k in self._counts if k[2] + timedelta(seconds=k[3]) <= moment]:
-                del self._counts[key]
+            ended_presence = {
+                key: self._presence.pop(key) for key in list(self._presence) if _ended(key, moment)
+            }
+            ended_counts = {
+                key: self._counts.pop(key) for key in list(self._counts) if _ended(key, moment)
+            }
         if rows:
-            self._store.add_occupancy(rows)
-        return len(rows)
+            try:
+                self._store.add_occupancy(rows)
+            except Exception:  # the database is away: keep the ended intervals for next time
+                with self._lock:
+                    for key, hashes in ended_presence.items():
+                        self._presence[key] |= hashes
+                    for key, count in ended_counts.items():
+                        self._counts.setdefault(key, count)  # unless a newer count came
+                raise
+        return len(rows)  # the ended intervals' identifiers are gone for good
