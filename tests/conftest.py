@@ -64,15 +64,21 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(getattr(request, "param", os.environ.get("SITEWARDEN_TEST_BACKEND", "sqlite")))
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """One PostgreSQL cluster for the session, with a migrated template database."""
+def running_postgres() -> Iterator[PostgresServer]:
+    """A fresh PostgreSQL cluster with a migrated template database, stopped after use
+    (the body of a fixture; skips the test where PostgreSQL is not installed)."""
     if postgres_binary("initdb") is None:
         pytest.skip("PostgreSQL is not installed (scripts/test installs it)")
     server = start_postgres()
     server.prepare_template()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL cluster for the session."""
+    yield from running_postgres()
 
 
 def raw_sql(settings: Settings, sql: str, params: Sequence[Any] = ()) -> list[Any]:

@@ -28,9 +28,9 @@ from sitewarden.registry import service
 from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store.postgres import PostgresStore
 from sitewarden.store.postgres_database import POOL_WAIT_S
-from tests.conftest import device_client, raw_sql
+from tests.conftest import device_client, raw_sql, running_postgres
 from tests.mqtt_fixtures import MqttSite, start_mqtt_site
-from tests.postgres_server import PostgresServer, postgres_binary, start_postgres
+from tests.postgres_server import PostgresServer
 from tests.test_mqtt_crash import Publisher
 
 pytestmark = pytest.mark.slow
@@ -40,12 +40,15 @@ SITE = "outage"
 @pytest.fixture
 def own_postgres() -> Iterator[PostgresServer]:
     """A cluster of this test's own: it is shut down and started again mid-test."""
-    if postgres_binary("initdb") is None:
-        pytest.skip("PostgreSQL is not installed (scripts/test installs it)")
-    server = start_postgres()
-    server.prepare_template()
-    yield server
-    server.stop()
+    yield from running_postgres()
+
+
+@pytest.fixture
+def store(own_postgres: PostgresServer) -> Iterator[PostgresStore]:
+    """A store (and its connection pool) on a fresh database of that cluster."""
+    opened = PostgresStore(own_postgres.fresh_database())
+    yield opened
+    opened.close()
 
 
 @pytest.fixture
@@ -171,61 +174,49 @@ def presence(site: str, at: datetime, hashes: list[str]) -> Event:
 
 
 def test_an_interval_that_ends_while_the_database_is_down_is_stored_when_it_is_back(
-    own_postgres: PostgresServer,
+    own_postgres: PostgresServer, store: PostgresStore
 ) -> None:
-    store = PostgresStore(own_postgres.fresh_database())
-    try:
-        aggregator = OccupancyAggregator(store)
-        start = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
-        aggregator.take([presence(SITE, start + timedelta(minutes=1), ["h1", "h2", "h3"])])
-        later = start + timedelta(minutes=10)  # the interval has ended: flushed for good
-        own_postgres.go_down()
-        with pytest.raises(DatabaseUnavailable):
-            aggregator.flush(later)
-        own_postgres.come_back()
-        wait_until_back(store)
-        aggregator.take([presence(SITE, start + timedelta(minutes=2), ["h3", "h4"])])  # late
-        assert aggregator.flush(later) == 1
-        assert aggregator.flush(later) == 0  # dropped from memory once it is stored
-        stored = store.occupancy(SITE, "lobby", start, later)
-        assert [(row[1], row[4]) for row in stored] == [("wifi", 4)]
-    finally:
-        store.close()
+    aggregator = OccupancyAggregator(store)
+    start = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+    aggregator.take([presence(SITE, start + timedelta(minutes=1), ["h1", "h2", "h3"])])
+    later = start + timedelta(minutes=10)  # the interval has ended: flushed for good
+    own_postgres.go_down()
+    with pytest.raises(DatabaseUnavailable):
+        aggregator.flush(later)
+    own_postgres.come_back()
+    wait_until_back(store)
+    aggregator.take([presence(SITE, start + timedelta(minutes=2), ["h3", "h4"])])  # late
+    assert aggregator.flush(later) == 1
+    assert aggregator.flush(later) == 0  # dropped from memory once it is stored
+    stored = store.occupancy(SITE, "lobby", start, later)
+    assert [(row[1], row[4]) for row in stored] == [("wifi", 4)]
 
 
 def test_no_dead_pooled_connection_fails_a_request_once_the_server_is_back(
-    own_postgres: PostgresServer,
+    own_postgres: PostgresServer, store: PostgresStore
 ) -> None:
-    store = PostgresStore(own_postgres.fresh_database())
-    try:
-        with ThreadPoolExecutor(4) as threads:  # four connections in the pool, left idle
-            list(threads.map(lambda _: store._read("SELECT pg_sleep(0.3)"), range(4)))
-        own_postgres.go_down()  # each of them is dead now, though the pool cannot know
-        with pytest.raises(DatabaseUnavailable):
-            store.schema_version()
-        time.sleep(0.5)  # the failure set off a check of the idle connections
-        own_postgres.come_back()
-        # Until the pool has reconnected, a request may time out waiting; none may fail
-        # on a dead connection.
-        assert set(wait_until_back(store)) <= {"PoolTimeout"}
-        assert [store.schema_version() > 0 for _ in range(8)] == [True] * 8
-    finally:
-        store.close()
+    with ThreadPoolExecutor(4) as threads:  # four connections in the pool, left idle
+        list(threads.map(lambda _: store._read("SELECT pg_sleep(0.3)"), range(4)))
+    own_postgres.go_down()  # each of them is dead now, though the pool cannot know
+    with pytest.raises(DatabaseUnavailable):
+        store.schema_version()
+    time.sleep(0.5)  # the failure set off a check of the idle connections
+    own_postgres.come_back()
+    # Until the pool has reconnected, a request may time out waiting; none may fail on
+    # a dead connection.
+    assert set(wait_until_back(store)) <= {"PoolTimeout"}
+    assert [store.schema_version() > 0 for _ in range(8)] == [True] * 8
 
 
 def test_a_zone_capacity_read_before_the_outage_stands_while_the_database_is_away(
-    own_postgres: PostgresServer,
+    own_postgres: PostgresServer, store: PostgresStore
 ) -> None:
-    store = PostgresStore(own_postgres.fresh_database())
-    try:
-        service.create_site(store, SITE, "Outage", "Asia/Shanghai", 1000, 700)
-        service.create_zone(store, SITE, "hall", "Hall", 40)
-        capacities = CapacityCache(store, ttl_s=0)  # every lookup asks the database
-        assert capacities(SITE, "hall") == 40
-        own_postgres.go_down()
-        assert capacities(SITE, "hall") == 40  # the over-capacity rule still judges counts
-        with pytest.raises(DatabaseUnavailable):  # a zone never read: its events wait
-            capacities(SITE, "lobby")
-        own_postgres.come_back()
-    finally:
-        store.close()
+    service.create_site(store, SITE, "Outage", "Asia/Shanghai", 1000, 700)
+    service.create_zone(store, SITE, "hall", "Hall", 40)
+    capacities = CapacityCache(store, ttl_s=0)  # every lookup asks the database
+    assert capacities(SITE, "hall") == 40
+    own_postgres.go_down()
+    assert capacities(SITE, "hall") == 40  # the over-capacity rule still judges counts
+    with pytest.raises(DatabaseUnavailable):  # a zone never read: its events wait
+        capacities(SITE, "lobby")
+    own_postgres.come_back()

@@ -270,18 +270,12 @@ class MqttLink:
                 if item is None:
                     stopping = True
                     break
-                if isinstance(item, _Committed | _Resubmit):
-                    try:
-                        if isinstance(item, _Committed):
-                            self._settle(item)
-                        else:
-                            self._submit(item.batch)
-                    except Exception:  # a bug here must not end the intake either
-                        log.exception("MQTT batch of %d events not settled", len(item.batch.events))
-                else:
+                if isinstance(item, _Received):
                     received.append(item)
                     if len(received) >= MAX_MESSAGES_PER_BATCH:
                         break
+                else:
+                    self._follow_up(item)
                 try:
                     item = self._inbox.get_nowait()
                 except queue.Empty:
@@ -294,6 +288,16 @@ class MqttLink:
                 )
             if stopping:
                 return
+
+    def _follow_up(self, item: _Committed | _Resubmit) -> None:
+        """Settle a batch's commit, or write a batch again after its pause."""
+        try:
+            if isinstance(item, _Committed):
+                self._settle(item)
+            else:
+                self._submit(item.batch)
+        except Exception:  # a bug here must not end the intake either
+            log.exception("MQTT batch of %d events not settled", len(item.batch.events))
 
     def _take(self, received: list[_Received]) -> None:
         """Validate, drop copies of events already stored or in flight, submit the rest.
