@@ -26,7 +26,15 @@ from tests.test_cli import sitewarden
 NATIONAL_ID = re.compile(rb"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 MOBILE = re.compile(rb"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
-PLATE = re.compile(("[" + PROVINCES + "][A-Z]·?[A-Z0-9]{5,6}").encode())
+# Each province character as its own UTF-8 bytes: a byte class of them would match any
+# one of their bytes, so it found random bytes and missed "浙B54321" (no "·").
+PLATE = re.compile(
+    b"(?:"
+    + b"|".join(re.escape(province.encode()) for province in PROVINCES)
+    + b")[A-Z](?:"
+    + re.escape("·".encode())
+    + b")?[A-Z0-9]{5,6}"
+)
 
 
 def run_demo_workload(server: LiveServer, accepted: int) -> Simulator:
