@@ -23,6 +23,7 @@ from sitewarden.alerts.service import CapacityCache
 from sitewarden.errors import DatabaseUnavailable
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import Event, to_micros
+from sitewarden.ingest.relay import AWAY_S, RelayedDevices
 from sitewarden.occupancy.aggregator import OccupancyAggregator
 from sitewarden.registry import service
 from sitewarden.registry.device_kinds import DeviceKind
@@ -220,3 +221,26 @@ def test_a_zone_capacity_read_before_the_outage_stands_while_the_database_is_awa
     with pytest.raises(DatabaseUnavailable):  # a zone never read: its events wait
         capacities(SITE, "lobby")
     own_postgres.come_back()
+
+
+def test_a_device_first_looked_up_during_the_outage_is_found_once_it_is_back(
+    own_postgres: PostgresServer, store: PostgresStore
+) -> None:
+    service.create_site(store, SITE, "Outage", "Asia/Shanghai", 1000, 700)
+    service.create_device(store, SITE, "late-1", DeviceKind.EQUIPMENT_SENSOR)
+    devices = RelayedDevices(store)
+    own_postgres.go_down()
+    with pytest.raises(DatabaseUnavailable):
+        devices.find(SITE, "late-1")
+    own_postgres.come_back()
+    wait_until_back(store)
+    # Asked again and again, as a node's intake does with that device's messages: the
+    # lookups that wait out the pause after a failure must not make it last for ever.
+    deadline = time.monotonic() + AWAY_S + 5
+    found = None
+    while found is None and time.monotonic() < deadline:
+        try:
+            found = devices.find(SITE, "late-1")
+        except DatabaseUnavailable:
+            time.sleep(0.2)
+    assert found is not None and found.device_id == "late-1"

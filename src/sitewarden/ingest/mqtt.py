@@ -277,7 +277,7 @@ class MqttLink:
                 else:
                     self._follow_up(item)
                 try:
-                    item = self._inbox.get_nowait()
+                    item = self._next_item(block=False)
                 except queue.Empty:
                     break
             try:
@@ -367,14 +367,18 @@ class MqttLink:
         due = time.monotonic() + delay_s
         heapq.heappush(self._deferred, (due, next(self._deferred_order), item))
 
-    def _next_item(self) -> _Received | _Committed | _Resubmit | None:
-        """The next item of the inbox, or a deferred one once it is due."""
+    def _next_item(self, *, block: bool = True) -> _Received | _Committed | _Resubmit | None:
+        """The next item of the inbox, or a deferred one once it is due; without
+        ``block``, queue.Empty when neither is there now (so that a round takes every
+        deferred message that is due, not one at a time)."""
         while True:
             wait = None
             if self._deferred:
                 wait = self._deferred[0][0] - time.monotonic()
                 if wait <= 0:
                     return heapq.heappop(self._deferred)[2]
+            if not block:
+                return self._inbox.get_nowait()
             try:
                 return self._inbox.get(timeout=wait)
             except queue.Empty:

@@ -35,11 +35,14 @@ class RelayedDevices:
         if known is not None and known[0] > now:
             return known[1]
         try:
-            if now < self._away_until:  # asked a moment ago: do not wait on it again
+            if now < self._away_until:  # it failed a moment ago: do not wait on it again
                 raise DatabaseUnavailable("the database is unavailable; try again shortly")
-            device = self._store.get_device(site_id, device_id)
+            try:
+                device = self._store.get_device(site_id, device_id)
+            except StoreError:
+                self._away_until = now + AWAY_S  # only a real failure: it is asked again
+                raise
         except StoreError:
-            self._away_until = max(self._away_until, now + AWAY_S)
             if known is None:
                 raise
             return known[1]  # a device seen lately is still itself
