@@ -4,6 +4,8 @@ retention, backup, and a byte scan of everything written to disk."""
 from __future__ import annotations
 
 import json
+import stat
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -148,12 +150,13 @@ def test_subject_export_and_erase_from_the_cli(
         "--plate",
         "苏E00000",
         "-o",
-        str(out),
+        str(tmp_path / "none.json"),
         "--purpose",
         "DSAR-9",
         data_dir=folder,
     )
     assert none.returncode == 1 and "no subject" in none.stderr
+    assert not (tmp_path / "none.json").exists()  # nothing left behind
     erased = sitewarden(
         "subject", "erase", "cli", "--plate", PLATE, "--purpose", "DSAR-9", "--yes", data_dir=folder
     )
@@ -246,3 +249,58 @@ def test_nothing_personal_in_database_wal_or_backup(
     for secret in (PLATE, "苏E8K2M7", "苏E11111", "BADGE-100234", "aGVsbG8gZmFjZQ=="):
         assert secret.encode() not in raw, secret
     assert b"plate.read" in raw  # the scan reads real content
+
+
+def export_to(folder: Path, output: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return sitewarden(
+        "subject",
+        "export",
+        "cli",
+        "--plate",
+        PLATE,
+        "-o",
+        str(output),
+        "--purpose",
+        "DSAR-12",
+        *extra,
+        data_dir=folder,
+    )
+
+
+def test_subject_export_refuses_an_existing_file_or_symlink_unless_forced(
+    stopped: tuple[LiveServer, list[str]], tmp_path: Path
+) -> None:
+    server, _ = stopped
+    folder = server.settings.data_dir
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    existing = exports / "shared.json"
+    existing.write_text("not yours")
+    existing.chmod(0o644)
+    elsewhere = exports / "elsewhere.json"
+    elsewhere.write_text("someone else's")
+    elsewhere.chmod(0o644)
+    link = exports / "link.json"
+    link.symlink_to(elsewhere)
+    audited = len(raw_sql(server.settings, "SELECT seq FROM audit_log"))
+
+    for path in (existing, link):
+        refused = export_to(folder, path)
+        assert (
+            refused.returncode == 1 and "exists" in refused.stderr and "--force" in refused.stderr
+        )
+    assert existing.read_text() == "not yours" and stat.S_IMODE(existing.stat().st_mode) == 0o644
+    assert elsewhere.read_text() == "someone else's" and link.is_symlink()
+    assert len(raw_sql(server.settings, "SELECT seq FROM audit_log")) == audited  # no export ran
+
+    for path in (existing, link):
+        forced = export_to(folder, path, "--force")
+        assert forced.returncode == 0, forced.stderr
+        assert not path.is_symlink() and stat.S_IMODE(path.lstat().st_mode) == 0o600
+        assert json.loads(path.read_text())["events"][0]["personal"]["plate"] == PLATE
+    assert elsewhere.read_text() == "someone else's"  # the link was replaced, not followed
+    assert sorted(p.name for p in exports.iterdir()) == [
+        "elsewhere.json",
+        "link.json",
+        "shared.json",
+    ]

@@ -7,6 +7,7 @@ below. Command-line flags override all of them for the one command.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from pathlib import Path
@@ -72,8 +73,13 @@ class Settings(BaseSettings):
     require_second_factor: bool = Field(
         default=True, description="admins and privacy officers must use TOTP (doctor: critical)"
     )
-    login_max_failures: int = Field(default=5, ge=1, description="then the account locks")
-    lockout_minutes: float = Field(default=15, gt=0)
+    login_max_failures: int = Field(
+        default=5, ge=1, description="failed sign-ins from one address for one name before delays"
+    )
+    lockout_minutes: float = Field(default=15, gt=0, description="the longest such delay")
+    login_delay_s: float = Field(
+        default=1, gt=0, description="the first delay; it doubles with every further failure"
+    )
     rate_limit_device_per_s: float = Field(default=100, ge=0, description="0 turns it off")
     rate_limit_user_per_s: float = Field(default=30, ge=0, description="0 turns it off")
     rate_limit_login_per_min: float = Field(default=20, ge=0, description="per client address")
@@ -109,6 +115,11 @@ class Settings(BaseSettings):
         description="Frigate camera name -> 'site/device' it reports as; empty: no Frigate",
     )
     frigate_topic: str = Field(default="frigate/events", max_length=200)
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="addresses or networks of reverse proxies whose X-Forwarded-For is believed; "
+        "empty (the default): none, the peer address is the client",
+    )
     debug: bool = False
 
     @field_validator("database_url")
@@ -118,6 +129,19 @@ class Settings(BaseSettings):
             parse_database_url(value, DEFAULT_DATA_DIR)
         except ConfigError as exc:
             raise ValueError(exc.message) from exc
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as exc:
+                raise ValueError(
+                    f"trusted_proxies: {entry!r} is not an IP address or network "
+                    "(such as 10.0.0.5 or 10.0.0.0/24)"
+                ) from exc
         return value
 
     @field_validator("retention_days")

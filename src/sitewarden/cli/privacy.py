@@ -111,27 +111,35 @@ def subject_export(
     national_id: SubjectNid = None,
     badge: SubjectBadge = None,
     subject: SubjectId = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="replace an existing file with a new 0600 one")
+    ] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """Write everything held about a person or vehicle to a JSON file (audited)."""
+    """Write everything held about a person or vehicle to a new 0600 JSON file (audited)."""
+    from sitewarden.cli.private_file import PrivateFile
     from sitewarden.privacy.subject_export import export_subject
 
     ref = _subject_ref(site, plate, national_id, badge, subject)
     settings = settings_for(data_dir)
-    with opened_store(settings) as store:
-        vault, audit = vault_and_audit(settings, store)
-        exported = export_subject(store, vault, ref)
-        audit.record(
-            actor=cli_actor(),
-            role="admin",
-            action="subject.export",
-            targets=[s["subject_id"] for s in exported["subjects"]],
-            site_id=site,
-            purpose=purpose,
-        )
-    descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(orjson.dumps(exported, option=orjson.OPT_INDENT_2))
+    # Claimed first: a path that is refused must not cost an export and its audit entry.
+    target = guarded(lambda: PrivateFile(output, replace=force))
+    try:
+        with opened_store(settings) as store:
+            vault, audit = vault_and_audit(settings, store)
+            exported = export_subject(store, vault, ref)
+            audit.record(
+                actor=cli_actor(),
+                role="admin",
+                action="subject.export",
+                targets=[s["subject_id"] for s in exported["subjects"]],
+                site_id=site,
+                purpose=purpose,
+            )
+    except BaseException:
+        target.abandon()
+        raise
+    guarded(lambda: target.write(orjson.dumps(exported, option=orjson.OPT_INDENT_2)))
     out.print(
         f"Exported {len(exported['events'])} events of {len(exported['subjects'])} "
         f"subject(s) to {output} (mode 0600)."
