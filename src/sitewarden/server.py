@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+from typing import Any
 
 import uvicorn
 
@@ -46,6 +47,18 @@ def check_listen_safety(settings: Settings) -> None:
         )
 
 
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's handling of X-Forwarded-For/-Proto: only from ``trusted_proxies``.
+
+    uvicorn's own default believes these headers from 127.0.0.1, so any local client
+    (or a proxy that passes the header through) could choose the address that sign-in
+    limits and the audit log see.
+    """
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False, "forwarded_allow_ips": []}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(settings.trusted_proxies)}
+
+
 def serve(settings: Settings, *, allow_critical: bool = False) -> None:
     """Open the store and serve until interrupted."""
     check_listen_safety(settings)
@@ -79,6 +92,7 @@ def serve(settings: Settings, *, allow_critical: bool = False) -> None:
             ssl_keyfile=settings.tls_key,
             server_header=False,
             access_log=settings.debug,
+            **proxy_options(settings),
             log_level="info",
         )
     finally:

@@ -28,7 +28,7 @@ from sitewarden.api import (
 )
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext
-from sitewarden.api.errors import install_error_handlers
+from sitewarden.api.errors import error_response, install_error_handlers
 from sitewarden.api.limits import RequestLimits
 from sitewarden.api.mqtt import build_mqtt
 from sitewarden.api.ratelimit import RateLimiter
@@ -101,6 +101,13 @@ async def _retention_loop(context: AppContext) -> None:
         await asyncio.sleep(context.settings.retention_interval_s)
 
 
+def _no_trailing_slash(path: str) -> Response:
+    """No route ends in '/' (but the live page): say so rather than redirect."""
+    return error_response(
+        404, "not_found", f"no such address {path[:200]!r}: drop the trailing '/'"
+    )
+
+
 def create_app(
     settings: Settings,
     store: Store,
@@ -164,6 +171,9 @@ def create_app(
         redoc_url=None,
         lifespan=lifespan,
         debug=False,
+        # Starlette's redirect to the other spelling builds an absolute URL from the Host
+        # header, which the client chooses; a clear 404 instead (see _no_trailing_slash).
+        redirect_slashes=False,
     )
     app.state.context = context
     app.state.parking = parking.build_gates(context)
@@ -206,10 +216,13 @@ def create_app(
     async def headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        request.state.request_id = request.headers.get("x-request-id", "")[:64] or (
-            secrets.token_hex(8)
-        )
-        response = await call_next(request)
+        # Always ours: a client's X-Request-ID would otherwise be written into the audit log.
+        request.state.request_id = secrets.token_hex(8)
+        path = request.url.path
+        if len(path) > 1 and path.endswith("/") and not path.startswith("/static/"):
+            response: Response = _no_trailing_slash(path)
+        else:
+            response = await call_next(request)
         response.headers["X-Request-ID"] = request.state.request_id
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"

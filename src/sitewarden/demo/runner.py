@@ -34,7 +34,7 @@ from sitewarden.demo.simulator import Simulator, SimulatorStats, start_simulator
 from sitewarden.errors import ConfigError, InvalidInput
 from sitewarden.initialise import initialise, is_initialised
 from sitewarden.privacy.keyfiles import check_key_folder
-from sitewarden.server import check_listen_safety, url_of
+from sitewarden.server import check_listen_safety, proxy_options, url_of
 from sitewarden.store import open_store
 from sitewarden.store.base import Store
 from sitewarden.store.records import ApiKey
@@ -152,6 +152,7 @@ def run_demo(
             server_header=False,
             access_log=False,
             log_level="warning",
+            **proxy_options(settings),
         )
     )
     serving = threading.Thread(target=server.run, name="demo-server", daemon=True)

@@ -234,6 +234,37 @@ def check_debug(settings: Settings) -> list[Finding]:
     return [Finding("debug", Level.OK, "debug mode off")]
 
 
+def check_trusted_proxies(settings: Settings) -> list[Finding]:
+    """Whose X-Forwarded-For is believed: it decides the address sign-in limits see."""
+    if not settings.trusted_proxies:
+        return [
+            Finding(
+                "proxies",
+                Level.OK,
+                "no trusted proxies: X-Forwarded-For is ignored, the peer address is the client",
+            )
+        ]
+    networks = [ipaddress.ip_network(entry, strict=False) for entry in settings.trusted_proxies]
+    everyone = [str(net) for net in networks if net.prefixlen == 0]
+    if everyone:
+        return [
+            Finding(
+                "proxies",
+                Level.MAJOR,
+                f"trusted_proxies {', '.join(everyone)} believes X-Forwarded-For from anyone: "
+                "clients choose the address that sign-in limits and the audit log see",
+                "list only your reverse proxies' addresses in trusted_proxies",
+            )
+        ]
+    return [
+        Finding(
+            "proxies",
+            Level.OK,
+            f"X-Forwarded-For believed only from {', '.join(map(str, networks))}",
+        )
+    ]
+
+
 def run_checks(settings: Settings, store: Store) -> list[Finding]:
     """Every configuration check (the route check needs the app: see doctor.routes)."""
     checks: list[Callable[[], list[Finding]]] = [
@@ -244,6 +275,7 @@ def run_checks(settings: Settings, store: Store) -> list[Finding]:
         lambda: check_retention(settings),
         lambda: check_webhooks(store),
         lambda: check_debug(settings),
+        lambda: check_trusted_proxies(settings),
     ]
     findings: list[Finding] = []
     for check in checks:
