@@ -13,7 +13,13 @@ from pydantic import ValidationError
 from sitewarden.events.kinds import KINDS
 from sitewarden.events.model import Event
 from sitewarden.events.refused import find_refused_field, refusal_message
+from sitewarden.privacy.free_text import find_in_fields, find_in_text
+from sitewarden.privacy.free_text import refusal as free_text_refusal
 from sitewarden.registry.device_kinds import DeviceKind, may_emit
+
+# Attributes whose schema admits no free text: salted hashes are hex by pattern, and one
+# might hold a run of digits that passes a check by chance.
+_STRUCTURED_ATTRIBUTES = frozenset({"hashed_ids"})
 
 
 class EventRejected(Exception):
@@ -103,6 +109,7 @@ def validate_event(
             raise EventRejected(refusal_message(*refused)) from exc
         raise EventRejected(describe_validation_error(exc)) from exc
 
+    _check_free_text(valid)
     site = valid.get("site")
     if site is not None and site != sender.site_id:
         raise EventRejected(
@@ -152,6 +159,20 @@ def validate_event(
         personal=valid.get("personal") or None,
         note=valid.get("note"),
     )
+
+
+def _check_free_text(valid: dict[str, Any]) -> None:
+    """Notes and attributes are stored in the clear: refuse identifiers and refused
+    categories hidden in them (``privacy.free_text``), naming the field, not the value."""
+    note = valid.get("note")
+    if note:
+        finding = find_in_text(note)
+        if finding is not None:
+            raise EventRejected(free_text_refusal("note", finding))
+    texts = {k: v for k, v in valid["attributes"].items() if k not in _STRUCTURED_ATTRIBUTES}
+    found = find_in_fields(texts, "attributes")
+    if found is not None:
+        raise EventRejected(free_text_refusal(*found))
 
 
 def _unknown_kind_message(kind: Any) -> str:
