@@ -3,15 +3,17 @@ exactly; bad rules are refused with the rule and field named."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from sitewarden.alerts.engine import AlertEngine
-from sitewarden.alerts.rules import DEFAULT_RULES, parse_rule
+from sitewarden.alerts.rules import DEFAULT_RULES, Condition, Rule, parse_rule, rule_set
 from sitewarden.errors import InvalidInput
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.kinds import KINDS
@@ -164,3 +166,95 @@ def test_bad_rules_name_the_rule_and_the_field(raw: dict[str, Any], names: str) 
     with pytest.raises(InvalidInput) as caught:
         parse_rule(raw)
     assert "rule 'x'" in caught.value.message and names in caught.value.message
+
+
+RULE = {"rule_id": "x", "title": "X", "severity": "major", "kinds": ["door.forced"]}
+
+
+@pytest.mark.parametrize(
+    ("condition", "words"),
+    [
+        ({"field": "reason", "op": "in", "value": "barred"}, "'in' needs a list of values"),
+        ({"field": "reason", "op": "not_in", "value": 3}, "'not_in' needs a list of values"),
+        ({"field": "reason", "op": "in", "value": [["nested"]]}, "'in' needs a list of texts"),
+        ({"field": "count", "op": "gt", "value": "ten"}, "'gt' needs a number or '@capacity'"),
+        ({"field": "count", "op": "lte", "value": True}, "'lte' needs a number"),
+        ({"field": "reason", "op": "eq", "value": ["a", "b"]}, "use 'in' for a list"),
+        ({"field": "reason", "op": "ne", "value": {"a": 1}}, "'ne' needs one text"),
+    ],
+)
+def test_a_condition_value_that_does_not_fit_its_operator_is_refused(
+    condition: dict[str, Any], words: str
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_rule({**RULE, "conditions": [condition]})
+    assert "rule 'x'" in caught.value.message and "conditions.0" in caught.value.message
+    assert words in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"field": "reason", "op": "in", "value": ["barred", 3, None]},
+        {"field": "count", "op": "gte", "value": 2.5},
+        {"field": "count", "op": "gt", "value": "@capacity"},
+        {"field": "state", "op": "eq", "value": None},
+    ],
+)
+def test_a_condition_value_that_fits_its_operator_is_kept(condition: dict[str, Any]) -> None:
+    assert parse_rule({**RULE, "conditions": [condition]}).conditions[0].value == condition["value"]
+
+
+def unchecked_rule(rule_id: str, condition: dict[str, Any]) -> Rule:
+    """A rule as a database written by hand may hold it: never validated."""
+    return Rule.model_construct(
+        **{**RULE, "rule_id": rule_id}, conditions=[Condition.model_construct(**condition)]
+    )
+
+
+def test_a_rule_that_fails_raises_a_rule_error_and_every_other_rule_still_judges() -> None:
+    bad = unchecked_rule("typo", {"field": "door", "op": "in", "value": "barred"})
+    engine = AlertEngine([*DEFAULT_RULES, bad])
+    first = engine.evaluate([event("door.forced"), event("door.forced", device="d2")])
+    assert [(s.rule_id, s.action, s.dedupe_key) for s in first] == [
+        ("door-forced", "fire", "device:d1"),
+        ("rule.error", "fire", "rule:typo"),
+        ("door-forced", "fire", "device:d2"),
+    ]
+    assert "'typo'" in first[1].title and "TypeError" in first[1].title
+    # one alert per rule and site, not one per event
+    assert verdicts(engine, event("door.forced")) == [("door-forced", "fire")]
+    elsewhere = engine.evaluate([replace(event("door.forced"), site_id="t")])
+    assert [(s.site_id, s.rule_id) for s in elsewhere] == [
+        ("t", "door-forced"),
+        ("t", "rule.error"),
+    ]
+
+
+def test_saved_rules_that_do_not_load_are_set_aside_and_reported() -> None:
+    loaded = rule_set(
+        [
+            (
+                "typo",
+                orjson.dumps(
+                    {
+                        **RULE,
+                        "rule_id": "typo",
+                        "conditions": [{"field": "door", "op": "in", "value": "barred"}],
+                    }
+                ).decode(),
+            ),
+            ("garbled", "{not json"),
+            ("fine", orjson.dumps({**RULE, "rule_id": "fine"}).decode()),
+        ]
+    )
+    assert [b.rule_id for b in loaded.broken] == ["typo", "garbled"]
+    assert "'in' needs a list" in loaded.broken[0].problem
+    assert {r.rule_id for r in loaded.rules} == {r.rule_id for r in DEFAULT_RULES} | {"fine"}
+    engine = AlertEngine(loaded.rules, broken=loaded.broken)
+    signals = engine.evaluate([event("device.heartbeat")])
+    assert [(s.rule_id, s.dedupe_key) for s in signals] == [
+        ("rule.error", "rule:typo"),
+        ("rule.error", "rule:garbled"),
+    ]
+    assert engine.evaluate([event("device.heartbeat")]) == []

@@ -8,9 +8,12 @@ event for a rule with ``clear_when`` resolves the rule's open alert instead.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sitewarden.errors import InvalidInput
 from sitewarden.events.kinds import KINDS, Severity
@@ -18,6 +21,21 @@ from sitewarden.events.kinds import KINDS, Severity
 CAPACITY = "@capacity"  # a condition value: the zone's configured capacity
 
 Operator = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in"]
+MAX_LIST_VALUES = 1000
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _type_name(value: Any) -> str:
+    names = {str: "a text", bool: "true/false", int: "a number", float: "a number"}
+    names |= {list: "a list", dict: "an object", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
 
 
 class Condition(BaseModel):
@@ -26,6 +44,28 @@ class Condition(BaseModel):
     field: str = Field(min_length=1, max_length=64, description="an attribute of the event")
     op: Operator
     value: Any = Field(description=f"a value, a list for in/not_in, or {CAPACITY!r}")
+
+    @model_validator(mode="after")
+    def _value_fits_operator(self) -> Condition:
+        """A value the operator can use: a mistyped rule is refused when it is saved, not
+        found out by the intake of every event it matches."""
+        value, op = self.value, self.op
+        if op in ("in", "not_in"):
+            if not isinstance(value, list):
+                raise ValueError(f"{op!r} needs a list of values, got {_type_name(value)}")
+            if len(value) > MAX_LIST_VALUES:
+                raise ValueError(f"{op!r} takes at most {MAX_LIST_VALUES} values")
+            if not all(_is_scalar(item) for item in value):
+                raise ValueError(f"{op!r} needs a list of texts, numbers, true/false or null")
+        elif op in ("gt", "gte", "lt", "lte"):
+            if not (_is_number(value) or value == CAPACITY):
+                raise ValueError(f"{op!r} needs a number or {CAPACITY!r}, got {_type_name(value)}")
+        elif not _is_scalar(value):
+            raise ValueError(
+                f"{op!r} needs one text, number, true/false or null, got {_type_name(value)}"
+                + ("; use 'in' for a list" if isinstance(value, list) else "")
+            )
+        return self
 
     def holds(self, attributes: dict[str, Any], capacity: int | None) -> bool:
         actual: Any = attributes.get(self.field)
@@ -187,6 +227,36 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         clear_when=[{"field": "count", "op": "lte", "value": CAPACITY}],
     ),
 )
+
+
+@dataclass(frozen=True, slots=True)
+class BrokenRule:
+    """A saved rule that does not validate (saved before a check existed, or written to
+    the database by hand): it is left out and reported, never run."""
+
+    rule_id: str
+    problem: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    rules: list[Rule]
+    broken: list[BrokenRule]
+
+
+def rule_set(stored: Iterable[tuple[str, str]]) -> RuleSet:
+    """The rules in force from (rule id, JSON definition) pairs saved by administrators:
+    one broken definition is set aside, never a reason to stop loading the others."""
+    good: list[Rule] = []
+    broken: list[BrokenRule] = []
+    for rule_id, definition in stored:
+        try:
+            good.append(parse_rule(orjson.loads(definition), name=rule_id))
+        except orjson.JSONDecodeError as exc:
+            broken.append(BrokenRule(rule_id, f"rule {rule_id!r} is not valid JSON: {exc}"))
+        except InvalidInput as exc:
+            broken.append(BrokenRule(rule_id, exc.message))
+    return RuleSet(effective_rules(good), broken)
 
 
 def effective_rules(stored: list[Rule]) -> list[Rule]:

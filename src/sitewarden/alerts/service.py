@@ -8,13 +8,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-import orjson
-
 from sitewarden.alerts.engine import AlertEngine
 from sitewarden.alerts.health import Maintenance
 from sitewarden.alerts.model import AlertChange
 from sitewarden.alerts.notify import LiveHub, Notifier, WebhookDispatcher
-from sitewarden.alerts.rules import Rule, effective_rules, parse_rule
+from sitewarden.alerts.rules import Rule, RuleSet, rule_set
 from sitewarden.config import Settings
 from sitewarden.errors import StoreError
 from sitewarden.events.ids import EventIdFactory
@@ -25,11 +23,12 @@ from sitewarden.store.base import Store
 
 def load_rules(store: Store) -> list[Rule]:
     """The defaults with the administrators' saved rules applied."""
-    stored = [
-        parse_rule(orjson.loads(definition), name=rule_id)
-        for rule_id, definition in store.stored_rules()
-    ]
-    return effective_rules(stored)
+    return load_rule_set(store).rules
+
+
+def load_rule_set(store: Store) -> RuleSet:
+    """The rules in force and the saved ones that do not load (left out, reported)."""
+    return rule_set(store.stored_rules())
 
 
 class CapacityCache:
@@ -77,9 +76,9 @@ class AlertSystem:
         return load_rules(self.store)
 
     def reload_rules(self) -> list[Rule]:
-        rules = load_rules(self.store)
-        self.engine.set_rules(rules)
-        return rules
+        loaded = load_rule_set(self.store)
+        self.engine.set_rules(loaded.rules, loaded.broken)
+        return loaded.rules
 
     def start(self) -> None:
         self.webhooks.start()
@@ -103,7 +102,8 @@ class AlertSystem:
 def build_alert_system(
     settings: Settings, store: Store, writer: EventWriter, ids: EventIdFactory
 ) -> AlertSystem:
-    engine = AlertEngine(load_rules(store), CapacityCache(store))
+    loaded = load_rule_set(store)
+    engine = AlertEngine(loaded.rules, CapacityCache(store), loaded.broken)
     hub = LiveHub()
     webhooks = WebhookDispatcher(store, max_attempts=settings.webhook_max_attempts)
     occupancy = OccupancyAggregator(store)
