@@ -10,7 +10,12 @@ counts exact reads and the frames the reader's quick look settled. Part 2 starts
 real ``sitewarden serve`` and times gate decisions end to end over HTTP: frames (read +
 decide, and the server's own reading time) and text reads from smart cameras.
 
+Part 3 reads the real-photo development set in ../shared/devsets/plates (see
+``bench/plate_photos.py``): exact reads, wrong plates accepted, reads sent to review, per
+plate colour and for the tuning and checking halves, and latency.
+
 Targets (issue 5): exact reads >= 97%, median read <= 300 ms, decision p95 <= 500 ms.
+Targets (issue 22, real photos): exact >= 97%, wrong plate accepted <= 0.5%.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from bench.common import (
     print_machine,
     print_table,
 )
+from bench.plate_photos import devsets_folder, report_photos
 from sitewarden.auth.accounts import create_api_key, require_user
 from sitewarden.demo.garage_frames import Distortion, available_fonts, encode_jpeg, gate_frame
 from sitewarden.parking.formats import BUILT_IN, CLASSES, resolve_formats
@@ -214,7 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="sitewarden-bench-plates-") as folder:
         online = decide_over_http(make_samples(over_http, seed=11), Path(folder))
     print_table(f"Gate decisions over HTTP, {over_http} frames and reads", online)
-    return 0 if all(f.met is not False for f in offline + online) else 1
+    photos = report_photos(devsets_folder())
+    return 0 if all(f.met is not False for f in offline + online + photos) else 1
 
 
 if __name__ == "__main__":

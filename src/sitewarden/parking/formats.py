@@ -23,6 +23,9 @@ PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕�
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 DIGITS = "0123456789"
 LETTERS_NO_IO = LETTERS.replace("I", "").replace("O", "")
+# The last character of special Chinese plates: learner (学, yellow), trailer (挂,
+# yellow), police (警), Hong Kong and Macau cars crossing over (港, 澳), consulates (领).
+SPECIAL_SUFFIXES = "学挂警港澳领"
 
 # Pattern letters for formats, built in or defined per site.
 CLASSES: dict[str, str] = {
@@ -33,11 +36,12 @@ CLASSES: dict[str, str] = {
     "A": LETTERS + DIGITS,
     "Y": LETTERS_NO_IO + DIGITS,  # letter or digit, no I or O
     "E": "DF",  # new-energy class letter: D electric, F hybrid
+    "S": SPECIAL_SUFFIXES,
 }
 # Where an OCR model puts one of these, the other is meant when the class needs it.
 CONFUSIONS: dict[str, str] = {"O": "0", "Q": "0", "0": "O", "I": "1", "1": "I"}
 SEPARATOR_CHARS = "·- "
-_PATTERN = re.compile(r"^[PLXDAYE·\- ]{2,20}$")
+_PATTERN = re.compile(r"^[PLXDAYES·\- ]{2,20}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +81,20 @@ BUILT_IN: dict[str, PlateFormat] = {
         PlateFormat("cn", "PX·YYYYY", "China, blue and yellow plates: 浙A·12345"),
         PlateFormat("cn_ne", "PX·EYDDDD", "China, new-energy (green) cars: 粤B·D12345"),
         PlateFormat("cn_ne_large", "PX·DDDDDE", "China, new-energy large vehicles: 粤B·12345D"),
+        PlateFormat("cn_special", "PX·YYYYS", "China, learner, trailer, police: 渝B·3587学"),
         PlateFormat("uk", "LLDD LLL", "United Kingdom: AB12 CDE"),
         PlateFormat("fr", "LL-DDD-LL", "France (SIV): AB-123-CD"),
     )
 }
-DEFAULT_FORMATS: tuple[str, ...] = ("cn", "cn_ne", "cn_ne_large")
+DEFAULT_FORMATS: tuple[str, ...] = ("cn", "cn_ne", "cn_ne_large", "cn_special")
+# Chinese plates are coloured by kind: a read whose plate colour contradicts its format
+# is not trusted (a green 8-character plate that lost a digit fits "cn", but is green).
+FORMAT_COLOURS: dict[str, frozenset[str]] = {
+    "cn": frozenset({"blue", "yellow"}),
+    "cn_ne": frozenset({"green"}),
+    "cn_ne_large": frozenset({"green", "yellow"}),  # yellow-green gradient
+    "cn_special": frozenset({"blue", "yellow"}),
+}
 
 
 def check_pattern(name: str, pattern: str) -> PlateFormat:
@@ -92,7 +105,7 @@ def check_pattern(name: str, pattern: str) -> PlateFormat:
         raise InvalidInput(
             f"format pattern {pattern!r}: use the classes P (province), L (letter), "
             "X (letter but I/O), D (digit), A (letter or digit), Y (A but I/O), "
-            "E (D or F) and the separators '·', '-', ' '; at least 2 characters"
+            "E (D or F), S (学挂警港澳领) and the separators '·', '-', ' '; at least 2 characters"
         )
     return PlateFormat(name, pattern)
 

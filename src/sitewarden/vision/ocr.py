@@ -56,6 +56,7 @@ class TextFound:
     text: str
     score: float
     quad: Quad
+    char_scores: tuple[float, ...] = ()  # one per character of ``text``
 
 
 def models_folder() -> Path:
@@ -195,9 +196,9 @@ class PaddleOcr:
         found.sort(key=lambda q: (round(float(q[0][1]) / 10), float(q[0][0])))
         return found
 
-    def recognise(self, crops: Sequence[Pixels]) -> list[tuple[str, float]]:
-        """The text in each crop and the recogniser's mean character confidence."""
-        results: list[tuple[str, float]] = [("", 0.0)] * len(crops)
+    def recognise(self, crops: Sequence[Pixels]) -> list[tuple[str, tuple[float, ...]]]:
+        """The text in each crop and the recogniser's confidence in each character."""
+        results: list[tuple[str, tuple[float, ...]]] = [("", ())] * len(crops)
         order = sorted(range(len(crops)), key=lambda i: crops[i].shape[1] / crops[i].shape[0])
         for start in range(0, len(order), REC_BATCH):
             batch = order[start : start + REC_BATCH]
@@ -211,9 +212,25 @@ class PaddleOcr:
             (prediction,) = self._recogniser.run(
                 None, {self._recogniser.get_inputs()[0].name: blob}
             )
-            for index, (text, score) in zip(batch, self._decode(prediction), strict=True):
-                results[index] = (str(text), float(score))
+            for index, read in zip(batch, self._characters(prediction), strict=True):
+                results[index] = read
         return results
+
+    def _characters(self, prediction: npt.NDArray[Any]) -> list[tuple[str, tuple[float, ...]]]:
+        """CTC greedy decoding as rapidocr's, keeping each character's probability (a
+        plate is only as sure as its least sure character)."""
+        indices = prediction.argmax(axis=2)
+        probabilities = prediction.max(axis=2)
+        alphabet = self._decode.character
+        reads = []
+        for row, probs in zip(indices, probabilities, strict=True):
+            keep = np.ones(len(row), dtype=bool)
+            keep[1:] = row[1:] != row[:-1]
+            keep &= row != 0  # the CTC blank
+            reads.append(
+                ("".join(alphabet[i] for i in row[keep]), tuple(float(p) for p in probs[keep]))
+            )
+        return reads
 
     def read(self, image: Pixels, max_side: int | None) -> list[TextFound]:
         """Detect at ``max_side``, crop from ``image`` itself, recognise in batches; lines
@@ -222,8 +239,9 @@ class PaddleOcr:
         if not quads:
             return []
         texts = self.recognise([crop_text(image, quad) for quad in quads])
-        return [
-            TextFound(text, score, quad)
-            for (text, score), quad in zip(texts, quads, strict=True)
-            if score >= MIN_TEXT_SCORE
-        ]
+        found = []
+        for (text, scores), quad in zip(texts, quads, strict=True):
+            score = float(np.mean(scores)) if scores else 0.0
+            if score >= MIN_TEXT_SCORE:
+                found.append(TextFound(text, score, quad, scores))
+        return found

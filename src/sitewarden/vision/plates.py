@@ -7,15 +7,17 @@ is a plate is decided by the site's plate formats (``parking/formats.py``), whic
 fix O/0 and I/1 by position. Text that fits no format is reported as no plate, with the
 reason.
 
-Reading takes up to three looks and stops at the first that gives a sure plate. Text
-detection over the whole frame is most of the cost and grows with the pixels, so the
-quick look detects on the frame scaled to 640 pixels on its longer side (a plate a lane
-camera can read is still 30 or more pixels high there) and recognises the boxes it
-finds cropped from the full frame. When that gives no plate, or one read with less than
-``SURE`` confidence, the close look detects again at native resolution only around the
-text found, and the surer plate wins. Only when there is still no plate does the full
-look detect on the whole frame at full resolution (small or distant plates). Formats
-decide at every look, so none can settle for text that is not a plate.
+Reading takes up to three looks and stops at the first that gives a sure plate
+(``plate_checks``: every character read surely, or two looks agreeing, and a colour
+that fits the format). Text detection over the whole frame is most of the cost and
+grows with the pixels, so the quick look detects on the frame scaled to 640 pixels on
+its longer side (a plate a lane camera can read is still 30 or more pixels high there)
+and recognises the boxes it finds cropped from the full frame. When that gives no sure
+plate, the close look detects again at native resolution only around the text found;
+when there is still none, the full look detects on the whole frame at full resolution
+(small or distant plates). Formats decide at every look, so none can settle for text
+that is not a plate, and a plate no look made sure is returned with its doubt: the gate
+sends it to a person, it never acts on a guess.
 
 Frames are decoded by ``vision/images.py`` in memory and dropped after the read: they
 are never stored.
@@ -32,14 +34,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from sitewarden.parking.formats import PlateFormat, PlateMatch, match_plate
+from sitewarden.parking.formats import PlateFormat, PlateMatch, compact_plate, match_plate
+from sitewarden.vision.plate_checks import (
+    agreeing_looks,
+    colour_doubt,
+    plate_colour,
+    read_doubt,
+)
 
 if TYPE_CHECKING:  # the OCR module (OpenCV, 25 MB) is imported with the first frame
     from sitewarden.vision.ocr import PaddleOcr, Pixels, TextFound
 
 BORDER = frozenset("JI1|[]")
 QUICK_SIDE = 640  # the first look's longer side, in pixels
-SURE = 0.9  # a quick-look plate read less surely than this gets a close look too
 MAX_REGIONS = 8  # text lines of the quick look worth a close look
 
 
@@ -48,6 +55,7 @@ class TextLine:
     text: str
     confidence: float
     box: tuple[int, int, int, int]  # left, top, right, bottom in frame pixels
+    char_scores: tuple[float, ...] = ()  # the recogniser's, one per character of text
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +63,12 @@ class PlateCandidate:
     match: PlateMatch
     confidence: float
     box: tuple[int, int, int, int]
+    char_scores: tuple[float, ...] = ()  # one per character of match.compact
+
+    @property
+    def least_sure(self) -> float:
+        """The confidence of the plate's least sure character."""
+        return min(self.char_scores, default=self.confidence)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +80,8 @@ class FrameReading:
     texts_seen: int
     elapsed_ms: float
     looks: int = 1  # detection passes: quick, then close (around text), then full
+    doubt: str | None = None  # why the plate is not sure enough to act on; None: sure
+    colour: str | None = None  # the plate's background: blue, yellow, green or None
 
 
 Box = tuple[int, int, int, int]  # left, top, right, bottom in frame pixels
@@ -75,7 +91,7 @@ def _line(found: TextFound, left: int = 0, top: int = 0) -> TextLine:
     """A text line in frame pixels; ``left``, ``top``: where the region read starts."""
     xs, ys = found.quad[:, 0], found.quad[:, 1]
     box = (int(xs.min()) + left, int(ys.min()) + top, int(xs.max()) + left, int(ys.max()) + top)
-    return TextLine(found.text, found.score, box)
+    return TextLine(found.text, found.score, box, found.char_scores)
 
 
 def regions_around(lines: Sequence[TextLine], width: int, height: int) -> list[Box]:
@@ -131,36 +147,59 @@ def _joined(a: TextLine, b: TextLine) -> tuple[int, int, int, int] | None:
     )
 
 
-def _read_as_plate(text: str, formats: Sequence[PlateFormat]) -> PlateMatch | None:
-    """``text`` as a plate; failing that, without one border stroke read as a character
+def _kept_scores(line: TextLine) -> list[float]:
+    """The line's character confidences for the characters its plate text keeps."""
+    if len(line.char_scores) != len(line.text):
+        return [line.confidence] * len(compact_plate(line.text))
+    return [
+        score
+        for char, score in zip(line.text, line.char_scores, strict=True)
+        for _ in compact_plate(char)
+    ]
+
+
+def _read_as_plate(line: TextLine, formats: Sequence[PlateFormat]) -> PlateCandidate | None:
+    """``line`` as a plate; failing that, without one border stroke read as a character
     at either end (the model reads a plate's frame beside 川 or 1 as ``J``, ``I`` or ``|``).
     The rest must still fit a format exactly; a trim counts as a fix."""
-    match = match_plate(text, formats)
+    scores = _kept_scores(line)
+    match = match_plate(line.text, formats)
     if match is not None:
-        return match
-    stripped = text.strip()
-    for edge, trimmed in ((stripped[:1], stripped[1:]), (stripped[-1:], stripped[:-1])):
+        return PlateCandidate(match, line.confidence, line.box, _aligned(scores, match))
+    stripped = line.text.strip()
+    for edge, trimmed, kept in (
+        (stripped[:1], stripped[1:], scores[1:]),
+        (stripped[-1:], stripped[:-1], scores[:-1]),
+    ):
         if edge and edge in BORDER:
             match = match_plate(trimmed, formats)
             if match is not None:
-                return replace(match, fixes=match.fixes + 1)
+                match = replace(match, fixes=match.fixes + 1)
+                return PlateCandidate(match, line.confidence, line.box, _aligned(kept, match))
     return None
+
+
+def _aligned(scores: Sequence[float], match: PlateMatch) -> tuple[float, ...]:
+    return tuple(scores) if len(scores) == len(match.compact) else ()
 
 
 def pick_plate(lines: Sequence[TextLine], formats: Sequence[PlateFormat]) -> PlateCandidate | None:
     """The surest text that fits a format; two-row and split plates are joined first."""
     found: list[PlateCandidate] = []
     for line in lines:
-        match = _read_as_plate(line.text, formats)
-        if match is not None:
-            found.append(PlateCandidate(match, line.confidence, line.box))
+        candidate = _read_as_plate(line, formats)
+        if candidate is not None:
+            found.append(candidate)
     if not found:
         for a in lines[:20]:
             for b in lines[:20]:
                 box = _joined(a, b) if a is not b else None
                 match = match_plate(a.text + b.text, formats) if box else None
                 if match is not None and box is not None:
-                    found.append(PlateCandidate(match, min(a.confidence, b.confidence), box))
+                    scores = _aligned(_kept_scores(a) + _kept_scores(b), match)
+                    found.append(
+                        PlateCandidate(match, min(a.confidence, b.confidence), box, scores)
+                    )
     if not found:
         return None
     return max(found, key=_rank)
@@ -212,8 +251,9 @@ class PlateReader:
     def read_plate(self, image: Image.Image, formats: Sequence[PlateFormat]) -> FrameReading:
         """The surest plate in ``image`` that fits one of ``formats``, or why none.
 
-        The quick look (reduced frame), then a close look around the text it found when
-        that gave no sure plate, then the full look when there is still no plate."""
+        The quick look (reduced frame); while no read is sure (``plate_checks``), a close
+        look around the text found, then the full look. A read two looks agree on is
+        sure; a read that stays unsure is returned with its ``doubt``."""
         from sitewarden.vision.ocr import detection_size
 
         started = time.perf_counter()
@@ -225,24 +265,55 @@ class PlateReader:
         ):
             quick = None  # a small frame: the quick look is the full look
         lines = self.read_lines(pixels, quick)
-        best = pick_plate(lines, formats)
-        looks = 1
-        if lines and (best is None or best.confidence < SURE):
-            looks += 1
+        reads = [pick_plate(lines, formats)]
+        judged = judge_looks(pixels, reads)
+        if lines and (judged is None or judged.doubt is not None):
             lines = self.read_regions(pixels, regions_around(lines, width, height))
-            closer = pick_plate(lines, formats)
-            if closer is not None and (best is None or _rank(closer) > _rank(best)):
-                best = closer
-        if best is None and quick is not None:
-            looks += 1
+            reads.append(pick_plate(lines, formats))
+            judged = judge_looks(pixels, reads)
+        if quick is not None and (judged is None or judged.doubt is not None):
             lines = self.read_lines(pixels, None)
-            best = pick_plate(lines, formats)
+            reads.append(pick_plate(lines, formats))
+            judged = judge_looks(pixels, reads)
         elapsed = (time.perf_counter() - started) * 1000
-        if best is not None:
-            return FrameReading(best, None, len(lines), elapsed, looks)
+        looks = len(reads)
+        if judged is not None:
+            return FrameReading(
+                judged.plate, None, len(lines), elapsed, looks, judged.doubt, judged.colour
+            )
         if not lines:
             reason = "no text found in the frame"
         else:
             names = ", ".join(f.name for f in formats)
             reason = f"{len(lines)} text(s) found, none fits this site's plate formats ({names})"
         return FrameReading(None, reason, len(lines), elapsed, looks)
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    plate: PlateCandidate
+    doubt: str | None
+    colour: str | None
+
+
+def judge_looks(pixels: Pixels, reads: Sequence[PlateCandidate | None]) -> Judged | None:
+    """The plate the looks so far support, and why it is unsure (None: sure).
+
+    A sure read beats an unsure one; among equals, more agreeing looks, then ``_rank``."""
+    texts = [read.match.compact if read is not None else None for read in reads]
+    judged: list[tuple[bool, int, tuple[float, int], Judged]] = []
+    for read in reads:
+        if read is None:
+            continue
+        colour = plate_colour(pixels, read.box)
+        agreeing = agreeing_looks(read.match.compact, texts)
+        doubt = read_doubt(
+            read.match.compact,
+            read.least_sure,
+            agreeing,
+            colour_doubt(read.match.format, colour),
+        )
+        judged.append((doubt is None, agreeing, _rank(read), Judged(read, doubt, colour)))
+    if not judged:
+        return None
+    return max(judged, key=lambda item: item[:3])[3]

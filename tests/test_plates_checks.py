@@ -1,0 +1,94 @@
+"""When a plate read is sure: colour against format, least sure character, agreement
+between looks (no model needed: rendered plates and hand-made reads)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sitewarden.demo.garage_frames import available_fonts, render_plate
+from sitewarden.parking.formats import resolve_formats
+from sitewarden.vision.plate_checks import CHAR_SURE, colour_doubt, plate_colour, read_doubt
+from sitewarden.vision.plates import PlateCandidate, TextLine, judge_looks, pick_plate
+
+FORMATS = resolve_formats(["cn", "cn_ne", "cn_ne_large", "cn_special", "uk"])
+
+
+def plate_pixels(text: str, style: str) -> np.ndarray:
+    fonts = available_fonts()
+    assert fonts, "fonts-noto-cjk is missing: scripts/apt-install fonts-noto-cjk"
+    return np.asarray(render_plate(text, style, fonts[0], height=60))
+
+
+@pytest.mark.parametrize(
+    ("text", "style", "colour"),
+    [
+        ("浙A·12345", "blue", "blue"),
+        ("粤B·D12345", "green", "green"),
+        ("苏E·2Y256", "yellow", "yellow"),
+        ("AB12 CDE", "white", None),
+    ],
+)
+def test_the_plate_colour_is_its_background(text: str, style: str, colour: str | None) -> None:
+    pixels = plate_pixels(text, style)
+    height, width = pixels.shape[:2]
+    assert plate_colour(pixels, (0, 0, width, height)) == colour
+
+
+def test_a_green_plate_read_as_seven_characters_is_doubted() -> None:
+    assert colour_doubt("cn", "green") is not None
+    assert colour_doubt("cn_ne", "blue") is not None
+    assert colour_doubt("cn_ne", "green") is None
+    assert colour_doubt("cn", None) is None and colour_doubt("uk", "yellow") is None
+
+
+def test_an_unsure_character_is_doubted_unless_another_look_agrees() -> None:
+    assert read_doubt("皖T12288", 0.49, 1, None) is not None
+    assert read_doubt("皖T12288", 0.49, 2, None) is None
+    assert read_doubt("皖M12288", CHAR_SURE, 1, None) is None
+    assert read_doubt("皖M12288", 0.99, 3, "a green plate cannot be of format cn") is not None
+
+
+def line(text: str, scores: list[float], box: tuple[int, int, int, int]) -> TextLine:
+    return TextLine(text, sum(scores) / len(scores), box, tuple(scores))
+
+
+def test_the_least_sure_character_counts_not_the_mean() -> None:
+    scores = [0.99, 0.49, 0.99, 0.99, 0.99, 0.99, 0.99]  # mean 0.92
+    picked = pick_plate([line("皖T12288", scores, (0, 0, 70, 24))], FORMATS)
+    assert picked is not None and picked.confidence > 0.9 and picked.least_sure == 0.49
+
+
+def test_separators_and_trimmed_borders_keep_scores_aligned() -> None:
+    scores = [0.2, 0.9, 0.95, 0.5, 0.97, 0.96, 0.99, 0.98, 0.94]  # J, 川, Q, ·, D, B, 2, 9, 1...
+    picked = pick_plate([line("J川Q·DB291", scores, (0, 0, 90, 30))], FORMATS)
+    assert picked is not None and picked.match.compact == "川QDB291"
+    assert picked.char_scores == (0.9, 0.95, 0.97, 0.96, 0.99, 0.98, 0.94)
+
+
+def candidate(text: str, least: float) -> PlateCandidate:
+    found = pick_plate([line(text, [least] + [0.99] * (len(text) - 1), (0, 0, 60, 20))], FORMATS)
+    assert found is not None
+    return found
+
+
+def test_looks_that_agree_make_a_read_sure_and_disagreeing_ones_do_not() -> None:
+    grey = np.full((40, 100, 3), 128, dtype=np.uint8)  # no colour: only the reads count
+    unsure = judge_looks(grey, [candidate("川A82N83", 0.38), None, candidate("川A82M85", 0.55)])
+    assert unsure is not None and unsure.doubt is not None
+    agreed = judge_looks(grey, [candidate("苏A85Z95", 0.6), None, candidate("苏A85Z95", 0.7)])
+    assert agreed is not None and agreed.doubt is None
+    assert agreed.plate.match.compact == "苏A85Z95"
+    assert judge_looks(grey, [None, None]) is None
+
+
+def test_a_seven_character_read_on_a_green_plate_is_doubted() -> None:
+    blue = np.zeros((40, 100, 3), dtype=np.uint8)
+    blue[:, :] = (18, 62, 180)
+    lost_digit = candidate("粤BD1234", 0.99)  # fits cn, but the plate is blue: fine
+    judged = judge_looks(blue, [lost_digit])
+    assert judged is not None and judged.colour == "blue" and judged.doubt is None
+    green = np.zeros((40, 100, 3), dtype=np.uint8)
+    green[:, :] = (120, 210, 140)
+    judged = judge_looks(green, [lost_digit])
+    assert judged is not None and judged.doubt == "a green plate cannot be of format cn"

@@ -1,0 +1,68 @@
+"""The plate reader on real photos from the development set (../shared/devsets/plates,
+EasyPR's GDSL-licensed photos: read from the shared folder, never copied here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from bench.plate_photos import FOLDER_VARIABLE, Photo, devsets_folder, load_photos
+
+from sitewarden.parking.formats import DEFAULT_FORMATS, resolve_formats
+from sitewarden.vision.images import GATE_FRAME, decode_image
+from sitewarden.vision.plates import FrameReading, PlateReader
+
+FORMATS = resolve_formats(DEFAULT_FORMATS)
+PHOTOS = {photo.path.name: photo for photo in load_photos(devsets_folder() / "plates")}
+pytestmark = pytest.mark.skipif(
+    not PHOTOS,
+    reason=f"no plate development set at {devsets_folder() / 'plates'}; "
+    f"set {FOLDER_VARIABLE} to the folder holding plates/truth.tsv",
+)
+
+
+@pytest.fixture(scope="module")
+def reader() -> PlateReader:
+    reader = PlateReader(threads=1)
+    reader.load()
+    return reader
+
+
+def read(reader: PlateReader, name: str) -> tuple[Photo, FrameReading]:
+    photo = PHOTOS[name]
+    image = decode_image(Path(photo.path).read_bytes(), "image/jpeg", GATE_FRAME)
+    return photo, reader.read_plate(image, FORMATS)
+
+
+@pytest.mark.parametrize("name", ["cn_blue_031.jpg", "cn_blue_089.jpg", "cn_yellow_024.jpg"])
+def test_a_clear_photo_is_read_exactly_and_accepted(reader: PlateReader, name: str) -> None:
+    photo, reading = read(reader, name)
+    assert reading.plate is not None and reading.plate.match.compact == photo.plate
+    assert reading.doubt is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "cn_yellow_016.jpg",  # 皖M12288 read as 皖T12288 with mean confidence 0.92
+        "cn_blue_036.jpg",  # 川A82M83 read as 川A82N83 and 川A82M85
+    ],
+)
+def test_a_misread_photo_is_never_accepted(reader: PlateReader, name: str) -> None:
+    photo, reading = read(reader, name)
+    if reading.plate is not None and reading.doubt is None:  # accepted: it must be right
+        assert reading.plate.match.compact == photo.plate
+
+
+def test_a_learner_plate_is_read_with_its_suffix(reader: PlateReader) -> None:
+    photo, reading = read(reader, "cn_yellow_011.jpg")
+    assert photo.plate == "渝B3587学"
+    assert reading.plate is not None and reading.plate.match.display == "渝B·3587学"
+    assert reading.plate.match.format == "cn_special" and reading.doubt is None
+    assert reading.colour == "yellow"
+
+
+def test_plate_colours_are_seen_on_real_photos(reader: PlateReader) -> None:
+    for name, colour in (("cn_blue_057.jpg", "blue"), ("cn_yellow_030.jpg", "yellow")):
+        _, reading = read(reader, name)
+        assert reading.colour == colour, name
