@@ -22,6 +22,7 @@ from sitewarden.alerts.notify import encode_sse
 from sitewarden.alerts.rules import Rule, parse_rule
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.schemas import OperatorText
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
 from sitewarden.errors import Conflict, InvalidInput, NotFound
@@ -72,7 +73,7 @@ class AlertPage(BaseModel):
 
 class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    note: str | None = Field(default=None, max_length=2000)
+    note: OperatorText | None = Field(default=None, max_length=2000)
 
 
 class WebhookIn(BaseModel):

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sitewarden.api.schemas import OperatorText
+
 PlateText = Field(min_length=1, max_length=32, examples=["浙A·12345"])
 Purpose = Field(min_length=3, max_length=200, description="why you need the plates (audited)")
 
@@ -66,6 +68,11 @@ class PlateSettingsIn(_In):
     custom_formats: list[CustomFormatIn] = Field(default_factory=list, max_length=20)
     review_below: float = Field(default=0.8, ge=0, le=1)
     duplicate_window_s: int = Field(default=10, ge=0, le=600)
+    unsure_reads: Literal["hold", "admit"] = Field(
+        default="hold",
+        description="entry gates, on a plate read the reader is not sure of: hold the "
+        "barrier until a person confirms it, or admit the car and queue the read for review",
+    )
 
 
 class PlateSettingsOut(BaseModel):
@@ -74,6 +81,7 @@ class PlateSettingsOut(BaseModel):
     custom_formats: list[CustomFormatIn]
     review_below: float
     duplicate_window_s: int
+    unsure_reads: str
     built_in: dict[str, str]
 
 
@@ -98,8 +106,12 @@ class TariffOut(TariffIn):
 
 class VehicleIn(_In):
     plate: str = PlateText
-    owner_ref: str | None = Field(default=None, max_length=64, description="a person's id")
-    note: str | None = Field(default=None, max_length=200)
+    owner_ref: OperatorText | None = Field(
+        default=None, max_length=64, description="a person's id in sitewarden, not an ID number"
+    )
+    note: OperatorText | None = Field(
+        default=None, max_length=200, description="no plates, ID or phone numbers: kept in clear"
+    )
 
 
 class VehicleOut(BaseModel):
@@ -117,7 +129,9 @@ class ListEntryIn(_In):
     plate: str = PlateText
     list: Literal["allow", "deny"]
     zone_id: str | None = Field(default=None, max_length=64, description="None: every garage")
-    reason: str = Field(min_length=1, max_length=200)
+    reason: OperatorText = Field(
+        min_length=1, max_length=200, description="no plates, ID or phone numbers: kept in clear"
+    )
     valid_from: datetime | None = None
     valid_until: datetime | None = None
 
@@ -181,7 +195,7 @@ class PaymentIn(_In):
     amount_minor: int = Field(gt=0, le=100_000_000)
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     method: Literal["cash", "card", "app", "qr", "other"]
-    reference: str = Field(
+    reference: OperatorText = Field(
         min_length=1, max_length=100, description="the payment's own id: a retry is recorded once"
     )
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from sitewarden.auth.roles import Permission, Role
 from sitewarden.events.kinds import Severity
+from sitewarden.privacy.free_text import note_validator
 from sitewarden.registry.device_kinds import DeviceKind
 
 # The request body of routes that take one image (a frame, a face, a snapshot).
@@ -22,6 +23,10 @@ IMAGE_UPLOAD: dict[str, Any] = {
         },
     }
 }
+
+# Text operators write (alert notes, vehicle notes, list reasons, payment references) is
+# stored in the clear: identifiers and refused categories in it are refused (422).
+OperatorText = Annotated[str, AfterValidator(note_validator)]
 
 
 class _In(BaseModel):

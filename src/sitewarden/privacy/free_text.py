@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from sitewarden.errors import InvalidInput
 from sitewarden.events.refused import REFUSED_FIELDS
 
 # The plate layouts the parking module reads; a leaf module of plain data, safe to use here.
@@ -209,21 +208,16 @@ def _strings(value: Any, where: str) -> Iterator[tuple[str, str]]:
             yield from _strings(item, f"{where}.{key}")
 
 
-def checked_note(field: str, text: str | None) -> str | None:
-    """``text`` unchanged, or InvalidInput when it holds what free text may not hold."""
-    if text is None:
-        return None
-    finding = find_in_text(text)
-    if finding is not None:
-        raise InvalidInput(refusal(field, finding))
-    return text
-
-
 def note_validator(text: str | None) -> str | None:
     """For pydantic field validators on operator notes: ValueError names what was found."""
     if text is None:
         return None
     finding = find_in_text(text)
     if finding is not None:
-        raise ValueError(f"holds {finding.what}; {finding.advice}; keep personal data out of notes")
+        if finding.category == "refused":
+            raise ValueError(f"holds {finding.what}; {finding.advice}")
+        raise ValueError(
+            f"holds {finding.what}; notes are stored in the clear, so keep plates, ID and "
+            "phone numbers out of them (a record's own plate or person fields seal them)"
+        )
     return text
