@@ -162,11 +162,14 @@ def withdraw_consent(
     return consent_out(updated)
 
 
+MAX_SEQ = 2**63 - 1  # the largest sequence number a database column holds (BIGINT)
+
+
 @router.get("/audit", response_model=AuditPageOut, summary="The audit log, oldest first")
 def read_audit(
     operator: Operator = requires(Permission.AUDIT_READ),
     context: AppContext = Depends(get_context),
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_SEQ, description="a seq from next_after")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> AuditPageOut:
     entries = context.store.audit_entries(after_seq=after, limit=limit)

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import APIRouter, Depends, Response
+from pydantic import BaseModel
 
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
@@ -27,7 +29,7 @@ from sitewarden.api.schemas import (
 )
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
-from sitewarden.errors import NotFound
+from sitewarden.errors import InvalidInput, NotFound
 from sitewarden.registry import service
 from sitewarden.store.records import Device, Site, Zone
 
@@ -83,6 +85,18 @@ def device_out(device: Device, context: AppContext) -> DeviceOut:
         token_revoked_at=device.token_revoked_at,
         created_at=device.created_at,
     )
+
+
+def patch_changes(body: BaseModel, *, never_null: tuple[str, ...]) -> dict[str, Any]:
+    """The fields a PATCH body sets. ``null`` clears a field that may be empty (a device's
+    zone or position); for one that may not, it is refused here rather than by the database."""
+    changes = body.model_dump(exclude_unset=True)
+    nulled = [name for name in never_null if name in changes and changes[name] is None]
+    if nulled:
+        raise InvalidInput(
+            f"{', '.join(nulled)} cannot be null; leave a field out to keep its current value"
+        )
+    return changes
 
 
 # --- sites ------------------------------------------------------------------------
@@ -174,7 +188,7 @@ def patch_zone(
 ) -> ZoneOut:
     visible_site(context, operator, site_id)
     zone = service.require_zone(context.store, site_id, zone_id)
-    updated = replace(zone, **body.model_dump(exclude_unset=True))
+    updated = replace(zone, **patch_changes(body, never_null=("name",)))
     context.store.update_zone(updated)
     return zone_out(updated)
 
@@ -249,9 +263,8 @@ def patch_device(
 ) -> DeviceOut:
     visible_site(context, operator, site_id)
     device = service.require_device(context.store, site_id, device_id)
-    updated = service.update_device(
-        context.store, replace(device, **body.model_dump(exclude_unset=True))
-    )
+    changes = patch_changes(body, never_null=("kind", "name", "heartbeat_s"))
+    updated = service.update_device(context.store, replace(device, **changes))
     return device_out(updated, context)
 
 

@@ -77,7 +77,12 @@ def audit_verify(data_dir: DataDir = None) -> None:
 
 
 def _subject_ref(
-    site: str, plate: str | None, national_id: str | None, badge: str | None, subject_id: str | None
+    site: str,
+    plate: str | None,
+    national_id: str | None,
+    badge: str | None,
+    subject_id: str | None,
+    phone: str | None = None,
 ) -> Any:
     from sitewarden.privacy.subject_requests import SubjectRef
 
@@ -87,18 +92,22 @@ def _subject_ref(
             ("plate", plate),
             ("national_id", national_id),
             ("badge_id", badge),
+            ("phone", phone),
             ("subject_id", subject_id),
         )
         if v
     ]
     if len(given) != 1:
-        raise fail("name the subject by exactly one of --plate, --national-id, --badge, --subject")
+        raise fail(
+            "name the subject by exactly one of --plate, --national-id, --badge, --phone, --subject"
+        )
     return guarded(lambda: SubjectRef(site, given[0][0], given[0][1]))
 
 
 SubjectPlate = Annotated[str | None, typer.Option("--plate", help="licence plate")]
 SubjectNid = Annotated[str | None, typer.Option("--national-id", help="national ID number")]
 SubjectBadge = Annotated[str | None, typer.Option("--badge", help="badge id")]
+SubjectPhone = Annotated[str | None, typer.Option("--phone", help="phone number")]
 SubjectId = Annotated[str | None, typer.Option("--subject", help="subject id")]
 
 
@@ -111,6 +120,7 @@ def subject_export(
     national_id: SubjectNid = None,
     badge: SubjectBadge = None,
     subject: SubjectId = None,
+    phone: SubjectPhone = None,
     force: Annotated[
         bool, typer.Option("--force", help="replace an existing file with a new 0600 one")
     ] = False,
@@ -120,7 +130,7 @@ def subject_export(
     from sitewarden.cli.private_file import PrivateFile
     from sitewarden.privacy.subject_export import export_subject
 
-    ref = _subject_ref(site, plate, national_id, badge, subject)
+    ref = _subject_ref(site, plate, national_id, badge, subject, phone)
     settings = settings_for(data_dir)
     # Claimed first: a path that is refused must not cost an export and its audit entry.
     target = guarded(lambda: PrivateFile(output, replace=force))
@@ -144,6 +154,7 @@ def subject_export(
         f"Exported {len(exported['events'])} events of {len(exported['subjects'])} "
         f"subject(s) to {output} (mode 0600)."
     )
+    _warn_unresolved(exported["unresolved"])
 
 
 @subject_app.command("erase")
@@ -154,13 +165,14 @@ def subject_erase(
     national_id: SubjectNid = None,
     badge: SubjectBadge = None,
     subject: SubjectId = None,
+    phone: SubjectPhone = None,
     yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation")] = False,
     data_dir: DataDir = None,
 ) -> None:
     """Crypto-shred a person or vehicle: their sealed fields become unreadable everywhere."""
     from sitewarden.privacy.subject_requests import erase_subject
 
-    ref = _subject_ref(site, plate, national_id, badge, subject)
+    ref = _subject_ref(site, plate, national_id, badge, subject, phone)
     if not yes and not typer.confirm("Erase this subject's personal data for good?"):
         raise fail("not erased")
     settings = settings_for(data_dir)
@@ -179,6 +191,13 @@ def subject_erase(
         f"Erased {len(report.subject_ids)} subject(s); {report.events_erased} events now "
         "read as erased."
     )
+    _warn_unresolved(report.unresolved)
+
+
+def _warn_unresolved(notes: list[str]) -> None:
+    """Say what a subject request may not have reached: it must not look complete."""
+    for note in notes:
+        err.print(f"[bold yellow]incomplete:[/] {note}", highlight=False)
 
 
 @retention_app.command("run")
