@@ -81,7 +81,11 @@ def erase(
         purpose=body.purpose,
         request_id=_request_id(request),
     )
-    return ErasureOut(subject_ids=report.subject_ids, events_erased=report.events_erased)
+    return ErasureOut(
+        subject_ids=report.subject_ids,
+        events_erased=report.events_erased,
+        unresolved=report.unresolved,
+    )
 
 
 def consent_out(consent: Consent) -> ConsentOut:

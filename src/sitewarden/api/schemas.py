@@ -252,7 +252,9 @@ class LookupIn(_In):
 
 class SubjectRequestIn(_In):
     site: str = Field(max_length=64)
-    field: str = Field(description="plate, national_id, badge_id or subject_id", max_length=32)
+    field: str = Field(
+        description="plate, national_id, badge_id, phone or subject_id", max_length=32
+    )
     value: str = Field(min_length=1, max_length=128)
     purpose: str = Field(min_length=3, max_length=200, description="e.g. the request's reference")
 
@@ -260,6 +262,7 @@ class SubjectRequestIn(_In):
 class ErasureOut(BaseModel):
     subject_ids: list[str]
     events_erased: int
+    unresolved: list[str] = Field(description="what the erasure may not have reached, in words")
 
 
 class ConsentIn(_In):

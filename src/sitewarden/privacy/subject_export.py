@@ -17,7 +17,12 @@ from typing import Any
 from sitewarden.access.people import People
 from sitewarden.access.records import Person, person_of
 from sitewarden.parking.storage import SessionQuery
-from sitewarden.privacy.subject_requests import SubjectRef, resolve_subjects, subject_events
+from sitewarden.privacy.subject_requests import (
+    SubjectRef,
+    resolve_subjects,
+    subject_events,
+    unresolved,
+)
 from sitewarden.privacy.vault import Vault
 from sitewarden.store.base import Store
 
@@ -26,11 +31,18 @@ MAX_EXPORTED_SESSIONS = 100_000
 
 
 def export_subject(store: Store, vault: Vault, ref: SubjectRef) -> dict[str, Any]:
-    """Everything held about the subject(s) the reference names, opened.
+    """Everything held about the subject(s) the reference names (and those linked to
+    them), opened; ``unresolved`` says what it may lack.
 
     The caller audits the export (it reveals personal data in full)."""
     subject_ids = resolve_subjects(store, vault, ref)
-    events = subject_events(store, ref.site_id, subject_ids, limit=MAX_EXPORTED_EVENTS)
+    events = subject_events(store, ref.site_id, subject_ids, limit=MAX_EXPORTED_EVENTS + 1)
+    missing = unresolved(store, ref.site_id)
+    if len(events) > MAX_EXPORTED_EVENTS:
+        events = events[:MAX_EXPORTED_EVENTS]
+        missing.append(
+            f"only the first {MAX_EXPORTED_EVENTS} events are in this export; the subject has more"
+        )
     return {
         "site_id": ref.site_id,
         "subjects": [_subject(store, vault, ref.site_id, subject_id) for subject_id in subject_ids],
@@ -47,6 +59,7 @@ def export_subject(store: Store, vault: Vault, ref: SubjectRef) -> dict[str, Any
             for event in events
         ],
         "exported_at": datetime.now(UTC).isoformat(),
+        "unresolved": missing,
     }
 
 

@@ -1,9 +1,12 @@
 """Answering a person's (or a vehicle owner's) access and erasure requests.
 
-A request names a subject by an identifying value (plate, national ID number, badge)
-or by its subject id. Export (``subject_export.py``) opens everything held about it;
-erasure shreds its data key, so its sealed fields become unreadable everywhere, backups
-included, removes its records, and leaves its events with the personal part marked erased.
+A request names a subject by an identifying value (plate, national ID number, badge,
+phone) or by its subject id. It reaches every subject *linked* to that one: identifying
+values seen together in an event are one person (``vault.py``), and an event is sealed
+under only one of them. Export (``subject_export.py``) opens everything held about them;
+erasure shreds their data keys, so their sealed fields become unreadable everywhere,
+backups included, removes their records, and leaves their events with the personal part
+marked erased. What a request could not reach is said in its answer (``unresolved``).
 """
 
 from __future__ import annotations
@@ -39,7 +42,8 @@ class SubjectRef:
 
 
 def resolve_subjects(store: Store, vault: Vault, ref: SubjectRef) -> list[str]:
-    """Subject ids the reference names; NotFound if none."""
+    """Subject ids the reference names, and every subject linked to them, however far
+    (an ID number seen with a badge, that badge seen with a phone); NotFound if none."""
     if ref.field == "subject_id":
         known = store.get_subject(ref.site_id, ref.value) or store.get_data_keys(
             ref.site_id, [ref.value]
@@ -50,7 +54,24 @@ def resolve_subjects(store: Store, vault: Vault, ref: SubjectRef) -> list[str]:
         found += [s for s in enrolled_subjects(store, vault, ref) if s not in found]
     if not found:
         raise NotFound(f"no subject with that {ref.field} in site {ref.site_id!r}")
-    return found
+    reached, frontier = list(found), found
+    while frontier:
+        frontier = sorted(store.linked_subjects(ref.site_id, frontier) - set(reached))
+        reached += frontier
+    return reached
+
+
+def unresolved(store: Store, site_id: str) -> list[str]:
+    """What a request on the site cannot have reached, in words (empty when nothing)."""
+    unlinked = store.unlinked_events(site_id)
+    if not unlinked:
+        return []
+    return [
+        f"{unlinked} events of site {site_id!r} were stored before identifiers seen together "
+        "were linked: among them, an event that carried this value beside another identifier "
+        "(or a phone number alone) is found only by that other identifier or not at all; "
+        "repeat the request by each identifier the person has"
+    ]
 
 
 def enrolled_subjects(store: Store, vault: Vault, ref: SubjectRef) -> list[str]:
@@ -82,6 +103,7 @@ def subject_events(
 class ErasureReport:
     subject_ids: list[str]
     events_erased: int
+    unresolved: list[str]
 
 
 def erase_subject(store: Store, vault: Vault, ref: SubjectRef) -> ErasureReport:
@@ -101,4 +123,4 @@ def erase_subject(store: Store, vault: Vault, ref: SubjectRef) -> ErasureReport:
             erased += done
             if done < DETACH_BATCH:
                 break
-    return ErasureReport(subject_ids, erased)
+    return ErasureReport(subject_ids, erased, unresolved(store, ref.site_id))

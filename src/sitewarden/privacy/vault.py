@@ -4,19 +4,23 @@ Each event's personal part is sealed under the data key of its *subject*:
 
 - a vehicle, when the event carries a plate;
 - a person, by ``person_ref`` (an enrolled person's id) or else by national ID
-  number or badge;
+  number, badge or phone;
 - otherwise the site's own key.
 
+Every other identifying value of the event gets its subject too, *linked* to the one
+the event is sealed under (``subject_links``): an ID number seen beside a badge leads
+from either to the other, so erasure and export by any of them reach the event.
+
 Subjects are created on first sight, each with a fresh data key wrapped by the KEK
-and a truncated blind index of its identifying value. Unwrapped keys and resolved
-subjects are cached in memory only.
+and a truncated blind index of its identifying value. Unwrapped keys, resolved
+subjects and stored links are cached in memory only.
 """
 
 from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
@@ -29,6 +33,7 @@ from sitewarden.privacy.blind_index import full_term, lookup_term, normalise
 from sitewarden.privacy.keyring import KeyRing, new_data_key, unwrap_key, wrap_key
 from sitewarden.privacy.sealing import binding, cipher, seal, unseal
 from sitewarden.store.base import Store
+from sitewarden.store.privacy_tables import SubjectLink
 from sitewarden.store.records import ERASED_PERSONAL, Subject, WrappedKey
 
 SITE_SUBJECT = "site"
@@ -38,6 +43,7 @@ SUBJECT_FIELDS: tuple[tuple[str, str], ...] = (
     ("plate", "vehicle"),
     ("national_id", "person"),
     ("badge_id", "person"),
+    ("phone", "person"),
 )
 LOOKUP_FIELDS = frozenset(field for field, _ in SUBJECT_FIELDS)
 
@@ -57,12 +63,18 @@ class KeyWriter(Protocol):
     writes the store (``store/writer_process.py``)."""
 
     def add_data_keys(
-        self, items: Sequence[tuple[WrappedKey, Subject | None]]
+        self,
+        items: Sequence[tuple[WrappedKey, Subject | None]],
+        links: Sequence[SubjectLink] = (),
     ) -> set[tuple[str, str]]: ...
 
 
 def _key_binding(site_id: str, subject_id: str) -> bytes:
     return f"{site_id}\x00{subject_id}".encode()
+
+
+def _link(site_id: str, one: str, other: str) -> SubjectLink:
+    return (site_id, one, other) if one < other else (site_id, other, one)
 
 
 class Vault:
@@ -77,6 +89,8 @@ class Vault:
         self._data_keys: dict[tuple[str, str], AESGCM] = {}
         # (site, full blind-index term) -> subject id
         self._subjects: dict[tuple[str, bytes], str] = {}
+        # Subject links known to be stored.
+        self._links: set[SubjectLink] = set()
         # Each site's erasure count when its cached keys were last known good; another
         # process's erasure bumps the stored count (see ``_catch_up``).
         self._epochs: dict[str, int] = {}
@@ -109,6 +123,9 @@ class Vault:
             for cached, known in list(self._subjects.items()):
                 if cached[0] == site_id and known == subject_id:
                     del self._subjects[cached]
+            self._links = {
+                link for link in self._links if link[0] != site_id or subject_id not in link
+            }
 
     def _catch_up(self, site_ids: Iterable[str]) -> None:
         """Drop what this process caches of sites where a subject was erased since: the
@@ -128,6 +145,7 @@ class Vault:
                 del self._data_keys[pair]
             for cached in [cached for cached in self._subjects if cached[0] == site_id]:
                 del self._subjects[cached]
+            self._links = {link for link in self._links if link[0] != site_id}
 
     def data_key_for(self, site_id: str, subject_id: str) -> AESGCM:
         """The data key of a fixed-id subject (an enrolled person, the site), created
@@ -231,15 +249,21 @@ class Vault:
             pending.append((self._wrapped(site_id, subject_id, key), None))
             self._data_keys[(site_id, subject_id)] = cipher(key)
 
-    def _persist(self, pending: list[tuple[WrappedKey, Subject | None]]) -> None:
-        """Store new keys and subjects in one transaction, before anything sealed under them."""
-        if not pending:
+    def _persist(
+        self,
+        pending: list[tuple[WrappedKey, Subject | None]],
+        links: Collection[SubjectLink] = (),
+    ) -> None:
+        """Store new keys, subjects and links in one transaction, before anything sealed
+        under them."""
+        if not pending and not links:
             return
         try:
-            existing = self._key_writer.add_data_keys(pending)
+            existing = self._key_writer.add_data_keys(pending, sorted(links))
         except Exception:
             self._forget_unstored(pending)
             raise
+        self._links.update(links)
         for site_id, subject_id in existing:
             # Another process created this fixed-id key first: use the stored one.
             self._data_keys.pop((site_id, subject_id), None)
@@ -255,18 +279,38 @@ class Vault:
             if (cached[0], known) in lost:
                 del self._subjects[cached]
 
-    def _subject_of(self, event: Event, pending: list[tuple[WrappedKey, Subject | None]]) -> str:
+    def _subject_of(
+        self,
+        event: Event,
+        pending: list[tuple[WrappedKey, Subject | None]],
+        links: set[SubjectLink],
+    ) -> str:
+        """The subject the event is sealed under: its plate's, else its ``person_ref``'s,
+        else its first identifying value's, else the site's. The subject of every other
+        identifying value is linked to it (and created if new)."""
+        site_id = event.site_id
         personal = event.personal or {}
         ref = event.attributes.get("person_ref")
-        for field, kind in SUBJECT_FIELDS:
-            value = personal.get(field)
-            if isinstance(value, str) and normalise(field, value):
-                if field != "plate" and isinstance(ref, str):
-                    break
-                return self._resolve(event.site_id, field, kind, value, pending)
-        subject_id = f"p-{ref}" if isinstance(ref, str) else SITE_SUBJECT
-        self._key_for(event.site_id, subject_id, pending)
-        return subject_id
+        found = [
+            self._resolve(site_id, field, kind, value, pending)
+            for field, kind in SUBJECT_FIELDS
+            if isinstance(value := personal.get(field), str) and normalise(field, value)
+        ]
+        if isinstance(ref, str):
+            person = f"p-{ref}"
+            self._key_for(site_id, person, pending)
+            plate = personal.get("plate")
+            has_plate = isinstance(plate, str) and bool(normalise("plate", plate))
+            found.insert(1 if has_plate else 0, person)
+        if not found:
+            self._key_for(site_id, SITE_SUBJECT, pending)
+            return SITE_SUBJECT
+        sealed_under = found[0]
+        for other in found[1:]:
+            link = _link(site_id, sealed_under, other)
+            if other != sealed_under and link not in self._links:
+                links.add(link)
+        return sealed_under
 
     # --- events ----------------------------------------------------------------------
     def seal_events(self, events: Sequence[Event]) -> None:
@@ -277,10 +321,12 @@ class Vault:
         with self._lock:
             self._catch_up(event.site_id for event in events if event.personal)
             pending: list[tuple[WrappedKey, Subject | None]] = []
+            links: set[SubjectLink] = set()
             subjects = [
-                self._subject_of(event, pending) if event.personal else None for event in events
+                self._subject_of(event, pending, links) if event.personal else None
+                for event in events
             ]
-            self._persist(pending)
+            self._persist(pending, links)
             keys = [
                 None if subject is None else self._data_keys[(event.site_id, subject)]
                 for event, subject in zip(events, subjects, strict=True)

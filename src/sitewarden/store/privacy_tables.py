@@ -19,6 +19,8 @@ from sitewarden.store.records import (
 
 # Data keys per INSERT (seven values per subject, well under both dialects' limits).
 DATA_KEY_CHUNK = 500
+# Two subjects seen in one event: (site, smaller subject id, larger subject id).
+SubjectLink = tuple[str, str, str]
 
 
 class PrivacyTables(Database):
@@ -37,15 +39,23 @@ class PrivacyTables(Database):
         return found
 
     def add_data_keys(
-        self, items: Sequence[tuple[WrappedKey, Subject | None]]
+        self,
+        items: Sequence[tuple[WrappedKey, Subject | None]],
+        links: Sequence[SubjectLink] = (),
     ) -> set[tuple[str, str]]:
-        """Store new data keys (with their subjects) in one transaction.
+        """Store new data keys (with their subjects) and subject links in one transaction.
 
         A key whose (site, subject) exists already is left as it is; those pairs are
         returned so that the caller uses the stored key instead of its own.
         """
         existing: set[tuple[str, str]] = set()
         with self._transaction() as conn:
+            for link_chunk in chunked(links, DATA_KEY_CHUNK):
+                conn.execute(
+                    f"INSERT INTO subject_links VALUES {value_rows(3, len(link_chunk))} "
+                    "ON CONFLICT DO NOTHING",
+                    [part for link in link_chunk for part in link],
+                )
             for chunk in chunked(items, DATA_KEY_CHUNK):
                 # Two statements a chunk, not two per key: each is a round trip on
                 # PostgreSQL, made inside the write lock that the event writer waits on.
@@ -130,8 +140,27 @@ class PrivacyTables(Database):
         )
         return None if r is None else Subject(r[0], r[1], r[2], r[3], r[4], r[5], _must_dt(r[6]))
 
+    def linked_subjects(self, site_id: str, subject_ids: Sequence[str]) -> set[str]:
+        """Subjects linked to any of ``subject_ids`` (one step; the given ones left out)."""
+        found: set[str] = set()
+        wanted = list(dict.fromkeys(subject_ids))
+        for chunk in chunked(wanted, DATA_KEY_CHUNK):
+            marks = ", ".join("?" * len(chunk))
+            rows = self._read(
+                "SELECT subject_id, linked_id FROM subject_links "
+                f"WHERE site_id = ? AND (subject_id IN ({marks}) OR linked_id IN ({marks}))",
+                (site_id, *chunk, *chunk),
+            )
+            found.update(part for row in rows for part in row)
+        return found - set(wanted)
+
+    def unlinked_events(self, site_id: str) -> int:
+        """Events of the site sealed before subject links were kept (see migration 0010)."""
+        row = self._read_one("SELECT events FROM unlinked_events WHERE site_id = ?", (site_id,))
+        return 0 if row is None else int(row[0])
+
     def shred_subject(self, site_id: str, subject_id: str) -> None:
-        """Delete the subject's data key, record and consents in one transaction.
+        """Delete the subject's data key, record, consents and links in one transaction.
 
         From this commit on, everything sealed under the key is unreadable everywhere,
         backups included, and lookups by the subject's values find nothing.
@@ -142,6 +171,10 @@ class PrivacyTables(Database):
                     f"DELETE FROM {table} WHERE site_id = ? AND subject_id = ?",
                     (site_id, subject_id),
                 )
+            conn.execute(
+                "DELETE FROM subject_links WHERE site_id = ? AND (subject_id = ? OR linked_id = ?)",
+                (site_id, subject_id, subject_id),
+            )
             conn.execute(  # every process that caches this site's keys drops them
                 "INSERT INTO vault_epochs VALUES (?, 1) "
                 "ON CONFLICT (site_id) DO UPDATE SET epoch = vault_epochs.epoch + 1",

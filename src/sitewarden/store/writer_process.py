@@ -114,11 +114,14 @@ class WriterProcess:
         return changes
 
     def add_data_keys(
-        self, items: Sequence[tuple[WrappedKey, Subject | None]]
+        self,
+        items: Sequence[tuple[WrappedKey, Subject | None]],
+        links: Sequence[tuple[str, str, str]] = (),
     ) -> set[tuple[str, str]]:
         """As :meth:`Store.add_data_keys`: committed on return; the (site, subject) pairs
         that were stored already."""
-        existing: set[tuple[str, str]] = self._call((KEYS, list(items)), "no data key was stored")
+        job = (KEYS, list(items), list(links))
+        existing: set[tuple[str, str]] = self._call(job, "no data key was stored")
         return existing
 
     def _call(self, job: tuple[Any, ...], lost: str) -> Any:
