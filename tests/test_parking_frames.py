@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import httpx
 import pytest
+from bench.plate_photos import FOLDER_VARIABLE, devsets_folder
 from PIL import Image
 
 from sitewarden.demo.garage_frames import Distortion, available_fonts, encode_jpeg, gate_frame
@@ -77,6 +78,18 @@ def test_a_half_covered_plate_is_no_plate_never_a_guess(gate: tuple[LiveServer, 
     answer = post_frame(gate, encode_jpeg(frame), "image/jpeg").json()
     assert answer["open"] is False and answer["reason"] == "no_plate"
     assert answer["plate"] is None and answer["detail"]
+
+
+def test_a_real_photo_misread_with_high_mean_confidence_goes_to_review(
+    gate: tuple[LiveServer, str],
+) -> None:
+    """皖M12288 is read 皖T12288 at mean confidence 0.92: it was accepted before."""
+    photo = devsets_folder() / "plates" / "images" / "cn_yellow_016.jpg"
+    if not photo.is_file():
+        pytest.skip(f"no plate development set at {photo.parent.parent} ({FOLDER_VARIABLE})")
+    answer = post_frame(gate, photo.read_bytes(), "image/jpeg").json()
+    assert answer["open"] is False and answer["reason"] == "review", answer
+    assert answer["review_id"] and "least sure character" in answer["detail"]
 
 
 def test_an_empty_scene_is_no_plate(gate: tuple[LiveServer, str]) -> None:

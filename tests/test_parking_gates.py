@@ -334,6 +334,41 @@ def test_low_confidence_reads_wait_for_an_operator(shared_server: LiveServer) ->
         assert viewer.get("/api/v1/parking/sites/pk-review/reviews").status_code == 403
 
 
+def test_an_unsure_read_lets_the_car_in_where_the_site_admits_and_an_operator_confirms(
+    shared_server: LiveServer,
+) -> None:
+    garage = Garage(shared_server, "pk-admit")
+    settings = garage.admin(
+        "PUT", "/plate-settings", json={"formats": ["cn"], "unsure_reads": "admit"}
+    )
+    assert settings.status_code == 200 and settings.json()["unsure_reads"] == "admit"
+    admitted = garage.read("gate-in", "闽D·12345", confidence=0.4).json()
+    assert admitted["open"] is True and admitted["reason"] == "review_admitted"
+    assert admitted["review_id"] and admitted["session_id"] is None
+    assert "12345" not in admitted["detail"]
+    assert garage.admin("GET", "/sessions").json() == []  # no stay on a guessed plate
+    held = garage.read("gate-out", "闽D·12345", confidence=0.4).json()
+    assert held["open"] is False and held["reason"] == "review"  # no fee on a guess
+    with shared_server.client(Role.OPERATOR) as operator:
+        resolved = operator.post(
+            f"/api/v1/parking/sites/pk-admit/reviews/{admitted['review_id']}/resolve",
+            json={"plate": "闽D·12345"},
+        ).json()
+    assert resolved["decision"]["open"] is True and resolved["decision"]["session_id"]
+
+
+def test_a_bad_unsure_reads_policy_is_refused_and_nothing_changes(
+    shared_server: LiveServer,
+) -> None:
+    garage = Garage(shared_server, "pk-policy")
+    refused = garage.admin(
+        "PUT", "/plate-settings", json={"formats": ["cn"], "unsure_reads": "open"}
+    )
+    assert refused.status_code == 422 and "unsure_reads" in refused.text
+    current = garage.admin("GET", "/plate-settings").json()
+    assert current["unsure_reads"] == "hold" and current["formats"] != ["cn"]
+
+
 def test_sessions_search_by_plate_uses_the_blind_index_and_is_audited(
     shared_server: LiveServer,
 ) -> None:

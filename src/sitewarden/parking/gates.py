@@ -145,8 +145,30 @@ class ParkingGates:
                 )
             )
         if confidence is not None and confidence < settings.review_below:
-            return self.queue_review(lane, match, confidence, "low_confidence")
+            return self.unsure_read(lane, match, confidence, None)
         return self.decide_plate(lane, match, device_time)
+
+    def decide_frame_read(
+        self, lane: Lane, plate: PlateMatch, confidence: float, doubt: str | None
+    ) -> GateDecision:
+        """Decide on a plate the reader found in a frame: a sure read (no ``doubt``, and
+        confidence at or over the site's ``review_below``) is acted on; any other follows
+        the site's policy for unsure reads. Never a wrong plate silently."""
+        if doubt is None and confidence >= self.plate_settings(lane.site_id).review_below:
+            return self.decide_plate(lane, plate)
+        return self.unsure_read(lane, plate, confidence, doubt)
+
+    def unsure_read(
+        self, lane: Lane, plate: PlateMatch, confidence: float, doubt: str | None
+    ) -> GateDecision:
+        """An unsure read goes to the review queue; an entry lane of a site whose policy
+        is ``admit`` lets the car in meanwhile (no session yet: the confirmed plate starts
+        it). Exits always hold: a fee is never settled against a guessed plate."""
+        admit = lane.direction == "entry" and (
+            self.plate_settings(lane.site_id).unsure_reads == "admit"
+        )
+        reason = "unsure_read" if doubt is not None else "low_confidence"
+        return self.queue_review(lane, plate, confidence, reason, doubt, admit)
 
     def decide_plate(
         self, lane: Lane, plate: PlateMatch, device_time: datetime | None = None
@@ -388,9 +410,16 @@ class ParkingGates:
 
     # --- review queue -------------------------------------------------------------------
     def queue_review(
-        self, lane: Lane, plate: PlateMatch, confidence: float, reason: str
+        self,
+        lane: Lane,
+        plate: PlateMatch,
+        confidence: float,
+        reason: str,
+        doubt: str | None = None,
+        admit: bool = False,
     ) -> GateDecision:
-        """Hold an unsure read for a person; the guess is kept only sealed, in its event."""
+        """Queue an unsure read for a person and hold the barrier (``admit``: open it);
+        the guess is kept only sealed, in its event."""
         now = self.clock()
         event = self._event("plate.read", lane, plate, now, now, confidence=round(confidence, 4))
         self._emit(event)
@@ -406,14 +435,17 @@ class ParkingGates:
             created_at=now,
         )
         self.store.add_review(item)
+        why = doubt or f"read with confidence {confidence:.2f}"
         decision = GateDecision(
             **_base(lane),
-            open=False,
-            reason="review",
+            open=admit,
+            reason="review_admitted" if admit else "review",
             plate=plate,
             review_id=item.review_id,
             event_id=str(event.id),
-            detail=f"read with confidence {confidence:.2f}; an operator confirms it",
+            detail=f"{why}; let in, an operator confirms the plate"
+            if admit
+            else f"{why}; an operator confirms it",
         )
         return self._told(decision)
 

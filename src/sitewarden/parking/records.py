@@ -12,6 +12,9 @@ from sitewarden.parking.tariffs import Tariff
 Direction = Literal["entry", "exit"]
 ListName = Literal["allow", "deny"]
 SessionState = Literal["open", "closed", "voided"]
+# What an entry gate does with a plate read it is not sure of: keep the barrier shut
+# until a person confirms the plate, or let the car in and have a person confirm it after.
+UnsureReads = Literal["hold", "admit"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,7 @@ class PlateSettings:
     custom_formats: tuple[PlateFormat, ...] = ()
     review_below: float = 0.8  # frames read less surely than this go to the review queue
     duplicate_window_s: int = 10  # reads of one car at one lane this close are one read
+    unsure_reads: UnsureReads = "hold"  # at entry; exits always hold (no fee on a guess)
 
 
 @dataclass(frozen=True, slots=True)

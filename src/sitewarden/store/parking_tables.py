@@ -26,6 +26,7 @@ from sitewarden.parking.records import (
     Permit,
     PlateSettings,
     ReviewItem,
+    UnsureReads,
     Vehicle,
 )
 from sitewarden.parking.storage import ExitSettlement, SessionQuery
@@ -44,7 +45,7 @@ _LANE_UPSERT = upsert_sql(
 )
 _PLATE_SETTINGS_UPSERT = upsert_sql(
     "parking_plate_settings",
-    ("site_id", "formats", "custom_formats", "review_below", "duplicate_window_s"),
+    ("site_id", "formats", "custom_formats", "review_below", "duplicate_window_s", "unsure_reads"),
     ("site_id",),
 )
 _TARIFF_UPSERT = upsert_sql(
@@ -158,6 +159,7 @@ class ParkingTables(Database):
                 ).decode(),
                 settings.review_below,
                 settings.duplicate_window_s,
+                settings.unsure_reads,
             ),
         )
 
@@ -166,7 +168,8 @@ class ParkingTables(Database):
         if row is None:
             return None
         custom = tuple(PlateFormat(f["name"], f["pattern"]) for f in orjson.loads(row[2]))
-        return PlateSettings(row[0], tuple(orjson.loads(row[1])), custom, row[3], row[4])
+        policy: UnsureReads = "admit" if row[5] == "admit" else "hold"
+        return PlateSettings(row[0], tuple(orjson.loads(row[1])), custom, row[3], row[4], policy)
 
     def put_tariff(self, tariff: GarageTariff) -> None:
         self._write(

@@ -27,8 +27,9 @@ import numpy.typing as npt
 from sitewarden.parking.formats import FORMAT_COLOURS
 
 # A read seen by one look only is accepted when its least sure character reaches this.
-# Tuned on the odd-numbered development photos: every wrong read there had a character
-# under 0.56, and 0.75 keeps a margin (the even-numbered photos were only checked).
+# Set on the odd-numbered development photos, where it accepts every read that another
+# look confirms; the even-numbered photos, which hold both misreads met (least sure
+# characters 0.49 and 0.55), were only checked: 0.5 lets one through, 0.6 to 0.8 none.
 CHAR_SURE = 0.75
 SATURATED = 0.25  # share of strongly coloured pixels for a box to have a colour
 # OpenCV hue (0-179) ranges of plate backgrounds
@@ -64,17 +65,16 @@ def colour_doubt(format_name: str, colour: str | None) -> str | None:
     return f"a {colour} plate cannot be of format {format_name}"
 
 
-def read_doubt(
-    compact: str, least_sure: float, agreeing: int, colour_problem: str | None
-) -> str | None:
-    """Why ``compact`` is not sure enough to act on, or None when it is.
+def read_doubt(least_sure: float, agreeing: int, colour_problem: str | None) -> str | None:
+    """Why a read is not sure enough to act on, or None when it is.
 
     ``least_sure``: its least sure character; ``agreeing``: how many looks read it."""
     if colour_problem is not None:
         return colour_problem
     if agreeing >= 2 or least_sure >= CHAR_SURE:
         return None
-    return f"one look read {compact} with a character at {least_sure:.2f}; no other look agreed"
+    # no plate text here: the reason travels to the camera and the review queue in clear
+    return f"one look only, its least sure character at {least_sure:.2f}; no other look agreed"
 
 
 def agreeing_looks(compact: str, reads: Sequence[str | None]) -> int:

@@ -307,12 +307,7 @@ def judge_looks(pixels: Pixels, reads: Sequence[PlateCandidate | None]) -> Judge
             continue
         colour = plate_colour(pixels, read.box)
         agreeing = agreeing_looks(read.match.compact, texts)
-        doubt = read_doubt(
-            read.match.compact,
-            read.least_sure,
-            agreeing,
-            colour_doubt(read.match.format, colour),
-        )
+        doubt = read_doubt(read.least_sure, agreeing, colour_doubt(read.match.format, colour))
         judged.append((doubt is None, agreeing, _rank(read), Judged(read, doubt, colour)))
     if not judged:
         return None

@@ -104,6 +104,7 @@ def settings_out(settings: PlateSettings) -> PlateSettingsOut:
         ],
         review_below=settings.review_below,
         duplicate_window_s=settings.duplicate_window_s,
+        unsure_reads=settings.unsure_reads,
         built_in={name: f"{f.pattern}: {f.description}" for name, f in BUILT_IN.items()},
     )
 
@@ -130,7 +131,12 @@ def put_plate_settings(
     _site(context, operator, site_id)
     custom = tuple(check_pattern(f.name, f.pattern) for f in body.custom_formats)
     settings = PlateSettings(
-        site_id, tuple(body.formats), custom, body.review_below, body.duplicate_window_s
+        site_id,
+        tuple(body.formats),
+        custom,
+        body.review_below,
+        body.duplicate_window_s,
+        body.unsure_reads,
     )
     resolve_formats(settings.formats, settings.custom_formats)  # refuses unknown names
     context.store.put_plate_settings(settings)

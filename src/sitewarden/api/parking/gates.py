@@ -86,12 +86,9 @@ def decide_frame(desk: GateDesk, lane: Lane, body: bytes, content_type: str) -> 
         )
         return decision_out(decision, None, reading.elapsed_ms)
     candidate = reading.plate
-    if candidate.confidence < desk.gates.plate_settings(lane.site_id).review_below:
-        decision = desk.gates.queue_review(
-            lane, candidate.match, candidate.confidence, "low_confidence"
-        )
-    else:
-        decision = desk.gates.decide_plate(lane, candidate.match)
+    decision = desk.gates.decide_frame_read(
+        lane, candidate.match, candidate.confidence, reading.doubt
+    )
     return decision_out(decision, round(candidate.confidence, 4), reading.elapsed_ms)
 
 
