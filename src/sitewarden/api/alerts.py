@@ -1,27 +1,25 @@
-"""Alert routes: list, read, acknowledge, resolve, the live stream, rules, webhooks,
-occupancy."""
+"""Alert routes: list, read, acknowledge, resolve, the live stream, rules, occupancy.
+Webhooks are in ``api/webhooks.py``."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import binascii
-import secrets
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field
 
 from sitewarden.alerts.model import Alert, AlertChange
 from sitewarden.alerts.notify import encode_sse
 from sitewarden.alerts.rules import Rule, parse_rule
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.operator_scope import check_rule_delete, check_rule_save, rule_visible
 from sitewarden.api.schemas import OperatorText
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
@@ -29,7 +27,6 @@ from sitewarden.errors import Conflict, InvalidInput, NotFound
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import from_micros, to_micros
 from sitewarden.registry.service import require_site
-from sitewarden.store.records import Webhook
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
 
@@ -74,36 +71,6 @@ class AlertPage(BaseModel):
 class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     note: OperatorText | None = Field(default=None, max_length=2000)
-
-
-class WebhookIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    url: HttpUrl
-    site_id: str | None = Field(default=None, max_length=64)
-    min_severity: Severity = Severity.MAJOR
-
-
-class WebhookOut(BaseModel):
-    webhook_id: str
-    url: str
-    site_id: str | None
-    min_severity: str
-    enabled: bool
-    created_at: datetime
-
-
-class CreatedWebhook(WebhookOut):
-    secret: str = Field(description="signs every delivery (HMAC-SHA256); shown once")
-
-
-class DeliveryOut(BaseModel):
-    delivery_id: str
-    webhook_id: str
-    alert_id: str
-    attempts: int
-    last_error: str | None
-    created_at: datetime
-    payload: dict[str, Any]
 
 
 class OccupancyPoint(BaseModel):
@@ -265,7 +232,11 @@ def list_rules(
     operator: Operator = requires(Permission.ALERTS_READ),
     context: AppContext = Depends(get_context),
 ) -> list[dict[str, Any]]:
-    return [rule.model_dump(mode="json") for rule in context.alerts.engine_rules()]
+    return [
+        rule.model_dump(mode="json")
+        for rule in context.alerts.engine_rules()
+        if rule_visible(operator, rule)
+    ]
 
 
 @router.post("/alert-rules/validate", summary="Check a rule without saving it")
@@ -284,6 +255,7 @@ def save_rule(
     context: AppContext = Depends(get_context),
 ) -> dict[str, Any]:
     rule: Rule = parse_rule({**body, "rule_id": rule_id})
+    check_rule_save(context, operator, rule)
     context.store.save_rule(rule_id, rule.model_dump_json(), operator.username, datetime.now(UTC))
     context.alerts.reload_rules()
     return rule.model_dump(mode="json")
@@ -295,86 +267,11 @@ def delete_rule(
     operator: Operator = requires(Permission.RULES_MANAGE),
     context: AppContext = Depends(get_context),
 ) -> Response:
+    check_rule_delete(context, operator, rule_id)
     if not context.store.delete_rule(rule_id):
         raise NotFound(f"no saved rule {rule_id!r} (defaults can be replaced, not deleted)")
     context.alerts.reload_rules()
     return Response(status_code=204)
-
-
-# --- webhooks ---------------------------------------------------------------------------
-def webhook_out(hook: Webhook) -> WebhookOut:
-    return WebhookOut(
-        webhook_id=hook.webhook_id,
-        url=hook.url,
-        site_id=hook.site_id,
-        min_severity=hook.min_severity,
-        enabled=hook.enabled,
-        created_at=hook.created_at,
-    )
-
-
-@router.get("/webhooks", response_model=list[WebhookOut])
-def list_webhooks(
-    operator: Operator = requires(Permission.WEBHOOKS_MANAGE),
-    context: AppContext = Depends(get_context),
-) -> list[WebhookOut]:
-    return [webhook_out(hook) for hook in context.store.list_webhooks()]
-
-
-@router.post("/webhooks", response_model=CreatedWebhook, status_code=201)
-def create_webhook(
-    body: WebhookIn,
-    operator: Operator = requires(Permission.WEBHOOKS_MANAGE),
-    context: AppContext = Depends(get_context),
-) -> CreatedWebhook:
-    if body.site_id is not None:
-        require_site(context.store, body.site_id)
-    hook = Webhook(
-        uuid.uuid4().hex,
-        body.site_id,
-        str(body.url),
-        secrets.token_urlsafe(32),
-        body.min_severity.value,
-        True,
-        datetime.now(UTC),
-    )
-    context.store.add_webhook(hook)
-    return CreatedWebhook(**webhook_out(hook).model_dump(), secret=hook.secret)
-
-
-@router.delete("/webhooks/{webhook_id}", status_code=204, response_class=Response)
-def delete_webhook(
-    webhook_id: str,
-    operator: Operator = requires(Permission.WEBHOOKS_MANAGE),
-    context: AppContext = Depends(get_context),
-) -> Response:
-    if context.store.get_webhook(webhook_id) is None:
-        raise NotFound(f"webhook {webhook_id!r} not found")
-    context.store.delete_webhook(webhook_id)
-    return Response(status_code=204)
-
-
-@router.get(
-    "/webhooks/dead-letters",
-    response_model=list[DeliveryOut],
-    summary="Deliveries that failed every retry",
-)
-def dead_letters(
-    operator: Operator = requires(Permission.WEBHOOKS_MANAGE),
-    context: AppContext = Depends(get_context),
-) -> list[DeliveryOut]:
-    return [
-        DeliveryOut(
-            delivery_id=d.delivery_id,
-            webhook_id=d.webhook_id,
-            alert_id=d.alert_id,
-            attempts=d.attempts,
-            last_error=d.last_error,
-            created_at=d.created_at,
-            payload=orjson.loads(d.payload),
-        )
-        for d in context.store.deliveries("dead")
-    ]
 
 
 # --- occupancy --------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from sitewarden.api import (
     registry,
     session,
     users,
+    webhooks,
 )
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext
@@ -190,6 +191,7 @@ def create_app(
         session.router,
         privacy.router,
         alerts.router,
+        webhooks.router,
         parking.router,
         access.router,
         cameras.router,

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.operator_scope import require_unscoped
 from sitewarden.api.schemas import (
     DeviceIn,
     DeviceOut,
@@ -111,6 +112,7 @@ def list_sites(
 def create_site(
     body: SiteIn, operator: Operator = requires(WRITE), context: AppContext = Depends(get_context)
 ) -> SiteOut:
+    require_unscoped(operator, "creating a site")
     site = service.create_site(
         context.store, body.site_id, body.name, body.timezone, body.plan_width, body.plan_height
     )

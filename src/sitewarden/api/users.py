@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from sitewarden.api.auth import SESSION_COOKIE, SecondFactorRequired, requires
 from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.operator_scope import granted_scope, visible_user, within_scope
 from sitewarden.api.schemas import (
     ApiKeyIn,
     ApiKeyOut,
@@ -27,7 +28,7 @@ from sitewarden.auth.passwords import hash_password, verify_password
 from sitewarden.auth.roles import Permission, Role
 from sitewarden.auth.second_factor import ROLES_NEEDING_SECOND_FACTOR
 from sitewarden.auth.secrets import hash_secret
-from sitewarden.errors import AuthenticationFailed, InvalidInput, NotFound
+from sitewarden.errors import AuthenticationFailed, InvalidInput, NotFound, PermissionDenied
 from sitewarden.store.records import ApiKey, User
 
 router = APIRouter(prefix="/api/v1", tags=["operators"])
@@ -63,21 +64,16 @@ def _require_user_id(context: AppContext, user_id: str) -> User:
     return user
 
 
-def _check_scope(context: AppContext, scope: list[str] | None) -> tuple[str, ...] | None:
-    if scope is None:
-        return None
-    for site_id in scope:
-        if context.store.get_site(site_id) is None:
-            raise NotFound(f"site {site_id!r} not found")
-    return tuple(scope)
-
-
 @router.get("/users", response_model=list[UserOut])
 def list_users(
     operator: Operator = requires(Permission.USERS_READ),
     context: AppContext = Depends(get_context),
 ) -> list[UserOut]:
-    return [user_out(user) for user in context.store.list_users()]
+    return [
+        user_out(user)
+        for user in context.store.list_users()
+        if within_scope(operator, user.site_scope)
+    ]
 
 
 @router.post("/users", response_model=CreatedUser, status_code=201)
@@ -91,7 +87,7 @@ def create_user(
         body.username,
         body.role,
         password=body.password,
-        site_scope=_check_scope(context, body.site_scope),
+        site_scope=granted_scope(context, operator, body.site_scope),
     )
     return CreatedUser(**user_out(user).model_dump(), password=generated)
 
@@ -102,7 +98,7 @@ def get_user(
     operator: Operator = requires(Permission.USERS_READ),
     context: AppContext = Depends(get_context),
 ) -> UserOut:
-    return user_out(_require_user_id(context, user_id))
+    return user_out(visible_user(context, operator, user_id))
 
 
 @router.patch("/users/{user_id}", response_model=UserOut)
@@ -112,14 +108,20 @@ def patch_user(
     operator: Operator = requires(Permission.USERS_MANAGE),
     context: AppContext = Depends(get_context),
 ) -> UserOut:
-    user = _require_user_id(context, user_id)
+    user = visible_user(context, operator, user_id)
     if user.user_id == operator.user_id and (body.disabled or body.role not in (None, Role.ADMIN)):
         raise InvalidInput("you cannot disable yourself or drop your own admin role")
     changes = body.model_dump(exclude_unset=True)
+    if (
+        user.user_id == operator.user_id
+        and operator.site_scope is not None
+        and "site_scope" in changes
+    ):
+        raise PermissionDenied("you cannot change your own site scope; ask an admin without one")
     if "role" in changes and body.role is not None:
         user = replace(user, role=body.role.value)
     if "site_scope" in changes:
-        user = replace(user, site_scope=_check_scope(context, body.site_scope))
+        user = replace(user, site_scope=granted_scope(context, operator, body.site_scope))
     if body.password is not None:
         user = replace(user, password_hash=hash_password(body.password), must_change_password=True)
     if body.disabled is not None:

@@ -1,0 +1,148 @@
+"""Webhook routes: register, list and delete receivers of alert changes; dead letters.
+
+A webhook for one site belongs to that site: a site-scoped admin manages only those of
+its sites, and never one for every site (a global object).
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Depends, Response
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+
+from sitewarden.api.auth import requires
+from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.operator_scope import require_unscoped, visible_site
+from sitewarden.auth.accounts import Operator
+from sitewarden.auth.roles import Permission
+from sitewarden.errors import NotFound
+from sitewarden.events.kinds import Severity
+from sitewarden.store.records import Webhook
+
+router = APIRouter(prefix="/api/v1", tags=["alerts"])
+
+
+class WebhookIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: HttpUrl
+    site_id: str | None = Field(default=None, max_length=64)
+    min_severity: Severity = Severity.MAJOR
+
+
+class WebhookOut(BaseModel):
+    webhook_id: str
+    url: str
+    site_id: str | None
+    min_severity: str
+    enabled: bool
+    created_at: datetime
+
+
+class CreatedWebhook(WebhookOut):
+    secret: str = Field(description="signs every delivery (HMAC-SHA256); shown once")
+
+
+class DeliveryOut(BaseModel):
+    delivery_id: str
+    webhook_id: str
+    alert_id: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    payload: dict[str, Any]
+
+
+def webhook_out(hook: Webhook) -> WebhookOut:
+    return WebhookOut(
+        webhook_id=hook.webhook_id,
+        url=hook.url,
+        site_id=hook.site_id,
+        min_severity=hook.min_severity,
+        enabled=hook.enabled,
+        created_at=hook.created_at,
+    )
+
+
+def hook_visible(operator: Operator, hook: Webhook) -> bool:
+    """A webhook for every site is global; one for a site shows to those who see the site."""
+    if operator.site_scope is None:
+        return True
+    return hook.site_id is not None and operator.sees_site(hook.site_id)
+
+
+@router.get("/webhooks", response_model=list[WebhookOut])
+def list_webhooks(
+    operator: Operator = requires(Permission.WEBHOOKS_MANAGE),
+    context: AppContext = Depends(get_context),
+) -> list[WebhookOut]:
+    return [
+        webhook_out(hook) for hook in context.store.list_webhooks() if hook_visible(operator, hook)
+    ]
+
+
+@router.post("/webhooks", response_model=CreatedWebhook, status_code=201)
+def create_webhook(
+    body: WebhookIn,
+    operator: Operator = requires(Permission.WEBHOOKS_MANAGE),
+    context: AppContext = Depends(get_context),
+) -> CreatedWebhook:
+    if body.site_id is None:
+        require_unscoped(operator, "a webhook without a site_id")
+    else:
+        visible_site(context, operator, body.site_id)
+    hook = Webhook(
+        uuid.uuid4().hex,
+        body.site_id,
+        str(body.url),
+        secrets.token_urlsafe(32),
+        body.min_severity.value,
+        True,
+        datetime.now(UTC),
+    )
+    context.store.add_webhook(hook)
+    return CreatedWebhook(**webhook_out(hook).model_dump(), secret=hook.secret)
+
+
+@router.delete("/webhooks/{webhook_id}", status_code=204, response_class=Response)
+def delete_webhook(
+    webhook_id: str,
+    operator: Operator = requires(Permission.WEBHOOKS_MANAGE),
+    context: AppContext = Depends(get_context),
+) -> Response:
+    hook = context.store.get_webhook(webhook_id)
+    if hook is None or not hook_visible(operator, hook):
+        raise NotFound(f"webhook {webhook_id!r} not found")
+    context.store.delete_webhook(webhook_id)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/webhooks/dead-letters",
+    response_model=list[DeliveryOut],
+    summary="Deliveries that failed every retry",
+)
+def dead_letters(
+    operator: Operator = requires(Permission.WEBHOOKS_MANAGE),
+    context: AppContext = Depends(get_context),
+) -> list[DeliveryOut]:
+    visible = {
+        hook.webhook_id for hook in context.store.list_webhooks() if hook_visible(operator, hook)
+    }
+    return [
+        DeliveryOut(
+            delivery_id=d.delivery_id,
+            webhook_id=d.webhook_id,
+            alert_id=d.alert_id,
+            attempts=d.attempts,
+            last_error=d.last_error,
+            created_at=d.created_at,
+            payload=orjson.loads(d.payload),
+        )
+        for d in context.store.deliveries("dead")
+        if d.webhook_id in visible
+    ]
