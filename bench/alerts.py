@@ -118,6 +118,9 @@ def run(load: float, alarms: int) -> bool:
     print_machine()
     root = Path(tempfile.mkdtemp(prefix="sitewarden-bench-alerts-"))
     settings = fresh_settings(root)
+    # The receiver listens on this host, which webhooks may reach only where allowed.
+    config = settings.data_dir / "sitewarden.toml"
+    config.write_text(config.read_text() + '\nwebhook_allowed_networks = ["127.0.0.0/8"]\n')
     store = open_store(settings)
     fleets = [register_site(store, f"site{n}") for n in range(2)]
     service.create_site(store, ALARM_SITE, "Alarms", "UTC", 100, 100)

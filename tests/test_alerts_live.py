@@ -30,6 +30,8 @@ FAST = "\n".join(
         "offline_after_intervals = 0.4",
         "escalate_after_minutes = 0.02",
         "webhook_max_attempts = 2",
+        # The receivers below listen on this host, which webhooks may reach only when allowed.
+        'webhook_allowed_networks = ["127.0.0.0/8"]',
     ]
 )
 

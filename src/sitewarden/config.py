@@ -70,6 +70,11 @@ class Settings(BaseSettings):
         default=10.0, gt=0, description="critical alerts unacknowledged this long escalate"
     )
     webhook_max_attempts: int = Field(default=8, ge=1, le=30, description="then dead-lettered")
+    webhook_allowed_networks: list[str] = Field(
+        default_factory=list,
+        description="non-public ranges webhooks may reach (e.g. '10.20.0.0/16'); empty: only "
+        "public addresses, never loopback, link-local or private ones",
+    )
     require_second_factor: bool = Field(
         default=True, description="admins and privacy officers must use TOTP (doctor: critical)"
     )
@@ -142,6 +147,16 @@ class Settings(BaseSettings):
                     f"trusted_proxies: {entry!r} is not an IP address or network "
                     "(such as 10.0.0.5 or 10.0.0.0/24)"
                 ) from exc
+        return value
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{network!r} is not an IP network like '10.20.0.0/16'") from exc
         return value
 
     @field_validator("retention_days")

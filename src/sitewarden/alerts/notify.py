@@ -22,6 +22,15 @@ import httpx
 import orjson
 
 from sitewarden.alerts.model import AlertChange
+from sitewarden.alerts.webhook_targets import (
+    IPNetwork,
+    Resolver,
+    WebhookHostUnresolved,
+    WebhookTarget,
+    WebhookTargetRefused,
+    check_target,
+    resolve_host,
+)
 from sitewarden.store.base import Store
 from sitewarden.store.records import WebhookDelivery
 
@@ -92,10 +101,18 @@ class WebhookDispatcher:
     """Sends due webhook deliveries; retries with backoff; dead-letters after 8 tries."""
 
     def __init__(
-        self, store: Store, *, timeout: float = 5.0, max_attempts: int = MAX_ATTEMPTS
+        self,
+        store: Store,
+        *,
+        timeout: float = 5.0,
+        max_attempts: int = MAX_ATTEMPTS,
+        allowed_networks: Sequence[IPNetwork] = (),
+        resolve: Resolver = resolve_host,
     ) -> None:
         self._store = store
         self._max_attempts = max_attempts
+        self._allowed = tuple(allowed_networks)
+        self._resolve = resolve
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._client = httpx.Client(timeout=timeout, trust_env=False, follow_redirects=False)
@@ -131,23 +148,16 @@ class WebhookDispatcher:
         hook = self._store.get_webhook(delivery.webhook_id)
         if hook is None or not hook.enabled:
             return
-        body = delivery.payload.encode()
-        timestamp = int(time.time())
         error: str | None = None
+        refused = False
         try:
-            response = self._client.post(
-                hook.url,
-                content=body,
-                headers={
-                    "Content-Type": "application/json",
-                    SIGNATURE_HEADER: sign(hook.secret, timestamp, body),
-                    "X-Sitewarden-Delivery": delivery.delivery_id,
-                },
-            )
-            if not 200 <= response.status_code < 300:
-                error = f"HTTP {response.status_code}"
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"[:300]
+            # Checked again now: the name may point somewhere else than when it was saved.
+            target = check_target(hook.url, self._allowed, self._resolve)
+            error = self._post(hook.url, target, hook.secret, delivery)
+        except WebhookTargetRefused as exc:
+            error, refused = exc.message[:300], True
+        except WebhookHostUnresolved as exc:
+            error = exc.message[:300]
         now = datetime.now(UTC)
         attempts = delivery.attempts + 1
         self._store.record_delivery(
@@ -155,11 +165,38 @@ class WebhookDispatcher:
             delivered=error is None,
             error=error,
             next_attempt=now + backoff(attempts),
-            dead=error is not None and attempts >= self._max_attempts,
+            dead=refused or (error is not None and attempts >= self._max_attempts),
             now=now,
         )
         if error is not None:
             log.warning("webhook %s attempt %d failed: %s", hook.url, attempts, error)
+
+    def _post(
+        self, url: str, target: WebhookTarget, secret: str, delivery: WebhookDelivery
+    ) -> str | None:
+        """Send to the checked address (Host header and TLS name stay the URL's host);
+        return the error, or None once the receiver answered 2xx."""
+        body = delivery.payload.encode()
+        timestamp = int(time.time())
+        original = httpx.URL(url)
+        pinned = original.copy_with(host=str(target.address))
+        try:
+            response = self._client.post(
+                pinned,
+                content=body,
+                headers={
+                    "Host": original.netloc.decode("ascii"),
+                    "Content-Type": "application/json",
+                    SIGNATURE_HEADER: sign(secret, timestamp, body),
+                    "X-Sitewarden-Delivery": delivery.delivery_id,
+                },
+                extensions={"sni_hostname": target.host} if original.scheme == "https" else {},
+            )
+        except httpx.HTTPError as exc:
+            return f"{type(exc).__name__}: {exc}"[:300]
+        if not 200 <= response.status_code < 300:
+            return f"HTTP {response.status_code}"
+        return None
 
 
 def encode_sse(payload: dict[str, Any]) -> bytes:

@@ -13,6 +13,7 @@ from sitewarden.alerts.health import Maintenance
 from sitewarden.alerts.model import AlertChange
 from sitewarden.alerts.notify import LiveHub, Notifier, WebhookDispatcher
 from sitewarden.alerts.rules import Rule, RuleSet, rule_set
+from sitewarden.alerts.webhook_targets import parse_networks
 from sitewarden.config import Settings
 from sitewarden.errors import StoreError
 from sitewarden.events.ids import EventIdFactory
@@ -105,7 +106,11 @@ def build_alert_system(
     loaded = load_rule_set(store)
     engine = AlertEngine(loaded.rules, CapacityCache(store), loaded.broken)
     hub = LiveHub()
-    webhooks = WebhookDispatcher(store, max_attempts=settings.webhook_max_attempts)
+    webhooks = WebhookDispatcher(
+        store,
+        max_attempts=settings.webhook_max_attempts,
+        allowed_networks=parse_networks(settings.webhook_allowed_networks),
+    )
     occupancy = OccupancyAggregator(store)
     notifiers: list[Notifier] = [hub, webhooks]
 

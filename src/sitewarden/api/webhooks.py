@@ -1,7 +1,8 @@
 """Webhook routes: register, list and delete receivers of alert changes; dead letters.
 
 A webhook for one site belongs to that site: a site-scoped admin manages only those of
-its sites, and never one for every site (a global object).
+its sites, and never one for every site (a global object). Targets on non-public
+addresses are refused unless ``webhook_allowed_networks`` allows their range.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import orjson
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
+from sitewarden.alerts.webhook_targets import check_target, parse_networks
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.operator_scope import require_unscoped, visible_site
@@ -95,6 +97,8 @@ def create_webhook(
         require_unscoped(operator, "a webhook without a site_id")
     else:
         visible_site(context, operator, body.site_id)
+    allowed = parse_networks(context.settings.webhook_allowed_networks)
+    check_target(str(body.url), allowed)
     hook = Webhook(
         uuid.uuid4().hex,
         body.site_id,
@@ -124,7 +128,7 @@ def delete_webhook(
 @router.get(
     "/webhooks/dead-letters",
     response_model=list[DeliveryOut],
-    summary="Deliveries that failed every retry",
+    summary="Deliveries that failed every retry, or were refused (the reason in last_error)",
 )
 def dead_letters(
     operator: Operator = requires(Permission.WEBHOOKS_MANAGE),
