@@ -50,6 +50,7 @@ def test_every_rule_kind_is_covered_by_the_defaults() -> None:
         "barred-vehicle",
         "unpaid-exit",
         "over-capacity",
+        "lookup-burst",
     } == ids
 
 

@@ -61,7 +61,12 @@ SHANGHAI_NOON = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
 # Every kind a device can send; device.offline is the server's own.
 # device.offline comes from sitewarden's health checker; gate denials and unpaid exits
 # from its parking decisions, not from devices.
-DEVICE_SENT_KINDS = set(KINDS) - {"device.offline", "parking.denied", "parking.unpaid_exit"}
+DEVICE_SENT_KINDS = set(KINDS) - {
+    "device.offline",
+    "parking.denied",
+    "parking.unpaid_exit",
+    "security.lookup_burst",
+}
 
 
 # --- the site ------------------------------------------------------------------------

@@ -88,6 +88,13 @@ class Settings(BaseSettings):
     rate_limit_device_per_s: float = Field(default=100, ge=0, description="0 turns it off")
     rate_limit_user_per_s: float = Field(default=30, ge=0, description="0 turns it off")
     rate_limit_login_per_min: float = Field(default=20, ge=0, description="per client address")
+    lookup_quota_per_hour: int = Field(
+        default=60, ge=0, description="plate/ID lookups per operator per hour; 0 turns it off"
+    )
+    lookup_burst_count: int = Field(
+        default=20, ge=0, description="lookups in lookup_burst_window_s that raise an alert; 0: off"
+    )
+    lookup_burst_window_s: float = Field(default=60, gt=0, le=3600)
     face_match_threshold: float = Field(
         default=0.5, gt=0, le=1.5, description="largest embedding distance that matches a face"
     )

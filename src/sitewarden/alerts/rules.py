@@ -226,6 +226,13 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         conditions=[{"field": "count", "op": "gt", "value": CAPACITY}],
         clear_when=[{"field": "count", "op": "lte", "value": CAPACITY}],
     ),
+    _rule(
+        rule_id="lookup-burst",
+        title="Burst of plate or ID lookups",
+        severity="major",
+        kinds=["security.lookup_burst"],
+        dedupe_by="site",
+    ),
 )
 
 

@@ -31,7 +31,7 @@ from sitewarden.api.operator_scope import visible_site as _site
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
 from sitewarden.errors import InvalidInput
-from sitewarden.privacy.masking import mask_name, mask_tail
+from sitewarden.privacy.masking import mask_all, mask_name
 from sitewarden.vision.images import FACE_IMAGE, MAX_IMAGE_BYTES, decode_image
 
 ENROL_PATH = re.compile(r"^/api/v1/access/sites/[^/]+/people/[^/]+/faces$")
@@ -80,8 +80,8 @@ def person_out(
         update={
             "disclosure": "masked",
             "name": mask_name(details.name),
-            "national_id": None if details.national_id is None else mask_tail(details.national_id),
-            "phone": None if details.phone is None else mask_tail(details.phone, 4),
+            "national_id": None if details.national_id is None else mask_all(details.national_id),
+            "phone": None if details.phone is None else mask_all(details.phone),
         }
     )
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from fastapi import Request
 
 from sitewarden.alerts.service import AlertSystem
-from sitewarden.api.ratelimit import RateLimiter
+from sitewarden.api.ratelimit import LookupQuota, RateLimiter
 from sitewarden.config import Settings
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.validation import IntakeLimits
@@ -33,9 +33,15 @@ class AppContext:
     login_limiter: RateLimiter
     ids: EventIdFactory = field(default_factory=EventIdFactory)
     relayed: RelayedDevices = field(init=False)
+    lookups: LookupQuota = field(init=False)
 
     def __post_init__(self) -> None:
         self.relayed = RelayedDevices(self.store)
+        self.lookups = LookupQuota(
+            self.settings.lookup_quota_per_hour,
+            self.settings.lookup_burst_count,
+            self.settings.lookup_burst_window_s,
+        )
 
     @property
     def intake_limits(self) -> IntakeLimits:

@@ -4,11 +4,16 @@ Nothing is opened unless the request states a purpose. With a purpose, roles wit
 ``personal:read`` see fields in full, roles with ``personal:masked`` see them masked,
 others see only that a sealed part exists. Every request that opens anything writes
 one audit entry naming the events, before the answer leaves.
+
+A lookup by plate, ID number or badge tries a value against the blind index, so each
+one counts against the operator's hourly quota, and a burst raises an alert.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from enum import Enum
 
 from fastapi import Request
@@ -17,9 +22,13 @@ from sitewarden.api.context import AppContext
 from sitewarden.api.schemas import EventOut
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
+from sitewarden.events.kinds import KINDS
 from sitewarden.events.model import Event
 from sitewarden.privacy.masking import mask_personal
 from sitewarden.store.records import ERASED_PERSONAL
+
+LOOKUP_BURST = "security.lookup_burst"
+RAISED_BY = "sitewarden"  # the device id of events sitewarden raises itself
 
 
 class Disclosure(Enum):
@@ -96,3 +105,31 @@ def present_events(
             request_id=getattr(request.state, "request_id", None),
         )
     return shown
+
+
+def take_lookup(context: AppContext, operator: Operator, site_id: str) -> None:
+    """Count one lookup against ``operator``'s quota (RateLimited, 429, past it); the
+    lookup that completes a burst stores a ``security.lookup_burst`` event, which the
+    ``lookup-burst`` rule turns into an alert."""
+    burst = context.lookups.take(operator.username)
+    if burst is None:
+        return
+    now = datetime.now(UTC)
+    event = Event(
+        id=context.ids.new(),
+        site_id=site_id,
+        zone_id=None,
+        device_id=RAISED_BY,
+        kind=LOOKUP_BURST,
+        severity=KINDS[LOOKUP_BURST].severity,
+        occurred_at=now,
+        received_at=now,
+        attributes={
+            "operator": operator.username,
+            "lookups": burst,
+            "window_s": math.ceil(context.lookups.burst_window_s),
+        },
+        personal=None,
+        note=None,
+    )
+    context.writer.write_sync([event])

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sitewarden.api.auth import device_only, requires
 from sitewarden.api.context import AppContext, get_context
-from sitewarden.api.disclosure import present_events
+from sitewarden.api.disclosure import present_events, take_lookup
 from sitewarden.api.schemas import EventOut, EventPageOut, IngestResult, KindOut, LookupIn
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
@@ -199,6 +199,7 @@ def lookup_events(
         raise NotFound(f"site {body.site!r} not found")
     if body.field not in LOOKUP_FIELDS:
         raise InvalidInput(f"look up by one of {', '.join(sorted(LOOKUP_FIELDS))}")
+    take_lookup(context, operator, body.site)
     subjects = context.vault.find_subjects(body.site, body.field, body.value)
     context.audit.record(
         actor=operator.username,

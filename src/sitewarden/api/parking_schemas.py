@@ -30,7 +30,7 @@ class DecisionOut(BaseModel):
     site_id: str
     device_id: str
     zone_id: str
-    plate: str | None = Field(description="masked: 浙A·***45")
+    plate: str | None = Field(description="masked: 浙A·***")
     plate_format: str | None
     session_id: str | None
     fee_minor: int | None

@@ -155,6 +155,13 @@ class WifiPresenceAttributes(TypedDict):
     interval_s: NotRequired[Annotated[int, Field(ge=1, le=86400)]]
 
 
+class LookupBurstAttributes(TypedDict):
+    __pydantic_config__ = _FORBID  # type: ignore[misc]
+    operator: ShortText
+    lookups: Annotated[int, Field(ge=1)]
+    window_s: Annotated[int, Field(ge=1)]
+
+
 def _envelope_adapter(name: str, attributes: Any, personal: Any) -> TypeAdapter[Any]:
     """The whole posted event for one kind, validated in one call."""
     fields = {
@@ -325,7 +332,17 @@ KINDS: dict[str, KindSpec] = {
             NoPersonal,
             "salted hashes of devices a Wi-Fi counter saw",
         ),
+        KindSpec(
+            "security.lookup_burst",
+            Severity.MAJOR,
+            LookupBurstAttributes,
+            NoPersonal,
+            "an operator looked up plates or ID numbers faster than an investigation needs",
+        ),
     )
 }
+
+# Kinds sitewarden raises itself: no device, not even a gateway, may send them.
+RAISED_BY_SITEWARDEN: frozenset[str] = frozenset({"security.lookup_burst"})
 
 FAMILIES: frozenset[str] = frozenset(spec.family for spec in KINDS.values())

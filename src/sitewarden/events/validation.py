@@ -10,7 +10,7 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
-from sitewarden.events.kinds import KINDS
+from sitewarden.events.kinds import KINDS, RAISED_BY_SITEWARDEN
 from sitewarden.events.model import Event
 from sitewarden.events.refused import find_refused_field, refusal_message
 from sitewarden.privacy.free_text import find_in_fields, find_in_text
@@ -128,6 +128,8 @@ def validate_event(
         if relayed is None:
             raise EventRejected(f"device '{device}' is not registered in site '{sender.site_id}'")
         source = relayed
+    if spec.name in RAISED_BY_SITEWARDEN:
+        raise EventRejected(f"'{spec.name}' events are raised by sitewarden itself, not devices")
     if not may_emit(source.kind, spec.name):
         raise EventRejected(
             f"device '{source.device_id}' is a {source.kind.value}, "

@@ -23,7 +23,14 @@ CATEGORIES: dict[str, frozenset[str]] = {
         {"plate.read", "parking.entry", "parking.exit", "parking.denied", "parking.unpaid_exit"}
     ),
     "operations": frozenset(
-        {"alarm.smoke", "alarm.sprinkler", "equipment.fault", "device.offline", "camera.tamper"}
+        {
+            "alarm.smoke",
+            "alarm.sprinkler",
+            "equipment.fault",
+            "device.offline",
+            "camera.tamper",
+            "security.lookup_burst",
+        }
     ),
     "heartbeats": frozenset({"device.heartbeat"}),
     "occupancy_raw": frozenset({"occupancy.count", "wifi.presence", "camera.object"}),

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
-from sitewarden.api.disclosure import Disclosure
+from sitewarden.api.disclosure import Disclosure, take_lookup
 from sitewarden.api.operator_scope import record_audit as _audit
 from sitewarden.api.operator_scope import visible_site as _site
 from sitewarden.api.parking.common import (
@@ -133,6 +133,7 @@ def lookup_sessions(
 ) -> list[SessionOut]:
     """The plate travels in the body, not the URL, so it stays out of access logs."""
     _site(context, operator, body.site)
+    take_lookup(context, operator, body.site)
     match = match_plate(body.plate, desk.gates.formats(body.site))
     value = match.compact if match is not None else body.plate
     subjects = context.vault.find_subjects(body.site, "plate", value)
