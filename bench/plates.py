@@ -49,8 +49,15 @@ from sitewarden.store import open_store
 from sitewarden.vision.images import GATE_FRAME, decode_image
 from sitewarden.vision.plates import PlateReader
 
-# (format, style) in equal shares
-KINDS = (("cn", "blue"), ("cn_ne", "green"), ("cn", "yellow"), ("uk", "white"), ("fr", "white"))
+# (format, style) in equal shares; "yellow two-row": a lorry's or bus's plate
+KINDS = (
+    ("cn", "blue"),
+    ("cn_ne", "green"),
+    ("cn", "yellow"),
+    ("uk", "white"),
+    ("fr", "white"),
+    ("cn", "yellow two-row"),
+)
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,7 @@ def make_samples(count: int, seed: int = 5) -> list[Sample]:
         name, style = KINDS[index % len(KINDS)]
         fmt = BUILT_IN[name]
         compact = "".join(rng.choice(allowed) for allowed in fmt.classes)
-        if name == "cn" and style == "yellow":
+        if name == "cn" and style.startswith("yellow"):
             compact = compact[:2] + "".join(rng.choice(CLASSES["D"]) for _ in range(5))
         distortion = Distortion(
             angle=rng.uniform(-5, 5),
@@ -83,6 +90,7 @@ def make_samples(count: int, seed: int = 5) -> list[Sample]:
             noise=rng.choice([0.0, rng.uniform(4, 14)]),
             night=rng.random() < 0.2,
             scale=rng.uniform(0.65, 1.1),
+            rows=2 if style.endswith("two-row") else 1,
         )
         samples.append(
             Sample(
@@ -99,7 +107,9 @@ def make_samples(count: int, seed: int = 5) -> list[Sample]:
 
 def frame_bytes(sample: Sample) -> bytes:
     return encode_jpeg(
-        gate_frame(sample.text, sample.style, sample.font, sample.distortion, sample.seed)
+        gate_frame(
+            sample.text, sample.style.split()[0], sample.font, sample.distortion, sample.seed
+        )
     )
 
 

@@ -30,6 +30,22 @@ def test_an_ordinary_lane_frame_is_read_in_the_quick_look(reader: PlateReader) -
     assert reading.looks == 1
 
 
+@pytest.mark.parametrize(
+    ("text", "distortion"),
+    [
+        ("鲁B·62817", Distortion(angle=3, rows=2)),
+        ("苏K·94205", Distortion(angle=-2, rows=2, scale=0.7, blur=1.0)),
+    ],
+)
+def test_a_two_row_yellow_plate_is_read_as_one_sure_plate(
+    reader: PlateReader, text: str, distortion: Distortion
+) -> None:
+    frame = gate_frame(text, "yellow", available_fonts()[0], distortion, seed=3)
+    reading = reader.read_plate(frame, FORMATS)
+    assert reading.plate is not None and reading.plate.match.display == text
+    assert reading.doubt is None and reading.colour == "yellow"
+
+
 def test_a_plate_too_small_for_the_quick_look_is_found_by_the_full_look(
     reader: PlateReader,
 ) -> None:

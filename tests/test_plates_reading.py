@@ -35,6 +35,14 @@ def test_a_two_row_plate_is_joined() -> None:
     assert picked is not None and picked.match.display == "浙A·12345"
 
 
+def test_a_two_row_plate_whose_row_boxes_overlap_is_joined() -> None:
+    top = line("赣J", box=(548, 464, 644, 528))  # as detected on a rendered lorry plate
+    bottom = line("83378", box=(469, 512, 723, 617))
+    picked = pick_plate([top, bottom], FORMATS)
+    assert picked is not None and picked.match.display == "赣J·83378"
+    assert picked.box == (469, 464, 723, 617)
+
+
 def test_text_far_apart_is_not_joined_into_a_plate() -> None:
     assert (
         pick_plate(

@@ -46,10 +46,19 @@ class Distortion:
     night: bool = False  # dark scene, plate lit by headlights
     occlusion: float = 0.0  # fraction of the plate's right edge covered
     scale: float = 1.0  # plate size relative to 440 px wide
+    rows: int = 1  # 2: a two-row plate (lorries, buses, motorcycles)
 
 
-def render_plate(text: str, style: str, font: Path, height: int = 140) -> Image.Image:
-    """A flat plate with its text centred, like a stamped plate seen head-on."""
+def render_plate(
+    text: str, style: str, font: Path, height: int = 140, rows: int = 1
+) -> Image.Image:
+    """A flat plate with its text centred, like a stamped plate seen head-on.
+
+    ``rows=2``: the two-row layout of lorries, buses and motorcycles, the province and
+    letter small on top (left of the ``·``), the rest large below, on a plate about
+    twice as wide as high (440x220 mm)."""
+    if rows == 2:
+        return _two_row_plate(text, style, font, height)
     background, ink = STYLES[style]
     size = int(height * 0.62)
     face = ImageFont.truetype(str(font), size, index=SC_FACE)
@@ -61,6 +70,25 @@ def render_plate(text: str, style: str, font: Path, height: int = 140) -> Image.
     x = (width - (right - left)) // 2 - left
     y = (height - (bottom - top)) // 2 - top
     draw.text((x, y), text, font=face, fill=ink)
+    return plate
+
+
+def _two_row_plate(text: str, style: str, font: Path, height: int) -> Image.Image:
+    background, ink = STYLES[style]
+    top_text, _, bottom_text = text.partition("·")
+    width = int(height * 2.0)
+    plate = Image.new("RGB", (width, height), background)
+    draw = ImageDraw.Draw(plate)
+    draw.rectangle((4, 4, width - 5, height - 5), outline=ink, width=3)
+    for line, middle, size in (
+        (top_text, height * 0.27, height * 0.3),
+        (bottom_text, height * 0.67, height * 0.5),
+    ):
+        face = ImageFont.truetype(str(font), int(size), index=SC_FACE)
+        left, top, right, bottom = face.getbbox(line)
+        x = (width - (right - left)) // 2 - left
+        y = int(middle - (bottom - top) / 2) - top
+        draw.text((x, y), line, font=face, fill=ink)
     return plate
 
 
@@ -110,7 +138,8 @@ def gate_frame(
     body = (rng.randint(30, 200), rng.randint(30, 200), rng.randint(30, 200))
     draw.rounded_rectangle((260, 180, 1020, 640), radius=60, fill=body)  # the car's front
     draw.rectangle((330, 250, 950, 360), fill=(25, 25, 30))  # grille
-    plate = render_plate(text, style, font, height=int(140 * distortion.scale))
+    plate_height = int((140 if distortion.rows == 1 else 220) * distortion.scale)
+    plate = render_plate(text, style, font, height=plate_height, rows=distortion.rows)
     plate = _perspective(plate, distortion.skew)
     if distortion.occlusion:
         cover = ImageDraw.Draw(plate)

@@ -4,8 +4,15 @@ Every face the detector finds is pixelated to a few coarse blocks and then blurr
 over a box widened to cover hair, ears and chin. Pixelation throws the detail away
 (a face becomes about 6x7 averages), so no filter can bring it back; the blur only
 hides the block edges. The detector runs with a lowered threshold and upsampling so
-that it errs toward blurring too much. A face it does not find at all (strongly
-turned away, tiny, heavily occluded) is not blurred: docs/access.md says so.
+that it errs toward blurring too much.
+
+Cameras hang upside down under ceilings and stream in portrait, and dlib's detector
+only finds faces within about 15-20 degrees of upright. So the frame is searched at
+every 30 degrees (:data:`SCAN_ANGLES`: the four orientations and the tilts between
+them, so any roll is within 15 degrees of one pass) and every face found at any angle
+is blurred. If the search cannot run, the snapshot is refused and nothing is stored
+(:class:`FacesNotRuledOut`). A face the detector does not find at any angle
+(strongly turned away, tiny, heavily occluded) is not blurred: docs/access.md says so.
 
 Faces from ordinary cameras are only detected, never embedded or matched.
 """
@@ -13,16 +20,25 @@ Faces from ordinary cameras are only detected, never embedded or matched.
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 
 from PIL import Image, ImageFilter
 
+from sitewarden.errors import InvalidInput
 from sitewarden.vision.faces import FaceBox, FaceEngine
 
 WIDEN = 0.35  # of the box's size on each side
 BLOCKS_ACROSS = 6
 BLUR_THRESHOLD = -0.4  # dlib HOG score; below 0 finds more (and some non-faces)
 UPSAMPLE_UP_TO = 1600  # images up to this side are upsampled once to find small faces
+SCAN_ANGLES = tuple(range(0, 360, 30))  # degrees counter-clockwise; 0/90/180/270 are exact
+
+
+class FacesNotRuledOut(InvalidInput):
+    """The face search could not run on a snapshot, so it is not stored at all."""
+
+    code = "faces_not_ruled_out"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,14 +75,77 @@ def obliterate(image: Image.Image, region: tuple[int, int, int, int]) -> None:
     image.paste(patch, (left, top))
 
 
+def unrotated(box: FaceBox, angle: int, size: tuple[int, int], turned: tuple[int, int]) -> FaceBox:
+    """Where ``box``, found in the image turned ``angle`` degrees counter-clockwise (of size
+    ``turned``, canvas expanded), lies in the original image of ``size``: the bounding box
+    of its four corners turned back, clipped."""
+    theta = math.radians(angle)
+    cos, sin = math.cos(theta), math.sin(theta)
+    xs, ys = [], []
+    for x, y in (
+        (box.left, box.top),
+        (box.right, box.top),
+        (box.left, box.bottom),
+        (box.right, box.bottom),
+    ):
+        dx, dy = x - turned[0] / 2, y - turned[1] / 2
+        xs.append(size[0] / 2 + dx * cos - dy * sin)
+        ys.append(size[1] / 2 + dx * sin + dy * cos)
+    # rounded first so that cos(90 degrees) = 6e-17 does not widen an exact turn by a pixel
+    return FaceBox(
+        max(math.floor(round(min(xs), 6)), 0),
+        max(math.floor(round(min(ys), 6)), 0),
+        min(math.ceil(round(max(xs), 6)), size[0]),
+        min(math.ceil(round(max(ys), 6)), size[1]),
+        box.score,
+    )
+
+
+def find_faces_any_angle(image: Image.Image, engine: FaceEngine) -> list[FaceBox]:
+    """Every face found at any of :data:`SCAN_ANGLES`, in ``image``'s coordinates (one face
+    seen at two angles gives two overlapping boxes; both are blurred)."""
+    small_too = max(image.size) <= UPSAMPLE_UP_TO
+    found: list[FaceBox] = []
+    for angle in SCAN_ANGLES:
+        turned = image.rotate(angle, Image.Resampling.BILINEAR, expand=True)
+        # Upsampling (faces from ~40 px instead of ~80) costs four times a pass: the
+        # four orientations get it, the tilts between them do not.
+        upsample = 1 if small_too and angle % 90 == 0 else 0
+        try:
+            boxes = engine.detect(turned, upsample=upsample, threshold=BLUR_THRESHOLD)
+        except (RuntimeError, MemoryError) as exc:
+            raise FacesNotRuledOut(
+                f"the face search failed on this {image.width}x{image.height} snapshot "
+                f"({exc}); it was not stored. Send a smaller frame"
+            ) from exc
+        found.extend(unrotated(box, angle, image.size, turned.size) for box in boxes)
+    return found
+
+
 def blur_faces(image: Image.Image, engine: FaceEngine) -> tuple[Image.Image, int]:
-    """A copy of ``image`` with every detected face obliterated, and how many there were."""
-    upsample = 1 if max(image.size) <= UPSAMPLE_UP_TO else 0
-    boxes = engine.detect(image, upsample=upsample, threshold=BLUR_THRESHOLD)
+    """A copy of ``image`` with every face found at any angle obliterated, and how many
+    faces that was (overlapping finds of one face counted once)."""
+    boxes = find_faces_any_angle(image, engine)
     result = image.copy()
-    for box in boxes:
-        obliterate(result, widened(box, *image.size))
-    return result, len(boxes)
+    regions = [widened(box, *image.size) for box in boxes]
+    for region in regions:
+        obliterate(result, region)
+    return result, count_distinct(boxes)
+
+
+def count_distinct(boxes: list[FaceBox]) -> int:
+    """How many faces ``boxes`` show: two boxes each holding the other's centre are one
+    face seen at two angles."""
+    kept: list[FaceBox] = []
+    for box in sorted(boxes, key=lambda b: b.area, reverse=True):
+        if not any(_holds_centre(k, box) and _holds_centre(box, k) for k in kept):
+            kept.append(box)
+    return len(kept)
+
+
+def _holds_centre(outer: FaceBox, inner: FaceBox) -> bool:
+    cx, cy = (inner.left + inner.right) / 2, (inner.top + inner.bottom) / 2
+    return outer.left <= cx <= outer.right and outer.top <= cy <= outer.bottom
 
 
 def blurred_jpeg(image: Image.Image, engine: FaceEngine, quality: int = 85) -> BlurredImage:
