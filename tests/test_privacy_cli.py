@@ -78,6 +78,18 @@ def test_deleting_the_newest_audit_entry_is_detected(stopped: tuple[LiveServer, 
     assert result.returncode == 1 and "deleted" in result.stderr
 
 
+def test_audit_verify_fails_on_an_emptied_chain(stopped: tuple[LiveServer, list[str]]) -> None:
+    server, _ = stopped
+    folder = server.settings.data_dir
+    intact = sitewarden("audit", "verify", data_dir=folder)
+    assert intact.returncode == 0 and "reaches entry 3" in intact.stdout
+    raw_sql(server.settings, "DELETE FROM audit_log")
+    raw_sql(server.settings, "DELETE FROM audit_head")
+    emptied = sitewarden("audit", "verify", data_dir=folder)
+    assert emptied.returncode == 1
+    assert "chain ends at entry 0" in emptied.stderr and "entry 3 was written" in emptied.stderr
+
+
 def test_key_rotation_rewraps_keys_and_data_still_opens(
     stopped: tuple[LiveServer, list[str]],
 ) -> None:

@@ -70,10 +70,18 @@ def audit_verify(data_dir: DataDir = None) -> None:
     settings = settings_for(data_dir)
     keys = guarded(lambda: KeyRing.load(settings.key_path))
     with opened_store(settings) as store:
-        result = AuditLog(store, keys.audit_key).verify()
+        result = AuditLog(store, keys.audit_key, settings.key_path).verify()
     if not result.ok:
         raise fail(f"audit chain broken at entry {result.broken_seq}: {result.reason}")
     out.print(f"[green]Audit chain intact[/]: {result.checked} entries verified.")
+    if result.anchored is None:
+        err.print(
+            "[bold yellow]not anchored yet:[/] this key folder holds no audit anchor, so an "
+            "emptied or cut-back chain would look intact; the next audited action anchors it",
+            highlight=False,
+        )
+    else:
+        out.print(f"It reaches entry {result.anchored}, the newest anchored on this host.")
 
 
 def _subject_ref(

@@ -3,7 +3,9 @@
 Each entry carries ``mac = HMAC(audit key, previous mac || entry)``; the head row
 (newest seq and mac) is authenticated too. Editing, deleting or reordering any row
 in the database breaks the chain at that row, and ``verify`` names it. Someone with
-the database but not the audit key cannot forge a chain.
+the database but not the audit key cannot forge a chain. Emptying the table, or cutting
+it back together with its head, leaves a valid but shorter chain: the anchor kept in the
+key folder (``audit_anchor.py``) shows that.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import hmac
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import orjson
 
 from sitewarden.events.model import to_micros
+from sitewarden.privacy.audit_anchor import Anchor, AuditAnchor
 from sitewarden.store.base import Store
 from sitewarden.store.records import AuditEntry, AuditHead
 
@@ -29,6 +33,7 @@ class VerifyResult:
     checked: int
     broken_seq: int | None = None
     reason: str | None = None
+    anchored: int | None = None  # the anchor's seq, checked; None where none was written yet
 
 
 def _entry_bytes(entry: AuditEntry) -> bytes:
@@ -48,9 +53,10 @@ def _entry_bytes(entry: AuditEntry) -> bytes:
 
 
 class AuditLog:
-    def __init__(self, store: Store, audit_key: bytes) -> None:
+    def __init__(self, store: Store, audit_key: bytes, key_folder: Path) -> None:
         self._store = store
         self._key = audit_key
+        self._anchor = AuditAnchor(key_folder, audit_key)
 
     def _mac(self, previous: bytes, entry: AuditEntry) -> bytes:
         return hmac.new(self._key, previous + _entry_bytes(entry), hashlib.sha256).digest()
@@ -89,10 +95,29 @@ class AuditLog:
             mac = self._mac(previous, draft)
             return _with_mac(draft, mac), AuditHead(seq, mac, self._head_seal(seq, mac))
 
-        return self._store.append_audit(build)
+        entry = self._store.append_audit(build)
+        self._anchor.advance(entry.seq, entry.mac)  # after the commit: never ahead of the chain
+        return entry
 
     def verify(self, progress: Callable[[int], None] | None = None) -> VerifyResult:
-        """Walk the whole chain; the first entry that does not check out is named."""
+        """Walk the whole chain; the first entry that does not check out is named. Then
+        hold it against the anchor: a chain that ends before it was cut back."""
+        anchor = self._anchor.read()  # before the walk: entries appended meanwhile only add
+        result = self._walk(progress, anchor)
+        if not result.ok or anchor is None:
+            return result
+        if result.checked < anchor.seq:
+            return VerifyResult(
+                False,
+                result.checked,
+                result.checked + 1,
+                f"the chain ends at entry {result.checked} but the anchor in {self._anchor.path} "
+                f"says entry {anchor.seq} was written: entries were deleted, or the database "
+                "was restored from an older copy",
+            )
+        return VerifyResult(True, result.checked, anchored=anchor.seq)
+
+    def _walk(self, progress: Callable[[int], None] | None, anchor: Anchor | None) -> VerifyResult:
         previous = GENESIS
         expected = 1
         checked = 0
@@ -112,6 +137,14 @@ class AuditLog:
                         entry.seq,
                         f"entry {entry.seq} was altered (its MAC does not match its content "
                         "and the chain before it)",
+                    )
+                if anchor is not None and entry.seq == anchor.seq and entry.mac != anchor.mac:
+                    return VerifyResult(
+                        False,
+                        checked,
+                        entry.seq,
+                        f"entry {entry.seq} is not the one anchored in {self._anchor.path}: "
+                        "the chain was rewritten from there",
                     )
                 previous = entry.mac
                 expected += 1
