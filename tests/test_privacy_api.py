@@ -218,6 +218,41 @@ def test_export_then_erase_a_vehicle(
     assert "subject.export" in actions and "subject.erase" in actions
 
 
+def test_export_and_erasure_by_badge_or_phone_reach_the_event_sealed_under_the_id_number(
+    shared_server: LiveServer, garage: tuple[str, list[str]]
+) -> None:
+    """The access event carries an ID number, a badge and a phone; it is sealed under the
+    ID number's subject, and the others are linked to it."""
+    site, ids = garage
+    request = {"site": site, "purpose": "DSAR-2026-118"}
+    with shared_server.client(Role.PRIVACY_OFFICER) as officer:
+        for field in ("badge_id", "phone", "national_id"):
+            exported = officer.post(
+                "/api/v1/subjects/export", json={**request, "field": field, "value": PERSON[field]}
+            ).json()
+            assert [e["id"] for e in exported["events"]] == [ids[3]], field
+            assert exported["events"][0]["personal"]["person_name"] == "Zhang Min"
+            assert exported["unresolved"] == []
+        erased = officer.post(
+            "/api/v1/subjects/erase", json={**request, "field": "badge_id", "value": "b-7788"}
+        ).json()
+        assert erased["events_erased"] == 1 and erased["unresolved"] == []
+        assert len(erased["subject_ids"]) == 3  # badge, ID number and phone
+        event = officer.get(f"/api/v1/events/{ids[3]}", params={"purpose": "check erasure"}).json()
+        assert event["personal_state"] == "erased" and event["personal"] is None
+        for field in ("phone", "national_id"):
+            gone = officer.post(
+                "/api/v1/subjects/export", json={**request, "field": field, "value": PERSON[field]}
+            )
+            assert gone.status_code == 404, field
+    [(subject_id,)] = raw_sql(
+        shared_server.settings,
+        "SELECT subject_id FROM events WHERE id = ?",
+        (bytes.fromhex(ids[3].replace("-", "")),),
+    )
+    assert subject_id is None
+
+
 def test_a_tampered_ciphertext_fails_loudly(
     shared_server: LiveServer, garage: tuple[str, list[str]]
 ) -> None:
