@@ -134,15 +134,51 @@ class LiveServer:
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
     admin_totp: str | None = None  # the admin's TOTP secret once enrolled
+    admin_password_changed: bool = False  # init's generated one must be changed first
+    _last_totp_step: int = 0
     postgres: PostgresServer | None = None  # the cluster, when the database is PostgreSQL
     _keys: dict[str, str] = field(default_factory=dict)
 
+    def totp_code(self) -> str:
+        """A code of the admin's for a 30-second step not used yet (the server takes each
+        step once): the current one or the next, else it waits for the next step."""
+        assert self.admin_totp is not None
+        totp = pyotp.TOTP(self.admin_totp)
+        while True:
+            now = totp.timecode(time.time())
+            step = max(now, self._last_totp_step + 1)
+            if step <= now + 1:
+                self._last_totp_step = step
+                return totp.generate_otp(step)
+            time.sleep(0.5)
+
+    def change_admin_password(self) -> None:
+        """Replace init's generated password, as the first sign-in must."""
+        answer = httpx.post(
+            self.url + "/api/v1/auth/login",
+            json={"username": "admin", "password": self.admin_password},
+        )
+        answer.raise_for_status()
+        jar = {"sitewarden_session": answer.cookies["sitewarden_session"]}
+        new_password = self.admin_password + "-own"
+        changed = httpx.post(
+            self.url + "/api/v1/me/password",
+            json={"current_password": self.admin_password, "new_password": new_password},
+            cookies=jar,
+            headers={"x-csrf-token": answer.json()["csrf_token"]},
+        )
+        assert changed.status_code == 204, changed.text
+        self.admin_password, self.admin_password_changed = new_password, True
+
     def admin_session(self) -> tuple[str, str]:
-        """Sign the admin in with password and second factor (enrolling it the first
-        time, through the API as a person would); returns (cookie, CSRF token)."""
+        """Sign the admin in with password and second factor (changing init's password
+        and enrolling the second factor the first time, through the API as a person
+        would); returns (cookie, CSRF token)."""
+        if not self.admin_password_changed:
+            self.change_admin_password()
         body: dict[str, str] = {"username": "admin", "password": self.admin_password}
         if self.admin_totp:
-            body["totp"] = pyotp.TOTP(self.admin_totp).now()
+            body["totp"] = self.totp_code()
         answer = httpx.post(self.url + "/api/v1/auth/login", json=body)
         answer.raise_for_status()
         cookie, csrf = answer.cookies["sitewarden_session"], answer.json()["csrf_token"]
@@ -150,7 +186,7 @@ class LiveServer:
             jar, headers = {"sitewarden_session": cookie}, {"x-csrf-token": csrf}
             secret = httpx.post(self.url + "/api/v1/me/totp", cookies=jar, headers=headers)
             self.admin_totp = secret.json()["secret"]
-            code = {"code": pyotp.TOTP(self.admin_totp).now()}
+            code = {"code": self.totp_code()}
             confirmed = httpx.post(
                 self.url + "/api/v1/me/totp/confirm", json=code, cookies=jar, headers=headers
             )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pyotp
 
 from sitewarden.auth.roles import Role
 from tests.conftest import LiveServer
@@ -139,19 +138,32 @@ def test_unauthenticated_page_answers_401_with_the_sign_in_form(shared_server: L
 def test_form_sign_in_redirects_only_within_the_site(shared_server: LiveServer) -> None:
     shared_server.admin_session()  # enrols the second factor if needed
     assert shared_server.admin_totp is not None
+    token = login_csrf(shared_server)
     form = {
         "username": "admin",
         "password": shared_server.admin_password,
-        "code": pyotp.TOTP(shared_server.admin_totp).now(),
+        "code": shared_server.totp_code(),
         "next": "//evil.example/",
+        "login_csrf": token,
     }
-    response = httpx.post(shared_server.url + "/login", data=form)
+    response = httpx.post(
+        shared_server.url + "/login", data=form, headers={"Cookie": f"sitewarden_login={token}"}
+    )
     assert response.status_code == 303 and response.headers["location"] == "/"
+
+
+def login_csrf(server: LiveServer) -> str:
+    """The sign-in form's login CSRF token, which its cookie carries too."""
+    page = httpx.get(server.url + "/login")
+    token = page.cookies["sitewarden_login"]
+    assert f'name="login_csrf" value="{token}"' in page.text
+    return token
 
 
 def test_admin_without_second_factor_may_only_manage_their_own_account(
     live_server: LiveServer,
 ) -> None:
+    live_server.change_admin_password()
     cookie, csrf, _ = sign_in(live_server)
     jar, headers = {"sitewarden_session": cookie}, {"x-csrf-token": csrf}
     blocked = httpx.get(live_server.url + "/api/v1/sites", cookies=jar)
@@ -166,6 +178,7 @@ def test_admin_without_second_factor_may_only_manage_their_own_account(
 
     secret = httpx.post(live_server.url + "/api/v1/me/totp", cookies=jar, headers=headers).json()
     assert secret["otpauth_uri"].startswith("otpauth://totp/sitewarden:admin")
+    live_server.admin_totp = secret["secret"]
     wrong = httpx.post(
         live_server.url + "/api/v1/me/totp/confirm",
         json={"code": "000000"},
@@ -173,7 +186,7 @@ def test_admin_without_second_factor_may_only_manage_their_own_account(
         headers=headers,
     )
     assert wrong.status_code == 422
-    code = {"code": pyotp.TOTP(secret["secret"]).now()}
+    code = {"code": live_server.totp_code()}
     assert (
         httpx.post(
             live_server.url + "/api/v1/me/totp/confirm", json=code, cookies=jar, headers=headers
@@ -192,33 +205,43 @@ def test_admin_without_second_factor_may_only_manage_their_own_account(
         json={
             "username": "admin",
             "password": live_server.admin_password,
-            "totp": pyotp.TOTP(secret["secret"]).now(),
+            "totp": live_server.totp_code(),  # each 30-second step's code is taken once
         },
     )
     assert with_code.status_code == 200
 
 
-def test_repeated_wrong_passwords_lock_the_account_and_are_audited(live_server: LiveServer) -> None:
-    with live_server.client() as admin:
-        made = admin.post("/api/v1/users", json={"username": "lock-me", "role": "viewer"}).json()
-    for _ in range(4):
-        wrong = httpx.post(
-            live_server.url + "/api/v1/auth/login",
-            json={"username": "lock-me", "password": "x" * 12},
-        )
-        assert wrong.status_code == 401 and wrong.json()["error"] == "unauthenticated"
-    locked = httpx.post(
-        live_server.url + "/api/v1/auth/login", json={"username": "lock-me", "password": "x" * 12}
-    )
-    assert locked.status_code == 401 and "locked until" in locked.json()["message"]
-    right = httpx.post(
-        live_server.url + "/api/v1/auth/login",
-        json={"username": "lock-me", "password": made["password"]},
-    )
-    assert right.status_code == 401 and "locked" in right.json()["message"]
-    with live_server.client(Role.AUDITOR) as auditor:
-        actions = [e["action"] for e in auditor.get("/api/v1/audit").json()["entries"]]
-    assert actions.count("auth.failed") == 4 and actions.count("auth.locked") == 2
+def test_repeated_wrong_passwords_delay_that_client_without_locking_the_account(
+    configured_server: Any,
+) -> None:
+    server = configured_server("login_max_failures = 3\nlogin_delay_s = 60")
+    with server.client() as admin:
+        made = admin.post("/api/v1/users", json={"username": "delay-me", "role": "viewer"}).json()
+    answers: dict[str, list[httpx.Response]] = {}
+    for name in ("delay-me", "ghost"):  # a real name and one that does not exist
+        answers[name] = [
+            httpx.post(
+                server.url + "/api/v1/auth/login", json={"username": name, "password": "x" * 12}
+            )
+            for _ in range(4)
+        ]
+    for name, tries in answers.items():
+        assert [a.status_code for a in tries] == [401, 401, 401, 429], name
+        assert tries[0].json()["message"] == "wrong username or password"
+        assert "too many failed sign-ins" in tries[3].json()["message"]
+        assert 55 <= int(tries[3].headers["retry-after"]) <= 60
+    assert [a.json() for a in answers["delay-me"][:3]] == [a.json() for a in answers["ghost"][:3]]
+    right = {"username": "delay-me", "password": made["password"]}
+    waiting = httpx.post(server.url + "/api/v1/auth/login", json=right)
+    assert waiting.status_code == 429  # this client waits, even with the right password
+    other_client = httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.2"))
+    with other_client:
+        assert other_client.post(server.url + "/api/v1/auth/login", json=right).status_code == 200
+    with server.client(Role.AUDITOR) as auditor:
+        entries = auditor.get("/api/v1/audit").json()["entries"]
+    failed = [e for e in entries if e["action"] == "auth.failed"]
+    assert len(failed) == 6 and {tuple(e["targets"]) for e in failed} == {("127.0.0.1",)}
+    assert [e["action"] for e in entries].count("auth.refused") == 3
 
 
 def test_sign_ins_from_one_address_are_rate_limited(configured_server: Any) -> None:

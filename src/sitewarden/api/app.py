@@ -24,6 +24,7 @@ from sitewarden.api import (
     privacy,
     registry,
     session,
+    user_keys,
     users,
     webhooks,
 )
@@ -33,6 +34,7 @@ from sitewarden.api.errors import error_response, install_error_handlers
 from sitewarden.api.limits import RequestLimits
 from sitewarden.api.mqtt import build_mqtt
 from sitewarden.api.ratelimit import RateLimiter
+from sitewarden.api.signin_delays import SignInDelays
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
 from sitewarden.auth.second_factor import totp_key
@@ -58,6 +60,7 @@ PUBLIC_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/login"): "the sign-in form",
     ("POST", "/logout"): "signing out (checks the session's CSRF token itself)",
     ("POST", "/account/second-factor"): "a form post that checks the session and CSRF itself",
+    ("POST", "/account/password"): "a form post that checks the session and CSRF itself",
     ("GET", "/static"): "our own CSS and JavaScript for the sign-in page",
 }
 
@@ -144,6 +147,9 @@ def create_app(
             settings.rate_limit_login_per_min / 2,
             "client address's sign-ins",
         ),
+        signin_delays=SignInDelays(
+            settings.login_max_failures, settings.login_delay_s, settings.lockout_minutes * 60
+        ),
         ids=ids,
     )
 
@@ -183,11 +189,13 @@ def create_app(
     install_error_handlers(app)
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_required)
     app.add_exception_handler(pages.SecondFactorPage, pages.second_factor_page_required)
+    app.add_exception_handler(pages.PasswordPage, pages.password_page_required)
     for router in (
         _meta_router(),
         events.router,
         registry.router,
         users.router,
+        user_keys.router,
         session.router,
         privacy.router,
         alerts.router,

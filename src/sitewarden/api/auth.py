@@ -64,11 +64,20 @@ class SecondFactorRequired(PermissionDenied):
     code = "second_factor_required"
 
 
-class Requires:
-    """Dependency: an operator whose role grants ``permission``."""
+class PasswordChangeRequired(PermissionDenied):
+    code = "password_change_required"
 
-    def __init__(self, permission: Permission) -> None:
+
+class Requires:
+    """Dependency: an operator whose role grants ``permission``.
+
+    A session whose account must change its password may use only routes made with
+    ``before_password_change=True`` (changing it, signing out).
+    """
+
+    def __init__(self, permission: Permission, *, before_password_change: bool = False) -> None:
         self.permission = permission
+        self.before_password_change = before_password_change
 
     def __call__(self, request: Request, context: AppContext = Depends(get_context)) -> Operator:
         operator = authenticate_operator(request, context)
@@ -81,6 +90,15 @@ class Requires:
             raise PermissionDenied(
                 f"this API key is limited to {', '.join(operator.scopes)}; "
                 f"it may not use {self.permission.value}"
+            )
+        if (
+            operator.via == "session"
+            and operator.must_change_password
+            and not self.before_password_change
+        ):
+            raise PasswordChangeRequired(
+                "change your password first: POST /api/v1/me/password with current_password "
+                "and new_password (or the account page), then sign in again"
             )
         if (
             context.settings.require_second_factor
@@ -113,9 +131,11 @@ class DeviceOnly:
         return sender
 
 
-def requires(permission: Permission) -> Operator:
+def requires(permission: Permission, *, before_password_change: bool = False) -> Operator:
     """``operator: Operator = requires(Permission.X)`` in a route signature."""
-    dependency: Operator = Depends(Requires(permission))
+    dependency: Operator = Depends(
+        Requires(permission, before_password_change=before_password_change)
+    )
     return dependency
 
 

@@ -9,6 +9,7 @@ from fastapi import Request
 
 from sitewarden.alerts.service import AlertSystem
 from sitewarden.api.ratelimit import LookupQuota, RateLimiter
+from sitewarden.api.signin_delays import SignInDelays
 from sitewarden.config import Settings
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.validation import IntakeLimits
@@ -31,6 +32,7 @@ class AppContext:
     device_limiter: RateLimiter
     user_limiter: RateLimiter
     login_limiter: RateLimiter
+    signin_delays: SignInDelays
     ids: EventIdFactory = field(default_factory=EventIdFactory)
     relayed: RelayedDevices = field(init=False)
     lookups: LookupQuota = field(init=False)

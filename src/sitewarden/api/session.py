@@ -8,12 +8,14 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from sitewarden.api.auth import SESSION_COOKIE, requires
 from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.ratelimit import RateLimited
 from sitewarden.api.schemas import LoginIn, LoginOut
+from sitewarden.api.signin_delays import client_key
 from sitewarden.api.users import user_out
 from sitewarden.auth import accounts
-from sitewarden.auth.accounts import Operator
+from sitewarden.auth.accounts import AccountDisabled, Operator
 from sitewarden.auth.roles import Permission
-from sitewarden.auth.second_factor import check_sign_in_code
+from sitewarden.auth.second_factor import SecondFactorMissing, check_sign_in_code
 from sitewarden.config import Settings
 from sitewarden.errors import AuthenticationFailed
 
@@ -36,30 +38,33 @@ def sign_in(
     context: AppContext, request: Request, username: str, password: str, code: str | None
 ) -> tuple[str, LoginOut]:
     """Check the password (and TOTP code) and open a session; the cookie value and the
-    answer body. Failures count towards lock-out and are audited."""
-    client = request.client.host if request.client else "unknown"
+    answer body. Failures are audited, and slow down this client for this name."""
+    address = request.client.host if request.client else "unknown"
+    client = client_key(address)
     context.login_limiter.check(client)
-    settings = context.settings
+    name = username[:64]
     try:
-        user = accounts.check_password_login(
-            context.store,
-            username,
-            password,
-            max_failures=settings.login_max_failures,
-            lockout=timedelta(minutes=settings.lockout_minutes),
-        )
-        second_factor = check_sign_in_code(user, context.totp_key, code)
-    except AuthenticationFailed as exc:
+        context.signin_delays.check(name, client)
+        user = accounts.check_password_login(context.store, username, password)
+        second_factor = check_sign_in_code(context.store, user, context.totp_key, code)
+    except (AuthenticationFailed, RateLimited) as exc:
+        counts = not isinstance(exc, RateLimited | AccountDisabled | SecondFactorMissing)
+        if counts:  # a wrong password or code, or a used code
+            context.signin_delays.failed(name, client)
         context.audit.record(
-            actor=username[:64],
+            actor=name,
             role="-",
-            action="auth.locked" if isinstance(exc, accounts.AccountLocked) else "auth.failed",
-            targets=[client],
+            action="auth.failed" if counts else "auth.refused",
+            targets=[address],
             request_id=getattr(request.state, "request_id", None),
         )
         raise
+    context.signin_delays.succeeded(name, client)
     token, session = accounts.open_web_session(
-        context.store, user, timedelta(hours=settings.session_hours), second_factor=second_factor
+        context.store,
+        user,
+        timedelta(hours=context.settings.session_hours),
+        second_factor=second_factor,
     )
     return token, LoginOut(
         user=user_out(user), csrf_token=session.csrf_token, expires_at=session.expires_at
@@ -81,7 +86,7 @@ def login(
 @router.post("/logout", status_code=204, response_class=Response)
 def logout(
     request: Request,
-    operator: Operator = requires(Permission.SELF),
+    operator: Operator = requires(Permission.SELF, before_password_change=True),
     context: AppContext = Depends(get_context),
 ) -> Response:
     cookie = request.cookies.get(SESSION_COOKIE)

@@ -24,11 +24,11 @@ from sitewarden.api.schemas import (
 )
 from sitewarden.auth import accounts, second_factor
 from sitewarden.auth.accounts import Operator
-from sitewarden.auth.passwords import hash_password, verify_password
+from sitewarden.auth.passwords import hash_password
 from sitewarden.auth.roles import Permission, Role
 from sitewarden.auth.second_factor import ROLES_NEEDING_SECOND_FACTOR
 from sitewarden.auth.secrets import hash_secret
-from sitewarden.errors import AuthenticationFailed, InvalidInput, NotFound, PermissionDenied
+from sitewarden.errors import InvalidInput, NotFound, PermissionDenied
 from sitewarden.store.records import ApiKey, User
 
 router = APIRouter(prefix="/api/v1", tags=["operators"])
@@ -129,6 +129,8 @@ def patch_user(
     context.store.update_user(user)
     if body.disabled or body.password is not None:
         context.store.delete_user_sessions(user.user_id)
+    if body.disabled:
+        accounts.end_access(context.store, user.user_id)  # its API keys too, for good
     return user_out(user)
 
 
@@ -142,15 +144,11 @@ def get_me(
 @router.post("/me/password", status_code=204, response_class=Response)
 def change_password(
     body: PasswordChange,
-    operator: Operator = requires(Permission.SELF),
+    operator: Operator = requires(Permission.SELF, before_password_change=True),
     context: AppContext = Depends(get_context),
 ) -> Response:
     user = _require_user_id(context, operator.user_id)
-    if not verify_password(body.current_password, user.password_hash):
-        raise AuthenticationFailed("current password is wrong")
-    if body.new_password == body.current_password:
-        raise InvalidInput("the new password must differ from the current one")
-    accounts.set_password(context.store, user, body.new_password)
+    accounts.change_own_password(context.store, user, body.current_password, body.new_password)
     return Response(status_code=204)
 
 
@@ -191,8 +189,7 @@ def start_totp(
     context: AppContext = Depends(get_context),
 ) -> TotpEnrolment:
     user = _require_user_id(context, operator.user_id)
-    if user.totp_enabled:
-        _second_factor_first(context, operator, "replace your second factor")
+    second_factor.check_change_allowed(user, operator, datetime.now(UTC))
     secret, uri = second_factor.start_enrolment(context.store, user, context.totp_key)
     return TotpEnrolment(secret=secret, otpauth_uri=uri)
 
@@ -206,6 +203,7 @@ def confirm_totp(
 ) -> Response:
     """Confirm with a code; a cookie session that confirms counts as second-factor signed in."""
     user = _require_user_id(context, operator.user_id)
+    second_factor.check_change_allowed(user, operator, datetime.now(UTC))
     second_factor.confirm_enrolment(context.store, user, context.totp_key, body.code)
     cookie = request.cookies.get(SESSION_COOKIE)
     if operator.via == "session" and cookie:

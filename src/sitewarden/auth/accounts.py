@@ -39,6 +39,8 @@ class Operator:
     csrf_token: str | None = None
     second_factor: bool = False  # this session's sign-in proved a TOTP code
     scopes: tuple[str, ...] | None = None  # an API key's permissions, if it was limited
+    must_change_password: bool = False  # a session may only change it (or sign out)
+    signed_in_at: datetime | None = None  # a session's sign-in (fresh enough for 2FA changes?)
 
     def may(self, permission: Permission) -> bool:
         return role_may(self.role, permission)
@@ -58,6 +60,7 @@ def _operator(
     *,
     second_factor: bool = False,
     scopes: tuple[str, ...] | None = None,
+    signed_in_at: datetime | None = None,
 ) -> Operator:
     return Operator(
         user.user_id,
@@ -68,6 +71,8 @@ def _operator(
         csrf,
         second_factor,
         scopes,
+        user.must_change_password,
+        signed_in_at,
     )
 
 
@@ -118,55 +123,52 @@ def set_password(store: Store, user: User, password: str) -> User:
     return updated
 
 
+def change_own_password(store: Store, user: User, current: str, new: str) -> User:
+    """An operator's own change: the current password first; every session ends."""
+    if not verify_password(current, user.password_hash):
+        raise AuthenticationFailed("current password is wrong")
+    if new == current:
+        raise InvalidInput("the new password must differ from the current one")
+    return set_password(store, user, new)
+
+
 def set_disabled(store: Store, user: User, disabled: bool) -> User:
     updated = replace(user, disabled=disabled)
     store.update_user(updated)
     if disabled:
-        store.delete_user_sessions(user.user_id)
+        end_access(store, user.user_id)
     return updated
 
 
-class AccountLocked(AuthenticationFailed):
-    code = "account_locked"
+def end_access(store: Store, user_id: str) -> None:
+    """A disabled account's sessions end and its API keys are revoked, so that enabling
+    it again gives back the account but not the old credentials."""
+    store.delete_user_sessions(user_id)
+    now = _now()
+    for key in store.list_api_keys(user_id):
+        if key.revoked_at is None:
+            store.revoke_api_key(key.key_id, now)
 
 
-def check_password_login(
-    store: Store,
-    username: str,
-    password: str,
-    *,
-    max_failures: int = 5,
-    lockout: timedelta = timedelta(minutes=15),
-) -> User:
+class AccountDisabled(AuthenticationFailed):
+    """The password was right but the account is disabled; not a failed guess."""
+
+    code = "account_disabled"
+
+
+def check_password_login(store: Store, username: str, password: str) -> User:
     """The user if the password is right and the account usable, else AuthenticationFailed.
 
-    ``max_failures`` wrong passwords in a row lock the account for ``lockout``.
+    Unknown names and wrong passwords get the same answer. Repeated failures are slowed
+    down per client address by the caller (api/signin_delays.py), never by locking the
+    account, which would let anyone lock anyone out.
     """
     user = store.get_user_by_name(username)
     ok = verify_password(password, user.password_hash if user else None)
-    now = _now()
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        raise AccountLocked(
-            f"account locked until {user.locked_until:%H:%M} UTC after repeated failed "
-            "sign-ins; wait, or ask an administrator to unlock it"
-        )
     if user is None or not ok:
-        if user is not None:
-            failures = user.failed_logins + 1
-            locked = now + lockout if failures >= max_failures else None
-            store.update_user(
-                replace(user, failed_logins=0 if locked else failures, locked_until=locked)
-            )
-            if locked:
-                raise AccountLocked(
-                    f"account locked until {locked:%H:%M} UTC after {failures} failed sign-ins"
-                )
         raise AuthenticationFailed("wrong username or password")
     if user.disabled:
-        raise AuthenticationFailed(f"account {username!r} is disabled; ask an administrator")
-    if user.failed_logins or user.locked_until:
-        user = replace(user, failed_logins=0, locked_until=None)
-        store.update_user(user)
+        raise AccountDisabled(f"account {username!r} is disabled; ask an administrator")
     return user
 
 
@@ -194,7 +196,13 @@ def operator_from_session(store: Store, cookie: str) -> Operator:
     user = store.get_user(session.user_id)
     if user is None or user.disabled:
         raise AuthenticationFailed("account disabled; ask an administrator")
-    return _operator(user, "session", session.csrf_token, second_factor=session.second_factor)
+    return _operator(
+        user,
+        "session",
+        session.csrf_token,
+        second_factor=session.second_factor,
+        signed_in_at=session.created_at,
+    )
 
 
 def close_web_session(store: Store, cookie: str) -> None:

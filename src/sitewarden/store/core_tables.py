@@ -53,7 +53,8 @@ _DEVICE_COLUMNS = (
 )
 _USER_COLUMNS = (
     "user_id, username, role, password_hash, created_at, site_scope, disabled, "
-    "must_change_password, last_login_at, totp_secret, totp_enabled, failed_logins, locked_until"
+    "must_change_password, last_login_at, totp_secret, totp_enabled, failed_logins, locked_until, "
+    "totp_pending, totp_last_step"
 )
 
 
@@ -216,7 +217,8 @@ class CoreTables(PrivacyTables, AlertTables, ParkingTables, AccessTables):
     # --- users, keys, sessions ---------------------------------------------------
     def add_user(self, user: User) -> None:
         self._write(
-            f"INSERT INTO users ({_USER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO users ({_USER_COLUMNS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             _user_row(user),
         )
 
@@ -237,10 +239,20 @@ class CoreTables(PrivacyTables, AlertTables, ParkingTables, AccessTables):
         self._write(
             "UPDATE users SET username = ?, role = ?, password_hash = ?, created_at = ?, "
             "site_scope = ?, disabled = ?, must_change_password = ?, last_login_at = ?, "
-            "totp_secret = ?, totp_enabled = ?, failed_logins = ?, locked_until = ? "
-            "WHERE user_id = ?",
-            (*values[1:], values[0]),
+            "totp_secret = ?, totp_enabled = ?, failed_logins = ?, locked_until = ?, "
+            "totp_pending = ? WHERE user_id = ?",
+            (*values[1:-1], values[0]),  # never totp_last_step: see claim_totp_step
         )
+
+    def claim_totp_step(self, user_id: str, step: int) -> bool:
+        """Record ``step`` as the user's last used TOTP step, unless it or a later one
+        was used already (then False). One statement, so two sign-ins cannot both win."""
+        changed = self._write(
+            "UPDATE users SET totp_last_step = ? "
+            "WHERE user_id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
+            (step, user_id, step),
+        )
+        return changed == 1
 
     def add_api_key(self, key: ApiKey) -> None:
         self._write(
@@ -491,6 +503,8 @@ def _user_row(user: User) -> tuple[Any, ...]:
         int(user.totp_enabled),
         user.failed_logins,
         _t(user.locked_until),
+        user.totp_pending,
+        user.totp_last_step,
     )
 
 
@@ -510,6 +524,8 @@ def _user(row: Any) -> User:
         totp_enabled=bool(row[10]),
         failed_logins=row[11],
         locked_until=_dt(row[12]),
+        totp_pending=row[13],
+        totp_last_step=row[14],
     )
 
 

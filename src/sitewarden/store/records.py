@@ -76,8 +76,10 @@ class User:
     last_login_at: datetime | None = None
     totp_secret: bytes | None = None  # sealed; see auth/second_factor.py
     totp_enabled: bool = False
-    failed_logins: int = 0
-    locked_until: datetime | None = None
+    failed_logins: int = 0  # unused since sign-in delays replaced the account lock-out
+    locked_until: datetime | None = None  # unused, as failed_logins
+    totp_pending: bytes | None = None  # a sealed enrolment not confirmed yet
+    totp_last_step: int | None = None  # read only: Store.claim_totp_step writes it
 
 
 @dataclass(frozen=True, slots=True)
