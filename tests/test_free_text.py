@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.validation import EventRejected, IntakeLimits, Sender, validate_event
+from sitewarden.privacy import free_text
 from sitewarden.privacy.free_text import find_all, find_in_text, id_number_valid, luhn_valid
 from sitewarden.registry.device_kinds import DeviceKind
 
@@ -195,3 +196,18 @@ def test_identifiers_in_their_sealed_personal_fields_are_still_taken() -> None:
         }
     )
     assert event.personal == {"national_id": ID_NUMBER, "phone": "13812345678"}
+
+
+def test_wifi_hashes_are_not_read_as_numbers() -> None:
+    hashed = "a" + IMEI + "b" * 16  # hex that holds a Luhn-valid run of 15 digits
+    assert find_in_text(hashed) is not None
+    event = check(
+        {"kind": "wifi.presence", "attributes": {"hashed_ids": [hashed], "salt_date": "2026-11-22"}}
+    )
+    assert event.attributes["hashed_ids"] == [hashed]
+
+
+def test_only_clean_texts_are_remembered() -> None:
+    assert find_in_text(f"ID {ID_NUMBER}") is not None
+    assert find_in_text("Door 7C") is None
+    assert f"ID {ID_NUMBER}" not in free_text._CLEAN and "Door 7C" in free_text._CLEAN

@@ -171,8 +171,7 @@ def _check_free_text(valid: dict[str, Any]) -> None:
         finding = find_in_text(note)
         if finding is not None:
             raise EventRejected(free_text_refusal("note", finding))
-    texts = {k: v for k, v in valid["attributes"].items() if k not in _STRUCTURED_ATTRIBUTES}
-    found = find_in_fields(texts, "attributes")
+    found = find_in_fields(valid["attributes"], "attributes", _STRUCTURED_ATTRIBUTES)
     if found is not None:
         raise EventRejected(free_text_refusal(*found))
 

@@ -42,6 +42,16 @@ class Finding:
 _RAW_ID_ADVICE = REFUSED_FIELDS["imsi"]
 _ID_ADVICE = "an ID number belongs only in personal.national_id, where it is sealed"
 _PHONE_ADVICE = "a phone number belongs only in personal.phone, where it is sealed"
+# A word any refused term starts with, or the whole term run together ("skincolour").
+_FIRST_WORDS = frozenset(
+    word for name in REFUSED_FIELDS for word in (name.split("_")[0], name.replace("_", ""))
+)
+_WORD = re.compile(r"[a-z]+")
+_DIGIT = re.compile(r"\d")
+_DIGIT_RUN = re.compile(r"\d[\d \-]{13,}[\dX]")
+_PROVINCE = re.compile(f"[{CLASSES['P']}]")
+_CLEAN: dict[str, None] = {}  # texts found clean, bounded; a dict is safe across threads
+_CLEAN_LIMIT = 20_000
 _PLATE_ADVICE = "a plate belongs only in personal.plate (or a plate field), where it is sealed"
 
 # Refused field names that are ordinary words too ("race condition", "health check",
@@ -148,37 +158,59 @@ def _candidates(pattern: re.Pattern[str], text: str) -> Iterator[str]:
 
 
 def find_all(text: str) -> list[Finding]:
-    """Everything in ``text`` that may not be stored in free text, refused kinds first."""
+    """Everything in ``text`` that may not be stored in free text, refused kinds first.
+
+    Cheap tests come first (a word of the vocabulary, a digit, a province character), so
+    that ordinary text costs a few microseconds on the ingest path."""
     folded = unicodedata.normalize("NFKC", text)
     lower = folded.lower()
-    upper = folded.upper()
     found: list[Finding] = []
-    term = _VOCABULARY.search(lower)
-    if term is not None and term.lastgroup is not None:
-        name = _REFUSED_NAMES[int(term.lastgroup[1:])]
-        found.append(
-            Finding(f"the refused term '{name.replace('_', ' ')}'", "refused", REFUSED_FIELDS[name])
-        )
-    if _MAC.search(lower):
+    if not _FIRST_WORDS.isdisjoint(_WORD.findall(lower)):
+        term = _VOCABULARY.search(lower)
+        if term is not None and term.lastgroup is not None:
+            name = _REFUSED_NAMES[int(term.lastgroup[1:])]
+            what = f"the refused term '{name.replace('_', ' ')}'"
+            found.append(Finding(what, "refused", REFUSED_FIELDS[name]))
+    if (":" in lower or "-" in lower or "." in lower) and _MAC.search(lower):
         found.append(Finding("a MAC address", "refused", _RAW_ID_ADVICE))
-    for digits in _candidates(_DIGITS_15, folded):
-        if luhn_valid(digits):
-            found.append(Finding("an IMEI number", "refused", _RAW_ID_ADVICE))
-        elif digits.startswith(("460", "461")):  # China's mobile country codes
-            found.append(Finding("an IMSI number", "refused", _RAW_ID_ADVICE))
-    if any(id_number_valid(c) for c in _candidates(_ID_CANDIDATE, upper)):
-        found.append(Finding("a Chinese resident ID number", "identifier", _ID_ADVICE))
-    if any(pattern.search(folded) for pattern in _PHONES):
+    digits = len(_DIGIT.findall(folded))
+    if digits >= 15:
+        found.extend(_long_numbers(folded.upper()))
+    if digits >= 8 and any(pattern.search(folded) for pattern in _PHONES):
         found.append(Finding("a phone number", "identifier", _PHONE_ADVICE))
-    if _CHINESE_PLATE.search(upper) or _EUROPEAN_PLATE.search(folded):
+    if (_PROVINCE.search(folded) and _CHINESE_PLATE.search(folded.upper())) or (
+        digits and _EUROPEAN_PLATE.search(folded)
+    ):
         found.append(Finding("a licence plate", "identifier", _PLATE_ADVICE))
     return found
 
 
+def _long_numbers(upper: str) -> Iterator[Finding]:
+    """IMEI, IMSI and ID numbers among the runs of digits (with separators) in ``upper``."""
+    for run in _DIGIT_RUN.finditer(upper):
+        for number in _candidates(_DIGITS_15, run.group()):
+            if luhn_valid(number):
+                yield Finding("an IMEI number", "refused", _RAW_ID_ADVICE)
+            elif number.startswith(("460", "461")):  # China's mobile country codes
+                yield Finding("an IMSI number", "refused", _RAW_ID_ADVICE)
+        if any(id_number_valid(c) for c in _candidates(_ID_CANDIDATE, run.group())):
+            yield Finding("a Chinese resident ID number", "identifier", _ID_ADVICE)
+
+
 def find_in_text(text: str) -> Finding | None:
-    """The first thing in ``text`` that may not be stored there, or None."""
+    """The first thing in ``text`` that may not be stored there, or None.
+
+    Texts found clean are remembered (door names, lanes and reasons repeat in every
+    event of a device); texts with findings are not, so no identifier stays in memory."""
+    if text in _CLEAN:
+        return None
     found = find_all(text)
-    return found[0] if found else None
+    if found:
+        return found[0]
+    if len(_CLEAN) >= _CLEAN_LIMIT:
+        _CLEAN.clear()
+    _CLEAN[text] = None
+    return None
 
 
 def refusal(field: str, finding: Finding) -> str:
@@ -186,14 +218,25 @@ def refusal(field: str, finding: Finding) -> str:
     return f"field '{field}' refused: it holds {finding.what}; {finding.advice}"
 
 
-def find_in_fields(values: dict[str, Any], prefix: str = "") -> tuple[str, Finding] | None:
-    """The first ``(dotted field, finding)`` among the strings of ``values`` (nested)."""
+def find_in_fields(
+    values: dict[str, Any], prefix: str = "", skip: frozenset[str] = frozenset()
+) -> tuple[str, Finding] | None:
+    """The first ``(dotted field, finding)`` among the strings of ``values`` (nested),
+    leaving out the top-level fields named in ``skip``."""
     for key, value in values.items():
-        where = f"{prefix}.{key}" if prefix else str(key)
-        for path, text in _strings(value, where):
-            finding = find_in_text(text)
+        if key in skip:
+            continue
+        if isinstance(value, str):
+            if value in _CLEAN:  # the common case on the ingest path: a known door or lane
+                continue
+            finding = find_in_text(value)
             if finding is not None:
-                return path, finding
+                return (f"{prefix}.{key}" if prefix else key), finding
+        elif isinstance(value, list | dict):
+            for path, text in _strings(value, f"{prefix}.{key}" if prefix else key):
+                finding = find_in_text(text)
+                if finding is not None:
+                    return path, finding
     return None
 
 
