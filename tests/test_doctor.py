@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -62,6 +64,7 @@ def test_a_fresh_init_has_no_critical_finding(deployment: Path) -> None:
         "debug",
         "routes",
     }
+    assert problems(found, "protections") == [] and problems(found, "keys") == []
     assert problems(found, "accounts") == [
         ("major", "admin 'admin' still has its initial password"),
         ("major", "admin 'admin' has no second factor"),
@@ -163,3 +166,102 @@ def test_serve_refuses_critical_findings_unless_told(deployment: Path) -> None:
     refused = sitewarden("serve", "--port", str(free_port()), data_dir=deployment)
     assert refused.returncode == 1
     assert "refusing to start" in refused.stderr and "--allow-critical" in refused.stderr
+
+
+SWITCHED_OFF = {
+    "rate_limit_device_per_s = 0": "rate_limit_device_per_s = 0 switches this rate limit off",
+    "rate_limit_user_per_s = 0": "rate_limit_user_per_s = 0 switches this rate limit off",
+    "rate_limit_login_per_min = 0": "rate_limit_login_per_min = 0 switches this rate limit off",
+    "login_max_failures = 1000000": "login_max_failures = 1000000 allows more than 20 failed",
+    "session_hours = 96432": "session_hours = 96432 allows more than 168 hours",
+    "max_api_body_bytes = 4294967296": "max_api_body_bytes = 4294967296 allows more than 16777216",
+    "max_ingest_body_bytes = 4294967296": "max_ingest_body_bytes = 4294967296 allows more",
+    "max_batch_events = 10000000": "max_batch_events = 10000000 allows more than 100000 events",
+    "max_json_depth = 100000": "max_json_depth = 100000 allows more than 128 levels",
+}
+
+
+def test_each_setting_that_switches_a_protection_off_is_major(deployment: Path) -> None:
+    for seed in SWITCHED_OFF:  # all at once: each doctor run starts a whole process
+        configure(deployment, seed)
+    code, found = findings(deployment)
+    reported = [message for level, message in problems(found, "protections") if level == "major"]
+    assert code == 2 and len(reported) == len(problems(found, "protections")) == len(SWITCHED_OFF)
+    for words in SWITCHED_OFF.values():
+        assert len([m for m in reported if m.startswith(words)]) == 1, words
+
+
+@pytest.mark.parametrize(
+    ("mode", "level", "words"),
+    [(0o755, "major", "open to others"), (0o777, "critical", "writable")],
+)
+def test_a_key_folder_open_to_others_is_reported(
+    deployment: Path, mode: int, level: str, words: str
+) -> None:
+    os.chmod(deployment / "keys", mode)
+    code, found = findings(deployment)
+    assert [(p[0], words in p[1]) for p in problems(found, "keys")] == [(level, True)]
+    assert code == LEVELS.index(level) - 1
+
+
+def test_postgresql_down_is_critical_and_the_other_checks_still_report(
+    deployment: Path,
+) -> None:
+    from tests.conftest import free_port
+
+    configure(
+        deployment, f'database_url = "postgresql://alice:s3cretpw@127.0.0.1:{free_port()}/sw"'
+    )
+    configure(deployment, "rate_limit_user_per_s = 0")
+    result = sitewarden("doctor", "--json", data_dir=deployment)
+    found = json.loads(result.stdout)
+    assert result.returncode == 3
+    database = problems(found, "database")
+    assert database[0][0] == "critical" and "cannot connect to PostgreSQL" in database[0][1]
+    assert {f["check"] for f in found} >= {"listening", "keys", "retention", "debug", "protections"}
+    assert problems(found, "protections")[0][0] == "major"
+    assert "s3cretpw" not in result.stdout + result.stderr
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    seen: ClassVar[list[str | None]] = []
+
+    def do_GET(self) -> None:
+        _Recorder.seen.append(self.headers.get("Authorization"))
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_probe_output_never_shows_a_urls_user_or_password(deployment: Path) -> None:
+    from tests.conftest import free_port
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        answering = f"http://alice:s3cretpw@127.0.0.1:{server.server_address[1]}"
+        silent = f"https://alice:s3cretpw@127.0.0.1:{free_port()}/x"
+        args = ["--probe", answering, "--probe", silent]
+        as_json = sitewarden("doctor", "--json", *args, data_dir=deployment)
+        as_table = sitewarden("doctor", *args, data_dir=deployment)
+    finally:
+        server.shutdown()
+    shown = as_json.stdout + as_json.stderr + as_table.stdout + as_table.stderr
+    assert "s3cretpw" not in shown and "alice" not in shown
+    probed = [f for f in json.loads(as_json.stdout) if f["check"].startswith("probe")]
+    assert [f["level"] for f in probed] == ["critical", "critical", "info"]
+    assert _Recorder.seen == [None] * 4  # asked as a stranger would: no credentials sent
+
+
+def test_probe_of_a_url_with_a_port_that_is_no_number_is_a_finding(deployment: Path) -> None:
+    result = sitewarden(
+        "doctor", "--json", "--probe", "http://alice:s3cretpw@127.0.0.1:port/", data_dir=deployment
+    )
+    probed = [f for f in json.loads(result.stdout) if f["check"].startswith("probe")]
+    assert [(f["check"], f["level"], f["message"]) for f in probed] == [
+        ("probe http://***@127.0.0.1:port/", "major", "cannot probe this URL")
+    ]

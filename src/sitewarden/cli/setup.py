@@ -15,11 +15,9 @@ from sitewarden.cli.base import (
     err,
     fail,
     guarded,
-    opened_store,
     out,
     settings_for,
 )
-from sitewarden.errors import ConfigError
 
 
 # --- init, serve, demo ---------------------------------------------------------------
@@ -111,24 +109,12 @@ def doctor(
 
     Exit code by the worst finding: 0 fine, 1 minor, 2 major, 3 critical.
     """
-    from sitewarden.doctor.findings import Finding, exit_code
+    from sitewarden.doctor.findings import exit_code
     from sitewarden.doctor.probe import probe as probe_url
-    from sitewarden.doctor.report import examine, render
-    from sitewarden.privacy.keyring import KeyRing
+    from sitewarden.doctor.report import examine_deployment, render
 
     settings = settings_for(data_dir)
-    findings: list[Finding] = []
-    if settings.uses_postgres or settings.sqlite_path.exists():
-        try:
-            keys: KeyRing | None = KeyRing.load(settings.key_path)
-        except ConfigError:
-            keys = None  # the key check below reports what is wrong
-        with opened_store(settings) as store:
-            findings = examine(settings, store, keys)
-    else:
-        from sitewarden.doctor.checks import check_database_file
-
-        findings = check_database_file(settings)
+    findings = examine_deployment(settings)
     for url in probe or []:
         findings += probe_url(url)
     if as_json:

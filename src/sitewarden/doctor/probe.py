@@ -10,7 +10,7 @@ from __future__ import annotations
 import socket
 import struct
 from collections.abc import Callable
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import httpx
 
@@ -19,8 +19,30 @@ from sitewarden.doctor.findings import Finding, Level
 TIMEOUT_S = 5.0
 
 
-def probe(url: str) -> list[Finding]:
+def shown(url: str) -> str:
+    """The URL as the doctor may print it: any user name and password replaced by ***."""
     parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    netloc = "***@" + parts.netloc.rpartition("@")[2]
+    return urlunsplit(SplitResult(parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def _without_credentials(text: str, parts: SplitResult) -> str:
+    """``text`` (an error message) with the URL's user name and password taken out."""
+    for secret in (parts.password, parts.username):
+        if secret and (secret == parts.password or len(secret) > 2):  # not every "a" of it
+            text = text.replace(secret, "***")
+    return text
+
+
+def probe(url: str) -> list[Finding]:
+    """Findings about ``url``; no output names the user or password the URL carries."""
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - a port that is not a number raises here, not mid-probe
+    except ValueError:
+        parts = parts._replace(netloc="")
     probes: dict[str, Callable[[SplitResult], list[Finding]]] = {
         "http": probe_search_engine,
         "https": probe_search_engine,
@@ -34,7 +56,7 @@ def probe(url: str) -> list[Finding]:
     if handler is None or not parts.hostname:
         return [
             Finding(
-                f"probe {url}",
+                f"probe {shown(url)}",
                 Level.MAJOR,
                 "cannot probe this URL",
                 f"use one of: {', '.join(sorted(probes))}://host[:port]",
@@ -45,9 +67,9 @@ def probe(url: str) -> list[Finding]:
     except (OSError, httpx.HTTPError) as exc:
         return [
             Finding(
-                f"probe {url}",
+                f"probe {shown(url)}",
                 Level.INFO,
-                f"no answer ({exc.__class__.__name__}: {exc})",
+                f"no answer ({exc.__class__.__name__}: {_without_credentials(str(exc), parts)})",
                 "nothing to fix if it should not be reachable from here",
             )
         ]
@@ -58,8 +80,10 @@ def _name(parts: SplitResult) -> str:
 
 
 def probe_search_engine(parts: SplitResult) -> list[Finding]:
-    """Elasticsearch/OpenSearch: do / and /_cat/indices answer without credentials?"""
-    base = f"{parts.scheme}://{parts.netloc}"
+    """Elasticsearch/OpenSearch: do / and /_cat/indices answer without credentials?
+    (Credentials in the URL are left out: the question is what a stranger gets.)"""
+    host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+    base = f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
     findings = []
     with httpx.Client(timeout=TIMEOUT_S, verify=False, trust_env=False) as client:
         for path in ("/", "/_cat/indices?format=json"):
@@ -112,6 +136,7 @@ def probe_postgres(parts: SplitResult) -> list[Finding]:
                 )
             )
     user = parts.username or "postgres"
+    who = "the URL's user" if parts.username else "'postgres'"  # never print a URL's user
     database = parts.path.lstrip("/") or "postgres"
     with _connect(parts, 5432) as sock:
         params = f"user\0{user}\0database\0{database}\0\0".encode()
@@ -126,7 +151,7 @@ def probe_postgres(parts: SplitResult) -> list[Finding]:
                 Finding(
                     _name(parts),
                     Level.CRITICAL,
-                    f"lets '{user}' in without a password (trust)",
+                    f"lets {who} in without a password (trust)",
                     "use scram-sha-256 in pg_hba.conf for every entry",
                 )
             )
