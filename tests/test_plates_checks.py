@@ -8,7 +8,14 @@ import pytest
 
 from sitewarden.demo.garage_frames import available_fonts, render_plate
 from sitewarden.parking.formats import resolve_formats
-from sitewarden.vision.plate_checks import CHAR_SURE, colour_doubt, plate_colour, read_doubt
+from sitewarden.vision.plate_checks import (
+    AGREED_SURE,
+    CHAR_SURE,
+    colour_doubt,
+    plate_colour,
+    read_doubt,
+    surest_characters,
+)
 from sitewarden.vision.plates import PlateCandidate, TextLine, judge_looks, pick_plate
 
 FORMATS = resolve_formats(["cn", "cn_ne", "cn_ne_large", "cn_special", "uk"])
@@ -45,9 +52,18 @@ def test_a_green_plate_read_as_seven_characters_is_doubted() -> None:
 def test_an_unsure_character_is_doubted_unless_another_look_agrees() -> None:
     doubt = read_doubt(0.49, 1, None)
     assert doubt is not None and "0.49" in doubt
-    assert read_doubt(0.49, 2, None) is None
+    assert read_doubt(AGREED_SURE, 2, None) is None
     assert read_doubt(CHAR_SURE, 1, None) is None
     assert read_doubt(0.99, 3, "a green plate cannot be of format cn") is not None
+
+
+def test_looks_that_share_an_unsure_character_do_not_make_it_sure() -> None:
+    # 皖M12288 read 皖T12288 by the quick and the close look, unsure of T both times
+    quick, close = [1.0, 0.39, 0.99, 1.0, 1.0, 1.0, 1.0], [1.0, 0.25, 0.99, 1.0, 1.0, 1.0, 1.0]
+    assert surest_characters([quick, close]) == 0.39
+    assert read_doubt(surest_characters([quick, close]), 2, None) is not None
+    # each character sure in one look or the other
+    assert surest_characters([[0.5, 0.9, 0.99], [0.9, 0.5, 0.99]]) == 0.9
 
 
 def line(text: str, scores: list[float], box: tuple[int, int, int, int]) -> TextLine:

@@ -3,10 +3,12 @@ EasyPR's GDSL-licensed photos: read from the shared folder, never copied here)."
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 from bench.plate_photos import FOLDER_VARIABLE, Photo, devsets_folder, load_photos
+from PIL import Image
 
 from sitewarden.parking.formats import DEFAULT_FORMATS, resolve_formats
 from sitewarden.vision.images import GATE_FRAME, decode_image
@@ -51,6 +53,17 @@ def test_a_clear_photo_is_read_exactly_and_accepted(reader: PlateReader, name: s
 def test_a_misread_photo_is_never_accepted(reader: PlateReader, name: str) -> None:
     photo, reading = read(reader, name)
     if reading.plate is not None and reading.doubt is None:  # accepted: it must be right
+        assert reading.plate.match.compact == photo.plate
+
+
+def test_a_misread_two_looks_repeat_is_not_accepted(reader: PlateReader) -> None:
+    """The same photo saved again (JPEG quality 95): the quick and the close look both
+    read 皖M12288 as 皖T12288, each unsure of the T; agreement alone accepted it."""
+    photo = PHOTOS["cn_yellow_016.jpg"]
+    saved = io.BytesIO()
+    Image.open(photo.path).convert("RGB").save(saved, format="JPEG", quality=95)
+    reading = reader.read_plate(decode_image(saved.getvalue(), "image/jpeg", GATE_FRAME), FORMATS)
+    if reading.plate is not None and reading.doubt is None:
         assert reading.plate.match.compact == photo.plate
 
 

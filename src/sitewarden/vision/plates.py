@@ -36,10 +36,10 @@ from PIL import Image
 
 from sitewarden.parking.formats import PlateFormat, PlateMatch, compact_plate, match_plate
 from sitewarden.vision.plate_checks import (
-    agreeing_looks,
     colour_doubt,
     plate_colour,
     read_doubt,
+    surest_characters,
 )
 
 if TYPE_CHECKING:  # the OCR module (OpenCV, 25 MB) is imported with the first frame
@@ -302,14 +302,16 @@ def judge_looks(pixels: Pixels, reads: Sequence[PlateCandidate | None]) -> Judge
     """The plate the looks so far support, and why it is unsure (None: sure).
 
     A sure read beats an unsure one; among equals, more agreeing looks, then ``_rank``."""
-    texts = [read.match.compact if read is not None else None for read in reads]
+    found = [read for read in reads if read is not None]
     judged: list[tuple[bool, int, tuple[float, int], Judged]] = []
-    for read in reads:
-        if read is None:
-            continue
+    for read in found:
         colour = plate_colour(pixels, read.box)
-        agreeing = agreeing_looks(read.match.compact, texts)
-        doubt = read_doubt(read.least_sure, agreeing, colour_doubt(read.match.format, colour))
+        alike = [other for other in found if other.match.compact == read.match.compact]
+        agreeing = len(alike)
+        least_sure = surest_characters(
+            [other.char_scores or (other.least_sure,) * len(read.match.compact) for other in alike]
+        )
+        doubt = read_doubt(least_sure, agreeing, colour_doubt(read.match.format, colour))
         judged.append((doubt is None, agreeing, _rank(read), Judged(read, doubt, colour)))
     if not judged:
         return None
