@@ -31,7 +31,7 @@ from sitewarden.privacy.consent import active_consent
 from sitewarden.privacy.masking import mask_name, mask_tail
 from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store.base import Store
-from sitewarden.vision.faces import FaceEngine
+from sitewarden.vision.faces import CLEAR_FACE_SCORE, FaceEngine
 
 DIRECTIONS = ("in", "out")
 
@@ -130,7 +130,7 @@ class AccessDesk:
     def decide_face(self, reader: Reader, image: Image.Image, direction: str = "in") -> Decision:
         _check_direction(direction)
         started = time.perf_counter()
-        reading = self.engine.read(image)
+        reading = self.engine.read(image, threshold=CLEAR_FACE_SCORE)
         now = datetime.now(UTC)
         extra: dict[str, Any] = {"faces": reading.faces, "note": reading.note}
         if reading.embedding is None:
