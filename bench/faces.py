@@ -4,6 +4,9 @@ the distances between views of one face and of two people.
     python -m bench.faces               # 10,000 templates, 60 decisions, 40 views a face
     python -m bench.faces --quick       # 2,000 templates, 20 decisions, 12 views
 
+Part 0, when the development set of real photos is there (../shared/devsets/faces):
+FAR/FRR at the default threshold, the ROC and small faces (``bench/faces_devset.py``).
+
 Part 1 (in this process, pinned to one core): same/different distance distributions
 on the two sample portraits (``sitewarden.demo.face_samples``) under random rotation,
 light, scale, blur and mirroring, and matching time alone against a gallery of random
@@ -35,10 +38,13 @@ from bench.common import (
     print_machine,
     print_table,
 )
+from bench.faces_devset import report_faces
+from bench.plate_photos import devsets_folder
 from sitewarden.access.gallery import TEMPLATE_FIELD, TEMPLATES_TABLE
 from sitewarden.access.people import People
 from sitewarden.access.records import SealedTemplate, subject_of
 from sitewarden.auth.accounts import create_api_key, require_user
+from sitewarden.config import Settings
 from sitewarden.demo import face_samples
 from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.sealing import binding, seal
@@ -48,7 +54,7 @@ from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store import open_store
 from sitewarden.vision.faces import EMBEDDING_SIZE, FaceEngine, Gallery
 
-THRESHOLD = 0.5
+THRESHOLD: float = Settings.model_fields["face_match_threshold"].default
 TEMPLATES_PER_PERSON = 10
 
 
@@ -285,6 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--views", type=int, default=40, help="augmented views of each portrait")
     parser.add_argument("--enrolments", type=int, default=5)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--devsets", type=Path, default=None, help="the devsets folder")
     args = parser.parse_args(argv)
     if args.quick:
         args.templates, args.decisions, args.views, args.enrolments = 2_000, 20, 12, 2
@@ -294,6 +301,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print_machine()
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     pin_to_one_core()
+    devset = (args.devsets or devsets_folder()) / "faces"
+    if (devset / "manifest.csv").is_file():
+        print_table("Faces on real photos (development set)", report_faces(devset))
+    else:
+        print(f"no development set at {devset}: the real-photo figures are left out")
     print_table(
         "Distances between face embeddings (dlib ResNet, 5-point alignment)", distances(args.views)
     )

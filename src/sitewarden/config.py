@@ -96,7 +96,10 @@ class Settings(BaseSettings):
     )
     lookup_burst_window_s: float = Field(default=60, gt=0, le=3600)
     face_match_threshold: float = Field(
-        default=0.5, gt=0, le=1.5, description="largest embedding distance that matches a face"
+        default=0.58,  # from the ROC on real photos in docs/access.md
+        gt=0,
+        le=1.5,
+        description="largest embedding distance that matches a face",
     )
     face_match_margin: float = Field(
         default=0.05, ge=0, le=1, description="how much nearer than anyone else a match must be"

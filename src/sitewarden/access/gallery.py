@@ -28,7 +28,6 @@ from sitewarden.vision.faces import FaceEngine, Gallery, Vector
 TEMPLATES_TABLE = "access_face_templates"
 TEMPLATE_FIELD = "template"
 MAX_PHOTOS = 5
-SAME_PERSON_DISTANCE = 0.6  # photos of one enrolment must all be this close to each other
 CONSENT_PURPOSE = "access"
 # Enrolment photos count only confident detections, so that a weak false detection (a
 # badge on a jacket) does not make a portrait look like a group photo.
@@ -86,8 +85,9 @@ class EnrolmentReport:
     gallery_version: int
 
 
-def embeddings_of(engine: FaceEngine, photos: list[Image.Image]) -> list[Vector]:
-    """One embedding per photo; each photo must show exactly one clear face."""
+def embeddings_of(engine: FaceEngine, photos: list[Image.Image], threshold: float) -> list[Vector]:
+    """One embedding per photo; each photo must show exactly one clear face, and the
+    photos must be one person by the matching rule itself (:func:`check_one_person`)."""
     if not 1 <= len(photos) <= MAX_PHOTOS:
         raise InvalidInput(f"send 1 to {MAX_PHOTOS} photos, not {len(photos)}")
     found = []
@@ -101,10 +101,33 @@ def embeddings_of(engine: FaceEngine, photos: list[Image.Image]) -> list[Vector]
             )
         assert reading.embedding is not None
         found.append(reading.embedding)
-    for (a, first), (b, second) in combinations(enumerate(found, start=1), 2):
-        if float(np.linalg.norm(first - second)) > SAME_PERSON_DISTANCE:
-            raise InvalidInput(f"photos {a} and {b} do not look like the same person")
+    check_one_person(found, threshold)
     return found
+
+
+def check_one_person(vectors: list[Vector], threshold: float) -> None:
+    """Refuse photos that the matcher would not take for one person: each photo must be
+    within the site's ``threshold`` of another, all linked into one group (a door would
+    match a probe near any of them, so an enrolment is judged the same way; two views
+    of a person a little further apart than the threshold are linked by a third)."""
+    if len(vectors) < 2:
+        return
+    linked = {0}
+    changed = True
+    while changed:
+        changed = False
+        for a, b in combinations(range(len(vectors)), 2):
+            near = float(np.linalg.norm(vectors[a] - vectors[b])) <= threshold
+            if near and (a in linked) != (b in linked):
+                linked |= {a, b}
+                changed = True
+    apart = [str(n + 1) for n in range(len(vectors)) if n not in linked]
+    if apart:
+        raise InvalidInput(
+            f"photo(s) {', '.join(apart)} do not look like the same person as photo 1: "
+            f"not within the site's face_match_threshold {threshold} of it or of a photo "
+            "that is; enrol from clear, frontal photos of one person"
+        )
 
 
 def enrol_faces(
@@ -138,7 +161,7 @@ def checked_face_vectors(
 ) -> list[Vector]:
     """The photos' embeddings, refused if any photo is unusable or if the face matches
     someone other than ``person_id`` (None: a person not enrolled yet)."""
-    vectors = embeddings_of(engine, photos)
+    vectors = embeddings_of(engine, photos, threshold)
     gallery = galleries.for_site(site_id)
     for vector in vectors:
         match = gallery.match(vector, threshold, 0.0)
