@@ -96,8 +96,12 @@ def login_page(
     request: Request, *, message: str | None, status: int, next_path: str, username: str = ""
 ) -> Response:
     token = request.cookies.get(LOGIN_COOKIE, "")
-    if not 20 <= len(token) <= 100:
-        token = secrets.token_urlsafe(24)
+    if not (
+        20 <= len(token) <= 100
+        and token.isascii()
+        and token.replace("-", "").replace("_", "").isalnum()
+    ):
+        token = secrets.token_urlsafe(24)  # kept while valid, so that two tabs both work
     response = TEMPLATES.TemplateResponse(
         request,
         "login.html",
