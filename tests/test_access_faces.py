@@ -42,12 +42,14 @@ class FaceSite(AccessSite):
     def enrol(self, person_id: str, photos: list[Any]) -> httpx.Response:
         return self.admin("POST", f"/people/{person_id}/faces", files=photos)
 
-    def face(self, frame: bytes, reader: str = "gate") -> dict[str, Any]:
+    def face(
+        self, frame: bytes, reader: str = "gate", content_type: str = "image/jpeg"
+    ) -> dict[str, Any]:
         with device_client(self.server, self.readers[reader]) as device:
             answer = device.post(
                 f"/api/v1/readers/{reader}/decide",
                 content=frame,
-                headers={"content-type": "image/jpeg"},
+                headers={"content-type": content_type},
             )
         assert answer.status_code == 200, answer.text
         return dict(answer.json())

@@ -14,7 +14,9 @@ from sitewarden.access.gallery import embeddings_of
 from sitewarden.config import Settings
 from sitewarden.errors import InvalidInput
 from sitewarden.vision.faces import FaceEngine
+from tests.conftest import LiveServer
 from tests.face_devset import dev_image, require_devset
+from tests.test_access_faces import FaceSite
 
 pytestmark = pytest.mark.slow
 
@@ -61,3 +63,36 @@ def test_every_face_40_px_or_larger_is_found_in_photos_downscaled_to_320(
     folder = require_devset()
     eligible, found = found_when_small(folder, read_people(folder, engine), engine)
     assert eligible >= 50 and found == eligible
+
+
+def devset_upload(file_name: str) -> tuple[str, tuple[str, bytes, str]]:
+    path = require_devset() / "images" / file_name
+    kind = "image/png" if path.suffix == ".png" else "image/jpeg"
+    return ("photos", (path.name, path.read_bytes(), kind))
+
+
+def test_two_real_photos_enrol_a_person_whose_other_photos_pass_and_strangers_do_not(
+    shared_server: LiveServer,
+) -> None:
+    require_devset()
+    site = FaceSite(shared_server, "fc-devset")
+    site.rule("residents", "resident")
+    people = {}
+    for name in ("leonard", "penny"):
+        person = site.person(name.title())
+        site.consent(person["person_id"])
+        photos = [devset_upload(f"{name}__fa_{name}{n}.png") for n in (1, 2)]
+        answer = site.enrol(person["person_id"], photos)
+        assert answer.status_code == 201, answer.text
+        people[name] = person["person_id"]
+    for name, person_id in people.items():
+        for n in (3, 4, 5):  # leonard5 is 0.55 from his nearest enrolment photo
+            path = require_devset() / "images" / f"{name}__fa_{name}{n}.png"
+            decided = site.face(path.read_bytes(), content_type="image/png")
+            assert decided["granted"] is True, (name, n, decided)
+            assert decided["person_ref"] == "***" + person_id[-4:]
+    for stranger in ("howard__fa_howard1.png", "imp-sad__fa_sad.jpg", "amy__fa_amy3.png"):
+        path = require_devset() / "images" / stranger
+        kind = "image/png" if path.suffix == ".png" else "image/jpeg"
+        decided = site.face(path.read_bytes(), content_type=kind)
+        assert decided["granted"] is False and decided["reason"] == "not_enrolled", stranger
