@@ -13,7 +13,13 @@ from PIL import Image, ImageFilter
 
 from sitewarden.auth.roles import Role
 from sitewarden.registry.device_kinds import DeviceKind
-from sitewarden.vision.blur import SCAN_ANGLES, blur_faces, unrotated
+from sitewarden.vision.blur import (
+    SCAN_ANGLES,
+    FacesNotRuledOut,
+    blur_faces,
+    blurred_jpeg,
+    unrotated,
+)
 from sitewarden.vision.faces import FaceBox, FaceEngine
 from tests.conftest import LiveServer, device_client
 from tests.face_devset import dev_image
@@ -130,3 +136,9 @@ def test_a_box_found_in_a_turned_image_maps_back_onto_the_original() -> None:
         there = unrotated(box, -angle, turned_size, size)  # where it lies in the turned image
         back = unrotated(there, angle, size, turned_size)
         assert (back.left, back.top, back.right, back.bottom) == (100, 50, 160, 130), angle
+
+
+def test_a_snapshot_the_face_search_cannot_run_on_is_refused_not_stored_clear() -> None:
+    unsearchable = Image.new("I", (200, 150))  # 32-bit pixels: dlib cannot look at them
+    with pytest.raises(FacesNotRuledOut, match="cannot be ruled out and it was not stored"):
+        blurred_jpeg(unsearchable, FaceEngine())

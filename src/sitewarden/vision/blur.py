@@ -116,7 +116,8 @@ def find_faces_any_angle(image: Image.Image, engine: FaceEngine) -> list[FaceBox
         except (RuntimeError, MemoryError) as exc:
             raise FacesNotRuledOut(
                 f"the face search failed on this {image.width}x{image.height} snapshot "
-                f"({exc}); it was not stored. Send a smaller frame"
+                f"({exc}), so its faces cannot be ruled out and it was not stored; send an "
+                "8-bit RGB JPEG or PNG of at most 4096x4096"
             ) from exc
         found.extend(unrotated(box, angle, image.size, turned.size) for box in boxes)
     return found
