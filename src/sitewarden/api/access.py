@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from sitewarden.access import attendance
-from sitewarden.access.decisions import AccessDesk, Decision
+from sitewarden.access.decisions import AccessDesk, Decision, Reader
 from sitewarden.access.reader_images import keep_reader_image, open_reader_image
 from sitewarden.api.access_common import PurposeQuery, build_desk, get_desk
 from sitewarden.api.access_people import ENROL_LIMIT, ENROL_PATH
@@ -39,7 +39,7 @@ from sitewarden.auth.roles import Permission
 from sitewarden.errors import InvalidInput
 from sitewarden.events.validation import Sender
 from sitewarden.privacy.masking import mask_name
-from sitewarden.vision.images import FACE_IMAGE, decode_image
+from sitewarden.vision.images import FACE_IMAGE, decode_image, image_slot
 
 __all__ = ["DECIDE_PATH", "ENROL_LIMIT", "ENROL_PATH", "build_desk", "get_desk", "router"]
 
@@ -108,14 +108,23 @@ async def decide(
             desk.decide_badge, reader, asked.badge_id, direction or asked.direction
         )
         return decision_out(decision)
-    image = await run_in_threadpool(decode_image, body, media, FACE_IMAGE)
-    decision = await run_in_threadpool(desk.decide_face, reader, image, direction or "in")
+    decision = await run_in_threadpool(decide_by_face, desk, reader, body, media, direction or "in")
     days = context.settings.reader_image_days
     if days > 0:
         await run_in_threadpool(
             keep_reader_image, context.store, context.vault, decision, body, media, days
         )
     return decision_out(decision)
+
+
+def decide_by_face(
+    desk: AccessDesk, reader: Reader, body: bytes, media: str, direction: str
+) -> Decision:
+    """Decode and decide holding one face-image slot, so that a burst of reader frames
+    keeps only a few decoded images in memory at once."""
+    with image_slot(FACE_IMAGE):
+        image = decode_image(body, media, FACE_IMAGE)
+        return desk.decide_face(reader, image, direction)
 
 
 @routes.get(

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from sitewarden.access.decisions import AccessDesk
-from sitewarden.access.gallery import enrol_faces
+from sitewarden.access.gallery import EnrolmentReport, enrol_faces
 from sitewarden.access.records import Person
 from sitewarden.api.access_common import PurposeQuery, get_desk
 from sitewarden.api.access_schemas import (
@@ -32,7 +32,7 @@ from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
 from sitewarden.errors import InvalidInput
 from sitewarden.privacy.masking import mask_all, mask_name
-from sitewarden.vision.images import FACE_IMAGE, MAX_IMAGE_BYTES, decode_image
+from sitewarden.vision.images import FACE_IMAGE, MAX_IMAGE_BYTES, decode_image, image_slot
 
 ENROL_PATH = re.compile(r"^/api/v1/access/sites/[^/]+/people/[^/]+/faces$")
 ENROL_LIMIT = 5 * MAX_IMAGE_BYTES + 64 * 1024
@@ -302,25 +302,12 @@ async def enrol_face(
         raise InvalidInput("send the photos as multipart/form-data fields named 'photos'")
     form = await request.form(max_files=5, max_fields=5)
     uploads = form.getlist("photos")
-    photos = []
+    bodies = []
     for upload in uploads:
         if isinstance(upload, str):
             raise InvalidInput("each 'photos' field must be a JPEG or PNG file")
-        data = await upload.read()
-        photos.append(
-            await run_in_threadpool(decode_image, data, upload.content_type or "", FACE_IMAGE)
-        )
-    report = await run_in_threadpool(
-        enrol_faces,
-        context.store,
-        context.vault,
-        desk.galleries,
-        desk.engine,
-        site_id,
-        person_id,
-        photos,
-        context.settings.face_match_threshold,
-    )
+        bodies.append((await upload.read(), upload.content_type or ""))
+    report = await run_in_threadpool(enrol_photos, context, desk, site_id, person_id, bodies)
     await run_in_threadpool(
         _audit, context, request, operator, "access.enrol_face", site_id, [f"p-{person_id}"], None
     )
@@ -329,6 +316,29 @@ async def enrol_face(
         templates=report.templates,
         gallery_version=report.gallery_version,
     )
+
+
+def enrol_photos(
+    context: AppContext,
+    desk: AccessDesk,
+    site_id: str,
+    person_id: str,
+    bodies: list[tuple[bytes, str]],
+) -> EnrolmentReport:
+    """Decode every photo (all must pass before anything is stored) and enrol them,
+    holding one face-image slot so that only a few enrolments' images are in memory."""
+    with image_slot(FACE_IMAGE):
+        photos = [decode_image(data, media, FACE_IMAGE) for data, media in bodies]
+        return enrol_faces(
+            context.store,
+            context.vault,
+            desk.galleries,
+            desk.engine,
+            site_id,
+            person_id,
+            photos,
+            context.settings.face_match_threshold,
+        )
 
 
 @router.delete(PEOPLE + "/{person_id}/faces", status_code=204, summary="Erase face templates")

@@ -24,7 +24,7 @@ from sitewarden.api.schemas import IMAGE_UPLOAD
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
 from sitewarden.events.validation import Sender
-from sitewarden.vision.images import FACE_IMAGE, decode_image
+from sitewarden.vision.images import FACE_IMAGE, decode_image, image_slot
 
 SNAPSHOTS_PATH = re.compile(r"^/api/v1/cameras/[^/]+/snapshots$")
 
@@ -60,13 +60,29 @@ async def post_snapshot(
     """Faces are only detected and blurred here: never embedded, never matched."""
     await run_in_threadpool(camera_for, context.store, sender, device_id)
     body = await request.body()
-    image = await run_in_threadpool(
-        decode_image, body, request.headers.get("content-type", ""), FACE_IMAGE
+    content_type = request.headers.get("content-type", "")
+    snapshot = await run_in_threadpool(
+        blur_and_store, context, desk, sender.site_id, device_id, body, content_type
     )
-    stored = await run_in_threadpool(
-        store_snapshot, context.store, context.vault, desk.engine, sender.site_id, device_id, image
-    )
-    return snapshot_out(stored.snapshot)
+    return snapshot_out(snapshot)
+
+
+def blur_and_store(
+    context: AppContext,
+    desk: AccessDesk,
+    site_id: str,
+    device_id: str,
+    body: bytes,
+    content_type: str,
+) -> Snapshot:
+    """Decode, blur and store holding one face-image slot, so that a burst of snapshots
+    keeps only a few decoded images in memory at once."""
+    with image_slot(FACE_IMAGE):
+        image = decode_image(body, content_type, FACE_IMAGE)
+        stored = store_snapshot(
+            context.store, context.vault, desk.engine, site_id, device_id, image
+        )
+    return stored.snapshot
 
 
 @router.get("/sites/{site_id}/snapshots", response_model=list[SnapshotOut])

@@ -2,17 +2,28 @@
 snapshots.
 
 One place checks what every image upload must pass before a model sees it: the media
-type (JPEG or PNG only) and the magic bytes that go with it, the size in bytes, the
-pixel count (Pillow's decompression-bomb guard on, checked before the pixels are
-decoded), a smallest side, and a body that decodes whole. Each failure is an error
-whose message says what is wrong; images are decoded in memory and never stored here.
+type (JPEG or PNG only) and the magic bytes that go with it, the size in bytes, and,
+from the header alone before any pixel is decoded, the pixel count (Pillow's
+decompression-bomb guard on too), a smallest side and how much longer one side may be
+than the other. Then the body must decode whole. Each failure is an error whose message
+says what is wrong; images are decoded in memory and never stored here.
+
+Every shape that passes is bounded on both sides (at most 4096x4096 pixels; sides at
+most 8:1 for gate frames, so no side over 11,585, and 4:1 for face images, whose blurring
+looks at the image turned to 12 angles, each turned copy larger than the image), which
+bounds what the models are given; and each use has a few slots (``image_slot``) that
+the routes hold while an image of theirs is in memory, which bounds how many decoded
+images a process holds at once.
 """
 
 from __future__ import annotations
 
 import io
+import threading
 import warnings
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -21,26 +32,74 @@ from sitewarden.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaTyp
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
 MAX_IMAGE_PIXELS = 4096 * 4096  # 4K and a margin; more is a decompression bomb
 MIN_IMAGE_SIDE = 32
+MAX_ASPECT_RATIO = 8  # a camera's picture, even a panorama; a longer strip is an attack
+MAX_FACE_ASPECT_RATIO = 4  # portrait phones, 16:9 and 32:9 cameras; blur turns the image
+IMAGE_SLOTS = 2  # images of one use decoded and worked on at once, per process
 IMAGE_TYPES = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
 PIL_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}
+DECODE_ERRORS = (
+    UnidentifiedImageError,
+    Image.DecompressionBombError,
+    Image.DecompressionBombWarning,
+    OSError,
+    SyntaxError,
+    ValueError,
+)
+
+
+def _slots() -> threading.BoundedSemaphore:
+    return threading.BoundedSemaphore(IMAGE_SLOTS)
 
 
 @dataclass(frozen=True, slots=True)
 class ImageUse:
     """What an image is for: the word its error messages use, what a too-small image
-    cannot do, and whether the EXIF orientation (phones' photos) is applied."""
+    cannot do, whether the EXIF orientation (phones' photos) is applied, and how many
+    times longer one side may be than the other.
+
+    ``slots`` is process-wide on purpose: the memory it bounds is the process's."""
 
     noun: str
     too_small_to: str
     upright: bool
+    max_aspect: int = MAX_ASPECT_RATIO
+    slots: threading.BoundedSemaphore = field(default_factory=_slots, compare=False, repr=False)
 
 
-FACE_IMAGE = ImageUse("image", "show a face", upright=True)
+FACE_IMAGE = ImageUse("image", "show a face", upright=True, max_aspect=MAX_FACE_ASPECT_RATIO)
 GATE_FRAME = ImageUse("frame", "hold a readable plate", upright=False)
 
 
-def decode_image(data: bytes, content_type: str, use: ImageUse) -> Image.Image:
-    """An RGB image from a JPEG or PNG body, or an error that says what is wrong."""
+@contextmanager
+def image_slot(use: ImageUse) -> Iterator[None]:
+    """Hold one of ``use``'s slots (waiting for one) while an image is decoded and worked
+    on, so that however many uploads arrive at once, at most ``IMAGE_SLOTS`` images of
+    each use are in memory. Call it in a worker thread, around decode and model work."""
+    with use.slots:
+        yield
+
+
+def check_shape(width: int, height: int, use: ImageUse) -> None:
+    """Refuse a shape no model should see: too many pixels, a side too short, or one side
+    more than ``use.max_aspect`` times the other."""
+    if width * height > MAX_IMAGE_PIXELS:
+        raise InvalidInput(
+            f"{use.noun} of {width}x{height} pixels is larger than 4096x4096; send at most 4K"
+        )
+    if min(width, height) < MIN_IMAGE_SIDE:
+        raise InvalidInput(
+            f"{use.noun} of {width}x{height} pixels is too small to {use.too_small_to} "
+            f"(at least {MIN_IMAGE_SIDE} pixels a side)"
+        )
+    if max(width, height) > use.max_aspect * min(width, height):
+        raise InvalidInput(
+            f"{use.noun} of {width}x{height} pixels is a strip, not a camera picture: its "
+            f"sides may differ at most {use.max_aspect}:1"
+        )
+
+
+def _opened(data: bytes, content_type: str, use: ImageUse) -> Image.Image:
+    """The image with only its header read, once type, size and shape are acceptable."""
     media = content_type.split(";", 1)[0].strip().lower()
     if media not in IMAGE_TYPES:
         raise UnsupportedMediaType(
@@ -58,28 +117,29 @@ def decode_image(data: bytes, content_type: str, use: ImageUse) -> Image.Image:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             opened = Image.open(io.BytesIO(data), formats=[kind])
-            width, height = opened.size
-            if width * height > MAX_IMAGE_PIXELS:
-                raise InvalidInput(
-                    f"{use.noun} of {width}x{height} pixels is larger than 4096x4096; "
-                    "send at most 4K"
-                )
-            if min(width, height) < MIN_IMAGE_SIDE:
-                raise InvalidInput(
-                    f"{use.noun} of {width}x{height} pixels is too small to {use.too_small_to} "
-                    f"(at least {MIN_IMAGE_SIDE} pixels a side)"
-                )
-            opened.load()
-            image = ImageOps.exif_transpose(opened) if use.upright else opened
-    except InvalidInput:
-        raise
-    except (
-        UnidentifiedImageError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-        OSError,
-        SyntaxError,
-        ValueError,
-    ) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise InvalidInput(
+            f"the {kind} {use.noun} declares more pixels than 4096x4096 ({exc}); send at most 4K"
+        ) from exc
+    except DECODE_ERRORS as exc:
         raise InvalidInput(f"the {kind} {use.noun} cannot be decoded: {exc}") from exc
-    return image.convert("RGB")
+    check_shape(*opened.size, use)
+    return opened
+
+
+def image_size(data: bytes, content_type: str, use: ImageUse) -> tuple[int, int]:
+    """(width, height) from the header, after every check that needs no pixels."""
+    width, height = _opened(data, content_type, use).size
+    return width, height
+
+
+def decode_image(data: bytes, content_type: str, use: ImageUse) -> Image.Image:
+    """An RGB image from a JPEG or PNG body, or an error that says what is wrong."""
+    opened = _opened(data, content_type, use)
+    kind = PIL_FORMATS[content_type.split(";", 1)[0].strip().lower()]
+    try:
+        opened.load()
+        image = ImageOps.exif_transpose(opened) if use.upright else opened
+        return image.convert("RGB")
+    except DECODE_ERRORS as exc:
+        raise InvalidInput(f"the {kind} {use.noun} cannot be decoded: {exc}") from exc

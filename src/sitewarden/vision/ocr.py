@@ -46,6 +46,11 @@ REC_HEIGHT = 48  # the recognition model's input height; width follows the text
 # faster (bench/plates.py)
 REC_MIN_WIDTH = REC_HEIGHT
 REC_BATCH = 6
+# Bounds on both sides of every model input, whatever shape the frame or text line has
+# (detection memory grows with its pixels: about 1 GB at 2048x2048, 23 GB and more for a
+# strip scaled up to a 736-pixel short side; docs/security.md)
+DETECTION_MAX_SIDE = 2048
+REC_MAX_WIDTH = 32 * REC_HEIGHT  # longer lines are squeezed; a plate is at most ~6:1
 MIN_TEXT_SCORE = 0.5  # rapidocr's default: weaker recognitions are dropped
 
 
@@ -78,12 +83,15 @@ def detection_size(height: int, width: int, max_side: int | None) -> tuple[int, 
 
     ``max_side`` scales the frame down so its longer side is at most that. ``None`` is
     rapidocr's own choice (longer side at most 2000, shorter side at least 736), the
-    finest the model is used at, for small plates far from the camera."""
+    finest the model is used at, for small plates far from the camera. Either way the
+    longer side is at most ``DETECTION_MAX_SIDE``: a narrow frame is not scaled up past
+    it to reach a 736-pixel short side."""
     if max_side is not None:
         ratio = min(1.0, max_side / max(height, width))
     else:
         ratio = min(1.0, 2000 / max(height, width))
         ratio = max(ratio, 736 / min(height, width)) if min(height, width) * ratio < 736 else ratio
+    ratio = min(ratio, DETECTION_MAX_SIDE / max(height, width))
     return (
         max(32, round(height * ratio / 32) * 32),
         max(32, round(width * ratio / 32) * 32),
@@ -203,7 +211,7 @@ class PaddleOcr:
         for start in range(0, len(order), REC_BATCH):
             batch = order[start : start + REC_BATCH]
             ratio = max(crops[i].shape[1] / crops[i].shape[0] for i in batch)
-            width = max(REC_MIN_WIDTH, math.ceil(REC_HEIGHT * ratio))
+            width = min(REC_MAX_WIDTH, max(REC_MIN_WIDTH, math.ceil(REC_HEIGHT * ratio)))
             blob = np.zeros((len(batch), 3, REC_HEIGHT, width), dtype=np.float32)
             for slot, index in enumerate(batch):
                 crop = crops[index]

@@ -23,7 +23,7 @@ from sitewarden.errors import InvalidInput
 from sitewarden.events.validation import Sender
 from sitewarden.parking.gates import GateDecision
 from sitewarden.parking.records import Lane
-from sitewarden.vision.images import GATE_FRAME, decode_image
+from sitewarden.vision.images import GATE_FRAME, decode_image, image_slot
 
 router = APIRouter(prefix="/api/v1", tags=["parking"])
 
@@ -72,8 +72,10 @@ async def post_frame(
 def decide_frame(desk: GateDesk, lane: Lane, body: bytes, content_type: str) -> DecisionOut:
     """Decode, read and decide in one worker thread: no hop back to the event loop between
     the steps, where a busy loop would add its own wait to every frame."""
-    image = decode_image(body, content_type, GATE_FRAME)
-    reading = desk.reader.read_plate(image, desk.gates.formats(lane.site_id))
+    with image_slot(GATE_FRAME):
+        image = decode_image(body, content_type, GATE_FRAME)
+        reading = desk.reader.read_plate(image, desk.gates.formats(lane.site_id))
+        del image  # the decoded frame leaves memory with the slot
     if reading.plate is None:
         decision = GateDecision(
             open=False,
