@@ -156,7 +156,8 @@ def test_frames_from_a_device_that_is_not_a_gate_camera_are_refused(
 
 def test_a_burst_of_frames_leaves_threads_for_other_requests(gate: tuple[LiveServer, str]) -> None:
     """Frames wait for the one plate reader outside the shared thread pool (40 threads):
-    with 80 frames queued, a smart camera's text read is still answered at once."""
+    with 80 frames queued, a smart camera's text read is still answered at once. Frames
+    over the camera's pixel share are refused at once (429) and do not count as read."""
     server, token = gate
     frame = encode_jpeg(gate_frame("浙A·24680", "blue", available_fonts()[0], seed=3))
     answered = 0
@@ -166,7 +167,7 @@ def test_a_burst_of_frames_leaves_threads_for_other_requests(gate: tuple[LiveSer
         nonlocal answered
         status = post_frame(gate, frame, "image/jpeg").status_code
         with lock:
-            answered += 1
+            answered += status == 200
         return status
 
     with ThreadPoolExecutor(80) as pool:
@@ -178,4 +179,5 @@ def test_a_burst_of_frames_leaves_threads_for_other_requests(gate: tuple[LiveSer
             frames_answered_meanwhile = answered
         assert read.status_code == 200 and read.json()["open"] is True
         assert frames_answered_meanwhile < 10, frames_answered_meanwhile
-        assert all(f.result() == 200 for f in frames)
+        statuses = [f.result() for f in frames]
+        assert set(statuses) <= {200, 429} and statuses.count(200) >= 10, statuses

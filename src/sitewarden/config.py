@@ -88,6 +88,18 @@ class Settings(BaseSettings):
     rate_limit_device_per_s: float = Field(default=100, ge=0, description="0 turns it off")
     rate_limit_user_per_s: float = Field(default=30, ge=0, description="0 turns it off")
     rate_limit_login_per_min: float = Field(default=20, ge=0, description="per client address")
+    frame_pixels_per_s: float = Field(
+        default=1_000_000,
+        ge=0,
+        description="gate-frame pixels one plate camera may send a second on average (a 1080p "
+        "frame is 2.1 million; reading costs time by the pixel); 0 turns the limit off",
+    )
+    frame_pixels_burst: float = Field(
+        default=24_000_000,
+        ge=4096 * 4096,
+        description="gate-frame pixels one plate camera may send at once (a car's few frames; "
+        "at least one 4096x4096 frame)",
+    )
     lookup_quota_per_hour: int = Field(
         default=60, ge=0, description="plate/ID lookups per operator per hour; 0 turns it off"
     )

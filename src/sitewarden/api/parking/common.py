@@ -19,6 +19,7 @@ from sitewarden.api.disclosure import Disclosure, disclosure_for
 from sitewarden.api.parking_schemas import (
     DecisionOut,
 )
+from sitewarden.api.ratelimit import RateLimiter
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
 from sitewarden.errors import InvalidInput, NotFound, PermissionDenied
@@ -51,17 +52,24 @@ class GateDesk:
 
     The reader reads one frame at a time; ``frame_slots`` keeps the frames waiting for
     it out of the thread pool every other route shares, so a burst of frames at many
-    lanes cannot starve text reads, payments or the dashboard of threads."""
+    lanes cannot starve text reads, payments or the dashboard of threads.
+    ``frame_pixels`` charges each camera its frames' pixels (reading costs time by the
+    pixel), so that one camera cannot keep the reader busy while cars wait at others."""
 
-    def __init__(self, gates: ParkingGates, reader: PlateReader) -> None:
+    def __init__(self, gates: ParkingGates, reader: PlateReader, frame_pixels: RateLimiter) -> None:
         self.gates = gates
         self.reader = reader
         self.frame_slots = anyio.CapacityLimiter(FRAME_SLOTS)
+        self.frame_pixels = frame_pixels
 
 
 def build_gates(context: AppContext) -> GateDesk:
     gates = ParkingGates(context.store, context.vault, context.writer, context.ids)
-    return GateDesk(gates, PlateReader())
+    settings = context.settings
+    pixels = RateLimiter(
+        settings.frame_pixels_per_s, settings.frame_pixels_burst, "plate camera's frame pixels"
+    )
+    return GateDesk(gates, PlateReader(), pixels)
 
 
 def get_desk(request: Request) -> GateDesk:

@@ -18,12 +18,13 @@ from sitewarden.api.parking_schemas import (
     DecisionOut,
     ReadIn,
 )
+from sitewarden.api.ratelimit import RateLimited
 from sitewarden.api.schemas import IMAGE_UPLOAD
 from sitewarden.errors import InvalidInput
 from sitewarden.events.validation import Sender
 from sitewarden.parking.gates import GateDecision
 from sitewarden.parking.records import Lane
-from sitewarden.vision.images import GATE_FRAME, decode_image, image_slot
+from sitewarden.vision.images import GATE_FRAME, decode_image, image_size, image_slot
 
 router = APIRouter(prefix="/api/v1", tags=["parking"])
 
@@ -60,13 +61,31 @@ async def post_frame(
     context: AppContext = Depends(get_context),
     desk: GateDesk = Depends(get_desk),
 ) -> DecisionOut:
-    """The frame is read in memory and dropped; it is never stored."""
+    """The frame is read in memory and dropped; it is never stored. Its shape is checked
+    and its pixels charged to the camera's share before it waits for the reader."""
     lane = await run_in_threadpool(_gate_lane, context, desk, sender, device_id)
     body = await request.body()
     content_type = request.headers.get("content-type", "")
+    await run_in_threadpool(charge_frame, desk, lane, body, content_type)
     return await anyio.to_thread.run_sync(
         decide_frame, desk, lane, body, content_type, limiter=desk.frame_slots
     )
+
+
+def charge_frame(desk: GateDesk, lane: Lane, body: bytes, content_type: str) -> None:
+    """Take the frame's pixels (from its header) from the camera's share, or refuse it
+    with 429 and when to retry; a frame with a bad type, size or shape is refused first."""
+    width, height = image_size(body, content_type, GATE_FRAME)
+    try:
+        desk.frame_pixels.check(f"{lane.site_id}/{lane.device_id}", width * height)
+    except RateLimited as exc:
+        limiter = desk.frame_pixels
+        raise RateLimited(
+            f"plate camera {lane.device_id} sent more frame pixels than its share "
+            f"({limiter.per_second:,.0f} a second, {limiter.burst:,.0f} at once); retry in "
+            f"{exc.retry_after} s, and send frames only when a vehicle is at the gate",
+            exc.retry_after,
+        ) from exc
 
 
 def decide_frame(desk: GateDesk, lane: Lane, body: bytes, content_type: str) -> DecisionOut:
