@@ -105,12 +105,21 @@ def find_faces_any_angle(image: Image.Image, engine: FaceEngine) -> list[FaceBox
     """Every face found at any of :data:`SCAN_ANGLES`, in ``image``'s coordinates (one face
     seen at two angles gives two overlapping boxes; both are blurred)."""
     small_too = max(image.size) <= UPSAMPLE_UP_TO
+    # Tilted passes look at a copy at most UPSAMPLE_UP_TO a side, so a 4K frame costs
+    # four full passes and eight small ones, not twelve full ones.
+    scale = min(1.0, UPSAMPLE_UP_TO / max(image.size))
+    tilt_source = image
+    if scale < 1.0:
+        tilt_size = (round(image.width * scale), round(image.height * scale))
+        tilt_source = image.resize(tilt_size, Image.Resampling.BILINEAR)
     found: list[FaceBox] = []
     for angle in SCAN_ANGLES:
-        turned = image.rotate(angle, Image.Resampling.BILINEAR, expand=True)
+        exact = angle % 90 == 0
+        source = image if exact else tilt_source
+        turned = source.rotate(angle, Image.Resampling.BILINEAR, expand=True)
         # Upsampling (faces from ~40 px instead of ~80) costs four times a pass: the
         # four orientations get it, the tilts between them do not.
-        upsample = 1 if small_too and angle % 90 == 0 else 0
+        upsample = 1 if small_too and exact else 0
         try:
             boxes = engine.detect(turned, upsample=upsample, threshold=BLUR_THRESHOLD)
         except (RuntimeError, MemoryError) as exc:
@@ -119,8 +128,21 @@ def find_faces_any_angle(image: Image.Image, engine: FaceEngine) -> list[FaceBox
                 f"({exc}), so its faces cannot be ruled out and it was not stored; send an "
                 "8-bit RGB JPEG or PNG of at most 4096x4096"
             ) from exc
-        found.extend(unrotated(box, angle, image.size, turned.size) for box in boxes)
+        for box in boxes:
+            back = unrotated(box, angle, source.size, turned.size)
+            found.append(back if source is image else enlarged(back, 1 / scale, image.size))
     return found
+
+
+def enlarged(box: FaceBox, factor: float, size: tuple[int, int]) -> FaceBox:
+    """``box`` found in a copy scaled by ``1 / factor``, in the original's pixels."""
+    return FaceBox(
+        max(math.floor(box.left * factor), 0),
+        max(math.floor(box.top * factor), 0),
+        min(math.ceil(box.right * factor), size[0]),
+        min(math.ceil(box.bottom * factor), size[1]),
+        box.score,
+    )
 
 
 def blur_faces(image: Image.Image, engine: FaceEngine) -> tuple[Image.Image, int]:
