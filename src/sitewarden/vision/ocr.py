@@ -64,8 +64,20 @@ class TextFound:
     char_scores: tuple[float, ...] = ()  # one per character of ``text``
 
 
+def silence_runtime() -> None:
+    """Keep onnxruntime from writing a device id and an event database under
+    ``~/.cache/Microsoft/DeveloperTools/.onnxruntime`` and from sending telemetry.
+
+    Its 1DS telemetry starts when the library loads (1.32 writes ``deviceid`` and
+    ``onnxruntime.db`` with the first session) unless ``ORT_DISABLE_TELEMETRY`` is set
+    then; ``disable_telemetry_events()`` afterwards does not stop the files. So this runs
+    before onnxruntime or rapidocr (which imports it) is first imported."""
+    os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+
+
 def models_folder() -> Path:
     """The folder of ONNX files inside the installed ``rapidocr_onnxruntime`` wheel."""
+    silence_runtime()
     import rapidocr_onnxruntime  # type: ignore[import-untyped]
 
     folder = Path(rapidocr_onnxruntime.__file__).parent / "models"
@@ -150,6 +162,7 @@ class PaddleOcr:
     ``threads``: onnxruntime's intra-op threads (``None``: one per usable core)."""
 
     def __init__(self, threads: int | None = None) -> None:
+        silence_runtime()
         import onnxruntime as ort  # type: ignore[import-untyped]
         from rapidocr_onnxruntime.ch_ppocr_det.utils import (  # type: ignore[import-untyped]
             DBPostProcess,
@@ -158,6 +171,7 @@ class PaddleOcr:
             CTCLabelDecode,
         )
 
+        ort.disable_telemetry_events()
         folder = models_folder()
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
