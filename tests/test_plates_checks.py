@@ -99,6 +99,16 @@ def test_looks_that_agree_make_a_read_sure_and_disagreeing_ones_do_not() -> None
     assert judge_looks(grey, [None, None]) is None
 
 
+def test_the_same_read_seen_twice_is_one_look_not_two() -> None:
+    grey = np.full((40, 100, 3), 128, dtype=np.uint8)
+    same = candidate("沪FKQQAT", 0.72)
+    judged = judge_looks(grey, [same, same])
+    assert judged is not None and judged.doubt is not None
+    other_box = PlateCandidate(same.match, same.confidence, (1, 0, 61, 20), same.char_scores)
+    judged = judge_looks(grey, [same, other_box])
+    assert judged is not None and judged.doubt is None
+
+
 def test_a_seven_character_read_on_a_green_plate_is_doubted() -> None:
     blue = np.zeros((40, 100, 3), dtype=np.uint8)
     blue[:, :] = (18, 62, 180)

@@ -302,7 +302,9 @@ def judge_looks(pixels: Pixels, reads: Sequence[PlateCandidate | None]) -> Judge
     """The plate the looks so far support, and why it is unsure (None: sure).
 
     A sure read beats an unsure one; among equals, more agreeing looks, then ``_rank``."""
-    found = [read for read in reads if read is not None]
+    # A look that saw exactly what another saw (same box, same scores: on a small frame
+    # the close look is the quick look again) is not a second look.
+    found = list({(read.box, read.char_scores): read for read in reads if read}.values())
     judged: list[tuple[bool, int, tuple[float, int], Judged]] = []
     for read in found:
         colour = plate_colour(pixels, read.box)
