@@ -27,7 +27,7 @@ from tests.conftest import LiveServer
 pytestmark = pytest.mark.slow
 
 GIB = 1024**3
-RSS_CEILING = 2 * GIB  # docs/security.md, "Hostile images"
+RSS_CEILING = int(2.5 * GIB)  # docs/security.md, "Images of any shape"
 KILL_AT = 4 * GIB  # past this the server is killed, so a regression cannot exhaust the machine
 SITE = "hx-site"
 
@@ -247,13 +247,14 @@ def test_hostile_images_at_every_route_at_once_leave_the_server_up_and_under_its
 
     square, frame_strip, face_strip = png(4096, 4096), png(11584, 1448), png(8192, 2048)
     allowed = [
-        ("frame", square, "lane-a"),
-        ("frame", frame_strip, "lane-b"),
+        # lanes other than lane-a: its share went on the hostile frames that passed the
+        # header checks (the 3000x3000 one is charged 9 million pixels each time)
+        ("frame", square, "lane-b"),
+        ("frame", frame_strip, "lane-c"),
         ("decide", square, "door"),
         ("decide", face_strip, "door"),
-        # blurring looks at 12 turned copies: minutes of CPU for the largest snapshot on a
-        # shared test machine; its memory is measured in docs/security.md instead
-        ("snapshot", png(1920, 1080), "cam"),
+        ("snapshot", square, "cam"),
+        ("snapshot", face_strip, "cam"),
     ]
     with ThreadPoolExecutor(len(allowed)) as pool:
         done = list(pool.map(lambda job: routes.post(job[0], job[1], "image/png", job[2]), allowed))

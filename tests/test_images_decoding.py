@@ -17,9 +17,11 @@ from sitewarden.vision.images import (
     GATE_FRAME,
     IMAGE_TYPES,
     MAX_IMAGE_BYTES,
+    MIN_IMAGE_SIDE,
     ImageUse,
     decode_image,
 )
+from sitewarden.vision.ocr import DETECTION_MAX_SIDE, detection_size
 
 
 def _encoded(width: int, height: int, kind: str = "PNG", **options: object) -> bytes:
@@ -84,3 +86,30 @@ def test_any_body_is_an_image_or_a_clear_refusal(
         assert refused.message
     else:
         assert image.mode == "RGB" and min(image.size) >= 32
+
+
+@pytest.mark.parametrize(("width", "height"), [(16000, 32), (32, 16000), (40, 4096)])
+def test_a_strip_is_refused_from_its_header_for_every_use(width: int, height: int) -> None:
+    for use in (GATE_FRAME, FACE_IMAGE):
+        with pytest.raises(InvalidInput, match=r"is a strip, not a camera picture"):
+            decode_image(_encoded(width, height), "image/png", use)
+
+
+def test_face_images_may_be_4_to_1_and_gate_frames_8_to_1() -> None:
+    wide = _encoded(1600, 200)
+    assert decode_image(wide, "image/png", GATE_FRAME).size == (1600, 200)
+    with pytest.raises(InvalidInput, match="at most 4:1"):
+        decode_image(wide, "image/png", FACE_IMAGE)
+
+
+@given(
+    st.integers(MIN_IMAGE_SIDE, 100_000),
+    st.integers(MIN_IMAGE_SIDE, 100_000),
+    st.sampled_from([None, 640, 100_000]),
+)
+def test_detection_never_runs_past_its_largest_side(
+    height: int, width: int, max_side: int | None
+) -> None:
+    """The full look used to scale a 32-pixel short side up to 736, and the long side
+    with it: 736 x 368,000 for a 32x16000 frame (23 GB)."""
+    assert max(detection_size(height, width, max_side)) <= DETECTION_MAX_SIDE

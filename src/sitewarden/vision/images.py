@@ -119,7 +119,7 @@ def _opened(data: bytes, content_type: str, use: ImageUse) -> Image.Image:
             opened = Image.open(io.BytesIO(data), formats=[kind])
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise InvalidInput(
-            f"the {kind} {use.noun} declares more pixels than 4096x4096 ({exc}); send at most 4K"
+            f"the {kind} {use.noun} declares a size larger than 4096x4096 ({exc}); send at most 4K"
         ) from exc
     except DECODE_ERRORS as exc:
         raise InvalidInput(f"the {kind} {use.noun} cannot be decoded: {exc}") from exc
