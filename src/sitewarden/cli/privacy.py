@@ -241,6 +241,11 @@ def backup(
     """Copy the database while it runs. Sealed fields stay sealed; keys are not included."""
     if output.exists():
         raise fail(f"{output} exists; choose a new file")
+    folder = output.absolute().parent
+    if not folder.is_dir():
+        raise fail(f"folder {folder} does not exist; create it first or choose another file")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise fail(f"folder {folder} is not writable; choose another file")
     with opened_store(settings_for(data_dir)) as store:
         store.backup_to(output)
     os.chmod(output, 0o600)
