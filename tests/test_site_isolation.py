@@ -241,8 +241,11 @@ def _prepare(server: LiveServer) -> dict[str, str]:
     with server.client(Role.ADMIN) as admin:
         alert_a = admin.get("/api/v1/alerts", params={"site": "iso-a"}).json()["alerts"][0]
         alert_b = admin.get("/api/v1/alerts", params={"site": "iso-b"}).json()["alerts"][0]
-    for site, hook in hooks.items():
-        _dead_letter(server, alert_a if site == "iso-a" else alert_b, hook)
+    _dead_letter(server, alert_a, hooks["iso-a"])
+    # Site B's newer dead letters outnumber a listing's page: a scoped admin of A must
+    # still find its own (the filter belongs in the query, not after the page is cut).
+    for site in ("iso-b", None):
+        _dead_letter(server, alert_b, hooks[site], count=DEAD_LETTER_PAGE + 1)
     return {
         "site_id": "iso-b",
         "zone_id": "zb",
@@ -257,28 +260,32 @@ def _prepare(server: LiveServer) -> dict[str, str]:
     }
 
 
-def _dead_letter(server: LiveServer, alert: dict[str, Any], hook: str) -> None:
-    """A dead letter of ``hook`` (written behind the server's back: failing eight
-    deliveries for real takes minutes)."""
+DEAD_LETTER_PAGE = 100  # the most dead letters one listing answers
+
+
+def _dead_letter(server: LiveServer, alert: dict[str, Any], hook: str, count: int = 1) -> None:
+    """``count`` dead letters of ``hook`` (written behind the server's back: failing
+    eight deliveries for real takes minutes)."""
     payload = orjson.dumps({"change": "opened", "alert": alert}).decode()
-    now = to_micros(datetime.now(UTC))
-    raw_sql(
-        server.settings,
-        "INSERT INTO webhook_deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            uuid.uuid4().hex,
-            hook,
-            alert["site_id"],
-            alert["alert_id"],
-            payload,
-            "dead",
-            8,
-            now,
-            "HTTP 500",
-            now,
-            None,
-        ),
-    )
+    for _ in range(count):
+        now = to_micros(datetime.now(UTC))
+        raw_sql(
+            server.settings,
+            "INSERT INTO webhook_deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                uuid.uuid4().hex,
+                hook,
+                alert["site_id"],
+                alert["alert_id"],
+                payload,
+                "dead",
+                8,
+                now,
+                "HTTP 500",
+                now,
+                None,
+            ),
+        )
 
 
 @pytest.fixture(scope="module")

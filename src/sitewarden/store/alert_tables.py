@@ -509,11 +509,25 @@ class AlertTables(Database):
             ).fetchall()
         return sorted((_delivery(r) for r in rows), key=lambda d: (d.created_at, d.delivery_id))
 
-    def deliveries(self, state: str, limit: int = 100) -> list[WebhookDelivery]:
-        rows = self._read(
-            "SELECT * FROM webhook_deliveries WHERE state = ? ORDER BY created_at DESC LIMIT ?",
-            (state, limit),
-        )
+    def deliveries(
+        self, state: str, limit: int = 100, webhook_ids: Sequence[str] | None = None
+    ) -> list[WebhookDelivery]:
+        """The newest deliveries in ``state``; only those of ``webhook_ids`` when given, so a
+        caller who may see some webhooks gets its own newest, not everyone's newest."""
+        if webhook_ids is None:
+            rows = self._read(
+                "SELECT * FROM webhook_deliveries WHERE state = ? ORDER BY created_at DESC LIMIT ?",
+                (state, limit),
+            )
+        elif not webhook_ids:
+            return []
+        else:
+            marks = ", ".join("?" for _ in webhook_ids)
+            rows = self._read(
+                f"SELECT * FROM webhook_deliveries WHERE state = ? AND webhook_id IN ({marks}) "
+                "ORDER BY created_at DESC LIMIT ?",
+                (state, *webhook_ids, limit),
+            )
         return [_delivery(r) for r in rows]
 
     def record_delivery(

@@ -213,7 +213,9 @@ class Store(ParkingStore, Protocol):
     def listen_to_other_nodes(
         self, deliver: Callable[[list[dict[str, Any]]], None]
     ) -> Callable[[], None]: ...
-    def deliveries(self, state: str, limit: int = 100) -> list[WebhookDelivery]: ...
+    def deliveries(
+        self, state: str, limit: int = 100, webhook_ids: Sequence[str] | None = None
+    ) -> list[WebhookDelivery]: ...
     def record_delivery(
         self,
         delivery_id: str,
