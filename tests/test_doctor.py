@@ -169,9 +169,12 @@ def test_serve_refuses_critical_findings_unless_told(deployment: Path) -> None:
 
 
 SWITCHED_OFF = {
-    "rate_limit_device_per_s = 0": "rate_limit_device_per_s = 0 switches this rate limit off",
-    "rate_limit_user_per_s = 0": "rate_limit_user_per_s = 0 switches this rate limit off",
-    "rate_limit_login_per_min = 0": "rate_limit_login_per_min = 0 switches this rate limit off",
+    "rate_limit_device_per_s = 0": "rate_limit_device_per_s = 0 switches this limit off",
+    "rate_limit_user_per_s = 0": "rate_limit_user_per_s = 0 switches this limit off",
+    "rate_limit_login_per_min = 0": "rate_limit_login_per_min = 0 switches this limit off",
+    "frame_pixels_per_s = 0": "frame_pixels_per_s = 0 switches this limit off",
+    "snapshot_pixels_per_s = 0": "snapshot_pixels_per_s = 0 switches this limit off",
+    "lookup_quota_per_hour = 0": "lookup_quota_per_hour = 0 switches this limit off",
     "login_max_failures = 1000000": "login_max_failures = 1000000 allows more than 20 failed",
     "session_hours = 96432": "session_hours = 96432 allows more than 168 hours",
     "max_api_body_bytes = 4294967296": "max_api_body_bytes = 4294967296 allows more than 16777216",

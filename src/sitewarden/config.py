@@ -100,6 +100,17 @@ class Settings(BaseSettings):
         description="gate-frame pixels one plate camera may send at once (a car's few frames; "
         "at least one 4096x4096 frame)",
     )
+    snapshot_pixels_per_s: float = Field(
+        default=1_000_000,
+        ge=0,
+        description="snapshot pixels one camera may send a second on average (blurring "
+        "searches every pixel at twelve angles); 0 turns the limit off",
+    )
+    snapshot_pixels_burst: float = Field(
+        default=2 * 4096 * 4096,
+        ge=4096 * 4096,
+        description="snapshot pixels one camera may send at once (at least one 4096x4096 snapshot)",
+    )
     lookup_quota_per_hour: int = Field(
         default=60, ge=0, description="plate/ID lookups per operator per hour; 0 turns it off"
     )

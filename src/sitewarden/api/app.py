@@ -185,6 +185,7 @@ def create_app(
     app.state.context = context
     app.state.parking = parking.build_gates(context)
     app.state.access = access.build_desk(context)
+    app.state.snapshots = cameras.build_snapshot_desk(context)
     app.state.mqtt = build_mqtt(context, app.state.parking, app.state.access)
     install_error_handlers(app)
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_required)

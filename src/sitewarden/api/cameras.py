@@ -12,23 +12,61 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from sitewarden.access.decisions import AccessDesk
 from sitewarden.access.records import Snapshot
 from sitewarden.access.snapshots import camera_for, open_snapshot, store_snapshot
-from sitewarden.api.access_common import get_desk
 from sitewarden.api.access_schemas import SnapshotOut
 from sitewarden.api.auth import device_only, requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.operator_scope import record_audit, visible_site
+from sitewarden.api.ratelimit import RateLimited, RateLimiter
 from sitewarden.api.schemas import IMAGE_UPLOAD
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
 from sitewarden.events.validation import Sender
-from sitewarden.vision.images import FACE_IMAGE, decode_image, image_slot
+from sitewarden.vision.faces import FaceEngine
+from sitewarden.vision.images import SNAPSHOT, decode_image, image_slot
 
 SNAPSHOTS_PATH = re.compile(r"^/api/v1/cameras/[^/]+/snapshots$")
 
 router = APIRouter(prefix="/api/v1", tags=["cameras"])
+
+
+class SnapshotDesk:
+    """What blurring snapshots needs, kept apart from the readers' face engine so that a
+    camera's large snapshot never makes a door wait: a face engine of its own (only its
+    detector is used) and each camera's share of snapshot pixels."""
+
+    def __init__(self, engine: FaceEngine, pixels: RateLimiter) -> None:
+        self.engine = engine
+        self.pixels = pixels
+
+
+def build_snapshot_desk(context: AppContext) -> SnapshotDesk:
+    settings = context.settings
+    pixels = RateLimiter(
+        settings.snapshot_pixels_per_s, settings.snapshot_pixels_burst, "camera's snapshots"
+    )
+    return SnapshotDesk(FaceEngine(min_face_px=settings.face_min_px), pixels)
+
+
+def get_snapshot_desk(request: Request) -> SnapshotDesk:
+    desk: SnapshotDesk = request.app.state.snapshots
+    return desk
+
+
+def charge_snapshot(desk: SnapshotDesk, site_id: str, device_id: str, pixels: int) -> None:
+    """Take a decoded snapshot's pixels from the camera's share before the costly face
+    search, or refuse it with 429 and when to retry (a file that does not decode costs
+    nothing: it is refused before)."""
+    try:
+        desk.pixels.check(f"{site_id}/{device_id}", pixels)
+    except RateLimited as exc:
+        raise RateLimited(
+            f"camera {device_id} sent more snapshot pixels than its share "
+            f"({desk.pixels.per_second:,.0f} a second, {desk.pixels.burst:,.0f} at once); "
+            f"retry in {exc.retry_after} s",
+            exc.retry_after,
+        ) from exc
 
 
 def snapshot_out(snapshot: Snapshot) -> SnapshotOut:
@@ -55,7 +93,7 @@ async def post_snapshot(
     request: Request,
     sender: Sender = Depends(device_only),
     context: AppContext = Depends(get_context),
-    desk: AccessDesk = Depends(get_desk),
+    desk: SnapshotDesk = Depends(get_snapshot_desk),
 ) -> SnapshotOut:
     """Faces are only detected and blurred here: never embedded, never matched."""
     await run_in_threadpool(camera_for, context.store, sender, device_id)
@@ -69,16 +107,17 @@ async def post_snapshot(
 
 def blur_and_store(
     context: AppContext,
-    desk: AccessDesk,
+    desk: SnapshotDesk,
     site_id: str,
     device_id: str,
     body: bytes,
     content_type: str,
 ) -> Snapshot:
-    """Decode, blur and store holding one face-image slot, so that a burst of snapshots
+    """Decode, blur and store holding one snapshot slot, so that a burst of snapshots
     keeps only a few decoded images in memory at once."""
-    with image_slot(FACE_IMAGE):
-        image = decode_image(body, content_type, FACE_IMAGE)
+    with image_slot(SNAPSHOT):
+        image = decode_image(body, content_type, SNAPSHOT)
+        charge_snapshot(desk, site_id, device_id, image.width * image.height)
         stored = store_snapshot(
             context.store, context.vault, desk.engine, site_id, device_id, image
         )

@@ -33,11 +33,17 @@ CEILINGS: tuple[Ceiling, ...] = (
     Ceiling("max_ingest_body_bytes", 256 * 1024 * 1024, "bytes in one batch of events"),
     Ceiling("max_batch_events", 100_000, "events in one batch"),
     Ceiling("max_json_depth", 128, "levels of nesting in a JSON body"),
+    Ceiling("frame_pixels_per_s", 100_000_000, "gate-frame pixels a second from one camera"),
+    Ceiling("snapshot_pixels_per_s", 100_000_000, "snapshot pixels a second from one camera"),
+    Ceiling("lookup_quota_per_hour", 6_000, "plate or ID lookups an hour by one operator"),
 )
 SWITCHED_OFF_BY_ZERO = (
     "rate_limit_device_per_s",
     "rate_limit_user_per_s",
     "rate_limit_login_per_min",
+    "frame_pixels_per_s",
+    "snapshot_pixels_per_s",
+    "lookup_quota_per_hour",
 )
 
 
@@ -55,7 +61,7 @@ def check_limits(settings: Settings) -> list[Finding]:
                 Finding(
                     CHECK,
                     Level.MAJOR,
-                    f"{name} = 0 switches this rate limit off",
+                    f"{name} = 0 switches this limit off",
                     f"remove {name} from the settings (default {_number(defaults[name].default)})",
                 )
             )

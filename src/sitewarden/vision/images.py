@@ -68,6 +68,11 @@ class ImageUse:
 
 FACE_IMAGE = ImageUse("image", "show a face", upright=True, max_aspect=MAX_FACE_ASPECT_RATIO)
 GATE_FRAME = ImageUse("frame", "hold a readable plate", upright=False)
+# Snapshots have slots of their own: blurring one costs seconds, and readers' faces must
+# not wait behind it.
+SNAPSHOT = ImageUse(
+    "snapshot", "be searched for faces", upright=True, max_aspect=MAX_FACE_ASPECT_RATIO
+)
 
 
 @contextmanager
