@@ -167,7 +167,9 @@ def post_logout(
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         operator = accounts.operator_from_session(context.store, cookie)
-        if operator.csrf_token != csrf_token:
+        if not operator.csrf_token or not hmac.compare_digest(
+            operator.csrf_token.encode(), csrf_token.encode()
+        ):
             raise PermissionDenied("sign-out form is stale; reload the page")
         accounts.close_web_session(context.store, cookie)
     response = RedirectResponse("/login", status_code=303)
