@@ -142,3 +142,24 @@ def test_a_snapshot_the_face_search_cannot_run_on_is_refused_not_stored_clear() 
     unsearchable = Image.new("I", (200, 150))  # 32-bit pixels: dlib cannot look at them
     with pytest.raises(FacesNotRuledOut, match="cannot be ruled out and it was not stored"):
         blurred_jpeg(unsearchable, FaceEngine())
+
+
+@pytest.mark.parametrize("rotation", [90, 270])
+def test_a_snapshot_from_a_camera_set_as_rotated_is_stored_upright_with_faces_blurred(
+    shared_server: LiveServer, rotation: int
+) -> None:
+    name = "scene__cf_010_2.jpg"
+    site = f"sn-rot-set-{rotation}"
+    token = shared_server.add_site_with_device(site, "cam-turned", DeviceKind.CAMERA)
+    with shared_server.client() as admin:
+        setting = {"rotation": rotation}
+        answer = admin.patch(f"/api/v1/sites/{site}/devices/cam-turned", json=setting)
+        assert answer.status_code == 200 and answer.json()["rotation"] == rotation
+    upright = dev_image(name)
+    faces = upright_faces(upright, PORTRAITS[name])
+    sent = upright.rotate(rotation, expand=True)  # what a camera hung this way sends
+    stored, image = post_and_fetch(shared_server, token, site, "cam-turned", jpeg(sent))
+    assert (stored["width"], stored["height"]) == (sent.height, sent.width) == upright.size
+    assert image.size == upright.size
+    assert stored["faces_blurred"] >= PORTRAITS[name]
+    assert_faces_obliterated(upright, image, faces)

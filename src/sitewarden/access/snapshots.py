@@ -1,7 +1,8 @@
 """Snapshots from ordinary cameras: faces blurred before anything is written.
 
-The camera's image is decoded in memory, every detected face is pixelated and
-blurred (``vision/blur.py``), and only the blurred JPEG is sealed (under the site's
+The camera's image is decoded in memory, turned upright by the camera's ``rotation``,
+every detected face is pixelated and blurred (``vision/blur.py``, which looks at every
+angle whatever the rotation), and only the blurred JPEG is sealed (under the site's
 data key, bound to its row) and stored. Snapshots belong to the ``face_crops``
 retention category. No face from an ordinary camera is embedded or matched.
 """
@@ -21,8 +22,10 @@ from sitewarden.privacy.sealing import binding, seal, unseal
 from sitewarden.privacy.vault import SITE_SUBJECT, Vault
 from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store.base import Store
+from sitewarden.store.records import Device
 from sitewarden.vision.blur import blurred_jpeg
 from sitewarden.vision.faces import FaceEngine
+from sitewarden.vision.images import turned_upright
 
 SNAPSHOTS_TABLE = "camera_snapshots"
 IMAGE_FIELD = "image"
@@ -38,7 +41,7 @@ def _aad(snapshot_id: str) -> bytes:
     return binding(SNAPSHOTS_TABLE, snapshot_id, IMAGE_FIELD)
 
 
-def camera_for(store: Store, sender: Sender, device_id: str) -> str:
+def camera_for(store: Store, sender: Sender, device_id: str) -> Device:
     """The ordinary camera a device token may post for (itself, or any for a gateway)."""
     device = store.get_device(sender.site_id, device_id)
     if device is None:
@@ -52,7 +55,7 @@ def camera_for(store: Store, sender: Sender, device_id: str) -> str:
             f"device {device_id!r} is a {device.kind.value}, not a camera; only ordinary "
             "cameras post snapshots (access readers ask for decisions instead)"
         )
-    return device_id
+    return device
 
 
 def store_snapshot(
@@ -62,9 +65,11 @@ def store_snapshot(
     site_id: str,
     device_id: str,
     image: Image.Image,
+    rotation: int = 0,
 ) -> StoredSnapshot:
-    """Blur every face, seal the result under the site's key, store it."""
-    blurred = blurred_jpeg(image, engine)
+    """Turn the image upright by its camera's rotation, blur every face, seal the result
+    under the site's key, store it."""
+    blurred = blurred_jpeg(turned_upright(image, rotation), engine)
     snapshot_id = "s-" + secrets.token_hex(8)
     key = vault.data_key_for(site_id, SITE_SUBJECT)
     snapshot = Snapshot(

@@ -23,6 +23,7 @@ from sitewarden.api.schemas import IMAGE_UPLOAD
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
 from sitewarden.events.validation import Sender
+from sitewarden.store.records import Device
 from sitewarden.vision.faces import FaceEngine
 from sitewarden.vision.images import SNAPSHOT, decode_image, image_slot
 
@@ -96,30 +97,34 @@ async def post_snapshot(
     desk: SnapshotDesk = Depends(get_snapshot_desk),
 ) -> SnapshotOut:
     """Faces are only detected and blurred here: never embedded, never matched."""
-    await run_in_threadpool(camera_for, context.store, sender, device_id)
+    camera = await run_in_threadpool(camera_for, context.store, sender, device_id)
     body = await request.body()
     content_type = request.headers.get("content-type", "")
-    snapshot = await run_in_threadpool(
-        blur_and_store, context, desk, sender.site_id, device_id, body, content_type
-    )
+    snapshot = await run_in_threadpool(blur_and_store, context, desk, camera, body, content_type)
     return snapshot_out(snapshot)
 
 
 def blur_and_store(
     context: AppContext,
     desk: SnapshotDesk,
-    site_id: str,
-    device_id: str,
+    camera: Device,
     body: bytes,
     content_type: str,
 ) -> Snapshot:
-    """Decode, blur and store holding one snapshot slot, so that a burst of snapshots
-    keeps only a few decoded images in memory at once."""
+    """Decode, turn upright by the camera's rotation, blur and store holding one snapshot
+    slot, so that a burst of snapshots keeps only a few decoded images in memory at once."""
+    site_id, device_id = camera.site_id, camera.device_id
     with image_slot(SNAPSHOT):
         image = decode_image(body, content_type, SNAPSHOT)
         charge_snapshot(desk, site_id, device_id, image.width * image.height)
         stored = store_snapshot(
-            context.store, context.vault, desk.engine, site_id, device_id, image
+            context.store,
+            context.vault,
+            desk.engine,
+            site_id,
+            device_id,
+            image,
+            rotation=camera.rotation,
         )
     return stored.snapshot
 

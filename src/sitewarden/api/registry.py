@@ -80,6 +80,7 @@ def device_out(device: Device, context: AppContext) -> DeviceOut:
         x=device.x,
         y=device.y,
         heartbeat_s=device.heartbeat_s,
+        rotation=device.rotation,
         status=status,
         last_seen_at=device.last_seen_at,
         token_issued_at=device.token_issued_at,
@@ -239,6 +240,7 @@ def create_device(
         x=body.x,
         y=body.y,
         heartbeat_s=body.heartbeat_s,
+        rotation=body.rotation,
     )
     stored = service.require_device(context.store, site_id, device.device_id)
     return DeviceWithToken(**device_out(stored, context).model_dump(), token=token)
@@ -265,7 +267,7 @@ def patch_device(
 ) -> DeviceOut:
     visible_site(context, operator, site_id)
     device = service.require_device(context.store, site_id, device_id)
-    changes = patch_changes(body, never_null=("kind", "name", "heartbeat_s"))
+    changes = patch_changes(body, never_null=("kind", "name", "heartbeat_s", "rotation"))
     updated = service.update_device(context.store, replace(device, **changes))
     return device_out(updated, context)
 

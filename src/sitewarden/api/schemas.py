@@ -12,6 +12,7 @@ from sitewarden.auth.roles import Permission, Role
 from sitewarden.events.kinds import Severity
 from sitewarden.privacy.free_text import note_validator
 from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.store.records import Rotation
 
 # The request body of routes that take one image (a frame, a face, a snapshot).
 IMAGE_UPLOAD: dict[str, Any] = {
@@ -76,6 +77,12 @@ class ZoneOut(BaseModel):
     created_at: datetime
 
 
+ROTATION_HELP = (
+    "clockwise turn in degrees (0, 90, 180 or 270) that makes the camera's picture upright; "
+    "snapshots are stored turned by it"
+)
+
+
 class DeviceIn(_In):
     device_id: str = Field(max_length=64)
     kind: DeviceKind
@@ -84,6 +91,7 @@ class DeviceIn(_In):
     x: float | None = Field(default=None, ge=0, le=100_000)
     y: float | None = Field(default=None, ge=0, le=100_000)
     heartbeat_s: int = Field(default=60, ge=5, le=86400)
+    rotation: Rotation = Field(default=0, description=ROTATION_HELP)
 
 
 class DevicePatch(_In):
@@ -93,6 +101,7 @@ class DevicePatch(_In):
     x: float | None = Field(default=None, ge=0, le=100_000)
     y: float | None = Field(default=None, ge=0, le=100_000)
     heartbeat_s: int | None = Field(default=None, ge=5, le=86400)
+    rotation: Rotation | None = Field(default=None, description=ROTATION_HELP)
 
 
 class DeviceOut(BaseModel):
@@ -104,6 +113,7 @@ class DeviceOut(BaseModel):
     x: float | None
     y: float | None
     heartbeat_s: int
+    rotation: int = Field(description=ROTATION_HELP)
     status: str = Field(description="online, offline, or unknown (never heard from)")
     last_seen_at: datetime | None
     token_issued_at: datetime | None

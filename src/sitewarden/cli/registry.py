@@ -78,12 +78,26 @@ def devices_add(
     zone: Annotated[str | None, typer.Option(help="zone id")] = None,
     name: Annotated[str | None, typer.Option(help="display name")] = None,
     heartbeat: Annotated[int, typer.Option(help="heartbeat interval, seconds")] = 60,
+    rotation: Annotated[
+        int,
+        typer.Option(
+            help="clockwise turn (0, 90, 180 or 270 degrees) that makes the camera's picture "
+            "upright; snapshots are stored turned by it"
+        ),
+    ] = 0,
     data_dir: DataDir = None,
 ) -> None:
     """Register a device; its token is shown once."""
     with opened_store(settings_for(data_dir)) as store:
         _, token = service.create_device(
-            store, site_id, device_id, kind, name=name, zone_id=zone, heartbeat_s=heartbeat
+            store,
+            site_id,
+            device_id,
+            kind,
+            name=name,
+            zone_id=zone,
+            heartbeat_s=heartbeat,
+            rotation=rotation,
         )
     out.print(f"Registered {device_id} in {site_id}")
     out.print(f"  token  [bold]{token}[/]  (shown once; configure the device with it)")
@@ -97,7 +111,7 @@ def devices_list(site_id: str, data_dir: DataDir = None) -> None:
         service.require_site(store, site_id)
         devices = store.list_devices(site_id)
     now = datetime.now(UTC)
-    table = Table("device", "kind", "zone", "status", "last seen")
+    table = Table("device", "kind", "zone", "rotation", "status", "last seen")
     for device in devices:
         status = service.device_status(device, now, settings.offline_after_intervals)
         colour = {"online": "green", "offline": "red"}.get(status, "dim")
@@ -106,6 +120,7 @@ def devices_list(site_id: str, data_dir: DataDir = None) -> None:
             device.device_id,
             device.kind.value,
             device.zone_id or "-",
+            f"{device.rotation}°",
             f"[{colour}]{status}[/]",
             seen,
         )

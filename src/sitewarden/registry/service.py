@@ -12,7 +12,7 @@ from sitewarden.errors import AlreadyExists, AuthenticationFailed, Conflict, Inv
 from sitewarden.events.validation import Sender
 from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store.base import Store
-from sitewarden.store.records import Device, Site, Zone
+from sitewarden.store.records import ROTATIONS, Device, Site, Zone
 
 IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 
@@ -36,6 +36,14 @@ def check_timezone(name: str) -> None:
         raise InvalidInput(
             f"unknown timezone {name!r}; use an IANA name such as 'Asia/Shanghai'"
         ) from exc
+
+
+def check_rotation(rotation: int) -> None:
+    if rotation not in ROTATIONS:
+        raise InvalidInput(
+            f"rotation {rotation!r} not allowed: use 0, 90, 180 or 270, the clockwise turn in "
+            "degrees that makes the camera's picture upright"
+        )
 
 
 def require_site(store: Store, site_id: str) -> Site:
@@ -120,6 +128,7 @@ def create_device(
     x: float | None = None,
     y: float | None = None,
     heartbeat_s: int = 60,
+    rotation: int = 0,
 ) -> tuple[Device, str]:
     """Register a device and issue its first token (returned once, stored as a hash)."""
     require_site(store, site_id)
@@ -130,6 +139,7 @@ def create_device(
         raise AlreadyExists(f"device {device_id!r} exists already in site {site_id!r}")
     if not 5 <= heartbeat_s <= 86400:
         raise InvalidInput("heartbeat_s must be between 5 and 86400 seconds")
+    check_rotation(rotation)
     device = Device(
         site_id=site_id,
         device_id=device_id,
@@ -140,6 +150,7 @@ def create_device(
         y=y,
         heartbeat_s=heartbeat_s,
         created_at=_now(),
+        rotation=rotation,
     )
     store.add_device(device)
     return device, rotate_device_token(store, site_id, device_id)
@@ -150,6 +161,7 @@ def update_device(store: Store, device: Device) -> Device:
         require_zone(store, device.site_id, device.zone_id)
     if not 5 <= device.heartbeat_s <= 86400:
         raise InvalidInput("heartbeat_s must be between 5 and 86400 seconds")
+    check_rotation(device.rotation)
     store.update_device(device)
     return device
 

@@ -49,7 +49,7 @@ _EVENT_COLUMNS = (
 )
 _DEVICE_COLUMNS = (
     "site_id, device_id, zone_id, kind, name, x, y, heartbeat_s, created_at, last_seen_at, "
-    "token_id, token_issued_at, token_revoked_at"
+    "token_id, token_issued_at, token_revoked_at, rotation"
 )
 _USER_COLUMNS = (
     "user_id, username, role, password_hash, created_at, site_scope, disabled, "
@@ -132,7 +132,7 @@ class CoreTables(PrivacyTables, AlertTables, ParkingTables, AccessTables):
     def add_device(self, device: Device) -> None:
         self._write(
             "INSERT INTO devices (site_id, device_id, zone_id, kind, name, x, y, heartbeat_s, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "created_at, rotation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 device.site_id,
                 device.device_id,
@@ -143,6 +143,7 @@ class CoreTables(PrivacyTables, AlertTables, ParkingTables, AccessTables):
                 device.y,
                 device.heartbeat_s,
                 _t(device.created_at),
+                device.rotation,
             ),
         )
 
@@ -162,8 +163,8 @@ class CoreTables(PrivacyTables, AlertTables, ParkingTables, AccessTables):
 
     def update_device(self, device: Device) -> None:
         self._write(
-            "UPDATE devices SET zone_id = ?, kind = ?, name = ?, x = ?, y = ?, heartbeat_s = ? "
-            "WHERE site_id = ? AND device_id = ?",
+            "UPDATE devices SET zone_id = ?, kind = ?, name = ?, x = ?, y = ?, heartbeat_s = ?, "
+            "rotation = ? WHERE site_id = ? AND device_id = ?",
             (
                 device.zone_id,
                 device.kind.value,
@@ -171,6 +172,7 @@ class CoreTables(PrivacyTables, AlertTables, ParkingTables, AccessTables):
                 device.x,
                 device.y,
                 device.heartbeat_s,
+                device.rotation,
                 device.site_id,
                 device.device_id,
             ),
@@ -484,6 +486,7 @@ def _device(row: Any) -> Device:
         token_id=row[10],
         token_issued_at=_dt(row[11]),
         token_revoked_at=_dt(row[12]),
+        rotation=row[13],
     )
 
 

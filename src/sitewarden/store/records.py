@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal, get_args
 from uuid import UUID
 
 from sitewarden.events.model import Event
@@ -12,6 +13,10 @@ from sitewarden.registry.device_kinds import DeviceKind
 # Stands in an event's sealed personal part once its subject was erased (not a valid
 # sealed value, so it can never be opened); the event itself stays.
 ERASED_PERSONAL = b"\x00"
+
+# A device's rotation: the clockwise turn, in degrees, that makes a camera's picture upright.
+Rotation = Literal[0, 90, 180, 270]
+ROTATIONS: tuple[int, ...] = get_args(Rotation)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +49,7 @@ class Device:
     y: float | None
     heartbeat_s: int
     created_at: datetime
+    rotation: int = 0
     last_seen_at: datetime | None = None
     token_id: str | None = None
     token_issued_at: datetime | None = None

@@ -148,3 +148,21 @@ def decode_image(data: bytes, content_type: str, use: ImageUse) -> Image.Image:
         return image.convert("RGB")
     except DECODE_ERRORS as exc:
         raise InvalidInput(f"the {kind} {use.noun} cannot be decoded: {exc}") from exc
+
+
+# A camera's rotation (the clockwise turn that makes its picture upright) as a lossless
+# transpose; Pillow names its turns counter-clockwise.
+UPRIGHT_TURNS = {
+    90: Image.Transpose.ROTATE_270,
+    180: Image.Transpose.ROTATE_180,
+    270: Image.Transpose.ROTATE_90,
+}
+
+
+def turned_upright(image: Image.Image, rotation: int) -> Image.Image:
+    """The image turned clockwise by its camera's ``rotation`` (0, 90, 180 or 270 degrees)."""
+    if rotation == 0:
+        return image
+    if rotation not in UPRIGHT_TURNS:
+        raise InvalidInput(f"rotation {rotation!r} not allowed: use 0, 90, 180 or 270")
+    return image.transpose(UPRIGHT_TURNS[rotation])

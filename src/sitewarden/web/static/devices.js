@@ -16,7 +16,7 @@
         tr.dataset.status = device.status;
         tr.append(cell(device.status, "status status-" + device.status), cell(device.name + " (" + device.device_id + ")"),
           cell(device.kind), cell(device.zone_id), cell(device.last_seen_at ? formatTime(device.last_seen_at) : "never"),
-          cell(device.heartbeat_s + " s"));
+          cell(device.heartbeat_s + " s"), cell(device.rotation + "°"));
         return tr;
       });
       body.replaceChildren(...rows);
