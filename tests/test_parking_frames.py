@@ -14,6 +14,7 @@ from bench.plate_photos import FOLDER_VARIABLE, devsets_folder
 from PIL import Image
 
 from sitewarden.demo.garage_frames import Distortion, available_fonts, encode_jpeg, gate_frame
+from sitewarden.privacy.masking import mask_plate
 from sitewarden.registry.device_kinds import DeviceKind
 from tests.conftest import LiveServer, device_client
 
@@ -49,27 +50,43 @@ def stored_counts(server: LiveServer) -> tuple[int, int]:
 
 
 CASES = [
-    ("浙A·12345", "blue", Distortion()),
-    ("粤B·D12345", "green", Distortion(skew=0.08, angle=4)),
-    ("京C·8F7K2", "yellow", Distortion(blur=1.5, noise=12)),
-    ("苏E·0A1B2", "blue", Distortion(night=True)),
-    ("AB12 CDE", "white", Distortion(scale=0.75, noise=8)),
-    ("川A·D90001", "green", Distortion(angle=-3, blur=1.0)),
+    ("浙A·12345", "blue", Distortion(), True),
+    ("粤B·D12345", "green", Distortion(skew=0.08, angle=4), True),
+    ("京C·8F7K2", "yellow", Distortion(blur=1.5, noise=12), True),
+    ("苏E·0A1B2", "blue", Distortion(night=True), True),
+    ("AB12 CDE", "white", Distortion(scale=0.75, noise=8), True),
+    # Read right, but its province character only at 0.56 in every look: unsure, so it
+    # goes to review instead of opening the gate on a guess (docs/parking.md, sure reads).
+    ("川A·D90001", "green", Distortion(angle=-3, blur=1.0), False),
 ]
 
 
 @pytest.mark.parametrize(("index", "case"), list(enumerate(CASES)))
-def test_rendered_plates_are_read_exactly_and_open_the_gate(
-    gate: tuple[LiveServer, str], index: int, case: tuple[str, str, Distortion]
+def test_rendered_plates_are_read_exactly_and_open_the_gate_or_go_to_review(
+    gate: tuple[LiveServer, str], index: int, case: tuple[str, str, Distortion, bool]
 ) -> None:
-    text, style, distortion = case
+    text, style, distortion, sure = case
     fonts = available_fonts()
     assert fonts, "fonts-noto-cjk is missing: scripts/apt-install fonts-noto-cjk"
     frame = gate_frame(text, style, fonts[index % len(fonts)], distortion, seed=index)
+    reviews_before = stored_counts(gate[0])[1]
     answer = post_frame(gate, encode_jpeg(frame), "image/jpeg").json()
+    if not sure:
+        assert answer["open"] is False and answer["reason"] == "review", answer
+        assert stored_counts(gate[0])[1] == reviews_before + 1
+        return
     assert answer["open"] is True, answer
-    assert answer["plate"].startswith(text[:2]) and answer["plate"].endswith(text[-2:])
+    # The camera is told the masked plate; the exact read is what a lookup finds.
+    assert answer["plate"] == mask_plate(text)
     assert answer["confidence"] >= 0.7 and answer["read_ms"] > 0
+    server, _ = gate
+    with server.client() as admin:
+        found = admin.post(
+            "/api/v1/events/lookup",
+            json={"site": "pk-frames", "field": "plate", "value": text, "purpose": "test read"},
+        )
+    assert found.status_code == 200, found.text
+    assert [e["kind"] for e in found.json()["events"]] == ["parking.entry"], found.json()
 
 
 def test_a_half_covered_plate_is_no_plate_never_a_guess(gate: tuple[LiveServer, str]) -> None:
