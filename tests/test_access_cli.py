@@ -128,7 +128,11 @@ def test_subject_export_carries_the_enrolled_persons_record(live_server: LiveSer
                 json={"site": "cli-export", "field": field, "value": value, "purpose": "DSAR-1"},
             )
         assert answer.status_code == 200, answer.text
-        [subject] = answer.json()["subjects"]
+        # The person's record, whichever identifier asked: its badge and ID number are
+        # subjects of their own, linked to the person (an access event carries both).
+        subjects = answer.json()["subjects"]
+        [subject] = [s for s in subjects if s.get("person")]
+        assert {s["subject_id"] for s in subjects} >= {person["subject_id"]}
         record = subject["person"]
         assert record["name"] == "Lin Wei" and record["phone"] == "13900001111"
         assert record["national_id"] == "330106199001011234"
