@@ -91,3 +91,17 @@ def test_alert_notes_refuse_identifiers_and_keep_ordinary_ones(shared_server: Li
     assert refused.status_code == 422 and "body.note" in refused.json()["message"]
     assert PHONE not in refused.text and still_open["state"] == "open"
     assert kept.status_code == 200 and kept.json()["state"] == "acknowledged"
+
+
+def test_holiday_names_refuse_identifiers_and_keep_ordinary_ones(shared_server: LiveServer) -> None:
+    site = f"freetext{next(_sites)}"
+    shared_server.add_site_with_device(site, "door", DeviceKind.ACCESS_READER)
+    holidays = f"/api/v1/access/sites/{site}/holidays"
+    with shared_server.client() as admin:
+        refused = admin.put(f"{holidays}/2026-12-24", json={"name": f"party at {PHONE}"})
+        kept = admin.put(f"{holidays}/2026-12-25", json={"name": "Christmas Day"})
+        listed = admin.get(holidays).json()
+    assert refused.status_code == 422, refused.text
+    assert "body.name" in refused.json()["message"] and PHONE not in refused.text
+    assert kept.status_code == 200, kept.text
+    assert [h["day"] for h in listed] == ["2026-12-25"]

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sitewarden.api.schemas import OperatorText
+
 Group = Literal["resident", "staff", "contractor", "visitor"]
 Direction = Literal["in", "out"]
 
@@ -104,7 +106,7 @@ class RuleOut(BaseModel):
 
 
 class HolidayIn(_In):
-    name: str = Field(min_length=1, max_length=100)
+    name: OperatorText = Field(min_length=1, max_length=100)  # stored in the clear
 
 
 class HolidayOut(BaseModel):
