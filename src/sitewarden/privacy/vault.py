@@ -12,8 +12,9 @@ the event is sealed under (``subject_links``): an ID number seen beside a badge 
 from either to the other, so erasure and export by any of them reach the event.
 
 Subjects are created on first sight, each with a fresh data key wrapped by the KEK
-and a truncated blind index of its identifying value. Unwrapped keys, resolved
-subjects and stored links are cached in memory only.
+and a truncated blind index of its identifying value. Resolved subjects, stored links
+and the unwrapped keys of subjects something is sealed under are cached in memory only;
+a subject only ever linked keeps its key wrapped in the store (see ``_data_keys``).
 """
 
 from __future__ import annotations
@@ -85,7 +86,9 @@ class Vault:
         self._key_writer: KeyWriter = key_writer or store
         self._keys = keys
         self._lock = threading.RLock()
-        # Unwrapped data keys, ready as AES-GCM instances; memory only.
+        # Unwrapped data keys, ready as AES-GCM instances; memory only. Only of subjects
+        # something is sealed under: an instance holds about 2.5 kB, and linked-only
+        # subjects (the badge beside an enrolled person's reference) outnumber the rest.
         self._data_keys: dict[tuple[str, str], AESGCM] = {}
         # (site, full blind-index term) -> subject id
         self._subjects: dict[tuple[str, bytes], str] = {}
@@ -106,7 +109,9 @@ class Vault:
             datetime.now(UTC),
         )
 
-    def _stored_key(self, site_id: str, subject_id: str) -> AESGCM | None:
+    def _stored_key(self, site_id: str, subject_id: str, *, keep: bool = True) -> AESGCM | None:
+        """The subject's key from the cache, else from the store (cached if ``keep``);
+        None if it is not stored."""
         cached = self._data_keys.get((site_id, subject_id))
         if cached is not None:
             return cached
@@ -114,7 +119,23 @@ class Vault:
         if stored is None:
             return None
         key = cipher(unwrap_key(self._keys.kek, stored.wrapped, _key_binding(site_id, subject_id)))
-        self._data_keys[(site_id, subject_id)] = key
+        if keep:
+            self._data_keys[(site_id, subject_id)] = key
+        return key
+
+    def _sealing_key(
+        self, site_id: str, subject_id: str, fresh: dict[tuple[str, str], bytes]
+    ) -> AESGCM | None:
+        """The key to seal under, kept from now on: cached, else created in this call
+        (and stored by now), else read from the store; None if it is not stored."""
+        pair = (site_id, subject_id)
+        cached = self._data_keys.get(pair)
+        if cached is not None:
+            return cached
+        created = fresh.get(pair)
+        if created is None:
+            return self._stored_key(site_id, subject_id)
+        key = self._data_keys[pair] = cipher(created)
         return key
 
     def forget(self, site_id: str, subject_id: str) -> None:
@@ -174,7 +195,8 @@ class Vault:
         for candidate in self._store.find_subjects(
             site_id, field, lookup_term(self._keys.index_key, site_id, field, value)
         ):
-            key = self._stored_key(site_id, candidate.subject_id)
+            # Not kept: most lookups are of linked subjects that nothing is sealed under.
+            key = self._stored_key(site_id, candidate.subject_id, keep=False)
             if key is None:
                 continue
             opened = unseal(
@@ -201,7 +223,7 @@ class Vault:
         with self._lock:
             self._catch_up([site_id])
             pending: list[tuple[WrappedKey, Subject | None]] = []
-            subject_id = self._resolve(site_id, field, kind, value, pending)
+            subject_id = self._resolve(site_id, field, kind, value, pending, {})
             self._persist(pending)
             return subject_id
 
@@ -212,12 +234,17 @@ class Vault:
         kind: str,
         value: str,
         pending: list[tuple[WrappedKey, Subject | None]],
+        fresh: dict[tuple[str, str], bytes],
     ) -> str:
         term = full_term(self._keys.index_key, site_id, field, value)
         known = self._subjects.get((site_id, term))
         if known is None:
             found = self.find_subjects(site_id, field, value)
-            known = found[0] if found else self._new_subject(site_id, field, kind, value, pending)
+            known = (
+                found[0]
+                if found
+                else self._new_subject(site_id, field, kind, value, pending, fresh)
+            )
             self._subjects[(site_id, term)] = known
         return known
 
@@ -228,7 +255,10 @@ class Vault:
         kind: str,
         value: str,
         pending: list[tuple[WrappedKey, Subject | None]],
+        fresh: dict[tuple[str, str], bytes],
     ) -> str:
+        """A new subject, its key and record added to ``pending`` and its plain key to
+        ``fresh`` (not to the cache: it may only ever be linked)."""
         subject_id = f"{kind[0]}-{uuid.uuid4().hex}"
         key = new_data_key()
         sealed_value = seal(
@@ -237,7 +267,7 @@ class Vault:
         lookup = lookup_term(self._keys.index_key, site_id, field, value)
         subject = Subject(site_id, subject_id, kind, field, lookup, sealed_value, datetime.now(UTC))
         pending.append((self._wrapped(site_id, subject_id, key), subject))
-        self._data_keys[(site_id, subject_id)] = cipher(key)
+        fresh[(site_id, subject_id)] = key
         return subject_id
 
     def _key_for(
@@ -284,6 +314,7 @@ class Vault:
         event: Event,
         pending: list[tuple[WrappedKey, Subject | None]],
         links: set[SubjectLink],
+        fresh: dict[tuple[str, str], bytes],
     ) -> str:
         """The subject the event is sealed under: its plate's, else its ``person_ref``'s,
         else its first identifying value's, else the site's. The subject of every other
@@ -292,7 +323,7 @@ class Vault:
         personal = event.personal or {}
         ref = event.attributes.get("person_ref")
         found = [
-            self._resolve(site_id, field, kind, value, pending)
+            self._resolve(site_id, field, kind, value, pending, fresh)
             for field, kind in SUBJECT_FIELDS
             if isinstance(value := personal.get(field), str) and normalise(field, value)
         ]
@@ -322,13 +353,16 @@ class Vault:
             self._catch_up(event.site_id for event in events if event.personal)
             pending: list[tuple[WrappedKey, Subject | None]] = []
             links: set[SubjectLink] = set()
+            fresh: dict[tuple[str, str], bytes] = {}
             subjects = [
-                self._subject_of(event, pending, links) if event.personal else None
+                self._subject_of(event, pending, links, fresh) if event.personal else None
                 for event in events
             ]
             self._persist(pending, links)
+            # After _persist: every key used here is stored. One not stored (its subject
+            # erased meanwhile) seals nothing: that event's personal part is dropped.
             keys = [
-                None if subject is None else self._data_keys[(event.site_id, subject)]
+                None if subject is None else self._sealing_key(event.site_id, subject, fresh)
                 for event, subject in zip(events, subjects, strict=True)
             ]
         for event, subject_id, key in zip(events, subjects, keys, strict=True):
