@@ -25,11 +25,11 @@ import httpx
 import psutil
 
 from sitewarden.config import Settings, load_settings
+from sitewarden.db.sqlite import CONNECTION_PRAGMAS
 from sitewarden.initialise import initialise
 from sitewarden.registry import service
 from sitewarden.registry.device_kinds import EMITS, DeviceKind
 from sitewarden.store.base import Store
-from sitewarden.store.sqlite_database import CONNECTION_PRAGMAS
 
 LOOPBACK = "127.0.0.1"
 INGEST_PATH = "/api/v1/events"

@@ -28,7 +28,7 @@ from tests.postgres_server import PostgresServer, start_postgres
 
 from bench import ingest, search
 from bench.common import Figure, percentile, print_machine, print_table
-from sitewarden.store.database import EVENT_INSERT_COLUMNS
+from sitewarden.db.database import EVENT_INSERT_COLUMNS
 from sitewarden.store.postgres import _EVENT_COPY_TYPES, PostgresStore
 from sitewarden.store.postgres_partitions import ensure_week_partitions
 
@@ -105,7 +105,7 @@ def load_events(store: PostgresStore, events: int) -> search.Layout:
 
 def _create_indexes(raw: object) -> None:
     """The secondary indexes exactly as the PostgreSQL migrations declare them."""
-    from sitewarden.store.migrations import load_migrations, split_sql
+    from sitewarden.db.migrations import load_migrations, split_sql
 
     for migration in load_migrations("postgres"):
         for statement in split_sql(migration.sql):

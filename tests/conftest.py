@@ -33,12 +33,12 @@ import pytest
 from sitewarden.auth.accounts import create_api_key, create_user
 from sitewarden.auth.roles import Role
 from sitewarden.config import Settings, load_settings
+from sitewarden.db.postgres import postgres_sql
 from sitewarden.initialise import initialise
 from sitewarden.registry import service
 from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store import open_store
 from sitewarden.store.base import Store
-from sitewarden.store.postgres_database import postgres_sql
 from tests.postgres_server import PostgresServer, postgres_binary, start_postgres
 
 BACKENDS = ("sqlite", "postgres")

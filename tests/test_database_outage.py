@@ -20,6 +20,7 @@ from uuid import uuid4
 import pytest
 
 from sitewarden.alerts.service import CapacityCache
+from sitewarden.db.postgres import POOL_WAIT_S
 from sitewarden.errors import DatabaseUnavailable
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import Event, to_micros
@@ -28,7 +29,6 @@ from sitewarden.occupancy.aggregator import OccupancyAggregator
 from sitewarden.registry import service
 from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store.postgres import PostgresStore
-from sitewarden.store.postgres_database import POOL_WAIT_S
 from tests.conftest import device_client, raw_sql, running_postgres
 from tests.mqtt_fixtures import MqttSite, start_mqtt_site
 from tests.postgres_server import PostgresServer

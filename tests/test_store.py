@@ -12,6 +12,7 @@ import pytest
 
 from sitewarden.alerts.model import Alert, AlertSignal
 from sitewarden.config import Settings, load_settings
+from sitewarden.db.migrations import DIALECTS, load_migrations
 from sitewarden.errors import ConfigError, StoreError
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.kinds import Severity
@@ -21,7 +22,6 @@ from sitewarden.registry import service
 from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store import open_store
 from sitewarden.store.base import Store
-from sitewarden.store.migrations import DIALECTS, load_migrations
 from sitewarden.store.postgres import PostgresStore
 from sitewarden.store.records import EventQuery, Subject, WrappedKey
 from sitewarden.store.sqlite import SQLiteStore

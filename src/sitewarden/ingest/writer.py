@@ -24,10 +24,10 @@ from typing import Protocol, cast
 
 from sitewarden.alerts.engine import AlertEngine
 from sitewarden.alerts.model import AlertChange, AlertSignal
+from sitewarden.db.database import EventRow, event_rows
 from sitewarden.errors import DatabaseUnavailable
 from sitewarden.events.model import Event
 from sitewarden.store.base import DeviceKey, OfflineTransition, Store
-from sitewarden.store.database import EventRow, event_rows
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ from sitewarden.access.records import (
     Window,
     person_of,
 )
+from sitewarden.db.database import Connection, Database, _dt, _must_dt, _t
 from sitewarden.errors import AlreadyExists
-from sitewarden.store.database import Connection, Database, _dt, _must_dt, _t
 
 _PERSON_COLUMNS = (
     "site_id, person_id, grp, valid_from, valid_until, sealed_name, sealed_national_id, "

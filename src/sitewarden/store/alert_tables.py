@@ -16,9 +16,7 @@ from uuid import UUID
 import orjson
 
 from sitewarden.alerts.model import Alert, AlertChange, AlertSignal, HistoryEntry
-from sitewarden.events.kinds import Severity
-from sitewarden.events.model import to_micros
-from sitewarden.store.database import (
+from sitewarden.db.database import (
     Connection,
     Database,
     _dt,
@@ -27,6 +25,8 @@ from sitewarden.store.database import (
     chunked,
     value_rows,
 )
+from sitewarden.events.kinds import Severity
+from sitewarden.events.model import to_micros
 from sitewarden.store.records import SilentDevice, Webhook, WebhookDelivery
 
 ALERT_COLUMNS = (

@@ -24,9 +24,9 @@ from sitewarden.access.records import (
     Snapshot,
 )
 from sitewarden.alerts.model import Alert, AlertChange, AlertSignal, HistoryEntry
+from sitewarden.db.database import EventRow
 from sitewarden.events.model import Event
 from sitewarden.parking.storage import ParkingStore
-from sitewarden.store.database import EventRow
 from sitewarden.store.records import (
     ApiKey,
     AuditEntry,

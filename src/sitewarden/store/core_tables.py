@@ -10,13 +10,7 @@ from uuid import UUID
 import orjson
 
 from sitewarden.alerts.model import AlertChange, AlertSignal
-from sitewarden.events.kinds import Severity
-from sitewarden.events.model import Event, to_micros
-from sitewarden.registry.device_kinds import DeviceKind
-from sitewarden.store.access_tables import AccessTables
-from sitewarden.store.alert_tables import AlertTables
-from sitewarden.store.base import DeviceKey, OfflineTransition
-from sitewarden.store.database import (
+from sitewarden.db.database import (
     Connection,
     EventRow,
     _dt,
@@ -26,6 +20,12 @@ from sitewarden.store.database import (
     event_rows,
     value_rows,
 )
+from sitewarden.events.kinds import Severity
+from sitewarden.events.model import Event, to_micros
+from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.store.access_tables import AccessTables
+from sitewarden.store.alert_tables import AlertTables
+from sitewarden.store.base import DeviceKey, OfflineTransition
 from sitewarden.store.parking_tables import ParkingTables
 from sitewarden.store.privacy_tables import PrivacyTables
 from sitewarden.store.records import (

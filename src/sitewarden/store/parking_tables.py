@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from sitewarden.db.database import Database, _dt, _must_dt, _t, upsert_sql
 from sitewarden.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from sitewarden.parking.formats import PlateFormat
 from sitewarden.parking.records import (
@@ -31,7 +32,6 @@ from sitewarden.parking.records import (
 )
 from sitewarden.parking.storage import ExitSettlement, SessionQuery
 from sitewarden.parking.tariffs import Tariff
-from sitewarden.store.database import Database, _dt, _must_dt, _t, upsert_sql
 
 SESSION_COLUMNS = (
     "site_id, session_id, zone_id, subject_id, state, entry_at, entry_device, currency, "

@@ -15,17 +15,17 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from sitewarden.errors import StoreError
-from sitewarden.events.model import to_micros
-from sitewarden.store.core_tables import CoreTables
-from sitewarden.store.database import (
+from sitewarden.db.database import (
     EVENT_INSERT_COLUMNS,
     KIND,
     OCCURRED_AT,
     Connection,
     EventRow,
 )
-from sitewarden.store.postgres_database import PostgresConnection, PostgresDatabase
+from sitewarden.db.postgres import PostgresConnection, PostgresDatabase
+from sitewarden.errors import StoreError
+from sitewarden.events.model import to_micros
+from sitewarden.store.core_tables import CoreTables
 from sitewarden.store.postgres_partitions import (
     drop_weeks,
     ensure_category_partitions,

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import orjson
 
-from sitewarden.store.database import Database, _dt, _must_dt, _t, chunked, value_rows
+from sitewarden.db.database import Database, _dt, _must_dt, _t, chunked, value_rows
 from sitewarden.store.records import (
     ERASED_PERSONAL,
     AuditEntry,

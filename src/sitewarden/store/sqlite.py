@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from sitewarden.db.sqlite import SQLiteDatabase
 from sitewarden.store.core_tables import CoreTables
-from sitewarden.store.sqlite_database import SQLiteDatabase
 
 
 class SQLiteStore(CoreTables, SQLiteDatabase):

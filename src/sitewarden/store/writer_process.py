@@ -41,10 +41,10 @@ from typing import IO, Any
 
 from sitewarden.alerts.model import AlertChange, AlertSignal
 from sitewarden.database_url import DatabaseTarget
+from sitewarden.db.database import event_rows
 from sitewarden.errors import StoreError
 from sitewarden.events.model import Event
 from sitewarden.store.base import DeviceKey, OfflineTransition
-from sitewarden.store.database import event_rows
 from sitewarden.store.records import Subject, WrappedKey
 
 log = logging.getLogger(__name__)

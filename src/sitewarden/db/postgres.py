@@ -23,11 +23,11 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from sitewarden.database_url import redact
+from sitewarden.db.database import Connection, Database, Rows
+from sitewarden.db.migrations import load_migrations, split_sql
+from sitewarden.db.postgres_jobs import JobOwnership
+from sitewarden.db.postgres_notify import NodeListener, notify_sql
 from sitewarden.errors import AlreadyExists, ConfigError, DatabaseUnavailable, StoreError
-from sitewarden.store.database import Connection, Database, Rows
-from sitewarden.store.migrations import load_migrations, split_sql
-from sitewarden.store.postgres_jobs import JobOwnership
-from sitewarden.store.postgres_notify import NodeListener, notify_sql
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from sitewarden.db.database import EVENT_INSERT_COLUMNS, Connection, Database, EventRow
+from sitewarden.db.migrations import load_migrations, split_sql
+from sitewarden.db.sqlite_checkpoint import WRITER_AUTOCHECKPOINT_PAGES, WalCheckpointer
 from sitewarden.errors import AlreadyExists, ConfigError, StoreError
-from sitewarden.store.database import EVENT_INSERT_COLUMNS, Connection, Database, EventRow
-from sitewarden.store.migrations import load_migrations, split_sql
-from sitewarden.store.sqlite_checkpoint import WRITER_AUTOCHECKPOINT_PAGES, WalCheckpointer
 
 # Every connection, reader or writer. The benchmarks open theirs with these too.
 CONNECTION_PRAGMAS = (
