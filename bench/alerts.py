@@ -39,7 +39,7 @@ from bench.ingest import make_batches
 from sitewarden.auth.accounts import create_api_key, require_user
 from sitewarden.registry import service
 from sitewarden.registry.device_kinds import DeviceKind
-from sitewarden.store import open_store
+from sitewarden.store import open_storage
 
 ALARM_SITE = "alarms"
 
@@ -121,7 +121,7 @@ def run(load: float, alarms: int) -> bool:
     # The receiver listens on this host, which webhooks may reach only where allowed.
     config = settings.data_dir / "sitewarden.toml"
     config.write_text(config.read_text() + '\nwebhook_allowed_networks = ["127.0.0.0/8"]\n')
-    store = open_store(settings)
+    store = open_storage(settings)
     fleets = [register_site(store, f"site{n}") for n in range(2)]
     service.create_site(store, ALARM_SITE, "Alarms", "UTC", 100, 100)
     tokens = [

@@ -29,7 +29,7 @@ from sitewarden.db.sqlite import CONNECTION_PRAGMAS
 from sitewarden.initialise import initialise
 from sitewarden.registry import service
 from sitewarden.registry.device_kinds import EMITS, DeviceKind
-from sitewarden.store.base import Store
+from sitewarden.store import Storage
 
 LOOPBACK = "127.0.0.1"
 INGEST_PATH = "/api/v1/events"
@@ -245,7 +245,7 @@ def planned_devices(site_id: str) -> list[DeviceRef]:
     return devices
 
 
-def register_site(store: Store, site_id: str) -> SiteFleet:
+def register_site(store: Storage, site_id: str) -> SiteFleet:
     """Create the site, its zones, its planned devices and a gateway through the registry."""
     service.create_site(store, site_id, site_id.title(), "Asia/Shanghai", 1000, 700)
     for zone in ZONES:

@@ -51,7 +51,7 @@ from sitewarden.privacy.sealing import binding, seal
 from sitewarden.privacy.vault import Vault
 from sitewarden.registry import service
 from sitewarden.registry.device_kinds import DeviceKind
-from sitewarden.store import open_store
+from sitewarden.store import open_storage
 from sitewarden.vision.faces import EMBEDDING_SIZE, FaceEngine, Gallery
 
 THRESHOLD: float = Settings.model_fields["face_match_threshold"].default
@@ -176,7 +176,7 @@ def fill_gallery(store: object, vault: Vault, site: str, templates: int) -> None
                     site, template_id, person.person_id, seal(key, vector.tobytes(), aad), now
                 )
             )
-        people.store.replace_face_templates(site, person.person_id, sealed)
+        people.store.access.replace_face_templates(site, person.person_id, sealed)
 
 
 def frame(name: str, change: face_samples.Augmentation) -> bytes:
@@ -197,7 +197,7 @@ def photo(name: str, change: face_samples.Augmentation) -> tuple[str, tuple[str,
 
 def over_http(root: Path, templates: int, decisions: int, enrolments: int) -> list[Figure]:
     settings = fresh_settings(root)
-    store = open_store(settings)
+    store = open_storage(settings)
     try:
         service.create_site(store, "bench", "Bench campus", "Asia/Shanghai", 1000, 700)
         service.create_zone(store, "bench", "lobby", "Lobby", None)

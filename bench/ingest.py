@@ -57,8 +57,7 @@ from bench.common import (
 )
 from sitewarden.config import Settings
 from sitewarden.events.model import family_of
-from sitewarden.store import open_store
-from sitewarden.store.sqlite import SQLiteStore
+from sitewarden.store import Storage, open_storage
 
 TARGET_EVENTS_PER_S = 20_000
 TARGET_RATIO = 0.4
@@ -327,7 +326,7 @@ def profiling(pid: int, output: Path | None) -> Iterator[None]:
 
 
 def register_fleets(settings: Settings, sites: int) -> list[SiteFleet]:
-    store = open_store(settings)
+    store = open_storage(settings)
     try:
         return [register_site(store, f"site-{number}") for number in range(1, sites + 1)]
     finally:
@@ -335,9 +334,9 @@ def register_fleets(settings: Settings, sites: int) -> list[SiteFleet]:
 
 
 def count_stored(settings: Settings) -> int:
-    store = open_store(settings)
+    store = open_storage(settings)
     try:
-        return store.count_events()
+        return store.events.count_events()
     finally:
         store.close()
 
@@ -361,7 +360,7 @@ def run_raw(root: Path, source: Path) -> RawResult:
     the store shapes them; only the ``executemany`` and ``COMMIT`` calls are timed.
     """
     path = root / "raw" / "raw.db"
-    SQLiteStore(path).close()  # the schema, exactly as the store creates it
+    Storage.sqlite(path).close()  # the schema, exactly as the store creates it
     reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     columns = ", ".join(row[1] for row in reader.execute("PRAGMA table_info(events)"))
     marks = ", ".join("?" * len(columns.split(", ")))

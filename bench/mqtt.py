@@ -62,7 +62,7 @@ from sitewarden.config import Settings
 from sitewarden.ingest.mqtt_broker import ListenerOptions, write_broker_files
 from sitewarden.registry import service
 from sitewarden.registry.device_kinds import DeviceKind
-from sitewarden.store import open_store
+from sitewarden.store import open_storage
 
 TARGET_MESSAGES_PER_S = 10_000
 SITE = "bench"
@@ -190,7 +190,7 @@ def deployment(
     settings = fresh_settings(root / "node", database_url)
     config = settings.data_dir / "sitewarden.toml"
     config.write_text(config.read_text() + f'\nmqtt_url = "mqtt://127.0.0.1:{port}"\n')
-    store = open_store(settings)
+    store = open_storage(settings)
     service.create_site(store, SITE, "Bench", "UTC", 1000, 700)
     for index in range(publishers):
         service.create_device(store, SITE, f"sensor-{index}", DeviceKind.EQUIPMENT_SENSOR)

@@ -45,7 +45,7 @@ from sitewarden.demo.garage_frames import Distortion, available_fonts, encode_jp
 from sitewarden.parking.formats import BUILT_IN, CLASSES, resolve_formats
 from sitewarden.registry import service
 from sitewarden.registry.device_kinds import DeviceKind
-from sitewarden.store import open_store
+from sitewarden.store import open_storage
 from sitewarden.vision.images import GATE_FRAME, decode_image
 from sitewarden.vision.plates import PlateReader
 
@@ -163,7 +163,7 @@ def read_offline(samples: Sequence[Sample]) -> tuple[list[Figure], list[str]]:
 
 def decide_over_http(samples: Sequence[Sample], root: Path) -> list[Figure]:
     settings = fresh_settings(root)
-    store = open_store(settings)
+    store = open_storage(settings)
     try:
         service.create_site(store, "bench", "Bench garage", "Asia/Shanghai", 1000, 700)
         service.create_zone(store, "bench", "garage", "Garage", None)

@@ -8,7 +8,7 @@ synchronous commit on, the defaults), on a free loopback port. Then:
    each batch lands by COPY in the writer's transaction);
 2. search: loads N events (the rows ``bench/search.py`` generates, 30 days, 3 sites)
    by COPY into the partitioned events table, builds the indexes, ANALYZEs, and times
-   the same operator searches through ``PostgresStore.query_events``.
+   the same operator searches through ``EventTables.query_events``.
 
     python -m bench.postgres [--seconds 20] [--events 10000000] [--picks 200] [--quick]
 """
@@ -24,13 +24,14 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sitewarden.store.postgres import _EVENT_COPY_TYPES
 from tests.postgres_server import PostgresServer, start_postgres
 
 from bench import ingest, search
 from bench.common import Figure, percentile, print_machine, print_table
 from sitewarden.db.database import EVENT_INSERT_COLUMNS
-from sitewarden.store.postgres import _EVENT_COPY_TYPES, PostgresStore
-from sitewarden.store.postgres_partitions import ensure_week_partitions
+from sitewarden.db.postgres_partitions import ensure_week_partitions
+from sitewarden.store import Storage
 
 TARGET_EVENTS_PER_S = 15_000
 # A server sized for a small dedicated machine, not the 128 MB default.
@@ -70,11 +71,11 @@ def run_ingest(server: PostgresServer, config: ingest.IngestConfig) -> list[Figu
     ]
 
 
-def load_events(store: PostgresStore, events: int) -> search.Layout:
+def load_events(store: Storage, events: int) -> search.Layout:
     """COPY ``events`` generated rows in, then build the secondary indexes and ANALYZE."""
     start_us = search._day_start_us(datetime.now(UTC) - timedelta(days=search.DAYS))
     began = time.perf_counter()
-    with store._pool.connection() as raw:
+    with store.db._pool.connection() as raw:
         for name in SECONDARY_INDEXES:
             raw.execute(f"DROP INDEX {name}")  # type: ignore[arg-type]
         loaded = 0
@@ -117,12 +118,12 @@ def _create_indexes(raw: object) -> None:
 
 def run_search(server: PostgresServer, events: int, picks: int) -> list[Figure]:
     server.execute("CREATE DATABASE bench_search")
-    store = PostgresStore(server.url("bench_search"))
+    store = Storage.postgres(server.url("bench_search"))
     try:
         layout = load_events(store, events)
         print(f"search: {picks} random picks of each query, {search.PAGE} events a page")
         result = search.time_store_queries(store, layout, picks)
-        size = store._read_one("SELECT pg_database_size(current_database())")[0]
+        size = store.db.read_one("SELECT pg_database_size(current_database())")[0]
     finally:
         store.close()
     return [
@@ -163,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ok = all(f.met is not False for f in table[-2:])  # correctness, not speed
         if not args.skip_search:
             table = run_search(server, args.events, args.picks)
-            print_table(f"search through PostgresStore.query_events ({args.events:,})", table)
+            print_table(f"search through EventTables.query_events ({args.events:,})", table)
     except RuntimeError as exc:
         print(f"postgres: FAILED: {exc}")
         return 1

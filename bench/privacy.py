@@ -5,7 +5,7 @@
 Builds its own database (cached under bench/.data/) through the real schema: real
 subjects (sealed values, truncated blind indexes, wrapped data keys made by the same
 functions the vault uses) and events pointing at them. Lookups run through the real
-``Vault.find_subjects`` and ``SQLiteStore.query_events`` with empty caches each time.
+``Vault.find_subjects`` and ``EventTables.query_events`` with empty caches each time.
 """
 
 from __future__ import annotations
@@ -20,20 +20,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.common import Figure, connect_like_store, percentile, print_machine, print_table
+from sitewarden.events.categories import CATEGORIES
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.kinds import KINDS
 from sitewarden.events.model import to_micros
+from sitewarden.events.query import EventQuery
 from sitewarden.events.validation import IntakeLimits, Sender
 from sitewarden.ingest.batch import check_batch
 from sitewarden.privacy.blind_index import lookup_term, normalise
 from sitewarden.privacy.keyring import KeyRing, kek_id_of, new_data_key, wrap_key
-from sitewarden.privacy.retention import CATEGORIES
 from sitewarden.privacy.sealing import binding, seal
 from sitewarden.privacy.subject_requests import DETACH_BATCH
 from sitewarden.privacy.vault import Vault
 from sitewarden.registry.device_kinds import DeviceKind
-from sitewarden.store.records import EventQuery
-from sitewarden.store.sqlite import SQLiteStore
+from sitewarden.store import Storage
 
 DATA = Path(__file__).parent / ".data"
 SITE = "bench"
@@ -85,7 +85,7 @@ def sealing_cost(events: int = 50_000) -> list[Figure]:
                 )
         return made
 
-    def pipeline(store: SQLiteStore, vault: Vault | None, batch: list[dict[str, object]]) -> float:
+    def pipeline(store: Storage, vault: Vault | None, batch: list[dict[str, object]]) -> float:
         started = time.perf_counter()
         for start in range(0, len(batch), 1000):
             checked = check_batch(
@@ -97,13 +97,13 @@ def sealing_cost(events: int = 50_000) -> list[Figure]:
             )
             if vault is not None:
                 vault.seal_events(checked.accepted)
-            store.insert_events(checked.accepted, {})
+            store.events.insert_events(checked.accepted, {})
         return len(batch) / (time.perf_counter() - started)
 
     folder = DATA / "sealing"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    store = SQLiteStore(folder / "s.db")
+    store = Storage.sqlite(folder / "s.db")
     vault = Vault(store, fixed_keys())
     unsealed = pipeline(store, None, items(False))
     first_sight = pipeline(store, vault, items(True))  # 7,000 subjects met for the first time
@@ -126,7 +126,7 @@ def build(path: Path, events: int, vehicles: int) -> list[str]:
     """Load ``events`` events (30% plate reads of ``vehicles`` subjects); return the plates."""
     rng = random.Random(11)
     keys = fixed_keys()
-    store = SQLiteStore(path)  # creates the schema through the real migrations
+    store = Storage.sqlite(path)  # creates the schema through the real migrations
     store.close()
     conn = connect_like_store(path)
     plates = sorted({plate(rng) for _ in range(vehicles)})
@@ -216,7 +216,7 @@ def build(path: Path, events: int, vehicles: int) -> list[str]:
 
 def lookups(path: Path, plates: Sequence[str], picks: int) -> list[Figure]:
     rng = random.Random(5)
-    store = SQLiteStore(path)
+    store = Storage.sqlite(path)
     keys = fixed_keys()
     timings = []
     found = 0
@@ -225,7 +225,9 @@ def lookups(path: Path, plates: Sequence[str], picks: int) -> list[Figure]:
         vault = Vault(store, keys)  # empty caches: every lookup opens its candidates afresh
         started = time.perf_counter()
         subjects = vault.find_subjects(SITE, "plate", wanted)
-        page = store.query_events(EventQuery(site_id=SITE, subject_ids=tuple(subjects), limit=100))
+        page = store.events.query_events(
+            EventQuery(site_id=SITE, subject_ids=tuple(subjects), limit=100)
+        )
         timings.append((time.perf_counter() - started) * 1000)
         found += bool(page.events)
     store.close()
@@ -238,18 +240,18 @@ def lookups(path: Path, plates: Sequence[str], picks: int) -> list[Figure]:
 
 
 def erasure(path: Path) -> list[Figure]:
-    store = SQLiteStore(path)
-    big = store._read_one(  # the subject loaded with BIG_SUBJECT_EVENTS events
+    store = Storage.sqlite(path)
+    big = store.db.read_one(  # the subject loaded with BIG_SUBJECT_EVENTS events
         "SELECT subject_id FROM events INDEXED BY events_subject_time WHERE site_id = ? "
         "AND subject_id IS NOT NULL GROUP BY subject_id "
         "ORDER BY count(*) DESC LIMIT 1",
         (SITE,),
     )[0]
     started = time.perf_counter()
-    store.shred_subject(SITE, big)
+    store.privacy.shred_subject(SITE, big)
     unreadable = time.perf_counter() - started
     erased = 0
-    while (done := store.detach_subject_events(SITE, big, DETACH_BATCH)) > 0:
+    while (done := store.privacy.detach_subject_events(SITE, big, DETACH_BATCH)) > 0:
         erased += done
     detached = time.perf_counter() - started
     store.close()
@@ -266,12 +268,12 @@ def erasure(path: Path) -> list[Figure]:
 
 
 def retention(path: Path) -> list[Figure]:
-    store = SQLiteStore(path)
+    store = Storage.sqlite(path)
     before = datetime.now(UTC) - timedelta(days=25)
     started = time.perf_counter()
     deleted = 0
     while True:
-        done = store.delete_events_before(
+        done = store.events.delete_events_before(
             CATEGORIES["plate_reads"] | CATEGORIES["heartbeats"], before, 10_000
         )
         deleted += done

@@ -2,8 +2,8 @@
 
 Builds (once, cached under ``bench/.data/``) a database of N events spread over 30
 days, 3 sites and about 200 devices with a realistic kind mix, loaded with bulk
-``executemany`` into the schema ``SQLiteStore`` creates. Then times
-``SQLiteStore.query_events`` for the searches operators make most:
+``executemany`` into the schema the migrations create. Then times
+``EventTables.query_events`` for the searches operators make most:
 
 (a) one site, the last hour; (b) one site and device, one day; (c) one site and kind
 family over one week, first page and the next five via the keyset cursor.
@@ -42,9 +42,8 @@ from bench.common import (
 )
 from sitewarden.events.kinds import KINDS
 from sitewarden.events.model import family_of, from_micros
-from sitewarden.store.base import Store
-from sitewarden.store.records import EventPage, EventQuery
-from sitewarden.store.sqlite import SQLiteStore
+from sitewarden.events.query import EventPage, EventQuery
+from sitewarden.store import Storage
 
 DATA_DIR = Path(__file__).parent / ".data"
 TARGET_P95_MS = 50.0
@@ -209,7 +208,7 @@ def schema_key() -> str:
     so that a schema change (and only one that touches events) rebuilds the cache."""
     with tempfile.TemporaryDirectory(prefix="sitewarden-schema-") as folder:
         path = Path(folder) / "schema.db"
-        SQLiteStore(path).close()
+        Storage.sqlite(path).close()
         conn = sqlite3.connect(path)
         try:
             statements = conn.execute(
@@ -254,7 +253,7 @@ def build_database(path: Path, events: int) -> Layout:
         )
     partial = path.with_name(path.name + ".partial")
     _remove_database(partial)
-    SQLiteStore(partial).close()  # the schema, exactly as the store creates it
+    Storage.sqlite(partial).close()  # the schema, exactly as the store creates it
     conn = sqlite3.connect(partial, isolation_level=None)
     # A cache we can rebuild: no journal, no fsync, a big page cache for the index builds.
     for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-1048576"):
@@ -370,10 +369,10 @@ class Timings:
         ]
 
 
-def timed(store: Store, query: EventQuery, timings: Timings) -> Cursor | None:
+def timed(store: Storage, query: EventQuery, timings: Timings) -> Cursor | None:
     """Run one query through the store, timing it; the cursor to the next page."""
     began = time.perf_counter()
-    page = store.query_events(query)
+    page = store.events.query_events(query)
     timings.seconds.append(time.perf_counter() - began)
     timings.rows += len(page.events)
     check_page(query, page)
@@ -429,7 +428,7 @@ def family_week(layout: Layout, rng: random.Random) -> EventQuery:
     )
 
 
-def page_through(store: Store, query: EventQuery, first: Timings, later: Timings) -> None:
+def page_through(store: Storage, query: EventQuery, first: Timings, later: Timings) -> None:
     """The first page, then up to ``NEXT_PAGES`` more by keyset cursor."""
     cursor = timed(store, query, first)
     for _ in range(NEXT_PAGES):
@@ -448,20 +447,20 @@ class SearchResult:
 
 def time_queries(path: Path, layout: Layout, picks: int, seed: int = 11) -> SearchResult:
     """``picks`` random searches of each kind after a short untimed warm-up."""
-    store = SQLiteStore(path)
+    store = Storage.sqlite(path)
     try:
         return time_store_queries(store, layout, picks, seed)
     finally:
         store.close()
 
 
-def time_store_queries(store: Store, layout: Layout, picks: int, seed: int = 11) -> SearchResult:
+def time_store_queries(store: Storage, layout: Layout, picks: int, seed: int = 11) -> SearchResult:
     """The searches through any store (``bench/postgres.py`` times PostgreSQL with it)."""
     rng = random.Random(seed)
     result = SearchResult(Timings(), Timings(), Timings(), Timings())
-    if store.count_events() != layout.events:
+    if store.events.count_events() != layout.events:
         raise RuntimeError(
-            f"the store holds {store.count_events():,} events, not {layout.events:,}"
+            f"the store holds {store.events.count_events():,} events, not {layout.events:,}"
         )
     warm = Timings()
     for _ in range(20):
@@ -487,7 +486,7 @@ def run(events: int, picks: int, rebuild: bool) -> bool:
         *result.family_first.figures("(c) site + family, week: 1st page"),
         *result.family_next.figures("(c) ... next pages by cursor"),
     ]
-    print_table(f"search through SQLiteStore.query_events ({layout.events:,} events)", table)
+    print_table(f"search through EventTables.query_events ({layout.events:,} events)", table)
     return all(figure.met is not False for figure in table)
 
 

@@ -7,7 +7,7 @@ Measured in process through the same functions the ingest route calls
 (``registry.service.authenticate_device`` against a real SQLite store, and
 ``RateLimiter.check``), and the whole ingest step for a 1,000-event batch
 (validation, sealing, durable write) through ``check_batch``, ``Vault.seal_events``
-and ``SQLiteStore.insert_events``.
+and ``EventTables.insert_events``.
 """
 
 from __future__ import annotations
@@ -29,13 +29,13 @@ from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.vault import Vault
 from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.registry.service import authenticate_device
-from sitewarden.store.sqlite import SQLiteStore
+from sitewarden.store import Storage
 
 
 def run(requests: int) -> bool:
     print_machine()
     folder = Path(tempfile.mkdtemp(prefix="sitewarden-bench-security-"))
-    store = SQLiteStore(folder / "s.db")
+    store = Storage.sqlite(folder / "s.db")
     fleet = register_site(store, "sec")
     limiter = RateLimiter(1e9, 1e9, "device")
 
@@ -63,7 +63,7 @@ def run(requests: int) -> bool:
             batch, sender=gateway, ids=ids, limits=limits, find_device=devices.get
         )
         vault.seal_events(checked.accepted)
-        store.insert_events(checked.accepted, {})
+        store.events.insert_events(checked.accepted, {})
         if index >= 2:  # the first batches meet every subject for the first time
             timings.append(time.perf_counter() - begun)
     store.close()

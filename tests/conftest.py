@@ -37,8 +37,7 @@ from sitewarden.db.postgres import postgres_sql
 from sitewarden.initialise import initialise
 from sitewarden.registry import service
 from sitewarden.registry.device_kinds import DeviceKind
-from sitewarden.store import open_store
-from sitewarden.store.base import Store
+from sitewarden.store import Storage, open_storage
 from tests.postgres_server import PostgresServer, postgres_binary, start_postgres
 
 BACKENDS = ("sqlite", "postgres")
@@ -118,8 +117,8 @@ def settings(tmp_path: Path, request: pytest.FixtureRequest, backend: str) -> Se
 
 
 @pytest.fixture
-def store(settings: Settings) -> Iterator[Store]:
-    opened = open_store(settings)
+def store(settings: Settings) -> Iterator[Storage]:
+    opened = open_storage(settings)
     yield opened
     opened.close()
 
@@ -243,14 +242,14 @@ class LiveServer:
     def kill(self) -> None:
         self.stop(signal.SIGKILL)
 
-    def open_store(self) -> Store:
-        return open_store(self.settings)
+    def open_storage(self) -> Storage:
+        return open_storage(self.settings)
 
     def api_key_for(self, role: Role, *, sites: tuple[str, ...] | None = None) -> str:
         """An API key of a fresh user with ``role`` (cached per role and scope)."""
         name = f"{role.value}-{'-'.join(sites) if sites else 'all'}"
         if name not in self._keys:
-            store = self.open_store()
+            store = self.open_storage()
             try:
                 user, _ = create_user(store, name, role, site_scope=sites)
                 _, token = create_api_key(store, user, "tests")
@@ -269,11 +268,11 @@ class LiveServer:
         self, site_id: str, device_id: str, kind: DeviceKind, zone_id: str = "main"
     ) -> str:
         """Register a site (if new), a zone and a device; return the device token."""
-        store = self.open_store()
+        store = self.open_storage()
         try:
-            if store.get_site(site_id) is None:
+            if store.registry.get_site(site_id) is None:
                 service.create_site(store, site_id, site_id.title(), "Asia/Shanghai", 1000, 700)
-            if store.get_zone(site_id, zone_id) is None:
+            if store.registry.get_zone(site_id, zone_id) is None:
                 service.create_zone(store, site_id, zone_id, zone_id.title(), None)
             _, token = service.create_device(store, site_id, device_id, kind, zone_id=zone_id)
         finally:

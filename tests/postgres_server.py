@@ -23,7 +23,7 @@ from typing import Any
 
 import psycopg
 
-from sitewarden.store.postgres import PostgresStore
+from sitewarden.store import Storage
 
 TEMPLATE = "sitewarden_template"
 # Fast and throw-away: nothing survives a crash of a test cluster, which is fine.
@@ -72,7 +72,7 @@ class PostgresServer:
     def prepare_template(self) -> None:
         """A migrated database that ``fresh_database`` copies (much faster than migrating)."""
         self.execute(f"CREATE DATABASE {TEMPLATE}")
-        PostgresStore(self.url(TEMPLATE)).close()
+        Storage.postgres(self.url(TEMPLATE)).close()
 
     def fresh_database(self) -> str:
         """URL of a new, migrated, empty database."""

@@ -11,7 +11,7 @@ import pytest
 
 from sitewarden.auth.roles import Role
 from sitewarden.privacy.retention import run_retention
-from sitewarden.store import open_store
+from sitewarden.store import open_storage
 from tests.conftest import LiveServer, raw_sql
 from tests.test_access_faces import FaceSite, jpeg_frame, photo
 
@@ -89,11 +89,18 @@ def test_kept_images_expire_with_retention(
     server = configured_server("reader_image_days = 1")
     site, _ = enrolled_site(server, "ri-exp")
     event_id = site.face(jpeg_frame("hopper"))["event_id"]
-    store = open_store(server.settings)
+    store = open_storage(server.settings)
     try:
         now = datetime.now(UTC)
-        assert run_retention(store, {}, now=now).deleted.get("reader_images") is None
-        later = run_retention(store, {}, now=now + timedelta(days=1, minutes=1))
+        assert (
+            run_retention(store.events, store.access_media, {}, now=now).deleted.get(
+                "reader_images"
+            )
+            is None
+        )
+        later = run_retention(
+            store.events, store.access_media, {}, now=now + timedelta(days=1, minutes=1)
+        )
     finally:
         store.close()
     assert later.deleted["reader_images"] == 1

@@ -28,7 +28,7 @@ def _login(server: LiveServer, username: str, password: str, totp: str | None = 
 
 def _user_with_key(server: LiveServer, username: str, role: Role, **kwargs: Any) -> tuple[str, str]:
     """A user with a password of their own (nothing to change) and an API key: (id, key)."""
-    store = server.open_store()
+    store = server.open_storage()
     try:
         user, _ = create_user(store, username, role, password=PASSWORD, **kwargs)
         _, token = create_api_key(store, user, "script")

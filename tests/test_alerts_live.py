@@ -155,8 +155,8 @@ def test_critical_alert_unacknowledged_escalates(fast: LiveServer) -> None:
 
 def test_device_offline_opens_and_resumes_resolves_across_a_restart(fast: LiveServer) -> None:
     token = fast.add_site_with_device("d", "cam-1", DeviceKind.CAMERA)
-    store = fast.open_store()
-    device = store.get_device("d", "cam-1")
+    store = fast.open_storage()
+    device = store.registry.get_device("d", "cam-1")
     store.close()
     assert device is not None and device.heartbeat_s == 60
     with fast.client(Role.ADMIN) as admin:

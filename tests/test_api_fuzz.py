@@ -57,13 +57,13 @@ def api_schema(fuzz_target: tuple[LiveServer, dict[str, str]]) -> schemathesis.B
 
 def restore_registry(server: LiveServer) -> None:
     """Put the site, zone and device back if a generated request removed one."""
-    store = server.open_store()
+    store = server.open_storage()
     try:
-        if store.get_site(SITE) is None:
+        if store.registry.get_site(SITE) is None:
             service.create_site(store, SITE, "Fuzz", "UTC", 1000, 700)
-        if store.get_zone(SITE, ZONE) is None:
+        if store.registry.get_zone(SITE, ZONE) is None:
             service.create_zone(store, SITE, ZONE, "Main", None)
-        if store.get_device(SITE, DEVICE) is None:
+        if store.registry.get_device(SITE, DEVICE) is None:
             service.create_device(store, SITE, DEVICE, DeviceKind.DOOR_CONTACT, zone_id=ZONE)
     finally:
         store.close()

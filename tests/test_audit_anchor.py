@@ -15,8 +15,7 @@ import pytest
 from sitewarden.config import Settings
 from sitewarden.privacy.audit import AuditLog
 from sitewarden.privacy.audit_anchor import ANCHOR_FILE, Anchor, AnchorUnusable, AuditAnchor
-from sitewarden.store import open_store
-from sitewarden.store.base import Store
+from sitewarden.store import Storage, open_storage
 from tests.conftest import raw_sql
 
 pytestmark = pytest.mark.both_backends
@@ -35,14 +34,14 @@ def folder(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def other_store(settings: Settings) -> Iterator[Store]:
+def other_store(settings: Settings) -> Iterator[Storage]:
     """A second connection to the same database, as another process holds."""
-    opened = open_store(settings)
+    opened = open_storage(settings)
     yield opened
     opened.close()
 
 
-def test_an_intact_chain_passes_and_reaches_the_anchor(store: Store, folder: Path) -> None:
+def test_an_intact_chain_passes_and_reaches_the_anchor(store: Storage, folder: Path) -> None:
     audit = AuditLog(store, KEY, folder)
     assert audit.verify().anchored is None  # nothing appended, nothing anchored yet
     record(audit, 3)
@@ -51,7 +50,7 @@ def test_an_intact_chain_passes_and_reaches_the_anchor(store: Store, folder: Pat
     assert (folder / ANCHOR_FILE).stat().st_mode & 0o077 == 0
 
 
-def test_an_emptied_chain_fails(store: Store, settings: Settings, folder: Path) -> None:
+def test_an_emptied_chain_fails(store: Storage, settings: Settings, folder: Path) -> None:
     audit = AuditLog(store, KEY, folder)
     record(audit, 3)
     raw_sql(settings, "DELETE FROM audit_log")
@@ -62,7 +61,7 @@ def test_an_emptied_chain_fails(store: Store, settings: Settings, folder: Path) 
 
 
 def test_a_chain_cut_back_with_an_older_head_fails(
-    store: Store, settings: Settings, folder: Path
+    store: Storage, settings: Settings, folder: Path
 ) -> None:
     audit = AuditLog(store, KEY, folder)
     record(audit, 2)
@@ -77,7 +76,7 @@ def test_a_chain_cut_back_with_an_older_head_fails(
 
 
 def test_a_chain_rewritten_past_the_anchor_fails(
-    store: Store, settings: Settings, folder: Path
+    store: Storage, settings: Settings, folder: Path
 ) -> None:
     """Anyone with the audit key could rebuild a chain; the anchored MAC still differs."""
     audit = AuditLog(store, KEY, folder)
@@ -97,7 +96,7 @@ def test_the_anchor_only_moves_forward(folder: Path) -> None:
     assert anchor.read() == Anchor(5, b"5" * 32)
 
 
-def test_an_altered_anchor_is_refused(store: Store, folder: Path) -> None:
+def test_an_altered_anchor_is_refused(store: Storage, folder: Path) -> None:
     audit = AuditLog(store, KEY, folder)
     record(audit, 2)
     path = folder / ANCHOR_FILE
@@ -110,7 +109,7 @@ def test_an_altered_anchor_is_refused(store: Store, folder: Path) -> None:
 
 
 def test_concurrent_appenders_leave_the_anchor_at_the_newest_entry(
-    store: Store, other_store: Store, folder: Path
+    store: Storage, other_store: Storage, folder: Path
 ) -> None:
     """Request threads and another process (the CLI) append at once."""
     logs = [AuditLog(store, KEY, folder), AuditLog(other_store, KEY, folder)]
@@ -132,8 +131,8 @@ def test_concurrent_appenders_leave_the_anchor_at_the_newest_entry(
     assert result.ok and result.checked == 60 and result.anchored == 60
     anchored = AuditAnchor(folder, KEY).read()
     assert anchored is not None
-    [newest] = store.audit_entries(after_seq=59)
+    [newest] = store.privacy.audit_entries(after_seq=59)
     assert anchored.mac == newest.mac
     expected = hmac.new(KEY, b"head" + (60).to_bytes(8, "big") + newest.mac, hashlib.sha256)
-    head = store.audit_head()
+    head = store.privacy.audit_head()
     assert head is not None and head.seal == expected.digest()

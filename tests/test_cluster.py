@@ -54,9 +54,9 @@ def cluster(tmp_path: Path, postgres_server: PostgresServer) -> Iterator[Cluster
             ("quiet-1", DeviceKind.EQUIPMENT_SENSOR),
         )
     }
-    store = first.open_store()
+    store = first.open_storage()
     try:  # offline after 2 s of silence (FAST: 0.4 intervals)
-        quiet = store.get_device(SITE, "quiet-1")
+        quiet = store.registry.get_device(SITE, "quiet-1")
         assert quiet is not None
         service.update_device(store, replace(quiet, heartbeat_s=5))
     finally:

@@ -28,7 +28,7 @@ from sitewarden.ingest.relay import AWAY_S, RelayedDevices
 from sitewarden.occupancy.aggregator import OccupancyAggregator
 from sitewarden.registry import service
 from sitewarden.registry.device_kinds import DeviceKind
-from sitewarden.store.postgres import PostgresStore
+from sitewarden.store import Storage
 from tests.conftest import device_client, raw_sql, running_postgres
 from tests.mqtt_fixtures import MqttSite, start_mqtt_site
 from tests.postgres_server import PostgresServer
@@ -45,9 +45,9 @@ def own_postgres() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture
-def store(own_postgres: PostgresServer) -> Iterator[PostgresStore]:
+def store(own_postgres: PostgresServer) -> Iterator[Storage]:
     """A store (and its connection pool) on a fresh database of that cluster."""
-    opened = PostgresStore(own_postgres.fresh_database())
+    opened = Storage.postgres(own_postgres.fresh_database())
     yield opened
     opened.close()
 
@@ -141,7 +141,7 @@ def test_a_database_restart_mid_stream_loses_and_doubles_nothing(
     assert [answer.status_code for answer in answers] == [200] * 20, answers[-1].text
 
 
-def wait_until_back(store: PostgresStore) -> list[str]:
+def wait_until_back(store: Storage) -> list[str]:
     """Until the store has a working connection again (its pool reconnects within a
     second or two of the server's return; meanwhile it fails fast). Returns why each
     attempt before failed."""
@@ -149,7 +149,7 @@ def wait_until_back(store: PostgresStore) -> list[str]:
     failures: list[str] = []
     while True:
         try:
-            store.schema_version()
+            store.db.schema_version()
             return failures
         except DatabaseUnavailable as exc:
             if time.monotonic() > deadline:
@@ -175,7 +175,7 @@ def presence(site: str, at: datetime, hashes: list[str]) -> Event:
 
 
 def test_an_interval_that_ends_while_the_database_is_down_is_stored_when_it_is_back(
-    own_postgres: PostgresServer, store: PostgresStore
+    own_postgres: PostgresServer, store: Storage
 ) -> None:
     aggregator = OccupancyAggregator(store)
     start = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
@@ -189,28 +189,28 @@ def test_an_interval_that_ends_while_the_database_is_down_is_stored_when_it_is_b
     aggregator.take([presence(SITE, start + timedelta(minutes=2), ["h3", "h4"])])  # late
     assert aggregator.flush(later) == 1
     assert aggregator.flush(later) == 0  # dropped from memory once it is stored
-    stored = store.occupancy(SITE, "lobby", start, later)
+    stored = store.occupancy.occupancy(SITE, "lobby", start, later)
     assert [(row[1], row[4]) for row in stored] == [("wifi", 4)]
 
 
 def test_no_dead_pooled_connection_fails_a_request_once_the_server_is_back(
-    own_postgres: PostgresServer, store: PostgresStore
+    own_postgres: PostgresServer, store: Storage
 ) -> None:
     with ThreadPoolExecutor(4) as threads:  # four connections in the pool, left idle
-        list(threads.map(lambda _: store._read("SELECT pg_sleep(0.3)"), range(4)))
+        list(threads.map(lambda _: store.db.read("SELECT pg_sleep(0.3)"), range(4)))
     own_postgres.go_down()  # each of them is dead now, though the pool cannot know
     with pytest.raises(DatabaseUnavailable):
-        store.schema_version()
+        store.db.schema_version()
     time.sleep(0.5)  # the failure set off a check of the idle connections
     own_postgres.come_back()
     # Until the pool has reconnected, a request may time out waiting; none may fail on
     # a dead connection.
     assert set(wait_until_back(store)) <= {"PoolTimeout"}
-    assert [store.schema_version() > 0 for _ in range(8)] == [True] * 8
+    assert [store.db.schema_version() > 0 for _ in range(8)] == [True] * 8
 
 
 def test_a_zone_capacity_read_before_the_outage_stands_while_the_database_is_away(
-    own_postgres: PostgresServer, store: PostgresStore
+    own_postgres: PostgresServer, store: Storage
 ) -> None:
     service.create_site(store, SITE, "Outage", "Asia/Shanghai", 1000, 700)
     service.create_zone(store, SITE, "hall", "Hall", 40)
@@ -224,7 +224,7 @@ def test_a_zone_capacity_read_before_the_outage_stands_while_the_database_is_awa
 
 
 def test_a_device_first_looked_up_during_the_outage_is_found_once_it_is_back(
-    own_postgres: PostgresServer, store: PostgresStore
+    own_postgres: PostgresServer, store: Storage
 ) -> None:
     service.create_site(store, SITE, "Outage", "Asia/Shanghai", 1000, 700)
     service.create_device(store, SITE, "late-1", DeviceKind.EQUIPMENT_SENSOR)

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from sitewarden.config import load_settings
+from sitewarden.db.postgres import PostgresDatabase
 from sitewarden.doctor.checks import check_database_file
 from sitewarden.doctor.findings import Level
 from sitewarden.errors import ConfigError
-from sitewarden.store import open_store
-from sitewarden.store.postgres import PostgresStore
+from sitewarden.store import Storage, open_storage
 from tests.postgres_server import PostgresServer
 
 REMOTE = "db.example.net"
@@ -81,16 +81,16 @@ def test_a_wrong_password_is_reported_without_the_password(
 ) -> None:
     url = postgres_server.url().replace(postgres_server.password, "wrong-pw-123")
     with pytest.raises(ConfigError, match="password authentication failed") as refused:
-        PostgresStore(url)
+        Storage.postgres(url)
     assert "wrong-pw-123" not in refused.value.message
 
 
 def test_open_store_picks_postgres_for_a_postgres_url(
     postgres_server: PostgresServer, tmp_path: Path
 ) -> None:
-    store = open_store(load_settings(tmp_path, database_url=postgres_server.fresh_database()))
+    store = open_storage(load_settings(tmp_path, database_url=postgres_server.fresh_database()))
     try:
-        assert isinstance(store, PostgresStore) and store.list_sites() == []
+        assert isinstance(store.db, PostgresDatabase) and store.registry.list_sites() == []
     finally:
         store.close()
 

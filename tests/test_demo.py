@@ -54,7 +54,7 @@ from sitewarden.events.kinds import KINDS
 from sitewarden.events.validation import IntakeLimits, Sender, validate_event
 from sitewarden.registry import service
 from sitewarden.registry.device_kinds import DeviceKind
-from sitewarden.store.sqlite import SQLiteStore
+from sitewarden.store import Storage
 from tests.conftest import LiveServer, device_client, free_port
 
 SHANGHAI_NOON = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
@@ -71,7 +71,7 @@ DEVICE_SENT_KINDS = set(KINDS) - {
 
 # --- the site ------------------------------------------------------------------------
 def test_building_the_demo_site_twice_is_idempotent_and_covers_every_device_kind(
-    store: SQLiteStore,
+    store: Storage,
 ) -> None:
     first = site.build_demo_site(store)
     second = site.build_demo_site(store)
@@ -79,12 +79,12 @@ def test_building_the_demo_site_twice_is_idempotent_and_covers_every_device_kind
     assert [(d.device_id, d.created_at) for d in first] == [
         (d.device_id, d.created_at) for d in second
     ]
-    devices = store.list_devices(site.SITE_ID)
+    devices = store.registry.list_devices(site.SITE_ID)
     assert len(devices) == len(site.DEVICES) and 35 <= len(devices) <= 50
     assert {device.kind for device in devices} == set(DeviceKind)
-    zones = {zone.zone_id for zone in store.list_zones(site.SITE_ID)}
+    zones = {zone.zone_id for zone in store.registry.list_zones(site.SITE_ID)}
     assert zones == {zone.zone_id for zone in site.ZONES}
-    assert len(store.list_sites()) == 1
+    assert len(store.registry.list_sites()) == 1
     riverside = service.require_site(store, site.SITE_ID)
     assert (riverside.name, riverside.timezone) == ("Riverside Gardens", "Asia/Shanghai")
     assert (riverside.plan_width, riverside.plan_height) == (1000, 700)
@@ -95,7 +95,7 @@ def test_building_the_demo_site_twice_is_idempotent_and_covers_every_device_kind
         assert device.zone_id is not None
 
 
-def test_building_the_demo_site_restores_a_moved_device_to_the_plan(store: SQLiteStore) -> None:
+def test_building_the_demo_site_restores_a_moved_device_to_the_plan(store: Storage) -> None:
     site.build_demo_site(store)
     moved = service.require_device(store, site.SITE_ID, "ng-reader-1")
     service.update_device(store, replace(moved, x=1.0, y=1.0, heartbeat_s=600))
@@ -107,7 +107,7 @@ def test_building_the_demo_site_restores_a_moved_device_to_the_plan(store: SQLit
 
 
 def test_each_demo_start_issues_new_tokens_and_the_old_ones_stop_working(
-    store: SQLiteStore,
+    store: Storage,
 ) -> None:
     site.build_demo_site(store)
     old = site.issue_demo_tokens(store)
@@ -277,7 +277,7 @@ def test_the_people_enrolled_include_every_staff_member_the_barred_one_and_the_f
 
 # --- device calls: failures are logged and counted, never raised ---------------------------
 def _demo_site_with_tokens(server: LiveServer) -> dict[str, str]:
-    store = server.open_store()
+    store = server.open_storage()
     try:
         site.build_demo_site(store)
         return site.issue_demo_tokens(store)

@@ -17,7 +17,7 @@ from sitewarden.config import Settings
 from sitewarden.errors import InvalidInput
 from sitewarden.registry import service
 from sitewarden.registry.device_kinds import DeviceKind
-from sitewarden.store.base import Store
+from sitewarden.store import Storage
 from sitewarden.vision.images import turned_upright
 from tests.conftest import LiveServer, raw_sql
 from tests.test_cli import sitewarden
@@ -82,17 +82,17 @@ def test_a_rotation_other_than_the_four_turns_is_422_and_changes_nothing(
 
 
 def test_the_database_refuses_a_rotation_outside_the_four_turns(
-    store: Store, settings: Settings
+    store: Storage, settings: Settings
 ) -> None:
     service.create_site(store, "db-rot", "D", "UTC", 1000, 700)
     service.create_device(store, "db-rot", "cam-1", DeviceKind.CAMERA, rotation=90)
     with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)):
         raw_sql(settings, "UPDATE devices SET rotation = 45 WHERE device_id = 'cam-1'")
-    kept = store.get_device("db-rot", "cam-1")
+    kept = store.registry.get_device("db-rot", "cam-1")
     assert kept is not None and kept.rotation == 90
     with pytest.raises(InvalidInput, match="0, 90, 180 or 270"):
         service.create_device(store, "db-rot", "cam-2", DeviceKind.CAMERA, rotation=-90)
-    assert store.get_device("db-rot", "cam-2") is None
+    assert store.registry.get_device("db-rot", "cam-2") is None
 
 
 def test_devices_add_takes_a_rotation_and_devices_list_shows_it(tmp_path: Path) -> None:

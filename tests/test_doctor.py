@@ -19,7 +19,7 @@ from sitewarden.config import load_settings
 from sitewarden.doctor.routes import check_routes
 from sitewarden.initialise import initialise
 from sitewarden.privacy.keyring import KeyRing
-from sitewarden.store import open_store
+from sitewarden.store import open_storage
 from tests.test_cli import sitewarden
 
 LEVELS = ("ok", "info", "minor", "major", "critical")
@@ -131,13 +131,13 @@ def test_database_open_to_everyone_is_major(deployment: Path) -> None:
 def test_plain_http_webhook_is_major(deployment: Path) -> None:
     from datetime import UTC, datetime
 
-    from sitewarden.store.records import Webhook
+    from sitewarden.alerts.webhook_records import Webhook
 
-    store = open_store(load_settings(deployment))
-    store.add_webhook(
+    store = open_storage(load_settings(deployment))
+    store.webhooks.add_webhook(
         Webhook("w1", None, "http://alerts.example.org/hook", "s", "major", True, datetime.now(UTC))
     )
-    store.add_webhook(
+    store.webhooks.add_webhook(
         Webhook("w2", None, "http://127.0.0.1:9000/hook", "s", "major", True, datetime.now(UTC))
     )
     store.close()
@@ -149,7 +149,7 @@ def test_plain_http_webhook_is_major(deployment: Path) -> None:
 
 def test_a_route_without_authentication_is_critical(deployment: Path) -> None:
     settings = load_settings(deployment)
-    store = open_store(settings)
+    store = open_storage(settings)
     app = create_app(settings, store, KeyRing.load(settings.key_path))
     app.add_api_route("/api/v1/forgotten", lambda: {"names": ["everyone"]}, methods=["GET"])
     found = check_routes(app, PUBLIC_ROUTES)

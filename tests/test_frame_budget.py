@@ -80,8 +80,8 @@ def test_a_refused_shape_costs_the_camera_nothing(
 
 
 def _count_events(server: LiveServer) -> int:
-    store = server.open_store()
+    store = server.open_storage()
     try:
-        return store.count_events()
+        return store.events.count_events()
     finally:
         store.close()

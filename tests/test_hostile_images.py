@@ -178,13 +178,13 @@ class ImageRoutes:
             return client.post(path.format(device), content=body, headers={"content-type": media})
 
     def stored(self) -> tuple[int, ...]:
-        store = self.server.open_store()
+        store = self.server.open_storage()
         try:
             return (
-                store.count_events(),
-                len(store.list_snapshots(SITE, None, 1000)),
-                store.count_face_templates(SITE, self.person_id),
-                len(store.list_reviews(SITE, None, 1000)),
+                store.events.count_events(),
+                len(store.access_media.list_snapshots(SITE, None, 1000)),
+                store.access.count_face_templates(SITE, self.person_id),
+                len(store.parking.list_reviews(SITE, None, 1000)),
             )
         finally:
             store.close()

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from sitewarden.alerts.model import AlertSignal
+from sitewarden.alerts.webhook_records import Webhook
+from sitewarden.alerts.webhook_tables import DELIVERY_LEASE
 from sitewarden.events.kinds import Severity
-from sitewarden.store.alert_tables import DELIVERY_LEASE
-from sitewarden.store.postgres import PostgresStore
-from sitewarden.store.records import Webhook
+from sitewarden.store import Storage
 from tests.postgres_server import PostgresServer
 from tests.test_store import make_event
 
@@ -23,9 +23,9 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def nodes(postgres_server: PostgresServer) -> Iterator[tuple[PostgresStore, PostgresStore]]:
+def nodes(postgres_server: PostgresServer) -> Iterator[tuple[Storage, Storage]]:
     url = postgres_server.fresh_database()
-    a, b = PostgresStore(url), PostgresStore(url)
+    a, b = Storage.postgres(url), Storage.postgres(url)
     yield a, b
     a.close()
     b.close()
@@ -37,21 +37,21 @@ def smoke(site: str, event_id: uuid.UUID) -> AlertSignal:
     )
 
 
-def listen(node: PostgresStore) -> tuple[queue.Queue[dict[str, Any]], Any]:
+def listen(node: Storage) -> tuple[queue.Queue[dict[str, Any]], Any]:
     received: queue.Queue[dict[str, Any]] = queue.Queue()
-    stop = node.listen_to_other_nodes(lambda messages: [received.put(m) for m in messages])
+    stop = node.db.listen_to_other_nodes(lambda messages: [received.put(m) for m in messages])
     return received, stop
 
 
 def test_an_alert_raised_on_one_node_reaches_the_other_nodes_listener(
-    nodes: tuple[PostgresStore, PostgresStore],
+    nodes: tuple[Storage, Storage],
 ) -> None:
     a, b = nodes
     on_a, stop_a = listen(a)
     on_b, stop_b = listen(b)
     try:
         event = make_event("s", "d", "alarm.smoke", NOW)
-        changes = a.insert_events([event], {}, [smoke("s", event.id)])
+        changes = a.events.insert_events([event], {}, [smoke("s", event.id)])
         assert [c.kind for c in changes] == ["opened"]
         got = on_b.get(timeout=10)["change"]
         assert got["change"] == "opened" and got["alert"]["alert_id"] == changes[0].alert.alert_id
@@ -63,19 +63,19 @@ def test_an_alert_raised_on_one_node_reaches_the_other_nodes_listener(
 
 
 def test_a_rolled_back_batch_announces_nothing(
-    nodes: tuple[PostgresStore, PostgresStore],
+    nodes: tuple[Storage, Storage],
 ) -> None:
     a, b = nodes
     on_b, stop_b = listen(b)
     try:
         event = make_event("s", "d", "alarm.smoke", NOW)
-        a.insert_events([event], {})
+        a.events.insert_events([event], {})
         with pytest.raises(Exception, match="duplicate key"):
-            a.insert_events([event], {}, [smoke("s", event.id)])  # same id again: refused
+            a.events.insert_events([event], {}, [smoke("s", event.id)])  # same id again: refused
         with pytest.raises(queue.Empty):
             on_b.get(timeout=1.5)
         assert (
-            a.list_alerts(
+            a.alerts.list_alerts(
                 site_scope=None,
                 site_id="s",
                 states=(),
@@ -91,31 +91,33 @@ def test_a_rolled_back_batch_announces_nothing(
 
 
 def test_a_due_webhook_delivery_is_claimed_by_one_node_until_its_lease_runs_out(
-    nodes: tuple[PostgresStore, PostgresStore],
+    nodes: tuple[Storage, Storage],
 ) -> None:
     a, b = nodes
-    a.add_webhook(Webhook("wh", None, "https://127.0.0.1:9/h", "secret", "info", True, NOW))
+    a.webhooks.add_webhook(
+        Webhook("wh", None, "https://127.0.0.1:9/h", "secret", "info", True, NOW)
+    )
     event = make_event("s", "d", "alarm.smoke", NOW)
-    a.insert_events([event], {}, [smoke("s", event.id)])
+    a.events.insert_events([event], {}, [smoke("s", event.id)])
     later = datetime.now(UTC) + timedelta(seconds=1)
-    claimed = a.due_deliveries(later, 100)
+    claimed = a.webhooks.due_deliveries(later, 100)
     assert len(claimed) == 1
-    assert b.due_deliveries(later, 100) == []  # the other node skips it while A sends
-    assert a.due_deliveries(later, 100) == []  # and so does A's own next pass
+    assert b.webhooks.due_deliveries(later, 100) == []  # the other node skips it while A sends
+    assert a.webhooks.due_deliveries(later, 100) == []  # and so does A's own next pass
     # A dies without recording an outcome: after the lease, B takes it over.
-    retaken = b.due_deliveries(later + DELIVERY_LEASE + timedelta(seconds=1), 100)
+    retaken = b.webhooks.due_deliveries(later + DELIVERY_LEASE + timedelta(seconds=1), 100)
     assert [d.delivery_id for d in retaken] == [claimed[0].delivery_id]
 
 
 def test_a_rules_change_on_one_node_is_told_to_the_others(
-    nodes: tuple[PostgresStore, PostgresStore],
+    nodes: tuple[Storage, Storage],
 ) -> None:
     a, b = nodes
     on_b, stop_b = listen(b)
     try:
-        a.save_rule("quiet-smoke", "{}", "admin", NOW)
+        a.alerts.save_rule("quiet-smoke", "{}", "admin", NOW)
         assert on_b.get(timeout=10) == {"rules": "changed"}
-        assert a.delete_rule("quiet-smoke") == 1
+        assert a.alerts.delete_rule("quiet-smoke") == 1
         assert on_b.get(timeout=10) == {"rules": "changed"}
     finally:
         stop_b()
@@ -125,13 +127,13 @@ def test_work_that_must_happen_once_has_one_owner_and_passes_on_when_it_stops(
     postgres_server: PostgresServer,
 ) -> None:
     url = postgres_server.fresh_database()
-    a, b = PostgresStore(url), PostgresStore(url)
+    a, b = Storage.postgres(url), Storage.postgres(url)
     try:
-        assert a.owns_job("device-health") and a.owns_job("device-health")  # kept
-        assert not b.owns_job("device-health")
-        assert b.owns_job("retention")  # jobs are owned one by one
-        assert not a.owns_job("retention")
+        assert a.db.owns_job("device-health") and a.db.owns_job("device-health")  # kept
+        assert not b.db.owns_job("device-health")
+        assert b.db.owns_job("retention")  # jobs are owned one by one
+        assert not a.db.owns_job("retention")
         a.close()  # the owner stops (or dies): its session, and the lock, end
-        assert b.owns_job("device-health")
+        assert b.db.owns_job("device-health")
     finally:
         b.close()

@@ -111,18 +111,18 @@ def test_key_rotation_rewraps_keys_and_data_still_opens(
 
 def test_interrupted_rotation_resumes(stopped: tuple[LiveServer, list[str]]) -> None:
     from sitewarden.privacy.rotation import rotate_kek
-    from sitewarden.store import open_store
+    from sitewarden.store import open_storage
 
     server, ids = stopped
-    store = open_store(server.settings)
+    store = open_storage(server.settings)
     try:
         first = rotate_kek(store, server.settings.key_path, batch=1, stop_after_batches=1)
         assert first.rewrapped == 1 and key_file(server.settings.key_path, "kek.next").exists()
         finished = rotate_kek(store, server.settings.key_path, batch=1)
         assert (
             finished.rewrapped
-            == store.count_data_keys()
-            == store.count_data_keys(finished.new_kek_id)
+            == store.privacy.count_data_keys()
+            == store.privacy.count_data_keys(finished.new_kek_id)
         )
     finally:
         store.close()

@@ -38,7 +38,7 @@ PLATE = re.compile(
 
 
 def run_demo_workload(server: LiveServer, accepted: int) -> Simulator:
-    store = server.open_store()
+    store = server.open_storage()
     try:
         site.build_demo_site(store)
         tokens = site.issue_demo_tokens(store)

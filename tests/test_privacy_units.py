@@ -20,7 +20,7 @@ from sitewarden.privacy.masking import mask_personal, mask_plate
 from sitewarden.privacy.normalise import normalise_id_number, normalise_plate
 from sitewarden.privacy.sealing import NONCE_BYTES, NonceSource, SealBroken, binding, seal, unseal
 from sitewarden.privacy.vault import Vault
-from sitewarden.store.sqlite import SQLiteStore
+from sitewarden.store import Storage
 
 KEY = os.urandom(32)
 IDS = EventIdFactory()
@@ -139,12 +139,12 @@ def test_truncated_index_collisions_are_told_apart(
     # With zero lookup bytes every plate collides with every other: the vault must still
     # return exactly the subject whose sealed value matches.
     monkeypatch.setattr(blind_index, "LOOKUP_BYTES", 0)
-    store = SQLiteStore(tmp_path / "v.db")
+    store = Storage.sqlite(tmp_path / "v.db")
     vault = Vault(store, KeyRing(os.urandom(32), os.urandom(32), os.urandom(32)))
     events = [_event("s", plate) for plate in ("浙A11111", "浙A22222", "浙A·11111", "浙A33333")]
     vault.seal_events(events)
-    store.insert_events(events, {})
-    assert len(store.find_subjects("s", "plate", b"")) == 3
+    store.events.insert_events(events, {})
+    assert len(store.privacy.find_subjects("s", "plate", b"")) == 3
     matches = vault.find_subjects("s", "plate", "浙A11111")
     assert matches == [events[0].subject_id] == [events[2].subject_id]
     assert vault.find_subjects("s", "plate", "浙A44444") == []

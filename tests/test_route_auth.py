@@ -21,14 +21,14 @@ from sitewarden.auth.roles import Role, roles_with
 from sitewarden.config import load_settings
 from sitewarden.privacy.keyfiles import create_key_files
 from sitewarden.registry.device_kinds import DeviceKind
-from sitewarden.store.sqlite import SQLiteStore
+from sitewarden.store import Storage
 from tests.conftest import LiveServer
 
 
 def _routes(tmp: Path) -> list[tuple[str, str, Any]]:
     settings = load_settings(tmp / "routes")
     create_key_files(settings.key_path)
-    store = SQLiteStore(settings.sqlite_path)
+    store = Storage.sqlite(settings.sqlite_path)
     app = create_app(settings, store)
     found = []
     for route in _flatten(app.routes):

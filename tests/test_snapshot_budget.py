@@ -30,9 +30,9 @@ def post_snapshot(server: LiveServer, token: str, camera: str, body: bytes) -> h
 
 
 def _count_snapshots(server: LiveServer, site: str) -> int:
-    store = server.open_store()
+    store = server.open_storage()
     try:
-        return len(store.list_snapshots(site, None, 1000))
+        return len(store.access_media.list_snapshots(site, None, 1000))
     finally:
         store.close()
 

@@ -101,11 +101,16 @@ def test_snapshots_expire_with_the_face_crops_retention(shared_server: LiveServe
         ).status_code
         == 201
     )
-    store = shared_server.open_store()
+    store = shared_server.open_storage()
     try:
-        assert len(store.list_snapshots("sn-expire")) == 1
-        report = run_retention(store, {"face_crops": 7}, now=datetime.now(UTC) + timedelta(days=8))
+        assert len(store.access_media.list_snapshots("sn-expire")) == 1
+        report = run_retention(
+            store.events,
+            store.access_media,
+            {"face_crops": 7},
+            now=datetime.now(UTC) + timedelta(days=8),
+        )
         assert report.deleted["face_crops"] >= 1
-        assert store.list_snapshots("sn-expire") == []
+        assert store.access_media.list_snapshots("sn-expire") == []
     finally:
         store.close()

@@ -13,18 +13,18 @@ import pytest
 from sitewarden.alerts.model import Alert, AlertSignal
 from sitewarden.config import Settings, load_settings
 from sitewarden.db.migrations import DIALECTS, load_migrations
+from sitewarden.db.postgres import PostgresDatabase
 from sitewarden.errors import ConfigError, StoreError
+from sitewarden.events.categories import CATEGORIES
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import Event
-from sitewarden.privacy.retention import CATEGORIES, run_retention
+from sitewarden.events.query import EventQuery
+from sitewarden.privacy.records import Subject, WrappedKey
+from sitewarden.privacy.retention import run_retention
 from sitewarden.registry import service
 from sitewarden.registry.device_kinds import DeviceKind
-from sitewarden.store import open_store
-from sitewarden.store.base import Store
-from sitewarden.store.postgres import PostgresStore
-from sitewarden.store.records import EventQuery, Subject, WrappedKey
-from sitewarden.store.sqlite import SQLiteStore
+from sitewarden.store import Storage, open_storage
 from tests.conftest import raw_sql
 from tests.postgres_server import PostgresServer, readable_backup
 
@@ -53,7 +53,7 @@ def make_event(site: str, device: str, kind: str, at: datetime, note: str | None
 
 
 @pytest.fixture
-def loaded(store: Store) -> Store:
+def loaded(store: Storage) -> Storage:
     events = []
     for minute in range(120):
         at = T0 + timedelta(minutes=minute)
@@ -62,7 +62,7 @@ def loaded(store: Store) -> Store:
         )
         events.append(make_event("a", "d2", "plate.read", at))
         events.append(make_event("b", "d1", "alarm.smoke", at))
-    store.insert_events(events, {})
+    store.events.insert_events(events, {})
     return store
 
 
@@ -73,25 +73,25 @@ def test_both_dialects_have_the_same_migration_versions() -> None:
 
 
 def test_schema_is_migrated_once_and_reopening_is_idempotent(
-    store: Store, settings: Settings
+    store: Storage, settings: Settings
 ) -> None:
     newest = max(m.version for m in load_migrations())
-    assert store.schema_version() == newest
-    again = open_store(settings)
-    assert again.schema_version() == newest
+    assert store.db.schema_version() == newest
+    again = open_storage(settings)
+    assert again.db.schema_version() == newest
     again.close()
     assert raw_sql(settings, "SELECT count(*) FROM schema_migrations") == [(newest,)]
 
 
-def test_database_from_a_newer_sitewarden_is_refused(store: Store, settings: Settings) -> None:
+def test_database_from_a_newer_sitewarden_is_refused(store: Storage, settings: Settings) -> None:
     raw_sql(settings, "INSERT INTO schema_migrations VALUES (999, 'future', 0)")
     with pytest.raises(ConfigError, match="newer than this sitewarden knows"):
-        open_store(settings)
+        open_storage(settings)
 
 
 def test_sqlite_runs_in_wal_mode_with_full_sync(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "wal.db")
-    raw = sqlite3.connect(store.path)
+    store = Storage.sqlite(tmp_path / "wal.db")
+    raw = sqlite3.connect(store.db.path)
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     raw.close()
     store.close()
@@ -106,7 +106,7 @@ SITE_TABLES_SQL = {
 }
 
 
-def test_every_site_table_carries_site_id(store: Store, settings: Settings) -> None:
+def test_every_site_table_carries_site_id(store: Storage, settings: Settings) -> None:
     without = {row[0] for row in raw_sql(settings, SITE_TABLES_SQL[settings.database.backend])}
     # Accounts and the audit chain are global (reference tables when sharded).
     # Alert rules are deployment configuration; a rule names the sites it covers.
@@ -121,28 +121,30 @@ def test_every_site_table_carries_site_id(store: Store, settings: Settings) -> N
     assert without == global_tables
 
 
-def test_events_round_trip_with_sealed_personal_part_apart(loaded: Store) -> None:
-    page = loaded.query_events(EventQuery(site_id="a", device_id="d2", limit=1))
+def test_events_round_trip_with_sealed_personal_part_apart(loaded: Storage) -> None:
+    page = loaded.events.query_events(EventQuery(site_id="a", device_id="d2", limit=1))
     event = page.events[0]
     assert event.kind == "plate.read" and event.personal is None
     assert event.sealed_personal == b"\x01sealed" and event.subject_id == "v-1"
     assert event.attributes == {"n": 1}
-    assert loaded.get_event(event.id) == event
-    by_subject = loaded.query_events(EventQuery(site_id="a", subject_ids=("v-1",), limit=1000))
+    assert loaded.events.get_event(event.id) == event
+    by_subject = loaded.events.query_events(
+        EventQuery(site_id="a", subject_ids=("v-1",), limit=1000)
+    )
     assert len(by_subject.events) == 120
 
 
-def test_store_refuses_personal_fields_in_clear(store: Store) -> None:
+def test_store_refuses_personal_fields_in_clear(store: Storage) -> None:
     event = make_event("s", "d", "plate.read", T0)
     event.personal, event.sealed_personal = {"plate": "浙A12345"}, None
     with pytest.raises(StoreError, match="unsealed"):
-        store.insert_events([event], {})
-    assert store.count_events() == 0
+        store.events.insert_events([event], {})
+    assert store.events.count_events() == 0
 
 
-def test_filters_by_site_device_kind_family_time_and_text(loaded: Store) -> None:
+def test_filters_by_site_device_kind_family_time_and_text(loaded: Storage) -> None:
     def ids(**filters: object) -> int:
-        return len(loaded.query_events(EventQuery(limit=1000, **filters)).events)  # type: ignore[arg-type]
+        return len(loaded.events.query_events(EventQuery(limit=1000, **filters)).events)  # type: ignore[arg-type]
 
     assert ids(site_id="a") == 240
     assert ids(site_id="a", device_id="d1") == 120
@@ -158,11 +160,11 @@ def test_filters_by_site_device_kind_family_time_and_text(loaded: Store) -> None
     assert ids() == 360
 
 
-def test_keyset_pages_cover_everything_once_newest_first(loaded: Store) -> None:
+def test_keyset_pages_cover_everything_once_newest_first(loaded: Storage) -> None:
     seen = []
     cursor = None
     while True:
-        page = loaded.query_events(EventQuery(site_id="a", limit=37, after=cursor))
+        page = loaded.events.query_events(EventQuery(site_id="a", limit=37, after=cursor))
         seen.extend(page.events)
         if page.next_cursor is None:
             break
@@ -172,47 +174,49 @@ def test_keyset_pages_cover_everything_once_newest_first(loaded: Store) -> None:
     assert keys == sorted(keys, reverse=True)
 
 
-def test_insert_marks_devices_seen_in_the_same_transaction(store: Store) -> None:
+def test_insert_marks_devices_seen_in_the_same_transaction(store: Storage) -> None:
     service.create_site(store, "s", "S", "UTC", 10, 10)
     service.create_device(store, "s", "d", DeviceKind.CAMERA)
     at = datetime.now(UTC)
-    store.insert_events([make_event("s", "d", "camera.tamper", at)], {("s", "d"): at})
-    device = store.get_device("s", "d")
+    store.events.insert_events([make_event("s", "d", "camera.tamper", at)], {("s", "d"): at})
+    device = store.registry.get_device("s", "d")
     assert device is not None and device.last_seen_at == at
 
 
-def test_a_failed_batch_stores_nothing(store: Store) -> None:
+def test_a_failed_batch_stores_nothing(store: Storage) -> None:
     event = make_event("s", "d", "alarm.smoke", T0)
-    store.insert_events([event], {})
+    store.events.insert_events([event], {})
     with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)):
-        store.insert_events([make_event("s", "d", "alarm.smoke", T0), event], {})
-    assert store.count_events() == 1
+        store.events.insert_events([make_event("s", "d", "alarm.smoke", T0), event], {})
+    assert store.events.count_events() == 1
 
 
-def test_retention_deletes_exactly_what_is_past_its_horizon(store: Store) -> None:
+def test_retention_deletes_exactly_what_is_past_its_horizon(store: Storage) -> None:
     # Heartbeats every 6 hours for five weeks; keep 10 days of them.
     now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
     times = [now - timedelta(hours=6 * n) for n in range(140)]
-    store.insert_events([make_event("s", "d", "device.heartbeat", at) for at in times], {})
-    store.insert_events([make_event("s", "d", "alarm.smoke", now - timedelta(days=30))], {})
-    report = run_retention(store, {"heartbeats": 10, "operations": 365}, now=now, batch=7)
+    store.events.insert_events([make_event("s", "d", "device.heartbeat", at) for at in times], {})
+    store.events.insert_events([make_event("s", "d", "alarm.smoke", now - timedelta(days=30))], {})
+    report = run_retention(
+        store.events, store.access_media, {"heartbeats": 10, "operations": 365}, now=now, batch=7
+    )
     horizon = now - timedelta(days=10)
     assert report.deleted == {"heartbeats": sum(at < horizon for at in times), "operations": 0}
-    kept = store.query_events(EventQuery(kind="device.heartbeat", limit=1000)).events
+    kept = store.events.query_events(EventQuery(kind="device.heartbeat", limit=1000)).events
     assert sorted(e.occurred_at for e in kept) == sorted(at for at in times if at >= horizon)
-    assert store.count_events() == len(kept) + 1
+    assert store.events.count_events() == len(kept) + 1
 
 
 def test_postgres_events_live_in_weekly_tables_per_category_and_retention_drops_them(
     postgres_server: PostgresServer, tmp_path: Path
 ) -> None:
     settings = load_settings(tmp_path, database_url=postgres_server.fresh_database())
-    store = open_store(settings)
+    store = open_storage(settings)
     now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # a Friday
     # Tuesday Oct 27, Tuesday Nov 3, Monday Nov 9 noon, Thursday Nov 12.
     old = [now - timedelta(days=d) for d in (24, 17, 11, 8)]
-    store.insert_events([make_event("s", "d", "device.heartbeat", at) for at in old], {})
-    store.insert_events([make_event("s", "d", "access.granted", old[0])], {})
+    store.events.insert_events([make_event("s", "d", "device.heartbeat", at) for at in old], {})
+    store.events.insert_events([make_event("s", "d", "access.granted", old[0])], {})
 
     def weeks(category: str) -> set[str]:
         sql = f"SELECT relname FROM pg_class WHERE relname LIKE 'events_{category}_%'"
@@ -222,27 +226,29 @@ def test_postgres_events_live_in_weekly_tables_per_category_and_retention_drops_
     assert raw_sql(settings, "SELECT count(*) FROM events_heartbeats_20261102") == [(1,)]
     # Horizon Nov 10 noon: the weeks of Oct 26 and Nov 2 go as whole tables; in the week
     # of Nov 9 the row before the horizon is deleted and the one after it stays.
-    done = store.delete_events_before(CATEGORIES["heartbeats"], now - timedelta(days=10), 100)
+    done = store.events.delete_events_before(
+        CATEGORIES["heartbeats"], now - timedelta(days=10), 100
+    )
     assert done == 3
     left = weeks("heartbeats")
     assert "events_heartbeats_20261109" in left
     assert not {"events_heartbeats_20261026", "events_heartbeats_20261102"} & left
     assert "events_access_events_20261026" in weeks("access_events")  # other categories stay
-    kept = store.query_events(EventQuery(limit=10)).events
+    kept = store.events.query_events(EventQuery(limit=10)).events
     assert sorted(e.occurred_at for e in kept) == [old[0], old[3]]
     store.close()
 
 
-def test_backup_is_a_consistent_copy_of_the_database(store: Store, tmp_path: Path) -> None:
+def test_backup_is_a_consistent_copy_of_the_database(store: Storage, tmp_path: Path) -> None:
     service.create_site(store, "bk", "Backed up", "UTC", 10, 10)
     target = tmp_path / "backup"
-    store.backup_to(target)
-    kind = b"PGDMP" if isinstance(store, PostgresStore) else b"SQLite format 3"
+    store.db.backup_to(target)
+    kind = b"PGDMP" if isinstance(store.db, PostgresDatabase) else b"SQLite format 3"
     assert target.read_bytes().startswith(kind)
     assert b"Backed up" in readable_backup(target)
 
 
-def test_data_keys_land_in_bulk_and_existing_ones_are_reported(store: Store) -> None:
+def test_data_keys_land_in_bulk_and_existing_ones_are_reported(store: Storage) -> None:
     """More keys than one statement holds; a pair already stored is left as it was and
     reported; a key's subject is stored only with a key that was new."""
     made = datetime(2026, 11, 1, tzinfo=UTC)
@@ -253,18 +259,18 @@ def test_data_keys_land_in_bulk_and_existing_ones_are_reported(store: Store) -> 
     def subject(subject_id: str, value: bytes) -> Subject:
         return Subject("a", subject_id, "vehicle", "plate", b"look-" + value, value, made)
 
-    assert store.add_data_keys([(key("fixed", b"first"), None)]) == set()
+    assert store.privacy.add_data_keys([(key("fixed", b"first"), None)]) == set()
     items = [(key(f"v-{n}", b"k%d" % n), subject(f"v-{n}", b"s%d" % n)) for n in range(1200)]
     items.append((key("fixed", b"second"), subject("fixed", b"never")))
-    assert store.add_data_keys(items) == {("a", "fixed")}
+    assert store.privacy.add_data_keys(items) == {("a", "fixed")}
 
-    keys = store.get_data_keys("a", ["fixed", "v-0", "v-1199"])
+    keys = store.privacy.get_data_keys("a", ["fixed", "v-0", "v-1199"])
     assert keys["fixed"].wrapped == b"first"
     assert keys["v-1199"].wrapped == b"k1199"
-    stored = store.get_subject("a", "v-1199")
+    stored = store.privacy.get_subject("a", "v-1199")
     assert stored is not None and stored.sealed_value == b"s1199"
-    assert store.get_subject("a", "fixed") is None
-    assert len(store.get_data_keys("a", [f"v-{n}" for n in range(1200)])) == 1200
+    assert store.privacy.get_subject("a", "fixed") is None
+    assert len(store.privacy.get_data_keys("a", [f"v-{n}" for n in range(1200)])) == 1200
 
 
 def _signal(action: str, key: str, event: Event, minutes: int) -> AlertSignal:
@@ -282,8 +288,8 @@ def _signal(action: str, key: str, event: Event, minutes: int) -> AlertSignal:
     )
 
 
-def _alerts(store: Store, states: tuple[str, ...]) -> list[Alert]:
-    return store.list_alerts(
+def _alerts(store: Storage, states: tuple[str, ...]) -> list[Alert]:
+    return store.alerts.list_alerts(
         site_scope=None,
         site_id="a",
         states=states,
@@ -294,12 +300,12 @@ def _alerts(store: Store, states: tuple[str, ...]) -> list[Alert]:
     )
 
 
-def test_a_batchs_rule_verdicts_apply_in_order_per_condition(store: Store) -> None:
+def test_a_batchs_rule_verdicts_apply_in_order_per_condition(store: Storage) -> None:
     """Consecutive fires of one condition are one change with their count; a clear
     between fires resolves the first alert and the next fire opens a new one; an open
     alert from an earlier batch is repeated, its newest time kept."""
     events = [make_event("a", "d1", "door.forced", T0 + timedelta(minutes=n)) for n in range(8)]
-    first = store.insert_events(events[:1], {}, [_signal("fire", "door:old", events[0], 5)])
+    first = store.events.insert_events(events[:1], {}, [_signal("fire", "door:old", events[0], 5)])
     assert [c.kind for c in first] == ["opened"]
     signals = [
         _signal("fire", "door:1", events[1], 1),
@@ -311,7 +317,7 @@ def test_a_batchs_rule_verdicts_apply_in_order_per_condition(store: Store) -> No
         _signal("clear", "door:none", events[6], 6),  # nothing open: no change
         _signal("fire", "door:old", events[7], 7),
     ]
-    changes = store.insert_events(events[1:], {}, signals)
+    changes = store.events.insert_events(events[1:], {}, signals)
 
     kinds = sorted((c.alert.dedupe_key, c.kind, c.alert.count) for c in changes)
     assert kinds == [
@@ -326,7 +332,7 @@ def test_a_batchs_rule_verdicts_apply_in_order_per_condition(store: Store) -> No
     ]
     assert resolved[0].first_at == T0 + timedelta(minutes=1)
     assert resolved[0].last_at == T0 + timedelta(minutes=3)  # the newest, not the last
-    assert [h.action for h in store.alert_history("a", resolved[0].alert_id)] == [
+    assert [h.action for h in store.alerts.alert_history("a", resolved[0].alert_id)] == [
         "opened",
         "resolved",
     ]
@@ -339,19 +345,19 @@ def test_a_batchs_rule_verdicts_apply_in_order_per_condition(store: Store) -> No
         T0 + timedelta(minutes=7),
         events[7].id,
     )
-    history = store.alert_history("a", still_open["door:1"].alert_id)
+    history = store.alerts.alert_history("a", still_open["door:1"].alert_id)
     assert [(h.seq, h.action, h.note) for h in history] == [
         (1, "opened", f"by event {events[5].id}")
     ]
 
 
-def test_verdicts_for_more_conditions_than_one_statement_holds(store: Store) -> None:
+def test_verdicts_for_more_conditions_than_one_statement_holds(store: Storage) -> None:
     event = make_event("a", "d1", "door.forced", T0)
     signals = [_signal("fire", f"door:{n}", event, 0) for n in range(450)]
-    opened = store.insert_events([event], {}, signals)
+    opened = store.events.insert_events([event], {}, signals)
     assert len(opened) == 450 and {c.kind for c in opened} == {"opened"}
     again = make_event("a", "d1", "door.forced", T0 + timedelta(minutes=1))
-    repeated = store.insert_events(
+    repeated = store.events.insert_events(
         [again], {}, [_signal("fire", s.dedupe_key, again, 1) for s in signals]
     )
     assert len(repeated) == 450 and {(c.kind, c.alert.count) for c in repeated} == {("repeated", 2)}

@@ -18,7 +18,7 @@ from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.subject_export import export_subject
 from sitewarden.privacy.subject_requests import SubjectRef, erase_subject
 from sitewarden.privacy.vault import Vault
-from sitewarden.store.base import Store
+from sitewarden.store import Storage
 from tests.conftest import raw_sql
 
 pytestmark = pytest.mark.both_backends
@@ -34,7 +34,7 @@ PERSON = {
 
 def stored(
     vault: Vault,
-    store: Store,
+    store: Storage,
     personal: dict[str, Any],
     kind: str = "access.granted",
     attributes: dict[str, Any] | None = None,
@@ -54,8 +54,8 @@ def stored(
         None,
     )
     vault.seal_events([event])
-    store.insert_events([event], {})
-    copy = store.get_event(event.id)
+    store.events.insert_events([event], {})
+    copy = store.events.get_event(event.id)
     assert copy is not None
     return copy
 
@@ -65,19 +65,19 @@ def keys() -> KeyRing:
     return KeyRing(os.urandom(32), os.urandom(32), os.urandom(32))
 
 
-def exported_ids(store: Store, vault: Vault, field: str, value: str) -> set[str]:
+def exported_ids(store: Storage, vault: Vault, field: str, value: str) -> set[str]:
     document = export_subject(store, vault, SubjectRef(SITE, field, value))
     assert document["unresolved"] == []
     return {event["id"] for event in document["events"]}
 
 
-def assert_unreadable(store: Store, keys: KeyRing, before: Event) -> None:
+def assert_unreadable(store: Storage, keys: KeyRing, before: Event) -> None:
     """The event reads as erased, and so does its ciphertext as a backup holds it."""
     fresh = Vault(store, keys)
-    now = store.get_event(before.id)
+    now = store.events.get_event(before.id)
     assert now is not None and fresh.open_event(now).state == "erased"
     assert before.subject_id is not None
-    assert store.get_data_keys(SITE, [before.subject_id]) == {}
+    assert store.privacy.get_data_keys(SITE, [before.subject_id]) == {}
     assert fresh.open_event(before).state == "erased"
 
 
@@ -86,7 +86,7 @@ def assert_unreadable(store: Store, keys: KeyRing, before: Event) -> None:
     [("badge_id", "b-7788"), ("national_id", "1101 0519 4912 3100 2x")],
 )
 def test_erasing_by_either_value_of_an_event_erases_it(
-    store: Store, keys: KeyRing, field: str, value: str
+    store: Storage, keys: KeyRing, field: str, value: str
 ) -> None:
     vault = Vault(store, keys)
     both = stored(vault, store, PERSON)
@@ -100,13 +100,13 @@ def test_erasing_by_either_value_of_an_event_erases_it(
     assert report.events_erased == 3 and report.unresolved == []
     for event in (both, badge_only, id_only):
         assert_unreadable(store, keys, event)
-    untouched = store.get_event(stranger.id)
+    untouched = store.events.get_event(stranger.id)
     assert untouched is not None
     assert Vault(store, keys).open_event(untouched).fields == {"badge_id": "B-0001"}
 
 
 def test_links_are_followed_however_far_and_reach_phone_and_person_ref(
-    store: Store, keys: KeyRing
+    store: Storage, keys: KeyRing
 ) -> None:
     vault = Vault(store, keys)
     first = stored(vault, store, PERSON)  # ID number + badge
@@ -135,7 +135,7 @@ def test_links_are_followed_however_far_and_reach_phone_and_person_ref(
         assert_unreadable(store, keys, event)
 
 
-def test_a_link_made_in_another_process_is_followed(store: Store, keys: KeyRing) -> None:
+def test_a_link_made_in_another_process_is_followed(store: Storage, keys: KeyRing) -> None:
     """The node that erases never saw the event that linked the two values."""
     node = Vault(store, keys)
     stored(node, store, {"badge_id": "B-7788"})
@@ -150,7 +150,7 @@ def test_a_link_made_in_another_process_is_followed(store: Store, keys: KeyRing)
     assert Vault(store, keys).open_event(again).fields == PERSON
 
 
-def test_plates_are_exported_and_erased_by_plate(store: Store, keys: KeyRing) -> None:
+def test_plates_are_exported_and_erased_by_plate(store: Storage, keys: KeyRing) -> None:
     vault = Vault(store, keys)
     read = stored(vault, store, {"plate": "浙A·12345"}, "plate.read", {"confidence": 0.9})
     assert exported_ids(store, vault, "plate", "浙A12345") == {str(read.id)}
@@ -159,7 +159,7 @@ def test_plates_are_exported_and_erased_by_plate(store: Store, keys: KeyRing) ->
 
 
 def test_events_stored_before_links_make_the_answer_say_it_may_be_incomplete(
-    store: Store, settings: Settings, keys: KeyRing
+    store: Storage, settings: Settings, keys: KeyRing
 ) -> None:
     vault = Vault(store, keys)
     stored(vault, store, PERSON)

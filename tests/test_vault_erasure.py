@@ -17,8 +17,7 @@ from sitewarden.events.model import Event
 from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.subject_requests import SubjectRef, erase_subject
 from sitewarden.privacy.vault import Vault
-from sitewarden.store import open_store
-from sitewarden.store.base import Store
+from sitewarden.store import Storage, open_storage
 
 pytestmark = pytest.mark.both_backends
 
@@ -43,31 +42,31 @@ def plate_read(site_id: str, plate: str) -> Event:
     )
 
 
-def sealed(vault: Vault, store: Store, site_id: str, plate: str) -> Event:
+def sealed(vault: Vault, store: Storage, site_id: str, plate: str) -> Event:
     event = plate_read(site_id, plate)
     vault.seal_events([event])
-    store.insert_events([event], {})
+    store.events.insert_events([event], {})
     return event
 
 
 @pytest.fixture
-def other_store(settings: Settings) -> Iterator[Store]:
+def other_store(settings: Settings) -> Iterator[Storage]:
     """A second connection to the same database, as another process would hold."""
-    opened = open_store(settings)
+    opened = open_storage(settings)
     yield opened
     opened.close()
 
 
-def test_shredding_bumps_only_that_sites_epoch(store: Store) -> None:
-    assert store.vault_epochs(["a", "b"]) == {}
-    store.shred_subject("a", "v-1")
-    store.shred_subject("a", "v-2")
-    assert store.vault_epochs(["a", "b"]) == {"a": 2}
-    assert store.vault_epochs([]) == {}
+def test_shredding_bumps_only_that_sites_epoch(store: Storage) -> None:
+    assert store.privacy.vault_epochs(["a", "b"]) == {}
+    store.privacy.shred_subject("a", "v-1")
+    store.privacy.shred_subject("a", "v-2")
+    assert store.privacy.vault_epochs(["a", "b"]) == {"a": 2}
+    assert store.privacy.vault_epochs([]) == {}
 
 
 def test_a_subject_erased_elsewhere_is_not_sealed_for_again(
-    store: Store, other_store: Store
+    store: Storage, other_store: Storage
 ) -> None:
     keys = KeyRing(os.urandom(32), os.urandom(32), os.urandom(32))
     node = Vault(store, keys)  # a running server
@@ -83,8 +82,8 @@ def test_a_subject_erased_elsewhere_is_not_sealed_for_again(
     again = sealed(node, store, "s", PLATE)
     assert again.subject_id is not None and again.subject_id != erased_id
     # The new subject's key is stored, so a fresh process opens what was sealed under it.
-    assert set(store.get_data_keys("s", [again.subject_id])) == {again.subject_id}
-    stored = store.get_event(again.id)
+    assert set(store.privacy.get_data_keys("s", [again.subject_id])) == {again.subject_id}
+    stored = store.events.get_event(again.id)
     assert stored is not None
     assert Vault(store, keys).open_event(stored).fields == {"plate": PLATE}
     # The other site's subject and its cache were left alone.

@@ -15,7 +15,7 @@ from sitewarden.events.kinds import Severity
 from sitewarden.events.model import Event
 from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.vault import Vault
-from sitewarden.store.base import Store
+from sitewarden.store import Storage
 
 IDS = EventIdFactory()
 SITE = "cache"
@@ -45,10 +45,10 @@ def event(personal: dict[str, Any], attributes: dict[str, Any] | None = None) ->
     )
 
 
-def sealed(vault: Vault, store: Store, *batch: Event) -> list[Event]:
+def sealed(vault: Vault, store: Storage, *batch: Event) -> list[Event]:
     vault.seal_events(batch)
-    store.insert_events(list(batch), {})
-    copies = [store.get_event(one.id) for one in batch]
+    store.events.insert_events(list(batch), {})
+    copies = [store.events.get_event(one.id) for one in batch]
     assert all(copy is not None for copy in copies)
     return [copy for copy in copies if copy is not None]
 
@@ -57,14 +57,14 @@ def cached_subjects(vault: Vault) -> set[str]:
     return {subject_id for _, subject_id in vault._data_keys}
 
 
-def test_subjects_only_linked_keep_no_unwrapped_key(store: Store, keys: KeyRing) -> None:
+def test_subjects_only_linked_keep_no_unwrapped_key(store: Storage, keys: KeyRing) -> None:
     vault = Vault(store, keys)
     (first,) = sealed(vault, store, event(PERSON, ENROLLED))
     assert first.subject_id == "p-7"
     badge = vault.find_subjects(SITE, "badge_id", "B-2001")
     phone = vault.find_subjects(SITE, "phone", PERSON["phone"])
     assert len(badge) == 1 and len(phone) == 1  # created and stored, with their keys
-    assert store.get_data_keys(SITE, badge + phone).keys() == set(badge + phone)
+    assert store.privacy.get_data_keys(SITE, badge + phone).keys() == set(badge + phone)
     assert cached_subjects(vault) == {"p-7"}
 
     restarted = Vault(store, keys)  # finds the stored subjects instead of creating them
@@ -75,7 +75,7 @@ def test_subjects_only_linked_keep_no_unwrapped_key(store: Store, keys: KeyRing)
 
 
 def test_a_linked_subject_created_in_the_same_batch_can_be_sealed_under(
-    store: Store, keys: KeyRing
+    store: Storage, keys: KeyRing
 ) -> None:
     vault = Vault(store, keys)
     linked, badge_only = sealed(
@@ -89,7 +89,7 @@ def test_a_linked_subject_created_in_the_same_batch_can_be_sealed_under(
 
 
 def test_a_linked_subject_sealed_under_later_reads_its_stored_key(
-    store: Store, keys: KeyRing
+    store: Storage, keys: KeyRing
 ) -> None:
     vault = Vault(store, keys)
     sealed(vault, store, event(PERSON, ENROLLED))

@@ -110,7 +110,7 @@ def test_a_wrong_password_shows_an_error_and_keeps_the_form(
 def test_signed_in_operator_sees_events_arrive_live_and_devices_online_then_signs_out(
     shared_server: LiveServer, page: Page, tmp_path: Path
 ) -> None:
-    store = shared_server.open_store()
+    store = shared_server.open_storage()
     try:
         site.build_demo_site(store)
         tokens = site.issue_demo_tokens(store)

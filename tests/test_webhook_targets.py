@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from sitewarden.alerts.model import AlertSignal
 from sitewarden.alerts.notify import WebhookDispatcher
+from sitewarden.alerts.webhook_records import Webhook, WebhookDelivery
 from sitewarden.alerts.webhook_targets import (
     WebhookHostUnresolved,
     WebhookTargetRefused,
@@ -26,8 +27,7 @@ from sitewarden.alerts.webhook_targets import (
 from sitewarden.auth.roles import Role
 from sitewarden.events.kinds import Severity
 from sitewarden.registry.device_kinds import DeviceKind
-from sitewarden.store.base import Store
-from sitewarden.store.records import Webhook, WebhookDelivery
+from sitewarden.store import Storage
 from tests.conftest import LiveServer, device_client
 from tests.test_alerts_live import Receiver, wait_for
 from tests.test_store import make_event
@@ -120,29 +120,32 @@ def receiver() -> Iterator[Receiver]:
     made.close()
 
 
-def _queue_delivery(store: Store, url: str) -> None:
+def _queue_delivery(store: Storage, url: str) -> None:
     """A webhook for site s and a smoke alert there, which queues one delivery."""
     now = datetime.now(UTC)
-    store.add_webhook(Webhook(uuid.uuid4().hex, "s", url, "secret", "info", True, now))
+    store.webhooks.add_webhook(Webhook(uuid.uuid4().hex, "s", url, "secret", "info", True, now))
     event = make_event("s", "d", "alarm.smoke", now)
     signal = AlertSignal(
         "fire", "smoke", "Smoke", Severity.CRITICAL, "s", "zone:z", "z", "d", event.id, now
     )
-    store.insert_events([event], {}, [signal])
+    store.events.insert_events([event], {}, [signal])
 
 
-def _dispatch(store: Store, resolve: Callable[[str, int], Sequence[str]], **kwargs: Any) -> None:
+def _dispatch(store: Storage, resolve: Callable[[str, int], Sequence[str]], **kwargs: Any) -> None:
     dispatcher = WebhookDispatcher(store, resolve=resolve, **kwargs)
     dispatcher.start()
     dispatcher.notify([])
     try:
-        wait_for(lambda: store.deliveries("dead") or store.deliveries("delivered"), seconds=10)
+        wait_for(
+            lambda: store.webhooks.deliveries("dead") or store.webhooks.deliveries("delivered"),
+            seconds=10,
+        )
     finally:
         dispatcher.stop()
 
 
 def test_a_name_that_rebinds_to_the_metadata_service_is_refused_at_delivery(
-    store: Store, receiver: Receiver
+    store: Storage, receiver: Receiver
 ) -> None:
     # Public when the admin saved it; the cloud's metadata service when it is sent.
     resolve = answers(["93.184.216.34"], ["169.254.169.254"])
@@ -150,22 +153,22 @@ def test_a_name_that_rebinds_to_the_metadata_service_is_refused_at_delivery(
     check_target(url, (), resolve)  # what the API does on save: accepted
     _queue_delivery(store, url)
     _dispatch(store, resolve)
-    [dead] = store.deliveries("dead")
+    [dead] = store.webhooks.deliveries("dead")
     assert dead.attempts == 1  # refused, not retried: no request was made
     assert dead.last_error is not None
     assert "hooks.example.org resolves to 169.254.169.254, a link-local address" in (
         dead.last_error
     )
-    assert store.deliveries("delivered") == []
+    assert store.webhooks.deliveries("delivered") == []
 
 
 def test_delivery_goes_to_the_address_checked_with_the_names_host_header(
-    store: Store, receiver: Receiver
+    store: Storage, receiver: Receiver
 ) -> None:
     port = receiver.url.split(":")[2].split("/")[0]
     _queue_delivery(store, f"http://hooks.example.org:{port}/hook")
     _dispatch(store, answers(["127.0.0.1"]), allowed_networks=LOOPBACK)
-    delivered: list[WebhookDelivery] = store.deliveries("delivered")
+    delivered: list[WebhookDelivery] = store.webhooks.deliveries("delivered")
     assert len(delivered) == 1
     [(headers, _body)] = receiver.requests
     assert headers["Host"] == f"hooks.example.org:{port}"

@@ -28,9 +28,7 @@ from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.vault import Vault
 from sitewarden.registry import service
 from sitewarden.registry.device_kinds import DeviceKind
-from sitewarden.store.base import Store
-from sitewarden.store.postgres import PostgresStore
-from sitewarden.store.sqlite import SQLiteStore
+from sitewarden.store import Storage
 from sitewarden.store.writer_process import WriterProcess
 from tests.conftest import LiveServer, free_port
 from tests.postgres_server import PostgresServer
@@ -41,7 +39,7 @@ IDS = EventIdFactory()
 pytestmark = pytest.mark.both_backends
 
 
-def with_smoke_site(store: Store) -> Store:
+def with_smoke_site(store: Storage) -> Storage:
     """Site "hq" with smoke detector "smoke-1"."""
     service.create_site(store, "hq", "HQ", "UTC", 100, 100)
     service.create_device(store, "hq", "smoke-1", DeviceKind.SMOKE_DETECTOR)
@@ -49,13 +47,13 @@ def with_smoke_site(store: Store) -> Store:
 
 
 @pytest.fixture
-def hq(store: Store) -> Store:
+def hq(store: Storage) -> Storage:
     return with_smoke_site(store)
 
 
 @pytest.fixture
-def writer(hq: Store, settings: Settings) -> Iterator[WriterProcess]:
-    process = WriterProcess(settings.database, hq.node_id)
+def writer(hq: Storage, settings: Settings) -> Iterator[WriterProcess]:
+    process = WriterProcess(settings.database, hq.db.node_id)
     process.start()
     yield process
     process.stop()
@@ -92,7 +90,7 @@ def commit(writer: WriterProcess, events: list[Event], signals: list[AlertSignal
 
 
 def test_child_commits_events_last_seen_and_alerts_in_one_transaction(
-    hq: Store, writer: WriterProcess
+    hq: Storage, writer: WriterProcess
 ) -> None:
     events = smoke_events(1200)  # more than one multi-row INSERT statement
     fire = AlertSignal(
@@ -102,11 +100,11 @@ def test_child_commits_events_last_seen_and_alerts_in_one_transaction(
     changes = commit(writer, events, [fire])
 
     assert [change.kind for change in changes] == ["opened"]
-    assert hq.count_events() == 1200
-    assert all(hq.get_event(event.id) is not None for event in events[::100])
-    device = hq.get_device("hq", "smoke-1")
+    assert hq.events.count_events() == 1200
+    assert all(hq.events.get_event(event.id) is not None for event in events[::100])
+    device = hq.registry.get_device("hq", "smoke-1")
     assert device is not None and device.last_seen_at is not None
-    alerts = hq.list_alerts(
+    alerts = hq.alerts.list_alerts(
         site_scope=None, site_id="hq", states=("open",), min_severity=None, rule_id=None,
         before=None, limit=10,
     )  # fmt: skip
@@ -114,15 +112,15 @@ def test_child_commits_events_last_seen_and_alerts_in_one_transaction(
 
 
 def test_unsealed_personal_fields_are_refused_before_reaching_the_child(
-    hq: Store, writer: WriterProcess
+    hq: Storage, writer: WriterProcess
 ) -> None:
     with pytest.raises(StoreError, match="unsealed"):
         writer.prepare(smoke_events(1, personal={"person_name": "Li Wei"}))
-    assert hq.count_events() == 0
+    assert hq.events.count_events() == 0
 
 
 def test_a_dead_writer_fails_its_batch_and_the_next_batch_starts_another(
-    hq: Store, writer: WriterProcess
+    hq: Storage, writer: WriterProcess
 ) -> None:
     commit(writer, smoke_events(10), [])
     first = writer.pid
@@ -132,11 +130,11 @@ def test_a_dead_writer_fails_its_batch_and_the_next_batch_starts_another(
 
     with pytest.raises(StoreError, match="event writer process stopped"):
         commit(writer, smoke_events(10), [])
-    assert hq.count_events() == 10  # the failed batch was never acknowledged
+    assert hq.events.count_events() == 10  # the failed batch was never acknowledged
 
     commit(writer, smoke_events(10), [])
     assert writer.pid not in (None, first)
-    assert hq.count_events() == 20
+    assert hq.events.count_events() == 20
 
 
 @pytest.mark.slow
@@ -157,16 +155,16 @@ def plate_event(plate: str) -> Event:
 
 
 def test_the_vault_stores_new_keys_and_subjects_through_the_child(
-    hq: Store, writer: WriterProcess
+    hq: Storage, writer: WriterProcess
 ) -> None:
     vault = Vault(hq, KeyRing(os.urandom(32), os.urandom(32), os.urandom(32)), writer)
     event = plate_event("浙A12345")
     vault.seal_events([event])
     assert event.subject_id is not None and event.sealed_personal is not None
     # committed by the child, read back by this process's own connection
-    assert hq.get_data_keys("hq", [event.subject_id]).keys() == {event.subject_id}
+    assert hq.privacy.get_data_keys("hq", [event.subject_id]).keys() == {event.subject_id}
     assert vault.find_subjects("hq", "plate", "浙A·12345") == [event.subject_id]
-    again = hq.get_data_keys("hq", [event.subject_id])[event.subject_id]
+    again = hq.privacy.get_data_keys("hq", [event.subject_id])[event.subject_id]
     assert writer.add_data_keys([(again, None)]) == {("hq", event.subject_id)}  # kept as is
 
 
@@ -182,7 +180,7 @@ def test_keys_whose_transaction_failed_are_forgotten_not_sealed_under(
         else DatabaseTarget("postgres", postgres_url=f"postgresql://127.0.0.1:{free_port()}/x")
     )
     broken = WriterProcess(target)  # its child cannot open the database
-    store = SQLiteStore(tmp_path / "sitewarden.db")
+    store = Storage.sqlite(tmp_path / "sitewarden.db")
     try:
         vault = Vault(store, KeyRing(os.urandom(32), os.urandom(32), os.urandom(32)), broken)
         for _ in range(2):  # the second try must not seal under the first try's lost key
@@ -199,13 +197,15 @@ def test_the_writers_broadcasts_are_its_nodes_own(postgres_server: PostgresServe
     """Another node hears the alert the writer process committed; the writer's own node
     does not (its writer thread tells the node's live hub itself)."""
     url = postgres_server.fresh_database()
-    mine, other = PostgresStore(url), PostgresStore(url)
+    mine, other = Storage.postgres(url), Storage.postgres(url)
     with_smoke_site(mine)
-    writer = WriterProcess(DatabaseTarget("postgres", postgres_url=url), mine.node_id)
+    writer = WriterProcess(DatabaseTarget("postgres", postgres_url=url), mine.db.node_id)
     on_mine: queue.Queue[dict[str, Any]] = queue.Queue()
     on_other: queue.Queue[dict[str, Any]] = queue.Queue()
-    stop_mine = mine.listen_to_other_nodes(lambda messages: [on_mine.put(m) for m in messages])
-    stop_other = other.listen_to_other_nodes(lambda messages: [on_other.put(m) for m in messages])
+    stop_mine = mine.db.listen_to_other_nodes(lambda messages: [on_mine.put(m) for m in messages])
+    stop_other = other.db.listen_to_other_nodes(
+        lambda messages: [on_other.put(m) for m in messages]
+    )
     try:
         events = smoke_events(1)
         fire = AlertSignal(

@@ -18,7 +18,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from sitewarden.database_url import DatabaseTarget, parse_database_url
 from sitewarden.errors import ConfigError
-from sitewarden.privacy.retention import CATEGORIES, default_schedule
+from sitewarden.events.categories import CATEGORIES, default_schedule
 
 DEFAULT_DATA_DIR = Path("sitewarden-data")
 CONFIG_FILE_NAME = "sitewarden.toml"

@@ -14,7 +14,7 @@ from sitewarden.config import CONFIG_FILE_NAME, Settings
 from sitewarden.database_url import redact
 from sitewarden.errors import AlreadyExists
 from sitewarden.privacy.keyfiles import create_key_files
-from sitewarden.store import open_store
+from sitewarden.store import open_storage
 
 CONFIG_TEMPLATE = """\
 # sitewarden settings for this data folder. Environment variables SITEWARDEN_<NAME>
@@ -46,9 +46,9 @@ def database_name(settings: Settings) -> Path | str:
 def is_initialised(settings: Settings) -> bool:
     if not settings.uses_postgres:
         return settings.sqlite_path.exists()
-    store = open_store(settings)  # a PostgreSQL database is initialised once it has users
+    store = open_storage(settings)  # a PostgreSQL database is initialised once it has users
     try:
-        return bool(store.list_users())
+        return bool(store.accounts.list_users())
     finally:
         store.close()
 
@@ -66,7 +66,7 @@ def initialise(settings: Settings, admin_username: str = "admin") -> InitResult:
     config_path = settings.data_dir / CONFIG_FILE_NAME
     if not config_path.exists():
         config_path.write_text(CONFIG_TEMPLATE.format(port=settings.port))
-    store = open_store(settings)
+    store = open_storage(settings)
     try:
         if not settings.uses_postgres:
             os.chmod(settings.sqlite_path.parent, 0o700)

@@ -14,7 +14,7 @@ from sitewarden.doctor.findings import Level
 from sitewarden.doctor.report import examine
 from sitewarden.errors import ConfigError
 from sitewarden.privacy.keyring import KeyRing
-from sitewarden.store import open_store
+from sitewarden.store import open_storage
 from sitewarden.store.writer_process import WriterProcess
 
 # Ingest allocates tens of thousands of short-lived objects a request; Python's default
@@ -67,7 +67,7 @@ def serve(settings: Settings, *, allow_critical: bool = False) -> None:
             f"no database at {settings.sqlite_path}; run 'sitewarden init' for this data folder"
         )
     keys = KeyRing.load(settings.key_path)  # refuses key files that others can read
-    store = open_store(settings)
+    store = open_storage(settings)
     critical = [f for f in examine(settings, store, keys) if f.level is Level.CRITICAL]
     if critical and not allow_critical:
         store.close()
@@ -78,7 +78,7 @@ def serve(settings: Settings, *, allow_critical: bool = False) -> None:
         )
     sink = None
     if settings.writer_process:
-        sink = WriterProcess(settings.database, store.node_id)
+        sink = WriterProcess(settings.database, store.db.node_id)
         sink.start()
     app = create_app(settings, store, keys, event_sink=sink, key_writer=sink)
     tune_garbage_collector()

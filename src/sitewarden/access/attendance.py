@@ -18,8 +18,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sitewarden.errors import InvalidInput
-from sitewarden.store.base import Store
-from sitewarden.store.records import EventQuery
+from sitewarden.events.query import EventQuery
+from sitewarden.store import Storage
 
 MAX_SHIFT = timedelta(hours=18)
 MAX_RANGE = timedelta(days=92)
@@ -110,13 +110,13 @@ def local_range(start: date, end: date, timezone: str) -> tuple[datetime, dateti
 
 
 def load_passages(
-    store: Store, site_id: str, since: datetime, until: datetime, people: frozenset[str]
+    store: Storage, site_id: str, since: datetime, until: datetime, people: frozenset[str]
 ) -> list[Passage]:
     """Granted passes of ``people`` between ``since`` and ``until`` (keyset pages)."""
     passages = []
     cursor = None
     while True:
-        page = store.query_events(
+        page = store.events.query_events(
             EventQuery(
                 site_id=site_id,
                 kind="access.granted",
@@ -137,10 +137,10 @@ def load_passages(
 
 
 def report(
-    store: Store, site_id: str, timezone: str, start: date, end: date, group: str = "staff"
+    store: Storage, site_id: str, timezone: str, start: date, end: date, group: str = "staff"
 ) -> list[AttendanceDay]:
     """Attendance days of the site's ``group`` members from ``start`` to ``end`` (local)."""
-    people = frozenset(p.person_id for p in store.list_people(site_id, group))
+    people = frozenset(p.person_id for p in store.access.list_people(site_id, group))
     since, until = local_range(start, end, timezone)
     days = attendance_days(load_passages(store, site_id, since, until, people), timezone)
     return [day for day in days if start <= day.day <= end]

@@ -30,7 +30,7 @@ from sitewarden.ingest.writer import EventWriter
 from sitewarden.privacy.consent import active_consent
 from sitewarden.privacy.masking import mask_name, mask_tail
 from sitewarden.registry.device_kinds import DeviceKind
-from sitewarden.store.base import Store
+from sitewarden.store import Storage
 from sitewarden.vision.faces import CLEAR_FACE_SCORE, FaceEngine
 
 DIRECTIONS = ("in", "out")
@@ -76,7 +76,7 @@ class AccessDesk:
 
     def __init__(
         self,
-        store: Store,
+        store: Storage,
         people: People,
         galleries: Galleries,
         engine: FaceEngine,
@@ -97,7 +97,7 @@ class AccessDesk:
     # --- readers -----------------------------------------------------------------------
     def reader_for(self, sender: Sender, device_id: str) -> Reader:
         """The reader a device token may decide for: itself, or any of a gateway's site."""
-        device = self.store.get_device(sender.site_id, device_id)
+        device = self.store.registry.get_device(sender.site_id, device_id)
         if device is None:
             raise NotFound(f"reader {device_id!r} not found in site {sender.site_id!r}")
         if device_id != sender.device_id and sender.kind is not DeviceKind.GATEWAY:
@@ -110,7 +110,7 @@ class AccessDesk:
                 f"device {device_id!r} is a {device.kind.value}, not an access_reader; "
                 "only access readers ask for access decisions"
             )
-        site = self.store.get_site(sender.site_id)
+        site = self.store.registry.get_site(sender.site_id)
         assert site is not None
         return Reader(site.site_id, device_id, device.zone_id, device.name, site.timezone)
 
@@ -119,7 +119,9 @@ class AccessDesk:
         _check_direction(direction)
         now = datetime.now(UTC)
         badge = self.people.find_badge(reader.site_id, badge_value)
-        person = None if badge is None else self.store.get_person(reader.site_id, badge.person_id)
+        person = (
+            None if badge is None else self.store.access.get_person(reader.site_id, badge.person_id)
+        )
         personal: dict[str, Any] = {"badge_id": badge_value.strip()[:128]}
         if badge is None or person is None:
             return self._decide(reader, "badge", direction, now, None, "not_enrolled", personal)
@@ -141,7 +143,7 @@ class AccessDesk:
         extra["distance"] = round(match.distance, 4) if match.distance != float("inf") else None
         person = None
         if match.owner is not None:
-            person = self.store.get_person(reader.site_id, match.owner)
+            person = self.store.access.get_person(reader.site_id, match.owner)
         if person is None:
             reason = match.reason or "not_enrolled"
             return self._decide(reader, "face", direction, now, None, reason, None, started, extra)
@@ -171,12 +173,12 @@ class AccessDesk:
             refusal = "barred" if verdict_of_person == "barred" else refusal or verdict_of_person
             if refusal is None:
                 verdict = evaluate_rules(
-                    self.store.list_access_rules(reader.site_id),
+                    self.store.access.list_access_rules(reader.site_id),
                     person.group,
                     reader.zone_id,
                     now,
                     reader.timezone,
-                    frozenset(h.day for h in self.store.list_holidays(reader.site_id)),
+                    frozenset(h.day for h in self.store.access.list_holidays(reader.site_id)),
                 )
                 rule_id = verdict.rule_id
                 refusal = None if verdict.granted else verdict.reason

@@ -22,7 +22,7 @@ from sitewarden.errors import Conflict, InvalidInput
 from sitewarden.privacy.consent import require_consent
 from sitewarden.privacy.sealing import binding, seal, unseal
 from sitewarden.privacy.vault import Vault
-from sitewarden.store.base import Store
+from sitewarden.store import Storage
 from sitewarden.vision.faces import FaceEngine, Gallery, Vector
 
 TEMPLATES_TABLE = "access_face_templates"
@@ -46,14 +46,14 @@ def _aad(template_id: str) -> bytes:
 class Galleries:
     """Each site's opened gallery, reloaded when its version moves. Thread-safe."""
 
-    def __init__(self, store: Store, vault: Vault) -> None:
+    def __init__(self, store: Storage, vault: Vault) -> None:
         self.store = store
         self.vault = vault
         self._lock = threading.Lock()
         self._by_site: dict[str, Gallery] = {}
 
     def for_site(self, site_id: str) -> Gallery:
-        version = self.store.gallery_version(site_id)
+        version = self.store.access.gallery_version(site_id)
         cached = self._by_site.get(site_id)
         if cached is not None and cached.version == version:
             return cached
@@ -67,7 +67,7 @@ class Galleries:
     def _load(self, site_id: str, version: int) -> Gallery:
         owners: list[str] = []
         vectors: list[Vector] = []
-        for template in self.store.face_templates(site_id):
+        for template in self.store.access.face_templates(site_id):
             key = self.vault.stored_data_key(site_id, subject_of(template.person_id))
             if key is None:  # the person was erased; their templates go with them
                 continue
@@ -131,7 +131,7 @@ def check_one_person(vectors: list[Vector], threshold: float) -> None:
 
 
 def enrol_faces(
-    store: Store,
+    store: Storage,
     vault: Vault,
     galleries: Galleries,
     engine: FaceEngine,
@@ -174,7 +174,7 @@ def checked_face_vectors(
 
 
 def store_face_templates(
-    store: Store, vault: Vault, site_id: str, person_id: str, vectors: list[Vector]
+    store: Storage, vault: Vault, site_id: str, person_id: str, vectors: list[Vector]
 ) -> EnrolmentReport:
     """Seal the checked vectors under the person's key and make them the person's
     templates (consent for 'access' is required here too)."""
@@ -186,5 +186,5 @@ def store_face_templates(
         template_id = "f-" + secrets.token_hex(8)
         sealed = seal(key, vector.astype(np.float32).tobytes(), _aad(template_id))
         templates.append(SealedTemplate(site_id, template_id, person_id, sealed, now))
-    version = store.replace_face_templates(site_id, person_id, templates)
+    version = store.access.replace_face_templates(site_id, person_id, templates)
     return EnrolmentReport(person_id, len(templates), version)

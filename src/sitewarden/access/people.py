@@ -27,7 +27,7 @@ from sitewarden.privacy.blind_index import normalise
 from sitewarden.privacy.sealing import binding, seal
 from sitewarden.privacy.subject_requests import SubjectRef, erase_subject
 from sitewarden.privacy.vault import Vault
-from sitewarden.store.base import Store
+from sitewarden.store import Storage
 from sitewarden.validity import check_window
 
 
@@ -43,7 +43,7 @@ def check_group(group: str) -> None:
 class People:
     """People and badges of every site, sealed through the vault."""
 
-    def __init__(self, store: Store, vault: Vault) -> None:
+    def __init__(self, store: Storage, vault: Vault) -> None:
         self.store = store
         self.vault = vault
 
@@ -60,7 +60,7 @@ class People:
 
     # --- people ----------------------------------------------------------------------
     def require(self, site_id: str, person_id: str) -> Person:
-        person = self.store.get_person(site_id, person_id)
+        person = self.store.access.get_person(site_id, person_id)
         if person is None:
             raise NotFound(f"person {person_id!r} not found in site {site_id!r}")
         return person
@@ -105,7 +105,7 @@ class People:
             created_at=datetime.now(UTC),
             created_by=actor,
         )
-        self.store.add_person(person)
+        self.store.access.add_person(person)
         return person
 
     def change(
@@ -124,7 +124,7 @@ class People:
         end = None if clear_window else (valid_until or person.valid_until)
         check_window(start, end)
         changed = replace(person, group=group or person.group, valid_from=start, valid_until=end)
-        self.store.update_person(changed)
+        self.store.access.update_person(changed)
         return changed
 
     def bar(self, person: Person, reason: str, actor: str) -> Person:
@@ -139,12 +139,12 @@ class People:
                 person.site_id, person.person_id, "bar_reason", reason.strip()
             ),
         )
-        self.store.update_person(barred)
+        self.store.access.update_person(barred)
         return barred
 
     def lift_bar(self, person: Person) -> Person:
         lifted = replace(person, barred_at=None, barred_by=None, sealed_bar_reason=None)
-        self.store.update_person(lifted)
+        self.store.access.update_person(lifted)
         return lifted
 
     def erase(self, person: Person) -> int:
@@ -152,7 +152,7 @@ class People:
         report = erase_subject(
             self.store, self.vault, SubjectRef(person.site_id, "subject_id", person.subject_id)
         )
-        self.store.delete_person(person.site_id, person.person_id)
+        self.store.access.delete_person(person.site_id, person.person_id)
         return report.events_erased
 
     # --- badges ----------------------------------------------------------------------
@@ -174,7 +174,7 @@ class People:
             sealed_value=seal(key, compact.encode(), binding(BADGES_TABLE, badge_ref, BADGE_FIELD)),
             created_at=datetime.now(UTC),
         )
-        self.store.add_badge(badge)
+        self.store.access.add_badge(badge)
         return badge
 
     def badge_value(self, badge: Badge) -> str | None:
@@ -187,5 +187,5 @@ class People:
         return found[-1] if found else None
 
     def revoke_badge(self, site_id: str, badge_ref: str) -> None:
-        if not self.store.revoke_badge(site_id, badge_ref, datetime.now(UTC)):
+        if not self.store.access.revoke_badge(site_id, badge_ref, datetime.now(UTC)):
             raise NotFound(f"no active badge {badge_ref!r} in site {site_id!r}")

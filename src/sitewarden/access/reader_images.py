@@ -16,7 +16,7 @@ from sitewarden.access.records import ReaderImage, subject_of
 from sitewarden.errors import NotFound
 from sitewarden.privacy.sealing import binding, seal, unseal
 from sitewarden.privacy.vault import SITE_SUBJECT, Vault
-from sitewarden.store.base import Store
+from sitewarden.store import Storage
 
 READER_IMAGES_TABLE = "access_reader_images"
 IMAGE_FIELD = "image"
@@ -31,7 +31,7 @@ def _subject(person_id: str | None) -> str:
 
 
 def keep_reader_image(
-    store: Store, vault: Vault, decision: Decision, data: bytes, media_type: str, days: float
+    store: Storage, vault: Vault, decision: Decision, data: bytes, media_type: str, days: float
 ) -> ReaderImage:
     """Seal and store the image behind ``decision`` until ``days`` from now."""
     now = datetime.now(UTC)
@@ -46,13 +46,13 @@ def keep_reader_image(
         media_type=media_type,
         sealed_image=seal(key, data, _aad(decision.event_id)),
     )
-    store.add_reader_image(image)
+    store.access_media.add_reader_image(image)
     return image
 
 
-def open_reader_image(store: Store, vault: Vault, site_id: str, event_id: str) -> ReaderImage:
+def open_reader_image(store: Storage, vault: Vault, site_id: str, event_id: str) -> ReaderImage:
     """The kept image, opened (``sealed_image`` then holds the image as sent)."""
-    kept = store.get_reader_image(site_id, event_id)
+    kept = store.access_media.get_reader_image(site_id, event_id)
     if kept is None or kept.expires_at < datetime.now(UTC):
         raise NotFound(f"no reader image kept for event {event_id!r} in site {site_id!r}")
     key = vault.stored_data_key(site_id, _subject(kept.person_id))

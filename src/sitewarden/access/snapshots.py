@@ -21,8 +21,8 @@ from sitewarden.events.validation import Sender
 from sitewarden.privacy.sealing import binding, seal, unseal
 from sitewarden.privacy.vault import SITE_SUBJECT, Vault
 from sitewarden.registry.device_kinds import DeviceKind
-from sitewarden.store.base import Store
-from sitewarden.store.records import Device
+from sitewarden.registry.records import Device
+from sitewarden.store import Storage
 from sitewarden.vision.blur import blurred_jpeg
 from sitewarden.vision.faces import FaceEngine
 from sitewarden.vision.images import turned_upright
@@ -41,9 +41,9 @@ def _aad(snapshot_id: str) -> bytes:
     return binding(SNAPSHOTS_TABLE, snapshot_id, IMAGE_FIELD)
 
 
-def camera_for(store: Store, sender: Sender, device_id: str) -> Device:
+def camera_for(store: Storage, sender: Sender, device_id: str) -> Device:
     """The ordinary camera a device token may post for (itself, or any for a gateway)."""
-    device = store.get_device(sender.site_id, device_id)
+    device = store.registry.get_device(sender.site_id, device_id)
     if device is None:
         raise NotFound(f"camera {device_id!r} not found in site {sender.site_id!r}")
     if device_id != sender.device_id and sender.kind is not DeviceKind.GATEWAY:
@@ -59,7 +59,7 @@ def camera_for(store: Store, sender: Sender, device_id: str) -> Device:
 
 
 def store_snapshot(
-    store: Store,
+    store: Storage,
     vault: Vault,
     engine: FaceEngine,
     site_id: str,
@@ -82,13 +82,13 @@ def store_snapshot(
         faces_blurred=blurred.faces_blurred,
         sealed_image=seal(key, blurred.jpeg, _aad(snapshot_id)),
     )
-    store.add_snapshot(snapshot)
+    store.access_media.add_snapshot(snapshot)
     return StoredSnapshot(snapshot, len(blurred.jpeg))
 
 
-def open_snapshot(store: Store, vault: Vault, site_id: str, snapshot_id: str) -> bytes:
+def open_snapshot(store: Storage, vault: Vault, site_id: str, snapshot_id: str) -> bytes:
     """The stored (blurred) JPEG; callers check the purpose and audit the opening."""
-    snapshot = store.get_snapshot(site_id, snapshot_id)
+    snapshot = store.access_media.get_snapshot(site_id, snapshot_id)
     if snapshot is None or snapshot.sealed_image is None:
         raise NotFound(f"snapshot {snapshot_id!r} not found in site {site_id!r} (or expired)")
     key = vault.stored_data_key(site_id, SITE_SUBJECT)

@@ -21,14 +21,13 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from sitewarden.alerts.engine import AlertEngine
-from sitewarden.alerts.model import AlertChange
+from sitewarden.alerts.model import AlertChange, OfflineTransition, SilentDevice
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import Event
 from sitewarden.ingest.writer import EventWriter
 from sitewarden.occupancy.aggregator import OccupancyAggregator
-from sitewarden.store.base import OfflineTransition, Store
-from sitewarden.store.records import SilentDevice
+from sitewarden.store import Storage
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +51,7 @@ def offline_event(silent: SilentDevice, factor: float, ids: EventIdFactory, now:
 class Maintenance:
     def __init__(
         self,
-        store: Store,
+        store: Storage,
         writer: EventWriter,
         engine: AlertEngine,
         occupancy: OccupancyAggregator,
@@ -93,16 +92,16 @@ class Maintenance:
 
     def run_once(self, now: datetime | None = None) -> None:
         moment = now or datetime.now(UTC)
-        if self._store.owns_job("device-health"):  # one node of several does it
+        if self._store.db.owns_job("device-health"):  # one node of several does it
             self.check_devices(moment)
-            changes = self._store.escalate_alerts(moment - self._escalate_after, moment)
+            changes = self._store.alerts.escalate_alerts(moment - self._escalate_after, moment)
             if changes:
                 self._announce(changes)
         self._occupancy.flush(moment)  # this node's own counts, on every node
 
     def check_devices(self, now: datetime) -> None:
         transitions = []
-        for silent in self._store.silent_devices(now, self._factor):
+        for silent in self._store.alerts.silent_devices(now, self._factor):
             event = offline_event(silent, self._factor, self._ids, now)
             signals = tuple(self._engine.evaluate([event]))
             transitions.append(

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from sitewarden.events.kinds import Severity
+from sitewarden.events.model import Event
 
 AlertState = Literal["open", "acknowledged", "resolved"]
 SEVERITY_RANK = {Severity.INFO: 0, Severity.MINOR: 1, Severity.MAJOR: 2, Severity.CRITICAL: 3}
@@ -95,3 +96,23 @@ class HistoryEntry:
     actor: str
     action: str
     note: str | None
+
+
+@dataclass(frozen=True)
+class OfflineTransition:
+    """A device found silent: applied only if it is still silent when the write commits."""
+
+    site_id: str
+    device_id: str
+    deadline: datetime
+    event: Event
+    signals: tuple[AlertSignal, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SilentDevice:
+    site_id: str
+    device_id: str
+    zone_id: str | None
+    last_seen_at: datetime
+    deadline: datetime

@@ -22,6 +22,7 @@ import httpx
 import orjson
 
 from sitewarden.alerts.model import AlertChange
+from sitewarden.alerts.webhook_records import WebhookDelivery
 from sitewarden.alerts.webhook_targets import (
     IPNetwork,
     Resolver,
@@ -31,8 +32,7 @@ from sitewarden.alerts.webhook_targets import (
     check_target,
     resolve_host,
 )
-from sitewarden.store.base import Store
-from sitewarden.store.records import WebhookDelivery
+from sitewarden.store import Storage
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ class WebhookDispatcher:
 
     def __init__(
         self,
-        store: Store,
+        store: Storage,
         *,
         timeout: float = 5.0,
         max_attempts: int = MAX_ATTEMPTS,
@@ -136,7 +136,7 @@ class WebhookDispatcher:
                 self._stop.wait(GATHER_S)
             self._wake.clear()
             try:
-                for delivery in self._store.due_deliveries(datetime.now(UTC), 100):
+                for delivery in self._store.webhooks.due_deliveries(datetime.now(UTC), 100):
                     if self._stop.is_set():
                         return
                     self._send(delivery)
@@ -145,7 +145,7 @@ class WebhookDispatcher:
                 time.sleep(1)
 
     def _send(self, delivery: WebhookDelivery) -> None:
-        hook = self._store.get_webhook(delivery.webhook_id)
+        hook = self._store.webhooks.get_webhook(delivery.webhook_id)
         if hook is None or not hook.enabled:
             return
         error: str | None = None
@@ -160,7 +160,7 @@ class WebhookDispatcher:
             error = exc.message[:300]
         now = datetime.now(UTC)
         attempts = delivery.attempts + 1
-        self._store.record_delivery(
+        self._store.webhooks.record_delivery(
             delivery.delivery_id,
             delivered=error is None,
             error=error,

@@ -19,23 +19,23 @@ from sitewarden.errors import StoreError
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.ingest.writer import EventWriter
 from sitewarden.occupancy.aggregator import OccupancyAggregator
-from sitewarden.store.base import Store
+from sitewarden.store import Storage
 
 
-def load_rules(store: Store) -> list[Rule]:
+def load_rules(store: Storage) -> list[Rule]:
     """The defaults with the administrators' saved rules applied."""
     return load_rule_set(store).rules
 
 
-def load_rule_set(store: Store) -> RuleSet:
+def load_rule_set(store: Storage) -> RuleSet:
     """The rules in force and the saved ones that do not load (left out, reported)."""
-    return rule_set(store.stored_rules())
+    return rule_set(store.alerts.stored_rules())
 
 
 class CapacityCache:
     """Zone capacities for the over-capacity rule, refreshed every 30 s."""
 
-    def __init__(self, store: Store, ttl_s: float = 30.0) -> None:
+    def __init__(self, store: Storage, ttl_s: float = 30.0) -> None:
         self._store = store
         self._ttl = ttl_s
         self._cache: dict[tuple[str, str], tuple[float, int | None]] = {}
@@ -47,7 +47,7 @@ class CapacityCache:
         if cached is not None and time.monotonic() - cached[0] < self._ttl:
             return cached[1]
         try:
-            zone = self._store.get_zone(site_id, zone_id)
+            zone = self._store.registry.get_zone(site_id, zone_id)
         except StoreError:
             if cached is None:
                 raise
@@ -59,7 +59,7 @@ class CapacityCache:
 
 @dataclass
 class AlertSystem:
-    store: Store
+    store: Storage
     engine: AlertEngine
     hub: LiveHub
     webhooks: WebhookDispatcher
@@ -86,7 +86,7 @@ class AlertSystem:
         self.maintenance.start()
         # Several nodes on PostgreSQL: their alert changes reach this node's live
         # dashboard, and rules an administrator changed on one reload on every node.
-        self.stop_listening = self.store.listen_to_other_nodes(self.from_other_nodes)
+        self.stop_listening = self.store.db.listen_to_other_nodes(self.from_other_nodes)
 
     def from_other_nodes(self, messages: list[dict[str, Any]]) -> None:
         self.hub.notify_payloads([m["change"] for m in messages if "change" in m])
@@ -101,7 +101,7 @@ class AlertSystem:
 
 
 def build_alert_system(
-    settings: Settings, store: Store, writer: EventWriter, ids: EventIdFactory
+    settings: Settings, store: Storage, writer: EventWriter, ids: EventIdFactory
 ) -> AlertSystem:
     loaded = load_rule_set(store)
     engine = AlertEngine(loaded.rules, CapacityCache(store), loaded.broken)

@@ -175,7 +175,7 @@ def read_attendance(
     if level is not Disclosure.NONE:
         names = {}
         for person_id in sorted({d.person_id for d in days}):
-            person = context.store.get_person(site_id, person_id)
+            person = context.store.access.get_person(site_id, person_id)
             details = None if person is None else desk.people.details(person)
             if details is not None:
                 names[person_id] = (

@@ -54,10 +54,10 @@ def person_out(
         barred_by=person.barred_by,
         badges=sum(
             1
-            for b in context.store.list_badges(person.site_id, person.person_id)
+            for b in context.store.access.list_badges(person.site_id, person.person_id)
             if b.revoked_at is None
         ),
-        face_templates=context.store.count_face_templates(person.site_id, person.person_id),
+        face_templates=context.store.access.count_face_templates(person.site_id, person.person_id),
         created_at=person.created_at,
         disclosure="none",
     )
@@ -131,7 +131,7 @@ def list_people(
 ) -> list[PersonOut]:
     _site(context, operator, site_id)
     level = disclosure_for(operator, purpose)
-    people = context.store.list_people(site_id, group)
+    people = context.store.access.list_people(site_id, group)
     shown = [person_out(context, desk, person, level) for person in people]
     if level is not Disclosure.NONE and people:
         targets = [p.subject_id for p in people]
@@ -233,7 +233,7 @@ def list_badges(
             created_at=b.created_at,
             revoked_at=b.revoked_at,
         )
-        for b in context.store.list_badges(site_id, person_id)
+        for b in context.store.access.list_badges(site_id, person_id)
     ]
 
 
@@ -351,5 +351,5 @@ def erase_faces(
 ) -> Response:
     _site(context, operator, site_id)
     person = _person(desk, site_id, person_id)
-    context.store.drop_face_templates(site_id, person.subject_id)
+    context.store.access.drop_face_templates(site_id, person.subject_id)
     return Response(status_code=204)

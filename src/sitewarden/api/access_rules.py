@@ -55,7 +55,7 @@ def put_rule(
         raise InvalidInput("rule id: letters, digits, '.', '_' and '-', up to 64 characters")
     check_group(body.group)
     check_window(body.valid_from, body.valid_until)
-    if body.zone_id != ALL_ZONES and context.store.get_zone(site_id, body.zone_id) is None:
+    if body.zone_id != ALL_ZONES and context.store.registry.get_zone(site_id, body.zone_id) is None:
         raise InvalidInput(f"zone {body.zone_id!r} does not exist in site {site_id!r}")
     rule = AccessRule(
         site_id=site_id,
@@ -68,7 +68,7 @@ def put_rule(
         valid_until=body.valid_until,
         created_at=datetime.now(UTC),
     )
-    context.store.put_access_rule(rule)
+    context.store.access.put_access_rule(rule)
     return rule_out(rule)
 
 
@@ -79,7 +79,7 @@ def list_rules(
     context: AppContext = Depends(get_context),
 ) -> list[RuleOut]:
     visible_site(context, operator, site_id)
-    return [rule_out(rule) for rule in context.store.list_access_rules(site_id)]
+    return [rule_out(rule) for rule in context.store.access.list_access_rules(site_id)]
 
 
 @router.delete("/rules/{rule_id}", status_code=204, summary="Delete a rule")
@@ -90,7 +90,7 @@ def delete_rule(
     context: AppContext = Depends(get_context),
 ) -> Response:
     visible_site(context, operator, site_id)
-    if not context.store.delete_access_rule(site_id, rule_id):
+    if not context.store.access.delete_access_rule(site_id, rule_id):
         raise NotFound(f"rule {rule_id!r} not found in site {site_id!r}")
     return Response(status_code=204)
 
@@ -104,7 +104,7 @@ def put_holiday(
     context: AppContext = Depends(get_context),
 ) -> HolidayOut:
     visible_site(context, operator, site_id)
-    context.store.put_holiday(Holiday(site_id, day.isoformat(), body.name))
+    context.store.access.put_holiday(Holiday(site_id, day.isoformat(), body.name))
     return HolidayOut(day=day.isoformat(), name=body.name)
 
 
@@ -115,7 +115,7 @@ def list_holidays(
     context: AppContext = Depends(get_context),
 ) -> list[HolidayOut]:
     visible_site(context, operator, site_id)
-    return [HolidayOut(day=h.day, name=h.name) for h in context.store.list_holidays(site_id)]
+    return [HolidayOut(day=h.day, name=h.name) for h in context.store.access.list_holidays(site_id)]
 
 
 @router.delete("/holidays/{day}", status_code=204, summary="Unmark a holiday")
@@ -126,6 +126,6 @@ def delete_holiday(
     context: AppContext = Depends(get_context),
 ) -> Response:
     visible_site(context, operator, site_id)
-    if not context.store.delete_holiday(site_id, day.isoformat()):
+    if not context.store.access.delete_holiday(site_id, day.isoformat()):
         raise NotFound(f"{day.isoformat()} is not a holiday of site {site_id!r}")
     return Response(status_code=204)

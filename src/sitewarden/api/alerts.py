@@ -118,7 +118,7 @@ def _uncursor(value: str) -> tuple[datetime, str]:
 
 
 def visible_alert(context: AppContext, operator: Operator, alert_id: str) -> Alert:
-    alert = context.store.find_alert(alert_id)
+    alert = context.store.alerts.find_alert(alert_id)
     if alert is None or not operator.sees_site(alert.site_id):
         raise NotFound(f"alert {alert_id!r} not found")
     return alert
@@ -137,7 +137,7 @@ def list_alerts(
 ) -> AlertPage:
     if site is not None and not operator.sees_site(site):
         raise NotFound(f"site {site!r} not found")
-    alerts = context.store.list_alerts(
+    alerts = context.store.alerts.list_alerts(
         site_scope=operator.site_scope,
         site_id=site,
         states=state or [],
@@ -186,7 +186,7 @@ def get_alert(
     context: AppContext = Depends(get_context),
 ) -> AlertDetail:
     alert = visible_alert(context, operator, alert_id)
-    history = context.store.alert_history(alert.site_id, alert.alert_id)
+    history = context.store.alerts.alert_history(alert.site_id, alert.alert_id)
     return AlertDetail(
         **alert_out(alert).model_dump(),
         history=[HistoryOut(at=h.at, actor=h.actor, action=h.action, note=h.note) for h in history],
@@ -197,7 +197,7 @@ def _change(
     context: AppContext, operator: Operator, alert_id: str, action: str, note: str | None
 ) -> AlertOut:
     alert = visible_alert(context, operator, alert_id)
-    change: AlertChange | None = context.store.change_alert_state(
+    change: AlertChange | None = context.store.alerts.change_alert_state(
         alert.site_id, alert.alert_id, action, operator.username, note, datetime.now(UTC)
     )
     if change is None:
@@ -256,7 +256,9 @@ def save_rule(
 ) -> dict[str, Any]:
     rule: Rule = parse_rule({**body, "rule_id": rule_id})
     check_rule_save(context, operator, rule)
-    context.store.save_rule(rule_id, rule.model_dump_json(), operator.username, datetime.now(UTC))
+    context.store.alerts.save_rule(
+        rule_id, rule.model_dump_json(), operator.username, datetime.now(UTC)
+    )
     context.alerts.reload_rules()
     return rule.model_dump(mode="json")
 
@@ -268,7 +270,7 @@ def delete_rule(
     context: AppContext = Depends(get_context),
 ) -> Response:
     check_rule_delete(context, operator, rule_id)
-    if not context.store.delete_rule(rule_id):
+    if not context.store.alerts.delete_rule(rule_id):
         raise NotFound(f"no saved rule {rule_id!r} (defaults can be replaced, not deleted)")
     context.alerts.reload_rules()
     return Response(status_code=204)
@@ -294,5 +296,5 @@ def occupancy(
     context.alerts.occupancy.flush()  # include the interval in progress
     return [
         OccupancyPoint(zone_id=z, source=src, interval_start=at, interval_s=secs, count=n)
-        for z, src, at, secs, n in context.store.occupancy(site_id, zone, start, end)
+        for z, src, at, secs, n in context.store.occupancy.occupancy(site_id, zone, start, end)
     ]

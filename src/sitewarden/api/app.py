@@ -45,7 +45,7 @@ from sitewarden.privacy.audit import AuditLog
 from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.retention import RetentionReport, run_retention
 from sitewarden.privacy.vault import KeyWriter, Vault
-from sitewarden.store.base import Store
+from sitewarden.store import Storage
 from sitewarden.vision.images import MAX_IMAGE_BYTES
 from sitewarden.web import pages
 
@@ -90,10 +90,13 @@ async def _retention_loop(context: AppContext) -> None:
     """Delete expired data in the background, once at start and then every interval."""
     while True:
         try:
-            owned = await run_in_threadpool(context.store.owns_job, "retention")
+            owned = await run_in_threadpool(context.store.db.owns_job, "retention")
             report = (
                 await run_in_threadpool(
-                    run_retention, context.store, context.settings.retention_days
+                    run_retention,
+                    context.store.events,
+                    context.store.access_media,
+                    context.settings.retention_days,
                 )
                 if owned  # of several nodes on one PostgreSQL, one runs it
                 else RetentionReport()
@@ -114,7 +117,7 @@ def _no_trailing_slash(path: str) -> Response:
 
 def create_app(
     settings: Settings,
-    store: Store,
+    store: Storage,
     keys: KeyRing | None = None,
     event_sink: EventSink | None = None,
     key_writer: KeyWriter | None = None,

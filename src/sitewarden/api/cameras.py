@@ -23,7 +23,7 @@ from sitewarden.api.schemas import IMAGE_UPLOAD
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
 from sitewarden.events.validation import Sender
-from sitewarden.store.records import Device
+from sitewarden.registry.records import Device
 from sitewarden.vision.faces import FaceEngine
 from sitewarden.vision.images import SNAPSHOT, decode_image, image_slot
 
@@ -138,7 +138,9 @@ def list_snapshots(
     context: AppContext = Depends(get_context),
 ) -> list[SnapshotOut]:
     visible_site(context, operator, site_id)
-    return [snapshot_out(s) for s in context.store.list_snapshots(site_id, device, limit)]
+    return [
+        snapshot_out(s) for s in context.store.access_media.list_snapshots(site_id, device, limit)
+    ]
 
 
 @router.get(

@@ -17,13 +17,13 @@ from sitewarden.ingest.relay import RelayedDevices
 from sitewarden.ingest.writer import EventWriter
 from sitewarden.privacy.audit import AuditLog
 from sitewarden.privacy.vault import Vault
-from sitewarden.store.base import Store
+from sitewarden.store import Storage
 
 
 @dataclass
 class AppContext:
     settings: Settings
-    store: Store
+    store: Storage
     writer: EventWriter
     vault: Vault
     audit: AuditLog

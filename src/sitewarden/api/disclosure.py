@@ -25,7 +25,7 @@ from sitewarden.auth.roles import Permission
 from sitewarden.events.kinds import KINDS
 from sitewarden.events.model import Event
 from sitewarden.privacy.masking import mask_personal
-from sitewarden.store.records import ERASED_PERSONAL
+from sitewarden.privacy.records import ERASED_PERSONAL
 
 LOOKUP_BURST = "security.lookup_burst"
 RAISED_BY = "sitewarden"  # the device id of events sitewarden raises itself

@@ -22,10 +22,10 @@ from sitewarden.auth.roles import Permission
 from sitewarden.errors import InvalidInput, NotFound
 from sitewarden.events.kinds import KINDS
 from sitewarden.events.model import family_of, from_micros, to_micros
+from sitewarden.events.query import EventQuery
 from sitewarden.events.validation import Sender
 from sitewarden.ingest.batch import check_batch, split_batch
 from sitewarden.privacy.vault import LOOKUP_FIELDS
-from sitewarden.store.records import EventQuery
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 
@@ -162,7 +162,7 @@ def list_events(
         limit=limit,
         after=decode_cursor(cursor) if cursor else None,
     )
-    page = context.store.query_events(query)
+    page = context.store.events.query_events(query)
     return EventPageOut(
         events=present_events(context, request, operator, page.events, purpose),
         next_cursor=encode_cursor(page.next_cursor) if page.next_cursor else None,
@@ -177,7 +177,7 @@ def get_event(
     context: AppContext = Depends(get_context),
     purpose: Purpose = None,
 ) -> EventOut:
-    event = context.store.get_event(event_id)
+    event = context.store.events.get_event(event_id)
     if event is None or not operator.sees_site(event.site_id):
         raise NotFound(f"event {event_id} not found")
     return present_events(context, request, operator, [event], purpose)[0]
@@ -212,7 +212,7 @@ def lookup_events(
     )
     if not subjects:
         return EventPageOut(events=[], next_cursor=None)
-    page = context.store.query_events(
+    page = context.store.events.query_events(
         EventQuery(
             site_id=body.site,
             subject_ids=tuple(subjects),

@@ -27,7 +27,7 @@ def build_mqtt(context: AppContext, gates: GateDesk, desk: AccessDesk) -> MqttLi
         writer=context.writer,
         seal=context.vault.seal_events,
         take_occupancy=context.alerts.occupancy.take,
-        event_exists=lambda event_id: context.store.get_event(event_id) is not None,
+        event_exists=lambda event_id: context.store.events.get_event(event_id) is not None,
         find_device=context.relayed.find,
         limits=context.intake_limits,
     )

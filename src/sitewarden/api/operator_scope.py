@@ -16,9 +16,10 @@ from fastapi import Request
 from sitewarden.alerts.rules import DEFAULT_RULES, Rule
 from sitewarden.api.context import AppContext
 from sitewarden.auth.accounts import Operator
+from sitewarden.auth.records import User
 from sitewarden.errors import InvalidInput, NotFound, PermissionDenied
+from sitewarden.registry.records import Site
 from sitewarden.registry.service import require_site
-from sitewarden.store.records import Site, User
 
 
 def visible_site(context: AppContext, operator: Operator, site_id: str) -> Site:
@@ -62,7 +63,7 @@ def granted_scope(
 
 def visible_user(context: AppContext, operator: Operator, user_id: str) -> User:
     """The user, if its scope lies within the operator's; otherwise it does not exist."""
-    user = context.store.get_user(user_id)
+    user = context.store.accounts.get_user(user_id)
     if user is None or not within_scope(operator, user.site_scope):
         raise NotFound(f"user {user_id!r} not found")
     return user
@@ -79,7 +80,7 @@ def _saved_rule_sites(context: AppContext, rule_id: str) -> tuple[bool, list[str
 
     The saved definition is read raw, so a saved rule that no longer validates still
     counts with the sites it names."""
-    for stored_id, definition in context.store.stored_rules():
+    for stored_id, definition in context.store.alerts.stored_rules():
         if stored_id == rule_id:
             try:
                 sites = orjson.loads(definition).get("sites")

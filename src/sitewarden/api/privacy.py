@@ -20,10 +20,10 @@ from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
 from sitewarden.errors import NotFound
 from sitewarden.privacy import consent as consents
+from sitewarden.privacy.records import Consent
 from sitewarden.privacy.subject_export import export_subject
 from sitewarden.privacy.subject_requests import SubjectRef, erase_subject
 from sitewarden.registry.service import require_site
-from sitewarden.store.records import Consent
 
 router = APIRouter(prefix="/api/v1", tags=["privacy"])
 
@@ -139,7 +139,7 @@ def list_consents(
     context: AppContext = Depends(get_context),
 ) -> list[ConsentOut]:
     _visible(operator, context, site_id)
-    return [consent_out(c) for c in context.store.list_consents(site_id, subject_id)]
+    return [consent_out(c) for c in context.store.privacy.list_consents(site_id, subject_id)]
 
 
 @router.post("/sites/{site_id}/consents/{consent_id}/withdraw", response_model=ConsentOut)
@@ -161,7 +161,7 @@ def withdraw_consent(
         purpose=f"withdrawn; {erased} biometric items erased",
         request_id=_request_id(request),
     )
-    updated = context.store.get_consent(site_id, consent_id)
+    updated = context.store.privacy.get_consent(site_id, consent_id)
     assert updated is not None
     return consent_out(updated)
 
@@ -176,7 +176,7 @@ def read_audit(
     after: Annotated[int, Query(ge=0, le=MAX_SEQ, description="a seq from next_after")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> AuditPageOut:
-    entries = context.store.audit_entries(after_seq=after, limit=limit)
+    entries = context.store.privacy.audit_entries(after_seq=after, limit=limit)
     visible = [e for e in entries if e.site_id is None or operator.sees_site(e.site_id)]
     return AuditPageOut(
         entries=[

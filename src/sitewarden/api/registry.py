@@ -32,7 +32,7 @@ from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
 from sitewarden.errors import InvalidInput, NotFound
 from sitewarden.registry import service
-from sitewarden.store.records import Device, Site, Zone
+from sitewarden.registry.records import Device, Site, Zone
 
 router = APIRouter(prefix="/api/v1/sites", tags=["registry"])
 
@@ -106,7 +106,7 @@ def patch_changes(body: BaseModel, *, never_null: tuple[str, ...]) -> dict[str, 
 def list_sites(
     operator: Operator = requires(READ), context: AppContext = Depends(get_context)
 ) -> list[SiteOut]:
-    return [site_out(site) for site in context.store.list_sites(operator.site_scope)]
+    return [site_out(site) for site in context.store.registry.list_sites(operator.site_scope)]
 
 
 @router.post("", response_model=SiteOut, status_code=201, summary="Register a site")
@@ -154,7 +154,7 @@ def list_zones(
     site_id: str, operator: Operator = requires(READ), context: AppContext = Depends(get_context)
 ) -> list[ZoneOut]:
     visible_site(context, operator, site_id)
-    return [zone_out(zone) for zone in context.store.list_zones(site_id)]
+    return [zone_out(zone) for zone in context.store.registry.list_zones(site_id)]
 
 
 @router.post("/{site_id}/zones", response_model=ZoneOut, status_code=201)
@@ -192,7 +192,7 @@ def patch_zone(
     visible_site(context, operator, site_id)
     zone = service.require_zone(context.store, site_id, zone_id)
     updated = replace(zone, **patch_changes(body, never_null=("name",)))
-    context.store.update_zone(updated)
+    context.store.registry.update_zone(updated)
     return zone_out(updated)
 
 
@@ -214,7 +214,7 @@ def list_devices(
     site_id: str, operator: Operator = requires(READ), context: AppContext = Depends(get_context)
 ) -> list[DeviceOut]:
     visible_site(context, operator, site_id)
-    return [device_out(device, context) for device in context.store.list_devices(site_id)]
+    return [device_out(device, context) for device in context.store.registry.list_devices(site_id)]
 
 
 @router.post(
@@ -281,7 +281,7 @@ def delete_device(
 ) -> Response:
     visible_site(context, operator, site_id)
     service.require_device(context.store, site_id, device_id)
-    context.store.delete_device(site_id, device_id)
+    context.store.registry.delete_device(site_id, device_id)
     return Response(status_code=204)
 
 

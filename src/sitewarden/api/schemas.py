@@ -12,7 +12,7 @@ from sitewarden.auth.roles import Permission, Role
 from sitewarden.events.kinds import Severity
 from sitewarden.privacy.free_text import note_validator
 from sitewarden.registry.device_kinds import DeviceKind
-from sitewarden.store.records import Rotation
+from sitewarden.registry.records import Rotation
 
 # The request body of routes that take one image (a frame, a face, a snapshot).
 IMAGE_UPLOAD: dict[str, Any] = {

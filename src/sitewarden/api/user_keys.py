@@ -26,7 +26,7 @@ def list_user_api_keys(
     context: AppContext = Depends(get_context),
 ) -> list[ApiKeyOut]:
     user = visible_user(context, operator, user_id)
-    return [api_key_out(key) for key in context.store.list_api_keys(user.user_id)]
+    return [api_key_out(key) for key in context.store.accounts.list_api_keys(user.user_id)]
 
 
 @router.delete("/{user_id}/api-keys/{key_id}", status_code=204, response_class=Response)
@@ -37,9 +37,9 @@ def revoke_user_api_key(
     context: AppContext = Depends(get_context),
 ) -> Response:
     user = visible_user(context, operator, user_id)
-    key = context.store.get_api_key(key_id)
+    key = context.store.accounts.get_api_key(key_id)
     if key is None or key.user_id != user.user_id:
         raise NotFound(f"API key {key_id!r} of user {user_id!r} not found")
     if key.revoked_at is None:
-        context.store.revoke_api_key(key_id, datetime.now(UTC))
+        context.store.accounts.revoke_api_key(key_id, datetime.now(UTC))
     return Response(status_code=204)

@@ -25,11 +25,11 @@ from sitewarden.api.schemas import (
 from sitewarden.auth import accounts, second_factor
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.passwords import hash_password
+from sitewarden.auth.records import ApiKey, User
 from sitewarden.auth.roles import Permission, Role
 from sitewarden.auth.second_factor import ROLES_NEEDING_SECOND_FACTOR
 from sitewarden.auth.secrets import hash_secret
 from sitewarden.errors import InvalidInput, NotFound, PermissionDenied
-from sitewarden.store.records import ApiKey, User
 
 router = APIRouter(prefix="/api/v1", tags=["operators"])
 
@@ -58,7 +58,7 @@ def api_key_out(key: ApiKey) -> ApiKeyOut:
 
 
 def _require_user_id(context: AppContext, user_id: str) -> User:
-    user = context.store.get_user(user_id)
+    user = context.store.accounts.get_user(user_id)
     if user is None:
         raise NotFound(f"user {user_id!r} not found")
     return user
@@ -71,7 +71,7 @@ def list_users(
 ) -> list[UserOut]:
     return [
         user_out(user)
-        for user in context.store.list_users()
+        for user in context.store.accounts.list_users()
         if within_scope(operator, user.site_scope)
     ]
 
@@ -126,9 +126,9 @@ def patch_user(
         user = replace(user, password_hash=hash_password(body.password), must_change_password=True)
     if body.disabled is not None:
         user = replace(user, disabled=body.disabled)
-    context.store.update_user(user)
+    context.store.accounts.update_user(user)
     if body.disabled or body.password is not None:
-        context.store.delete_user_sessions(user.user_id)
+        context.store.accounts.delete_user_sessions(user.user_id)
     if body.disabled:
         accounts.end_access(context.store, user.user_id)  # its API keys too, for good
     return user_out(user)
@@ -156,7 +156,7 @@ def change_password(
 def list_api_keys(
     operator: Operator = requires(Permission.SELF), context: AppContext = Depends(get_context)
 ) -> list[ApiKeyOut]:
-    return [api_key_out(key) for key in context.store.list_api_keys(operator.user_id)]
+    return [api_key_out(key) for key in context.store.accounts.list_api_keys(operator.user_id)]
 
 
 @router.post("/me/api-keys", response_model=CreatedApiKey, status_code=201)
@@ -207,7 +207,7 @@ def confirm_totp(
     second_factor.confirm_enrolment(context.store, user, context.totp_key, body.code)
     cookie = request.cookies.get(SESSION_COOKIE)
     if operator.via == "session" and cookie:
-        context.store.set_session_second_factor(hash_secret(cookie))
+        context.store.accounts.set_session_second_factor(hash_secret(cookie))
     return Response(status_code=204)
 
 
@@ -217,8 +217,8 @@ def revoke_api_key(
     operator: Operator = requires(Permission.SELF),
     context: AppContext = Depends(get_context),
 ) -> Response:
-    key = context.store.get_api_key(key_id)
+    key = context.store.accounts.get_api_key(key_id)
     if key is None or key.user_id != operator.user_id:
         raise NotFound(f"API key {key_id!r} not found")
-    context.store.revoke_api_key(key_id, datetime.now(UTC))
+    context.store.accounts.revoke_api_key(key_id, datetime.now(UTC))
     return Response(status_code=204)

@@ -16,6 +16,7 @@ import orjson
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
+from sitewarden.alerts.webhook_records import Webhook
 from sitewarden.alerts.webhook_targets import check_target, parse_networks
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
@@ -24,7 +25,6 @@ from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
 from sitewarden.errors import NotFound
 from sitewarden.events.kinds import Severity
-from sitewarden.store.records import Webhook
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
 
@@ -83,7 +83,9 @@ def list_webhooks(
     context: AppContext = Depends(get_context),
 ) -> list[WebhookOut]:
     return [
-        webhook_out(hook) for hook in context.store.list_webhooks() if hook_visible(operator, hook)
+        webhook_out(hook)
+        for hook in context.store.webhooks.list_webhooks()
+        if hook_visible(operator, hook)
     ]
 
 
@@ -108,7 +110,7 @@ def create_webhook(
         True,
         datetime.now(UTC),
     )
-    context.store.add_webhook(hook)
+    context.store.webhooks.add_webhook(hook)
     return CreatedWebhook(**webhook_out(hook).model_dump(), secret=hook.secret)
 
 
@@ -118,10 +120,10 @@ def delete_webhook(
     operator: Operator = requires(Permission.WEBHOOKS_MANAGE),
     context: AppContext = Depends(get_context),
 ) -> Response:
-    hook = context.store.get_webhook(webhook_id)
+    hook = context.store.webhooks.get_webhook(webhook_id)
     if hook is None or not hook_visible(operator, hook):
         raise NotFound(f"webhook {webhook_id!r} not found")
-    context.store.delete_webhook(webhook_id)
+    context.store.webhooks.delete_webhook(webhook_id)
     return Response(status_code=204)
 
 
@@ -140,7 +142,7 @@ def dead_letters(
     if operator.site_scope is not None:
         visible = [
             hook.webhook_id
-            for hook in context.store.list_webhooks()
+            for hook in context.store.webhooks.list_webhooks()
             if hook_visible(operator, hook)
         ]
     return [
@@ -153,5 +155,5 @@ def dead_letters(
             created_at=d.created_at,
             payload=orjson.loads(d.payload),
         )
-        for d in context.store.deliveries("dead", webhook_ids=visible)
+        for d in context.store.webhooks.deliveries("dead", webhook_ids=visible)
     ]

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from sitewarden.access.people import People
     from sitewarden.config import Settings
     from sitewarden.privacy.audit import AuditLog
-    from sitewarden.store import Store
+    from sitewarden.store import Storage
 
 people_app = typer.Typer(
     help="Enrolled people: residents, staff, contractors, visitors.", no_args_is_help=True
@@ -45,7 +45,7 @@ PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 class AccessTools:
     """What the people commands work with, opened on the local data folder."""
 
-    store: Store
+    store: Storage
     people: People
     galleries: Galleries
     audit: AuditLog
@@ -74,7 +74,7 @@ def access_tools(data_dir: Path | None) -> Iterator[AccessTools]:
 
 
 def _site_of(tools: AccessTools, site: str) -> None:
-    if tools.store.get_site(site) is None:
+    if tools.store.registry.get_site(site) is None:
         raise fail(f"site {site!r} not found")
 
 
@@ -208,7 +208,7 @@ def _in_site_time(tools: AccessTools, site: str, moment: datetime | None) -> dat
     """A window time given without an offset is read in the site's time zone."""
     from zoneinfo import ZoneInfo
 
-    known = tools.store.get_site(site)
+    known = tools.store.registry.get_site(site)
     if moment is None or moment.tzinfo is not None or known is None:
         return moment
     return moment.replace(tzinfo=ZoneInfo(known.timezone))
@@ -261,19 +261,21 @@ def list_people(
     """People of a site. Names are shown (and the reading audited) only with --purpose."""
     with access_tools(data_dir) as tools:
         _site_of(tools, site)
-        people = tools.store.list_people(site, group)
+        people = tools.store.access.list_people(site, group)
         table = Table("person", "group", "name", "badges", "faces", "valid until", "barred")
         for person in people:
             details = tools.people.details(person) if purpose else None
             badges = sum(
-                1 for b in tools.store.list_badges(site, person.person_id) if b.revoked_at is None
+                1
+                for b in tools.store.access.list_badges(site, person.person_id)
+                if b.revoked_at is None
             )
             table.add_row(
                 person.person_id,
                 person.group,
                 details.name if details else "—",
                 str(badges),
-                str(tools.store.count_face_templates(site, person.person_id)),
+                str(tools.store.access.count_face_templates(site, person.person_id)),
                 person.valid_until.isoformat() if person.valid_until else "—",
                 "yes" if person.barred_at else "",
             )

@@ -43,7 +43,7 @@ def users_add(
 def users_list(data_dir: DataDir = None) -> None:
     """List operator accounts."""
     with opened_store(settings_for(data_dir)) as store:
-        users = store.list_users()
+        users = store.accounts.list_users()
     table = Table("username", "role", "sites", "state", "last sign-in")
     for user in users:
         table.add_row(

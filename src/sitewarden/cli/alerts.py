@@ -52,7 +52,7 @@ def alerts_list(
     """List alerts, most recent activity first (default: not yet resolved)."""
     states = state or ["open", "acknowledged"]
     with opened_store(settings_for(data_dir)) as store:
-        found = store.list_alerts(
+        found = store.alerts.list_alerts(
             site_scope=None,
             site_id=site,
             states=states,
@@ -69,10 +69,10 @@ def alerts_list(
 
 def _change_alert(alert_id: str, action: str, note: str | None, data_dir: Path | None) -> None:
     with opened_store(settings_for(data_dir)) as store:
-        alert = store.find_alert(alert_id)
+        alert = store.alerts.find_alert(alert_id)
         if alert is None:
             raise fail(f"alert {alert_id!r} not found")
-        change = store.change_alert_state(
+        change = store.alerts.change_alert_state(
             alert.site_id, alert_id, action, cli_actor(), note, datetime.now(UTC)
         )
     if change is None:
@@ -111,7 +111,7 @@ def alerts_tail(
     with opened_store(settings_for(data_dir)) as store:
         try:
             while True:
-                found = store.list_alerts(
+                found = store.alerts.list_alerts(
                     site_scope=None,
                     site_id=site,
                     states=[],

@@ -13,7 +13,7 @@ from rich.console import Console
 
 from sitewarden.config import Settings, load_settings
 from sitewarden.errors import SitewardenError
-from sitewarden.store import Store, open_store
+from sitewarden.store import Storage, open_storage
 
 if TYPE_CHECKING:
     from sitewarden.privacy.audit import AuditLog
@@ -59,10 +59,10 @@ def settings_for(data_dir: Path | None, **overrides: Any) -> Settings:
 
 
 @contextmanager
-def opened_store(settings: Settings) -> Iterator[Store]:
+def opened_store(settings: Settings) -> Iterator[Storage]:
     if not settings.uses_postgres and not settings.sqlite_path.exists():
         raise fail(f"no database at {settings.sqlite_path}; run 'sitewarden init' first")
-    store = guarded(lambda: open_store(settings))
+    store = guarded(lambda: open_storage(settings))
     try:
         yield store
     except SitewardenError as exc:
@@ -71,7 +71,7 @@ def opened_store(settings: Settings) -> Iterator[Store]:
         store.close()
 
 
-def vault_and_audit(settings: Settings, store: Store) -> tuple[Vault, AuditLog]:
+def vault_and_audit(settings: Settings, store: Storage) -> tuple[Vault, AuditLog]:
     """The vault (sealing, lookups) and the audit log, on the local key folder."""
     from sitewarden.privacy.audit import AuditLog
     from sitewarden.privacy.keyring import KeyRing

@@ -18,7 +18,7 @@ from sitewarden.cli.base import (
     settings_for,
 )
 from sitewarden.events.kinds import KINDS
-from sitewarden.store.records import EventQuery
+from sitewarden.events.query import EventQuery
 
 events_app = typer.Typer(help="Events.", no_args_is_help=True)
 app.add_typer(events_app, name="events")
@@ -41,7 +41,7 @@ def events_tail(
     if exact is not None and exact not in KINDS:
         raise fail(f"unknown kind {exact!r}")
     with opened_store(settings_for(data_dir)) as store:
-        page = store.query_events(
+        page = store.events.query_events(
             EventQuery(site_id=site, kind=exact, family=family, limit=max(lines, 1))
         )
         shown = {event.id for event in page.events}
@@ -53,7 +53,7 @@ def events_tail(
         try:
             while True:
                 time.sleep(interval)
-                page = store.query_events(
+                page = store.events.query_events(
                     EventQuery(site_id=site, kind=exact, family=family, since=since, limit=500)
                 )
                 for event in reversed(page.events):

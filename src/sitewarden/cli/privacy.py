@@ -46,7 +46,7 @@ def keys_rotate(
 
     settings = settings_for(data_dir)
     with opened_store(settings) as store, Progress(console=err) as bar:
-        task = bar.add_task("re-wrapping data keys", total=store.count_data_keys() or 1)
+        task = bar.add_task("re-wrapping data keys", total=store.privacy.count_data_keys() or 1)
 
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total or 1)
@@ -222,7 +222,9 @@ def retention_run(data_dir: DataDir = None) -> None:
                 tasks[category] = bar.add_task(f"deleting {category}", total=None)
             bar.update(tasks[category], completed=total)
 
-        report = run_retention(store, settings.retention_days, progress=advance)
+        report = run_retention(
+            store.events, store.access_media, settings.retention_days, progress=advance
+        )
     table = Table("category", "kept for", "deleted")
     for category, days in settings.retention_days.items():
         kept = f"{days:g} days" if days else "forever"
@@ -247,6 +249,6 @@ def backup(
     if not os.access(folder, os.W_OK | os.X_OK):
         raise fail(f"folder {folder} is not writable; choose another file")
     with opened_store(settings_for(data_dir)) as store:
-        store.backup_to(output)
+        store.db.backup_to(output)
     os.chmod(output, 0o600)
     out.print(f"Backup written to {output}. Keep the key folder's backup apart from it.")

@@ -43,8 +43,8 @@ def sites_list(data_dir: DataDir = None) -> None:
     """List sites."""
     with opened_store(settings_for(data_dir)) as store:
         table = Table("site", "name", "timezone", "zones", "devices")
-        for site in store.list_sites():
-            contents = store.count_site_contents(site.site_id)
+        for site in store.registry.list_sites():
+            contents = store.registry.count_site_contents(site.site_id)
             table.add_row(
                 site.site_id,
                 site.name,
@@ -109,7 +109,7 @@ def devices_list(site_id: str, data_dir: DataDir = None) -> None:
     settings = settings_for(data_dir)
     with opened_store(settings) as store:
         service.require_site(store, site_id)
-        devices = store.list_devices(site_id)
+        devices = store.registry.list_devices(site_id)
     now = datetime.now(UTC)
     table = Table("device", "kind", "zone", "rotation", "status", "last seen")
     for device in devices:

@@ -1,11 +1,11 @@
-"""What the table groups need from a database, whichever backend it is.
+"""What the features' tables need from a database, whichever backend it is.
 
-The table groups (``core_tables``, ``privacy_tables``, ``alert_tables``,
-``parking_tables``, ``access_tables``) write their SQL once, with ``?`` placeholders,
-against these few primitives. ``SQLiteDatabase`` and ``PostgresDatabase`` implement
-them; the PostgreSQL one translates the placeholders once per statement. What
-differs between the dialects beyond that (index hints, case-insensitive LIKE, how a
-batch of events lands, partitions) lives in the backends, behind the hooks below.
+Each feature's tables (``registry/tables.py``, ``alerts/tables.py``, ...) write their
+SQL once, with ``?`` placeholders, against these few primitives. ``SQLiteDatabase``
+and ``PostgresDatabase`` implement them; the PostgreSQL one translates the
+placeholders once per statement. What differs between the dialects beyond that (index
+hints, case-insensitive LIKE, how a batch of events lands, the PostgreSQL partitions of
+events and their retention) lives in the backends, behind the hooks below.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import orjson
@@ -58,38 +59,55 @@ class Database(ABC):
     LIKE = "LIKE"
 
     @abstractmethod
-    def _transaction(self) -> AbstractContextManager[Connection]:
+    def transaction(self) -> AbstractContextManager[Connection]:
         """One write transaction; writers are serialised, as SQLite does it."""
 
     @abstractmethod
-    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
+    def read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
 
     @abstractmethod
-    def _read_one(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
+    def read_one(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
 
     @abstractmethod
-    def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
+    def write(self, sql: str, params: Sequence[Any] = ()) -> int:
         """One statement in its own transaction; returns the rows it changed."""
 
     @abstractmethod
-    def _index_hint(self, index: str) -> str:
+    def index_hint(self, index: str) -> str:
         """`` INDEXED BY index`` where the planner needs telling (SQLite), else ``""``."""
 
     @abstractmethod
-    def _insert_event_rows(self, conn: Connection, rows: Sequence[EventRow]) -> None:
+    def append_events(self, conn: Connection, rows: Sequence[EventRow]) -> None:
         """Append a batch of events (as :func:`event_row` made them) inside the caller's
         transaction."""
+
+    def delete_events_before(self, kinds: frozenset[str], before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` of the oldest events of ``kinds`` that occurred before
+        (PostgreSQL drops whole expired weeks first)."""
+        marks = ", ".join("?" * len(kinds))
+        with self.transaction() as conn:
+            cursor = conn.execute(
+                "DELETE FROM events WHERE id IN (SELECT id FROM events"
+                f"{self.index_hint('events_time')} WHERE occurred_at < ? AND kind IN ({marks}) "
+                "LIMIT ?)",
+                (to_micros(before), *sorted(kinds), limit),
+            )
+            return int(cursor.rowcount)
+
+    @abstractmethod
+    def backup_to(self, target: Path) -> None:
+        """A consistent copy of the database (sealed fields stay sealed; keys are not in it)."""
 
     # What the driver raises when a unique or foreign key constraint refuses a write.
     # Each backend names its own, so a SQLite server never imports psycopg (25 MB).
     integrity_errors: tuple[type[Exception], ...]
 
-    # Whether other nodes listen to :meth:`_broadcast` (worth building its messages).
+    # Whether other nodes listen to :meth:`broadcast` (worth building its messages).
     broadcasts = False
     # Tells this node's broadcasts from other nodes' (PostgreSQL); one SQLite file has one.
     node_id: str | None = None
 
-    def _broadcast(self, conn: Connection, messages: Sequence[dict[str, Any]]) -> None:
+    def broadcast(self, conn: Connection, messages: Sequence[dict[str, Any]]) -> None:
         """Tell the other nodes (alert changes, rules changed) once ``conn`` commits."""
         return None  # one SQLite file serves one node: nobody else to tell
 

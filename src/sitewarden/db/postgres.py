@@ -11,23 +11,44 @@ correct without a second, PostgreSQL-only copy of each. Reads never take it.
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from sitewarden.database_url import redact
-from sitewarden.db.database import Connection, Database, Rows
+from sitewarden.db.database import (
+    EVENT_INSERT_COLUMNS,
+    KIND,
+    OCCURRED_AT,
+    Connection,
+    Database,
+    EventRow,
+    Rows,
+)
 from sitewarden.db.migrations import load_migrations, split_sql
 from sitewarden.db.postgres_jobs import JobOwnership
 from sitewarden.db.postgres_notify import NodeListener, notify_sql
+from sitewarden.db.postgres_partitions import (
+    drop_weeks,
+    ensure_category_partitions,
+    ensure_week_partitions,
+    ensure_weeks_ahead,
+    expired_weeks,
+)
 from sitewarden.errors import AlreadyExists, ConfigError, DatabaseUnavailable, StoreError
+from sitewarden.events.model import to_micros
 
 log = logging.getLogger(__name__)
 
@@ -142,32 +163,32 @@ class PostgresDatabase(Database):
             yield raw
 
     @contextmanager
-    def _transaction(self) -> Iterator[Connection]:
+    def transaction(self) -> Iterator[Connection]:
         with self._raw_transaction() as raw:
             yield PostgresConnection(raw)
 
-    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+    def read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._connection() as raw:
             return raw.execute(postgres_sql(sql), params).fetchall()
 
-    def _read_one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+    def read_one(self, sql: str, params: Sequence[Any] = ()) -> Any:
         with self._connection() as raw:
             return raw.execute(postgres_sql(sql), params).fetchone()
 
-    def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
+    def write(self, sql: str, params: Sequence[Any] = ()) -> int:
         try:
-            with self._transaction() as conn:
+            with self.transaction() as conn:
                 return conn.execute(sql, params).rowcount
         except self.integrity_errors as exc:
             raise AlreadyExists(f"already exists or still referenced: {exc}") from exc
 
-    def _index_hint(self, index: str) -> str:
+    def index_hint(self, index: str) -> str:
         return ""  # PostgreSQL's planner picks the matching index by itself
 
     integrity_errors = (psycopg.IntegrityError,)
     broadcasts = True
 
-    def _broadcast(self, conn: Connection, messages: Sequence[dict[str, Any]]) -> None:
+    def broadcast(self, conn: Connection, messages: Sequence[dict[str, Any]]) -> None:
         conn.execute(*notify_sql(self.node_id, messages))
 
     def listen_to_other_nodes(
@@ -224,8 +245,88 @@ class PostgresDatabase(Database):
                 ) from exc
 
     def _after_migrations(self, conn: psycopg.Connection[Any]) -> None:
-        """Schema work a backend does in code after the SQL migrations (partitions)."""
+        """Schema work done in code after the SQL migrations: the events partitions."""
+        with conn.transaction():
+            ensure_category_partitions(conn)
+            ensure_weeks_ahead(conn, time.time_ns() // 1000)
 
     def schema_version(self) -> int:
-        row = self._read_one("SELECT max(version) FROM schema_migrations")
+        row = self.read_one("SELECT max(version) FROM schema_migrations")
         return int(row[0] or 0)
+
+    # --- events: weekly partitions per retention category ------------------------------
+    def append_events(self, conn: Connection, rows: Sequence[EventRow]) -> None:
+        """COPY the batch in (binary), inside the caller's transaction."""
+        if not rows:
+            return
+        assert isinstance(conn, PostgresConnection)
+        raw = conn.raw
+        ensure_week_partitions(raw, [(row[KIND], row[OCCURRED_AT]) for row in rows])
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY events ({EVENT_INSERT_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy,
+        ):
+            copy.set_types(_EVENT_COPY_TYPES)
+            for row in rows:
+                copy.write_row(row)
+
+    def delete_events_before(self, kinds: frozenset[str], before: datetime, limit: int) -> int:
+        """Drop the whole weeks of these kinds that end before ``before``, then delete up to
+        ``limit`` of the rows left before it (in the week that straddles the horizon)."""
+        before_us = to_micros(before)
+        marks = ", ".join("%s" for _ in kinds)
+        with self._raw_transaction() as raw:
+            removed = drop_weeks(raw, expired_weeks(raw, kinds, before_us))
+            cursor = raw.execute(
+                f"DELETE FROM events WHERE kind IN ({marks}) AND occurred_at < %s AND "
+                "(id, site_id, kind, occurred_at) IN (SELECT id, site_id, kind, occurred_at "
+                f"FROM events WHERE kind IN ({marks}) AND occurred_at < %s LIMIT %s)",
+                (*sorted(kinds), before_us, *sorted(kinds), before_us, limit),
+            )
+            return removed + cursor.rowcount
+
+    def backup_to(self, target: Path) -> None:
+        """A consistent copy with ``pg_dump`` (custom format; restore with pg_restore).
+
+        The password travels in the environment, never on the command line."""
+        params = conninfo_to_dict(self.url)
+        password = params.pop("password", None)
+        env = dict(os.environ)
+        if password is not None:
+            env["PGPASSWORD"] = str(password)
+        try:
+            subprocess.run(
+                [_pg_dump(), "--format=custom", f"--file={target}", make_conninfo("", **params)],
+                check=True,
+                env=env,
+                capture_output=True,
+            )
+        except FileNotFoundError as exc:
+            raise StoreError("pg_dump is not installed; install postgresql-client") from exc
+        except subprocess.CalledProcessError as exc:
+            raise StoreError(f"pg_dump failed: {exc.stderr.decode(errors='replace')}") from exc
+
+
+# Binary COPY needs the PostgreSQL type of each column, in EVENT_INSERT_COLUMNS order.
+_EVENT_COPY_TYPES = (
+    "bytea",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "int8",
+    "int8",
+    "text",
+    "bytea",
+    "text",
+    "text",
+    "bytea",
+)
+
+
+def _pg_dump() -> str:
+    """Debian's newest pg_dump (its /usr/bin wrapper wants a local cluster's config)."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"), key=lambda p: p.parts[-3])
+    return str(found[-1]) if found else "pg_dump"

@@ -91,7 +91,7 @@ class SQLiteDatabase(Database):
         return conn
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
         with self._write_lock:
             conn = self._writer
             conn.execute("BEGIN IMMEDIATE")
@@ -102,23 +102,23 @@ class SQLiteDatabase(Database):
                 raise
             conn.execute("COMMIT")
 
-    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+    def read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         return self._reader().execute(sql, params).fetchall()
 
-    def _read_one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+    def read_one(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self._reader().execute(sql, params).fetchone()
 
-    def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
+    def write(self, sql: str, params: Sequence[Any] = ()) -> int:
         try:
-            with self._transaction() as conn:
+            with self.transaction() as conn:
                 return conn.execute(sql, params).rowcount
         except sqlite3.IntegrityError as exc:
             raise AlreadyExists(f"already exists or still referenced: {exc}") from exc
 
-    def _index_hint(self, index: str) -> str:
+    def index_hint(self, index: str) -> str:
         return f" INDEXED BY {index}"
 
-    def _insert_event_rows(self, conn: Connection, rows: Sequence[EventRow]) -> None:
+    def append_events(self, conn: Connection, rows: Sequence[EventRow]) -> None:
         # Many rows a statement, not executemany: sqlite3 lets go of the interpreter lock
         # around every step, and taking it back while the event loop validates the next
         # request costs up to a switch interval each time (see docs/benchmarks.md).
@@ -127,6 +127,15 @@ class SQLiteDatabase(Database):
             chunk = rows[start : start + size]
             conn.execute(_multi_row_insert(size), [value for row in chunk for value in row])
             start += size
+
+    def backup_to(self, target: Path) -> None:
+        """A consistent copy of the database (sealed fields stay sealed; keys are not in it)."""
+        with self._write_lock:
+            destination = sqlite3.connect(target)
+            try:
+                self._writer.backup(destination)
+            finally:
+                destination.close()
 
     def close(self) -> None:
         if self._checkpointer is not None:
@@ -170,5 +179,5 @@ class SQLiteDatabase(Database):
                     ) from exc
 
     def schema_version(self) -> int:
-        row = self._read_one("SELECT max(version) FROM schema_migrations")
+        row = self.read_one("SELECT max(version) FROM schema_migrations")
         return int(row[0] or 0)

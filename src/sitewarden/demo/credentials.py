@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sitewarden.auth import accounts
+from sitewarden.auth.records import ApiKey
 from sitewarden.auth.roles import Permission, Role
 from sitewarden.demo.site import SITE_ID
-from sitewarden.store.base import Store
-from sitewarden.store.records import ApiKey
+from sitewarden.store import Storage
 
 SETUP_KEY_NAME = "demo set-up"
 PAY_STATION_USER = "pay-station"
@@ -21,17 +21,17 @@ PAY_STATION_KEY_NAME = "garage pay station"
 PAY_STATION_SCOPES = (Permission.PARKING_PAY, Permission.PARKING_READ)
 
 
-def issue_setup_key(store: Store, admin_username: str) -> tuple[ApiKey, str]:
+def issue_setup_key(store: Storage, admin_username: str) -> tuple[ApiKey, str]:
     """A key for the demo's set-up calls, acting as the demo administrator."""
     admin = accounts.require_user(store, admin_username)
     _revoke_named(store, admin.user_id, SETUP_KEY_NAME)
     return accounts.create_api_key(store, admin, SETUP_KEY_NAME)
 
 
-def issue_pay_station_key(store: Store) -> str:
+def issue_pay_station_key(store: Storage) -> str:
     """The garage pay station's key: an operator of the demo site that may only take payments
     and read sessions."""
-    user = store.get_user_by_name(PAY_STATION_USER)
+    user = store.accounts.get_user_by_name(PAY_STATION_USER)
     if user is None:
         user, _ = accounts.create_user(
             store, PAY_STATION_USER, Role.OPERATOR, site_scope=(SITE_ID,)
@@ -41,11 +41,11 @@ def issue_pay_station_key(store: Store) -> str:
     return token
 
 
-def revoke_key(store: Store, key: ApiKey) -> None:
-    store.revoke_api_key(key.key_id, datetime.now(UTC))
+def revoke_key(store: Storage, key: ApiKey) -> None:
+    store.accounts.revoke_api_key(key.key_id, datetime.now(UTC))
 
 
-def _revoke_named(store: Store, user_id: str, name: str) -> None:
-    for key in store.list_api_keys(user_id):
+def _revoke_named(store: Storage, user_id: str, name: str) -> None:
+    for key in store.accounts.list_api_keys(user_id):
         if key.name == name and key.revoked_at is None:
             revoke_key(store, key)

@@ -25,6 +25,7 @@ from rich.markup import escape
 from sitewarden.api.app import create_app
 from sitewarden.auth import accounts
 from sitewarden.auth.passwords import generate_password
+from sitewarden.auth.records import ApiKey
 from sitewarden.auth.roles import Role
 from sitewarden.config import Settings
 from sitewarden.demo import credentials, site
@@ -35,9 +36,7 @@ from sitewarden.errors import ConfigError, InvalidInput
 from sitewarden.initialise import initialise, is_initialised
 from sitewarden.privacy.keyfiles import check_key_folder
 from sitewarden.server import check_listen_safety, proxy_options, url_of
-from sitewarden.store import open_store
-from sitewarden.store.base import Store
-from sitewarden.store.records import ApiKey
+from sitewarden.store import Storage, open_storage
 
 ADMIN_USERNAME = "admin"
 STARTUP_TIMEOUT_S = 30.0
@@ -63,7 +62,7 @@ def prepare_demo(settings: Settings) -> PreparedDemo:
     if initialised_now:
         initialise(settings, ADMIN_USERNAME)
     check_key_folder(settings.key_path)
-    store = open_store(settings)
+    store = open_storage(settings)
     try:
         password = reset_admin_password(store)
         site.build_demo_site(store)
@@ -77,10 +76,10 @@ def prepare_demo(settings: Settings) -> PreparedDemo:
     )
 
 
-def reset_admin_password(store: Store, username: str = ADMIN_USERNAME) -> str:
+def reset_admin_password(store: Storage, username: str = ADMIN_USERNAME) -> str:
     """Give the demo administrator a new generated password (creating them if missing)."""
     password = generate_password()
-    user = store.get_user_by_name(username)
+    user = store.accounts.get_user_by_name(username)
     if user is None:
         accounts.create_user(store, username, Role.ADMIN, password=password)
         return password
@@ -109,7 +108,7 @@ def client_verify(settings: Settings) -> ssl.SSLContext | bool:
     return context
 
 
-def configure_demo_site(settings: Settings, prepared: PreparedDemo, store: Store) -> LivePlans:
+def configure_demo_site(settings: Settings, prepared: PreparedDemo, store: Storage) -> LivePlans:
     """Garage and access control through the running server's API; then the key goes."""
     try:
         with httpx.Client(
@@ -140,7 +139,7 @@ def run_demo(
         raise InvalidInput("--rate must be above 0 events a second (or use --no-simulate)")
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     prepared = prepare_demo(settings)
-    store = open_store(settings)
+    store = open_storage(settings)
     stop = threading.Event()
     server = uvicorn.Server(
         uvicorn.Config(

@@ -13,8 +13,8 @@ from typing import Literal
 from sitewarden.errors import Conflict
 from sitewarden.registry import service
 from sitewarden.registry.device_kinds import DeviceKind
-from sitewarden.store.base import Store
-from sitewarden.store.records import Device
+from sitewarden.registry.records import Device
+from sitewarden.store import Storage
 
 SITE_ID = "riverside"
 SITE_NAME = "Riverside Gardens"
@@ -151,20 +151,20 @@ DEVICES: tuple[DemoDevice, ...] = (
 # fmt: on
 
 
-def build_demo_site(store: Store) -> list[Device]:
+def build_demo_site(store: Storage) -> list[Device]:
     """Register Riverside Gardens, its zones and devices; reuse whatever exists already.
 
     Devices that exist are brought back to the plan (zone, name, position,
     heartbeat) without touching their tokens or history.
     """
-    if store.get_site(SITE_ID) is None:
+    if store.registry.get_site(SITE_ID) is None:
         service.create_site(store, SITE_ID, SITE_NAME, SITE_TIMEZONE, PLAN_WIDTH, PLAN_HEIGHT)
     for zone in ZONES:
-        if store.get_zone(SITE_ID, zone.zone_id) is None:
+        if store.registry.get_zone(SITE_ID, zone.zone_id) is None:
             service.create_zone(store, SITE_ID, zone.zone_id, zone.name, zone.capacity)
     devices = []
     for planned in DEVICES:
-        existing = store.get_device(SITE_ID, planned.device_id)
+        existing = store.registry.get_device(SITE_ID, planned.device_id)
         if existing is None:
             device, _ = service.create_device(
                 store,
@@ -183,7 +183,7 @@ def build_demo_site(store: Store) -> list[Device]:
     return devices
 
 
-def _brought_to_plan(store: Store, existing: Device, planned: DemoDevice) -> Device:
+def _brought_to_plan(store: Storage, existing: Device, planned: DemoDevice) -> Device:
     if existing.kind is not planned.kind:
         # A kind cannot change under a device's history; say so rather than guess.
         raise Conflict(
@@ -201,7 +201,7 @@ def _brought_to_plan(store: Store, existing: Device, planned: DemoDevice) -> Dev
     return existing if wanted == existing else service.update_device(store, wanted)
 
 
-def issue_demo_tokens(store: Store) -> dict[str, str]:
+def issue_demo_tokens(store: Storage) -> dict[str, str]:
     """Rotate every demo device's token; the new tokens, by device id, for the simulator.
 
     Tokens live only in memory: each demo start issues new ones and the old ones stop

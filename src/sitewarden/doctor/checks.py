@@ -16,7 +16,7 @@ from sitewarden.doctor.findings import Finding, Level
 from sitewarden.errors import ConfigError
 from sitewarden.privacy.keyfiles import KEY_NAMES, key_file
 from sitewarden.privacy.keyring import KEY_ENVIRONMENT
-from sitewarden.store.base import Store
+from sitewarden.store import Storage
 
 MFA_ROLES = frozenset({Role.ADMIN.value, Role.PRIVACY_OFFICER.value})
 
@@ -55,9 +55,9 @@ def check_listening(settings: Settings) -> list[Finding]:
     ]
 
 
-def check_accounts(store: Store, require_second_factor: bool) -> list[Finding]:
+def check_accounts(store: Storage, require_second_factor: bool) -> list[Finding]:
     findings = []
-    for user in store.list_users():
+    for user in store.accounts.list_users():
         if user.disabled or user.role not in MFA_ROLES:
             continue
         if user.must_change_password:
@@ -203,9 +203,9 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def check_webhooks(store: Store) -> list[Finding]:
+def check_webhooks(store: Storage) -> list[Finding]:
     findings = []
-    for hook in store.list_webhooks():
+    for hook in store.webhooks.list_webhooks():
         parts = urlsplit(hook.url)
         if parts.scheme == "http" and not _loopback(parts.hostname or ""):
             findings.append(
@@ -265,7 +265,7 @@ def check_trusted_proxies(settings: Settings) -> list[Finding]:
     ]
 
 
-def run_checks(settings: Settings, store: Store) -> list[Finding]:
+def run_checks(settings: Settings, store: Storage) -> list[Finding]:
     """Every configuration check (the route check needs the app: see doctor.routes)."""
     checks: list[Callable[[], list[Finding]]] = [
         lambda: check_listening(settings),

@@ -21,8 +21,7 @@ from sitewarden.doctor.protections import check_key_folder, check_limits
 from sitewarden.doctor.routes import check_routes
 from sitewarden.errors import ConfigError, StoreError
 from sitewarden.privacy.keyring import KeyRing
-from sitewarden.store import open_store
-from sitewarden.store.base import Store
+from sitewarden.store import Storage, open_storage
 
 STYLE = {
     Level.OK: "green",
@@ -33,7 +32,7 @@ STYLE = {
 }
 
 
-def examine(settings: Settings, store: Store, keys: KeyRing | None = None) -> list[Finding]:
+def examine(settings: Settings, store: Storage, keys: KeyRing | None = None) -> list[Finding]:
     """Configuration checks plus anonymous calls to every route of this build."""
     findings = run_checks(settings, store) + protection_findings(settings)
     if keys is not None:
@@ -60,7 +59,7 @@ def examine_deployment(settings: Settings) -> list[Finding]:
     except ConfigError:
         keys = None  # the key check reports what is wrong
     try:
-        store = open_store(settings)
+        store = open_storage(settings)
         try:
             return examine(settings, store, keys)
         finally:

@@ -32,7 +32,7 @@ from sitewarden.ingest.mqtt_topics import (
     events_topic,
 )
 from sitewarden.privacy.keyfiles import check_key_file
-from sitewarden.store.base import Store
+from sitewarden.store import Storage
 
 PASSWORDS = "passwords"
 ACL = "acl"
@@ -116,18 +116,18 @@ class ListenerOptions:
             )
 
 
-def registered_users(store: Store) -> list[tuple[str, str]]:
+def registered_users(store: Storage) -> list[tuple[str, str]]:
     """``(site, device)`` of every device whose token is not revoked."""
     return [
         (device.site_id, device.device_id)
-        for site in store.list_sites()
-        for device in store.list_devices(site.site_id)
+        for site in store.registry.list_sites()
+        for device in store.registry.list_devices(site.site_id)
         if device.token_revoked_at is None
     ]
 
 
 def write_broker_files(
-    store: Store,
+    store: Storage,
     settings: Settings,
     folder: Path,
     listener: ListenerOptions,

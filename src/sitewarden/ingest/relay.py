@@ -7,7 +7,7 @@ import time
 
 from sitewarden.errors import DatabaseUnavailable, StoreError
 from sitewarden.events.validation import Sender
-from sitewarden.store.base import Store
+from sitewarden.store import Storage
 
 RELAYED_TTL_S = 5.0
 AWAY_S = 1.0  # after a failed lookup, how long devices are not looked up again
@@ -23,7 +23,7 @@ class RelayedDevices:
     the database is asked again only every ``AWAY_S`` (each lookup would wait on it).
     """
 
-    def __init__(self, store: Store, ttl_s: float = RELAYED_TTL_S) -> None:
+    def __init__(self, store: Storage, ttl_s: float = RELAYED_TTL_S) -> None:
         self._store = store
         self._ttl_s = ttl_s
         self._known: dict[tuple[str, str], tuple[float, Sender]] = {}
@@ -38,7 +38,7 @@ class RelayedDevices:
             if now < self._away_until:  # it failed a moment ago: do not wait on it again
                 raise DatabaseUnavailable("the database is unavailable; try again shortly")
             try:
-                device = self._store.get_device(site_id, device_id)
+                device = self._store.registry.get_device(site_id, device_id)
             except StoreError:
                 self._away_until = now + AWAY_S  # only a real failure: it is asked again
                 raise

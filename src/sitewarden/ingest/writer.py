@@ -23,11 +23,12 @@ from datetime import datetime
 from typing import Protocol, cast
 
 from sitewarden.alerts.engine import AlertEngine
-from sitewarden.alerts.model import AlertChange, AlertSignal
+from sitewarden.alerts.model import AlertChange, AlertSignal, OfflineTransition
 from sitewarden.db.database import EventRow, event_rows
 from sitewarden.errors import DatabaseUnavailable
 from sitewarden.events.model import Event
-from sitewarden.store.base import DeviceKey, OfflineTransition, Store
+from sitewarden.ingest.event_tables import DeviceKey
+from sitewarden.store import Storage
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ class StoreSink:
     """Commit into the store in this process; rows are made as batches are submitted,
     so the writer's transaction (a COPY on PostgreSQL) does not wait for them."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Storage) -> None:
         self._store = store
 
     def prepare(self, events: Sequence[Event]) -> object:
@@ -73,7 +74,7 @@ class StoreSink:
         offline: Sequence[OfflineTransition],
     ) -> list[AlertChange]:
         rows = [row for batch in batches for row in cast(Sequence[EventRow], batch)]
-        return self._store.insert_event_rows(rows, last_seen, signals, offline)
+        return self._store.events.insert_event_rows(rows, last_seen, signals, offline)
 
 
 @dataclass

@@ -37,7 +37,7 @@ from sitewarden.parking.records import (
 from sitewarden.parking.storage import ExitSettlement, SessionQuery
 from sitewarden.parking.tariffs import Tariff, parking_fee
 from sitewarden.privacy.vault import Vault
-from sitewarden.store.base import Store
+from sitewarden.store import Storage
 
 NO_CURRENCY = "XXX"  # ISO 4217 "no currency": a garage without a tariff is free
 FREE = Tariff(currency=NO_CURRENCY, hourly_minor=0)
@@ -75,7 +75,7 @@ class ParkingGates:
 
     def __init__(
         self,
-        store: Store,
+        store: Storage,
         vault: Vault,
         writer: EventWriter,
         ids: EventIdFactory,
@@ -98,14 +98,14 @@ class ParkingGates:
 
     # --- configuration read on each decision ----------------------------------------
     def plate_settings(self, site_id: str) -> PlateSettings:
-        return self.store.get_plate_settings(site_id) or PlateSettings(site_id)
+        return self.store.parking_config.get_plate_settings(site_id) or PlateSettings(site_id)
 
     def formats(self, site_id: str) -> list[PlateFormat]:
         settings = self.plate_settings(site_id)
         return resolve_formats(settings.formats, settings.custom_formats)
 
     def lane_of(self, site_id: str, device_id: str) -> Lane:
-        lane = self.store.get_lane(site_id, device_id)
+        lane = self.store.parking_config.get_lane(site_id, device_id)
         if lane is None:
             raise InvalidInput(
                 f"plate camera {device_id!r} is not configured as a lane: an administrator "
@@ -114,7 +114,7 @@ class ParkingGates:
         return lane
 
     def tariff(self, site_id: str, zone_id: str) -> Tariff:
-        stored = self.store.get_tariff(site_id, zone_id)
+        stored = self.store.parking_config.get_tariff(site_id, zone_id)
         return FREE if stored is None else stored.tariff
 
     def _lane_lock(self, site_id: str, device_id: str) -> threading.Lock:
@@ -183,7 +183,7 @@ class ParkingGates:
         subject = self.vault.subject_for(lane.site_id, "plate", "vehicle", plate.compact)
         window = timedelta(seconds=self.plate_settings(lane.site_id).duplicate_window_s)
         with self._lane_lock(lane.site_id, lane.device_id):
-            last = self.store.last_gate_read(lane.site_id, lane.device_id, subject)
+            last = self.store.parking.last_gate_read(lane.site_id, lane.device_id, subject)
             recent = last if last is not None and timedelta(0) <= now - last.at <= window else None
             if recent is not None and recent.opened:
                 return GateDecision(
@@ -205,7 +205,7 @@ class ParkingGates:
                 decision = _with(decision, event_id=str(event.id))
             elif repeated:
                 decision = _with(decision, duplicate=True)
-            self.store.record_gate_read(
+            self.store.parking.record_gate_read(
                 GateRead(
                     lane.site_id,
                     lane.device_id,
@@ -248,7 +248,7 @@ class ParkingGates:
             closed_reason=passes,  # how it came in, until it is closed
             entry_event_id=str(event_id),
         )
-        voided = self.store.start_session(session, "entered_again")
+        voided = self.store.parking.start_session(session, "entered_again")
         reason = passes or "ticketless"
         event = self._event(
             "parking.entry",
@@ -283,7 +283,7 @@ class ParkingGates:
                 **base, open=False, reason="deny_list", plate=plate, detail=deny.reason
             ), event
         free_pass = "permit" if permit is not None else "allow_list" if allow is not None else None
-        session = self.store.open_session_of(lane.site_id, lane.zone_id, subject)
+        session = self.store.parking.open_session_of(lane.site_id, lane.zone_id, subject)
         if session is None and self._just_left(lane, subject, now):
             return GateDecision(
                 **base,
@@ -298,13 +298,13 @@ class ParkingGates:
                 reason = free_pass or "no_entry_record"
                 event = self._event("parking.exit", lane, plate, occurred, now, reason=reason)
                 return GateDecision(**base, open=True, reason=reason, plate=plate), event
-        site = self.store.get_site(lane.site_id)
+        site = self.store.registry.get_site(lane.site_id)
         timezone = site.timezone if site is not None else "UTC"
 
         def settle(current: ParkingSession) -> ExitSettlement:
             return settle_exit(current, tariff, timezone, now, free_pass)
 
-        settled = self.store.settle_exit(
+        settled = self.store.parking.settle_exit(
             lane.site_id, session.session_id, now, lane.device_id, settle
         )
         if settled is None:  # another lane closed this stay a moment ago
@@ -352,7 +352,7 @@ class ParkingGates:
     def _just_left(self, lane: Lane, subject: str, now: datetime) -> bool:
         """Did another lane close this vehicle's stay within the duplicate window?"""
         window = timedelta(seconds=max(self.plate_settings(lane.site_id).duplicate_window_s, 1))
-        latest = self.store.find_sessions(
+        latest = self.store.parking.find_sessions(
             SessionQuery(lane.site_id, lane.zone_id, (subject,), "closed", limit=1)
         )
         left = latest[0].exit_at if latest else None
@@ -375,7 +375,7 @@ class ParkingGates:
             currency=tariff.currency,
             lost_ticket=True,
         )
-        self.store.start_session(session, "entered_again")
+        self.store.parking.start_session(session, "entered_again")
         return session
 
     def _standing(
@@ -383,7 +383,7 @@ class ParkingGates:
     ) -> tuple[ListEntry | None, ListEntry | None, Permit | None]:
         """The vehicle's active deny entry, allow entry and permit for this garage."""
         deny = allow = None
-        for entry in self.store.list_entries(lane.site_id, subject):
+        for entry in self.store.parking_config.list_entries(lane.site_id, subject):
             if entry.zone_id not in (None, lane.zone_id):
                 continue
             if not _active(entry.valid_from, entry.valid_until, now):
@@ -395,7 +395,7 @@ class ParkingGates:
         permit = next(
             (
                 p
-                for p in self.store.list_permits(lane.site_id, subject)
+                for p in self.store.parking_config.list_permits(lane.site_id, subject)
                 if p.zone_id in (None, lane.zone_id) and _active(p.valid_from, p.valid_until, now)
             ),
             None,
@@ -403,10 +403,13 @@ class ParkingGates:
         return deny, allow, permit
 
     def _full(self, lane: Lane) -> bool:
-        zone = self.store.get_zone(lane.site_id, lane.zone_id)
+        zone = self.store.registry.get_zone(lane.site_id, lane.zone_id)
         if zone is None or zone.capacity is None:
             return False
-        return self.store.open_session_counts(lane.site_id).get(lane.zone_id, 0) >= zone.capacity
+        return (
+            self.store.parking.open_session_counts(lane.site_id).get(lane.zone_id, 0)
+            >= zone.capacity
+        )
 
     # --- review queue -------------------------------------------------------------------
     def queue_review(
@@ -434,7 +437,7 @@ class ParkingGates:
             reason=reason,
             created_at=now,
         )
-        self.store.add_review(item)
+        self.store.parking.add_review(item)
         why = doubt or f"read with confidence {confidence:.2f}"
         decision = GateDecision(
             **_base(lane),
@@ -453,11 +456,13 @@ class ParkingGates:
         self, site_id: str, review_id: str, plate: PlateMatch | None, actor: str
     ) -> GateDecision | None:
         """Close a review: with the plate a person read, decide at its lane; without, dismiss."""
-        item = self.store.get_review(site_id, review_id)
+        item = self.store.parking.get_review(site_id, review_id)
         if item is None:
             raise NotFound(f"review {review_id!r} not found")
         resolution = "dismissed" if plate is None else "confirmed"
-        if not self.store.resolve_review(site_id, review_id, resolution, actor, self.clock()):
+        if not self.store.parking.resolve_review(
+            site_id, review_id, resolution, actor, self.clock()
+        ):
             raise InvalidInput(f"review {review_id!r} was resolved already")
         if plate is None:
             return None

@@ -21,8 +21,8 @@ import orjson
 
 from sitewarden.events.model import to_micros
 from sitewarden.privacy.audit_anchor import Anchor, AuditAnchor
-from sitewarden.store.base import Store
-from sitewarden.store.records import AuditEntry, AuditHead
+from sitewarden.privacy.records import AuditEntry, AuditHead
+from sitewarden.store import Storage
 
 GENESIS = bytes(32)
 
@@ -53,7 +53,7 @@ def _entry_bytes(entry: AuditEntry) -> bytes:
 
 
 class AuditLog:
-    def __init__(self, store: Store, audit_key: bytes, key_folder: Path) -> None:
+    def __init__(self, store: Storage, audit_key: bytes, key_folder: Path) -> None:
         self._store = store
         self._key = audit_key
         self._anchor = AuditAnchor(key_folder, audit_key)
@@ -95,7 +95,7 @@ class AuditLog:
             mac = self._mac(previous, draft)
             return _with_mac(draft, mac), AuditHead(seq, mac, self._head_seal(seq, mac))
 
-        entry = self._store.append_audit(build)
+        entry = self._store.privacy.append_audit(build)
         self._anchor.advance(entry.seq, entry.mac)  # after the commit: never ahead of the chain
         return entry
 
@@ -122,7 +122,7 @@ class AuditLog:
         expected = 1
         checked = 0
         while True:
-            page = self._store.audit_entries(after_seq=expected - 1, limit=5000)
+            page = self._store.privacy.audit_entries(after_seq=expected - 1, limit=5000)
             if not page:
                 break
             for entry in page:
@@ -151,7 +151,7 @@ class AuditLog:
                 checked += 1
             if progress is not None:
                 progress(checked)
-        head = self._store.audit_head()
+        head = self._store.privacy.audit_head()
         if head is None:
             if checked:
                 return VerifyResult(False, checked, checked, "the chain head was deleted")

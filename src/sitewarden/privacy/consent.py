@@ -10,8 +10,8 @@ import uuid
 from datetime import UTC, datetime
 
 from sitewarden.errors import InvalidInput, NotFound, PermissionDenied
-from sitewarden.store.base import Store
-from sitewarden.store.records import Consent
+from sitewarden.privacy.records import Consent
+from sitewarden.store import Storage
 
 PURPOSES = frozenset({"access", "attendance", "parking", "marketing"})
 METHODS = frozenset({"written", "electronic", "verbal_witnessed"})
@@ -19,7 +19,7 @@ BIOMETRIC_PURPOSES = frozenset({"access"})
 
 
 def record_consent(
-    store: Store,
+    store: Storage,
     site_id: str,
     subject_id: str,
     purpose: str,
@@ -40,18 +40,18 @@ def record_consent(
         given_at or datetime.now(UTC),
         recorded_by,
     )
-    store.add_consent(consent)
+    store.privacy.add_consent(consent)
     return consent
 
 
-def active_consent(store: Store, site_id: str, subject_id: str, purpose: str) -> Consent | None:
-    for consent in store.list_consents(site_id, subject_id):
+def active_consent(store: Storage, site_id: str, subject_id: str, purpose: str) -> Consent | None:
+    for consent in store.privacy.list_consents(site_id, subject_id):
         if consent.purpose == purpose and consent.withdrawn_at is None:
             return consent
     return None
 
 
-def require_consent(store: Store, site_id: str, subject_id: str, purpose: str) -> Consent:
+def require_consent(store: Storage, site_id: str, subject_id: str, purpose: str) -> Consent:
     consent = active_consent(store, site_id, subject_id, purpose)
     if consent is None:
         raise PermissionDenied(
@@ -60,17 +60,17 @@ def require_consent(store: Store, site_id: str, subject_id: str, purpose: str) -
     return consent
 
 
-def withdraw_consent(store: Store, site_id: str, consent_id: str) -> tuple[Consent, int]:
+def withdraw_consent(store: Storage, site_id: str, consent_id: str) -> tuple[Consent, int]:
     """Withdraw; biometric purposes erase the subject's media now. Returns (consent, erased)."""
-    consent = store.get_consent(site_id, consent_id)
+    consent = store.privacy.get_consent(site_id, consent_id)
     if consent is None:
         raise NotFound(f"consent {consent_id!r} not found in site {site_id!r}")
     if consent.withdrawn_at is not None:
         raise InvalidInput(f"consent {consent_id!r} was withdrawn already")
     now = datetime.now(UTC)
-    store.withdraw_consent(site_id, consent_id, now)
+    store.privacy.withdraw_consent(site_id, consent_id, now)
     erased = 0
     if consent.purpose in BIOMETRIC_PURPOSES:
-        erased = store.drop_subject_media(site_id, consent.subject_id)
-        erased += store.drop_face_templates(site_id, consent.subject_id)
+        erased = store.events.drop_subject_media(site_id, consent.subject_id)
+        erased += store.access.drop_face_templates(site_id, consent.subject_id)
     return consent, erased

@@ -12,41 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from sitewarden.events.kinds import KINDS
-
-# Event kinds in each category; every kind is in exactly one.
-CATEGORIES: dict[str, frozenset[str]] = {
-    "access_events": frozenset(
-        {"access.granted", "access.denied", "door.forced", "door.held_open"}
-    ),
-    "plate_reads": frozenset(
-        {"plate.read", "parking.entry", "parking.exit", "parking.denied", "parking.unpaid_exit"}
-    ),
-    "operations": frozenset(
-        {
-            "alarm.smoke",
-            "alarm.sprinkler",
-            "equipment.fault",
-            "device.offline",
-            "camera.tamper",
-            "security.lookup_burst",
-        }
-    ),
-    "heartbeats": frozenset({"device.heartbeat"}),
-    "occupancy_raw": frozenset({"occupancy.count", "wifi.presence", "camera.object"}),
-}
-assert frozenset().union(*CATEGORIES.values()) == frozenset(KINDS)
-
-
-def default_schedule() -> dict[str, float]:
-    return {
-        "face_crops": 7,
-        "plate_reads": 30,
-        "access_events": 180,
-        "operations": 365,
-        "heartbeats": 7,
-        "occupancy_raw": 30,
-    }
+from sitewarden.events.categories import CATEGORIES
 
 
 @dataclass
@@ -58,17 +24,23 @@ class RetentionReport:
         return sum(self.deleted.values())
 
 
-class RetentionStore(Protocol):
-    """What the job needs from a store."""
+class ExpiringEvents(Protocol):
+    """What the job needs from the events table."""
 
     def delete_events_before(self, kinds: frozenset[str], before: datetime, limit: int) -> int: ...
     def drop_media_before(self, before: datetime, limit: int) -> int: ...
+
+
+class ExpiringImages(Protocol):
+    """What the job needs from the tables of kept images (snapshots, reader images)."""
+
     def drop_snapshots_before(self, before: datetime, limit: int) -> int: ...
     def drop_expired_reader_images(self, now: datetime, limit: int) -> int: ...
 
 
 def run_retention(
-    store: RetentionStore,
+    events: ExpiringEvents,
+    images: ExpiringImages,
     schedule: dict[str, float],
     *,
     now: datetime | None = None,
@@ -85,10 +57,10 @@ def run_retention(
         total = 0
         while True:
             if category == "face_crops":
-                done = store.drop_media_before(before, batch)
-                done += store.drop_snapshots_before(before, batch)
+                done = events.drop_media_before(before, batch)
+                done += images.drop_snapshots_before(before, batch)
             else:
-                done = store.delete_events_before(CATEGORIES[category], before, batch)
+                done = events.delete_events_before(CATEGORIES[category], before, batch)
             total += done
             if progress is not None and done:
                 progress(category, total)
@@ -97,7 +69,7 @@ def run_retention(
         report.deleted[category] = total
     # Reader images kept for disputes carry their own expiry date (reader_image_days).
     expired = 0
-    while (done := store.drop_expired_reader_images(moment, batch)) > 0:
+    while (done := images.drop_expired_reader_images(moment, batch)) > 0:
         expired += done
         if done < batch:
             break

@@ -24,13 +24,13 @@ from sitewarden.privacy.subject_requests import (
     unresolved,
 )
 from sitewarden.privacy.vault import Vault
-from sitewarden.store.base import Store
+from sitewarden.store import Storage
 
 MAX_EXPORTED_EVENTS = 1_000_000
 MAX_EXPORTED_SESSIONS = 100_000
 
 
-def export_subject(store: Store, vault: Vault, ref: SubjectRef) -> dict[str, Any]:
+def export_subject(store: Storage, vault: Vault, ref: SubjectRef) -> dict[str, Any]:
     """Everything held about the subject(s) the reference names (and those linked to
     them), opened; ``unresolved`` says what it may lack.
 
@@ -63,10 +63,10 @@ def export_subject(store: Store, vault: Vault, ref: SubjectRef) -> dict[str, Any
     }
 
 
-def _subject(store: Store, vault: Vault, site_id: str, subject_id: str) -> dict[str, Any]:
-    record = store.get_subject(site_id, subject_id)
+def _subject(store: Storage, vault: Vault, site_id: str, subject_id: str) -> dict[str, Any]:
+    record = store.privacy.get_subject(site_id, subject_id)
     person_id = person_of(subject_id)
-    person = store.get_person(site_id, person_id) if person_id else None
+    person = store.access.get_person(site_id, person_id) if person_id else None
     return {
         "subject_id": subject_id,
         "kind": record.kind if record else "person",
@@ -78,14 +78,14 @@ def _subject(store: Store, vault: Vault, site_id: str, subject_id: str) -> dict[
                 "recorded_by": c.recorded_by,
                 "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None,
             }
-            for c in store.list_consents(site_id, subject_id)
+            for c in store.privacy.list_consents(site_id, subject_id)
         ],
         "person": _person(store, vault, person) if person else None,
         "vehicle": _vehicle(store, site_id, subject_id),
     }
 
 
-def _person(store: Store, vault: Vault, person: Person) -> dict[str, Any]:
+def _person(store: Storage, vault: Vault, person: Person) -> dict[str, Any]:
     people = People(store, vault)
     details = people.details(person)
     site_id, person_id = person.site_id, person.person_id
@@ -109,21 +109,21 @@ def _person(store: Store, vault: Vault, person: Person) -> dict[str, Any]:
                 "created_at": _time(badge.created_at),
                 "revoked_at": _time(badge.revoked_at),
             }
-            for badge in store.list_badges(site_id, person_id)
+            for badge in store.access.list_badges(site_id, person_id)
         ],
         "face_templates": [
             {"template_id": template.template_id, "enrolled_at": _time(template.created_at)}
-            for template in store.face_templates(site_id)
+            for template in store.access.face_templates(site_id)
             if template.person_id == person_id
         ],
     }
 
 
-def _vehicle(store: Store, site_id: str, subject_id: str) -> dict[str, Any] | None:
-    vehicle = store.get_vehicle(site_id, subject_id)
-    entries = store.list_entries(site_id, subject_id)
-    permits = store.list_permits(site_id, subject_id)
-    sessions = store.find_sessions(
+def _vehicle(store: Storage, site_id: str, subject_id: str) -> dict[str, Any] | None:
+    vehicle = store.parking_config.get_vehicle(site_id, subject_id)
+    entries = store.parking_config.list_entries(site_id, subject_id)
+    permits = store.parking_config.list_permits(site_id, subject_id)
+    sessions = store.parking.find_sessions(
         SessionQuery(site_id, subject_ids=(subject_id,), limit=MAX_EXPORTED_SESSIONS)
     )
     if vehicle is None and not (entries or permits or sessions):

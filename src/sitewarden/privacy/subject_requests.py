@@ -17,9 +17,9 @@ from typing import Any
 from sitewarden.access.records import subject_of
 from sitewarden.access.sealed import badges_with_value, people_with_national_id
 from sitewarden.errors import InvalidInput, NotFound
+from sitewarden.events.query import EventQuery
 from sitewarden.privacy.vault import LOOKUP_FIELDS, Vault
-from sitewarden.store.base import Store
-from sitewarden.store.records import EventQuery
+from sitewarden.store import Storage
 
 IDENTIFYING_FIELDS = (*sorted(LOOKUP_FIELDS), "subject_id")
 DETACH_BATCH = 20_000
@@ -41,11 +41,11 @@ class SubjectRef:
             raise InvalidInput("the identifying value is empty")
 
 
-def resolve_subjects(store: Store, vault: Vault, ref: SubjectRef) -> list[str]:
+def resolve_subjects(store: Storage, vault: Vault, ref: SubjectRef) -> list[str]:
     """Subject ids the reference names, and every subject linked to them, however far
     (an ID number seen with a badge, that badge seen with a phone); NotFound if none."""
     if ref.field == "subject_id":
-        known = store.get_subject(ref.site_id, ref.value) or store.get_data_keys(
+        known = store.privacy.get_subject(ref.site_id, ref.value) or store.privacy.get_data_keys(
             ref.site_id, [ref.value]
         ).get(ref.value)
         found = [ref.value] if known is not None else []
@@ -56,14 +56,14 @@ def resolve_subjects(store: Store, vault: Vault, ref: SubjectRef) -> list[str]:
         raise NotFound(f"no subject with that {ref.field} in site {ref.site_id!r}")
     reached, frontier = list(found), found
     while frontier:
-        frontier = sorted(store.linked_subjects(ref.site_id, frontier) - set(reached))
+        frontier = sorted(store.privacy.linked_subjects(ref.site_id, frontier) - set(reached))
         reached += frontier
     return reached
 
 
-def unresolved(store: Store, site_id: str) -> list[str]:
+def unresolved(store: Storage, site_id: str) -> list[str]:
     """What a request on the site cannot have reached, in words (empty when nothing)."""
-    unlinked = store.unlinked_events(site_id)
+    unlinked = store.privacy.unlinked_events(site_id)
     if not unlinked:
         return []
     return [
@@ -74,7 +74,7 @@ def unresolved(store: Store, site_id: str) -> list[str]:
     ]
 
 
-def enrolled_subjects(store: Store, vault: Vault, ref: SubjectRef) -> list[str]:
+def enrolled_subjects(store: Storage, vault: Vault, ref: SubjectRef) -> list[str]:
     """Enrolled people (access control) holding the badge or ID number named."""
     if ref.field == "badge_id":
         badges = badges_with_value(store, vault, ref.site_id, ref.value)
@@ -85,12 +85,12 @@ def enrolled_subjects(store: Store, vault: Vault, ref: SubjectRef) -> list[str]:
 
 
 def subject_events(
-    store: Store, site_id: str, subject_ids: list[str], limit: int = 10_000
+    store: Storage, site_id: str, subject_ids: list[str], limit: int = 10_000
 ) -> list[Any]:
     events = []
     cursor = None
     while True:
-        page = store.query_events(
+        page = store.events.query_events(
             EventQuery(site_id=site_id, subject_ids=tuple(subject_ids), limit=1000, after=cursor)
         )
         events.extend(page.events)
@@ -106,7 +106,7 @@ class ErasureReport:
     unresolved: list[str]
 
 
-def erase_subject(store: Store, vault: Vault, ref: SubjectRef) -> ErasureReport:
+def erase_subject(store: Storage, vault: Vault, ref: SubjectRef) -> ErasureReport:
     """Crypto-shred the subject(s) the reference names, then detach their events.
 
     The shredding is one short transaction; detaching runs in batches so that a
@@ -115,11 +115,11 @@ def erase_subject(store: Store, vault: Vault, ref: SubjectRef) -> ErasureReport:
     subject_ids = resolve_subjects(store, vault, ref)
     erased = 0
     for subject_id in subject_ids:
-        store.shred_subject(ref.site_id, subject_id)
-        store.forget_access_subject(ref.site_id, subject_id)  # person, badges, templates
+        store.privacy.shred_subject(ref.site_id, subject_id)
+        store.access.forget_access_subject(ref.site_id, subject_id)  # person, badges, templates
         vault.forget(ref.site_id, subject_id)
         while True:
-            done = store.detach_subject_events(ref.site_id, subject_id, DETACH_BATCH)
+            done = store.privacy.detach_subject_events(ref.site_id, subject_id, DETACH_BATCH)
             erased += done
             if done < DETACH_BATCH:
                 break

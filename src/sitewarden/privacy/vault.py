@@ -32,10 +32,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sitewarden.events.model import Event
 from sitewarden.privacy.blind_index import full_term, lookup_term, normalise
 from sitewarden.privacy.keyring import KeyRing, new_data_key, unwrap_key, wrap_key
+from sitewarden.privacy.records import ERASED_PERSONAL, Subject, WrappedKey
 from sitewarden.privacy.sealing import binding, cipher, seal, unseal
-from sitewarden.store.base import Store
-from sitewarden.store.privacy_tables import SubjectLink
-from sitewarden.store.records import ERASED_PERSONAL, Subject, WrappedKey
+from sitewarden.privacy.tables import SubjectLink
+from sitewarden.store import Storage
 
 SITE_SUBJECT = "site"
 MEDIA_FIELDS = frozenset({"face_crop", "snapshot"})
@@ -81,9 +81,9 @@ def _link(site_id: str, one: str, other: str) -> SubjectLink:
 class Vault:
     """Thread-safe; one per process, shared by ingest and reads."""
 
-    def __init__(self, store: Store, keys: KeyRing, key_writer: KeyWriter | None = None) -> None:
+    def __init__(self, store: Storage, keys: KeyRing, key_writer: KeyWriter | None = None) -> None:
         self._store = store
-        self._key_writer: KeyWriter = key_writer or store
+        self._key_writer: KeyWriter = key_writer or store.privacy
         self._keys = keys
         self._lock = threading.RLock()
         # Unwrapped data keys, ready as AES-GCM instances; memory only. Only of subjects
@@ -115,7 +115,7 @@ class Vault:
         cached = self._data_keys.get((site_id, subject_id))
         if cached is not None:
             return cached
-        stored = self._store.get_data_keys(site_id, [subject_id]).get(subject_id)
+        stored = self._store.privacy.get_data_keys(site_id, [subject_id]).get(subject_id)
         if stored is None:
             return None
         key = cipher(unwrap_key(self._keys.kek, stored.wrapped, _key_binding(site_id, subject_id)))
@@ -156,7 +156,7 @@ class Vault:
         wanted = set(site_ids)
         if not wanted:
             return
-        stored = self._store.vault_epochs(sorted(wanted))
+        stored = self._store.privacy.vault_epochs(sorted(wanted))
         for site_id in wanted:
             epoch = stored.get(site_id, 0)
             if self._epochs.get(site_id, 0) == epoch:
@@ -192,7 +192,7 @@ class Vault:
         """Subjects whose identifying ``field`` equals ``value`` (false positives removed)."""
         wanted = normalise(field, value)
         matches = []
-        for candidate in self._store.find_subjects(
+        for candidate in self._store.privacy.find_subjects(
             site_id, field, lookup_term(self._keys.index_key, site_id, field, value)
         ):
             # Not kept: most lookups are of linked subjects that nothing is sealed under.
@@ -210,7 +210,7 @@ class Vault:
         """A subject's identifying value (normalised), opened; None once it is erased.
 
         Callers decide who may see it and audit the opening."""
-        subject = self._store.get_subject(site_id, subject_id)
+        subject = self._store.privacy.get_subject(site_id, subject_id)
         key = None if subject is None else self._stored_key(site_id, subject_id)
         if subject is None or key is None:
             return None

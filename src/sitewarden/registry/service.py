@@ -11,8 +11,8 @@ from sitewarden.auth.secrets import DEVICE_TOKEN_PREFIX, issue_secret, secret_ma
 from sitewarden.errors import AlreadyExists, AuthenticationFailed, Conflict, InvalidInput, NotFound
 from sitewarden.events.validation import Sender
 from sitewarden.registry.device_kinds import DeviceKind
-from sitewarden.store.base import Store
-from sitewarden.store.records import ROTATIONS, Device, Site, Zone
+from sitewarden.registry.records import ROTATIONS, Device, Site, Zone
+from sitewarden.store import Storage
 
 IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 
@@ -46,79 +46,81 @@ def check_rotation(rotation: int) -> None:
         )
 
 
-def require_site(store: Store, site_id: str) -> Site:
-    site = store.get_site(site_id)
+def require_site(store: Storage, site_id: str) -> Site:
+    site = store.registry.get_site(site_id)
     if site is None:
         raise NotFound(f"site {site_id!r} not found")
     return site
 
 
-def require_zone(store: Store, site_id: str, zone_id: str) -> Zone:
-    zone = store.get_zone(site_id, zone_id)
+def require_zone(store: Storage, site_id: str, zone_id: str) -> Zone:
+    zone = store.registry.get_zone(site_id, zone_id)
     if zone is None:
         raise NotFound(f"zone {zone_id!r} not found in site {site_id!r}")
     return zone
 
 
-def require_device(store: Store, site_id: str, device_id: str) -> Device:
-    device = store.get_device(site_id, device_id)
+def require_device(store: Storage, site_id: str, device_id: str) -> Device:
+    device = store.registry.get_device(site_id, device_id)
     if device is None:
         raise NotFound(f"device {device_id!r} not found in site {site_id!r}")
     return device
 
 
 def create_site(
-    store: Store, site_id: str, name: str, timezone: str, plan_width: int, plan_height: int
+    store: Storage, site_id: str, name: str, timezone: str, plan_width: int, plan_height: int
 ) -> Site:
     check_identifier(site_id, "site")
     check_timezone(timezone)
-    if store.get_site(site_id) is not None:
+    if store.registry.get_site(site_id) is not None:
         raise AlreadyExists(f"site {site_id!r} exists already")
     site = Site(site_id, name, timezone, plan_width, plan_height, _now())
-    store.add_site(site)
+    store.registry.add_site(site)
     return site
 
 
-def update_site(store: Store, site: Site) -> Site:
+def update_site(store: Storage, site: Site) -> Site:
     check_timezone(site.timezone)
-    store.update_site(site)
+    store.registry.update_site(site)
     return site
 
 
-def delete_site(store: Store, site_id: str) -> None:
+def delete_site(store: Storage, site_id: str) -> None:
     require_site(store, site_id)
-    contents = store.count_site_contents(site_id)
+    contents = store.registry.count_site_contents(site_id)
     if any(contents.values()):
         held = ", ".join(f"{name}" for name, count in contents.items() if count)
         raise Conflict(
             f"site {site_id!r} still has {held}; remove its devices and zones first "
             "(events leave by retention)"
         )
-    store.delete_site(site_id)
+    store.registry.delete_site(site_id)
 
 
-def create_zone(store: Store, site_id: str, zone_id: str, name: str, capacity: int | None) -> Zone:
+def create_zone(
+    store: Storage, site_id: str, zone_id: str, name: str, capacity: int | None
+) -> Zone:
     require_site(store, site_id)
     check_identifier(zone_id, "zone")
-    if store.get_zone(site_id, zone_id) is not None:
+    if store.registry.get_zone(site_id, zone_id) is not None:
         raise AlreadyExists(f"zone {zone_id!r} exists already in site {site_id!r}")
     zone = Zone(site_id, zone_id, name, capacity, _now())
-    store.add_zone(zone)
+    store.registry.add_zone(zone)
     return zone
 
 
-def delete_zone(store: Store, site_id: str, zone_id: str) -> None:
+def delete_zone(store: Storage, site_id: str, zone_id: str) -> None:
     require_zone(store, site_id, zone_id)
-    users = [d.device_id for d in store.list_devices(site_id) if d.zone_id == zone_id]
+    users = [d.device_id for d in store.registry.list_devices(site_id) if d.zone_id == zone_id]
     if users:
         raise Conflict(
             f"zone {zone_id!r} still holds devices {', '.join(users[:5])}; move or remove them"
         )
-    store.delete_zone(site_id, zone_id)
+    store.registry.delete_zone(site_id, zone_id)
 
 
 def create_device(
-    store: Store,
+    store: Storage,
     site_id: str,
     device_id: str,
     kind: DeviceKind,
@@ -135,7 +137,7 @@ def create_device(
     check_identifier(device_id, "device")
     if zone_id is not None:
         require_zone(store, site_id, zone_id)
-    if store.get_device(site_id, device_id) is not None:
+    if store.registry.get_device(site_id, device_id) is not None:
         raise AlreadyExists(f"device {device_id!r} exists already in site {site_id!r}")
     if not 5 <= heartbeat_s <= 86400:
         raise InvalidInput("heartbeat_s must be between 5 and 86400 seconds")
@@ -152,40 +154,42 @@ def create_device(
         created_at=_now(),
         rotation=rotation,
     )
-    store.add_device(device)
+    store.registry.add_device(device)
     return device, rotate_device_token(store, site_id, device_id)
 
 
-def update_device(store: Store, device: Device) -> Device:
+def update_device(store: Storage, device: Device) -> Device:
     if device.zone_id is not None:
         require_zone(store, device.site_id, device.zone_id)
     if not 5 <= device.heartbeat_s <= 86400:
         raise InvalidInput("heartbeat_s must be between 5 and 86400 seconds")
     check_rotation(device.rotation)
-    store.update_device(device)
+    store.registry.update_device(device)
     return device
 
 
-def rotate_device_token(store: Store, site_id: str, device_id: str) -> str:
+def rotate_device_token(store: Storage, site_id: str, device_id: str) -> str:
     """Issue a new token for the device; the old one stops working at once."""
     require_device(store, site_id, device_id)
     issued = issue_secret(DEVICE_TOKEN_PREFIX)
-    store.set_device_token(site_id, device_id, issued.public_id, issued.secret_hash, _now())
+    store.registry.set_device_token(
+        site_id, device_id, issued.public_id, issued.secret_hash, _now()
+    )
     return issued.token
 
 
-def revoke_device_token(store: Store, site_id: str, device_id: str) -> Device:
+def revoke_device_token(store: Storage, site_id: str, device_id: str) -> Device:
     device = require_device(store, site_id, device_id)
-    store.revoke_device_token(site_id, device_id, _now())
+    store.registry.revoke_device_token(site_id, device_id, _now())
     return replace(device, token_revoked_at=_now())
 
 
-def authenticate_device(store: Store, token: str) -> Sender:
+def authenticate_device(store: Storage, token: str) -> Sender:
     """The device a token belongs to; AuthenticationFailed with the reason otherwise."""
     parts = split_token(DEVICE_TOKEN_PREFIX, token)
     if parts is None:
         raise AuthenticationFailed("malformed device token; it should start with 'swd_'")
-    credential = store.find_device_credential(parts[0])
+    credential = store.registry.find_device_credential(parts[0])
     if credential is None:
         raise AuthenticationFailed("device token unknown")
     if credential.revoked_at is not None:

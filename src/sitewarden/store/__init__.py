@@ -1,21 +1,91 @@
-"""Storage: the Store protocol and its backends."""
+"""Storage: every feature's tables over one database, put together once.
+
+Each feature owns its tables (``registry/tables.py``, ``alerts/tables.py``, ...) and
+writes its own SQL against :class:`~sitewarden.db.database.Database`; this module only
+assembles them over one database, so that a caller holds one object and reaches each
+feature's tables by name: ``storage.registry.get_site(...)``.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sitewarden.access.media_tables import AccessMediaTables
+from sitewarden.access.tables import AccessTables
+from sitewarden.alerts.tables import AlertTables
+from sitewarden.alerts.webhook_tables import WebhookTables
+from sitewarden.auth.tables import AccountTables
 from sitewarden.config import Settings
-from sitewarden.store.base import Store
-from sitewarden.store.sqlite import SQLiteStore
+from sitewarden.db.database import Database
+from sitewarden.db.sqlite import SQLiteDatabase
+from sitewarden.ingest.event_tables import EventTables
+from sitewarden.occupancy.tables import OccupancyTables
+from sitewarden.parking.config_tables import ParkingConfigTables
+from sitewarden.parking.session_tables import ParkingSessionTables
+from sitewarden.privacy.tables import PrivacyTables
+from sitewarden.registry.tables import RegistryTables
 
 
-def open_store(settings: Settings) -> Store:
-    """Open (and migrate) the store the settings name."""
+@dataclass(frozen=True)
+class Storage:
+    """Every feature's tables over one database."""
+
+    db: Database
+    registry: RegistryTables
+    accounts: AccountTables
+    privacy: PrivacyTables
+    events: EventTables
+    alerts: AlertTables
+    webhooks: WebhookTables
+    occupancy: OccupancyTables
+    parking: ParkingSessionTables
+    parking_config: ParkingConfigTables
+    access: AccessTables
+    access_media: AccessMediaTables
+
+    @classmethod
+    def over(cls, db: Database) -> Storage:
+        alerts = AlertTables(db)
+        return cls(
+            db=db,
+            registry=RegistryTables(db),
+            accounts=AccountTables(db),
+            privacy=PrivacyTables(db),
+            events=EventTables(db, alerts),
+            alerts=alerts,
+            webhooks=WebhookTables(db),
+            occupancy=OccupancyTables(db),
+            parking=ParkingSessionTables(db),
+            parking_config=ParkingConfigTables(db),
+            access=AccessTables(db),
+            access_media=AccessMediaTables(db),
+        )
+
+    @classmethod
+    def sqlite(cls, path: Path, **options: Any) -> Storage:
+        """Open (and migrate) one SQLite file."""
+        return cls.over(SQLiteDatabase(path, **options))
+
+    @classmethod
+    def postgres(cls, url: str, **options: Any) -> Storage:
+        """Open (and migrate) a PostgreSQL database; psycopg is imported only here."""
+        from sitewarden.db.postgres import PostgresDatabase
+
+        return cls.over(PostgresDatabase(url, **options))
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def open_storage(settings: Settings) -> Storage:
+    """Open (and migrate) the database the settings name."""
     target = settings.database
     if target.postgres_url is not None:
-        from sitewarden.store.postgres import PostgresStore
-
-        return PostgresStore(target.postgres_url)
+        return Storage.postgres(target.postgres_url)
     assert target.sqlite_path is not None
-    return SQLiteStore(target.sqlite_path)
+    return Storage.sqlite(target.sqlite_path)
 
 
-__all__ = ["SQLiteStore", "Store", "open_store"]
+__all__ = ["Storage", "open_storage"]

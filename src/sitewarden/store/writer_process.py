@@ -37,15 +37,18 @@ import sys
 import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from sitewarden.alerts.model import AlertChange, AlertSignal
+from sitewarden.alerts.model import AlertChange, AlertSignal, OfflineTransition
 from sitewarden.database_url import DatabaseTarget
 from sitewarden.db.database import event_rows
 from sitewarden.errors import StoreError
 from sitewarden.events.model import Event
-from sitewarden.store.base import DeviceKey, OfflineTransition
-from sitewarden.store.records import Subject, WrappedKey
+from sitewarden.ingest.event_tables import DeviceKey
+from sitewarden.privacy.records import Subject, WrappedKey
+
+if TYPE_CHECKING:
+    from sitewarden.store import Storage
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +111,7 @@ class WriterProcess:
         signals: Sequence[AlertSignal],
         offline: Sequence[OfflineTransition],
     ) -> list[AlertChange]:
-        """As :meth:`Store.insert_events` for prepared batches: committed on return."""
+        """As :meth:`EventTables.insert_events` for prepared batches: committed on return."""
         job = (EVENTS, list(batches), dict(last_seen), list(signals), list(offline))
         changes: list[AlertChange] = self._call(job, "the events were not acknowledged")
         return changes
@@ -118,7 +121,7 @@ class WriterProcess:
         items: Sequence[tuple[WrappedKey, Subject | None]],
         links: Sequence[tuple[str, str, str]] = (),
     ) -> set[tuple[str, str]]:
-        """As :meth:`Store.add_data_keys`: committed on return; the (site, subject) pairs
+        """As :meth:`PrivacyTables.add_data_keys`: committed on return; the (site, subject) pairs
         that were stored already."""
         job = (KEYS, list(items), list(links))
         existing: set[tuple[str, str]] = self._call(job, "no data key was stored")
@@ -165,16 +168,14 @@ def receive_message(pipe: IO[bytes]) -> bytes:
     return message
 
 
-def open_target(database: DatabaseTarget, node_id: str | None) -> Any:
-    """The store the child writes with (imported here, not by the parent's callers)."""
+def open_target(database: DatabaseTarget, node_id: str | None) -> Storage:
+    """The storage the child writes with (imported here, not by the parent's callers)."""
+    from sitewarden.store import Storage
+
     if database.postgres_url is not None:
-        from sitewarden.store.postgres import PostgresStore
-
-        return PostgresStore(database.postgres_url, pool_size=2, node_id=node_id)
-    from sitewarden.store.sqlite import SQLiteStore
-
+        return Storage.postgres(database.postgres_url, pool_size=2, node_id=node_id)
     assert database.sqlite_path is not None
-    return SQLiteStore(database.sqlite_path, checkpoint_thread=False)  # the parent checkpoints
+    return Storage.sqlite(database.sqlite_path, checkpoint_thread=False)  # the parent checkpoints
 
 
 def serve_writes(jobs: IO[bytes], answers: IO[bytes]) -> None:
@@ -198,15 +199,15 @@ def serve_writes(jobs: IO[bytes], answers: IO[bytes]) -> None:
         store.close()
 
 
-def _answer(store: Any, job: bytes) -> bytes:
+def _answer(store: Storage, job: bytes) -> bytes:
     what, *arguments = pickle.loads(job)
     try:
         if what == KEYS:
-            result: object = store.add_data_keys(*arguments)
+            result: object = store.privacy.add_data_keys(*arguments)
         else:
             batches, last_seen, signals, offline = arguments
             rows = [row for batch in batches for row in pickle.loads(batch)]
-            result = store.insert_event_rows(rows, last_seen, signals, offline)
+            result = store.events.insert_event_rows(rows, last_seen, signals, offline)
     except Exception as exc:  # the parent raises it for the callers
         result = exc
     try:

@@ -25,10 +25,10 @@ from sitewarden.api.session import set_session_cookie, sign_in
 from sitewarden.api.signin_delays import client_key
 from sitewarden.auth import accounts, second_factor
 from sitewarden.auth.accounts import Operator
+from sitewarden.auth.records import User
 from sitewarden.auth.roles import Permission
 from sitewarden.auth.secrets import hash_secret
 from sitewarden.errors import AuthenticationFailed, InvalidInput, PermissionDenied
-from sitewarden.store.records import User
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 STATIC_DIR = Path(__file__).parent / "static"
@@ -238,7 +238,7 @@ def second_factor_page(
     Viewing shows the pending secret, started on the first view and kept until it is
     confirmed (or replaced with POST /api/v1/me/totp): a reload changes nothing.
     """
-    user = context.store.get_user(operator.user_id)
+    user = context.store.accounts.get_user(operator.user_id)
     assert user is not None
     enrolment = None
     if not user.totp_enabled:
@@ -270,7 +270,7 @@ def confirm_second_factor(
     operator = _form_operator(request, context, csrf_token)
     if operator.must_change_password:
         raise PasswordPage("change your password first")
-    user = context.store.get_user(operator.user_id)
+    user = context.store.accounts.get_user(operator.user_id)
     assert user is not None
     try:
         if user.totp_enabled:
@@ -285,7 +285,7 @@ def confirm_second_factor(
         return _second_factor_form(request, operator, pending, exc.message, 422)
     cookie = request.cookies.get(SESSION_COOKIE)
     assert cookie is not None
-    context.store.set_session_second_factor(hash_secret(cookie))
+    context.store.accounts.set_session_second_factor(hash_secret(cookie))
     return RedirectResponse("/", status_code=303)
 
 
@@ -331,7 +331,7 @@ def change_password(
 ) -> Response:
     """Every session ends with the change, so this one too: sign in with the new password."""
     operator = _form_operator(request, context, csrf_token)
-    user = context.store.get_user(operator.user_id)
+    user = context.store.accounts.get_user(operator.user_id)
     assert user is not None
     try:
         accounts.change_own_password(context.store, user, current_password, new_password)

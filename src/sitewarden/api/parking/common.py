@@ -114,7 +114,7 @@ class _Shown:
 
 # --- gates (devices) ----------------------------------------------------------------------
 def _gate_lane(context: AppContext, desk: GateDesk, sender: Sender, device_id: str) -> Lane:
-    device = context.store.get_device(sender.site_id, device_id)
+    device = context.store.registry.get_device(sender.site_id, device_id)
     if device is None:
         raise NotFound(f"gate {device_id!r} not found in site {sender.site_id!r}")
     if device_id != sender.device_id and sender.kind is not DeviceKind.GATEWAY:

@@ -70,7 +70,7 @@ def put_lane(
         raise InvalidInput(f"device {device_id!r} has no zone; give zone_id (the garage)")
     require_zone(context.store, site_id, zone_id)
     lane = Lane(site_id, device_id, zone_id, body.direction, _now())
-    context.store.put_lane(lane)
+    context.store.parking_config.put_lane(lane)
     return lane_out(lane)
 
 
@@ -79,7 +79,7 @@ def list_lanes(
     site_id: str, operator: Operator = requires(READ), context: AppContext = Depends(get_context)
 ) -> list[LaneOut]:
     _site(context, operator, site_id)
-    return [lane_out(lane) for lane in context.store.list_lanes(site_id)]
+    return [lane_out(lane) for lane in context.store.parking_config.list_lanes(site_id)]
 
 
 @router.delete("/parking/sites/{site_id}/lanes/{device_id}", status_code=204)
@@ -90,7 +90,7 @@ def delete_lane(
     context: AppContext = Depends(get_context),
 ) -> Response:
     _site(context, operator, site_id)
-    if not context.store.delete_lane(site_id, device_id):
+    if not context.store.parking_config.delete_lane(site_id, device_id):
         raise NotFound(f"lane {device_id!r} not found in site {site_id!r}")
     return Response(status_code=204)
 
@@ -139,7 +139,7 @@ def put_plate_settings(
         body.unsure_reads,
     )
     resolve_formats(settings.formats, settings.custom_formats)  # refuses unknown names
-    context.store.put_plate_settings(settings)
+    context.store.parking_config.put_plate_settings(settings)
     return settings_out(settings)
 
 
@@ -174,7 +174,7 @@ def put_tariff(
     require_zone(context.store, site_id, zone_id)
     tariff = Tariff(**body.model_dump()).check()
     stored = GarageTariff(site_id, zone_id, tariff, _now(), operator.username)
-    context.store.put_tariff(stored)
+    context.store.parking_config.put_tariff(stored)
     return tariff_out(stored)
 
 
@@ -186,7 +186,7 @@ def get_tariff(
     context: AppContext = Depends(get_context),
 ) -> TariffOut:
     _site(context, operator, site_id)
-    stored = context.store.get_tariff(site_id, zone_id)
+    stored = context.store.parking_config.get_tariff(site_id, zone_id)
     if stored is None:
         raise NotFound(f"garage {zone_id!r} has no tariff (parking there is free)")
     return tariff_out(stored)

@@ -58,7 +58,7 @@ def session_out(
 ) -> SessionOut:
     due = None
     if session.state == "open":
-        site = context.store.get_site(session.site_id)
+        site = context.store.registry.get_site(session.site_id)
         tariff = desk.gates.tariff(session.site_id, session.zone_id)
         settled = settle_exit(session, tariff, site.timezone if site else "UTC", _now(), None)
         due = settled.due_minor
@@ -86,7 +86,7 @@ def session_out(
 
 
 def _visible_session(context: AppContext, operator: Operator, session_id: str) -> ParkingSession:
-    session = context.store.find_session(session_id)
+    session = context.store.parking.find_session(session_id)
     if session is None or not operator.sees_site(session.site_id):
         raise NotFound(f"parking session {session_id!r} not found")
     return session
@@ -112,7 +112,7 @@ def list_sessions(
     shown = _Shown(context, operator, purpose)
     out = [
         session_out(context, desk, s, shown.plate(site_id, s.subject_id))
-        for s in context.store.find_sessions(query)
+        for s in context.store.parking.find_sessions(query)
     ]
     if shown.opened:
         _audit(context, request, operator, "parking.sessions.read", site_id, shown.opened, purpose)
@@ -141,7 +141,7 @@ def lookup_sessions(
     if not subjects:
         return []
     shown = _Shown(context, operator, body.purpose)
-    sessions = context.store.find_sessions(
+    sessions = context.store.parking.find_sessions(
         SessionQuery(body.site, subject_ids=tuple(subjects), limit=body.limit)
     )
     return [session_out(context, desk, s, shown.plate(body.site, s.subject_id)) for s in sessions]
@@ -183,7 +183,7 @@ def pay_session(
         paid_at=_now(),
         recorded_by=operator.username,
     )
-    after, recorded = context.store.add_payment(payment)
+    after, recorded = context.store.parking.add_payment(payment)
     response.status_code = 201 if recorded else 200
     return PaymentOut(recorded=recorded, session=session_out(context, desk, after))
 
@@ -212,7 +212,7 @@ def _review_plate(context: AppContext, shown: _Shown, item: ReviewItem) -> tuple
     """The model's guess, from the sealed plate.read event."""
     if shown.level is Disclosure.NONE or item.event_id is None:
         return None, "none"
-    event = context.store.get_event(uuid.UUID(item.event_id))
+    event = context.store.events.get_event(uuid.UUID(item.event_id))
     if event is None:
         return None, "expired"
     subject = event.subject_id
@@ -235,7 +235,7 @@ def list_reviews(
     shown = _Shown(context, operator, purpose)
     out = [
         review_out(item, _review_plate(context, shown, item))
-        for item in context.store.list_reviews(site_id, state, limit)
+        for item in context.store.parking.list_reviews(site_id, state, limit)
     ]
     if shown.opened:
         _audit(context, request, operator, "parking.reviews.read", site_id, shown.opened, purpose)
@@ -260,7 +260,7 @@ def resolve_review(
         raise InvalidInput("give either the plate you read or dismiss: true")
     plate = None if body.plate is None else _plate_match(desk, site_id, body.plate)
     decision = desk.gates.resolve_review(site_id, review_id, plate, operator.username)
-    item = context.store.get_review(site_id, review_id)
+    item = context.store.parking.get_review(site_id, review_id)
     assert item is not None
     _audit(
         context,

@@ -71,7 +71,7 @@ def register_vehicle(
     match = _plate_match(desk, site_id, body.plate)
     subject = context.vault.subject_for(site_id, "plate", "vehicle", match.compact)
     vehicle = Vehicle(site_id, subject, body.owner_ref, body.note, _now(), operator.username)
-    context.store.put_vehicle(vehicle)
+    context.store.parking_config.put_vehicle(vehicle)
     return vehicle_out(vehicle, mask_plate(match.display), "masked")
 
 
@@ -88,7 +88,7 @@ def list_vehicles(
     shown = _Shown(context, operator, purpose)
     out = [
         vehicle_out(v, *shown.plate(site_id, v.subject_id))
-        for v in context.store.list_vehicles(site_id, limit)
+        for v in context.store.parking_config.list_vehicles(site_id, limit)
     ]
     if shown.opened:
         _audit(context, request, operator, "parking.vehicles.read", site_id, shown.opened, purpose)
@@ -103,7 +103,7 @@ def delete_vehicle(
     context: AppContext = Depends(get_context),
 ) -> Response:
     _site(context, operator, site_id)
-    if not context.store.delete_vehicle(site_id, subject_id):
+    if not context.store.parking_config.delete_vehicle(site_id, subject_id):
         raise NotFound(f"vehicle {subject_id!r} not found")
     return Response(status_code=204)
 
@@ -149,7 +149,7 @@ def add_list_entry(
         created_at=_now(),
         created_by=operator.username,
     )
-    context.store.add_list_entry(entry)
+    context.store.parking_config.add_list_entry(entry)
     return entry_out(entry)
 
 
@@ -158,7 +158,7 @@ def list_list_entries(
     site_id: str, operator: Operator = requires(READ), context: AppContext = Depends(get_context)
 ) -> list[ListEntryOut]:
     _site(context, operator, site_id)
-    return [entry_out(entry) for entry in context.store.list_entries(site_id)]
+    return [entry_out(entry) for entry in context.store.parking_config.list_entries(site_id)]
 
 
 @router.delete("/parking/sites/{site_id}/lists/{entry_id}", status_code=204)
@@ -169,7 +169,7 @@ def delete_list_entry(
     context: AppContext = Depends(get_context),
 ) -> Response:
     _site(context, operator, site_id)
-    if not context.store.delete_list_entry(site_id, entry_id):
+    if not context.store.parking_config.delete_list_entry(site_id, entry_id):
         raise NotFound(f"list entry {entry_id!r} not found")
     return Response(status_code=204)
 
@@ -198,7 +198,7 @@ def add_permit(
         created_at=_now(),
         created_by=operator.username,
     )
-    context.store.add_permit(permit)
+    context.store.parking_config.add_permit(permit)
     return permit_out(permit)
 
 
@@ -207,7 +207,7 @@ def list_permits(
     site_id: str, operator: Operator = requires(READ), context: AppContext = Depends(get_context)
 ) -> list[PermitOut]:
     _site(context, operator, site_id)
-    return [permit_out(p) for p in context.store.list_permits(site_id)]
+    return [permit_out(p) for p in context.store.parking_config.list_permits(site_id)]
 
 
 @router.delete("/parking/sites/{site_id}/permits/{permit_id}", status_code=204)
@@ -218,7 +218,7 @@ def delete_permit(
     context: AppContext = Depends(get_context),
 ) -> Response:
     _site(context, operator, site_id)
-    if not context.store.delete_permit(site_id, permit_id):
+    if not context.store.parking_config.delete_permit(site_id, permit_id):
         raise NotFound(f"permit {permit_id!r} not found")
     return Response(status_code=204)
 

@@ -20,8 +20,8 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from sitewarden.events.categories import CATEGORIES
 from sitewarden.events.model import to_micros
-from sitewarden.privacy.retention import CATEGORIES
 
 WEEK_US = 7 * 24 * 3600 * 1_000_000
 _MONDAY_US = to_micros(datetime(1970, 1, 5, tzinfo=UTC))  # the first Monday of the epoch

@@ -1,5 +1,4 @@
-"""Tables of access control: people, badges, face templates and the gallery
-version, rules, holidays, and blurred snapshots from ordinary cameras.
+"""Tables of access control: people, badges, face templates, rules and holidays.
 
 Every change to a site's face templates bumps its gallery version in the same
 transaction, so an in-memory gallery anywhere can tell that it is stale.
@@ -18,9 +17,7 @@ from sitewarden.access.records import (
     Badge,
     Holiday,
     Person,
-    ReaderImage,
     SealedTemplate,
-    Snapshot,
     Window,
     person_of,
 )
@@ -31,7 +28,6 @@ _PERSON_COLUMNS = (
     "site_id, person_id, grp, valid_from, valid_until, sealed_name, sealed_national_id, "
     "sealed_phone, barred_at, barred_by, sealed_bar_reason, created_at, created_by"
 )
-_SNAPSHOT_COLUMNS = "site_id, snapshot_id, device_id, taken_at, width, height, faces_blurred"
 
 
 def _bump_gallery(conn: Connection, site_id: str) -> None:
@@ -40,320 +36,6 @@ def _bump_gallery(conn: Connection, site_id: str) -> None:
         "ON CONFLICT (site_id) DO UPDATE SET version = access_gallery_versions.version + 1",
         (site_id,),
     )
-
-
-class AccessTables(Database):
-    # --- people ------------------------------------------------------------------
-    def add_person(self, person: Person) -> None:
-        try:
-            with self._transaction() as conn:
-                conn.execute(
-                    f"INSERT INTO access_people ({_PERSON_COLUMNS}) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    _person_row(person),
-                )
-        except self.integrity_errors as exc:
-            raise AlreadyExists(
-                f"person {person.person_id!r} exists already in site {person.site_id!r}"
-            ) from exc
-
-    def update_person(self, person: Person) -> None:
-        row = _person_row(person)
-        with self._transaction() as conn:
-            conn.execute(
-                "UPDATE access_people SET grp = ?, valid_from = ?, valid_until = ?, "
-                "sealed_name = ?, sealed_national_id = ?, sealed_phone = ?, barred_at = ?, "
-                "barred_by = ?, sealed_bar_reason = ? WHERE site_id = ? AND person_id = ?",
-                (*row[2:11], person.site_id, person.person_id),
-            )
-
-    def get_person(self, site_id: str, person_id: str) -> Person | None:
-        row = self._read_one(
-            f"SELECT {_PERSON_COLUMNS} FROM access_people WHERE site_id = ? AND person_id = ?",
-            (site_id, person_id),
-        )
-        return None if row is None else _person(row)
-
-    def list_people(self, site_id: str, group: str | None = None) -> list[Person]:
-        sql = f"SELECT {_PERSON_COLUMNS} FROM access_people WHERE site_id = ?"
-        params: list[Any] = [site_id]
-        if group is not None:
-            sql += " AND grp = ?"
-            params.append(group)
-        return [_person(row) for row in self._read(sql + " ORDER BY person_id", params)]
-
-    def delete_person(self, site_id: str, person_id: str) -> bool:
-        """Delete the person with their badges and templates (bumping the gallery)."""
-        with self._transaction() as conn:
-            conn.execute(
-                "DELETE FROM access_face_templates WHERE site_id = ? AND person_id = ?",
-                (site_id, person_id),
-            )
-            conn.execute(
-                "DELETE FROM access_badges WHERE site_id = ? AND person_id = ?",
-                (site_id, person_id),
-            )
-            deleted = conn.execute(
-                "DELETE FROM access_people WHERE site_id = ? AND person_id = ?",
-                (site_id, person_id),
-            ).rowcount
-            _bump_gallery(conn, site_id)
-            return bool(deleted)
-
-    def forget_access_subject(self, site_id: str, subject_id: str) -> int:
-        """The subject was erased: drop the person it names with everything of theirs."""
-        person_id = person_of(subject_id)
-        if person_id is None:
-            return 0
-        self._write(
-            "DELETE FROM access_reader_images WHERE site_id = ? AND person_id = ?",
-            (site_id, person_id),
-        )
-        return int(self.delete_person(site_id, person_id))
-
-    # --- badges ------------------------------------------------------------------
-    def add_badge(self, badge: Badge) -> None:
-        self._write(
-            "INSERT INTO access_badges VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                badge.site_id,
-                badge.badge_ref,
-                badge.person_id,
-                badge.lookup,
-                badge.sealed_value,
-                _t(badge.created_at),
-                _t(badge.revoked_at),
-            ),
-        )
-
-    def find_badges(self, site_id: str, lookup: bytes) -> list[Badge]:
-        rows = self._read(
-            "SELECT * FROM access_badges WHERE site_id = ? AND lookup = ?", (site_id, lookup)
-        )
-        return [_badge(row) for row in rows]
-
-    def list_badges(self, site_id: str, person_id: str) -> list[Badge]:
-        rows = self._read(
-            "SELECT * FROM access_badges WHERE site_id = ? AND person_id = ? ORDER BY created_at",
-            (site_id, person_id),
-        )
-        return [_badge(row) for row in rows]
-
-    def revoke_badge(self, site_id: str, badge_ref: str, at: datetime) -> bool:
-        return bool(
-            self._write(
-                "UPDATE access_badges SET revoked_at = ? "
-                "WHERE site_id = ? AND badge_ref = ? AND revoked_at IS NULL",
-                (_t(at), site_id, badge_ref),
-            )
-        )
-
-    # --- face templates ----------------------------------------------------------
-    def replace_face_templates(
-        self, site_id: str, person_id: str, templates: Sequence[SealedTemplate]
-    ) -> int:
-        """Replace the person's templates in one transaction; returns the new gallery version."""
-        with self._transaction() as conn:
-            conn.execute(
-                "DELETE FROM access_face_templates WHERE site_id = ? AND person_id = ?",
-                (site_id, person_id),
-            )
-            conn.executemany(
-                "INSERT INTO access_face_templates VALUES (?, ?, ?, ?, ?)",
-                [
-                    (site_id, t.template_id, person_id, t.sealed_template, _t(t.created_at))
-                    for t in templates
-                ],
-            )
-            _bump_gallery(conn, site_id)
-            row = conn.execute(
-                "SELECT version FROM access_gallery_versions WHERE site_id = ?", (site_id,)
-            ).fetchone()
-            return int(row[0])
-
-    def face_templates(self, site_id: str) -> list[SealedTemplate]:
-        rows = self._read(
-            "SELECT * FROM access_face_templates WHERE site_id = ? ORDER BY person_id",
-            (site_id,),
-        )
-        return [SealedTemplate(r[0], r[1], r[2], r[3], _must_dt(r[4])) for r in rows]
-
-    def count_face_templates(self, site_id: str, person_id: str) -> int:
-        row = self._read_one(
-            "SELECT count(*) FROM access_face_templates WHERE site_id = ? AND person_id = ?",
-            (site_id, person_id),
-        )
-        return int(row[0])
-
-    def drop_face_templates(self, site_id: str, subject_id: str) -> int:
-        """Erase every face template of the subject (a person) now; returns how many."""
-        person_id = person_of(subject_id)
-        if person_id is None:
-            return 0
-        with self._transaction() as conn:
-            dropped = conn.execute(
-                "DELETE FROM access_face_templates WHERE site_id = ? AND person_id = ?",
-                (site_id, person_id),
-            ).rowcount
-            _bump_gallery(conn, site_id)
-            return int(dropped)
-
-    def gallery_version(self, site_id: str) -> int:
-        row = self._read_one(
-            "SELECT version FROM access_gallery_versions WHERE site_id = ?", (site_id,)
-        )
-        return 0 if row is None else int(row[0])
-
-    # --- rules and holidays ------------------------------------------------------
-    def put_access_rule(self, rule: AccessRule) -> None:
-        windows = [
-            {
-                "days": list(w.days),
-                "start": w.start.isoformat("minutes"),
-                "end": None if w.end is None else w.end.isoformat("minutes"),
-            }
-            for w in rule.windows
-        ]
-        self._write(
-            "INSERT INTO access_rules VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (site_id, rule_id) DO UPDATE SET grp = excluded.grp, "
-            "zone_id = excluded.zone_id, windows = excluded.windows, "
-            "applies_on_holidays = excluded.applies_on_holidays, "
-            "valid_from = excluded.valid_from, valid_until = excluded.valid_until",
-            (
-                rule.site_id,
-                rule.rule_id,
-                rule.group,
-                rule.zone_id,
-                orjson.dumps(windows).decode(),
-                int(rule.applies_on_holidays),
-                _t(rule.valid_from),
-                _t(rule.valid_until),
-                _t(rule.created_at),
-            ),
-        )
-
-    def list_access_rules(self, site_id: str) -> list[AccessRule]:
-        rows = self._read(
-            "SELECT * FROM access_rules WHERE site_id = ? ORDER BY rule_id", (site_id,)
-        )
-        return [_rule(row) for row in rows]
-
-    def delete_access_rule(self, site_id: str, rule_id: str) -> bool:
-        return bool(
-            self._write(
-                "DELETE FROM access_rules WHERE site_id = ? AND rule_id = ?", (site_id, rule_id)
-            )
-        )
-
-    def put_holiday(self, holiday: Holiday) -> None:
-        self._write(
-            "INSERT INTO access_holidays VALUES (?, ?, ?) "
-            "ON CONFLICT (site_id, day) DO UPDATE SET name = excluded.name",
-            (holiday.site_id, holiday.day, holiday.name),
-        )
-
-    def list_holidays(self, site_id: str) -> list[Holiday]:
-        rows = self._read(
-            "SELECT * FROM access_holidays WHERE site_id = ? ORDER BY day", (site_id,)
-        )
-        return [Holiday(r[0], r[1], r[2]) for r in rows]
-
-    def delete_holiday(self, site_id: str, day: str) -> bool:
-        return bool(
-            self._write("DELETE FROM access_holidays WHERE site_id = ? AND day = ?", (site_id, day))
-        )
-
-    # --- snapshots ---------------------------------------------------------------
-    def add_snapshot(self, snapshot: Snapshot) -> None:
-        assert snapshot.sealed_image is not None
-        self._write(
-            "INSERT INTO camera_snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                snapshot.site_id,
-                snapshot.snapshot_id,
-                snapshot.device_id,
-                _t(snapshot.taken_at),
-                snapshot.width,
-                snapshot.height,
-                snapshot.faces_blurred,
-                snapshot.sealed_image,
-            ),
-        )
-
-    def list_snapshots(
-        self, site_id: str, device_id: str | None = None, limit: int = 100
-    ) -> list[Snapshot]:
-        sql = f"SELECT {_SNAPSHOT_COLUMNS} FROM camera_snapshots WHERE site_id = ?"
-        params: list[Any] = [site_id]
-        if device_id is not None:
-            sql += " AND device_id = ?"
-            params.append(device_id)
-        rows = self._read(sql + " ORDER BY taken_at DESC LIMIT ?", (*params, limit))
-        return [_snapshot(row) for row in rows]
-
-    def get_snapshot(self, site_id: str, snapshot_id: str) -> Snapshot | None:
-        row = self._read_one(
-            f"SELECT {_SNAPSHOT_COLUMNS}, sealed_image FROM camera_snapshots "
-            "WHERE site_id = ? AND snapshot_id = ?",
-            (site_id, snapshot_id),
-        )
-        return None if row is None else _snapshot(row)
-
-    def drop_snapshots_before(self, before: datetime, limit: int) -> int:
-        """Delete up to ``limit`` snapshots taken before ``before`` (retention)."""
-        with self._transaction() as conn:
-            cursor = conn.execute(
-                "DELETE FROM camera_snapshots WHERE (site_id, snapshot_id) IN (SELECT site_id, "
-                f"snapshot_id FROM camera_snapshots{self._index_hint('camera_snapshots_time')} "
-                "WHERE taken_at < ? LIMIT ?)",
-                (_t(before), limit),
-            )
-            return int(cursor.rowcount)
-
-    # --- reader images kept for disputes -----------------------------------------------
-    def add_reader_image(self, image: ReaderImage) -> None:
-        self._write(
-            "INSERT INTO access_reader_images VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                image.site_id,
-                image.event_id,
-                image.device_id,
-                image.person_id,
-                _t(image.taken_at),
-                _t(image.expires_at),
-                image.media_type,
-                image.sealed_image,
-            ),
-        )
-
-    def get_reader_image(self, site_id: str, event_id: str) -> ReaderImage | None:
-        row = self._read_one(
-            "SELECT * FROM access_reader_images WHERE site_id = ? AND event_id = ?",
-            (site_id, event_id),
-        )
-        if row is None:
-            return None
-        return ReaderImage(
-            row[0],
-            row[1],
-            row[2],
-            row[3],
-            _must_dt(row[4]),
-            _must_dt(row[5]),
-            row[6],
-            bytes(row[7]),
-        )
-
-    def drop_expired_reader_images(self, now: datetime, limit: int) -> int:
-        """Delete up to ``limit`` kept reader images whose date has passed (retention)."""
-        with self._transaction() as conn:
-            cursor = conn.execute(
-                "DELETE FROM access_reader_images WHERE (site_id, event_id) IN (SELECT site_id, "
-                "event_id FROM access_reader_images WHERE expires_at < ? LIMIT ?)",
-                (_t(now), limit),
-            )
-            return int(cursor.rowcount)
 
 
 def _person_row(person: Person) -> tuple[Any, ...]:
@@ -418,14 +100,231 @@ def _rule(row: Any) -> AccessRule:
     )
 
 
-def _snapshot(row: Any) -> Snapshot:
-    return Snapshot(
-        row[0],
-        row[1],
-        row[2],
-        _must_dt(row[3]),
-        row[4],
-        row[5],
-        row[6],
-        row[7] if len(row) > 7 else None,
-    )
+class AccessTables:
+    """People, badges, face templates, access rules and holidays."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # --- people ------------------------------------------------------------------
+    def add_person(self, person: Person) -> None:
+        try:
+            with self._db.transaction() as conn:
+                conn.execute(
+                    f"INSERT INTO access_people ({_PERSON_COLUMNS}) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    _person_row(person),
+                )
+        except self._db.integrity_errors as exc:
+            raise AlreadyExists(
+                f"person {person.person_id!r} exists already in site {person.site_id!r}"
+            ) from exc
+
+    def update_person(self, person: Person) -> None:
+        row = _person_row(person)
+        with self._db.transaction() as conn:
+            conn.execute(
+                "UPDATE access_people SET grp = ?, valid_from = ?, valid_until = ?, "
+                "sealed_name = ?, sealed_national_id = ?, sealed_phone = ?, barred_at = ?, "
+                "barred_by = ?, sealed_bar_reason = ? WHERE site_id = ? AND person_id = ?",
+                (*row[2:11], person.site_id, person.person_id),
+            )
+
+    def get_person(self, site_id: str, person_id: str) -> Person | None:
+        row = self._db.read_one(
+            f"SELECT {_PERSON_COLUMNS} FROM access_people WHERE site_id = ? AND person_id = ?",
+            (site_id, person_id),
+        )
+        return None if row is None else _person(row)
+
+    def list_people(self, site_id: str, group: str | None = None) -> list[Person]:
+        sql = f"SELECT {_PERSON_COLUMNS} FROM access_people WHERE site_id = ?"
+        params: list[Any] = [site_id]
+        if group is not None:
+            sql += " AND grp = ?"
+            params.append(group)
+        return [_person(row) for row in self._db.read(sql + " ORDER BY person_id", params)]
+
+    def delete_person(self, site_id: str, person_id: str) -> bool:
+        """Delete the person with their badges and templates (bumping the gallery)."""
+        with self._db.transaction() as conn:
+            conn.execute(
+                "DELETE FROM access_face_templates WHERE site_id = ? AND person_id = ?",
+                (site_id, person_id),
+            )
+            conn.execute(
+                "DELETE FROM access_badges WHERE site_id = ? AND person_id = ?",
+                (site_id, person_id),
+            )
+            deleted = conn.execute(
+                "DELETE FROM access_people WHERE site_id = ? AND person_id = ?",
+                (site_id, person_id),
+            ).rowcount
+            _bump_gallery(conn, site_id)
+            return bool(deleted)
+
+    def forget_access_subject(self, site_id: str, subject_id: str) -> int:
+        """The subject was erased: drop the person it names with everything of theirs."""
+        person_id = person_of(subject_id)
+        if person_id is None:
+            return 0
+        self._db.write(
+            "DELETE FROM access_reader_images WHERE site_id = ? AND person_id = ?",
+            (site_id, person_id),
+        )
+        return int(self.delete_person(site_id, person_id))
+
+    # --- badges ------------------------------------------------------------------
+    def add_badge(self, badge: Badge) -> None:
+        self._db.write(
+            "INSERT INTO access_badges VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                badge.site_id,
+                badge.badge_ref,
+                badge.person_id,
+                badge.lookup,
+                badge.sealed_value,
+                _t(badge.created_at),
+                _t(badge.revoked_at),
+            ),
+        )
+
+    def find_badges(self, site_id: str, lookup: bytes) -> list[Badge]:
+        rows = self._db.read(
+            "SELECT * FROM access_badges WHERE site_id = ? AND lookup = ?", (site_id, lookup)
+        )
+        return [_badge(row) for row in rows]
+
+    def list_badges(self, site_id: str, person_id: str) -> list[Badge]:
+        rows = self._db.read(
+            "SELECT * FROM access_badges WHERE site_id = ? AND person_id = ? ORDER BY created_at",
+            (site_id, person_id),
+        )
+        return [_badge(row) for row in rows]
+
+    def revoke_badge(self, site_id: str, badge_ref: str, at: datetime) -> bool:
+        return bool(
+            self._db.write(
+                "UPDATE access_badges SET revoked_at = ? "
+                "WHERE site_id = ? AND badge_ref = ? AND revoked_at IS NULL",
+                (_t(at), site_id, badge_ref),
+            )
+        )
+
+    # --- face templates ----------------------------------------------------------
+    def replace_face_templates(
+        self, site_id: str, person_id: str, templates: Sequence[SealedTemplate]
+    ) -> int:
+        """Replace the person's templates in one transaction; returns the new gallery version."""
+        with self._db.transaction() as conn:
+            conn.execute(
+                "DELETE FROM access_face_templates WHERE site_id = ? AND person_id = ?",
+                (site_id, person_id),
+            )
+            conn.executemany(
+                "INSERT INTO access_face_templates VALUES (?, ?, ?, ?, ?)",
+                [
+                    (site_id, t.template_id, person_id, t.sealed_template, _t(t.created_at))
+                    for t in templates
+                ],
+            )
+            _bump_gallery(conn, site_id)
+            row = conn.execute(
+                "SELECT version FROM access_gallery_versions WHERE site_id = ?", (site_id,)
+            ).fetchone()
+            return int(row[0])
+
+    def face_templates(self, site_id: str) -> list[SealedTemplate]:
+        rows = self._db.read(
+            "SELECT * FROM access_face_templates WHERE site_id = ? ORDER BY person_id",
+            (site_id,),
+        )
+        return [SealedTemplate(r[0], r[1], r[2], r[3], _must_dt(r[4])) for r in rows]
+
+    def count_face_templates(self, site_id: str, person_id: str) -> int:
+        row = self._db.read_one(
+            "SELECT count(*) FROM access_face_templates WHERE site_id = ? AND person_id = ?",
+            (site_id, person_id),
+        )
+        return int(row[0])
+
+    def drop_face_templates(self, site_id: str, subject_id: str) -> int:
+        """Erase every face template of the subject (a person) now; returns how many."""
+        person_id = person_of(subject_id)
+        if person_id is None:
+            return 0
+        with self._db.transaction() as conn:
+            dropped = conn.execute(
+                "DELETE FROM access_face_templates WHERE site_id = ? AND person_id = ?",
+                (site_id, person_id),
+            ).rowcount
+            _bump_gallery(conn, site_id)
+            return int(dropped)
+
+    def gallery_version(self, site_id: str) -> int:
+        row = self._db.read_one(
+            "SELECT version FROM access_gallery_versions WHERE site_id = ?", (site_id,)
+        )
+        return 0 if row is None else int(row[0])
+
+    # --- rules and holidays ------------------------------------------------------
+    def put_access_rule(self, rule: AccessRule) -> None:
+        windows = [
+            {
+                "days": list(w.days),
+                "start": w.start.isoformat("minutes"),
+                "end": None if w.end is None else w.end.isoformat("minutes"),
+            }
+            for w in rule.windows
+        ]
+        self._db.write(
+            "INSERT INTO access_rules VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (site_id, rule_id) DO UPDATE SET grp = excluded.grp, "
+            "zone_id = excluded.zone_id, windows = excluded.windows, "
+            "applies_on_holidays = excluded.applies_on_holidays, "
+            "valid_from = excluded.valid_from, valid_until = excluded.valid_until",
+            (
+                rule.site_id,
+                rule.rule_id,
+                rule.group,
+                rule.zone_id,
+                orjson.dumps(windows).decode(),
+                int(rule.applies_on_holidays),
+                _t(rule.valid_from),
+                _t(rule.valid_until),
+                _t(rule.created_at),
+            ),
+        )
+
+    def list_access_rules(self, site_id: str) -> list[AccessRule]:
+        rows = self._db.read(
+            "SELECT * FROM access_rules WHERE site_id = ? ORDER BY rule_id", (site_id,)
+        )
+        return [_rule(row) for row in rows]
+
+    def delete_access_rule(self, site_id: str, rule_id: str) -> bool:
+        return bool(
+            self._db.write(
+                "DELETE FROM access_rules WHERE site_id = ? AND rule_id = ?", (site_id, rule_id)
+            )
+        )
+
+    def put_holiday(self, holiday: Holiday) -> None:
+        self._db.write(
+            "INSERT INTO access_holidays VALUES (?, ?, ?) "
+            "ON CONFLICT (site_id, day) DO UPDATE SET name = excluded.name",
+            (holiday.site_id, holiday.day, holiday.name),
+        )
+
+    def list_holidays(self, site_id: str) -> list[Holiday]:
+        rows = self._db.read(
+            "SELECT * FROM access_holidays WHERE site_id = ? ORDER BY day", (site_id,)
+        )
+        return [Holiday(r[0], r[1], r[2]) for r in rows]
+
+    def delete_holiday(self, site_id: str, day: str) -> bool:
+        return bool(
+            self._db.write(
+                "DELETE FROM access_holidays WHERE site_id = ? AND day = ?", (site_id, day)
+            )
+        )

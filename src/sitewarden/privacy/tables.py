@@ -1,4 +1,5 @@
-"""Tables of the privacy core: data keys, subjects, audit chain, consents."""
+"""Tables of the vault (wrapped data keys, subjects and their links), the audit
+chain and consents."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import datetime
 import orjson
 
 from sitewarden.db.database import Database, _dt, _must_dt, _t, chunked, value_rows
-from sitewarden.store.records import (
+from sitewarden.privacy.records import (
     ERASED_PERSONAL,
     AuditEntry,
     AuditHead,
@@ -23,13 +24,18 @@ DATA_KEY_CHUNK = 500
 SubjectLink = tuple[str, str, str]
 
 
-class PrivacyTables(Database):
+class PrivacyTables:
+    """Data keys, subjects, the audit chain and consents."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
     # --- data keys -------------------------------------------------------------
     def get_data_keys(self, site_id: str, subject_ids: Sequence[str]) -> dict[str, WrappedKey]:
         found: dict[str, WrappedKey] = {}
         wanted = list(dict.fromkeys(subject_ids))
         for chunk in chunked(wanted, DATA_KEY_CHUNK):
-            rows = self._read(
+            rows = self._db.read(
                 "SELECT site_id, subject_id, wrapped, kek_id, created_at FROM data_keys "
                 f"WHERE site_id = ? AND subject_id IN ({', '.join('?' * len(chunk))})",
                 (site_id, *chunk),
@@ -43,13 +49,13 @@ class PrivacyTables(Database):
         items: Sequence[tuple[WrappedKey, Subject | None]],
         links: Sequence[SubjectLink] = (),
     ) -> set[tuple[str, str]]:
-        """Store new data keys (with their subjects) and subject links in one transaction.
+        """Storage new data keys (with their subjects) and subject links in one transaction.
 
         A key whose (site, subject) exists already is left as it is; those pairs are
         returned so that the caller uses the stored key instead of its own.
         """
         existing: set[tuple[str, str]] = set()
-        with self._transaction() as conn:
+        with self._db.transaction() as conn:
             for link_chunk in chunked(links, DATA_KEY_CHUNK):
                 conn.execute(
                     f"INSERT INTO subject_links VALUES {value_rows(3, len(link_chunk))} "
@@ -107,7 +113,7 @@ class PrivacyTables(Database):
         return existing
 
     def data_keys_not_under(self, kek_id: str, limit: int) -> list[WrappedKey]:
-        rows = self._read(
+        rows = self._db.read(
             "SELECT site_id, subject_id, wrapped, kek_id, created_at FROM data_keys "
             "WHERE kek_id != ? LIMIT ?",
             (kek_id, limit),
@@ -116,11 +122,13 @@ class PrivacyTables(Database):
 
     def count_data_keys(self, kek_id: str | None = None) -> int:
         if kek_id is None:
-            return int(self._read_one("SELECT count(*) FROM data_keys")[0])
-        return int(self._read_one("SELECT count(*) FROM data_keys WHERE kek_id = ?", (kek_id,))[0])
+            return int(self._db.read_one("SELECT count(*) FROM data_keys")[0])
+        return int(
+            self._db.read_one("SELECT count(*) FROM data_keys WHERE kek_id = ?", (kek_id,))[0]
+        )
 
     def replace_wrapped_keys(self, keys: Sequence[WrappedKey]) -> None:
-        with self._transaction() as conn:
+        with self._db.transaction() as conn:
             conn.executemany(
                 "UPDATE data_keys SET wrapped = ?, kek_id = ? WHERE site_id = ? AND subject_id = ?",
                 [(k.wrapped, k.kek_id, k.site_id, k.subject_id) for k in keys],
@@ -128,14 +136,14 @@ class PrivacyTables(Database):
 
     # --- subjects ----------------------------------------------------------------
     def find_subjects(self, site_id: str, field: str, lookup: bytes) -> list[Subject]:
-        rows = self._read(
+        rows = self._db.read(
             "SELECT * FROM subjects WHERE site_id = ? AND field = ? AND lookup = ?",
             (site_id, field, lookup),
         )
         return [Subject(r[0], r[1], r[2], r[3], r[4], r[5], _must_dt(r[6])) for r in rows]
 
     def get_subject(self, site_id: str, subject_id: str) -> Subject | None:
-        r = self._read_one(
+        r = self._db.read_one(
             "SELECT * FROM subjects WHERE site_id = ? AND subject_id = ?", (site_id, subject_id)
         )
         return None if r is None else Subject(r[0], r[1], r[2], r[3], r[4], r[5], _must_dt(r[6]))
@@ -146,7 +154,7 @@ class PrivacyTables(Database):
         wanted = list(dict.fromkeys(subject_ids))
         for chunk in chunked(wanted, DATA_KEY_CHUNK):
             marks = ", ".join("?" * len(chunk))
-            rows = self._read(
+            rows = self._db.read(
                 "SELECT subject_id, linked_id FROM subject_links "
                 f"WHERE site_id = ? AND (subject_id IN ({marks}) OR linked_id IN ({marks}))",
                 (site_id, *chunk, *chunk),
@@ -156,7 +164,7 @@ class PrivacyTables(Database):
 
     def unlinked_events(self, site_id: str) -> int:
         """Events of the site sealed before subject links were kept (see migration 0010)."""
-        row = self._read_one("SELECT events FROM unlinked_events WHERE site_id = ?", (site_id,))
+        row = self._db.read_one("SELECT events FROM unlinked_events WHERE site_id = ?", (site_id,))
         return 0 if row is None else int(row[0])
 
     def shred_subject(self, site_id: str, subject_id: str) -> None:
@@ -165,7 +173,7 @@ class PrivacyTables(Database):
         From this commit on, everything sealed under the key is unreadable everywhere,
         backups included, and lookups by the subject's values find nothing.
         """
-        with self._transaction() as conn:
+        with self._db.transaction() as conn:
             for table in ("data_keys", "subjects", "consents"):
                 conn.execute(
                     f"DELETE FROM {table} WHERE site_id = ? AND subject_id = ?",
@@ -186,7 +194,7 @@ class PrivacyTables(Database):
         wanted = list(dict.fromkeys(site_ids))
         if not wanted:
             return {}
-        rows = self._read(
+        rows = self._db.read(
             "SELECT site_id, epoch FROM vault_epochs "
             f"WHERE site_id IN ({', '.join('?' * len(wanted))})",
             tuple(wanted),
@@ -196,11 +204,11 @@ class PrivacyTables(Database):
     def detach_subject_events(self, site_id: str, subject_id: str, limit: int) -> int:
         """Replace up to ``limit`` of the subject's sealed parts with the erased marker and
         drop the subject id, so its events no longer link to each other."""
-        with self._transaction() as conn:
+        with self._db.transaction() as conn:
             cursor = conn.execute(
                 "UPDATE events SET personal = ?, media = NULL, subject_id = NULL "
                 "WHERE id IN (SELECT id FROM events"
-                f"{self._index_hint('events_subject_time')} "
+                f"{self._db.index_hint('events_subject_time')} "
                 "WHERE site_id = ? AND subject_id = ? LIMIT ?)",
                 (ERASED_PERSONAL, site_id, subject_id, limit),
             )
@@ -211,7 +219,7 @@ class PrivacyTables(Database):
         self, build: Callable[[AuditHead | None], tuple[AuditEntry, AuditHead]]
     ) -> AuditEntry:
         """Append the entry ``build(previous head) -> (entry, new head)`` atomically."""
-        with self._transaction() as conn:
+        with self._db.transaction() as conn:
             row = conn.execute("SELECT seq, mac, seal FROM audit_head WHERE id = 1").fetchone()
             head = None if row is None else AuditHead(row[0], row[1], row[2])
             entry, new_head = build(head)
@@ -245,7 +253,7 @@ class PrivacyTables(Database):
         if since is not None:
             where += " AND at >= ?"
             params.append(_t(since))
-        rows = self._read(
+        rows = self._db.read(
             f"SELECT * FROM audit_log WHERE {where} ORDER BY seq LIMIT ?", (*params, limit)
         )
         return [
@@ -265,12 +273,12 @@ class PrivacyTables(Database):
         ]
 
     def audit_head(self) -> AuditHead | None:
-        row = self._read_one("SELECT seq, mac, seal FROM audit_head WHERE id = 1")
+        row = self._db.read_one("SELECT seq, mac, seal FROM audit_head WHERE id = 1")
         return None if row is None else AuditHead(row[0], row[1], row[2])
 
     # --- consents ----------------------------------------------------------------------
     def add_consent(self, consent: Consent) -> None:
-        self._write(
+        self._db.write(
             "INSERT INTO consents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 consent.site_id,
@@ -285,7 +293,7 @@ class PrivacyTables(Database):
         )
 
     def list_consents(self, site_id: str, subject_id: str) -> list[Consent]:
-        rows = self._read(
+        rows = self._db.read(
             "SELECT * FROM consents WHERE site_id = ? AND subject_id = ? ORDER BY given_at",
             (site_id, subject_id),
         )
@@ -294,7 +302,7 @@ class PrivacyTables(Database):
         ]
 
     def get_consent(self, site_id: str, consent_id: str) -> Consent | None:
-        r = self._read_one(
+        r = self._db.read_one(
             "SELECT * FROM consents WHERE site_id = ? AND consent_id = ?", (site_id, consent_id)
         )
         return (
@@ -304,7 +312,7 @@ class PrivacyTables(Database):
         )
 
     def withdraw_consent(self, site_id: str, consent_id: str, at: datetime) -> None:
-        self._write(
+        self._db.write(
             "UPDATE consents SET withdrawn_at = ? WHERE site_id = ? AND consent_id = ?",
             (_t(at), site_id, consent_id),
         )

@@ -1,4 +1,4 @@
-"""Tables of parking: lanes, tariffs, vehicles, lists, permits, sessions, payments.
+"""Tables of what happens at a garage: sessions, payments, gate reads and reviews.
 
 Races are settled here, under the one write lock: a second entry voids the first
 open session in the same transaction as it opens its own, an exit closes a session
@@ -8,61 +8,32 @@ only if it is still open, and a payment lands only on an open session.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, replace
-from datetime import datetime, time
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
-
-import orjson
 
 from sitewarden.db.database import Database, _dt, _must_dt, _t, upsert_sql
 from sitewarden.errors import AlreadyExists, Conflict, InvalidInput, NotFound
-from sitewarden.parking.formats import PlateFormat
 from sitewarden.parking.records import (
-    GarageTariff,
     GateRead,
-    Lane,
-    ListEntry,
     ParkingSession,
     Payment,
-    Permit,
-    PlateSettings,
     ReviewItem,
-    UnsureReads,
-    Vehicle,
 )
 from sitewarden.parking.storage import ExitSettlement, SessionQuery
-from sitewarden.parking.tariffs import Tariff
+
+_GATE_READ_UPSERT = upsert_sql(
+    "parking_gate_reads",
+    ("site_id", "device_id", "subject_id", "at", "opened", "reason", "session_id"),
+    ("site_id", "device_id", "subject_id"),
+)
 
 SESSION_COLUMNS = (
     "site_id, session_id, zone_id, subject_id, state, entry_at, entry_device, currency, "
     "exit_at, exit_device, fee_minor, paid_minor, paid_at, lost_ticket, permit_id, "
     "closed_reason, entry_event_id"
 )
-_LANE_UPSERT = upsert_sql(
-    "parking_lanes",
-    ("site_id", "device_id", "zone_id", "direction", "created_at"),
-    ("site_id", "device_id"),
-)
-_PLATE_SETTINGS_UPSERT = upsert_sql(
-    "parking_plate_settings",
-    ("site_id", "formats", "custom_formats", "review_below", "duplicate_window_s", "unsure_reads"),
-    ("site_id",),
-)
-_TARIFF_UPSERT = upsert_sql(
-    "parking_tariffs",
-    ("site_id", "zone_id", "tariff", "updated_at", "updated_by"),
-    ("site_id", "zone_id"),
-)
-_VEHICLE_UPSERT = upsert_sql(
-    "parking_vehicles",
-    ("site_id", "subject_id", "owner_ref", "note", "created_at", "created_by"),
-    ("site_id", "subject_id"),
-)
-_GATE_READ_UPSERT = upsert_sql(
-    "parking_gate_reads",
-    ("site_id", "device_id", "subject_id", "at", "opened", "reason", "session_id"),
-    ("site_id", "device_id", "subject_id"),
-)
+
 REVIEW_COLUMNS = (
     "site_id, review_id, device_id, zone_id, direction, event_id, confidence, reason, "
     "created_at, state, resolution, resolved_by, resolved_at"
@@ -109,197 +80,16 @@ def _review(row: Any) -> ReviewItem:
     )
 
 
-def _tariff_json(tariff: Tariff) -> bytes:
-    values = asdict(tariff)
-    for name in ("night_start", "night_end"):
-        values[name] = None if values[name] is None else values[name].isoformat("minutes")
-    return orjson.dumps(values)
+class ParkingSessionTables:
+    """Parking sessions and payments, the last read per gate, the plate review queue."""
 
-
-def _tariff(raw: str) -> Tariff:
-    values = orjson.loads(raw)
-    for name in ("night_start", "night_end"):
-        values[name] = None if values[name] is None else time.fromisoformat(values[name])
-    return Tariff(**values)
-
-
-class ParkingTables(Database):
-    # --- lanes, plate settings, tariffs ------------------------------------------------
-    def put_lane(self, lane: Lane) -> None:
-        self._write(
-            _LANE_UPSERT,
-            (lane.site_id, lane.device_id, lane.zone_id, lane.direction, _t(lane.created_at)),
-        )
-
-    def get_lane(self, site_id: str, device_id: str) -> Lane | None:
-        row = self._read_one(
-            "SELECT * FROM parking_lanes WHERE site_id = ? AND device_id = ?", (site_id, device_id)
-        )
-        return None if row is None else Lane(row[0], row[1], row[2], row[3], _must_dt(row[4]))
-
-    def list_lanes(self, site_id: str) -> list[Lane]:
-        rows = self._read(
-            "SELECT * FROM parking_lanes WHERE site_id = ? ORDER BY zone_id, device_id", (site_id,)
-        )
-        return [Lane(r[0], r[1], r[2], r[3], _must_dt(r[4])) for r in rows]
-
-    def delete_lane(self, site_id: str, device_id: str) -> int:
-        return self._write(
-            "DELETE FROM parking_lanes WHERE site_id = ? AND device_id = ?", (site_id, device_id)
-        )
-
-    def put_plate_settings(self, settings: PlateSettings) -> None:
-        self._write(
-            _PLATE_SETTINGS_UPSERT,
-            (
-                settings.site_id,
-                orjson.dumps(list(settings.formats)).decode(),
-                orjson.dumps(
-                    [{"name": f.name, "pattern": f.pattern} for f in settings.custom_formats]
-                ).decode(),
-                settings.review_below,
-                settings.duplicate_window_s,
-                settings.unsure_reads,
-            ),
-        )
-
-    def get_plate_settings(self, site_id: str) -> PlateSettings | None:
-        row = self._read_one("SELECT * FROM parking_plate_settings WHERE site_id = ?", (site_id,))
-        if row is None:
-            return None
-        custom = tuple(PlateFormat(f["name"], f["pattern"]) for f in orjson.loads(row[2]))
-        policy: UnsureReads = "admit" if row[5] == "admit" else "hold"
-        return PlateSettings(row[0], tuple(orjson.loads(row[1])), custom, row[3], row[4], policy)
-
-    def put_tariff(self, tariff: GarageTariff) -> None:
-        self._write(
-            _TARIFF_UPSERT,
-            (
-                tariff.site_id,
-                tariff.zone_id,
-                _tariff_json(tariff.tariff).decode(),
-                _t(tariff.updated_at),
-                tariff.updated_by,
-            ),
-        )
-
-    def get_tariff(self, site_id: str, zone_id: str) -> GarageTariff | None:
-        row = self._read_one(
-            "SELECT * FROM parking_tariffs WHERE site_id = ? AND zone_id = ?", (site_id, zone_id)
-        )
-        if row is None:
-            return None
-        return GarageTariff(row[0], row[1], _tariff(row[2]), _must_dt(row[3]), row[4])
-
-    # --- vehicles, lists, permits ------------------------------------------------------
-    def put_vehicle(self, vehicle: Vehicle) -> None:
-        self._write(
-            _VEHICLE_UPSERT,
-            (
-                vehicle.site_id,
-                vehicle.subject_id,
-                vehicle.owner_ref,
-                vehicle.note,
-                _t(vehicle.created_at),
-                vehicle.created_by,
-            ),
-        )
-
-    def get_vehicle(self, site_id: str, subject_id: str) -> Vehicle | None:
-        row = self._read_one(
-            "SELECT * FROM parking_vehicles WHERE site_id = ? AND subject_id = ?",
-            (site_id, subject_id),
-        )
-        return None if row is None else _vehicle(row)
-
-    def list_vehicles(self, site_id: str, limit: int) -> list[Vehicle]:
-        rows = self._read(
-            "SELECT * FROM parking_vehicles WHERE site_id = ? ORDER BY created_at DESC LIMIT ?",
-            (site_id, limit),
-        )
-        return [_vehicle(row) for row in rows]
-
-    def delete_vehicle(self, site_id: str, subject_id: str) -> int:
-        return self._write(
-            "DELETE FROM parking_vehicles WHERE site_id = ? AND subject_id = ?",
-            (site_id, subject_id),
-        )
-
-    def add_list_entry(self, entry: ListEntry) -> None:
-        self._write(
-            "INSERT INTO parking_lists VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                entry.site_id,
-                entry.entry_id,
-                entry.subject_id,
-                entry.list_name,
-                entry.zone_id,
-                entry.reason,
-                _t(entry.valid_from),
-                _t(entry.valid_until),
-                _t(entry.created_at),
-                entry.created_by,
-            ),
-        )
-
-    def list_entries(self, site_id: str, subject_id: str | None = None) -> list[ListEntry]:
-        sql = "SELECT * FROM parking_lists WHERE site_id = ?"
-        params: list[Any] = [site_id]
-        if subject_id is not None:
-            sql += " AND subject_id = ?"
-            params.append(subject_id)
-        rows = self._read(sql + " ORDER BY created_at DESC LIMIT 10000", params)
-        return [
-            ListEntry(
-                r[0], r[1], r[2], r[3], r[4], r[5], _dt(r[6]), _dt(r[7]), _must_dt(r[8]), r[9]
-            )
-            for r in rows
-        ]
-
-    def delete_list_entry(self, site_id: str, entry_id: str) -> int:
-        return self._write(
-            "DELETE FROM parking_lists WHERE site_id = ? AND entry_id = ?", (site_id, entry_id)
-        )
-
-    def add_permit(self, permit: Permit) -> None:
-        self._write(
-            "INSERT INTO parking_permits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                permit.site_id,
-                permit.permit_id,
-                permit.subject_id,
-                permit.zone_id,
-                permit.kind,
-                _t(permit.valid_from),
-                _t(permit.valid_until),
-                _t(permit.created_at),
-                permit.created_by,
-            ),
-        )
-
-    def list_permits(self, site_id: str, subject_id: str | None = None) -> list[Permit]:
-        sql = "SELECT * FROM parking_permits WHERE site_id = ?"
-        params: list[Any] = [site_id]
-        if subject_id is not None:
-            sql += " AND subject_id = ?"
-            params.append(subject_id)
-        rows = self._read(sql + " ORDER BY valid_from DESC LIMIT 10000", params)
-        return [
-            Permit(
-                r[0], r[1], r[2], r[3], r[4], _must_dt(r[5]), _must_dt(r[6]), _must_dt(r[7]), r[8]
-            )
-            for r in rows
-        ]
-
-    def delete_permit(self, site_id: str, permit_id: str) -> int:
-        return self._write(
-            "DELETE FROM parking_permits WHERE site_id = ? AND permit_id = ?", (site_id, permit_id)
-        )
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     # --- sessions and payments -----------------------------------------------------------
     def start_session(self, session: ParkingSession, void_reason: str) -> list[str]:
         s = session
-        with self._transaction() as conn:
+        with self._db.transaction() as conn:
             voided = [
                 row[0]
                 for row in conn.execute(
@@ -339,20 +129,20 @@ class ParkingTables(Database):
         return voided
 
     def get_session(self, site_id: str, session_id: str) -> ParkingSession | None:
-        row = self._read_one(
+        row = self._db.read_one(
             f"SELECT {SESSION_COLUMNS} FROM parking_sessions WHERE site_id = ? AND session_id = ?",
             (site_id, session_id),
         )
         return None if row is None else _session(row)
 
     def find_session(self, session_id: str) -> ParkingSession | None:
-        row = self._read_one(
+        row = self._db.read_one(
             f"SELECT {SESSION_COLUMNS} FROM parking_sessions WHERE session_id = ?", (session_id,)
         )
         return None if row is None else _session(row)
 
     def open_session_of(self, site_id: str, zone_id: str, subject_id: str) -> ParkingSession | None:
-        row = self._read_one(
+        row = self._db.read_one(
             f"SELECT {SESSION_COLUMNS} FROM parking_sessions WHERE site_id = ? AND zone_id = ? "
             "AND subject_id = ? AND state = 'open'",
             (site_id, zone_id, subject_id),
@@ -367,7 +157,7 @@ class ParkingTables(Database):
         exit_device: str,
         decide: Callable[[ParkingSession], ExitSettlement],
     ) -> tuple[ParkingSession, ExitSettlement] | None:
-        with self._transaction() as conn:
+        with self._db.transaction() as conn:
             row = conn.execute(
                 f"SELECT {SESSION_COLUMNS} FROM parking_sessions WHERE site_id = ? "
                 "AND session_id = ? AND state = 'open'",
@@ -408,7 +198,7 @@ class ParkingTables(Database):
 
     def add_payment(self, payment: Payment) -> tuple[ParkingSession, bool]:
         p = payment
-        with self._transaction() as conn:
+        with self._db.transaction() as conn:
             row = conn.execute(
                 f"SELECT {SESSION_COLUMNS} FROM parking_sessions WHERE site_id = ? "
                 "AND session_id = ?",
@@ -453,7 +243,7 @@ class ParkingTables(Database):
                         p.recorded_by,
                     ),
                 )
-            except self.integrity_errors as exc:
+            except self._db.integrity_errors as exc:
                 raise AlreadyExists(f"payment not recorded: {exc}") from exc
             conn.execute(
                 "UPDATE parking_sessions SET paid_minor = paid_minor + ?, paid_at = ? "
@@ -484,7 +274,7 @@ class ParkingTables(Database):
         if query.until is not None:
             where.append("entry_at < ?")
             params.append(_t(query.until))
-        rows = self._read(
+        rows = self._db.read(
             f"SELECT {SESSION_COLUMNS} FROM parking_sessions WHERE {' AND '.join(where)} "
             "ORDER BY entry_at DESC LIMIT ?",
             (*params, query.limit),
@@ -492,7 +282,7 @@ class ParkingTables(Database):
         return [_session(row) for row in rows]
 
     def open_session_counts(self, site_id: str) -> dict[str, int]:
-        rows = self._read(
+        rows = self._db.read(
             "SELECT zone_id, count(*) FROM parking_sessions WHERE site_id = ? AND state = 'open' "
             "GROUP BY zone_id",
             (site_id,),
@@ -502,7 +292,7 @@ class ParkingTables(Database):
     def sessions_overlapping(
         self, site_id: str, zone_id: str, since: datetime, until: datetime
     ) -> list[tuple[datetime, datetime | None]]:
-        rows = self._read(
+        rows = self._db.read(
             "SELECT entry_at, exit_at FROM parking_sessions WHERE site_id = ? AND zone_id = ? "
             "AND entry_at < ? AND (exit_at IS NULL OR exit_at >= ?)",
             (site_id, zone_id, _t(until), _t(since)),
@@ -512,7 +302,7 @@ class ParkingTables(Database):
     def payments_between(
         self, site_id: str, since: datetime, until: datetime
     ) -> list[tuple[datetime, int, str]]:
-        rows = self._read(
+        rows = self._db.read(
             "SELECT paid_at, amount_minor, currency FROM parking_payments WHERE site_id = ? "
             "AND paid_at >= ? AND paid_at < ? ORDER BY paid_at",
             (site_id, _t(since), _t(until)),
@@ -521,7 +311,7 @@ class ParkingTables(Database):
 
     # --- gate reads and reviews ------------------------------------------------------------
     def last_gate_read(self, site_id: str, device_id: str, subject_id: str) -> GateRead | None:
-        row = self._read_one(
+        row = self._db.read_one(
             "SELECT * FROM parking_gate_reads WHERE site_id = ? AND device_id = ? "
             "AND subject_id = ?",
             (site_id, device_id, subject_id),
@@ -531,7 +321,7 @@ class ParkingTables(Database):
         return GateRead(row[0], row[1], row[2], _must_dt(row[3]), bool(row[4]), row[5], row[6])
 
     def record_gate_read(self, read: GateRead) -> None:
-        self._write(
+        self._db.write(
             _GATE_READ_UPSERT,
             (
                 read.site_id,
@@ -545,7 +335,7 @@ class ParkingTables(Database):
         )
 
     def add_review(self, item: ReviewItem) -> None:
-        self._write(
+        self._db.write(
             f"INSERT INTO parking_reviews ({REVIEW_COLUMNS}) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -566,7 +356,7 @@ class ParkingTables(Database):
         )
 
     def get_review(self, site_id: str, review_id: str) -> ReviewItem | None:
-        row = self._read_one(
+        row = self._db.read_one(
             f"SELECT {REVIEW_COLUMNS} FROM parking_reviews WHERE site_id = ? AND review_id = ?",
             (site_id, review_id),
         )
@@ -578,19 +368,15 @@ class ParkingTables(Database):
         if state is not None:
             sql += " AND state = ?"
             params.append(state)
-        rows = self._read(sql + " ORDER BY created_at DESC LIMIT ?", (*params, limit))
+        rows = self._db.read(sql + " ORDER BY created_at DESC LIMIT ?", (*params, limit))
         return [_review(row) for row in rows]
 
     def resolve_review(
         self, site_id: str, review_id: str, resolution: str, actor: str, at: datetime
     ) -> bool:
-        changed = self._write(
+        changed = self._db.write(
             "UPDATE parking_reviews SET state = 'resolved', resolution = ?, resolved_by = ?, "
             "resolved_at = ? WHERE site_id = ? AND review_id = ? AND state = 'pending'",
             (resolution, actor, _t(at), site_id, review_id),
         )
         return changed == 1
-
-
-def _vehicle(row: Any) -> Vehicle:
-    return Vehicle(row[0], row[1], row[2], row[3], _must_dt(row[4]), row[5])

@@ -1,4 +1,4 @@
-"""Tables of alerts, device health, webhooks and occupancy.
+"""Tables of alerts and their history.
 
 Alert signals are applied inside the same transaction as the events that caused them,
 so an acknowledged event never loses its alert, and a crash never duplicates one (at
@@ -9,25 +9,23 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import orjson
 
-from sitewarden.alerts.model import Alert, AlertChange, AlertSignal, HistoryEntry
+from sitewarden.alerts.model import Alert, AlertChange, AlertSignal, HistoryEntry, SilentDevice
 from sitewarden.db.database import (
     Connection,
     Database,
     _dt,
     _must_dt,
-    _t,
     chunked,
     value_rows,
 )
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import to_micros
-from sitewarden.store.records import SilentDevice, Webhook, WebhookDelivery
 
 ALERT_COLUMNS = (
     "site_id, alert_id, rule_id, dedupe_key, severity, state, title, zone_id, device_id, "
@@ -43,8 +41,6 @@ RULES_CHANGED: dict[str, Any] = {"rules": "changed"}
 BACK_ONLINE_CHUNK = 400
 # Alert conditions per statement when a batch's rule verdicts land (12 values each).
 FIRE_CHUNK = 200
-# How long a claimed webhook delivery is left to its node before others may retry it.
-DELIVERY_LEASE = timedelta(minutes=5)
 
 
 def _condition(signal: AlertSignal) -> tuple[str, str, str]:
@@ -90,9 +86,14 @@ def alert_from_row(row: Any) -> Alert:
     )
 
 
-class AlertTables(Database):
+class AlertTables:
+    """Alerts: opened, repeated, cleared by signals; read and changed by operators."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
     # --- applied inside the events transaction ---------------------------------------
-    def _apply_signals(
+    def apply_signals(
         self, conn: Connection, signals: Sequence[AlertSignal], now: datetime
     ) -> list[AlertChange]:
         """Apply rule verdicts in order per condition. A condition's consecutive fires are
@@ -225,8 +226,8 @@ class AlertTables(Database):
     def _queue_deliveries(
         self, conn: Connection, changes: Sequence[AlertChange], now: datetime
     ) -> None:
-        if changes and self.broadcasts:
-            self._broadcast(conn, [{"change": change.as_payload()} for change in changes])
+        if changes and self._db.broadcasts:
+            self._db.broadcast(conn, [{"change": change.as_payload()} for change in changes])
         notable = [c for c in changes if c.kind in NOTIFIED_CHANGES]
         if not notable:
             return
@@ -260,7 +261,7 @@ class AlertTables(Database):
             "INSERT INTO webhook_deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
         )
 
-    def _back_online(
+    def back_online(
         self, conn: Connection, keys: Sequence[tuple[str, str]], now: datetime
     ) -> list[AlertChange]:
         """Devices heard from again: mark online; resolve their offline alert."""
@@ -296,7 +297,7 @@ class AlertTables(Database):
         self._queue_deliveries(conn, changes, now)
         return changes
 
-    def _mark_offline(
+    def mark_offline(
         self,
         conn: Connection,
         site_id: str,
@@ -316,7 +317,7 @@ class AlertTables(Database):
     # --- reads and operator actions ---------------------------------------------------
     def silent_devices(self, now: datetime, factor: float) -> list[SilentDevice]:
         """Devices heard from once, silent past their deadline, not yet marked offline."""
-        rows = self._read(
+        rows = self._db.read(
             "SELECT site_id, device_id, zone_id, last_seen_at, last_seen_at + "
             "CAST(heartbeat_s * ? * 1000000 AS BIGINT) AS deadline FROM devices "
             "WHERE health != 'offline' AND last_seen_at IS NOT NULL AND "
@@ -328,14 +329,16 @@ class AlertTables(Database):
         ]
 
     def get_alert(self, site_id: str, alert_id: str) -> Alert | None:
-        row = self._read_one(
+        row = self._db.read_one(
             f"SELECT {ALERT_COLUMNS} FROM alerts WHERE site_id = ? AND alert_id = ?",
             (site_id, alert_id),
         )
         return None if row is None else alert_from_row(row)
 
     def find_alert(self, alert_id: str) -> Alert | None:
-        row = self._read_one(f"SELECT {ALERT_COLUMNS} FROM alerts WHERE alert_id = ?", (alert_id,))
+        row = self._db.read_one(
+            f"SELECT {ALERT_COLUMNS} FROM alerts WHERE alert_id = ?", (alert_id,)
+        )
         return None if row is None else alert_from_row(row)
 
     def list_alerts(
@@ -370,7 +373,7 @@ class AlertTables(Database):
         if before is not None:
             where.append("(last_at, alert_id) < (?, ?)")
             params.extend((to_micros(before[0]), before[1]))
-        rows = self._read(
+        rows = self._db.read(
             f"SELECT {ALERT_COLUMNS} FROM alerts WHERE {' AND '.join(where)} "
             "ORDER BY last_at DESC, alert_id DESC LIMIT ?",
             (*params, limit),
@@ -378,7 +381,7 @@ class AlertTables(Database):
         return [alert_from_row(row) for row in rows]
 
     def alert_history(self, site_id: str, alert_id: str) -> list[HistoryEntry]:
-        rows = self._read(
+        rows = self._db.read(
             "SELECT seq, at, actor, action, note FROM alert_history WHERE site_id = ? AND "
             "alert_id = ? ORDER BY seq",
             (site_id, alert_id),
@@ -407,7 +410,7 @@ class AlertTables(Database):
                 "WHERE site_id = ? AND alert_id = ? AND state != 'resolved' "
             )
             kind = "resolved"
-        with self._transaction() as conn:
+        with self._db.transaction() as conn:
             row = conn.execute(
                 sql + f"RETURNING {ALERT_COLUMNS}", (to_micros(now), actor, site_id, alert_id)
             ).fetchone()
@@ -420,7 +423,7 @@ class AlertTables(Database):
 
     def escalate_alerts(self, older_than: datetime, now: datetime) -> list[AlertChange]:
         """Critical alerts still open (unacknowledged) since before ``older_than``."""
-        with self._transaction() as conn:
+        with self._db.transaction() as conn:
             rows = conn.execute(
                 "UPDATE alerts SET escalated_at = ? WHERE state = 'open' AND severity = "
                 "'critical' AND escalated_at IS NULL AND first_at < ? "
@@ -444,146 +447,20 @@ class AlertTables(Database):
     # --- rules --------------------------------------------------------------------------
     def stored_rules(self) -> list[tuple[str, str]]:
         """(rule id, JSON definition) of the rules administrators saved."""
-        return [(r[0], r[1]) for r in self._read("SELECT rule_id, definition FROM alert_rules")]
+        return [(r[0], r[1]) for r in self._db.read("SELECT rule_id, definition FROM alert_rules")]
 
     def save_rule(self, rule_id: str, definition: str, actor: str, now: datetime) -> None:
-        with self._transaction() as conn:
+        with self._db.transaction() as conn:
             conn.execute(
                 "INSERT INTO alert_rules VALUES (?, ?, ?, ?) ON CONFLICT (rule_id) DO UPDATE "
                 "SET definition = excluded.definition, updated_at = excluded.updated_at, "
                 "updated_by = excluded.updated_by",
                 (rule_id, definition, to_micros(now), actor),
             )
-            self._broadcast(conn, [RULES_CHANGED])
+            self._db.broadcast(conn, [RULES_CHANGED])
 
     def delete_rule(self, rule_id: str) -> int:
-        with self._transaction() as conn:
+        with self._db.transaction() as conn:
             deleted = conn.execute("DELETE FROM alert_rules WHERE rule_id = ?", (rule_id,))
-            self._broadcast(conn, [RULES_CHANGED])
+            self._db.broadcast(conn, [RULES_CHANGED])
             return int(deleted.rowcount)
-
-    # --- webhooks ---------------------------------------------------------------------
-    def add_webhook(self, hook: Webhook) -> None:
-        self._write(
-            "INSERT INTO webhooks VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                hook.webhook_id,
-                hook.site_id,
-                hook.url,
-                hook.secret,
-                hook.min_severity,
-                int(hook.enabled),
-                _t(hook.created_at),
-            ),
-        )
-
-    def list_webhooks(self) -> list[Webhook]:
-        rows = self._read("SELECT * FROM webhooks ORDER BY created_at")
-        return [Webhook(r[0], r[1], r[2], r[3], r[4], bool(r[5]), _must_dt(r[6])) for r in rows]
-
-    def get_webhook(self, webhook_id: str) -> Webhook | None:
-        r = self._read_one("SELECT * FROM webhooks WHERE webhook_id = ?", (webhook_id,))
-        return (
-            None if r is None else Webhook(r[0], r[1], r[2], r[3], r[4], bool(r[5]), _must_dt(r[6]))
-        )
-
-    def delete_webhook(self, webhook_id: str) -> None:
-        with self._transaction() as conn:
-            conn.execute("DELETE FROM webhook_deliveries WHERE webhook_id = ?", (webhook_id,))
-            conn.execute("DELETE FROM webhooks WHERE webhook_id = ?", (webhook_id,))
-
-    def due_deliveries(self, now: datetime, limit: int) -> list[WebhookDelivery]:
-        """Claim up to ``limit`` due deliveries for the caller.
-
-        Claiming moves their next attempt a lease ahead in the same statement, so another
-        node's dispatcher (several nodes share one PostgreSQL) skips them while this one
-        sends; ``record_delivery`` then sets the real outcome. If the claiming node dies,
-        the lease runs out and any node tries again (at least once, never twice at once).
-        """
-        with self._transaction() as conn:
-            rows = conn.execute(
-                "UPDATE webhook_deliveries SET next_attempt_at = ? WHERE delivery_id IN "
-                "(SELECT delivery_id FROM webhook_deliveries WHERE state = 'pending' AND "
-                "next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?) RETURNING *",
-                (to_micros(now + DELIVERY_LEASE), to_micros(now), limit),
-            ).fetchall()
-        return sorted((_delivery(r) for r in rows), key=lambda d: (d.created_at, d.delivery_id))
-
-    def deliveries(
-        self, state: str, limit: int = 100, webhook_ids: Sequence[str] | None = None
-    ) -> list[WebhookDelivery]:
-        """The newest deliveries in ``state``; only those of ``webhook_ids`` when given, so a
-        caller who may see some webhooks gets its own newest, not everyone's newest."""
-        if webhook_ids is None:
-            rows = self._read(
-                "SELECT * FROM webhook_deliveries WHERE state = ? ORDER BY created_at DESC LIMIT ?",
-                (state, limit),
-            )
-        elif not webhook_ids:
-            return []
-        else:
-            marks = ", ".join("?" for _ in webhook_ids)
-            rows = self._read(
-                f"SELECT * FROM webhook_deliveries WHERE state = ? AND webhook_id IN ({marks}) "
-                "ORDER BY created_at DESC LIMIT ?",
-                (state, *webhook_ids, limit),
-            )
-        return [_delivery(r) for r in rows]
-
-    def record_delivery(
-        self,
-        delivery_id: str,
-        *,
-        delivered: bool,
-        error: str | None,
-        next_attempt: datetime,
-        dead: bool,
-        now: datetime,
-    ) -> None:
-        state = "delivered" if delivered else ("dead" if dead else "pending")
-        self._write(
-            "UPDATE webhook_deliveries SET state = ?, attempts = attempts + 1, "
-            "next_attempt_at = ?, last_error = ?, delivered_at = ? WHERE delivery_id = ?",
-            (state, to_micros(next_attempt), error, _t(now) if delivered else None, delivery_id),
-        )
-
-    # --- occupancy ----------------------------------------------------------------------
-    def add_occupancy(self, rows: Sequence[tuple[str, str, str, datetime, int, int]]) -> None:
-        """(site, zone, source, interval start, interval seconds, count); latest wins."""
-        with self._transaction() as conn:
-            conn.executemany(
-                "INSERT INTO occupancy VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT "
-                "(site_id, zone_id, source, interval_start) DO UPDATE SET count = excluded.count",
-                [(s, z, src, to_micros(at), secs, n) for s, z, src, at, secs, n in rows],
-            )
-
-    def occupancy(
-        self, site_id: str, zone_id: str | None, since: datetime, until: datetime
-    ) -> list[tuple[str, str, datetime, int, int]]:
-        where = "site_id = ? AND interval_start >= ? AND interval_start < ?"
-        params: list[Any] = [site_id, to_micros(since), to_micros(until)]
-        if zone_id is not None:
-            where += " AND zone_id = ?"
-            params.append(zone_id)
-        rows = self._read(
-            "SELECT zone_id, source, interval_start, interval_s, count FROM occupancy "
-            f"WHERE {where} ORDER BY interval_start, zone_id, source",
-            params,
-        )
-        return [(r[0], r[1], _must_dt(r[2]), r[3], r[4]) for r in rows]
-
-
-def _delivery(r: Any) -> WebhookDelivery:
-    return WebhookDelivery(
-        delivery_id=r[0],
-        webhook_id=r[1],
-        site_id=r[2],
-        alert_id=r[3],
-        payload=r[4],
-        state=r[5],
-        attempts=r[6],
-        next_attempt_at=_must_dt(r[7]),
-        last_error=r[8],
-        created_at=_must_dt(r[9]),
-        delivered_at=_dt(r[10]),
-    )

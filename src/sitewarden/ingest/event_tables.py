@@ -1,0 +1,207 @@
+"""The events table, and the one transaction that lands a batch of events with
+what it changes: devices seen, alerts opened or cleared, webhooks queued."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import orjson
+
+from sitewarden.alerts.model import AlertChange, AlertSignal, OfflineTransition
+from sitewarden.alerts.tables import AlertTables
+from sitewarden.db.database import (
+    Connection,
+    Database,
+    EventRow,
+    _must_dt,
+    chunked,
+    event_rows,
+    value_rows,
+)
+from sitewarden.events.kinds import Severity
+from sitewarden.events.model import Event, to_micros
+from sitewarden.events.query import EventPage, EventQuery
+
+DeviceKey = tuple[str, str]  # (site_id, device_id)
+
+# Devices per last-seen UPDATE (three values each).
+SEEN_CHUNK = 400
+
+_EVENT_COLUMNS = (
+    "id, site_id, zone_id, device_id, kind, severity, occurred_at, received_at, "
+    "attributes, personal, note, subject_id, media"
+)
+
+
+def _index_for(query: EventQuery) -> str:
+    """Pick the index explicitly so every operator query is an ordered index range scan."""
+    single_site = query.site_id is not None or (
+        query.site_scope is not None and len(query.site_scope) == 1
+    )
+    if not single_site:
+        return "events_time"
+    if query.subject_ids is not None:
+        return "events_subject_time"
+    if query.device_id is not None:
+        return "events_device_time"
+    if query.family is not None:
+        return "events_family_time"
+    return "events_site_time"
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _event(row: Any) -> Event:
+    return Event(
+        id=UUID(bytes=row[0]),
+        site_id=row[1],
+        zone_id=row[2],
+        device_id=row[3],
+        kind=row[4],
+        severity=Severity(row[5]),
+        occurred_at=_must_dt(row[6]),
+        received_at=_must_dt(row[7]),
+        attributes=orjson.loads(row[8]),
+        personal=None,
+        note=row[10],
+        subject_id=row[11],
+        sealed_personal=row[9],
+        sealed_media=row[12],
+    )
+
+
+class EventTables:
+    """Events: the batch transaction, search, retention."""
+
+    def __init__(self, db: Database, alerts: AlertTables) -> None:
+        self._db = db
+        self._alerts = alerts
+
+    # --- events ----------------------------------------------------------------
+    def insert_events(
+        self,
+        events: Sequence[Event],
+        last_seen: Mapping[DeviceKey, datetime],
+        signals: Sequence[AlertSignal] = (),
+        offline: Sequence[OfflineTransition] = (),
+    ) -> list[AlertChange]:
+        return self.insert_event_rows(event_rows(events), last_seen, signals, offline)
+
+    def insert_event_rows(
+        self,
+        rows: Sequence[EventRow],
+        last_seen: Mapping[DeviceKey, datetime],
+        signals: Sequence[AlertSignal] = (),
+        offline: Sequence[OfflineTransition] = (),
+    ) -> list[AlertChange]:
+        """:meth:`insert_events` for events already turned into rows by :func:`event_rows`
+        (what a writer in another process receives)."""
+        now = datetime.now(UTC)
+        seen = [(to_micros(at), site, device) for (site, device), at in last_seen.items()]
+        with self._db.transaction() as conn:
+            self._db.append_events(conn, rows)
+            self._mark_seen(conn, seen)
+            changes = self._alerts.back_online(conn, list(last_seen), now)
+            changes += self._alerts.apply_signals(conn, signals, now)
+            for transition in offline:
+                if self._alerts.mark_offline(
+                    conn, transition.site_id, transition.device_id, transition.deadline, now
+                ):
+                    self._db.append_events(conn, event_rows([transition.event]))
+                    changes += self._alerts.apply_signals(conn, transition.signals, now)
+        return changes
+
+    def _mark_seen(self, conn: Connection, seen: Sequence[tuple[int, str, str]]) -> None:
+        """Newer last-seen times, one statement per chunk of devices rather than one per
+        device (a round trip each on PostgreSQL, a lock hand-off each on SQLite)."""
+        for chunk in chunked(seen, SEEN_CHUNK):
+            conn.execute(
+                "UPDATE devices SET last_seen_at = seen.column1 "
+                f"FROM (VALUES {value_rows(3, len(chunk))}) AS seen "
+                "WHERE devices.site_id = seen.column2 AND devices.device_id = seen.column3 "
+                "AND (devices.last_seen_at IS NULL OR devices.last_seen_at < seen.column1)",
+                [part for row in chunk for part in row],
+            )
+
+    def query_events(self, query: EventQuery) -> EventPage:
+        where: list[str] = []
+        params: list[Any] = []
+        if query.site_scope is not None:
+            where.append(f"site_id IN ({', '.join('?' * len(query.site_scope))})")
+            params.extend(query.site_scope)
+        for column, value in (
+            ("site_id", query.site_id),
+            ("zone_id", query.zone_id),
+            ("device_id", query.device_id),
+            ("kind", query.kind),
+            ("family", query.family),
+        ):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if query.since is not None:
+            where.append("occurred_at >= ?")
+            params.append(to_micros(query.since))
+        if query.until is not None:
+            where.append("occurred_at < ?")
+            params.append(to_micros(query.until))
+        if query.subject_ids is not None:
+            where.append(f"subject_id IN ({', '.join('?' * len(query.subject_ids))})")
+            params.extend(query.subject_ids)
+        if query.text:
+            where.append(f"note {self._db.LIKE} ? ESCAPE '\\'")
+            params.append("%" + _escape_like(query.text) + "%")
+        if query.after is not None:
+            where.append("(occurred_at, id) < (?, ?)")
+            params.extend((to_micros(query.after[0]), query.after[1].bytes))
+        sql = (
+            f"SELECT {_EVENT_COLUMNS} FROM events{self._db.index_hint(_index_for(query))}"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY occurred_at DESC, id DESC LIMIT ?"
+        )
+        params.append(query.limit + 1)
+        rows = self._db.read(sql, params)
+        events = [_event(row) for row in rows[: query.limit]]
+        cursor = None
+        if len(rows) > query.limit and events:
+            cursor = (events[-1].occurred_at, events[-1].id)
+        return EventPage(events=events, next_cursor=cursor)
+
+    def get_event(self, event_id: UUID) -> Event | None:
+        row = self._db.read_one(
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE id = ?", (event_id.bytes,)
+        )
+        return None if row is None else _event(row)
+
+    def delete_events_before(self, kinds: frozenset[str], before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` of the oldest events of ``kinds`` that occurred before
+        (PostgreSQL drops whole expired weeks first)."""
+        return self._db.delete_events_before(kinds, before, limit)
+
+    def drop_media_before(self, before: datetime, limit: int) -> int:
+        """Drop sealed media (face crops, snapshots) of events older than ``before``."""
+        with self._db.transaction() as conn:
+            cursor = conn.execute(
+                f"UPDATE events SET media = NULL WHERE id IN (SELECT id FROM events"
+                f"{self._db.index_hint('events_time')} WHERE occurred_at < ? AND media IS NOT NULL "
+                "LIMIT ?)",
+                (to_micros(before), limit),
+            )
+            return int(cursor.rowcount)
+
+    def drop_subject_media(self, site_id: str, subject_id: str) -> int:
+        with self._db.transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE events SET media = NULL WHERE site_id = ? AND subject_id = ? "
+                "AND media IS NOT NULL",
+                (site_id, subject_id),
+            )
+            return int(cursor.rowcount)
+
+    def count_events(self) -> int:
+        return int(self._db.read_one("SELECT count(*) FROM events")[0])
