@@ -115,9 +115,9 @@ def test_a_rules_change_on_one_node_is_told_to_the_others(
     a, b = nodes
     on_b, stop_b = listen(b)
     try:
-        a.alerts.save_rule("quiet-smoke", "{}", "admin", NOW)
+        a.rules.save_rule("quiet-smoke", "{}", "admin", NOW)
         assert on_b.get(timeout=10) == {"rules": "changed"}
-        assert a.alerts.delete_rule("quiet-smoke") == 1
+        assert a.rules.delete_rule("quiet-smoke") == 1
         assert on_b.get(timeout=10) == {"rules": "changed"}
     finally:
         stop_b()

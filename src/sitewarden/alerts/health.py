@@ -101,7 +101,7 @@ class Maintenance:
 
     def check_devices(self, now: datetime) -> None:
         transitions = []
-        for silent in self._store.alerts.silent_devices(now, self._factor):
+        for silent in self._store.health.silent_devices(now, self._factor):
             event = offline_event(silent, self._factor, self._ids, now)
             signals = tuple(self._engine.evaluate([event]))
             transitions.append(

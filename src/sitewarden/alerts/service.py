@@ -29,7 +29,7 @@ def load_rules(store: Storage) -> list[Rule]:
 
 def load_rule_set(store: Storage) -> RuleSet:
     """The rules in force and the saved ones that do not load (left out, reported)."""
-    return rule_set(store.alerts.stored_rules())
+    return rule_set(store.rules.stored_rules())
 
 
 class CapacityCache:

@@ -15,7 +15,16 @@ from uuid import UUID
 
 import orjson
 
-from sitewarden.alerts.model import Alert, AlertChange, AlertSignal, HistoryEntry, SilentDevice
+from sitewarden.alerts.lifecycle import (
+    SYSTEM_ACTOR,
+    WebhookTarget,
+    condition_of,
+    is_notified,
+    severities_from,
+    signal_rounds,
+    webhooks_told_of,
+)
+from sitewarden.alerts.model import Alert, AlertChange, AlertSignal, HistoryEntry
 from sitewarden.db.database import (
     Connection,
     Database,
@@ -32,35 +41,8 @@ ALERT_COLUMNS = (
     "count, first_at, last_at, last_event_id, escalated_at, acknowledged_at, acknowledged_by, "
     "resolved_at, resolved_by"
 )
-SYSTEM_ACTOR = "sitewarden"
-# Changes worth a webhook; repeats only update the dashboard.
-NOTIFIED_CHANGES = frozenset({"opened", "acknowledged", "resolved", "escalated"})
-SEVERITY_ORDER = ["info", "minor", "major", "critical"]
-# Told to other nodes (PostgreSQL) when an administrator changes the alert rules.
-RULES_CHANGED: dict[str, Any] = {"rules": "changed"}
-BACK_ONLINE_CHUNK = 400
 # Alert conditions per statement when a batch's rule verdicts land (12 values each).
 FIRE_CHUNK = 200
-
-
-def _condition(signal: AlertSignal) -> tuple[str, str, str]:
-    """What an open alert is unique by: one per site, rule and dedupe key."""
-    return (signal.site_id, signal.rule_id, signal.dedupe_key)
-
-
-def _rounds(signals: Sequence[AlertSignal]) -> list[list[list[AlertSignal]]]:
-    """``signals`` as rounds of steps, each step one condition's run of consecutive fires
-    or a single clear. Round n holds every condition's n-th step, so applying the rounds
-    in order keeps each condition's own order; conditions are independent of each other."""
-    steps: dict[tuple[str, str, str], list[list[AlertSignal]]] = {}
-    for signal in signals:
-        mine = steps.setdefault(_condition(signal), [])
-        if signal.action == "fire" and mine and mine[-1][-1].action == "fire":
-            mine[-1].append(signal)
-        else:
-            mine.append([signal])
-    depth = max((len(mine) for mine in steps.values()), default=0)
-    return [[mine[n] for mine in steps.values() if n < len(mine)] for n in range(depth)]
 
 
 def alert_from_row(row: Any) -> Alert:
@@ -100,16 +82,16 @@ class AlertTables:
         one run: one "opened" or "repeated" change carrying the run's count. All runs of a
         round land in two statements, not two per signal (round trips on PostgreSQL)."""
         changes: list[AlertChange] = []
-        for steps in _rounds(signals):
+        for steps in signal_rounds(signals):
             fires = [step for step in steps if step[0].action == "fire"]
             changes += self._fire_runs(conn, fires, now)
             for step in steps:
                 if step[0].action == "clear":
                     note = f"cleared by event {step[0].event_id}"
-                    change = self._clear(conn, step[0], now, note)
+                    change = self.clear(conn, step[0], now, note)
                     if change is not None:
                         changes.append(change)
-        self._queue_deliveries(conn, changes, now)
+        self.queue_deliveries(conn, changes, now)
         return changes
 
     def _fire_runs(
@@ -143,7 +125,7 @@ class AlertTables:
                 alert = alert_from_row(row)
                 repeated.add((alert.site_id, alert.rule_id, alert.dedupe_key))
                 changes.append(AlertChange("repeated", alert))
-        opening = [run for run in runs if _condition(run[0]) not in repeated]
+        opening = [run for run in runs if condition_of(run[0]) not in repeated]
         for chunk in chunked(opening, FIRE_CHUNK):
             rows = conn.execute(
                 f"INSERT INTO alerts ({ALERT_COLUMNS}) VALUES "
@@ -173,7 +155,7 @@ class AlertTables:
             ).fetchall()
             opened = [alert_from_row(row) for row in rows]
             changes += [AlertChange("opened", alert) for alert in opened]
-            opener = {_condition(run[0]): run[0].event_id for run in chunk}
+            opener = {condition_of(run[0]): run[0].event_id for run in chunk}
             conn.execute(
                 f"INSERT INTO alert_history VALUES {value_rows(7, len(opened))}",
                 [
@@ -192,7 +174,7 @@ class AlertTables:
             )
         return changes
 
-    def _clear(
+    def clear(
         self, conn: Connection, signal: AlertSignal, now: datetime, note: str
     ) -> AlertChange | None:
         row = conn.execute(
@@ -204,10 +186,10 @@ class AlertTables:
         if row is None:
             return None
         alert = alert_from_row(row)
-        self._history(conn, alert.site_id, alert.alert_id, now, SYSTEM_ACTOR, "resolved", note)
+        self.add_history(conn, alert.site_id, alert.alert_id, now, SYSTEM_ACTOR, "resolved", note)
         return AlertChange("resolved", alert)
 
-    def _history(
+    def add_history(
         self,
         conn: Connection,
         site_id: str,
@@ -223,25 +205,23 @@ class AlertTables:
             (site_id, alert_id, to_micros(at), actor, action, note, site_id, alert_id),
         )
 
-    def _queue_deliveries(
+    def queue_deliveries(
         self, conn: Connection, changes: Sequence[AlertChange], now: datetime
     ) -> None:
         if changes and self._db.broadcasts:
             self._db.broadcast(conn, [{"change": change.as_payload()} for change in changes])
-        notable = [c for c in changes if c.kind in NOTIFIED_CHANGES]
+        notable = [c for c in changes if is_notified(c)]
         if not notable:
             return
-        hooks = conn.execute(
-            "SELECT webhook_id, site_id, min_severity FROM webhooks WHERE enabled = 1"
-        ).fetchall()
+        hooks = [
+            WebhookTarget(*row)
+            for row in conn.execute(
+                "SELECT webhook_id, site_id, min_severity FROM webhooks WHERE enabled = 1"
+            ).fetchall()
+        ]
         rows = []
         for change in notable:
-            rank = SEVERITY_ORDER.index(change.alert.severity.value)
-            for webhook_id, site_id, min_severity in hooks:
-                if site_id is not None and site_id != change.alert.site_id:
-                    continue
-                if rank < SEVERITY_ORDER.index(min_severity):
-                    continue
+            for webhook_id in webhooks_told_of(change, hooks):
                 rows.append(
                     (
                         uuid.uuid4().hex,
@@ -261,73 +241,7 @@ class AlertTables:
             "INSERT INTO webhook_deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
         )
 
-    def back_online(
-        self, conn: Connection, keys: Sequence[tuple[str, str]], now: datetime
-    ) -> list[AlertChange]:
-        """Devices heard from again: mark online; resolve their offline alert."""
-        changes: list[AlertChange] = []
-        returned: set[tuple[str, str]] = set()
-        # One statement per chunk, not per device: on PostgreSQL each is a round trip.
-        for chunk in chunked(keys, BACK_ONLINE_CHUNK):
-            rows = conn.execute(
-                "UPDATE devices SET health = 'online', health_changed_at = ? "
-                "WHERE health != 'online' AND (site_id, device_id) IN "
-                f"(VALUES {value_rows(2, len(chunk))}) RETURNING site_id, device_id",
-                (to_micros(now), *(part for key in chunk for part in key)),
-            ).fetchall()
-            returned.update((row[0], row[1]) for row in rows)
-        for site_id, device_id in keys:
-            if (site_id, device_id) not in returned:
-                continue
-            signal = AlertSignal(
-                "clear",
-                "device-offline",
-                "",
-                Severity.MAJOR,
-                site_id,
-                f"device:{device_id}",
-                None,
-                device_id,
-                uuid.UUID(int=0),
-                now,
-            )
-            change = self._clear(conn, signal, now, "device back online")
-            if change is not None:
-                changes.append(change)
-        self._queue_deliveries(conn, changes, now)
-        return changes
-
-    def mark_offline(
-        self,
-        conn: Connection,
-        site_id: str,
-        device_id: str,
-        deadline: datetime,
-        now: datetime,
-    ) -> bool:
-        """Offline only if still silent since before ``deadline`` (a heartbeat may have won)."""
-        row = conn.execute(
-            "UPDATE devices SET health = 'offline', health_changed_at = ? "
-            "WHERE site_id = ? AND device_id = ? AND health != 'offline' "
-            "AND coalesce(last_seen_at, created_at) < ? RETURNING 1",
-            (to_micros(now), site_id, device_id, to_micros(deadline)),
-        ).fetchone()
-        return row is not None
-
     # --- reads and operator actions ---------------------------------------------------
-    def silent_devices(self, now: datetime, factor: float) -> list[SilentDevice]:
-        """Devices heard from once, silent past their deadline, not yet marked offline."""
-        rows = self._db.read(
-            "SELECT site_id, device_id, zone_id, last_seen_at, last_seen_at + "
-            "CAST(heartbeat_s * ? * 1000000 AS BIGINT) AS deadline FROM devices "
-            "WHERE health != 'offline' AND last_seen_at IS NOT NULL AND "
-            "last_seen_at + CAST(heartbeat_s * ? * 1000000 AS BIGINT) < ?",
-            (factor, factor, to_micros(now)),
-        )
-        return [
-            SilentDevice(row[0], row[1], row[2], _must_dt(row[3]), _must_dt(row[4])) for row in rows
-        ]
-
     def get_alert(self, site_id: str, alert_id: str) -> Alert | None:
         row = self._db.read_one(
             f"SELECT {ALERT_COLUMNS} FROM alerts WHERE site_id = ? AND alert_id = ?",
@@ -364,7 +278,7 @@ class AlertTables:
             where.append(f"state IN ({', '.join('?' * len(states))})")
             params.extend(states)
         if min_severity is not None:
-            allowed = SEVERITY_ORDER[SEVERITY_ORDER.index(min_severity) :]
+            allowed = severities_from(min_severity)
             where.append(f"severity IN ({', '.join('?' * len(allowed))})")
             params.extend(allowed)
         if rule_id is not None:
@@ -417,8 +331,8 @@ class AlertTables:
             if row is None:
                 return None
             change = AlertChange(kind, alert_from_row(row))  # type: ignore[arg-type]
-            self._history(conn, site_id, alert_id, now, actor, kind, note)
-            self._queue_deliveries(conn, [change], now)
+            self.add_history(conn, site_id, alert_id, now, actor, kind, note)
+            self.queue_deliveries(conn, [change], now)
             return change
 
     def escalate_alerts(self, older_than: datetime, now: datetime) -> list[AlertChange]:
@@ -432,7 +346,7 @@ class AlertTables:
             ).fetchall()
             changes = [AlertChange("escalated", alert_from_row(row)) for row in rows]
             for change in changes:
-                self._history(
+                self.add_history(
                     conn,
                     change.alert.site_id,
                     change.alert.alert_id,
@@ -441,26 +355,5 @@ class AlertTables:
                     "escalated",
                     "critical and unacknowledged",
                 )
-            self._queue_deliveries(conn, changes, now)
+            self.queue_deliveries(conn, changes, now)
             return changes
-
-    # --- rules --------------------------------------------------------------------------
-    def stored_rules(self) -> list[tuple[str, str]]:
-        """(rule id, JSON definition) of the rules administrators saved."""
-        return [(r[0], r[1]) for r in self._db.read("SELECT rule_id, definition FROM alert_rules")]
-
-    def save_rule(self, rule_id: str, definition: str, actor: str, now: datetime) -> None:
-        with self._db.transaction() as conn:
-            conn.execute(
-                "INSERT INTO alert_rules VALUES (?, ?, ?, ?) ON CONFLICT (rule_id) DO UPDATE "
-                "SET definition = excluded.definition, updated_at = excluded.updated_at, "
-                "updated_by = excluded.updated_by",
-                (rule_id, definition, to_micros(now), actor),
-            )
-            self._db.broadcast(conn, [RULES_CHANGED])
-
-    def delete_rule(self, rule_id: str) -> int:
-        with self._db.transaction() as conn:
-            deleted = conn.execute("DELETE FROM alert_rules WHERE rule_id = ?", (rule_id,))
-            self._db.broadcast(conn, [RULES_CHANGED])
-            return int(deleted.rowcount)

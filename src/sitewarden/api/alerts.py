@@ -256,7 +256,7 @@ def save_rule(
 ) -> dict[str, Any]:
     rule: Rule = parse_rule({**body, "rule_id": rule_id})
     check_rule_save(context, operator, rule)
-    context.store.alerts.save_rule(
+    context.store.rules.save_rule(
         rule_id, rule.model_dump_json(), operator.username, datetime.now(UTC)
     )
     context.alerts.reload_rules()
@@ -270,7 +270,7 @@ def delete_rule(
     context: AppContext = Depends(get_context),
 ) -> Response:
     check_rule_delete(context, operator, rule_id)
-    if not context.store.alerts.delete_rule(rule_id):
+    if not context.store.rules.delete_rule(rule_id):
         raise NotFound(f"no saved rule {rule_id!r} (defaults can be replaced, not deleted)")
     context.alerts.reload_rules()
     return Response(status_code=204)

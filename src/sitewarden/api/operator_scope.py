@@ -80,7 +80,7 @@ def _saved_rule_sites(context: AppContext, rule_id: str) -> tuple[bool, list[str
 
     The saved definition is read raw, so a saved rule that no longer validates still
     counts with the sites it names."""
-    for stored_id, definition in context.store.alerts.stored_rules():
+    for stored_id, definition in context.store.rules.stored_rules():
         if stored_id == rule_id:
             try:
                 sites = orjson.loads(definition).get("sites")

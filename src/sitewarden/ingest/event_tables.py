@@ -10,6 +10,7 @@ from uuid import UUID
 
 import orjson
 
+from sitewarden.alerts.health_tables import DeviceHealthTables
 from sitewarden.alerts.model import AlertChange, AlertSignal, OfflineTransition
 from sitewarden.alerts.tables import AlertTables
 from sitewarden.db.database import (
@@ -78,9 +79,10 @@ def _event(row: Any) -> Event:
 class EventTables:
     """Events: the batch transaction, search, retention."""
 
-    def __init__(self, db: Database, alerts: AlertTables) -> None:
+    def __init__(self, db: Database, alerts: AlertTables, health: DeviceHealthTables) -> None:
         self._db = db
         self._alerts = alerts
+        self._health = health
 
     # --- events ----------------------------------------------------------------
     def insert_events(
@@ -106,10 +108,10 @@ class EventTables:
         with self._db.transaction() as conn:
             self._db.append_events(conn, rows)
             self._mark_seen(conn, seen)
-            changes = self._alerts.back_online(conn, list(last_seen), now)
+            changes = self._health.back_online(conn, list(last_seen), now)
             changes += self._alerts.apply_signals(conn, signals, now)
             for transition in offline:
-                if self._alerts.mark_offline(
+                if self._health.mark_offline(
                     conn, transition.site_id, transition.device_id, transition.deadline, now
                 ):
                     self._db.append_events(conn, event_rows([transition.event]))

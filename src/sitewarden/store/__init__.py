@@ -14,6 +14,8 @@ from typing import Any
 
 from sitewarden.access.media_tables import AccessMediaTables
 from sitewarden.access.tables import AccessTables
+from sitewarden.alerts.health_tables import DeviceHealthTables
+from sitewarden.alerts.rule_tables import RuleTables
 from sitewarden.alerts.tables import AlertTables
 from sitewarden.alerts.webhook_tables import WebhookTables
 from sitewarden.auth.tables import AccountTables
@@ -38,6 +40,8 @@ class Storage:
     privacy: PrivacyTables
     events: EventTables
     alerts: AlertTables
+    health: DeviceHealthTables
+    rules: RuleTables
     webhooks: WebhookTables
     occupancy: OccupancyTables
     parking: ParkingSessionTables
@@ -48,13 +52,16 @@ class Storage:
     @classmethod
     def over(cls, db: Database) -> Storage:
         alerts = AlertTables(db)
+        health = DeviceHealthTables(db, alerts)
         return cls(
             db=db,
             registry=RegistryTables(db),
             accounts=AccountTables(db),
             privacy=PrivacyTables(db),
-            events=EventTables(db, alerts),
+            events=EventTables(db, alerts, health),
             alerts=alerts,
+            health=health,
+            rules=RuleTables(db),
             webhooks=WebhookTables(db),
             occupancy=OccupancyTables(db),
             parking=ParkingSessionTables(db),
