@@ -29,9 +29,10 @@ placeholders for types; run ``tests/test_schema_parity.py``, which migrates a SQ
 file and a PostgreSQL database and compares them column by column. Never edit a file
 that has shipped: databases that ran it will not run it again.
 
-Until 0013 the two dialects had a folder each; the rendered text of every version is
-the same, byte for byte, as that dialect's old file. One quirk stays for that reason:
-0012 writes plain ``INTEGER``, which PostgreSQL reads as a 4-byte integer.
+Versions 0001..0012 were first written as one folder per dialect; each renders byte
+for byte as that dialect's file did, so databases they built are what these build.
+One quirk stays for that reason: 0012 writes plain ``INTEGER``, a 4-byte integer on
+PostgreSQL (the parity test lists it).
 """
 
 from __future__ import annotations
