@@ -2,13 +2,13 @@
 
 -- Device health as last decided by the health checker (survives restarts).
 ALTER TABLE devices ADD COLUMN health TEXT NOT NULL DEFAULT 'unknown';
-ALTER TABLE devices ADD COLUMN health_changed_at BIGINT;
+ALTER TABLE devices ADD COLUMN health_changed_at {bigint};
 
 -- Rules an administrator added or changed; the shipped defaults live in code.
 CREATE TABLE alert_rules (
     rule_id     TEXT PRIMARY KEY,
     definition  TEXT NOT NULL,
-    updated_at  BIGINT NOT NULL,
+    updated_at  {bigint} NOT NULL,
     updated_by  TEXT NOT NULL
 );
 
@@ -22,14 +22,14 @@ CREATE TABLE alerts (
     title            TEXT NOT NULL,
     zone_id          TEXT,
     device_id        TEXT,
-    count            BIGINT NOT NULL,
-    first_at         BIGINT NOT NULL,
-    last_at          BIGINT NOT NULL,
-    last_event_id    BYTEA,
-    escalated_at     BIGINT,
-    acknowledged_at  BIGINT,
+    count            {bigint} NOT NULL,
+    first_at         {bigint} NOT NULL,
+    last_at          {bigint} NOT NULL,
+    last_event_id    {bytes},
+    escalated_at     {bigint},
+    acknowledged_at  {bigint},
     acknowledged_by  TEXT,
-    resolved_at      BIGINT,
+    resolved_at      {bigint},
     resolved_by      TEXT,
     PRIMARY KEY (site_id, alert_id)
 );
@@ -42,8 +42,8 @@ CREATE INDEX alerts_state ON alerts(state, severity);
 CREATE TABLE alert_history (
     site_id   TEXT NOT NULL,
     alert_id  TEXT NOT NULL,
-    seq       BIGINT NOT NULL,
-    at        BIGINT NOT NULL,
+    seq       {bigint} NOT NULL,
+    at        {bigint} NOT NULL,
     actor     TEXT NOT NULL,
     action    TEXT NOT NULL,
     note      TEXT,
@@ -56,8 +56,8 @@ CREATE TABLE webhooks (
     url         TEXT NOT NULL,
     secret      TEXT NOT NULL,
     min_severity TEXT NOT NULL,
-    enabled     BIGINT NOT NULL DEFAULT 1,
-    created_at  BIGINT NOT NULL
+    enabled     {bigint} NOT NULL DEFAULT 1,
+    created_at  {bigint} NOT NULL
 );
 
 -- The outbox: a delivery is queued in the same transaction as the alert change.
@@ -68,11 +68,11 @@ CREATE TABLE webhook_deliveries (
     alert_id        TEXT NOT NULL,
     payload         TEXT NOT NULL,
     state           TEXT NOT NULL,
-    attempts        BIGINT NOT NULL DEFAULT 0,
-    next_attempt_at BIGINT NOT NULL,
+    attempts        {bigint} NOT NULL DEFAULT 0,
+    next_attempt_at {bigint} NOT NULL,
     last_error      TEXT,
-    created_at      BIGINT NOT NULL,
-    delivered_at    BIGINT
+    created_at      {bigint} NOT NULL,
+    delivered_at    {bigint}
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries(state, next_attempt_at);
 
@@ -81,8 +81,8 @@ CREATE TABLE occupancy (
     site_id         TEXT NOT NULL,
     zone_id         TEXT NOT NULL,
     source          TEXT NOT NULL,
-    interval_start  BIGINT NOT NULL,
-    interval_s      BIGINT NOT NULL,
-    count           BIGINT NOT NULL,
+    interval_start  {bigint} NOT NULL,
+    interval_s      {bigint} NOT NULL,
+    count           {bigint} NOT NULL,
     PRIMARY KEY (site_id, zone_id, source, interval_start)
 );

@@ -7,7 +7,7 @@ CREATE TABLE parking_lanes (
     device_id   TEXT NOT NULL,
     zone_id     TEXT NOT NULL,
     direction   TEXT NOT NULL CHECK (direction IN ('entry', 'exit')),
-    created_at  INTEGER NOT NULL,
+    created_at  {bigint} NOT NULL,
     PRIMARY KEY (site_id, device_id),
     FOREIGN KEY (site_id, device_id) REFERENCES devices(site_id, device_id) ON DELETE CASCADE
 );
@@ -16,15 +16,15 @@ CREATE TABLE parking_plate_settings (
     site_id             TEXT PRIMARY KEY REFERENCES sites(site_id),
     formats             TEXT NOT NULL,   -- JSON list of format names, in order
     custom_formats      TEXT NOT NULL,   -- JSON list of {name, pattern}
-    review_below        REAL NOT NULL,
-    duplicate_window_s  INTEGER NOT NULL
+    review_below        {double} NOT NULL,
+    duplicate_window_s  {bigint} NOT NULL
 );
 
 CREATE TABLE parking_tariffs (
     site_id     TEXT NOT NULL,
     zone_id     TEXT NOT NULL,
     tariff      TEXT NOT NULL,           -- JSON of the Tariff, amounts in minor units
-    updated_at  INTEGER NOT NULL,
+    updated_at  {bigint} NOT NULL,
     updated_by  TEXT NOT NULL,
     PRIMARY KEY (site_id, zone_id),
     FOREIGN KEY (site_id, zone_id) REFERENCES zones(site_id, zone_id)
@@ -35,7 +35,7 @@ CREATE TABLE parking_vehicles (
     subject_id  TEXT NOT NULL,
     owner_ref   TEXT,
     note        TEXT,
-    created_at  INTEGER NOT NULL,
+    created_at  {bigint} NOT NULL,
     created_by  TEXT NOT NULL,
     PRIMARY KEY (site_id, subject_id)
 );
@@ -47,9 +47,9 @@ CREATE TABLE parking_lists (
     list_name    TEXT NOT NULL CHECK (list_name IN ('allow', 'deny')),
     zone_id      TEXT,                   -- NULL: every garage of the site
     reason       TEXT NOT NULL,
-    valid_from   INTEGER,
-    valid_until  INTEGER,
-    created_at   INTEGER NOT NULL,
+    valid_from   {bigint},
+    valid_until  {bigint},
+    created_at   {bigint} NOT NULL,
     created_by   TEXT NOT NULL,
     PRIMARY KEY (site_id, entry_id)
 );
@@ -61,9 +61,9 @@ CREATE TABLE parking_permits (
     subject_id   TEXT NOT NULL,
     zone_id      TEXT,
     kind         TEXT NOT NULL,
-    valid_from   INTEGER NOT NULL,
-    valid_until  INTEGER NOT NULL,
-    created_at   INTEGER NOT NULL,
+    valid_from   {bigint} NOT NULL,
+    valid_until  {bigint} NOT NULL,
+    created_at   {bigint} NOT NULL,
     created_by   TEXT NOT NULL,
     PRIMARY KEY (site_id, permit_id)
 );
@@ -75,15 +75,15 @@ CREATE TABLE parking_sessions (
     zone_id         TEXT NOT NULL,
     subject_id      TEXT NOT NULL,
     state           TEXT NOT NULL CHECK (state IN ('open', 'closed', 'voided')),
-    entry_at        INTEGER NOT NULL,
+    entry_at        {bigint} NOT NULL,
     entry_device    TEXT,
     currency        TEXT NOT NULL,
-    exit_at         INTEGER,
+    exit_at         {bigint},
     exit_device     TEXT,
-    fee_minor       INTEGER NOT NULL DEFAULT 0,
-    paid_minor      INTEGER NOT NULL DEFAULT 0,
-    paid_at         INTEGER,
-    lost_ticket     INTEGER NOT NULL DEFAULT 0,
+    fee_minor       {bigint} NOT NULL DEFAULT 0,
+    paid_minor      {bigint} NOT NULL DEFAULT 0,
+    paid_at         {bigint},
+    lost_ticket     {bigint} NOT NULL DEFAULT 0,
     permit_id       TEXT,
     closed_reason   TEXT,
     entry_event_id  TEXT,
@@ -101,11 +101,11 @@ CREATE TABLE parking_payments (
     site_id      TEXT NOT NULL,
     payment_id   TEXT NOT NULL,
     session_id   TEXT NOT NULL,
-    amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+    amount_minor {bigint} NOT NULL CHECK (amount_minor > 0),
     currency     TEXT NOT NULL,
     method       TEXT NOT NULL,
     reference    TEXT NOT NULL,
-    paid_at      INTEGER NOT NULL,
+    paid_at      {bigint} NOT NULL,
     recorded_by  TEXT NOT NULL,
     PRIMARY KEY (site_id, payment_id),
     UNIQUE (site_id, session_id, reference)   -- a retried payment is recorded once
@@ -116,8 +116,8 @@ CREATE TABLE parking_gate_reads (
     site_id     TEXT NOT NULL,
     device_id   TEXT NOT NULL,
     subject_id  TEXT NOT NULL,
-    at          INTEGER NOT NULL,
-    opened      INTEGER NOT NULL,
+    at          {bigint} NOT NULL,
+    opened      {bigint} NOT NULL,
     reason      TEXT NOT NULL,
     session_id  TEXT,
     PRIMARY KEY (site_id, device_id, subject_id)
@@ -130,13 +130,13 @@ CREATE TABLE parking_reviews (
     zone_id      TEXT,
     direction    TEXT NOT NULL,
     event_id     TEXT,                   -- the plate.read event that holds the sealed guess
-    confidence   REAL NOT NULL,
+    confidence   {double} NOT NULL,
     reason       TEXT NOT NULL,
-    created_at   INTEGER NOT NULL,
+    created_at   {bigint} NOT NULL,
     state        TEXT NOT NULL CHECK (state IN ('pending', 'resolved')),
     resolution   TEXT,
     resolved_by  TEXT,
-    resolved_at  INTEGER,
+    resolved_at  {bigint},
     PRIMARY KEY (site_id, review_id)
 );
 CREATE INDEX parking_reviews_state ON parking_reviews(site_id, state, created_at);

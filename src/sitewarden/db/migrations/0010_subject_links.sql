@@ -14,7 +14,7 @@ CREATE INDEX subject_links_linked ON subject_links(site_id, linked_id);
 -- on such a site say that they may be incomplete.
 CREATE TABLE unlinked_events (
     site_id  TEXT PRIMARY KEY,
-    events   BIGINT NOT NULL
+    events   {bigint} NOT NULL
 );
 INSERT INTO unlinked_events
     SELECT site_id, count(*) FROM events WHERE subject_id IS NOT NULL GROUP BY site_id;

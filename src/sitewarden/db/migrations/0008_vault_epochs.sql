@@ -3,5 +3,5 @@
 -- drops them before it seals again, rather than seal under a key that no longer exists.
 CREATE TABLE vault_epochs (
     site_id  TEXT PRIMARY KEY,
-    epoch    INTEGER NOT NULL
+    epoch    {bigint} NOT NULL
 );

@@ -7,15 +7,15 @@ CREATE TABLE access_people (
     site_id             TEXT NOT NULL REFERENCES sites(site_id),
     person_id           TEXT NOT NULL,
     grp                 TEXT NOT NULL CHECK (grp IN ('resident', 'staff', 'contractor', 'visitor')),
-    valid_from          BIGINT,
-    valid_until         BIGINT,
-    sealed_name         BYTEA NOT NULL,
-    sealed_national_id  BYTEA,
-    sealed_phone        BYTEA,
-    barred_at           BIGINT,
+    valid_from          {bigint},
+    valid_until         {bigint},
+    sealed_name         {bytes} NOT NULL,
+    sealed_national_id  {bytes},
+    sealed_phone        {bytes},
+    barred_at           {bigint},
     barred_by           TEXT,
-    sealed_bar_reason   BYTEA,
-    created_at          BIGINT NOT NULL,
+    sealed_bar_reason   {bytes},
+    created_at          {bigint} NOT NULL,
     created_by          TEXT NOT NULL,
     PRIMARY KEY (site_id, person_id)
 );
@@ -26,10 +26,10 @@ CREATE TABLE access_badges (
     site_id       TEXT NOT NULL,
     badge_ref     TEXT NOT NULL,
     person_id     TEXT NOT NULL,
-    lookup        BYTEA NOT NULL,
-    sealed_value  BYTEA NOT NULL,
-    created_at    BIGINT NOT NULL,
-    revoked_at    BIGINT,
+    lookup        {bytes} NOT NULL,
+    sealed_value  {bytes} NOT NULL,
+    created_at    {bigint} NOT NULL,
+    revoked_at    {bigint},
     PRIMARY KEY (site_id, badge_ref),
     FOREIGN KEY (site_id, person_id) REFERENCES access_people(site_id, person_id)
         ON DELETE CASCADE
@@ -42,8 +42,8 @@ CREATE TABLE access_face_templates (
     site_id          TEXT NOT NULL,
     template_id      TEXT NOT NULL,
     person_id        TEXT NOT NULL,
-    sealed_template  BYTEA NOT NULL,
-    created_at       BIGINT NOT NULL,
+    sealed_template  {bytes} NOT NULL,
+    created_at       {bigint} NOT NULL,
     PRIMARY KEY (site_id, template_id),
     FOREIGN KEY (site_id, person_id) REFERENCES access_people(site_id, person_id)
         ON DELETE CASCADE
@@ -54,7 +54,7 @@ CREATE INDEX access_face_templates_person ON access_face_templates(site_id, pers
 -- node notices and reloads its in-memory gallery.
 CREATE TABLE access_gallery_versions (
     site_id  TEXT PRIMARY KEY,
-    version  BIGINT NOT NULL
+    version  {bigint} NOT NULL
 );
 
 -- Who may pass where and when: group x zone x weekly windows (site time) x validity.
@@ -64,10 +64,10 @@ CREATE TABLE access_rules (
     grp                 TEXT NOT NULL,
     zone_id             TEXT NOT NULL,   -- '*' for every zone of the site
     windows             TEXT NOT NULL,   -- JSON list of {days, start, end}
-    applies_on_holidays BIGINT NOT NULL,
-    valid_from          BIGINT,
-    valid_until         BIGINT,
-    created_at          BIGINT NOT NULL,
+    applies_on_holidays {bigint} NOT NULL,
+    valid_from          {bigint},
+    valid_until         {bigint},
+    created_at          {bigint} NOT NULL,
     PRIMARY KEY (site_id, rule_id)
 );
 
@@ -84,11 +84,11 @@ CREATE TABLE camera_snapshots (
     site_id        TEXT NOT NULL,
     snapshot_id    TEXT NOT NULL,
     device_id      TEXT NOT NULL,
-    taken_at       BIGINT NOT NULL,
-    width          BIGINT NOT NULL,
-    height         BIGINT NOT NULL,
-    faces_blurred  BIGINT NOT NULL,
-    sealed_image   BYTEA NOT NULL,
+    taken_at       {bigint} NOT NULL,
+    width          {bigint} NOT NULL,
+    height         {bigint} NOT NULL,
+    faces_blurred  {bigint} NOT NULL,
+    sealed_image   {bytes} NOT NULL,
     PRIMARY KEY (site_id, snapshot_id)
 );
 CREATE INDEX camera_snapshots_time ON camera_snapshots(taken_at);

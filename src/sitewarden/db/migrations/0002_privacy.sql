@@ -4,18 +4,23 @@
 -- personal now holds sealed bytes only; media (face crops, snapshots) is sealed apart
 -- so that it can expire sooner than the event. subject_id names the data key.
 ALTER TABLE events ADD COLUMN subject_id TEXT;
-ALTER TABLE events ADD COLUMN media BLOB;
+ALTER TABLE events ADD COLUMN media {bytes};
+-- @sqlite
 CREATE INDEX events_subject_time ON events(site_id, subject_id, occurred_at)
     WHERE subject_id IS NOT NULL;
+-- @postgres
+CREATE INDEX events_subject_time ON events(site_id, subject_id, occurred_at, id)
+    WHERE subject_id IS NOT NULL;
+-- @end
 
 -- One data key per subject (person, vehicle) and one per site, wrapped by the KEK.
 -- Deleting a row crypto-shreds everything sealed under it, backups included.
 CREATE TABLE data_keys (
     site_id     TEXT NOT NULL,
     subject_id  TEXT NOT NULL,
-    wrapped     BLOB NOT NULL,
+    wrapped     {bytes} NOT NULL,
     kek_id      TEXT NOT NULL,
-    created_at  INTEGER NOT NULL,
+    created_at  {bigint} NOT NULL,
     PRIMARY KEY (site_id, subject_id)
 );
 CREATE INDEX data_keys_kek ON data_keys(kek_id);
@@ -27,17 +32,17 @@ CREATE TABLE subjects (
     subject_id    TEXT NOT NULL,
     kind          TEXT NOT NULL,
     field         TEXT NOT NULL,
-    lookup        BLOB NOT NULL,
-    sealed_value  BLOB NOT NULL,
-    created_at    INTEGER NOT NULL,
+    lookup        {bytes} NOT NULL,
+    sealed_value  {bytes} NOT NULL,
+    created_at    {bigint} NOT NULL,
     PRIMARY KEY (site_id, subject_id)
 );
 CREATE INDEX subjects_lookup ON subjects(site_id, field, lookup);
 
 -- Append-only audit chain: mac = HMAC(audit key, previous mac + this entry).
 CREATE TABLE audit_log (
-    seq         INTEGER PRIMARY KEY,
-    at          INTEGER NOT NULL,
+    seq         {bigint} PRIMARY KEY,
+    at          {bigint} NOT NULL,
     actor       TEXT NOT NULL,
     role        TEXT NOT NULL,
     action      TEXT NOT NULL,
@@ -45,15 +50,15 @@ CREATE TABLE audit_log (
     targets     TEXT NOT NULL,
     purpose     TEXT,
     request_id  TEXT,
-    mac         BLOB NOT NULL
+    mac         {bytes} NOT NULL
 );
 CREATE INDEX audit_log_at ON audit_log(at);
 -- The newest entry's seq and mac, itself authenticated, so deleting the tail shows.
 CREATE TABLE audit_head (
-    id    INTEGER PRIMARY KEY CHECK (id = 1),
-    seq   INTEGER NOT NULL,
-    mac   BLOB NOT NULL,
-    seal  BLOB NOT NULL
+    id    {bigint} PRIMARY KEY CHECK (id = 1),
+    seq   {bigint} NOT NULL,
+    mac   {bytes} NOT NULL,
+    seal  {bytes} NOT NULL
 );
 
 CREATE TABLE consents (
@@ -62,9 +67,9 @@ CREATE TABLE consents (
     subject_id    TEXT NOT NULL,
     purpose       TEXT NOT NULL,
     method        TEXT NOT NULL,
-    given_at      INTEGER NOT NULL,
+    given_at      {bigint} NOT NULL,
     recorded_by   TEXT NOT NULL,
-    withdrawn_at  INTEGER,
+    withdrawn_at  {bigint},
     PRIMARY KEY (site_id, consent_id)
 );
 CREATE INDEX consents_subject ON consents(site_id, subject_id);

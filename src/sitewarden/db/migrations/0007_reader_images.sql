@@ -6,10 +6,10 @@ CREATE TABLE access_reader_images (
     event_id      TEXT NOT NULL,
     device_id     TEXT NOT NULL,
     person_id     TEXT,
-    taken_at      BIGINT NOT NULL,
-    expires_at    BIGINT NOT NULL,
+    taken_at      {bigint} NOT NULL,
+    expires_at    {bigint} NOT NULL,
     media_type    TEXT NOT NULL,
-    sealed_image  BYTEA NOT NULL,
+    sealed_image  {bytes} NOT NULL,
     PRIMARY KEY (site_id, event_id)
 );
 CREATE INDEX access_reader_images_expiry ON access_reader_images(expires_at);

@@ -1,7 +1,0 @@
--- Second factors, lock-out after failed sign-ins, API key scopes.
-ALTER TABLE users ADD COLUMN totp_secret BYTEA;        -- sealed under a key derived from the KEK
-ALTER TABLE users ADD COLUMN totp_enabled BIGINT NOT NULL DEFAULT 0;
-ALTER TABLE users ADD COLUMN failed_logins BIGINT NOT NULL DEFAULT 0;
-ALTER TABLE users ADD COLUMN locked_until BIGINT;
-ALTER TABLE api_keys ADD COLUMN scopes TEXT;          -- JSON list of permissions; NULL: the role's
-ALTER TABLE web_sessions ADD COLUMN second_factor BIGINT NOT NULL DEFAULT 0;
