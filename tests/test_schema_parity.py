@@ -25,8 +25,7 @@ import psycopg
 import pytest
 
 from sitewarden.db.migrations import DIALECTS, PLACEHOLDERS, load_migrations, render_sql
-from sitewarden.store.postgres import PostgresStore
-from sitewarden.store.sqlite import SQLiteStore
+from sitewarden.store import Storage
 from tests.postgres_server import PostgresServer
 
 # --- what differs on purpose ------------------------------------------------------------
@@ -273,11 +272,11 @@ class Migrated:
 @pytest.fixture(scope="module")
 def migrated(tmp_path_factory: pytest.TempPathFactory, postgres_server: PostgresServer) -> Migrated:
     path = tmp_path_factory.mktemp("parity") / "parity.db"
-    SQLiteStore(path).close()
+    Storage.sqlite(path).close()
     name = f"parity_{secrets.token_hex(4)}"
     postgres_server.execute(f"CREATE DATABASE {name}")  # empty: migrated here, not copied
     url = postgres_server.url(name)
-    PostgresStore(url).close()
+    Storage.postgres(url).close()
     postgres, partitions = postgres_schema(url)
     return Migrated(sqlite_schema(path), postgres, partitions, url)
 
