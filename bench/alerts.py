@@ -37,8 +37,8 @@ from bench.common import (
 )
 from bench.ingest import make_batches
 from sitewarden.auth.accounts import create_api_key, require_user
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.registry import service
-from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store import open_storage
 
 ALARM_SITE = "alarms"

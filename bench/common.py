@@ -26,9 +26,9 @@ import psutil
 
 from sitewarden.config import Settings, load_settings
 from sitewarden.db.sqlite import CONNECTION_PRAGMAS
+from sitewarden.events.device_kinds import EMITS, DeviceKind
 from sitewarden.initialise import initialise
 from sitewarden.registry import service
-from sitewarden.registry.device_kinds import EMITS, DeviceKind
 from sitewarden.store import Storage
 
 LOOPBACK = "127.0.0.1"

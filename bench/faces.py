@@ -46,11 +46,11 @@ from sitewarden.access.records import SealedTemplate, subject_of
 from sitewarden.auth.accounts import create_api_key, require_user
 from sitewarden.config import Settings
 from sitewarden.demo import face_samples
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.sealing import binding, seal
 from sitewarden.privacy.vault import Vault
 from sitewarden.registry import service
-from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store import open_storage
 from sitewarden.vision.faces import EMBEDDING_SIZE, FaceEngine, Gallery
 

@@ -59,9 +59,9 @@ from bench.common import (
 )
 from bench.postgres import SERVER_SETTINGS as POSTGRES_SETTINGS
 from sitewarden.config import Settings
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.ingest.mqtt_broker import ListenerOptions, write_broker_files
 from sitewarden.registry import service
-from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store import open_storage
 
 TARGET_MESSAGES_PER_S = 10_000

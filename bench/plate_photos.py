@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import Figure, percentile, print_machine, print_table
-from sitewarden.parking.formats import DEFAULT_FORMATS, resolve_formats
 from sitewarden.parking.records import PlateSettings
 from sitewarden.vision.images import GATE_FRAME, decode_image
+from sitewarden.vision.plate_formats import DEFAULT_FORMATS, resolve_formats
 from sitewarden.vision.plates import PlateReader
 
 FOLDER_VARIABLE = "SITEWARDEN_DEVSETS"  # overrides ../shared/devsets

@@ -42,11 +42,11 @@ from bench.common import (
 from bench.plate_photos import devsets_folder, report_photos
 from sitewarden.auth.accounts import create_api_key, require_user
 from sitewarden.demo.garage_frames import Distortion, available_fonts, encode_jpeg, gate_frame
-from sitewarden.parking.formats import BUILT_IN, CLASSES, resolve_formats
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.registry import service
-from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store import open_storage
 from sitewarden.vision.images import GATE_FRAME, decode_image
+from sitewarden.vision.plate_formats import BUILT_IN, CLASSES, resolve_formats
 from sitewarden.vision.plates import PlateReader
 
 # (format, style) in equal shares; "yellow two-row": a lorry's or bus's plate

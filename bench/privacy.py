@@ -21,18 +21,19 @@ from pathlib import Path
 
 from bench.common import Figure, connect_like_store, percentile, print_machine, print_table
 from sitewarden.events.categories import CATEGORIES
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.kinds import KINDS
 from sitewarden.events.model import to_micros
 from sitewarden.events.query import EventQuery
-from sitewarden.events.validation import IntakeLimits, Sender
 from sitewarden.ingest.batch import check_batch
+from sitewarden.ingest.validation import IntakeLimits
 from sitewarden.privacy.blind_index import lookup_term, normalise
 from sitewarden.privacy.keyring import KeyRing, kek_id_of, new_data_key, wrap_key
 from sitewarden.privacy.sealing import binding, seal
 from sitewarden.privacy.subject_requests import DETACH_BATCH
 from sitewarden.privacy.vault import Vault
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.registry.records import Sender
 from sitewarden.store import Storage
 
 DATA = Path(__file__).parent / ".data"

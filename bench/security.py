@@ -22,12 +22,13 @@ from pathlib import Path
 
 from bench.common import EventMaker, Figure, print_machine, print_table, register_site
 from sitewarden.api.ratelimit import RateLimiter
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.ids import EventIdFactory
-from sitewarden.events.validation import IntakeLimits, Sender
 from sitewarden.ingest.batch import check_batch
+from sitewarden.ingest.validation import IntakeLimits
 from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.vault import Vault
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.registry.records import Sender
 from sitewarden.registry.service import authenticate_device
 from sitewarden.store import Storage
 

@@ -34,9 +34,9 @@ from sitewarden.auth.accounts import create_api_key, create_user
 from sitewarden.auth.roles import Role
 from sitewarden.config import Settings, load_settings
 from sitewarden.db.postgres import postgres_sql
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.initialise import initialise
 from sitewarden.registry import service
-from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store import Storage, open_storage
 from tests.postgres_server import PostgresServer, postgres_binary, start_postgres
 

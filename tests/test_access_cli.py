@@ -12,7 +12,7 @@ import pytest
 
 from sitewarden.auth.roles import Role
 from sitewarden.demo import face_samples
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.events.device_kinds import DeviceKind
 from tests.conftest import LiveServer
 from tests.test_access_decisions import events_of
 from tests.test_access_faces import FaceSite, jpeg_frame

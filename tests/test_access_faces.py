@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from sitewarden.demo import face_samples
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.vision.faces import FaceEngine
 from tests.conftest import LiveServer, device_client
 from tests.test_access_decisions import AccessSite, events_of

@@ -18,8 +18,8 @@ import orjson
 import pytest
 
 from sitewarden.auth.roles import Role
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.occupancy.aggregator import interval_start
-from sitewarden.registry.device_kinds import DeviceKind
 from tests.conftest import LiveServer, device_client
 
 pytestmark = pytest.mark.both_backends

@@ -20,8 +20,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 
 from sitewarden.auth.roles import Role
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.registry import service
-from sitewarden.registry.device_kinds import DeviceKind
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.events.device_kinds import DeviceKind
 from tests.conftest import LiveServer
 from tests.test_cli import sitewarden
 

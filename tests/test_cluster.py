@@ -19,8 +19,8 @@ import httpx
 import orjson
 import pytest
 
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.registry import service
-from sitewarden.registry.device_kinds import DeviceKind
 from tests.conftest import LiveServer, device_client, free_port, prepared_server, raw_sql
 from tests.mqtt_fixtures import Broker, MqttSite
 from tests.postgres_server import PostgresServer

@@ -10,7 +10,7 @@ import httpx
 import orjson
 import pytest
 
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.events.device_kinds import DeviceKind
 from tests.conftest import LiveServer, device_client, raw_sql
 
 BATCH = b"\n".join(

@@ -22,12 +22,12 @@ import pytest
 from sitewarden.alerts.service import CapacityCache
 from sitewarden.db.postgres import POOL_WAIT_S
 from sitewarden.errors import DatabaseUnavailable
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import Event, to_micros
 from sitewarden.ingest.relay import AWAY_S, RelayedDevices
 from sitewarden.occupancy.aggregator import OccupancyAggregator
 from sitewarden.registry import service
-from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store import Storage
 from tests.conftest import device_client, raw_sql, running_postgres
 from tests.mqtt_fixtures import MqttSite, start_mqtt_site

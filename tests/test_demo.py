@@ -50,10 +50,11 @@ from sitewarden.demo.people import (
 from sitewarden.demo.simulator import Scenario, Simulator, Traffic, activity_at
 from sitewarden.demo.traffic import LIVE_SCENARIOS
 from sitewarden.errors import AuthenticationFailed
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.kinds import KINDS
-from sitewarden.events.validation import IntakeLimits, Sender, validate_event
+from sitewarden.ingest.validation import IntakeLimits, validate_event
 from sitewarden.registry import service
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.registry.records import Sender
 from sitewarden.store import Storage
 from tests.conftest import LiveServer, device_client, free_port
 

@@ -15,8 +15,8 @@ from PIL import Image
 
 from sitewarden.config import Settings
 from sitewarden.errors import InvalidInput
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.registry import service
-from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store import Storage
 from sitewarden.vision.images import turned_upright
 from tests.conftest import LiveServer, raw_sql

@@ -10,11 +10,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sitewarden.api.events import decode_cursor, encode_cursor
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.ids import EventIdFactory, id_time_ms
 from sitewarden.events.kinds import KINDS, RAISED_BY_SITEWARDEN
 from sitewarden.events.refused import REFUSED_FIELDS
-from sitewarden.events.validation import EventRejected, IntakeLimits, Sender, validate_event
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.ingest.validation import EventRejected, IntakeLimits, validate_event
+from sitewarden.registry.records import Sender
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 LIMITS = IntakeLimits(timedelta(seconds=300), timedelta(days=30), 32)

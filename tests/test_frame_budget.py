@@ -12,7 +12,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.events.device_kinds import DeviceKind
 from tests.conftest import LiveServer, device_client
 
 pytestmark = pytest.mark.slow

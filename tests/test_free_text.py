@@ -10,11 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.ids import EventIdFactory
-from sitewarden.events.validation import EventRejected, IntakeLimits, Sender, validate_event
+from sitewarden.ingest.validation import EventRejected, IntakeLimits, validate_event
 from sitewarden.privacy import free_text
 from sitewarden.privacy.free_text import find_all, find_in_text, id_number_valid, luhn_valid
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.registry.records import Sender
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 LIMITS = IntakeLimits(timedelta(seconds=300), timedelta(days=30), 32)

@@ -8,7 +8,7 @@ from itertools import count
 
 import pytest
 
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.events.device_kinds import DeviceKind
 from tests.conftest import LiveServer, device_client
 
 _sites = count()

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.events.device_kinds import DeviceKind
 from tests.mqtt_fixtures import MqttSite, mqtt_site_fixture  # noqa: F401
 
 pytestmark = pytest.mark.slow

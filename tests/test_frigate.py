@@ -12,8 +12,8 @@ from typing import Any
 import orjson
 import pytest
 
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.ingest.frigate import frigate_events
-from sitewarden.registry.device_kinds import DeviceKind
 from tests.mqtt_fixtures import MqttSite, start_mqtt_site
 
 pytestmark = pytest.mark.slow

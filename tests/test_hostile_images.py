@@ -21,7 +21,7 @@ import psutil
 import pytest
 from PIL import Image
 
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.events.device_kinds import DeviceKind
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.slow

@@ -12,10 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sitewarden.api.ratelimit import LookupQuota, RateLimited
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.ids import EventIdFactory
-from sitewarden.events.validation import EventRejected, IntakeLimits, Sender, validate_event
+from sitewarden.ingest.validation import EventRejected, IntakeLimits, validate_event
 from sitewarden.privacy.masking import mask_personal
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.registry.records import Sender
 from tests.conftest import LiveServer, device_client
 
 NATIONAL_ID = "11010519491231002X"

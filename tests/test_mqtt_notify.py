@@ -9,7 +9,7 @@ import httpx
 import orjson
 import pytest
 
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.events.device_kinds import DeviceKind
 from tests.conftest import device_client
 from tests.mqtt_fixtures import MqttSite, mqtt_site_fixture  # noqa: F401
 

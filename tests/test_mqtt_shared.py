@@ -15,7 +15,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.events.device_kinds import DeviceKind
 from tests.conftest import LiveServer, free_port, prepared_server
 from tests.mqtt_fixtures import Broker, Client
 

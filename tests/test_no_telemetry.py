@@ -12,7 +12,7 @@ import pytest
 
 from sitewarden.demo import face_samples
 from sitewarden.demo.garage_frames import available_fonts, encode_jpeg, gate_frame
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.events.device_kinds import DeviceKind
 from tests.conftest import device_client, prepared_server
 
 pytestmark = pytest.mark.slow

@@ -14,8 +14,8 @@ from bench.plate_photos import FOLDER_VARIABLE, devsets_folder
 from PIL import Image
 
 from sitewarden.demo.garage_frames import Distortion, available_fonts, encode_jpeg, gate_frame
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.privacy.masking import mask_plate
-from sitewarden.registry.device_kinds import DeviceKind
 from tests.conftest import LiveServer, device_client
 
 pytestmark = pytest.mark.slow

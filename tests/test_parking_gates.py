@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from sitewarden.auth.roles import Role
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.events.device_kinds import DeviceKind
 from tests.conftest import LiveServer, device_client
 
 pytestmark = pytest.mark.both_backends

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from sitewarden.demo.garage_frames import available_fonts, render_plate
-from sitewarden.parking.formats import resolve_formats
 from sitewarden.vision.plate_checks import (
     AGREED_SURE,
     CHAR_SURE,
@@ -16,6 +15,7 @@ from sitewarden.vision.plate_checks import (
     read_doubt,
     surest_characters,
 )
+from sitewarden.vision.plate_formats import resolve_formats
 from sitewarden.vision.plates import PlateCandidate, TextLine, judge_looks, pick_plate
 
 FORMATS = resolve_formats(["cn", "cn_ne", "cn_ne_large", "cn_special", "uk"])

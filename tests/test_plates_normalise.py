@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sitewarden.errors import InvalidInput
-from sitewarden.parking.formats import (
+from sitewarden.identifiers import normalise_plate
+from sitewarden.vision.plate_formats import (
     BUILT_IN,
     CLASSES,
     DEFAULT_FORMATS,
@@ -20,7 +21,6 @@ from sitewarden.parking.formats import (
     match_plate,
     resolve_formats,
 )
-from sitewarden.privacy.normalise import normalise_plate
 
 ALL = resolve_formats(list(BUILT_IN))
 CHINESE = resolve_formats(list(DEFAULT_FORMATS))

@@ -10,8 +10,8 @@ import pytest
 from bench.plate_photos import FOLDER_VARIABLE, Photo, devsets_folder, load_photos
 from PIL import Image
 
-from sitewarden.parking.formats import DEFAULT_FORMATS, resolve_formats
 from sitewarden.vision.images import GATE_FRAME, decode_image
+from sitewarden.vision.plate_formats import DEFAULT_FORMATS, resolve_formats
 from sitewarden.vision.plates import FrameReading, PlateReader
 
 FORMATS = resolve_formats(DEFAULT_FORMATS)

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image, ImageFilter
 
 from sitewarden.demo.garage_frames import Distortion, available_fonts, gate_frame, render_plate
-from sitewarden.parking.formats import resolve_formats
+from sitewarden.vision.plate_formats import resolve_formats
 from sitewarden.vision.plates import PlateReader, TextLine, regions_around
 
 FORMATS = resolve_formats(["cn", "cn_ne", "uk"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sitewarden.parking.formats import BUILT_IN, resolve_formats
+from sitewarden.vision.plate_formats import BUILT_IN, resolve_formats
 from sitewarden.vision.plates import TextLine, pick_plate
 
 FORMATS = resolve_formats(["cn", "cn_ne", "uk"])

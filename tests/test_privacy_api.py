@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from sitewarden.auth.roles import Role
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.events.device_kinds import DeviceKind
 from tests.conftest import LiveServer, device_client, raw_sql
 
 pytestmark = pytest.mark.both_backends

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from sitewarden.auth.roles import Role
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.privacy.keyfiles import key_file
-from sitewarden.registry.device_kinds import DeviceKind
 from tests.conftest import LiveServer, device_client, raw_sql
 from tests.postgres_server import readable_backup
 from tests.test_cli import sitewarden

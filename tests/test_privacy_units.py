@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import Event
+from sitewarden.identifiers import normalise_id_number, normalise_plate
 from sitewarden.privacy import blind_index
 from sitewarden.privacy.keyring import KeyRing, KeyUnwrapFailed, unwrap_key, wrap_key
 from sitewarden.privacy.masking import mask_personal, mask_plate
-from sitewarden.privacy.normalise import normalise_id_number, normalise_plate
 from sitewarden.privacy.sealing import NONCE_BYTES, NonceSource, SealBroken, binding, seal, unseal
 from sitewarden.privacy.vault import Vault
 from sitewarden.store import Storage

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from sitewarden.auth.roles import Role
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.kinds import KINDS
-from sitewarden.registry.device_kinds import DeviceKind
 from tests.conftest import LiveServer, device_client
 
 pytestmark = pytest.mark.both_backends

@@ -19,8 +19,8 @@ from sitewarden.api.app import PUBLIC_ROUTES, create_app
 from sitewarden.api.auth import DeviceOnly, Requires
 from sitewarden.auth.roles import Role, roles_with
 from sitewarden.config import load_settings
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.privacy.keyfiles import create_key_files
-from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store import Storage
 from tests.conftest import LiveServer
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.events.device_kinds import DeviceKind
 from tests.conftest import LiveServer, device_client, prepared_server, raw_sql
 
 pytestmark = pytest.mark.slow

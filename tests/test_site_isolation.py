@@ -28,8 +28,8 @@ import pytest
 
 from sitewarden.api.auth import Requires
 from sitewarden.auth.roles import Role, role_may
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.model import to_micros
-from sitewarden.registry.device_kinds import DeviceKind
 from tests.conftest import LiveServer, device_client, raw_sql
 from tests.test_route_auth import ROUTES
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.events.device_kinds import DeviceKind
 from tests.conftest import LiveServer, device_client
 from tests.test_frame_budget import gray_png
 

@@ -12,8 +12,8 @@ from PIL import Image
 
 from sitewarden.auth.roles import Role
 from sitewarden.demo import face_samples
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.privacy.retention import run_retention
-from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.vision.faces import FaceEngine
 from tests.conftest import LiveServer, device_client
 

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image, ImageFilter
 
 from sitewarden.auth.roles import Role
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.vision.blur import (
     SCAN_ANGLES,
     FacesNotRuledOut,

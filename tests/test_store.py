@@ -16,6 +16,7 @@ from sitewarden.db.migrations import DIALECTS, load_migrations
 from sitewarden.db.postgres import PostgresDatabase
 from sitewarden.errors import ConfigError, StoreError
 from sitewarden.events.categories import CATEGORIES
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import Event
@@ -23,7 +24,6 @@ from sitewarden.events.query import EventQuery
 from sitewarden.privacy.records import Subject, WrappedKey
 from sitewarden.privacy.retention import run_retention
 from sitewarden.registry import service
-from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store import Storage, open_storage
 from tests.conftest import raw_sql
 from tests.postgres_server import PostgresServer, readable_backup

@@ -11,7 +11,7 @@ from uuid import UUID
 import httpx
 import pytest
 
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.events.device_kinds import DeviceKind
 from tests.conftest import LiveServer, _started_server, device_client, free_port, raw_sql
 from tests.postgres_server import PostgresServer
 from tests.test_alerts_live import listen_for_first_alert

@@ -156,7 +156,7 @@ def test_signed_in_operator_sees_events_arrive_live_and_devices_online_then_sign
 def test_alert_appears_live_and_is_acknowledged_then_resolved_from_the_page(
     shared_server: LiveServer, page: Page, tmp_path: Path
 ) -> None:
-    from sitewarden.registry.device_kinds import DeviceKind
+    from sitewarden.events.device_kinds import DeviceKind
     from tests.conftest import device_client
 
     token = shared_server.add_site_with_device("webalerts", "door-7", DeviceKind.DOOR_CONTACT)

@@ -25,8 +25,8 @@ from sitewarden.alerts.webhook_targets import (
     parse_networks,
 )
 from sitewarden.auth.roles import Role
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.kinds import Severity
-from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store import Storage
 from tests.conftest import LiveServer, device_client
 from tests.test_alerts_live import Receiver, wait_for

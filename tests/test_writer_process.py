@@ -20,6 +20,7 @@ from sitewarden.alerts.model import AlertSignal
 from sitewarden.config import Settings
 from sitewarden.database_url import DatabaseTarget
 from sitewarden.errors import StoreError
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import Event
@@ -27,7 +28,6 @@ from sitewarden.ingest.writer import last_seen_of
 from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.vault import Vault
 from sitewarden.registry import service
-from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store import Storage
 from sitewarden.store.writer_process import WriterProcess
 from tests.conftest import LiveServer, free_port

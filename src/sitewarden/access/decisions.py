@@ -22,14 +22,14 @@ from sitewarden.access.people import People
 from sitewarden.access.records import Person
 from sitewarden.access.schedule import evaluate_rules, person_verdict
 from sitewarden.errors import InvalidInput, NotFound, PermissionDenied
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.kinds import KINDS
 from sitewarden.events.model import Event
-from sitewarden.events.validation import Sender
 from sitewarden.ingest.writer import EventWriter
 from sitewarden.privacy.consent import active_consent
 from sitewarden.privacy.masking import mask_name, mask_tail
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.registry.records import Sender
 from sitewarden.store import Storage
 from sitewarden.vision.faces import CLEAR_FACE_SCORE, FaceEngine
 
@@ -147,7 +147,7 @@ class AccessDesk:
         if person is None:
             reason = match.reason or "not_enrolled"
             return self._decide(reader, "face", direction, now, None, reason, None, started, extra)
-        if active_consent(self.store, reader.site_id, person.subject_id, "access") is None:
+        if active_consent(self.store.privacy, reader.site_id, person.subject_id, "access") is None:
             return self._decide(
                 reader, "face", direction, now, person, "no_consent", None, started, extra
             )

@@ -18,11 +18,12 @@ import numpy as np
 from PIL import Image
 
 from sitewarden.access.records import SealedTemplate, subject_of
+from sitewarden.access.tables import AccessTables
 from sitewarden.errors import Conflict, InvalidInput
 from sitewarden.privacy.consent import require_consent
 from sitewarden.privacy.sealing import binding, seal, unseal
+from sitewarden.privacy.tables import PrivacyTables
 from sitewarden.privacy.vault import Vault
-from sitewarden.store import Storage
 from sitewarden.vision.faces import FaceEngine, Gallery, Vector
 
 TEMPLATES_TABLE = "access_face_templates"
@@ -46,14 +47,14 @@ def _aad(template_id: str) -> bytes:
 class Galleries:
     """Each site's opened gallery, reloaded when its version moves. Thread-safe."""
 
-    def __init__(self, store: Storage, vault: Vault) -> None:
-        self.store = store
+    def __init__(self, access: AccessTables, vault: Vault) -> None:
+        self.access = access
         self.vault = vault
         self._lock = threading.Lock()
         self._by_site: dict[str, Gallery] = {}
 
     def for_site(self, site_id: str) -> Gallery:
-        version = self.store.access.gallery_version(site_id)
+        version = self.access.gallery_version(site_id)
         cached = self._by_site.get(site_id)
         if cached is not None and cached.version == version:
             return cached
@@ -67,7 +68,7 @@ class Galleries:
     def _load(self, site_id: str, version: int) -> Gallery:
         owners: list[str] = []
         vectors: list[Vector] = []
-        for template in self.store.access.face_templates(site_id):
+        for template in self.access.face_templates(site_id):
             key = self.vault.stored_data_key(site_id, subject_of(template.person_id))
             if key is None:  # the person was erased; their templates go with them
                 continue
@@ -131,7 +132,8 @@ def check_one_person(vectors: list[Vector], threshold: float) -> None:
 
 
 def enrol_faces(
-    store: Storage,
+    access: AccessTables,
+    consents: PrivacyTables,
     vault: Vault,
     galleries: Galleries,
     engine: FaceEngine,
@@ -146,9 +148,9 @@ def enrol_faces(
     someone else already enrolled in the site; nothing is stored unless every photo
     is usable.
     """
-    require_consent(store, site_id, subject_of(person_id), CONSENT_PURPOSE)
+    require_consent(consents, site_id, subject_of(person_id), CONSENT_PURPOSE)
     vectors = checked_face_vectors(engine, galleries, site_id, person_id, photos, threshold)
-    return store_face_templates(store, vault, site_id, person_id, vectors)
+    return store_face_templates(access, consents, vault, site_id, person_id, vectors)
 
 
 def checked_face_vectors(
@@ -174,11 +176,16 @@ def checked_face_vectors(
 
 
 def store_face_templates(
-    store: Storage, vault: Vault, site_id: str, person_id: str, vectors: list[Vector]
+    access: AccessTables,
+    consents: PrivacyTables,
+    vault: Vault,
+    site_id: str,
+    person_id: str,
+    vectors: list[Vector],
 ) -> EnrolmentReport:
     """Seal the checked vectors under the person's key and make them the person's
     templates (consent for 'access' is required here too)."""
-    require_consent(store, site_id, subject_of(person_id), CONSENT_PURPOSE)
+    require_consent(consents, site_id, subject_of(person_id), CONSENT_PURPOSE)
     key = vault.data_key_for(site_id, subject_of(person_id))
     now = datetime.now(UTC)
     templates = []
@@ -186,5 +193,5 @@ def store_face_templates(
         template_id = "f-" + secrets.token_hex(8)
         sealed = seal(key, vector.astype(np.float32).tobytes(), _aad(template_id))
         templates.append(SealedTemplate(site_id, template_id, person_id, sealed, now))
-    version = store.access.replace_face_templates(site_id, person_id, templates)
+    version = access.replace_face_templates(site_id, person_id, templates)
     return EnrolmentReport(person_id, len(templates), version)

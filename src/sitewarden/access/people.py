@@ -182,7 +182,7 @@ class People:
 
     def find_badge(self, site_id: str, value: str) -> Badge | None:
         """The active badge with this value, else the newest revoked one, else None."""
-        found = badges_with_value(self.store, self.vault, site_id, value)
+        found = badges_with_value(self.store.access, self.vault, site_id, value)
         found.sort(key=lambda badge: (badge.revoked_at is None, badge.created_at))
         return found[-1] if found else None
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sitewarden.access.records import Badge, Person, subject_of
+from sitewarden.access.tables import AccessTables
 from sitewarden.privacy.blind_index import normalise
 from sitewarden.privacy.sealing import binding, unseal
 from sitewarden.privacy.vault import Vault
-from sitewarden.store import Storage
 
 PEOPLE_TABLE = "access_people"
 BADGES_TABLE = "access_badges"
@@ -59,21 +59,23 @@ def open_badge(vault: Vault, badge: Badge) -> str | None:
     ).decode()
 
 
-def badges_with_value(store: Storage, vault: Vault, site_id: str, value: str) -> list[Badge]:
+def badges_with_value(access: AccessTables, vault: Vault, site_id: str, value: str) -> list[Badge]:
     """Badges (active or revoked) holding ``value``: found by the truncated blind index,
     then each candidate opened and compared, so index collisions never reach an answer."""
     wanted = normalise(BADGE_FIELD, value)
-    candidates = store.access.find_badges(site_id, vault.lookup_term(site_id, BADGE_FIELD, wanted))
+    candidates = access.find_badges(site_id, vault.lookup_term(site_id, BADGE_FIELD, wanted))
     return [badge for badge in candidates if open_badge(vault, badge) == wanted]
 
 
-def people_with_national_id(store: Storage, vault: Vault, site_id: str, value: str) -> list[Person]:
+def people_with_national_id(
+    access: AccessTables, vault: Vault, site_id: str, value: str
+) -> list[Person]:
     """Enrolled people whose ID number is ``value``. The people table has no blind index
     on ID numbers, so each person's sealed number is opened: fine for the rare subject
     request, not for a hot path."""
     wanted = normalise("national_id", value)
     found = []
-    for person in store.access.list_people(site_id):
+    for person in access.list_people(site_id):
         if person.sealed_national_id is None:
             continue
         details = open_person(vault, person)

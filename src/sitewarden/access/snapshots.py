@@ -17,11 +17,10 @@ from PIL import Image
 
 from sitewarden.access.records import Snapshot
 from sitewarden.errors import NotFound, PermissionDenied
-from sitewarden.events.validation import Sender
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.privacy.sealing import binding, seal, unseal
 from sitewarden.privacy.vault import SITE_SUBJECT, Vault
-from sitewarden.registry.device_kinds import DeviceKind
-from sitewarden.registry.records import Device
+from sitewarden.registry.records import Device, Sender
 from sitewarden.store import Storage
 from sitewarden.vision.blur import blurred_jpeg
 from sitewarden.vision.faces import FaceEngine

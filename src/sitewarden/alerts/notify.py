@@ -23,6 +23,7 @@ import orjson
 
 from sitewarden.alerts.model import AlertChange
 from sitewarden.alerts.webhook_records import WebhookDelivery
+from sitewarden.alerts.webhook_tables import WebhookTables
 from sitewarden.alerts.webhook_targets import (
     IPNetwork,
     Resolver,
@@ -32,7 +33,6 @@ from sitewarden.alerts.webhook_targets import (
     check_target,
     resolve_host,
 )
-from sitewarden.store import Storage
 
 log = logging.getLogger(__name__)
 
@@ -102,14 +102,14 @@ class WebhookDispatcher:
 
     def __init__(
         self,
-        store: Storage,
+        webhooks: WebhookTables,
         *,
         timeout: float = 5.0,
         max_attempts: int = MAX_ATTEMPTS,
         allowed_networks: Sequence[IPNetwork] = (),
         resolve: Resolver = resolve_host,
     ) -> None:
-        self._store = store
+        self._webhooks = webhooks
         self._max_attempts = max_attempts
         self._allowed = tuple(allowed_networks)
         self._resolve = resolve
@@ -136,7 +136,7 @@ class WebhookDispatcher:
                 self._stop.wait(GATHER_S)
             self._wake.clear()
             try:
-                for delivery in self._store.webhooks.due_deliveries(datetime.now(UTC), 100):
+                for delivery in self._webhooks.due_deliveries(datetime.now(UTC), 100):
                     if self._stop.is_set():
                         return
                     self._send(delivery)
@@ -145,7 +145,7 @@ class WebhookDispatcher:
                 time.sleep(1)
 
     def _send(self, delivery: WebhookDelivery) -> None:
-        hook = self._store.webhooks.get_webhook(delivery.webhook_id)
+        hook = self._webhooks.get_webhook(delivery.webhook_id)
         if hook is None or not hook.enabled:
             return
         error: str | None = None
@@ -160,7 +160,7 @@ class WebhookDispatcher:
             error = exc.message[:300]
         now = datetime.now(UTC)
         attempts = delivery.attempts + 1
-        self._store.webhooks.record_delivery(
+        self._webhooks.record_delivery(
             delivery.delivery_id,
             delivered=error is None,
             error=error,

@@ -107,11 +107,11 @@ def build_alert_system(
     engine = AlertEngine(loaded.rules, CapacityCache(store), loaded.broken)
     hub = LiveHub()
     webhooks = WebhookDispatcher(
-        store,
+        store.webhooks,
         max_attempts=settings.webhook_max_attempts,
         allowed_networks=parse_networks(settings.webhook_allowed_networks),
     )
-    occupancy = OccupancyAggregator(store)
+    occupancy = OccupancyAggregator(store.occupancy)
     notifiers: list[Notifier] = [hub, webhooks]
 
     def announce(changes: Sequence[AlertChange]) -> None:

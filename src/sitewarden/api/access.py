@@ -37,8 +37,8 @@ from sitewarden.api.schemas import IMAGE_UPLOAD
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
 from sitewarden.errors import InvalidInput
-from sitewarden.events.validation import Sender
 from sitewarden.privacy.masking import mask_name
+from sitewarden.registry.records import Sender
 from sitewarden.vision.images import FACE_IMAGE, decode_image, image_slot
 
 __all__ = ["DECIDE_PATH", "ENROL_LIMIT", "ENROL_PATH", "build_desk", "get_desk", "router"]

@@ -24,7 +24,7 @@ def build_desk(context: AppContext) -> AccessDesk:
     return AccessDesk(
         context.store,
         people,
-        Galleries(context.store, context.vault),
+        Galleries(context.store.access, context.vault),
         FaceEngine(min_face_px=settings.face_min_px),
         context.writer,
         context.ids,

@@ -330,7 +330,8 @@ def enrol_photos(
     with image_slot(FACE_IMAGE):
         photos = [decode_image(data, media, FACE_IMAGE) for data, media in bodies]
         return enrol_faces(
-            context.store,
+            context.store.access,
+            context.store.privacy,
             context.vault,
             desk.galleries,
             desk.engine,

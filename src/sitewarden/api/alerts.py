@@ -288,7 +288,7 @@ def occupancy(
 ) -> list[OccupancyPoint]:
     if not operator.sees_site(site_id):
         raise NotFound(f"site {site_id!r} not found")
-    require_site(context.store, site_id)
+    require_site(context.store.registry, site_id)
     end = until or datetime.now(UTC)
     start = since or end - timedelta(hours=24)
     if start.tzinfo is None or end.tzinfo is None:

@@ -136,7 +136,7 @@ def create_app(
         store=store,
         writer=writer,
         vault=Vault(store, keyring, key_writer),
-        audit=AuditLog(store, keyring.audit_key, settings.key_path),
+        audit=AuditLog(store.privacy, keyring.audit_key, settings.key_path),
         alerts=build_alert_system(settings, store, writer, ids),
         totp_key=totp_key(keyring.kek),
         device_limiter=RateLimiter(

@@ -16,10 +16,10 @@ from sitewarden.api.context import AppContext, get_context
 from sitewarden.auth.accounts import Operator, operator_from_api_key, operator_from_session
 from sitewarden.auth.roles import Permission
 from sitewarden.auth.second_factor import ROLES_NEEDING_SECOND_FACTOR
-from sitewarden.auth.secrets import API_KEY_PREFIX, DEVICE_TOKEN_PREFIX
 from sitewarden.errors import AuthenticationFailed, PermissionDenied
-from sitewarden.events.validation import Sender
+from sitewarden.registry.records import Sender
 from sitewarden.registry.service import authenticate_device
+from sitewarden.tokens import API_KEY_PREFIX, DEVICE_TOKEN_PREFIX
 
 SESSION_COOKIE = "sitewarden_session"
 CSRF_HEADER = "x-csrf-token"
@@ -126,7 +126,7 @@ class DeviceOnly:
             raise AuthenticationFailed("send the device token as 'Authorization: Bearer swd_...'")
         if token.startswith(API_KEY_PREFIX + "_"):
             raise PermissionDenied("only devices post events; API keys are for operators")
-        sender = authenticate_device(context.store, token)
+        sender = authenticate_device(context.store.registry, token)
         context.device_limiter.check(f"{sender.site_id}/{sender.device_id}")
         return sender
 

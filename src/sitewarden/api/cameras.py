@@ -22,8 +22,7 @@ from sitewarden.api.ratelimit import RateLimited, RateLimiter
 from sitewarden.api.schemas import IMAGE_UPLOAD
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
-from sitewarden.events.validation import Sender
-from sitewarden.registry.records import Device
+from sitewarden.registry.records import Device, Sender
 from sitewarden.vision.faces import FaceEngine
 from sitewarden.vision.images import SNAPSHOT, decode_image, image_slot
 

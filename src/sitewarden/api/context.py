@@ -12,8 +12,8 @@ from sitewarden.api.ratelimit import LookupQuota, RateLimiter
 from sitewarden.api.signin_delays import SignInDelays
 from sitewarden.config import Settings
 from sitewarden.events.ids import EventIdFactory
-from sitewarden.events.validation import IntakeLimits
 from sitewarden.ingest.relay import RelayedDevices
+from sitewarden.ingest.validation import IntakeLimits
 from sitewarden.ingest.writer import EventWriter
 from sitewarden.privacy.audit import AuditLog
 from sitewarden.privacy.vault import Vault
@@ -38,7 +38,7 @@ class AppContext:
     lookups: LookupQuota = field(init=False)
 
     def __post_init__(self) -> None:
-        self.relayed = RelayedDevices(self.store)
+        self.relayed = RelayedDevices(self.store.registry)
         self.lookups = LookupQuota(
             self.settings.lookup_quota_per_hour,
             self.settings.lookup_burst_count,

@@ -26,7 +26,7 @@ def visible_site(context: AppContext, operator: Operator, site_id: str) -> Site:
     """The site, if the operator's scope covers it; otherwise it does not exist for them."""
     if not operator.sees_site(site_id):
         raise NotFound(f"site {site_id!r} not found")
-    return require_site(context.store, site_id)
+    return require_site(context.store.registry, site_id)
 
 
 def require_unscoped(operator: Operator, action: str) -> None:

@@ -31,7 +31,7 @@ router = APIRouter(prefix="/api/v1", tags=["privacy"])
 def _visible(operator: Operator, context: AppContext, site_id: str) -> None:
     if not operator.sees_site(site_id):
         raise NotFound(f"site {site_id!r} not found")
-    require_site(context.store, site_id)
+    require_site(context.store.registry, site_id)
 
 
 def _request_id(request: Request) -> str | None:
@@ -111,7 +111,7 @@ def record_consent(
 ) -> ConsentOut:
     _visible(operator, context, site_id)
     consent = consents.record_consent(
-        context.store,
+        context.store.privacy,
         site_id,
         body.subject_id,
         body.purpose,
@@ -151,7 +151,9 @@ def withdraw_consent(
     context: AppContext = Depends(get_context),
 ) -> ConsentOut:
     _visible(operator, context, site_id)
-    consent, erased = consents.withdraw_consent(context.store, site_id, consent_id)
+    consent, erased = consents.withdraw_consent(
+        context.store.privacy, site_id, consent_id, context.store.biometric_media()
+    )
     context.audit.record(
         actor=operator.username,
         role=operator.role.value,

@@ -43,7 +43,7 @@ WRITE = Permission.REGISTRY_WRITE
 def visible_site(context: AppContext, operator: Operator, site_id: str) -> Site:
     if not operator.sees_site(site_id):
         raise NotFound(f"site {site_id!r} not found")
-    return service.require_site(context.store, site_id)
+    return service.require_site(context.store.registry, site_id)
 
 
 def site_out(site: Site) -> SiteOut:
@@ -115,7 +115,12 @@ def create_site(
 ) -> SiteOut:
     require_unscoped(operator, "creating a site")
     site = service.create_site(
-        context.store, body.site_id, body.name, body.timezone, body.plan_width, body.plan_height
+        context.store.registry,
+        body.site_id,
+        body.name,
+        body.timezone,
+        body.plan_width,
+        body.plan_height,
     )
     return site_out(site)
 
@@ -136,7 +141,7 @@ def patch_site(
 ) -> SiteOut:
     site = visible_site(context, operator, site_id)
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
-    return site_out(service.update_site(context.store, replace(site, **changes)))
+    return site_out(service.update_site(context.store.registry, replace(site, **changes)))
 
 
 @router.delete("/{site_id}", status_code=204, response_class=Response)
@@ -144,7 +149,7 @@ def delete_site(
     site_id: str, operator: Operator = requires(WRITE), context: AppContext = Depends(get_context)
 ) -> Response:
     visible_site(context, operator, site_id)
-    service.delete_site(context.store, site_id)
+    service.delete_site(context.store.registry, site_id)
     return Response(status_code=204)
 
 
@@ -166,7 +171,7 @@ def create_zone(
 ) -> ZoneOut:
     visible_site(context, operator, site_id)
     return zone_out(
-        service.create_zone(context.store, site_id, body.zone_id, body.name, body.capacity)
+        service.create_zone(context.store.registry, site_id, body.zone_id, body.name, body.capacity)
     )
 
 
@@ -178,7 +183,7 @@ def get_zone(
     context: AppContext = Depends(get_context),
 ) -> ZoneOut:
     visible_site(context, operator, site_id)
-    return zone_out(service.require_zone(context.store, site_id, zone_id))
+    return zone_out(service.require_zone(context.store.registry, site_id, zone_id))
 
 
 @router.patch("/{site_id}/zones/{zone_id}", response_model=ZoneOut)
@@ -190,7 +195,7 @@ def patch_zone(
     context: AppContext = Depends(get_context),
 ) -> ZoneOut:
     visible_site(context, operator, site_id)
-    zone = service.require_zone(context.store, site_id, zone_id)
+    zone = service.require_zone(context.store.registry, site_id, zone_id)
     updated = replace(zone, **patch_changes(body, never_null=("name",)))
     context.store.registry.update_zone(updated)
     return zone_out(updated)
@@ -204,7 +209,7 @@ def delete_zone(
     context: AppContext = Depends(get_context),
 ) -> Response:
     visible_site(context, operator, site_id)
-    service.delete_zone(context.store, site_id, zone_id)
+    service.delete_zone(context.store.registry, site_id, zone_id)
     return Response(status_code=204)
 
 
@@ -231,7 +236,7 @@ def create_device(
 ) -> DeviceWithToken:
     visible_site(context, operator, site_id)
     device, token = service.create_device(
-        context.store,
+        context.store.registry,
         site_id,
         body.device_id,
         body.kind,
@@ -242,7 +247,7 @@ def create_device(
         heartbeat_s=body.heartbeat_s,
         rotation=body.rotation,
     )
-    stored = service.require_device(context.store, site_id, device.device_id)
+    stored = service.require_device(context.store.registry, site_id, device.device_id)
     return DeviceWithToken(**device_out(stored, context).model_dump(), token=token)
 
 
@@ -254,7 +259,7 @@ def get_device(
     context: AppContext = Depends(get_context),
 ) -> DeviceOut:
     visible_site(context, operator, site_id)
-    return device_out(service.require_device(context.store, site_id, device_id), context)
+    return device_out(service.require_device(context.store.registry, site_id, device_id), context)
 
 
 @router.patch("/{site_id}/devices/{device_id}", response_model=DeviceOut)
@@ -266,9 +271,9 @@ def patch_device(
     context: AppContext = Depends(get_context),
 ) -> DeviceOut:
     visible_site(context, operator, site_id)
-    device = service.require_device(context.store, site_id, device_id)
+    device = service.require_device(context.store.registry, site_id, device_id)
     changes = patch_changes(body, never_null=("kind", "name", "heartbeat_s", "rotation"))
-    updated = service.update_device(context.store, replace(device, **changes))
+    updated = service.update_device(context.store.registry, replace(device, **changes))
     return device_out(updated, context)
 
 
@@ -280,7 +285,7 @@ def delete_device(
     context: AppContext = Depends(get_context),
 ) -> Response:
     visible_site(context, operator, site_id)
-    service.require_device(context.store, site_id, device_id)
+    service.require_device(context.store.registry, site_id, device_id)
     context.store.registry.delete_device(site_id, device_id)
     return Response(status_code=204)
 
@@ -297,7 +302,7 @@ def rotate_token(
     context: AppContext = Depends(get_context),
 ) -> DeviceToken:
     visible_site(context, operator, site_id)
-    token = service.rotate_device_token(context.store, site_id, device_id)
+    token = service.rotate_device_token(context.store.registry, site_id, device_id)
     return DeviceToken(site_id=site_id, device_id=device_id, token=token)
 
 
@@ -313,5 +318,5 @@ def revoke_token(
     context: AppContext = Depends(get_context),
 ) -> DeviceOut:
     visible_site(context, operator, site_id)
-    service.revoke_device_token(context.store, site_id, device_id)
-    return device_out(service.require_device(context.store, site_id, device_id), context)
+    service.revoke_device_token(context.store.registry, site_id, device_id)
+    return device_out(service.require_device(context.store.registry, site_id, device_id), context)

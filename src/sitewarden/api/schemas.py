@@ -9,9 +9,9 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from sitewarden.auth.roles import Permission, Role
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.kinds import Severity
 from sitewarden.privacy.free_text import note_validator
-from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.registry.records import Rotation
 
 # The request body of routes that take one image (a frame, a face, a snapshot).

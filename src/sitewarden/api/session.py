@@ -46,7 +46,7 @@ def sign_in(
     try:
         context.signin_delays.check(name, client)
         user = accounts.check_password_login(context.store, username, password)
-        second_factor = check_sign_in_code(context.store, user, context.totp_key, code)
+        second_factor = check_sign_in_code(context.store.accounts, user, context.totp_key, code)
     except (AuthenticationFailed, RateLimited) as exc:
         counts = not isinstance(exc, RateLimited | AccountDisabled | SecondFactorMissing)
         if counts:  # a wrong password or code, or a used code

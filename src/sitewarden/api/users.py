@@ -28,8 +28,8 @@ from sitewarden.auth.passwords import hash_password
 from sitewarden.auth.records import ApiKey, User
 from sitewarden.auth.roles import Permission, Role
 from sitewarden.auth.second_factor import ROLES_NEEDING_SECOND_FACTOR
-from sitewarden.auth.secrets import hash_secret
 from sitewarden.errors import InvalidInput, NotFound, PermissionDenied
+from sitewarden.tokens import hash_secret
 
 router = APIRouter(prefix="/api/v1", tags=["operators"])
 
@@ -190,7 +190,7 @@ def start_totp(
 ) -> TotpEnrolment:
     user = _require_user_id(context, operator.user_id)
     second_factor.check_change_allowed(user, operator, datetime.now(UTC))
-    secret, uri = second_factor.start_enrolment(context.store, user, context.totp_key)
+    secret, uri = second_factor.start_enrolment(context.store.accounts, user, context.totp_key)
     return TotpEnrolment(secret=secret, otpauth_uri=uri)
 
 
@@ -204,7 +204,7 @@ def confirm_totp(
     """Confirm with a code; a cookie session that confirms counts as second-factor signed in."""
     user = _require_user_id(context, operator.user_id)
     second_factor.check_change_allowed(user, operator, datetime.now(UTC))
-    second_factor.confirm_enrolment(context.store, user, context.totp_key, body.code)
+    second_factor.confirm_enrolment(context.store.accounts, user, context.totp_key, body.code)
     cookie = request.cookies.get(SESSION_COOKIE)
     if operator.via == "session" and cookie:
         context.store.accounts.set_session_second_factor(hash_secret(cookie))

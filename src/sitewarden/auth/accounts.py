@@ -12,7 +12,9 @@ from typing import Literal
 from sitewarden.auth.passwords import generate_password, hash_password, verify_password
 from sitewarden.auth.records import ApiKey, User, WebSession
 from sitewarden.auth.roles import Permission, Role, role_may
-from sitewarden.auth.secrets import (
+from sitewarden.errors import AlreadyExists, AuthenticationFailed, InvalidInput, NotFound
+from sitewarden.store import Storage
+from sitewarden.tokens import (
     API_KEY_PREFIX,
     IssuedSecret,
     hash_secret,
@@ -21,8 +23,6 @@ from sitewarden.auth.secrets import (
     secret_matches,
     split_token,
 )
-from sitewarden.errors import AlreadyExists, AuthenticationFailed, InvalidInput, NotFound
-from sitewarden.store import Storage
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.\-]{1,63}$")
 

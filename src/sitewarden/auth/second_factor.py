@@ -21,9 +21,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.records import User
 from sitewarden.auth.roles import Role
+from sitewarden.auth.tables import AccountTables
 from sitewarden.errors import AuthenticationFailed, InvalidInput, PermissionDenied
 from sitewarden.privacy.sealing import binding, seal, unseal
-from sitewarden.store import Storage
 
 ISSUER = "sitewarden"
 ROLES_NEEDING_SECOND_FACTOR = frozenset({Role.ADMIN, Role.PRIVACY_OFFICER})
@@ -51,13 +51,13 @@ def _uri(user: User, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
 
 
-def start_enrolment(store: Storage, user: User, key: bytes) -> tuple[str, str]:
+def start_enrolment(accounts: AccountTables, user: User, key: bytes) -> tuple[str, str]:
     """A new pending secret for ``user``: returns it and its otpauth:// URI.
 
     The factor in use (if any) stays in use until the new one is confirmed.
     """
     secret = pyotp.random_base32()
-    store.accounts.update_user(replace(user, totp_pending=seal(key, secret.encode(), _aad(user))))
+    accounts.update_user(replace(user, totp_pending=seal(key, secret.encode(), _aad(user))))
     return secret, _uri(user, secret)
 
 
@@ -84,7 +84,7 @@ def matching_step(secret: str, code: str) -> int | None:
 USED_CODE = "that code was used already; wait for the next one"
 
 
-def confirm_enrolment(store: Storage, user: User, key: bytes, code: str) -> User:
+def confirm_enrolment(accounts: AccountTables, user: User, key: bytes, code: str) -> User:
     """Make the pending secret the one in use, given a code from it."""
     pending = pending_enrolment(user, key)
     if pending is None:
@@ -92,14 +92,14 @@ def confirm_enrolment(store: Storage, user: User, key: bytes, code: str) -> User
     step = matching_step(pending[0], code)
     if step is None:
         raise InvalidInput("that code does not match; check the device clock and try the next one")
-    if not store.accounts.claim_totp_step(user.user_id, step):
+    if not accounts.claim_totp_step(user.user_id, step):
         raise InvalidInput(USED_CODE)
     updated = replace(user, totp_secret=user.totp_pending, totp_pending=None, totp_enabled=True)
-    store.accounts.update_user(updated)
+    accounts.update_user(updated)
     return updated
 
 
-def check_sign_in_code(store: Storage, user: User, key: bytes, code: str | None) -> bool:
+def check_sign_in_code(accounts: AccountTables, user: User, key: bytes, code: str | None) -> bool:
     """Whether this sign-in proved the second factor; raises if one is enrolled but the
     code is missing, wrong, or of a 30-second step used already (a replay)."""
     if not user.totp_enabled or user.totp_secret is None:
@@ -109,7 +109,7 @@ def check_sign_in_code(store: Storage, user: User, key: bytes, code: str | None)
     step = matching_step(unseal(key, user.totp_secret, _aad(user)).decode(), code)
     if step is None:
         raise AuthenticationFailed("wrong username, password or code")
-    if not store.accounts.claim_totp_step(user.user_id, step):
+    if not accounts.claim_totp_step(user.user_id, step):
         raise AuthenticationFailed(USED_CODE)
     return True
 

@@ -70,7 +70,9 @@ def access_tools(data_dir: Path | None) -> Iterator[AccessTools]:
     settings = settings_for(data_dir)
     with opened_store(settings) as store:
         vault, audit = vault_and_audit(settings, store)
-        yield AccessTools(store, People(store, vault), Galleries(store, vault), audit, settings)
+        yield AccessTools(
+            store, People(store, vault), Galleries(store.access, vault), audit, settings
+        )
 
 
 def _site_of(tools: AccessTools, site: str) -> None:
@@ -187,12 +189,19 @@ def enrol(
         )
         try:
             if consent is not None:
-                record_consent(tools.store, site, person.subject_id, "access", consent, cli_actor())
+                record_consent(
+                    tools.store.privacy, site, person.subject_id, "access", consent, cli_actor()
+                )
             for value in badges:
                 tools.people.add_badge(person, value)
             if vectors:
                 store_face_templates(
-                    tools.store, tools.people.vault, site, person.person_id, vectors
+                    tools.store.access,
+                    tools.store.privacy,
+                    tools.people.vault,
+                    site,
+                    person.person_id,
+                    vectors,
                 )
         except SitewardenError as exc:
             tools.people.erase(person)  # shred what was written: nothing half-way
@@ -229,7 +238,7 @@ def faces(
 
     with access_tools(data_dir) as tools:
         person = guarded(lambda: tools.people.require(site, person_id))
-        on_record = active_consent(tools.store, site, person.subject_id, "access")
+        on_record = active_consent(tools.store.privacy, site, person.subject_id, "access")
         if on_record is None and consent is None:
             raise fail(
                 f"person {person_id!r} has no recorded consent for face matching; "
@@ -239,11 +248,18 @@ def faces(
         if on_record is None and consent is not None:
             guarded(
                 lambda: record_consent(
-                    tools.store, site, person.subject_id, "access", consent, cli_actor()
+                    tools.store.privacy, site, person.subject_id, "access", consent, cli_actor()
                 )
             )
         report = guarded(
-            lambda: store_face_templates(tools.store, tools.people.vault, site, person_id, vectors)
+            lambda: store_face_templates(
+                tools.store.access,
+                tools.store.privacy,
+                tools.people.vault,
+                site,
+                person_id,
+                vectors,
+            )
         )
         tools.record("access.faces", site, [person.subject_id], None)
     out.print(f"Person {person_id} now has {report.templates} face template(s).")

@@ -78,7 +78,7 @@ def vault_and_audit(settings: Settings, store: Storage) -> tuple[Vault, AuditLog
     from sitewarden.privacy.vault import Vault
 
     keys = guarded(lambda: KeyRing.load(settings.key_path))
-    return Vault(store, keys), AuditLog(store, keys.audit_key, settings.key_path)
+    return Vault(store, keys), AuditLog(store.privacy, keys.audit_key, settings.key_path)
 
 
 def cli_actor() -> str:

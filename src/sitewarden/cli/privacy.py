@@ -52,7 +52,7 @@ def keys_rotate(
             bar.update(task, completed=done, total=total or 1)
 
         report = guarded(
-            lambda: rotate_kek(store, settings.key_path, batch=batch, progress=advance)
+            lambda: rotate_kek(store.privacy, settings.key_path, batch=batch, progress=advance)
         )
     out.print(f"Rotated: {report.rewrapped} data keys now under KEK {report.new_kek_id}.")
     out.print(
@@ -70,7 +70,7 @@ def audit_verify(data_dir: DataDir = None) -> None:
     settings = settings_for(data_dir)
     keys = guarded(lambda: KeyRing.load(settings.key_path))
     with opened_store(settings) as store:
-        result = AuditLog(store, keys.audit_key, settings.key_path).verify()
+        result = AuditLog(store.privacy, keys.audit_key, settings.key_path).verify()
     if not result.ok:
         raise fail(f"audit chain broken at entry {result.broken_seq}: {result.reason}")
     out.print(f"[green]Audit chain intact[/]: {result.checked} entries verified.")

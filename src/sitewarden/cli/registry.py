@@ -15,8 +15,8 @@ from sitewarden.cli.base import (
     out,
     settings_for,
 )
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.registry import service
-from sitewarden.registry.device_kinds import DeviceKind
 
 sites_app = typer.Typer(help="Sites and zones.", no_args_is_help=True)
 devices_app = typer.Typer(help="Devices and their tokens.", no_args_is_help=True)
@@ -34,7 +34,7 @@ def sites_add(
 ) -> None:
     """Register a site."""
     with opened_store(settings_for(data_dir)) as store:
-        service.create_site(store, site_id, name, timezone, 1000, 700)
+        service.create_site(store.registry, site_id, name, timezone, 1000, 700)
     out.print(f"Created site {site_id}")
 
 
@@ -65,7 +65,7 @@ def sites_add_zone(
 ) -> None:
     """Add a zone to a site."""
     with opened_store(settings_for(data_dir)) as store:
-        service.create_zone(store, site_id, zone_id, name or zone_id, capacity)
+        service.create_zone(store.registry, site_id, zone_id, name or zone_id, capacity)
     out.print(f"Created zone {zone_id} in {site_id}")
 
 
@@ -90,7 +90,7 @@ def devices_add(
     """Register a device; its token is shown once."""
     with opened_store(settings_for(data_dir)) as store:
         _, token = service.create_device(
-            store,
+            store.registry,
             site_id,
             device_id,
             kind,
@@ -108,7 +108,7 @@ def devices_list(site_id: str, data_dir: DataDir = None) -> None:
     """List a site's devices with their status."""
     settings = settings_for(data_dir)
     with opened_store(settings) as store:
-        service.require_site(store, site_id)
+        service.require_site(store.registry, site_id)
         devices = store.registry.list_devices(site_id)
     now = datetime.now(UTC)
     table = Table("device", "kind", "zone", "rotation", "status", "last seen")
@@ -131,7 +131,7 @@ def devices_list(site_id: str, data_dir: DataDir = None) -> None:
 def devices_token(site_id: str, device_id: str, data_dir: DataDir = None) -> None:
     """Issue a new token for a device (the old one stops working)."""
     with opened_store(settings_for(data_dir)) as store:
-        token = service.rotate_device_token(store, site_id, device_id)
+        token = service.rotate_device_token(store.registry, site_id, device_id)
     out.print(f"New token for {device_id}: [bold]{token}[/]  (shown once)")
 
 
@@ -139,5 +139,5 @@ def devices_token(site_id: str, device_id: str, data_dir: DataDir = None) -> Non
 def devices_revoke(site_id: str, device_id: str, data_dir: DataDir = None) -> None:
     """Revoke a device's token; it can post nothing until given a new one."""
     with opened_store(settings_for(data_dir)) as store:
-        service.revoke_device_token(store, site_id, device_id)
+        service.revoke_device_token(store.registry, site_id, device_id)
     out.print(f"Revoked the token of {device_id}")

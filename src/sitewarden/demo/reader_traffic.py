@@ -22,7 +22,7 @@ from sitewarden.demo import face_samples
 from sitewarden.demo.access_setup import AccessPlan
 from sitewarden.demo.device_calls import DeviceCalls
 from sitewarden.demo.site import DEVICES
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.events.device_kinds import DeviceKind
 
 SNAPSHOT_CAMERA = "a-lobby-camera"  # the ordinary camera that posts snapshots
 

@@ -11,8 +11,8 @@ from enum import StrEnum
 from typing import Literal
 
 from sitewarden.errors import Conflict
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.registry import service
-from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.registry.records import Device
 from sitewarden.store import Storage
 
@@ -158,16 +158,18 @@ def build_demo_site(store: Storage) -> list[Device]:
     heartbeat) without touching their tokens or history.
     """
     if store.registry.get_site(SITE_ID) is None:
-        service.create_site(store, SITE_ID, SITE_NAME, SITE_TIMEZONE, PLAN_WIDTH, PLAN_HEIGHT)
+        service.create_site(
+            store.registry, SITE_ID, SITE_NAME, SITE_TIMEZONE, PLAN_WIDTH, PLAN_HEIGHT
+        )
     for zone in ZONES:
         if store.registry.get_zone(SITE_ID, zone.zone_id) is None:
-            service.create_zone(store, SITE_ID, zone.zone_id, zone.name, zone.capacity)
+            service.create_zone(store.registry, SITE_ID, zone.zone_id, zone.name, zone.capacity)
     devices = []
     for planned in DEVICES:
         existing = store.registry.get_device(SITE_ID, planned.device_id)
         if existing is None:
             device, _ = service.create_device(
-                store,
+                store.registry,
                 SITE_ID,
                 planned.device_id,
                 planned.kind,
@@ -198,7 +200,7 @@ def _brought_to_plan(store: Storage, existing: Device, planned: DemoDevice) -> D
         y=planned.y,
         heartbeat_s=planned.heartbeat_s,
     )
-    return existing if wanted == existing else service.update_device(store, wanted)
+    return existing if wanted == existing else service.update_device(store.registry, wanted)
 
 
 def issue_demo_tokens(store: Storage) -> dict[str, str]:
@@ -208,6 +210,6 @@ def issue_demo_tokens(store: Storage) -> dict[str, str]:
     working.
     """
     return {
-        device.device_id: service.rotate_device_token(store, SITE_ID, device.device_id)
+        device.device_id: service.rotate_device_token(store.registry, SITE_ID, device.device_id)
         for device in DEVICES
     }

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sitewarden.demo.people import Person, PersonRole, Population, make_population
 from sitewarden.demo.site import DEVICES, SITE_ID, SITE_TIMEZONE, ZONES, Behaviour, DemoDevice
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.events.device_kinds import DeviceKind
 
 
 class Scenario(StrEnum):

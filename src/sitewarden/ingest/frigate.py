@@ -26,9 +26,9 @@ from typing import Any
 
 import orjson
 
-from sitewarden.events.validation import Sender
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.ingest.mqtt import Item, Parsed
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.registry.records import Sender
 
 VEHICLES = frozenset({"car", "motorcycle", "bus", "truck"})
 LABELS = {"person": "person", "bicycle": "bicycle", **{v: v for v in VEHICLES}}

@@ -49,7 +49,6 @@ from sitewarden.alerts.model import AlertChange
 from sitewarden.config import LOOPBACK_HOSTS, Settings
 from sitewarden.errors import ConfigError, DatabaseUnavailable, StoreError
 from sitewarden.events.model import Event
-from sitewarden.events.validation import EventRejected, IntakeLimits, Sender, validate_event
 from sitewarden.ingest.mqtt_client import BulkClient
 from sitewarden.ingest.mqtt_ids import deterministic_event_id, event_digest
 from sitewarden.ingest.mqtt_topics import (
@@ -59,7 +58,9 @@ from sitewarden.ingest.mqtt_topics import (
     errors_topic,
     shared,
 )
+from sitewarden.ingest.validation import EventRejected, IntakeLimits, validate_event
 from sitewarden.ingest.writer import EventWriter
+from sitewarden.registry.records import Sender
 
 log = logging.getLogger(__name__)
 

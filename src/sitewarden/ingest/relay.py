@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 
 from sitewarden.errors import DatabaseUnavailable, StoreError
-from sitewarden.events.validation import Sender
-from sitewarden.store import Storage
+from sitewarden.registry.records import Sender
+from sitewarden.registry.tables import RegistryTables
 
 RELAYED_TTL_S = 5.0
 AWAY_S = 1.0  # after a failed lookup, how long devices are not looked up again
@@ -23,8 +23,8 @@ class RelayedDevices:
     the database is asked again only every ``AWAY_S`` (each lookup would wait on it).
     """
 
-    def __init__(self, store: Storage, ttl_s: float = RELAYED_TTL_S) -> None:
-        self._store = store
+    def __init__(self, registry: RegistryTables, ttl_s: float = RELAYED_TTL_S) -> None:
+        self._registry = registry
         self._ttl_s = ttl_s
         self._known: dict[tuple[str, str], tuple[float, Sender]] = {}
         self._away_until = 0.0  # the database failed a lookup: not asked again until then
@@ -38,7 +38,7 @@ class RelayedDevices:
             if now < self._away_until:  # it failed a moment ago: do not wait on it again
                 raise DatabaseUnavailable("the database is unavailable; try again shortly")
             try:
-                device = self._store.registry.get_device(site_id, device_id)
+                device = self._registry.get_device(site_id, device_id)
             except StoreError:
                 self._away_until = now + AWAY_S  # only a real failure: it is asked again
                 raise

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from sitewarden.events.model import Event
-from sitewarden.store import Storage
+from sitewarden.occupancy.tables import OccupancyTables
 
 DEFAULT_INTERVAL_S = 300
 IntervalKey = tuple[str, str, datetime, int]  # site, zone, start, seconds
@@ -34,8 +34,8 @@ def _ended(key: IntervalKey, moment: datetime) -> bool:
 
 
 class OccupancyAggregator:
-    def __init__(self, store: Storage) -> None:
-        self._store = store
+    def __init__(self, occupancy: OccupancyTables) -> None:
+        self._occupancy = occupancy
         self._lock = threading.Lock()
         self._presence: dict[IntervalKey, set[str]] = defaultdict(set)
         self._counts: dict[IntervalKey, int] = {}
@@ -81,7 +81,7 @@ class OccupancyAggregator:
             }
         if rows:
             try:
-                self._store.occupancy.add_occupancy(rows)
+                self._occupancy.add_occupancy(rows)
             except Exception:  # the database is away: keep the ended intervals for next time
                 with self._lock:
                     for key, hashes in ended_presence.items():

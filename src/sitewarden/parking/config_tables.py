@@ -9,7 +9,6 @@ from typing import Any
 import orjson
 
 from sitewarden.db.database import Database, _dt, _must_dt, _t, upsert_sql
-from sitewarden.parking.formats import PlateFormat
 from sitewarden.parking.records import (
     GarageTariff,
     Lane,
@@ -20,6 +19,7 @@ from sitewarden.parking.records import (
     Vehicle,
 )
 from sitewarden.parking.tariffs import Tariff
+from sitewarden.vision.plate_formats import PlateFormat
 
 _LANE_UPSERT = upsert_sql(
     "parking_lanes",

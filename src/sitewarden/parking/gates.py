@@ -24,7 +24,6 @@ from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.kinds import KINDS
 from sitewarden.events.model import Event
 from sitewarden.ingest.writer import EventWriter
-from sitewarden.parking.formats import PlateFormat, PlateMatch, match_plate, resolve_formats
 from sitewarden.parking.records import (
     GateRead,
     Lane,
@@ -38,6 +37,7 @@ from sitewarden.parking.storage import ExitSettlement, SessionQuery
 from sitewarden.parking.tariffs import Tariff, parking_fee
 from sitewarden.privacy.vault import Vault
 from sitewarden.store import Storage
+from sitewarden.vision.plate_formats import PlateFormat, PlateMatch, match_plate, resolve_formats
 
 NO_CURRENCY = "XXX"  # ISO 4217 "no currency": a garage without a tariff is free
 FREE = Tariff(currency=NO_CURRENCY, hourly_minor=0)

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sitewarden.parking.formats import DEFAULT_FORMATS, PlateFormat
 from sitewarden.parking.tariffs import Tariff
+from sitewarden.vision.plate_formats import DEFAULT_FORMATS, PlateFormat
 
 Direction = Literal["entry", "exit"]
 ListName = Literal["allow", "deny"]

@@ -22,7 +22,7 @@ import orjson
 from sitewarden.events.model import to_micros
 from sitewarden.privacy.audit_anchor import Anchor, AuditAnchor
 from sitewarden.privacy.records import AuditEntry, AuditHead
-from sitewarden.store import Storage
+from sitewarden.privacy.tables import PrivacyTables
 
 GENESIS = bytes(32)
 
@@ -53,8 +53,8 @@ def _entry_bytes(entry: AuditEntry) -> bytes:
 
 
 class AuditLog:
-    def __init__(self, store: Storage, audit_key: bytes, key_folder: Path) -> None:
-        self._store = store
+    def __init__(self, privacy: PrivacyTables, audit_key: bytes, key_folder: Path) -> None:
+        self._privacy = privacy
         self._key = audit_key
         self._anchor = AuditAnchor(key_folder, audit_key)
 
@@ -95,7 +95,7 @@ class AuditLog:
             mac = self._mac(previous, draft)
             return _with_mac(draft, mac), AuditHead(seq, mac, self._head_seal(seq, mac))
 
-        entry = self._store.privacy.append_audit(build)
+        entry = self._privacy.append_audit(build)
         self._anchor.advance(entry.seq, entry.mac)  # after the commit: never ahead of the chain
         return entry
 
@@ -122,7 +122,7 @@ class AuditLog:
         expected = 1
         checked = 0
         while True:
-            page = self._store.privacy.audit_entries(after_seq=expected - 1, limit=5000)
+            page = self._privacy.audit_entries(after_seq=expected - 1, limit=5000)
             if not page:
                 break
             for entry in page:
@@ -151,7 +151,7 @@ class AuditLog:
                 checked += 1
             if progress is not None:
                 progress(checked)
-        head = self._store.privacy.audit_head()
+        head = self._privacy.audit_head()
         if head is None:
             if checked:
                 return VerifyResult(False, checked, checked, "the chain head was deleted")

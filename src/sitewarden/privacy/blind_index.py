@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from sitewarden.privacy.normalise import NORMALISERS
+from sitewarden.identifiers import NORMALISERS
 
 LOOKUP_BYTES = 4
 

@@ -7,19 +7,24 @@ Withdrawing consent for ``access`` erases the subject's biometric media at once.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from sitewarden.errors import InvalidInput, NotFound, PermissionDenied
 from sitewarden.privacy.records import Consent
-from sitewarden.store import Storage
+from sitewarden.privacy.tables import PrivacyTables
 
 PURPOSES = frozenset({"access", "attendance", "parking", "marketing"})
 METHODS = frozenset({"written", "electronic", "verbal_witnessed"})
 BIOMETRIC_PURPOSES = frozenset({"access"})
 
+# Erases one kind of a subject's biometric media, (site, subject) -> items erased: each
+# feature that keeps such media hands one in (events' face crops, access's templates).
+MediaEraser = Callable[[str, str], int]
+
 
 def record_consent(
-    store: Storage,
+    consents: PrivacyTables,
     site_id: str,
     subject_id: str,
     purpose: str,
@@ -40,19 +45,23 @@ def record_consent(
         given_at or datetime.now(UTC),
         recorded_by,
     )
-    store.privacy.add_consent(consent)
+    consents.add_consent(consent)
     return consent
 
 
-def active_consent(store: Storage, site_id: str, subject_id: str, purpose: str) -> Consent | None:
-    for consent in store.privacy.list_consents(site_id, subject_id):
+def active_consent(
+    consents: PrivacyTables, site_id: str, subject_id: str, purpose: str
+) -> Consent | None:
+    for consent in consents.list_consents(site_id, subject_id):
         if consent.purpose == purpose and consent.withdrawn_at is None:
             return consent
     return None
 
 
-def require_consent(store: Storage, site_id: str, subject_id: str, purpose: str) -> Consent:
-    consent = active_consent(store, site_id, subject_id, purpose)
+def require_consent(
+    consents: PrivacyTables, site_id: str, subject_id: str, purpose: str
+) -> Consent:
+    consent = active_consent(consents, site_id, subject_id, purpose)
     if consent is None:
         raise PermissionDenied(
             f"subject {subject_id} has no recorded consent for {purpose!r}; record it first"
@@ -60,17 +69,22 @@ def require_consent(store: Storage, site_id: str, subject_id: str, purpose: str)
     return consent
 
 
-def withdraw_consent(store: Storage, site_id: str, consent_id: str) -> tuple[Consent, int]:
-    """Withdraw; biometric purposes erase the subject's media now. Returns (consent, erased)."""
-    consent = store.privacy.get_consent(site_id, consent_id)
+def withdraw_consent(
+    consents: PrivacyTables,
+    site_id: str,
+    consent_id: str,
+    biometric_media: Sequence[MediaEraser],
+) -> tuple[Consent, int]:
+    """Withdraw; biometric purposes erase the subject's media now (each of
+    ``biometric_media``). Returns (consent, erased)."""
+    consent = consents.get_consent(site_id, consent_id)
     if consent is None:
         raise NotFound(f"consent {consent_id!r} not found in site {site_id!r}")
     if consent.withdrawn_at is not None:
         raise InvalidInput(f"consent {consent_id!r} was withdrawn already")
     now = datetime.now(UTC)
-    store.privacy.withdraw_consent(site_id, consent_id, now)
+    consents.withdraw_consent(site_id, consent_id, now)
     erased = 0
     if consent.purpose in BIOMETRIC_PURPOSES:
-        erased = store.events.drop_subject_media(site_id, consent.subject_id)
-        erased += store.access.drop_face_templates(site_id, consent.subject_id)
+        erased = sum(erase(site_id, consent.subject_id) for erase in biometric_media)
     return consent, erased

@@ -25,7 +25,7 @@ from typing import Any, Literal
 from sitewarden.events.refused import REFUSED_FIELDS
 
 # The plate layouts the parking module reads; a leaf module of plain data, safe to use here.
-from sitewarden.parking.formats import BUILT_IN, CLASSES, SEPARATOR_CHARS
+from sitewarden.vision.plate_formats import BUILT_IN, CLASSES, SEPARATOR_CHARS
 
 Category = Literal["refused", "identifier"]
 

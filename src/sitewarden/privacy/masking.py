@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sitewarden.privacy.normalise import normalise_plate
+from sitewarden.identifiers import normalise_plate
 
 HIDDEN = "***"
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from sitewarden.errors import ConfigError
 from sitewarden.privacy.keyfiles import create_key_files, key_file, read_key
 from sitewarden.privacy.keyring import kek_id_of, unwrap_key, wrap_key
-from sitewarden.store import Storage
+from sitewarden.privacy.tables import PrivacyTables
 
 NEXT = "kek.next"
 PREVIOUS = "kek.previous"
@@ -50,7 +50,7 @@ def _read_raw(path: Path) -> bytes:
 
 
 def rotate_kek(
-    store: Storage,
+    privacy: PrivacyTables,
     folder: Path,
     *,
     batch: int = 1000,
@@ -64,11 +64,11 @@ def rotate_kek(
     old_kek = read_key(folder, "kek")
     new_kek = _ensure_next_kek(folder)
     new_id = kek_id_of(new_kek)
-    total = store.privacy.count_data_keys()
-    done = store.privacy.count_data_keys(new_id)
+    total = privacy.count_data_keys()
+    done = privacy.count_data_keys(new_id)
     batches = 0
     while True:
-        pending = store.privacy.data_keys_not_under(new_id, batch)
+        pending = privacy.data_keys_not_under(new_id, batch)
         if not pending:
             break
         rewrapped = []
@@ -79,7 +79,7 @@ def rotate_kek(
             )
             plain = unwrap_key(source, key.wrapped, binding)
             rewrapped.append(replace(key, wrapped=wrap_key(new_kek, plain, binding), kek_id=new_id))
-        store.privacy.replace_wrapped_keys(rewrapped)
+        privacy.replace_wrapped_keys(rewrapped)
         done += len(rewrapped)
         batches += 1
         if progress is not None:

@@ -77,10 +77,13 @@ def unresolved(store: Storage, site_id: str) -> list[str]:
 def enrolled_subjects(store: Storage, vault: Vault, ref: SubjectRef) -> list[str]:
     """Enrolled people (access control) holding the badge or ID number named."""
     if ref.field == "badge_id":
-        badges = badges_with_value(store, vault, ref.site_id, ref.value)
+        badges = badges_with_value(store.access, vault, ref.site_id, ref.value)
         return sorted({subject_of(badge.person_id) for badge in badges})
     if ref.field == "national_id":
-        return [p.subject_id for p in people_with_national_id(store, vault, ref.site_id, ref.value)]
+        return [
+            p.subject_id
+            for p in people_with_national_id(store.access, vault, ref.site_id, ref.value)
+        ]
     return []
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, get_args
 
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.events.device_kinds import DeviceKind
 
 # A device's rotation: the clockwise turn, in degrees, that makes a camera's picture upright.
 Rotation = Literal[0, 90, 180, 270]
@@ -61,3 +61,13 @@ class DeviceCredential:
     token_id: str
     token_hash: bytes | None
     revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """The device an event is attributed to."""
+
+    site_id: str
+    device_id: str
+    kind: DeviceKind
+    zone_id: str | None

@@ -7,12 +7,11 @@ import zoneinfo
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from sitewarden.auth.secrets import DEVICE_TOKEN_PREFIX, issue_secret, secret_matches, split_token
 from sitewarden.errors import AlreadyExists, AuthenticationFailed, Conflict, InvalidInput, NotFound
-from sitewarden.events.validation import Sender
-from sitewarden.registry.device_kinds import DeviceKind
-from sitewarden.registry.records import ROTATIONS, Device, Site, Zone
-from sitewarden.store import Storage
+from sitewarden.events.device_kinds import DeviceKind
+from sitewarden.registry.records import ROTATIONS, Device, Sender, Site, Zone
+from sitewarden.registry.tables import RegistryTables
+from sitewarden.tokens import DEVICE_TOKEN_PREFIX, issue_secret, secret_matches, split_token
 
 IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 
@@ -46,81 +45,86 @@ def check_rotation(rotation: int) -> None:
         )
 
 
-def require_site(store: Storage, site_id: str) -> Site:
-    site = store.registry.get_site(site_id)
+def require_site(registry: RegistryTables, site_id: str) -> Site:
+    site = registry.get_site(site_id)
     if site is None:
         raise NotFound(f"site {site_id!r} not found")
     return site
 
 
-def require_zone(store: Storage, site_id: str, zone_id: str) -> Zone:
-    zone = store.registry.get_zone(site_id, zone_id)
+def require_zone(registry: RegistryTables, site_id: str, zone_id: str) -> Zone:
+    zone = registry.get_zone(site_id, zone_id)
     if zone is None:
         raise NotFound(f"zone {zone_id!r} not found in site {site_id!r}")
     return zone
 
 
-def require_device(store: Storage, site_id: str, device_id: str) -> Device:
-    device = store.registry.get_device(site_id, device_id)
+def require_device(registry: RegistryTables, site_id: str, device_id: str) -> Device:
+    device = registry.get_device(site_id, device_id)
     if device is None:
         raise NotFound(f"device {device_id!r} not found in site {site_id!r}")
     return device
 
 
 def create_site(
-    store: Storage, site_id: str, name: str, timezone: str, plan_width: int, plan_height: int
+    registry: RegistryTables,
+    site_id: str,
+    name: str,
+    timezone: str,
+    plan_width: int,
+    plan_height: int,
 ) -> Site:
     check_identifier(site_id, "site")
     check_timezone(timezone)
-    if store.registry.get_site(site_id) is not None:
+    if registry.get_site(site_id) is not None:
         raise AlreadyExists(f"site {site_id!r} exists already")
     site = Site(site_id, name, timezone, plan_width, plan_height, _now())
-    store.registry.add_site(site)
+    registry.add_site(site)
     return site
 
 
-def update_site(store: Storage, site: Site) -> Site:
+def update_site(registry: RegistryTables, site: Site) -> Site:
     check_timezone(site.timezone)
-    store.registry.update_site(site)
+    registry.update_site(site)
     return site
 
 
-def delete_site(store: Storage, site_id: str) -> None:
-    require_site(store, site_id)
-    contents = store.registry.count_site_contents(site_id)
+def delete_site(registry: RegistryTables, site_id: str) -> None:
+    require_site(registry, site_id)
+    contents = registry.count_site_contents(site_id)
     if any(contents.values()):
         held = ", ".join(f"{name}" for name, count in contents.items() if count)
         raise Conflict(
             f"site {site_id!r} still has {held}; remove its devices and zones first "
             "(events leave by retention)"
         )
-    store.registry.delete_site(site_id)
+    registry.delete_site(site_id)
 
 
 def create_zone(
-    store: Storage, site_id: str, zone_id: str, name: str, capacity: int | None
+    registry: RegistryTables, site_id: str, zone_id: str, name: str, capacity: int | None
 ) -> Zone:
-    require_site(store, site_id)
+    require_site(registry, site_id)
     check_identifier(zone_id, "zone")
-    if store.registry.get_zone(site_id, zone_id) is not None:
+    if registry.get_zone(site_id, zone_id) is not None:
         raise AlreadyExists(f"zone {zone_id!r} exists already in site {site_id!r}")
     zone = Zone(site_id, zone_id, name, capacity, _now())
-    store.registry.add_zone(zone)
+    registry.add_zone(zone)
     return zone
 
 
-def delete_zone(store: Storage, site_id: str, zone_id: str) -> None:
-    require_zone(store, site_id, zone_id)
-    users = [d.device_id for d in store.registry.list_devices(site_id) if d.zone_id == zone_id]
+def delete_zone(registry: RegistryTables, site_id: str, zone_id: str) -> None:
+    require_zone(registry, site_id, zone_id)
+    users = [d.device_id for d in registry.list_devices(site_id) if d.zone_id == zone_id]
     if users:
         raise Conflict(
             f"zone {zone_id!r} still holds devices {', '.join(users[:5])}; move or remove them"
         )
-    store.registry.delete_zone(site_id, zone_id)
+    registry.delete_zone(site_id, zone_id)
 
 
 def create_device(
-    store: Storage,
+    registry: RegistryTables,
     site_id: str,
     device_id: str,
     kind: DeviceKind,
@@ -133,11 +137,11 @@ def create_device(
     rotation: int = 0,
 ) -> tuple[Device, str]:
     """Register a device and issue its first token (returned once, stored as a hash)."""
-    require_site(store, site_id)
+    require_site(registry, site_id)
     check_identifier(device_id, "device")
     if zone_id is not None:
-        require_zone(store, site_id, zone_id)
-    if store.registry.get_device(site_id, device_id) is not None:
+        require_zone(registry, site_id, zone_id)
+    if registry.get_device(site_id, device_id) is not None:
         raise AlreadyExists(f"device {device_id!r} exists already in site {site_id!r}")
     if not 5 <= heartbeat_s <= 86400:
         raise InvalidInput("heartbeat_s must be between 5 and 86400 seconds")
@@ -154,42 +158,40 @@ def create_device(
         created_at=_now(),
         rotation=rotation,
     )
-    store.registry.add_device(device)
-    return device, rotate_device_token(store, site_id, device_id)
+    registry.add_device(device)
+    return device, rotate_device_token(registry, site_id, device_id)
 
 
-def update_device(store: Storage, device: Device) -> Device:
+def update_device(registry: RegistryTables, device: Device) -> Device:
     if device.zone_id is not None:
-        require_zone(store, device.site_id, device.zone_id)
+        require_zone(registry, device.site_id, device.zone_id)
     if not 5 <= device.heartbeat_s <= 86400:
         raise InvalidInput("heartbeat_s must be between 5 and 86400 seconds")
     check_rotation(device.rotation)
-    store.registry.update_device(device)
+    registry.update_device(device)
     return device
 
 
-def rotate_device_token(store: Storage, site_id: str, device_id: str) -> str:
+def rotate_device_token(registry: RegistryTables, site_id: str, device_id: str) -> str:
     """Issue a new token for the device; the old one stops working at once."""
-    require_device(store, site_id, device_id)
+    require_device(registry, site_id, device_id)
     issued = issue_secret(DEVICE_TOKEN_PREFIX)
-    store.registry.set_device_token(
-        site_id, device_id, issued.public_id, issued.secret_hash, _now()
-    )
+    registry.set_device_token(site_id, device_id, issued.public_id, issued.secret_hash, _now())
     return issued.token
 
 
-def revoke_device_token(store: Storage, site_id: str, device_id: str) -> Device:
-    device = require_device(store, site_id, device_id)
-    store.registry.revoke_device_token(site_id, device_id, _now())
+def revoke_device_token(registry: RegistryTables, site_id: str, device_id: str) -> Device:
+    device = require_device(registry, site_id, device_id)
+    registry.revoke_device_token(site_id, device_id, _now())
     return replace(device, token_revoked_at=_now())
 
 
-def authenticate_device(store: Storage, token: str) -> Sender:
+def authenticate_device(registry: RegistryTables, token: str) -> Sender:
     """The device a token belongs to; AuthenticationFailed with the reason otherwise."""
     parts = split_token(DEVICE_TOKEN_PREFIX, token)
     if parts is None:
         raise AuthenticationFailed("malformed device token; it should start with 'swd_'")
-    credential = store.registry.find_device_credential(parts[0])
+    credential = registry.find_device_credential(parts[0])
     if credential is None:
         raise AuthenticationFailed("device token unknown")
     if credential.revoked_at is not None:

@@ -11,7 +11,7 @@ from sitewarden.db.database import (
     _must_dt,
     _t,
 )
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.registry.records import Device, DeviceCredential, Site, Zone
 
 _DEVICE_COLUMNS = (

@@ -26,6 +26,7 @@ from sitewarden.ingest.event_tables import EventTables
 from sitewarden.occupancy.tables import OccupancyTables
 from sitewarden.parking.config_tables import ParkingConfigTables
 from sitewarden.parking.session_tables import ParkingSessionTables
+from sitewarden.privacy.consent import MediaEraser
 from sitewarden.privacy.tables import PrivacyTables
 from sitewarden.registry.tables import RegistryTables
 
@@ -81,6 +82,11 @@ class Storage:
         from sitewarden.db.postgres import PostgresDatabase
 
         return cls.over(PostgresDatabase(url, **options))
+
+    def biometric_media(self) -> list[MediaEraser]:
+        """What erases a subject's biometric media when consent is withdrawn: face crops
+        in events, and face templates."""
+        return [self.events.drop_subject_media, self.access.drop_face_templates]
 
     def close(self) -> None:
         self.db.close()

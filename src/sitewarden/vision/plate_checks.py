@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from sitewarden.parking.formats import FORMAT_COLOURS
+from sitewarden.vision.plate_formats import FORMAT_COLOURS
 
 # A read is accepted when its least sure character reaches CHAR_SURE, or when two looks
 # read the same text and every character reached AGREED_SURE in at least one of them.

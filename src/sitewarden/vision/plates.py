@@ -3,7 +3,7 @@
 The model is PP-OCR (detection and recognition, Chinese and Latin characters) from
 the ``rapidocr-onnxruntime`` wheel, which carries its ONNX files: nothing downloads at
 run time (``vision/ocr.py`` runs them). The model only finds and reads text; which text
-is a plate is decided by the site's plate formats (``parking/formats.py``), which also
+is a plate is decided by the site's plate formats (``vision/plate_formats.py``), which also
 fix O/0 and I/1 by position. Text that fits no format is reported as no plate, with the
 reason.
 
@@ -34,13 +34,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from sitewarden.parking.formats import PlateFormat, PlateMatch, compact_plate, match_plate
 from sitewarden.vision.plate_checks import (
     colour_doubt,
     plate_colour,
     read_doubt,
     surest_characters,
 )
+from sitewarden.vision.plate_formats import PlateFormat, PlateMatch, compact_plate, match_plate
 
 if TYPE_CHECKING:  # the OCR module (OpenCV, 25 MB) is imported with the first frame
     from sitewarden.vision.ocr import PaddleOcr, Pixels, TextFound

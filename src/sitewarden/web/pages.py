@@ -27,8 +27,8 @@ from sitewarden.auth import accounts, second_factor
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.records import User
 from sitewarden.auth.roles import Permission
-from sitewarden.auth.secrets import hash_secret
 from sitewarden.errors import AuthenticationFailed, InvalidInput, PermissionDenied
+from sitewarden.tokens import hash_secret
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 STATIC_DIR = Path(__file__).parent / "static"
@@ -244,7 +244,9 @@ def second_factor_page(
     if not user.totp_enabled:
         enrolment = second_factor.pending_enrolment(user, context.totp_key)
         if enrolment is None:
-            enrolment = second_factor.start_enrolment(context.store, user, context.totp_key)
+            enrolment = second_factor.start_enrolment(
+                context.store.accounts, user, context.totp_key
+            )
     return _second_factor_form(request, operator, enrolment)
 
 
@@ -277,7 +279,9 @@ def confirm_second_factor(
             _prove_second_factor(request, context, user, code.strip())
         else:
             second_factor.check_change_allowed(user, operator, datetime.now(UTC))
-            second_factor.confirm_enrolment(context.store, user, context.totp_key, code.strip())
+            second_factor.confirm_enrolment(
+                context.store.accounts, user, context.totp_key, code.strip()
+            )
     except (InvalidInput, AuthenticationFailed, PermissionDenied, RateLimited) as exc:
         pending = (
             None if user.totp_enabled else second_factor.pending_enrolment(user, context.totp_key)
@@ -294,7 +298,7 @@ def _prove_second_factor(request: Request, context: AppContext, user: User, code
     client = client_key(request.client.host if request.client else "unknown")
     context.signin_delays.check(user.username, client)
     try:
-        second_factor.check_sign_in_code(context.store, user, context.totp_key, code)
+        second_factor.check_sign_in_code(context.store.accounts, user, context.totp_key, code)
     except AuthenticationFailed:
         context.signin_delays.failed(user.username, client)
         raise

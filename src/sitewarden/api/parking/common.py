@@ -23,17 +23,17 @@ from sitewarden.api.ratelimit import RateLimiter
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
 from sitewarden.errors import InvalidInput, NotFound, PermissionDenied
-from sitewarden.events.validation import Sender
-from sitewarden.parking.formats import (
-    PlateMatch,
-    match_plate,
-)
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.parking.gates import GateDecision, ParkingGates
 from sitewarden.parking.records import (
     Lane,
 )
 from sitewarden.privacy.masking import mask_plate
-from sitewarden.registry.device_kinds import DeviceKind
+from sitewarden.registry.records import Sender
+from sitewarden.vision.plate_formats import (
+    PlateMatch,
+    match_plate,
+)
 from sitewarden.vision.plates import PlateReader
 
 FRAMES_PATH = re.compile(r"^/api/v1/gates/[^/]+/frames$")

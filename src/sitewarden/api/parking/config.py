@@ -25,19 +25,19 @@ from sitewarden.api.parking_schemas import (
 )
 from sitewarden.auth.accounts import Operator
 from sitewarden.errors import InvalidInput, NotFound
-from sitewarden.parking.formats import (
-    BUILT_IN,
-    check_pattern,
-    resolve_formats,
-)
+from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.parking.records import (
     GarageTariff,
     Lane,
     PlateSettings,
 )
 from sitewarden.parking.tariffs import Tariff
-from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.registry.service import require_device, require_zone
+from sitewarden.vision.plate_formats import (
+    BUILT_IN,
+    check_pattern,
+    resolve_formats,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["parking"])
 
@@ -62,13 +62,13 @@ def put_lane(
 ) -> LaneOut:
     """Make a plate camera an entry or exit lane of the garage (zone) it stands in."""
     _site(context, operator, site_id)
-    device = require_device(context.store, site_id, device_id)
+    device = require_device(context.store.registry, site_id, device_id)
     if device.kind is not DeviceKind.PLATE_CAMERA:
         raise InvalidInput(f"device {device_id!r} is a {device.kind.value}, not a plate_camera")
     zone_id = body.zone_id or device.zone_id
     if zone_id is None:
         raise InvalidInput(f"device {device_id!r} has no zone; give zone_id (the garage)")
-    require_zone(context.store, site_id, zone_id)
+    require_zone(context.store.registry, site_id, zone_id)
     lane = Lane(site_id, device_id, zone_id, body.direction, _now())
     context.store.parking_config.put_lane(lane)
     return lane_out(lane)
@@ -171,7 +171,7 @@ def put_tariff(
     context: AppContext = Depends(get_context),
 ) -> TariffOut:
     _site(context, operator, site_id)
-    require_zone(context.store, site_id, zone_id)
+    require_zone(context.store.registry, site_id, zone_id)
     tariff = Tariff(**body.model_dump()).check()
     stored = GarageTariff(site_id, zone_id, tariff, _now(), operator.username)
     context.store.parking_config.put_tariff(stored)

@@ -35,9 +35,6 @@ from sitewarden.api.parking_schemas import (
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
 from sitewarden.errors import InvalidInput, NotFound
-from sitewarden.parking.formats import (
-    match_plate,
-)
 from sitewarden.parking.gates import settle_exit
 from sitewarden.parking.records import (
     ParkingSession,
@@ -46,6 +43,9 @@ from sitewarden.parking.records import (
 )
 from sitewarden.parking.storage import SessionQuery
 from sitewarden.validity import check_window
+from sitewarden.vision.plate_formats import (
+    match_plate,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["parking"])
 

@@ -124,7 +124,7 @@ def _vehicle_rule_subject(
     _site(context, operator, site_id)
     check_window(body.valid_from, body.valid_until)
     if body.zone_id is not None:
-        require_zone(context.store, site_id, body.zone_id)
+        require_zone(context.store.registry, site_id, body.zone_id)
     return _subject(context, desk, site_id, body.plate)
 
 

@@ -10,12 +10,13 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
+from sitewarden.events.device_kinds import DeviceKind, may_emit
 from sitewarden.events.kinds import KINDS, RAISED_BY_SITEWARDEN
 from sitewarden.events.model import Event
 from sitewarden.events.refused import find_refused_field, refusal_message
 from sitewarden.privacy.free_text import find_in_fields, find_in_text
 from sitewarden.privacy.free_text import refusal as free_text_refusal
-from sitewarden.registry.device_kinds import DeviceKind, may_emit
+from sitewarden.registry.records import Sender
 
 # Attributes whose schema admits no free text: salted hashes are hex by pattern, and one
 # might hold a run of digits that passes a check by chance.
@@ -28,16 +29,6 @@ class EventRejected(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-@dataclass(frozen=True, slots=True)
-class Sender:
-    """The device an event is attributed to."""
-
-    site_id: str
-    device_id: str
-    kind: DeviceKind
-    zone_id: str | None
 
 
 @dataclass(frozen=True, slots=True)

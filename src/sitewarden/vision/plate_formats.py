@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sitewarden.errors import InvalidInput
-from sitewarden.privacy.normalise import normalise_plate
+from sitewarden.identifiers import normalise_plate
 
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
