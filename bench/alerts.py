@@ -123,12 +123,14 @@ def run(load: float, alarms: int) -> bool:
     config.write_text(config.read_text() + '\nwebhook_allowed_networks = ["127.0.0.0/8"]\n')
     store = open_storage(settings)
     fleets = [register_site(store, f"site{n}") for n in range(2)]
-    service.create_site(store, ALARM_SITE, "Alarms", "UTC", 100, 100)
+    service.create_site(store.registry, ALARM_SITE, "Alarms", "UTC", 100, 100)
     tokens = [
-        service.create_device(store, ALARM_SITE, f"smoke-{n:03d}", DeviceKind.SMOKE_DETECTOR)[1]
+        service.create_device(
+            store.registry, ALARM_SITE, f"smoke-{n:03d}", DeviceKind.SMOKE_DETECTOR
+        )[1]
         for n in range(alarms)
     ]
-    _, key = create_api_key(store, require_user(store, "admin"), "bench")
+    _, key = create_api_key(store.accounts, require_user(store.accounts, "admin"), "bench")
     store.close()
     bodies, _ = make_batches(fleets, 500, random.Random(5))
     arrivals = Arrivals()

@@ -247,13 +247,17 @@ def planned_devices(site_id: str) -> list[DeviceRef]:
 
 def register_site(store: Storage, site_id: str) -> SiteFleet:
     """Create the site, its zones, its planned devices and a gateway through the registry."""
-    service.create_site(store, site_id, site_id.title(), "Asia/Shanghai", 1000, 700)
+    service.create_site(store.registry, site_id, site_id.title(), "Asia/Shanghai", 1000, 700)
     for zone in ZONES:
-        service.create_zone(store, site_id, zone, zone.title(), None)
+        service.create_zone(store.registry, site_id, zone, zone.title(), None)
     devices = planned_devices(site_id)
     for device in devices:
-        service.create_device(store, site_id, device.device_id, device.kind, zone_id=device.zone_id)
-    _, token = service.create_device(store, site_id, "gateway", DeviceKind.GATEWAY, zone_id="lobby")
+        service.create_device(
+            store.registry, site_id, device.device_id, device.kind, zone_id=device.zone_id
+        )
+    _, token = service.create_device(
+        store.registry, site_id, "gateway", DeviceKind.GATEWAY, zone_id="lobby"
+    )
     return SiteFleet(site_id, token, tuple(devices))
 
 

@@ -199,12 +199,12 @@ def over_http(root: Path, templates: int, decisions: int, enrolments: int) -> li
     settings = fresh_settings(root)
     store = open_storage(settings)
     try:
-        service.create_site(store, "bench", "Bench campus", "Asia/Shanghai", 1000, 700)
-        service.create_zone(store, "bench", "lobby", "Lobby", None)
+        service.create_site(store.registry, "bench", "Bench campus", "Asia/Shanghai", 1000, 700)
+        service.create_zone(store.registry, "bench", "lobby", "Lobby", None)
         _, reader = service.create_device(
-            store, "bench", "gate", DeviceKind.ACCESS_READER, zone_id="lobby"
+            store.registry, "bench", "gate", DeviceKind.ACCESS_READER, zone_id="lobby"
         )
-        _, key = create_api_key(store, require_user(store, "admin"), "bench")
+        _, key = create_api_key(store.accounts, require_user(store.accounts, "admin"), "bench")
         started = time.perf_counter()
         fill_gallery(store, Vault(store, KeyRing.load(settings.key_path)), "bench", templates)
         fill_s = time.perf_counter() - started

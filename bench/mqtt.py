@@ -191,9 +191,9 @@ def deployment(
     config = settings.data_dir / "sitewarden.toml"
     config.write_text(config.read_text() + f'\nmqtt_url = "mqtt://127.0.0.1:{port}"\n')
     store = open_storage(settings)
-    service.create_site(store, SITE, "Bench", "UTC", 1000, 700)
+    service.create_site(store.registry, SITE, "Bench", "UTC", 1000, 700)
     for index in range(publishers):
-        service.create_device(store, SITE, f"sensor-{index}", DeviceKind.EQUIPMENT_SENSOR)
+        service.create_device(store.registry, SITE, f"sensor-{index}", DeviceKind.EQUIPMENT_SENSOR)
     files = write_broker_files(store, settings, root / "broker", ListenerOptions(port))
     store.close()
     broker = subprocess.Popen(

@@ -165,15 +165,15 @@ def decide_over_http(samples: Sequence[Sample], root: Path) -> list[Figure]:
     settings = fresh_settings(root)
     store = open_storage(settings)
     try:
-        service.create_site(store, "bench", "Bench garage", "Asia/Shanghai", 1000, 700)
-        service.create_zone(store, "bench", "garage", "Garage", None)
+        service.create_site(store.registry, "bench", "Bench garage", "Asia/Shanghai", 1000, 700)
+        service.create_zone(store.registry, "bench", "garage", "Garage", None)
         _, entry = service.create_device(
-            store, "bench", "in", DeviceKind.PLATE_CAMERA, zone_id="garage"
+            store.registry, "bench", "in", DeviceKind.PLATE_CAMERA, zone_id="garage"
         )
         _, exit_ = service.create_device(
-            store, "bench", "out", DeviceKind.PLATE_CAMERA, zone_id="garage"
+            store.registry, "bench", "out", DeviceKind.PLATE_CAMERA, zone_id="garage"
         )
-        _, key = create_api_key(store, require_user(store, "admin"), "bench")
+        _, key = create_api_key(store.accounts, require_user(store.accounts, "admin"), "bench")
     finally:
         store.close()
     server = ServerProcess(settings, root / "server.log")

@@ -42,7 +42,7 @@ def run(requests: int) -> bool:
 
     started = time.perf_counter()
     for _ in range(requests):
-        sender = authenticate_device(store, fleet.gateway_token)
+        sender = authenticate_device(store.registry, fleet.gateway_token)
         limiter.check(f"{sender.site_id}/{sender.device_id}")
     per_request_us = (time.perf_counter() - started) / requests * 1e6
 

@@ -251,8 +251,8 @@ class LiveServer:
         if name not in self._keys:
             store = self.open_storage()
             try:
-                user, _ = create_user(store, name, role, site_scope=sites)
-                _, token = create_api_key(store, user, "tests")
+                user, _ = create_user(store.accounts, store.registry, name, role, site_scope=sites)
+                _, token = create_api_key(store.accounts, user, "tests")
             finally:
                 store.close()
             self._keys[name] = token
@@ -271,10 +271,14 @@ class LiveServer:
         store = self.open_storage()
         try:
             if store.registry.get_site(site_id) is None:
-                service.create_site(store, site_id, site_id.title(), "Asia/Shanghai", 1000, 700)
+                service.create_site(
+                    store.registry, site_id, site_id.title(), "Asia/Shanghai", 1000, 700
+                )
             if store.registry.get_zone(site_id, zone_id) is None:
-                service.create_zone(store, site_id, zone_id, zone_id.title(), None)
-            _, token = service.create_device(store, site_id, device_id, kind, zone_id=zone_id)
+                service.create_zone(store.registry, site_id, zone_id, zone_id.title(), None)
+            _, token = service.create_device(
+                store.registry, site_id, device_id, kind, zone_id=zone_id
+            )
         finally:
             store.close()
         return token

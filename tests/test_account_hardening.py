@@ -30,8 +30,10 @@ def _user_with_key(server: LiveServer, username: str, role: Role, **kwargs: Any)
     """A user with a password of their own (nothing to change) and an API key: (id, key)."""
     store = server.open_storage()
     try:
-        user, _ = create_user(store, username, role, password=PASSWORD, **kwargs)
-        _, token = create_api_key(store, user, "script")
+        user, _ = create_user(
+            store.accounts, store.registry, username, role, password=PASSWORD, **kwargs
+        )
+        _, token = create_api_key(store.accounts, user, "script")
     finally:
         store.close()
     return user.user_id, token

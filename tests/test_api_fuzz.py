@@ -60,11 +60,13 @@ def restore_registry(server: LiveServer) -> None:
     store = server.open_storage()
     try:
         if store.registry.get_site(SITE) is None:
-            service.create_site(store, SITE, "Fuzz", "UTC", 1000, 700)
+            service.create_site(store.registry, SITE, "Fuzz", "UTC", 1000, 700)
         if store.registry.get_zone(SITE, ZONE) is None:
-            service.create_zone(store, SITE, ZONE, "Main", None)
+            service.create_zone(store.registry, SITE, ZONE, "Main", None)
         if store.registry.get_device(SITE, DEVICE) is None:
-            service.create_device(store, SITE, DEVICE, DeviceKind.DOOR_CONTACT, zone_id=ZONE)
+            service.create_device(
+                store.registry, SITE, DEVICE, DeviceKind.DOOR_CONTACT, zone_id=ZONE
+            )
     finally:
         store.close()
 

@@ -42,7 +42,7 @@ def other_store(settings: Settings) -> Iterator[Storage]:
 
 
 def test_an_intact_chain_passes_and_reaches_the_anchor(store: Storage, folder: Path) -> None:
-    audit = AuditLog(store, KEY, folder)
+    audit = AuditLog(store.privacy, KEY, folder)
     assert audit.verify().anchored is None  # nothing appended, nothing anchored yet
     record(audit, 3)
     result = audit.verify()
@@ -51,7 +51,7 @@ def test_an_intact_chain_passes_and_reaches_the_anchor(store: Storage, folder: P
 
 
 def test_an_emptied_chain_fails(store: Storage, settings: Settings, folder: Path) -> None:
-    audit = AuditLog(store, KEY, folder)
+    audit = AuditLog(store.privacy, KEY, folder)
     record(audit, 3)
     raw_sql(settings, "DELETE FROM audit_log")
     raw_sql(settings, "DELETE FROM audit_head")
@@ -63,7 +63,7 @@ def test_an_emptied_chain_fails(store: Storage, settings: Settings, folder: Path
 def test_a_chain_cut_back_with_an_older_head_fails(
     store: Storage, settings: Settings, folder: Path
 ) -> None:
-    audit = AuditLog(store, KEY, folder)
+    audit = AuditLog(store.privacy, KEY, folder)
     record(audit, 2)
     [(seq, mac, seal)] = raw_sql(settings, "SELECT seq, mac, seal FROM audit_head")
     record(audit, 2)
@@ -79,11 +79,11 @@ def test_a_chain_rewritten_past_the_anchor_fails(
     store: Storage, settings: Settings, folder: Path
 ) -> None:
     """Anyone with the audit key could rebuild a chain; the anchored MAC still differs."""
-    audit = AuditLog(store, KEY, folder)
+    audit = AuditLog(store.privacy, KEY, folder)
     record(audit, 2)
     raw_sql(settings, "DELETE FROM audit_log")
     raw_sql(settings, "DELETE FROM audit_head")
-    record(AuditLog(store, KEY, folder.parent / "elsewhere"), 3)  # a fresh, valid chain
+    record(AuditLog(store.privacy, KEY, folder.parent / "elsewhere"), 3)  # a fresh, valid chain
     result = audit.verify()
     assert not result.ok and result.broken_seq == 2
     assert result.reason is not None and "not the one anchored" in result.reason
@@ -97,7 +97,7 @@ def test_the_anchor_only_moves_forward(folder: Path) -> None:
 
 
 def test_an_altered_anchor_is_refused(store: Storage, folder: Path) -> None:
-    audit = AuditLog(store, KEY, folder)
+    audit = AuditLog(store.privacy, KEY, folder)
     record(audit, 2)
     path = folder / ANCHOR_FILE
     path.write_text(path.read_text().replace('"seq":2', '"seq":1'))
@@ -112,7 +112,7 @@ def test_concurrent_appenders_leave_the_anchor_at_the_newest_entry(
     store: Storage, other_store: Storage, folder: Path
 ) -> None:
     """Request threads and another process (the CLI) append at once."""
-    logs = [AuditLog(store, KEY, folder), AuditLog(other_store, KEY, folder)]
+    logs = [AuditLog(store.privacy, KEY, folder), AuditLog(other_store.privacy, KEY, folder)]
     errors: list[BaseException] = []
 
     def append(audit: AuditLog) -> None:

@@ -58,7 +58,7 @@ def cluster(tmp_path: Path, postgres_server: PostgresServer) -> Iterator[Cluster
     try:  # offline after 2 s of silence (FAST: 0.4 intervals)
         quiet = store.registry.get_device(SITE, "quiet-1")
         assert quiet is not None
-        service.update_device(store, replace(quiet, heartbeat_s=5))
+        service.update_device(store.registry, replace(quiet, heartbeat_s=5))
     finally:
         store.close()
     broker = Broker(first.settings.data_dir, port)

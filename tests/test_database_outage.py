@@ -177,7 +177,7 @@ def presence(site: str, at: datetime, hashes: list[str]) -> Event:
 def test_an_interval_that_ends_while_the_database_is_down_is_stored_when_it_is_back(
     own_postgres: PostgresServer, store: Storage
 ) -> None:
-    aggregator = OccupancyAggregator(store)
+    aggregator = OccupancyAggregator(store.occupancy)
     start = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
     aggregator.take([presence(SITE, start + timedelta(minutes=1), ["h1", "h2", "h3"])])
     later = start + timedelta(minutes=10)  # the interval has ended: flushed for good
@@ -212,8 +212,8 @@ def test_no_dead_pooled_connection_fails_a_request_once_the_server_is_back(
 def test_a_zone_capacity_read_before_the_outage_stands_while_the_database_is_away(
     own_postgres: PostgresServer, store: Storage
 ) -> None:
-    service.create_site(store, SITE, "Outage", "Asia/Shanghai", 1000, 700)
-    service.create_zone(store, SITE, "hall", "Hall", 40)
+    service.create_site(store.registry, SITE, "Outage", "Asia/Shanghai", 1000, 700)
+    service.create_zone(store.registry, SITE, "hall", "Hall", 40)
     capacities = CapacityCache(store, ttl_s=0)  # every lookup asks the database
     assert capacities(SITE, "hall") == 40
     own_postgres.go_down()
@@ -226,9 +226,9 @@ def test_a_zone_capacity_read_before_the_outage_stands_while_the_database_is_awa
 def test_a_device_first_looked_up_during_the_outage_is_found_once_it_is_back(
     own_postgres: PostgresServer, store: Storage
 ) -> None:
-    service.create_site(store, SITE, "Outage", "Asia/Shanghai", 1000, 700)
-    service.create_device(store, SITE, "late-1", DeviceKind.EQUIPMENT_SENSOR)
-    devices = RelayedDevices(store)
+    service.create_site(store.registry, SITE, "Outage", "Asia/Shanghai", 1000, 700)
+    service.create_device(store.registry, SITE, "late-1", DeviceKind.EQUIPMENT_SENSOR)
+    devices = RelayedDevices(store.registry)
     own_postgres.go_down()
     with pytest.raises(DatabaseUnavailable):
         devices.find(SITE, "late-1")

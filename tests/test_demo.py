@@ -86,7 +86,7 @@ def test_building_the_demo_site_twice_is_idempotent_and_covers_every_device_kind
     zones = {zone.zone_id for zone in store.registry.list_zones(site.SITE_ID)}
     assert zones == {zone.zone_id for zone in site.ZONES}
     assert len(store.registry.list_sites()) == 1
-    riverside = service.require_site(store, site.SITE_ID)
+    riverside = service.require_site(store.registry, site.SITE_ID)
     assert (riverside.name, riverside.timezone) == ("Riverside Gardens", "Asia/Shanghai")
     assert (riverside.plan_width, riverside.plan_height) == (1000, 700)
     for device in devices:
@@ -98,12 +98,12 @@ def test_building_the_demo_site_twice_is_idempotent_and_covers_every_device_kind
 
 def test_building_the_demo_site_restores_a_moved_device_to_the_plan(store: Storage) -> None:
     site.build_demo_site(store)
-    moved = service.require_device(store, site.SITE_ID, "ng-reader-1")
-    service.update_device(store, replace(moved, x=1.0, y=1.0, heartbeat_s=600))
+    moved = service.require_device(store.registry, site.SITE_ID, "ng-reader-1")
+    service.update_device(store.registry, replace(moved, x=1.0, y=1.0, heartbeat_s=600))
 
     site.build_demo_site(store)
 
-    restored = service.require_device(store, site.SITE_ID, "ng-reader-1")
+    restored = service.require_device(store.registry, site.SITE_ID, "ng-reader-1")
     assert (restored.x, restored.y, restored.heartbeat_s) == (470, 40, 30)
 
 
@@ -115,9 +115,12 @@ def test_each_demo_start_issues_new_tokens_and_the_old_ones_stop_working(
     new = site.issue_demo_tokens(store)
 
     assert set(new) == {device.device_id for device in site.DEVICES}
-    assert service.authenticate_device(store, new["garage-lpr-in"]).device_id == "garage-lpr-in"
+    assert (
+        service.authenticate_device(store.registry, new["garage-lpr-in"]).device_id
+        == "garage-lpr-in"
+    )
     with pytest.raises(AuthenticationFailed):
-        service.authenticate_device(store, old["garage-lpr-in"])
+        service.authenticate_device(store.registry, old["garage-lpr-in"])
 
 
 # --- synthetic people -----------------------------------------------------------------

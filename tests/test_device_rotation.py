@@ -84,14 +84,14 @@ def test_a_rotation_other_than_the_four_turns_is_422_and_changes_nothing(
 def test_the_database_refuses_a_rotation_outside_the_four_turns(
     store: Storage, settings: Settings
 ) -> None:
-    service.create_site(store, "db-rot", "D", "UTC", 1000, 700)
-    service.create_device(store, "db-rot", "cam-1", DeviceKind.CAMERA, rotation=90)
+    service.create_site(store.registry, "db-rot", "D", "UTC", 1000, 700)
+    service.create_device(store.registry, "db-rot", "cam-1", DeviceKind.CAMERA, rotation=90)
     with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)):
         raw_sql(settings, "UPDATE devices SET rotation = 45 WHERE device_id = 'cam-1'")
     kept = store.registry.get_device("db-rot", "cam-1")
     assert kept is not None and kept.rotation == 90
     with pytest.raises(InvalidInput, match="0, 90, 180 or 270"):
-        service.create_device(store, "db-rot", "cam-2", DeviceKind.CAMERA, rotation=-90)
+        service.create_device(store.registry, "db-rot", "cam-2", DeviceKind.CAMERA, rotation=-90)
     assert store.registry.get_device("db-rot", "cam-2") is None
 
 

@@ -116,9 +116,9 @@ def test_interrupted_rotation_resumes(stopped: tuple[LiveServer, list[str]]) -> 
     server, ids = stopped
     store = open_storage(server.settings)
     try:
-        first = rotate_kek(store, server.settings.key_path, batch=1, stop_after_batches=1)
+        first = rotate_kek(store.privacy, server.settings.key_path, batch=1, stop_after_batches=1)
         assert first.rewrapped == 1 and key_file(server.settings.key_path, "kek.next").exists()
-        finished = rotate_kek(store, server.settings.key_path, batch=1)
+        finished = rotate_kek(store.privacy, server.settings.key_path, batch=1)
         assert (
             finished.rewrapped
             == store.privacy.count_data_keys()

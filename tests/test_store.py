@@ -175,8 +175,8 @@ def test_keyset_pages_cover_everything_once_newest_first(loaded: Storage) -> Non
 
 
 def test_insert_marks_devices_seen_in_the_same_transaction(store: Storage) -> None:
-    service.create_site(store, "s", "S", "UTC", 10, 10)
-    service.create_device(store, "s", "d", DeviceKind.CAMERA)
+    service.create_site(store.registry, "s", "S", "UTC", 10, 10)
+    service.create_device(store.registry, "s", "d", DeviceKind.CAMERA)
     at = datetime.now(UTC)
     store.events.insert_events([make_event("s", "d", "camera.tamper", at)], {("s", "d"): at})
     device = store.registry.get_device("s", "d")
@@ -240,7 +240,7 @@ def test_postgres_events_live_in_weekly_tables_per_category_and_retention_drops_
 
 
 def test_backup_is_a_consistent_copy_of_the_database(store: Storage, tmp_path: Path) -> None:
-    service.create_site(store, "bk", "Backed up", "UTC", 10, 10)
+    service.create_site(store.registry, "bk", "Backed up", "UTC", 10, 10)
     target = tmp_path / "backup"
     store.db.backup_to(target)
     kind = b"PGDMP" if isinstance(store.db, PostgresDatabase) else b"SQLite format 3"

@@ -12,7 +12,9 @@ pytestmark = pytest.mark.both_backends
 
 
 def test_a_totp_step_is_claimed_once_and_never_an_older_one(store: Storage) -> None:
-    user, _ = create_user(store, "stepper", Role.ADMIN, password="a long enough passphrase")
+    user, _ = create_user(
+        store.accounts, store.registry, "stepper", Role.ADMIN, password="a long enough passphrase"
+    )
     assert store.accounts.claim_totp_step(user.user_id, 100)
     assert not store.accounts.claim_totp_step(user.user_id, 100)  # the same code again: a replay
     assert not store.accounts.claim_totp_step(user.user_id, 99)

@@ -132,7 +132,7 @@ def _queue_delivery(store: Storage, url: str) -> None:
 
 
 def _dispatch(store: Storage, resolve: Callable[[str, int], Sequence[str]], **kwargs: Any) -> None:
-    dispatcher = WebhookDispatcher(store, resolve=resolve, **kwargs)
+    dispatcher = WebhookDispatcher(store.webhooks, resolve=resolve, **kwargs)
     dispatcher.start()
     dispatcher.notify([])
     try:

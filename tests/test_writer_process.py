@@ -41,8 +41,8 @@ pytestmark = pytest.mark.both_backends
 
 def with_smoke_site(store: Storage) -> Storage:
     """Site "hq" with smoke detector "smoke-1"."""
-    service.create_site(store, "hq", "HQ", "UTC", 100, 100)
-    service.create_device(store, "hq", "smoke-1", DeviceKind.SMOKE_DETECTOR)
+    service.create_site(store.registry, "hq", "HQ", "UTC", 100, 100)
+    service.create_device(store.registry, "hq", "smoke-1", DeviceKind.SMOKE_DETECTOR)
     return store
 
 

@@ -71,7 +71,7 @@ def initialise(settings: Settings, admin_username: str = "admin") -> InitResult:
         if not settings.uses_postgres:
             os.chmod(settings.sqlite_path.parent, 0o700)
             os.chmod(settings.sqlite_path, 0o600)
-        _, password = create_user(store, admin_username, Role.ADMIN)
+        _, password = create_user(store.accounts, store.registry, admin_username, Role.ADMIN)
     finally:
         store.close()
     assert password is not None

@@ -43,13 +43,13 @@ def authenticate_operator(request: Request, context: AppContext) -> Operator:
             raise PermissionDenied("device tokens may only post events to /api/v1/events")
         if not token.startswith(API_KEY_PREFIX + "_"):
             raise AuthenticationFailed("unknown kind of bearer token; use an API key 'swk_...'")
-        return operator_from_api_key(context.store, token)
+        return operator_from_api_key(context.store.accounts, token)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie is None:
         raise AuthenticationFailed(
             "sign in first: send 'Authorization: Bearer <API key>' or a session cookie"
         )
-    operator = operator_from_session(context.store, cookie)
+    operator = operator_from_session(context.store.accounts, cookie)
     if request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
         if not operator.csrf_token or not hmac.compare_digest(sent, operator.csrf_token):

@@ -45,7 +45,7 @@ def sign_in(
     name = username[:64]
     try:
         context.signin_delays.check(name, client)
-        user = accounts.check_password_login(context.store, username, password)
+        user = accounts.check_password_login(context.store.accounts, username, password)
         second_factor = check_sign_in_code(context.store.accounts, user, context.totp_key, code)
     except (AuthenticationFailed, RateLimited) as exc:
         counts = not isinstance(exc, RateLimited | AccountDisabled | SecondFactorMissing)
@@ -61,7 +61,7 @@ def sign_in(
         raise
     context.signin_delays.succeeded(name, client)
     token, session = accounts.open_web_session(
-        context.store,
+        context.store.accounts,
         user,
         timedelta(hours=context.settings.session_hours),
         second_factor=second_factor,
@@ -91,7 +91,7 @@ def logout(
 ) -> Response:
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        accounts.close_web_session(context.store, cookie)
+        accounts.close_web_session(context.store.accounts, cookie)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -83,7 +83,8 @@ def create_user(
     context: AppContext = Depends(get_context),
 ) -> CreatedUser:
     user, generated = accounts.create_user(
-        context.store,
+        context.store.accounts,
+        context.store.registry,
         body.username,
         body.role,
         password=body.password,
@@ -130,7 +131,7 @@ def patch_user(
     if body.disabled or body.password is not None:
         context.store.accounts.delete_user_sessions(user.user_id)
     if body.disabled:
-        accounts.end_access(context.store, user.user_id)  # its API keys too, for good
+        accounts.end_access(context.store.accounts, user.user_id)  # its API keys too, for good
     return user_out(user)
 
 
@@ -148,7 +149,9 @@ def change_password(
     context: AppContext = Depends(get_context),
 ) -> Response:
     user = _require_user_id(context, operator.user_id)
-    accounts.change_own_password(context.store, user, body.current_password, body.new_password)
+    accounts.change_own_password(
+        context.store.accounts, user, body.current_password, body.new_password
+    )
     return Response(status_code=204)
 
 
@@ -168,7 +171,7 @@ def create_api_key(
     user = _require_user_id(context, operator.user_id)
     _second_factor_first(context, operator, "create API keys")
     scopes = tuple(body.scopes) if body.scopes is not None else None
-    key, token = accounts.create_api_key(context.store, user, body.name, scopes)
+    key, token = accounts.create_api_key(context.store.accounts, user, body.name, scopes)
     return CreatedApiKey(**api_key_out(key).model_dump(), token=token)
 
 

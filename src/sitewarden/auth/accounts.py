@@ -12,8 +12,9 @@ from typing import Literal
 from sitewarden.auth.passwords import generate_password, hash_password, verify_password
 from sitewarden.auth.records import ApiKey, User, WebSession
 from sitewarden.auth.roles import Permission, Role, role_may
+from sitewarden.auth.tables import AccountTables
 from sitewarden.errors import AlreadyExists, AuthenticationFailed, InvalidInput, NotFound
-from sitewarden.store import Storage
+from sitewarden.registry.tables import RegistryTables
 from sitewarden.tokens import (
     API_KEY_PREFIX,
     IssuedSecret,
@@ -77,7 +78,8 @@ def _operator(
 
 
 def create_user(
-    store: Storage,
+    accounts: AccountTables,
+    sites: RegistryTables,
     username: str,
     role: Role,
     *,
@@ -90,10 +92,10 @@ def create_user(
             f"username {username!r} not allowed: "
             "use 2-64 lowercase letters, digits, '.', '_' or '-'"
         )
-    if store.accounts.get_user_by_name(username) is not None:
+    if accounts.get_user_by_name(username) is not None:
         raise AlreadyExists(f"user {username!r} exists already")
     for site_id in site_scope or ():
-        if store.registry.get_site(site_id) is None:
+        if sites.get_site(site_id) is None:
             raise NotFound(f"site {site_id!r} does not exist; create it before scoping users to it")
     generated = None if password is not None else generate_password()
     user = User(
@@ -105,49 +107,49 @@ def create_user(
         site_scope=site_scope,
         must_change_password=generated is not None,
     )
-    store.accounts.add_user(user)
+    accounts.add_user(user)
     return user, generated
 
 
-def require_user(store: Storage, username: str) -> User:
-    user = store.accounts.get_user_by_name(username)
+def require_user(accounts: AccountTables, username: str) -> User:
+    user = accounts.get_user_by_name(username)
     if user is None:
         raise NotFound(f"no user named {username!r}; list them with 'sitewarden users list'")
     return user
 
 
-def set_password(store: Storage, user: User, password: str) -> User:
+def set_password(accounts: AccountTables, user: User, password: str) -> User:
     updated = replace(user, password_hash=hash_password(password), must_change_password=False)
-    store.accounts.update_user(updated)
-    store.accounts.delete_user_sessions(user.user_id)
+    accounts.update_user(updated)
+    accounts.delete_user_sessions(user.user_id)
     return updated
 
 
-def change_own_password(store: Storage, user: User, current: str, new: str) -> User:
+def change_own_password(accounts: AccountTables, user: User, current: str, new: str) -> User:
     """An operator's own change: the current password first; every session ends."""
     if not verify_password(current, user.password_hash):
         raise AuthenticationFailed("current password is wrong")
     if new == current:
         raise InvalidInput("the new password must differ from the current one")
-    return set_password(store, user, new)
+    return set_password(accounts, user, new)
 
 
-def set_disabled(store: Storage, user: User, disabled: bool) -> User:
+def set_disabled(accounts: AccountTables, user: User, disabled: bool) -> User:
     updated = replace(user, disabled=disabled)
-    store.accounts.update_user(updated)
+    accounts.update_user(updated)
     if disabled:
-        end_access(store, user.user_id)
+        end_access(accounts, user.user_id)
     return updated
 
 
-def end_access(store: Storage, user_id: str) -> None:
+def end_access(accounts: AccountTables, user_id: str) -> None:
     """A disabled account's sessions end and its API keys are revoked, so that enabling
     it again gives back the account but not the old credentials."""
-    store.accounts.delete_user_sessions(user_id)
+    accounts.delete_user_sessions(user_id)
     now = _now()
-    for key in store.accounts.list_api_keys(user_id):
+    for key in accounts.list_api_keys(user_id):
         if key.revoked_at is None:
-            store.accounts.revoke_api_key(key.key_id, now)
+            accounts.revoke_api_key(key.key_id, now)
 
 
 class AccountDisabled(AuthenticationFailed):
@@ -156,14 +158,14 @@ class AccountDisabled(AuthenticationFailed):
     code = "account_disabled"
 
 
-def check_password_login(store: Storage, username: str, password: str) -> User:
+def check_password_login(accounts: AccountTables, username: str, password: str) -> User:
     """The user if the password is right and the account usable, else AuthenticationFailed.
 
     Unknown names and wrong passwords get the same answer. Repeated failures are slowed
     down per client address by the caller (api/signin_delays.py), never by locking the
     account, which would let anyone lock anyone out.
     """
-    user = store.accounts.get_user_by_name(username)
+    user = accounts.get_user_by_name(username)
     ok = verify_password(password, user.password_hash if user else None)
     if user is None or not ok:
         raise AuthenticationFailed("wrong username or password")
@@ -173,7 +175,7 @@ def check_password_login(store: Storage, username: str, password: str) -> User:
 
 
 def open_web_session(
-    store: Storage, user: User, lifetime: timedelta, *, second_factor: bool = False
+    accounts: AccountTables, user: User, lifetime: timedelta, *, second_factor: bool = False
 ) -> tuple[str, WebSession]:
     """Start a cookie session; return the cookie value (shown once) and the session."""
     token, token_hash = new_session_token()
@@ -181,19 +183,19 @@ def open_web_session(
     session = WebSession(
         token_hash, user.user_id, secrets.token_urlsafe(24), now, now + lifetime, second_factor
     )
-    store.accounts.add_web_session(session)
-    store.accounts.update_user(replace(user, last_login_at=now))
+    accounts.add_web_session(session)
+    accounts.update_user(replace(user, last_login_at=now))
     return token, session
 
 
-def operator_from_session(store: Storage, cookie: str) -> Operator:
-    session = store.accounts.get_web_session(hash_secret(cookie))
+def operator_from_session(accounts: AccountTables, cookie: str) -> Operator:
+    session = accounts.get_web_session(hash_secret(cookie))
     if session is None:
         raise AuthenticationFailed("session unknown or signed out; sign in again")
     if session.expires_at <= _now():
-        store.accounts.delete_web_session(session.session_hash)
+        accounts.delete_web_session(session.session_hash)
         raise AuthenticationFailed("session expired; sign in again")
-    user = store.accounts.get_user(session.user_id)
+    user = accounts.get_user(session.user_id)
     if user is None or user.disabled:
         raise AuthenticationFailed("account disabled; ask an administrator")
     return _operator(
@@ -205,12 +207,12 @@ def operator_from_session(store: Storage, cookie: str) -> Operator:
     )
 
 
-def close_web_session(store: Storage, cookie: str) -> None:
-    store.accounts.delete_web_session(hash_secret(cookie))
+def close_web_session(accounts: AccountTables, cookie: str) -> None:
+    accounts.delete_web_session(hash_secret(cookie))
 
 
 def create_api_key(
-    store: Storage, user: User, name: str, scopes: tuple[Permission, ...] | None = None
+    accounts: AccountTables, user: User, name: str, scopes: tuple[Permission, ...] | None = None
 ) -> tuple[ApiKey, str]:
     """A bearer key for scripts acting as ``user``; the token is returned once.
 
@@ -233,22 +235,22 @@ def create_api_key(
         _now(),
         scopes=None if scopes is None else tuple(p.value for p in scopes),
     )
-    store.accounts.add_api_key(key)
+    accounts.add_api_key(key)
     return key, issued.token
 
 
-def operator_from_api_key(store: Storage, token: str) -> Operator:
+def operator_from_api_key(accounts: AccountTables, token: str) -> Operator:
     parts = split_token(API_KEY_PREFIX, token)
     if parts is None:
         raise AuthenticationFailed("malformed API key; it should start with 'swk_'")
-    key = store.accounts.get_api_key(parts[0])
+    key = accounts.get_api_key(parts[0])
     if key is None or not secret_matches(parts[1], key.secret_hash):
         raise AuthenticationFailed("API key unknown; create one with 'POST /api/v1/me/api-keys'")
     if key.revoked_at is not None:
         raise AuthenticationFailed(
             f"API key {key.key_id} was revoked at {key.revoked_at:%Y-%m-%d %H:%M} UTC"
         )
-    user = store.accounts.get_user(key.user_id)
+    user = accounts.get_user(key.user_id)
     if user is None or user.disabled:
         raise AuthenticationFailed("the API key's account is disabled")
     return _operator(user, "api_key", scopes=key.scopes)

@@ -34,7 +34,9 @@ def users_add(
     """Create an operator account; its generated password is shown once."""
     scope = tuple(s.strip() for s in sites.split(",") if s.strip()) if sites else None
     with opened_store(settings_for(data_dir)) as store:
-        user, password = accounts.create_user(store, username, role, site_scope=scope)
+        user, password = accounts.create_user(
+            store.accounts, store.registry, username, role, site_scope=scope
+        )
     out.print(f"Created [bold]{user.username}[/] ({user.role})")
     out.print(f"  password  [bold]{password}[/]  (shown once; they must change it)")
 
@@ -60,7 +62,7 @@ def users_list(data_dir: DataDir = None) -> None:
 def users_disable(username: str, data_dir: DataDir = None) -> None:
     """Disable an account and end its sessions."""
     with opened_store(settings_for(data_dir)) as store:
-        accounts.set_disabled(store, accounts.require_user(store, username), True)
+        accounts.set_disabled(store.accounts, accounts.require_user(store.accounts, username), True)
     out.print(f"Disabled {username}")
 
 
@@ -68,5 +70,7 @@ def users_disable(username: str, data_dir: DataDir = None) -> None:
 def users_enable(username: str, data_dir: DataDir = None) -> None:
     """Enable a disabled account."""
     with opened_store(settings_for(data_dir)) as store:
-        accounts.set_disabled(store, accounts.require_user(store, username), False)
+        accounts.set_disabled(
+            store.accounts, accounts.require_user(store.accounts, username), False
+        )
     out.print(f"Enabled {username}")

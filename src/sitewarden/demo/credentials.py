@@ -23,9 +23,9 @@ PAY_STATION_SCOPES = (Permission.PARKING_PAY, Permission.PARKING_READ)
 
 def issue_setup_key(store: Storage, admin_username: str) -> tuple[ApiKey, str]:
     """A key for the demo's set-up calls, acting as the demo administrator."""
-    admin = accounts.require_user(store, admin_username)
+    admin = accounts.require_user(store.accounts, admin_username)
     _revoke_named(store, admin.user_id, SETUP_KEY_NAME)
-    return accounts.create_api_key(store, admin, SETUP_KEY_NAME)
+    return accounts.create_api_key(store.accounts, admin, SETUP_KEY_NAME)
 
 
 def issue_pay_station_key(store: Storage) -> str:
@@ -34,10 +34,12 @@ def issue_pay_station_key(store: Storage) -> str:
     user = store.accounts.get_user_by_name(PAY_STATION_USER)
     if user is None:
         user, _ = accounts.create_user(
-            store, PAY_STATION_USER, Role.OPERATOR, site_scope=(SITE_ID,)
+            store.accounts, store.registry, PAY_STATION_USER, Role.OPERATOR, site_scope=(SITE_ID,)
         )
     _revoke_named(store, user.user_id, PAY_STATION_KEY_NAME)
-    _, token = accounts.create_api_key(store, user, PAY_STATION_KEY_NAME, PAY_STATION_SCOPES)
+    _, token = accounts.create_api_key(
+        store.accounts, user, PAY_STATION_KEY_NAME, PAY_STATION_SCOPES
+    )
     return token
 
 

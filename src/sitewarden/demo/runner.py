@@ -81,11 +81,13 @@ def reset_admin_password(store: Storage, username: str = ADMIN_USERNAME) -> str:
     password = generate_password()
     user = store.accounts.get_user_by_name(username)
     if user is None:
-        accounts.create_user(store, username, Role.ADMIN, password=password)
+        accounts.create_user(
+            store.accounts, store.registry, username, Role.ADMIN, password=password
+        )
         return password
-    user = accounts.set_password(store, user, password)
+    user = accounts.set_password(store.accounts, user, password)
     if user.disabled:
-        accounts.set_disabled(store, user, False)
+        accounts.set_disabled(store.accounts, user, False)
     return password
 
 

@@ -166,12 +166,12 @@ def post_logout(
 ) -> Response:
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        operator = accounts.operator_from_session(context.store, cookie)
+        operator = accounts.operator_from_session(context.store.accounts, cookie)
         if not operator.csrf_token or not hmac.compare_digest(
             operator.csrf_token.encode(), csrf_token.encode()
         ):
             raise PermissionDenied("sign-out form is stale; reload the page")
-        accounts.close_web_session(context.store, cookie)
+        accounts.close_web_session(context.store.accounts, cookie)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -255,7 +255,7 @@ def _form_operator(request: Request, context: AppContext, csrf_token: str) -> Op
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie is None:
         raise SignInRequired("sign in first")
-    operator = accounts.operator_from_session(context.store, cookie)
+    operator = accounts.operator_from_session(context.store.accounts, cookie)
     if not operator.csrf_token or not hmac.compare_digest(operator.csrf_token, csrf_token):
         raise PermissionDenied("the form is stale; reload the page")
     return operator
@@ -338,7 +338,7 @@ def change_password(
     user = context.store.accounts.get_user(operator.user_id)
     assert user is not None
     try:
-        accounts.change_own_password(context.store, user, current_password, new_password)
+        accounts.change_own_password(context.store.accounts, user, current_password, new_password)
     except (InvalidInput, AuthenticationFailed) as exc:
         return _password_form(request, operator, exc.message, 422)
     response = login_page(
