@@ -98,7 +98,7 @@ def sealing_cost(events: int = 50_000) -> list[Figure]:
             )
             if vault is not None:
                 vault.seal_events(checked.accepted)
-            store.events.insert_events(checked.accepted, {})
+            store.batch.insert_events(checked.accepted, {})
         return len(batch) / (time.perf_counter() - started)
 
     folder = DATA / "sealing"

@@ -64,7 +64,7 @@ def run(requests: int) -> bool:
             batch, sender=gateway, ids=ids, limits=limits, find_device=devices.get
         )
         vault.seal_events(checked.accepted)
-        store.events.insert_events(checked.accepted, {})
+        store.batch.insert_events(checked.accepted, {})
         if index >= 2:  # the first batches meet every subject for the first time
             timings.append(time.perf_counter() - begun)
     store.close()

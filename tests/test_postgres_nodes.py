@@ -51,7 +51,7 @@ def test_an_alert_raised_on_one_node_reaches_the_other_nodes_listener(
     on_b, stop_b = listen(b)
     try:
         event = make_event("s", "d", "alarm.smoke", NOW)
-        changes = a.events.insert_events([event], {}, [smoke("s", event.id)])
+        changes = a.batch.insert_events([event], {}, [smoke("s", event.id)])
         assert [c.kind for c in changes] == ["opened"]
         got = on_b.get(timeout=10)["change"]
         assert got["change"] == "opened" and got["alert"]["alert_id"] == changes[0].alert.alert_id
@@ -69,9 +69,9 @@ def test_a_rolled_back_batch_announces_nothing(
     on_b, stop_b = listen(b)
     try:
         event = make_event("s", "d", "alarm.smoke", NOW)
-        a.events.insert_events([event], {})
+        a.batch.insert_events([event], {})
         with pytest.raises(Exception, match="duplicate key"):
-            a.events.insert_events([event], {}, [smoke("s", event.id)])  # same id again: refused
+            a.batch.insert_events([event], {}, [smoke("s", event.id)])  # same id again: refused
         with pytest.raises(queue.Empty):
             on_b.get(timeout=1.5)
         assert (
@@ -98,7 +98,7 @@ def test_a_due_webhook_delivery_is_claimed_by_one_node_until_its_lease_runs_out(
         Webhook("wh", None, "https://127.0.0.1:9/h", "secret", "info", True, NOW)
     )
     event = make_event("s", "d", "alarm.smoke", NOW)
-    a.events.insert_events([event], {}, [smoke("s", event.id)])
+    a.batch.insert_events([event], {}, [smoke("s", event.id)])
     later = datetime.now(UTC) + timedelta(seconds=1)
     claimed = a.webhooks.due_deliveries(later, 100)
     assert len(claimed) == 1

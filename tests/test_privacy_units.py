@@ -143,7 +143,7 @@ def test_truncated_index_collisions_are_told_apart(
     vault = Vault(store, KeyRing(os.urandom(32), os.urandom(32), os.urandom(32)))
     events = [_event("s", plate) for plate in ("浙A11111", "浙A22222", "浙A·11111", "浙A33333")]
     vault.seal_events(events)
-    store.events.insert_events(events, {})
+    store.batch.insert_events(events, {})
     assert len(store.privacy.find_subjects("s", "plate", b"")) == 3
     matches = vault.find_subjects("s", "plate", "浙A11111")
     assert matches == [events[0].subject_id] == [events[2].subject_id]

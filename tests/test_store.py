@@ -62,7 +62,7 @@ def loaded(store: Storage) -> Storage:
         )
         events.append(make_event("a", "d2", "plate.read", at))
         events.append(make_event("b", "d1", "alarm.smoke", at))
-    store.events.insert_events(events, {})
+    store.batch.insert_events(events, {})
     return store
 
 
@@ -138,7 +138,7 @@ def test_store_refuses_personal_fields_in_clear(store: Storage) -> None:
     event = make_event("s", "d", "plate.read", T0)
     event.personal, event.sealed_personal = {"plate": "浙A12345"}, None
     with pytest.raises(StoreError, match="unsealed"):
-        store.events.insert_events([event], {})
+        store.batch.insert_events([event], {})
     assert store.events.count_events() == 0
 
 
@@ -178,16 +178,16 @@ def test_insert_marks_devices_seen_in_the_same_transaction(store: Storage) -> No
     service.create_site(store.registry, "s", "S", "UTC", 10, 10)
     service.create_device(store.registry, "s", "d", DeviceKind.CAMERA)
     at = datetime.now(UTC)
-    store.events.insert_events([make_event("s", "d", "camera.tamper", at)], {("s", "d"): at})
+    store.batch.insert_events([make_event("s", "d", "camera.tamper", at)], {("s", "d"): at})
     device = store.registry.get_device("s", "d")
     assert device is not None and device.last_seen_at == at
 
 
 def test_a_failed_batch_stores_nothing(store: Storage) -> None:
     event = make_event("s", "d", "alarm.smoke", T0)
-    store.events.insert_events([event], {})
+    store.batch.insert_events([event], {})
     with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)):
-        store.events.insert_events([make_event("s", "d", "alarm.smoke", T0), event], {})
+        store.batch.insert_events([make_event("s", "d", "alarm.smoke", T0), event], {})
     assert store.events.count_events() == 1
 
 
@@ -195,8 +195,8 @@ def test_retention_deletes_exactly_what_is_past_its_horizon(store: Storage) -> N
     # Heartbeats every 6 hours for five weeks; keep 10 days of them.
     now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
     times = [now - timedelta(hours=6 * n) for n in range(140)]
-    store.events.insert_events([make_event("s", "d", "device.heartbeat", at) for at in times], {})
-    store.events.insert_events([make_event("s", "d", "alarm.smoke", now - timedelta(days=30))], {})
+    store.batch.insert_events([make_event("s", "d", "device.heartbeat", at) for at in times], {})
+    store.batch.insert_events([make_event("s", "d", "alarm.smoke", now - timedelta(days=30))], {})
     report = run_retention(
         store.events, store.access_media, {"heartbeats": 10, "operations": 365}, now=now, batch=7
     )
@@ -215,8 +215,8 @@ def test_postgres_events_live_in_weekly_tables_per_category_and_retention_drops_
     now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # a Friday
     # Tuesday Oct 27, Tuesday Nov 3, Monday Nov 9 noon, Thursday Nov 12.
     old = [now - timedelta(days=d) for d in (24, 17, 11, 8)]
-    store.events.insert_events([make_event("s", "d", "device.heartbeat", at) for at in old], {})
-    store.events.insert_events([make_event("s", "d", "access.granted", old[0])], {})
+    store.batch.insert_events([make_event("s", "d", "device.heartbeat", at) for at in old], {})
+    store.batch.insert_events([make_event("s", "d", "access.granted", old[0])], {})
 
     def weeks(category: str) -> set[str]:
         sql = f"SELECT relname FROM pg_class WHERE relname LIKE 'events_{category}_%'"
@@ -305,7 +305,7 @@ def test_a_batchs_rule_verdicts_apply_in_order_per_condition(store: Storage) -> 
     between fires resolves the first alert and the next fire opens a new one; an open
     alert from an earlier batch is repeated, its newest time kept."""
     events = [make_event("a", "d1", "door.forced", T0 + timedelta(minutes=n)) for n in range(8)]
-    first = store.events.insert_events(events[:1], {}, [_signal("fire", "door:old", events[0], 5)])
+    first = store.batch.insert_events(events[:1], {}, [_signal("fire", "door:old", events[0], 5)])
     assert [c.kind for c in first] == ["opened"]
     signals = [
         _signal("fire", "door:1", events[1], 1),
@@ -317,7 +317,7 @@ def test_a_batchs_rule_verdicts_apply_in_order_per_condition(store: Storage) -> 
         _signal("clear", "door:none", events[6], 6),  # nothing open: no change
         _signal("fire", "door:old", events[7], 7),
     ]
-    changes = store.events.insert_events(events[1:], {}, signals)
+    changes = store.batch.insert_events(events[1:], {}, signals)
 
     kinds = sorted((c.alert.dedupe_key, c.kind, c.alert.count) for c in changes)
     assert kinds == [
@@ -354,10 +354,10 @@ def test_a_batchs_rule_verdicts_apply_in_order_per_condition(store: Storage) -> 
 def test_verdicts_for_more_conditions_than_one_statement_holds(store: Storage) -> None:
     event = make_event("a", "d1", "door.forced", T0)
     signals = [_signal("fire", f"door:{n}", event, 0) for n in range(450)]
-    opened = store.events.insert_events([event], {}, signals)
+    opened = store.batch.insert_events([event], {}, signals)
     assert len(opened) == 450 and {c.kind for c in opened} == {"opened"}
     again = make_event("a", "d1", "door.forced", T0 + timedelta(minutes=1))
-    repeated = store.events.insert_events(
+    repeated = store.batch.insert_events(
         [again], {}, [_signal("fire", s.dedupe_key, again, 1) for s in signals]
     )
     assert len(repeated) == 450 and {(c.kind, c.alert.count) for c in repeated} == {("repeated", 2)}

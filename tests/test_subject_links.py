@@ -54,7 +54,7 @@ def stored(
         None,
     )
     vault.seal_events([event])
-    store.events.insert_events([event], {})
+    store.batch.insert_events([event], {})
     copy = store.events.get_event(event.id)
     assert copy is not None
     return copy

@@ -45,7 +45,7 @@ def plate_read(site_id: str, plate: str) -> Event:
 def sealed(vault: Vault, store: Storage, site_id: str, plate: str) -> Event:
     event = plate_read(site_id, plate)
     vault.seal_events([event])
-    store.events.insert_events([event], {})
+    store.batch.insert_events([event], {})
     return event
 
 

@@ -47,7 +47,7 @@ def event(personal: dict[str, Any], attributes: dict[str, Any] | None = None) ->
 
 def sealed(vault: Vault, store: Storage, *batch: Event) -> list[Event]:
     vault.seal_events(batch)
-    store.events.insert_events(list(batch), {})
+    store.batch.insert_events(list(batch), {})
     copies = [store.events.get_event(one.id) for one in batch]
     assert all(copy is not None for copy in copies)
     return [copy for copy in copies if copy is not None]

@@ -128,7 +128,7 @@ def _queue_delivery(store: Storage, url: str) -> None:
     signal = AlertSignal(
         "fire", "smoke", "Smoke", Severity.CRITICAL, "s", "zone:z", "z", "d", event.id, now
     )
-    store.events.insert_events([event], {}, [signal])
+    store.batch.insert_events([event], {}, [signal])
 
 
 def _dispatch(store: Storage, resolve: Callable[[str, int], Sequence[str]], **kwargs: Any) -> None:

@@ -80,7 +80,7 @@ class AccessDesk:
         people: People,
         galleries: Galleries,
         engine: FaceEngine,
-        writer: EventWriter,
+        writer: EventWriter[Any, Any],
         ids: EventIdFactory,
         faces: FaceSettings,
     ) -> None:

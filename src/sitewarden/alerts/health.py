@@ -20,12 +20,12 @@ import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
+from sitewarden.alerts.batch_transaction import AlertingWriter
 from sitewarden.alerts.engine import AlertEngine
 from sitewarden.alerts.model import AlertChange, OfflineTransition, SilentDevice
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import Event
-from sitewarden.ingest.writer import EventWriter
 from sitewarden.occupancy.aggregator import OccupancyAggregator
 from sitewarden.store import Storage
 
@@ -52,7 +52,7 @@ class Maintenance:
     def __init__(
         self,
         store: Storage,
-        writer: EventWriter,
+        writer: AlertingWriter,
         engine: AlertEngine,
         occupancy: OccupancyAggregator,
         announce: Callable[[Sequence[AlertChange]], None],

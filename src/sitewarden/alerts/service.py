@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from sitewarden.alerts.batch_transaction import AlertingWriter
 from sitewarden.alerts.engine import AlertEngine
 from sitewarden.alerts.health import Maintenance
 from sitewarden.alerts.model import AlertChange
@@ -17,7 +18,6 @@ from sitewarden.alerts.webhook_targets import parse_networks
 from sitewarden.config import Settings
 from sitewarden.errors import StoreError
 from sitewarden.events.ids import EventIdFactory
-from sitewarden.ingest.writer import EventWriter
 from sitewarden.occupancy.aggregator import OccupancyAggregator
 from sitewarden.store import Storage
 
@@ -101,7 +101,7 @@ class AlertSystem:
 
 
 def build_alert_system(
-    settings: Settings, store: Storage, writer: EventWriter, ids: EventIdFactory
+    settings: Settings, store: Storage, writer: AlertingWriter, ids: EventIdFactory
 ) -> AlertSystem:
     loaded = load_rule_set(store)
     engine = AlertEngine(loaded.rules, CapacityCache(store), loaded.broken)
@@ -129,6 +129,6 @@ def build_alert_system(
         every_s=settings.health_check_interval_s,
         ids=ids,
     )
-    writer.attach_engine(engine)
+    writer.attach_judge(engine)
     writer.add_listener(announce)
     return AlertSystem(store, engine, hub, webhooks, occupancy, maintenance, notifiers)

@@ -14,6 +14,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from sitewarden import __version__
+from sitewarden.alerts.batch_transaction import AlertingWriter, BatchSignal, BatchSink
+from sitewarden.alerts.model import AlertChange
 from sitewarden.alerts.service import build_alert_system
 from sitewarden.api import (
     access,
@@ -40,7 +42,7 @@ from sitewarden.auth.roles import Permission
 from sitewarden.auth.second_factor import totp_key
 from sitewarden.config import Settings
 from sitewarden.events.ids import EventIdFactory
-from sitewarden.ingest.writer import EventSink, EventWriter, StoreSink
+from sitewarden.ingest.writer import EventSink, EventWriter
 from sitewarden.privacy.audit import AuditLog
 from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.retention import RetentionReport, run_retention
@@ -119,7 +121,7 @@ def create_app(
     settings: Settings,
     store: Storage,
     keys: KeyRing | None = None,
-    event_sink: EventSink | None = None,
+    event_sink: EventSink[BatchSignal, AlertChange] | None = None,
     key_writer: KeyWriter | None = None,
 ) -> FastAPI:
     """Build the app; the event writer starts and stops with it.
@@ -129,7 +131,7 @@ def create_app(
     the vault's new data keys by ``key_writer`` (the same process) where given.
     """
     keyring = keys or KeyRing.load(settings.key_path)
-    writer = EventWriter(event_sink or StoreSink(store))
+    writer: AlertingWriter = EventWriter(event_sink or BatchSink(store.batch))
     ids = EventIdFactory()
     context = AppContext(
         settings=settings,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from fastapi import Request
 
@@ -24,7 +25,7 @@ from sitewarden.store import Storage
 class AppContext:
     settings: Settings
     store: Storage
-    writer: EventWriter
+    writer: EventWriter[Any, Any]
     vault: Vault
     audit: AuditLog
     alerts: AlertSystem

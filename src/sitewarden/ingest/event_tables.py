@@ -1,25 +1,24 @@
-"""The events table, and the one transaction that lands a batch of events with
-what it changes: devices seen, alerts opened or cleared, webhooks queued."""
+"""The events table: appended inside a batch's transaction (with the devices' last-seen
+times), searched by operators, expired by retention.
+
+The transaction that lands a batch with what it changes (devices seen, alerts opened
+or cleared, webhooks queued) is ``alerts/batch_transaction.py``."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import orjson
 
-from sitewarden.alerts.health_tables import DeviceHealthTables
-from sitewarden.alerts.model import AlertChange, AlertSignal, OfflineTransition
-from sitewarden.alerts.tables import AlertTables
 from sitewarden.db.database import (
     Connection,
     Database,
     EventRow,
     _must_dt,
     chunked,
-    event_rows,
     value_rows,
 )
 from sitewarden.events.kinds import Severity
@@ -77,50 +76,20 @@ def _event(row: Any) -> Event:
 
 
 class EventTables:
-    """Events: the batch transaction, search, retention."""
+    """Events: appended in a batch's transaction, searched, expired."""
 
-    def __init__(self, db: Database, alerts: AlertTables, health: DeviceHealthTables) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
-        self._alerts = alerts
-        self._health = health
 
-    # --- events ----------------------------------------------------------------
-    def insert_events(
-        self,
-        events: Sequence[Event],
-        last_seen: Mapping[DeviceKey, datetime],
-        signals: Sequence[AlertSignal] = (),
-        offline: Sequence[OfflineTransition] = (),
-    ) -> list[AlertChange]:
-        return self.insert_event_rows(event_rows(events), last_seen, signals, offline)
+    def append(self, conn: Connection, rows: Sequence[EventRow]) -> None:
+        """Append a batch of events (as :func:`event_rows` made them) inside ``conn``'s
+        transaction: many rows a statement on SQLite, a binary COPY on PostgreSQL."""
+        self._db.append_events(conn, rows)
 
-    def insert_event_rows(
-        self,
-        rows: Sequence[EventRow],
-        last_seen: Mapping[DeviceKey, datetime],
-        signals: Sequence[AlertSignal] = (),
-        offline: Sequence[OfflineTransition] = (),
-    ) -> list[AlertChange]:
-        """:meth:`insert_events` for events already turned into rows by :func:`event_rows`
-        (what a writer in another process receives)."""
-        now = datetime.now(UTC)
-        seen = [(to_micros(at), site, device) for (site, device), at in last_seen.items()]
-        with self._db.transaction() as conn:
-            self._db.append_events(conn, rows)
-            self._mark_seen(conn, seen)
-            changes = self._health.back_online(conn, list(last_seen), now)
-            changes += self._alerts.apply_signals(conn, signals, now)
-            for transition in offline:
-                if self._health.mark_offline(
-                    conn, transition.site_id, transition.device_id, transition.deadline, now
-                ):
-                    self._db.append_events(conn, event_rows([transition.event]))
-                    changes += self._alerts.apply_signals(conn, transition.signals, now)
-        return changes
-
-    def _mark_seen(self, conn: Connection, seen: Sequence[tuple[int, str, str]]) -> None:
+    def mark_seen(self, conn: Connection, last_seen: Mapping[DeviceKey, datetime]) -> None:
         """Newer last-seen times, one statement per chunk of devices rather than one per
         device (a round trip each on PostgreSQL, a lock hand-off each on SQLite)."""
+        seen = [(to_micros(at), site, device) for (site, device), at in last_seen.items()]
         for chunk in chunked(seen, SEEN_CHUNK):
             conn.execute(
                 "UPDATE devices SET last_seen_at = seen.column1 "

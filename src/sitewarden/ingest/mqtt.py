@@ -131,7 +131,7 @@ class _Committed:
 class IntakeDeps:
     """What the intake needs from the app (passed in, so this module has no FastAPI)."""
 
-    writer: EventWriter
+    writer: EventWriter[Any, Any]
     seal: Callable[[list[Event]], None]
     take_occupancy: Callable[[list[Event]], None]
     event_exists: Callable[[UUID], bool]

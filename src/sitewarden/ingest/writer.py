@@ -1,7 +1,8 @@
 """Group commit: one thread writes every waiting batch in a single durable transaction.
 
 Requests hand their validated events to :meth:`EventWriter.write` and wait; each
-batch's alert signals are judged as it is queued (in the submitting thread, in queue
+batch's alert signals are judged as it is queued (by the judge the runtime attaches:
+the alert engine) (in the submitting thread, in queue
 order, so the writer's transaction does not wait for the rules); the writer thread
 takes everything queued, commits the events, the devices' last-seen times and the
 resulting alert changes in one transaction (one fsync), then wakes the waiters and
@@ -18,26 +19,34 @@ import queue
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, cast
+from typing import Generic, Protocol, TypeVar
 
-from sitewarden.alerts.engine import AlertEngine
-from sitewarden.alerts.model import AlertChange, AlertSignal, OfflineTransition
-from sitewarden.db.database import EventRow, event_rows
 from sitewarden.errors import DatabaseUnavailable
 from sitewarden.events.model import Event
 from sitewarden.ingest.event_tables import DeviceKey
-from sitewarden.store import Storage
 
 log = logging.getLogger(__name__)
 
-ChangeListener = Callable[[list[AlertChange]], None]
+# The writer carries two things it does not look into: what a batch's transaction
+# applies besides the events (the rules' verdicts, device-health transitions), and what
+# the transaction changed (alert changes), handed to the listeners.
+Signal = TypeVar("Signal")
+Change = TypeVar("Change")
+Signal_co = TypeVar("Signal_co", covariant=True)
+Signal_contra = TypeVar("Signal_contra", contravariant=True)
 
 
-class EventSink(Protocol):
-    """Where batches are committed: the store (:class:`StoreSink`), or its writer in
-    another process (:class:`sitewarden.store.writer_process.WriterProcess`).
+class Judge(Protocol[Signal_co]):
+    """Judges a batch as it is queued (the alert engine)."""
+
+    def evaluate(self, events: Sequence[Event]) -> Sequence[Signal_co]: ...
+
+
+class EventSink(Protocol[Signal_contra, Change]):
+    """Where batches are committed: in this process (``alerts/batch_transaction.py``),
+    or by the writer in another process (``store/writer_process.py``).
 
     ``prepare`` runs in the thread that submits a batch, so that whatever a batch needs
     before its transaction is done while the writer commits the batches before it."""
@@ -48,44 +57,21 @@ class EventSink(Protocol):
         self,
         batches: Sequence[object],
         last_seen: Mapping[DeviceKey, datetime],
-        signals: Sequence[AlertSignal],
-        offline: Sequence[OfflineTransition],
-    ) -> list[AlertChange]:
-        """Commit prepared batches, last-seen times, alert signals and offline
-        transitions in one durable transaction; the alert changes."""
+        signals: Sequence[Signal_contra],
+    ) -> list[Change]:
+        """Commit prepared batches, last-seen times and signals in one durable
+        transaction; what it changed."""
         ...
 
 
-class StoreSink:
-    """Commit into the store in this process; rows are made as batches are submitted,
-    so the writer's transaction (a COPY on PostgreSQL) does not wait for them."""
-
-    def __init__(self, store: Storage) -> None:
-        self._store = store
-
-    def prepare(self, events: Sequence[Event]) -> object:
-        return event_rows(events)
-
-    def insert_prepared(
-        self,
-        batches: Sequence[object],
-        last_seen: Mapping[DeviceKey, datetime],
-        signals: Sequence[AlertSignal],
-        offline: Sequence[OfflineTransition],
-    ) -> list[AlertChange]:
-        rows = [row for batch in batches for row in cast(Sequence[EventRow], batch)]
-        return self._store.events.insert_event_rows(rows, last_seen, signals, offline)
-
-
 @dataclass
-class _Job:
+class _Job(Generic[Signal, Change]):
     events: Sequence[Event]
     prepared: object
     last_seen: dict[DeviceKey, datetime]
-    done: Future[list[AlertChange]]
-    offline: Sequence[OfflineTransition] = ()
-    signals: list[AlertSignal] | None = None
-    extra: list[AlertChange] = field(default_factory=list)
+    done: Future[list[Change]]
+    given: Sequence[Signal] = ()  # signals the submitter brings (offline transitions)
+    signals: list[Signal] | None = None
 
 
 def last_seen_of(events: Sequence[Event]) -> dict[DeviceKey, datetime]:
@@ -99,30 +85,30 @@ def last_seen_of(events: Sequence[Event]) -> dict[DeviceKey, datetime]:
     return seen
 
 
-class EventWriter:
+class EventWriter(Generic[Signal, Change]):
     """Owns the write path for events. Start once, stop at shutdown."""
 
     def __init__(
         self,
-        sink: EventSink,
-        engine: AlertEngine | None = None,
+        sink: EventSink[Signal, Change],
+        judge: Judge[Signal] | None = None,
         max_group_events: int = 50_000,
     ) -> None:
         self._sink = sink
-        self._engine = engine
+        self._judge = judge
         self._max_group = max_group_events
-        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Job[Signal, Change] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="event-writer", daemon=True)
         self._started = False
-        self._listeners: list[ChangeListener] = []
+        self._listeners: list[Callable[[list[Change]], None]] = []
         self._submitting = threading.Lock()  # rules judge batches in the order they queue
 
-    def attach_engine(self, engine: AlertEngine) -> None:
-        """Judge alert rules over every batch queued from now on; the signals commit in
-        the batch's transaction."""
-        self._engine = engine
+    def attach_judge(self, judge: Judge[Signal]) -> None:
+        """Judge every batch queued from now on; the signals commit in the batch's
+        transaction."""
+        self._judge = judge
 
-    def add_listener(self, listener: ChangeListener) -> None:
+    def add_listener(self, listener: Callable[[list[Change]], None]) -> None:
         """Called on the writer thread with each commit's alert changes."""
         self._listeners.append(listener)
 
@@ -137,25 +123,24 @@ class EventWriter:
             self._thread.join(timeout=30)
             self._started = False
 
-    def submit(
-        self, events: Sequence[Event], offline: Sequence[OfflineTransition] = ()
-    ) -> Future[list[AlertChange]]:
-        """Queue ``events``; the future completes once they are committed."""
+    def submit(self, events: Sequence[Event], given: Sequence[Signal] = ()) -> Future[list[Change]]:
+        """Queue ``events`` (and signals the caller brings); the future completes once
+        they are committed."""
         if not self._started:
             raise RuntimeError("event writer is not running")
-        job = _Job(events, self._sink.prepare(events), last_seen_of(events), Future(), offline)
+        job: _Job[Signal, Change] = _Job(
+            events, self._sink.prepare(events), last_seen_of(events), Future(), given
+        )
         with self._submitting:
             self._signals(job)
             self._queue.put(job)
         return job.done
 
-    async def write(self, events: Sequence[Event]) -> list[AlertChange]:
+    async def write(self, events: Sequence[Event]) -> list[Change]:
         return await asyncio.wrap_future(self.submit(events))
 
-    def write_sync(
-        self, events: Sequence[Event], offline: Sequence[OfflineTransition] = ()
-    ) -> list[AlertChange]:
-        return self.submit(events, offline).result()
+    def write_sync(self, events: Sequence[Event], given: Sequence[Signal] = ()) -> list[Change]:
+        return self.submit(events, given).result()
 
     def _run(self) -> None:
         while True:
@@ -185,12 +170,14 @@ class EventWriter:
             if stopping:
                 return
 
-    def _signals(self, job: _Job) -> list[AlertSignal]:
+    def _signals(self, job: _Job[Signal, Change]) -> list[Signal]:
+        """The judge's signals for the job (judged once), then those it was given."""
         if job.signals is None:
-            job.signals = self._engine.evaluate(job.events) if self._engine else []
+            judged = self._judge.evaluate(job.events) if self._judge else []
+            job.signals = [*judged, *job.given]
         return job.signals
 
-    def _commit(self, group: list[_Job]) -> None:
+    def _commit(self, group: list[_Job[Signal, Change]]) -> None:
         if len(group) > 1:
             last_seen: dict[DeviceKey, datetime] = {}
             for job in group:
@@ -198,10 +185,9 @@ class EventWriter:
                     if key not in last_seen or at > last_seen[key]:
                         last_seen[key] = at
             signals = [signal for job in group for signal in self._signals(job)]
-            offline = [transition for job in group for transition in job.offline]
             try:
                 prepared = [job.prepared for job in group]
-                changes = self._sink.insert_prepared(prepared, last_seen, signals, offline)
+                changes = self._sink.insert_prepared(prepared, last_seen, signals)
             except DatabaseUnavailable as exc:
                 self._fail_unavailable(group, exc)
                 return
@@ -215,7 +201,7 @@ class EventWriter:
         for index, job in enumerate(group):
             try:
                 changes = self._sink.insert_prepared(
-                    [job.prepared], job.last_seen, self._signals(job), job.offline
+                    [job.prepared], job.last_seen, self._signals(job)
                 )
             except DatabaseUnavailable as exc:
                 self._fail_unavailable(group[index:], exc)
@@ -227,15 +213,14 @@ class EventWriter:
                 job.done.set_result(changes)
                 self._announce(changes)
 
-    @staticmethod
-    def _fail_unavailable(jobs: list[_Job], exc: DatabaseUnavailable) -> None:
+    def _fail_unavailable(self, jobs: list[_Job[Signal, Change]], exc: DatabaseUnavailable) -> None:
         """Fail every job at once: trying each on a database that is away would hold the
         callers one connection wait per batch."""
         log.warning("%d batches of events not stored: %s", len(jobs), exc.message)
         for job in jobs:
             job.done.set_exception(exc)
 
-    def _announce(self, changes: list[AlertChange]) -> None:
+    def _announce(self, changes: list[Change]) -> None:
         if not changes:
             return
         for listener in self._listeners:

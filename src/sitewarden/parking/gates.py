@@ -77,7 +77,7 @@ class ParkingGates:
         self,
         store: Storage,
         vault: Vault,
-        writer: EventWriter,
+        writer: EventWriter[Any, Any],
         ids: EventIdFactory,
         clock: Callable[[], datetime] | None = None,
     ) -> None:

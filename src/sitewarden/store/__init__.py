@@ -14,6 +14,7 @@ from typing import Any
 
 from sitewarden.access.media_tables import AccessMediaTables
 from sitewarden.access.tables import AccessTables
+from sitewarden.alerts.batch_transaction import BatchTransaction
 from sitewarden.alerts.health_tables import DeviceHealthTables
 from sitewarden.alerts.rule_tables import RuleTables
 from sitewarden.alerts.tables import AlertTables
@@ -40,6 +41,7 @@ class Storage:
     accounts: AccountTables
     privacy: PrivacyTables
     events: EventTables
+    batch: BatchTransaction
     alerts: AlertTables
     health: DeviceHealthTables
     rules: RuleTables
@@ -52,6 +54,7 @@ class Storage:
 
     @classmethod
     def over(cls, db: Database) -> Storage:
+        events = EventTables(db)
         alerts = AlertTables(db)
         health = DeviceHealthTables(db, alerts)
         return cls(
@@ -59,7 +62,8 @@ class Storage:
             registry=RegistryTables(db),
             accounts=AccountTables(db),
             privacy=PrivacyTables(db),
-            events=EventTables(db, alerts, health),
+            events=events,
+            batch=BatchTransaction(db, events, alerts, health),
             alerts=alerts,
             health=health,
             rules=RuleTables(db),

@@ -39,7 +39,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 
-from sitewarden.alerts.model import AlertChange, AlertSignal, OfflineTransition
+from sitewarden.alerts.batch_transaction import BatchSignal, split_signals
+from sitewarden.alerts.model import AlertChange
 from sitewarden.database_url import DatabaseTarget
 from sitewarden.db.database import event_rows
 from sitewarden.errors import StoreError
@@ -58,7 +59,8 @@ EVENTS, KEYS = "events", "keys"  # what a job asks: commit event batches, or sto
 
 
 class WriterProcess:
-    """``insert_events`` and ``add_data_keys`` of a store, done by a child process.
+    """``insert_events`` of the batch transaction and ``add_data_keys`` of the vault's
+    tables, done by a child process.
 
     ``node_id`` is the PostgreSQL store's (:attr:`PostgresDatabase.node_id`)."""
 
@@ -108,11 +110,12 @@ class WriterProcess:
         self,
         batches: Sequence[object],
         last_seen: Mapping[DeviceKey, datetime],
-        signals: Sequence[AlertSignal],
-        offline: Sequence[OfflineTransition],
+        signals: Sequence[BatchSignal],
     ) -> list[AlertChange]:
-        """As :meth:`EventTables.insert_events` for prepared batches: committed on return."""
-        job = (EVENTS, list(batches), dict(last_seen), list(signals), list(offline))
+        """As :meth:`BatchTransaction.insert_events` for prepared batches: committed on
+        return."""
+        verdicts, offline = split_signals(signals)
+        job = (EVENTS, list(batches), dict(last_seen), verdicts, offline)
         changes: list[AlertChange] = self._call(job, "the events were not acknowledged")
         return changes
 
@@ -207,7 +210,7 @@ def _answer(store: Storage, job: bytes) -> bytes:
         else:
             batches, last_seen, signals, offline = arguments
             rows = [row for batch in batches for row in pickle.loads(batch)]
-            result = store.events.insert_event_rows(rows, last_seen, signals, offline)
+            result = store.batch.insert_event_rows(rows, last_seen, signals, offline)
     except Exception as exc:  # the parent raises it for the callers
         result = exc
     try:
