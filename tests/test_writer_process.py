@@ -86,7 +86,7 @@ def smoke_events(count: int, *, personal: dict[str, str] | None = None) -> list[
 
 
 def commit(writer: WriterProcess, events: list[Event], signals: list[AlertSignal]) -> list:
-    return writer.insert_prepared([writer.prepare(events)], last_seen_of(events), signals, [])
+    return writer.insert_prepared([writer.prepare(events)], last_seen_of(events), signals)
 
 
 def test_child_commits_events_last_seen_and_alerts_in_one_transaction(
