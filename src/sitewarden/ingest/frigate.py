@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 
 from sitewarden.events.validation import Sender
-from sitewarden.ingest.mqtt import Item, Parsed
+from sitewarden.ingest.mqtt_messages import Item, Parsed
 from sitewarden.registry.device_kinds import DeviceKind
 
 VEHICLES = frozenset({"car", "motorcycle", "bus", "truck"})
