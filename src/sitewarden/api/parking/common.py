@@ -24,11 +24,12 @@ from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
 from sitewarden.errors import InvalidInput, NotFound, PermissionDenied
 from sitewarden.events.validation import Sender
+from sitewarden.parking.decisions import GateDecision
 from sitewarden.parking.formats import (
     PlateMatch,
     match_plate,
 )
-from sitewarden.parking.gates import GateDecision, ParkingGates
+from sitewarden.parking.gates import ParkingGates
 from sitewarden.parking.records import (
     Lane,
 )

@@ -38,7 +38,7 @@ from sitewarden.errors import InvalidInput, NotFound
 from sitewarden.parking.formats import (
     match_plate,
 )
-from sitewarden.parking.gates import settle_exit
+from sitewarden.parking.gate_rules import settle_exit
 from sitewarden.parking.records import (
     ParkingSession,
     Payment,
