@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sitewarden.errors import InvalidInput
-from sitewarden.parking.gates import settle_exit
+from sitewarden.parking.gate_rules import settle_exit
 from sitewarden.parking.records import ParkingSession
 from sitewarden.parking.tariffs import Tariff, parking_fee
 

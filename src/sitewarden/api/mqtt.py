@@ -7,9 +7,10 @@ from sitewarden.api.context import AppContext
 from sitewarden.api.parking import GateDesk
 from sitewarden.errors import ConfigError
 from sitewarden.ingest.frigate import FrigateAdapter
-from sitewarden.ingest.mqtt import IntakeDeps, MqttLink
 from sitewarden.ingest.mqtt_broker import node_secret_path, read_node_secret
 from sitewarden.ingest.mqtt_commands import CommandPublisher
+from sitewarden.ingest.mqtt_intake import IntakeDeps
+from sitewarden.ingest.mqtt_link import MqttLink
 
 
 def build_mqtt(context: AppContext, gates: GateDesk, desk: AccessDesk) -> MqttLink | None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from sitewarden.access.decisions import Decision
 from sitewarden.ingest.mqtt_topics import commands_topic
-from sitewarden.parking.gates import GateDecision
+from sitewarden.parking.decisions import GateDecision
 
 Publish = Callable[[str, dict[str, Any]], None]
 

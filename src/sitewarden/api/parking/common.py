@@ -24,7 +24,8 @@ from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
 from sitewarden.errors import InvalidInput, NotFound, PermissionDenied
 from sitewarden.events.device_kinds import DeviceKind
-from sitewarden.parking.gates import GateDecision, ParkingGates
+from sitewarden.parking.decisions import GateDecision
+from sitewarden.parking.gates import ParkingGates
 from sitewarden.parking.records import (
     Lane,
 )

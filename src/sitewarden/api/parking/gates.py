@@ -21,7 +21,7 @@ from sitewarden.api.parking_schemas import (
 from sitewarden.api.ratelimit import RateLimited
 from sitewarden.api.schemas import IMAGE_UPLOAD
 from sitewarden.errors import InvalidInput
-from sitewarden.parking.gates import GateDecision
+from sitewarden.parking.decisions import GateDecision
 from sitewarden.parking.records import Lane
 from sitewarden.registry.records import Sender
 from sitewarden.vision.images import GATE_FRAME, decode_image, image_size, image_slot

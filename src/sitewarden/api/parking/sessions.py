@@ -35,7 +35,7 @@ from sitewarden.api.parking_schemas import (
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
 from sitewarden.errors import InvalidInput, NotFound
-from sitewarden.parking.gates import settle_exit
+from sitewarden.parking.gate_rules import settle_exit
 from sitewarden.parking.records import (
     ParkingSession,
     Payment,

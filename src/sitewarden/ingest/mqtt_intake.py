@@ -1,95 +1,55 @@
-"""MQTT intake inside ``sitewarden serve``: a shared subscription, acknowledged after commit.
+"""The MQTT intake thread: messages in, events written, acknowledged after commit.
 
-Every node subscribes to ``$share/sitewarden/sitewarden/+/+/events`` (MQTT 5 shared
-subscription), so the broker splits the device traffic between the nodes. The
-device is the one the topic names: the broker's ACL lets a device publish only under
-its own topic. A message holds one event or a JSON array of them, in the format of
-``POST /api/v1/events``; over MQTT each event must carry its ``time``.
-
-Durability: the client uses a persistent session (clean start off, a long session
-expiry, a client id that stays the same across restarts) and manual acknowledgement.
-A QoS 1 message is acknowledged to the broker only after the event writer has
-committed its events; a node killed before that gets the message again when it comes
-back. Event ids are derived from the event itself (``mqtt_ids.py``), so a message
-that was committed but not yet acknowledged is not stored twice. While the database
-is away, messages stay unacknowledged and are tried again after a growing pause
-(deferred, never slept on, so the intake thread keeps settling the rest).
+Durability lives here. A QoS 1 message is acknowledged to the broker only after the
+event writer has committed its events; a node killed before that gets the message
+again when it comes back. Event ids are derived from the event itself (``mqtt_ids.py``),
+so a message that was committed but not yet acknowledged is not stored twice. While
+the database is away, messages stay unacknowledged and are tried again after a growing
+pause (deferred, never slept on, so the intake thread keeps settling the rest).
 
 Rejected events are answered on ``sitewarden/<site>/<device>/errors`` (QoS 0) and
 counted; a message that cannot be read at all is acknowledged and dropped, so one bad
-message never blocks the others.
+message never blocks the others. This is apart from the broker connection
+(``mqtt_link.py``): the link only hands messages in and sends what this asks it to.
 """
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import logging
 import queue
-import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 from uuid import UUID
 
-import orjson
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
-from paho.mqtt.reasoncodes import ReasonCode
 
 from sitewarden.alerts.model import AlertChange
-from sitewarden.config import LOOPBACK_HOSTS, Settings
-from sitewarden.errors import ConfigError, DatabaseUnavailable, StoreError
+from sitewarden.errors import DatabaseUnavailable, StoreError
 from sitewarden.events.model import Event
-from sitewarden.ingest.mqtt_client import BulkClient
-from sitewarden.ingest.mqtt_ids import deterministic_event_id, event_digest
-from sitewarden.ingest.mqtt_topics import (
-    EVENTS_FILTER,
-    alerts_topic,
-    device_of_events_topic,
-    errors_topic,
-    shared,
+from sitewarden.ingest.mqtt_messages import (
+    Handler,
+    Parsed,
+    parse_device_message,
+    validate_item,
 )
-from sitewarden.ingest.validation import EventRejected, IntakeLimits, validate_event
+from sitewarden.ingest.mqtt_topics import EVENTS_FILTER
+from sitewarden.ingest.validation import EventRejected, IntakeLimits
 from sitewarden.ingest.writer import EventWriter
 from sitewarden.registry.records import Sender
 
 log = logging.getLogger(__name__)
 
-MAX_EVENTS_PER_MESSAGE = 1000
 MAX_MESSAGES_PER_BATCH = 5000
-RECEIVE_MAXIMUM = 20_000  # QoS 1 messages the broker may have in flight to this node
 DATABASE_PAUSE_S = 1.0  # before messages that could not be taken are taken again
-_PLACEHOLDER_ID = UUID(int=0)
-
-
-@dataclass(frozen=True)
-class Item:
-    """One event of a message, attributed to a device, before validation."""
-
-    sender: Sender
-    raw: Any
-
-
-@dataclass
-class Parsed:
-    """What a handler made of one message."""
-
-    items: list[Item] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # why parts were refused
-    reply_to: str | None = None  # where to answer the problems
-
-
-# A handler turns (topic, payload) into items; the events topic has one, Frigate another.
-Handler = Callable[[str, bytes], Parsed]
 
 
 @dataclass(eq=False)
@@ -139,125 +99,49 @@ class IntakeDeps:
     limits: IntakeLimits
 
 
-def broker_address(url: str) -> tuple[str, int, bool]:
-    """``(host, port, tls)`` of ``mqtt://host:port`` or ``mqtts://host:port``."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
-        raise ConfigError(f"mqtt_url {url!r} should read mqtt://host:port or mqtts://host:port")
-    if parts.username or parts.password:
-        raise ConfigError(
-            "mqtt_url must not carry credentials; the nodes' password is read from the keys "
-            "folder (written by 'sitewarden mqtt config')"
-        )
-    tls = parts.scheme == "mqtts"
-    if not tls and parts.hostname not in LOOPBACK_HOSTS:
-        raise ConfigError(
-            f"refusing mqtt://{parts.hostname}: the nodes' broker password and every event "
-            "would cross the network in clear. Use mqtts:// (a TLS listener, see "
-            "'sitewarden mqtt config --tls-cert'), or a broker on this machine"
-        )
-    return parts.hostname, parts.port or (8883 if tls else 1883), tls
+class MqttIntake:
+    """Takes the link's messages on its own thread: validates, writes, acknowledges."""
 
-
-def default_node_id(settings: Settings) -> str:
-    return settings.mqtt_node_id or f"sitewarden-{socket.gethostname()}-{settings.port}"[:64]
-
-
-class MqttLink:
-    """The node's one broker connection: subscribes, takes messages in, publishes out."""
-
-    def __init__(self, settings: Settings, password: str, deps: IntakeDeps) -> None:
-        assert settings.mqtt_url is not None
-        self._host, self._port, tls = broker_address(settings.mqtt_url)
+    def __init__(
+        self,
+        deps: IntakeDeps,
+        acknowledge: Callable[[Iterable[int]], None],
+        publish: Callable[[str, dict[str, Any], int], None],
+    ) -> None:
         self._deps = deps
-        self._session_expiry = settings.mqtt_session_expiry_s
-        self._handlers: dict[str, Handler] = {EVENTS_FILTER: self.parse_device_message}
+        self._acknowledge = acknowledge  # PUBACKs these packet ids
+        self._publish = publish
+        self._parse_device_message: Handler = functools.partial(
+            parse_device_message, find_device=deps.find_device
+        )
+        self._handlers: dict[str, Handler] = {EVENTS_FILTER: self._parse_device_message}
         self._inbox: queue.SimpleQueue[_Received | _Committed | None] = queue.SimpleQueue()
         self._pending: dict[UUID, _Batch] = {}
         # Items handed back to the intake thread later: (due, order, item), a heap.
         self._deferred: list[tuple[float, int, _Received | _Resubmit]] = []
         self._deferred_order = itertools.count()
         self.counters: Counter[str] = Counter()
-        self._client = BulkClient(
-            CallbackAPIVersion.VERSION2,
-            client_id=default_node_id(settings),
-            protocol=mqtt.MQTTv5,
-            manual_ack=True,
-        )
-        self._client.username_pw_set(settings.mqtt_username, password)
-        if tls:
-            self._client.tls_set()
-        self._client.reconnect_delay_set(1, 30)
-        self._client.on_connect = self._on_connect
-        self._client.deliver = self._received
-        self._client.on_disconnect = self._on_disconnect
-        self._client.on_subscribe = self._on_subscribe
         self._thread = threading.Thread(target=self._run, name="mqtt-intake", daemon=True)
 
     # --- life cycle -----------------------------------------------------------------
     def add_handler(self, topic_filter: str, handler: Handler) -> None:
-        """Take messages of ``topic_filter`` (subscribed as a shared subscription) too."""
+        """Take messages of ``topic_filter`` too."""
         self._handlers[topic_filter] = handler
 
+    @property
+    def topic_filters(self) -> list[str]:
+        """The filters handled, in the order they were added (the link subscribes them)."""
+        return list(self._handlers)
+
     def start(self) -> None:
-        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-        properties.SessionExpiryInterval = self._session_expiry
-        properties.ReceiveMaximum = RECEIVE_MAXIMUM
         self._thread.start()
-        self._client.connect_async(
-            self._host, self._port, keepalive=30, clean_start=False, properties=properties
-        )
-        self._client.loop_start()
 
     def stop(self) -> None:
-        self._client.disconnect()
-        self._client.loop_stop()
         self._inbox.put(None)
         self._thread.join(timeout=30)
 
-    def publish(self, topic: str, payload: dict[str, Any], qos: int = 1) -> None:
-        """Queue a message; paho sends it (and resends it after a reconnect)."""
-        self._client.publish(topic, orjson.dumps(payload), qos=qos)
-
-    # --- paho callbacks (network thread) ----------------------------------------------
-    def _on_connect(
-        self,
-        client: mqtt.Client,
-        userdata: Any,
-        flags: mqtt.ConnectFlags,
-        reason: ReasonCode,
-        properties: Properties | None,
-    ) -> None:
-        if reason.is_failure:
-            log.error("MQTT broker %s:%s refused the node: %s", self._host, self._port, reason)
-            return
-        log.info("MQTT connected to %s:%s (session present: %s)", self._host, self._port, flags)
-        client.subscribe([(shared(topic), 1) for topic in self._handlers])
-
-    def _on_subscribe(
-        self,
-        client: mqtt.Client,
-        userdata: Any,
-        mid: int,
-        reasons: list[ReasonCode],
-        properties: Properties | None,
-    ) -> None:
-        for topic, reason in zip(self._handlers, reasons, strict=False):
-            if reason.is_failure:
-                log.error("MQTT broker refused the subscription to %s: %s", shared(topic), reason)
-
-    def _on_disconnect(
-        self,
-        client: mqtt.Client,
-        userdata: Any,
-        flags: mqtt.DisconnectFlags,
-        reason: ReasonCode,
-        properties: Properties | None,
-    ) -> None:
-        if reason.value != 0:
-            log.warning("MQTT disconnected (%s); reconnecting", reason)
-
-    def _received(self, topic: str, payload: bytes, mid: int, qos: int, dup: bool) -> None:
+    def receive(self, topic: str, payload: bytes, mid: int, qos: int, dup: bool) -> None:
+        """Hand a message in (called on the network thread)."""
         self._inbox.put(_Received(topic, payload, mid, qos, dup))
 
     # --- the intake thread -----------------------------------------------------------
@@ -392,64 +276,24 @@ class MqttLink:
         events: list[Event] = []
         for index, item in enumerate(parsed.items):
             try:
-                events.append(self._validate(item, now))
+                events.append(validate_item(item, now, self._deps.limits, self._deps.find_device))
             except EventRejected as exc:
                 problems.append(f"event {index}: {exc.reason}")
         if problems:
             self.counters["rejected"] += len(problems)
             log.info("MQTT %s: %d refused: %s", incoming.topic, len(problems), problems[0])
             if parsed.reply_to is not None:
-                self.publish(parsed.reply_to, {"topic": incoming.topic, "rejected": problems}, 0)
+                self._publish(parsed.reply_to, {"topic": incoming.topic, "rejected": problems}, 0)
         self.counters["events"] += len(events)
         return events
 
     def _handler_for(self, topic: str) -> Handler | None:
         if topic.endswith("/events") and topic.startswith("sitewarden/"):
-            return self.parse_device_message  # the common case, without matching filters
+            return self._parse_device_message  # the common case, without matching filters
         for topic_filter, handler in self._handlers.items():
             if mqtt.topic_matches_sub(topic_filter, topic):
                 return handler
         return None
-
-    def _validate(self, item: Item, now: datetime) -> Event:
-        raw = item.raw
-        if isinstance(raw, dict) and raw.get("time") is None:
-            raise EventRejected(
-                "events sent over MQTT need a 'time': a broker may hold a message while "
-                "nodes restart, so the arrival time does not say when it happened"
-            )
-        digest = event_digest(item.sender.site_id, item.sender.device_id, raw)
-        event = validate_event(
-            raw,
-            event_id=_PLACEHOLDER_ID,  # replaced below, once the event's time is known
-            sender=item.sender,
-            received_at=now,
-            limits=self._deps.limits,
-            find_device=lambda device_id: self._deps.find_device(item.sender.site_id, device_id),
-        )
-        event.id = deterministic_event_id(event.occurred_at, digest)
-        return event
-
-    def parse_device_message(self, topic: str, payload: bytes) -> Parsed:
-        """A device's own events topic: one event or an array of them."""
-        where = device_of_events_topic(topic)
-        if where is None:
-            return Parsed(problems=[f"topic {topic!r} is not sitewarden/<site>/<device>/events"])
-        reply = errors_topic(*where)
-        sender = self._deps.find_device(*where)
-        if sender is None:
-            return Parsed(problems=[f"device {where[1]!r} is not registered in {where[0]!r}"])
-        try:
-            body = orjson.loads(payload)
-        except orjson.JSONDecodeError as exc:
-            return Parsed(problems=[f"payload is not valid JSON: {exc}"], reply_to=reply)
-        raws = body if isinstance(body, list) else [body]
-        if len(raws) > MAX_EVENTS_PER_MESSAGE:
-            return Parsed(
-                problems=[f"{len(raws)} events in one message; at most {MAX_EVENTS_PER_MESSAGE}"],
-                reply_to=reply,
-            )
-        return Parsed(items=[Item(sender, raw) for raw in raws], reply_to=reply)
 
     # --- commit and acknowledgement ---------------------------------------------------
     def _wait(self, message: _Message, batch: _Batch) -> None:
@@ -515,13 +359,7 @@ class MqttLink:
 
     def _ack(self, messages: list[_Message]) -> None:
         # Subscriptions are QoS 1, so the broker never hands the node a QoS 2 message.
-        self._client.ack_many(message.mid for message in messages if message.qos == 1)
-
-    # --- notifiers -----------------------------------------------------------------
-    def notify(self, changes: Sequence[AlertChange]) -> None:
-        """Publish each alert change to ``sitewarden/<site>/alerts`` (QoS 1)."""
-        for change in changes:
-            self.publish(alerts_topic(change.alert.site_id), change.as_payload())
+        self._acknowledge(message.mid for message in messages if message.qos == 1)
 
 
 def _error(done: Future[list[AlertChange]]) -> BaseException | None:
