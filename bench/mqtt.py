@@ -194,7 +194,7 @@ def deployment(
     service.create_site(store.registry, SITE, "Bench", "UTC", 1000, 700)
     for index in range(publishers):
         service.create_device(store.registry, SITE, f"sensor-{index}", DeviceKind.EQUIPMENT_SENSOR)
-    files = write_broker_files(store, settings, root / "broker", ListenerOptions(port))
+    files = write_broker_files(store.registry, settings, root / "broker", ListenerOptions(port))
     store.close()
     broker = subprocess.Popen(
         [mosquitto_binary(), "-c", str(root / "broker" / "mosquitto.conf")],

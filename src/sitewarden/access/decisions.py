@@ -64,6 +64,17 @@ class Decision:
     elapsed_ms: float | None = None
     person_id: str | None = None  # for the server only (sealing a kept image); never shown
 
+    def as_command(self) -> dict[str, Any]:
+        """What the door controller is told (no name: commands carry no personal fields)."""
+        return {
+            "command": "open" if self.granted else "deny",
+            "reason": self.reason,
+            "direction": self.direction,
+            "credential": self.credential,
+            "event_id": self.event_id,
+            "at": datetime.now(UTC).isoformat(),
+        }
+
 
 @dataclass(frozen=True)
 class FaceSettings:

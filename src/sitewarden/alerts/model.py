@@ -85,6 +85,10 @@ class AlertChange:
     kind: ChangeKind
     alert: Alert
 
+    @property
+    def site_id(self) -> str:
+        return self.alert.site_id
+
     def as_payload(self) -> dict[str, Any]:
         return {"change": self.kind, "alert": self.alert.as_payload()}
 

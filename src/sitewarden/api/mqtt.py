@@ -41,6 +41,6 @@ def build_mqtt(context: AppContext, gates: GateDesk, desk: AccessDesk) -> MqttLi
         link.add_handler(settings.frigate_topic, adapter.parse)
     context.alerts.notifiers.append(link)
     commands = CommandPublisher(link.publish)
-    gates.gates.listeners.append(commands.gate)
-    desk.listeners.append(commands.door)
+    gates.gates.listeners.append(commands.decision)
+    desk.listeners.append(commands.decision)
     return link

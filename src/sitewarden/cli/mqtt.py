@@ -36,7 +36,7 @@ def mqtt_config(
     listener = ListenerOptions(port, bind, tls_cert, tls_key)
     with opened_store(settings) as store:
         files = guarded(
-            lambda: write_broker_files(store, settings, out_dir, listener, frigate=frigate)
+            lambda: write_broker_files(store.registry, settings, out_dir, listener, frigate=frigate)
         )
     _report(files)
 
@@ -58,7 +58,7 @@ def mqtt_secret(
     with opened_store(settings) as store:
         files = guarded(
             lambda: write_broker_files(
-                store, settings, out_dir, listener, rotate=[(site_id, device_id)]
+                store.registry, settings, out_dir, listener, rotate=[(site_id, device_id)]
             )
         )
     _report(files)

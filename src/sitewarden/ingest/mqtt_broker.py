@@ -32,7 +32,7 @@ from sitewarden.ingest.mqtt_topics import (
     events_topic,
 )
 from sitewarden.privacy.keyfiles import check_key_file
-from sitewarden.store import Storage
+from sitewarden.registry.tables import RegistryTables
 
 PASSWORDS = "passwords"
 ACL = "acl"
@@ -116,18 +116,18 @@ class ListenerOptions:
             )
 
 
-def registered_users(store: Storage) -> list[tuple[str, str]]:
+def registered_users(registry: RegistryTables) -> list[tuple[str, str]]:
     """``(site, device)`` of every device whose token is not revoked."""
     return [
         (device.site_id, device.device_id)
-        for site in store.registry.list_sites()
-        for device in store.registry.list_devices(site.site_id)
+        for site in registry.list_sites()
+        for device in registry.list_devices(site.site_id)
         if device.token_revoked_at is None
     ]
 
 
 def write_broker_files(
-    store: Storage,
+    registry: RegistryTables,
     settings: Settings,
     folder: Path,
     listener: ListenerOptions,
@@ -141,7 +141,7 @@ def write_broker_files(
     new one (returned, to be shown once). Devices removed or revoked lose access.
     """
     listener.check()
-    devices = registered_users(store)
+    devices = registered_users(registry)
     registered = set(devices)
     for site_id, device_id in rotate:
         if (site_id, device_id) not in registered:

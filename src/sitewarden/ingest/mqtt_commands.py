@@ -10,38 +10,21 @@ fields: no plate, no name.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sitewarden.access.decisions import Decision
 from sitewarden.ingest.mqtt_topics import commands_topic
-from sitewarden.parking.decisions import GateDecision
 
 Publish = Callable[[str, dict[str, Any]], None]
 
 
-def gate_command(decision: GateDecision) -> dict[str, Any]:
-    return {
-        "command": "open" if decision.open else "deny",
-        "reason": decision.reason,
-        "direction": decision.direction,
-        "session_id": decision.session_id,
-        "review_id": decision.review_id,
-        "event_id": decision.event_id,
-        "duplicate": decision.duplicate,
-        "at": datetime.now(UTC).isoformat(),
-    }
+class DeviceDecision(Protocol):
+    """A decision a device acts on: a gate's or a door's (each says its own command)."""
 
-
-def door_command(decision: Decision) -> dict[str, Any]:
-    return {
-        "command": "open" if decision.granted else "deny",
-        "reason": decision.reason,
-        "direction": decision.direction,
-        "credential": decision.credential,
-        "event_id": decision.event_id,
-        "at": datetime.now(UTC).isoformat(),
-    }
+    @property
+    def site_id(self) -> str: ...
+    @property
+    def device_id(self) -> str: ...
+    def as_command(self) -> dict[str, Any]: ...
 
 
 class CommandPublisher:
@@ -50,8 +33,5 @@ class CommandPublisher:
     def __init__(self, publish: Publish) -> None:
         self._publish = publish
 
-    def gate(self, decision: GateDecision) -> None:
-        self._publish(commands_topic(decision.site_id, decision.device_id), gate_command(decision))
-
-    def door(self, decision: Decision) -> None:
-        self._publish(commands_topic(decision.site_id, decision.device_id), door_command(decision))
+    def decision(self, decision: DeviceDecision) -> None:
+        self._publish(commands_topic(decision.site_id, decision.device_id), decision.as_command())

@@ -32,7 +32,6 @@ from uuid import UUID
 
 import paho.mqtt.client as mqtt
 
-from sitewarden.alerts.model import AlertChange
 from sitewarden.errors import DatabaseUnavailable, StoreError
 from sitewarden.events.model import Event
 from sitewarden.ingest.mqtt_messages import (
@@ -362,5 +361,5 @@ class MqttIntake:
         self._acknowledge(message.mid for message in messages if message.qos == 1)
 
 
-def _error(done: Future[list[AlertChange]]) -> BaseException | None:
+def _error(done: Future[list[Any]]) -> BaseException | None:
     return done.exception()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import socket
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import orjson
@@ -24,7 +24,6 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
-from sitewarden.alerts.model import AlertChange
 from sitewarden.config import LOOPBACK_HOSTS, Settings
 from sitewarden.errors import ConfigError
 from sitewarden.ingest.mqtt_client import BulkClient
@@ -59,6 +58,14 @@ def broker_address(url: str) -> tuple[str, int, bool]:
 
 def default_node_id(settings: Settings) -> str:
     return settings.mqtt_node_id or f"sitewarden-{socket.gethostname()}-{settings.port}"[:64]
+
+
+class SiteMessage(Protocol):
+    """Something published to a site's topic (an alert change)."""
+
+    @property
+    def site_id(self) -> str: ...
+    def as_payload(self) -> dict[str, Any]: ...
 
 
 class MqttLink:
@@ -147,7 +154,7 @@ class MqttLink:
             log.warning("MQTT disconnected (%s); reconnecting", reason)
 
     # --- notifiers -----------------------------------------------------------------
-    def notify(self, changes: Sequence[AlertChange]) -> None:
+    def notify(self, changes: Sequence[SiteMessage]) -> None:
         """Publish each alert change to ``sitewarden/<site>/alerts`` (QoS 1)."""
         for change in changes:
-            self.publish(alerts_topic(change.alert.site_id), change.as_payload())
+            self.publish(alerts_topic(change.site_id), change.as_payload())

@@ -10,7 +10,7 @@ publisher and the API read decisions, so they live apart from either.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sitewarden.events.ids import EventIdFactory
@@ -40,6 +40,20 @@ class GateDecision:
     event_id: str | None = None
     detail: str | None = None
     voided_sessions: tuple[str, ...] = field(default=())
+
+    def as_command(self) -> dict[str, Any]:
+        """What the lane's barrier controller is told (no plate: commands carry no
+        personal fields)."""
+        return {
+            "command": "open" if self.open else "deny",
+            "reason": self.reason,
+            "direction": self.direction,
+            "session_id": self.session_id,
+            "review_id": self.review_id,
+            "event_id": self.event_id,
+            "duplicate": self.duplicate,
+            "at": datetime.now(UTC).isoformat(),
+        }
 
 
 def lane_fields(lane: Lane) -> dict[str, Any]:

@@ -20,9 +20,8 @@ from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.model import Event
 from sitewarden.parking.decisions import GateDecision, gate_event, lane_fields
 from sitewarden.parking.records import Lane, ListEntry, ParkingSession, Permit, PlateSettings
-from sitewarden.parking.storage import ExitSettlement, SessionQuery
+from sitewarden.parking.storage import ExitSettlement, ParkingData, SessionQuery
 from sitewarden.parking.tariffs import Tariff, parking_fee
-from sitewarden.store import Storage
 from sitewarden.vision.plate_formats import PlateMatch
 
 
@@ -31,12 +30,12 @@ class GateRules:
 
     def __init__(
         self,
-        store: Storage,
+        data: ParkingData,
         ids: EventIdFactory,
         plate_settings: Callable[[str], PlateSettings],
         tariff: Callable[[str, str], Tariff],
     ) -> None:
-        self.store = store
+        self.data = data
         self.ids = ids
         self.plate_settings = plate_settings  # of a site
         self.tariff = tariff  # of a site's garage (zone)
@@ -75,7 +74,7 @@ class GateRules:
             closed_reason=passes,  # how it came in, until it is closed
             entry_event_id=str(event_id),
         )
-        voided = self.store.parking.start_session(session, "entered_again")
+        voided = self.data.sessions.start_session(session, "entered_again")
         reason = passes or "ticketless"
         event = gate_event(
             self.ids,
@@ -114,7 +113,7 @@ class GateRules:
                 **base, open=False, reason="deny_list", plate=plate, detail=deny.reason
             ), event
         free_pass = "permit" if permit is not None else "allow_list" if allow is not None else None
-        session = self.store.parking.open_session_of(lane.site_id, lane.zone_id, subject)
+        session = self.data.sessions.open_session_of(lane.site_id, lane.zone_id, subject)
         if session is None and self._just_left(lane, subject, now):
             return GateDecision(
                 **base,
@@ -131,13 +130,13 @@ class GateRules:
                     self.ids, "parking.exit", lane, plate, occurred, now, reason=reason
                 )
                 return GateDecision(**base, open=True, reason=reason, plate=plate), event
-        site = self.store.registry.get_site(lane.site_id)
+        site = self.data.registry.get_site(lane.site_id)
         timezone = site.timezone if site is not None else "UTC"
 
         def settle(current: ParkingSession) -> ExitSettlement:
             return settle_exit(current, tariff, timezone, now, free_pass)
 
-        settled = self.store.parking.settle_exit(
+        settled = self.data.sessions.settle_exit(
             lane.site_id, session.session_id, now, lane.device_id, settle
         )
         if settled is None:  # another lane closed this stay a moment ago
@@ -186,7 +185,7 @@ class GateRules:
     def _just_left(self, lane: Lane, subject: str, now: datetime) -> bool:
         """Did another lane close this vehicle's stay within the duplicate window?"""
         window = timedelta(seconds=max(self.plate_settings(lane.site_id).duplicate_window_s, 1))
-        latest = self.store.parking.find_sessions(
+        latest = self.data.sessions.find_sessions(
             SessionQuery(lane.site_id, lane.zone_id, (subject,), "closed", limit=1)
         )
         left = latest[0].exit_at if latest else None
@@ -209,7 +208,7 @@ class GateRules:
             currency=tariff.currency,
             lost_ticket=True,
         )
-        self.store.parking.start_session(session, "entered_again")
+        self.data.sessions.start_session(session, "entered_again")
         return session
 
     def _standing(
@@ -217,7 +216,7 @@ class GateRules:
     ) -> tuple[ListEntry | None, ListEntry | None, Permit | None]:
         """The vehicle's active deny entry, allow entry and permit for this garage."""
         deny = allow = None
-        for entry in self.store.parking_config.list_entries(lane.site_id, subject):
+        for entry in self.data.config.list_entries(lane.site_id, subject):
             if entry.zone_id not in (None, lane.zone_id):
                 continue
             if not _active(entry.valid_from, entry.valid_until, now):
@@ -229,7 +228,7 @@ class GateRules:
         permit = next(
             (
                 p
-                for p in self.store.parking_config.list_permits(lane.site_id, subject)
+                for p in self.data.config.list_permits(lane.site_id, subject)
                 if p.zone_id in (None, lane.zone_id) and _active(p.valid_from, p.valid_until, now)
             ),
             None,
@@ -237,11 +236,11 @@ class GateRules:
         return deny, allow, permit
 
     def _full(self, lane: Lane) -> bool:
-        zone = self.store.registry.get_zone(lane.site_id, lane.zone_id)
+        zone = self.data.registry.get_zone(lane.site_id, lane.zone_id)
         if zone is None or zone.capacity is None:
             return False
         return (
-            self.store.parking.open_session_counts(lane.site_id).get(lane.zone_id, 0)
+            self.data.sessions.open_session_counts(lane.site_id).get(lane.zone_id, 0)
             >= zone.capacity
         )
 

@@ -22,9 +22,9 @@ from sitewarden.ingest.writer import EventWriter
 from sitewarden.parking.decisions import GateDecision, gate_event, lane_fields
 from sitewarden.parking.gate_rules import GateRules
 from sitewarden.parking.records import GateRead, Lane, PlateSettings, ReviewItem
+from sitewarden.parking.storage import ParkingData
 from sitewarden.parking.tariffs import Tariff
 from sitewarden.privacy.vault import Vault
-from sitewarden.store import Storage
 from sitewarden.vision.plate_formats import PlateFormat, PlateMatch, match_plate, resolve_formats
 
 NO_CURRENCY = "XXX"  # ISO 4217 "no currency": a garage without a tariff is free
@@ -37,13 +37,13 @@ class ParkingGates:
 
     def __init__(
         self,
-        store: Storage,
+        data: ParkingData,
         vault: Vault,
         writer: EventWriter[Any, Any],
         ids: EventIdFactory,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        self.store = store
+        self.data = data
         self.vault = vault
         self.writer = writer
         self.ids = ids
@@ -52,7 +52,7 @@ class ParkingGates:
         self._lane_locks: dict[tuple[str, str], threading.Lock] = {}
         # Told every decision (the MQTT command publisher tells the lane's barrier).
         self.listeners: list[Callable[[GateDecision], None]] = []
-        self._rules = GateRules(store, ids, self.plate_settings, self.tariff)
+        self._rules = GateRules(data, ids, self.plate_settings, self.tariff)
 
     def _told(self, decision: GateDecision) -> GateDecision:
         for listener in self.listeners:
@@ -61,14 +61,14 @@ class ParkingGates:
 
     # --- configuration read on each decision ----------------------------------------
     def plate_settings(self, site_id: str) -> PlateSettings:
-        return self.store.parking_config.get_plate_settings(site_id) or PlateSettings(site_id)
+        return self.data.config.get_plate_settings(site_id) or PlateSettings(site_id)
 
     def formats(self, site_id: str) -> list[PlateFormat]:
         settings = self.plate_settings(site_id)
         return resolve_formats(settings.formats, settings.custom_formats)
 
     def lane_of(self, site_id: str, device_id: str) -> Lane:
-        lane = self.store.parking_config.get_lane(site_id, device_id)
+        lane = self.data.config.get_lane(site_id, device_id)
         if lane is None:
             raise InvalidInput(
                 f"plate camera {device_id!r} is not configured as a lane: an administrator "
@@ -77,7 +77,7 @@ class ParkingGates:
         return lane
 
     def tariff(self, site_id: str, zone_id: str) -> Tariff:
-        stored = self.store.parking_config.get_tariff(site_id, zone_id)
+        stored = self.data.config.get_tariff(site_id, zone_id)
         return FREE if stored is None else stored.tariff
 
     def _lane_lock(self, site_id: str, device_id: str) -> threading.Lock:
@@ -146,7 +146,7 @@ class ParkingGates:
         subject = self.vault.subject_for(lane.site_id, "plate", "vehicle", plate.compact)
         window = timedelta(seconds=self.plate_settings(lane.site_id).duplicate_window_s)
         with self._lane_lock(lane.site_id, lane.device_id):
-            last = self.store.parking.last_gate_read(lane.site_id, lane.device_id, subject)
+            last = self.data.sessions.last_gate_read(lane.site_id, lane.device_id, subject)
             recent = last if last is not None and timedelta(0) <= now - last.at <= window else None
             if recent is not None and recent.opened:
                 return GateDecision(
@@ -168,7 +168,7 @@ class ParkingGates:
                 decision = replace(decision, event_id=str(event.id))
             elif repeated:
                 decision = replace(decision, duplicate=True)
-            self.store.parking.record_gate_read(
+            self.data.sessions.record_gate_read(
                 GateRead(
                     lane.site_id,
                     lane.device_id,
@@ -209,7 +209,7 @@ class ParkingGates:
             reason=reason,
             created_at=now,
         )
-        self.store.parking.add_review(item)
+        self.data.sessions.add_review(item)
         why = doubt or f"read with confidence {confidence:.2f}"
         decision = GateDecision(
             **lane_fields(lane),
@@ -228,11 +228,11 @@ class ParkingGates:
         self, site_id: str, review_id: str, plate: PlateMatch | None, actor: str
     ) -> GateDecision | None:
         """Close a review: with the plate a person read, decide at its lane; without, dismiss."""
-        item = self.store.parking.get_review(site_id, review_id)
+        item = self.data.sessions.get_review(site_id, review_id)
         if item is None:
             raise NotFound(f"review {review_id!r} not found")
         resolution = "dismissed" if plate is None else "confirmed"
-        if not self.store.parking.resolve_review(
+        if not self.data.sessions.resolve_review(
             site_id, review_id, resolution, actor, self.clock()
         ):
             raise InvalidInput(f"review {review_id!r} was resolved already")

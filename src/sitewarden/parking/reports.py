@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sitewarden.errors import InvalidInput
-from sitewarden.store import Storage
+from sitewarden.parking.storage import ParkingData
 
 MAX_REPORT_DAYS = 92
 
@@ -35,13 +35,13 @@ class DayRevenue:
     payments: int
 
 
-def occupancy_now(store: Storage, site_id: str) -> list[GarageOccupancy]:
+def occupancy_now(data: ParkingData, site_id: str) -> list[GarageOccupancy]:
     """Every garage (a zone with at least one lane) and its open sessions."""
     lanes: dict[str, int] = {}
-    for lane in store.parking_config.list_lanes(site_id):
+    for lane in data.config.list_lanes(site_id):
         lanes[lane.zone_id] = lanes.get(lane.zone_id, 0) + 1
-    counts = store.parking.open_session_counts(site_id)
-    zones = {zone.zone_id: zone for zone in store.registry.list_zones(site_id)}
+    counts = data.sessions.open_session_counts(site_id)
+    zones = {zone.zone_id: zone for zone in data.registry.list_zones(site_id)}
     return [
         GarageOccupancy(
             zone_id,
@@ -64,14 +64,14 @@ def _check_range(since: datetime, until: datetime) -> None:
 
 
 def occupancy_series(
-    store: Storage, site_id: str, zone_id: str, since: datetime, until: datetime, step: timedelta
+    data: ParkingData, site_id: str, zone_id: str, since: datetime, until: datetime, step: timedelta
 ) -> list[OccupancyPoint]:
     """Vehicles inside the garage at each ``step`` from ``since`` (voided stays count until
     the entry that voided them)."""
     _check_range(since, until)
     if step < timedelta(minutes=5):
         raise InvalidInput("step must be at least 5 minutes")
-    stays = store.parking.sessions_overlapping(site_id, zone_id, since, until)
+    stays = data.sessions.sessions_overlapping(site_id, zone_id, since, until)
     points: list[OccupancyPoint] = []
     moment = since
     while moment <= until and len(points) < 5000:
@@ -84,13 +84,13 @@ def occupancy_series(
 
 
 def revenue_by_day(
-    store: Storage, site_id: str, timezone: str, since: datetime, until: datetime
+    data: ParkingData, site_id: str, timezone: str, since: datetime, until: datetime
 ) -> list[DayRevenue]:
     """Payments summed per calendar day of the site's timezone, per currency."""
     _check_range(since, until)
     zone = ZoneInfo(timezone)
     days: dict[tuple[date, str], list[int]] = {}
-    for paid_at, amount, currency in store.parking.payments_between(site_id, since, until):
+    for paid_at, amount, currency in data.sessions.payments_between(site_id, since, until):
         key = (paid_at.astimezone(zone).date(), currency)
         total = days.setdefault(key, [0, 0])
         total[0] += amount

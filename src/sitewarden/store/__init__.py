@@ -27,6 +27,7 @@ from sitewarden.ingest.event_tables import EventTables
 from sitewarden.occupancy.tables import OccupancyTables
 from sitewarden.parking.config_tables import ParkingConfigTables
 from sitewarden.parking.session_tables import ParkingSessionTables
+from sitewarden.parking.storage import ParkingData
 from sitewarden.privacy.consent import MediaEraser
 from sitewarden.privacy.tables import PrivacyTables
 from sitewarden.registry.tables import RegistryTables
@@ -86,6 +87,10 @@ class Storage:
         from sitewarden.db.postgres import PostgresDatabase
 
         return cls.over(PostgresDatabase(url, **options))
+
+    def parking_data(self) -> ParkingData:
+        """What parking reads and writes."""
+        return ParkingData(self.parking, self.parking_config, self.registry)
 
     def biometric_media(self) -> list[MediaEraser]:
         """What erases a subject's biometric media when consent is withdrawn: face crops

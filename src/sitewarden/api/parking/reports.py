@@ -33,7 +33,7 @@ def occupancy_now(
         GarageOccupancyOut(
             zone_id=g.zone_id, name=g.name, capacity=g.capacity, occupied=g.occupied, lanes=g.lanes
         )
-        for g in reports.occupancy_now(context.store, site_id)
+        for g in reports.occupancy_now(context.store.parking_data(), site_id)
     ]
 
 
@@ -52,7 +52,12 @@ def occupancy_over_time(
 ) -> list[OccupancyPointOut]:
     _site(context, operator, site_id)
     points = reports.occupancy_series(
-        context.store, site_id, zone_id, since, until, timedelta(minutes=step_minutes)
+        context.store.parking_data(),
+        site_id,
+        zone_id,
+        since,
+        until,
+        timedelta(minutes=step_minutes),
     )
     return [OccupancyPointOut(at=p.at, occupied=p.occupied) for p in points]
 
@@ -67,7 +72,9 @@ def revenue(
 ) -> list[RevenueDayOut]:
     """Payments per calendar day in the site's timezone."""
     site = _site(context, operator, site_id)
-    days = reports.revenue_by_day(context.store, site_id, site.timezone, since, until)
+    days = reports.revenue_by_day(
+        context.store.parking_data(), site_id, site.timezone, since, until
+    )
     return [
         RevenueDayOut(
             day=d.day, currency=d.currency, amount_minor=d.amount_minor, payments=d.payments
