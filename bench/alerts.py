@@ -39,7 +39,7 @@ from bench.ingest import make_batches
 from sitewarden.auth.accounts import create_api_key, require_user
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.registry import service
-from sitewarden.store import open_storage
+from sitewarden.runtime.storage import open_storage
 
 ALARM_SITE = "alarms"
 

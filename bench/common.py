@@ -29,7 +29,7 @@ from sitewarden.db.sqlite import CONNECTION_PRAGMAS
 from sitewarden.events.device_kinds import EMITS, DeviceKind
 from sitewarden.initialise import initialise
 from sitewarden.registry import service
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 
 LOOPBACK = "127.0.0.1"
 INGEST_PATH = "/api/v1/events"

@@ -51,7 +51,7 @@ from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.sealing import binding, seal
 from sitewarden.privacy.vault import Vault
 from sitewarden.registry import service
-from sitewarden.store import open_storage
+from sitewarden.runtime.storage import open_storage
 from sitewarden.vision.faces import EMBEDDING_SIZE, FaceEngine, Gallery
 
 THRESHOLD: float = Settings.model_fields["face_match_threshold"].default

@@ -57,7 +57,7 @@ from bench.common import (
 )
 from sitewarden.config import Settings
 from sitewarden.events.model import family_of
-from sitewarden.store import Storage, open_storage
+from sitewarden.runtime.storage import Storage, open_storage
 
 TARGET_EVENTS_PER_S = 20_000
 TARGET_RATIO = 0.4

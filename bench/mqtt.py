@@ -62,7 +62,7 @@ from sitewarden.config import Settings
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.ingest.mqtt_broker import ListenerOptions, write_broker_files
 from sitewarden.registry import service
-from sitewarden.store import open_storage
+from sitewarden.runtime.storage import open_storage
 
 TARGET_MESSAGES_PER_S = 10_000
 SITE = "bench"

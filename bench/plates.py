@@ -44,7 +44,7 @@ from sitewarden.auth.accounts import create_api_key, require_user
 from sitewarden.demo.garage_frames import Distortion, available_fonts, encode_jpeg, gate_frame
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.registry import service
-from sitewarden.store import open_storage
+from sitewarden.runtime.storage import open_storage
 from sitewarden.vision.images import GATE_FRAME, decode_image
 from sitewarden.vision.plate_formats import BUILT_IN, CLASSES, resolve_formats
 from sitewarden.vision.plates import PlateReader

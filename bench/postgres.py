@@ -24,14 +24,14 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sitewarden.store.postgres import _EVENT_COPY_TYPES
+from sitewarden.db.postgres import _EVENT_COPY_TYPES
 from tests.postgres_server import PostgresServer, start_postgres
 
 from bench import ingest, search
 from bench.common import Figure, percentile, print_machine, print_table
 from sitewarden.db.database import EVENT_INSERT_COLUMNS
 from sitewarden.db.postgres_partitions import ensure_week_partitions
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 
 TARGET_EVENTS_PER_S = 15_000
 # A server sized for a small dedicated machine, not the 128 MB default.

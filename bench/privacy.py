@@ -34,7 +34,7 @@ from sitewarden.privacy.sealing import binding, seal
 from sitewarden.privacy.subject_requests import DETACH_BATCH
 from sitewarden.privacy.vault import Vault
 from sitewarden.registry.records import Sender
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 
 DATA = Path(__file__).parent / ".data"
 SITE = "bench"

@@ -43,7 +43,7 @@ from bench.common import (
 from sitewarden.events.kinds import KINDS
 from sitewarden.events.model import family_of, from_micros
 from sitewarden.events.query import EventPage, EventQuery
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 
 DATA_DIR = Path(__file__).parent / ".data"
 TARGET_P95_MS = 50.0

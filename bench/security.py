@@ -30,7 +30,7 @@ from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.vault import Vault
 from sitewarden.registry.records import Sender
 from sitewarden.registry.service import authenticate_device
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 
 
 def run(requests: int) -> bool:

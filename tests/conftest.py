@@ -37,7 +37,7 @@ from sitewarden.db.postgres import postgres_sql
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.initialise import initialise
 from sitewarden.registry import service
-from sitewarden.store import Storage, open_storage
+from sitewarden.runtime.storage import Storage, open_storage
 from tests.postgres_server import PostgresServer, postgres_binary, start_postgres
 
 BACKENDS = ("sqlite", "postgres")

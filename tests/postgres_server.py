@@ -23,7 +23,7 @@ from typing import Any
 
 import psycopg
 
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 
 TEMPLATE = "sitewarden_template"
 # Fast and throw-away: nothing survives a crash of a test cluster, which is fine.

@@ -11,7 +11,7 @@ import pytest
 
 from sitewarden.auth.roles import Role
 from sitewarden.privacy.retention import run_retention
-from sitewarden.store import open_storage
+from sitewarden.runtime.storage import open_storage
 from tests.conftest import LiveServer, raw_sql
 from tests.test_access_faces import FaceSite, jpeg_frame, photo
 

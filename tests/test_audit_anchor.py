@@ -15,7 +15,7 @@ import pytest
 from sitewarden.config import Settings
 from sitewarden.privacy.audit import AuditLog
 from sitewarden.privacy.audit_anchor import ANCHOR_FILE, Anchor, AnchorUnusable, AuditAnchor
-from sitewarden.store import Storage, open_storage
+from sitewarden.runtime.storage import Storage, open_storage
 from tests.conftest import raw_sql
 
 pytestmark = pytest.mark.both_backends

@@ -28,7 +28,7 @@ from sitewarden.events.model import Event, to_micros
 from sitewarden.ingest.relay import AWAY_S, RelayedDevices
 from sitewarden.occupancy.aggregator import OccupancyAggregator
 from sitewarden.registry import service
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 from tests.conftest import device_client, raw_sql, running_postgres
 from tests.mqtt_fixtures import MqttSite, start_mqtt_site
 from tests.postgres_server import PostgresServer

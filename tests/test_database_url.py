@@ -16,7 +16,7 @@ from sitewarden.db.postgres import PostgresDatabase
 from sitewarden.doctor.checks import check_database_file
 from sitewarden.doctor.findings import Level
 from sitewarden.errors import ConfigError
-from sitewarden.store import Storage, open_storage
+from sitewarden.runtime.storage import Storage, open_storage
 from tests.postgres_server import PostgresServer
 
 REMOTE = "db.example.net"

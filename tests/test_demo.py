@@ -55,7 +55,7 @@ from sitewarden.events.kinds import KINDS
 from sitewarden.ingest.validation import IntakeLimits, validate_event
 from sitewarden.registry import service
 from sitewarden.registry.records import Sender
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 from tests.conftest import LiveServer, device_client, free_port
 
 SHANGHAI_NOON = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)

@@ -17,7 +17,7 @@ from sitewarden.config import Settings
 from sitewarden.errors import InvalidInput
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.registry import service
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 from sitewarden.vision.images import turned_upright
 from tests.conftest import LiveServer, raw_sql
 from tests.test_cli import sitewarden

@@ -19,7 +19,7 @@ from sitewarden.config import load_settings
 from sitewarden.doctor.routes import check_routes
 from sitewarden.initialise import initialise
 from sitewarden.privacy.keyring import KeyRing
-from sitewarden.store import open_storage
+from sitewarden.runtime.storage import open_storage
 from tests.test_cli import sitewarden
 
 LEVELS = ("ok", "info", "minor", "major", "critical")

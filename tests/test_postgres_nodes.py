@@ -15,7 +15,7 @@ from sitewarden.alerts.model import AlertSignal
 from sitewarden.alerts.webhook_records import Webhook
 from sitewarden.alerts.webhook_tables import DELIVERY_LEASE
 from sitewarden.events.kinds import Severity
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 from tests.postgres_server import PostgresServer
 from tests.test_store import make_event
 

@@ -111,7 +111,7 @@ def test_key_rotation_rewraps_keys_and_data_still_opens(
 
 def test_interrupted_rotation_resumes(stopped: tuple[LiveServer, list[str]]) -> None:
     from sitewarden.privacy.rotation import rotate_kek
-    from sitewarden.store import open_storage
+    from sitewarden.runtime.storage import open_storage
 
     server, ids = stopped
     store = open_storage(server.settings)

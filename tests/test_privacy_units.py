@@ -20,7 +20,7 @@ from sitewarden.privacy.keyring import KeyRing, KeyUnwrapFailed, unwrap_key, wra
 from sitewarden.privacy.masking import mask_personal, mask_plate
 from sitewarden.privacy.sealing import NONCE_BYTES, NonceSource, SealBroken, binding, seal, unseal
 from sitewarden.privacy.vault import Vault
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 
 KEY = os.urandom(32)
 IDS = EventIdFactory()

@@ -21,7 +21,7 @@ from sitewarden.auth.roles import Role, roles_with
 from sitewarden.config import load_settings
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.privacy.keyfiles import create_key_files
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 from tests.conftest import LiveServer
 
 

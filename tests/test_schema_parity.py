@@ -25,7 +25,7 @@ import psycopg
 import pytest
 
 from sitewarden.db.migrations import DIALECTS, PLACEHOLDERS, load_migrations, render_sql
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 from tests.postgres_server import PostgresServer
 
 # --- what differs on purpose ------------------------------------------------------------

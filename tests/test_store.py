@@ -24,7 +24,7 @@ from sitewarden.events.query import EventQuery
 from sitewarden.privacy.records import Subject, WrappedKey
 from sitewarden.privacy.retention import run_retention
 from sitewarden.registry import service
-from sitewarden.store import Storage, open_storage
+from sitewarden.runtime.storage import Storage, open_storage
 from tests.conftest import raw_sql
 from tests.postgres_server import PostgresServer, readable_backup
 

@@ -18,7 +18,7 @@ from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.subject_export import export_subject
 from sitewarden.privacy.subject_requests import SubjectRef, erase_subject
 from sitewarden.privacy.vault import Vault
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 from tests.conftest import raw_sql
 
 pytestmark = pytest.mark.both_backends

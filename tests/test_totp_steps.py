@@ -6,7 +6,7 @@ import pytest
 
 from sitewarden.auth.accounts import create_user
 from sitewarden.auth.roles import Role
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 
 pytestmark = pytest.mark.both_backends
 

@@ -17,7 +17,7 @@ from sitewarden.events.model import Event
 from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.subject_requests import SubjectRef, erase_subject
 from sitewarden.privacy.vault import Vault
-from sitewarden.store import Storage, open_storage
+from sitewarden.runtime.storage import Storage, open_storage
 
 pytestmark = pytest.mark.both_backends
 

@@ -15,7 +15,7 @@ from sitewarden.events.kinds import Severity
 from sitewarden.events.model import Event
 from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.vault import Vault
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 
 IDS = EventIdFactory()
 SITE = "cache"

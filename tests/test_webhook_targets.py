@@ -27,7 +27,7 @@ from sitewarden.alerts.webhook_targets import (
 from sitewarden.auth.roles import Role
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.kinds import Severity
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 from tests.conftest import LiveServer, device_client
 from tests.test_alerts_live import Receiver, wait_for
 from tests.test_store import make_event

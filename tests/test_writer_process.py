@@ -28,8 +28,8 @@ from sitewarden.ingest.writer import last_seen_of
 from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.vault import Vault
 from sitewarden.registry import service
-from sitewarden.store import Storage
-from sitewarden.store.writer_process import WriterProcess
+from sitewarden.runtime.storage import Storage
+from sitewarden.runtime.writer_process import WriterProcess
 from tests.conftest import LiveServer, free_port
 from tests.postgres_server import PostgresServer
 

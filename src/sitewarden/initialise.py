@@ -14,7 +14,7 @@ from sitewarden.config import CONFIG_FILE_NAME, Settings
 from sitewarden.database_url import redact
 from sitewarden.errors import AlreadyExists
 from sitewarden.privacy.keyfiles import create_key_files
-from sitewarden.store import open_storage
+from sitewarden.runtime.storage import open_storage
 
 CONFIG_TEMPLATE = """\
 # sitewarden settings for this data folder. Environment variables SITEWARDEN_<NAME>

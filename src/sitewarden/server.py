@@ -14,8 +14,8 @@ from sitewarden.doctor.findings import Level
 from sitewarden.doctor.report import examine
 from sitewarden.errors import ConfigError
 from sitewarden.privacy.keyring import KeyRing
-from sitewarden.store import open_storage
-from sitewarden.store.writer_process import WriterProcess
+from sitewarden.runtime.storage import open_storage
+from sitewarden.runtime.writer_process import WriterProcess
 
 # Ingest allocates tens of thousands of short-lived objects a request; Python's default
 # (a young-generation collection every 700 allocations) spent about a seventh of the

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sitewarden.errors import InvalidInput
 from sitewarden.events.query import EventQuery
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 
 MAX_SHIFT = timedelta(hours=18)
 MAX_RANGE = timedelta(days=92)

@@ -30,7 +30,7 @@ from sitewarden.ingest.writer import EventWriter
 from sitewarden.privacy.consent import active_consent
 from sitewarden.privacy.masking import mask_name, mask_tail
 from sitewarden.registry.records import Sender
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 from sitewarden.vision.faces import CLEAR_FACE_SCORE, FaceEngine
 
 DIRECTIONS = ("in", "out")

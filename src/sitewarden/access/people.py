@@ -27,7 +27,7 @@ from sitewarden.privacy.blind_index import normalise
 from sitewarden.privacy.sealing import binding, seal
 from sitewarden.privacy.subject_requests import SubjectRef, erase_subject
 from sitewarden.privacy.vault import Vault
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 from sitewarden.validity import check_window
 
 

@@ -16,7 +16,7 @@ from sitewarden.access.records import ReaderImage, subject_of
 from sitewarden.errors import NotFound
 from sitewarden.privacy.sealing import binding, seal, unseal
 from sitewarden.privacy.vault import SITE_SUBJECT, Vault
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 
 READER_IMAGES_TABLE = "access_reader_images"
 IMAGE_FIELD = "image"

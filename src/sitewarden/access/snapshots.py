@@ -21,7 +21,7 @@ from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.privacy.sealing import binding, seal, unseal
 from sitewarden.privacy.vault import SITE_SUBJECT, Vault
 from sitewarden.registry.records import Device, Sender
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 from sitewarden.vision.blur import blurred_jpeg
 from sitewarden.vision.faces import FaceEngine
 from sitewarden.vision.images import turned_upright

@@ -26,8 +26,8 @@ from sitewarden.alerts.model import AlertChange, OfflineTransition, SilentDevice
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import Event
-from sitewarden.occupancy.aggregator import OccupancyAggregator
-from sitewarden.store import Storage
+from sitewarden.alerts.health_tables import DeviceHealthTables
+from sitewarden.alerts.tables import AlertTables
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +49,18 @@ def offline_event(silent: SilentDevice, factor: float, ids: EventIdFactory, now:
 
 
 class Maintenance:
+    """Every ``every_s``: devices silent too long go offline, critical alerts nobody
+    acknowledged escalate (on one node of several), and this node's occupancy counts
+    are flushed (``flush_counts``, handed in by the runtime)."""
+
     def __init__(
         self,
-        store: Storage,
+        alerts: AlertTables,
+        health: DeviceHealthTables,
+        owns_job: Callable[[str], bool],
         writer: AlertingWriter,
         engine: AlertEngine,
-        occupancy: OccupancyAggregator,
+        flush_counts: Callable[[datetime | None], object],
         announce: Callable[[Sequence[AlertChange]], None],
         *,
         offline_after_intervals: float,
@@ -62,10 +68,12 @@ class Maintenance:
         every_s: float,
         ids: EventIdFactory,
     ) -> None:
-        self._store = store
+        self._alerts = alerts
+        self._health = health
+        self._owns_job = owns_job
         self._writer = writer
         self._engine = engine
-        self._occupancy = occupancy
+        self._flush_counts = flush_counts
         self._announce = announce
         self._factor = offline_after_intervals
         self._escalate_after = escalate_after
@@ -80,7 +88,7 @@ class Maintenance:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=10)
-        self._occupancy.flush()
+        self._flush_counts(None)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -92,16 +100,16 @@ class Maintenance:
 
     def run_once(self, now: datetime | None = None) -> None:
         moment = now or datetime.now(UTC)
-        if self._store.db.owns_job("device-health"):  # one node of several does it
+        if self._owns_job("device-health"):  # one node of several does it
             self.check_devices(moment)
-            changes = self._store.alerts.escalate_alerts(moment - self._escalate_after, moment)
+            changes = self._alerts.escalate_alerts(moment - self._escalate_after, moment)
             if changes:
                 self._announce(changes)
-        self._occupancy.flush(moment)  # this node's own counts, on every node
+        self._flush_counts(moment)  # this node's own counts, on every node
 
     def check_devices(self, now: datetime) -> None:
         transitions = []
-        for silent in self._store.health.silent_devices(now, self._factor):
+        for silent in self._health.silent_devices(now, self._factor):
             event = offline_event(silent, self._factor, self._ids, now)
             signals = tuple(self._engine.evaluate([event]))
             transitions.append(

@@ -47,7 +47,7 @@ from sitewarden.privacy.audit import AuditLog
 from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.retention import RetentionReport, run_retention
 from sitewarden.privacy.vault import KeyWriter, Vault
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 from sitewarden.vision.images import MAX_IMAGE_BYTES
 from sitewarden.web import pages
 

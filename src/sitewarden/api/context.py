@@ -18,7 +18,7 @@ from sitewarden.ingest.validation import IntakeLimits
 from sitewarden.ingest.writer import EventWriter
 from sitewarden.privacy.audit import AuditLog
 from sitewarden.privacy.vault import Vault
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 
 
 @dataclass

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from sitewarden.access.people import People
     from sitewarden.config import Settings
     from sitewarden.privacy.audit import AuditLog
-    from sitewarden.store import Storage
+    from sitewarden.runtime.storage import Storage
 
 people_app = typer.Typer(
     help="Enrolled people: residents, staff, contractors, visitors.", no_args_is_help=True

@@ -13,7 +13,7 @@ from rich.console import Console
 
 from sitewarden.config import Settings, load_settings
 from sitewarden.errors import SitewardenError
-from sitewarden.store import Storage, open_storage
+from sitewarden.runtime.storage import Storage, open_storage
 
 if TYPE_CHECKING:
     from sitewarden.privacy.audit import AuditLog

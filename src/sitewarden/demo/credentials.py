@@ -13,7 +13,7 @@ from sitewarden.auth import accounts
 from sitewarden.auth.records import ApiKey
 from sitewarden.auth.roles import Permission, Role
 from sitewarden.demo.site import SITE_ID
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 
 SETUP_KEY_NAME = "demo set-up"
 PAY_STATION_USER = "pay-station"

@@ -36,7 +36,7 @@ from sitewarden.errors import ConfigError, InvalidInput
 from sitewarden.initialise import initialise, is_initialised
 from sitewarden.privacy.keyfiles import check_key_folder
 from sitewarden.server import check_listen_safety, proxy_options, url_of
-from sitewarden.store import Storage, open_storage
+from sitewarden.runtime.storage import Storage, open_storage
 
 ADMIN_USERNAME = "admin"
 STARTUP_TIMEOUT_S = 30.0

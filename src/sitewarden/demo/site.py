@@ -14,7 +14,7 @@ from sitewarden.errors import Conflict
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.registry import service
 from sitewarden.registry.records import Device
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 
 SITE_ID = "riverside"
 SITE_NAME = "Riverside Gardens"

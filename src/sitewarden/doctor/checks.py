@@ -16,7 +16,7 @@ from sitewarden.doctor.findings import Finding, Level
 from sitewarden.errors import ConfigError
 from sitewarden.privacy.keyfiles import KEY_NAMES, key_file
 from sitewarden.privacy.keyring import KEY_ENVIRONMENT
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 
 MFA_ROLES = frozenset({Role.ADMIN.value, Role.PRIVACY_OFFICER.value})
 

@@ -21,7 +21,7 @@ from sitewarden.doctor.protections import check_key_folder, check_limits
 from sitewarden.doctor.routes import check_routes
 from sitewarden.errors import ConfigError, StoreError
 from sitewarden.privacy.keyring import KeyRing
-from sitewarden.store import Storage, open_storage
+from sitewarden.runtime.storage import Storage, open_storage
 
 STYLE = {
     Level.OK: "green",

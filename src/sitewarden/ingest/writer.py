@@ -46,7 +46,7 @@ class Judge(Protocol[Signal_co]):
 
 class EventSink(Protocol[Signal_contra, Change]):
     """Where batches are committed: in this process (``alerts/batch_transaction.py``),
-    or by the writer in another process (``store/writer_process.py``).
+    or by the writer in another process (``runtime/writer_process.py``).
 
     ``prepare`` runs in the thread that submits a batch, so that whatever a batch needs
     before its transaction is done while the writer commits the batches before it."""

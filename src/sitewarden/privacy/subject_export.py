@@ -24,7 +24,7 @@ from sitewarden.privacy.subject_requests import (
     unresolved,
 )
 from sitewarden.privacy.vault import Vault
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 
 MAX_EXPORTED_EVENTS = 1_000_000
 MAX_EXPORTED_SESSIONS = 100_000

@@ -19,7 +19,7 @@ from sitewarden.access.sealed import badges_with_value, people_with_national_id
 from sitewarden.errors import InvalidInput, NotFound
 from sitewarden.events.query import EventQuery
 from sitewarden.privacy.vault import LOOKUP_FIELDS, Vault
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 
 IDENTIFYING_FIELDS = (*sorted(LOOKUP_FIELDS), "subject_id")
 DETACH_BATCH = 20_000

@@ -35,7 +35,7 @@ from sitewarden.privacy.keyring import KeyRing, new_data_key, unwrap_key, wrap_k
 from sitewarden.privacy.records import ERASED_PERSONAL, Subject, WrappedKey
 from sitewarden.privacy.sealing import binding, cipher, seal, unseal
 from sitewarden.privacy.tables import SubjectLink
-from sitewarden.store import Storage
+from sitewarden.runtime.storage import Storage
 
 SITE_SUBJECT = "site"
 MEDIA_FIELDS = frozenset({"face_crop", "snapshot"})
@@ -61,7 +61,7 @@ class Opened:
 
 class KeyWriter(Protocol):
     """Where new data keys and subjects are stored: the store, or the process that
-    writes the store (``store/writer_process.py``)."""
+    writes the store (``runtime/writer_process.py``)."""
 
     def add_data_keys(
         self,

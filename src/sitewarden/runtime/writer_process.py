@@ -49,7 +49,7 @@ from sitewarden.ingest.event_tables import DeviceKey
 from sitewarden.privacy.records import Subject, WrappedKey
 
 if TYPE_CHECKING:
-    from sitewarden.store import Storage
+    from sitewarden.runtime.storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +173,7 @@ def receive_message(pipe: IO[bytes]) -> bytes:
 
 def open_target(database: DatabaseTarget, node_id: str | None) -> Storage:
     """The storage the child writes with (imported here, not by the parent's callers)."""
-    from sitewarden.store import Storage
+    from sitewarden.runtime.storage import Storage
 
     if database.postgres_url is not None:
         return Storage.postgres(database.postgres_url, pool_size=2, node_id=node_id)
