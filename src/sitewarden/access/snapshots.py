@@ -19,7 +19,8 @@ from sitewarden.access.records import Snapshot
 from sitewarden.errors import NotFound, PermissionDenied
 from sitewarden.events.validation import Sender
 from sitewarden.privacy.sealing import binding, seal, unseal
-from sitewarden.privacy.vault import SITE_SUBJECT, Vault
+from sitewarden.privacy.subjects import SITE_SUBJECT
+from sitewarden.privacy.vault import Vault
 from sitewarden.registry.device_kinds import DeviceKind
 from sitewarden.store.base import Store
 from sitewarden.store.records import Device

@@ -24,7 +24,7 @@ from sitewarden.events.kinds import KINDS
 from sitewarden.events.model import family_of, from_micros, to_micros
 from sitewarden.events.validation import Sender
 from sitewarden.ingest.batch import check_batch, split_batch
-from sitewarden.privacy.vault import LOOKUP_FIELDS
+from sitewarden.privacy.subjects import LOOKUP_FIELDS
 from sitewarden.store.records import EventQuery
 
 router = APIRouter(prefix="/api/v1", tags=["events"])

@@ -17,7 +17,8 @@ from typing import Any
 from sitewarden.access.records import subject_of
 from sitewarden.access.sealed import badges_with_value, people_with_national_id
 from sitewarden.errors import InvalidInput, NotFound
-from sitewarden.privacy.vault import LOOKUP_FIELDS, Vault
+from sitewarden.privacy.subjects import LOOKUP_FIELDS
+from sitewarden.privacy.vault import Vault
 from sitewarden.store.base import Store
 from sitewarden.store.records import EventQuery
 

@@ -15,48 +15,34 @@ Subjects are created on first sight, each with a fresh data key wrapped by the K
 and a truncated blind index of its identifying value. Resolved subjects, stored links
 and the unwrapped keys of subjects something is sealed under are cached in memory only;
 a subject only ever linked keeps its key wrapped in the store (see ``_data_keys``).
+What a subject is lives in ``subjects.py``, how a personal part is sealed in
+``personal_part.py``; the vault holds the caches, the lock and the order of storing.
 """
 
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import Protocol
 
-import orjson
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from sitewarden.events.model import Event
 from sitewarden.privacy.blind_index import full_term, lookup_term, normalise
 from sitewarden.privacy.keyring import KeyRing, new_data_key, unwrap_key, wrap_key
-from sitewarden.privacy.sealing import binding, cipher, seal, unseal
+from sitewarden.privacy.personal_part import Opened, open_personal, seal_personal
+from sitewarden.privacy.sealing import cipher
+from sitewarden.privacy.subjects import (
+    SITE_SUBJECT,
+    SUBJECT_FIELDS,
+    new_subject,
+    open_subject_value,
+    subject_link,
+)
 from sitewarden.store.base import Store
 from sitewarden.store.privacy_tables import SubjectLink
 from sitewarden.store.records import ERASED_PERSONAL, Subject, WrappedKey
-
-SITE_SUBJECT = "site"
-MEDIA_FIELDS = frozenset({"face_crop", "snapshot"})
-# Identifying fields in the order they pick the subject, and what kind of subject.
-SUBJECT_FIELDS: tuple[tuple[str, str], ...] = (
-    ("plate", "vehicle"),
-    ("national_id", "person"),
-    ("badge_id", "person"),
-    ("phone", "person"),
-)
-LOOKUP_FIELDS = frozenset(field for field, _ in SUBJECT_FIELDS)
-
-PersonalState = Literal["none", "sealed", "erased"]
-
-
-@dataclass(frozen=True)
-class Opened:
-    """An event's personal part as read back: its state and, if open, its fields."""
-
-    state: PersonalState
-    fields: dict[str, Any] | None = None
 
 
 class KeyWriter(Protocol):
@@ -72,10 +58,6 @@ class KeyWriter(Protocol):
 
 def _key_binding(site_id: str, subject_id: str) -> bytes:
     return f"{site_id}\x00{subject_id}".encode()
-
-
-def _link(site_id: str, one: str, other: str) -> SubjectLink:
-    return (site_id, one, other) if one < other else (site_id, other, one)
 
 
 class Vault:
@@ -199,9 +181,7 @@ class Vault:
             key = self._stored_key(site_id, candidate.subject_id, keep=False)
             if key is None:
                 continue
-            opened = unseal(
-                key, candidate.sealed_value, binding("subjects", candidate.subject_id, field)
-            ).decode()
+            opened = open_subject_value(key, candidate.subject_id, field, candidate.sealed_value)
             if opened == wanted:
                 matches.append(candidate.subject_id)
         return matches
@@ -214,9 +194,7 @@ class Vault:
         key = None if subject is None else self._stored_key(site_id, subject_id)
         if subject is None or key is None:
             return None
-        return unseal(
-            key, subject.sealed_value, binding("subjects", subject_id, subject.field)
-        ).decode()
+        return open_subject_value(key, subject_id, subject.field, subject.sealed_value)
 
     def subject_for(self, site_id: str, field: str, kind: str, value: str) -> str:
         """The subject identified by ``value``, created (and stored) on first sight."""
@@ -259,16 +237,10 @@ class Vault:
     ) -> str:
         """A new subject, its key and record added to ``pending`` and its plain key to
         ``fresh`` (not to the cache: it may only ever be linked)."""
-        subject_id = f"{kind[0]}-{uuid.uuid4().hex}"
-        key = new_data_key()
-        sealed_value = seal(
-            key, normalise(field, value).encode(), binding("subjects", subject_id, field)
-        )
-        lookup = lookup_term(self._keys.index_key, site_id, field, value)
-        subject = Subject(site_id, subject_id, kind, field, lookup, sealed_value, datetime.now(UTC))
-        pending.append((self._wrapped(site_id, subject_id, key), subject))
-        fresh[(site_id, subject_id)] = key
-        return subject_id
+        subject, key = new_subject(self._keys.index_key, site_id, field, kind, value)
+        pending.append((self._wrapped(site_id, subject.subject_id, key), subject))
+        fresh[(site_id, subject.subject_id)] = key
+        return subject.subject_id
 
     def _key_for(
         self, site_id: str, subject_id: str, pending: list[tuple[WrappedKey, Subject | None]]
@@ -338,7 +310,7 @@ class Vault:
             return SITE_SUBJECT
         sealed_under = found[0]
         for other in found[1:]:
-            link = _link(site_id, sealed_under, other)
+            link = subject_link(site_id, sealed_under, other)
             if other != sealed_under and link not in self._links:
                 links.add(link)
         return sealed_under
@@ -369,20 +341,7 @@ class Vault:
             if subject_id is None or key is None or not event.personal:
                 event.personal = None
                 continue
-            if MEDIA_FIELDS.isdisjoint(event.personal):
-                media, rest = {}, event.personal
-            else:
-                media = {k: v for k, v in event.personal.items() if k in MEDIA_FIELDS}
-                rest = {k: v for k, v in event.personal.items() if k not in MEDIA_FIELDS}
-            event.subject_id = subject_id
-            event.sealed_personal = seal(
-                key, orjson.dumps(rest), binding("events", event.id.bytes, "personal")
-            )
-            if media:
-                event.sealed_media = seal(
-                    key, orjson.dumps(media), binding("events", event.id.bytes, "media")
-                )
-            event.personal = None
+            seal_personal(event, subject_id, key)
 
     def open_event(self, event: Event, *, with_media: bool = False) -> Opened:
         """The personal part of a stored event; raises SealBroken if it was tampered with."""
@@ -393,13 +352,4 @@ class Vault:
         key = self._stored_key(event.site_id, event.subject_id)
         if key is None:
             return Opened("erased")
-        fields = orjson.loads(
-            unseal(key, event.sealed_personal, binding("events", event.id.bytes, "personal"))
-        )
-        if with_media and event.sealed_media is not None:
-            fields.update(
-                orjson.loads(
-                    unseal(key, event.sealed_media, binding("events", event.id.bytes, "media"))
-                )
-            )
-        return Opened("sealed", fields)
+        return open_personal(event, key, with_media=with_media)
