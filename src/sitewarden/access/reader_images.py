@@ -15,7 +15,8 @@ from sitewarden.access.decisions import Decision
 from sitewarden.access.records import ReaderImage, subject_of
 from sitewarden.errors import NotFound
 from sitewarden.privacy.sealing import binding, seal, unseal
-from sitewarden.privacy.vault import SITE_SUBJECT, Vault
+from sitewarden.privacy.subjects import SITE_SUBJECT
+from sitewarden.privacy.vault import Vault
 from sitewarden.runtime.storage import Storage
 
 READER_IMAGES_TABLE = "access_reader_images"

@@ -19,7 +19,8 @@ from sitewarden.access.records import Snapshot
 from sitewarden.errors import NotFound, PermissionDenied
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.privacy.sealing import binding, seal, unseal
-from sitewarden.privacy.vault import SITE_SUBJECT, Vault
+from sitewarden.privacy.subjects import SITE_SUBJECT
+from sitewarden.privacy.vault import Vault
 from sitewarden.registry.records import Device, Sender
 from sitewarden.runtime.storage import Storage
 from sitewarden.vision.blur import blurred_jpeg

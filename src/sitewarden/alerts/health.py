@@ -22,12 +22,12 @@ from datetime import UTC, datetime, timedelta
 
 from sitewarden.alerts.batch_transaction import AlertingWriter
 from sitewarden.alerts.engine import AlertEngine
+from sitewarden.alerts.health_tables import DeviceHealthTables
 from sitewarden.alerts.model import AlertChange, OfflineTransition, SilentDevice
+from sitewarden.alerts.tables import AlertTables
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import Event
-from sitewarden.alerts.health_tables import DeviceHealthTables
-from sitewarden.alerts.tables import AlertTables
 
 log = logging.getLogger(__name__)
 

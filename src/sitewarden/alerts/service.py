@@ -12,8 +12,8 @@ from sitewarden.alerts.engine import AlertEngine
 from sitewarden.alerts.health import Maintenance
 from sitewarden.alerts.model import AlertChange
 from sitewarden.alerts.notify import LiveHub, Notifier, WebhookDispatcher
-from sitewarden.alerts.rules import Rule, RuleSet, rule_set
 from sitewarden.alerts.rule_tables import RuleTables
+from sitewarden.alerts.rules import Rule, RuleSet, rule_set
 from sitewarden.errors import StoreError
 from sitewarden.registry.tables import RegistryTables
 

@@ -24,7 +24,7 @@ from sitewarden.events.kinds import KINDS
 from sitewarden.events.model import family_of, from_micros, to_micros
 from sitewarden.events.query import EventQuery
 from sitewarden.ingest.batch import check_batch, split_batch
-from sitewarden.privacy.vault import LOOKUP_FIELDS
+from sitewarden.privacy.subjects import LOOKUP_FIELDS
 from sitewarden.registry.records import Sender
 
 router = APIRouter(prefix="/api/v1", tags=["events"])

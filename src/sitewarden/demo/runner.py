@@ -35,8 +35,8 @@ from sitewarden.demo.simulator import Simulator, SimulatorStats, start_simulator
 from sitewarden.errors import ConfigError, InvalidInput
 from sitewarden.initialise import initialise, is_initialised
 from sitewarden.privacy.keyfiles import check_key_folder
-from sitewarden.server import check_listen_safety, proxy_options, url_of
 from sitewarden.runtime.storage import Storage, open_storage
+from sitewarden.server import check_listen_safety, proxy_options, url_of
 
 ADMIN_USERNAME = "admin"
 STARTUP_TIMEOUT_S = 30.0

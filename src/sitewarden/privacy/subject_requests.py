@@ -18,7 +18,8 @@ from sitewarden.access.records import subject_of
 from sitewarden.access.sealed import badges_with_value, people_with_national_id
 from sitewarden.errors import InvalidInput, NotFound
 from sitewarden.events.query import EventQuery
-from sitewarden.privacy.vault import LOOKUP_FIELDS, Vault
+from sitewarden.privacy.subjects import LOOKUP_FIELDS
+from sitewarden.privacy.vault import Vault
 from sitewarden.runtime.storage import Storage
 
 IDENTIFYING_FIELDS = (*sorted(LOOKUP_FIELDS), "subject_id")

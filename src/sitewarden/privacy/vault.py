@@ -15,53 +15,38 @@ Subjects are created on first sight, each with a fresh data key wrapped by the K
 and a truncated blind index of its identifying value. Resolved subjects, stored links
 and the unwrapped keys of subjects something is sealed under are cached in memory only;
 a subject only ever linked keeps its key wrapped in the store (see ``_data_keys``).
+What a subject is lives in ``subjects.py``, how a personal part is sealed in
+``personal_part.py``; the vault holds the caches, the lock and the order of storing.
 """
 
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import Protocol
 
-import orjson
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from sitewarden.events.model import Event
 from sitewarden.privacy.blind_index import full_term, lookup_term, normalise
 from sitewarden.privacy.keyring import KeyRing, new_data_key, unwrap_key, wrap_key
+from sitewarden.privacy.personal_part import Opened, open_personal, seal_personal
 from sitewarden.privacy.records import ERASED_PERSONAL, Subject, WrappedKey
-from sitewarden.privacy.sealing import binding, cipher, seal, unseal
-from sitewarden.privacy.tables import SubjectLink
-from sitewarden.runtime.storage import Storage
-
-SITE_SUBJECT = "site"
-MEDIA_FIELDS = frozenset({"face_crop", "snapshot"})
-# Identifying fields in the order they pick the subject, and what kind of subject.
-SUBJECT_FIELDS: tuple[tuple[str, str], ...] = (
-    ("plate", "vehicle"),
-    ("national_id", "person"),
-    ("badge_id", "person"),
-    ("phone", "person"),
+from sitewarden.privacy.sealing import cipher
+from sitewarden.privacy.subjects import (
+    SITE_SUBJECT,
+    SUBJECT_FIELDS,
+    new_subject,
+    open_subject_value,
+    subject_link,
 )
-LOOKUP_FIELDS = frozenset(field for field, _ in SUBJECT_FIELDS)
-
-PersonalState = Literal["none", "sealed", "erased"]
-
-
-@dataclass(frozen=True)
-class Opened:
-    """An event's personal part as read back: its state and, if open, its fields."""
-
-    state: PersonalState
-    fields: dict[str, Any] | None = None
+from sitewarden.privacy.tables import PrivacyTables, SubjectLink
 
 
 class KeyWriter(Protocol):
-    """Where new data keys and subjects are stored: the store, or the process that
-    writes the store (``runtime/writer_process.py``)."""
+    """Where new data keys and subjects are stored: the vault's tables, or the process that
+    writes the database (``runtime/writer_process.py``)."""
 
     def add_data_keys(
         self,
@@ -74,16 +59,14 @@ def _key_binding(site_id: str, subject_id: str) -> bytes:
     return f"{site_id}\x00{subject_id}".encode()
 
 
-def _link(site_id: str, one: str, other: str) -> SubjectLink:
-    return (site_id, one, other) if one < other else (site_id, other, one)
-
-
 class Vault:
     """Thread-safe; one per process, shared by ingest and reads."""
 
-    def __init__(self, store: Storage, keys: KeyRing, key_writer: KeyWriter | None = None) -> None:
-        self._store = store
-        self._key_writer: KeyWriter = key_writer or store.privacy
+    def __init__(
+        self, privacy: PrivacyTables, keys: KeyRing, key_writer: KeyWriter | None = None
+    ) -> None:
+        self._privacy = privacy
+        self._key_writer: KeyWriter = key_writer or privacy
         self._keys = keys
         self._lock = threading.RLock()
         # Unwrapped data keys, ready as AES-GCM instances; memory only. Only of subjects
@@ -115,7 +98,7 @@ class Vault:
         cached = self._data_keys.get((site_id, subject_id))
         if cached is not None:
             return cached
-        stored = self._store.privacy.get_data_keys(site_id, [subject_id]).get(subject_id)
+        stored = self._privacy.get_data_keys(site_id, [subject_id]).get(subject_id)
         if stored is None:
             return None
         key = cipher(unwrap_key(self._keys.kek, stored.wrapped, _key_binding(site_id, subject_id)))
@@ -156,7 +139,7 @@ class Vault:
         wanted = set(site_ids)
         if not wanted:
             return
-        stored = self._store.privacy.vault_epochs(sorted(wanted))
+        stored = self._privacy.vault_epochs(sorted(wanted))
         for site_id in wanted:
             epoch = stored.get(site_id, 0)
             if self._epochs.get(site_id, 0) == epoch:
@@ -192,16 +175,14 @@ class Vault:
         """Subjects whose identifying ``field`` equals ``value`` (false positives removed)."""
         wanted = normalise(field, value)
         matches = []
-        for candidate in self._store.privacy.find_subjects(
+        for candidate in self._privacy.find_subjects(
             site_id, field, lookup_term(self._keys.index_key, site_id, field, value)
         ):
             # Not kept: most lookups are of linked subjects that nothing is sealed under.
             key = self._stored_key(site_id, candidate.subject_id, keep=False)
             if key is None:
                 continue
-            opened = unseal(
-                key, candidate.sealed_value, binding("subjects", candidate.subject_id, field)
-            ).decode()
+            opened = open_subject_value(key, candidate.subject_id, field, candidate.sealed_value)
             if opened == wanted:
                 matches.append(candidate.subject_id)
         return matches
@@ -210,13 +191,11 @@ class Vault:
         """A subject's identifying value (normalised), opened; None once it is erased.
 
         Callers decide who may see it and audit the opening."""
-        subject = self._store.privacy.get_subject(site_id, subject_id)
+        subject = self._privacy.get_subject(site_id, subject_id)
         key = None if subject is None else self._stored_key(site_id, subject_id)
         if subject is None or key is None:
             return None
-        return unseal(
-            key, subject.sealed_value, binding("subjects", subject_id, subject.field)
-        ).decode()
+        return open_subject_value(key, subject_id, subject.field, subject.sealed_value)
 
     def subject_for(self, site_id: str, field: str, kind: str, value: str) -> str:
         """The subject identified by ``value``, created (and stored) on first sight."""
@@ -259,16 +238,10 @@ class Vault:
     ) -> str:
         """A new subject, its key and record added to ``pending`` and its plain key to
         ``fresh`` (not to the cache: it may only ever be linked)."""
-        subject_id = f"{kind[0]}-{uuid.uuid4().hex}"
-        key = new_data_key()
-        sealed_value = seal(
-            key, normalise(field, value).encode(), binding("subjects", subject_id, field)
-        )
-        lookup = lookup_term(self._keys.index_key, site_id, field, value)
-        subject = Subject(site_id, subject_id, kind, field, lookup, sealed_value, datetime.now(UTC))
-        pending.append((self._wrapped(site_id, subject_id, key), subject))
-        fresh[(site_id, subject_id)] = key
-        return subject_id
+        subject, key = new_subject(self._keys.index_key, site_id, field, kind, value)
+        pending.append((self._wrapped(site_id, subject.subject_id, key), subject))
+        fresh[(site_id, subject.subject_id)] = key
+        return subject.subject_id
 
     def _key_for(
         self, site_id: str, subject_id: str, pending: list[tuple[WrappedKey, Subject | None]]
@@ -284,7 +257,7 @@ class Vault:
         pending: list[tuple[WrappedKey, Subject | None]],
         links: Collection[SubjectLink] = (),
     ) -> None:
-        """Store new keys, subjects and links in one transaction, before anything sealed
+        """Storage new keys, subjects and links in one transaction, before anything sealed
         under them."""
         if not pending and not links:
             return
@@ -338,7 +311,7 @@ class Vault:
             return SITE_SUBJECT
         sealed_under = found[0]
         for other in found[1:]:
-            link = _link(site_id, sealed_under, other)
+            link = subject_link(site_id, sealed_under, other)
             if other != sealed_under and link not in self._links:
                 links.add(link)
         return sealed_under
@@ -369,20 +342,7 @@ class Vault:
             if subject_id is None or key is None or not event.personal:
                 event.personal = None
                 continue
-            if MEDIA_FIELDS.isdisjoint(event.personal):
-                media, rest = {}, event.personal
-            else:
-                media = {k: v for k, v in event.personal.items() if k in MEDIA_FIELDS}
-                rest = {k: v for k, v in event.personal.items() if k not in MEDIA_FIELDS}
-            event.subject_id = subject_id
-            event.sealed_personal = seal(
-                key, orjson.dumps(rest), binding("events", event.id.bytes, "personal")
-            )
-            if media:
-                event.sealed_media = seal(
-                    key, orjson.dumps(media), binding("events", event.id.bytes, "media")
-                )
-            event.personal = None
+            seal_personal(event, subject_id, key)
 
     def open_event(self, event: Event, *, with_media: bool = False) -> Opened:
         """The personal part of a stored event; raises SealBroken if it was tampered with."""
@@ -393,13 +353,4 @@ class Vault:
         key = self._stored_key(event.site_id, event.subject_id)
         if key is None:
             return Opened("erased")
-        fields = orjson.loads(
-            unseal(key, event.sealed_personal, binding("events", event.id.bytes, "personal"))
-        )
-        if with_media and event.sealed_media is not None:
-            fields.update(
-                orjson.loads(
-                    unseal(key, event.sealed_media, binding("events", event.id.bytes, "media"))
-                )
-            )
-        return Opened("sealed", fields)
+        return open_personal(event, key, with_media=with_media)
