@@ -21,16 +21,16 @@ from sitewarden.access.gallery import Galleries
 from sitewarden.access.people import People
 from sitewarden.access.records import Person
 from sitewarden.access.schedule import evaluate_rules, person_verdict
+from sitewarden.access.storage import AccessData
 from sitewarden.errors import InvalidInput, NotFound, PermissionDenied
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.kinds import KINDS
 from sitewarden.events.model import Event
-from sitewarden.ingest.writer import EventWriter
+from sitewarden.ingest.intake import Intake
 from sitewarden.privacy.consent import active_consent
 from sitewarden.privacy.masking import mask_name, mask_tail
 from sitewarden.registry.records import Sender
-from sitewarden.runtime.storage import Storage
 from sitewarden.vision.faces import CLEAR_FACE_SCORE, FaceEngine
 
 DIRECTIONS = ("in", "out")
@@ -87,19 +87,19 @@ class AccessDesk:
 
     def __init__(
         self,
-        store: Storage,
+        data: AccessData,
         people: People,
         galleries: Galleries,
         engine: FaceEngine,
-        writer: EventWriter[Any, Any],
+        intake: Intake,
         ids: EventIdFactory,
         faces: FaceSettings,
     ) -> None:
-        self.store = store
+        self.data = data
         self.people = people
         self.galleries = galleries
         self.engine = engine
-        self.writer = writer
+        self.intake = intake
         self.ids = ids
         self.faces = faces
         # Told every decision (the MQTT command publisher tells the reader's door).
@@ -108,7 +108,7 @@ class AccessDesk:
     # --- readers -----------------------------------------------------------------------
     def reader_for(self, sender: Sender, device_id: str) -> Reader:
         """The reader a device token may decide for: itself, or any of a gateway's site."""
-        device = self.store.registry.get_device(sender.site_id, device_id)
+        device = self.data.registry.get_device(sender.site_id, device_id)
         if device is None:
             raise NotFound(f"reader {device_id!r} not found in site {sender.site_id!r}")
         if device_id != sender.device_id and sender.kind is not DeviceKind.GATEWAY:
@@ -121,7 +121,7 @@ class AccessDesk:
                 f"device {device_id!r} is a {device.kind.value}, not an access_reader; "
                 "only access readers ask for access decisions"
             )
-        site = self.store.registry.get_site(sender.site_id)
+        site = self.data.registry.get_site(sender.site_id)
         assert site is not None
         return Reader(site.site_id, device_id, device.zone_id, device.name, site.timezone)
 
@@ -131,7 +131,7 @@ class AccessDesk:
         now = datetime.now(UTC)
         badge = self.people.find_badge(reader.site_id, badge_value)
         person = (
-            None if badge is None else self.store.access.get_person(reader.site_id, badge.person_id)
+            None if badge is None else self.data.access.get_person(reader.site_id, badge.person_id)
         )
         personal: dict[str, Any] = {"badge_id": badge_value.strip()[:128]}
         if badge is None or person is None:
@@ -154,11 +154,11 @@ class AccessDesk:
         extra["distance"] = round(match.distance, 4) if match.distance != float("inf") else None
         person = None
         if match.owner is not None:
-            person = self.store.access.get_person(reader.site_id, match.owner)
+            person = self.data.access.get_person(reader.site_id, match.owner)
         if person is None:
             reason = match.reason or "not_enrolled"
             return self._decide(reader, "face", direction, now, None, reason, None, started, extra)
-        if active_consent(self.store.privacy, reader.site_id, person.subject_id, "access") is None:
+        if active_consent(self.data.consents, reader.site_id, person.subject_id, "access") is None:
             return self._decide(
                 reader, "face", direction, now, person, "no_consent", None, started, extra
             )
@@ -184,12 +184,12 @@ class AccessDesk:
             refusal = "barred" if verdict_of_person == "barred" else refusal or verdict_of_person
             if refusal is None:
                 verdict = evaluate_rules(
-                    self.store.access.list_access_rules(reader.site_id),
+                    self.data.access.list_access_rules(reader.site_id),
                     person.group,
                     reader.zone_id,
                     now,
                     reader.timezone,
-                    frozenset(h.day for h in self.store.access.list_holidays(reader.site_id)),
+                    frozenset(h.day for h in self.data.access.list_holidays(reader.site_id)),
                 )
                 rule_id = verdict.rule_id
                 refusal = None if verdict.granted else verdict.reason
@@ -200,7 +200,7 @@ class AccessDesk:
         granted = refusal is None
         reason = "granted" if granted else str(refusal)
         event = self._event(reader, credential, direction, now, person, reason, personal)
-        self.writer.write_sync([event])
+        self.intake.take([event])
         extra = extra or {}
         decision = Decision(
             granted=granted,
@@ -257,8 +257,8 @@ class AccessDesk:
             personal=personal or None,
             note=None,
         )
-        # Sealed under the person's key (person_ref) or, for strangers, their badge's subject.
-        self.people.vault.seal_events([event])
+        # The intake seals it under the person's key (person_ref) or, for strangers, their
+        # badge's subject.
         return event
 
 

@@ -9,6 +9,7 @@ every candidate is opened and compared, so index collisions never reach an answe
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -22,12 +23,12 @@ from sitewarden.access.sealed import (
     open_badge,
     open_person,
 )
+from sitewarden.access.tables import AccessTables
 from sitewarden.errors import AlreadyExists, InvalidInput, NotFound
 from sitewarden.privacy.blind_index import normalise
 from sitewarden.privacy.sealing import binding, seal
-from sitewarden.privacy.subject_requests import SubjectRef, erase_subject
+from sitewarden.privacy.subject_requests import ErasureReport, SubjectRef
 from sitewarden.privacy.vault import Vault
-from sitewarden.runtime.storage import Storage
 from sitewarden.validity import check_window
 
 
@@ -43,9 +44,12 @@ def check_group(group: str) -> None:
 class People:
     """People and badges of every site, sealed through the vault."""
 
-    def __init__(self, store: Storage, vault: Vault) -> None:
-        self.store = store
+    def __init__(
+        self, access: AccessTables, vault: Vault, erase: Callable[[SubjectRef], ErasureReport]
+    ) -> None:
+        self.access = access
         self.vault = vault
+        self._erase = erase  # a subject request's erasure (the runtime's SubjectRequests)
 
     # --- sealing ---------------------------------------------------------------------
     def _seal(self, site_id: str, person_id: str, field: str, value: str | None) -> bytes | None:
@@ -60,7 +64,7 @@ class People:
 
     # --- people ----------------------------------------------------------------------
     def require(self, site_id: str, person_id: str) -> Person:
-        person = self.store.access.get_person(site_id, person_id)
+        person = self.access.get_person(site_id, person_id)
         if person is None:
             raise NotFound(f"person {person_id!r} not found in site {site_id!r}")
         return person
@@ -105,7 +109,7 @@ class People:
             created_at=datetime.now(UTC),
             created_by=actor,
         )
-        self.store.access.add_person(person)
+        self.access.add_person(person)
         return person
 
     def change(
@@ -124,7 +128,7 @@ class People:
         end = None if clear_window else (valid_until or person.valid_until)
         check_window(start, end)
         changed = replace(person, group=group or person.group, valid_from=start, valid_until=end)
-        self.store.access.update_person(changed)
+        self.access.update_person(changed)
         return changed
 
     def bar(self, person: Person, reason: str, actor: str) -> Person:
@@ -139,20 +143,18 @@ class People:
                 person.site_id, person.person_id, "bar_reason", reason.strip()
             ),
         )
-        self.store.access.update_person(barred)
+        self.access.update_person(barred)
         return barred
 
     def lift_bar(self, person: Person) -> Person:
         lifted = replace(person, barred_at=None, barred_by=None, sealed_bar_reason=None)
-        self.store.access.update_person(lifted)
+        self.access.update_person(lifted)
         return lifted
 
     def erase(self, person: Person) -> int:
         """Crypto-shred the person (their key, so their events too) and drop their rows."""
-        report = erase_subject(
-            self.store, self.vault, SubjectRef(person.site_id, "subject_id", person.subject_id)
-        )
-        self.store.access.delete_person(person.site_id, person.person_id)
+        report = self._erase(SubjectRef(person.site_id, "subject_id", person.subject_id))
+        self.access.delete_person(person.site_id, person.person_id)
         return report.events_erased
 
     # --- badges ----------------------------------------------------------------------
@@ -174,7 +176,7 @@ class People:
             sealed_value=seal(key, compact.encode(), binding(BADGES_TABLE, badge_ref, BADGE_FIELD)),
             created_at=datetime.now(UTC),
         )
-        self.store.access.add_badge(badge)
+        self.access.add_badge(badge)
         return badge
 
     def badge_value(self, badge: Badge) -> str | None:
@@ -182,10 +184,10 @@ class People:
 
     def find_badge(self, site_id: str, value: str) -> Badge | None:
         """The active badge with this value, else the newest revoked one, else None."""
-        found = badges_with_value(self.store.access, self.vault, site_id, value)
+        found = badges_with_value(self.access, self.vault, site_id, value)
         found.sort(key=lambda badge: (badge.revoked_at is None, badge.created_at))
         return found[-1] if found else None
 
     def revoke_badge(self, site_id: str, badge_ref: str) -> None:
-        if not self.store.access.revoke_badge(site_id, badge_ref, datetime.now(UTC)):
+        if not self.access.revoke_badge(site_id, badge_ref, datetime.now(UTC)):
             raise NotFound(f"no active badge {badge_ref!r} in site {site_id!r}")

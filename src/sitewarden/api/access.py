@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from sitewarden.access import attendance
 from sitewarden.access.decisions import AccessDesk, Decision, Reader
 from sitewarden.access.reader_images import keep_reader_image, open_reader_image
-from sitewarden.api.access_common import PurposeQuery, build_desk, get_desk
+from sitewarden.api.access_common import PurposeQuery, get_desk
 from sitewarden.api.access_people import ENROL_LIMIT, ENROL_PATH
 from sitewarden.api.access_people import router as people_router
 from sitewarden.api.access_rules import router as rules_router
@@ -41,7 +41,7 @@ from sitewarden.privacy.masking import mask_name
 from sitewarden.registry.records import Sender
 from sitewarden.vision.images import FACE_IMAGE, decode_image, image_slot
 
-__all__ = ["DECIDE_PATH", "ENROL_LIMIT", "ENROL_PATH", "build_desk", "get_desk", "router"]
+__all__ = ["DECIDE_PATH", "ENROL_LIMIT", "ENROL_PATH", "get_desk", "router"]
 
 DECIDE_PATH = re.compile(r"^/api/v1/readers/[^/]+/decide$")
 IMAGE_BODY = {

@@ -1,4 +1,5 @@
-"""What the access routes share: the app's access desk and the purpose parameter."""
+"""What the access routes share: the node's access desk (built by the runtime) and the
+purpose parameter."""
 
 from __future__ import annotations
 
@@ -6,30 +7,11 @@ from typing import Annotated
 
 from fastapi import Query, Request
 
-from sitewarden.access.decisions import AccessDesk, FaceSettings
-from sitewarden.access.gallery import Galleries
-from sitewarden.access.people import People
-from sitewarden.api.context import AppContext
-from sitewarden.vision.faces import FaceEngine
+from sitewarden.access.decisions import AccessDesk
 
 PurposeQuery = Annotated[
     str | None, Query(min_length=3, max_length=200, description="why you need names (audited)")
 ]
-
-
-def build_desk(context: AppContext) -> AccessDesk:
-    """The app's access desk; the face models load on the first face."""
-    settings = context.settings
-    people = People(context.store, context.vault)
-    return AccessDesk(
-        context.store,
-        people,
-        Galleries(context.store.access, context.vault),
-        FaceEngine(min_face_px=settings.face_min_px),
-        context.writer,
-        context.ids,
-        FaceSettings(settings.face_match_threshold, settings.face_match_margin),
-    )
 
 
 def get_desk(request: Request) -> AccessDesk:

@@ -293,7 +293,7 @@ def occupancy(
     start = since or end - timedelta(hours=24)
     if start.tzinfo is None or end.tzinfo is None:
         raise InvalidInput("since and until need a timezone offset")
-    context.alerts.occupancy.flush()  # include the interval in progress
+    context.occupancy.flush()  # include the interval in progress
     return [
         OccupancyPoint(zone_id=z, source=src, interval_start=at, interval_s=secs, count=n)
         for z, src, at, secs, n in context.store.occupancy.occupancy(site_id, zone, start, end)

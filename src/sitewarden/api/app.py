@@ -14,9 +14,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from sitewarden import __version__
-from sitewarden.alerts.batch_transaction import AlertingWriter, BatchSignal, BatchSink
+from sitewarden.alerts.batch_transaction import BatchSignal
 from sitewarden.alerts.model import AlertChange
-from sitewarden.alerts.service import build_alert_system
 from sitewarden.api import (
     access,
     alerts,
@@ -34,19 +33,17 @@ from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext
 from sitewarden.api.errors import error_response, install_error_handlers
 from sitewarden.api.limits import RequestLimits
-from sitewarden.api.mqtt import build_mqtt
 from sitewarden.api.ratelimit import RateLimiter
 from sitewarden.api.signin_delays import SignInDelays
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
 from sitewarden.auth.second_factor import totp_key
 from sitewarden.config import Settings
-from sitewarden.events.ids import EventIdFactory
-from sitewarden.ingest.writer import EventSink, EventWriter
-from sitewarden.privacy.audit import AuditLog
+from sitewarden.ingest.writer import EventSink
 from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.retention import RetentionReport, run_retention
-from sitewarden.privacy.vault import KeyWriter, Vault
+from sitewarden.privacy.vault import KeyWriter
+from sitewarden.runtime import build_runtime
 from sitewarden.runtime.storage import Storage
 from sitewarden.vision.images import MAX_IMAGE_BYTES
 from sitewarden.web import pages
@@ -126,21 +123,13 @@ def create_app(
 ) -> FastAPI:
     """Build the app; the event writer starts and stops with it.
 
-    ``keys`` default to the key files (or environment) the settings point at; batches
-    are committed by ``event_sink`` (a writer process) where given, else by ``store``;
-    the vault's new data keys by ``key_writer`` (the same process) where given.
+    The node itself is built by :func:`sitewarden.runtime.build_runtime` (see there for
+    ``keys``, ``event_sink`` and ``key_writer``); the app adds what only HTTP needs.
     """
-    keyring = keys or KeyRing.load(settings.key_path)
-    writer: AlertingWriter = EventWriter(event_sink or BatchSink(store.batch))
-    ids = EventIdFactory()
+    runtime = build_runtime(settings, store, keys, event_sink=event_sink, key_writer=key_writer)
     context = AppContext(
-        settings=settings,
-        store=store,
-        writer=writer,
-        vault=Vault(store, keyring, key_writer),
-        audit=AuditLog(store.privacy, keyring.audit_key, settings.key_path),
-        alerts=build_alert_system(settings, store, writer, ids),
-        totp_key=totp_key(keyring.kek),
+        runtime=runtime,
+        totp_key=totp_key(runtime.keys.kek),
         device_limiter=RateLimiter(
             settings.rate_limit_device_per_s, settings.rate_limit_device_per_s * 2, "device"
         ),
@@ -155,24 +144,17 @@ def create_app(
         signin_delays=SignInDelays(
             settings.login_max_failures, settings.login_delay_s, settings.lockout_minutes * 60
         ),
-        ids=ids,
     )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        writer.start()
-        context.alerts.start()
-        if app.state.mqtt is not None:
-            app.state.mqtt.start()
+        runtime.start()
         retention = asyncio.create_task(_retention_loop(context))
         try:
             yield
         finally:
             retention.cancel()
-            if app.state.mqtt is not None:
-                app.state.mqtt.stop()
-            context.alerts.stop()
-            writer.stop()
+            runtime.stop()
 
     app = FastAPI(
         title="sitewarden",
@@ -189,9 +171,8 @@ def create_app(
     )
     app.state.context = context
     app.state.parking = parking.build_gates(context)
-    app.state.access = access.build_desk(context)
+    app.state.access = runtime.access
     app.state.snapshots = cameras.build_snapshot_desk(context)
-    app.state.mqtt = build_mqtt(context, app.state.parking, app.state.access)
     install_error_handlers(app)
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_required)
     app.add_exception_handler(pages.SecondFactorPage, pages.second_factor_page_required)

@@ -1,58 +1,94 @@
-"""What every request handler needs, built once per app."""
+"""What every request handler needs, built once per app: the node's runtime, and what
+only the HTTP edge keeps (rate limiters, sign-in delays, the lookup quota)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any
 
 from fastapi import Request
 
+from sitewarden.alerts.batch_transaction import AlertingWriter
 from sitewarden.alerts.service import AlertSystem
 from sitewarden.api.ratelimit import LookupQuota, RateLimiter
 from sitewarden.api.signin_delays import SignInDelays
 from sitewarden.config import Settings
 from sitewarden.events.ids import EventIdFactory
+from sitewarden.ingest.intake import Intake
 from sitewarden.ingest.relay import RelayedDevices
 from sitewarden.ingest.validation import IntakeLimits
-from sitewarden.ingest.writer import EventWriter
+from sitewarden.occupancy.aggregator import OccupancyAggregator
 from sitewarden.privacy.audit import AuditLog
+from sitewarden.privacy.subject_requests import SubjectRequests
 from sitewarden.privacy.vault import Vault
+from sitewarden.runtime import Runtime
 from sitewarden.runtime.storage import Storage
 
 
 @dataclass
 class AppContext:
-    settings: Settings
-    store: Storage
-    writer: EventWriter[Any, Any]
-    vault: Vault
-    audit: AuditLog
-    alerts: AlertSystem
+    runtime: Runtime
     totp_key: bytes
     device_limiter: RateLimiter
     user_limiter: RateLimiter
     login_limiter: RateLimiter
     signin_delays: SignInDelays
-    ids: EventIdFactory = field(default_factory=EventIdFactory)
-    relayed: RelayedDevices = field(init=False)
     lookups: LookupQuota = field(init=False)
 
     def __post_init__(self) -> None:
-        self.relayed = RelayedDevices(self.store.registry)
         self.lookups = LookupQuota(
             self.settings.lookup_quota_per_hour,
             self.settings.lookup_burst_count,
             self.settings.lookup_burst_window_s,
         )
 
+    # The runtime's parts, by the names the handlers use.
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    @property
+    def store(self) -> Storage:
+        return self.runtime.store
+
+    @property
+    def vault(self) -> Vault:
+        return self.runtime.vault
+
+    @property
+    def audit(self) -> AuditLog:
+        return self.runtime.audit
+
+    @property
+    def alerts(self) -> AlertSystem:
+        return self.runtime.alerts
+
+    @property
+    def writer(self) -> AlertingWriter:
+        return self.runtime.writer
+
+    @property
+    def intake(self) -> Intake:
+        return self.runtime.intake
+
+    @property
+    def occupancy(self) -> OccupancyAggregator:
+        return self.runtime.occupancy
+
+    @property
+    def ids(self) -> EventIdFactory:
+        return self.runtime.ids
+
+    @property
+    def relayed(self) -> RelayedDevices:
+        return self.runtime.relayed
+
+    @property
+    def subject_requests(self) -> SubjectRequests:
+        return self.runtime.subject_requests
+
     @property
     def intake_limits(self) -> IntakeLimits:
-        return IntakeLimits(
-            max_clock_skew=timedelta(seconds=self.settings.max_clock_skew_s),
-            max_event_age=timedelta(days=self.settings.max_event_age_days),
-            max_json_depth=self.settings.max_json_depth,
-        )
+        return self.runtime.intake_limits
 
 
 def get_context(request: Request) -> AppContext:

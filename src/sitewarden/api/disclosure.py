@@ -132,4 +132,4 @@ def take_lookup(context: AppContext, operator: Operator, site_id: str) -> None:
         personal=None,
         note=None,
     )
-    context.writer.write_sync([event])
+    context.intake.take([event])

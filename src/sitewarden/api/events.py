@@ -81,10 +81,10 @@ async def post_events(
         find_device=lambda device_id: context.relayed.find(sender.site_id, device_id),
     )
     if checked.accepted:
-        context.alerts.occupancy.take(checked.accepted)  # Wi-Fi hashes stay in memory only
+        context.intake.count(checked.accepted)  # Wi-Fi hashes stay in memory only
         # Sealing may create subjects and data keys (a database write): off the event loop.
-        await run_in_threadpool(context.vault.seal_events, checked.accepted)
-        await context.writer.write(checked.accepted)
+        await run_in_threadpool(context.intake.seal, checked.accepted)
+        await context.intake.write(checked.accepted)
     status = 200
     if checked.rejected:
         status = 207 if checked.accepted else 422

@@ -22,7 +22,7 @@ from sitewarden.errors import NotFound
 from sitewarden.privacy import consent as consents
 from sitewarden.privacy.records import Consent
 from sitewarden.privacy.subject_export import export_subject
-from sitewarden.privacy.subject_requests import SubjectRef, erase_subject
+from sitewarden.privacy.subject_requests import SubjectRef
 from sitewarden.registry.service import require_site
 
 router = APIRouter(prefix="/api/v1", tags=["privacy"])
@@ -47,7 +47,7 @@ def export(
 ) -> dict[str, Any]:
     _visible(operator, context, body.site)
     exported = export_subject(
-        context.store, context.vault, SubjectRef(body.site, body.field, body.value)
+        context.subject_requests, SubjectRef(body.site, body.field, body.value)
     )
     context.audit.record(
         actor=operator.username,
@@ -69,9 +69,7 @@ def erase(
     context: AppContext = Depends(get_context),
 ) -> ErasureOut:
     _visible(operator, context, body.site)
-    report = erase_subject(
-        context.store, context.vault, SubjectRef(body.site, body.field, body.value)
-    )
+    report = context.subject_requests.erase(SubjectRef(body.site, body.field, body.value))
     context.audit.record(
         actor=operator.username,
         role=operator.role.value,

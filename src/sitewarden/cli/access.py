@@ -65,13 +65,13 @@ class AccessTools:
 @contextmanager
 def access_tools(data_dir: Path | None) -> Iterator[AccessTools]:
     from sitewarden.access.gallery import Galleries
-    from sitewarden.access.people import People
+    from sitewarden.runtime import build_people
 
     settings = settings_for(data_dir)
     with opened_store(settings) as store:
         vault, audit = vault_and_audit(settings, store)
         yield AccessTools(
-            store, People(store, vault), Galleries(store.access, vault), audit, settings
+            store, build_people(store, vault), Galleries(store.access, vault), audit, settings
         )
 
 

@@ -143,7 +143,7 @@ def alerts_rules(data_dir: DataDir = None) -> None:
     from sitewarden.alerts.service import load_rules
 
     with opened_store(settings_for(data_dir)) as store:
-        rules = load_rules(store)
+        rules = load_rules(store.rules)
     table = Table("rule", "severity", "kinds", "conditions", "window", "enabled")
     for rule in rules:
         conditions = ", ".join(f"{c.field} {c.op} {c.value}" for c in rule.conditions) or "-"

@@ -137,6 +137,7 @@ def subject_export(
     """Write everything held about a person or vehicle to a new 0600 JSON file (audited)."""
     from sitewarden.cli.private_file import PrivateFile
     from sitewarden.privacy.subject_export import export_subject
+    from sitewarden.runtime import build_subject_requests
 
     ref = _subject_ref(site, plate, national_id, badge, subject, phone)
     settings = settings_for(data_dir)
@@ -145,7 +146,7 @@ def subject_export(
     try:
         with opened_store(settings) as store:
             vault, audit = vault_and_audit(settings, store)
-            exported = export_subject(store, vault, ref)
+            exported = export_subject(build_subject_requests(store, vault), ref)
             audit.record(
                 actor=cli_actor(),
                 role="admin",
@@ -178,7 +179,7 @@ def subject_erase(
     data_dir: DataDir = None,
 ) -> None:
     """Crypto-shred a person or vehicle: their sealed fields become unreadable everywhere."""
-    from sitewarden.privacy.subject_requests import erase_subject
+    from sitewarden.runtime import build_subject_requests
 
     ref = _subject_ref(site, plate, national_id, badge, subject, phone)
     if not yes and not typer.confirm("Erase this subject's personal data for good?"):
@@ -186,7 +187,7 @@ def subject_erase(
     settings = settings_for(data_dir)
     with opened_store(settings) as store:
         vault, audit = vault_and_audit(settings, store)
-        report = erase_subject(store, vault, ref)
+        report = build_subject_requests(store, vault).erase(ref)
         audit.record(
             actor=cli_actor(),
             role="admin",

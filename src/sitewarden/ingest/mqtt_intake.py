@@ -34,6 +34,7 @@ import paho.mqtt.client as mqtt
 
 from sitewarden.errors import DatabaseUnavailable, StoreError
 from sitewarden.events.model import Event
+from sitewarden.ingest.intake import Intake
 from sitewarden.ingest.mqtt_messages import (
     Handler,
     Parsed,
@@ -42,7 +43,6 @@ from sitewarden.ingest.mqtt_messages import (
 )
 from sitewarden.ingest.mqtt_topics import EVENTS_FILTER
 from sitewarden.ingest.validation import EventRejected, IntakeLimits
-from sitewarden.ingest.writer import EventWriter
 from sitewarden.registry.records import Sender
 
 log = logging.getLogger(__name__)
@@ -88,11 +88,9 @@ class _Committed:
 
 @dataclass(frozen=True)
 class IntakeDeps:
-    """What the intake needs from the app (passed in, so this module has no FastAPI)."""
+    """What MQTT intake needs from the node (passed in, so this module has no FastAPI)."""
 
-    writer: EventWriter[Any, Any]
-    seal: Callable[[list[Event]], None]
-    take_occupancy: Callable[[list[Event]], None]
+    intake: Intake
     event_exists: Callable[[UUID], bool]
     find_device: Callable[[str, str], Sender | None]
     limits: IntakeLimits
@@ -304,12 +302,12 @@ class MqttIntake:
         if batch.attempts == 1:
             for event in batch.events:
                 self._pending[event.id] = batch
-            self._deps.take_occupancy(batch.events)  # in memory: once, and it cannot fail
+            self._deps.intake.count(batch.events)  # in memory: once, and it cannot fail
         try:
             if not batch.sealed:
-                self._deps.seal(batch.events)  # may read and store keys
+                self._deps.intake.seal(batch.events)  # may read and store keys
                 batch.sealed = True
-            future = self._deps.writer.submit(batch.events)  # rules may read zones' capacity
+            future = self._deps.intake.submit(batch.events)  # rules may read zones' capacity
         except StoreError as exc:  # the database is away: retried as a failed write is
             self._inbox.put(_Committed(batch, exc))
             return

@@ -13,12 +13,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sitewarden.errors import InvalidInput, NotFound
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.model import Event
-from sitewarden.ingest.writer import EventWriter
+from sitewarden.ingest.intake import Intake
 from sitewarden.parking.decisions import GateDecision, gate_event, lane_fields
 from sitewarden.parking.gate_rules import GateRules
 from sitewarden.parking.records import GateRead, Lane, PlateSettings, ReviewItem
@@ -39,13 +38,13 @@ class ParkingGates:
         self,
         data: ParkingData,
         vault: Vault,
-        writer: EventWriter[Any, Any],
+        intake: Intake,
         ids: EventIdFactory,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.data = data
         self.vault = vault
-        self.writer = writer
+        self.intake = intake
         self.ids = ids
         self.clock = clock or (lambda: datetime.now(UTC))
         self._lanes_lock = threading.Lock()
@@ -241,8 +240,7 @@ class ParkingGates:
         return self.decide_plate(self.lane_of(site_id, item.device_id), plate)
 
     def _emit(self, event: Event) -> None:
-        self.vault.seal_events([event])
-        self.writer.write_sync([event])
+        self.intake.take([event])
 
 
 def _within_skew(device_time: datetime, now: datetime) -> bool:

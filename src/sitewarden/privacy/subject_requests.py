@@ -1,4 +1,4 @@
-"""Answering a person's (or a vehicle owner's) access and erasure requests.
+r"""Answering a person's (or a vehicle owner's) access and erasure requests.
 
 A request names a subject by an identifying value (plate, national ID number, badge,
 phone) or by its subject id. It reaches every subject *linked* to that one: identifying
@@ -7,20 +7,24 @@ under only one of them. Export (``subject_export.py``) opens everything held abo
 erasure shreds their data keys, so their sealed fields become unreadable everywhere,
 backups included, removes their records, and leaves their events with the personal part
 marked erased. What a request could not reach is said in its answer (``unresolved``).
+
+Features that keep records about subjects (access: enrolled people; parking: vehicles)
+take part as :class:`SubjectHolder`\ s, handed in by the runtime: privacy does not
+import them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from sitewarden.access.records import subject_of
-from sitewarden.access.sealed import badges_with_value, people_with_national_id
 from sitewarden.errors import InvalidInput, NotFound
-from sitewarden.events.query import EventQuery
+from sitewarden.events.model import Event
+from sitewarden.events.query import EventPage, EventQuery
 from sitewarden.privacy.subjects import LOOKUP_FIELDS
+from sitewarden.privacy.tables import PrivacyTables
 from sitewarden.privacy.vault import Vault
-from sitewarden.runtime.storage import Storage
 
 IDENTIFYING_FIELDS = (*sorted(LOOKUP_FIELDS), "subject_id")
 DETACH_BATCH = 20_000
@@ -42,65 +46,29 @@ class SubjectRef:
             raise InvalidInput("the identifying value is empty")
 
 
-def resolve_subjects(store: Storage, vault: Vault, ref: SubjectRef) -> list[str]:
-    """Subject ids the reference names, and every subject linked to them, however far
-    (an ID number seen with a badge, that badge seen with a phone); NotFound if none."""
-    if ref.field == "subject_id":
-        known = store.privacy.get_subject(ref.site_id, ref.value) or store.privacy.get_data_keys(
-            ref.site_id, [ref.value]
-        ).get(ref.value)
-        found = [ref.value] if known is not None else []
-    else:
-        found = vault.find_subjects(ref.site_id, ref.field, ref.value)
-        found += [s for s in enrolled_subjects(store, vault, ref) if s not in found]
-    if not found:
-        raise NotFound(f"no subject with that {ref.field} in site {ref.site_id!r}")
-    reached, frontier = list(found), found
-    while frontier:
-        frontier = sorted(store.privacy.linked_subjects(ref.site_id, frontier) - set(reached))
-        reached += frontier
-    return reached
+class SubjectHolder(Protocol):
+    """A feature that keeps records about subjects; every request reaches each one."""
+
+    # The key its records go under in an export ("person", "vehicle").
+    section: str
+
+    def find_subjects(self, ref: SubjectRef) -> list[str]:
+        """Subjects it finds by a value it keeps sealed (a badge, an ID number)."""
+        ...
+
+    def export_records(self, site_id: str, subject_id: str) -> dict[str, Any] | None:
+        """Its records about the subject, opened; None when it holds none."""
+        ...
+
+    def forget_subject(self, site_id: str, subject_id: str) -> int:
+        """Remove its records about the subject; how many went."""
+        ...
 
 
-def unresolved(store: Storage, site_id: str) -> list[str]:
-    """What a request on the site cannot have reached, in words (empty when nothing)."""
-    unlinked = store.privacy.unlinked_events(site_id)
-    if not unlinked:
-        return []
-    return [
-        f"{unlinked} events of site {site_id!r} were stored before identifiers seen together "
-        "were linked: among them, an event that carried this value beside another identifier "
-        "(or a phone number alone) is found only by that other identifier or not at all; "
-        "repeat the request by each identifier the person has"
-    ]
+class EventSearch(Protocol):
+    """Where a subject's events are found (the events table)."""
 
-
-def enrolled_subjects(store: Storage, vault: Vault, ref: SubjectRef) -> list[str]:
-    """Enrolled people (access control) holding the badge or ID number named."""
-    if ref.field == "badge_id":
-        badges = badges_with_value(store.access, vault, ref.site_id, ref.value)
-        return sorted({subject_of(badge.person_id) for badge in badges})
-    if ref.field == "national_id":
-        return [
-            p.subject_id
-            for p in people_with_national_id(store.access, vault, ref.site_id, ref.value)
-        ]
-    return []
-
-
-def subject_events(
-    store: Storage, site_id: str, subject_ids: list[str], limit: int = 10_000
-) -> list[Any]:
-    events = []
-    cursor = None
-    while True:
-        page = store.events.query_events(
-            EventQuery(site_id=site_id, subject_ids=tuple(subject_ids), limit=1000, after=cursor)
-        )
-        events.extend(page.events)
-        if page.next_cursor is None or len(events) >= limit:
-            return events
-        cursor = page.next_cursor
+    def query_events(self, query: EventQuery) -> EventPage: ...
 
 
 @dataclass(frozen=True)
@@ -110,21 +78,79 @@ class ErasureReport:
     unresolved: list[str]
 
 
-def erase_subject(store: Storage, vault: Vault, ref: SubjectRef) -> ErasureReport:
-    """Crypto-shred the subject(s) the reference names, then detach their events.
+@dataclass(frozen=True)
+class SubjectRequests:
+    """Resolves, exports and erases subjects, over the vault, the events and every
+    feature that holds records about them."""
 
-    The shredding is one short transaction; detaching runs in batches so that a
-    subject with a long history never holds the writer for long.
-    """
-    subject_ids = resolve_subjects(store, vault, ref)
-    erased = 0
-    for subject_id in subject_ids:
-        store.privacy.shred_subject(ref.site_id, subject_id)
-        store.access.forget_access_subject(ref.site_id, subject_id)  # person, badges, templates
-        vault.forget(ref.site_id, subject_id)
+    privacy: PrivacyTables
+    events: EventSearch
+    vault: Vault
+    holders: Sequence[SubjectHolder]
+
+    def resolve(self, ref: SubjectRef) -> list[str]:
+        """Subject ids the reference names, and every subject linked to them, however
+        far (an ID number seen with a badge, that badge seen with a phone); NotFound if
+        none."""
+        if ref.field == "subject_id":
+            known = self.privacy.get_subject(ref.site_id, ref.value) or (
+                self.privacy.get_data_keys(ref.site_id, [ref.value]).get(ref.value)
+            )
+            found = [ref.value] if known is not None else []
+        else:
+            found = self.vault.find_subjects(ref.site_id, ref.field, ref.value)
+            for holder in self.holders:
+                found += [s for s in holder.find_subjects(ref) if s not in found]
+        if not found:
+            raise NotFound(f"no subject with that {ref.field} in site {ref.site_id!r}")
+        reached, frontier = list(found), found
+        while frontier:
+            frontier = sorted(self.privacy.linked_subjects(ref.site_id, frontier) - set(reached))
+            reached += frontier
+        return reached
+
+    def unresolved(self, site_id: str) -> list[str]:
+        """What a request on the site cannot have reached, in words (empty when nothing)."""
+        unlinked = self.privacy.unlinked_events(site_id)
+        if not unlinked:
+            return []
+        return [
+            f"{unlinked} events of site {site_id!r} were stored before identifiers seen "
+            "together were linked: among them, an event that carried this value beside "
+            "another identifier (or a phone number alone) is found only by that other "
+            "identifier or not at all; repeat the request by each identifier the person has"
+        ]
+
+    def events_of(self, site_id: str, subject_ids: list[str], limit: int = 10_000) -> list[Event]:
+        events: list[Event] = []
+        cursor = None
         while True:
-            done = store.privacy.detach_subject_events(ref.site_id, subject_id, DETACH_BATCH)
-            erased += done
-            if done < DETACH_BATCH:
-                break
-    return ErasureReport(subject_ids, erased, unresolved(store, ref.site_id))
+            page = self.events.query_events(
+                EventQuery(
+                    site_id=site_id, subject_ids=tuple(subject_ids), limit=1000, after=cursor
+                )
+            )
+            events.extend(page.events)
+            if page.next_cursor is None or len(events) >= limit:
+                return events
+            cursor = page.next_cursor
+
+    def erase(self, ref: SubjectRef) -> ErasureReport:
+        """Crypto-shred the subject(s) the reference names, then detach their events.
+
+        The shredding is one short transaction; detaching runs in batches so that a
+        subject with a long history never holds the writer for long.
+        """
+        subject_ids = self.resolve(ref)
+        erased = 0
+        for subject_id in subject_ids:
+            self.privacy.shred_subject(ref.site_id, subject_id)
+            for holder in self.holders:  # e.g. access: the person, badges, templates
+                holder.forget_subject(ref.site_id, subject_id)
+            self.vault.forget(ref.site_id, subject_id)
+            while True:
+                done = self.privacy.detach_subject_events(ref.site_id, subject_id, DETACH_BATCH)
+                erased += done
+                if done < DETACH_BATCH:
+                    break
+        return ErasureReport(subject_ids, erased, self.unresolved(ref.site_id))

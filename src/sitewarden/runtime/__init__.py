@@ -10,12 +10,13 @@ here; the CLI and the writer child open only what they use (:func:`open_storage`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sitewarden.access.decisions import AccessDesk, FaceSettings
 from sitewarden.access.gallery import Galleries
 from sitewarden.access.people import People
+from sitewarden.access.subject_records import AccessSubjectRecords
 from sitewarden.alerts.batch_transaction import AlertingWriter, BatchSignal, BatchSink
 from sitewarden.alerts.engine import AlertEngine
 from sitewarden.alerts.health import Maintenance
@@ -24,15 +25,23 @@ from sitewarden.alerts.notify import LiveHub, Notifier, WebhookDispatcher
 from sitewarden.alerts.service import AlertSystem, CapacityCache, load_rule_set
 from sitewarden.alerts.webhook_targets import parse_networks
 from sitewarden.config import Settings
+from sitewarden.errors import ConfigError
 from sitewarden.events.ids import EventIdFactory
+from sitewarden.ingest.frigate import FrigateAdapter
 from sitewarden.ingest.intake import Intake
+from sitewarden.ingest.mqtt_broker import node_secret_path, read_node_secret
+from sitewarden.ingest.mqtt_commands import CommandPublisher
+from sitewarden.ingest.mqtt_intake import IntakeDeps
+from sitewarden.ingest.mqtt_link import MqttLink
 from sitewarden.ingest.relay import RelayedDevices
 from sitewarden.ingest.validation import IntakeLimits
 from sitewarden.ingest.writer import EventSink, EventWriter
 from sitewarden.occupancy.aggregator import OccupancyAggregator
 from sitewarden.parking.gates import ParkingGates
+from sitewarden.parking.subject_records import ParkingSubjectRecords
 from sitewarden.privacy.audit import AuditLog
 from sitewarden.privacy.keyring import KeyRing
+from sitewarden.privacy.subject_requests import SubjectHolder, SubjectRequests
 from sitewarden.privacy.vault import KeyWriter, Vault
 from sitewarden.runtime.storage import Storage, open_storage
 from sitewarden.vision.faces import FaceEngine
@@ -53,9 +62,10 @@ class Runtime:
     intake: Intake
     alerts: AlertSystem
     relayed: RelayedDevices
+    subject_requests: SubjectRequests
     gates: ParkingGates
     access: AccessDesk
-    started: list[str] = field(default_factory=list)
+    mqtt: MqttLink | None = None
 
     @property
     def intake_limits(self) -> IntakeLimits:
@@ -68,11 +78,15 @@ class Runtime:
 
     def start(self) -> None:
         """Start the writer thread, then the alert machinery (webhooks, maintenance,
-        listening to other nodes)."""
+        listening to other nodes), then MQTT."""
         self.writer.start()
         self.alerts.start()
+        if self.mqtt is not None:
+            self.mqtt.start()
 
     def stop(self) -> None:
+        if self.mqtt is not None:
+            self.mqtt.stop()
         self.alerts.stop()
         self.writer.stop()
 
@@ -85,6 +99,19 @@ def build_vault(store: Storage, keys: KeyRing, key_writer: KeyWriter | None = No
 
 def build_audit(settings: Settings, store: Storage, keys: KeyRing) -> AuditLog:
     return AuditLog(store.privacy, keys.audit_key, settings.key_path)
+
+
+def build_subject_requests(store: Storage, vault: Vault) -> SubjectRequests:
+    """Subject requests over the vault, the events and each feature holding subjects."""
+    holders: list[SubjectHolder] = [
+        AccessSubjectRecords(store.access, vault),
+        ParkingSubjectRecords(store.parking_data()),
+    ]
+    return SubjectRequests(store.privacy, store.events, vault, holders)
+
+
+def build_people(store: Storage, vault: Vault) -> People:
+    return People(store.access, vault, build_subject_requests(store, vault).erase)
 
 
 def build_runtime(
@@ -104,8 +131,9 @@ def build_runtime(
     writer: AlertingWriter = EventWriter(event_sink or BatchSink(store.batch))
     occupancy = OccupancyAggregator(store.occupancy)
     alerts = _build_alert_system(settings, store, writer, occupancy, ids)
-    people = People(store.access, vault, store.erase_subject)
-    return Runtime(
+    intake = Intake(writer, vault.seal_events, occupancy.take)
+    requests = build_subject_requests(store, vault)
+    runtime = Runtime(
         settings=settings,
         store=store,
         keys=keyring,
@@ -114,20 +142,56 @@ def build_runtime(
         ids=ids,
         writer=writer,
         occupancy=occupancy,
-        intake=Intake(writer, vault.seal_events, occupancy.take),
+        intake=intake,
         alerts=alerts,
         relayed=RelayedDevices(store.registry),
-        gates=ParkingGates(store.parking_data(), vault, writer, ids),
+        subject_requests=requests,
+        gates=ParkingGates(store.parking_data(), vault, intake, ids),
         access=AccessDesk(
             store.access_data(),
-            people,
+            People(store.access, vault, requests.erase),
             Galleries(store.access, vault),
-            FaceEngine(min_face_px=settings.face_min_px),
-            writer,
+            FaceEngine(min_face_px=settings.face_min_px),  # models load on the first face
+            intake,
             ids,
             FaceSettings(settings.face_match_threshold, settings.face_match_margin),
         ),
     )
+    runtime.mqtt = _build_mqtt(runtime)
+    return runtime
+
+
+def _build_mqtt(runtime: Runtime) -> MqttLink | None:
+    """The node's broker link when ``mqtt_url`` is set: device events in (and Frigate's),
+    alert changes and gate and door commands out, over one connection."""
+    settings = runtime.settings
+    if settings.mqtt_url is None:
+        return None
+    secret = node_secret_path(settings)
+    if not secret.exists():
+        raise ConfigError(
+            f"mqtt_url is set but {secret} is missing; run 'sitewarden mqtt config --out DIR' "
+            "to create the nodes' broker account and the broker's files"
+        )
+    store = runtime.store
+    deps = IntakeDeps(
+        intake=runtime.intake,
+        event_exists=lambda event_id: store.events.get_event(event_id) is not None,
+        find_device=runtime.relayed.find,
+        limits=runtime.intake_limits,
+    )
+    link = MqttLink(settings, read_node_secret(secret), deps)
+    if settings.frigate_cameras:
+        try:
+            adapter = FrigateAdapter(settings.frigate_cameras, runtime.relayed.find)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
+        link.add_handler(settings.frigate_topic, adapter.parse)
+    runtime.alerts.notifiers.append(link)
+    commands = CommandPublisher(link.publish)
+    runtime.gates.listeners.append(commands.decision)
+    runtime.access.listeners.append(commands.decision)
+    return link
 
 
 def _build_alert_system(
@@ -171,4 +235,13 @@ def _build_alert_system(
     )
 
 
-__all__ = ["Runtime", "Storage", "build_audit", "build_runtime", "build_vault", "open_storage"]
+__all__ = [
+    "Runtime",
+    "Storage",
+    "build_audit",
+    "build_people",
+    "build_runtime",
+    "build_subject_requests",
+    "build_vault",
+    "open_storage",
+]

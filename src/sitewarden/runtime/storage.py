@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sitewarden.access.media_tables import AccessMediaTables
+from sitewarden.access.storage import AccessData
 from sitewarden.access.tables import AccessTables
 from sitewarden.alerts.batch_transaction import BatchTransaction
 from sitewarden.alerts.health_tables import DeviceHealthTables
@@ -91,6 +92,10 @@ class Storage:
     def parking_data(self) -> ParkingData:
         """What parking reads and writes."""
         return ParkingData(self.parking, self.parking_config, self.registry)
+
+    def access_data(self) -> AccessData:
+        """What access decisions read."""
+        return AccessData(self.access, self.registry, self.privacy)
 
     def biometric_media(self) -> list[MediaEraser]:
         """What erases a subject's biometric media when consent is withdrawn: face crops

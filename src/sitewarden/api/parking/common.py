@@ -65,7 +65,7 @@ class GateDesk:
 
 
 def build_gates(context: AppContext) -> GateDesk:
-    gates = ParkingGates(context.store.parking_data(), context.vault, context.writer, context.ids)
+    gates = context.runtime.gates
     settings = context.settings
     pixels = RateLimiter(
         settings.frame_pixels_per_s, settings.frame_pixels_burst, "plate camera's frame pixels"
