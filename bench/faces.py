@@ -41,7 +41,6 @@ from bench.common import (
 from bench.faces_devset import report_faces
 from bench.plate_photos import devsets_folder
 from sitewarden.access.gallery import TEMPLATE_FIELD, TEMPLATES_TABLE
-from sitewarden.access.people import People
 from sitewarden.access.records import SealedTemplate, subject_of
 from sitewarden.auth.accounts import create_api_key, require_user
 from sitewarden.config import Settings
@@ -51,7 +50,8 @@ from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.sealing import binding, seal
 from sitewarden.privacy.vault import Vault
 from sitewarden.registry import service
-from sitewarden.runtime.storage import open_storage
+from sitewarden.runtime import build_people
+from sitewarden.runtime.storage import Storage, open_storage
 from sitewarden.vision.faces import EMBEDDING_SIZE, FaceEngine, Gallery
 
 THRESHOLD: float = Settings.model_fields["face_match_threshold"].default
@@ -159,9 +159,9 @@ def matching(templates: int, probes: int = 1000) -> list[Figure]:
 
 
 # --- part 2: over HTTP --------------------------------------------------------------------------
-def fill_gallery(store: object, vault: Vault, site: str, templates: int) -> None:
+def fill_gallery(store: Storage, vault: Vault, site: str, templates: int) -> None:
     """Synthetic people, each with random unit-vector templates sealed under their key."""
-    people = People(store, vault)  # type: ignore[arg-type]
+    people = build_people(store, vault)
     vectors = random_unit_vectors(templates)
     now = datetime.now(UTC)
     for start in range(0, templates, TEMPLATES_PER_PERSON):
@@ -176,7 +176,7 @@ def fill_gallery(store: object, vault: Vault, site: str, templates: int) -> None
                     site, template_id, person.person_id, seal(key, vector.tobytes(), aad), now
                 )
             )
-        people.store.access.replace_face_templates(site, person.person_id, sealed)
+        people.access.replace_face_templates(site, person.person_id, sealed)
 
 
 def frame(name: str, change: face_samples.Augmentation) -> bytes:
@@ -206,7 +206,9 @@ def over_http(root: Path, templates: int, decisions: int, enrolments: int) -> li
         )
         _, key = create_api_key(store.accounts, require_user(store.accounts, "admin"), "bench")
         started = time.perf_counter()
-        fill_gallery(store, Vault(store, KeyRing.load(settings.key_path)), "bench", templates)
+        fill_gallery(
+            store, Vault(store.privacy, KeyRing.load(settings.key_path)), "bench", templates
+        )
         fill_s = time.perf_counter() - started
     finally:
         store.close()

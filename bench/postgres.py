@@ -24,12 +24,12 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sitewarden.db.postgres import _EVENT_COPY_TYPES
 from tests.postgres_server import PostgresServer, start_postgres
 
 from bench import ingest, search
 from bench.common import Figure, percentile, print_machine, print_table
 from sitewarden.db.database import EVENT_INSERT_COLUMNS
+from sitewarden.db.postgres import _EVENT_COPY_TYPES
 from sitewarden.db.postgres_partitions import ensure_week_partitions
 from sitewarden.runtime.storage import Storage
 

@@ -105,7 +105,7 @@ def sealing_cost(events: int = 50_000) -> list[Figure]:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     store = Storage.sqlite(folder / "s.db")
-    vault = Vault(store, fixed_keys())
+    vault = Vault(store.privacy, fixed_keys())
     unsealed = pipeline(store, None, items(False))
     first_sight = pipeline(store, vault, items(True))  # 7,000 subjects met for the first time
     known = pipeline(store, vault, items(True))  # the same population again
@@ -223,7 +223,7 @@ def lookups(path: Path, plates: Sequence[str], picks: int) -> list[Figure]:
     found = 0
     for _ in range(picks):
         wanted = rng.choice(plates[1:])
-        vault = Vault(store, keys)  # empty caches: every lookup opens its candidates afresh
+        vault = Vault(store.privacy, keys)  # empty caches: every lookup opens its candidates afresh
         started = time.perf_counter()
         subjects = vault.find_subjects(SITE, "plate", wanted)
         page = store.events.query_events(

@@ -48,7 +48,7 @@ def run(requests: int) -> bool:
 
     rng = random.Random(3)
     maker = EventMaker(rng)
-    vault = Vault(store, KeyRing(rng.randbytes(32), rng.randbytes(32), rng.randbytes(32)))
+    vault = Vault(store.privacy, KeyRing(rng.randbytes(32), rng.randbytes(32), rng.randbytes(32)))
     gateway = Sender("sec", "gateway", DeviceKind.GATEWAY, "lobby")
     devices = {d.device_id: Sender("sec", d.device_id, d.kind, d.zone_id) for d in fleet.devices}
     limits = IntakeLimits(timedelta(seconds=300), timedelta(days=30), 32)

@@ -214,7 +214,7 @@ def test_a_zone_capacity_read_before_the_outage_stands_while_the_database_is_awa
 ) -> None:
     service.create_site(store.registry, SITE, "Outage", "Asia/Shanghai", 1000, 700)
     service.create_zone(store.registry, SITE, "hall", "Hall", 40)
-    capacities = CapacityCache(store, ttl_s=0)  # every lookup asks the database
+    capacities = CapacityCache(store.registry, ttl_s=0)  # every lookup asks the database
     assert capacities(SITE, "hall") == 40
     own_postgres.go_down()
     assert capacities(SITE, "hall") == 40  # the over-capacity rule still judges counts

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from sitewarden.api.app import PUBLIC_ROUTES, create_app
+from sitewarden.app import PUBLIC_ROUTES, create_app
 from sitewarden.config import load_settings
 from sitewarden.doctor.routes import check_routes
 from sitewarden.initialise import initialise

@@ -22,7 +22,7 @@ def loaded_after_import(module: str) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    "module", ["sitewarden.api.app", "sitewarden.server", "sitewarden.runtime.writer_process"]
+    "module", ["sitewarden.app", "sitewarden.server", "sitewarden.runtime.writer_process"]
 )
 def test_sqlite_server_modules_leave_heavy_libraries_unloaded(module: str) -> None:
     loaded = loaded_after_import(module)

@@ -140,7 +140,7 @@ def test_truncated_index_collisions_are_told_apart(
     # return exactly the subject whose sealed value matches.
     monkeypatch.setattr(blind_index, "LOOKUP_BYTES", 0)
     store = Storage.sqlite(tmp_path / "v.db")
-    vault = Vault(store, KeyRing(os.urandom(32), os.urandom(32), os.urandom(32)))
+    vault = Vault(store.privacy, KeyRing(os.urandom(32), os.urandom(32), os.urandom(32)))
     events = [_event("s", plate) for plate in ("浙A11111", "浙A22222", "浙A·11111", "浙A33333")]
     vault.seal_events(events)
     store.batch.insert_events(events, {})
@@ -150,7 +150,7 @@ def test_truncated_index_collisions_are_told_apart(
     assert vault.find_subjects("s", "plate", "浙A44444") == []
     assert vault.find_subjects("other-site", "plate", "浙A11111") == []
     # A fresh process (empty caches) resolves the same subject from the database.
-    fresh = Vault(store, vault._keys)
+    fresh = Vault(store.privacy, vault._keys)
     assert fresh.subject_for("s", "plate", "vehicle", "浙A-22222") == events[1].subject_id
     store.close()
 

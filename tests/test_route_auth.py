@@ -15,8 +15,8 @@ import pytest
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
-from sitewarden.api.app import PUBLIC_ROUTES, create_app
 from sitewarden.api.auth import DeviceOnly, Requires
+from sitewarden.app import PUBLIC_ROUTES, create_app
 from sitewarden.auth.roles import Role, roles_with
 from sitewarden.config import load_settings
 from sitewarden.events.device_kinds import DeviceKind

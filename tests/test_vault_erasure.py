@@ -15,8 +15,9 @@ from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import Event
 from sitewarden.privacy.keyring import KeyRing
-from sitewarden.privacy.subject_requests import SubjectRef, erase_subject
+from sitewarden.privacy.subject_requests import SubjectRef
 from sitewarden.privacy.vault import Vault
+from sitewarden.runtime import build_subject_requests
 from sitewarden.runtime.storage import Storage, open_storage
 
 pytestmark = pytest.mark.both_backends
@@ -69,14 +70,14 @@ def test_a_subject_erased_elsewhere_is_not_sealed_for_again(
     store: Storage, other_store: Storage
 ) -> None:
     keys = KeyRing(os.urandom(32), os.urandom(32), os.urandom(32))
-    node = Vault(store, keys)  # a running server
-    cli = Vault(other_store, keys)  # 'sitewarden subject erase' beside it
+    node = Vault(store.privacy, keys)  # a running server
+    cli = Vault(other_store.privacy, keys)  # 'sitewarden subject erase' beside it
     first = sealed(node, store, "s", PLATE)
     neighbour = sealed(node, store, "t", PLATE)  # the same plate in another site
     erased_id = first.subject_id
     assert erased_id is not None
 
-    report = erase_subject(other_store, cli, SubjectRef("s", "plate", PLATE))
+    report = build_subject_requests(other_store, cli).erase(SubjectRef("s", "plate", PLATE))
     assert report.subject_ids == [erased_id] and report.events_erased == 1
 
     again = sealed(node, store, "s", PLATE)
@@ -85,6 +86,6 @@ def test_a_subject_erased_elsewhere_is_not_sealed_for_again(
     assert set(store.privacy.get_data_keys("s", [again.subject_id])) == {again.subject_id}
     stored = store.events.get_event(again.id)
     assert stored is not None
-    assert Vault(store, keys).open_event(stored).fields == {"plate": PLATE}
+    assert Vault(store.privacy, keys).open_event(stored).fields == {"plate": PLATE}
     # The other site's subject and its cache were left alone.
     assert sealed(node, store, "t", PLATE).subject_id == neighbour.subject_id

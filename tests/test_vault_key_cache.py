@@ -58,7 +58,7 @@ def cached_subjects(vault: Vault) -> set[str]:
 
 
 def test_subjects_only_linked_keep_no_unwrapped_key(store: Storage, keys: KeyRing) -> None:
-    vault = Vault(store, keys)
+    vault = Vault(store.privacy, keys)
     (first,) = sealed(vault, store, event(PERSON, ENROLLED))
     assert first.subject_id == "p-7"
     badge = vault.find_subjects(SITE, "badge_id", "B-2001")
@@ -67,7 +67,7 @@ def test_subjects_only_linked_keep_no_unwrapped_key(store: Storage, keys: KeyRin
     assert store.privacy.get_data_keys(SITE, badge + phone).keys() == set(badge + phone)
     assert cached_subjects(vault) == {"p-7"}
 
-    restarted = Vault(store, keys)  # finds the stored subjects instead of creating them
+    restarted = Vault(store.privacy, keys)  # finds the stored subjects instead of creating them
     (again,) = sealed(restarted, store, event(PERSON, ENROLLED))
     assert again.subject_id == "p-7"
     assert cached_subjects(restarted) == {"p-7"}
@@ -77,13 +77,13 @@ def test_subjects_only_linked_keep_no_unwrapped_key(store: Storage, keys: KeyRin
 def test_a_linked_subject_created_in_the_same_batch_can_be_sealed_under(
     store: Storage, keys: KeyRing
 ) -> None:
-    vault = Vault(store, keys)
+    vault = Vault(store.privacy, keys)
     linked, badge_only = sealed(
         vault, store, event(PERSON, ENROLLED), event({"badge_id": "B-2001"})
     )
     assert linked.subject_id == "p-7"
     assert [badge_only.subject_id] == vault.find_subjects(SITE, "badge_id", "B-2001")
-    for reader in (vault, Vault(store, keys)):
+    for reader in (vault, Vault(store.privacy, keys)):
         assert reader.open_event(badge_only).fields == {"badge_id": "B-2001"}
         assert reader.open_event(linked).fields == PERSON
 
@@ -91,10 +91,10 @@ def test_a_linked_subject_created_in_the_same_batch_can_be_sealed_under(
 def test_a_linked_subject_sealed_under_later_reads_its_stored_key(
     store: Storage, keys: KeyRing
 ) -> None:
-    vault = Vault(store, keys)
+    vault = Vault(store.privacy, keys)
     sealed(vault, store, event(PERSON, ENROLLED))
     (phone_only,) = sealed(vault, store, event({"phone": PERSON["phone"]}))
     assert [phone_only.subject_id] == vault.find_subjects(SITE, "phone", PERSON["phone"])
     assert phone_only.subject_id in cached_subjects(vault)  # sealed under now: kept
-    for reader in (vault, Vault(store, keys)):
+    for reader in (vault, Vault(store.privacy, keys)):
         assert reader.open_event(phone_only).fields == {"phone": PERSON["phone"]}

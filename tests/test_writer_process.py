@@ -157,7 +157,7 @@ def plate_event(plate: str) -> Event:
 def test_the_vault_stores_new_keys_and_subjects_through_the_child(
     hq: Storage, writer: WriterProcess
 ) -> None:
-    vault = Vault(hq, KeyRing(os.urandom(32), os.urandom(32), os.urandom(32)), writer)
+    vault = Vault(hq.privacy, KeyRing(os.urandom(32), os.urandom(32), os.urandom(32)), writer)
     event = plate_event("浙A12345")
     vault.seal_events([event])
     assert event.subject_id is not None and event.sealed_personal is not None
@@ -182,7 +182,9 @@ def test_keys_whose_transaction_failed_are_forgotten_not_sealed_under(
     broken = WriterProcess(target)  # its child cannot open the database
     store = Storage.sqlite(tmp_path / "sitewarden.db")
     try:
-        vault = Vault(store, KeyRing(os.urandom(32), os.urandom(32), os.urandom(32)), broken)
+        vault = Vault(
+            store.privacy, KeyRing(os.urandom(32), os.urandom(32), os.urandom(32)), broken
+        )
         for _ in range(2):  # the second try must not seal under the first try's lost key
             event = plate_event("浙B54321")
             with pytest.raises(StoreError):

@@ -8,7 +8,7 @@ from typing import Any
 
 import uvicorn
 
-from sitewarden.api.app import create_app
+from sitewarden.app import create_app
 from sitewarden.config import Settings
 from sitewarden.doctor.findings import Level
 from sitewarden.doctor.report import examine

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sitewarden.access.tables import AccessTables
 from sitewarden.errors import InvalidInput
 from sitewarden.events.query import EventQuery
-from sitewarden.runtime.storage import Storage
+from sitewarden.ingest.event_tables import EventTables
 
 MAX_SHIFT = timedelta(hours=18)
 MAX_RANGE = timedelta(days=92)
@@ -110,13 +111,13 @@ def local_range(start: date, end: date, timezone: str) -> tuple[datetime, dateti
 
 
 def load_passages(
-    store: Storage, site_id: str, since: datetime, until: datetime, people: frozenset[str]
+    events: EventTables, site_id: str, since: datetime, until: datetime, people: frozenset[str]
 ) -> list[Passage]:
     """Granted passes of ``people`` between ``since`` and ``until`` (keyset pages)."""
     passages = []
     cursor = None
     while True:
-        page = store.events.query_events(
+        page = events.query_events(
             EventQuery(
                 site_id=site_id,
                 kind="access.granted",
@@ -137,12 +138,18 @@ def load_passages(
 
 
 def report(
-    store: Storage, site_id: str, timezone: str, start: date, end: date, group: str = "staff"
+    access: AccessTables,
+    events: EventTables,
+    site_id: str,
+    timezone: str,
+    start: date,
+    end: date,
+    group: str = "staff",
 ) -> list[AttendanceDay]:
     """Attendance days of the site's ``group`` members from ``start`` to ``end`` (local)."""
-    people = frozenset(p.person_id for p in store.access.list_people(site_id, group))
+    people = frozenset(p.person_id for p in access.list_people(site_id, group))
     since, until = local_range(start, end, timezone)
-    days = attendance_days(load_passages(store, site_id, since, until, people), timezone)
+    days = attendance_days(load_passages(events, site_id, since, until, people), timezone)
     return [day for day in days if start <= day.day <= end]
 
 

@@ -17,11 +17,11 @@ from typing import Any
 
 from PIL import Image
 
+from sitewarden.access.data import AccessData
 from sitewarden.access.gallery import Galleries
 from sitewarden.access.people import People
 from sitewarden.access.records import Person
 from sitewarden.access.schedule import evaluate_rules, person_verdict
-from sitewarden.access.storage import AccessData
 from sitewarden.errors import InvalidInput, NotFound, PermissionDenied
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.ids import EventIdFactory

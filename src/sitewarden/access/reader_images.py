@@ -12,12 +12,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sitewarden.access.decisions import Decision
+from sitewarden.access.media_tables import AccessMediaTables
 from sitewarden.access.records import ReaderImage, subject_of
 from sitewarden.errors import NotFound
 from sitewarden.privacy.sealing import binding, seal, unseal
 from sitewarden.privacy.subjects import SITE_SUBJECT
 from sitewarden.privacy.vault import Vault
-from sitewarden.runtime.storage import Storage
 
 READER_IMAGES_TABLE = "access_reader_images"
 IMAGE_FIELD = "image"
@@ -32,7 +32,12 @@ def _subject(person_id: str | None) -> str:
 
 
 def keep_reader_image(
-    store: Storage, vault: Vault, decision: Decision, data: bytes, media_type: str, days: float
+    media: AccessMediaTables,
+    vault: Vault,
+    decision: Decision,
+    data: bytes,
+    media_type: str,
+    days: float,
 ) -> ReaderImage:
     """Seal and store the image behind ``decision`` until ``days`` from now."""
     now = datetime.now(UTC)
@@ -47,13 +52,15 @@ def keep_reader_image(
         media_type=media_type,
         sealed_image=seal(key, data, _aad(decision.event_id)),
     )
-    store.access_media.add_reader_image(image)
+    media.add_reader_image(image)
     return image
 
 
-def open_reader_image(store: Storage, vault: Vault, site_id: str, event_id: str) -> ReaderImage:
+def open_reader_image(
+    media: AccessMediaTables, vault: Vault, site_id: str, event_id: str
+) -> ReaderImage:
     """The kept image, opened (``sealed_image`` then holds the image as sent)."""
-    kept = store.access_media.get_reader_image(site_id, event_id)
+    kept = media.get_reader_image(site_id, event_id)
     if kept is None or kept.expires_at < datetime.now(UTC):
         raise NotFound(f"no reader image kept for event {event_id!r} in site {site_id!r}")
     key = vault.stored_data_key(site_id, _subject(kept.person_id))

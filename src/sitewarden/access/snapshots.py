@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from PIL import Image
 
+from sitewarden.access.media_tables import AccessMediaTables
 from sitewarden.access.records import Snapshot
 from sitewarden.errors import NotFound, PermissionDenied
 from sitewarden.events.device_kinds import DeviceKind
@@ -22,7 +23,7 @@ from sitewarden.privacy.sealing import binding, seal, unseal
 from sitewarden.privacy.subjects import SITE_SUBJECT
 from sitewarden.privacy.vault import Vault
 from sitewarden.registry.records import Device, Sender
-from sitewarden.runtime.storage import Storage
+from sitewarden.registry.tables import RegistryTables
 from sitewarden.vision.blur import blurred_jpeg
 from sitewarden.vision.faces import FaceEngine
 from sitewarden.vision.images import turned_upright
@@ -41,9 +42,9 @@ def _aad(snapshot_id: str) -> bytes:
     return binding(SNAPSHOTS_TABLE, snapshot_id, IMAGE_FIELD)
 
 
-def camera_for(store: Storage, sender: Sender, device_id: str) -> Device:
+def camera_for(registry: RegistryTables, sender: Sender, device_id: str) -> Device:
     """The ordinary camera a device token may post for (itself, or any for a gateway)."""
-    device = store.registry.get_device(sender.site_id, device_id)
+    device = registry.get_device(sender.site_id, device_id)
     if device is None:
         raise NotFound(f"camera {device_id!r} not found in site {sender.site_id!r}")
     if device_id != sender.device_id and sender.kind is not DeviceKind.GATEWAY:
@@ -59,7 +60,7 @@ def camera_for(store: Storage, sender: Sender, device_id: str) -> Device:
 
 
 def store_snapshot(
-    store: Storage,
+    media: AccessMediaTables,
     vault: Vault,
     engine: FaceEngine,
     site_id: str,
@@ -82,13 +83,13 @@ def store_snapshot(
         faces_blurred=blurred.faces_blurred,
         sealed_image=seal(key, blurred.jpeg, _aad(snapshot_id)),
     )
-    store.access_media.add_snapshot(snapshot)
+    media.add_snapshot(snapshot)
     return StoredSnapshot(snapshot, len(blurred.jpeg))
 
 
-def open_snapshot(store: Storage, vault: Vault, site_id: str, snapshot_id: str) -> bytes:
+def open_snapshot(media: AccessMediaTables, vault: Vault, site_id: str, snapshot_id: str) -> bytes:
     """The stored (blurred) JPEG; callers check the purpose and audit the opening."""
-    snapshot = store.access_media.get_snapshot(site_id, snapshot_id)
+    snapshot = media.get_snapshot(site_id, snapshot_id)
     if snapshot is None or snapshot.sealed_image is None:
         raise NotFound(f"snapshot {snapshot_id!r} not found in site {site_id!r} (or expired)")
     key = vault.stored_data_key(site_id, SITE_SUBJECT)

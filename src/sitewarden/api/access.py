@@ -112,7 +112,13 @@ async def decide(
     days = context.settings.reader_image_days
     if days > 0:
         await run_in_threadpool(
-            keep_reader_image, context.store, context.vault, decision, body, media, days
+            keep_reader_image,
+            context.store.access_media,
+            context.vault,
+            decision,
+            body,
+            media,
+            days,
         )
     return decision_out(decision)
 
@@ -143,7 +149,7 @@ def get_reader_image(
 ) -> Response:
     """For disputes: kept only when ``reader_image_days`` is above 0, until it expires."""
     _site(context, operator, site_id)
-    kept = open_reader_image(context.store, context.vault, site_id, event_id)
+    kept = open_reader_image(context.store.access_media, context.vault, site_id, event_id)
     targets = [f"p-{kept.person_id}"] if kept.person_id else [event_id]
     _audit(context, request, operator, "reader_image.read", site_id, targets, purpose)
     return Response(kept.sealed_image, media_type=kept.media_type)
@@ -168,7 +174,9 @@ def read_attendance(
     desk: AccessDesk = Depends(get_desk),
 ) -> AttendanceOut | Response:
     site = _site(context, operator, site_id)
-    days = attendance.report(context.store, site_id, site.timezone, since, until, group)
+    days = attendance.report(
+        context.store.access, context.store.events, site_id, site.timezone, since, until, group
+    )
     weeks = attendance.week_totals(days)
     level = disclosure_for(operator, purpose)
     names: dict[str, str] | None = None

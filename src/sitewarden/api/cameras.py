@@ -96,7 +96,7 @@ async def post_snapshot(
     desk: SnapshotDesk = Depends(get_snapshot_desk),
 ) -> SnapshotOut:
     """Faces are only detected and blurred here: never embedded, never matched."""
-    camera = await run_in_threadpool(camera_for, context.store, sender, device_id)
+    camera = await run_in_threadpool(camera_for, context.store.registry, sender, device_id)
     body = await request.body()
     content_type = request.headers.get("content-type", "")
     snapshot = await run_in_threadpool(blur_and_store, context, desk, camera, body, content_type)
@@ -117,7 +117,7 @@ def blur_and_store(
         image = decode_image(body, content_type, SNAPSHOT)
         charge_snapshot(desk, site_id, device_id, image.width * image.height)
         stored = store_snapshot(
-            context.store,
+            context.store.access_media,
             context.vault,
             desk.engine,
             site_id,
@@ -157,6 +157,6 @@ def get_snapshot(
     context: AppContext = Depends(get_context),
 ) -> Response:
     visible_site(context, operator, site_id)
-    jpeg = open_snapshot(context.store, context.vault, site_id, snapshot_id)
+    jpeg = open_snapshot(context.store.access_media, context.vault, site_id, snapshot_id)
     record_audit(context, request, operator, "snapshot.read", site_id, [snapshot_id], purpose)
     return Response(jpeg, media_type="image/jpeg")

@@ -22,7 +22,7 @@ import uvicorn
 from rich.console import Console
 from rich.markup import escape
 
-from sitewarden.api.app import create_app
+from sitewarden.app import create_app
 from sitewarden.auth import accounts
 from sitewarden.auth.passwords import generate_password
 from sitewarden.auth.records import ApiKey

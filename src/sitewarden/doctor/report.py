@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from sitewarden.api.app import PUBLIC_ROUTES, create_app
+from sitewarden.app import PUBLIC_ROUTES, create_app
 from sitewarden.config import Settings
 from sitewarden.database_url import redact
 from sitewarden.doctor.checks import (

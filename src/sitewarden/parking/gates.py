@@ -18,10 +18,10 @@ from sitewarden.errors import InvalidInput, NotFound
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.model import Event
 from sitewarden.ingest.intake import Intake
+from sitewarden.parking.data import ParkingData
 from sitewarden.parking.decisions import GateDecision, gate_event, lane_fields
 from sitewarden.parking.gate_rules import GateRules
 from sitewarden.parking.records import GateRead, Lane, PlateSettings, ReviewItem
-from sitewarden.parking.storage import ParkingData
 from sitewarden.parking.tariffs import Tariff
 from sitewarden.privacy.vault import Vault
 from sitewarden.vision.plate_formats import PlateFormat, PlateMatch, match_plate, resolve_formats

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sitewarden.errors import InvalidInput
-from sitewarden.parking.storage import ParkingData
+from sitewarden.parking.data import ParkingData
 
 MAX_REPORT_DAYS = 92
 

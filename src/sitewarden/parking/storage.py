@@ -5,10 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sitewarden.parking.config_tables import ParkingConfigTables
-from sitewarden.parking.session_tables import ParkingSessionTables
-from sitewarden.registry.tables import RegistryTables
-
 
 @dataclass(frozen=True, slots=True)
 class ExitSettlement:
@@ -29,13 +25,3 @@ class SessionQuery:
     since: datetime | None = None  # entries from
     until: datetime | None = None  # entries before
     limit: int = 100
-
-
-@dataclass(frozen=True)
-class ParkingData:
-    """What parking reads and writes: its own two groups of tables, and the registry
-    (lanes are devices, garages are zones)."""
-
-    sessions: ParkingSessionTables
-    config: ParkingConfigTables
-    registry: RegistryTables

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sitewarden.access.data import AccessData
 from sitewarden.access.media_tables import AccessMediaTables
-from sitewarden.access.storage import AccessData
 from sitewarden.access.tables import AccessTables
 from sitewarden.alerts.batch_transaction import BatchTransaction
 from sitewarden.alerts.health_tables import DeviceHealthTables
@@ -27,8 +27,8 @@ from sitewarden.db.sqlite import SQLiteDatabase
 from sitewarden.ingest.event_tables import EventTables
 from sitewarden.occupancy.tables import OccupancyTables
 from sitewarden.parking.config_tables import ParkingConfigTables
+from sitewarden.parking.data import ParkingData
 from sitewarden.parking.session_tables import ParkingSessionTables
-from sitewarden.parking.storage import ParkingData
 from sitewarden.privacy.consent import MediaEraser
 from sitewarden.privacy.tables import PrivacyTables
 from sitewarden.registry.tables import RegistryTables

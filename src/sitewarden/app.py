@@ -1,4 +1,4 @@
-"""The application factory: one FastAPI app per store and settings."""
+"""The HTTP application: the API's and the console's routes over one node's runtime."""
 
 from __future__ import annotations
 

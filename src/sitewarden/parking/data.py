@@ -1,0 +1,19 @@
+"""What parking reads and writes, as one object to hand its services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sitewarden.parking.config_tables import ParkingConfigTables
+from sitewarden.parking.session_tables import ParkingSessionTables
+from sitewarden.registry.tables import RegistryTables
+
+
+@dataclass(frozen=True)
+class ParkingData:
+    """What parking reads and writes: its own two groups of tables, and the registry
+    (lanes are devices, garages are zones)."""
+
+    sessions: ParkingSessionTables
+    config: ParkingConfigTables
+    registry: RegistryTables
