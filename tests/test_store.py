@@ -14,7 +14,7 @@ from sitewarden.alerts.model import Alert, AlertSignal
 from sitewarden.config import Settings, load_settings
 from sitewarden.db.migrations import DIALECTS, load_migrations
 from sitewarden.db.postgres import PostgresDatabase
-from sitewarden.errors import ConfigError, StoreError
+from sitewarden.errors import ConfigError, UnsealedPersonalData
 from sitewarden.events.categories import CATEGORIES
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.ids import EventIdFactory
@@ -137,7 +137,7 @@ def test_events_round_trip_with_sealed_personal_part_apart(loaded: Storage) -> N
 def test_store_refuses_personal_fields_in_clear(store: Storage) -> None:
     event = make_event("s", "d", "plate.read", T0)
     event.personal, event.sealed_personal = {"plate": "浙A12345"}, None
-    with pytest.raises(StoreError, match="unsealed"):
+    with pytest.raises(UnsealedPersonalData, match="unsealed"):
         store.batch.insert_events([event], {})
     assert store.events.count_events() == 0
 

@@ -19,7 +19,7 @@ import pytest
 from sitewarden.alerts.model import AlertSignal
 from sitewarden.config import Settings
 from sitewarden.database_url import DatabaseTarget
-from sitewarden.errors import StoreError
+from sitewarden.errors import StoreError, UnsealedPersonalData
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.kinds import Severity
@@ -114,7 +114,7 @@ def test_child_commits_events_last_seen_and_alerts_in_one_transaction(
 def test_unsealed_personal_fields_are_refused_before_reaching_the_child(
     hq: Storage, writer: WriterProcess
 ) -> None:
-    with pytest.raises(StoreError, match="unsealed"):
+    with pytest.raises(UnsealedPersonalData, match="unsealed"):
         writer.prepare(smoke_events(1, personal={"person_name": "Li Wei"}))
     assert hq.events.count_events() == 0
 

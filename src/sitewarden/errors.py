@@ -65,6 +65,12 @@ class PayloadTooLarge(SitewardenError):
     code = "payload_too_large"
 
 
+class UnsealedPersonalData(RuntimeError):
+    """Code tried to store an event whose personal part was never sealed: a bug in
+    sitewarden, not a passing database problem, so it is not a StoreError (which
+    answers 503 and tells clients to retry); the request fails with 500."""
+
+
 class StoreError(SitewardenError):
     """The database could not do what was asked (not the caller's fault)."""
 

@@ -19,7 +19,7 @@ from typing import Any, Protocol, TypeVar
 
 import orjson
 
-from sitewarden.errors import StoreError
+from sitewarden.errors import UnsealedPersonalData
 from sitewarden.events.model import Event, family_of, from_micros, to_micros
 
 T = TypeVar("T")
@@ -133,7 +133,7 @@ class Database(ABC):
 def event_rows(events: Sequence[Event]) -> list[EventRow]:
     """The rows of ``events``; refuses any event whose personal part is not sealed."""
     if any(e.personal is not None and e.sealed_personal is None for e in events):
-        raise StoreError("refusing to store personal fields unsealed; seal events first")
+        raise UnsealedPersonalData("refusing to store personal fields unsealed; seal events first")
     return [event_row(event) for event in events]
 
 
