@@ -36,7 +36,7 @@ from bench.common import (
     register_site,
 )
 from bench.ingest import make_batches
-from sitewarden.auth.accounts import create_api_key, require_user
+from sitewarden.accounts.accounts import create_api_key, require_user
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.registry import service
 from sitewarden.runtime.storage import open_storage

@@ -42,7 +42,7 @@ from bench.faces_devset import report_faces
 from bench.plate_photos import devsets_folder
 from sitewarden.access.gallery import TEMPLATE_FIELD, TEMPLATES_TABLE
 from sitewarden.access.records import SealedTemplate, subject_of
-from sitewarden.auth.accounts import create_api_key, require_user
+from sitewarden.accounts.accounts import create_api_key, require_user
 from sitewarden.config import Settings
 from sitewarden.demo import face_samples
 from sitewarden.events.device_kinds import DeviceKind

@@ -60,7 +60,7 @@ from bench.common import (
 from bench.postgres import SERVER_SETTINGS as POSTGRES_SETTINGS
 from sitewarden.config import Settings
 from sitewarden.events.device_kinds import DeviceKind
-from sitewarden.ingest.mqtt_broker import ListenerOptions, write_broker_files
+from sitewarden.intake.mqtt_broker import ListenerOptions, write_broker_files
 from sitewarden.registry import service
 from sitewarden.runtime.storage import open_storage
 

@@ -40,7 +40,7 @@ from bench.common import (
     print_table,
 )
 from bench.plate_photos import devsets_folder, report_photos
-from sitewarden.auth.accounts import create_api_key, require_user
+from sitewarden.accounts.accounts import create_api_key, require_user
 from sitewarden.demo.garage_frames import Distortion, available_fonts, encode_jpeg, gate_frame
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.registry import service

@@ -26,8 +26,8 @@ from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.kinds import KINDS
 from sitewarden.events.model import to_micros
 from sitewarden.events.query import EventQuery
-from sitewarden.ingest.batch import check_batch
-from sitewarden.ingest.validation import IntakeLimits
+from sitewarden.intake.batch import check_batch
+from sitewarden.intake.validation import IntakeLimits
 from sitewarden.privacy.blind_index import lookup_term, normalise
 from sitewarden.privacy.keyring import KeyRing, kek_id_of, new_data_key, wrap_key
 from sitewarden.privacy.sealing import binding, seal

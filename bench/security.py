@@ -24,8 +24,8 @@ from bench.common import EventMaker, Figure, print_machine, print_table, registe
 from sitewarden.api.ratelimit import RateLimiter
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.ids import EventIdFactory
-from sitewarden.ingest.batch import check_batch
-from sitewarden.ingest.validation import IntakeLimits
+from sitewarden.intake.batch import check_batch
+from sitewarden.intake.validation import IntakeLimits
 from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.vault import Vault
 from sitewarden.registry.records import Sender

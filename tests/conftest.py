@@ -30,8 +30,8 @@ import psycopg
 import pyotp
 import pytest
 
-from sitewarden.auth.accounts import create_api_key, create_user
-from sitewarden.auth.roles import Role
+from sitewarden.accounts.accounts import create_api_key, create_user
+from sitewarden.accounts.roles import Role
 from sitewarden.config import Settings, load_settings
 from sitewarden.db.postgres import postgres_sql
 from sitewarden.events.device_kinds import DeviceKind

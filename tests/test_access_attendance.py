@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sitewarden.access.attendance import Passage, attendance_days, week_totals
-from sitewarden.auth.roles import Role
+from sitewarden.accounts.roles import Role
 from tests.conftest import LiveServer, device_client
 from tests.test_access_decisions import AccessSite
 

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from sitewarden.auth.roles import Role
+from sitewarden.accounts.roles import Role
 from sitewarden.events.device_kinds import DeviceKind
 from tests.conftest import LiveServer, device_client
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sitewarden.auth.roles import Role
+from sitewarden.accounts.roles import Role
 from sitewarden.privacy.retention import run_retention
 from sitewarden.runtime.storage import open_storage
 from tests.conftest import LiveServer, raw_sql

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pyotp
 
-from sitewarden.auth.accounts import create_api_key, create_user
-from sitewarden.auth.roles import Role
+from sitewarden.accounts.accounts import create_api_key, create_user
+from sitewarden.accounts.roles import Role
 from tests.conftest import LiveServer
 
 PASSWORD = "a long enough passphrase"

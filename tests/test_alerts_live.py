@@ -17,7 +17,7 @@ import httpx
 import orjson
 import pytest
 
-from sitewarden.auth.roles import Role
+from sitewarden.accounts.roles import Role
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.occupancy.aggregator import interval_start
 from tests.conftest import LiveServer, device_client

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, seed, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 
-from sitewarden.auth.roles import Role
+from sitewarden.accounts.roles import Role
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.registry import service
 from tests.conftest import LiveServer

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from sitewarden.auth.roles import Role
+from sitewarden.accounts.roles import Role
 from sitewarden.config import load_settings
 from sitewarden.doctor.checks import check_trusted_proxies
 from sitewarden.doctor.findings import Level

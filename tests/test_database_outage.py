@@ -25,7 +25,7 @@ from sitewarden.errors import DatabaseUnavailable
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import Event, to_micros
-from sitewarden.ingest.relay import AWAY_S, RelayedDevices
+from sitewarden.intake.relayed_devices import AWAY_S, RelayedDevices
 from sitewarden.occupancy.aggregator import OccupancyAggregator
 from sitewarden.registry import service
 from sitewarden.runtime.storage import Storage

@@ -52,7 +52,7 @@ from sitewarden.demo.traffic import LIVE_SCENARIOS
 from sitewarden.errors import AuthenticationFailed
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.kinds import KINDS
-from sitewarden.ingest.validation import IntakeLimits, validate_event
+from sitewarden.intake.validation import IntakeLimits, validate_event
 from sitewarden.registry import service
 from sitewarden.registry.records import Sender
 from sitewarden.runtime.storage import Storage

@@ -14,7 +14,7 @@ from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.ids import EventIdFactory, id_time_ms
 from sitewarden.events.kinds import KINDS, RAISED_BY_SITEWARDEN
 from sitewarden.events.refused import REFUSED_FIELDS
-from sitewarden.ingest.validation import EventRejected, IntakeLimits, validate_event
+from sitewarden.intake.validation import EventRejected, IntakeLimits, validate_event
 from sitewarden.registry.records import Sender
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)

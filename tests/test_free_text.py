@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.ids import EventIdFactory
-from sitewarden.ingest.validation import EventRejected, IntakeLimits, validate_event
+from sitewarden.intake.validation import EventRejected, IntakeLimits, validate_event
 from sitewarden.privacy import free_text
 from sitewarden.privacy.free_text import find_all, find_in_text, id_number_valid, luhn_valid
 from sitewarden.registry.records import Sender

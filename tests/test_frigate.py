@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from sitewarden.events.device_kinds import DeviceKind
-from sitewarden.ingest.frigate import frigate_events
+from sitewarden.intake.frigate import frigate_events
 from tests.mqtt_fixtures import MqttSite, start_mqtt_site
 
 pytestmark = pytest.mark.slow

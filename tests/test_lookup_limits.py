@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sitewarden.api.ratelimit import LookupQuota, RateLimited
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.ids import EventIdFactory
-from sitewarden.ingest.validation import EventRejected, IntakeLimits, validate_event
+from sitewarden.intake.validation import EventRejected, IntakeLimits, validate_event
 from sitewarden.privacy.masking import mask_personal
 from sitewarden.registry.records import Sender
 from tests.conftest import LiveServer, device_client

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sitewarden.ingest.mqtt_broker import mosquitto_hash, read_password_file
+from sitewarden.intake.mqtt_broker import mosquitto_hash, read_password_file
 from tests.conftest import free_port
 from tests.test_cli import sitewarden
 

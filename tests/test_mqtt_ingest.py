@@ -160,7 +160,7 @@ def test_a_flood_of_queued_messages_and_one_longer_than_a_read_are_all_stored(
 ) -> None:
     """The node reads its socket in bulk: packets straddle reads, one spans several, and
     a wake-up with more packets than it handles at once must not strand the rest."""
-    from sitewarden.ingest.mqtt_client import PACKETS_PER_WAKEUP, RECV_BYTES
+    from sitewarden.intake.mqtt_client import PACKETS_PER_WAKEUP, RECV_BYTES
 
     mqtt_site.add_device("hq", "meter-1", DeviceKind.EQUIPMENT_SENSOR)
     device = mqtt_site.device("hq", "meter-1")

@@ -8,7 +8,7 @@ from itertools import count
 import httpx
 import pytest
 
-from sitewarden.auth.roles import Role
+from sitewarden.accounts.roles import Role
 from sitewarden.events.device_kinds import DeviceKind
 from tests.conftest import LiveServer, device_client, raw_sql
 

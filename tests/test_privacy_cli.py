@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sitewarden.auth.roles import Role
+from sitewarden.accounts.roles import Role
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.privacy.keyfiles import key_file
 from tests.conftest import LiveServer, device_client, raw_sql

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sitewarden.auth.roles import Role
+from sitewarden.accounts.roles import Role
 from sitewarden.demo import site
 from sitewarden.demo.people import is_valid_national_id
 from sitewarden.demo.simulator import Scenario, Simulator

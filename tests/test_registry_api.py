@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sitewarden.auth.roles import Role
+from sitewarden.accounts.roles import Role
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.kinds import KINDS
 from tests.conftest import LiveServer, device_client

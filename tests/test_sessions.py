@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from sitewarden.auth.roles import Role
+from sitewarden.accounts.roles import Role
 from tests.conftest import LiveServer
 
 

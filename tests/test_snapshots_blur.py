@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from PIL import Image
 
-from sitewarden.auth.roles import Role
+from sitewarden.accounts.roles import Role
 from sitewarden.demo import face_samples
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.privacy.retention import run_retention

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
-from sitewarden.auth.roles import Role
+from sitewarden.accounts.roles import Role
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.vision.blur import (
     SCAN_ANGLES,

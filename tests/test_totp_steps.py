@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sitewarden.auth.accounts import create_user
-from sitewarden.auth.roles import Role
+from sitewarden.accounts.accounts import create_user
+from sitewarden.accounts.roles import Role
 from sitewarden.runtime.storage import Storage
 
 pytestmark = pytest.mark.both_backends

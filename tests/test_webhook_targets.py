@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sitewarden.accounts.roles import Role
 from sitewarden.alerts.model import AlertSignal
 from sitewarden.alerts.notify import WebhookDispatcher
 from sitewarden.alerts.webhook_records import Webhook, WebhookDelivery
@@ -24,7 +25,6 @@ from sitewarden.alerts.webhook_targets import (
     check_target,
     parse_networks,
 )
-from sitewarden.auth.roles import Role
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.kinds import Severity
 from sitewarden.runtime.storage import Storage

@@ -24,7 +24,7 @@ from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import Event
-from sitewarden.ingest.writer import last_seen_of
+from sitewarden.intake.writer import last_seen_of
 from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.vault import Vault
 from sitewarden.registry import service

@@ -14,6 +14,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from sitewarden import __version__
+from sitewarden.accounts.accounts import Operator
+from sitewarden.accounts.roles import Permission
+from sitewarden.accounts.second_factor import totp_key
 from sitewarden.alerts.batch_transaction import BatchSignal
 from sitewarden.alerts.model import AlertChange
 from sitewarden.api import (
@@ -35,11 +38,8 @@ from sitewarden.api.errors import error_response, install_error_handlers
 from sitewarden.api.limits import RequestLimits
 from sitewarden.api.ratelimit import RateLimiter
 from sitewarden.api.signin_delays import SignInDelays
-from sitewarden.auth.accounts import Operator
-from sitewarden.auth.roles import Permission
-from sitewarden.auth.second_factor import totp_key
 from sitewarden.config import Settings
-from sitewarden.ingest.writer import EventSink
+from sitewarden.intake.writer import EventSink
 from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.retention import RetentionReport, run_retention
 from sitewarden.privacy.vault import KeyWriter

@@ -8,8 +8,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sitewarden.auth.accounts import create_user
-from sitewarden.auth.roles import Role
+from sitewarden.accounts.accounts import create_user
+from sitewarden.accounts.roles import Role
 from sitewarden.config import CONFIG_FILE_NAME, Settings
 from sitewarden.database_url import redact
 from sitewarden.errors import AlreadyExists

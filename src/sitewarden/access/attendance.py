@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sitewarden.access.tables import AccessTables
 from sitewarden.errors import InvalidInput
 from sitewarden.events.query import EventQuery
-from sitewarden.ingest.event_tables import EventTables
+from sitewarden.intake.event_tables import EventTables
 
 MAX_SHIFT = timedelta(hours=18)
 MAX_RANGE = timedelta(days=92)

@@ -27,7 +27,7 @@ from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.kinds import KINDS
 from sitewarden.events.model import Event
-from sitewarden.ingest.intake import Intake
+from sitewarden.intake.service import Intake
 from sitewarden.privacy.consent import active_consent
 from sitewarden.privacy.masking import mask_name, mask_tail
 from sitewarden.registry.records import Sender

@@ -18,8 +18,8 @@ from sitewarden.alerts.model import AlertChange, AlertSignal, OfflineTransition
 from sitewarden.alerts.tables import AlertTables
 from sitewarden.db.database import Database, EventRow, event_rows
 from sitewarden.events.model import Event
-from sitewarden.ingest.event_tables import DeviceKey, EventTables
-from sitewarden.ingest.writer import EventWriter
+from sitewarden.intake.event_tables import DeviceKey, EventTables
+from sitewarden.intake.writer import EventWriter
 
 # What a batch's transaction applies besides its events: the rules' verdicts, and the
 # devices the health check found silent.

@@ -17,6 +17,8 @@ from starlette.concurrency import run_in_threadpool
 from sitewarden.access import attendance
 from sitewarden.access.decisions import AccessDesk, Decision, Reader
 from sitewarden.access.reader_images import keep_reader_image, open_reader_image
+from sitewarden.accounts.accounts import Operator
+from sitewarden.accounts.roles import Permission
 from sitewarden.api.access_common import PurposeQuery, get_desk
 from sitewarden.api.access_people import ENROL_LIMIT, ENROL_PATH
 from sitewarden.api.access_people import router as people_router
@@ -34,8 +36,6 @@ from sitewarden.api.disclosure import Disclosure, disclosure_for
 from sitewarden.api.operator_scope import record_audit as _audit
 from sitewarden.api.operator_scope import visible_site as _site
 from sitewarden.api.schemas import IMAGE_UPLOAD
-from sitewarden.auth.accounts import Operator
-from sitewarden.auth.roles import Permission
 from sitewarden.errors import InvalidInput
 from sitewarden.privacy.masking import mask_name
 from sitewarden.registry.records import Sender

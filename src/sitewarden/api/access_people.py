@@ -13,6 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from sitewarden.access.decisions import AccessDesk
 from sitewarden.access.gallery import EnrolmentReport, enrol_faces
 from sitewarden.access.records import Person
+from sitewarden.accounts.accounts import Operator
+from sitewarden.accounts.roles import Permission
 from sitewarden.api.access_common import PurposeQuery, get_desk
 from sitewarden.api.access_schemas import (
     BadgeIn,
@@ -28,8 +30,6 @@ from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.disclosure import Disclosure, disclosure_for
 from sitewarden.api.operator_scope import record_audit as _audit
 from sitewarden.api.operator_scope import visible_site as _site
-from sitewarden.auth.accounts import Operator
-from sitewarden.auth.roles import Permission
 from sitewarden.errors import InvalidInput
 from sitewarden.privacy.masking import mask_all, mask_name
 from sitewarden.vision.images import FACE_IMAGE, MAX_IMAGE_BYTES, decode_image, image_slot

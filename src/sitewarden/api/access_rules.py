@@ -10,12 +10,12 @@ from fastapi import APIRouter, Depends, Response
 from sitewarden.access.people import check_group
 from sitewarden.access.records import ALL_ZONES, AccessRule, Holiday
 from sitewarden.access.schedule import parse_window
+from sitewarden.accounts.accounts import Operator
+from sitewarden.accounts.roles import Permission
 from sitewarden.api.access_schemas import HolidayIn, HolidayOut, RuleIn, RuleOut, WindowOut
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.operator_scope import visible_site
-from sitewarden.auth.accounts import Operator
-from sitewarden.auth.roles import Permission
 from sitewarden.errors import InvalidInput, NotFound
 from sitewarden.validity import check_window
 

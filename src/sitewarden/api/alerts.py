@@ -14,6 +14,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from sitewarden.accounts.accounts import Operator
+from sitewarden.accounts.roles import Permission
 from sitewarden.alerts.model import Alert, AlertChange
 from sitewarden.alerts.notify import encode_sse
 from sitewarden.alerts.rules import Rule, parse_rule
@@ -21,8 +23,6 @@ from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.operator_scope import check_rule_delete, check_rule_save, rule_visible
 from sitewarden.api.schemas import OperatorText
-from sitewarden.auth.accounts import Operator
-from sitewarden.auth.roles import Permission
 from sitewarden.errors import Conflict, InvalidInput, NotFound
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import from_micros, to_micros

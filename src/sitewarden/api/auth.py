@@ -12,10 +12,10 @@ import hmac
 
 from fastapi import Depends, Request
 
+from sitewarden.accounts.accounts import Operator, operator_from_api_key, operator_from_session
+from sitewarden.accounts.roles import Permission
+from sitewarden.accounts.second_factor import ROLES_NEEDING_SECOND_FACTOR
 from sitewarden.api.context import AppContext, get_context
-from sitewarden.auth.accounts import Operator, operator_from_api_key, operator_from_session
-from sitewarden.auth.roles import Permission
-from sitewarden.auth.second_factor import ROLES_NEEDING_SECOND_FACTOR
 from sitewarden.errors import AuthenticationFailed, PermissionDenied
 from sitewarden.registry.records import Sender
 from sitewarden.registry.service import authenticate_device

@@ -14,14 +14,14 @@ from starlette.concurrency import run_in_threadpool
 
 from sitewarden.access.records import Snapshot
 from sitewarden.access.snapshots import camera_for, open_snapshot, store_snapshot
+from sitewarden.accounts.accounts import Operator
+from sitewarden.accounts.roles import Permission
 from sitewarden.api.access_schemas import SnapshotOut
 from sitewarden.api.auth import device_only, requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.operator_scope import record_audit, visible_site
 from sitewarden.api.ratelimit import RateLimited, RateLimiter
 from sitewarden.api.schemas import IMAGE_UPLOAD
-from sitewarden.auth.accounts import Operator
-from sitewarden.auth.roles import Permission
 from sitewarden.registry.records import Device, Sender
 from sitewarden.vision.faces import FaceEngine
 from sitewarden.vision.images import SNAPSHOT, decode_image, image_slot

@@ -13,9 +13,9 @@ from sitewarden.api.ratelimit import LookupQuota, RateLimiter
 from sitewarden.api.signin_delays import SignInDelays
 from sitewarden.config import Settings
 from sitewarden.events.ids import EventIdFactory
-from sitewarden.ingest.intake import Intake
-from sitewarden.ingest.relay import RelayedDevices
-from sitewarden.ingest.validation import IntakeLimits
+from sitewarden.intake.relayed_devices import RelayedDevices
+from sitewarden.intake.service import Intake
+from sitewarden.intake.validation import IntakeLimits
 from sitewarden.occupancy.aggregator import OccupancyAggregator
 from sitewarden.privacy.audit import AuditLog
 from sitewarden.privacy.subject_requests import SubjectRequests

@@ -18,10 +18,10 @@ from enum import Enum
 
 from fastapi import Request
 
+from sitewarden.accounts.accounts import Operator
+from sitewarden.accounts.roles import Permission
 from sitewarden.api.context import AppContext
 from sitewarden.api.schemas import EventOut
-from sitewarden.auth.accounts import Operator
-from sitewarden.auth.roles import Permission
 from sitewarden.events.kinds import KINDS
 from sitewarden.events.model import Event
 from sitewarden.privacy.masking import mask_personal

@@ -13,17 +13,17 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from sitewarden.accounts.accounts import Operator
+from sitewarden.accounts.roles import Permission
 from sitewarden.api.auth import device_only, requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.disclosure import present_events, take_lookup
 from sitewarden.api.schemas import EventOut, EventPageOut, IngestResult, KindOut, LookupIn
-from sitewarden.auth.accounts import Operator
-from sitewarden.auth.roles import Permission
 from sitewarden.errors import InvalidInput, NotFound
 from sitewarden.events.kinds import KINDS
 from sitewarden.events.model import family_of, from_micros, to_micros
 from sitewarden.events.query import EventQuery
-from sitewarden.ingest.batch import check_batch, split_batch
+from sitewarden.intake.batch import check_batch, split_batch
 from sitewarden.privacy.subjects import LOOKUP_FIELDS
 from sitewarden.registry.records import Sender
 

@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 
 from sitewarden.api.errors import error_response
-from sitewarden.ingest.validation import json_depth
+from sitewarden.intake.validation import json_depth
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

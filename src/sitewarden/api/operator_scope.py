@@ -13,10 +13,10 @@ from collections.abc import Sequence
 import orjson
 from fastapi import Request
 
+from sitewarden.accounts.accounts import Operator
+from sitewarden.accounts.records import User
 from sitewarden.alerts.rules import DEFAULT_RULES, Rule
 from sitewarden.api.context import AppContext
-from sitewarden.auth.accounts import Operator
-from sitewarden.auth.records import User
 from sitewarden.errors import InvalidInput, NotFound, PermissionDenied
 from sitewarden.registry.records import Site
 from sitewarden.registry.service import require_site

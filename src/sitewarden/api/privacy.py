@@ -6,6 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from sitewarden.accounts.accounts import Operator
+from sitewarden.accounts.roles import Permission
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.schemas import (
@@ -16,8 +18,6 @@ from sitewarden.api.schemas import (
     ErasureOut,
     SubjectRequestIn,
 )
-from sitewarden.auth.accounts import Operator
-from sitewarden.auth.roles import Permission
 from sitewarden.errors import NotFound
 from sitewarden.privacy import consent as consents
 from sitewarden.privacy.records import Consent

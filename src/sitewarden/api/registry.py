@@ -12,6 +12,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel
 
+from sitewarden.accounts.accounts import Operator
+from sitewarden.accounts.roles import Permission
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.operator_scope import require_unscoped
@@ -28,8 +30,6 @@ from sitewarden.api.schemas import (
     ZoneOut,
     ZonePatch,
 )
-from sitewarden.auth.accounts import Operator
-from sitewarden.auth.roles import Permission
 from sitewarden.errors import InvalidInput, NotFound
 from sitewarden.registry import service
 from sitewarden.registry.records import Device, Site, Zone

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from sitewarden.auth.roles import Permission, Role
+from sitewarden.accounts.roles import Permission, Role
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.kinds import Severity
 from sitewarden.privacy.free_text import note_validator

@@ -6,16 +6,16 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from sitewarden.accounts import accounts
+from sitewarden.accounts.accounts import AccountDisabled, Operator
+from sitewarden.accounts.roles import Permission
+from sitewarden.accounts.second_factor import SecondFactorMissing, check_sign_in_code
 from sitewarden.api.auth import SESSION_COOKIE, requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.ratelimit import RateLimited
 from sitewarden.api.schemas import LoginIn, LoginOut
 from sitewarden.api.signin_delays import client_key
 from sitewarden.api.users import user_out
-from sitewarden.auth import accounts
-from sitewarden.auth.accounts import AccountDisabled, Operator
-from sitewarden.auth.roles import Permission
-from sitewarden.auth.second_factor import SecondFactorMissing, check_sign_in_code
 from sitewarden.config import Settings
 from sitewarden.errors import AuthenticationFailed
 

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Response
 
+from sitewarden.accounts.accounts import Operator
+from sitewarden.accounts.roles import Permission
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.operator_scope import visible_user
 from sitewarden.api.schemas import ApiKeyOut
 from sitewarden.api.users import api_key_out
-from sitewarden.auth.accounts import Operator
-from sitewarden.auth.roles import Permission
 from sitewarden.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/users", tags=["operators"])

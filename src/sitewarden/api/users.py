@@ -7,6 +7,12 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from sitewarden.accounts import accounts, second_factor
+from sitewarden.accounts.accounts import Operator
+from sitewarden.accounts.passwords import hash_password
+from sitewarden.accounts.records import ApiKey, User
+from sitewarden.accounts.roles import Permission, Role
+from sitewarden.accounts.second_factor import ROLES_NEEDING_SECOND_FACTOR
 from sitewarden.api.auth import SESSION_COOKIE, SecondFactorRequired, requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.operator_scope import granted_scope, visible_user, within_scope
@@ -22,12 +28,6 @@ from sitewarden.api.schemas import (
     UserOut,
     UserPatch,
 )
-from sitewarden.auth import accounts, second_factor
-from sitewarden.auth.accounts import Operator
-from sitewarden.auth.passwords import hash_password
-from sitewarden.auth.records import ApiKey, User
-from sitewarden.auth.roles import Permission, Role
-from sitewarden.auth.second_factor import ROLES_NEEDING_SECOND_FACTOR
 from sitewarden.errors import InvalidInput, NotFound, PermissionDenied
 from sitewarden.tokens import hash_secret
 

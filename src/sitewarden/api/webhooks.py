@@ -16,13 +16,13 @@ import orjson
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
+from sitewarden.accounts.accounts import Operator
+from sitewarden.accounts.roles import Permission
 from sitewarden.alerts.webhook_records import Webhook
 from sitewarden.alerts.webhook_targets import check_target, parse_networks
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.operator_scope import require_unscoped, visible_site
-from sitewarden.auth.accounts import Operator
-from sitewarden.auth.roles import Permission
 from sitewarden.errors import NotFound
 from sitewarden.events.kinds import Severity
 

@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sitewarden.auth import accounts
-from sitewarden.auth.roles import Role
+from sitewarden.accounts import accounts
+from sitewarden.accounts.roles import Role
 from sitewarden.cli.base import (
     DataDir,
     app,

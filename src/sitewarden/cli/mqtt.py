@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from sitewarden.cli.base import DataDir, app, guarded, opened_store, out, settings_for
-from sitewarden.ingest.mqtt_broker import BrokerFiles, ListenerOptions, write_broker_files
-from sitewarden.ingest.mqtt_topics import commands_topic, events_topic
+from sitewarden.intake.mqtt_broker import BrokerFiles, ListenerOptions, write_broker_files
+from sitewarden.intake.mqtt_topics import commands_topic, events_topic
 
 mqtt_app = typer.Typer(help="MQTT: the broker's accounts and ACL.", no_args_is_help=True)
 app.add_typer(mqtt_app, name="mqtt")

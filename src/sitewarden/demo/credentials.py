@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sitewarden.auth import accounts
-from sitewarden.auth.records import ApiKey
-from sitewarden.auth.roles import Permission, Role
+from sitewarden.accounts import accounts
+from sitewarden.accounts.records import ApiKey
+from sitewarden.accounts.roles import Permission, Role
 from sitewarden.demo.site import SITE_ID
 from sitewarden.runtime.storage import Storage
 

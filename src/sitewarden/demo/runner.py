@@ -22,11 +22,11 @@ import uvicorn
 from rich.console import Console
 from rich.markup import escape
 
+from sitewarden.accounts import accounts
+from sitewarden.accounts.passwords import generate_password
+from sitewarden.accounts.records import ApiKey
+from sitewarden.accounts.roles import Role
 from sitewarden.app import create_app
-from sitewarden.auth import accounts
-from sitewarden.auth.passwords import generate_password
-from sitewarden.auth.records import ApiKey
-from sitewarden.auth.roles import Role
 from sitewarden.config import Settings
 from sitewarden.demo import credentials, site
 from sitewarden.demo.admin_api import AdminApi

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sitewarden.auth.roles import Role
+from sitewarden.accounts.roles import Role
 from sitewarden.config import Settings
 from sitewarden.database_url import redact
 from sitewarden.doctor.findings import Finding, Level

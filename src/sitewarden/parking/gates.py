@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from sitewarden.errors import InvalidInput, NotFound
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.model import Event
-from sitewarden.ingest.intake import Intake
+from sitewarden.intake.service import Intake
 from sitewarden.parking.data import ParkingData
 from sitewarden.parking.decisions import GateDecision, gate_event, lane_fields
 from sitewarden.parking.gate_rules import GateRules

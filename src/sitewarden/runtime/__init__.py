@@ -27,15 +27,15 @@ from sitewarden.alerts.webhook_targets import parse_networks
 from sitewarden.config import Settings
 from sitewarden.errors import ConfigError
 from sitewarden.events.ids import EventIdFactory
-from sitewarden.ingest.frigate import FrigateAdapter
-from sitewarden.ingest.intake import Intake
-from sitewarden.ingest.mqtt_broker import node_secret_path, read_node_secret
-from sitewarden.ingest.mqtt_commands import CommandPublisher
-from sitewarden.ingest.mqtt_intake import IntakeDeps
-from sitewarden.ingest.mqtt_link import MqttLink
-from sitewarden.ingest.relay import RelayedDevices
-from sitewarden.ingest.validation import IntakeLimits
-from sitewarden.ingest.writer import EventSink, EventWriter
+from sitewarden.intake.frigate import FrigateAdapter
+from sitewarden.intake.mqtt_broker import node_secret_path, read_node_secret
+from sitewarden.intake.mqtt_commands import CommandPublisher
+from sitewarden.intake.mqtt_intake import IntakeDeps
+from sitewarden.intake.mqtt_link import MqttLink
+from sitewarden.intake.relayed_devices import RelayedDevices
+from sitewarden.intake.service import Intake
+from sitewarden.intake.validation import IntakeLimits
+from sitewarden.intake.writer import EventSink, EventWriter
 from sitewarden.occupancy.aggregator import OccupancyAggregator
 from sitewarden.parking.gates import ParkingGates
 from sitewarden.parking.subject_records import ParkingSubjectRecords

@@ -45,7 +45,7 @@ from sitewarden.database_url import DatabaseTarget
 from sitewarden.db.database import event_rows
 from sitewarden.errors import StoreError
 from sitewarden.events.model import Event
-from sitewarden.ingest.event_tables import DeviceKey
+from sitewarden.intake.event_tables import DeviceKey
 from sitewarden.privacy.records import Subject, WrappedKey
 
 if TYPE_CHECKING:

@@ -13,6 +13,10 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from sitewarden.accounts import accounts, second_factor
+from sitewarden.accounts.accounts import Operator
+from sitewarden.accounts.records import User
+from sitewarden.accounts.roles import Permission
 from sitewarden.api.auth import (
     SESSION_COOKIE,
     PasswordChangeRequired,
@@ -23,10 +27,6 @@ from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.ratelimit import RateLimited
 from sitewarden.api.session import set_session_cookie, sign_in
 from sitewarden.api.signin_delays import client_key
-from sitewarden.auth import accounts, second_factor
-from sitewarden.auth.accounts import Operator
-from sitewarden.auth.records import User
-from sitewarden.auth.roles import Permission
 from sitewarden.errors import AuthenticationFailed, InvalidInput, PermissionDenied
 from sitewarden.tokens import hash_secret
 

@@ -14,14 +14,14 @@ from typing import Annotated
 import anyio
 from fastapi import Query, Request
 
+from sitewarden.accounts.accounts import Operator
+from sitewarden.accounts.roles import Permission
 from sitewarden.api.context import AppContext
 from sitewarden.api.disclosure import Disclosure, disclosure_for
 from sitewarden.api.parking_schemas import (
     DecisionOut,
 )
 from sitewarden.api.ratelimit import RateLimiter
-from sitewarden.auth.accounts import Operator
-from sitewarden.auth.roles import Permission
 from sitewarden.errors import InvalidInput, NotFound, PermissionDenied
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.parking.decisions import GateDecision

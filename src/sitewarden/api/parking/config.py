@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
 
+from sitewarden.accounts.accounts import Operator
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.operator_scope import visible_site as _site
@@ -23,7 +24,6 @@ from sitewarden.api.parking_schemas import (
     TariffIn,
     TariffOut,
 )
-from sitewarden.auth.accounts import Operator
 from sitewarden.errors import InvalidInput, NotFound
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.parking.records import (

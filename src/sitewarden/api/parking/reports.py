@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from sitewarden.accounts.accounts import Operator
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.operator_scope import visible_site as _site
@@ -18,7 +19,6 @@ from sitewarden.api.parking_schemas import (
     OccupancyPointOut,
     RevenueDayOut,
 )
-from sitewarden.auth.accounts import Operator
 from sitewarden.parking import reports
 
 router = APIRouter(prefix="/api/v1", tags=["parking"])

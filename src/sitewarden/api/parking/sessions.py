@@ -8,6 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from sitewarden.accounts.accounts import Operator
+from sitewarden.accounts.roles import Permission
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.disclosure import Disclosure, take_lookup
@@ -32,8 +34,6 @@ from sitewarden.api.parking_schemas import (
     SessionLookupIn,
     SessionOut,
 )
-from sitewarden.auth.accounts import Operator
-from sitewarden.auth.roles import Permission
 from sitewarden.errors import InvalidInput, NotFound
 from sitewarden.parking.gate_rules import settle_exit
 from sitewarden.parking.records import (

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from sitewarden.accounts.accounts import Operator
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.operator_scope import record_audit as _audit
@@ -31,7 +32,6 @@ from sitewarden.api.parking_schemas import (
     VehicleIn,
     VehicleOut,
 )
-from sitewarden.auth.accounts import Operator
 from sitewarden.errors import NotFound
 from sitewarden.parking.records import (
     ListEntry,

@@ -25,7 +25,7 @@ from typing import Generic, Protocol, TypeVar
 
 from sitewarden.errors import DatabaseUnavailable
 from sitewarden.events.model import Event
-from sitewarden.ingest.event_tables import DeviceKey
+from sitewarden.intake.event_tables import DeviceKey
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from sitewarden.auth.records import ApiKey, User, WebSession
+from sitewarden.accounts.records import ApiKey, User, WebSession
 from sitewarden.db.database import (
     Database,
     _dt,

@@ -12,7 +12,7 @@ import orjson
 from sitewarden.errors import InvalidInput, MalformedRequest, PayloadTooLarge, UnsupportedMediaType
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.model import Event
-from sitewarden.ingest.validation import EventRejected, IntakeLimits, validate_event
+from sitewarden.intake.validation import EventRejected, IntakeLimits, validate_event
 from sitewarden.registry.records import Sender
 
 NDJSON_TYPES = frozenset({"application/x-ndjson", "application/ndjson", "application/jsonl"})

@@ -1,6 +1,6 @@
 """The one way accepted events reach the database, whoever received them.
 
-HTTP batches (``api/events.py``), MQTT messages (``ingest/mqtt_intake.py``), the
+HTTP batches (``api/events.py``), MQTT messages (``intake/mqtt_intake.py``), the
 parking gates and the access readers all hand their validated events here:
 
 1. **count**: occupancy takes Wi-Fi hashes out of events into memory and notes people
@@ -24,7 +24,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from sitewarden.events.model import Event
-from sitewarden.ingest.writer import EventWriter
+from sitewarden.intake.writer import EventWriter
 
 Step = Callable[[list[Event]], None]
 

@@ -34,15 +34,15 @@ import paho.mqtt.client as mqtt
 
 from sitewarden.errors import DatabaseUnavailable, StoreError
 from sitewarden.events.model import Event
-from sitewarden.ingest.intake import Intake
-from sitewarden.ingest.mqtt_messages import (
+from sitewarden.intake.mqtt_messages import (
     Handler,
     Parsed,
     parse_device_message,
     validate_item,
 )
-from sitewarden.ingest.mqtt_topics import EVENTS_FILTER
-from sitewarden.ingest.validation import EventRejected, IntakeLimits
+from sitewarden.intake.mqtt_topics import EVENTS_FILTER
+from sitewarden.intake.service import Intake
+from sitewarden.intake.validation import EventRejected, IntakeLimits
 from sitewarden.registry.records import Sender
 
 log = logging.getLogger(__name__)

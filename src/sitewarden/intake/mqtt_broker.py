@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sitewarden.config import LOOPBACK_HOSTS, Settings
 from sitewarden.errors import ConfigError, InvalidInput
-from sitewarden.ingest.mqtt_topics import (
+from sitewarden.intake.mqtt_topics import (
     ROOT,
     commands_topic,
     device_username,

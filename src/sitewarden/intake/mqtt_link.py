@@ -26,10 +26,10 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from sitewarden.config import LOOPBACK_HOSTS, Settings
 from sitewarden.errors import ConfigError
-from sitewarden.ingest.mqtt_client import BulkClient
-from sitewarden.ingest.mqtt_intake import IntakeDeps, MqttIntake
-from sitewarden.ingest.mqtt_messages import Handler
-from sitewarden.ingest.mqtt_topics import alerts_topic, shared
+from sitewarden.intake.mqtt_client import BulkClient
+from sitewarden.intake.mqtt_intake import IntakeDeps, MqttIntake
+from sitewarden.intake.mqtt_messages import Handler
+from sitewarden.intake.mqtt_topics import alerts_topic, shared
 
 log = logging.getLogger(__name__)
 

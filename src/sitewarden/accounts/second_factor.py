@@ -18,10 +18,10 @@ import pyotp
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from sitewarden.auth.accounts import Operator
-from sitewarden.auth.records import User
-from sitewarden.auth.roles import Role
-from sitewarden.auth.tables import AccountTables
+from sitewarden.accounts.accounts import Operator
+from sitewarden.accounts.records import User
+from sitewarden.accounts.roles import Role
+from sitewarden.accounts.tables import AccountTables
 from sitewarden.errors import AuthenticationFailed, InvalidInput, PermissionDenied
 from sitewarden.privacy.sealing import binding, seal, unseal
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from sitewarden.ingest.mqtt_topics import commands_topic
+from sitewarden.intake.mqtt_topics import commands_topic
 
 Publish = Callable[[str, dict[str, Any]], None]
 

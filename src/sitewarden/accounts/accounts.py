@@ -9,10 +9,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from sitewarden.auth.passwords import generate_password, hash_password, verify_password
-from sitewarden.auth.records import ApiKey, User, WebSession
-from sitewarden.auth.roles import Permission, Role, role_may
-from sitewarden.auth.tables import AccountTables
+from sitewarden.accounts.passwords import generate_password, hash_password, verify_password
+from sitewarden.accounts.records import ApiKey, User, WebSession
+from sitewarden.accounts.roles import Permission, Role, role_may
+from sitewarden.accounts.tables import AccountTables
 from sitewarden.errors import AlreadyExists, AuthenticationFailed, InvalidInput, NotFound
 from sitewarden.registry.tables import RegistryTables
 from sitewarden.tokens import (

@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 
 from sitewarden.events.device_kinds import DeviceKind
-from sitewarden.ingest.mqtt_messages import Item, Parsed
+from sitewarden.intake.mqtt_messages import Item, Parsed
 from sitewarden.registry.records import Sender
 
 VEHICLES = frozenset({"car", "motorcycle", "bus", "truck"})

@@ -21,9 +21,9 @@ from uuid import UUID
 import orjson
 
 from sitewarden.events.model import Event
-from sitewarden.ingest.mqtt_ids import deterministic_event_id, event_digest
-from sitewarden.ingest.mqtt_topics import device_of_events_topic, errors_topic
-from sitewarden.ingest.validation import EventRejected, IntakeLimits, validate_event
+from sitewarden.intake.mqtt_ids import deterministic_event_id, event_digest
+from sitewarden.intake.mqtt_topics import device_of_events_topic, errors_topic
+from sitewarden.intake.validation import EventRejected, IntakeLimits, validate_event
 from sitewarden.registry.records import Sender
 
 MAX_EVENTS_PER_MESSAGE = 1000

@@ -17,7 +17,7 @@ class User:
     disabled: bool = False
     must_change_password: bool = False
     last_login_at: datetime | None = None
-    totp_secret: bytes | None = None  # sealed; see auth/second_factor.py
+    totp_secret: bytes | None = None  # sealed; see accounts/second_factor.py
     totp_enabled: bool = False
     failed_logins: int = 0  # unused since sign-in delays replaced the account lock-out
     locked_until: datetime | None = None  # unused, as failed_logins
