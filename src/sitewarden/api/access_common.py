@@ -1,20 +1,14 @@
-"""What the access routes share: the app's access desk and the purpose parameter."""
+"""What the access routes share: the app's access desk."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Query, Request
+from fastapi import Request
 
 from sitewarden.access.decisions import AccessDesk, FaceSettings
 from sitewarden.access.gallery import Galleries
 from sitewarden.access.people import People
 from sitewarden.api.context import AppContext
 from sitewarden.vision.faces import FaceEngine
-
-PurposeQuery = Annotated[
-    str | None, Query(min_length=3, max_length=200, description="why you need names (audited)")
-]
 
 
 def build_desk(context: AppContext) -> AccessDesk:

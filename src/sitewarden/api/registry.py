@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
-from sitewarden.api.operator_scope import require_unscoped
+from sitewarden.api.operator_scope import require_unscoped, site_in_scope
 from sitewarden.api.schemas import (
     DeviceIn,
     DeviceOut,
@@ -30,7 +30,7 @@ from sitewarden.api.schemas import (
 )
 from sitewarden.auth.accounts import Operator
 from sitewarden.auth.roles import Permission
-from sitewarden.errors import InvalidInput, NotFound
+from sitewarden.errors import InvalidInput
 from sitewarden.registry import service
 from sitewarden.store.records import Device, Site, Zone
 
@@ -38,12 +38,6 @@ router = APIRouter(prefix="/api/v1/sites", tags=["registry"])
 
 READ = Permission.REGISTRY_READ
 WRITE = Permission.REGISTRY_WRITE
-
-
-def visible_site(context: AppContext, operator: Operator, site_id: str) -> Site:
-    if not operator.sees_site(site_id):
-        raise NotFound(f"site {site_id!r} not found")
-    return service.require_site(context.store, site_id)
 
 
 def site_out(site: Site) -> SiteOut:
@@ -122,9 +116,12 @@ def create_site(
 
 @router.get("/{site_id}", response_model=SiteOut)
 def get_site(
-    site_id: str, operator: Operator = requires(READ), context: AppContext = Depends(get_context)
+    site_id: str,
+    operator: Operator = requires(READ),
+    context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> SiteOut:
-    return site_out(visible_site(context, operator, site_id))
+    return site_out(site)
 
 
 @router.patch("/{site_id}", response_model=SiteOut)
@@ -133,17 +130,19 @@ def patch_site(
     body: SitePatch,
     operator: Operator = requires(WRITE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> SiteOut:
-    site = visible_site(context, operator, site_id)
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     return site_out(service.update_site(context.store, replace(site, **changes)))
 
 
 @router.delete("/{site_id}", status_code=204, response_class=Response)
 def delete_site(
-    site_id: str, operator: Operator = requires(WRITE), context: AppContext = Depends(get_context)
+    site_id: str,
+    operator: Operator = requires(WRITE),
+    context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> Response:
-    visible_site(context, operator, site_id)
     service.delete_site(context.store, site_id)
     return Response(status_code=204)
 
@@ -151,9 +150,11 @@ def delete_site(
 # --- zones ------------------------------------------------------------------------
 @router.get("/{site_id}/zones", response_model=list[ZoneOut])
 def list_zones(
-    site_id: str, operator: Operator = requires(READ), context: AppContext = Depends(get_context)
+    site_id: str,
+    operator: Operator = requires(READ),
+    context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> list[ZoneOut]:
-    visible_site(context, operator, site_id)
     return [zone_out(zone) for zone in context.store.list_zones(site_id)]
 
 
@@ -163,8 +164,8 @@ def create_zone(
     body: ZoneIn,
     operator: Operator = requires(WRITE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> ZoneOut:
-    visible_site(context, operator, site_id)
     return zone_out(
         service.create_zone(context.store, site_id, body.zone_id, body.name, body.capacity)
     )
@@ -176,8 +177,8 @@ def get_zone(
     zone_id: str,
     operator: Operator = requires(READ),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> ZoneOut:
-    visible_site(context, operator, site_id)
     return zone_out(service.require_zone(context.store, site_id, zone_id))
 
 
@@ -188,8 +189,8 @@ def patch_zone(
     body: ZonePatch,
     operator: Operator = requires(WRITE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> ZoneOut:
-    visible_site(context, operator, site_id)
     zone = service.require_zone(context.store, site_id, zone_id)
     updated = replace(zone, **patch_changes(body, never_null=("name",)))
     context.store.update_zone(updated)
@@ -202,8 +203,8 @@ def delete_zone(
     zone_id: str,
     operator: Operator = requires(WRITE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> Response:
-    visible_site(context, operator, site_id)
     service.delete_zone(context.store, site_id, zone_id)
     return Response(status_code=204)
 
@@ -211,9 +212,11 @@ def delete_zone(
 # --- devices ----------------------------------------------------------------------
 @router.get("/{site_id}/devices", response_model=list[DeviceOut])
 def list_devices(
-    site_id: str, operator: Operator = requires(READ), context: AppContext = Depends(get_context)
+    site_id: str,
+    operator: Operator = requires(READ),
+    context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> list[DeviceOut]:
-    visible_site(context, operator, site_id)
     return [device_out(device, context) for device in context.store.list_devices(site_id)]
 
 
@@ -228,8 +231,8 @@ def create_device(
     body: DeviceIn,
     operator: Operator = requires(WRITE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> DeviceWithToken:
-    visible_site(context, operator, site_id)
     device, token = service.create_device(
         context.store,
         site_id,
@@ -252,8 +255,8 @@ def get_device(
     device_id: str,
     operator: Operator = requires(READ),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> DeviceOut:
-    visible_site(context, operator, site_id)
     return device_out(service.require_device(context.store, site_id, device_id), context)
 
 
@@ -264,8 +267,8 @@ def patch_device(
     body: DevicePatch,
     operator: Operator = requires(WRITE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> DeviceOut:
-    visible_site(context, operator, site_id)
     device = service.require_device(context.store, site_id, device_id)
     changes = patch_changes(body, never_null=("kind", "name", "heartbeat_s", "rotation"))
     updated = service.update_device(context.store, replace(device, **changes))
@@ -278,8 +281,8 @@ def delete_device(
     device_id: str,
     operator: Operator = requires(WRITE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> Response:
-    visible_site(context, operator, site_id)
     service.require_device(context.store, site_id, device_id)
     context.store.delete_device(site_id, device_id)
     return Response(status_code=204)
@@ -295,8 +298,8 @@ def rotate_token(
     device_id: str,
     operator: Operator = requires(WRITE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> DeviceToken:
-    visible_site(context, operator, site_id)
     token = service.rotate_device_token(context.store, site_id, device_id)
     return DeviceToken(site_id=site_id, device_id=device_id, token=token)
 
@@ -311,7 +314,7 @@ def revoke_token(
     device_id: str,
     operator: Operator = requires(WRITE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> DeviceOut:
-    visible_site(context, operator, site_id)
     service.revoke_device_token(context.store, site_id, device_id)
     return device_out(service.require_device(context.store, site_id, device_id), context)
