@@ -19,7 +19,7 @@ from sitewarden.access.decisions import AccessDesk, Decision, Reader
 from sitewarden.access.reader_images import keep_reader_image, open_reader_image
 from sitewarden.accounts.accounts import Operator
 from sitewarden.accounts.roles import Permission
-from sitewarden.api.access_common import PurposeQuery, get_desk
+from sitewarden.api.access_common import get_desk
 from sitewarden.api.access_people import ENROL_LIMIT, ENROL_PATH
 from sitewarden.api.access_people import router as people_router
 from sitewarden.api.access_rules import router as rules_router
@@ -33,12 +33,12 @@ from sitewarden.api.access_schemas import (
 from sitewarden.api.auth import device_only, requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.disclosure import Disclosure, disclosure_for
+from sitewarden.api.operator_scope import OptionalPurpose, Purpose, site_in_scope
 from sitewarden.api.operator_scope import record_audit as _audit
-from sitewarden.api.operator_scope import visible_site as _site
 from sitewarden.api.schemas import IMAGE_UPLOAD
 from sitewarden.errors import InvalidInput
 from sitewarden.privacy.masking import mask_name
-from sitewarden.registry.records import Sender
+from sitewarden.registry.records import Sender, Site
 from sitewarden.vision.images import FACE_IMAGE, decode_image, image_slot
 
 __all__ = ["DECIDE_PATH", "ENROL_LIMIT", "ENROL_PATH", "get_desk", "router"]
@@ -143,12 +143,12 @@ def get_reader_image(
     site_id: str,
     event_id: str,
     request: Request,
-    purpose: Annotated[str, Query(min_length=3, max_length=200)],
+    purpose: Purpose,
     operator: Operator = requires(Permission.ACCESS_MANAGE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> Response:
     """For disputes: kept only when ``reader_image_days`` is above 0, until it expires."""
-    _site(context, operator, site_id)
     kept = open_reader_image(context.store.access_media, context.vault, site_id, event_id)
     targets = [f"p-{kept.person_id}"] if kept.person_id else [event_id]
     _audit(context, request, operator, "reader_image.read", site_id, targets, purpose)
@@ -166,14 +166,14 @@ def read_attendance(
     request: Request,
     since: date,
     until: date,
-    purpose: PurposeQuery = None,
+    purpose: OptionalPurpose = None,
     group: Annotated[str, Query(pattern="^(resident|staff|contractor|visitor)$")] = "staff",
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
     operator: Operator = requires(Permission.ATTENDANCE_READ),
     context: AppContext = Depends(get_context),
     desk: AccessDesk = Depends(get_desk),
+    site: Site = Depends(site_in_scope),
 ) -> AttendanceOut | Response:
-    site = _site(context, operator, site_id)
     days = attendance.report(
         context.store.access, context.store.events, site_id, site.timezone, since, until, group
     )

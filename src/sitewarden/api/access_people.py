@@ -15,7 +15,7 @@ from sitewarden.access.gallery import EnrolmentReport, enrol_faces
 from sitewarden.access.records import Person
 from sitewarden.accounts.accounts import Operator
 from sitewarden.accounts.roles import Permission
-from sitewarden.api.access_common import PurposeQuery, get_desk
+from sitewarden.api.access_common import get_desk
 from sitewarden.api.access_schemas import (
     BadgeIn,
     BadgeOut,
@@ -28,10 +28,11 @@ from sitewarden.api.access_schemas import (
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.disclosure import Disclosure, disclosure_for
+from sitewarden.api.operator_scope import OptionalPurpose, Purpose, site_in_scope
 from sitewarden.api.operator_scope import record_audit as _audit
-from sitewarden.api.operator_scope import visible_site as _site
 from sitewarden.errors import InvalidInput
 from sitewarden.privacy.masking import mask_all, mask_name
+from sitewarden.registry.records import Site
 from sitewarden.vision.images import FACE_IMAGE, MAX_IMAGE_BYTES, decode_image, image_slot
 
 ENROL_PATH = re.compile(r"^/api/v1/access/sites/[^/]+/people/[^/]+/faces$")
@@ -101,8 +102,8 @@ def add_person(
     operator: Operator = requires(Permission.ACCESS_MANAGE),
     context: AppContext = Depends(get_context),
     desk: AccessDesk = Depends(get_desk),
+    site: Site = Depends(site_in_scope),
 ) -> PersonOut:
-    _site(context, operator, site_id)
     person = desk.people.enrol(
         site_id,
         name=body.name,
@@ -124,12 +125,12 @@ def list_people(
     site_id: str,
     request: Request,
     group: Annotated[str | None, Query(max_length=20)] = None,
-    purpose: PurposeQuery = None,
+    purpose: OptionalPurpose = None,
     operator: Operator = requires(Permission.ACCESS_READ),
     context: AppContext = Depends(get_context),
     desk: AccessDesk = Depends(get_desk),
+    site: Site = Depends(site_in_scope),
 ) -> list[PersonOut]:
-    _site(context, operator, site_id)
     level = disclosure_for(operator, purpose)
     people = context.store.access.list_people(site_id, group)
     shown = [person_out(context, desk, person, level) for person in people]
@@ -144,12 +145,12 @@ def get_person(
     site_id: str,
     person_id: str,
     request: Request,
-    purpose: PurposeQuery = None,
+    purpose: OptionalPurpose = None,
     operator: Operator = requires(Permission.ACCESS_READ),
     context: AppContext = Depends(get_context),
     desk: AccessDesk = Depends(get_desk),
+    site: Site = Depends(site_in_scope),
 ) -> PersonOut:
-    _site(context, operator, site_id)
     person = _person(desk, site_id, person_id)
     level = disclosure_for(operator, purpose)
     if level is not Disclosure.NONE:
@@ -167,8 +168,8 @@ def change_person(
     operator: Operator = requires(Permission.ACCESS_MANAGE),
     context: AppContext = Depends(get_context),
     desk: AccessDesk = Depends(get_desk),
+    site: Site = Depends(site_in_scope),
 ) -> PersonOut:
-    _site(context, operator, site_id)
     person = desk.people.change(
         _person(desk, site_id, person_id),
         group=body.group,
@@ -184,12 +185,12 @@ def erase_person(
     site_id: str,
     person_id: str,
     request: Request,
-    purpose: Annotated[str, Query(min_length=3, max_length=200)],
+    purpose: Purpose,
     operator: Operator = requires(Permission.ACCESS_MANAGE),
     context: AppContext = Depends(get_context),
     desk: AccessDesk = Depends(get_desk),
+    site: Site = Depends(site_in_scope),
 ) -> Response:
-    _site(context, operator, site_id)
     person = _person(desk, site_id, person_id)
     desk.people.erase(person)
     _audit(context, request, operator, "access.erase", site_id, [person.subject_id], purpose)
@@ -205,8 +206,8 @@ def add_badge(
     operator: Operator = requires(Permission.ACCESS_MANAGE),
     context: AppContext = Depends(get_context),
     desk: AccessDesk = Depends(get_desk),
+    site: Site = Depends(site_in_scope),
 ) -> BadgeOut:
-    _site(context, operator, site_id)
     badge = desk.people.add_badge(_person(desk, site_id, person_id), body.badge_id)
     return BadgeOut(
         badge_ref=badge.badge_ref,
@@ -223,8 +224,8 @@ def list_badges(
     operator: Operator = requires(Permission.ACCESS_READ),
     context: AppContext = Depends(get_context),
     desk: AccessDesk = Depends(get_desk),
+    site: Site = Depends(site_in_scope),
 ) -> list[BadgeOut]:
-    _site(context, operator, site_id)
     _person(desk, site_id, person_id)
     return [
         BadgeOut(
@@ -244,8 +245,8 @@ def revoke_badge(
     operator: Operator = requires(Permission.ACCESS_MANAGE),
     context: AppContext = Depends(get_context),
     desk: AccessDesk = Depends(get_desk),
+    site: Site = Depends(site_in_scope),
 ) -> Response:
-    _site(context, operator, site_id)
     desk.people.revoke_badge(site_id, badge_ref)
     return Response(status_code=204)
 
@@ -259,8 +260,8 @@ def bar_person(
     operator: Operator = requires(Permission.ACCESS_MANAGE),
     context: AppContext = Depends(get_context),
     desk: AccessDesk = Depends(get_desk),
+    site: Site = Depends(site_in_scope),
 ) -> PersonOut:
-    _site(context, operator, site_id)
     person = desk.people.bar(_person(desk, site_id, person_id), body.reason, operator.username)
     _audit(context, request, operator, "access.bar", site_id, [person.subject_id], None)
     return person_out(context, desk, person, Disclosure.NONE)
@@ -274,8 +275,8 @@ def lift_bar(
     operator: Operator = requires(Permission.ACCESS_MANAGE),
     context: AppContext = Depends(get_context),
     desk: AccessDesk = Depends(get_desk),
+    site: Site = Depends(site_in_scope),
 ) -> PersonOut:
-    _site(context, operator, site_id)
     person = desk.people.lift_bar(_person(desk, site_id, person_id))
     _audit(context, request, operator, "access.unbar", site_id, [person.subject_id], None)
     return person_out(context, desk, person, Disclosure.NONE)
@@ -294,9 +295,9 @@ async def enrol_face(
     operator: Operator = requires(Permission.ACCESS_MANAGE),
     context: AppContext = Depends(get_context),
     desk: AccessDesk = Depends(get_desk),
+    site: Site = Depends(site_in_scope),
 ) -> EnrolmentOut:
     """Photos are read in memory; only the sealed embeddings are stored."""
-    await run_in_threadpool(_site, context, operator, site_id)
     await run_in_threadpool(_person, desk, site_id, person_id)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise InvalidInput("send the photos as multipart/form-data fields named 'photos'")
@@ -349,8 +350,8 @@ def erase_faces(
     operator: Operator = requires(Permission.ACCESS_MANAGE),
     context: AppContext = Depends(get_context),
     desk: AccessDesk = Depends(get_desk),
+    site: Site = Depends(site_in_scope),
 ) -> Response:
-    _site(context, operator, site_id)
     person = _person(desk, site_id, person_id)
     context.store.access.drop_face_templates(site_id, person.subject_id)
     return Response(status_code=204)

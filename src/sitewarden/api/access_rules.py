@@ -15,8 +15,9 @@ from sitewarden.accounts.roles import Permission
 from sitewarden.api.access_schemas import HolidayIn, HolidayOut, RuleIn, RuleOut, WindowOut
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
-from sitewarden.api.operator_scope import visible_site
+from sitewarden.api.operator_scope import site_in_scope
 from sitewarden.errors import InvalidInput, NotFound
+from sitewarden.registry.records import Site
 from sitewarden.validity import check_window
 
 router = APIRouter(prefix="/api/v1/access/sites/{site_id}", tags=["access"])
@@ -49,8 +50,8 @@ def put_rule(
     body: RuleIn,
     operator: Operator = requires(Permission.ACCESS_MANAGE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> RuleOut:
-    visible_site(context, operator, site_id)
     if not re.match(RULE_ID, rule_id):
         raise InvalidInput("rule id: letters, digits, '.', '_' and '-', up to 64 characters")
     check_group(body.group)
@@ -77,8 +78,8 @@ def list_rules(
     site_id: str,
     operator: Operator = requires(Permission.ACCESS_READ),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> list[RuleOut]:
-    visible_site(context, operator, site_id)
     return [rule_out(rule) for rule in context.store.access.list_access_rules(site_id)]
 
 
@@ -88,8 +89,8 @@ def delete_rule(
     rule_id: str,
     operator: Operator = requires(Permission.ACCESS_MANAGE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> Response:
-    visible_site(context, operator, site_id)
     if not context.store.access.delete_access_rule(site_id, rule_id):
         raise NotFound(f"rule {rule_id!r} not found in site {site_id!r}")
     return Response(status_code=204)
@@ -102,8 +103,8 @@ def put_holiday(
     body: HolidayIn,
     operator: Operator = requires(Permission.ACCESS_MANAGE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> HolidayOut:
-    visible_site(context, operator, site_id)
     context.store.access.put_holiday(Holiday(site_id, day.isoformat(), body.name))
     return HolidayOut(day=day.isoformat(), name=body.name)
 
@@ -113,8 +114,8 @@ def list_holidays(
     site_id: str,
     operator: Operator = requires(Permission.ACCESS_READ),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> list[HolidayOut]:
-    visible_site(context, operator, site_id)
     return [HolidayOut(day=h.day, name=h.name) for h in context.store.access.list_holidays(site_id)]
 
 
@@ -124,8 +125,8 @@ def delete_holiday(
     day: date,
     operator: Operator = requires(Permission.ACCESS_MANAGE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> Response:
-    visible_site(context, operator, site_id)
     if not context.store.access.delete_holiday(site_id, day.isoformat()):
         raise NotFound(f"{day.isoformat()} is not a holiday of site {site_id!r}")
     return Response(status_code=204)

@@ -21,12 +21,18 @@ from sitewarden.alerts.notify import encode_sse
 from sitewarden.alerts.rules import Rule, parse_rule
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
-from sitewarden.api.operator_scope import check_rule_delete, check_rule_save, rule_visible
+from sitewarden.api.operator_scope import (
+    check_rule_delete,
+    check_rule_save,
+    check_site_scope,
+    rule_visible,
+    site_in_scope,
+)
 from sitewarden.api.schemas import OperatorText
 from sitewarden.errors import Conflict, InvalidInput, NotFound
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import from_micros, to_micros
-from sitewarden.registry.service import require_site
+from sitewarden.registry.records import Site
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
 
@@ -135,8 +141,8 @@ def list_alerts(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> AlertPage:
-    if site is not None and not operator.sees_site(site):
-        raise NotFound(f"site {site!r} not found")
+    if site is not None:
+        check_site_scope(operator, site)
     alerts = context.store.alerts.list_alerts(
         site_scope=operator.site_scope,
         site_id=site,
@@ -285,10 +291,8 @@ def occupancy(
     zone: Annotated[str | None, Query(max_length=64)] = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    site: Site = Depends(site_in_scope),
 ) -> list[OccupancyPoint]:
-    if not operator.sees_site(site_id):
-        raise NotFound(f"site {site_id!r} not found")
-    require_site(context.store.registry, site_id)
     end = until or datetime.now(UTC)
     start = since or end - timedelta(hours=24)
     if start.tzinfo is None or end.tzinfo is None:

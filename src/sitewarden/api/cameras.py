@@ -19,10 +19,10 @@ from sitewarden.accounts.roles import Permission
 from sitewarden.api.access_schemas import SnapshotOut
 from sitewarden.api.auth import device_only, requires
 from sitewarden.api.context import AppContext, get_context
-from sitewarden.api.operator_scope import record_audit, visible_site
+from sitewarden.api.operator_scope import Purpose, record_audit, site_in_scope
 from sitewarden.api.ratelimit import RateLimited, RateLimiter
 from sitewarden.api.schemas import IMAGE_UPLOAD
-from sitewarden.registry.records import Device, Sender
+from sitewarden.registry.records import Device, Sender, Site
 from sitewarden.vision.faces import FaceEngine
 from sitewarden.vision.images import SNAPSHOT, decode_image, image_slot
 
@@ -135,8 +135,8 @@ def list_snapshots(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     operator: Operator = requires(Permission.SNAPSHOTS_READ),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> list[SnapshotOut]:
-    visible_site(context, operator, site_id)
     return [
         snapshot_out(s) for s in context.store.access_media.list_snapshots(site_id, device, limit)
     ]
@@ -152,11 +152,11 @@ def get_snapshot(
     site_id: str,
     snapshot_id: str,
     request: Request,
-    purpose: Annotated[str, Query(min_length=3, max_length=200)],
+    purpose: Purpose,
     operator: Operator = requires(Permission.SNAPSHOTS_READ),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> Response:
-    visible_site(context, operator, site_id)
     jpeg = open_snapshot(context.store.access_media, context.vault, site_id, snapshot_id)
     record_audit(context, request, operator, "snapshot.read", site_id, [snapshot_id], purpose)
     return Response(jpeg, media_type="image/jpeg")

@@ -18,6 +18,7 @@ from sitewarden.accounts.roles import Permission
 from sitewarden.api.auth import device_only, requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.disclosure import present_events, take_lookup
+from sitewarden.api.operator_scope import OptionalPurpose, check_site_scope
 from sitewarden.api.schemas import EventOut, EventPageOut, IngestResult, KindOut, LookupIn
 from sitewarden.errors import InvalidInput, NotFound
 from sitewarden.events.kinds import KINDS
@@ -30,14 +31,6 @@ from sitewarden.registry.records import Sender
 router = APIRouter(prefix="/api/v1", tags=["events"])
 
 INGEST_PATH = "/api/v1/events"
-Purpose = Annotated[
-    str | None,
-    Query(
-        min_length=3,
-        max_length=200,
-        description="why you need personal fields; without it none are opened (audited)",
-    ),
-]
 
 _INGEST_BODY_DOC: dict[str, Any] = {
     "requestBody": {
@@ -139,10 +132,10 @@ def list_events(
     q: Annotated[str | None, Query(max_length=200, description="text in the note")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
-    purpose: Purpose = None,
+    purpose: OptionalPurpose = None,
 ) -> EventPageOut:
-    if site is not None and not operator.sees_site(site):
-        raise NotFound(f"site {site!r} not found")
+    if site is not None:
+        check_site_scope(operator, site)
     if (zone is not None or device is not None) and site is None:
         raise InvalidInput("filtering by zone or device needs the site too (?site=...)")
     for name, moment in (("since", since), ("until", until)):
@@ -175,7 +168,7 @@ def get_event(
     request: Request,
     operator: Operator = requires(Permission.EVENTS_READ),
     context: AppContext = Depends(get_context),
-    purpose: Purpose = None,
+    purpose: OptionalPurpose = None,
 ) -> EventOut:
     event = context.store.events.get_event(event_id)
     if event is None or not operator.sees_site(event.site_id):
@@ -195,8 +188,7 @@ def lookup_events(
     context: AppContext = Depends(get_context),
 ) -> EventPageOut:
     """The value travels in the body, not the URL, so it stays out of access logs."""
-    if not operator.sees_site(body.site):
-        raise NotFound(f"site {body.site!r} not found")
+    check_site_scope(operator, body.site)
     if body.field not in LOOKUP_FIELDS:
         raise InvalidInput(f"look up by one of {', '.join(sorted(LOOKUP_FIELDS))}")
     take_lookup(context, operator, body.site)

@@ -4,29 +4,82 @@ operator may manage, and the audit entry for what they open or change.
 Global objects (sites, users without a site scope, rules and webhooks for every site)
 are managed by admins without a site scope only: a scoped admin gets 403 for them. Objects
 of sites outside the caller's scope do not exist for it (404, like a missing one).
+
+Routes with ``{site_id}`` in their path take the site as ``site: Site =
+Depends(site_in_scope)``, after their auth guard in the signature (``tests/
+test_route_scope.py`` walks the route table for both). A purpose in a query is
+``Purpose`` (required) or ``OptionalPurpose``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Annotated
 
 import orjson
-from fastapi import Request
+from fastapi import Depends, Query, Request
 
 from sitewarden.accounts.accounts import Operator
 from sitewarden.accounts.records import User
 from sitewarden.alerts.rules import DEFAULT_RULES, Rule
-from sitewarden.api.context import AppContext
-from sitewarden.errors import InvalidInput, NotFound, PermissionDenied
+from sitewarden.api.context import AppContext, get_context
+from sitewarden.errors import AuthenticationFailed, InvalidInput, NotFound, PermissionDenied
 from sitewarden.registry.records import Site
 from sitewarden.registry.service import require_site
+
+PURPOSE_MIN, PURPOSE_MAX = 3, 200
+PURPOSE_TEXT = "why you need the personal data (names, plates, images); audited"
+
+# The purpose of opening personal data, in a query: required where the route opens it
+# always, optional where without one nothing personal is shown.
+Purpose = Annotated[
+    str, Query(min_length=PURPOSE_MIN, max_length=PURPOSE_MAX, description=PURPOSE_TEXT)
+]
+OptionalPurpose = Annotated[
+    str | None,
+    Query(
+        min_length=PURPOSE_MIN,
+        max_length=PURPOSE_MAX,
+        description=PURPOSE_TEXT + "; without it none is shown",
+    ),
+]
+
+
+def check_site_scope(operator: Operator, site_id: str) -> None:
+    """A site outside the operator's scope does not exist for them (404, like a missing
+    one). Listings filtered by a site only need this; everything else ``visible_site``."""
+    if not operator.sees_site(site_id):
+        raise NotFound(f"site {site_id!r} not found")
 
 
 def visible_site(context: AppContext, operator: Operator, site_id: str) -> Site:
     """The site, if the operator's scope covers it; otherwise it does not exist for them."""
-    if not operator.sees_site(site_id):
-        raise NotFound(f"site {site_id!r} not found")
+    check_site_scope(operator, site_id)
     return require_site(context.store.registry, site_id)
+
+
+def guarded_operator(request: Request) -> Operator:
+    """The operator the route's auth guard (``Requires``) let in: it runs first, as it
+    comes first in the route's signature. Without one nothing is let through."""
+    operator = getattr(request.state, "operator", None)
+    if not isinstance(operator, Operator):
+        raise AuthenticationFailed(
+            "sign in first: send 'Authorization: Bearer <API key>' or a session cookie"
+        )
+    return operator
+
+
+def site_in_scope(
+    site_id: str,
+    operator: Operator = Depends(guarded_operator),
+    context: AppContext = Depends(get_context),
+) -> Site:
+    """Dependency for routes with ``{site_id}`` in their path: the site, if it exists and
+    the operator's scope covers it; otherwise 404 ``site '...' not found``.
+
+    Declare it after the route's ``requires(...)`` operator, so that authentication and
+    permissions answer first (401, 403)."""
+    return visible_site(context, operator, site_id)
 
 
 def require_unscoped(operator: Operator, action: str) -> None:

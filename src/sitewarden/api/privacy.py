@@ -10,6 +10,7 @@ from sitewarden.accounts.accounts import Operator
 from sitewarden.accounts.roles import Permission
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.operator_scope import site_in_scope, visible_site
 from sitewarden.api.schemas import (
     AuditEntryOut,
     AuditPageOut,
@@ -18,20 +19,13 @@ from sitewarden.api.schemas import (
     ErasureOut,
     SubjectRequestIn,
 )
-from sitewarden.errors import NotFound
 from sitewarden.privacy import consent as consents
 from sitewarden.privacy.records import Consent
 from sitewarden.privacy.subject_export import export_subject
 from sitewarden.privacy.subject_requests import SubjectRef
-from sitewarden.registry.service import require_site
+from sitewarden.registry.records import Site
 
 router = APIRouter(prefix="/api/v1", tags=["privacy"])
-
-
-def _visible(operator: Operator, context: AppContext, site_id: str) -> None:
-    if not operator.sees_site(site_id):
-        raise NotFound(f"site {site_id!r} not found")
-    require_site(context.store.registry, site_id)
 
 
 def _request_id(request: Request) -> str | None:
@@ -45,7 +39,7 @@ def export(
     operator: Operator = requires(Permission.SUBJECT_REQUESTS),
     context: AppContext = Depends(get_context),
 ) -> dict[str, Any]:
-    _visible(operator, context, body.site)
+    visible_site(context, operator, body.site)
     exported = export_subject(
         context.subject_requests, SubjectRef(body.site, body.field, body.value)
     )
@@ -68,7 +62,7 @@ def erase(
     operator: Operator = requires(Permission.SUBJECT_REQUESTS),
     context: AppContext = Depends(get_context),
 ) -> ErasureOut:
-    _visible(operator, context, body.site)
+    visible_site(context, operator, body.site)
     report = context.subject_requests.erase(SubjectRef(body.site, body.field, body.value))
     context.audit.record(
         actor=operator.username,
@@ -106,8 +100,8 @@ def record_consent(
     request: Request,
     operator: Operator = requires(Permission.CONSENT_MANAGE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> ConsentOut:
-    _visible(operator, context, site_id)
     consent = consents.record_consent(
         context.store.privacy,
         site_id,
@@ -135,8 +129,8 @@ def list_consents(
     subject_id: Annotated[str, Query(max_length=64)],
     operator: Operator = requires(Permission.CONSENT_MANAGE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> list[ConsentOut]:
-    _visible(operator, context, site_id)
     return [consent_out(c) for c in context.store.privacy.list_consents(site_id, subject_id)]
 
 
@@ -147,8 +141,8 @@ def withdraw_consent(
     request: Request,
     operator: Operator = requires(Permission.CONSENT_MANAGE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> ConsentOut:
-    _visible(operator, context, site_id)
     consent, erased = consents.withdraw_consent(
         context.store.privacy, site_id, consent_id, context.store.biometric_media()
     )

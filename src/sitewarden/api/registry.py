@@ -16,7 +16,7 @@ from sitewarden.accounts.accounts import Operator
 from sitewarden.accounts.roles import Permission
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
-from sitewarden.api.operator_scope import require_unscoped
+from sitewarden.api.operator_scope import require_unscoped, site_in_scope
 from sitewarden.api.schemas import (
     DeviceIn,
     DeviceOut,
@@ -30,7 +30,7 @@ from sitewarden.api.schemas import (
     ZoneOut,
     ZonePatch,
 )
-from sitewarden.errors import InvalidInput, NotFound
+from sitewarden.errors import InvalidInput
 from sitewarden.registry import service
 from sitewarden.registry.records import Device, Site, Zone
 
@@ -38,12 +38,6 @@ router = APIRouter(prefix="/api/v1/sites", tags=["registry"])
 
 READ = Permission.REGISTRY_READ
 WRITE = Permission.REGISTRY_WRITE
-
-
-def visible_site(context: AppContext, operator: Operator, site_id: str) -> Site:
-    if not operator.sees_site(site_id):
-        raise NotFound(f"site {site_id!r} not found")
-    return service.require_site(context.store.registry, site_id)
 
 
 def site_out(site: Site) -> SiteOut:
@@ -127,9 +121,12 @@ def create_site(
 
 @router.get("/{site_id}", response_model=SiteOut)
 def get_site(
-    site_id: str, operator: Operator = requires(READ), context: AppContext = Depends(get_context)
+    site_id: str,
+    operator: Operator = requires(READ),
+    context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> SiteOut:
-    return site_out(visible_site(context, operator, site_id))
+    return site_out(site)
 
 
 @router.patch("/{site_id}", response_model=SiteOut)
@@ -138,17 +135,19 @@ def patch_site(
     body: SitePatch,
     operator: Operator = requires(WRITE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> SiteOut:
-    site = visible_site(context, operator, site_id)
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     return site_out(service.update_site(context.store.registry, replace(site, **changes)))
 
 
 @router.delete("/{site_id}", status_code=204, response_class=Response)
 def delete_site(
-    site_id: str, operator: Operator = requires(WRITE), context: AppContext = Depends(get_context)
+    site_id: str,
+    operator: Operator = requires(WRITE),
+    context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> Response:
-    visible_site(context, operator, site_id)
     service.delete_site(context.store.registry, site_id)
     return Response(status_code=204)
 
@@ -156,9 +155,11 @@ def delete_site(
 # --- zones ------------------------------------------------------------------------
 @router.get("/{site_id}/zones", response_model=list[ZoneOut])
 def list_zones(
-    site_id: str, operator: Operator = requires(READ), context: AppContext = Depends(get_context)
+    site_id: str,
+    operator: Operator = requires(READ),
+    context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> list[ZoneOut]:
-    visible_site(context, operator, site_id)
     return [zone_out(zone) for zone in context.store.registry.list_zones(site_id)]
 
 
@@ -168,8 +169,8 @@ def create_zone(
     body: ZoneIn,
     operator: Operator = requires(WRITE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> ZoneOut:
-    visible_site(context, operator, site_id)
     return zone_out(
         service.create_zone(context.store.registry, site_id, body.zone_id, body.name, body.capacity)
     )
@@ -181,8 +182,8 @@ def get_zone(
     zone_id: str,
     operator: Operator = requires(READ),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> ZoneOut:
-    visible_site(context, operator, site_id)
     return zone_out(service.require_zone(context.store.registry, site_id, zone_id))
 
 
@@ -193,8 +194,8 @@ def patch_zone(
     body: ZonePatch,
     operator: Operator = requires(WRITE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> ZoneOut:
-    visible_site(context, operator, site_id)
     zone = service.require_zone(context.store.registry, site_id, zone_id)
     updated = replace(zone, **patch_changes(body, never_null=("name",)))
     context.store.registry.update_zone(updated)
@@ -207,8 +208,8 @@ def delete_zone(
     zone_id: str,
     operator: Operator = requires(WRITE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> Response:
-    visible_site(context, operator, site_id)
     service.delete_zone(context.store.registry, site_id, zone_id)
     return Response(status_code=204)
 
@@ -216,9 +217,11 @@ def delete_zone(
 # --- devices ----------------------------------------------------------------------
 @router.get("/{site_id}/devices", response_model=list[DeviceOut])
 def list_devices(
-    site_id: str, operator: Operator = requires(READ), context: AppContext = Depends(get_context)
+    site_id: str,
+    operator: Operator = requires(READ),
+    context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> list[DeviceOut]:
-    visible_site(context, operator, site_id)
     return [device_out(device, context) for device in context.store.registry.list_devices(site_id)]
 
 
@@ -233,8 +236,8 @@ def create_device(
     body: DeviceIn,
     operator: Operator = requires(WRITE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> DeviceWithToken:
-    visible_site(context, operator, site_id)
     device, token = service.create_device(
         context.store.registry,
         site_id,
@@ -257,8 +260,8 @@ def get_device(
     device_id: str,
     operator: Operator = requires(READ),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> DeviceOut:
-    visible_site(context, operator, site_id)
     return device_out(service.require_device(context.store.registry, site_id, device_id), context)
 
 
@@ -269,8 +272,8 @@ def patch_device(
     body: DevicePatch,
     operator: Operator = requires(WRITE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> DeviceOut:
-    visible_site(context, operator, site_id)
     device = service.require_device(context.store.registry, site_id, device_id)
     changes = patch_changes(body, never_null=("kind", "name", "heartbeat_s", "rotation"))
     updated = service.update_device(context.store.registry, replace(device, **changes))
@@ -283,8 +286,8 @@ def delete_device(
     device_id: str,
     operator: Operator = requires(WRITE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> Response:
-    visible_site(context, operator, site_id)
     service.require_device(context.store.registry, site_id, device_id)
     context.store.registry.delete_device(site_id, device_id)
     return Response(status_code=204)
@@ -300,8 +303,8 @@ def rotate_token(
     device_id: str,
     operator: Operator = requires(WRITE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> DeviceToken:
-    visible_site(context, operator, site_id)
     token = service.rotate_device_token(context.store.registry, site_id, device_id)
     return DeviceToken(site_id=site_id, device_id=device_id, token=token)
 
@@ -316,7 +319,7 @@ def revoke_token(
     device_id: str,
     operator: Operator = requires(WRITE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> DeviceOut:
-    visible_site(context, operator, site_id)
     service.revoke_device_token(context.store.registry, site_id, device_id)
     return device_out(service.require_device(context.store.registry, site_id, device_id), context)

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated
 
 import anyio
-from fastapi import Query, Request
+from fastapi import Request
 
 from sitewarden.accounts.accounts import Operator
 from sitewarden.accounts.roles import Permission
@@ -40,9 +39,6 @@ from sitewarden.vision.plates import PlateReader
 FRAMES_PATH = re.compile(r"^/api/v1/gates/[^/]+/frames$")
 READ = Permission.PARKING_READ
 MANAGE = Permission.PARKING_MANAGE
-PurposeQuery = Annotated[
-    str | None, Query(min_length=3, max_length=200, description="why you need plates (audited)")
-]
 
 
 FRAME_SLOTS = 2  # frames decoded or read at once; one reads while the next decodes

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Response
 from sitewarden.accounts.accounts import Operator
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
-from sitewarden.api.operator_scope import visible_site as _site
+from sitewarden.api.operator_scope import site_in_scope
 from sitewarden.api.parking.common import (
     MANAGE,
     READ,
@@ -32,6 +32,7 @@ from sitewarden.parking.records import (
     PlateSettings,
 )
 from sitewarden.parking.tariffs import Tariff
+from sitewarden.registry.records import Site
 from sitewarden.registry.service import require_device, require_zone
 from sitewarden.vision.plate_formats import (
     BUILT_IN,
@@ -59,9 +60,9 @@ def put_lane(
     body: LaneIn,
     operator: Operator = requires(MANAGE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> LaneOut:
     """Make a plate camera an entry or exit lane of the garage (zone) it stands in."""
-    _site(context, operator, site_id)
     device = require_device(context.store.registry, site_id, device_id)
     if device.kind is not DeviceKind.PLATE_CAMERA:
         raise InvalidInput(f"device {device_id!r} is a {device.kind.value}, not a plate_camera")
@@ -76,9 +77,11 @@ def put_lane(
 
 @router.get("/parking/sites/{site_id}/lanes", response_model=list[LaneOut])
 def list_lanes(
-    site_id: str, operator: Operator = requires(READ), context: AppContext = Depends(get_context)
+    site_id: str,
+    operator: Operator = requires(READ),
+    context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> list[LaneOut]:
-    _site(context, operator, site_id)
     return [lane_out(lane) for lane in context.store.parking_config.list_lanes(site_id)]
 
 
@@ -88,8 +91,8 @@ def delete_lane(
     device_id: str,
     operator: Operator = requires(MANAGE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> Response:
-    _site(context, operator, site_id)
     if not context.store.parking_config.delete_lane(site_id, device_id):
         raise NotFound(f"lane {device_id!r} not found in site {site_id!r}")
     return Response(status_code=204)
@@ -115,8 +118,8 @@ def get_plate_settings(
     operator: Operator = requires(READ),
     context: AppContext = Depends(get_context),
     desk: GateDesk = Depends(get_desk),
+    site: Site = Depends(site_in_scope),
 ) -> PlateSettingsOut:
-    _site(context, operator, site_id)
     return settings_out(desk.gates.plate_settings(site_id))
 
 
@@ -126,9 +129,9 @@ def put_plate_settings(
     body: PlateSettingsIn,
     operator: Operator = requires(MANAGE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> PlateSettingsOut:
     """Which plate formats this site reads, in order; when a read needs a person."""
-    _site(context, operator, site_id)
     custom = tuple(check_pattern(f.name, f.pattern) for f in body.custom_formats)
     settings = PlateSettings(
         site_id,
@@ -169,8 +172,8 @@ def put_tariff(
     body: TariffIn,
     operator: Operator = requires(MANAGE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> TariffOut:
-    _site(context, operator, site_id)
     require_zone(context.store.registry, site_id, zone_id)
     tariff = Tariff(**body.model_dump()).check()
     stored = GarageTariff(site_id, zone_id, tariff, _now(), operator.username)
@@ -184,8 +187,8 @@ def get_tariff(
     zone_id: str,
     operator: Operator = requires(READ),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> TariffOut:
-    _site(context, operator, site_id)
     stored = context.store.parking_config.get_tariff(site_id, zone_id)
     if stored is None:
         raise NotFound(f"garage {zone_id!r} has no tariff (parking there is free)")

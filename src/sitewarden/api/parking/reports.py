@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from sitewarden.accounts.accounts import Operator
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
-from sitewarden.api.operator_scope import visible_site as _site
+from sitewarden.api.operator_scope import site_in_scope
 from sitewarden.api.parking.common import (
     READ,
 )
@@ -20,15 +20,18 @@ from sitewarden.api.parking_schemas import (
     RevenueDayOut,
 )
 from sitewarden.parking import reports
+from sitewarden.registry.records import Site
 
 router = APIRouter(prefix="/api/v1", tags=["parking"])
 
 
 @router.get("/parking/sites/{site_id}/occupancy", response_model=list[GarageOccupancyOut])
 def occupancy_now(
-    site_id: str, operator: Operator = requires(READ), context: AppContext = Depends(get_context)
+    site_id: str,
+    operator: Operator = requires(READ),
+    context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> list[GarageOccupancyOut]:
-    _site(context, operator, site_id)
     return [
         GarageOccupancyOut(
             zone_id=g.zone_id, name=g.name, capacity=g.capacity, occupied=g.occupied, lanes=g.lanes
@@ -49,8 +52,8 @@ def occupancy_over_time(
     operator: Operator = requires(READ),
     context: AppContext = Depends(get_context),
     step_minutes: Annotated[int, Query(ge=5, le=1440)] = 60,
+    site: Site = Depends(site_in_scope),
 ) -> list[OccupancyPointOut]:
-    _site(context, operator, site_id)
     points = reports.occupancy_series(
         context.store.parking_data(),
         site_id,
@@ -69,9 +72,9 @@ def revenue(
     until: datetime,
     operator: Operator = requires(READ),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> list[RevenueDayOut]:
     """Payments per calendar day in the site's timezone."""
-    site = _site(context, operator, site_id)
     days = reports.revenue_by_day(
         context.store.parking_data(), site_id, site.timezone, since, until
     )

@@ -13,12 +13,11 @@ from sitewarden.accounts.roles import Permission
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.disclosure import Disclosure, take_lookup
+from sitewarden.api.operator_scope import OptionalPurpose, site_in_scope, visible_site
 from sitewarden.api.operator_scope import record_audit as _audit
-from sitewarden.api.operator_scope import visible_site as _site
 from sitewarden.api.parking.common import (
     READ,
     GateDesk,
-    PurposeQuery,
     _now,
     _plate_match,
     _Shown,
@@ -42,6 +41,7 @@ from sitewarden.parking.records import (
     ReviewItem,
 )
 from sitewarden.parking.storage import SessionQuery
+from sitewarden.registry.records import Site
 from sitewarden.validity import check_window
 from sitewarden.vision.plate_formats import (
     match_plate,
@@ -104,9 +104,9 @@ def list_sessions(
     since: datetime | None = None,
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    purpose: PurposeQuery = None,
+    purpose: OptionalPurpose = None,
+    site: Site = Depends(site_in_scope),
 ) -> list[SessionOut]:
-    _site(context, operator, site_id)
     check_window(since, until, ("since", "until"))
     query = SessionQuery(site_id, zone, None, state, since, until, limit)
     shown = _Shown(context, operator, purpose)
@@ -132,7 +132,7 @@ def lookup_sessions(
     desk: GateDesk = Depends(get_desk),
 ) -> list[SessionOut]:
     """The plate travels in the body, not the URL, so it stays out of access logs."""
-    _site(context, operator, body.site)
+    visible_site(context, operator, body.site)
     take_lookup(context, operator, body.site)
     match = match_plate(body.plate, desk.gates.formats(body.site))
     value = match.compact if match is not None else body.plate
@@ -229,9 +229,9 @@ def list_reviews(
     context: AppContext = Depends(get_context),
     state: Annotated[str | None, Query(pattern="^(pending|resolved)$")] = "pending",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    purpose: PurposeQuery = None,
+    purpose: OptionalPurpose = None,
+    site: Site = Depends(site_in_scope),
 ) -> list[ReviewOut]:
-    _site(context, operator, site_id)
     shown = _Shown(context, operator, purpose)
     out = [
         review_out(item, _review_plate(context, shown, item))
@@ -253,9 +253,9 @@ def resolve_review(
     operator: Operator = requires(Permission.PARKING_REVIEW),
     context: AppContext = Depends(get_context),
     desk: GateDesk = Depends(get_desk),
+    site: Site = Depends(site_in_scope),
 ) -> ReviewResolveOut:
     """Confirm the plate a person reads off the frame (the gate then decides), or dismiss."""
-    _site(context, operator, site_id)
     if (body.plate is None) == (not body.dismiss):
         raise InvalidInput("give either the plate you read or dismiss: true")
     plate = None if body.plate is None else _plate_match(desk, site_id, body.plate)

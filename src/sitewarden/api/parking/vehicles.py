@@ -11,13 +11,12 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sitewarden.accounts.accounts import Operator
 from sitewarden.api.auth import requires
 from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.operator_scope import OptionalPurpose, site_in_scope
 from sitewarden.api.operator_scope import record_audit as _audit
-from sitewarden.api.operator_scope import visible_site as _site
 from sitewarden.api.parking.common import (
     MANAGE,
     READ,
     GateDesk,
-    PurposeQuery,
     _now,
     _plate_match,
     _Shown,
@@ -39,6 +38,7 @@ from sitewarden.parking.records import (
     Vehicle,
 )
 from sitewarden.privacy.masking import mask_plate
+from sitewarden.registry.records import Site
 from sitewarden.registry.service import require_zone
 from sitewarden.validity import check_window
 
@@ -65,9 +65,9 @@ def register_vehicle(
     operator: Operator = requires(MANAGE),
     context: AppContext = Depends(get_context),
     desk: GateDesk = Depends(get_desk),
+    site: Site = Depends(site_in_scope),
 ) -> VehicleOut:
     """The plate is kept sealed in the vehicle's vault subject; rows carry the subject id."""
-    _site(context, operator, site_id)
     match = _plate_match(desk, site_id, body.plate)
     subject = context.vault.subject_for(site_id, "plate", "vehicle", match.compact)
     vehicle = Vehicle(site_id, subject, body.owner_ref, body.note, _now(), operator.username)
@@ -81,10 +81,10 @@ def list_vehicles(
     request: Request,
     operator: Operator = requires(READ),
     context: AppContext = Depends(get_context),
-    purpose: PurposeQuery = None,
+    purpose: OptionalPurpose = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    site: Site = Depends(site_in_scope),
 ) -> list[VehicleOut]:
-    _site(context, operator, site_id)
     shown = _Shown(context, operator, purpose)
     out = [
         vehicle_out(v, *shown.plate(site_id, v.subject_id))
@@ -101,8 +101,8 @@ def delete_vehicle(
     subject_id: str,
     operator: Operator = requires(MANAGE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> Response:
-    _site(context, operator, site_id)
     if not context.store.parking_config.delete_vehicle(site_id, subject_id):
         raise NotFound(f"vehicle {subject_id!r} not found")
     return Response(status_code=204)
@@ -114,14 +114,12 @@ def entry_out(entry: ListEntry) -> ListEntryOut:
 
 def _vehicle_rule_subject(
     context: AppContext,
-    operator: Operator,
     desk: GateDesk,
     site_id: str,
     body: ListEntryIn | PermitIn,
 ) -> str:
-    """What list entries and permits both check: the site, the window, the garage;
-    then the subject of the plate they are about."""
-    _site(context, operator, site_id)
+    """What list entries and permits both check (their site is checked by the route): the
+    window, the garage; then the subject of the plate they are about."""
     check_window(body.valid_from, body.valid_until)
     if body.zone_id is not None:
         require_zone(context.store.registry, site_id, body.zone_id)
@@ -135,12 +133,13 @@ def add_list_entry(
     operator: Operator = requires(MANAGE),
     context: AppContext = Depends(get_context),
     desk: GateDesk = Depends(get_desk),
+    site: Site = Depends(site_in_scope),
 ) -> ListEntryOut:
     """Allow or deny a vehicle at one garage (zone_id) or all; deny keeps the gate shut."""
     entry = ListEntry(
         site_id=site_id,
         entry_id=str(uuid.uuid4()),
-        subject_id=_vehicle_rule_subject(context, operator, desk, site_id, body),
+        subject_id=_vehicle_rule_subject(context, desk, site_id, body),
         list_name=body.list,
         zone_id=body.zone_id,
         reason=body.reason,
@@ -155,9 +154,11 @@ def add_list_entry(
 
 @router.get("/parking/sites/{site_id}/lists", response_model=list[ListEntryOut])
 def list_list_entries(
-    site_id: str, operator: Operator = requires(READ), context: AppContext = Depends(get_context)
+    site_id: str,
+    operator: Operator = requires(READ),
+    context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> list[ListEntryOut]:
-    _site(context, operator, site_id)
     return [entry_out(entry) for entry in context.store.parking_config.list_entries(site_id)]
 
 
@@ -167,8 +168,8 @@ def delete_list_entry(
     entry_id: str,
     operator: Operator = requires(MANAGE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> Response:
-    _site(context, operator, site_id)
     if not context.store.parking_config.delete_list_entry(site_id, entry_id):
         raise NotFound(f"list entry {entry_id!r} not found")
     return Response(status_code=204)
@@ -185,12 +186,13 @@ def add_permit(
     operator: Operator = requires(MANAGE),
     context: AppContext = Depends(get_context),
     desk: GateDesk = Depends(get_desk),
+    site: Site = Depends(site_in_scope),
 ) -> PermitOut:
     """A resident's, staff or visitor permit: free passage within its window."""
     permit = Permit(
         site_id=site_id,
         permit_id=str(uuid.uuid4()),
-        subject_id=_vehicle_rule_subject(context, operator, desk, site_id, body),
+        subject_id=_vehicle_rule_subject(context, desk, site_id, body),
         zone_id=body.zone_id,
         kind=body.kind,
         valid_from=body.valid_from,
@@ -204,9 +206,11 @@ def add_permit(
 
 @router.get("/parking/sites/{site_id}/permits", response_model=list[PermitOut])
 def list_permits(
-    site_id: str, operator: Operator = requires(READ), context: AppContext = Depends(get_context)
+    site_id: str,
+    operator: Operator = requires(READ),
+    context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> list[PermitOut]:
-    _site(context, operator, site_id)
     return [permit_out(p) for p in context.store.parking_config.list_permits(site_id)]
 
 
@@ -216,8 +220,8 @@ def delete_permit(
     permit_id: str,
     operator: Operator = requires(MANAGE),
     context: AppContext = Depends(get_context),
+    site: Site = Depends(site_in_scope),
 ) -> Response:
-    _site(context, operator, site_id)
     if not context.store.parking_config.delete_permit(site_id, permit_id):
         raise NotFound(f"permit {permit_id!r} not found")
     return Response(status_code=204)
