@@ -19,13 +19,13 @@ from typing import Any
 
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
-from sitewarden.app import create_app
-from sitewarden.store.sqlite import Storage
 
 from sitewarden.api.auth import DeviceOnly, Requires
 from sitewarden.api.operator_scope import PURPOSE_MAX, PURPOSE_MIN, PURPOSE_TEXT, site_in_scope
+from sitewarden.app import create_app
 from sitewarden.config import load_settings
 from sitewarden.privacy.keyfiles import create_key_files
+from sitewarden.runtime.storage import Storage
 from tests.test_route_auth import _flatten
 
 
