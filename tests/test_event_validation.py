@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sitewarden.api.events import decode_cursor, encode_cursor
+from sitewarden.api.event_routes import decode_cursor, encode_cursor
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.ids import EventIdFactory, id_time_ms
 from sitewarden.events.kinds import KINDS, RAISED_BY_SITEWARDEN

@@ -16,7 +16,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from sitewarden.accounts.roles import Role, roles_with
-from sitewarden.api.auth import DeviceOnly, Requires
+from sitewarden.api.authentication import DeviceOnly, Requires
 from sitewarden.app import PUBLIC_ROUTES, create_app
 from sitewarden.config import load_settings
 from sitewarden.events.device_kinds import DeviceKind

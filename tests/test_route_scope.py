@@ -20,7 +20,7 @@ from typing import Any
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
-from sitewarden.api.auth import DeviceOnly, Requires
+from sitewarden.api.authentication import DeviceOnly, Requires
 from sitewarden.api.operator_scope import PURPOSE_MAX, PURPOSE_MIN, PURPOSE_TEXT, site_in_scope
 from sitewarden.app import create_app
 from sitewarden.config import load_settings

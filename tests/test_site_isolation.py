@@ -27,7 +27,7 @@ import orjson
 import pytest
 
 from sitewarden.accounts.roles import Role, role_may
-from sitewarden.api.auth import Requires
+from sitewarden.api.authentication import Requires
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.model import to_micros
 from tests.conftest import LiveServer, device_client, raw_sql

@@ -20,19 +20,19 @@ from sitewarden.accounts.second_factor import totp_key
 from sitewarden.alerts.batch_transaction import BatchSignal
 from sitewarden.alerts.model import AlertChange
 from sitewarden.api import (
-    access,
-    alerts,
+    access_routes,
+    alert_routes,
     cameras,
-    events,
-    parking,
-    privacy,
-    registry,
+    event_routes,
+    garage,
+    privacy_routes,
+    registry_routes,
     session,
     user_keys,
     users,
     webhooks,
 )
-from sitewarden.api.auth import requires
+from sitewarden.api.authentication import requires
 from sitewarden.api.context import AppContext
 from sitewarden.api.errors import error_response, install_error_handlers
 from sitewarden.api.limits import RequestLimits
@@ -170,7 +170,7 @@ def create_app(
         redirect_slashes=False,
     )
     app.state.context = context
-    app.state.parking = parking.build_gates(context)
+    app.state.parking = garage.build_gates(context)
     app.state.access = runtime.access
     app.state.snapshots = cameras.build_snapshot_desk(context)
     install_error_handlers(app)
@@ -179,16 +179,16 @@ def create_app(
     app.add_exception_handler(pages.PasswordPage, pages.password_page_required)
     for router in (
         _meta_router(),
-        events.router,
-        registry.router,
+        event_routes.router,
+        registry_routes.router,
         users.router,
         user_keys.router,
         session.router,
-        privacy.router,
-        alerts.router,
+        privacy_routes.router,
+        alert_routes.router,
         webhooks.router,
-        parking.router,
-        access.router,
+        garage.router,
+        access_routes.router,
         cameras.router,
         pages.router,
     ):
@@ -199,12 +199,12 @@ def create_app(
         RequestLimits,
         limit=settings.max_api_body_bytes,
         large_limit=settings.max_ingest_body_bytes,
-        large_body_paths=frozenset({events.INGEST_PATH}),
+        large_body_paths=frozenset({event_routes.INGEST_PATH}),
         max_json_depth=settings.max_json_depth,
         path_limits=(
-            (parking.FRAMES_PATH, MAX_IMAGE_BYTES),
-            (access.DECIDE_PATH, MAX_IMAGE_BYTES),
-            (access.ENROL_PATH, access.ENROL_LIMIT),
+            (garage.FRAMES_PATH, MAX_IMAGE_BYTES),
+            (access_routes.DECIDE_PATH, MAX_IMAGE_BYTES),
+            (access_routes.ENROL_PATH, access_routes.ENROL_LIMIT),
             (cameras.SNAPSHOTS_PATH, MAX_IMAGE_BYTES),
         ),
     )

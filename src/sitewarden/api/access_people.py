@@ -25,7 +25,7 @@ from sitewarden.api.access_schemas import (
     PersonIn,
     PersonOut,
 )
-from sitewarden.api.auth import requires
+from sitewarden.api.authentication import requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.disclosure import Disclosure, disclosure_for
 from sitewarden.api.operator_scope import OptionalPurpose, Purpose, site_in_scope

@@ -13,7 +13,7 @@ from sitewarden.access.schedule import parse_window
 from sitewarden.accounts.accounts import Operator
 from sitewarden.accounts.roles import Permission
 from sitewarden.api.access_schemas import HolidayIn, HolidayOut, RuleIn, RuleOut, WindowOut
-from sitewarden.api.auth import requires
+from sitewarden.api.authentication import requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.operator_scope import site_in_scope
 from sitewarden.errors import InvalidInput, NotFound

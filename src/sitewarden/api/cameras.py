@@ -17,7 +17,7 @@ from sitewarden.access.snapshots import camera_for, open_snapshot, store_snapsho
 from sitewarden.accounts.accounts import Operator
 from sitewarden.accounts.roles import Permission
 from sitewarden.api.access_schemas import SnapshotOut
-from sitewarden.api.auth import device_only, requires
+from sitewarden.api.authentication import device_only, requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.operator_scope import Purpose, record_audit, site_in_scope
 from sitewarden.api.ratelimit import RateLimited, RateLimiter

@@ -10,7 +10,7 @@ from sitewarden.accounts import accounts
 from sitewarden.accounts.accounts import AccountDisabled, Operator
 from sitewarden.accounts.roles import Permission
 from sitewarden.accounts.second_factor import SecondFactorMissing, check_sign_in_code
-from sitewarden.api.auth import SESSION_COOKIE, requires
+from sitewarden.api.authentication import SESSION_COOKIE, requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.ratelimit import RateLimited
 from sitewarden.api.schemas import LoginIn, LoginOut

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Response
 
 from sitewarden.accounts.accounts import Operator
 from sitewarden.accounts.roles import Permission
-from sitewarden.api.auth import requires
+from sitewarden.api.authentication import requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.operator_scope import visible_user
 from sitewarden.api.schemas import ApiKeyOut

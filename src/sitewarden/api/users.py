@@ -13,7 +13,7 @@ from sitewarden.accounts.passwords import hash_password
 from sitewarden.accounts.records import ApiKey, User
 from sitewarden.accounts.roles import Permission, Role
 from sitewarden.accounts.second_factor import ROLES_NEEDING_SECOND_FACTOR
-from sitewarden.api.auth import SESSION_COOKIE, SecondFactorRequired, requires
+from sitewarden.api.authentication import SESSION_COOKIE, SecondFactorRequired, requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.operator_scope import granted_scope, visible_user, within_scope
 from sitewarden.api.schemas import (

@@ -20,7 +20,7 @@ from sitewarden.accounts.accounts import Operator
 from sitewarden.accounts.roles import Permission
 from sitewarden.alerts.webhook_records import Webhook
 from sitewarden.alerts.webhook_targets import check_target, parse_networks
-from sitewarden.api.auth import requires
+from sitewarden.api.authentication import requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.operator_scope import require_unscoped, visible_site
 from sitewarden.errors import NotFound

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from sitewarden.cli import (  # noqa: F401
-    access,
-    accounts,
-    alerts,
-    events,
+from sitewarden.cli import (  # noqa: F401  (importing a module registers its commands)
+    access_commands,
+    account_commands,
+    alert_commands,
+    event_commands,
     mqtt,
-    privacy,
-    registry,
+    privacy_commands,
+    registry_commands,
     setup,
 )
 from sitewarden.cli.base import app, err

@@ -1,6 +1,6 @@
 """The one way accepted events reach the database, whoever received them.
 
-HTTP batches (``api/events.py``), MQTT messages (``intake/mqtt_intake.py``), the
+HTTP batches (``api/event_routes.py``), MQTT messages (``intake/mqtt_intake.py``), the
 parking gates and the access readers all hand their validated events here:
 
 1. **count**: occupancy takes Wi-Fi hashes out of events into memory and notes people

@@ -17,7 +17,7 @@ from sitewarden.accounts import accounts, second_factor
 from sitewarden.accounts.accounts import Operator
 from sitewarden.accounts.records import User
 from sitewarden.accounts.roles import Permission
-from sitewarden.api.auth import (
+from sitewarden.api.authentication import (
     SESSION_COOKIE,
     PasswordChangeRequired,
     Requires,

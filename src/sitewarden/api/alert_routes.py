@@ -19,7 +19,7 @@ from sitewarden.accounts.roles import Permission
 from sitewarden.alerts.model import Alert, AlertChange
 from sitewarden.alerts.notify import encode_sse
 from sitewarden.alerts.rules import Rule, parse_rule
-from sitewarden.api.auth import requires
+from sitewarden.api.authentication import requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.operator_scope import (
     check_rule_delete,

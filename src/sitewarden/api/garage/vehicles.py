@@ -9,11 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from sitewarden.accounts.accounts import Operator
-from sitewarden.api.auth import requires
+from sitewarden.api.authentication import requires
 from sitewarden.api.context import AppContext, get_context
-from sitewarden.api.operator_scope import OptionalPurpose, site_in_scope
-from sitewarden.api.operator_scope import record_audit as _audit
-from sitewarden.api.parking.common import (
+from sitewarden.api.garage.common import (
     MANAGE,
     READ,
     GateDesk,
@@ -23,6 +21,8 @@ from sitewarden.api.parking.common import (
     _subject,
     get_desk,
 )
+from sitewarden.api.operator_scope import OptionalPurpose, site_in_scope
+from sitewarden.api.operator_scope import record_audit as _audit
 from sitewarden.api.parking_schemas import (
     ListEntryIn,
     ListEntryOut,

@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from sitewarden.accounts.accounts import Operator
-from sitewarden.api.auth import requires
+from sitewarden.api.authentication import requires
 from sitewarden.api.context import AppContext, get_context
-from sitewarden.api.operator_scope import site_in_scope
-from sitewarden.api.parking.common import (
+from sitewarden.api.garage.common import (
     READ,
 )
+from sitewarden.api.operator_scope import site_in_scope
 from sitewarden.api.parking_schemas import (
     GarageOccupancyOut,
     OccupancyPointOut,

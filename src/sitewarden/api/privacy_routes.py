@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from sitewarden.accounts.accounts import Operator
 from sitewarden.accounts.roles import Permission
-from sitewarden.api.auth import requires
+from sitewarden.api.authentication import requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.operator_scope import site_in_scope, visible_site
 from sitewarden.api.schemas import (

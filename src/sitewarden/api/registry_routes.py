@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from sitewarden.accounts.accounts import Operator
 from sitewarden.accounts.roles import Permission
-from sitewarden.api.auth import requires
+from sitewarden.api.authentication import requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.operator_scope import require_unscoped, site_in_scope
 from sitewarden.api.schemas import (

@@ -5,16 +5,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Response
 
 from sitewarden.accounts.accounts import Operator
-from sitewarden.api.auth import requires
+from sitewarden.api.authentication import requires
 from sitewarden.api.context import AppContext, get_context
-from sitewarden.api.operator_scope import site_in_scope
-from sitewarden.api.parking.common import (
+from sitewarden.api.garage.common import (
     MANAGE,
     READ,
     GateDesk,
     _now,
     get_desk,
 )
+from sitewarden.api.operator_scope import site_in_scope
 from sitewarden.api.parking_schemas import (
     CustomFormatIn,
     LaneIn,

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sitewarden.accounts.accounts import Operator
 from sitewarden.accounts.roles import Permission
-from sitewarden.api.auth import device_only, requires
+from sitewarden.api.authentication import device_only, requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.disclosure import present_events, take_lookup
 from sitewarden.api.operator_scope import OptionalPurpose, check_site_scope

@@ -10,12 +10,10 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from sitewarden.accounts.accounts import Operator
 from sitewarden.accounts.roles import Permission
-from sitewarden.api.auth import requires
+from sitewarden.api.authentication import requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.disclosure import Disclosure, take_lookup
-from sitewarden.api.operator_scope import OptionalPurpose, site_in_scope, visible_site
-from sitewarden.api.operator_scope import record_audit as _audit
-from sitewarden.api.parking.common import (
+from sitewarden.api.garage.common import (
     READ,
     GateDesk,
     _now,
@@ -24,6 +22,8 @@ from sitewarden.api.parking.common import (
     decision_out,
     get_desk,
 )
+from sitewarden.api.operator_scope import OptionalPurpose, site_in_scope, visible_site
+from sitewarden.api.operator_scope import record_audit as _audit
 from sitewarden.api.parking_schemas import (
     PaymentIn,
     PaymentOut,

@@ -30,7 +30,7 @@ from sitewarden.api.access_schemas import (
     DecisionOut,
     WeekTotalOut,
 )
-from sitewarden.api.auth import device_only, requires
+from sitewarden.api.authentication import device_only, requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.disclosure import Disclosure, disclosure_for
 from sitewarden.api.operator_scope import OptionalPurpose, Purpose, site_in_scope

@@ -6,9 +6,9 @@ import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from sitewarden.api.auth import device_only
+from sitewarden.api.authentication import device_only
 from sitewarden.api.context import AppContext, get_context
-from sitewarden.api.parking.common import (
+from sitewarden.api.garage.common import (
     GateDesk,
     _gate_lane,
     decision_out,
