@@ -53,7 +53,7 @@ class Connection(Protocol):
 
 
 class Database(ABC):
-    """The primitives the table groups are written against."""
+    """The primitives the features' tables are written against."""
 
     # Case-insensitive substring match (SQLite's LIKE is already, for ASCII).
     LIKE = "LIKE"

@@ -1,9 +1,9 @@
-"""PostgreSQL connections (psycopg 3 and a pool) and migrations, for the table groups.
+"""PostgreSQL connections (psycopg 3 and a pool) and migrations, for the features' tables.
 
-The table groups write SQL with ``?`` placeholders; ``postgres_sql`` turns each
+Each feature's tables write SQL with ``?`` placeholders; ``postgres_sql`` turns each
 statement into psycopg's ``%s`` form once (cached). Write transactions take one
 transaction-scoped advisory lock, so that writers are serialised across every
-sitewarden node exactly as SQLite serialises them: the table groups' read-modify-
+sitewarden node exactly as SQLite serialises them: the tables' read-modify-
 write transactions (audit chain, parking sessions, alert de-duplication) stay
 correct without a second, PostgreSQL-only copy of each. Reads never take it.
 """

@@ -1,4 +1,4 @@
-"""SQLite connection handling and migrations, shared by the store's table groups."""
+"""SQLite connection handling and migrations, shared by the features' tables."""
 
 from __future__ import annotations
 

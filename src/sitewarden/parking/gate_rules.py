@@ -20,8 +20,15 @@ from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.model import Event
 from sitewarden.parking.data import ParkingData
 from sitewarden.parking.decisions import GateDecision, gate_event, lane_fields
-from sitewarden.parking.records import Lane, ListEntry, ParkingSession, Permit, PlateSettings
-from sitewarden.parking.storage import ExitSettlement, SessionQuery
+from sitewarden.parking.records import (
+    ExitSettlement,
+    Lane,
+    ListEntry,
+    ParkingSession,
+    Permit,
+    PlateSettings,
+    SessionQuery,
+)
 from sitewarden.parking.tariffs import Tariff, parking_fee
 from sitewarden.vision.plate_formats import PlateMatch
 

@@ -154,3 +154,24 @@ class ReviewItem:
     resolution: str | None = None
     resolved_by: str | None = None
     resolved_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExitSettlement:
+    """What an exit decision wants done with an open session, decided under the lock."""
+
+    close: bool
+    fee_minor: int
+    due_minor: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionQuery:
+    site_id: str
+    zone_id: str | None = None
+    subject_ids: tuple[str, ...] | None = None
+    state: str | None = None
+    since: datetime | None = None  # entries from
+    until: datetime | None = None  # entries before
+    limit: int = 100

@@ -15,12 +15,13 @@ from typing import Any
 from sitewarden.db.database import Database, _dt, _must_dt, _t, upsert_sql
 from sitewarden.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from sitewarden.parking.records import (
+    ExitSettlement,
     GateRead,
     ParkingSession,
     Payment,
     ReviewItem,
+    SessionQuery,
 )
-from sitewarden.parking.storage import ExitSettlement, SessionQuery
 
 _GATE_READ_UPSERT = upsert_sql(
     "parking_gate_reads",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sitewarden.parking.data import ParkingData
-from sitewarden.parking.storage import SessionQuery
+from sitewarden.parking.records import SessionQuery
 from sitewarden.privacy.subject_export import plain_record
 from sitewarden.privacy.subject_requests import SubjectRef
 

@@ -39,8 +39,8 @@ from sitewarden.parking.records import (
     ParkingSession,
     Payment,
     ReviewItem,
+    SessionQuery,
 )
-from sitewarden.parking.storage import SessionQuery
 from sitewarden.registry.records import Site
 from sitewarden.validity import check_window
 from sitewarden.vision.plate_formats import (

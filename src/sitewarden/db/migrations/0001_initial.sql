@@ -75,7 +75,7 @@ CREATE INDEX web_sessions_user ON web_sessions(user_id);
 -- @postgres
 -- Partitioned by kind lists (one partition per retention category) and each of those
 -- by week of occurred_at, so that retention drops whole tables. The store creates the
--- category and week partitions (store/postgres_partitions.py); a row of a kind no
+-- category and week partitions (db/postgres_partitions.py); a row of a kind no
 -- category lists lands in events_other. The key carries the partition columns, as
 -- PostgreSQL requires, and site_id, as Citus requires to shard by site.
 -- @end
