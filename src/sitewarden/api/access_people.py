@@ -28,8 +28,7 @@ from sitewarden.api.access_schemas import (
 from sitewarden.api.authentication import requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.disclosure import Disclosure, disclosure_for
-from sitewarden.api.operator_scope import OptionalPurpose, Purpose, site_in_scope
-from sitewarden.api.operator_scope import record_audit as _audit
+from sitewarden.api.operator_scope import OptionalPurpose, Purpose, record_audit, site_in_scope
 from sitewarden.errors import InvalidInput
 from sitewarden.privacy.masking import mask_all, mask_name
 from sitewarden.registry.records import Site
@@ -116,7 +115,7 @@ def add_person(
     )
     for value in body.badges:
         desk.people.add_badge(person, value)
-    _audit(context, request, operator, "access.enrol", site_id, [person.subject_id], None)
+    record_audit(context, request, operator, "access.enrol", site_id, [person.subject_id], None)
     return person_out(context, desk, person, Disclosure.NONE)
 
 
@@ -136,7 +135,7 @@ def list_people(
     shown = [person_out(context, desk, person, level) for person in people]
     if level is not Disclosure.NONE and people:
         targets = [p.subject_id for p in people]
-        _audit(context, request, operator, "access.people.read", site_id, targets, purpose)
+        record_audit(context, request, operator, "access.people.read", site_id, targets, purpose)
     return shown
 
 
@@ -154,7 +153,7 @@ def get_person(
     person = _person(desk, site_id, person_id)
     level = disclosure_for(operator, purpose)
     if level is not Disclosure.NONE:
-        _audit(
+        record_audit(
             context, request, operator, "access.people.read", site_id, [person.subject_id], purpose
         )
     return person_out(context, desk, person, level)
@@ -193,7 +192,7 @@ def erase_person(
 ) -> Response:
     person = _person(desk, site_id, person_id)
     desk.people.erase(person)
-    _audit(context, request, operator, "access.erase", site_id, [person.subject_id], purpose)
+    record_audit(context, request, operator, "access.erase", site_id, [person.subject_id], purpose)
     return Response(status_code=204)
 
 
@@ -263,7 +262,7 @@ def bar_person(
     site: Site = Depends(site_in_scope),
 ) -> PersonOut:
     person = desk.people.bar(_person(desk, site_id, person_id), body.reason, operator.username)
-    _audit(context, request, operator, "access.bar", site_id, [person.subject_id], None)
+    record_audit(context, request, operator, "access.bar", site_id, [person.subject_id], None)
     return person_out(context, desk, person, Disclosure.NONE)
 
 
@@ -278,7 +277,7 @@ def lift_bar(
     site: Site = Depends(site_in_scope),
 ) -> PersonOut:
     person = desk.people.lift_bar(_person(desk, site_id, person_id))
-    _audit(context, request, operator, "access.unbar", site_id, [person.subject_id], None)
+    record_audit(context, request, operator, "access.unbar", site_id, [person.subject_id], None)
     return person_out(context, desk, person, Disclosure.NONE)
 
 
@@ -310,7 +309,14 @@ async def enrol_face(
         bodies.append((await upload.read(), upload.content_type or ""))
     report = await run_in_threadpool(enrol_photos, context, desk, site_id, person_id, bodies)
     await run_in_threadpool(
-        _audit, context, request, operator, "access.enrol_face", site_id, [f"p-{person_id}"], None
+        record_audit,
+        context,
+        request,
+        operator,
+        "access.enrol_face",
+        site_id,
+        [f"p-{person_id}"],
+        None,
     )
     return EnrolmentOut(
         person_id=report.person_id,

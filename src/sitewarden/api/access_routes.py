@@ -33,8 +33,7 @@ from sitewarden.api.access_schemas import (
 from sitewarden.api.authentication import device_only, requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.disclosure import Disclosure, disclosure_for
-from sitewarden.api.operator_scope import OptionalPurpose, Purpose, site_in_scope
-from sitewarden.api.operator_scope import record_audit as _audit
+from sitewarden.api.operator_scope import OptionalPurpose, Purpose, record_audit, site_in_scope
 from sitewarden.api.schemas import IMAGE_UPLOAD
 from sitewarden.errors import InvalidInput
 from sitewarden.privacy.masking import mask_name
@@ -151,7 +150,7 @@ def get_reader_image(
     """For disputes: kept only when ``reader_image_days`` is above 0, until it expires."""
     kept = open_reader_image(context.store.access_media, context.vault, site_id, event_id)
     targets = [f"p-{kept.person_id}"] if kept.person_id else [event_id]
-    _audit(context, request, operator, "reader_image.read", site_id, targets, purpose)
+    record_audit(context, request, operator, "reader_image.read", site_id, targets, purpose)
     return Response(kept.sealed_image, media_type=kept.media_type)
 
 
@@ -190,7 +189,7 @@ def read_attendance(
                     details.name if level is Disclosure.FULL else mask_name(details.name)
                 )
         targets = [f"p-{person_id}" for person_id in names]
-        _audit(context, request, operator, "attendance.read", site_id, targets, purpose)
+        record_audit(context, request, operator, "attendance.read", site_id, targets, purpose)
     if format == "csv":
         filename = f"attendance-{site_id}-{since.isoformat()}-{until.isoformat()}.csv"
         return Response(

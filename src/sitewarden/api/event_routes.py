@@ -18,7 +18,7 @@ from sitewarden.accounts.roles import Permission
 from sitewarden.api.authentication import device_only, requires
 from sitewarden.api.context import AppContext, get_context
 from sitewarden.api.disclosure import present_events, take_lookup
-from sitewarden.api.operator_scope import OptionalPurpose, check_site_scope
+from sitewarden.api.operator_scope import OptionalPurpose, check_site_scope, record_audit
 from sitewarden.api.schemas import EventOut, EventPageOut, IngestResult, KindOut, LookupIn
 from sitewarden.errors import InvalidInput, NotFound
 from sitewarden.events.kinds import KINDS
@@ -193,14 +193,14 @@ def lookup_events(
         raise InvalidInput(f"look up by one of {', '.join(sorted(LOOKUP_FIELDS))}")
     take_lookup(context, operator, body.site)
     subjects = context.vault.find_subjects(body.site, body.field, body.value)
-    context.audit.record(
-        actor=operator.username,
-        role=operator.role.value,
-        action="events.lookup",
-        targets=subjects,
-        site_id=body.site,
-        purpose=body.purpose,
-        request_id=getattr(request.state, "request_id", None),
+    record_audit(
+        context,
+        request,
+        operator,
+        "events.lookup",
+        body.site,
+        subjects,
+        body.purpose,
     )
     if not subjects:
         return EventPageOut(events=[], next_cursor=None)

@@ -184,11 +184,12 @@ def record_audit(
     request: Request,
     operator: Operator,
     action: str,
-    site_id: str,
+    site_id: str | None,
     targets: list[str],
     purpose: str | None,
 ) -> None:
-    """One audit entry for the operator's request (its request id included)."""
+    """One audit entry for the operator's request (its request id included); ``site_id``
+    None where what was opened spans sites."""
     context.audit.record(
         actor=operator.username,
         role=operator.role.value,

@@ -10,7 +10,7 @@ from sitewarden.accounts.accounts import Operator
 from sitewarden.accounts.roles import Permission
 from sitewarden.api.authentication import requires
 from sitewarden.api.context import AppContext, get_context
-from sitewarden.api.operator_scope import site_in_scope, visible_site
+from sitewarden.api.operator_scope import record_audit, site_in_scope, visible_site
 from sitewarden.api.schemas import (
     AuditEntryOut,
     AuditPageOut,
@@ -28,10 +28,6 @@ from sitewarden.registry.records import Site
 router = APIRouter(prefix="/api/v1", tags=["privacy"])
 
 
-def _request_id(request: Request) -> str | None:
-    return getattr(request.state, "request_id", None)
-
-
 @router.post("/subjects/export", summary="Everything held about a person or vehicle (audited)")
 def export(
     body: SubjectRequestIn,
@@ -43,14 +39,14 @@ def export(
     exported = export_subject(
         context.subject_requests, SubjectRef(body.site, body.field, body.value)
     )
-    context.audit.record(
-        actor=operator.username,
-        role=operator.role.value,
-        action="subject.export",
-        targets=[s["subject_id"] for s in exported["subjects"]],
-        site_id=body.site,
-        purpose=body.purpose,
-        request_id=_request_id(request),
+    record_audit(
+        context,
+        request,
+        operator,
+        "subject.export",
+        body.site,
+        [s["subject_id"] for s in exported["subjects"]],
+        body.purpose,
     )
     return exported
 
@@ -64,14 +60,14 @@ def erase(
 ) -> ErasureOut:
     visible_site(context, operator, body.site)
     report = context.subject_requests.erase(SubjectRef(body.site, body.field, body.value))
-    context.audit.record(
-        actor=operator.username,
-        role=operator.role.value,
-        action="subject.erase",
-        targets=report.subject_ids,
-        site_id=body.site,
-        purpose=body.purpose,
-        request_id=_request_id(request),
+    record_audit(
+        context,
+        request,
+        operator,
+        "subject.erase",
+        body.site,
+        report.subject_ids,
+        body.purpose,
     )
     return ErasureOut(
         subject_ids=report.subject_ids,
@@ -111,14 +107,14 @@ def record_consent(
         operator.username,
         body.given_at,
     )
-    context.audit.record(
-        actor=operator.username,
-        role=operator.role.value,
-        action="consent.record",
-        targets=[consent.consent_id, consent.subject_id],
-        site_id=site_id,
-        purpose=consent.purpose,
-        request_id=_request_id(request),
+    record_audit(
+        context,
+        request,
+        operator,
+        "consent.record",
+        site_id,
+        [consent.consent_id, consent.subject_id],
+        consent.purpose,
     )
     return consent_out(consent)
 
@@ -146,14 +142,14 @@ def withdraw_consent(
     consent, erased = consents.withdraw_consent(
         context.store.privacy, site_id, consent_id, context.store.biometric_media()
     )
-    context.audit.record(
-        actor=operator.username,
-        role=operator.role.value,
-        action="consent.withdraw",
-        targets=[consent.consent_id, consent.subject_id],
-        site_id=site_id,
-        purpose=f"withdrawn; {erased} biometric items erased",
-        request_id=_request_id(request),
+    record_audit(
+        context,
+        request,
+        operator,
+        "consent.withdraw",
+        site_id,
+        [consent.consent_id, consent.subject_id],
+        f"withdrawn; {erased} biometric items erased",
     )
     updated = context.store.privacy.get_consent(site_id, consent_id)
     assert updated is not None

@@ -22,8 +22,7 @@ from sitewarden.api.garage.common import (
     decision_out,
     get_desk,
 )
-from sitewarden.api.operator_scope import OptionalPurpose, site_in_scope, visible_site
-from sitewarden.api.operator_scope import record_audit as _audit
+from sitewarden.api.operator_scope import OptionalPurpose, record_audit, site_in_scope, visible_site
 from sitewarden.api.parking_schemas import (
     PaymentIn,
     PaymentOut,
@@ -115,7 +114,9 @@ def list_sessions(
         for s in context.store.parking.find_sessions(query)
     ]
     if shown.opened:
-        _audit(context, request, operator, "parking.sessions.read", site_id, shown.opened, purpose)
+        record_audit(
+            context, request, operator, "parking.sessions.read", site_id, shown.opened, purpose
+        )
     return out
 
 
@@ -137,7 +138,9 @@ def lookup_sessions(
     match = match_plate(body.plate, desk.gates.formats(body.site))
     value = match.compact if match is not None else body.plate
     subjects = context.vault.find_subjects(body.site, "plate", value)
-    _audit(context, request, operator, "parking.sessions.lookup", body.site, subjects, body.purpose)
+    record_audit(
+        context, request, operator, "parking.sessions.lookup", body.site, subjects, body.purpose
+    )
     if not subjects:
         return []
     shown = _Shown(context, operator, body.purpose)
@@ -238,7 +241,9 @@ def list_reviews(
         for item in context.store.parking.list_reviews(site_id, state, limit)
     ]
     if shown.opened:
-        _audit(context, request, operator, "parking.reviews.read", site_id, shown.opened, purpose)
+        record_audit(
+            context, request, operator, "parking.reviews.read", site_id, shown.opened, purpose
+        )
     return out
 
 
@@ -262,7 +267,7 @@ def resolve_review(
     decision = desk.gates.resolve_review(site_id, review_id, plate, operator.username)
     item = context.store.parking.get_review(site_id, review_id)
     assert item is not None
-    _audit(
+    record_audit(
         context,
         request,
         operator,

@@ -21,8 +21,7 @@ from sitewarden.api.garage.common import (
     _subject,
     get_desk,
 )
-from sitewarden.api.operator_scope import OptionalPurpose, site_in_scope
-from sitewarden.api.operator_scope import record_audit as _audit
+from sitewarden.api.operator_scope import OptionalPurpose, record_audit, site_in_scope
 from sitewarden.api.parking_schemas import (
     ListEntryIn,
     ListEntryOut,
@@ -91,7 +90,9 @@ def list_vehicles(
         for v in context.store.parking_config.list_vehicles(site_id, limit)
     ]
     if shown.opened:
-        _audit(context, request, operator, "parking.vehicles.read", site_id, shown.opened, purpose)
+        record_audit(
+            context, request, operator, "parking.vehicles.read", site_id, shown.opened, purpose
+        )
     return out
 
 
