@@ -13,8 +13,6 @@ from starlette.concurrency import run_in_threadpool
 from sitewarden.access.decisions import AccessDesk
 from sitewarden.access.gallery import EnrolmentReport, enrol_faces
 from sitewarden.access.records import Person
-from sitewarden.accounts.accounts import Operator
-from sitewarden.accounts.roles import Permission
 from sitewarden.api.access_common import get_desk
 from sitewarden.api.access_schemas import (
     BadgeIn,
@@ -25,13 +23,17 @@ from sitewarden.api.access_schemas import (
     PersonIn,
     PersonOut,
 )
-from sitewarden.api.authentication import requires
-from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.authentication import AccessManager, AccessReader
+from sitewarden.api.context import AppContext, Context
 from sitewarden.api.disclosure import Disclosure, disclosure_for
-from sitewarden.api.operator_scope import OptionalPurpose, Purpose, record_audit, site_in_scope
+from sitewarden.api.operator_scope import (
+    OptionalPurpose,
+    Purpose,
+    SiteInScope,
+    record_audit,
+)
 from sitewarden.errors import InvalidInput
 from sitewarden.privacy.masking import mask_all, mask_name
-from sitewarden.registry.records import Site
 from sitewarden.vision.images import FACE_IMAGE, MAX_IMAGE_BYTES, decode_image, image_slot
 
 ENROL_PATH = re.compile(r"^/api/v1/access/sites/[^/]+/people/[^/]+/faces$")
@@ -98,10 +100,10 @@ def add_person(
     site_id: str,
     body: PersonIn,
     request: Request,
-    operator: Operator = requires(Permission.ACCESS_MANAGE),
-    context: AppContext = Depends(get_context),
+    operator: AccessManager,
+    context: Context,
+    site: SiteInScope,
     desk: AccessDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
 ) -> PersonOut:
     person = desk.people.enrol(
         site_id,
@@ -123,12 +125,12 @@ def add_person(
 def list_people(
     site_id: str,
     request: Request,
+    operator: AccessReader,
+    context: Context,
+    site: SiteInScope,
     group: Annotated[str | None, Query(max_length=20)] = None,
     purpose: OptionalPurpose = None,
-    operator: Operator = requires(Permission.ACCESS_READ),
-    context: AppContext = Depends(get_context),
     desk: AccessDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
 ) -> list[PersonOut]:
     level = disclosure_for(operator, purpose)
     people = context.store.access.list_people(site_id, group)
@@ -144,11 +146,11 @@ def get_person(
     site_id: str,
     person_id: str,
     request: Request,
+    operator: AccessReader,
+    context: Context,
+    site: SiteInScope,
     purpose: OptionalPurpose = None,
-    operator: Operator = requires(Permission.ACCESS_READ),
-    context: AppContext = Depends(get_context),
     desk: AccessDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
 ) -> PersonOut:
     person = _person(desk, site_id, person_id)
     level = disclosure_for(operator, purpose)
@@ -164,10 +166,10 @@ def change_person(
     site_id: str,
     person_id: str,
     body: PersonChangeIn,
-    operator: Operator = requires(Permission.ACCESS_MANAGE),
-    context: AppContext = Depends(get_context),
+    operator: AccessManager,
+    context: Context,
+    site: SiteInScope,
     desk: AccessDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
 ) -> PersonOut:
     person = desk.people.change(
         _person(desk, site_id, person_id),
@@ -185,10 +187,10 @@ def erase_person(
     person_id: str,
     request: Request,
     purpose: Purpose,
-    operator: Operator = requires(Permission.ACCESS_MANAGE),
-    context: AppContext = Depends(get_context),
+    operator: AccessManager,
+    context: Context,
+    site: SiteInScope,
     desk: AccessDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
 ) -> Response:
     person = _person(desk, site_id, person_id)
     desk.people.erase(person)
@@ -202,10 +204,10 @@ def add_badge(
     site_id: str,
     person_id: str,
     body: BadgeIn,
-    operator: Operator = requires(Permission.ACCESS_MANAGE),
-    context: AppContext = Depends(get_context),
+    operator: AccessManager,
+    context: Context,
+    site: SiteInScope,
     desk: AccessDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
 ) -> BadgeOut:
     badge = desk.people.add_badge(_person(desk, site_id, person_id), body.badge_id)
     return BadgeOut(
@@ -220,10 +222,10 @@ def add_badge(
 def list_badges(
     site_id: str,
     person_id: str,
-    operator: Operator = requires(Permission.ACCESS_READ),
-    context: AppContext = Depends(get_context),
+    operator: AccessReader,
+    context: Context,
+    site: SiteInScope,
     desk: AccessDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
 ) -> list[BadgeOut]:
     _person(desk, site_id, person_id)
     return [
@@ -241,10 +243,10 @@ def list_badges(
 def revoke_badge(
     site_id: str,
     badge_ref: str,
-    operator: Operator = requires(Permission.ACCESS_MANAGE),
-    context: AppContext = Depends(get_context),
+    operator: AccessManager,
+    context: Context,
+    site: SiteInScope,
     desk: AccessDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
 ) -> Response:
     desk.people.revoke_badge(site_id, badge_ref)
     return Response(status_code=204)
@@ -256,10 +258,10 @@ def bar_person(
     person_id: str,
     body: BarIn,
     request: Request,
-    operator: Operator = requires(Permission.ACCESS_MANAGE),
-    context: AppContext = Depends(get_context),
+    operator: AccessManager,
+    context: Context,
+    site: SiteInScope,
     desk: AccessDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
 ) -> PersonOut:
     person = desk.people.bar(_person(desk, site_id, person_id), body.reason, operator.username)
     record_audit(context, request, operator, "access.bar", site_id, [person.subject_id], None)
@@ -271,10 +273,10 @@ def lift_bar(
     site_id: str,
     person_id: str,
     request: Request,
-    operator: Operator = requires(Permission.ACCESS_MANAGE),
-    context: AppContext = Depends(get_context),
+    operator: AccessManager,
+    context: Context,
+    site: SiteInScope,
     desk: AccessDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
 ) -> PersonOut:
     person = desk.people.lift_bar(_person(desk, site_id, person_id))
     record_audit(context, request, operator, "access.unbar", site_id, [person.subject_id], None)
@@ -291,10 +293,10 @@ async def enrol_face(
     site_id: str,
     person_id: str,
     request: Request,
-    operator: Operator = requires(Permission.ACCESS_MANAGE),
-    context: AppContext = Depends(get_context),
+    operator: AccessManager,
+    context: Context,
+    site: SiteInScope,
     desk: AccessDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
 ) -> EnrolmentOut:
     """Photos are read in memory; only the sealed embeddings are stored."""
     await run_in_threadpool(_person, desk, site_id, person_id)
@@ -353,10 +355,10 @@ def enrol_photos(
 def erase_faces(
     site_id: str,
     person_id: str,
-    operator: Operator = requires(Permission.ACCESS_MANAGE),
-    context: AppContext = Depends(get_context),
+    operator: AccessManager,
+    context: Context,
+    site: SiteInScope,
     desk: AccessDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
 ) -> Response:
     person = _person(desk, site_id, person_id)
     context.store.access.drop_face_templates(site_id, person.subject_id)

@@ -17,8 +17,6 @@ from starlette.concurrency import run_in_threadpool
 from sitewarden.access import attendance
 from sitewarden.access.decisions import AccessDesk, Decision, Reader
 from sitewarden.access.reader_images import keep_reader_image, open_reader_image
-from sitewarden.accounts.accounts import Operator
-from sitewarden.accounts.roles import Permission
 from sitewarden.api.access_common import get_desk
 from sitewarden.api.access_people import ENROL_LIMIT, ENROL_PATH
 from sitewarden.api.access_people import router as people_router
@@ -30,14 +28,19 @@ from sitewarden.api.access_schemas import (
     DecisionOut,
     WeekTotalOut,
 )
-from sitewarden.api.authentication import device_only, requires
-from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.authentication import AccessManager, AttendanceReader, device_only
+from sitewarden.api.context import Context
 from sitewarden.api.disclosure import Disclosure, disclosure_for
-from sitewarden.api.operator_scope import OptionalPurpose, Purpose, record_audit, site_in_scope
+from sitewarden.api.operator_scope import (
+    OptionalPurpose,
+    Purpose,
+    SiteInScope,
+    record_audit,
+)
 from sitewarden.api.schemas import IMAGE_UPLOAD
 from sitewarden.errors import InvalidInput
 from sitewarden.privacy.masking import mask_name
-from sitewarden.registry.records import Sender, Site
+from sitewarden.registry.records import Sender
 from sitewarden.vision.images import FACE_IMAGE, decode_image, image_slot
 
 __all__ = ["DECIDE_PATH", "ENROL_LIMIT", "ENROL_PATH", "get_desk", "router"]
@@ -85,9 +88,9 @@ def decision_out(decision: Decision) -> DecisionOut:
 async def decide(
     device_id: str,
     request: Request,
+    context: Context,
     direction: Annotated[str | None, Query(pattern="^(in|out)$")] = None,
     sender: Sender = Depends(device_only),
-    context: AppContext = Depends(get_context),
     desk: AccessDesk = Depends(get_desk),
 ) -> DecisionOut:
     """The frame is read in memory and dropped, unless the site keeps reader images
@@ -143,9 +146,9 @@ def get_reader_image(
     event_id: str,
     request: Request,
     purpose: Purpose,
-    operator: Operator = requires(Permission.ACCESS_MANAGE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: AccessManager,
+    context: Context,
+    site: SiteInScope,
 ) -> Response:
     """For disputes: kept only when ``reader_image_days`` is above 0, until it expires."""
     kept = open_reader_image(context.store.access_media, context.vault, site_id, event_id)
@@ -165,13 +168,13 @@ def read_attendance(
     request: Request,
     since: date,
     until: date,
+    operator: AttendanceReader,
+    context: Context,
+    site: SiteInScope,
     purpose: OptionalPurpose = None,
     group: Annotated[str, Query(pattern="^(resident|staff|contractor|visitor)$")] = "staff",
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
-    operator: Operator = requires(Permission.ATTENDANCE_READ),
-    context: AppContext = Depends(get_context),
     desk: AccessDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
 ) -> AttendanceOut | Response:
     days = attendance.report(
         context.store.access, context.store.events, site_id, site.timezone, since, until, group

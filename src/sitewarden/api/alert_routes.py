@@ -10,29 +10,32 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from sitewarden.accounts.accounts import Operator
-from sitewarden.accounts.roles import Permission
 from sitewarden.alerts.model import Alert, AlertChange
 from sitewarden.alerts.notify import encode_sse
 from sitewarden.alerts.rules import Rule, parse_rule
-from sitewarden.api.authentication import requires
-from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.authentication import (
+    AlertHandler,
+    AlertReader,
+    EventReader,
+    RuleManager,
+)
+from sitewarden.api.context import AppContext, Context
 from sitewarden.api.operator_scope import (
+    SiteInScope,
     check_rule_delete,
     check_rule_save,
     check_site_scope,
     rule_visible,
-    site_in_scope,
 )
 from sitewarden.api.schemas import OperatorText
 from sitewarden.errors import Conflict, InvalidInput, NotFound
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import from_micros, to_micros
-from sitewarden.registry.records import Site
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
 
@@ -132,8 +135,8 @@ def visible_alert(context: AppContext, operator: Operator, alert_id: str) -> Ale
 
 @router.get("/alerts", response_model=AlertPage, summary="Alerts, most recent activity first")
 def list_alerts(
-    operator: Operator = requires(Permission.ALERTS_READ),
-    context: AppContext = Depends(get_context),
+    operator: AlertReader,
+    context: Context,
     site: Annotated[str | None, Query(max_length=64)] = None,
     state: Annotated[list[State] | None, Query(description="repeat for several")] = None,
     severity: Annotated[Severity | None, Query(description="this severity or worse")] = None,
@@ -161,8 +164,8 @@ def list_alerts(
 @router.get("/alerts/stream", summary="Live alert changes (Server-Sent Events)")
 async def stream_alerts(
     request: Request,
-    operator: Operator = requires(Permission.ALERTS_READ),
-    context: AppContext = Depends(get_context),
+    operator: AlertReader,
+    context: Context,
 ) -> StreamingResponse:
     queue = context.alerts.hub.subscribe()
 
@@ -188,8 +191,8 @@ async def stream_alerts(
 @router.get("/alerts/{alert_id}", response_model=AlertDetail)
 def get_alert(
     alert_id: str,
-    operator: Operator = requires(Permission.ALERTS_READ),
-    context: AppContext = Depends(get_context),
+    operator: AlertReader,
+    context: Context,
 ) -> AlertDetail:
     alert = visible_alert(context, operator, alert_id)
     history = context.store.alerts.alert_history(alert.site_id, alert.alert_id)
@@ -216,8 +219,8 @@ def _change(
 def acknowledge_alert(
     alert_id: str,
     body: NoteIn,
-    operator: Operator = requires(Permission.ALERTS_HANDLE),
-    context: AppContext = Depends(get_context),
+    operator: AlertHandler,
+    context: Context,
 ) -> AlertOut:
     return _change(context, operator, alert_id, "acknowledge", body.note)
 
@@ -226,8 +229,8 @@ def acknowledge_alert(
 def resolve_alert(
     alert_id: str,
     body: NoteIn,
-    operator: Operator = requires(Permission.ALERTS_HANDLE),
-    context: AppContext = Depends(get_context),
+    operator: AlertHandler,
+    context: Context,
 ) -> AlertOut:
     return _change(context, operator, alert_id, "resolve", body.note)
 
@@ -235,8 +238,8 @@ def resolve_alert(
 # --- rules ------------------------------------------------------------------------------
 @router.get("/alert-rules", summary="The rules in force (defaults and saved ones)")
 def list_rules(
-    operator: Operator = requires(Permission.ALERTS_READ),
-    context: AppContext = Depends(get_context),
+    operator: AlertReader,
+    context: Context,
 ) -> list[dict[str, Any]]:
     return [
         rule.model_dump(mode="json")
@@ -248,7 +251,7 @@ def list_rules(
 @router.post("/alert-rules/validate", summary="Check a rule without saving it")
 def validate_rule(
     body: dict[str, Any],
-    operator: Operator = requires(Permission.RULES_MANAGE),
+    operator: RuleManager,
 ) -> dict[str, Any]:
     return parse_rule(body).model_dump(mode="json")
 
@@ -257,8 +260,8 @@ def validate_rule(
 def save_rule(
     rule_id: str,
     body: dict[str, Any],
-    operator: Operator = requires(Permission.RULES_MANAGE),
-    context: AppContext = Depends(get_context),
+    operator: RuleManager,
+    context: Context,
 ) -> dict[str, Any]:
     rule: Rule = parse_rule({**body, "rule_id": rule_id})
     check_rule_save(context, operator, rule)
@@ -272,8 +275,8 @@ def save_rule(
 @router.delete("/alert-rules/{rule_id}", status_code=204, response_class=Response)
 def delete_rule(
     rule_id: str,
-    operator: Operator = requires(Permission.RULES_MANAGE),
-    context: AppContext = Depends(get_context),
+    operator: RuleManager,
+    context: Context,
 ) -> Response:
     check_rule_delete(context, operator, rule_id)
     if not context.store.rules.delete_rule(rule_id):
@@ -286,12 +289,12 @@ def delete_rule(
 @router.get("/sites/{site_id}/occupancy", response_model=list[OccupancyPoint])
 def occupancy(
     site_id: str,
-    operator: Operator = requires(Permission.EVENTS_READ),
-    context: AppContext = Depends(get_context),
+    operator: EventReader,
+    context: Context,
+    site: SiteInScope,
     zone: Annotated[str | None, Query(max_length=64)] = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    site: Site = Depends(site_in_scope),
 ) -> list[OccupancyPoint]:
     end = until or datetime.now(UTC)
     start = since or end - timedelta(hours=24)

@@ -13,10 +13,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from sitewarden.accounts.accounts import Operator
-from sitewarden.accounts.roles import Permission
-from sitewarden.api.authentication import device_only, requires
-from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.authentication import EventReader, PlateLookup, device_only
+from sitewarden.api.context import Context
 from sitewarden.api.disclosure import present_events, take_lookup
 from sitewarden.api.operator_scope import OptionalPurpose, check_site_scope, record_audit
 from sitewarden.api.schemas import EventOut, EventPageOut, IngestResult, KindOut, LookupIn
@@ -58,8 +56,8 @@ _INGEST_BODY_DOC: dict[str, Any] = {
 )
 async def post_events(
     request: Request,
+    context: Context,
     sender: Sender = Depends(device_only),
-    context: AppContext = Depends(get_context),
 ) -> Response:
     """Accepted events are durable when this answers; rejected ones name index and reason."""
     body = await request.body()
@@ -119,8 +117,8 @@ def _kind_filter(kind: str | None) -> tuple[str | None, str | None]:
 @router.get("/events", response_model=EventPageOut, summary="Search events, newest first")
 def list_events(
     request: Request,
-    operator: Operator = requires(Permission.EVENTS_READ),
-    context: AppContext = Depends(get_context),
+    operator: EventReader,
+    context: Context,
     site: Annotated[str | None, Query(max_length=64)] = None,
     zone: Annotated[str | None, Query(max_length=64)] = None,
     device: Annotated[str | None, Query(max_length=64)] = None,
@@ -166,8 +164,8 @@ def list_events(
 def get_event(
     event_id: UUID,
     request: Request,
-    operator: Operator = requires(Permission.EVENTS_READ),
-    context: AppContext = Depends(get_context),
+    operator: EventReader,
+    context: Context,
     purpose: OptionalPurpose = None,
 ) -> EventOut:
     event = context.store.events.get_event(event_id)
@@ -184,8 +182,8 @@ def get_event(
 def lookup_events(
     body: LookupIn,
     request: Request,
-    operator: Operator = requires(Permission.LOOKUP),
-    context: AppContext = Depends(get_context),
+    operator: PlateLookup,
+    context: Context,
 ) -> EventPageOut:
     """The value travels in the body, not the URL, so it stays out of access logs."""
     check_site_scope(operator, body.site)
@@ -219,7 +217,7 @@ def lookup_events(
 
 
 @router.get("/kinds", response_model=list[KindOut], summary="Event kinds and their schemas")
-async def list_kinds(operator: Operator = requires(Permission.EVENTS_READ)) -> list[KindOut]:
+async def list_kinds(operator: EventReader) -> list[KindOut]:
     return [
         KindOut(
             kind=spec.name,

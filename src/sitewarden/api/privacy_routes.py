@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 
-from sitewarden.accounts.accounts import Operator
-from sitewarden.accounts.roles import Permission
-from sitewarden.api.authentication import requires
-from sitewarden.api.context import AppContext, get_context
-from sitewarden.api.operator_scope import record_audit, site_in_scope, visible_site
+from sitewarden.api.authentication import AuditReader, ConsentManager, SubjectRequester
+from sitewarden.api.context import Context
+from sitewarden.api.operator_scope import SiteInScope, record_audit, visible_site
 from sitewarden.api.schemas import (
     AuditEntryOut,
     AuditPageOut,
@@ -23,7 +21,6 @@ from sitewarden.privacy import consent as consents
 from sitewarden.privacy.records import Consent
 from sitewarden.privacy.subject_export import export_subject
 from sitewarden.privacy.subject_requests import SubjectRef
-from sitewarden.registry.records import Site
 
 router = APIRouter(prefix="/api/v1", tags=["privacy"])
 
@@ -32,8 +29,8 @@ router = APIRouter(prefix="/api/v1", tags=["privacy"])
 def export(
     body: SubjectRequestIn,
     request: Request,
-    operator: Operator = requires(Permission.SUBJECT_REQUESTS),
-    context: AppContext = Depends(get_context),
+    operator: SubjectRequester,
+    context: Context,
 ) -> dict[str, Any]:
     visible_site(context, operator, body.site)
     exported = export_subject(
@@ -55,8 +52,8 @@ def export(
 def erase(
     body: SubjectRequestIn,
     request: Request,
-    operator: Operator = requires(Permission.SUBJECT_REQUESTS),
-    context: AppContext = Depends(get_context),
+    operator: SubjectRequester,
+    context: Context,
 ) -> ErasureOut:
     visible_site(context, operator, body.site)
     report = context.subject_requests.erase(SubjectRef(body.site, body.field, body.value))
@@ -94,9 +91,9 @@ def record_consent(
     site_id: str,
     body: ConsentIn,
     request: Request,
-    operator: Operator = requires(Permission.CONSENT_MANAGE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: ConsentManager,
+    context: Context,
+    site: SiteInScope,
 ) -> ConsentOut:
     consent = consents.record_consent(
         context.store.privacy,
@@ -123,9 +120,9 @@ def record_consent(
 def list_consents(
     site_id: str,
     subject_id: Annotated[str, Query(max_length=64)],
-    operator: Operator = requires(Permission.CONSENT_MANAGE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: ConsentManager,
+    context: Context,
+    site: SiteInScope,
 ) -> list[ConsentOut]:
     return [consent_out(c) for c in context.store.privacy.list_consents(site_id, subject_id)]
 
@@ -135,9 +132,9 @@ def withdraw_consent(
     site_id: str,
     consent_id: str,
     request: Request,
-    operator: Operator = requires(Permission.CONSENT_MANAGE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: ConsentManager,
+    context: Context,
+    site: SiteInScope,
 ) -> ConsentOut:
     consent, erased = consents.withdraw_consent(
         context.store.privacy, site_id, consent_id, context.store.biometric_media()
@@ -161,8 +158,8 @@ MAX_SEQ = 2**63 - 1  # the largest sequence number a database column holds (BIGI
 
 @router.get("/audit", response_model=AuditPageOut, summary="The audit log, oldest first")
 def read_audit(
-    operator: Operator = requires(Permission.AUDIT_READ),
-    context: AppContext = Depends(get_context),
+    operator: AuditReader,
+    context: Context,
     after: Annotated[int, Query(ge=0, le=MAX_SEQ, description="a seq from next_after")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> AuditPageOut:

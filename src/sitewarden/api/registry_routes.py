@@ -9,14 +9,13 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
-from sitewarden.accounts.accounts import Operator
 from sitewarden.accounts.roles import Permission
-from sitewarden.api.authentication import requires
-from sitewarden.api.context import AppContext, get_context
-from sitewarden.api.operator_scope import require_unscoped, site_in_scope
+from sitewarden.api.authentication import RegistryReader, RegistryWriter
+from sitewarden.api.context import AppContext, Context
+from sitewarden.api.operator_scope import SiteInScope, require_unscoped
 from sitewarden.api.schemas import (
     DeviceIn,
     DeviceOut,
@@ -97,16 +96,12 @@ def patch_changes(body: BaseModel, *, never_null: tuple[str, ...]) -> dict[str, 
 
 # --- sites ------------------------------------------------------------------------
 @router.get("", response_model=list[SiteOut], summary="Sites the caller may see")
-def list_sites(
-    operator: Operator = requires(READ), context: AppContext = Depends(get_context)
-) -> list[SiteOut]:
+def list_sites(operator: RegistryReader, context: Context) -> list[SiteOut]:
     return [site_out(site) for site in context.store.registry.list_sites(operator.site_scope)]
 
 
 @router.post("", response_model=SiteOut, status_code=201, summary="Register a site")
-def create_site(
-    body: SiteIn, operator: Operator = requires(WRITE), context: AppContext = Depends(get_context)
-) -> SiteOut:
+def create_site(body: SiteIn, operator: RegistryWriter, context: Context) -> SiteOut:
     require_unscoped(operator, "creating a site")
     site = service.create_site(
         context.store.registry,
@@ -122,9 +117,9 @@ def create_site(
 @router.get("/{site_id}", response_model=SiteOut)
 def get_site(
     site_id: str,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: RegistryReader,
+    context: Context,
+    site: SiteInScope,
 ) -> SiteOut:
     return site_out(site)
 
@@ -133,9 +128,9 @@ def get_site(
 def patch_site(
     site_id: str,
     body: SitePatch,
-    operator: Operator = requires(WRITE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: RegistryWriter,
+    context: Context,
+    site: SiteInScope,
 ) -> SiteOut:
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     return site_out(service.update_site(context.store.registry, replace(site, **changes)))
@@ -144,9 +139,9 @@ def patch_site(
 @router.delete("/{site_id}", status_code=204, response_class=Response)
 def delete_site(
     site_id: str,
-    operator: Operator = requires(WRITE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: RegistryWriter,
+    context: Context,
+    site: SiteInScope,
 ) -> Response:
     service.delete_site(context.store.registry, site_id)
     return Response(status_code=204)
@@ -156,9 +151,9 @@ def delete_site(
 @router.get("/{site_id}/zones", response_model=list[ZoneOut])
 def list_zones(
     site_id: str,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: RegistryReader,
+    context: Context,
+    site: SiteInScope,
 ) -> list[ZoneOut]:
     return [zone_out(zone) for zone in context.store.registry.list_zones(site_id)]
 
@@ -167,9 +162,9 @@ def list_zones(
 def create_zone(
     site_id: str,
     body: ZoneIn,
-    operator: Operator = requires(WRITE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: RegistryWriter,
+    context: Context,
+    site: SiteInScope,
 ) -> ZoneOut:
     return zone_out(
         service.create_zone(context.store.registry, site_id, body.zone_id, body.name, body.capacity)
@@ -180,9 +175,9 @@ def create_zone(
 def get_zone(
     site_id: str,
     zone_id: str,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: RegistryReader,
+    context: Context,
+    site: SiteInScope,
 ) -> ZoneOut:
     return zone_out(service.require_zone(context.store.registry, site_id, zone_id))
 
@@ -192,9 +187,9 @@ def patch_zone(
     site_id: str,
     zone_id: str,
     body: ZonePatch,
-    operator: Operator = requires(WRITE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: RegistryWriter,
+    context: Context,
+    site: SiteInScope,
 ) -> ZoneOut:
     zone = service.require_zone(context.store.registry, site_id, zone_id)
     updated = replace(zone, **patch_changes(body, never_null=("name",)))
@@ -206,9 +201,9 @@ def patch_zone(
 def delete_zone(
     site_id: str,
     zone_id: str,
-    operator: Operator = requires(WRITE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: RegistryWriter,
+    context: Context,
+    site: SiteInScope,
 ) -> Response:
     service.delete_zone(context.store.registry, site_id, zone_id)
     return Response(status_code=204)
@@ -218,9 +213,9 @@ def delete_zone(
 @router.get("/{site_id}/devices", response_model=list[DeviceOut])
 def list_devices(
     site_id: str,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: RegistryReader,
+    context: Context,
+    site: SiteInScope,
 ) -> list[DeviceOut]:
     return [device_out(device, context) for device in context.store.registry.list_devices(site_id)]
 
@@ -234,9 +229,9 @@ def list_devices(
 def create_device(
     site_id: str,
     body: DeviceIn,
-    operator: Operator = requires(WRITE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: RegistryWriter,
+    context: Context,
+    site: SiteInScope,
 ) -> DeviceWithToken:
     device, token = service.create_device(
         context.store.registry,
@@ -258,9 +253,9 @@ def create_device(
 def get_device(
     site_id: str,
     device_id: str,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: RegistryReader,
+    context: Context,
+    site: SiteInScope,
 ) -> DeviceOut:
     return device_out(service.require_device(context.store.registry, site_id, device_id), context)
 
@@ -270,9 +265,9 @@ def patch_device(
     site_id: str,
     device_id: str,
     body: DevicePatch,
-    operator: Operator = requires(WRITE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: RegistryWriter,
+    context: Context,
+    site: SiteInScope,
 ) -> DeviceOut:
     device = service.require_device(context.store.registry, site_id, device_id)
     changes = patch_changes(body, never_null=("kind", "name", "heartbeat_s", "rotation"))
@@ -284,9 +279,9 @@ def patch_device(
 def delete_device(
     site_id: str,
     device_id: str,
-    operator: Operator = requires(WRITE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: RegistryWriter,
+    context: Context,
+    site: SiteInScope,
 ) -> Response:
     service.require_device(context.store.registry, site_id, device_id)
     context.store.registry.delete_device(site_id, device_id)
@@ -301,9 +296,9 @@ def delete_device(
 def rotate_token(
     site_id: str,
     device_id: str,
-    operator: Operator = requires(WRITE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: RegistryWriter,
+    context: Context,
+    site: SiteInScope,
 ) -> DeviceToken:
     token = service.rotate_device_token(context.store.registry, site_id, device_id)
     return DeviceToken(site_id=site_id, device_id=device_id, token=token)
@@ -317,9 +312,9 @@ def rotate_token(
 def revoke_token(
     site_id: str,
     device_id: str,
-    operator: Operator = requires(WRITE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: RegistryWriter,
+    context: Context,
+    site: SiteInScope,
 ) -> DeviceOut:
     service.revoke_device_token(context.store.registry, site_id, device_id)
     return device_out(service.require_device(context.store.registry, site_id, device_id), context)

@@ -5,16 +5,23 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from sitewarden.accounts import accounts, second_factor
 from sitewarden.accounts.accounts import Operator
 from sitewarden.accounts.passwords import hash_password
 from sitewarden.accounts.records import ApiKey, User
-from sitewarden.accounts.roles import Permission, Role
+from sitewarden.accounts.roles import Role
 from sitewarden.accounts.second_factor import ROLES_NEEDING_SECOND_FACTOR
-from sitewarden.api.authentication import SESSION_COOKIE, SecondFactorRequired, requires
-from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.authentication import (
+    SESSION_COOKIE,
+    SecondFactorRequired,
+    SignedIn,
+    SignedInBeforePasswordChange,
+    UserManager,
+    UserReader,
+)
+from sitewarden.api.context import AppContext, Context
 from sitewarden.api.operator_scope import granted_scope, visible_user, within_scope
 from sitewarden.api.schemas import (
     ApiKeyIn,
@@ -66,8 +73,8 @@ def _require_user_id(context: AppContext, user_id: str) -> User:
 
 @router.get("/users", response_model=list[UserOut])
 def list_users(
-    operator: Operator = requires(Permission.USERS_READ),
-    context: AppContext = Depends(get_context),
+    operator: UserReader,
+    context: Context,
 ) -> list[UserOut]:
     return [
         user_out(user)
@@ -79,8 +86,8 @@ def list_users(
 @router.post("/users", response_model=CreatedUser, status_code=201)
 def create_user(
     body: UserIn,
-    operator: Operator = requires(Permission.USERS_MANAGE),
-    context: AppContext = Depends(get_context),
+    operator: UserManager,
+    context: Context,
 ) -> CreatedUser:
     user, generated = accounts.create_user(
         context.store.accounts,
@@ -96,8 +103,8 @@ def create_user(
 @router.get("/users/{user_id}", response_model=UserOut)
 def get_user(
     user_id: str,
-    operator: Operator = requires(Permission.USERS_READ),
-    context: AppContext = Depends(get_context),
+    operator: UserReader,
+    context: Context,
 ) -> UserOut:
     return user_out(visible_user(context, operator, user_id))
 
@@ -106,8 +113,8 @@ def get_user(
 def patch_user(
     user_id: str,
     body: UserPatch,
-    operator: Operator = requires(Permission.USERS_MANAGE),
-    context: AppContext = Depends(get_context),
+    operator: UserManager,
+    context: Context,
 ) -> UserOut:
     user = visible_user(context, operator, user_id)
     if user.user_id == operator.user_id and (body.disabled or body.role not in (None, Role.ADMIN)):
@@ -136,17 +143,15 @@ def patch_user(
 
 
 @router.get("/me", response_model=UserOut, summary="The signed-in operator")
-def get_me(
-    operator: Operator = requires(Permission.SELF), context: AppContext = Depends(get_context)
-) -> UserOut:
+def get_me(operator: SignedIn, context: Context) -> UserOut:
     return user_out(_require_user_id(context, operator.user_id))
 
 
 @router.post("/me/password", status_code=204, response_class=Response)
 def change_password(
     body: PasswordChange,
-    operator: Operator = requires(Permission.SELF, before_password_change=True),
-    context: AppContext = Depends(get_context),
+    operator: SignedInBeforePasswordChange,
+    context: Context,
 ) -> Response:
     user = _require_user_id(context, operator.user_id)
     accounts.change_own_password(
@@ -156,17 +161,15 @@ def change_password(
 
 
 @router.get("/me/api-keys", response_model=list[ApiKeyOut])
-def list_api_keys(
-    operator: Operator = requires(Permission.SELF), context: AppContext = Depends(get_context)
-) -> list[ApiKeyOut]:
+def list_api_keys(operator: SignedIn, context: Context) -> list[ApiKeyOut]:
     return [api_key_out(key) for key in context.store.accounts.list_api_keys(operator.user_id)]
 
 
 @router.post("/me/api-keys", response_model=CreatedApiKey, status_code=201)
 def create_api_key(
     body: ApiKeyIn,
-    operator: Operator = requires(Permission.SELF),
-    context: AppContext = Depends(get_context),
+    operator: SignedIn,
+    context: Context,
 ) -> CreatedApiKey:
     user = _require_user_id(context, operator.user_id)
     _second_factor_first(context, operator, "create API keys")
@@ -188,8 +191,8 @@ def _second_factor_first(context: AppContext, operator: Operator, what: str) -> 
 
 @router.post("/me/totp", response_model=TotpEnrolment, summary="Start second-factor enrolment")
 def start_totp(
-    operator: Operator = requires(Permission.SELF),
-    context: AppContext = Depends(get_context),
+    operator: SignedIn,
+    context: Context,
 ) -> TotpEnrolment:
     user = _require_user_id(context, operator.user_id)
     second_factor.check_change_allowed(user, operator, datetime.now(UTC))
@@ -201,8 +204,8 @@ def start_totp(
 def confirm_totp(
     body: TotpCode,
     request: Request,
-    operator: Operator = requires(Permission.SELF),
-    context: AppContext = Depends(get_context),
+    operator: SignedIn,
+    context: Context,
 ) -> Response:
     """Confirm with a code; a cookie session that confirms counts as second-factor signed in."""
     user = _require_user_id(context, operator.user_id)
@@ -217,8 +220,8 @@ def confirm_totp(
 @router.delete("/me/api-keys/{key_id}", status_code=204, response_class=Response)
 def revoke_api_key(
     key_id: str,
-    operator: Operator = requires(Permission.SELF),
-    context: AppContext = Depends(get_context),
+    operator: SignedIn,
+    context: Context,
 ) -> Response:
     key = context.store.accounts.get_api_key(key_id)
     if key is None or key.user_id != operator.user_id:

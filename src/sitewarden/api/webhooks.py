@@ -13,15 +13,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from sitewarden.accounts.accounts import Operator
-from sitewarden.accounts.roles import Permission
 from sitewarden.alerts.webhook_records import Webhook
 from sitewarden.alerts.webhook_targets import check_target, parse_networks
-from sitewarden.api.authentication import requires
-from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.authentication import WebhookManager
+from sitewarden.api.context import Context
 from sitewarden.api.operator_scope import require_unscoped, visible_site
 from sitewarden.errors import NotFound
 from sitewarden.events.kinds import Severity
@@ -79,8 +78,8 @@ def hook_visible(operator: Operator, hook: Webhook) -> bool:
 
 @router.get("/webhooks", response_model=list[WebhookOut])
 def list_webhooks(
-    operator: Operator = requires(Permission.WEBHOOKS_MANAGE),
-    context: AppContext = Depends(get_context),
+    operator: WebhookManager,
+    context: Context,
 ) -> list[WebhookOut]:
     return [
         webhook_out(hook)
@@ -92,8 +91,8 @@ def list_webhooks(
 @router.post("/webhooks", response_model=CreatedWebhook, status_code=201)
 def create_webhook(
     body: WebhookIn,
-    operator: Operator = requires(Permission.WEBHOOKS_MANAGE),
-    context: AppContext = Depends(get_context),
+    operator: WebhookManager,
+    context: Context,
 ) -> CreatedWebhook:
     if body.site_id is None:
         require_unscoped(operator, "a webhook without a site_id")
@@ -117,8 +116,8 @@ def create_webhook(
 @router.delete("/webhooks/{webhook_id}", status_code=204, response_class=Response)
 def delete_webhook(
     webhook_id: str,
-    operator: Operator = requires(Permission.WEBHOOKS_MANAGE),
-    context: AppContext = Depends(get_context),
+    operator: WebhookManager,
+    context: Context,
 ) -> Response:
     hook = context.store.webhooks.get_webhook(webhook_id)
     if hook is None or not hook_visible(operator, hook):
@@ -133,8 +132,8 @@ def delete_webhook(
     summary="Deliveries that failed every retry, or were refused (the reason in last_error)",
 )
 def dead_letters(
-    operator: Operator = requires(Permission.WEBHOOKS_MANAGE),
-    context: AppContext = Depends(get_context),
+    operator: WebhookManager,
+    context: Context,
 ) -> list[DeliveryOut]:
     # Filtered in the query, so a scoped admin gets its own newest dead letters
     # however many other sites have.

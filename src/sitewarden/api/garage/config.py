@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
 
-from sitewarden.accounts.accounts import Operator
-from sitewarden.api.authentication import requires
-from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.authentication import ParkingManager, ParkingReader
+from sitewarden.api.context import Context
 from sitewarden.api.garage.common import (
-    MANAGE,
-    READ,
     GateDesk,
     _now,
     get_desk,
 )
-from sitewarden.api.operator_scope import site_in_scope
+from sitewarden.api.operator_scope import SiteInScope
 from sitewarden.api.parking_schemas import (
     CustomFormatIn,
     LaneIn,
@@ -32,7 +29,6 @@ from sitewarden.parking.records import (
     PlateSettings,
 )
 from sitewarden.parking.tariffs import Tariff
-from sitewarden.registry.records import Site
 from sitewarden.registry.service import require_device, require_zone
 from sitewarden.vision.plate_formats import (
     BUILT_IN,
@@ -58,9 +54,9 @@ def put_lane(
     site_id: str,
     device_id: str,
     body: LaneIn,
-    operator: Operator = requires(MANAGE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: ParkingManager,
+    context: Context,
+    site: SiteInScope,
 ) -> LaneOut:
     """Make a plate camera an entry or exit lane of the garage (zone) it stands in."""
     device = require_device(context.store.registry, site_id, device_id)
@@ -78,9 +74,9 @@ def put_lane(
 @router.get("/parking/sites/{site_id}/lanes", response_model=list[LaneOut])
 def list_lanes(
     site_id: str,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: ParkingReader,
+    context: Context,
+    site: SiteInScope,
 ) -> list[LaneOut]:
     return [lane_out(lane) for lane in context.store.parking_config.list_lanes(site_id)]
 
@@ -89,9 +85,9 @@ def list_lanes(
 def delete_lane(
     site_id: str,
     device_id: str,
-    operator: Operator = requires(MANAGE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: ParkingManager,
+    context: Context,
+    site: SiteInScope,
 ) -> Response:
     if not context.store.parking_config.delete_lane(site_id, device_id):
         raise NotFound(f"lane {device_id!r} not found in site {site_id!r}")
@@ -115,10 +111,10 @@ def settings_out(settings: PlateSettings) -> PlateSettingsOut:
 @router.get("/parking/sites/{site_id}/plate-settings", response_model=PlateSettingsOut)
 def get_plate_settings(
     site_id: str,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
+    operator: ParkingReader,
+    context: Context,
+    site: SiteInScope,
     desk: GateDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
 ) -> PlateSettingsOut:
     return settings_out(desk.gates.plate_settings(site_id))
 
@@ -127,9 +123,9 @@ def get_plate_settings(
 def put_plate_settings(
     site_id: str,
     body: PlateSettingsIn,
-    operator: Operator = requires(MANAGE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: ParkingManager,
+    context: Context,
+    site: SiteInScope,
 ) -> PlateSettingsOut:
     """Which plate formats this site reads, in order; when a read needs a person."""
     custom = tuple(check_pattern(f.name, f.pattern) for f in body.custom_formats)
@@ -170,9 +166,9 @@ def put_tariff(
     site_id: str,
     zone_id: str,
     body: TariffIn,
-    operator: Operator = requires(MANAGE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: ParkingManager,
+    context: Context,
+    site: SiteInScope,
 ) -> TariffOut:
     require_zone(context.store.registry, site_id, zone_id)
     tariff = Tariff(**body.model_dump()).check()
@@ -185,9 +181,9 @@ def put_tariff(
 def get_tariff(
     site_id: str,
     zone_id: str,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: ParkingReader,
+    context: Context,
+    site: SiteInScope,
 ) -> TariffOut:
     stored = context.store.parking_config.get_tariff(site_id, zone_id)
     if stored is None:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from sitewarden.api.authentication import device_only
-from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.context import Context
 from sitewarden.api.garage.common import (
     GateDesk,
     _gate_lane,
@@ -37,8 +37,8 @@ router = APIRouter(prefix="/api/v1", tags=["parking"])
 def post_read(
     device_id: str,
     body: ReadIn,
+    context: Context,
     sender: Sender = Depends(device_only),
-    context: AppContext = Depends(get_context),
     desk: GateDesk = Depends(get_desk),
 ) -> DecisionOut:
     lane = _gate_lane(context, desk, sender, device_id)
@@ -57,8 +57,8 @@ def post_read(
 async def post_frame(
     device_id: str,
     request: Request,
+    context: Context,
     sender: Sender = Depends(device_only),
-    context: AppContext = Depends(get_context),
     desk: GateDesk = Depends(get_desk),
 ) -> DecisionOut:
     """The frame is read in memory and dropped; it is never stored. Its shape is checked

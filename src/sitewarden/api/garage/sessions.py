@@ -9,12 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from sitewarden.accounts.accounts import Operator
-from sitewarden.accounts.roles import Permission
-from sitewarden.api.authentication import requires
-from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.authentication import ParkingCashier, ParkingReader, ParkingReviewer
+from sitewarden.api.context import AppContext, Context
 from sitewarden.api.disclosure import Disclosure, take_lookup
 from sitewarden.api.garage.common import (
-    READ,
     GateDesk,
     _now,
     _plate_match,
@@ -22,7 +20,12 @@ from sitewarden.api.garage.common import (
     decision_out,
     get_desk,
 )
-from sitewarden.api.operator_scope import OptionalPurpose, record_audit, site_in_scope, visible_site
+from sitewarden.api.operator_scope import (
+    OptionalPurpose,
+    SiteInScope,
+    record_audit,
+    visible_site,
+)
 from sitewarden.api.parking_schemas import (
     PaymentIn,
     PaymentOut,
@@ -40,7 +43,6 @@ from sitewarden.parking.records import (
     ReviewItem,
 )
 from sitewarden.parking.storage import SessionQuery
-from sitewarden.registry.records import Site
 from sitewarden.validity import check_window
 from sitewarden.vision.plate_formats import (
     match_plate,
@@ -95,8 +97,9 @@ def _visible_session(context: AppContext, operator: Operator, session_id: str) -
 def list_sessions(
     site_id: str,
     request: Request,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
+    operator: ParkingReader,
+    context: Context,
+    site: SiteInScope,
     desk: GateDesk = Depends(get_desk),
     zone: Annotated[str | None, Query(max_length=64)] = None,
     state: Annotated[str | None, Query(pattern="^(open|closed|voided)$")] = None,
@@ -104,7 +107,6 @@ def list_sessions(
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     purpose: OptionalPurpose = None,
-    site: Site = Depends(site_in_scope),
 ) -> list[SessionOut]:
     check_window(since, until, ("since", "until"))
     query = SessionQuery(site_id, zone, None, state, since, until, limit)
@@ -128,8 +130,8 @@ def list_sessions(
 def lookup_sessions(
     body: SessionLookupIn,
     request: Request,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
+    operator: ParkingReader,
+    context: Context,
     desk: GateDesk = Depends(get_desk),
 ) -> list[SessionOut]:
     """The plate travels in the body, not the URL, so it stays out of access logs."""
@@ -153,8 +155,8 @@ def lookup_sessions(
 @router.get("/parking/sessions/{session_id}", response_model=SessionOut)
 def get_session(
     session_id: str,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
+    operator: ParkingReader,
+    context: Context,
     desk: GateDesk = Depends(get_desk),
 ) -> SessionOut:
     """One session with what leaving now costs: what a pay station shows."""
@@ -170,8 +172,8 @@ def pay_session(
     session_id: str,
     body: PaymentIn,
     response: Response,
-    operator: Operator = requires(Permission.PARKING_PAY),
-    context: AppContext = Depends(get_context),
+    operator: ParkingCashier,
+    context: Context,
     desk: GateDesk = Depends(get_desk),
 ) -> PaymentOut:
     session = _visible_session(context, operator, session_id)
@@ -228,12 +230,12 @@ def _review_plate(context: AppContext, shown: _Shown, item: ReviewItem) -> tuple
 def list_reviews(
     site_id: str,
     request: Request,
-    operator: Operator = requires(Permission.PARKING_REVIEW),
-    context: AppContext = Depends(get_context),
+    operator: ParkingReviewer,
+    context: Context,
+    site: SiteInScope,
     state: Annotated[str | None, Query(pattern="^(pending|resolved)$")] = "pending",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     purpose: OptionalPurpose = None,
-    site: Site = Depends(site_in_scope),
 ) -> list[ReviewOut]:
     shown = _Shown(context, operator, purpose)
     out = [
@@ -255,10 +257,10 @@ def resolve_review(
     review_id: str,
     body: ReviewResolveIn,
     request: Request,
-    operator: Operator = requires(Permission.PARKING_REVIEW),
-    context: AppContext = Depends(get_context),
+    operator: ParkingReviewer,
+    context: Context,
+    site: SiteInScope,
     desk: GateDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
 ) -> ReviewResolveOut:
     """Confirm the plate a person reads off the frame (the gate then decides), or dismiss."""
     if (body.plate is None) == (not body.dismiss):

@@ -8,12 +8,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from sitewarden.accounts.accounts import Operator
-from sitewarden.api.authentication import requires
-from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.authentication import ParkingManager, ParkingReader
+from sitewarden.api.context import AppContext, Context
 from sitewarden.api.garage.common import (
-    MANAGE,
-    READ,
     GateDesk,
     _now,
     _plate_match,
@@ -21,7 +18,7 @@ from sitewarden.api.garage.common import (
     _subject,
     get_desk,
 )
-from sitewarden.api.operator_scope import OptionalPurpose, record_audit, site_in_scope
+from sitewarden.api.operator_scope import OptionalPurpose, SiteInScope, record_audit
 from sitewarden.api.parking_schemas import (
     ListEntryIn,
     ListEntryOut,
@@ -37,7 +34,6 @@ from sitewarden.parking.records import (
     Vehicle,
 )
 from sitewarden.privacy.masking import mask_plate
-from sitewarden.registry.records import Site
 from sitewarden.registry.service import require_zone
 from sitewarden.validity import check_window
 
@@ -61,10 +57,10 @@ def vehicle_out(vehicle: Vehicle, plate: str | None, disclosure: str) -> Vehicle
 def register_vehicle(
     site_id: str,
     body: VehicleIn,
-    operator: Operator = requires(MANAGE),
-    context: AppContext = Depends(get_context),
+    operator: ParkingManager,
+    context: Context,
+    site: SiteInScope,
     desk: GateDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
 ) -> VehicleOut:
     """The plate is kept sealed in the vehicle's vault subject; rows carry the subject id."""
     match = _plate_match(desk, site_id, body.plate)
@@ -78,11 +74,11 @@ def register_vehicle(
 def list_vehicles(
     site_id: str,
     request: Request,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
+    operator: ParkingReader,
+    context: Context,
+    site: SiteInScope,
     purpose: OptionalPurpose = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    site: Site = Depends(site_in_scope),
 ) -> list[VehicleOut]:
     shown = _Shown(context, operator, purpose)
     out = [
@@ -100,9 +96,9 @@ def list_vehicles(
 def delete_vehicle(
     site_id: str,
     subject_id: str,
-    operator: Operator = requires(MANAGE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: ParkingManager,
+    context: Context,
+    site: SiteInScope,
 ) -> Response:
     if not context.store.parking_config.delete_vehicle(site_id, subject_id):
         raise NotFound(f"vehicle {subject_id!r} not found")
@@ -131,10 +127,10 @@ def _vehicle_rule_subject(
 def add_list_entry(
     site_id: str,
     body: ListEntryIn,
-    operator: Operator = requires(MANAGE),
-    context: AppContext = Depends(get_context),
+    operator: ParkingManager,
+    context: Context,
+    site: SiteInScope,
     desk: GateDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
 ) -> ListEntryOut:
     """Allow or deny a vehicle at one garage (zone_id) or all; deny keeps the gate shut."""
     entry = ListEntry(
@@ -156,9 +152,9 @@ def add_list_entry(
 @router.get("/parking/sites/{site_id}/lists", response_model=list[ListEntryOut])
 def list_list_entries(
     site_id: str,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: ParkingReader,
+    context: Context,
+    site: SiteInScope,
 ) -> list[ListEntryOut]:
     return [entry_out(entry) for entry in context.store.parking_config.list_entries(site_id)]
 
@@ -167,9 +163,9 @@ def list_list_entries(
 def delete_list_entry(
     site_id: str,
     entry_id: str,
-    operator: Operator = requires(MANAGE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: ParkingManager,
+    context: Context,
+    site: SiteInScope,
 ) -> Response:
     if not context.store.parking_config.delete_list_entry(site_id, entry_id):
         raise NotFound(f"list entry {entry_id!r} not found")
@@ -184,10 +180,10 @@ def permit_out(permit: Permit) -> PermitOut:
 def add_permit(
     site_id: str,
     body: PermitIn,
-    operator: Operator = requires(MANAGE),
-    context: AppContext = Depends(get_context),
+    operator: ParkingManager,
+    context: Context,
+    site: SiteInScope,
     desk: GateDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
 ) -> PermitOut:
     """A resident's, staff or visitor permit: free passage within its window."""
     permit = Permit(
@@ -208,9 +204,9 @@ def add_permit(
 @router.get("/parking/sites/{site_id}/permits", response_model=list[PermitOut])
 def list_permits(
     site_id: str,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: ParkingReader,
+    context: Context,
+    site: SiteInScope,
 ) -> list[PermitOut]:
     return [permit_out(p) for p in context.store.parking_config.list_permits(site_id)]
 
@@ -219,9 +215,9 @@ def list_permits(
 def delete_permit(
     site_id: str,
     permit_id: str,
-    operator: Operator = requires(MANAGE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: ParkingManager,
+    context: Context,
+    site: SiteInScope,
 ) -> Response:
     if not context.store.parking_config.delete_permit(site_id, permit_id):
         raise NotFound(f"permit {permit_id!r} not found")
