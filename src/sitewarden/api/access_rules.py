@@ -72,21 +72,14 @@ def put_rule(
 
 @router.get("/rules", response_model=list[RuleOut], summary="The site's access rules")
 def list_rules(
-    site_id: str,
-    operator: AccessReader,
-    context: Context,
-    site: SiteInScope,
+    site_id: str, operator: AccessReader, context: Context, site: SiteInScope
 ) -> list[RuleOut]:
     return [rule_out(rule) for rule in context.store.access.list_access_rules(site_id)]
 
 
 @router.delete("/rules/{rule_id}", status_code=204, summary="Delete a rule")
 def delete_rule(
-    site_id: str,
-    rule_id: str,
-    operator: AccessManager,
-    context: Context,
-    site: SiteInScope,
+    site_id: str, rule_id: str, operator: AccessManager, context: Context, site: SiteInScope
 ) -> Response:
     if not context.store.access.delete_access_rule(site_id, rule_id):
         raise NotFound(f"rule {rule_id!r} not found in site {site_id!r}")
@@ -108,21 +101,14 @@ def put_holiday(
 
 @router.get("/holidays", response_model=list[HolidayOut], summary="The site's holidays")
 def list_holidays(
-    site_id: str,
-    operator: AccessReader,
-    context: Context,
-    site: SiteInScope,
+    site_id: str, operator: AccessReader, context: Context, site: SiteInScope
 ) -> list[HolidayOut]:
     return [HolidayOut(day=h.day, name=h.name) for h in context.store.access.list_holidays(site_id)]
 
 
 @router.delete("/holidays/{day}", status_code=204, summary="Unmark a holiday")
 def delete_holiday(
-    site_id: str,
-    day: date,
-    operator: AccessManager,
-    context: Context,
-    site: SiteInScope,
+    site_id: str, day: date, operator: AccessManager, context: Context, site: SiteInScope
 ) -> Response:
     if not context.store.access.delete_holiday(site_id, day.isoformat()):
         raise NotFound(f"{day.isoformat()} is not a holiday of site {site_id!r}")

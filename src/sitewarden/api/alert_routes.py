@@ -91,24 +91,7 @@ class OccupancyPoint(BaseModel):
 
 
 def alert_out(alert: Alert) -> AlertOut:
-    return AlertOut(
-        alert_id=alert.alert_id,
-        site_id=alert.site_id,
-        rule_id=alert.rule_id,
-        severity=alert.severity,
-        state=alert.state,
-        title=alert.title,
-        zone_id=alert.zone_id,
-        device_id=alert.device_id,
-        count=alert.count,
-        first_at=alert.first_at,
-        last_at=alert.last_at,
-        escalated_at=alert.escalated_at,
-        acknowledged_at=alert.acknowledged_at,
-        acknowledged_by=alert.acknowledged_by,
-        resolved_at=alert.resolved_at,
-        resolved_by=alert.resolved_by,
-    )
+    return AlertOut.model_validate(alert, from_attributes=True)
 
 
 def _cursor(alert: Alert) -> str:
@@ -163,9 +146,7 @@ def list_alerts(
 
 @router.get("/alerts/stream", summary="Live alert changes (Server-Sent Events)")
 async def stream_alerts(
-    request: Request,
-    operator: AlertReader,
-    context: Context,
+    request: Request, operator: AlertReader, context: Context
 ) -> StreamingResponse:
     queue = context.alerts.hub.subscribe()
 
@@ -189,11 +170,7 @@ async def stream_alerts(
 
 
 @router.get("/alerts/{alert_id}", response_model=AlertDetail)
-def get_alert(
-    alert_id: str,
-    operator: AlertReader,
-    context: Context,
-) -> AlertDetail:
+def get_alert(alert_id: str, operator: AlertReader, context: Context) -> AlertDetail:
     alert = visible_alert(context, operator, alert_id)
     history = context.store.alerts.alert_history(alert.site_id, alert.alert_id)
     return AlertDetail(
@@ -217,30 +194,21 @@ def _change(
 
 @router.post("/alerts/{alert_id}/acknowledge", response_model=AlertOut)
 def acknowledge_alert(
-    alert_id: str,
-    body: NoteIn,
-    operator: AlertHandler,
-    context: Context,
+    alert_id: str, body: NoteIn, operator: AlertHandler, context: Context
 ) -> AlertOut:
     return _change(context, operator, alert_id, "acknowledge", body.note)
 
 
 @router.post("/alerts/{alert_id}/resolve", response_model=AlertOut)
 def resolve_alert(
-    alert_id: str,
-    body: NoteIn,
-    operator: AlertHandler,
-    context: Context,
+    alert_id: str, body: NoteIn, operator: AlertHandler, context: Context
 ) -> AlertOut:
     return _change(context, operator, alert_id, "resolve", body.note)
 
 
 # --- rules ------------------------------------------------------------------------------
 @router.get("/alert-rules", summary="The rules in force (defaults and saved ones)")
-def list_rules(
-    operator: AlertReader,
-    context: Context,
-) -> list[dict[str, Any]]:
+def list_rules(operator: AlertReader, context: Context) -> list[dict[str, Any]]:
     return [
         rule.model_dump(mode="json")
         for rule in context.alerts.engine_rules()
@@ -249,19 +217,13 @@ def list_rules(
 
 
 @router.post("/alert-rules/validate", summary="Check a rule without saving it")
-def validate_rule(
-    body: dict[str, Any],
-    operator: RuleManager,
-) -> dict[str, Any]:
+def validate_rule(body: dict[str, Any], operator: RuleManager) -> dict[str, Any]:
     return parse_rule(body).model_dump(mode="json")
 
 
 @router.put("/alert-rules/{rule_id}", summary="Save a rule (replaces a default of that id)")
 def save_rule(
-    rule_id: str,
-    body: dict[str, Any],
-    operator: RuleManager,
-    context: Context,
+    rule_id: str, body: dict[str, Any], operator: RuleManager, context: Context
 ) -> dict[str, Any]:
     rule: Rule = parse_rule({**body, "rule_id": rule_id})
     check_rule_save(context, operator, rule)
@@ -273,11 +235,7 @@ def save_rule(
 
 
 @router.delete("/alert-rules/{rule_id}", status_code=204, response_class=Response)
-def delete_rule(
-    rule_id: str,
-    operator: RuleManager,
-    context: Context,
-) -> Response:
+def delete_rule(rule_id: str, operator: RuleManager, context: Context) -> Response:
     check_rule_delete(context, operator, rule_id)
     if not context.store.rules.delete_rule(rule_id):
         raise NotFound(f"no saved rule {rule_id!r} (defaults can be replaced, not deleted)")

@@ -68,15 +68,7 @@ def charge_snapshot(desk: SnapshotDesk, site_id: str, device_id: str, pixels: in
 
 
 def snapshot_out(snapshot: Snapshot) -> SnapshotOut:
-    return SnapshotOut(
-        snapshot_id=snapshot.snapshot_id,
-        site_id=snapshot.site_id,
-        device_id=snapshot.device_id,
-        taken_at=snapshot.taken_at,
-        width=snapshot.width,
-        height=snapshot.height,
-        faces_blurred=snapshot.faces_blurred,
-    )
+    return SnapshotOut.model_validate(snapshot, from_attributes=True)
 
 
 @router.post(
@@ -102,11 +94,7 @@ async def post_snapshot(
 
 
 def blur_and_store(
-    context: AppContext,
-    desk: SnapshotDesk,
-    camera: Device,
-    body: bytes,
-    content_type: str,
+    context: AppContext, desk: SnapshotDesk, camera: Device, body: bytes, content_type: str
 ) -> Snapshot:
     """Decode, turn upright by the camera's rotation, blur and store holding one snapshot
     slot, so that a burst of snapshots keeps only a few decoded images in memory at once."""

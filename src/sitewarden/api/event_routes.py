@@ -55,9 +55,7 @@ _INGEST_BODY_DOC: dict[str, Any] = {
     summary="Post a batch of events (devices only)",
 )
 async def post_events(
-    request: Request,
-    context: Context,
-    sender: Sender = Depends(device_only),
+    request: Request, context: Context, sender: Sender = Depends(device_only)
 ) -> Response:
     """Accepted events are durable when this answers; rejected ones name index and reason."""
     body = await request.body()
@@ -180,10 +178,7 @@ def get_event(
     summary="Events of one plate, ID number or badge (blind index; audited)",
 )
 def lookup_events(
-    body: LookupIn,
-    request: Request,
-    operator: PlateLookup,
-    context: Context,
+    body: LookupIn, request: Request, operator: PlateLookup, context: Context
 ) -> EventPageOut:
     """The value travels in the body, not the URL, so it stays out of access logs."""
     check_site_scope(operator, body.site)

@@ -27,10 +27,7 @@ router = APIRouter(prefix="/api/v1", tags=["privacy"])
 
 @router.post("/subjects/export", summary="Everything held about a person or vehicle (audited)")
 def export(
-    body: SubjectRequestIn,
-    request: Request,
-    operator: SubjectRequester,
-    context: Context,
+    body: SubjectRequestIn, request: Request, operator: SubjectRequester, context: Context
 ) -> dict[str, Any]:
     visible_site(context, operator, body.site)
     exported = export_subject(
@@ -50,10 +47,7 @@ def export(
 
 @router.post("/subjects/erase", response_model=ErasureOut, summary="Crypto-shred a subject")
 def erase(
-    body: SubjectRequestIn,
-    request: Request,
-    operator: SubjectRequester,
-    context: Context,
+    body: SubjectRequestIn, request: Request, operator: SubjectRequester, context: Context
 ) -> ErasureOut:
     visible_site(context, operator, body.site)
     report = context.subject_requests.erase(SubjectRef(body.site, body.field, body.value))
@@ -74,16 +68,7 @@ def erase(
 
 
 def consent_out(consent: Consent) -> ConsentOut:
-    return ConsentOut(
-        site_id=consent.site_id,
-        consent_id=consent.consent_id,
-        subject_id=consent.subject_id,
-        purpose=consent.purpose,
-        method=consent.method,
-        given_at=consent.given_at,
-        recorded_by=consent.recorded_by,
-        withdrawn_at=consent.withdrawn_at,
-    )
+    return ConsentOut.model_validate(consent, from_attributes=True)
 
 
 @router.post("/sites/{site_id}/consents", response_model=ConsentOut, status_code=201)

@@ -40,24 +40,11 @@ WRITE = Permission.REGISTRY_WRITE
 
 
 def site_out(site: Site) -> SiteOut:
-    return SiteOut(
-        site_id=site.site_id,
-        name=site.name,
-        timezone=site.timezone,
-        plan_width=site.plan_width,
-        plan_height=site.plan_height,
-        created_at=site.created_at,
-    )
+    return SiteOut.model_validate(site, from_attributes=True)
 
 
 def zone_out(zone: Zone) -> ZoneOut:
-    return ZoneOut(
-        site_id=zone.site_id,
-        zone_id=zone.zone_id,
-        name=zone.name,
-        capacity=zone.capacity,
-        created_at=zone.created_at,
-    )
+    return ZoneOut.model_validate(zone, from_attributes=True)
 
 
 def device_out(device: Device, context: AppContext) -> DeviceOut:
@@ -116,21 +103,14 @@ def create_site(body: SiteIn, operator: RegistryWriter, context: Context) -> Sit
 
 @router.get("/{site_id}", response_model=SiteOut)
 def get_site(
-    site_id: str,
-    operator: RegistryReader,
-    context: Context,
-    site: SiteInScope,
+    site_id: str, operator: RegistryReader, context: Context, site: SiteInScope
 ) -> SiteOut:
     return site_out(site)
 
 
 @router.patch("/{site_id}", response_model=SiteOut)
 def patch_site(
-    site_id: str,
-    body: SitePatch,
-    operator: RegistryWriter,
-    context: Context,
-    site: SiteInScope,
+    site_id: str, body: SitePatch, operator: RegistryWriter, context: Context, site: SiteInScope
 ) -> SiteOut:
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     return site_out(service.update_site(context.store.registry, replace(site, **changes)))
@@ -138,10 +118,7 @@ def patch_site(
 
 @router.delete("/{site_id}", status_code=204, response_class=Response)
 def delete_site(
-    site_id: str,
-    operator: RegistryWriter,
-    context: Context,
-    site: SiteInScope,
+    site_id: str, operator: RegistryWriter, context: Context, site: SiteInScope
 ) -> Response:
     service.delete_site(context.store.registry, site_id)
     return Response(status_code=204)
@@ -150,21 +127,14 @@ def delete_site(
 # --- zones ------------------------------------------------------------------------
 @router.get("/{site_id}/zones", response_model=list[ZoneOut])
 def list_zones(
-    site_id: str,
-    operator: RegistryReader,
-    context: Context,
-    site: SiteInScope,
+    site_id: str, operator: RegistryReader, context: Context, site: SiteInScope
 ) -> list[ZoneOut]:
     return [zone_out(zone) for zone in context.store.registry.list_zones(site_id)]
 
 
 @router.post("/{site_id}/zones", response_model=ZoneOut, status_code=201)
 def create_zone(
-    site_id: str,
-    body: ZoneIn,
-    operator: RegistryWriter,
-    context: Context,
-    site: SiteInScope,
+    site_id: str, body: ZoneIn, operator: RegistryWriter, context: Context, site: SiteInScope
 ) -> ZoneOut:
     return zone_out(
         service.create_zone(context.store.registry, site_id, body.zone_id, body.name, body.capacity)
@@ -173,11 +143,7 @@ def create_zone(
 
 @router.get("/{site_id}/zones/{zone_id}", response_model=ZoneOut)
 def get_zone(
-    site_id: str,
-    zone_id: str,
-    operator: RegistryReader,
-    context: Context,
-    site: SiteInScope,
+    site_id: str, zone_id: str, operator: RegistryReader, context: Context, site: SiteInScope
 ) -> ZoneOut:
     return zone_out(service.require_zone(context.store.registry, site_id, zone_id))
 
@@ -199,11 +165,7 @@ def patch_zone(
 
 @router.delete("/{site_id}/zones/{zone_id}", status_code=204, response_class=Response)
 def delete_zone(
-    site_id: str,
-    zone_id: str,
-    operator: RegistryWriter,
-    context: Context,
-    site: SiteInScope,
+    site_id: str, zone_id: str, operator: RegistryWriter, context: Context, site: SiteInScope
 ) -> Response:
     service.delete_zone(context.store.registry, site_id, zone_id)
     return Response(status_code=204)
@@ -212,10 +174,7 @@ def delete_zone(
 # --- devices ----------------------------------------------------------------------
 @router.get("/{site_id}/devices", response_model=list[DeviceOut])
 def list_devices(
-    site_id: str,
-    operator: RegistryReader,
-    context: Context,
-    site: SiteInScope,
+    site_id: str, operator: RegistryReader, context: Context, site: SiteInScope
 ) -> list[DeviceOut]:
     return [device_out(device, context) for device in context.store.registry.list_devices(site_id)]
 
@@ -227,11 +186,7 @@ def list_devices(
     summary="Register a device; its token is in the answer, once",
 )
 def create_device(
-    site_id: str,
-    body: DeviceIn,
-    operator: RegistryWriter,
-    context: Context,
-    site: SiteInScope,
+    site_id: str, body: DeviceIn, operator: RegistryWriter, context: Context, site: SiteInScope
 ) -> DeviceWithToken:
     device, token = service.create_device(
         context.store.registry,
@@ -251,11 +206,7 @@ def create_device(
 
 @router.get("/{site_id}/devices/{device_id}", response_model=DeviceOut)
 def get_device(
-    site_id: str,
-    device_id: str,
-    operator: RegistryReader,
-    context: Context,
-    site: SiteInScope,
+    site_id: str, device_id: str, operator: RegistryReader, context: Context, site: SiteInScope
 ) -> DeviceOut:
     return device_out(service.require_device(context.store.registry, site_id, device_id), context)
 
@@ -277,11 +228,7 @@ def patch_device(
 
 @router.delete("/{site_id}/devices/{device_id}", status_code=204, response_class=Response)
 def delete_device(
-    site_id: str,
-    device_id: str,
-    operator: RegistryWriter,
-    context: Context,
-    site: SiteInScope,
+    site_id: str, device_id: str, operator: RegistryWriter, context: Context, site: SiteInScope
 ) -> Response:
     service.require_device(context.store.registry, site_id, device_id)
     context.store.registry.delete_device(site_id, device_id)
@@ -294,11 +241,7 @@ def delete_device(
     summary="Issue a new token (the old one stops working)",
 )
 def rotate_token(
-    site_id: str,
-    device_id: str,
-    operator: RegistryWriter,
-    context: Context,
-    site: SiteInScope,
+    site_id: str, device_id: str, operator: RegistryWriter, context: Context, site: SiteInScope
 ) -> DeviceToken:
     token = service.rotate_device_token(context.store.registry, site_id, device_id)
     return DeviceToken(site_id=site_id, device_id=device_id, token=token)
@@ -310,11 +253,7 @@ def rotate_token(
     summary="Revoke the device's token",
 )
 def revoke_token(
-    site_id: str,
-    device_id: str,
-    operator: RegistryWriter,
-    context: Context,
-    site: SiteInScope,
+    site_id: str, device_id: str, operator: RegistryWriter, context: Context, site: SiteInScope
 ) -> DeviceOut:
     service.revoke_device_token(context.store.registry, site_id, device_id)
     return device_out(service.require_device(context.store.registry, site_id, device_id), context)

@@ -71,23 +71,14 @@ def sign_in(
 
 
 @router.post("/login", response_model=LoginOut, summary="Sign in; sets the session cookie")
-def login(
-    body: LoginIn,
-    request: Request,
-    response: Response,
-    context: Context,
-) -> LoginOut:
+def login(body: LoginIn, request: Request, response: Response, context: Context) -> LoginOut:
     token, answer = sign_in(context, request, body.username, body.password, body.totp)
     set_session_cookie(response, token, context.settings)
     return answer
 
 
 @router.post("/logout", status_code=204, response_class=Response)
-def logout(
-    request: Request,
-    operator: SignedInBeforePasswordChange,
-    context: Context,
-) -> Response:
+def logout(request: Request, operator: SignedInBeforePasswordChange, context: Context) -> Response:
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         accounts.close_web_session(context.store.accounts, cookie)

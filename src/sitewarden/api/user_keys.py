@@ -18,21 +18,14 @@ router = APIRouter(prefix="/api/v1/users", tags=["operators"])
 
 
 @router.get("/{user_id}/api-keys", response_model=list[ApiKeyOut])
-def list_user_api_keys(
-    user_id: str,
-    operator: UserReader,
-    context: Context,
-) -> list[ApiKeyOut]:
+def list_user_api_keys(user_id: str, operator: UserReader, context: Context) -> list[ApiKeyOut]:
     user = visible_user(context, operator, user_id)
     return [api_key_out(key) for key in context.store.accounts.list_api_keys(user.user_id)]
 
 
 @router.delete("/{user_id}/api-keys/{key_id}", status_code=204, response_class=Response)
 def revoke_user_api_key(
-    user_id: str,
-    key_id: str,
-    operator: UserManager,
-    context: Context,
+    user_id: str, key_id: str, operator: UserManager, context: Context
 ) -> Response:
     user = visible_user(context, operator, user_id)
     key = context.store.accounts.get_api_key(key_id)

@@ -59,14 +59,7 @@ class DeliveryOut(BaseModel):
 
 
 def webhook_out(hook: Webhook) -> WebhookOut:
-    return WebhookOut(
-        webhook_id=hook.webhook_id,
-        url=hook.url,
-        site_id=hook.site_id,
-        min_severity=hook.min_severity,
-        enabled=hook.enabled,
-        created_at=hook.created_at,
-    )
+    return WebhookOut.model_validate(hook, from_attributes=True)
 
 
 def hook_visible(operator: Operator, hook: Webhook) -> bool:
@@ -77,10 +70,7 @@ def hook_visible(operator: Operator, hook: Webhook) -> bool:
 
 
 @router.get("/webhooks", response_model=list[WebhookOut])
-def list_webhooks(
-    operator: WebhookManager,
-    context: Context,
-) -> list[WebhookOut]:
+def list_webhooks(operator: WebhookManager, context: Context) -> list[WebhookOut]:
     return [
         webhook_out(hook)
         for hook in context.store.webhooks.list_webhooks()
@@ -89,11 +79,7 @@ def list_webhooks(
 
 
 @router.post("/webhooks", response_model=CreatedWebhook, status_code=201)
-def create_webhook(
-    body: WebhookIn,
-    operator: WebhookManager,
-    context: Context,
-) -> CreatedWebhook:
+def create_webhook(body: WebhookIn, operator: WebhookManager, context: Context) -> CreatedWebhook:
     if body.site_id is None:
         require_unscoped(operator, "a webhook without a site_id")
     else:
@@ -114,11 +100,7 @@ def create_webhook(
 
 
 @router.delete("/webhooks/{webhook_id}", status_code=204, response_class=Response)
-def delete_webhook(
-    webhook_id: str,
-    operator: WebhookManager,
-    context: Context,
-) -> Response:
+def delete_webhook(webhook_id: str, operator: WebhookManager, context: Context) -> Response:
     hook = context.store.webhooks.get_webhook(webhook_id)
     if hook is None or not hook_visible(operator, hook):
         raise NotFound(f"webhook {webhook_id!r} not found")
@@ -131,10 +113,7 @@ def delete_webhook(
     response_model=list[DeliveryOut],
     summary="Deliveries that failed every retry, or were refused (the reason in last_error)",
 )
-def dead_letters(
-    operator: WebhookManager,
-    context: Context,
-) -> list[DeliveryOut]:
+def dead_letters(operator: WebhookManager, context: Context) -> list[DeliveryOut]:
     # Filtered in the query, so a scoped admin gets its own newest dead letters
     # however many other sites have.
     visible = None

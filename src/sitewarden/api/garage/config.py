@@ -40,13 +40,7 @@ router = APIRouter(prefix="/api/v1", tags=["parking"])
 
 
 def lane_out(lane: Lane) -> LaneOut:
-    return LaneOut(
-        site_id=lane.site_id,
-        device_id=lane.device_id,
-        zone_id=lane.zone_id,
-        direction=lane.direction,
-        created_at=lane.created_at,
-    )
+    return LaneOut.model_validate(lane, from_attributes=True)
 
 
 @router.put("/parking/sites/{site_id}/lanes/{device_id}", response_model=LaneOut)
@@ -73,21 +67,14 @@ def put_lane(
 
 @router.get("/parking/sites/{site_id}/lanes", response_model=list[LaneOut])
 def list_lanes(
-    site_id: str,
-    operator: ParkingReader,
-    context: Context,
-    site: SiteInScope,
+    site_id: str, operator: ParkingReader, context: Context, site: SiteInScope
 ) -> list[LaneOut]:
     return [lane_out(lane) for lane in context.store.parking_config.list_lanes(site_id)]
 
 
 @router.delete("/parking/sites/{site_id}/lanes/{device_id}", status_code=204)
 def delete_lane(
-    site_id: str,
-    device_id: str,
-    operator: ParkingManager,
-    context: Context,
-    site: SiteInScope,
+    site_id: str, device_id: str, operator: ParkingManager, context: Context, site: SiteInScope
 ) -> Response:
     if not context.store.parking_config.delete_lane(site_id, device_id):
         raise NotFound(f"lane {device_id!r} not found in site {site_id!r}")
@@ -179,11 +166,7 @@ def put_tariff(
 
 @router.get("/parking/sites/{site_id}/garages/{zone_id}/tariff", response_model=TariffOut)
 def get_tariff(
-    site_id: str,
-    zone_id: str,
-    operator: ParkingReader,
-    context: Context,
-    site: SiteInScope,
+    site_id: str, zone_id: str, operator: ParkingReader, context: Context, site: SiteInScope
 ) -> TariffOut:
     stored = context.store.parking_config.get_tariff(site_id, zone_id)
     if stored is None:

@@ -22,10 +22,7 @@ router = APIRouter(prefix="/api/v1", tags=["parking"])
 
 @router.get("/parking/sites/{site_id}/occupancy", response_model=list[GarageOccupancyOut])
 def occupancy_now(
-    site_id: str,
-    operator: ParkingReader,
-    context: Context,
-    site: SiteInScope,
+    site_id: str, operator: ParkingReader, context: Context, site: SiteInScope
 ) -> list[GarageOccupancyOut]:
     return [
         GarageOccupancyOut(

@@ -154,10 +154,7 @@ def lookup_sessions(
 
 @router.get("/parking/sessions/{session_id}", response_model=SessionOut)
 def get_session(
-    session_id: str,
-    operator: ParkingReader,
-    context: Context,
-    desk: GateDesk = Depends(get_desk),
+    session_id: str, operator: ParkingReader, context: Context, desk: GateDesk = Depends(get_desk)
 ) -> SessionOut:
     """One session with what leaving now costs: what a pay station shows."""
     return session_out(context, desk, _visible_session(context, operator, session_id))

@@ -94,11 +94,7 @@ def list_vehicles(
 
 @router.delete("/parking/sites/{site_id}/vehicles/{subject_id}", status_code=204)
 def delete_vehicle(
-    site_id: str,
-    subject_id: str,
-    operator: ParkingManager,
-    context: Context,
-    site: SiteInScope,
+    site_id: str, subject_id: str, operator: ParkingManager, context: Context, site: SiteInScope
 ) -> Response:
     if not context.store.parking_config.delete_vehicle(site_id, subject_id):
         raise NotFound(f"vehicle {subject_id!r} not found")
@@ -110,10 +106,7 @@ def entry_out(entry: ListEntry) -> ListEntryOut:
 
 
 def _vehicle_rule_subject(
-    context: AppContext,
-    desk: GateDesk,
-    site_id: str,
-    body: ListEntryIn | PermitIn,
+    context: AppContext, desk: GateDesk, site_id: str, body: ListEntryIn | PermitIn
 ) -> str:
     """What list entries and permits both check (their site is checked by the route): the
     window, the garage; then the subject of the plate they are about."""
@@ -151,21 +144,14 @@ def add_list_entry(
 
 @router.get("/parking/sites/{site_id}/lists", response_model=list[ListEntryOut])
 def list_list_entries(
-    site_id: str,
-    operator: ParkingReader,
-    context: Context,
-    site: SiteInScope,
+    site_id: str, operator: ParkingReader, context: Context, site: SiteInScope
 ) -> list[ListEntryOut]:
     return [entry_out(entry) for entry in context.store.parking_config.list_entries(site_id)]
 
 
 @router.delete("/parking/sites/{site_id}/lists/{entry_id}", status_code=204)
 def delete_list_entry(
-    site_id: str,
-    entry_id: str,
-    operator: ParkingManager,
-    context: Context,
-    site: SiteInScope,
+    site_id: str, entry_id: str, operator: ParkingManager, context: Context, site: SiteInScope
 ) -> Response:
     if not context.store.parking_config.delete_list_entry(site_id, entry_id):
         raise NotFound(f"list entry {entry_id!r} not found")
@@ -203,21 +189,14 @@ def add_permit(
 
 @router.get("/parking/sites/{site_id}/permits", response_model=list[PermitOut])
 def list_permits(
-    site_id: str,
-    operator: ParkingReader,
-    context: Context,
-    site: SiteInScope,
+    site_id: str, operator: ParkingReader, context: Context, site: SiteInScope
 ) -> list[PermitOut]:
     return [permit_out(p) for p in context.store.parking_config.list_permits(site_id)]
 
 
 @router.delete("/parking/sites/{site_id}/permits/{permit_id}", status_code=204)
 def delete_permit(
-    site_id: str,
-    permit_id: str,
-    operator: ParkingManager,
-    context: Context,
-    site: SiteInScope,
+    site_id: str, permit_id: str, operator: ParkingManager, context: Context, site: SiteInScope
 ) -> Response:
     if not context.store.parking_config.delete_permit(site_id, permit_id):
         raise NotFound(f"permit {permit_id!r} not found")
