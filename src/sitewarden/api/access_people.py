@@ -229,12 +229,7 @@ def list_badges(
 ) -> list[BadgeOut]:
     _person(desk, site_id, person_id)
     return [
-        BadgeOut(
-            badge_ref=b.badge_ref,
-            person_id=b.person_id,
-            created_at=b.created_at,
-            revoked_at=b.revoked_at,
-        )
+        BadgeOut.model_validate(b, from_attributes=True)
         for b in context.store.access.list_badges(site_id, person_id)
     ]
 

@@ -11,10 +11,11 @@ from sitewarden.access.people import check_group
 from sitewarden.access.records import ALL_ZONES, AccessRule, Holiday
 from sitewarden.access.schedule import parse_window
 from sitewarden.api.access_schemas import HolidayIn, HolidayOut, RuleIn, RuleOut, WindowOut
+from sitewarden.api.answers import deleted_or_404
 from sitewarden.api.authentication import AccessManager, AccessReader
 from sitewarden.api.context import Context
 from sitewarden.api.operator_scope import SiteInScope
-from sitewarden.errors import InvalidInput, NotFound
+from sitewarden.errors import InvalidInput
 from sitewarden.validity import check_window
 
 router = APIRouter(prefix="/api/v1/access/sites/{site_id}", tags=["access"])
@@ -81,9 +82,8 @@ def list_rules(
 def delete_rule(
     site_id: str, rule_id: str, operator: AccessManager, context: Context, site: SiteInScope
 ) -> Response:
-    if not context.store.access.delete_access_rule(site_id, rule_id):
-        raise NotFound(f"rule {rule_id!r} not found in site {site_id!r}")
-    return Response(status_code=204)
+    removed = context.store.access.delete_access_rule(site_id, rule_id)
+    return deleted_or_404(removed, f"rule {rule_id!r} not found in site {site_id!r}")
 
 
 @router.put("/holidays/{day}", response_model=HolidayOut, summary="Mark a day a holiday")
@@ -110,6 +110,5 @@ def list_holidays(
 def delete_holiday(
     site_id: str, day: date, operator: AccessManager, context: Context, site: SiteInScope
 ) -> Response:
-    if not context.store.access.delete_holiday(site_id, day.isoformat()):
-        raise NotFound(f"{day.isoformat()} is not a holiday of site {site_id!r}")
-    return Response(status_code=204)
+    removed = context.store.access.delete_holiday(site_id, day.isoformat())
+    return deleted_or_404(removed, f"{day.isoformat()} is not a holiday of site {site_id!r}")

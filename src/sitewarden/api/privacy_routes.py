@@ -151,19 +151,6 @@ def read_audit(
     entries = context.store.privacy.audit_entries(after_seq=after, limit=limit)
     visible = [e for e in entries if e.site_id is None or operator.sees_site(e.site_id)]
     return AuditPageOut(
-        entries=[
-            AuditEntryOut(
-                seq=e.seq,
-                at=e.at,
-                actor=e.actor,
-                role=e.role,
-                action=e.action,
-                site_id=e.site_id,
-                targets=list(e.targets),
-                purpose=e.purpose,
-                request_id=e.request_id,
-            )
-            for e in visible
-        ],
+        entries=[AuditEntryOut.model_validate(e, from_attributes=True) for e in visible],
         next_after=entries[-1].seq if len(entries) == limit else None,
     )

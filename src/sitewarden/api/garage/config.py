@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
 
+from sitewarden.api.answers import deleted_or_404
 from sitewarden.api.authentication import ParkingManager, ParkingReader
 from sitewarden.api.context import Context
 from sitewarden.api.garage.common import (
@@ -76,9 +77,8 @@ def list_lanes(
 def delete_lane(
     site_id: str, device_id: str, operator: ParkingManager, context: Context, site: SiteInScope
 ) -> Response:
-    if not context.store.parking_config.delete_lane(site_id, device_id):
-        raise NotFound(f"lane {device_id!r} not found in site {site_id!r}")
-    return Response(status_code=204)
+    removed = context.store.parking_config.delete_lane(site_id, device_id)
+    return deleted_or_404(removed, f"lane {device_id!r} not found in site {site_id!r}")
 
 
 def settings_out(settings: PlateSettings) -> PlateSettingsOut:

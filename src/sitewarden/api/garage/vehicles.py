@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from sitewarden.api.answers import deleted_or_404
 from sitewarden.api.authentication import ParkingManager, ParkingReader
 from sitewarden.api.context import AppContext, Context
 from sitewarden.api.garage.common import (
@@ -27,7 +28,6 @@ from sitewarden.api.parking_schemas import (
     VehicleIn,
     VehicleOut,
 )
-from sitewarden.errors import NotFound
 from sitewarden.parking.records import (
     ListEntry,
     Permit,
@@ -96,9 +96,8 @@ def list_vehicles(
 def delete_vehicle(
     site_id: str, subject_id: str, operator: ParkingManager, context: Context, site: SiteInScope
 ) -> Response:
-    if not context.store.parking_config.delete_vehicle(site_id, subject_id):
-        raise NotFound(f"vehicle {subject_id!r} not found")
-    return Response(status_code=204)
+    removed = context.store.parking_config.delete_vehicle(site_id, subject_id)
+    return deleted_or_404(removed, f"vehicle {subject_id!r} not found")
 
 
 def entry_out(entry: ListEntry) -> ListEntryOut:
@@ -153,9 +152,8 @@ def list_list_entries(
 def delete_list_entry(
     site_id: str, entry_id: str, operator: ParkingManager, context: Context, site: SiteInScope
 ) -> Response:
-    if not context.store.parking_config.delete_list_entry(site_id, entry_id):
-        raise NotFound(f"list entry {entry_id!r} not found")
-    return Response(status_code=204)
+    removed = context.store.parking_config.delete_list_entry(site_id, entry_id)
+    return deleted_or_404(removed, f"list entry {entry_id!r} not found")
 
 
 def permit_out(permit: Permit) -> PermitOut:
@@ -198,9 +196,8 @@ def list_permits(
 def delete_permit(
     site_id: str, permit_id: str, operator: ParkingManager, context: Context, site: SiteInScope
 ) -> Response:
-    if not context.store.parking_config.delete_permit(site_id, permit_id):
-        raise NotFound(f"permit {permit_id!r} not found")
-    return Response(status_code=204)
+    removed = context.store.parking_config.delete_permit(site_id, permit_id)
+    return deleted_or_404(removed, f"permit {permit_id!r} not found")
 
 
 # --- sessions and payments ------------------------------------------------------------------
