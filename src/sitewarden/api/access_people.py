@@ -7,13 +7,13 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from sitewarden.access.decisions import AccessDesk
 from sitewarden.access.gallery import EnrolmentReport, enrol_faces
 from sitewarden.access.records import Person
-from sitewarden.api.access_common import get_desk
+from sitewarden.api.access_common import AppAccessDesk
 from sitewarden.api.access_schemas import (
     BadgeIn,
     BadgeOut,
@@ -26,12 +26,7 @@ from sitewarden.api.access_schemas import (
 from sitewarden.api.authentication import AccessManager, AccessReader
 from sitewarden.api.context import AppContext, Context
 from sitewarden.api.disclosure import Disclosure, disclosure_for
-from sitewarden.api.operator_scope import (
-    OptionalPurpose,
-    Purpose,
-    SiteInScope,
-    record_audit,
-)
+from sitewarden.api.operator_scope import OptionalPurpose, Purpose, SiteInScope, record_audit
 from sitewarden.errors import InvalidInput
 from sitewarden.privacy.masking import mask_all, mask_name
 from sitewarden.vision.images import FACE_IMAGE, MAX_IMAGE_BYTES, decode_image, image_slot
@@ -103,7 +98,7 @@ def add_person(
     operator: AccessManager,
     context: Context,
     site: SiteInScope,
-    desk: AccessDesk = Depends(get_desk),
+    desk: AppAccessDesk,
 ) -> PersonOut:
     person = desk.people.enrol(
         site_id,
@@ -128,9 +123,9 @@ def list_people(
     operator: AccessReader,
     context: Context,
     site: SiteInScope,
+    desk: AppAccessDesk,
     group: Annotated[str | None, Query(max_length=20)] = None,
     purpose: OptionalPurpose = None,
-    desk: AccessDesk = Depends(get_desk),
 ) -> list[PersonOut]:
     level = disclosure_for(operator, purpose)
     people = context.store.access.list_people(site_id, group)
@@ -149,8 +144,8 @@ def get_person(
     operator: AccessReader,
     context: Context,
     site: SiteInScope,
+    desk: AppAccessDesk,
     purpose: OptionalPurpose = None,
-    desk: AccessDesk = Depends(get_desk),
 ) -> PersonOut:
     person = _person(desk, site_id, person_id)
     level = disclosure_for(operator, purpose)
@@ -169,7 +164,7 @@ def change_person(
     operator: AccessManager,
     context: Context,
     site: SiteInScope,
-    desk: AccessDesk = Depends(get_desk),
+    desk: AppAccessDesk,
 ) -> PersonOut:
     person = desk.people.change(
         _person(desk, site_id, person_id),
@@ -190,7 +185,7 @@ def erase_person(
     operator: AccessManager,
     context: Context,
     site: SiteInScope,
-    desk: AccessDesk = Depends(get_desk),
+    desk: AppAccessDesk,
 ) -> Response:
     person = _person(desk, site_id, person_id)
     desk.people.erase(person)
@@ -207,7 +202,7 @@ def add_badge(
     operator: AccessManager,
     context: Context,
     site: SiteInScope,
-    desk: AccessDesk = Depends(get_desk),
+    desk: AppAccessDesk,
 ) -> BadgeOut:
     badge = desk.people.add_badge(_person(desk, site_id, person_id), body.badge_id)
     return BadgeOut(
@@ -225,7 +220,7 @@ def list_badges(
     operator: AccessReader,
     context: Context,
     site: SiteInScope,
-    desk: AccessDesk = Depends(get_desk),
+    desk: AppAccessDesk,
 ) -> list[BadgeOut]:
     _person(desk, site_id, person_id)
     return [
@@ -241,7 +236,7 @@ def revoke_badge(
     operator: AccessManager,
     context: Context,
     site: SiteInScope,
-    desk: AccessDesk = Depends(get_desk),
+    desk: AppAccessDesk,
 ) -> Response:
     desk.people.revoke_badge(site_id, badge_ref)
     return Response(status_code=204)
@@ -256,7 +251,7 @@ def bar_person(
     operator: AccessManager,
     context: Context,
     site: SiteInScope,
-    desk: AccessDesk = Depends(get_desk),
+    desk: AppAccessDesk,
 ) -> PersonOut:
     person = desk.people.bar(_person(desk, site_id, person_id), body.reason, operator.username)
     record_audit(context, request, operator, "access.bar", site_id, [person.subject_id], None)
@@ -271,7 +266,7 @@ def lift_bar(
     operator: AccessManager,
     context: Context,
     site: SiteInScope,
-    desk: AccessDesk = Depends(get_desk),
+    desk: AppAccessDesk,
 ) -> PersonOut:
     person = desk.people.lift_bar(_person(desk, site_id, person_id))
     record_audit(context, request, operator, "access.unbar", site_id, [person.subject_id], None)
@@ -291,7 +286,7 @@ async def enrol_face(
     operator: AccessManager,
     context: Context,
     site: SiteInScope,
-    desk: AccessDesk = Depends(get_desk),
+    desk: AppAccessDesk,
 ) -> EnrolmentOut:
     """Photos are read in memory; only the sealed embeddings are stored."""
     await run_in_threadpool(_person, desk, site_id, person_id)
@@ -353,7 +348,7 @@ def erase_faces(
     operator: AccessManager,
     context: Context,
     site: SiteInScope,
-    desk: AccessDesk = Depends(get_desk),
+    desk: AppAccessDesk,
 ) -> Response:
     person = _person(desk, site_id, person_id)
     context.store.access.drop_face_templates(site_id, person.subject_id)

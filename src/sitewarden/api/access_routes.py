@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from sitewarden.access import attendance
 from sitewarden.access.decisions import AccessDesk, Decision, Reader
 from sitewarden.access.reader_images import keep_reader_image, open_reader_image
-from sitewarden.api.access_common import get_desk
+from sitewarden.api.access_common import AppAccessDesk, get_desk
 from sitewarden.api.access_people import ENROL_LIMIT, ENROL_PATH
 from sitewarden.api.access_people import router as people_router
 from sitewarden.api.access_rules import router as rules_router
@@ -31,12 +31,7 @@ from sitewarden.api.access_schemas import (
 from sitewarden.api.authentication import AccessManager, AttendanceReader, device_only
 from sitewarden.api.context import Context
 from sitewarden.api.disclosure import Disclosure, disclosure_for
-from sitewarden.api.operator_scope import (
-    OptionalPurpose,
-    Purpose,
-    SiteInScope,
-    record_audit,
-)
+from sitewarden.api.operator_scope import OptionalPurpose, Purpose, SiteInScope, record_audit
 from sitewarden.api.schemas import IMAGE_UPLOAD
 from sitewarden.errors import InvalidInput
 from sitewarden.privacy.masking import mask_name
@@ -89,9 +84,9 @@ async def decide(
     device_id: str,
     request: Request,
     context: Context,
+    desk: AppAccessDesk,
     direction: Annotated[str | None, Query(pattern="^(in|out)$")] = None,
     sender: Sender = Depends(device_only),
-    desk: AccessDesk = Depends(get_desk),
 ) -> DecisionOut:
     """The frame is read in memory and dropped, unless the site keeps reader images
     sealed for disputes (``reader_image_days``, off by default)."""
@@ -171,10 +166,10 @@ def read_attendance(
     operator: AttendanceReader,
     context: Context,
     site: SiteInScope,
+    desk: AppAccessDesk,
     purpose: OptionalPurpose = None,
     group: Annotated[str, Query(pattern="^(resident|staff|contractor|visitor)$")] = "staff",
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
-    desk: AccessDesk = Depends(get_desk),
 ) -> AttendanceOut | Response:
     days = attendance.report(
         context.store.access, context.store.events, site_id, site.timezone, since, until, group

@@ -18,12 +18,7 @@ from sitewarden.accounts.accounts import Operator
 from sitewarden.alerts.model import Alert, AlertChange
 from sitewarden.alerts.notify import encode_sse
 from sitewarden.alerts.rules import Rule, parse_rule
-from sitewarden.api.authentication import (
-    AlertHandler,
-    AlertReader,
-    EventReader,
-    RuleManager,
-)
+from sitewarden.api.authentication import AlertHandler, AlertReader, EventReader, RuleManager
 from sitewarden.api.context import AppContext, Context
 from sitewarden.api.operator_scope import (
     SiteInScope,

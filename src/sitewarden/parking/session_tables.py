@@ -14,12 +14,7 @@ from typing import Any
 
 from sitewarden.db.database import Database, _dt, _must_dt, _t, upsert_sql
 from sitewarden.errors import AlreadyExists, Conflict, InvalidInput, NotFound
-from sitewarden.parking.records import (
-    GateRead,
-    ParkingSession,
-    Payment,
-    ReviewItem,
-)
+from sitewarden.parking.records import GateRead, ParkingSession, Payment, ReviewItem
 from sitewarden.parking.storage import ExitSettlement, SessionQuery
 
 _GATE_READ_UPSERT = upsert_sql(

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 
 from sitewarden.api.answers import deleted_or_404
 from sitewarden.api.authentication import ParkingManager, ParkingReader
 from sitewarden.api.context import Context
-from sitewarden.api.garage.common import (
-    GateDesk,
-    _now,
-    get_desk,
-)
+from sitewarden.api.garage.common import AppGateDesk, _now
 from sitewarden.api.operator_scope import SiteInScope
 from sitewarden.api.parking_schemas import (
     CustomFormatIn,
@@ -24,18 +20,10 @@ from sitewarden.api.parking_schemas import (
 )
 from sitewarden.errors import InvalidInput, NotFound
 from sitewarden.events.device_kinds import DeviceKind
-from sitewarden.parking.records import (
-    GarageTariff,
-    Lane,
-    PlateSettings,
-)
+from sitewarden.parking.records import GarageTariff, Lane, PlateSettings
 from sitewarden.parking.tariffs import Tariff
 from sitewarden.registry.service import require_device, require_zone
-from sitewarden.vision.plate_formats import (
-    BUILT_IN,
-    check_pattern,
-    resolve_formats,
-)
+from sitewarden.vision.plate_formats import BUILT_IN, check_pattern, resolve_formats
 
 router = APIRouter(prefix="/api/v1", tags=["parking"])
 
@@ -97,11 +85,7 @@ def settings_out(settings: PlateSettings) -> PlateSettingsOut:
 
 @router.get("/parking/sites/{site_id}/plate-settings", response_model=PlateSettingsOut)
 def get_plate_settings(
-    site_id: str,
-    operator: ParkingReader,
-    context: Context,
-    site: SiteInScope,
-    desk: GateDesk = Depends(get_desk),
+    site_id: str, operator: ParkingReader, context: Context, site: SiteInScope, desk: AppGateDesk
 ) -> PlateSettingsOut:
     return settings_out(desk.gates.plate_settings(site_id))
 

@@ -10,11 +10,7 @@ from fastapi import APIRouter, Query
 from sitewarden.api.authentication import ParkingReader
 from sitewarden.api.context import Context
 from sitewarden.api.operator_scope import SiteInScope
-from sitewarden.api.parking_schemas import (
-    GarageOccupancyOut,
-    OccupancyPointOut,
-    RevenueDayOut,
-)
+from sitewarden.api.parking_schemas import GarageOccupancyOut, OccupancyPointOut, RevenueDayOut
 from sitewarden.parking import reports
 
 router = APIRouter(prefix="/api/v1", tags=["parking"])

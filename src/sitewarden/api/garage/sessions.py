@@ -6,26 +6,21 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from sitewarden.accounts.accounts import Operator
 from sitewarden.api.authentication import ParkingCashier, ParkingReader, ParkingReviewer
 from sitewarden.api.context import AppContext, Context
 from sitewarden.api.disclosure import Disclosure, take_lookup
 from sitewarden.api.garage.common import (
+    AppGateDesk,
     GateDesk,
     _now,
     _plate_match,
     _Shown,
     decision_out,
-    get_desk,
 )
-from sitewarden.api.operator_scope import (
-    OptionalPurpose,
-    SiteInScope,
-    record_audit,
-    visible_site,
-)
+from sitewarden.api.operator_scope import OptionalPurpose, SiteInScope, record_audit, visible_site
 from sitewarden.api.parking_schemas import (
     PaymentIn,
     PaymentOut,
@@ -37,16 +32,10 @@ from sitewarden.api.parking_schemas import (
 )
 from sitewarden.errors import InvalidInput, NotFound
 from sitewarden.parking.gate_rules import settle_exit
-from sitewarden.parking.records import (
-    ParkingSession,
-    Payment,
-    ReviewItem,
-)
+from sitewarden.parking.records import ParkingSession, Payment, ReviewItem
 from sitewarden.parking.storage import SessionQuery
 from sitewarden.validity import check_window
-from sitewarden.vision.plate_formats import (
-    match_plate,
-)
+from sitewarden.vision.plate_formats import match_plate
 
 router = APIRouter(prefix="/api/v1", tags=["parking"])
 
@@ -100,7 +89,7 @@ def list_sessions(
     operator: ParkingReader,
     context: Context,
     site: SiteInScope,
-    desk: GateDesk = Depends(get_desk),
+    desk: AppGateDesk,
     zone: Annotated[str | None, Query(max_length=64)] = None,
     state: Annotated[str | None, Query(pattern="^(open|closed|voided)$")] = None,
     since: datetime | None = None,
@@ -132,7 +121,7 @@ def lookup_sessions(
     request: Request,
     operator: ParkingReader,
     context: Context,
-    desk: GateDesk = Depends(get_desk),
+    desk: AppGateDesk,
 ) -> list[SessionOut]:
     """The plate travels in the body, not the URL, so it stays out of access logs."""
     visible_site(context, operator, body.site)
@@ -154,7 +143,7 @@ def lookup_sessions(
 
 @router.get("/parking/sessions/{session_id}", response_model=SessionOut)
 def get_session(
-    session_id: str, operator: ParkingReader, context: Context, desk: GateDesk = Depends(get_desk)
+    session_id: str, operator: ParkingReader, context: Context, desk: AppGateDesk
 ) -> SessionOut:
     """One session with what leaving now costs: what a pay station shows."""
     return session_out(context, desk, _visible_session(context, operator, session_id))
@@ -171,7 +160,7 @@ def pay_session(
     response: Response,
     operator: ParkingCashier,
     context: Context,
-    desk: GateDesk = Depends(get_desk),
+    desk: AppGateDesk,
 ) -> PaymentOut:
     session = _visible_session(context, operator, session_id)
     payment = Payment(
@@ -257,7 +246,7 @@ def resolve_review(
     operator: ParkingReviewer,
     context: Context,
     site: SiteInScope,
-    desk: GateDesk = Depends(get_desk),
+    desk: AppGateDesk,
 ) -> ReviewResolveOut:
     """Confirm the plate a person reads off the frame (the gate then decides), or dismiss."""
     if (body.plate is None) == (not body.dismiss):

@@ -6,18 +6,18 @@ import uuid
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from sitewarden.api.answers import deleted_or_404
 from sitewarden.api.authentication import ParkingManager, ParkingReader
 from sitewarden.api.context import AppContext, Context
 from sitewarden.api.garage.common import (
+    AppGateDesk,
     GateDesk,
     _now,
     _plate_match,
     _Shown,
     _subject,
-    get_desk,
 )
 from sitewarden.api.operator_scope import OptionalPurpose, SiteInScope, record_audit
 from sitewarden.api.parking_schemas import (
@@ -28,11 +28,7 @@ from sitewarden.api.parking_schemas import (
     VehicleIn,
     VehicleOut,
 )
-from sitewarden.parking.records import (
-    ListEntry,
-    Permit,
-    Vehicle,
-)
+from sitewarden.parking.records import ListEntry, Permit, Vehicle
 from sitewarden.privacy.masking import mask_plate
 from sitewarden.registry.service import require_zone
 from sitewarden.validity import check_window
@@ -60,7 +56,7 @@ def register_vehicle(
     operator: ParkingManager,
     context: Context,
     site: SiteInScope,
-    desk: GateDesk = Depends(get_desk),
+    desk: AppGateDesk,
 ) -> VehicleOut:
     """The plate is kept sealed in the vehicle's vault subject; rows carry the subject id."""
     match = _plate_match(desk, site_id, body.plate)
@@ -122,7 +118,7 @@ def add_list_entry(
     operator: ParkingManager,
     context: Context,
     site: SiteInScope,
-    desk: GateDesk = Depends(get_desk),
+    desk: AppGateDesk,
 ) -> ListEntryOut:
     """Allow or deny a vehicle at one garage (zone_id) or all; deny keeps the gate shut."""
     entry = ListEntry(
@@ -167,7 +163,7 @@ def add_permit(
     operator: ParkingManager,
     context: Context,
     site: SiteInScope,
-    desk: GateDesk = Depends(get_desk),
+    desk: AppGateDesk,
 ) -> PermitOut:
     """A resident's, staff or visitor permit: free passage within its window."""
     permit = Permit(
