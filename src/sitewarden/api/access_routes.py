@@ -54,23 +54,11 @@ routes = APIRouter(prefix="/api/v1", tags=["access"])
 
 
 def decision_out(decision: Decision) -> DecisionOut:
-    return DecisionOut(
-        granted=decision.granted,
-        reason=decision.reason,
-        credential=decision.credential,
-        direction=decision.direction,
-        site_id=decision.site_id,
-        device_id=decision.device_id,
-        zone_id=decision.zone_id,
-        event_id=decision.event_id,
-        person_ref=decision.person_ref,
-        person_name=decision.person_name,
-        rule_id=decision.rule_id,
-        faces=decision.faces,
-        note=decision.note,
-        distance=decision.distance,
-        elapsed_ms=None if decision.elapsed_ms is None else round(decision.elapsed_ms, 1),
-    )
+    # Read by attribute, so the server-only person_id never reaches the answer.
+    shown = DecisionOut.model_validate(decision, from_attributes=True)
+    if decision.elapsed_ms is not None:
+        shown.elapsed_ms = round(decision.elapsed_ms, 1)
+    return shown
 
 
 # --- readers (devices) --------------------------------------------------------------------
@@ -226,7 +214,6 @@ def read_attendance(
     )
 
 
-# The app includes this one; prefixes sit on the inner routers (the route walk reads them).
 # The app includes this one; prefixes sit on the inner routers (the route walk reads them).
 router = APIRouter()
 router.include_router(routes)

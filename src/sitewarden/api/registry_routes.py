@@ -5,7 +5,7 @@ A site outside the caller's scope answers 404 exactly like a missing one.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,22 +51,7 @@ def device_out(device: Device, context: AppContext) -> DeviceOut:
     status = service.device_status(
         device, datetime.now(UTC), context.settings.offline_after_intervals
     )
-    return DeviceOut(
-        site_id=device.site_id,
-        device_id=device.device_id,
-        kind=device.kind,
-        name=device.name,
-        zone_id=device.zone_id,
-        x=device.x,
-        y=device.y,
-        heartbeat_s=device.heartbeat_s,
-        rotation=device.rotation,
-        status=status,
-        last_seen_at=device.last_seen_at,
-        token_issued_at=device.token_issued_at,
-        token_revoked_at=device.token_revoked_at,
-        created_at=device.created_at,
-    )
+    return DeviceOut.model_validate({**asdict(device), "status": status})
 
 
 def patch_changes(body: BaseModel, *, never_null: tuple[str, ...]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -124,14 +125,6 @@ def dead_letters(operator: WebhookManager, context: Context) -> list[DeliveryOut
             if hook_visible(operator, hook)
         ]
     return [
-        DeliveryOut(
-            delivery_id=d.delivery_id,
-            webhook_id=d.webhook_id,
-            alert_id=d.alert_id,
-            attempts=d.attempts,
-            last_error=d.last_error,
-            created_at=d.created_at,
-            payload=orjson.loads(d.payload),
-        )
+        DeliveryOut.model_validate({**asdict(d), "payload": orjson.loads(d.payload)})
         for d in context.store.webhooks.deliveries("dead", webhook_ids=visible)
     ]

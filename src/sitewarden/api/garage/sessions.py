@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated
 
@@ -52,26 +53,8 @@ def session_out(
         tariff = desk.gates.tariff(session.site_id, session.zone_id)
         settled = settle_exit(session, tariff, site.timezone if site else "UTC", _now(), None)
         due = settled.due_minor
-    return SessionOut(
-        site_id=session.site_id,
-        session_id=session.session_id,
-        zone_id=session.zone_id,
-        subject_id=session.subject_id,
-        state=session.state,
-        entry_at=session.entry_at,
-        entry_device=session.entry_device,
-        exit_at=session.exit_at,
-        exit_device=session.exit_device,
-        currency=session.currency,
-        fee_minor=session.fee_minor,
-        paid_minor=session.paid_minor,
-        due_now_minor=due,
-        paid_at=session.paid_at,
-        lost_ticket=session.lost_ticket,
-        permit_id=session.permit_id,
-        closed_reason=session.closed_reason,
-        plate=plate[0],
-        disclosure=plate[1],
+    return SessionOut.model_validate(
+        {**asdict(session), "due_now_minor": due, "plate": plate[0], "disclosure": plate[1]}
     )
 
 
