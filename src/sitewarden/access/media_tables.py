@@ -6,10 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sitewarden.access.records import (
-    ReaderImage,
-    Snapshot,
-)
+from sitewarden.access.records import ReaderImage, Snapshot
 from sitewarden.db.database import Database, _must_dt, _t
 
 _SNAPSHOT_COLUMNS = "site_id, snapshot_id, device_id, taken_at, width, height, faces_blurred"

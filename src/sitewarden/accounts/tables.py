@@ -8,12 +8,7 @@ from typing import Any
 import orjson
 
 from sitewarden.accounts.records import ApiKey, User, WebSession
-from sitewarden.db.database import (
-    Database,
-    _dt,
-    _must_dt,
-    _t,
-)
+from sitewarden.db.database import Database, _dt, _must_dt, _t
 
 _USER_COLUMNS = (
     "user_id, username, role, password_hash, created_at, site_scope, disabled, "

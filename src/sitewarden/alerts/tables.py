@@ -25,14 +25,7 @@ from sitewarden.alerts.lifecycle import (
     webhooks_told_of,
 )
 from sitewarden.alerts.model import Alert, AlertChange, AlertSignal, HistoryEntry
-from sitewarden.db.database import (
-    Connection,
-    Database,
-    _dt,
-    _must_dt,
-    chunked,
-    value_rows,
-)
+from sitewarden.db.database import Connection, Database, _dt, _must_dt, chunked, value_rows
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import to_micros
 

@@ -7,12 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sitewarden.alerts.webhook_records import Webhook, WebhookDelivery
-from sitewarden.db.database import (
-    Database,
-    _dt,
-    _must_dt,
-    _t,
-)
+from sitewarden.db.database import Database, _dt, _must_dt, _t
 from sitewarden.events.model import to_micros
 
 # How long a claimed webhook delivery is left to its node before others may retry it.

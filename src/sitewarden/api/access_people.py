@@ -7,15 +7,13 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from sitewarden.access.decisions import AccessDesk
 from sitewarden.access.gallery import EnrolmentReport, enrol_faces
 from sitewarden.access.records import Person
-from sitewarden.accounts.accounts import Operator
-from sitewarden.accounts.roles import Permission
-from sitewarden.api.access_common import get_desk
+from sitewarden.api.access_common import AppAccessDesk
 from sitewarden.api.access_schemas import (
     BadgeIn,
     BadgeOut,
@@ -25,14 +23,12 @@ from sitewarden.api.access_schemas import (
     PersonIn,
     PersonOut,
 )
-from sitewarden.api.authentication import requires
-from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.authentication import AccessManager, AccessReader
+from sitewarden.api.context import AppContext, Context
 from sitewarden.api.disclosure import Disclosure, disclosure_for
-from sitewarden.api.operator_scope import OptionalPurpose, Purpose, site_in_scope
-from sitewarden.api.operator_scope import record_audit as _audit
+from sitewarden.api.operator_scope import OptionalPurpose, Purpose, SiteInScope, record_audit
 from sitewarden.errors import InvalidInput
 from sitewarden.privacy.masking import mask_all, mask_name
-from sitewarden.registry.records import Site
 from sitewarden.vision.images import FACE_IMAGE, MAX_IMAGE_BYTES, decode_image, image_slot
 
 ENROL_PATH = re.compile(r"^/api/v1/access/sites/[^/]+/people/[^/]+/faces$")
@@ -99,10 +95,10 @@ def add_person(
     site_id: str,
     body: PersonIn,
     request: Request,
-    operator: Operator = requires(Permission.ACCESS_MANAGE),
-    context: AppContext = Depends(get_context),
-    desk: AccessDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
+    operator: AccessManager,
+    context: Context,
+    site: SiteInScope,
+    desk: AppAccessDesk,
 ) -> PersonOut:
     person = desk.people.enrol(
         site_id,
@@ -116,7 +112,7 @@ def add_person(
     )
     for value in body.badges:
         desk.people.add_badge(person, value)
-    _audit(context, request, operator, "access.enrol", site_id, [person.subject_id], None)
+    record_audit(context, request, operator, "access.enrol", site_id, [person.subject_id], None)
     return person_out(context, desk, person, Disclosure.NONE)
 
 
@@ -124,19 +120,19 @@ def add_person(
 def list_people(
     site_id: str,
     request: Request,
+    operator: AccessReader,
+    context: Context,
+    site: SiteInScope,
+    desk: AppAccessDesk,
     group: Annotated[str | None, Query(max_length=20)] = None,
     purpose: OptionalPurpose = None,
-    operator: Operator = requires(Permission.ACCESS_READ),
-    context: AppContext = Depends(get_context),
-    desk: AccessDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
 ) -> list[PersonOut]:
     level = disclosure_for(operator, purpose)
     people = context.store.access.list_people(site_id, group)
     shown = [person_out(context, desk, person, level) for person in people]
     if level is not Disclosure.NONE and people:
         targets = [p.subject_id for p in people]
-        _audit(context, request, operator, "access.people.read", site_id, targets, purpose)
+        record_audit(context, request, operator, "access.people.read", site_id, targets, purpose)
     return shown
 
 
@@ -145,16 +141,16 @@ def get_person(
     site_id: str,
     person_id: str,
     request: Request,
+    operator: AccessReader,
+    context: Context,
+    site: SiteInScope,
+    desk: AppAccessDesk,
     purpose: OptionalPurpose = None,
-    operator: Operator = requires(Permission.ACCESS_READ),
-    context: AppContext = Depends(get_context),
-    desk: AccessDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
 ) -> PersonOut:
     person = _person(desk, site_id, person_id)
     level = disclosure_for(operator, purpose)
     if level is not Disclosure.NONE:
-        _audit(
+        record_audit(
             context, request, operator, "access.people.read", site_id, [person.subject_id], purpose
         )
     return person_out(context, desk, person, level)
@@ -165,10 +161,10 @@ def change_person(
     site_id: str,
     person_id: str,
     body: PersonChangeIn,
-    operator: Operator = requires(Permission.ACCESS_MANAGE),
-    context: AppContext = Depends(get_context),
-    desk: AccessDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
+    operator: AccessManager,
+    context: Context,
+    site: SiteInScope,
+    desk: AppAccessDesk,
 ) -> PersonOut:
     person = desk.people.change(
         _person(desk, site_id, person_id),
@@ -186,14 +182,14 @@ def erase_person(
     person_id: str,
     request: Request,
     purpose: Purpose,
-    operator: Operator = requires(Permission.ACCESS_MANAGE),
-    context: AppContext = Depends(get_context),
-    desk: AccessDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
+    operator: AccessManager,
+    context: Context,
+    site: SiteInScope,
+    desk: AppAccessDesk,
 ) -> Response:
     person = _person(desk, site_id, person_id)
     desk.people.erase(person)
-    _audit(context, request, operator, "access.erase", site_id, [person.subject_id], purpose)
+    record_audit(context, request, operator, "access.erase", site_id, [person.subject_id], purpose)
     return Response(status_code=204)
 
 
@@ -203,10 +199,10 @@ def add_badge(
     site_id: str,
     person_id: str,
     body: BadgeIn,
-    operator: Operator = requires(Permission.ACCESS_MANAGE),
-    context: AppContext = Depends(get_context),
-    desk: AccessDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
+    operator: AccessManager,
+    context: Context,
+    site: SiteInScope,
+    desk: AppAccessDesk,
 ) -> BadgeOut:
     badge = desk.people.add_badge(_person(desk, site_id, person_id), body.badge_id)
     return BadgeOut(
@@ -221,19 +217,14 @@ def add_badge(
 def list_badges(
     site_id: str,
     person_id: str,
-    operator: Operator = requires(Permission.ACCESS_READ),
-    context: AppContext = Depends(get_context),
-    desk: AccessDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
+    operator: AccessReader,
+    context: Context,
+    site: SiteInScope,
+    desk: AppAccessDesk,
 ) -> list[BadgeOut]:
     _person(desk, site_id, person_id)
     return [
-        BadgeOut(
-            badge_ref=b.badge_ref,
-            person_id=b.person_id,
-            created_at=b.created_at,
-            revoked_at=b.revoked_at,
-        )
+        BadgeOut.model_validate(b, from_attributes=True)
         for b in context.store.access.list_badges(site_id, person_id)
     ]
 
@@ -242,10 +233,10 @@ def list_badges(
 def revoke_badge(
     site_id: str,
     badge_ref: str,
-    operator: Operator = requires(Permission.ACCESS_MANAGE),
-    context: AppContext = Depends(get_context),
-    desk: AccessDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
+    operator: AccessManager,
+    context: Context,
+    site: SiteInScope,
+    desk: AppAccessDesk,
 ) -> Response:
     desk.people.revoke_badge(site_id, badge_ref)
     return Response(status_code=204)
@@ -257,13 +248,13 @@ def bar_person(
     person_id: str,
     body: BarIn,
     request: Request,
-    operator: Operator = requires(Permission.ACCESS_MANAGE),
-    context: AppContext = Depends(get_context),
-    desk: AccessDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
+    operator: AccessManager,
+    context: Context,
+    site: SiteInScope,
+    desk: AppAccessDesk,
 ) -> PersonOut:
     person = desk.people.bar(_person(desk, site_id, person_id), body.reason, operator.username)
-    _audit(context, request, operator, "access.bar", site_id, [person.subject_id], None)
+    record_audit(context, request, operator, "access.bar", site_id, [person.subject_id], None)
     return person_out(context, desk, person, Disclosure.NONE)
 
 
@@ -272,13 +263,13 @@ def lift_bar(
     site_id: str,
     person_id: str,
     request: Request,
-    operator: Operator = requires(Permission.ACCESS_MANAGE),
-    context: AppContext = Depends(get_context),
-    desk: AccessDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
+    operator: AccessManager,
+    context: Context,
+    site: SiteInScope,
+    desk: AppAccessDesk,
 ) -> PersonOut:
     person = desk.people.lift_bar(_person(desk, site_id, person_id))
-    _audit(context, request, operator, "access.unbar", site_id, [person.subject_id], None)
+    record_audit(context, request, operator, "access.unbar", site_id, [person.subject_id], None)
     return person_out(context, desk, person, Disclosure.NONE)
 
 
@@ -292,10 +283,10 @@ async def enrol_face(
     site_id: str,
     person_id: str,
     request: Request,
-    operator: Operator = requires(Permission.ACCESS_MANAGE),
-    context: AppContext = Depends(get_context),
-    desk: AccessDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
+    operator: AccessManager,
+    context: Context,
+    site: SiteInScope,
+    desk: AppAccessDesk,
 ) -> EnrolmentOut:
     """Photos are read in memory; only the sealed embeddings are stored."""
     await run_in_threadpool(_person, desk, site_id, person_id)
@@ -310,7 +301,14 @@ async def enrol_face(
         bodies.append((await upload.read(), upload.content_type or ""))
     report = await run_in_threadpool(enrol_photos, context, desk, site_id, person_id, bodies)
     await run_in_threadpool(
-        _audit, context, request, operator, "access.enrol_face", site_id, [f"p-{person_id}"], None
+        record_audit,
+        context,
+        request,
+        operator,
+        "access.enrol_face",
+        site_id,
+        [f"p-{person_id}"],
+        None,
     )
     return EnrolmentOut(
         person_id=report.person_id,
@@ -347,10 +345,10 @@ def enrol_photos(
 def erase_faces(
     site_id: str,
     person_id: str,
-    operator: Operator = requires(Permission.ACCESS_MANAGE),
-    context: AppContext = Depends(get_context),
-    desk: AccessDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
+    operator: AccessManager,
+    context: Context,
+    site: SiteInScope,
+    desk: AppAccessDesk,
 ) -> Response:
     person = _person(desk, site_id, person_id)
     context.store.access.drop_face_templates(site_id, person.subject_id)

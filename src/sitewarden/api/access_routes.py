@@ -17,9 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from sitewarden.access import attendance
 from sitewarden.access.decisions import AccessDesk, Decision, Reader
 from sitewarden.access.reader_images import keep_reader_image, open_reader_image
-from sitewarden.accounts.accounts import Operator
-from sitewarden.accounts.roles import Permission
-from sitewarden.api.access_common import get_desk
+from sitewarden.api.access_common import AppAccessDesk, get_desk
 from sitewarden.api.access_people import ENROL_LIMIT, ENROL_PATH
 from sitewarden.api.access_people import router as people_router
 from sitewarden.api.access_rules import router as rules_router
@@ -30,15 +28,14 @@ from sitewarden.api.access_schemas import (
     DecisionOut,
     WeekTotalOut,
 )
-from sitewarden.api.authentication import device_only, requires
-from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.authentication import AccessManager, AttendanceReader, device_only
+from sitewarden.api.context import Context
 from sitewarden.api.disclosure import Disclosure, disclosure_for
-from sitewarden.api.operator_scope import OptionalPurpose, Purpose, site_in_scope
-from sitewarden.api.operator_scope import record_audit as _audit
+from sitewarden.api.operator_scope import OptionalPurpose, Purpose, SiteInScope, record_audit
 from sitewarden.api.schemas import IMAGE_UPLOAD
 from sitewarden.errors import InvalidInput
 from sitewarden.privacy.masking import mask_name
-from sitewarden.registry.records import Sender, Site
+from sitewarden.registry.records import Sender
 from sitewarden.vision.images import FACE_IMAGE, decode_image, image_slot
 
 __all__ = ["DECIDE_PATH", "ENROL_LIMIT", "ENROL_PATH", "get_desk", "router"]
@@ -57,23 +54,11 @@ routes = APIRouter(prefix="/api/v1", tags=["access"])
 
 
 def decision_out(decision: Decision) -> DecisionOut:
-    return DecisionOut(
-        granted=decision.granted,
-        reason=decision.reason,
-        credential=decision.credential,
-        direction=decision.direction,
-        site_id=decision.site_id,
-        device_id=decision.device_id,
-        zone_id=decision.zone_id,
-        event_id=decision.event_id,
-        person_ref=decision.person_ref,
-        person_name=decision.person_name,
-        rule_id=decision.rule_id,
-        faces=decision.faces,
-        note=decision.note,
-        distance=decision.distance,
-        elapsed_ms=None if decision.elapsed_ms is None else round(decision.elapsed_ms, 1),
-    )
+    # Read by attribute, so the server-only person_id never reaches the answer.
+    shown = DecisionOut.model_validate(decision, from_attributes=True)
+    if decision.elapsed_ms is not None:
+        shown.elapsed_ms = round(decision.elapsed_ms, 1)
+    return shown
 
 
 # --- readers (devices) --------------------------------------------------------------------
@@ -86,10 +71,10 @@ def decision_out(decision: Decision) -> DecisionOut:
 async def decide(
     device_id: str,
     request: Request,
+    context: Context,
+    desk: AppAccessDesk,
     direction: Annotated[str | None, Query(pattern="^(in|out)$")] = None,
     sender: Sender = Depends(device_only),
-    context: AppContext = Depends(get_context),
-    desk: AccessDesk = Depends(get_desk),
 ) -> DecisionOut:
     """The frame is read in memory and dropped, unless the site keeps reader images
     sealed for disputes (``reader_image_days``, off by default)."""
@@ -144,14 +129,14 @@ def get_reader_image(
     event_id: str,
     request: Request,
     purpose: Purpose,
-    operator: Operator = requires(Permission.ACCESS_MANAGE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: AccessManager,
+    context: Context,
+    site: SiteInScope,
 ) -> Response:
     """For disputes: kept only when ``reader_image_days`` is above 0, until it expires."""
     kept = open_reader_image(context.store.access_media, context.vault, site_id, event_id)
     targets = [f"p-{kept.person_id}"] if kept.person_id else [event_id]
-    _audit(context, request, operator, "reader_image.read", site_id, targets, purpose)
+    record_audit(context, request, operator, "reader_image.read", site_id, targets, purpose)
     return Response(kept.sealed_image, media_type=kept.media_type)
 
 
@@ -166,13 +151,13 @@ def read_attendance(
     request: Request,
     since: date,
     until: date,
+    operator: AttendanceReader,
+    context: Context,
+    site: SiteInScope,
+    desk: AppAccessDesk,
     purpose: OptionalPurpose = None,
     group: Annotated[str, Query(pattern="^(resident|staff|contractor|visitor)$")] = "staff",
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
-    operator: Operator = requires(Permission.ATTENDANCE_READ),
-    context: AppContext = Depends(get_context),
-    desk: AccessDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
 ) -> AttendanceOut | Response:
     days = attendance.report(
         context.store.access, context.store.events, site_id, site.timezone, since, until, group
@@ -190,7 +175,7 @@ def read_attendance(
                     details.name if level is Disclosure.FULL else mask_name(details.name)
                 )
         targets = [f"p-{person_id}" for person_id in names]
-        _audit(context, request, operator, "attendance.read", site_id, targets, purpose)
+        record_audit(context, request, operator, "attendance.read", site_id, targets, purpose)
     if format == "csv":
         filename = f"attendance-{site_id}-{since.isoformat()}-{until.isoformat()}.csv"
         return Response(
@@ -229,7 +214,6 @@ def read_attendance(
     )
 
 
-# The app includes this one; prefixes sit on the inner routers (the route walk reads them).
 # The app includes this one; prefixes sit on the inner routers (the route walk reads them).
 router = APIRouter()
 router.include_router(routes)

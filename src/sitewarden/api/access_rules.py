@@ -5,19 +5,17 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 
 from sitewarden.access.people import check_group
 from sitewarden.access.records import ALL_ZONES, AccessRule, Holiday
 from sitewarden.access.schedule import parse_window
-from sitewarden.accounts.accounts import Operator
-from sitewarden.accounts.roles import Permission
 from sitewarden.api.access_schemas import HolidayIn, HolidayOut, RuleIn, RuleOut, WindowOut
-from sitewarden.api.authentication import requires
-from sitewarden.api.context import AppContext, get_context
-from sitewarden.api.operator_scope import site_in_scope
-from sitewarden.errors import InvalidInput, NotFound
-from sitewarden.registry.records import Site
+from sitewarden.api.answers import deleted_or_404
+from sitewarden.api.authentication import AccessManager, AccessReader
+from sitewarden.api.context import Context
+from sitewarden.api.operator_scope import SiteInScope
+from sitewarden.errors import InvalidInput
 from sitewarden.validity import check_window
 
 router = APIRouter(prefix="/api/v1/access/sites/{site_id}", tags=["access"])
@@ -48,9 +46,9 @@ def put_rule(
     site_id: str,
     rule_id: str,
     body: RuleIn,
-    operator: Operator = requires(Permission.ACCESS_MANAGE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: AccessManager,
+    context: Context,
+    site: SiteInScope,
 ) -> RuleOut:
     if not re.match(RULE_ID, rule_id):
         raise InvalidInput("rule id: letters, digits, '.', '_' and '-', up to 64 characters")
@@ -75,25 +73,17 @@ def put_rule(
 
 @router.get("/rules", response_model=list[RuleOut], summary="The site's access rules")
 def list_rules(
-    site_id: str,
-    operator: Operator = requires(Permission.ACCESS_READ),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    site_id: str, operator: AccessReader, context: Context, site: SiteInScope
 ) -> list[RuleOut]:
     return [rule_out(rule) for rule in context.store.access.list_access_rules(site_id)]
 
 
 @router.delete("/rules/{rule_id}", status_code=204, summary="Delete a rule")
 def delete_rule(
-    site_id: str,
-    rule_id: str,
-    operator: Operator = requires(Permission.ACCESS_MANAGE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    site_id: str, rule_id: str, operator: AccessManager, context: Context, site: SiteInScope
 ) -> Response:
-    if not context.store.access.delete_access_rule(site_id, rule_id):
-        raise NotFound(f"rule {rule_id!r} not found in site {site_id!r}")
-    return Response(status_code=204)
+    removed = context.store.access.delete_access_rule(site_id, rule_id)
+    return deleted_or_404(removed, f"rule {rule_id!r} not found in site {site_id!r}")
 
 
 @router.put("/holidays/{day}", response_model=HolidayOut, summary="Mark a day a holiday")
@@ -101,9 +91,9 @@ def put_holiday(
     site_id: str,
     day: date,
     body: HolidayIn,
-    operator: Operator = requires(Permission.ACCESS_MANAGE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: AccessManager,
+    context: Context,
+    site: SiteInScope,
 ) -> HolidayOut:
     context.store.access.put_holiday(Holiday(site_id, day.isoformat(), body.name))
     return HolidayOut(day=day.isoformat(), name=body.name)
@@ -111,22 +101,14 @@ def put_holiday(
 
 @router.get("/holidays", response_model=list[HolidayOut], summary="The site's holidays")
 def list_holidays(
-    site_id: str,
-    operator: Operator = requires(Permission.ACCESS_READ),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    site_id: str, operator: AccessReader, context: Context, site: SiteInScope
 ) -> list[HolidayOut]:
     return [HolidayOut(day=h.day, name=h.name) for h in context.store.access.list_holidays(site_id)]
 
 
 @router.delete("/holidays/{day}", status_code=204, summary="Unmark a holiday")
 def delete_holiday(
-    site_id: str,
-    day: date,
-    operator: Operator = requires(Permission.ACCESS_MANAGE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    site_id: str, day: date, operator: AccessManager, context: Context, site: SiteInScope
 ) -> Response:
-    if not context.store.access.delete_holiday(site_id, day.isoformat()):
-        raise NotFound(f"{day.isoformat()} is not a holiday of site {site_id!r}")
-    return Response(status_code=204)
+    removed = context.store.access.delete_holiday(site_id, day.isoformat())
+    return deleted_or_404(removed, f"{day.isoformat()} is not a holiday of site {site_id!r}")

@@ -10,29 +10,27 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from sitewarden.accounts.accounts import Operator
-from sitewarden.accounts.roles import Permission
 from sitewarden.alerts.model import Alert, AlertChange
 from sitewarden.alerts.notify import encode_sse
 from sitewarden.alerts.rules import Rule, parse_rule
-from sitewarden.api.authentication import requires
-from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.authentication import AlertHandler, AlertReader, EventReader, RuleManager
+from sitewarden.api.context import AppContext, Context
 from sitewarden.api.operator_scope import (
+    SiteInScope,
     check_rule_delete,
     check_rule_save,
     check_site_scope,
     rule_visible,
-    site_in_scope,
 )
 from sitewarden.api.schemas import OperatorText
 from sitewarden.errors import Conflict, InvalidInput, NotFound
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import from_micros, to_micros
-from sitewarden.registry.records import Site
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
 
@@ -88,24 +86,7 @@ class OccupancyPoint(BaseModel):
 
 
 def alert_out(alert: Alert) -> AlertOut:
-    return AlertOut(
-        alert_id=alert.alert_id,
-        site_id=alert.site_id,
-        rule_id=alert.rule_id,
-        severity=alert.severity,
-        state=alert.state,
-        title=alert.title,
-        zone_id=alert.zone_id,
-        device_id=alert.device_id,
-        count=alert.count,
-        first_at=alert.first_at,
-        last_at=alert.last_at,
-        escalated_at=alert.escalated_at,
-        acknowledged_at=alert.acknowledged_at,
-        acknowledged_by=alert.acknowledged_by,
-        resolved_at=alert.resolved_at,
-        resolved_by=alert.resolved_by,
-    )
+    return AlertOut.model_validate(alert, from_attributes=True)
 
 
 def _cursor(alert: Alert) -> str:
@@ -132,8 +113,8 @@ def visible_alert(context: AppContext, operator: Operator, alert_id: str) -> Ale
 
 @router.get("/alerts", response_model=AlertPage, summary="Alerts, most recent activity first")
 def list_alerts(
-    operator: Operator = requires(Permission.ALERTS_READ),
-    context: AppContext = Depends(get_context),
+    operator: AlertReader,
+    context: Context,
     site: Annotated[str | None, Query(max_length=64)] = None,
     state: Annotated[list[State] | None, Query(description="repeat for several")] = None,
     severity: Annotated[Severity | None, Query(description="this severity or worse")] = None,
@@ -160,9 +141,7 @@ def list_alerts(
 
 @router.get("/alerts/stream", summary="Live alert changes (Server-Sent Events)")
 async def stream_alerts(
-    request: Request,
-    operator: Operator = requires(Permission.ALERTS_READ),
-    context: AppContext = Depends(get_context),
+    request: Request, operator: AlertReader, context: Context
 ) -> StreamingResponse:
     queue = context.alerts.hub.subscribe()
 
@@ -186,11 +165,7 @@ async def stream_alerts(
 
 
 @router.get("/alerts/{alert_id}", response_model=AlertDetail)
-def get_alert(
-    alert_id: str,
-    operator: Operator = requires(Permission.ALERTS_READ),
-    context: AppContext = Depends(get_context),
-) -> AlertDetail:
+def get_alert(alert_id: str, operator: AlertReader, context: Context) -> AlertDetail:
     alert = visible_alert(context, operator, alert_id)
     history = context.store.alerts.alert_history(alert.site_id, alert.alert_id)
     return AlertDetail(
@@ -214,30 +189,21 @@ def _change(
 
 @router.post("/alerts/{alert_id}/acknowledge", response_model=AlertOut)
 def acknowledge_alert(
-    alert_id: str,
-    body: NoteIn,
-    operator: Operator = requires(Permission.ALERTS_HANDLE),
-    context: AppContext = Depends(get_context),
+    alert_id: str, body: NoteIn, operator: AlertHandler, context: Context
 ) -> AlertOut:
     return _change(context, operator, alert_id, "acknowledge", body.note)
 
 
 @router.post("/alerts/{alert_id}/resolve", response_model=AlertOut)
 def resolve_alert(
-    alert_id: str,
-    body: NoteIn,
-    operator: Operator = requires(Permission.ALERTS_HANDLE),
-    context: AppContext = Depends(get_context),
+    alert_id: str, body: NoteIn, operator: AlertHandler, context: Context
 ) -> AlertOut:
     return _change(context, operator, alert_id, "resolve", body.note)
 
 
 # --- rules ------------------------------------------------------------------------------
 @router.get("/alert-rules", summary="The rules in force (defaults and saved ones)")
-def list_rules(
-    operator: Operator = requires(Permission.ALERTS_READ),
-    context: AppContext = Depends(get_context),
-) -> list[dict[str, Any]]:
+def list_rules(operator: AlertReader, context: Context) -> list[dict[str, Any]]:
     return [
         rule.model_dump(mode="json")
         for rule in context.alerts.engine_rules()
@@ -246,19 +212,13 @@ def list_rules(
 
 
 @router.post("/alert-rules/validate", summary="Check a rule without saving it")
-def validate_rule(
-    body: dict[str, Any],
-    operator: Operator = requires(Permission.RULES_MANAGE),
-) -> dict[str, Any]:
+def validate_rule(body: dict[str, Any], operator: RuleManager) -> dict[str, Any]:
     return parse_rule(body).model_dump(mode="json")
 
 
 @router.put("/alert-rules/{rule_id}", summary="Save a rule (replaces a default of that id)")
 def save_rule(
-    rule_id: str,
-    body: dict[str, Any],
-    operator: Operator = requires(Permission.RULES_MANAGE),
-    context: AppContext = Depends(get_context),
+    rule_id: str, body: dict[str, Any], operator: RuleManager, context: Context
 ) -> dict[str, Any]:
     rule: Rule = parse_rule({**body, "rule_id": rule_id})
     check_rule_save(context, operator, rule)
@@ -270,11 +230,7 @@ def save_rule(
 
 
 @router.delete("/alert-rules/{rule_id}", status_code=204, response_class=Response)
-def delete_rule(
-    rule_id: str,
-    operator: Operator = requires(Permission.RULES_MANAGE),
-    context: AppContext = Depends(get_context),
-) -> Response:
+def delete_rule(rule_id: str, operator: RuleManager, context: Context) -> Response:
     check_rule_delete(context, operator, rule_id)
     if not context.store.rules.delete_rule(rule_id):
         raise NotFound(f"no saved rule {rule_id!r} (defaults can be replaced, not deleted)")
@@ -286,12 +242,12 @@ def delete_rule(
 @router.get("/sites/{site_id}/occupancy", response_model=list[OccupancyPoint])
 def occupancy(
     site_id: str,
-    operator: Operator = requires(Permission.EVENTS_READ),
-    context: AppContext = Depends(get_context),
+    operator: EventReader,
+    context: Context,
+    site: SiteInScope,
     zone: Annotated[str | None, Query(max_length=64)] = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    site: Site = Depends(site_in_scope),
 ) -> list[OccupancyPoint]:
     end = until or datetime.now(UTC)
     start = since or end - timedelta(hours=24)

@@ -9,6 +9,7 @@ walk test finds these objects on each route to prove nothing is left open.
 from __future__ import annotations
 
 import hmac
+from typing import Annotated
 
 from fastapi import Depends, Request
 
@@ -132,7 +133,8 @@ class DeviceOnly:
 
 
 def requires(permission: Permission, *, before_password_change: bool = False) -> Operator:
-    """``operator: Operator = requires(Permission.X)`` in a route signature."""
+    """``operator: Operator = requires(Permission.X)`` in a route signature; routes use the
+    aliases below (``operator: ParkingManager``), one per permission."""
     dependency: Operator = Depends(
         Requires(permission, before_password_change=before_password_change)
     )
@@ -140,3 +142,31 @@ def requires(permission: Permission, *, before_password_change: bool = False) ->
 
 
 device_only = DeviceOnly()
+
+# The operator a route lets in, by the permission it needs: ``operator: ParkingManager``.
+AccessManager = Annotated[Operator, requires(Permission.ACCESS_MANAGE)]
+AccessReader = Annotated[Operator, requires(Permission.ACCESS_READ)]
+AlertHandler = Annotated[Operator, requires(Permission.ALERTS_HANDLE)]
+AlertReader = Annotated[Operator, requires(Permission.ALERTS_READ)]
+AttendanceReader = Annotated[Operator, requires(Permission.ATTENDANCE_READ)]
+AuditReader = Annotated[Operator, requires(Permission.AUDIT_READ)]
+ConsentManager = Annotated[Operator, requires(Permission.CONSENT_MANAGE)]
+EventReader = Annotated[Operator, requires(Permission.EVENTS_READ)]
+PlateLookup = Annotated[Operator, requires(Permission.LOOKUP)]
+ParkingCashier = Annotated[Operator, requires(Permission.PARKING_PAY)]
+ParkingReviewer = Annotated[Operator, requires(Permission.PARKING_REVIEW)]
+ParkingReader = Annotated[Operator, requires(Permission.PARKING_READ)]
+ParkingManager = Annotated[Operator, requires(Permission.PARKING_MANAGE)]
+RegistryReader = Annotated[Operator, requires(Permission.REGISTRY_READ)]
+RegistryWriter = Annotated[Operator, requires(Permission.REGISTRY_WRITE)]
+RuleManager = Annotated[Operator, requires(Permission.RULES_MANAGE)]
+SnapshotReader = Annotated[Operator, requires(Permission.SNAPSHOTS_READ)]
+SubjectRequester = Annotated[Operator, requires(Permission.SUBJECT_REQUESTS)]
+UserManager = Annotated[Operator, requires(Permission.USERS_MANAGE)]
+UserReader = Annotated[Operator, requires(Permission.USERS_READ)]
+WebhookManager = Annotated[Operator, requires(Permission.WEBHOOKS_MANAGE)]
+SignedIn = Annotated[Operator, requires(Permission.SELF)]
+# Changing one's password and signing out stay open while a password change is due.
+SignedInBeforePasswordChange = Annotated[
+    Operator, requires(Permission.SELF, before_password_change=True)
+]

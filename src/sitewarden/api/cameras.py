@@ -14,15 +14,13 @@ from starlette.concurrency import run_in_threadpool
 
 from sitewarden.access.records import Snapshot
 from sitewarden.access.snapshots import camera_for, open_snapshot, store_snapshot
-from sitewarden.accounts.accounts import Operator
-from sitewarden.accounts.roles import Permission
 from sitewarden.api.access_schemas import SnapshotOut
-from sitewarden.api.authentication import device_only, requires
-from sitewarden.api.context import AppContext, get_context
-from sitewarden.api.operator_scope import Purpose, record_audit, site_in_scope
+from sitewarden.api.authentication import SnapshotReader, device_only
+from sitewarden.api.context import AppContext, Context
+from sitewarden.api.operator_scope import Purpose, SiteInScope, record_audit
 from sitewarden.api.ratelimit import RateLimited, RateLimiter
 from sitewarden.api.schemas import IMAGE_UPLOAD
-from sitewarden.registry.records import Device, Sender, Site
+from sitewarden.registry.records import Device, Sender
 from sitewarden.vision.faces import FaceEngine
 from sitewarden.vision.images import SNAPSHOT, decode_image, image_slot
 
@@ -70,15 +68,7 @@ def charge_snapshot(desk: SnapshotDesk, site_id: str, device_id: str, pixels: in
 
 
 def snapshot_out(snapshot: Snapshot) -> SnapshotOut:
-    return SnapshotOut(
-        snapshot_id=snapshot.snapshot_id,
-        site_id=snapshot.site_id,
-        device_id=snapshot.device_id,
-        taken_at=snapshot.taken_at,
-        width=snapshot.width,
-        height=snapshot.height,
-        faces_blurred=snapshot.faces_blurred,
-    )
+    return SnapshotOut.model_validate(snapshot, from_attributes=True)
 
 
 @router.post(
@@ -91,8 +81,8 @@ def snapshot_out(snapshot: Snapshot) -> SnapshotOut:
 async def post_snapshot(
     device_id: str,
     request: Request,
+    context: Context,
     sender: Sender = Depends(device_only),
-    context: AppContext = Depends(get_context),
     desk: SnapshotDesk = Depends(get_snapshot_desk),
 ) -> SnapshotOut:
     """Faces are only detected and blurred here: never embedded, never matched."""
@@ -104,11 +94,7 @@ async def post_snapshot(
 
 
 def blur_and_store(
-    context: AppContext,
-    desk: SnapshotDesk,
-    camera: Device,
-    body: bytes,
-    content_type: str,
+    context: AppContext, desk: SnapshotDesk, camera: Device, body: bytes, content_type: str
 ) -> Snapshot:
     """Decode, turn upright by the camera's rotation, blur and store holding one snapshot
     slot, so that a burst of snapshots keeps only a few decoded images in memory at once."""
@@ -131,11 +117,11 @@ def blur_and_store(
 @router.get("/sites/{site_id}/snapshots", response_model=list[SnapshotOut])
 def list_snapshots(
     site_id: str,
+    operator: SnapshotReader,
+    context: Context,
+    site: SiteInScope,
     device: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    operator: Operator = requires(Permission.SNAPSHOTS_READ),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
 ) -> list[SnapshotOut]:
     return [
         snapshot_out(s) for s in context.store.access_media.list_snapshots(site_id, device, limit)
@@ -153,9 +139,9 @@ def get_snapshot(
     snapshot_id: str,
     request: Request,
     purpose: Purpose,
-    operator: Operator = requires(Permission.SNAPSHOTS_READ),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: SnapshotReader,
+    context: Context,
+    site: SiteInScope,
 ) -> Response:
     jpeg = open_snapshot(context.store.access_media, context.vault, site_id, snapshot_id)
     record_audit(context, request, operator, "snapshot.read", site_id, [snapshot_id], purpose)

@@ -4,8 +4,9 @@ only the HTTP edge keeps (rate limiters, sign-in delays, the lookup quota)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from sitewarden.alerts.batch_transaction import AlertingWriter
 from sitewarden.alerts.service import AlertSystem
@@ -94,3 +95,7 @@ class AppContext:
 def get_context(request: Request) -> AppContext:
     context: AppContext = request.app.state.context
     return context
+
+
+# A route's ``context: Context``: the app's context, as a dependency.
+Context = Annotated[AppContext, Depends(get_context)]

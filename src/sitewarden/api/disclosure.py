@@ -21,6 +21,7 @@ from fastapi import Request
 from sitewarden.accounts.accounts import Operator
 from sitewarden.accounts.roles import Permission
 from sitewarden.api.context import AppContext
+from sitewarden.api.operator_scope import record_audit
 from sitewarden.api.schemas import EventOut
 from sitewarden.events.kinds import KINDS
 from sitewarden.events.model import Event
@@ -95,14 +96,14 @@ def present_events(
             )
         )
     if opened_ids:
-        context.audit.record(
-            actor=operator.username,
-            role=operator.role.value,
-            action=action,
-            targets=opened_ids,
-            site_id=sites.pop() if len(sites) == 1 else None,
-            purpose=purpose,
-            request_id=getattr(request.state, "request_id", None),
+        record_audit(
+            context,
+            request,
+            operator,
+            action,
+            sites.pop() if len(sites) == 1 else None,
+            opened_ids,
+            purpose,
         )
     return shown
 

@@ -13,12 +13,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from sitewarden.accounts.accounts import Operator
-from sitewarden.accounts.roles import Permission
-from sitewarden.api.authentication import device_only, requires
-from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.authentication import EventReader, PlateLookup, device_only
+from sitewarden.api.context import Context
 from sitewarden.api.disclosure import present_events, take_lookup
-from sitewarden.api.operator_scope import OptionalPurpose, check_site_scope
+from sitewarden.api.operator_scope import OptionalPurpose, check_site_scope, record_audit
 from sitewarden.api.schemas import EventOut, EventPageOut, IngestResult, KindOut, LookupIn
 from sitewarden.errors import InvalidInput, NotFound
 from sitewarden.events.kinds import KINDS
@@ -57,9 +55,7 @@ _INGEST_BODY_DOC: dict[str, Any] = {
     summary="Post a batch of events (devices only)",
 )
 async def post_events(
-    request: Request,
-    sender: Sender = Depends(device_only),
-    context: AppContext = Depends(get_context),
+    request: Request, context: Context, sender: Sender = Depends(device_only)
 ) -> Response:
     """Accepted events are durable when this answers; rejected ones name index and reason."""
     body = await request.body()
@@ -119,8 +115,8 @@ def _kind_filter(kind: str | None) -> tuple[str | None, str | None]:
 @router.get("/events", response_model=EventPageOut, summary="Search events, newest first")
 def list_events(
     request: Request,
-    operator: Operator = requires(Permission.EVENTS_READ),
-    context: AppContext = Depends(get_context),
+    operator: EventReader,
+    context: Context,
     site: Annotated[str | None, Query(max_length=64)] = None,
     zone: Annotated[str | None, Query(max_length=64)] = None,
     device: Annotated[str | None, Query(max_length=64)] = None,
@@ -166,8 +162,8 @@ def list_events(
 def get_event(
     event_id: UUID,
     request: Request,
-    operator: Operator = requires(Permission.EVENTS_READ),
-    context: AppContext = Depends(get_context),
+    operator: EventReader,
+    context: Context,
     purpose: OptionalPurpose = None,
 ) -> EventOut:
     event = context.store.events.get_event(event_id)
@@ -182,10 +178,7 @@ def get_event(
     summary="Events of one plate, ID number or badge (blind index; audited)",
 )
 def lookup_events(
-    body: LookupIn,
-    request: Request,
-    operator: Operator = requires(Permission.LOOKUP),
-    context: AppContext = Depends(get_context),
+    body: LookupIn, request: Request, operator: PlateLookup, context: Context
 ) -> EventPageOut:
     """The value travels in the body, not the URL, so it stays out of access logs."""
     check_site_scope(operator, body.site)
@@ -193,14 +186,14 @@ def lookup_events(
         raise InvalidInput(f"look up by one of {', '.join(sorted(LOOKUP_FIELDS))}")
     take_lookup(context, operator, body.site)
     subjects = context.vault.find_subjects(body.site, body.field, body.value)
-    context.audit.record(
-        actor=operator.username,
-        role=operator.role.value,
-        action="events.lookup",
-        targets=subjects,
-        site_id=body.site,
-        purpose=body.purpose,
-        request_id=getattr(request.state, "request_id", None),
+    record_audit(
+        context,
+        request,
+        operator,
+        "events.lookup",
+        body.site,
+        subjects,
+        body.purpose,
     )
     if not subjects:
         return EventPageOut(events=[], next_cursor=None)
@@ -219,7 +212,7 @@ def lookup_events(
 
 
 @router.get("/kinds", response_model=list[KindOut], summary="Event kinds and their schemas")
-async def list_kinds(operator: Operator = requires(Permission.EVENTS_READ)) -> list[KindOut]:
+async def list_kinds(operator: EventReader) -> list[KindOut]:
     return [
         KindOut(
             kind=spec.name,

@@ -5,8 +5,8 @@ Global objects (sites, users without a site scope, rules and webhooks for every 
 are managed by admins without a site scope only: a scoped admin gets 403 for them. Objects
 of sites outside the caller's scope do not exist for it (404, like a missing one).
 
-Routes with ``{site_id}`` in their path take the site as ``site: Site =
-Depends(site_in_scope)``, after their auth guard in the signature (``tests/
+Routes with ``{site_id}`` in their path take the site as ``site: SiteInScope`` (the
+``site_in_scope`` dependency), after their auth guard in the signature (``tests/
 test_route_scope.py`` walks the route table for both). A purpose in a query is
 ``Purpose`` (required) or ``OptionalPurpose``.
 """
@@ -80,6 +80,10 @@ def site_in_scope(
     Declare it after the route's ``requires(...)`` operator, so that authentication and
     permissions answer first (401, 403)."""
     return visible_site(context, operator, site_id)
+
+
+# A route's ``site: SiteInScope``: the site of its path, checked against the caller's scope.
+SiteInScope = Annotated[Site, Depends(site_in_scope)]
 
 
 def require_unscoped(operator: Operator, action: str) -> None:
@@ -184,11 +188,12 @@ def record_audit(
     request: Request,
     operator: Operator,
     action: str,
-    site_id: str,
+    site_id: str | None,
     targets: list[str],
     purpose: str | None,
 ) -> None:
-    """One audit entry for the operator's request (its request id included)."""
+    """One audit entry for the operator's request (its request id included); ``site_id``
+    None where what was opened spans sites."""
     context.audit.record(
         actor=operator.username,
         role=operator.role.value,

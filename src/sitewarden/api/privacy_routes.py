@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 
-from sitewarden.accounts.accounts import Operator
-from sitewarden.accounts.roles import Permission
-from sitewarden.api.authentication import requires
-from sitewarden.api.context import AppContext, get_context
-from sitewarden.api.operator_scope import site_in_scope, visible_site
+from sitewarden.api.authentication import AuditReader, ConsentManager, SubjectRequester
+from sitewarden.api.context import Context
+from sitewarden.api.operator_scope import SiteInScope, record_audit, visible_site
 from sitewarden.api.schemas import (
     AuditEntryOut,
     AuditPageOut,
@@ -23,55 +21,44 @@ from sitewarden.privacy import consent as consents
 from sitewarden.privacy.records import Consent
 from sitewarden.privacy.subject_export import export_subject
 from sitewarden.privacy.subject_requests import SubjectRef
-from sitewarden.registry.records import Site
 
 router = APIRouter(prefix="/api/v1", tags=["privacy"])
 
 
-def _request_id(request: Request) -> str | None:
-    return getattr(request.state, "request_id", None)
-
-
 @router.post("/subjects/export", summary="Everything held about a person or vehicle (audited)")
 def export(
-    body: SubjectRequestIn,
-    request: Request,
-    operator: Operator = requires(Permission.SUBJECT_REQUESTS),
-    context: AppContext = Depends(get_context),
+    body: SubjectRequestIn, request: Request, operator: SubjectRequester, context: Context
 ) -> dict[str, Any]:
     visible_site(context, operator, body.site)
     exported = export_subject(
         context.subject_requests, SubjectRef(body.site, body.field, body.value)
     )
-    context.audit.record(
-        actor=operator.username,
-        role=operator.role.value,
-        action="subject.export",
-        targets=[s["subject_id"] for s in exported["subjects"]],
-        site_id=body.site,
-        purpose=body.purpose,
-        request_id=_request_id(request),
+    record_audit(
+        context,
+        request,
+        operator,
+        "subject.export",
+        body.site,
+        [s["subject_id"] for s in exported["subjects"]],
+        body.purpose,
     )
     return exported
 
 
 @router.post("/subjects/erase", response_model=ErasureOut, summary="Crypto-shred a subject")
 def erase(
-    body: SubjectRequestIn,
-    request: Request,
-    operator: Operator = requires(Permission.SUBJECT_REQUESTS),
-    context: AppContext = Depends(get_context),
+    body: SubjectRequestIn, request: Request, operator: SubjectRequester, context: Context
 ) -> ErasureOut:
     visible_site(context, operator, body.site)
     report = context.subject_requests.erase(SubjectRef(body.site, body.field, body.value))
-    context.audit.record(
-        actor=operator.username,
-        role=operator.role.value,
-        action="subject.erase",
-        targets=report.subject_ids,
-        site_id=body.site,
-        purpose=body.purpose,
-        request_id=_request_id(request),
+    record_audit(
+        context,
+        request,
+        operator,
+        "subject.erase",
+        body.site,
+        report.subject_ids,
+        body.purpose,
     )
     return ErasureOut(
         subject_ids=report.subject_ids,
@@ -81,16 +68,7 @@ def erase(
 
 
 def consent_out(consent: Consent) -> ConsentOut:
-    return ConsentOut(
-        site_id=consent.site_id,
-        consent_id=consent.consent_id,
-        subject_id=consent.subject_id,
-        purpose=consent.purpose,
-        method=consent.method,
-        given_at=consent.given_at,
-        recorded_by=consent.recorded_by,
-        withdrawn_at=consent.withdrawn_at,
-    )
+    return ConsentOut.model_validate(consent, from_attributes=True)
 
 
 @router.post("/sites/{site_id}/consents", response_model=ConsentOut, status_code=201)
@@ -98,9 +76,9 @@ def record_consent(
     site_id: str,
     body: ConsentIn,
     request: Request,
-    operator: Operator = requires(Permission.CONSENT_MANAGE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: ConsentManager,
+    context: Context,
+    site: SiteInScope,
 ) -> ConsentOut:
     consent = consents.record_consent(
         context.store.privacy,
@@ -111,14 +89,14 @@ def record_consent(
         operator.username,
         body.given_at,
     )
-    context.audit.record(
-        actor=operator.username,
-        role=operator.role.value,
-        action="consent.record",
-        targets=[consent.consent_id, consent.subject_id],
-        site_id=site_id,
-        purpose=consent.purpose,
-        request_id=_request_id(request),
+    record_audit(
+        context,
+        request,
+        operator,
+        "consent.record",
+        site_id,
+        [consent.consent_id, consent.subject_id],
+        consent.purpose,
     )
     return consent_out(consent)
 
@@ -127,9 +105,9 @@ def record_consent(
 def list_consents(
     site_id: str,
     subject_id: Annotated[str, Query(max_length=64)],
-    operator: Operator = requires(Permission.CONSENT_MANAGE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: ConsentManager,
+    context: Context,
+    site: SiteInScope,
 ) -> list[ConsentOut]:
     return [consent_out(c) for c in context.store.privacy.list_consents(site_id, subject_id)]
 
@@ -139,21 +117,21 @@ def withdraw_consent(
     site_id: str,
     consent_id: str,
     request: Request,
-    operator: Operator = requires(Permission.CONSENT_MANAGE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: ConsentManager,
+    context: Context,
+    site: SiteInScope,
 ) -> ConsentOut:
     consent, erased = consents.withdraw_consent(
         context.store.privacy, site_id, consent_id, context.store.biometric_media()
     )
-    context.audit.record(
-        actor=operator.username,
-        role=operator.role.value,
-        action="consent.withdraw",
-        targets=[consent.consent_id, consent.subject_id],
-        site_id=site_id,
-        purpose=f"withdrawn; {erased} biometric items erased",
-        request_id=_request_id(request),
+    record_audit(
+        context,
+        request,
+        operator,
+        "consent.withdraw",
+        site_id,
+        [consent.consent_id, consent.subject_id],
+        f"withdrawn; {erased} biometric items erased",
     )
     updated = context.store.privacy.get_consent(site_id, consent_id)
     assert updated is not None
@@ -165,27 +143,14 @@ MAX_SEQ = 2**63 - 1  # the largest sequence number a database column holds (BIGI
 
 @router.get("/audit", response_model=AuditPageOut, summary="The audit log, oldest first")
 def read_audit(
-    operator: Operator = requires(Permission.AUDIT_READ),
-    context: AppContext = Depends(get_context),
+    operator: AuditReader,
+    context: Context,
     after: Annotated[int, Query(ge=0, le=MAX_SEQ, description="a seq from next_after")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> AuditPageOut:
     entries = context.store.privacy.audit_entries(after_seq=after, limit=limit)
     visible = [e for e in entries if e.site_id is None or operator.sees_site(e.site_id)]
     return AuditPageOut(
-        entries=[
-            AuditEntryOut(
-                seq=e.seq,
-                at=e.at,
-                actor=e.actor,
-                role=e.role,
-                action=e.action,
-                site_id=e.site_id,
-                targets=list(e.targets),
-                purpose=e.purpose,
-                request_id=e.request_id,
-            )
-            for e in visible
-        ],
+        entries=[AuditEntryOut.model_validate(e, from_attributes=True) for e in visible],
         next_after=entries[-1].seq if len(entries) == limit else None,
     )

@@ -5,18 +5,17 @@ A site outside the caller's scope answers 404 exactly like a missing one.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
-from sitewarden.accounts.accounts import Operator
 from sitewarden.accounts.roles import Permission
-from sitewarden.api.authentication import requires
-from sitewarden.api.context import AppContext, get_context
-from sitewarden.api.operator_scope import require_unscoped, site_in_scope
+from sitewarden.api.authentication import RegistryReader, RegistryWriter
+from sitewarden.api.context import AppContext, Context
+from sitewarden.api.operator_scope import SiteInScope, require_unscoped
 from sitewarden.api.schemas import (
     DeviceIn,
     DeviceOut,
@@ -41,46 +40,18 @@ WRITE = Permission.REGISTRY_WRITE
 
 
 def site_out(site: Site) -> SiteOut:
-    return SiteOut(
-        site_id=site.site_id,
-        name=site.name,
-        timezone=site.timezone,
-        plan_width=site.plan_width,
-        plan_height=site.plan_height,
-        created_at=site.created_at,
-    )
+    return SiteOut.model_validate(site, from_attributes=True)
 
 
 def zone_out(zone: Zone) -> ZoneOut:
-    return ZoneOut(
-        site_id=zone.site_id,
-        zone_id=zone.zone_id,
-        name=zone.name,
-        capacity=zone.capacity,
-        created_at=zone.created_at,
-    )
+    return ZoneOut.model_validate(zone, from_attributes=True)
 
 
 def device_out(device: Device, context: AppContext) -> DeviceOut:
     status = service.device_status(
         device, datetime.now(UTC), context.settings.offline_after_intervals
     )
-    return DeviceOut(
-        site_id=device.site_id,
-        device_id=device.device_id,
-        kind=device.kind,
-        name=device.name,
-        zone_id=device.zone_id,
-        x=device.x,
-        y=device.y,
-        heartbeat_s=device.heartbeat_s,
-        rotation=device.rotation,
-        status=status,
-        last_seen_at=device.last_seen_at,
-        token_issued_at=device.token_issued_at,
-        token_revoked_at=device.token_revoked_at,
-        created_at=device.created_at,
-    )
+    return DeviceOut.model_validate({**asdict(device), "status": status})
 
 
 def patch_changes(body: BaseModel, *, never_null: tuple[str, ...]) -> dict[str, Any]:
@@ -97,16 +68,12 @@ def patch_changes(body: BaseModel, *, never_null: tuple[str, ...]) -> dict[str, 
 
 # --- sites ------------------------------------------------------------------------
 @router.get("", response_model=list[SiteOut], summary="Sites the caller may see")
-def list_sites(
-    operator: Operator = requires(READ), context: AppContext = Depends(get_context)
-) -> list[SiteOut]:
+def list_sites(operator: RegistryReader, context: Context) -> list[SiteOut]:
     return [site_out(site) for site in context.store.registry.list_sites(operator.site_scope)]
 
 
 @router.post("", response_model=SiteOut, status_code=201, summary="Register a site")
-def create_site(
-    body: SiteIn, operator: Operator = requires(WRITE), context: AppContext = Depends(get_context)
-) -> SiteOut:
+def create_site(body: SiteIn, operator: RegistryWriter, context: Context) -> SiteOut:
     require_unscoped(operator, "creating a site")
     site = service.create_site(
         context.store.registry,
@@ -121,21 +88,14 @@ def create_site(
 
 @router.get("/{site_id}", response_model=SiteOut)
 def get_site(
-    site_id: str,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    site_id: str, operator: RegistryReader, context: Context, site: SiteInScope
 ) -> SiteOut:
     return site_out(site)
 
 
 @router.patch("/{site_id}", response_model=SiteOut)
 def patch_site(
-    site_id: str,
-    body: SitePatch,
-    operator: Operator = requires(WRITE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    site_id: str, body: SitePatch, operator: RegistryWriter, context: Context, site: SiteInScope
 ) -> SiteOut:
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     return site_out(service.update_site(context.store.registry, replace(site, **changes)))
@@ -143,10 +103,7 @@ def patch_site(
 
 @router.delete("/{site_id}", status_code=204, response_class=Response)
 def delete_site(
-    site_id: str,
-    operator: Operator = requires(WRITE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    site_id: str, operator: RegistryWriter, context: Context, site: SiteInScope
 ) -> Response:
     service.delete_site(context.store.registry, site_id)
     return Response(status_code=204)
@@ -155,21 +112,14 @@ def delete_site(
 # --- zones ------------------------------------------------------------------------
 @router.get("/{site_id}/zones", response_model=list[ZoneOut])
 def list_zones(
-    site_id: str,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    site_id: str, operator: RegistryReader, context: Context, site: SiteInScope
 ) -> list[ZoneOut]:
     return [zone_out(zone) for zone in context.store.registry.list_zones(site_id)]
 
 
 @router.post("/{site_id}/zones", response_model=ZoneOut, status_code=201)
 def create_zone(
-    site_id: str,
-    body: ZoneIn,
-    operator: Operator = requires(WRITE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    site_id: str, body: ZoneIn, operator: RegistryWriter, context: Context, site: SiteInScope
 ) -> ZoneOut:
     return zone_out(
         service.create_zone(context.store.registry, site_id, body.zone_id, body.name, body.capacity)
@@ -178,11 +128,7 @@ def create_zone(
 
 @router.get("/{site_id}/zones/{zone_id}", response_model=ZoneOut)
 def get_zone(
-    site_id: str,
-    zone_id: str,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    site_id: str, zone_id: str, operator: RegistryReader, context: Context, site: SiteInScope
 ) -> ZoneOut:
     return zone_out(service.require_zone(context.store.registry, site_id, zone_id))
 
@@ -192,9 +138,9 @@ def patch_zone(
     site_id: str,
     zone_id: str,
     body: ZonePatch,
-    operator: Operator = requires(WRITE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: RegistryWriter,
+    context: Context,
+    site: SiteInScope,
 ) -> ZoneOut:
     zone = service.require_zone(context.store.registry, site_id, zone_id)
     updated = replace(zone, **patch_changes(body, never_null=("name",)))
@@ -204,11 +150,7 @@ def patch_zone(
 
 @router.delete("/{site_id}/zones/{zone_id}", status_code=204, response_class=Response)
 def delete_zone(
-    site_id: str,
-    zone_id: str,
-    operator: Operator = requires(WRITE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    site_id: str, zone_id: str, operator: RegistryWriter, context: Context, site: SiteInScope
 ) -> Response:
     service.delete_zone(context.store.registry, site_id, zone_id)
     return Response(status_code=204)
@@ -217,10 +159,7 @@ def delete_zone(
 # --- devices ----------------------------------------------------------------------
 @router.get("/{site_id}/devices", response_model=list[DeviceOut])
 def list_devices(
-    site_id: str,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    site_id: str, operator: RegistryReader, context: Context, site: SiteInScope
 ) -> list[DeviceOut]:
     return [device_out(device, context) for device in context.store.registry.list_devices(site_id)]
 
@@ -232,11 +171,7 @@ def list_devices(
     summary="Register a device; its token is in the answer, once",
 )
 def create_device(
-    site_id: str,
-    body: DeviceIn,
-    operator: Operator = requires(WRITE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    site_id: str, body: DeviceIn, operator: RegistryWriter, context: Context, site: SiteInScope
 ) -> DeviceWithToken:
     device, token = service.create_device(
         context.store.registry,
@@ -256,11 +191,7 @@ def create_device(
 
 @router.get("/{site_id}/devices/{device_id}", response_model=DeviceOut)
 def get_device(
-    site_id: str,
-    device_id: str,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    site_id: str, device_id: str, operator: RegistryReader, context: Context, site: SiteInScope
 ) -> DeviceOut:
     return device_out(service.require_device(context.store.registry, site_id, device_id), context)
 
@@ -270,9 +201,9 @@ def patch_device(
     site_id: str,
     device_id: str,
     body: DevicePatch,
-    operator: Operator = requires(WRITE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: RegistryWriter,
+    context: Context,
+    site: SiteInScope,
 ) -> DeviceOut:
     device = service.require_device(context.store.registry, site_id, device_id)
     changes = patch_changes(body, never_null=("kind", "name", "heartbeat_s", "rotation"))
@@ -282,11 +213,7 @@ def patch_device(
 
 @router.delete("/{site_id}/devices/{device_id}", status_code=204, response_class=Response)
 def delete_device(
-    site_id: str,
-    device_id: str,
-    operator: Operator = requires(WRITE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    site_id: str, device_id: str, operator: RegistryWriter, context: Context, site: SiteInScope
 ) -> Response:
     service.require_device(context.store.registry, site_id, device_id)
     context.store.registry.delete_device(site_id, device_id)
@@ -299,11 +226,7 @@ def delete_device(
     summary="Issue a new token (the old one stops working)",
 )
 def rotate_token(
-    site_id: str,
-    device_id: str,
-    operator: Operator = requires(WRITE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    site_id: str, device_id: str, operator: RegistryWriter, context: Context, site: SiteInScope
 ) -> DeviceToken:
     token = service.rotate_device_token(context.store.registry, site_id, device_id)
     return DeviceToken(site_id=site_id, device_id=device_id, token=token)
@@ -315,11 +238,7 @@ def rotate_token(
     summary="Revoke the device's token",
 )
 def revoke_token(
-    site_id: str,
-    device_id: str,
-    operator: Operator = requires(WRITE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    site_id: str, device_id: str, operator: RegistryWriter, context: Context, site: SiteInScope
 ) -> DeviceOut:
     service.revoke_device_token(context.store.registry, site_id, device_id)
     return device_out(service.require_device(context.store.registry, site_id, device_id), context)

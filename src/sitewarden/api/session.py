@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from sitewarden.accounts import accounts
-from sitewarden.accounts.accounts import AccountDisabled, Operator
-from sitewarden.accounts.roles import Permission
+from sitewarden.accounts.accounts import AccountDisabled
 from sitewarden.accounts.second_factor import SecondFactorMissing, check_sign_in_code
-from sitewarden.api.authentication import SESSION_COOKIE, requires
-from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.authentication import SESSION_COOKIE, SignedInBeforePasswordChange
+from sitewarden.api.context import AppContext, Context
 from sitewarden.api.ratelimit import RateLimited
 from sitewarden.api.schemas import LoginIn, LoginOut
 from sitewarden.api.signin_delays import client_key
@@ -72,23 +71,14 @@ def sign_in(
 
 
 @router.post("/login", response_model=LoginOut, summary="Sign in; sets the session cookie")
-def login(
-    body: LoginIn,
-    request: Request,
-    response: Response,
-    context: AppContext = Depends(get_context),
-) -> LoginOut:
+def login(body: LoginIn, request: Request, response: Response, context: Context) -> LoginOut:
     token, answer = sign_in(context, request, body.username, body.password, body.totp)
     set_session_cookie(response, token, context.settings)
     return answer
 
 
 @router.post("/logout", status_code=204, response_class=Response)
-def logout(
-    request: Request,
-    operator: Operator = requires(Permission.SELF, before_password_change=True),
-    context: AppContext = Depends(get_context),
-) -> Response:
+def logout(request: Request, operator: SignedInBeforePasswordChange, context: Context) -> Response:
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         accounts.close_web_session(context.store.accounts, cookie)

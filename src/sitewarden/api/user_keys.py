@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 
-from sitewarden.accounts.accounts import Operator
-from sitewarden.accounts.roles import Permission
-from sitewarden.api.authentication import requires
-from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.authentication import UserManager, UserReader
+from sitewarden.api.context import Context
 from sitewarden.api.operator_scope import visible_user
 from sitewarden.api.schemas import ApiKeyOut
 from sitewarden.api.users import api_key_out
@@ -20,21 +18,14 @@ router = APIRouter(prefix="/api/v1/users", tags=["operators"])
 
 
 @router.get("/{user_id}/api-keys", response_model=list[ApiKeyOut])
-def list_user_api_keys(
-    user_id: str,
-    operator: Operator = requires(Permission.USERS_READ),
-    context: AppContext = Depends(get_context),
-) -> list[ApiKeyOut]:
+def list_user_api_keys(user_id: str, operator: UserReader, context: Context) -> list[ApiKeyOut]:
     user = visible_user(context, operator, user_id)
     return [api_key_out(key) for key in context.store.accounts.list_api_keys(user.user_id)]
 
 
 @router.delete("/{user_id}/api-keys/{key_id}", status_code=204, response_class=Response)
 def revoke_user_api_key(
-    user_id: str,
-    key_id: str,
-    operator: Operator = requires(Permission.USERS_MANAGE),
-    context: AppContext = Depends(get_context),
+    user_id: str, key_id: str, operator: UserManager, context: Context
 ) -> Response:
     user = visible_user(context, operator, user_id)
     key = context.store.accounts.get_api_key(key_id)

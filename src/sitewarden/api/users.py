@@ -5,16 +5,23 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from sitewarden.accounts import accounts, second_factor
 from sitewarden.accounts.accounts import Operator
 from sitewarden.accounts.passwords import hash_password
 from sitewarden.accounts.records import ApiKey, User
-from sitewarden.accounts.roles import Permission, Role
+from sitewarden.accounts.roles import Role
 from sitewarden.accounts.second_factor import ROLES_NEEDING_SECOND_FACTOR
-from sitewarden.api.authentication import SESSION_COOKIE, SecondFactorRequired, requires
-from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.authentication import (
+    SESSION_COOKIE,
+    SecondFactorRequired,
+    SignedIn,
+    SignedInBeforePasswordChange,
+    UserManager,
+    UserReader,
+)
+from sitewarden.api.context import AppContext, Context
 from sitewarden.api.operator_scope import granted_scope, visible_user, within_scope
 from sitewarden.api.schemas import (
     ApiKeyIn,
@@ -35,26 +42,11 @@ router = APIRouter(prefix="/api/v1", tags=["operators"])
 
 
 def user_out(user: User) -> UserOut:
-    return UserOut(
-        user_id=user.user_id,
-        username=user.username,
-        role=Role(user.role),
-        site_scope=list(user.site_scope) if user.site_scope is not None else None,
-        disabled=user.disabled,
-        must_change_password=user.must_change_password,
-        created_at=user.created_at,
-        last_login_at=user.last_login_at,
-    )
+    return UserOut.model_validate(user, from_attributes=True)
 
 
 def api_key_out(key: ApiKey) -> ApiKeyOut:
-    return ApiKeyOut(
-        key_id=key.key_id,
-        name=key.name,
-        scopes=list(key.scopes) if key.scopes is not None else None,
-        created_at=key.created_at,
-        revoked_at=key.revoked_at,
-    )
+    return ApiKeyOut.model_validate(key, from_attributes=True)
 
 
 def _require_user_id(context: AppContext, user_id: str) -> User:
@@ -65,10 +57,7 @@ def _require_user_id(context: AppContext, user_id: str) -> User:
 
 
 @router.get("/users", response_model=list[UserOut])
-def list_users(
-    operator: Operator = requires(Permission.USERS_READ),
-    context: AppContext = Depends(get_context),
-) -> list[UserOut]:
+def list_users(operator: UserReader, context: Context) -> list[UserOut]:
     return [
         user_out(user)
         for user in context.store.accounts.list_users()
@@ -77,11 +66,7 @@ def list_users(
 
 
 @router.post("/users", response_model=CreatedUser, status_code=201)
-def create_user(
-    body: UserIn,
-    operator: Operator = requires(Permission.USERS_MANAGE),
-    context: AppContext = Depends(get_context),
-) -> CreatedUser:
+def create_user(body: UserIn, operator: UserManager, context: Context) -> CreatedUser:
     user, generated = accounts.create_user(
         context.store.accounts,
         context.store.registry,
@@ -94,21 +79,12 @@ def create_user(
 
 
 @router.get("/users/{user_id}", response_model=UserOut)
-def get_user(
-    user_id: str,
-    operator: Operator = requires(Permission.USERS_READ),
-    context: AppContext = Depends(get_context),
-) -> UserOut:
+def get_user(user_id: str, operator: UserReader, context: Context) -> UserOut:
     return user_out(visible_user(context, operator, user_id))
 
 
 @router.patch("/users/{user_id}", response_model=UserOut)
-def patch_user(
-    user_id: str,
-    body: UserPatch,
-    operator: Operator = requires(Permission.USERS_MANAGE),
-    context: AppContext = Depends(get_context),
-) -> UserOut:
+def patch_user(user_id: str, body: UserPatch, operator: UserManager, context: Context) -> UserOut:
     user = visible_user(context, operator, user_id)
     if user.user_id == operator.user_id and (body.disabled or body.role not in (None, Role.ADMIN)):
         raise InvalidInput("you cannot disable yourself or drop your own admin role")
@@ -136,17 +112,13 @@ def patch_user(
 
 
 @router.get("/me", response_model=UserOut, summary="The signed-in operator")
-def get_me(
-    operator: Operator = requires(Permission.SELF), context: AppContext = Depends(get_context)
-) -> UserOut:
+def get_me(operator: SignedIn, context: Context) -> UserOut:
     return user_out(_require_user_id(context, operator.user_id))
 
 
 @router.post("/me/password", status_code=204, response_class=Response)
 def change_password(
-    body: PasswordChange,
-    operator: Operator = requires(Permission.SELF, before_password_change=True),
-    context: AppContext = Depends(get_context),
+    body: PasswordChange, operator: SignedInBeforePasswordChange, context: Context
 ) -> Response:
     user = _require_user_id(context, operator.user_id)
     accounts.change_own_password(
@@ -156,18 +128,12 @@ def change_password(
 
 
 @router.get("/me/api-keys", response_model=list[ApiKeyOut])
-def list_api_keys(
-    operator: Operator = requires(Permission.SELF), context: AppContext = Depends(get_context)
-) -> list[ApiKeyOut]:
+def list_api_keys(operator: SignedIn, context: Context) -> list[ApiKeyOut]:
     return [api_key_out(key) for key in context.store.accounts.list_api_keys(operator.user_id)]
 
 
 @router.post("/me/api-keys", response_model=CreatedApiKey, status_code=201)
-def create_api_key(
-    body: ApiKeyIn,
-    operator: Operator = requires(Permission.SELF),
-    context: AppContext = Depends(get_context),
-) -> CreatedApiKey:
+def create_api_key(body: ApiKeyIn, operator: SignedIn, context: Context) -> CreatedApiKey:
     user = _require_user_id(context, operator.user_id)
     _second_factor_first(context, operator, "create API keys")
     scopes = tuple(body.scopes) if body.scopes is not None else None
@@ -187,10 +153,7 @@ def _second_factor_first(context: AppContext, operator: Operator, what: str) -> 
 
 
 @router.post("/me/totp", response_model=TotpEnrolment, summary="Start second-factor enrolment")
-def start_totp(
-    operator: Operator = requires(Permission.SELF),
-    context: AppContext = Depends(get_context),
-) -> TotpEnrolment:
+def start_totp(operator: SignedIn, context: Context) -> TotpEnrolment:
     user = _require_user_id(context, operator.user_id)
     second_factor.check_change_allowed(user, operator, datetime.now(UTC))
     secret, uri = second_factor.start_enrolment(context.store.accounts, user, context.totp_key)
@@ -199,10 +162,7 @@ def start_totp(
 
 @router.post("/me/totp/confirm", status_code=204, response_class=Response)
 def confirm_totp(
-    body: TotpCode,
-    request: Request,
-    operator: Operator = requires(Permission.SELF),
-    context: AppContext = Depends(get_context),
+    body: TotpCode, request: Request, operator: SignedIn, context: Context
 ) -> Response:
     """Confirm with a code; a cookie session that confirms counts as second-factor signed in."""
     user = _require_user_id(context, operator.user_id)
@@ -215,11 +175,7 @@ def confirm_totp(
 
 
 @router.delete("/me/api-keys/{key_id}", status_code=204, response_class=Response)
-def revoke_api_key(
-    key_id: str,
-    operator: Operator = requires(Permission.SELF),
-    context: AppContext = Depends(get_context),
-) -> Response:
+def revoke_api_key(key_id: str, operator: SignedIn, context: Context) -> Response:
     key = context.store.accounts.get_api_key(key_id)
     if key is None or key.user_id != operator.user_id:
         raise NotFound(f"API key {key_id!r} not found")

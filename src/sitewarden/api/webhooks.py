@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from sitewarden.accounts.accounts import Operator
-from sitewarden.accounts.roles import Permission
 from sitewarden.alerts.webhook_records import Webhook
 from sitewarden.alerts.webhook_targets import check_target, parse_networks
-from sitewarden.api.authentication import requires
-from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.authentication import WebhookManager
+from sitewarden.api.context import Context
 from sitewarden.api.operator_scope import require_unscoped, visible_site
 from sitewarden.errors import NotFound
 from sitewarden.events.kinds import Severity
@@ -60,14 +60,7 @@ class DeliveryOut(BaseModel):
 
 
 def webhook_out(hook: Webhook) -> WebhookOut:
-    return WebhookOut(
-        webhook_id=hook.webhook_id,
-        url=hook.url,
-        site_id=hook.site_id,
-        min_severity=hook.min_severity,
-        enabled=hook.enabled,
-        created_at=hook.created_at,
-    )
+    return WebhookOut.model_validate(hook, from_attributes=True)
 
 
 def hook_visible(operator: Operator, hook: Webhook) -> bool:
@@ -78,10 +71,7 @@ def hook_visible(operator: Operator, hook: Webhook) -> bool:
 
 
 @router.get("/webhooks", response_model=list[WebhookOut])
-def list_webhooks(
-    operator: Operator = requires(Permission.WEBHOOKS_MANAGE),
-    context: AppContext = Depends(get_context),
-) -> list[WebhookOut]:
+def list_webhooks(operator: WebhookManager, context: Context) -> list[WebhookOut]:
     return [
         webhook_out(hook)
         for hook in context.store.webhooks.list_webhooks()
@@ -90,11 +80,7 @@ def list_webhooks(
 
 
 @router.post("/webhooks", response_model=CreatedWebhook, status_code=201)
-def create_webhook(
-    body: WebhookIn,
-    operator: Operator = requires(Permission.WEBHOOKS_MANAGE),
-    context: AppContext = Depends(get_context),
-) -> CreatedWebhook:
+def create_webhook(body: WebhookIn, operator: WebhookManager, context: Context) -> CreatedWebhook:
     if body.site_id is None:
         require_unscoped(operator, "a webhook without a site_id")
     else:
@@ -115,11 +101,7 @@ def create_webhook(
 
 
 @router.delete("/webhooks/{webhook_id}", status_code=204, response_class=Response)
-def delete_webhook(
-    webhook_id: str,
-    operator: Operator = requires(Permission.WEBHOOKS_MANAGE),
-    context: AppContext = Depends(get_context),
-) -> Response:
+def delete_webhook(webhook_id: str, operator: WebhookManager, context: Context) -> Response:
     hook = context.store.webhooks.get_webhook(webhook_id)
     if hook is None or not hook_visible(operator, hook):
         raise NotFound(f"webhook {webhook_id!r} not found")
@@ -132,10 +114,7 @@ def delete_webhook(
     response_model=list[DeliveryOut],
     summary="Deliveries that failed every retry, or were refused (the reason in last_error)",
 )
-def dead_letters(
-    operator: Operator = requires(Permission.WEBHOOKS_MANAGE),
-    context: AppContext = Depends(get_context),
-) -> list[DeliveryOut]:
+def dead_letters(operator: WebhookManager, context: Context) -> list[DeliveryOut]:
     # Filtered in the query, so a scoped admin gets its own newest dead letters
     # however many other sites have.
     visible = None
@@ -146,14 +125,6 @@ def dead_letters(
             if hook_visible(operator, hook)
         ]
     return [
-        DeliveryOut(
-            delivery_id=d.delivery_id,
-            webhook_id=d.webhook_id,
-            alert_id=d.alert_id,
-            attempts=d.attempts,
-            last_error=d.last_error,
-            created_at=d.created_at,
-            payload=orjson.loads(d.payload),
-        )
+        DeliveryOut.model_validate({**asdict(d), "payload": orjson.loads(d.payload)})
         for d in context.store.webhooks.deliveries("dead", webhook_ids=visible)
     ]

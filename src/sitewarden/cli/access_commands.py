@@ -21,6 +21,7 @@ from sitewarden.cli.base import (
     guarded,
     opened_store,
     out,
+    record_cli_audit,
     settings_for,
     vault_and_audit,
 )
@@ -52,14 +53,7 @@ class AccessTools:
     settings: Settings
 
     def record(self, action: str, site: str, targets: list[str], purpose: str | None) -> None:
-        self.audit.record(
-            actor=cli_actor(),
-            role="admin",
-            action=action,
-            targets=targets,
-            site_id=site,
-            purpose=purpose,
-        )
+        record_cli_audit(self.audit, action, site, targets, purpose)
 
 
 @contextmanager

@@ -9,13 +9,7 @@ from rich.table import Table
 
 from sitewarden.accounts import accounts
 from sitewarden.accounts.roles import Role
-from sitewarden.cli.base import (
-    DataDir,
-    app,
-    opened_store,
-    out,
-    settings_for,
-)
+from sitewarden.cli.base import DataDir, app, opened_store, out, settings_for
 
 users_app = typer.Typer(help="Operator accounts.", no_args_is_help=True)
 app.add_typer(users_app, name="users")

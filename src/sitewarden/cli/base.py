@@ -85,4 +85,18 @@ def cli_actor() -> str:
     return f"cli:{getpass.getuser()}"
 
 
+def record_cli_audit(
+    audit: AuditLog, action: str, site: str, targets: list[str], purpose: str | None
+) -> None:
+    """One audit entry for a command run on this machine: by ``cli_actor()``, as admin."""
+    audit.record(
+        actor=cli_actor(),
+        role="admin",
+        action=action,
+        targets=targets,
+        site_id=site,
+        purpose=purpose,
+    )
+
+
 SEVERITY_STYLE = {"critical": "bold red", "major": "red", "minor": "yellow", "info": "dim"}

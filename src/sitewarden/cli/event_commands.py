@@ -8,15 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sitewarden.cli.base import (
-    SEVERITY_STYLE,
-    DataDir,
-    app,
-    fail,
-    opened_store,
-    out,
-    settings_for,
-)
+from sitewarden.cli.base import SEVERITY_STYLE, DataDir, app, fail, opened_store, out, settings_for
 from sitewarden.events.kinds import KINDS
 from sitewarden.events.query import EventQuery
 

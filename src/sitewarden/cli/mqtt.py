@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -32,13 +33,8 @@ def mqtt_config(
     data_dir: DataDir = None,
 ) -> None:
     """Write the broker's files; new devices get an MQTT secret, shown once."""
-    settings = settings_for(data_dir)
     listener = ListenerOptions(port, bind, tls_cert, tls_key)
-    with opened_store(settings) as store:
-        files = guarded(
-            lambda: write_broker_files(store.registry, settings, out_dir, listener, frigate=frigate)
-        )
-    _report(files)
+    _write_files(data_dir, out_dir, listener, frigate=frigate)
 
 
 @mqtt_app.command("secret")
@@ -53,12 +49,24 @@ def mqtt_secret(
     data_dir: DataDir = None,
 ) -> None:
     """Issue a new MQTT secret for one device (its old one stops working on reload)."""
-    settings = settings_for(data_dir)
     listener = ListenerOptions(port, bind, tls_cert, tls_key)
+    _write_files(data_dir, out_dir, listener, rotate=[(site_id, device_id)])
+
+
+def _write_files(
+    data_dir: Path | None,
+    out_dir: Path,
+    listener: ListenerOptions,
+    *,
+    rotate: Iterable[tuple[str, str]] = (),
+    frigate: bool = False,
+) -> None:
+    """Write the broker's files from the registry, then say what was written."""
+    settings = settings_for(data_dir)
     with opened_store(settings) as store:
         files = guarded(
             lambda: write_broker_files(
-                store.registry, settings, out_dir, listener, rotate=[(site_id, device_id)]
+                store.registry, settings, out_dir, listener, rotate=rotate, frigate=frigate
             )
         )
     _report(files)

@@ -14,12 +14,12 @@ from rich.table import Table
 from sitewarden.cli.base import (
     DataDir,
     app,
-    cli_actor,
     err,
     fail,
     guarded,
     opened_store,
     out,
+    record_cli_audit,
     settings_for,
     vault_and_audit,
 )
@@ -147,13 +147,12 @@ def subject_export(
         with opened_store(settings) as store:
             vault, audit = vault_and_audit(settings, store)
             exported = export_subject(build_subject_requests(store, vault), ref)
-            audit.record(
-                actor=cli_actor(),
-                role="admin",
-                action="subject.export",
-                targets=[s["subject_id"] for s in exported["subjects"]],
-                site_id=site,
-                purpose=purpose,
+            record_cli_audit(
+                audit,
+                "subject.export",
+                site,
+                [s["subject_id"] for s in exported["subjects"]],
+                purpose,
             )
     except BaseException:
         target.abandon()
@@ -188,14 +187,7 @@ def subject_erase(
     with opened_store(settings) as store:
         vault, audit = vault_and_audit(settings, store)
         report = build_subject_requests(store, vault).erase(ref)
-        audit.record(
-            actor=cli_actor(),
-            role="admin",
-            action="subject.erase",
-            targets=report.subject_ids,
-            site_id=site,
-            purpose=purpose,
-        )
+        record_cli_audit(audit, "subject.erase", site, report.subject_ids, purpose)
     out.print(
         f"Erased {len(report.subject_ids)} subject(s); {report.events_erased} events now "
         "read as erased."

@@ -8,13 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sitewarden.cli.base import (
-    DataDir,
-    app,
-    opened_store,
-    out,
-    settings_for,
-)
+from sitewarden.cli.base import DataDir, app, opened_store, out, settings_for
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.registry import service
 

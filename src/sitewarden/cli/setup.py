@@ -9,15 +9,7 @@ from typing import Annotated
 import orjson
 import typer
 
-from sitewarden.cli.base import (
-    DataDir,
-    app,
-    err,
-    fail,
-    guarded,
-    out,
-    settings_for,
-)
+from sitewarden.cli.base import DataDir, app, err, fail, guarded, out, settings_for
 
 
 # --- init, serve, demo ---------------------------------------------------------------

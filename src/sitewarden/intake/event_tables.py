@@ -13,14 +13,7 @@ from uuid import UUID
 
 import orjson
 
-from sitewarden.db.database import (
-    Connection,
-    Database,
-    EventRow,
-    _must_dt,
-    chunked,
-    value_rows,
-)
+from sitewarden.db.database import Connection, Database, EventRow, _must_dt, chunked, value_rows
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import Event, to_micros
 from sitewarden.events.query import EventPage, EventQuery

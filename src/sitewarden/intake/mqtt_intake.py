@@ -34,12 +34,7 @@ import paho.mqtt.client as mqtt
 
 from sitewarden.errors import DatabaseUnavailable, StoreError
 from sitewarden.events.model import Event
-from sitewarden.intake.mqtt_messages import (
-    Handler,
-    Parsed,
-    parse_device_message,
-    validate_item,
-)
+from sitewarden.intake.mqtt_messages import Handler, Parsed, parse_device_message, validate_item
 from sitewarden.intake.mqtt_topics import EVENTS_FILTER
 from sitewarden.intake.service import Intake
 from sitewarden.intake.validation import EventRejected, IntakeLimits

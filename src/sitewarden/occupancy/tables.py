@@ -6,10 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sitewarden.db.database import (
-    Database,
-    _must_dt,
-)
+from sitewarden.db.database import Database, _must_dt
 from sitewarden.events.model import to_micros
 
 

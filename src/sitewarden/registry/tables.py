@@ -5,12 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sitewarden.db.database import (
-    Database,
-    _dt,
-    _must_dt,
-    _t,
-)
+from sitewarden.db.database import Database, _dt, _must_dt, _t
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.registry.records import Device, DeviceCredential, Site, Zone
 

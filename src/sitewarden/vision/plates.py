@@ -34,12 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from sitewarden.vision.plate_checks import (
-    colour_doubt,
-    plate_colour,
-    read_doubt,
-    surest_characters,
-)
+from sitewarden.vision.plate_checks import colour_doubt, plate_colour, read_doubt, surest_characters
 from sitewarden.vision.plate_formats import PlateFormat, PlateMatch, compact_plate, match_plate
 
 if TYPE_CHECKING:  # the OCR module (OpenCV, 25 MB) is imported with the first frame

@@ -9,31 +9,25 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Annotated
 
 import anyio
-from fastapi import Request
+from fastapi import Depends, Request
 
 from sitewarden.accounts.accounts import Operator
 from sitewarden.accounts.roles import Permission
 from sitewarden.api.context import AppContext
 from sitewarden.api.disclosure import Disclosure, disclosure_for
-from sitewarden.api.parking_schemas import (
-    DecisionOut,
-)
+from sitewarden.api.parking_schemas import DecisionOut
 from sitewarden.api.ratelimit import RateLimiter
 from sitewarden.errors import InvalidInput, NotFound, PermissionDenied
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.parking.decisions import GateDecision
 from sitewarden.parking.gates import ParkingGates
-from sitewarden.parking.records import (
-    Lane,
-)
+from sitewarden.parking.records import Lane
 from sitewarden.privacy.masking import mask_plate
 from sitewarden.registry.records import Sender
-from sitewarden.vision.plate_formats import (
-    PlateMatch,
-    match_plate,
-)
+from sitewarden.vision.plate_formats import PlateMatch, match_plate
 from sitewarden.vision.plates import PlateReader
 
 FRAMES_PATH = re.compile(r"^/api/v1/gates/[^/]+/frames$")
@@ -72,6 +66,10 @@ def build_gates(context: AppContext) -> GateDesk:
 def get_desk(request: Request) -> GateDesk:
     desk: GateDesk = request.app.state.parking
     return desk
+
+
+# A route's ``desk: AppGateDesk``: the app's gates and plate reader, as a dependency.
+AppGateDesk = Annotated[GateDesk, Depends(get_desk)]
 
 
 def _now() -> datetime:

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 
-from sitewarden.accounts.accounts import Operator
-from sitewarden.api.authentication import requires
-from sitewarden.api.context import AppContext, get_context
-from sitewarden.api.garage.common import (
-    MANAGE,
-    READ,
-    GateDesk,
-    _now,
-    get_desk,
-)
-from sitewarden.api.operator_scope import site_in_scope
+from sitewarden.api.answers import deleted_or_404
+from sitewarden.api.authentication import ParkingManager, ParkingReader
+from sitewarden.api.context import Context
+from sitewarden.api.garage.common import AppGateDesk, _now
+from sitewarden.api.operator_scope import SiteInScope
 from sitewarden.api.parking_schemas import (
     CustomFormatIn,
     LaneIn,
@@ -26,31 +20,16 @@ from sitewarden.api.parking_schemas import (
 )
 from sitewarden.errors import InvalidInput, NotFound
 from sitewarden.events.device_kinds import DeviceKind
-from sitewarden.parking.records import (
-    GarageTariff,
-    Lane,
-    PlateSettings,
-)
+from sitewarden.parking.records import GarageTariff, Lane, PlateSettings
 from sitewarden.parking.tariffs import Tariff
-from sitewarden.registry.records import Site
 from sitewarden.registry.service import require_device, require_zone
-from sitewarden.vision.plate_formats import (
-    BUILT_IN,
-    check_pattern,
-    resolve_formats,
-)
+from sitewarden.vision.plate_formats import BUILT_IN, check_pattern, resolve_formats
 
 router = APIRouter(prefix="/api/v1", tags=["parking"])
 
 
 def lane_out(lane: Lane) -> LaneOut:
-    return LaneOut(
-        site_id=lane.site_id,
-        device_id=lane.device_id,
-        zone_id=lane.zone_id,
-        direction=lane.direction,
-        created_at=lane.created_at,
-    )
+    return LaneOut.model_validate(lane, from_attributes=True)
 
 
 @router.put("/parking/sites/{site_id}/lanes/{device_id}", response_model=LaneOut)
@@ -58,9 +37,9 @@ def put_lane(
     site_id: str,
     device_id: str,
     body: LaneIn,
-    operator: Operator = requires(MANAGE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: ParkingManager,
+    context: Context,
+    site: SiteInScope,
 ) -> LaneOut:
     """Make a plate camera an entry or exit lane of the garage (zone) it stands in."""
     device = require_device(context.store.registry, site_id, device_id)
@@ -77,25 +56,17 @@ def put_lane(
 
 @router.get("/parking/sites/{site_id}/lanes", response_model=list[LaneOut])
 def list_lanes(
-    site_id: str,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    site_id: str, operator: ParkingReader, context: Context, site: SiteInScope
 ) -> list[LaneOut]:
     return [lane_out(lane) for lane in context.store.parking_config.list_lanes(site_id)]
 
 
 @router.delete("/parking/sites/{site_id}/lanes/{device_id}", status_code=204)
 def delete_lane(
-    site_id: str,
-    device_id: str,
-    operator: Operator = requires(MANAGE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    site_id: str, device_id: str, operator: ParkingManager, context: Context, site: SiteInScope
 ) -> Response:
-    if not context.store.parking_config.delete_lane(site_id, device_id):
-        raise NotFound(f"lane {device_id!r} not found in site {site_id!r}")
-    return Response(status_code=204)
+    removed = context.store.parking_config.delete_lane(site_id, device_id)
+    return deleted_or_404(removed, f"lane {device_id!r} not found in site {site_id!r}")
 
 
 def settings_out(settings: PlateSettings) -> PlateSettingsOut:
@@ -114,11 +85,7 @@ def settings_out(settings: PlateSettings) -> PlateSettingsOut:
 
 @router.get("/parking/sites/{site_id}/plate-settings", response_model=PlateSettingsOut)
 def get_plate_settings(
-    site_id: str,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
-    desk: GateDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
+    site_id: str, operator: ParkingReader, context: Context, site: SiteInScope, desk: AppGateDesk
 ) -> PlateSettingsOut:
     return settings_out(desk.gates.plate_settings(site_id))
 
@@ -127,9 +94,9 @@ def get_plate_settings(
 def put_plate_settings(
     site_id: str,
     body: PlateSettingsIn,
-    operator: Operator = requires(MANAGE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: ParkingManager,
+    context: Context,
+    site: SiteInScope,
 ) -> PlateSettingsOut:
     """Which plate formats this site reads, in order; when a read needs a person."""
     custom = tuple(check_pattern(f.name, f.pattern) for f in body.custom_formats)
@@ -170,9 +137,9 @@ def put_tariff(
     site_id: str,
     zone_id: str,
     body: TariffIn,
-    operator: Operator = requires(MANAGE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: ParkingManager,
+    context: Context,
+    site: SiteInScope,
 ) -> TariffOut:
     require_zone(context.store.registry, site_id, zone_id)
     tariff = Tariff(**body.model_dump()).check()
@@ -183,11 +150,7 @@ def put_tariff(
 
 @router.get("/parking/sites/{site_id}/garages/{zone_id}/tariff", response_model=TariffOut)
 def get_tariff(
-    site_id: str,
-    zone_id: str,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    site_id: str, zone_id: str, operator: ParkingReader, context: Context, site: SiteInScope
 ) -> TariffOut:
     stored = context.store.parking_config.get_tariff(site_id, zone_id)
     if stored is None:

@@ -7,17 +7,9 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from sitewarden.api.authentication import device_only
-from sitewarden.api.context import AppContext, get_context
-from sitewarden.api.garage.common import (
-    GateDesk,
-    _gate_lane,
-    decision_out,
-    get_desk,
-)
-from sitewarden.api.parking_schemas import (
-    DecisionOut,
-    ReadIn,
-)
+from sitewarden.api.context import Context
+from sitewarden.api.garage.common import AppGateDesk, GateDesk, _gate_lane, decision_out
+from sitewarden.api.parking_schemas import DecisionOut, ReadIn
 from sitewarden.api.ratelimit import RateLimited
 from sitewarden.api.schemas import IMAGE_UPLOAD
 from sitewarden.errors import InvalidInput
@@ -37,9 +29,9 @@ router = APIRouter(prefix="/api/v1", tags=["parking"])
 def post_read(
     device_id: str,
     body: ReadIn,
+    context: Context,
+    desk: AppGateDesk,
     sender: Sender = Depends(device_only),
-    context: AppContext = Depends(get_context),
-    desk: GateDesk = Depends(get_desk),
 ) -> DecisionOut:
     lane = _gate_lane(context, desk, sender, device_id)
     if body.time is not None and body.time.tzinfo is None:
@@ -57,9 +49,9 @@ def post_read(
 async def post_frame(
     device_id: str,
     request: Request,
+    context: Context,
+    desk: AppGateDesk,
     sender: Sender = Depends(device_only),
-    context: AppContext = Depends(get_context),
-    desk: GateDesk = Depends(get_desk),
 ) -> DecisionOut:
     """The frame is read in memory and dropped; it is never stored. Its shape is checked
     and its pixels charged to the camera's share before it waits for the reader."""

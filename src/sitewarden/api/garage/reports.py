@@ -5,32 +5,20 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from sitewarden.accounts.accounts import Operator
-from sitewarden.api.authentication import requires
-from sitewarden.api.context import AppContext, get_context
-from sitewarden.api.garage.common import (
-    READ,
-)
-from sitewarden.api.operator_scope import site_in_scope
-from sitewarden.api.parking_schemas import (
-    GarageOccupancyOut,
-    OccupancyPointOut,
-    RevenueDayOut,
-)
+from sitewarden.api.authentication import ParkingReader
+from sitewarden.api.context import Context
+from sitewarden.api.operator_scope import SiteInScope
+from sitewarden.api.parking_schemas import GarageOccupancyOut, OccupancyPointOut, RevenueDayOut
 from sitewarden.parking import reports
-from sitewarden.registry.records import Site
 
 router = APIRouter(prefix="/api/v1", tags=["parking"])
 
 
 @router.get("/parking/sites/{site_id}/occupancy", response_model=list[GarageOccupancyOut])
 def occupancy_now(
-    site_id: str,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    site_id: str, operator: ParkingReader, context: Context, site: SiteInScope
 ) -> list[GarageOccupancyOut]:
     return [
         GarageOccupancyOut(
@@ -49,10 +37,10 @@ def occupancy_over_time(
     zone_id: str,
     since: datetime,
     until: datetime,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
+    operator: ParkingReader,
+    context: Context,
+    site: SiteInScope,
     step_minutes: Annotated[int, Query(ge=5, le=1440)] = 60,
-    site: Site = Depends(site_in_scope),
 ) -> list[OccupancyPointOut]:
     points = reports.occupancy_series(
         context.store.parking_data(),
@@ -70,9 +58,9 @@ def revenue(
     site_id: str,
     since: datetime,
     until: datetime,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    operator: ParkingReader,
+    context: Context,
+    site: SiteInScope,
 ) -> list[RevenueDayOut]:
     """Payments per calendar day in the site's timezone."""
     days = reports.revenue_by_day(

@@ -3,27 +3,25 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from sitewarden.accounts.accounts import Operator
-from sitewarden.accounts.roles import Permission
-from sitewarden.api.authentication import requires
-from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.authentication import ParkingCashier, ParkingReader, ParkingReviewer
+from sitewarden.api.context import AppContext, Context
 from sitewarden.api.disclosure import Disclosure, take_lookup
 from sitewarden.api.garage.common import (
-    READ,
+    AppGateDesk,
     GateDesk,
     _now,
     _plate_match,
     _Shown,
     decision_out,
-    get_desk,
 )
-from sitewarden.api.operator_scope import OptionalPurpose, site_in_scope, visible_site
-from sitewarden.api.operator_scope import record_audit as _audit
+from sitewarden.api.operator_scope import OptionalPurpose, SiteInScope, record_audit, visible_site
 from sitewarden.api.parking_schemas import (
     PaymentIn,
     PaymentOut,
@@ -41,11 +39,8 @@ from sitewarden.parking.records import (
     ReviewItem,
     SessionQuery,
 )
-from sitewarden.registry.records import Site
 from sitewarden.validity import check_window
-from sitewarden.vision.plate_formats import (
-    match_plate,
-)
+from sitewarden.vision.plate_formats import match_plate
 
 router = APIRouter(prefix="/api/v1", tags=["parking"])
 
@@ -62,26 +57,8 @@ def session_out(
         tariff = desk.gates.tariff(session.site_id, session.zone_id)
         settled = settle_exit(session, tariff, site.timezone if site else "UTC", _now(), None)
         due = settled.due_minor
-    return SessionOut(
-        site_id=session.site_id,
-        session_id=session.session_id,
-        zone_id=session.zone_id,
-        subject_id=session.subject_id,
-        state=session.state,
-        entry_at=session.entry_at,
-        entry_device=session.entry_device,
-        exit_at=session.exit_at,
-        exit_device=session.exit_device,
-        currency=session.currency,
-        fee_minor=session.fee_minor,
-        paid_minor=session.paid_minor,
-        due_now_minor=due,
-        paid_at=session.paid_at,
-        lost_ticket=session.lost_ticket,
-        permit_id=session.permit_id,
-        closed_reason=session.closed_reason,
-        plate=plate[0],
-        disclosure=plate[1],
+    return SessionOut.model_validate(
+        {**asdict(session), "due_now_minor": due, "plate": plate[0], "disclosure": plate[1]}
     )
 
 
@@ -96,16 +73,16 @@ def _visible_session(context: AppContext, operator: Operator, session_id: str) -
 def list_sessions(
     site_id: str,
     request: Request,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
-    desk: GateDesk = Depends(get_desk),
+    operator: ParkingReader,
+    context: Context,
+    site: SiteInScope,
+    desk: AppGateDesk,
     zone: Annotated[str | None, Query(max_length=64)] = None,
     state: Annotated[str | None, Query(pattern="^(open|closed|voided)$")] = None,
     since: datetime | None = None,
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     purpose: OptionalPurpose = None,
-    site: Site = Depends(site_in_scope),
 ) -> list[SessionOut]:
     check_window(since, until, ("since", "until"))
     query = SessionQuery(site_id, zone, None, state, since, until, limit)
@@ -115,7 +92,9 @@ def list_sessions(
         for s in context.store.parking.find_sessions(query)
     ]
     if shown.opened:
-        _audit(context, request, operator, "parking.sessions.read", site_id, shown.opened, purpose)
+        record_audit(
+            context, request, operator, "parking.sessions.read", site_id, shown.opened, purpose
+        )
     return out
 
 
@@ -127,9 +106,9 @@ def list_sessions(
 def lookup_sessions(
     body: SessionLookupIn,
     request: Request,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
-    desk: GateDesk = Depends(get_desk),
+    operator: ParkingReader,
+    context: Context,
+    desk: AppGateDesk,
 ) -> list[SessionOut]:
     """The plate travels in the body, not the URL, so it stays out of access logs."""
     visible_site(context, operator, body.site)
@@ -137,7 +116,9 @@ def lookup_sessions(
     match = match_plate(body.plate, desk.gates.formats(body.site))
     value = match.compact if match is not None else body.plate
     subjects = context.vault.find_subjects(body.site, "plate", value)
-    _audit(context, request, operator, "parking.sessions.lookup", body.site, subjects, body.purpose)
+    record_audit(
+        context, request, operator, "parking.sessions.lookup", body.site, subjects, body.purpose
+    )
     if not subjects:
         return []
     shown = _Shown(context, operator, body.purpose)
@@ -149,10 +130,7 @@ def lookup_sessions(
 
 @router.get("/parking/sessions/{session_id}", response_model=SessionOut)
 def get_session(
-    session_id: str,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
-    desk: GateDesk = Depends(get_desk),
+    session_id: str, operator: ParkingReader, context: Context, desk: AppGateDesk
 ) -> SessionOut:
     """One session with what leaving now costs: what a pay station shows."""
     return session_out(context, desk, _visible_session(context, operator, session_id))
@@ -167,9 +145,9 @@ def pay_session(
     session_id: str,
     body: PaymentIn,
     response: Response,
-    operator: Operator = requires(Permission.PARKING_PAY),
-    context: AppContext = Depends(get_context),
-    desk: GateDesk = Depends(get_desk),
+    operator: ParkingCashier,
+    context: Context,
+    desk: AppGateDesk,
 ) -> PaymentOut:
     session = _visible_session(context, operator, session_id)
     payment = Payment(
@@ -225,12 +203,12 @@ def _review_plate(context: AppContext, shown: _Shown, item: ReviewItem) -> tuple
 def list_reviews(
     site_id: str,
     request: Request,
-    operator: Operator = requires(Permission.PARKING_REVIEW),
-    context: AppContext = Depends(get_context),
+    operator: ParkingReviewer,
+    context: Context,
+    site: SiteInScope,
     state: Annotated[str | None, Query(pattern="^(pending|resolved)$")] = "pending",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     purpose: OptionalPurpose = None,
-    site: Site = Depends(site_in_scope),
 ) -> list[ReviewOut]:
     shown = _Shown(context, operator, purpose)
     out = [
@@ -238,7 +216,9 @@ def list_reviews(
         for item in context.store.parking.list_reviews(site_id, state, limit)
     ]
     if shown.opened:
-        _audit(context, request, operator, "parking.reviews.read", site_id, shown.opened, purpose)
+        record_audit(
+            context, request, operator, "parking.reviews.read", site_id, shown.opened, purpose
+        )
     return out
 
 
@@ -250,10 +230,10 @@ def resolve_review(
     review_id: str,
     body: ReviewResolveIn,
     request: Request,
-    operator: Operator = requires(Permission.PARKING_REVIEW),
-    context: AppContext = Depends(get_context),
-    desk: GateDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
+    operator: ParkingReviewer,
+    context: Context,
+    site: SiteInScope,
+    desk: AppGateDesk,
 ) -> ReviewResolveOut:
     """Confirm the plate a person reads off the frame (the gate then decides), or dismiss."""
     if (body.plate is None) == (not body.dismiss):
@@ -262,7 +242,7 @@ def resolve_review(
     decision = desk.gates.resolve_review(site_id, review_id, plate, operator.username)
     item = context.store.parking.get_review(site_id, review_id)
     assert item is not None
-    _audit(
+    record_audit(
         context,
         request,
         operator,

@@ -6,23 +6,20 @@ import uuid
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from sitewarden.accounts.accounts import Operator
-from sitewarden.api.authentication import requires
-from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.answers import deleted_or_404
+from sitewarden.api.authentication import ParkingManager, ParkingReader
+from sitewarden.api.context import AppContext, Context
 from sitewarden.api.garage.common import (
-    MANAGE,
-    READ,
+    AppGateDesk,
     GateDesk,
     _now,
     _plate_match,
     _Shown,
     _subject,
-    get_desk,
 )
-from sitewarden.api.operator_scope import OptionalPurpose, site_in_scope
-from sitewarden.api.operator_scope import record_audit as _audit
+from sitewarden.api.operator_scope import OptionalPurpose, SiteInScope, record_audit
 from sitewarden.api.parking_schemas import (
     ListEntryIn,
     ListEntryOut,
@@ -31,14 +28,8 @@ from sitewarden.api.parking_schemas import (
     VehicleIn,
     VehicleOut,
 )
-from sitewarden.errors import NotFound
-from sitewarden.parking.records import (
-    ListEntry,
-    Permit,
-    Vehicle,
-)
+from sitewarden.parking.records import ListEntry, Permit, Vehicle
 from sitewarden.privacy.masking import mask_plate
-from sitewarden.registry.records import Site
 from sitewarden.registry.service import require_zone
 from sitewarden.validity import check_window
 
@@ -62,10 +53,10 @@ def vehicle_out(vehicle: Vehicle, plate: str | None, disclosure: str) -> Vehicle
 def register_vehicle(
     site_id: str,
     body: VehicleIn,
-    operator: Operator = requires(MANAGE),
-    context: AppContext = Depends(get_context),
-    desk: GateDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
+    operator: ParkingManager,
+    context: Context,
+    site: SiteInScope,
+    desk: AppGateDesk,
 ) -> VehicleOut:
     """The plate is kept sealed in the vehicle's vault subject; rows carry the subject id."""
     match = _plate_match(desk, site_id, body.plate)
@@ -79,11 +70,11 @@ def register_vehicle(
 def list_vehicles(
     site_id: str,
     request: Request,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
+    operator: ParkingReader,
+    context: Context,
+    site: SiteInScope,
     purpose: OptionalPurpose = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    site: Site = Depends(site_in_scope),
 ) -> list[VehicleOut]:
     shown = _Shown(context, operator, purpose)
     out = [
@@ -91,21 +82,18 @@ def list_vehicles(
         for v in context.store.parking_config.list_vehicles(site_id, limit)
     ]
     if shown.opened:
-        _audit(context, request, operator, "parking.vehicles.read", site_id, shown.opened, purpose)
+        record_audit(
+            context, request, operator, "parking.vehicles.read", site_id, shown.opened, purpose
+        )
     return out
 
 
 @router.delete("/parking/sites/{site_id}/vehicles/{subject_id}", status_code=204)
 def delete_vehicle(
-    site_id: str,
-    subject_id: str,
-    operator: Operator = requires(MANAGE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    site_id: str, subject_id: str, operator: ParkingManager, context: Context, site: SiteInScope
 ) -> Response:
-    if not context.store.parking_config.delete_vehicle(site_id, subject_id):
-        raise NotFound(f"vehicle {subject_id!r} not found")
-    return Response(status_code=204)
+    removed = context.store.parking_config.delete_vehicle(site_id, subject_id)
+    return deleted_or_404(removed, f"vehicle {subject_id!r} not found")
 
 
 def entry_out(entry: ListEntry) -> ListEntryOut:
@@ -113,10 +101,7 @@ def entry_out(entry: ListEntry) -> ListEntryOut:
 
 
 def _vehicle_rule_subject(
-    context: AppContext,
-    desk: GateDesk,
-    site_id: str,
-    body: ListEntryIn | PermitIn,
+    context: AppContext, desk: GateDesk, site_id: str, body: ListEntryIn | PermitIn
 ) -> str:
     """What list entries and permits both check (their site is checked by the route): the
     window, the garage; then the subject of the plate they are about."""
@@ -130,10 +115,10 @@ def _vehicle_rule_subject(
 def add_list_entry(
     site_id: str,
     body: ListEntryIn,
-    operator: Operator = requires(MANAGE),
-    context: AppContext = Depends(get_context),
-    desk: GateDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
+    operator: ParkingManager,
+    context: Context,
+    site: SiteInScope,
+    desk: AppGateDesk,
 ) -> ListEntryOut:
     """Allow or deny a vehicle at one garage (zone_id) or all; deny keeps the gate shut."""
     entry = ListEntry(
@@ -154,25 +139,17 @@ def add_list_entry(
 
 @router.get("/parking/sites/{site_id}/lists", response_model=list[ListEntryOut])
 def list_list_entries(
-    site_id: str,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    site_id: str, operator: ParkingReader, context: Context, site: SiteInScope
 ) -> list[ListEntryOut]:
     return [entry_out(entry) for entry in context.store.parking_config.list_entries(site_id)]
 
 
 @router.delete("/parking/sites/{site_id}/lists/{entry_id}", status_code=204)
 def delete_list_entry(
-    site_id: str,
-    entry_id: str,
-    operator: Operator = requires(MANAGE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    site_id: str, entry_id: str, operator: ParkingManager, context: Context, site: SiteInScope
 ) -> Response:
-    if not context.store.parking_config.delete_list_entry(site_id, entry_id):
-        raise NotFound(f"list entry {entry_id!r} not found")
-    return Response(status_code=204)
+    removed = context.store.parking_config.delete_list_entry(site_id, entry_id)
+    return deleted_or_404(removed, f"list entry {entry_id!r} not found")
 
 
 def permit_out(permit: Permit) -> PermitOut:
@@ -183,10 +160,10 @@ def permit_out(permit: Permit) -> PermitOut:
 def add_permit(
     site_id: str,
     body: PermitIn,
-    operator: Operator = requires(MANAGE),
-    context: AppContext = Depends(get_context),
-    desk: GateDesk = Depends(get_desk),
-    site: Site = Depends(site_in_scope),
+    operator: ParkingManager,
+    context: Context,
+    site: SiteInScope,
+    desk: AppGateDesk,
 ) -> PermitOut:
     """A resident's, staff or visitor permit: free passage within its window."""
     permit = Permit(
@@ -206,25 +183,17 @@ def add_permit(
 
 @router.get("/parking/sites/{site_id}/permits", response_model=list[PermitOut])
 def list_permits(
-    site_id: str,
-    operator: Operator = requires(READ),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    site_id: str, operator: ParkingReader, context: Context, site: SiteInScope
 ) -> list[PermitOut]:
     return [permit_out(p) for p in context.store.parking_config.list_permits(site_id)]
 
 
 @router.delete("/parking/sites/{site_id}/permits/{permit_id}", status_code=204)
 def delete_permit(
-    site_id: str,
-    permit_id: str,
-    operator: Operator = requires(MANAGE),
-    context: AppContext = Depends(get_context),
-    site: Site = Depends(site_in_scope),
+    site_id: str, permit_id: str, operator: ParkingManager, context: Context, site: SiteInScope
 ) -> Response:
-    if not context.store.parking_config.delete_permit(site_id, permit_id):
-        raise NotFound(f"permit {permit_id!r} not found")
-    return Response(status_code=204)
+    removed = context.store.parking_config.delete_permit(site_id, permit_id)
+    return deleted_or_404(removed, f"permit {permit_id!r} not found")
 
 
 # --- sessions and payments ------------------------------------------------------------------
