@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -172,25 +173,20 @@ class Settings(BaseSettings):
     @field_validator("trusted_proxies")
     @classmethod
     def _proxy_networks(cls, value: list[str]) -> list[str]:
-        for entry in value:
-            try:
-                ipaddress.ip_network(entry, strict=False)
-            except ValueError as exc:
-                raise ValueError(
-                    f"trusted_proxies: {entry!r} is not an IP address or network "
-                    "(such as 10.0.0.5 or 10.0.0.0/24)"
-                ) from exc
-        return value
+        return _ip_networks(
+            value,
+            lambda entry: (
+                f"trusted_proxies: {entry!r} is not an IP address or network "
+                "(such as 10.0.0.5 or 10.0.0.0/24)"
+            ),
+        )
 
     @field_validator("webhook_allowed_networks")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
-        for network in value:
-            try:
-                ipaddress.ip_network(network, strict=False)
-            except ValueError as exc:
-                raise ValueError(f"{network!r} is not an IP network like '10.20.0.0/16'") from exc
-        return value
+        return _ip_networks(
+            value, lambda entry: f"{entry!r} is not an IP network like '10.20.0.0/16'"
+        )
 
     @field_validator("retention_days")
     @classmethod
@@ -286,3 +282,13 @@ def load_settings(data_dir: Path | None = None, **overrides: Any) -> Settings:
         return Settings.model_validate({**settings.model_dump(), **given, "data_dir": chosen})
     except ValueError as exc:
         raise ConfigError(f"invalid settings: {_describe(exc)}") from exc
+
+
+def _ip_networks(value: list[str], refusal: Callable[[str], str]) -> list[str]:
+    """``value`` if every entry is an IP address or network, else the first refusal."""
+    for entry in value:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError as exc:
+            raise ValueError(refusal(entry)) from exc
+    return value

@@ -19,7 +19,7 @@ from typing import Any, Protocol, TypeVar
 
 import orjson
 
-from sitewarden.errors import UnsealedPersonalData
+from sitewarden.errors import AlreadyExists, UnsealedPersonalData
 from sitewarden.events.model import Event, family_of, from_micros, to_micros
 
 T = TypeVar("T")
@@ -68,9 +68,14 @@ class Database(ABC):
     @abstractmethod
     def read_one(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
 
-    @abstractmethod
     def write(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """One statement in its own transaction; returns the rows it changed."""
+        """One statement in its own transaction; returns the rows it changed. A unique or
+        foreign key refusal is :class:`AlreadyExists`."""
+        try:
+            with self.transaction() as conn:
+                return int(conn.execute(sql, params).rowcount)
+        except self.integrity_errors as exc:
+            raise AlreadyExists(f"already exists or still referenced: {exc}") from exc
 
     @abstractmethod
     def index_hint(self, index: str) -> str:

@@ -37,7 +37,7 @@ from sitewarden.db.database import (
     EventRow,
     Rows,
 )
-from sitewarden.db.migrations import load_migrations, split_sql
+from sitewarden.db.migrations import applied_versions, pending_migrations, split_sql
 from sitewarden.db.postgres_jobs import JobOwnership
 from sitewarden.db.postgres_notify import NodeListener, notify_sql
 from sitewarden.db.postgres_partitions import (
@@ -47,7 +47,7 @@ from sitewarden.db.postgres_partitions import (
     ensure_weeks_ahead,
     expired_weeks,
 )
-from sitewarden.errors import AlreadyExists, ConfigError, DatabaseUnavailable, StoreError
+from sitewarden.errors import ConfigError, DatabaseUnavailable, StoreError
 from sitewarden.events.model import to_micros
 
 log = logging.getLogger(__name__)
@@ -175,13 +175,6 @@ class PostgresDatabase(Database):
         with self._connection() as raw:
             return raw.execute(postgres_sql(sql), params).fetchone()
 
-    def write(self, sql: str, params: Sequence[Any] = ()) -> int:
-        try:
-            with self.transaction() as conn:
-                return conn.execute(sql, params).rowcount
-        except self.integrity_errors as exc:
-            raise AlreadyExists(f"already exists or still referenced: {exc}") from exc
-
     def index_hint(self, index: str) -> str:
         return ""  # PostgreSQL's planner picks the matching index by itself
 
@@ -216,21 +209,8 @@ class PostgresDatabase(Database):
                 conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATE_LOCK,))
 
     def _apply_migrations(self, conn: psycopg.Connection[Any]) -> None:
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            "version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
-        )
-        applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
-        known = load_migrations("postgres")
-        newest = max((m.version for m in known), default=0)
-        if applied and max(applied) > newest:
-            raise ConfigError(
-                f"database {redact(self.url)} has schema version {max(applied)}, newer than "
-                f"this sitewarden knows ({newest}); upgrade sitewarden"
-            )
-        for migration in known:
-            if migration.version in applied:
-                continue
+        applied = applied_versions(conn, "postgres")
+        for migration in pending_migrations("postgres", applied, redact(self.url)):
             try:
                 with conn.transaction():
                     for statement in split_sql(migration.sql):

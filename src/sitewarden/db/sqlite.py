@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from sitewarden.db.database import EVENT_INSERT_COLUMNS, Connection, Database, EventRow
-from sitewarden.db.migrations import load_migrations, split_sql
+from sitewarden.db.migrations import applied_versions, pending_migrations, split_sql
 from sitewarden.db.sqlite_checkpoint import WRITER_AUTOCHECKPOINT_PAGES, WalCheckpointer
-from sitewarden.errors import AlreadyExists, ConfigError, StoreError
+from sitewarden.errors import ConfigError, StoreError
 
 # Every connection, reader or writer. The benchmarks open theirs with these too.
 CONNECTION_PRAGMAS = (
@@ -108,13 +108,6 @@ class SQLiteDatabase(Database):
     def read_one(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self._reader().execute(sql, params).fetchone()
 
-    def write(self, sql: str, params: Sequence[Any] = ()) -> int:
-        try:
-            with self.transaction() as conn:
-                return conn.execute(sql, params).rowcount
-        except sqlite3.IntegrityError as exc:
-            raise AlreadyExists(f"already exists or still referenced: {exc}") from exc
-
     def index_hint(self, index: str) -> str:
         return f" INDEXED BY {index}"
 
@@ -148,21 +141,8 @@ class SQLiteDatabase(Database):
     def _migrate(self) -> None:
         conn = self._writer
         with self._write_lock:
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
-            )
-            applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
-            known = load_migrations("sqlite")
-            newest = max((m.version for m in known), default=0)
-            if applied and max(applied) > newest:
-                raise ConfigError(
-                    f"database {self.path} has schema version {max(applied)}, newer than this "
-                    f"sitewarden knows ({newest}); upgrade sitewarden"
-                )
-            for migration in known:
-                if migration.version in applied:
-                    continue
+            applied = applied_versions(conn, "sqlite")
+            for migration in pending_migrations("sqlite", applied, str(self.path)):
                 try:
                     conn.execute("BEGIN IMMEDIATE")
                     for statement in split_sql(migration.sql):

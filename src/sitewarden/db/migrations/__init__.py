@@ -40,7 +40,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
+
+from sitewarden.errors import ConfigError
 
 Dialect = Literal["sqlite", "postgres"]
 DIALECTS: tuple[Dialect, ...] = ("sqlite", "postgres")
@@ -117,6 +119,32 @@ def load_migrations(dialect: Dialect = "sqlite") -> list[Migration]:
             found.append(Migration(int(number), rest.removesuffix(".sql"), sql))
     found.sort(key=lambda migration: migration.version)
     return found
+
+
+def applied_versions(conn: Any, dialect: Dialect) -> set[int]:
+    """The versions ``conn``'s database has applied (``schema_migrations``, made if new).
+    ``conn`` is a sqlite3 or psycopg connection: both run a plain statement alike."""
+    conn.execute(
+        render_sql(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            "version {bigint} PRIMARY KEY, name TEXT NOT NULL, applied_at {bigint} NOT NULL)",
+            dialect,
+        )
+    )
+    return {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+
+
+def pending_migrations(dialect: Dialect, applied: set[int], database: str) -> list[Migration]:
+    """The migrations ``database`` (named in messages) has not applied yet, in order; a
+    database from a newer sitewarden is refused."""
+    known = load_migrations(dialect)
+    newest = max((m.version for m in known), default=0)
+    if applied and max(applied) > newest:
+        raise ConfigError(
+            f"database {database} has schema version {max(applied)}, newer than this "
+            f"sitewarden knows ({newest}); upgrade sitewarden"
+        )
+    return [migration for migration in known if migration.version not in applied]
 
 
 def split_sql(script: str) -> list[str]:
