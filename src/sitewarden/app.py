@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -11,7 +10,6 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.concurrency import run_in_threadpool
 
 from sitewarden import __version__
 from sitewarden.accounts.accounts import Operator
@@ -41,7 +39,6 @@ from sitewarden.api.signin_delays import SignInDelays
 from sitewarden.config import Settings
 from sitewarden.intake.writer import EventSink
 from sitewarden.privacy.keyring import KeyRing
-from sitewarden.privacy.retention import RetentionReport, run_retention
 from sitewarden.privacy.vault import KeyWriter
 from sitewarden.runtime import build_runtime
 from sitewarden.runtime.storage import Storage
@@ -83,28 +80,6 @@ def _meta_router() -> APIRouter:
         return request.app.openapi()  # type: ignore[no-any-return]
 
     return router
-
-
-async def _retention_loop(context: AppContext) -> None:
-    """Delete expired data in the background, once at start and then every interval."""
-    while True:
-        try:
-            owned = await run_in_threadpool(context.store.db.owns_job, "retention")
-            report = (
-                await run_in_threadpool(
-                    run_retention,
-                    context.store.events,
-                    context.store.access_media,
-                    context.settings.retention_days,
-                )
-                if owned  # of several nodes on one PostgreSQL, one runs it
-                else RetentionReport()
-            )
-            if report.total:
-                log.info("retention deleted %s", report.deleted)
-        except Exception:
-            log.exception("retention run failed; it will be tried again")
-        await asyncio.sleep(context.settings.retention_interval_s)
 
 
 def _no_trailing_slash(path: str) -> Response:
@@ -149,11 +124,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime.start()
-        retention = asyncio.create_task(_retention_loop(context))
         try:
             yield
         finally:
-            retention.cancel()
             runtime.stop()
 
     app = FastAPI(

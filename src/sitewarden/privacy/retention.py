@@ -7,12 +7,16 @@ disputes expire on the date set when each was kept.
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from sitewarden.events.categories import CATEGORIES
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -76,3 +80,43 @@ def run_retention(
     if expired:
         report.deleted["reader_images"] = expired
     return report
+
+
+class RetentionJob:
+    """Runs retention in the background: once at start, then every ``every_s``; of
+    several nodes on one PostgreSQL, only the one that ``owns_job("retention")``."""
+
+    def __init__(
+        self,
+        events: ExpiringEvents,
+        images: ExpiringImages,
+        schedule: dict[str, float],
+        *,
+        every_s: float,
+        owns_job: Callable[[str], bool],
+    ) -> None:
+        self._events = events
+        self._images = images
+        self._schedule = schedule
+        self._every_s = every_s
+        self._owns_job = owns_job
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="retention", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if self._owns_job("retention"):
+                    report = run_retention(self._events, self._images, self._schedule)
+                    if report.total:
+                        log.info("retention deleted %s", report.deleted)
+            except Exception:
+                log.exception("retention run failed; it will be tried again")
+            self._stop.wait(self._every_s)

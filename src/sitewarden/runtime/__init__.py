@@ -41,6 +41,7 @@ from sitewarden.parking.gates import ParkingGates
 from sitewarden.parking.subject_records import ParkingSubjectRecords
 from sitewarden.privacy.audit import AuditLog
 from sitewarden.privacy.keyring import KeyRing
+from sitewarden.privacy.retention import RetentionJob
 from sitewarden.privacy.subject_requests import SubjectHolder, SubjectRequests
 from sitewarden.privacy.vault import KeyWriter, Vault
 from sitewarden.runtime.storage import Storage, open_storage
@@ -65,6 +66,7 @@ class Runtime:
     subject_requests: SubjectRequests
     gates: ParkingGates
     access: AccessDesk
+    retention: RetentionJob
     mqtt: MqttLink | None = None
 
     @property
@@ -78,13 +80,15 @@ class Runtime:
 
     def start(self) -> None:
         """Start the writer thread, then the alert machinery (webhooks, maintenance,
-        listening to other nodes), then MQTT."""
+        listening to other nodes), then MQTT and retention."""
         self.writer.start()
         self.alerts.start()
         if self.mqtt is not None:
             self.mqtt.start()
+        self.retention.start()
 
     def stop(self) -> None:
+        self.retention.stop()
         if self.mqtt is not None:
             self.mqtt.stop()
         self.alerts.stop()
@@ -146,6 +150,13 @@ def build_runtime(
         alerts=alerts,
         relayed=RelayedDevices(store.registry),
         subject_requests=requests,
+        retention=RetentionJob(
+            store.events,
+            store.access_media,
+            settings.retention_days,
+            every_s=settings.retention_interval_s,
+            owns_job=store.db.owns_job,
+        ),
         gates=ParkingGates(store.parking_data(), vault, intake, ids),
         access=AccessDesk(
             store.access_data(),
