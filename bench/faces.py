@@ -50,8 +50,8 @@ from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.sealing import binding, seal
 from sitewarden.privacy.vault import Vault
 from sitewarden.registry import service
-from sitewarden.runtime import build_people
 from sitewarden.runtime.storage import Storage, open_storage
+from sitewarden.runtime.system import build_people
 from sitewarden.vision.faces import EMBEDDING_SIZE, FaceEngine, Gallery
 
 THRESHOLD: float = Settings.model_fields["face_match_threshold"].default

@@ -18,8 +18,8 @@ from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.subject_export import export_subject
 from sitewarden.privacy.subject_requests import SubjectRef
 from sitewarden.privacy.vault import Vault
-from sitewarden.runtime import build_subject_requests
 from sitewarden.runtime.storage import Storage
+from sitewarden.runtime.system import build_subject_requests
 from tests.conftest import raw_sql
 
 pytestmark = pytest.mark.both_backends

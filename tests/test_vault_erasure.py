@@ -17,8 +17,8 @@ from sitewarden.events.model import Event
 from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.subject_requests import SubjectRef
 from sitewarden.privacy.vault import Vault
-from sitewarden.runtime import build_subject_requests
 from sitewarden.runtime.storage import Storage, open_storage
+from sitewarden.runtime.system import build_subject_requests
 
 pytestmark = pytest.mark.both_backends
 

@@ -40,8 +40,8 @@ from sitewarden.config import Settings
 from sitewarden.intake.writer import EventSink
 from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.vault import KeyWriter
-from sitewarden.runtime import build_runtime
 from sitewarden.runtime.storage import Storage
+from sitewarden.runtime.system import build_runtime
 from sitewarden.vision.images import MAX_IMAGE_BYTES
 from sitewarden.web import pages
 

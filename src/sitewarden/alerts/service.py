@@ -1,5 +1,5 @@
 """The alert machinery of one process: rules, engine, notifiers, maintenance (put
-together by the runtime, ``runtime/__init__.py``)."""
+together by the runtime, ``runtime/system.py``)."""
 
 from __future__ import annotations
 

@@ -21,8 +21,8 @@ from sitewarden.occupancy.aggregator import OccupancyAggregator
 from sitewarden.privacy.audit import AuditLog
 from sitewarden.privacy.subject_requests import SubjectRequests
 from sitewarden.privacy.vault import Vault
-from sitewarden.runtime import Runtime
 from sitewarden.runtime.storage import Storage
+from sitewarden.runtime.system import Runtime
 
 
 @dataclass

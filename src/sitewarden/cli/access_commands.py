@@ -59,7 +59,7 @@ class AccessTools:
 @contextmanager
 def access_tools(data_dir: Path | None) -> Iterator[AccessTools]:
     from sitewarden.access.gallery import Galleries
-    from sitewarden.runtime import build_people
+    from sitewarden.runtime.system import build_people
 
     settings = settings_for(data_dir)
     with opened_store(settings) as store:

@@ -74,7 +74,7 @@ def opened_store(settings: Settings) -> Iterator[Storage]:
 def vault_and_audit(settings: Settings, store: Storage) -> tuple[Vault, AuditLog]:
     """The vault (sealing, lookups) and the audit log, on the local key folder."""
     from sitewarden.privacy.keyring import KeyRing
-    from sitewarden.runtime import build_audit, build_vault
+    from sitewarden.runtime.system import build_audit, build_vault
 
     keys = guarded(lambda: KeyRing.load(settings.key_path))
     return build_vault(store, keys), build_audit(settings, store, keys)

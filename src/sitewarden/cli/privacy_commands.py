@@ -137,7 +137,7 @@ def subject_export(
     """Write everything held about a person or vehicle to a new 0600 JSON file (audited)."""
     from sitewarden.cli.private_file import PrivateFile
     from sitewarden.privacy.subject_export import export_subject
-    from sitewarden.runtime import build_subject_requests
+    from sitewarden.runtime.system import build_subject_requests
 
     ref = _subject_ref(site, plate, national_id, badge, subject, phone)
     settings = settings_for(data_dir)
@@ -178,7 +178,7 @@ def subject_erase(
     data_dir: DataDir = None,
 ) -> None:
     """Crypto-shred a person or vehicle: their sealed fields become unreadable everywhere."""
-    from sitewarden.runtime import build_subject_requests
+    from sitewarden.runtime.system import build_subject_requests
 
     ref = _subject_ref(site, plate, national_id, badge, subject, phone)
     if not yes and not typer.confirm("Erase this subject's personal data for good?"):
