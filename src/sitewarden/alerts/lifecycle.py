@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from sitewarden.alerts.model import AlertChange, AlertSignal
+from sitewarden.alerts.model import SEVERITY_RANK, AlertChange, AlertSignal
 
 SYSTEM_ACTOR = "sitewarden"
 # Changes worth a webhook; repeats only update the dashboard.
 NOTIFIED_CHANGES = frozenset({"opened", "acknowledged", "resolved", "escalated"})
-SEVERITY_ORDER = ["info", "minor", "major", "critical"]
+# Severities from least to most severe, by the one ranking (alerts/model.py).
+SEVERITY_ORDER = [s.value for s in sorted(SEVERITY_RANK, key=SEVERITY_RANK.__getitem__)]
 
 
 class WebhookTarget(NamedTuple):
