@@ -258,10 +258,17 @@ class LiveServer:
             self._keys[name] = token
         return self._keys[name]
 
-    def client(self, role: Role = Role.ADMIN, **kwargs: Any) -> httpx.Client:
+    def client(
+        self, role: Role = Role.ADMIN, *, patient: bool = False, **kwargs: Any
+    ) -> httpx.Client:
+        """A client with a fresh user's API key; ``patient`` waits out the per-user rate
+        limit (429) and sends again, for tests that walk hundreds of routes quickly."""
         token = self.api_key_for(role, **kwargs)
         return httpx.Client(
-            base_url=self.url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+            base_url=self.url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+            transport=PatientTransport() if patient else None,
         )
 
     def add_site_with_device(
@@ -282,6 +289,19 @@ class LiveServer:
         finally:
             store.close()
         return token
+
+
+class PatientTransport(httpx.HTTPTransport):
+    """Sends a request again after the Retry-After a 429 answer asks for."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        while True:
+            response = super().handle_request(request)
+            if response.status_code != 429:
+                return response
+            response.read()
+            response.close()
+            time.sleep(float(response.headers.get("Retry-After", "1")))
 
 
 def _started_server(

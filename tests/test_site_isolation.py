@@ -16,7 +16,6 @@ looked at needs a valid body in ``REQUESTS``; otherwise its check would prove no
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -215,7 +214,7 @@ def _prepare(server: LiveServer) -> dict[str, str]:
     token_b = server.add_site_with_device("iso-b", "door-b", DeviceKind.DOOR_CONTACT, zone_id="zb")
     server.api_key_for(Role.VIEWER, sites=("iso-b",))  # a user of site B
     server.api_key_for(Role.VIEWER, sites=("iso-a",))  # and one of site A
-    with server.client(Role.ADMIN) as admin:
+    with server.client(Role.ADMIN, patient=True) as admin:
         hooks = {
             site: admin.post(
                 "/api/v1/webhooks",
@@ -238,7 +237,7 @@ def _prepare(server: LiveServer) -> dict[str, str]:
         door.post("/api/v1/events", json=[{"kind": "door.forced"}])
     with device_client(server, token_b) as door:
         event_b = door.post("/api/v1/events", json=[{"kind": "door.forced"}]).json()["accepted"][0]
-    with server.client(Role.ADMIN) as admin:
+    with server.client(Role.ADMIN, patient=True) as admin:
         alert_a = admin.get("/api/v1/alerts", params={"site": "iso-a"}).json()["alerts"][0]
         alert_b = admin.get("/api/v1/alerts", params={"site": "iso-b"}).json()["alerts"][0]
     _dead_letter(server, alert_a, hooks["iso-a"])
@@ -293,15 +292,6 @@ def site_b(shared_server: LiveServer) -> dict[str, str]:
     return _prepare(shared_server)
 
 
-def _request(client: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Response:
-    """The request, waited for when the per-user rate limit says so (the walk is fast)."""
-    while True:
-        answer = client.request(method, url, **kwargs)
-        if answer.status_code != 429:
-            return answer
-        time.sleep(float(answer.headers.get("Retry-After", "1")))
-
-
 def _walk_order(route: tuple[str, str, Any]) -> tuple[bool, bool]:
     """Deletions last, the site's own deletion at the very end: if a check were missing,
     the other checks still find site B's objects in place."""
@@ -315,14 +305,14 @@ def test_every_site_route_hides_the_other_site(
 ) -> None:
     failures: list[str] = []
     checked = 0
-    with shared_server.client(role, sites=("iso-a",)) as scoped:
+    with shared_server.client(role, sites=("iso-a",), patient=True) as scoped:
         for method, path, guard in sorted(OPERATOR_ROUTES, key=_walk_order):
             names = set(re.findall(r"\{(\w+)\}", path))
             if "site_id" not in names and not names & ID_PARAMETERS:
                 continue
             url = re.sub(r"\{(\w+)\}", lambda m: site_b.get(m.group(1), "walk"), path)
             request = REQUESTS.get((method, path), {"json": {}})
-            answer = _request(scoped, method, url, **request)
+            answer = scoped.request(method, url, **request)
             checked += 1
             where = f"{role} {method} {path}: {answer.status_code} {answer.text[:200]}"
             if not role_may(role, guard.permission):
@@ -343,7 +333,7 @@ def test_every_site_route_hides_the_other_site(
 
 
 def _site_b_is_intact(server: LiveServer, site_b: dict[str, str]) -> None:
-    with server.client(Role.ADMIN) as admin:
+    with server.client(Role.ADMIN, patient=True) as admin:
         assert admin.get("/api/v1/sites/iso-b/devices/door-b").status_code == 200
         assert admin.get("/api/v1/sites/iso-b/zones/zb").status_code == 200
         hooks = [h["webhook_id"] for h in admin.get("/api/v1/webhooks").json()]
@@ -359,12 +349,12 @@ def test_a_site_named_in_the_body_is_missing_for_another_site(
     shared_server: LiveServer, site_b: dict[str, str], role: Role
 ) -> None:
     guards = {(m, p): g for m, p, g in OPERATOR_ROUTES}
-    with shared_server.client(role, sites=("iso-a",)) as scoped:
+    with shared_server.client(role, sites=("iso-a",), patient=True) as scoped:
         for (method, path), body in SITE_IN_BODY.items():
             answer = scoped.request(method, path, json=body)
             expected = 404 if role_may(role, guards[(method, path)].permission) else 403
             assert answer.status_code == expected, f"{role} {method} {path}: {answer.text}"
-    with shared_server.client(Role.ADMIN) as admin:
+    with shared_server.client(Role.ADMIN, patient=True) as admin:
         assert "probe-b" not in [u["username"] for u in admin.get("/api/v1/users").json()]
 
 
@@ -372,8 +362,8 @@ def test_listings_show_a_scoped_admin_only_its_sites(
     shared_server: LiveServer, site_b: dict[str, str]
 ) -> None:
     with (
-        shared_server.client(Role.ADMIN) as admin,
-        shared_server.client(Role.ADMIN, sites=("iso-a",)) as scoped,
+        shared_server.client(Role.ADMIN, patient=True) as admin,
+        shared_server.client(Role.ADMIN, sites=("iso-a",), patient=True) as scoped,
     ):
         for path, (sites_of, every_site_shown) in LISTINGS.items():
             full = set(sites_of(admin.get(path).json()))
@@ -389,7 +379,7 @@ def test_listings_show_a_scoped_admin_only_its_sites(
 def test_a_scoped_admin_cannot_widen_its_own_or_anyones_scope(
     shared_server: LiveServer, site_b: dict[str, str]
 ) -> None:
-    with shared_server.client(Role.ADMIN, sites=("iso-a",)) as scoped:
+    with shared_server.client(Role.ADMIN, sites=("iso-a",), patient=True) as scoped:
         me = scoped.get("/api/v1/me").json()
         for scope in (None, ["iso-a", "iso-b"], ["iso-a"]):
             own = scoped.patch(f"/api/v1/users/{me['user_id']}", json={"site_scope": scope})
@@ -425,7 +415,7 @@ def test_a_scoped_admin_cannot_widen_its_own_or_anyones_scope(
 
 
 def shared_server_users(server: LiveServer) -> list[dict[str, Any]]:
-    with server.client(Role.ADMIN) as admin:
+    with server.client(Role.ADMIN, patient=True) as admin:
         users: list[dict[str, Any]] = admin.get("/api/v1/users").json()
     return users
 
@@ -433,7 +423,7 @@ def shared_server_users(server: LiveServer) -> list[dict[str, Any]]:
 def test_a_scoped_admin_manages_only_its_sites_webhooks_and_rules(
     shared_server: LiveServer, site_b: dict[str, str]
 ) -> None:
-    with shared_server.client(Role.ADMIN, sites=("iso-a",)) as scoped:
+    with shared_server.client(Role.ADMIN, sites=("iso-a",), patient=True) as scoped:
         everywhere = scoped.post("/api/v1/webhooks", json={"url": PUBLIC_TARGET})
         assert everywhere.status_code == 403, everywhere.text
         own = scoped.post("/api/v1/webhooks", json={"url": PUBLIC_TARGET, "site_id": "iso-a"})
@@ -456,7 +446,7 @@ def test_a_scoped_admin_manages_only_its_sites_webhooks_and_rules(
 
         site = scoped.post("/api/v1/sites", json={"site_id": "iso-c", "name": "C"})
         assert site.status_code == 403 and "without a site scope" in site.json()["message"]
-    with shared_server.client(Role.ADMIN) as admin:
+    with shared_server.client(Role.ADMIN, patient=True) as admin:
         rules = {r["rule_id"]: r for r in admin.get("/api/v1/alert-rules").json()}
         assert rules["doors-of-b"]["sites"] == ["iso-b"] and "every-door" in rules
         assert rules["smoke"]["title"] == "Smoke alarm"
@@ -468,7 +458,7 @@ def test_a_scoped_admin_manages_only_its_sites_webhooks_and_rules(
 def test_operators_of_one_site_see_nothing_of_another_in_listings(
     shared_server: LiveServer, site_b: dict[str, str]
 ) -> None:
-    with shared_server.client(Role.OPERATOR, sites=("iso-a",)) as scoped:
+    with shared_server.client(Role.OPERATOR, sites=("iso-a",), patient=True) as scoped:
         listed = scoped.get("/api/v1/events", params={"limit": 1000}).json()["events"]
         alerts = scoped.get(
             "/api/v1/alerts", params={"state": ["open", "acknowledged", "resolved"]}

@@ -106,8 +106,13 @@ class TariffOut(TariffIn):
 
 class VehicleIn(_In):
     plate: str = PlateText
-    owner_ref: OperatorText | None = Field(
-        default=None, max_length=64, description="a person's id in sitewarden, not an ID number"
+    owner_ref: str | None = Field(
+        default=None,
+        max_length=64,
+        description=(
+            "a person's id in sitewarden (checked against the site's people), or a short "
+            "reference such as a flat; never an ID or phone number"
+        ),
     )
     note: OperatorText | None = Field(
         default=None, max_length=200, description="no plates, ID or phone numbers: kept in clear"

@@ -28,7 +28,9 @@ from sitewarden.api.parking_schemas import (
     VehicleIn,
     VehicleOut,
 )
+from sitewarden.errors import InvalidInput
 from sitewarden.parking.records import ListEntry, Permit, Vehicle
+from sitewarden.privacy.free_text import note_validator
 from sitewarden.privacy.masking import mask_plate
 from sitewarden.registry.service import require_zone
 from sitewarden.validity import check_window
@@ -49,6 +51,18 @@ def vehicle_out(vehicle: Vehicle, plate: str | None, disclosure: str) -> Vehicle
     )
 
 
+def _check_owner_ref(context: AppContext, site_id: str, owner_ref: str | None) -> None:
+    """An owner reference is stored in the clear: a person of this site is taken as it is
+    (a random id, which may happen to look like a number); anything else is screened as
+    free text, so no ID or phone number slips in through it."""
+    if owner_ref is None or context.store.access.get_person(site_id, owner_ref) is not None:
+        return
+    try:
+        note_validator(owner_ref)
+    except ValueError as exc:
+        raise InvalidInput(f"body.owner_ref: {exc}") from None
+
+
 @router.post("/parking/sites/{site_id}/vehicles", response_model=VehicleOut, status_code=201)
 def register_vehicle(
     site_id: str,
@@ -60,6 +74,7 @@ def register_vehicle(
 ) -> VehicleOut:
     """The plate is kept sealed in the vehicle's vault subject; rows carry the subject id."""
     match = _plate_match(desk, site_id, body.plate)
+    _check_owner_ref(context, site_id, body.owner_ref)
     subject = context.vault.subject_for(site_id, "plate", "vehicle", match.compact)
     vehicle = Vehicle(site_id, subject, body.owner_ref, body.note, _now(), operator.username)
     context.store.parking_config.put_vehicle(vehicle)
