@@ -145,6 +145,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-ingest", action="store_true")
     parser.add_argument("--skip-search", action="store_true")
     parser.add_argument("--quick", action="store_true", help="5 s ingest, 200,000 events")
+    parser.add_argument(
+        "--profile", type=Path, help="record the server with py-spy (.svg, or .txt stacks)"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.seconds, args.events, args.picks = 5.0, 200_000, 50
@@ -158,7 +161,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ok = True
     try:
         if not args.skip_ingest:
-            config = replace(ingest.IngestConfig(), seconds=args.seconds, clients=args.clients)
+            config = replace(
+                ingest.IngestConfig(),
+                seconds=args.seconds,
+                clients=args.clients,
+                profile=args.profile,
+            )
             table = run_ingest(server, config)
             print_table("ingest over HTTP (sitewarden serve, PostgreSQL, durable)", table)
             ok = all(f.met is not False for f in table[-2:])  # correctness, not speed
