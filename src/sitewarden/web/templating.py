@@ -56,10 +56,19 @@ def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
     return CATALOGUES[_locale_of(context)].ngettext(singular, plural, n)
 
 
+def _operator_of(context: Context) -> Operator | None:
+    operator = context.get("operator")
+    return operator if isinstance(operator, Operator) else None
+
+
 @pass_context
 def _may(context: Context, permission: str) -> bool:
-    operator = context.get("operator")
-    return operator_may(operator if isinstance(operator, Operator) else None, permission)
+    return operator_may(_operator_of(context), permission)
+
+
+@pass_context
+def _permissions(context: Context) -> list[str]:
+    return operator_permissions(_operator_of(context))
 
 
 def console_context(request: Request) -> dict[str, Any]:
@@ -86,7 +95,7 @@ def build_templates() -> Jinja2Templates:
         _gettext, _ngettext, newstyle=True
     )
     environment.globals["operator_may"] = _may
-    environment.globals["operator_permissions"] = operator_permissions
+    environment.globals["operator_permissions"] = _permissions
     return templates
 
 

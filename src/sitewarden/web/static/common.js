@@ -143,6 +143,18 @@ function showError(message) {
       });
       dark.addEventListener("change", () => label(toggle));
     }
+    // On phones each table row becomes a card (app.css) whose cells name their column:
+    // every cell gets its header's text as data-label, also in rows added later.
+    for (const table of document.querySelectorAll("table.grid")) {
+      const headers = Array.from(table.querySelectorAll("thead th"), (th) => th.textContent.trim());
+      const label = () => {
+        for (const row of table.querySelectorAll("tbody tr")) {
+          Array.from(row.cells).forEach((td, index) => { if (headers[index]) td.dataset.label = headers[index]; });
+        }
+      };
+      for (const body of table.tBodies) new MutationObserver(label).observe(body, { childList: true });
+      label();
+    }
     // The navigation folds into a menu button on narrow screens (app.css).
     const menu = document.querySelector(".nav-toggle");
     const nav = document.getElementById("site-nav");

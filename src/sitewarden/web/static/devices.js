@@ -20,7 +20,7 @@
         tr.append(cell(STATUS[device.status] || device.status, "status status-" + device.status),
           cell(device.name + " (" + device.device_id + ")", null, true),
           cell(device.kind, null, true), cell(device.zone_id, null, true),
-          cell(device.last_seen_at ? formatTime(device.last_seen_at, timeZone) : t("never")),
+          device.last_seen_at ? cell(formatTime(device.last_seen_at, timeZone), null, true) : cell(t("never")),
           cell(t("{seconds} s", { seconds: formatNumber(device.heartbeat_s) })), cell(formatNumber(device.rotation) + "°"));
         return tr;
       });

@@ -26,7 +26,7 @@
       const rows = page.events.map((event) => {
         const tr = document.createElement("tr");
         tr.dataset.kind = event.kind;
-        tr.append(cell(formatTime(event.occurred_at, timeZones[event.site_id])), cell(SEVERITY[event.severity] || event.severity, "sev sev-" + event.severity),
+        tr.append(cell(formatTime(event.occurred_at, timeZones[event.site_id]), null, true), cell(SEVERITY[event.severity] || event.severity, "sev sev-" + event.severity),
           cell(event.kind, null, true), cell(event.site_id, null, true), cell(event.zone_id, null, true), cell(event.device_id, null, true),
           cell(describe(event), null, true));
         return tr;
