@@ -1,18 +1,22 @@
 """The console's catalogue: every string the sources mark for translation has a Chinese
-one, found the way `pybabel extract -F babel.cfg -k t` finds them; and the language a
-request gets."""
+one, found the way `pybabel extract -F babel.cfg -k t` finds them; the language a
+request gets; and the permission helper the templates use."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sitewarden.accounts.accounts import Operator
+from sitewarden.accounts.roles import Role
 from sitewarden.web import i18n
+from sitewarden.web.templating import operator_may
 
 ROOT = Path(__file__).resolve().parents[1]
 PLACEHOLDER = re.compile(r"\{\w+\}|%\(\w+\)s|<[^>]+>")
@@ -73,3 +77,16 @@ def test_accept_language_picks_the_best_supported_language() -> None:
 @given(st.text(max_size=200))
 def test_any_accept_language_header_gives_a_supported_language(header: str) -> None:
     assert i18n.negotiate_locale(header) in i18n.LOCALES
+
+
+def test_operator_may_follows_the_role_then_the_keys_scope_and_refuses_misspellings() -> None:
+    viewer = Operator("u1", "vera", Role.VIEWER, None, "session")
+    guard = Operator("u2", "kim", Role.OPERATOR, None, "session")
+    script = Operator("u3", "bot", Role.OPERATOR, None, "api_key", scopes=("events:read",))
+
+    assert not operator_may(viewer, "alerts:handle")
+    assert operator_may(guard, "alerts:handle")
+    assert operator_may(script, "events:read") and not operator_may(script, "alerts:handle")
+    assert not operator_may(None, "events:read")
+    with pytest.raises(ValueError):
+        operator_may(guard, "alerts:handel")
