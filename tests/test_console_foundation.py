@@ -236,6 +236,9 @@ def test_the_language_follows_accept_language_until_one_is_chosen(console: Conso
     assert chosen.cookies["sitewarden_lang"] == "en"
     kept = httpx.get(url, headers={"Accept-Language": "zh-CN"}, cookies=chosen.cookies)
     assert '<html lang="en"' in kept.text
+    # The switch keeps where the sign-in form leads afterwards.
+    returning = httpx.get(url + "?next=%2Fdevices")
+    assert 'href="?next=%2Fdevices&amp;lang=zh_CN"' in returning.text
 
 
 @pytest.mark.parametrize("color_scheme", ["light", "dark"])

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -75,8 +76,13 @@ def console_context(request: Request) -> dict[str, Any]:
     """What every console page knows about the request: its language and theme."""
     locale = request_locale(request)
     theme = request.cookies.get(THEME_COOKIE, "")
+    other = "en" if locale == "zh_CN" else "zh_CN"
+    # Relative, keeping the other parameters (the sign-in form's ?next= among them).
+    switch = urlencode([*((k, v) for k, v in request.query_params.multi_items() if k != "lang"),
+                        ("lang", other)])  # fmt: skip
     return {
         "locale": locale,
+        "language_switch_href": "?" + switch,
         "lang_tag": LANGUAGE_TAGS[locale],
         "js_strings": CATALOGUES[locale].js_strings,
         "theme": theme if theme in THEMES else "",
