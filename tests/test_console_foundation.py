@@ -425,3 +425,17 @@ def test_pages_know_what_the_role_may_do(console: Console) -> None:
     viewer, operator = permissions(Role.VIEWER), permissions(Role.OPERATOR)
     assert "events:read" in viewer and "alerts:handle" not in viewer
     assert "alerts:handle" in operator and "users:manage" not in operator
+
+
+def test_a_wrong_password_is_told_in_the_readers_language(console: Console) -> None:
+    with httpx.Client(base_url=console.server.url, headers={"Accept-Language": "zh-CN"}) as web:
+        form = web.get("/login")
+        token = re.search(r'name="login_csrf" value="([^"]+)"', form.text)
+        assert token is not None
+        refused = web.post(  # the form's cookie is Secure: httpx keeps it off plain http
+            "/login",
+            data={"username": GUARD, "password": "not-the-password", "login_csrf": token[1]},
+            headers={"Cookie": f"sitewarden_login={token[1]}"},
+        )
+    assert refused.status_code == 401
+    assert "用户名或密码错误" in refused.text and "wrong username" not in refused.text

@@ -29,6 +29,7 @@ from sitewarden.api.signin_delays import client_key
 from sitewarden.errors import AuthenticationFailed, InvalidInput, PermissionDenied
 from sitewarden.tokens import hash_secret
 from sitewarden.web.error_pages import PageForbidden
+from sitewarden.web.form_messages import form_message
 from sitewarden.web.i18n import catalogue_for
 from sitewarden.web.templating import TEMPLATES
 
@@ -109,7 +110,7 @@ def login_page(
         request,
         "login.html",
         {
-            "message": message,
+            "message": form_message(request, message),
             "next_path": _safe_next(next_path),
             "username": username,
             "login_csrf": token,
@@ -232,7 +233,7 @@ def _second_factor_form(
             "enrolment": None
             if enrolment is None
             else {"secret": enrolment[0], "uri": enrolment[1]},
-            "message": message,
+            "message": form_message(request, message),
         },
         status_code=status,
     )
@@ -330,7 +331,8 @@ def _password_form(
     return TEMPLATES.TemplateResponse(
         request,
         "change_password.html",
-        {"operator": operator, "csrf": operator.csrf_token, "message": message},
+        {"operator": operator, "csrf": operator.csrf_token,
+         "message": form_message(request, message)},
         status_code=status,
     )  # fmt: skip
 
