@@ -278,13 +278,19 @@ def test_the_theme_toggle_switches_and_is_kept(browser: Browser, console: Consol
     page.goto(console.server.url + "/devices")
     light = page.evaluate("getComputedStyle(document.body).backgroundColor")
 
-    page.get_by_role("button", name="Dark theme").click()
+    toggle = page.get_by_role("button", name="Dark theme")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
     assert page.locator("html").get_attribute("data-theme") == "dark"
     dark = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert dark != light
     page.reload()  # rendered dark by the server from the cookie: no flash of light
     assert page.locator("html").get_attribute("data-theme") == "dark"
-    expect(page.get_by_role("button", name="Light theme")).to_be_visible()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    toggle.click()
+    assert page.locator("html").get_attribute("data-theme") == "light"
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == light
     context.close()
 
     system_dark = open_context(browser, console, color_scheme="dark")

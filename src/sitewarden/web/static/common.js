@@ -120,14 +120,12 @@ function showError(message) {
   window.sitewardenFrame = true;
 
   // Theme: light or dark as chosen (cookie, so the server renders it without a flash),
-  // else the system's preference. The button switches to the other one.
+  // else the system's preference. The "Dark theme" button is pressed while dark shows.
   const root = document.documentElement;
   const dark = window.matchMedia("(prefers-color-scheme: dark)");
   const isDark = () => (root.dataset.theme ? root.dataset.theme === "dark" : dark.matches);
 
   function label(button) {
-    const next = isDark() ? t("Light theme") : t("Dark theme");
-    button.title = next; button.setAttribute("aria-label", next);
     button.setAttribute("aria-pressed", isDark() ? "true" : "false");
   }
 
