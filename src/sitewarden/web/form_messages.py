@@ -1,6 +1,7 @@
-"""The domain's messages a person meets on the sign-in and account forms, marked here so
-the catalogue holds them: the forms show them in the reader's language. A message not
-listed (a new one, or one with a value in it) is shown as it is, in English."""
+"""The messages a person meets on the sign-in and account forms (the domain's and the
+pages'), marked here so the catalogue holds them: the forms show them in the reader's
+language. A message not listed (a new one, or one with a value in it) is shown as it
+is, in English."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ def _(message: str) -> str:
 
 
 KNOWN_MESSAGES = (
+    _("the sign-in form expired or came from another site; sign in again"),  # pages.py
+    _("password changed; sign in with the new one"),  # pages.py
     _("wrong username or password"),
     _("wrong username, password or code"),
     _("session unknown or signed out; sign in again"),

@@ -30,7 +30,6 @@ from sitewarden.errors import AuthenticationFailed, InvalidInput, PermissionDeni
 from sitewarden.tokens import hash_secret
 from sitewarden.web.error_pages import PageForbidden
 from sitewarden.web.form_messages import form_message
-from sitewarden.web.i18n import catalogue_for
 from sitewarden.web.templating import TEMPLATES
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -141,10 +140,9 @@ def post_login(
 ) -> Response:
     expected = request.cookies.get(LOGIN_COOKIE, "")
     if not expected or not hmac.compare_digest(expected.encode(), login_csrf.encode()):
-        _ = catalogue_for(request).gettext
         return login_page(
             request,
-            message=_("the sign-in form expired or came from another site; sign in again"),
+            message="the sign-in form expired or came from another site; sign in again",
             status=403,
             next_path=next,
         )
@@ -353,10 +351,9 @@ def change_password(
         accounts.change_own_password(context.store.accounts, user, current_password, new_password)
     except (InvalidInput, AuthenticationFailed) as exc:
         return _password_form(request, operator, exc.message, 422)
-    _ = catalogue_for(request).gettext
     response = login_page(
         request,
-        message=_("password changed; sign in with the new one"),
+        message="password changed; sign in with the new one",
         status=200,
         next_path="/",
         username=user.username,
