@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sitewarden import __version__
 from sitewarden.accounts.accounts import Operator
@@ -43,7 +44,7 @@ from sitewarden.privacy.vault import KeyWriter
 from sitewarden.runtime.storage import Storage
 from sitewarden.runtime.system import build_runtime
 from sitewarden.vision.images import MAX_IMAGE_BYTES
-from sitewarden.web import pages
+from sitewarden.web import error_pages, i18n, pages
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ PUBLIC_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/account/second-factor"): "a form post that checks the session and CSRF itself",
     ("POST", "/account/password"): "a form post that checks the session and CSRF itself",
     ("GET", "/static"): "our own CSS and JavaScript for the sign-in page",
+    ("GET", "/favicon.ico"): "the console's icon, which browsers ask for on every page",
 }
 
 CONTENT_SECURITY_POLICY = (
@@ -82,8 +84,10 @@ def _meta_router() -> APIRouter:
     return router
 
 
-def _no_trailing_slash(path: str) -> Response:
+def _no_trailing_slash(request: Request, path: str) -> Response:
     """No route ends in '/' (but the live page): say so rather than redirect."""
+    if error_pages.is_console_path(path) and request.method in ("GET", "HEAD"):
+        return error_pages.error_page(request, 404)
     return error_response(
         404, "not_found", f"no such address {path[:200]!r}: drop the trailing '/'"
     )
@@ -150,6 +154,8 @@ def create_app(
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_required)
     app.add_exception_handler(pages.SecondFactorPage, pages.second_factor_page_required)
     app.add_exception_handler(pages.PasswordPage, pages.password_page_required)
+    app.add_exception_handler(error_pages.PageForbidden, error_pages.forbidden_page)
+    app.add_exception_handler(StarletteHTTPException, error_pages.http_error_page)
     for router in (
         _meta_router(),
         event_routes.router,
@@ -190,10 +196,11 @@ def create_app(
         request.state.request_id = secrets.token_hex(8)
         path = request.url.path
         if len(path) > 1 and path.endswith("/") and not path.startswith("/static/"):
-            response: Response = _no_trailing_slash(path)
+            response: Response = _no_trailing_slash(request, path)
         else:
             response = await call_next(request)
         response.headers["X-Request-ID"] = request.state.request_id
+        i18n.remember_language(request, response)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Frame-Options"] = "DENY"

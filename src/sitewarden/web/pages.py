@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from sitewarden.accounts import accounts, second_factor
 from sitewarden.accounts.accounts import Operator
@@ -29,8 +28,10 @@ from sitewarden.api.session import set_session_cookie, sign_in
 from sitewarden.api.signin_delays import client_key
 from sitewarden.errors import AuthenticationFailed, InvalidInput, PermissionDenied
 from sitewarden.tokens import hash_secret
+from sitewarden.web.error_pages import PageForbidden
+from sitewarden.web.form_messages import form_message
+from sitewarden.web.templating import TEMPLATES
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 STATIC_DIR = Path(__file__).parent / "static"
 # Login CSRF: a random value in this cookie and in the form's hidden field, which another
 # site can neither read nor set, so it cannot sign a browser in to an account of its own.
@@ -53,8 +54,8 @@ class PasswordPage(PasswordChangeRequired):
 
 class PageRequires(Requires):
     """Like :class:`Requires`, but a missing session shows the sign-in form (401), a
-    password to change leads to the password page and a missing second factor to the
-    enrolment page."""
+    password to change leads to the password page, a missing second factor to the
+    enrolment page and a permission the role lacks to the console's 403 page."""
 
     def __call__(self, request: Request, context: AppContext = Depends(get_context)) -> Operator:
         try:
@@ -65,6 +66,8 @@ class PageRequires(Requires):
             raise PasswordPage(exc.message) from exc
         except SecondFactorRequired as exc:
             raise SecondFactorPage(exc.message) from exc
+        except PermissionDenied as exc:
+            raise PageForbidden(self.permission.value) from exc
 
 
 async def password_page_required(request: Request, exc: Exception) -> Response:
@@ -106,7 +109,7 @@ def login_page(
         request,
         "login.html",
         {
-            "message": message,
+            "message": form_message(request, message),
             "next_path": _safe_next(next_path),
             "username": username,
             "login_csrf": token,
@@ -177,31 +180,39 @@ def post_logout(
     return response
 
 
-def _page(request: Request, template: str, operator: Operator, title: str) -> Response:
+def _page(request: Request, template: str, operator: Operator, page: str) -> Response:
+    """A console page; ``page`` marks its link in the navigation (base.html), which also
+    gives the page its translated title unless the template sets one."""
     return TEMPLATES.TemplateResponse(
-        request, template, {"operator": operator, "title": title, "csrf": operator.csrf_token}
+        request, template, {"operator": operator, "csrf": operator.csrf_token, "page": page}
     )
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for it on every page; our SVG icon rather than a 404 in every log."""
+    return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
 
 
 @router.get("/", response_class=HTMLResponse)
 def live_page(
     request: Request, operator: Operator = Depends(PageRequires(Permission.EVENTS_READ))
 ) -> Response:
-    return _page(request, "live.html", operator, "Live events")
+    return _page(request, "live.html", operator, "live")
 
 
 @router.get("/devices", response_class=HTMLResponse)
 def devices_page(
     request: Request, operator: Operator = Depends(PageRequires(Permission.REGISTRY_READ))
 ) -> Response:
-    return _page(request, "devices.html", operator, "Devices")
+    return _page(request, "devices.html", operator, "devices")
 
 
 @router.get("/alerts", response_class=HTMLResponse)
 def alerts_page(
     request: Request, operator: Operator = Depends(PageRequires(Permission.ALERTS_READ))
 ) -> Response:
-    return _page(request, "alerts.html", operator, "Alerts")
+    return _page(request, "alerts.html", operator, "alerts")
 
 
 def _second_factor_form(
@@ -216,12 +227,11 @@ def _second_factor_form(
         "second_factor.html",
         {
             "operator": operator,
-            "title": "Second factor",
             "csrf": operator.csrf_token,
             "enrolment": None
             if enrolment is None
             else {"secret": enrolment[0], "uri": enrolment[1]},
-            "message": message,
+            "message": form_message(request, message),
         },
         status_code=status,
     )
@@ -319,8 +329,8 @@ def _password_form(
     return TEMPLATES.TemplateResponse(
         request,
         "change_password.html",
-        {"operator": operator, "title": "Change password", "csrf": operator.csrf_token,
-         "message": message},
+        {"operator": operator, "csrf": operator.csrf_token,
+         "message": form_message(request, message)},
         status_code=status,
     )  # fmt: skip
 

@@ -1,9 +1,41 @@
 // Shared helpers for sitewarden pages. Rendering uses textContent only (no HTML injection).
+// base.html loads this file on every page; a page's own script comes after it.
+//
+// - t("English text", {name: value}): the text in the page's language (base.html renders
+//   the catalogue's JS strings as the #i18n-strings data block); {name} is filled in.
+//   Pass string literals only, so `pybabel extract -k t` finds them (docs/console.md).
+// - formatTime(iso, timeZone), formatNumber(n): by the page's locale (<html lang>).
+// - showError(message): a banner (role=alert) that stays until the operator dismisses it.
+// - may("alerts:handle"): whether the signed-in operator may use a permission.
 "use strict";
+
+var sitewardenStrings = (function () {
+  const block = document.getElementById("i18n-strings");
+  try { return block ? JSON.parse(block.textContent) : {}; } catch (_) { return {}; }
+})();
+
+var sitewardenPermissions = (function () {
+  const block = document.getElementById("operator-permissions");
+  try { return new Set(block ? JSON.parse(block.textContent) : []); } catch (_) { return new Set(); }
+})();
+
+function t(text, values) {
+  const translated = Object.prototype.hasOwnProperty.call(sitewardenStrings, text) ? sitewardenStrings[text] : text;
+  if (!values) return translated;
+  return translated.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
+
+function may(permission) {
+  return sitewardenPermissions.has(permission);
+}
+
+function pageLocale() {
+  return document.documentElement.lang || "en";
+}
 
 async function fetchJSON(url) {
   const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
-  if (response.status === 401) { window.location.assign("/login?next=" + encodeURIComponent(location.pathname)); throw new Error("signed out"); }
+  if (response.status === 401) { window.location.assign("/login?next=" + encodeURIComponent(location.pathname)); throw new Error(t("signed out")); }
   if (!response.ok) {
     let message = response.statusText;
     try { message = (await response.json()).message || message; } catch (_) { /* not JSON */ }
@@ -12,16 +44,35 @@ async function fetchJSON(url) {
   return response.json();
 }
 
-function cell(text, className) {
+// A table cell; `data` marks values that are data, not UI text (ids, names, kinds), so
+// translation tools and the zh-CN page test leave them alone.
+function cell(text, className, data) {
   const td = document.createElement("td");
   td.textContent = text == null ? "" : String(text);
   if (className) td.className = className;
+  if (data) td.setAttribute("translate", "no");
   return td;
 }
 
-function formatTime(iso) {
+// "2026-12-04 09:30:12 (Asia/Shanghai)" in English, "2026/12/04 09:30:12 (Asia/Shanghai)"
+// in Chinese: the time where the site is, saying which zone that is. Without a zone, the
+// browser's own, unlabelled (as before).
+function formatTime(iso, timeZone) {
   const when = new Date(iso);
-  return when.toLocaleString("sv-SE", { hour12: false });
+  if (Number.isNaN(when.getTime())) return String(iso);
+  const options = { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" };
+  if (timeZone) options.timeZone = timeZone;
+  let parts;
+  try { parts = new Intl.DateTimeFormat(pageLocale(), options).formatToParts(when); }
+  catch (_) { delete options.timeZone; timeZone = null; parts = new Intl.DateTimeFormat(pageLocale(), options).formatToParts(when); }
+  const part = Object.fromEntries(parts.map((p) => [p.type, p.value]));
+  const dateSeparator = pageLocale().startsWith("zh") ? "/" : "-";
+  const text = [part.year, part.month, part.day].join(dateSeparator) + " " + [part.hour, part.minute, part.second].join(":");
+  return timeZone ? text + " (" + timeZone + ")" : text;
+}
+
+function formatNumber(value) {
+  return new Intl.NumberFormat(pageLocale()).format(value);
 }
 
 async function fillSites(select, withAll) {
@@ -29,8 +80,88 @@ async function fillSites(select, withAll) {
   for (const site of sites) {
     const option = document.createElement("option");
     option.value = site.site_id; option.textContent = site.name;
+    option.setAttribute("translate", "no");
     select.appendChild(option);
   }
   if (!withAll && sites.length) select.value = sites[0].site_id;
   return sites;
 }
+
+// Errors stay until dismissed: a refresh that works does not hide one that came before.
+// The same message again raises a count on its banner rather than stacking banners.
+function showError(message) {
+  const holder = document.getElementById("error-banners");
+  const text = String(message);
+  if (!holder) { window.alert(text); return; }
+  for (const banner of holder.children) {
+    if (banner.dataset.message === text) {
+      const count = Number(banner.dataset.count) + 1;
+      banner.dataset.count = String(count);
+      banner.querySelector(".count").textContent = t("({count} times)", { count: formatNumber(count) });
+      return;
+    }
+  }
+  const banner = document.createElement("div");
+  banner.className = "banner"; banner.setAttribute("role", "alert");
+  banner.dataset.message = text; banner.dataset.count = "1";
+  const body = document.createElement("span");
+  body.textContent = t("Error:") + " " + text + " ";
+  const count = document.createElement("span");
+  count.className = "count";
+  const dismiss = document.createElement("button");
+  dismiss.type = "button"; dismiss.textContent = t("Dismiss");
+  dismiss.addEventListener("click", () => banner.remove());
+  banner.append(body, count, dismiss);
+  holder.append(banner);
+}
+
+(function () {
+  if (window.sitewardenFrame) return; // a template that still loads common.js itself
+  window.sitewardenFrame = true;
+
+  // Theme: light or dark as chosen (cookie, so the server renders it without a flash),
+  // else the system's preference. The "Dark theme" button is pressed while dark shows.
+  const root = document.documentElement;
+  const dark = window.matchMedia("(prefers-color-scheme: dark)");
+  const isDark = () => (root.dataset.theme ? root.dataset.theme === "dark" : dark.matches);
+
+  function label(button) {
+    button.setAttribute("aria-pressed", isDark() ? "true" : "false");
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const toggle = document.getElementById("theme-toggle");
+    if (toggle) {
+      label(toggle);
+      toggle.addEventListener("click", () => {
+        const theme = isDark() ? "light" : "dark";
+        root.dataset.theme = theme;
+        document.cookie = "sitewarden_theme=" + theme + "; path=/; max-age=31536000; samesite=lax";
+        label(toggle);
+      });
+      dark.addEventListener("change", () => label(toggle));
+    }
+    // On phones each table row becomes a card (app.css) whose cells name their column:
+    // every cell gets its header's text as data-label, also in rows added later.
+    for (const table of document.querySelectorAll("table.grid")) {
+      const headers = Array.from(table.querySelectorAll("thead th"), (th) => th.textContent.trim());
+      const label = () => {
+        for (const row of table.querySelectorAll("tbody tr")) {
+          Array.from(row.cells).forEach((td, index) => { if (headers[index]) td.dataset.label = headers[index]; });
+        }
+      };
+      for (const body of table.tBodies) new MutationObserver(label).observe(body, { childList: true });
+      label();
+    }
+    // The navigation folds into a menu button on narrow screens (app.css).
+    const menu = document.querySelector(".nav-toggle");
+    const nav = document.getElementById("site-nav");
+    if (menu && nav) {
+      menu.addEventListener("click", () => {
+        const open = menu.getAttribute("aria-expanded") !== "true";
+        menu.setAttribute("aria-expanded", open ? "true" : "false");
+        nav.classList.toggle("open", open);
+      });
+    }
+  });
+})();

@@ -1,0 +1,452 @@
+"""The console's foundation in a real browser against a real server: Chinese with no
+English UI string left, light and dark themes, 375 px phones, HTML 404/403 pages, errors
+that stay until dismissed, buttons by permission, and axe-core's accessibility checks.
+
+Set SITEWARDEN_DOCS_SCREENSHOTS=1 to write the screenshots of docs/console.md again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from PIL import Image
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from sitewarden.accounts.accounts import create_api_key, create_user
+from sitewarden.accounts.roles import Permission, Role
+from sitewarden.demo import site
+from sitewarden.demo.simulator import Scenario, Simulator
+from sitewarden.events.kinds import KINDS
+from tests.conftest import LiveServer
+from tests.test_console_i18n import extracted_messages
+from tests.test_web import browser  # noqa: F401  (the fixture: Debian's chromium)
+
+pytestmark = pytest.mark.slow
+
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "console"
+WRITE_DOCS_SCREENSHOTS = os.environ.get("SITEWARDEN_DOCS_SCREENSHOTS") == "1"
+GUARD, GUARD_PASSWORD = "guard-kim", "night-shift-2026-kim"
+# The signed-in pages whose strings are wrapped; the lead adds /alerts once alerts.html
+# and alerts.js use _() and t() (docs/console.md, "Foundation").
+TRANSLATED_PAGES = ["/", "/devices", "/account/password", "/account/second-factor", "/no-such-page"]
+ALL_PAGES = [*TRANSLATED_PAGES, "/alerts"]
+# Latin letters in text a person reads: English left untranslated. Acronyms (TOTP) and
+# what is marked as data (translate="no": ids, names, kinds, times) are not UI text.
+LATIN_WORD = re.compile(r"[A-Za-z]*[a-z][A-Za-z]*")
+# Event kinds are identifiers an operator types (the kind filter's example): data too.
+KIND_WORDS = {word for kind in KINDS for word in kind.split(".")}
+
+VISIBLE_TEXT = """() => {
+  const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length)
+    && getComputedStyle(el).visibility !== "hidden";
+  const isData = (el) => !!el.closest('[translate="no"], [lang="en"], script, style');
+  const found = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, el = node.parentElement;
+    const text = node.textContent.trim();
+    if (text && el && visible(el) && !isData(el)) found.push(text);
+  }
+  for (const el of document.querySelectorAll("[placeholder], [title], [aria-label], [alt]")) {
+    if (isData(el)) continue;
+    for (const name of ["placeholder", "title", "aria-label", "alt"]) {
+      const value = el.getAttribute(name);
+      if (value) found.push(value.trim());
+    }
+  }
+  found.push(document.title.replace(" · sitewarden", ""));
+  return found;
+}"""
+
+
+@dataclass
+class Console:
+    """The shared server with a demo site, its events, and a signed-in guard."""
+
+    server: LiveServer
+    session: str
+    english: set[str] = field(default_factory=set)  # every msgid of the catalogue
+
+
+@pytest.fixture(scope="module")
+def console(shared_server: LiveServer) -> Console:
+    store = shared_server.open_storage()
+    try:
+        site.build_demo_site(store)
+        tokens = site.issue_demo_tokens(store)
+        create_user(store.accounts, store.registry, GUARD, Role.OPERATOR, password=GUARD_PASSWORD)
+    finally:
+        store.close()
+    simulator = Simulator(shared_server.url, tokens, rate=1, seed=19)
+    now = datetime.now(UTC)
+    talking = [d for d in site.DEVICES if d.behaviour is not site.Behaviour.SILENT]
+    simulator.send([simulator.traffic.heartbeat(device, now, 60) for device in talking])
+    simulator.send([o for s in Scenario for o in simulator.traffic.generate(s, now)])
+    answer = httpx.post(
+        shared_server.url + "/api/v1/auth/login",
+        json={"username": GUARD, "password": GUARD_PASSWORD},
+    )
+    answer.raise_for_status()
+    return Console(shared_server, answer.cookies["sitewarden_session"], set(extracted_messages()))
+
+
+@dataclass
+class Watched:
+    """What a page did wrong while it was open: CSP violations, console errors, 4xx/5xx."""
+
+    problems: list[str] = field(default_factory=list)
+
+
+def open_context(
+    launched: Browser,
+    console: Console,
+    *,
+    locale: str = "en",
+    width: int = 1100,
+    height: int = 720,
+    color_scheme: Any = "light",
+    signed_in: bool = True,
+) -> BrowserContext:
+    context = launched.new_context(
+        viewport={"width": width, "height": height}, color_scheme=color_scheme
+    )
+    context.set_default_timeout(10_000)
+    cookies = [{"name": "sitewarden_lang", "value": locale, "url": console.server.url}]
+    if signed_in:
+        cookies.append(
+            {"name": "sitewarden_session", "value": console.session, "url": console.server.url}
+        )
+    context.add_cookies(cookies)  # type: ignore[arg-type]
+    return context
+
+
+def watched_page(context: BrowserContext) -> tuple[Page, Watched]:
+    page, watched = context.new_page(), Watched()
+    page.on(  # a failed load is reported with its address by the response handler
+        "console",
+        lambda m: (
+            watched.problems.append(m.text)
+            if m.type in ("error", "warning") and not m.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: (
+            watched.problems.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/no-such-page")
+            else None
+        ),
+    )
+    return page, watched
+
+
+def settle(page: Page, path: str) -> None:
+    """Wait until the page's script has filled it in."""
+    if path == "/":
+        expect(page.locator("#events tr").first).to_be_visible()
+    elif path == "/devices":
+        expect(page.locator("#devices tr").first).to_be_visible()
+        expect(page.locator("#device-summary")).not_to_be_empty()
+    elif path == "/alerts":
+        expect(page.locator("#alert-status")).not_to_contain_text("…")
+
+
+def docs_screenshot(page: Page, name: str) -> None:
+    if WRITE_DOCS_SCREENSHOTS:
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shot = Image.open(BytesIO(page.screenshot()))  # 256 colours: a third of the bytes
+        shot.quantize(256, dither=Image.Dither.NONE).save(DOCS_SCREENSHOTS / f"{name}.png")
+
+
+def untranslated(texts: list[str], english: set[str]) -> list[str]:
+    left = []
+    for text in texts:
+        words = [w for w in LATIN_WORD.findall(text) if not w.isupper() and w not in KIND_WORDS]
+        if text in english or words:
+            left.append(text)
+    return left
+
+
+def test_chinese_pages_show_no_english_ui_string(browser: Browser, console: Console) -> None:  # noqa: F811
+    context = open_context(browser, console, locale="zh_CN")
+    page, watched = watched_page(context)
+    for path in TRANSLATED_PAGES:
+        page.goto(console.server.url + path)
+        settle(page, path)
+        assert page.locator("html").get_attribute("lang") == "zh-CN"
+        left = untranslated(page.evaluate(VISIBLE_TEXT), console.english)
+        assert left == [], f"{path} shows English: {left}"
+        docs_screenshot(page, f"{path.strip('/').replace('/', '-') or 'live'}-zh-CN")
+    # The scripts' strings arrive translated too.
+    page.goto(console.server.url + "/devices")
+    expect(page.locator("#device-summary")).to_contain_text("台在线")
+    expect(page.locator('#devices tr[data-status="online"]').first).to_contain_text("在线")
+    context.close()
+
+    signed_out = open_context(browser, console, locale="zh_CN", signed_in=False)
+    page, _ = watched_page(signed_out)
+    page.goto(console.server.url + "/login")
+    expect(page.get_by_role("heading", name="登录")).to_be_visible()
+    left = untranslated(page.evaluate(VISIBLE_TEXT), console.english)
+    assert left == [], f"/login shows English: {left}"
+    docs_screenshot(page, "login-zh-CN")
+    signed_out.close()
+    assert watched.problems == []
+
+
+def test_the_language_link_switches_and_the_cookie_keeps_the_choice(
+    browser: Browser,  # noqa: F811
+    console: Console,
+) -> None:
+    context = open_context(browser, console, locale="en")
+    page, _ = watched_page(context)
+    page.goto(console.server.url + "/devices")
+    expect(page.get_by_role("heading", name="Devices")).to_be_visible()
+
+    page.get_by_role("link", name="中文").click()
+    expect(page.get_by_role("heading", name="设备")).to_be_visible()
+    page.get_by_role("link", name="实时事件").click()
+    expect(page.get_by_role("heading", name="实时事件")).to_be_visible()
+    # The site's timezone, labelled, in the Chinese date order.
+    expect(page.locator("#events tr").first).to_contain_text(re.compile(r"\d{4}/\d\d/\d\d .*\("))
+    page.get_by_role("link", name="English").click()
+    expect(page.get_by_role("heading", name="Live events")).to_be_visible()
+    context.close()
+
+
+def test_the_language_follows_accept_language_until_one_is_chosen(console: Console) -> None:
+    url = console.server.url + "/login"
+    assert '<html lang="en"' in httpx.get(url).text
+    chinese = httpx.get(url, headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"})
+    assert '<html lang="zh-CN"' in chinese.text and "用户名" in chinese.text
+
+    chosen = httpx.get(url + "?lang=en", headers={"Accept-Language": "zh-CN"})
+    assert '<html lang="en"' in chosen.text
+    assert chosen.cookies["sitewarden_lang"] == "en"
+    kept = httpx.get(url, headers={"Accept-Language": "zh-CN"}, cookies=chosen.cookies)
+    assert '<html lang="en"' in kept.text
+    # The switch keeps where the sign-in form leads afterwards.
+    returning = httpx.get(url + "?next=%2Fdevices")
+    assert 'href="?next=%2Fdevices&amp;lang=zh_CN"' in returning.text
+
+
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])
+def test_axe_finds_no_serious_or_critical_violation(
+    browser: Browser,  # noqa: F811
+    console: Console,
+    color_scheme: str,
+) -> None:
+    """Every page, the alerts page too. Also: the strict CSP blocks nothing (no inline
+    script), no console error, and nothing answers 404 (the favicon among them)."""
+    found: dict[str, list[str]] = {}
+    for locale in ("en", "zh_CN"):
+        context = open_context(browser, console, locale=locale, color_scheme=color_scheme)
+        page, watched = watched_page(context)
+        for path in [*ALL_PAGES, "/login"]:
+            page.goto(console.server.url + path)
+            settle(page, path)
+            results = Axe().run(page)
+            bad = [
+                f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+                for v in results.response["violations"]
+                if v["impact"] in ("serious", "critical")
+            ]
+            if bad:
+                found[f"{locale} {path}"] = bad
+            if locale == "en":
+                name = path.strip("/").replace("/", "-") or "live"
+                docs_screenshot(page, f"{name}-{color_scheme}")
+        context.close()
+        assert watched.problems == [], watched.problems
+    assert found == {}
+
+
+def test_the_theme_toggle_switches_and_is_kept(browser: Browser, console: Console) -> None:  # noqa: F811
+    context = open_context(browser, console, color_scheme="light")
+    page, _ = watched_page(context)
+    page.goto(console.server.url + "/devices")
+    light = page.evaluate("getComputedStyle(document.body).backgroundColor")
+
+    toggle = page.get_by_role("button", name="Dark theme")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    assert page.locator("html").get_attribute("data-theme") == "dark"
+    dark = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert dark != light
+    page.reload()  # rendered dark by the server from the cookie: no flash of light
+    assert page.locator("html").get_attribute("data-theme") == "dark"
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    toggle.click()
+    assert page.locator("html").get_attribute("data-theme") == "light"
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == light
+    context.close()
+
+    system_dark = open_context(browser, console, color_scheme="dark")
+    page, _ = watched_page(system_dark)
+    page.goto(console.server.url + "/devices")
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == dark
+    system_dark.close()
+
+
+def test_every_page_fits_a_375_px_phone_without_sideways_scroll(
+    browser: Browser,  # noqa: F811
+    console: Console,
+) -> None:
+    widths = {}
+    for locale in ("zh_CN", "en"):
+        context = open_context(browser, console, locale=locale, width=375, height=740)
+        page, _ = watched_page(context)
+        for path in ALL_PAGES:
+            page.goto(console.server.url + path)
+            settle(page, path)
+            widths[f"{locale} {path}"] = page.evaluate("document.documentElement.scrollWidth")
+            if locale == "en":
+                docs_screenshot(page, f"{path.strip('/').replace('/', '-') or 'live'}-phone")
+        if locale != "en":
+            context.close()  # an alerts page left open keeps its event stream: server won't stop
+    assert max(widths.values()) <= 375, widths
+
+    # The navigation folds behind the menu button and opens from it.
+    page.goto(console.server.url + "/")
+    expect(page.get_by_role("link", name="Devices")).to_be_hidden()
+    page.get_by_role("button", name="Menu").click()
+    page.get_by_role("link", name="Devices").click()
+    expect(page.get_by_role("heading", name="Devices")).to_be_visible()
+    context.close()
+
+    signed_out = open_context(browser, console, width=375, height=740, signed_in=False)
+    page, _ = watched_page(signed_out)
+    page.goto(console.server.url + "/login")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    docs_screenshot(page, "login-phone")
+    signed_out.close()
+
+
+def test_keyboard_reaches_skip_link_then_navigation(browser: Browser, console: Console) -> None:  # noqa: F811
+    context = open_context(browser, console)
+    page, _ = watched_page(context)
+    page.goto(console.server.url + "/devices")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_visible()
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+    page.keyboard.press("Tab")  # the brand
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Live events")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    context.close()
+
+
+def test_an_error_stays_until_dismissed_even_after_a_good_refresh(
+    browser: Browser,  # noqa: F811
+    console: Console,
+) -> None:
+    context = open_context(browser, console)
+    page, _ = watched_page(context)
+    page.goto(console.server.url + "/")
+    settle(page, "/")
+    page.get_by_label("Kind").fill("no.such.kind")
+    page.get_by_label("Kind").press("Enter")
+    banner = page.get_by_role("alert")
+    expect(banner).to_contain_text("unknown kind 'no.such.kind'")
+    expect(banner).to_contain_text("times", timeout=6_000)  # 2 s polls: counted, not stacked
+    assert banner.count() == 1
+
+    page.get_by_label("Kind").fill("")
+    page.get_by_label("Kind").press("Enter")
+    expect(page.locator("#live-status")).to_contain_text("updated")
+    page.wait_for_timeout(2_500)  # another refresh, which works
+    expect(banner).to_contain_text("unknown kind")
+    docs_screenshot(page, "error-banner")
+    banner.get_by_role("button", name="Dismiss").click()
+    expect(page.get_by_role("alert")).to_have_count(0)
+    context.close()
+
+
+def test_unknown_console_paths_answer_the_html_404_page_and_api_paths_json(
+    console: Console,
+) -> None:
+    url, jar = console.server.url, {"sitewarden_session": console.session}
+
+    for path in ("/no-such-page", "/devices/", "/account/nothing"):
+        page = httpx.get(url + path, cookies=jar)
+        assert page.status_code == 404, path
+        assert page.headers["content-type"].startswith("text/html")
+        assert "Page not found" in page.text and 'href="/devices"' in page.text  # the layout
+    signed_out = httpx.get(url + "/no-such-page", headers={"Accept-Language": "zh-CN"})
+    assert signed_out.status_code == 404 and "页面不存在" in signed_out.text
+    assert "/logout" not in signed_out.text  # no navigation without a session
+
+    api = httpx.get(url + "/api/v1/no-such-thing", cookies=jar)
+    assert api.status_code == 404 and api.json()["error"] == "not_found"
+    assert httpx.get(url + "/static/no-such.js").headers["content-type"] == "application/json"
+
+
+def test_favicon_is_an_svg_icon(console: Console) -> None:
+    for path in ("/favicon.ico", "/static/favicon.svg"):
+        icon = httpx.get(console.server.url + path)
+        assert icon.status_code == 200
+        assert icon.headers["content-type"].startswith("image/svg+xml")
+        assert icon.text.startswith("<svg")
+
+
+def test_a_page_the_role_may_not_open_answers_the_html_403_page(console: Console) -> None:
+    store = console.server.open_storage()
+    try:
+        user, _ = create_user(store.accounts, store.registry, "events-script", Role.OPERATOR)
+        _, token = create_api_key(store.accounts, user, "events only", (Permission.EVENTS_READ,))
+    finally:
+        store.close()
+    headers = {"Authorization": f"Bearer {token}", "Accept-Language": "zh-CN"}
+
+    refused = httpx.get(console.server.url + "/devices", headers=headers)
+    assert refused.status_code == 403
+    assert refused.headers["content-type"].startswith("text/html")
+    assert "无权访问" in refused.text and "registry:read" in refused.text
+    allowed = httpx.get(console.server.url + "/", headers=headers)
+    assert allowed.status_code == 200
+    assert 'href="/devices"' not in allowed.text  # the navigation offers only what it may open
+
+
+def test_pages_know_what_the_role_may_do(console: Console) -> None:
+    def permissions(role: Role) -> list[str]:
+        with console.server.client(role) as client:
+            page = client.get("/")
+        block = re.search(r'id="operator-permissions">(.*?)</script>', page.text)
+        assert block is not None
+        return list(json.loads(block.group(1)))
+
+    viewer, operator = permissions(Role.VIEWER), permissions(Role.OPERATOR)
+    assert "events:read" in viewer and "alerts:handle" not in viewer
+    assert "alerts:handle" in operator and "users:manage" not in operator
+
+
+def test_a_wrong_password_is_told_in_the_readers_language(console: Console) -> None:
+    with httpx.Client(base_url=console.server.url, headers={"Accept-Language": "zh-CN"}) as web:
+        form = web.get("/login")
+        token = re.search(r'name="login_csrf" value="([^"]+)"', form.text)
+        assert token is not None
+        refused = web.post(  # the form's cookie is Secure: httpx keeps it off plain http
+            "/login",
+            data={"username": GUARD, "password": "not-the-password", "login_csrf": token[1]},
+            headers={"Cookie": f"sitewarden_login={token[1]}"},
+        )
+    assert refused.status_code == 401
+    assert "用户名或密码错误" in refused.text and "wrong username" not in refused.text
