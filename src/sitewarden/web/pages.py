@@ -178,8 +178,16 @@ def post_logout(
 
 
 def _page(request: Request, template: str, operator: Operator, title: str) -> Response:
+    permissions = {permission.value for permission in Permission if operator.may(permission)}
     return TEMPLATES.TemplateResponse(
-        request, template, {"operator": operator, "title": title, "csrf": operator.csrf_token}
+        request,
+        template,
+        {
+            "operator": operator,
+            "title": title,
+            "csrf": operator.csrf_token,
+            "permissions": permissions,
+        },
     )
 
 
@@ -201,7 +209,7 @@ def devices_page(
 def alerts_page(
     request: Request, operator: Operator = Depends(PageRequires(Permission.ALERTS_READ))
 ) -> Response:
-    return _page(request, "alerts.html", operator, "Alerts")
+    return _page(request, "alerts.html", operator, "Alarms")
 
 
 def _second_factor_form(
