@@ -95,7 +95,8 @@ def test_a_new_critical_alarm_sounds_notifies_and_is_worked_through_from_the_pag
 ) -> None:
     _, door = _site_with(shared_server, DeviceKind.DOOR_CONTACT, "door-3")
     smoke_site, smoke = _site_with(shared_server, DeviceKind.SMOKE_DETECTOR, "smoke-1")
-    _post(shared_server, door, {"kind": "door.held_open"})  # minor, older: sorts below
+    held = {"kind": "door.held_open", "attributes": {"open_seconds": 300}}
+    _post(shared_server, door, held)  # minor, older: sorts below
     guard = _person(shared_server, "guard", Role.OPERATOR)
     _sign_in_as(console, shared_server, guard)
     rows = console.locator("#alerts tr")
@@ -171,14 +172,14 @@ def test_a_critical_alarm_that_cleared_itself_waits_for_acknowledgement(
 def test_buttons_show_only_for_roles_that_may_handle_alarms(
     shared_server: LiveServer, console: Page, role: Role
 ) -> None:
-    _, door = _site_with(shared_server, DeviceKind.DOOR_CONTACT, "door-5")
+    site, door = _site_with(shared_server, DeviceKind.DOOR_CONTACT, "door-5")
     _post(shared_server, door, {"kind": "door.forced"})
     if role is Role.ADMIN:
         sign_in(console, shared_server, shared_server.admin_password)
         console.goto(shared_server.url + "/alerts")
     else:
         _sign_in_as(console, shared_server, _person(shared_server, "nightviewer", role))
-    row = console.locator("#alerts tr", has_text="door-5")
+    row = console.locator("#alerts tr", has_text=f"{site} / main / door-5")
     expect(row).to_have_count(1)
     row.click()
     detail = console.locator("#detail")

@@ -106,9 +106,12 @@
     return params;
   }
 
+  let latest = 0; // answers to older requests are dropped: the view may have changed since
   async function refresh() {
+    const mine = ++latest;
     try {
       const page = await fetchJSON("/api/v1/alerts?" + query());
+      if (mine !== latest) return;
       body.replaceChildren(...page.alerts.map(row));
       empty.hidden = page.alerts.length > 0;
       const waiting = page.alerts.filter((a) => needsAck(a) && a.alarm_state !== "shelved").length;
