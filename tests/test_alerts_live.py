@@ -93,7 +93,12 @@ def fast(configured_server: Callable[[str], LiveServer]) -> LiveServer:
     return configured_server(FAST)
 
 
-def test_alarm_opens_repeats_dedupe_and_clear_resolves(fast: LiveServer) -> None:
+def test_alarm_opens_repeats_dedupe_and_a_clear_waits_for_acknowledgement(
+    fast: LiveServer,
+) -> None:
+    """ISA-18.2: a critical alarm that returns to normal before anyone acknowledged it is
+    not resolved by itself; it stays "returned, unacknowledged" until a person acknowledges
+    it, which resolves it."""
     token = fast.add_site_with_device("a", "smoke-1", DeviceKind.SMOKE_DETECTOR)
     with device_client(fast, token) as device:
         device.post("/api/v1/events", json=[{"kind": "alarm.smoke"}])
@@ -114,8 +119,15 @@ def test_alarm_opens_repeats_dedupe_and_clear_resolves(fast: LiveServer) -> None
         device.post(
             "/api/v1/events", json=[{"kind": "alarm.smoke", "attributes": {"state": "clear"}}]
         )
-    resolved = alerts(fast, site="a")[0]
-    assert resolved["state"] == "resolved" and resolved["resolved_by"] == "sitewarden"
+    returned = alerts(fast, site="a")[0]
+    assert returned["state"] == "returned" and returned["resolved_by"] is None
+    assert returned["alarm_state"] == "returned_unacknowledged" and returned["returned_at"]
+    with fast.client(Role.OPERATOR) as operator:
+        acked = operator.post(f"/api/v1/alerts/{returned['alert_id']}/acknowledge", json={})
+    assert acked.status_code == 200, acked.text
+    resolved = acked.json()
+    assert resolved["state"] == "resolved" and resolved["resolved_by"] == "operator-all"
+    assert resolved["acknowledged_by"] == "operator-all"
 
 
 def test_acknowledge_and_resolve_with_notes_and_history(fast: LiveServer) -> None:
@@ -166,7 +178,7 @@ def test_device_offline_opens_and_resumes_resolves_across_a_restart(fast: LiveSe
         opened = wait_for(lambda: alerts(fast, site="d", state="open"))
         assert opened[0]["rule_id"] == "device-offline" and opened[0]["device_id"] == "cam-1"
         camera.post("/api/v1/events", json=[{"kind": "device.heartbeat"}])
-        resolved = wait_for(lambda: alerts(fast, site="d", state="resolved"))
+        resolved = wait_for(lambda: alerts(fast, site="d", state="returned"))
     with fast.client(Role.VIEWER) as viewer:
         history = viewer.get(f"/api/v1/alerts/{resolved[0]['alert_id']}").json()["history"]
         offline_events = viewer.get(
@@ -330,7 +342,7 @@ def test_over_capacity_alert_and_occupancy_series(fast: LiveServer) -> None:
         counter.post(
             "/api/v1/events", json=[{"kind": "occupancy.count", "attributes": {"count": 4}}]
         )
-    assert alerts(fast, site="o", state="resolved")
+    assert alerts(fast, site="o", state="returned")
     with fast.client(Role.VIEWER) as viewer:
         points = viewer.get("/api/v1/sites/o/occupancy", params={"zone": "lobby"}).json()
     assert points[-1]["source"] == "camera" and points[-1]["count"] == 4

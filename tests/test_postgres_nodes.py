@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from sitewarden.alerts.alert_search import AlertFilter
 from sitewarden.alerts.model import AlertSignal
 from sitewarden.alerts.webhook_records import Webhook
 from sitewarden.alerts.webhook_tables import DELIVERY_LEASE
@@ -74,18 +75,7 @@ def test_a_rolled_back_batch_announces_nothing(
             a.batch.insert_events([event], {}, [smoke("s", event.id)])  # same id again: refused
         with pytest.raises(queue.Empty):
             on_b.get(timeout=1.5)
-        assert (
-            a.alerts.list_alerts(
-                site_scope=None,
-                site_id="s",
-                states=(),
-                min_severity=None,
-                rule_id=None,
-                before=None,
-                limit=10,
-            )
-            == []
-        )
+        assert a.alert_search.list_alerts(AlertFilter(site_id="s", limit=10)) == []
     finally:
         stop_b()
 

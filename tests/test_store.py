@@ -10,6 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from sitewarden.alerts.alert_search import AlertFilter
 from sitewarden.alerts.model import Alert, AlertSignal
 from sitewarden.config import Settings, load_settings
 from sitewarden.db.migrations import DIALECTS, load_migrations
@@ -289,21 +290,14 @@ def _signal(action: str, key: str, event: Event, minutes: int) -> AlertSignal:
 
 
 def _alerts(store: Storage, states: tuple[str, ...]) -> list[Alert]:
-    return store.alerts.list_alerts(
-        site_scope=None,
-        site_id="a",
-        states=states,
-        min_severity=None,
-        rule_id=None,
-        before=None,
-        limit=1000,
-    )
+    return store.alert_search.list_alerts(AlertFilter(site_id="a", states=states, limit=1000))
 
 
 def test_a_batchs_rule_verdicts_apply_in_order_per_condition(store: Storage) -> None:
-    """Consecutive fires of one condition are one change with their count; a clear
-    between fires resolves the first alert and the next fire opens a new one; an open
-    alert from an earlier batch is repeated, its newest time kept."""
+    """Consecutive fires of one condition are one change with their count; a clear of an
+    unacknowledged alert leaves it "returned" (ISA-18.2), and the next fire makes the same
+    alert active again; an open alert from an earlier batch is repeated, its newest time
+    kept. (tests/test_alarm_states.py: the acknowledged path, where a clear resolves.)"""
     events = [make_event("a", "d1", "door.forced", T0 + timedelta(minutes=n)) for n in range(8)]
     first = store.batch.insert_events(events[:1], {}, [_signal("fire", "door:old", events[0], 5)])
     assert [c.kind for c in first] == ["opened"]
@@ -321,33 +315,31 @@ def test_a_batchs_rule_verdicts_apply_in_order_per_condition(store: Storage) -> 
 
     kinds = sorted((c.alert.dedupe_key, c.kind, c.alert.count) for c in changes)
     assert kinds == [
-        ("door:1", "opened", 1),
         ("door:1", "opened", 3),
-        ("door:1", "resolved", 3),
+        ("door:1", "repeated", 4),
+        ("door:1", "returned", 3),
         ("door:old", "repeated", 3),
     ]
-    resolved = _alerts(store, ("resolved",))
-    assert [(a.dedupe_key, a.count, a.last_event_id) for a in resolved] == [
-        ("door:1", 3, events[3].id)
-    ]
-    assert resolved[0].first_at == T0 + timedelta(minutes=1)
-    assert resolved[0].last_at == T0 + timedelta(minutes=3)  # the newest, not the last
-    assert [h.action for h in store.alerts.alert_history("a", resolved[0].alert_id)] == [
-        "opened",
-        "resolved",
-    ]
+    returned = next(c.alert for c in changes if c.kind == "returned")
+    assert returned.state == "returned" and returned.returned_at is not None
+    assert returned.last_at == T0 + timedelta(minutes=3)  # the newest, not the last
+    assert _alerts(store, ("resolved",)) == []
     still_open = {a.dedupe_key: a for a in _alerts(store, ("open",))}
     assert set(still_open) == {"door:1", "door:old"}
-    assert still_open["door:1"].last_event_id == events[5].id
+    again = still_open["door:1"]
+    assert (again.alert_id, again.count, again.returned_at) == (returned.alert_id, 4, None)
+    assert again.first_at == T0 + timedelta(minutes=1)
+    assert again.last_event_id == events[5].id
     old = still_open["door:old"]
     assert (old.count, old.last_at, old.last_event_id) == (
         3,
         T0 + timedelta(minutes=7),
         events[7].id,
     )
-    history = store.alerts.alert_history("a", still_open["door:1"].alert_id)
+    history = store.alerts.alert_history("a", again.alert_id)
     assert [(h.seq, h.action, h.note) for h in history] == [
-        (1, "opened", f"by event {events[5].id}")
+        (1, "opened", f"by event {events[1].id}"),
+        (2, "returned", f"cleared by event {events[4].id}"),
     ]
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import psutil
 import pytest
 
+from sitewarden.alerts.alert_search import AlertFilter
 from sitewarden.alerts.model import AlertSignal
 from sitewarden.config import Settings
 from sitewarden.database_url import DatabaseTarget
@@ -104,10 +105,7 @@ def test_child_commits_events_last_seen_and_alerts_in_one_transaction(
     assert all(hq.events.get_event(event.id) is not None for event in events[::100])
     device = hq.registry.get_device("hq", "smoke-1")
     assert device is not None and device.last_seen_at is not None
-    alerts = hq.alerts.list_alerts(
-        site_scope=None, site_id="hq", states=("open",), min_severity=None, rule_id=None,
-        before=None, limit=10,
-    )  # fmt: skip
+    alerts = hq.alert_search.list_alerts(AlertFilter(site_id="hq", states=("open",), limit=10))
     assert [alert.rule_id for alert in alerts] == ["smoke"]
 
 

@@ -21,6 +21,7 @@ from sitewarden.alerts.model import AlertChange
 from sitewarden.api import (
     access_routes,
     alert_routes,
+    alert_rule_routes,
     cameras,
     event_routes,
     garage,
@@ -165,6 +166,7 @@ def create_app(
         session.router,
         privacy_routes.router,
         alert_routes.router,
+        alert_rule_routes.router,
         webhooks.router,
         garage.router,
         access_routes.router,

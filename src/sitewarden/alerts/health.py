@@ -20,11 +20,11 @@ import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
+from sitewarden.alerts.alarm_actions import AlarmActions
 from sitewarden.alerts.batch_transaction import AlertingWriter
 from sitewarden.alerts.engine import AlertEngine
 from sitewarden.alerts.health_tables import DeviceHealthTables
 from sitewarden.alerts.model import AlertChange, OfflineTransition, SilentDevice
-from sitewarden.alerts.tables import AlertTables
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import Event
@@ -55,7 +55,7 @@ class Maintenance:
 
     def __init__(
         self,
-        alerts: AlertTables,
+        alarms: AlarmActions,
         health: DeviceHealthTables,
         owns_job: Callable[[str], bool],
         writer: AlertingWriter,
@@ -68,7 +68,7 @@ class Maintenance:
         every_s: float,
         ids: EventIdFactory,
     ) -> None:
-        self._alerts = alerts
+        self._alarms = alarms
         self._health = health
         self._owns_job = owns_job
         self._writer = writer
@@ -102,7 +102,7 @@ class Maintenance:
         moment = now or datetime.now(UTC)
         if self._owns_job("device-health"):  # one node of several does it
             self.check_devices(moment)
-            changes = self._alerts.escalate_alerts(moment - self._escalate_after, moment)
+            changes = self._alarms.escalate(moment - self._escalate_after, moment)
             if changes:
                 self._announce(changes)
         self._flush_counts(moment)  # this node's own counts, on every node

@@ -1,5 +1,6 @@
-"""What happens to an alert, as plain policy: which changes are told to webhooks, who
-is told at which severity, and how a batch's rule verdicts are ordered.
+"""What happens to an alert, as plain policy: how its state moves (ISA-18.2), which
+changes are told to webhooks, who is told at which severity, and how a batch's rule
+verdicts are ordered.
 
 ``alerts/tables.py`` applies this inside the events transaction; nothing here touches
 the database, so the policy can be read (and tested) on its own.
@@ -10,11 +11,49 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from sitewarden.alerts.model import SEVERITY_RANK, AlertChange, AlertSignal
+from sitewarden.alerts.model import SEVERITY_RANK, AlertChange, AlertSignal, AlertState
 
 SYSTEM_ACTOR = "sitewarden"
-# Changes worth a webhook; repeats only update the dashboard.
-NOTIFIED_CHANGES = frozenset({"opened", "acknowledged", "resolved", "escalated"})
+# Changes worth a webhook; repeats, notes, shelving and assignment only update the console.
+NOTIFIED_CHANGES = frozenset({"opened", "acknowledged", "returned", "resolved", "escalated"})
+
+# How each action moves an alert (ISA-18.2 / IEC 62682): state before -> state after.
+# An alarm that returns to normal before anyone acknowledged it stays in front of the
+# operator ("returned") until a person acknowledges it; a new fire makes it active again.
+TRANSITIONS: dict[str, dict[AlertState, AlertState]] = {
+    "fire": {"returned": "open"},  # open and acknowledged alerts only count the repeat
+    "clear": {"open": "returned", "acknowledged": "resolved"},
+    "acknowledge": {"open": "acknowledged", "returned": "resolved"},
+    "resolve": {"open": "resolved", "acknowledged": "resolved", "returned": "resolved"},
+}
+# Alarms a person still has to acknowledge.
+UNACKNOWLEDGED: tuple[AlertState, ...] = ("open", "returned")
+# How long an operator may shelve an alarm, in minutes (a shift at most).
+SHELVE_LIMIT_MINUTES = 12 * 60
+
+
+def next_state(action: str, state: AlertState) -> AlertState | None:
+    """The state ``action`` moves an alert in ``state`` to; None: the action does not
+    apply (an acknowledged alarm cannot be acknowledged again)."""
+    return TRANSITIONS[action].get(state)
+
+
+def state_case(action: str) -> tuple[str, list[str]]:
+    """SQL for ``action``'s transitions: a ``CASE state ... END`` giving the new state, and
+    the states it applies to, as bind parameters in order (the CASE's, then the IN list's).
+    The SQL is generated from :data:`TRANSITIONS`, so the policy is written once."""
+    moves = TRANSITIONS[action]
+    case = "CASE state " + " ".join("WHEN ? THEN ?" for _ in moves) + " END"
+    return case, [part for move in moves.items() for part in move]
+
+
+def change_kind_of(action: str, after: AlertState) -> str:
+    """What a notifier is told when ``action`` left an alert in state ``after``."""
+    if action == "fire":
+        return "repeated"
+    return {"acknowledged": "acknowledged", "returned": "returned"}.get(after, "resolved")
+
+
 # Severities from least to most severe, by the one ranking (alerts/model.py).
 SEVERITY_ORDER = [s.value for s in sorted(SEVERITY_RANK, key=SEVERITY_RANK.__getitem__)]
 

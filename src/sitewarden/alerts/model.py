@@ -10,7 +10,13 @@ from uuid import UUID
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import Event
 
-AlertState = Literal["open", "acknowledged", "resolved"]
+# "open": active and unacknowledged; "returned": its condition returned to normal before
+# anyone acknowledged it (ISA-18.2's returned-unacknowledged); see alerts/lifecycle.py.
+AlertState = Literal["open", "acknowledged", "returned", "resolved"]
+# What an operator sees (ISA-18.2 / IEC 62682 names): the state, or "shelved" over it.
+AlarmState = Literal[
+    "unacknowledged", "acknowledged", "returned_unacknowledged", "shelved", "resolved"
+]
 SEVERITY_RANK = {Severity.INFO: 0, Severity.MINOR: 1, Severity.MAJOR: 2, Severity.CRITICAL: 3}
 
 
@@ -50,6 +56,24 @@ class Alert:
     acknowledged_by: str | None
     resolved_at: datetime | None
     resolved_by: str | None
+    returned_at: datetime | None = None
+    shelved_until: datetime | None = None
+    shelved_by: str | None = None
+    shelve_reason: str | None = None
+    assigned_to: str | None = None
+
+    def shelved(self, now: datetime) -> bool:
+        """Shelved now: hidden from the sound and the banner until ``shelved_until``."""
+        return self.shelved_until is not None and self.shelved_until > now
+
+    def alarm_state(self, now: datetime) -> AlarmState:
+        if self.state == "resolved":
+            return "resolved"
+        if self.shelved(now):
+            return "shelved"
+        if self.state == "returned":
+            return "returned_unacknowledged"
+        return "unacknowledged" if self.state == "open" else "acknowledged"
 
     def as_payload(self) -> dict[str, Any]:
         """What notifiers send: no personal data, only the alert itself."""
@@ -74,10 +98,24 @@ class Alert:
             "acknowledged_by": self.acknowledged_by,
             "resolved_at": iso(self.resolved_at),
             "resolved_by": self.resolved_by,
+            "returned_at": iso(self.returned_at),
+            "shelved_until": iso(self.shelved_until),
+            "assigned_to": self.assigned_to,
         }
 
 
-ChangeKind = Literal["opened", "repeated", "acknowledged", "resolved", "escalated"]
+ChangeKind = Literal[
+    "opened",
+    "repeated",
+    "acknowledged",
+    "returned",
+    "resolved",
+    "escalated",
+    "shelved",
+    "unshelved",
+    "assigned",
+    "noted",
+]
 
 
 @dataclass(frozen=True, slots=True)

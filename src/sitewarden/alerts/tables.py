@@ -17,11 +17,13 @@ import orjson
 
 from sitewarden.alerts.lifecycle import (
     SYSTEM_ACTOR,
+    TRANSITIONS,
     WebhookTarget,
+    change_kind_of,
     condition_of,
     is_notified,
-    severities_from,
     signal_rounds,
+    state_case,
     webhooks_told_of,
 )
 from sitewarden.alerts.model import Alert, AlertChange, AlertSignal, HistoryEntry
@@ -32,7 +34,8 @@ from sitewarden.events.model import to_micros
 ALERT_COLUMNS = (
     "site_id, alert_id, rule_id, dedupe_key, severity, state, title, zone_id, device_id, "
     "count, first_at, last_at, last_event_id, escalated_at, acknowledged_at, acknowledged_by, "
-    "resolved_at, resolved_by"
+    "resolved_at, resolved_by, returned_at, shelved_until, shelved_by, shelve_reason, "
+    "assigned_to"
 )
 # Alert conditions per statement when a batch's rule verdicts land (12 values each).
 FIRE_CHUNK = 200
@@ -58,6 +61,11 @@ def alert_from_row(row: Any) -> Alert:
         acknowledged_by=row[15],
         resolved_at=_dt(row[16]),
         resolved_by=row[17],
+        returned_at=_dt(row[18]),
+        shelved_until=_dt(row[19]),
+        shelved_by=row[20],
+        shelve_reason=row[21],
+        assigned_to=row[22],
     )
 
 
@@ -94,24 +102,30 @@ class AlertTables:
         most one run per condition."""
         changes: list[AlertChange] = []
         repeated: set[tuple[str, str, str]] = set()
+        case, reactivating = state_case("fire")
+        reactivated = f"coalesce({case}, state)"
         for chunk in chunked(runs, FIRE_CHUNK):
             rows = conn.execute(
                 "UPDATE alerts SET count = count + fired.column4, "
                 "last_at = CASE WHEN last_at > fired.column5 THEN last_at ELSE fired.column5 END, "
-                f"last_event_id = fired.column6 FROM (VALUES {value_rows(6, len(chunk))}) "
+                f"last_event_id = fired.column6, state = {reactivated}, returned_at = NULL "
+                f"FROM (VALUES {value_rows(6, len(chunk))}) "
                 "AS fired WHERE site_id = fired.column1 AND rule_id = fired.column2 "
                 f"AND dedupe_key = fired.column3 AND state != 'resolved' RETURNING {ALERT_COLUMNS}",
                 [
-                    part
-                    for run in chunk
-                    for part in (
-                        run[0].site_id,
-                        run[0].rule_id,
-                        run[0].dedupe_key,
-                        len(run),
-                        max(to_micros(signal.at) for signal in run),
-                        run[-1].event_id.bytes,
-                    )
+                    *reactivating,
+                    *(
+                        part
+                        for run in chunk
+                        for part in (
+                            run[0].site_id,
+                            run[0].rule_id,
+                            run[0].dedupe_key,
+                            len(run),
+                            max(to_micros(signal.at) for signal in run),
+                            run[-1].event_id.bytes,
+                        )
+                    ),
                 ],
             ).fetchall()
             for row in rows:
@@ -123,7 +137,7 @@ class AlertTables:
             rows = conn.execute(
                 f"INSERT INTO alerts ({ALERT_COLUMNS}) VALUES "
                 + ", ".join(
-                    ["(?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, NULL)"]
+                    ["(?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?" + ", NULL" * 10 + ")"]
                     * len(chunk)
                 )
                 + f" RETURNING {ALERT_COLUMNS}",
@@ -170,17 +184,55 @@ class AlertTables:
     def clear(
         self, conn: Connection, signal: AlertSignal, now: datetime, note: str
     ) -> AlertChange | None:
+        """The condition returned to normal: an acknowledged alert is resolved, an
+        unacknowledged one waits for a person as "returned" (alerts/lifecycle.py)."""
+        where = "site_id = ? AND rule_id = ? AND dedupe_key = ?"
+        change = self.transition(
+            conn, "clear", where, [signal.site_id, signal.rule_id, signal.dedupe_key],
+            SYSTEM_ACTOR, now,
+        )  # fmt: skip
+        if change is not None:
+            action = change.kind
+            self.add_history(
+                conn, change.site_id, change.alert.alert_id, now, SYSTEM_ACTOR, action, note
+            )
+        return change
+
+    def transition(
+        self,
+        conn: Connection,
+        action: str,
+        where: str,
+        params: Sequence[Any],
+        actor: str,
+        now: datetime,
+    ) -> AlertChange | None:
+        """Move the alert ``where`` selects by ``action``'s transitions (one statement,
+        generated from the policy), stamping who and when for the state it lands in."""
+        case, case_params = state_case(action)
+        moment = to_micros(now)
+        sets = [f"state = {case}"]
+        values: list[Any] = [*case_params]
+        for column, landed, value in (
+            ("returned_at", "returned", moment),
+            ("resolved_at", "resolved", moment),
+            ("resolved_by", "resolved", actor),
+        ):
+            sets.append(f"{column} = CASE WHEN {case} = ? THEN ? ELSE {column} END")
+            values += [*case_params, landed, value]
+        if action == "acknowledge":  # a person saw it, whatever state it lands in
+            sets.append("acknowledged_at = ?, acknowledged_by = ?")
+            values += [moment, actor]
+        before = list(TRANSITIONS[action])
         row = conn.execute(
-            "UPDATE alerts SET state = 'resolved', resolved_at = ?, resolved_by = ? "
-            "WHERE site_id = ? AND rule_id = ? AND dedupe_key = ? AND state != 'resolved' "
-            f"RETURNING {ALERT_COLUMNS}",
-            (to_micros(now), SYSTEM_ACTOR, signal.site_id, signal.rule_id, signal.dedupe_key),
+            f"UPDATE alerts SET {', '.join(sets)} WHERE {where} "
+            f"AND state IN ({', '.join('?' * len(before))}) RETURNING {ALERT_COLUMNS}",
+            [*values, *params, *before],
         ).fetchone()
         if row is None:
             return None
         alert = alert_from_row(row)
-        self.add_history(conn, alert.site_id, alert.alert_id, now, SYSTEM_ACTOR, "resolved", note)
-        return AlertChange("resolved", alert)
+        return AlertChange(change_kind_of(action, alert.state), alert)  # type: ignore[arg-type]
 
     def add_history(
         self,
@@ -234,7 +286,7 @@ class AlertTables:
             "INSERT INTO webhook_deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
         )
 
-    # --- reads and operator actions ---------------------------------------------------
+    # --- reads (lists: alerts/alert_search.py; operator actions: alerts/alarm_actions.py)
     def get_alert(self, site_id: str, alert_id: str) -> Alert | None:
         row = self._db.read_one(
             f"SELECT {ALERT_COLUMNS} FROM alerts WHERE site_id = ? AND alert_id = ?",
@@ -248,45 +300,6 @@ class AlertTables:
         )
         return None if row is None else alert_from_row(row)
 
-    def list_alerts(
-        self,
-        *,
-        site_scope: tuple[str, ...] | None,
-        site_id: str | None,
-        states: Sequence[str],
-        min_severity: str | None,
-        rule_id: str | None,
-        before: tuple[datetime, str] | None,
-        limit: int,
-    ) -> list[Alert]:
-        where: list[str] = ["1 = 1"]
-        params: list[Any] = []
-        if site_scope is not None:
-            where.append(f"site_id IN ({', '.join('?' * len(site_scope))})")
-            params.extend(site_scope)
-        if site_id is not None:
-            where.append("site_id = ?")
-            params.append(site_id)
-        if states:
-            where.append(f"state IN ({', '.join('?' * len(states))})")
-            params.extend(states)
-        if min_severity is not None:
-            allowed = severities_from(min_severity)
-            where.append(f"severity IN ({', '.join('?' * len(allowed))})")
-            params.extend(allowed)
-        if rule_id is not None:
-            where.append("rule_id = ?")
-            params.append(rule_id)
-        if before is not None:
-            where.append("(last_at, alert_id) < (?, ?)")
-            params.extend((to_micros(before[0]), before[1]))
-        rows = self._db.read(
-            f"SELECT {ALERT_COLUMNS} FROM alerts WHERE {' AND '.join(where)} "
-            "ORDER BY last_at DESC, alert_id DESC LIMIT ?",
-            (*params, limit),
-        )
-        return [alert_from_row(row) for row in rows]
-
     def alert_history(self, site_id: str, alert_id: str) -> list[HistoryEntry]:
         rows = self._db.read(
             "SELECT seq, at, actor, action, note FROM alert_history WHERE site_id = ? AND "
@@ -294,59 +307,3 @@ class AlertTables:
             (site_id, alert_id),
         )
         return [HistoryEntry(r[0], _must_dt(r[1]), r[2], r[3], r[4]) for r in rows]
-
-    def change_alert_state(
-        self,
-        site_id: str,
-        alert_id: str,
-        action: str,
-        actor: str,
-        note: str | None,
-        now: datetime,
-    ) -> AlertChange | None:
-        """``acknowledge`` (from open) or ``resolve`` (from open or acknowledged)."""
-        if action == "acknowledge":
-            sql = (
-                "UPDATE alerts SET state = 'acknowledged', acknowledged_at = ?, "
-                "acknowledged_by = ? WHERE site_id = ? AND alert_id = ? AND state = 'open' "
-            )
-            kind = "acknowledged"
-        else:
-            sql = (
-                "UPDATE alerts SET state = 'resolved', resolved_at = ?, resolved_by = ? "
-                "WHERE site_id = ? AND alert_id = ? AND state != 'resolved' "
-            )
-            kind = "resolved"
-        with self._db.transaction() as conn:
-            row = conn.execute(
-                sql + f"RETURNING {ALERT_COLUMNS}", (to_micros(now), actor, site_id, alert_id)
-            ).fetchone()
-            if row is None:
-                return None
-            change = AlertChange(kind, alert_from_row(row))  # type: ignore[arg-type]
-            self.add_history(conn, site_id, alert_id, now, actor, kind, note)
-            self.queue_deliveries(conn, [change], now)
-            return change
-
-    def escalate_alerts(self, older_than: datetime, now: datetime) -> list[AlertChange]:
-        """Critical alerts still open (unacknowledged) since before ``older_than``."""
-        with self._db.transaction() as conn:
-            rows = conn.execute(
-                "UPDATE alerts SET escalated_at = ? WHERE state = 'open' AND severity = "
-                "'critical' AND escalated_at IS NULL AND first_at < ? "
-                f"RETURNING {ALERT_COLUMNS}",
-                (to_micros(now), to_micros(older_than)),
-            ).fetchall()
-            changes = [AlertChange("escalated", alert_from_row(row)) for row in rows]
-            for change in changes:
-                self.add_history(
-                    conn,
-                    change.alert.site_id,
-                    change.alert.alert_id,
-                    now,
-                    SYSTEM_ACTOR,
-                    "escalated",
-                    "critical and unacknowledged",
-                )
-            self.queue_deliveries(conn, changes, now)
-            return changes

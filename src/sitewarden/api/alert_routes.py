@@ -1,5 +1,7 @@
-"""Alert routes: list, read, acknowledge, resolve, the live stream, rules, occupancy.
-Webhooks are in ``api/webhooks.py``."""
+"""Alert routes: lists in two orders, one alert with its history, the live stream, and
+what operators do to an alarm (acknowledge, resolve, note, shelve, assign), each one
+written to the alert's history and to the audit log. Rules and occupancy are in
+``api/alert_rule_routes.py``, webhooks in ``api/webhooks.py``."""
 
 from __future__ import annotations
 
@@ -8,33 +10,27 @@ import base64
 import binascii
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+import orjson
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from sitewarden.accounts.accounts import Operator
-from sitewarden.alerts.model import Alert, AlertChange
+from sitewarden.accounts.roles import Permission, Role, role_may
+from sitewarden.alerts.alert_search import AlertFilter, Order, sort_key
+from sitewarden.alerts.lifecycle import SHELVE_LIMIT_MINUTES
+from sitewarden.alerts.model import AlarmState, Alert, AlertChange, AlertState
 from sitewarden.alerts.notify import encode_sse
-from sitewarden.alerts.rules import Rule, parse_rule
-from sitewarden.api.authentication import AlertHandler, AlertReader, EventReader, RuleManager
+from sitewarden.api.authentication import AlertHandler, AlertReader
 from sitewarden.api.context import AppContext, Context
-from sitewarden.api.operator_scope import (
-    SiteInScope,
-    check_rule_delete,
-    check_rule_save,
-    check_site_scope,
-    rule_visible,
-)
+from sitewarden.api.operator_scope import check_site_scope, record_audit
 from sitewarden.api.schemas import OperatorText
 from sitewarden.errors import Conflict, InvalidInput, NotFound
 from sitewarden.events.kinds import Severity
-from sitewarden.events.model import from_micros, to_micros
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
-
-State = Literal["open", "acknowledged", "resolved"]
 
 
 class AlertOut(BaseModel):
@@ -42,7 +38,8 @@ class AlertOut(BaseModel):
     site_id: str
     rule_id: str
     severity: Severity
-    state: State
+    state: AlertState
+    alarm_state: AlarmState
     title: str
     zone_id: str | None
     device_id: str | None
@@ -52,8 +49,13 @@ class AlertOut(BaseModel):
     escalated_at: datetime | None
     acknowledged_at: datetime | None
     acknowledged_by: str | None
+    returned_at: datetime | None
     resolved_at: datetime | None
     resolved_by: str | None
+    shelved_until: datetime | None
+    shelved_by: str | None
+    shelve_reason: str | None
+    assigned_to: str | None
 
 
 class HistoryOut(BaseModel):
@@ -64,6 +66,7 @@ class HistoryOut(BaseModel):
 
 
 class AlertDetail(AlertOut):
+    last_event_id: str | None
     history: list[HistoryOut]
 
 
@@ -77,31 +80,44 @@ class NoteIn(BaseModel):
     note: OperatorText | None = Field(default=None, max_length=2000)
 
 
-class OccupancyPoint(BaseModel):
-    zone_id: str
-    source: Literal["camera", "wifi"]
-    interval_start: datetime
-    interval_s: int
-    count: int
+class RequiredNoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: OperatorText = Field(min_length=1, max_length=2000)
 
 
-def alert_out(alert: Alert) -> AlertOut:
-    return AlertOut.model_validate(alert, from_attributes=True)
+class ShelveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    minutes: int = Field(ge=1, le=SHELVE_LIMIT_MINUTES, description="how long, at most a shift")
+    reason: OperatorText = Field(min_length=3, max_length=500)
 
 
-def _cursor(alert: Alert) -> str:
-    raw = f"{to_micros(alert.last_at)}.{alert.alert_id}".encode()
+class AssignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str | None = Field(max_length=64, description="null: assigned to nobody")
+
+
+_ALERT_FIELDS = [name for name in AlertOut.model_fields if name != "alarm_state"]
+
+
+def alert_out(alert: Alert, now: datetime | None = None) -> AlertOut:
+    fields = {name: getattr(alert, name) for name in _ALERT_FIELDS}
+    return AlertOut(**fields, alarm_state=alert.alarm_state(now or datetime.now(UTC)))
+
+
+def _cursor(alert: Alert, order: Order) -> str:
+    raw = orjson.dumps([order, *sort_key(alert, order)])
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _uncursor(value: str) -> tuple[datetime, str]:
+def _uncursor(value: str, order: Order) -> tuple[Any, ...]:
     try:
-        micros, _, alert_id = (
-            base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode().partition(".")
-        )
-        return from_micros(int(micros)), alert_id
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise InvalidInput("cursor is not one this API gave out") from exc
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        decoded = orjson.loads(raw)
+        if not isinstance(decoded, list) or not decoded or decoded[0] != order:
+            raise ValueError("another order")
+        return tuple(decoded[1:])
+    except (ValueError, binascii.Error, orjson.JSONDecodeError) as exc:
+        raise InvalidInput("cursor is not one this API gave out for this order") from exc
 
 
 def visible_alert(context: AppContext, operator: Operator, alert_id: str) -> Alert:
@@ -111,31 +127,44 @@ def visible_alert(context: AppContext, operator: Operator, alert_id: str) -> Ale
     return alert
 
 
-@router.get("/alerts", response_model=AlertPage, summary="Alerts, most recent activity first")
+@router.get("/alerts", response_model=AlertPage, summary="Alerts, by activity or by priority")
 def list_alerts(
     operator: AlertReader,
     context: Context,
     site: Annotated[str | None, Query(max_length=64)] = None,
-    state: Annotated[list[State] | None, Query(description="repeat for several")] = None,
+    state: Annotated[list[AlertState] | None, Query(description="repeat for several")] = None,
     severity: Annotated[Severity | None, Query(description="this severity or worse")] = None,
     rule: Annotated[str | None, Query(max_length=64)] = None,
+    assigned: Annotated[str | None, Query(max_length=64, description="an operator")] = None,
+    shelved: Annotated[bool | None, Query(description="only shelved now, or none")] = None,
+    order: Annotated[
+        Order,
+        Query(description="recent: last activity; priority: to acknowledge, severity, time"),
+    ] = "recent",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=300)] = None,
 ) -> AlertPage:
     if site is not None:
         check_site_scope(operator, site)
-    alerts = context.store.alerts.list_alerts(
-        site_scope=operator.site_scope,
-        site_id=site,
-        states=state or [],
-        min_severity=severity.value if severity else None,
-        rule_id=rule,
-        before=_uncursor(cursor) if cursor else None,
-        limit=limit,
+    now = datetime.now(UTC)
+    alerts = context.store.alert_search.list_alerts(
+        AlertFilter(
+            site_scope=operator.site_scope,
+            site_id=site,
+            states=state or [],
+            min_severity=severity.value if severity else None,
+            rule_id=rule,
+            assigned_to=assigned,
+            shelved=shelved,
+            now=now,
+            order=order,
+            after=_uncursor(cursor, order) if cursor else None,
+            limit=limit,
+        )
     )
     return AlertPage(
-        alerts=[alert_out(a) for a in alerts],
-        next_cursor=_cursor(alerts[-1]) if len(alerts) == limit else None,
+        alerts=[alert_out(a, now) for a in alerts],
+        next_cursor=_cursor(alerts[-1], order) if len(alerts) == limit else None,
     )
 
 
@@ -170,91 +199,120 @@ def get_alert(alert_id: str, operator: AlertReader, context: Context) -> AlertDe
     history = context.store.alerts.alert_history(alert.site_id, alert.alert_id)
     return AlertDetail(
         **alert_out(alert).model_dump(),
+        last_event_id=None if alert.last_event_id is None else str(alert.last_event_id),
         history=[HistoryOut(at=h.at, actor=h.actor, action=h.action, note=h.note) for h in history],
     )
 
 
-def _change(
-    context: AppContext, operator: Operator, alert_id: str, action: str, note: str | None
+def _done(
+    context: AppContext,
+    request: Request,
+    operator: Operator,
+    alert: Alert,
+    action: str,
+    change: AlertChange | None,
+    refusal: str,
 ) -> AlertOut:
-    alert = visible_alert(context, operator, alert_id)
-    change: AlertChange | None = context.store.alerts.change_alert_state(
-        alert.site_id, alert.alert_id, action, operator.username, note, datetime.now(UTC)
-    )
+    """Announce and audit a change an operator made, or refuse (409) if none was made."""
     if change is None:
-        raise Conflict(f"alert {alert_id} is {alert.state}; it cannot be {action}d now")
+        raise Conflict(f"alert {alert.alert_id} is {alert.alarm_state(datetime.now(UTC))}; "
+                       f"{refusal}")  # fmt: skip
     context.alerts.announce([change])
+    record_audit(
+        context, request, operator, f"alert.{action}", alert.site_id, [alert.alert_id], None
+    )
     return alert_out(change.alert)
 
 
 @router.post("/alerts/{alert_id}/acknowledge", response_model=AlertOut)
 def acknowledge_alert(
-    alert_id: str, body: NoteIn, operator: AlertHandler, context: Context
+    alert_id: str, body: NoteIn, request: Request, operator: AlertHandler, context: Context
 ) -> AlertOut:
-    return _change(context, operator, alert_id, "acknowledge", body.note)
+    """An active alarm becomes acknowledged; one that already returned to normal is
+    resolved by the acknowledgement (ISA-18.2)."""
+    alert = visible_alert(context, operator, alert_id)
+    change = context.store.alarms.change_state(
+        alert.site_id, alert.alert_id, "acknowledge", operator.username, body.note,
+        datetime.now(UTC),
+    )  # fmt: skip
+    return _done(context, request, operator, alert, "acknowledge", change,
+                 "only an unacknowledged alarm can be acknowledged")  # fmt: skip
 
 
 @router.post("/alerts/{alert_id}/resolve", response_model=AlertOut)
 def resolve_alert(
-    alert_id: str, body: NoteIn, operator: AlertHandler, context: Context
+    alert_id: str, body: NoteIn, request: Request, operator: AlertHandler, context: Context
 ) -> AlertOut:
-    return _change(context, operator, alert_id, "resolve", body.note)
+    alert = visible_alert(context, operator, alert_id)
+    change = context.store.alarms.change_state(
+        alert.site_id, alert.alert_id, "resolve", operator.username, body.note,
+        datetime.now(UTC),
+    )  # fmt: skip
+    return _done(context, request, operator, alert, "resolve", change, "it is resolved already")
 
 
-# --- rules ------------------------------------------------------------------------------
-@router.get("/alert-rules", summary="The rules in force (defaults and saved ones)")
-def list_rules(operator: AlertReader, context: Context) -> list[dict[str, Any]]:
-    return [
-        rule.model_dump(mode="json")
-        for rule in context.alerts.engine_rules()
-        if rule_visible(operator, rule)
-    ]
-
-
-@router.post("/alert-rules/validate", summary="Check a rule without saving it")
-def validate_rule(body: dict[str, Any], operator: RuleManager) -> dict[str, Any]:
-    return parse_rule(body).model_dump(mode="json")
-
-
-@router.put("/alert-rules/{rule_id}", summary="Save a rule (replaces a default of that id)")
-def save_rule(
-    rule_id: str, body: dict[str, Any], operator: RuleManager, context: Context
-) -> dict[str, Any]:
-    rule: Rule = parse_rule({**body, "rule_id": rule_id})
-    check_rule_save(context, operator, rule)
-    context.store.rules.save_rule(
-        rule_id, rule.model_dump_json(), operator.username, datetime.now(UTC)
-    )
-    context.alerts.reload_rules()
-    return rule.model_dump(mode="json")
-
-
-@router.delete("/alert-rules/{rule_id}", status_code=204, response_class=Response)
-def delete_rule(rule_id: str, operator: RuleManager, context: Context) -> Response:
-    check_rule_delete(context, operator, rule_id)
-    if not context.store.rules.delete_rule(rule_id):
-        raise NotFound(f"no saved rule {rule_id!r} (defaults can be replaced, not deleted)")
-    context.alerts.reload_rules()
-    return Response(status_code=204)
-
-
-# --- occupancy --------------------------------------------------------------------------
-@router.get("/sites/{site_id}/occupancy", response_model=list[OccupancyPoint])
-def occupancy(
-    site_id: str,
-    operator: EventReader,
+@router.post("/alerts/{alert_id}/notes", response_model=AlertOut)
+def note_alert(
+    alert_id: str,
+    body: RequiredNoteIn,
+    request: Request,
+    operator: AlertHandler,
     context: Context,
-    site: SiteInScope,
-    zone: Annotated[str | None, Query(max_length=64)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> list[OccupancyPoint]:
-    end = until or datetime.now(UTC)
-    start = since or end - timedelta(hours=24)
-    if start.tzinfo is None or end.tzinfo is None:
-        raise InvalidInput("since and until need a timezone offset")
-    context.occupancy.flush()  # include the interval in progress
-    return [
-        OccupancyPoint(zone_id=z, source=src, interval_start=at, interval_s=secs, count=n)
-        for z, src, at, secs, n in context.store.occupancy.occupancy(site_id, zone, start, end)
-    ]
+) -> AlertOut:
+    alert = visible_alert(context, operator, alert_id)
+    change = context.store.alarms.add_note(
+        alert.site_id, alert.alert_id, operator.username, body.note, datetime.now(UTC)
+    )
+    return _done(context, request, operator, alert, "note", change, "it is gone")
+
+
+@router.post("/alerts/{alert_id}/shelve", response_model=AlertOut)
+def shelve_alert(
+    alert_id: str, body: ShelveIn, request: Request, operator: AlertHandler, context: Context
+) -> AlertOut:
+    """Keep the alarm out of the sound and the banner for a while, with a reason; it is
+    not resolved, and shows again when the time is up."""
+    alert = visible_alert(context, operator, alert_id)
+    now = datetime.now(UTC)
+    change = context.store.alarms.shelve(
+        alert.site_id, alert.alert_id, operator.username,
+        now + timedelta(minutes=body.minutes), body.reason, now,
+    )  # fmt: skip
+    return _done(context, request, operator, alert, "shelve", change,
+                 "a resolved alarm cannot be shelved")  # fmt: skip
+
+
+@router.post("/alerts/{alert_id}/unshelve", response_model=AlertOut)
+def unshelve_alert(
+    alert_id: str, request: Request, operator: AlertHandler, context: Context
+) -> AlertOut:
+    alert = visible_alert(context, operator, alert_id)
+    change = context.store.alarms.unshelve(
+        alert.site_id, alert.alert_id, operator.username, datetime.now(UTC)
+    )
+    return _done(context, request, operator, alert, "unshelve", change, "it is not shelved")
+
+
+@router.post("/alerts/{alert_id}/assign", response_model=AlertOut)
+def assign_alert(
+    alert_id: str, body: AssignIn, request: Request, operator: AlertHandler, context: Context
+) -> AlertOut:
+    """To an operator who may handle alarms of its site, or (null) to nobody."""
+    alert = visible_alert(context, operator, alert_id)
+    if body.username is not None:
+        _check_assignee(context, body.username, alert.site_id)
+    change = context.store.alarms.assign(
+        alert.site_id, alert.alert_id, operator.username, body.username, datetime.now(UTC)
+    )
+    return _done(context, request, operator, alert, "assign", change,
+                 "a resolved alarm cannot be assigned")  # fmt: skip
+
+
+def _check_assignee(context: AppContext, username: str, site_id: str) -> None:
+    user = context.store.accounts.get_user_by_name(username)
+    if user is None or user.disabled:
+        raise InvalidInput(f"no active user {username!r}")
+    if not role_may(Role(user.role), Permission.ALERTS_HANDLE):
+        raise InvalidInput(f"{username!r} ({user.role}) may not handle alarms")
+    if user.site_scope is not None and site_id not in user.site_scope:
+        raise InvalidInput(f"{username!r} does not see site {site_id!r}")

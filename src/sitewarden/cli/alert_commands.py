@@ -11,6 +11,7 @@ import orjson
 import typer
 from rich.table import Table
 
+from sitewarden.alerts.alert_search import AlertFilter
 from sitewarden.cli.base import (
     SEVERITY_STYLE,
     DataDir,
@@ -27,7 +28,12 @@ from sitewarden.errors import SitewardenError
 alerts_app = typer.Typer(help="Alerts and alert rules.", no_args_is_help=True)
 app.add_typer(alerts_app, name="alerts")
 
-_STATE_STYLE = {"open": "bold red", "acknowledged": "yellow", "resolved": "green"}
+_STATE_STYLE = {
+    "open": "bold red",
+    "acknowledged": "yellow",
+    "returned": "bold magenta",
+    "resolved": "green",
+}
 
 
 def _alert_line(alert: Any, change: str = "") -> str:
@@ -45,26 +51,25 @@ def _alert_line(alert: Any, change: str = "") -> str:
 @alerts_app.command("list")
 def alerts_list(
     site: Annotated[str | None, typer.Option(help="only this site")] = None,
-    state: Annotated[list[str] | None, typer.Option(help="open, acknowledged, resolved")] = None,
+    state: Annotated[
+        list[str] | None, typer.Option(help="open, acknowledged, returned, resolved")
+    ] = None,
     limit: Annotated[int, typer.Option(help="how many")] = 50,
     data_dir: DataDir = None,
 ) -> None:
-    """List alerts, most recent activity first (default: not yet resolved)."""
-    states = state or ["open", "acknowledged"]
+    """List alerts, those to acknowledge first, then by severity and time (default: not
+    yet resolved; "returned" ones cleared by themselves but nobody acknowledged them)."""
+    states = state or ["open", "returned", "acknowledged"]
     with opened_store(settings_for(data_dir)) as store:
-        found = store.alerts.list_alerts(
-            site_scope=None,
-            site_id=site,
-            states=states,
-            min_severity=None,
-            rule_id=None,
-            before=None,
-            limit=limit,
+        found = store.alert_search.list_alerts(
+            AlertFilter(site_id=site, states=states, order="priority", limit=limit)
         )
     for alert in found:
         out.print(_alert_line(alert), highlight=False)
-    if not found:
+    if not found and state:
         out.print(f"no {' or '.join(states)} alerts")
+    elif not found:
+        out.print("no open or acknowledged alerts, and none returned to normal unacknowledged")
 
 
 def _change_alert(alert_id: str, action: str, note: str | None, data_dir: Path | None) -> None:
@@ -72,7 +77,7 @@ def _change_alert(alert_id: str, action: str, note: str | None, data_dir: Path |
         alert = store.alerts.find_alert(alert_id)
         if alert is None:
             raise fail(f"alert {alert_id!r} not found")
-        change = store.alerts.change_alert_state(
+        change = store.alarms.change_state(
             alert.site_id, alert_id, action, cli_actor(), note, datetime.now(UTC)
         )
     if change is None:
@@ -86,7 +91,7 @@ def alerts_ack(
     note: Annotated[str | None, typer.Option(help="what you did")] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Acknowledge an open alert."""
+    """Acknowledge an alert (one that returned to normal is resolved by it)."""
     _change_alert(alert_id, "acknowledge", note, data_dir)
 
 
@@ -111,15 +116,7 @@ def alerts_tail(
     with opened_store(settings_for(data_dir)) as store:
         try:
             while True:
-                found = store.alerts.list_alerts(
-                    site_scope=None,
-                    site_id=site,
-                    states=[],
-                    min_severity=None,
-                    rule_id=None,
-                    before=None,
-                    limit=200,
-                )
+                found = store.alert_search.list_alerts(AlertFilter(site_id=site, limit=200))
                 for alert in reversed(found):
                     previous = seen.get(alert.alert_id)
                     now = (alert.state, alert.count)

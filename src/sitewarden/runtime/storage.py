@@ -16,6 +16,8 @@ from sitewarden.access.data import AccessData
 from sitewarden.access.media_tables import AccessMediaTables
 from sitewarden.access.tables import AccessTables
 from sitewarden.accounts.tables import AccountTables
+from sitewarden.alerts.alarm_actions import AlarmActions
+from sitewarden.alerts.alert_search import AlertSearch
 from sitewarden.alerts.batch_transaction import BatchTransaction
 from sitewarden.alerts.health_tables import DeviceHealthTables
 from sitewarden.alerts.rule_tables import RuleTables
@@ -45,6 +47,8 @@ class Storage:
     events: EventTables
     batch: BatchTransaction
     alerts: AlertTables
+    alert_search: AlertSearch
+    alarms: AlarmActions
     health: DeviceHealthTables
     rules: RuleTables
     webhooks: WebhookTables
@@ -67,6 +71,8 @@ class Storage:
             events=events,
             batch=BatchTransaction(db, events, alerts, health),
             alerts=alerts,
+            alert_search=AlertSearch(db),
+            alarms=AlarmActions(db, alerts),
             health=health,
             rules=RuleTables(db),
             webhooks=WebhookTables(db),

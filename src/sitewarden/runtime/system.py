@@ -227,7 +227,7 @@ def _build_alert_system(
             notifier.notify(changes)
 
     maintenance = Maintenance(
-        store.alerts,
+        store.alarms,
         store.health,
         store.db.owns_job,
         writer,

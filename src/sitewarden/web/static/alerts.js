@@ -1,58 +1,275 @@
 "use strict";
-// Alerts: the list from the API, kept live by the SSE stream; acknowledge and resolve.
+// The alarm console (ISA-18.2): alarms to acknowledge first (returned ones included),
+// then by severity and time; a detail panel with the history and every action an
+// operator takes on an alarm. Kept live by the alert stream (alarm_watch.js relays it).
 (function () {
+  const t = window.t || ((text) => text);
+  const root = document.getElementById("alarm-console");
   const body = document.getElementById("alerts");
   const status = document.getElementById("alert-status");
-  const filter = document.getElementById("state-filter");
+  const empty = document.getElementById("empty");
+  const siteFilter = document.getElementById("site-filter");
+  const severityFilter = document.getElementById("severity-filter");
+  const mineFilter = document.getElementById("mine-filter");
+  const rates = document.getElementById("rates");
+  const detail = document.getElementById("detail");
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const me = root.dataset.username;
+  const mayHandle = root.dataset.mayHandle === "yes";
+  const zones = {}; // site_id -> timezone
+  const STATE_LABELS = {
+    unacknowledged: t("Unacknowledged"), acknowledged: t("Acknowledged"),
+    returned_unacknowledged: t("Returned, unacknowledged"), shelved: t("Shelved"), resolved: t("Resolved"),
+  };
+  let view = "active";
+  let openId = null;
 
-  async function act(alert, action) {
-    const note = window.prompt(action === "acknowledge" ? "Note (what you are doing):" : "Note (how it ended):", "");
-    if (note === null) return;
-    const response = await fetch("/api/v1/alerts/" + encodeURIComponent(alert.alert_id) + "/" + action, {
+  function report(message) {
+    if (window.showError) { window.showError(message); return; }
+    status.textContent = t("Error") + ": " + message;
+    status.classList.add("error");
+  }
+
+  function siteTime(iso, site) {
+    if (!iso) return "";
+    const zone = zones[site] || "UTC";
+    const text = new Intl.DateTimeFormat(document.documentElement.lang || "en", {
+      timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false,
+    }).format(new Date(iso));
+    return text;
+  }
+
+  function where(alert) {
+    return [alert.site_id, alert.zone_id, alert.device_id].filter(Boolean).join(" / ");
+  }
+
+  async function post(alert, action, payload) {
+    const response = await fetch("/api/v1/alerts/" + encodeURIComponent(alert) + "/" + action, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-      body: JSON.stringify({ note: note || null }),
+      body: JSON.stringify(payload || {}),
     });
-    if (!response.ok) status.textContent = "error: " + ((await response.json()).message || response.statusText);
-    refresh();
-  }
-
-  function button(label, alert, action) {
-    const b = document.createElement("button");
-    b.type = "button"; b.textContent = label; b.dataset.action = action;
-    b.addEventListener("click", () => act(alert, action));
-    return b;
-  }
-
-  async function refresh() {
-    const params = new URLSearchParams({ limit: "200" });
-    if (filter.value === "active") { params.append("state", "open"); params.append("state", "acknowledged"); }
-    else params.append("state", "resolved");
-    try {
-      const page = await fetchJSON("/api/v1/alerts?" + params);
-      body.replaceChildren(...page.alerts.map((alert) => {
-        const tr = document.createElement("tr");
-        tr.dataset.state = alert.state; tr.dataset.rule = alert.rule_id;
-        const where = [alert.site_id, alert.zone_id, alert.device_id].filter(Boolean).join(" / ");
-        const actions = document.createElement("td");
-        if (alert.state === "open") actions.append(button("Acknowledge", alert, "acknowledge"));
-        if (alert.state !== "resolved") actions.append(button("Resolve", alert, "resolve"));
-        tr.append(cell(formatTime(alert.last_at)), cell(alert.severity, "sev sev-" + alert.severity),
-          cell(alert.state + (alert.escalated_at ? " (escalated)" : "")), cell(alert.title), cell(where),
-          cell(alert.count), actions);
-        return tr;
-      }));
-      status.textContent = "live · " + page.alerts.length + " shown";
-    } catch (error) {
-      status.textContent = "error: " + error.message;
+    if (!response.ok) {
+      let message = response.statusText;
+      try { message = (await response.json()).message || message; } catch (_) { /* not JSON */ }
+      report(message);
+      return false;
     }
+    return true;
   }
 
-  const stream = new EventSource("/api/v1/alerts/stream");
-  stream.addEventListener("alert", refresh);
-  stream.onerror = () => { status.textContent = "reconnecting…"; };
-  filter.addEventListener("change", refresh);
-  refresh();
+  function needsAck(alert) {
+    return alert.state === "open" || alert.state === "returned";
+  }
+
+  function row(alert) {
+    const tr = document.createElement("tr");
+    tr.dataset.id = alert.alert_id; tr.dataset.rule = alert.rule_id;
+    tr.dataset.state = alert.alarm_state; tr.dataset.severity = alert.severity;
+    tr.tabIndex = 0;
+    if (needsAck(alert) && alert.alarm_state !== "shelved") tr.classList.add("unacked");
+    const actions = document.createElement("td");
+    if (mayHandle && needsAck(alert)) {
+      const ack = document.createElement("button");
+      ack.type = "button"; ack.textContent = t("Acknowledge"); ack.dataset.action = "acknowledge";
+      ack.addEventListener("click", async (event) => {
+        event.stopPropagation();
+        if (await post(alert.alert_id, "acknowledge", {})) refresh();
+      });
+      actions.append(ack);
+    }
+    const state = STATE_LABELS[alert.alarm_state] + (alert.escalated_at ? " · " + t("escalated") : "");
+    const last = document.createElement("td");
+    last.textContent = siteTime(alert.last_at, alert.site_id);
+    last.title = zones[alert.site_id] || "UTC";
+    tr.append(
+      cell(t(alert.severity), "sev sev-" + alert.severity), cell(state, "state"), cell(alert.title),
+      cell(where(alert)), cell(alert.count > 1 ? "×" + alert.count : "1"), last,
+      cell(alert.assigned_to || ""), actions,
+    );
+    tr.addEventListener("click", () => openDetail(alert.alert_id));
+    tr.addEventListener("keydown", (event) => { if (event.key === "Enter") openDetail(alert.alert_id); });
+    return tr;
+  }
+
+  function query() {
+    const params = new URLSearchParams({ limit: "200" });
+    if (view === "resolved") { params.append("state", "resolved"); params.set("order", "recent"); }
+    else {
+      for (const state of ["open", "returned", "acknowledged"]) params.append("state", state);
+      params.set("order", "priority"); params.set("shelved", view === "shelved" ? "true" : "false");
+    }
+    if (siteFilter.value) params.set("site", siteFilter.value);
+    if (severityFilter.value) params.set("severity", severityFilter.value);
+    if (mineFilter.checked) params.set("assigned", me);
+    return params;
+  }
+
+  let latest = 0; // answers to older requests are dropped: the view may have changed since
+  async function refresh() {
+    const mine = ++latest;
+    try {
+      const page = await fetchJSON("/api/v1/alerts?" + query());
+      if (mine !== latest) return;
+      body.replaceChildren(...page.alerts.map(row));
+      empty.hidden = page.alerts.length > 0;
+      const waiting = page.alerts.filter((a) => needsAck(a) && a.alarm_state !== "shelved").length;
+      status.classList.remove("error");
+      status.textContent = t("live") + " · " + page.alerts.length + " " + t("shown") + (view === "active" ? " · " + waiting + " " + t("to acknowledge") : "");
+      refreshRates();
+    } catch (error) { report(error.message); }
+  }
+
+  async function refreshRates() {
+    const params = new URLSearchParams({ hours: "24" });
+    if (siteFilter.value) params.set("site", siteFilter.value);
+    try {
+      const list = await fetchJSON("/api/v1/alert-rules/rates?" + params);
+      const chips = list.slice(0, 6).map((rate) => {
+        const chip = document.createElement("span");
+        chip.className = "chip"; chip.dataset.rule = rate.rule_id;
+        chip.textContent = rate.title + ": " + rate.opened + " " + t("opened") + ", " + rate.repeats + " " + t("repeats") + ", " + rate.open_now + " " + t("open");
+        return chip;
+      });
+      const label = document.createElement("span");
+      label.className = "muted"; label.textContent = t("Busiest rules, last 24 h") + ":";
+      rates.replaceChildren(...(chips.length ? [label, ...chips] : []));
+    } catch (_) { /* rates are a hint; the list matters */ }
+  }
+
+  function fact(list, name, value) {
+    if (value == null || value === "") return;
+    const dt = document.createElement("dt"); dt.textContent = name;
+    const dd = document.createElement("dd"); dd.textContent = value;
+    list.append(dt, dd);
+  }
+
+  async function openDetail(alertId) {
+    openId = alertId;
+    let alert;
+    try { alert = await fetchJSON("/api/v1/alerts/" + encodeURIComponent(alertId)); }
+    catch (error) { report(error.message); return; }
+    detail.hidden = false;
+    detail.dataset.id = alert.alert_id; detail.dataset.state = alert.alarm_state;
+    document.getElementById("detail-title").textContent = alert.title;
+    const facts = document.getElementById("detail-facts");
+    facts.replaceChildren();
+    const site = alert.site_id;
+    fact(facts, t("Severity"), t(alert.severity));
+    fact(facts, t("State"), STATE_LABELS[alert.alarm_state]);
+    fact(facts, t("Where"), where(alert));
+    fact(facts, t("Count"), String(alert.count));
+    fact(facts, t("First"), siteTime(alert.first_at, site));
+    fact(facts, t("Last"), siteTime(alert.last_at, site));
+    fact(facts, t("Times in"), zones[site] || "UTC");
+    fact(facts, t("Returned to normal"), siteTime(alert.returned_at, site));
+    fact(facts, t("Acknowledged"), alert.acknowledged_by ? alert.acknowledged_by + " · " + siteTime(alert.acknowledged_at, site) : "");
+    fact(facts, t("Assigned to"), alert.assigned_to);
+    if (alert.alarm_state === "shelved") fact(facts, t("Shelved"), t("until") + " " + siteTime(alert.shelved_until, site) + " · " + alert.shelved_by + ": " + alert.shelve_reason);
+    fact(facts, t("Resolved"), alert.resolved_by ? alert.resolved_by + " · " + siteTime(alert.resolved_at, site) : "");
+    const history = document.getElementById("detail-history");
+    history.replaceChildren(...alert.history.map((entry) => {
+      const li = document.createElement("li");
+      li.textContent = siteTime(entry.at, site) + " · " + entry.actor + " · " + t(entry.action) + (entry.note ? ": " + entry.note : "");
+      return li;
+    }));
+    const links = document.getElementById("detail-links");
+    links.replaceChildren();
+    if (alert.device_id) {
+      const events = document.createElement("a");
+      events.href = "/events?" + new URLSearchParams({ site: site, device: alert.device_id });
+      events.textContent = t("Events of this device");
+      const device = document.createElement("a");
+      device.href = "/devices#" + encodeURIComponent(site + "/" + alert.device_id);
+      device.textContent = t("The device");
+      links.append(events, " · ", device);
+    }
+    if (alert.last_event_id) links.append(" · " + t("Last event") + " " + alert.last_event_id);
+    const unresolved = alert.state !== "resolved";
+    const show = {
+      acknowledge: mayHandle && needsAck(alert), resolve: mayHandle && unresolved,
+      "assign-me": mayHandle && unresolved && alert.assigned_to !== me,
+      unassign: mayHandle && unresolved && Boolean(alert.assigned_to),
+      unshelve: mayHandle && alert.alarm_state === "shelved",
+    };
+    for (const button of detail.querySelectorAll("#detail-actions button")) button.hidden = !show[button.dataset.action];
+    document.getElementById("note-form").hidden = !mayHandle;
+    document.getElementById("shelve-form").hidden = !(mayHandle && unresolved && alert.alarm_state !== "shelved");
+  }
+
+  async function detailAction(action) {
+    const id = detail.dataset.id;
+    const done = {
+      acknowledge: () => post(id, "acknowledge", {}),
+      resolve: () => post(id, "resolve", {}),
+      "assign-me": () => post(id, "assign", { username: me }),
+      unassign: () => post(id, "assign", { username: null }),
+      unshelve: () => post(id, "unshelve"),
+    }[action];
+    if (await done()) { await openDetail(id); refresh(); }
+  }
+
+  for (const button of detail.querySelectorAll("#detail-actions button")) {
+    button.addEventListener("click", () => detailAction(button.dataset.action));
+  }
+  document.getElementById("note-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = document.getElementById("note-text");
+    if (await post(detail.dataset.id, "notes", { note: text.value })) { text.value = ""; openDetail(detail.dataset.id); }
+  });
+  document.getElementById("shelve-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const reason = document.getElementById("shelve-reason");
+    const minutes = Number(document.getElementById("shelve-minutes").value);
+    if (await post(detail.dataset.id, "shelve", { minutes: minutes, reason: reason.value })) {
+      reason.value = ""; await openDetail(detail.dataset.id); refresh();
+    }
+  });
+  document.getElementById("detail-close").addEventListener("click", () => { detail.hidden = true; openId = null; });
+
+  for (const tab of document.querySelectorAll(".tab")) {
+    tab.addEventListener("click", () => {
+      view = tab.dataset.view;
+      for (const other of document.querySelectorAll(".tab")) other.setAttribute("aria-selected", String(other === tab));
+      refresh();
+    });
+  }
+  const mute = document.getElementById("mute");
+  function showMute() {
+    const on = window.alarmWatch && window.alarmWatch.muted();
+    mute.textContent = on ? t("Unmute sound") : t("Mute sound");
+    mute.setAttribute("aria-pressed", on ? "true" : "false");
+  }
+  mute.addEventListener("click", () => { if (window.alarmWatch) window.alarmWatch.setMuted(!window.alarmWatch.muted()); showMute(); });
+  document.addEventListener("alarm-mute", showMute);
+  const notify = document.getElementById("notify");
+  function showNotify() {
+    const state = "Notification" in window ? Notification.permission : "denied";
+    notify.hidden = state === "granted";
+    notify.disabled = state === "denied";
+    if (state === "denied") notify.textContent = t("Notifications blocked by the browser");
+  }
+  notify.addEventListener("click", async () => { if ("Notification" in window) await Notification.requestPermission(); showNotify(); });
+
+  let pending = null;
+  document.addEventListener("alarm-change", (event) => {
+    clearTimeout(pending);
+    pending = setTimeout(refresh, 100);
+    if (openId && event.detail.alert.alert_id === openId) openDetail(openId);
+  });
+  for (const control of [siteFilter, severityFilter, mineFilter]) control.addEventListener("change", refresh);
+
+  fetchJSON("/api/v1/sites").then((sites) => {
+    for (const site of sites) {
+      zones[site.site_id] = site.timezone;
+      const option = document.createElement("option");
+      option.value = site.site_id; option.textContent = site.name;
+      siteFilter.append(option);
+    }
+    refresh();
+    if (location.hash.length > 1) openDetail(decodeURIComponent(location.hash.slice(1)));
+  }).catch((error) => report(error.message));
+  showMute(); showNotify();
   setInterval(refresh, 30000);
 })();
