@@ -43,7 +43,7 @@ from sitewarden.privacy.vault import KeyWriter
 from sitewarden.runtime.storage import Storage
 from sitewarden.runtime.system import build_runtime
 from sitewarden.vision.images import MAX_IMAGE_BYTES
-from sitewarden.web import pages
+from sitewarden.web import explorer_page, pages
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +164,7 @@ def create_app(
         access_routes.router,
         cameras.router,
         pages.router,
+        explorer_page.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
