@@ -367,8 +367,11 @@ def test_explorer_screenshots_fit_the_screen(
         )
         assert fits, f"the explorer scrolls sideways at {width} px"
         keep(page, tmp_path / f"{name}.png")
-        page.locator("#ex-rows tr").first.click()
-        expect(page.locator("#ex-detail")).to_be_visible()
+        page.locator('#ex-rows tr[data-kind="access.granted"]').first.click()
+        panel = page.locator("#ex-detail")
+        panel.get_by_role("button", name="Show with purpose").click()
+        expect(panel.get_by_label("Purpose")).to_be_focused()
+        assert panel.evaluate("p => p.scrollWidth <= p.clientWidth")
         keep(page, tmp_path / f"{name}-detail.png")
     finally:
         context.close()

@@ -37,7 +37,7 @@
     fieldZone: "Zone",
     fieldDevice: "Device",
     fieldNote: "Note",
-    fieldDisclosure: "Shown",
+    fieldDisclosure: "Values",
     none: "—",
     noAttributes: "none",
     personalNone: "This event carries no personal fields.",
@@ -349,9 +349,9 @@
     const zone = zoneOfEvent(event);
     const time = cell(wallClock(new Date(event.occurred_at), zone), "ex-time");
     time.title = zone;
-    tr.append(time, cell(event.severity, "sev sev-" + event.severity), cell(event.kind),
-      cell(event.site_id, "ex-wide"), cell(event.zone_id, "ex-wide"), cell(event.device_id, "ex-wide"),
-      cell(summary(event), "ex-summary"));
+    tr.append(time, cell(event.severity, "sev sev-" + event.severity), cell(event.kind, "ex-kind"),
+      cell(event.site_id, "ex-wide ex-name"), cell(event.zone_id, "ex-wide ex-name"),
+      cell(event.device_id, "ex-name ex-device"), cell(summary(event), "ex-summary"));
     return tr;
   }
 
@@ -408,7 +408,9 @@
 
   function prepend(events) {
     for (const event of events) search.seen.add(event.id);
-    rowsBody.prepend(...events.map(eventRow));
+    const fresh = events.map(eventRow);
+    for (const row of fresh) row.classList.add("ex-new");
+    rowsBody.prepend(...fresh);
     $("ex-empty").hidden = rowsBody.children.length > 0;
     status.textContent = format(STRINGS.shown, { count: rowsBody.children.length });
   }
@@ -577,6 +579,8 @@
     startSearch();
   });
   wirePurpose();
+  // On a phone the filters would fill the first screen: start them folded.
+  if (window.matchMedia("(max-width: 760px)").matches) $("ex-filter-box").open = false;
 
   (async function start() {
     try {
