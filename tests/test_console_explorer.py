@@ -101,16 +101,29 @@ def test_operator_finds_an_event_by_time_range_and_text_in_the_sites_timezone(
         answer = reader.post("/api/v1/events", json=posted)
     assert answer.status_code == 200, answer.text
     first_id = answer.json()["accepted"][0]
+    door = shared_server.add_site_with_device(
+        "exfind", "door-2", DeviceKind.DOOR_CONTACT, zone_id="lobby"
+    )
+    with device_client(shared_server, door) as contact:
+        held = {"kind": "door.held_open", "attributes": {"open_seconds": 75}}
+        assert contact.post("/api/v1/events", json=[held]).status_code == 200
 
     sign_in_as(page, shared_server, Role.OPERATOR, "/events?site=exfind")
     expect(page.locator("#ex-zone-note")).to_have_text("Times in Asia/Shanghai")
-    expect(page.locator("#ex-rows tr")).to_have_count(3)  # the heartbeat is telemetry: hidden
+    expect(page.locator("#ex-rows tr")).to_have_count(4)  # the heartbeat is telemetry: hidden
+    page.get_by_label("Zone").select_option("lobby")
+    expect(page.locator("#ex-rows tr")).to_have_count(1)
+    expect(page.locator("#ex-rows tr")).to_have_attribute("data-kind", "door.held_open")
+    page.get_by_label("Zone").select_option("")
+    page.get_by_label("Device").select_option("reader-1")
+    expect(page.locator("#ex-rows tr")).to_have_count(3)
+    page.get_by_label("Device").select_option("")
     page.get_by_label("Hide telemetry and heartbeats").uncheck()
     expect(page.locator('#ex-rows tr[data-kind="device.heartbeat"]')).to_have_count(1)
     page.get_by_label("Hide telemetry and heartbeats").check()
     page.get_by_label("Severity").select_option("minor")
-    expect(page.locator("#ex-rows tr")).to_have_count(1)
-    expect(page.locator("#ex-rows tr")).to_contain_text("expired badge")
+    expect(page.locator("#ex-rows tr")).to_have_count(2)
+    expect(page.locator('#ex-rows tr[data-kind="access.denied"]')).to_contain_text("expired")
     page.get_by_label("Severity").select_option("")
 
     # Entered as wall-clock times in Shanghai: 3 h 10 min ago until 2 h 50 min ago.
@@ -130,7 +143,7 @@ def test_operator_finds_an_event_by_time_range_and_text_in_the_sites_timezone(
     # The address carries the filters: a shared link shows the same, Back the earlier.
     shared = page.url
     page.go_back()
-    expect(page.locator("#ex-rows tr")).to_have_count(3)
+    expect(page.locator("#ex-rows tr")).to_have_count(4)
     page.goto(shared)
     expect(page.locator("#ex-rows tr")).to_have_count(1)
     expect(page.get_by_label("Text in note")).to_have_value("parcel")

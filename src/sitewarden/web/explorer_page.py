@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from sitewarden.accounts.accounts import Operator
 from sitewarden.accounts.roles import Permission
-from sitewarden.api.operator_scope import PURPOSE_MAX, PURPOSE_MIN
+from sitewarden.api.operator_scope import PURPOSE_MAX
 from sitewarden.web.pages import TEMPLATES, PageRequires
 
 router = APIRouter(include_in_schema=False)
@@ -36,7 +36,6 @@ def explorer_page(
             "title": "Events",
             "csrf": operator.csrf_token,
             "may_open_personal": may_open_personal(operator),
-            "purpose_min": PURPOSE_MIN,
             "purpose_max": PURPOSE_MAX,
         },
     )
