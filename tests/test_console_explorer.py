@@ -21,6 +21,7 @@ from sitewarden.demo.simulator import Scenario, Simulator
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import Event
+from sitewarden.registry import service
 from tests.conftest import LiveServer, device_client
 from tests.test_web import CHROMIUM, CHROMIUM_ARGS, sign_in
 
@@ -45,7 +46,10 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    # A browser far from every site: times must follow the site, not the browser.
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 900}, timezone_id="America/New_York"
+    )
     context.set_default_timeout(10_000)
     opened = context.new_page()
     yield opened
@@ -147,6 +151,36 @@ def test_operator_finds_an_event_by_time_range_and_text_in_the_sites_timezone(
     page.goto(shared)
     expect(page.locator("#ex-rows tr")).to_have_count(1)
     expect(page.get_by_label("Text in note")).to_have_value("parcel")
+
+
+def test_with_all_sites_each_row_shows_its_own_sites_time(
+    shared_server: LiveServer, page: Page
+) -> None:
+    store = shared_server.open_storage()
+    try:
+        service.create_site(store.registry, "exberlin", "Berlin office", "Europe/Berlin", 10, 10)
+    finally:
+        store.close()
+    berlin = shared_server.add_site_with_device("exberlin", "reader-b", DeviceKind.ACCESS_READER)
+    shanghai = shared_server.add_site_with_device(
+        "exshanghai", "reader-s", DeviceKind.ACCESS_READER
+    )
+    at = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    for token in (berlin, shanghai):
+        with device_client(shared_server, token) as reader:
+            event = {"kind": "access.granted", "time": at.isoformat(), "note": "same moment",
+                     "attributes": {"credential": "qr"}}  # fmt: skip
+            assert reader.post("/api/v1/events", json=[event]).status_code == 200
+
+    sign_in_as(page, shared_server, Role.OPERATOR, "/events?q=same+moment")
+    expect(page.locator("#ex-zone-note")).to_have_text(
+        "Times in each site's own timezone; custom range in UTC"
+    )
+    expect(page.locator("#ex-rows tr")).to_have_count(2)
+    for site_id, zone in (("exberlin", "Europe/Berlin"), ("exshanghai", "Asia/Shanghai")):
+        time = page.locator("#ex-rows tr", has_text=site_id).locator(".ex-time")
+        expect(time).to_have_text(at.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S"))
+        expect(time).to_have_attribute("title", zone)
 
 
 def test_paging_through_10000_events_shows_each_exactly_once(
