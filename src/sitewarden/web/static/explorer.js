@@ -304,6 +304,7 @@
     if (current !== search) return; // a newer search replaced this one
     current.next = page.next_cursor;
     current.seen = new Set(page.events.map((e) => e.id));
+    for (const id of current.seen) live.waiting.delete(id); // shown now: no longer waiting
     rowsBody.replaceChildren(...page.events.map(eventRow));
     $("ex-empty").hidden = page.events.length > 0;
     $("ex-newer").disabled = current.index === 0;
@@ -407,8 +408,9 @@
   }
 
   function prepend(events) {
-    for (const event of events) search.seen.add(event.id);
-    const fresh = events.map(eventRow);
+    const unseen = events.filter((event) => !search.seen.has(event.id));
+    for (const event of unseen) search.seen.add(event.id);
+    const fresh = unseen.map(eventRow);
     for (const row of fresh) row.classList.add("ex-new");
     rowsBody.prepend(...fresh);
     $("ex-empty").hidden = rowsBody.children.length > 0;
