@@ -430,3 +430,21 @@ def keep(page: Page, path: Path) -> None:
     if os.environ.get("SITEWARDEN_CONSOLE_SCREENSHOTS") == "1":
         DOCS.mkdir(parents=True, exist_ok=True)
         (DOCS / path.name).write_bytes(path.read_bytes())
+
+
+def test_axe_finds_no_serious_or_critical_violation_in_list_or_detail(
+    shared_server: LiveServer, page: Page, person_event: str
+) -> None:
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright").Axe()
+    sign_in_as(page, shared_server, Role.OPERATOR, "/events?site=exdetail")
+    expect(page.locator("#ex-rows tr").first).to_be_visible()
+    page.locator(f'#ex-rows tr[data-id="{person_event}"]').click()
+    page.locator("#ex-detail").get_by_role("button", name="Show with purpose").click()
+
+    results = axe.run(page)
+    serious = [
+        (v["id"], [n["target"] for n in v["nodes"]])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
