@@ -45,7 +45,7 @@ from sitewarden.privacy.vault import KeyWriter
 from sitewarden.runtime.storage import Storage
 from sitewarden.runtime.system import build_runtime
 from sitewarden.vision.images import MAX_IMAGE_BYTES
-from sitewarden.web import error_pages, i18n, pages
+from sitewarden.web import error_pages, explorer_page, i18n, pages
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +172,7 @@ def create_app(
         access_routes.router,
         cameras.router,
         pages.router,
+        explorer_page.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")

@@ -19,9 +19,9 @@ from sitewarden.api.disclosure import present_events, take_lookup
 from sitewarden.api.operator_scope import OptionalPurpose, check_site_scope, record_audit
 from sitewarden.api.schemas import EventOut, EventPageOut, IngestResult, KindOut, LookupIn
 from sitewarden.errors import InvalidInput, NotFound
-from sitewarden.events.kinds import KINDS
+from sitewarden.events.kinds import KINDS, Severity
 from sitewarden.events.model import family_of, from_micros, to_micros
-from sitewarden.events.query import EventQuery
+from sitewarden.events.query import TELEMETRY_KINDS, EventQuery, severities_from
 from sitewarden.intake.batch import check_batch, split_batch
 from sitewarden.privacy.subjects import LOOKUP_FIELDS
 from sitewarden.registry.records import Sender
@@ -126,6 +126,14 @@ def list_events(
     since: datetime | None = None,
     until: datetime | None = None,
     q: Annotated[str | None, Query(max_length=200, description="text in the note")] = None,
+    severity: Annotated[Severity | None, Query(description="this severity or worse")] = None,
+    telemetry: Annotated[
+        bool,
+        Query(
+            description="false leaves out heartbeats, people counts, Wi-Fi presence and "
+            "object tracks (kinds: " + ", ".join(sorted(TELEMETRY_KINDS)) + ")"
+        ),
+    ] = True,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     purpose: OptionalPurpose = None,
@@ -148,6 +156,8 @@ def list_events(
         since=since,
         until=until,
         text=q,
+        severities=severities_from(severity) if severity is not None else None,
+        exclude_kinds=None if telemetry else TELEMETRY_KINDS,
         limit=limit,
         after=decode_cursor(cursor) if cursor else None,
     )

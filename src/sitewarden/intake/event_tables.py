@@ -117,6 +117,13 @@ class EventTables:
         if query.subject_ids is not None:
             where.append(f"subject_id IN ({', '.join('?' * len(query.subject_ids))})")
             params.extend(query.subject_ids)
+        if query.severities is not None:
+            where.append(f"severity IN ({', '.join('?' * len(query.severities))})")
+            params.extend(severity.value for severity in query.severities)
+        if query.exclude_kinds:
+            excluded = sorted(query.exclude_kinds)
+            where.append(f"kind NOT IN ({', '.join('?' * len(excluded))})")
+            params.extend(excluded)
         if query.text:
             where.append(f"note {self._db.LIKE} ? ESCAPE '\\'")
             params.append("%" + _escape_like(query.text) + "%")
