@@ -78,8 +78,11 @@
     const worst = alerts[0];
     banner.dataset.severity = worst.severity;
     const text = document.createElement("span");
-    text.textContent = (alerts.length === 1 ? t("1 alarm to acknowledge") : alerts.length + " " + t("alarms to acknowledge"))
-      + ": " + worst.title + " (" + t(worst.severity) + ", " + where(worst) + ")";
+    const what = document.createElement("span");
+    what.setAttribute("translate", "no"); // data: the rule's title and the place
+    what.textContent = worst.title + " (" + where(worst) + ")";
+    text.append((alerts.length === 1 ? t("1 alarm to acknowledge") : alerts.length + " " + t("alarms to acknowledge"))
+      + " · " + t(worst.severity) + ": ", what);
     const link = document.createElement("a");
     link.href = "/alerts#" + encodeURIComponent(worst.alert_id); link.textContent = t("Open alarms");
     const mute = document.createElement("button");

@@ -38,7 +38,7 @@
     fieldDevice: t("Device"),
     fieldNote: t("Note"),
     fieldDisclosure: t("Values"),
-    none: t("—"),
+    none: "—",
     noAttributes: t("none"),
     personalNone: t("This event carries no personal fields."),
     personalErased: t("Personal fields were erased (subject request)."),
@@ -46,7 +46,7 @@
     personalSealedNoRole: t("Personal fields are sealed and hidden; your role may not open them."),
     personalMasked: t("Shown masked for your role; opening was recorded in the audit log."),
     personalFull: t("Shown in full; opening was recorded in the audit log."),
-    hidden: t("••••••"),
+    hidden: "••••••",
     image: t("image, {size} kB (not shown)"),
     choosePurpose: t("Choose a purpose first"),
   };
