@@ -109,6 +109,9 @@ def test_alarms_list_by_priority_with_a_cursor_and_rule_rates(shared_server: Liv
         ("smoke", 1, 1, 0),
     ]
     assert rates[0]["title"] == "Door forced open"
+    shared_server.add_site_with_device("ratesnone", "door-1", DeviceKind.DOOR_CONTACT)
+    with shared_server.client(Role.OPERATOR, sites=("ratesnone",)) as elsewhere:
+        assert elsewhere.get("/api/v1/alert-rules/rates").json() == []  # others' not counted
 
 
 def test_a_scoped_operator_cannot_assign_to_someone_who_does_not_see_the_site(

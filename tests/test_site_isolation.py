@@ -114,6 +114,10 @@ NOT_SITE_BOUND = {
     ("GET", "/"): "a page shell; its data comes from the API",
     ("GET", "/devices"): "a page shell; its data comes from the API",
     ("GET", "/alerts"): "a page shell; its data comes from the API",
+    ("GET", "/events"): "a page shell; its data comes from the API",
+    ("GET", "/api/v1/alert-rules/rates"): (
+        "counts over the caller's own sites only (tests/test_alarm_api.py); names no alert"
+    ),
     ("GET", "/account/second-factor"): "one's own account",
     ("GET", "/account/password"): "one's own account",
 }
@@ -123,6 +127,9 @@ SPAN = {"since": "2026-01-01T00:00:00Z", "until": "2026-01-02T00:00:00Z"}
 # Valid requests for routes whose body or query is checked before the site is: without
 # them a scoped admin's request would be refused for its body, which proves nothing.
 REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
+    ("POST", "/api/v1/alerts/{alert_id}/notes"): {"json": {"note": "probe"}},
+    ("POST", "/api/v1/alerts/{alert_id}/shelve"): {"json": {"minutes": 5, "reason": "probe"}},
+    ("POST", "/api/v1/alerts/{alert_id}/assign"): {"json": {"username": None}},
     ("PUT", "/api/v1/alert-rules/{rule_id}"): {
         "json": {
             "title": "Probe",
