@@ -14,11 +14,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from sitewarden.accounts.accounts import create_user
 from sitewarden.accounts.roles import Role
 from sitewarden.events.device_kinds import DeviceKind
 from tests.conftest import LiveServer, device_client
-from tests.test_web import browser, keep_screenshot, sign_in
+from tests.test_web import browser, keep_screenshot, sign_in, sign_in_user
 
 __all__ = ["browser"]  # the module's chromium, shared with tests/test_web.py
 pytestmark = pytest.mark.slow
@@ -56,21 +55,9 @@ def console(browser: Browser, shared_server: LiveServer) -> Iterator[Page]:
     context.close()
 
 
-def _person(server: LiveServer, name: str, role: Role) -> str:
-    store = server.open_storage()
-    try:
-        if store.accounts.get_user_by_name(name) is None:
-            create_user(store.accounts, store.registry, name, role, password=PASSWORD)
-    finally:
-        store.close()
-    return name
-
-
-def _sign_in_as(page: Page, server: LiveServer, name: str) -> None:
+def _sign_in_as(page: Page, server: LiveServer, name: str, role: Role = Role.OPERATOR) -> None:
     page.goto(server.url + "/alerts")
-    page.get_by_label("Username").fill(name)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_user(page, server, name, role, PASSWORD)
     expect(page.get_by_role("heading", name="Alarms")).to_be_visible()
     expect(page.locator("#alert-status")).to_contain_text("live")
 
@@ -97,8 +84,7 @@ def test_a_new_critical_alarm_sounds_notifies_and_is_worked_through_from_the_pag
     smoke_site, smoke = _site_with(shared_server, DeviceKind.SMOKE_DETECTOR, "smoke-1")
     held = {"kind": "door.held_open", "attributes": {"open_seconds": 300}}
     _post(shared_server, door, held)  # minor, older: sorts below
-    guard = _person(shared_server, "guard", Role.OPERATOR)
-    _sign_in_as(console, shared_server, guard)
+    _sign_in_as(console, shared_server, "guard")
     rows = console.locator("#alerts tr")
     expect(rows.filter(has_text="door-3")).to_have_count(1)
     expect(console.locator("#alarm-banner")).to_have_count(0)  # a minor alarm is quiet
@@ -151,7 +137,7 @@ def test_a_critical_alarm_that_cleared_itself_waits_for_acknowledgement(
     shared_server: LiveServer, console: Page
 ) -> None:
     _, smoke = _site_with(shared_server, DeviceKind.SMOKE_DETECTOR, "smoke-9")
-    _sign_in_as(console, shared_server, _person(shared_server, "guard", Role.OPERATOR))
+    _sign_in_as(console, shared_server, "guard")
     console.get_by_role("button", name="Mute sound").click()
     _post(shared_server, smoke, {"kind": "alarm.smoke"})
     row = console.locator("#alerts tr", has_text="smoke-9")
@@ -178,7 +164,7 @@ def test_buttons_show_only_for_roles_that_may_handle_alarms(
         sign_in(console, shared_server, shared_server.admin_password)
         console.goto(shared_server.url + "/alerts")
     else:
-        _sign_in_as(console, shared_server, _person(shared_server, "nightviewer", role))
+        _sign_in_as(console, shared_server, "nightviewer", role)
     row = console.locator("#alerts tr", has_text=f"{site} / main / door-5")
     expect(row).to_have_count(1)
     row.click()

@@ -12,9 +12,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from sitewarden.accounts.accounts import create_user
 from sitewarden.accounts.roles import Role
 from sitewarden.demo import site
 from sitewarden.demo.simulator import Scenario, Simulator
@@ -23,25 +22,15 @@ from sitewarden.events.kinds import Severity
 from sitewarden.events.model import Event
 from sitewarden.registry import service
 from tests.conftest import LiveServer, device_client
-from tests.test_web import CHROMIUM, CHROMIUM_ARGS, sign_in
+from tests.test_web import browser, sign_in, sign_in_user
+
+__all__ = ["browser"]  # the module's chromium, shared with tests/test_web.py
 
 pytestmark = pytest.mark.slow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # add_site_with_device's sites are there
 PASSWORD = "explorer-test-password-1"
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "console"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
@@ -60,17 +49,8 @@ def sign_in_as(page: Page, server: LiveServer, role: Role, path: str) -> str:
     """Sign a user of ``role`` in through the form (created the first time) and open
     ``path``; returns the username."""
     username = f"ex-{role.value.replace('_', '-')}"
-    store = server.open_storage()
-    try:
-        if store.accounts.get_user_by_name(username) is None:
-            create_user(store.accounts, store.registry, username, role, password=PASSWORD)
-    finally:
-        store.close()
     page.goto(server.url + path)
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    sign_in_user(page, server, username, role, PASSWORD)
     page.goto(server.url + path)
     expect(page.get_by_role("heading", name="Events", exact=True)).to_be_visible()
     return username

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from sitewarden.accounts.accounts import create_user
+from sitewarden.accounts.roles import Role
 from sitewarden.demo import site
 from sitewarden.demo.simulator import Scenario, Simulator
 from tests.conftest import LiveServer
@@ -75,6 +77,22 @@ def _fill_sign_in(page: Page, server: LiveServer, password: str) -> None:
     page.get_by_label("Password").fill(password)
     if server.admin_totp and password == server.admin_password:
         page.get_by_label("Code").fill(server.totp_code())
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def sign_in_user(page: Page, server: LiveServer, username: str, role: Role, password: str) -> None:
+    """Sign in a non-admin user of ``role`` through the form on the page ``page`` shows
+    (the sign-in form answers any console address); the user is created with ``password``
+    the first time, so no password change is asked for."""
+    store = server.open_storage()
+    try:
+        if store.accounts.get_user_by_name(username) is None:
+            create_user(store.accounts, store.registry, username, role, password=password)
+    finally:
+        store.close()
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
 
