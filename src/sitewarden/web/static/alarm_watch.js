@@ -73,7 +73,9 @@
     if (!banner) {
       banner = document.createElement("div");
       banner.id = "alarm-banner"; banner.className = "alarm-banner"; banner.setAttribute("role", "alert");
-      document.body.insertBefore(banner, document.body.firstChild.nextSibling);
+      // Below the header: the skip link and the navigation stay first in the Tab order.
+      const header = document.querySelector("header.top");
+      if (header) header.after(banner); else document.body.prepend(banner);
     }
     const worst = alerts[0];
     banner.dataset.severity = worst.severity;
