@@ -45,7 +45,7 @@ from sitewarden.privacy.vault import KeyWriter
 from sitewarden.runtime.storage import Storage
 from sitewarden.runtime.system import build_runtime
 from sitewarden.vision.images import MAX_IMAGE_BYTES
-from sitewarden.web import error_pages, explorer_page, i18n, pages
+from sitewarden.web import error_pages, explorer_page, i18n, pages, vendor
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,7 @@ PUBLIC_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/account/second-factor"): "a form post that checks the session and CSRF itself",
     ("POST", "/account/password"): "a form post that checks the session and CSRF itself",
     ("GET", "/static"): "our own CSS and JavaScript for the sign-in page",
+    ("GET", "/static/vendor/{name}"): "front-end libraries installed from npm (web/vendor.py)",
     ("GET", "/favicon.ico"): "the console's icon, which browsers ask for on every page",
 }
 
@@ -173,6 +174,7 @@ def create_app(
         cameras.router,
         pages.router,
         explorer_page.router,
+        vendor.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
