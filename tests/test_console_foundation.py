@@ -36,10 +36,18 @@ pytestmark = pytest.mark.slow
 DOCS_SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "console"
 WRITE_DOCS_SCREENSHOTS = os.environ.get("SITEWARDEN_DOCS_SCREENSHOTS") == "1"
 GUARD, GUARD_PASSWORD = "guard-kim", "night-shift-2026-kim"
-# The signed-in pages whose strings are wrapped; the lead adds /alerts once alerts.html
-# and alerts.js use _() and t() (docs/console.md, "Foundation").
-TRANSLATED_PAGES = ["/", "/devices", "/account/password", "/account/second-factor", "/no-such-page"]
-ALL_PAGES = [*TRANSLATED_PAGES, "/alerts"]
+# Every signed-in page: each must show no English UI string in Chinese, pass axe and fit
+# a phone.
+TRANSLATED_PAGES = [
+    "/",
+    "/alerts",
+    "/events",
+    "/devices",
+    "/account/password",
+    "/account/second-factor",
+    "/no-such-page",
+]
+ALL_PAGES = TRANSLATED_PAGES
 # Latin letters in text a person reads: English left untranslated. Acronyms (TOTP) and
 # what is marked as data (translate="no": ids, names, kinds, times) are not UI text.
 LATIN_WORD = re.compile(r"[A-Za-z]*[a-z][A-Za-z]*")
@@ -160,6 +168,8 @@ def settle(page: Page, path: str) -> None:
         expect(page.locator("#device-summary")).not_to_be_empty()
     elif path == "/alerts":
         expect(page.locator("#alert-status")).not_to_contain_text("…")
+    elif path == "/events":
+        expect(page.locator("#ex-rows tr").first).to_be_visible()
 
 
 def docs_screenshot(page: Page, name: str) -> None:

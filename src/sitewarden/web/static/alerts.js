@@ -83,10 +83,11 @@
     const last = document.createElement("td");
     last.textContent = siteTime(alert.last_at, alert.site_id);
     last.title = zones[alert.site_id] || "UTC";
+    last.translate = false;
     tr.append(
-      cell(t(alert.severity), "sev sev-" + alert.severity), cell(state, "state"), cell(alert.title),
-      cell(where(alert)), cell(alert.count > 1 ? "×" + alert.count : "1"), last,
-      cell(alert.assigned_to || ""), actions,
+      cell(t(alert.severity), "sev sev-" + alert.severity), cell(state, "state"), cell(alert.title, null, true),
+      cell(where(alert), null, true), cell(alert.count > 1 ? "×" + alert.count : "1"), last,
+      cell(alert.assigned_to || "", null, true), actions,
     );
     tr.addEventListener("click", () => openDetail(alert.alert_id));
     tr.addEventListener("keydown", (event) => { if (event.key === "Enter") openDetail(alert.alert_id); });
@@ -129,7 +130,10 @@
       const chips = list.slice(0, 6).map((rate) => {
         const chip = document.createElement("span");
         chip.className = "chip"; chip.dataset.rule = rate.rule_id;
-        chip.textContent = rate.title + ": " + rate.opened + " " + t("opened") + ", " + rate.repeats + " " + t("repeats") + ", " + rate.open_now + " " + t("open");
+        const title = document.createElement("span");
+        title.translate = false; title.textContent = rate.title; // the rule's own title: data
+        chip.append(title, ": " + t("{opened} opened, {repeats} repeats, {open} open", {
+          opened: formatNumber(rate.opened), repeats: formatNumber(rate.repeats), open: formatNumber(rate.open_now) }));
         return chip;
       });
       const label = document.createElement("span");
@@ -138,10 +142,12 @@
     } catch (_) { /* rates are a hint; the list matters */ }
   }
 
-  function fact(list, name, value) {
+  // Facts' values are data (names, places, times, zones); their labels are UI text.
+  function fact(list, name, value, translated) {
     if (value == null || value === "") return;
     const dt = document.createElement("dt"); dt.textContent = name;
     const dd = document.createElement("dd"); dd.textContent = value;
+    if (!translated) dd.translate = false;
     list.append(dt, dd);
   }
 
@@ -152,12 +158,13 @@
     catch (error) { report(error.message); return; }
     detail.hidden = false;
     detail.dataset.id = alert.alert_id; detail.dataset.state = alert.alarm_state;
-    document.getElementById("detail-title").textContent = alert.title;
+    const heading = document.getElementById("detail-title");
+    heading.textContent = alert.title; heading.translate = false; // the rule's title: data
     const facts = document.getElementById("detail-facts");
     facts.replaceChildren();
     const site = alert.site_id;
-    fact(facts, t("Severity"), t(alert.severity));
-    fact(facts, t("State"), STATE_LABELS[alert.alarm_state]);
+    fact(facts, t("Severity"), t(alert.severity), true);
+    fact(facts, t("State"), STATE_LABELS[alert.alarm_state], true);
     fact(facts, t("Where"), where(alert));
     fact(facts, t("Count"), String(alert.count));
     fact(facts, t("First"), siteTime(alert.first_at, site));
