@@ -7,7 +7,7 @@ is a plate is decided by the site's plate formats (``vision/plate_formats.py``),
 fix O/0 and I/1 by position. Text that fits no format is reported as no plate, with the
 reason.
 
-Reading takes up to three looks and stops at the first that gives a sure plate
+Reading takes up to four looks and stops at the first that gives a sure plate
 (``plate_checks``: every character read surely, or two looks agreeing, and a colour
 that fits the format). Text detection over the whole frame is most of the cost and
 grows with the pixels, so the quick look detects on the frame scaled to 640 pixels on
@@ -15,9 +15,11 @@ its longer side (a plate a lane camera can read is still 30 or more pixels high 
 and recognises the boxes it finds cropped from the full frame. When that gives no sure
 plate, the close look detects again at native resolution only around the text found;
 when there is still none, the full look detects on the whole frame at full resolution
-(small or distant plates). Formats decide at every look, so none can settle for text
-that is not a plate, and a plate no look made sure is returned with its doubt: the gate
-sends it to a person, it never acts on a guess.
+(small or distant plates), and last the colour look reads the blue and yellow
+plate-shaped rectangles of the frame (``plate_regions``: plates the detector missed or
+boxed loosely, the top row of two-row plates). Formats decide at every look, so none
+can settle for text that is not a plate, and a plate no look made sure is returned with
+its doubt: the gate sends it to a person, it never acts on a guess.
 
 Frames are decoded by ``vision/images.py`` in memory and dropped after the read: they
 are never stored.
