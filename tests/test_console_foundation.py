@@ -38,7 +38,7 @@ WRITE_DOCS_SCREENSHOTS = os.environ.get("SITEWARDEN_DOCS_SCREENSHOTS") == "1"
 GUARD, GUARD_PASSWORD = "guard-kim", "night-shift-2026-kim"
 # The signed-in pages whose strings are wrapped; the lead adds /alerts once alerts.html
 # and alerts.js use _() and t() (docs/console.md, "Foundation").
-TRANSLATED_PAGES = ["/", "/devices", "/account/password", "/account/second-factor", "/no-such-page"]
+TRANSLATED_PAGES = ["/overview", "/", "/devices", "/account/password", "/account/second-factor", "/no-such-page"]
 ALL_PAGES = [*TRANSLATED_PAGES, "/alerts"]
 # Latin letters in text a person reads: English left untranslated. Acronyms (TOTP) and
 # what is marked as data (translate="no": ids, names, kinds, times) are not UI text.
@@ -158,6 +158,8 @@ def settle(page: Page, path: str) -> None:
     elif path == "/devices":
         expect(page.locator("#devices tr").first).to_be_visible()
         expect(page.locator("#device-summary")).not_to_be_empty()
+    elif path == "/overview":
+        expect(page.locator("#overview-status")).to_have_attribute("data-at", re.compile("."))
     elif path == "/alerts":
         expect(page.locator("#alert-status")).not_to_contain_text("…")
 
@@ -346,7 +348,7 @@ def test_keyboard_reaches_skip_link_then_navigation(browser: Browser, console: C
     assert outline != "none"
     page.keyboard.press("Tab")  # the brand
     page.keyboard.press("Tab")
-    expect(page.get_by_role("link", name="Live events")).to_be_focused()
+    expect(page.get_by_role("link", name="Overview")).to_be_focused()
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Enter")

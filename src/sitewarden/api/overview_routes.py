@@ -115,6 +115,7 @@ class OverviewOut(BaseModel):
     timezone: str
     at: datetime
     today_since: datetime
+    zone_names: dict[str, str]
     occupancy: list[ZoneOccupancyOut]
     alarms: AlarmsOut | None = None
     devices: DevicesOut | None = None
@@ -151,6 +152,7 @@ def overview(
         timezone=site.timezone,
         at=now,
         today_since=today,
+        zone_names={zone_id: zone.name for zone_id, zone in zones.items()},
         occupancy=[
             ZoneOccupancyOut(
                 zone_id=zone_id,

@@ -42,7 +42,9 @@
       const li = document.createElement("li");
       li.className = "tile-" + row.severity; li.dataset.severity = row.severity;
       const link = document.createElement("a");
-      link.href = "/alerts?" + new URLSearchParams({ site: site, severity: row.severity });
+      const filter = { site: site };
+      if (row.severity !== "info") filter.severity = row.severity; // info or worse: every alarm
+      link.href = "/alerts?" + new URLSearchParams(filter);
       const count = document.createElement("span"); count.className = "count"; count.textContent = formatNumber(row.active);
       const label = document.createElement("span"); label.className = "label"; label.textContent = SEVERITY_LABELS[row.severity];
       const unacked = document.createElement("span"); unacked.className = "unacked";
@@ -181,10 +183,12 @@
     const colours = palette();
     const datasets = [...keys.entries()].map(([key, point], index) => {
       const colour = colours[index % colours.length];
+      const values = order.map((slot) => slots.get(slot).get(key) ?? null);
+      const readings = values.filter((v) => v != null).length;
       return {
         label: (drawn.names[point.zone_id] || point.zone_id) + " · " + (SOURCE_LABELS[point.source] || point.source),
-        data: order.map((slot) => slots.get(slot).get(key) ?? null),
-        borderColor: colour, backgroundColor: colour, pointRadius: 0, borderWidth: 2, spanGaps: true, tension: 0.2,
+        data: values, borderColor: colour, backgroundColor: colour, borderWidth: 2, spanGaps: true, tension: 0.2,
+        pointRadius: readings > 48 ? 0 : 3, // a lone reading still shows, as a dot
       };
     });
     return { labels: order.map((slot) => clock(slot, withDay)), datasets: datasets };
@@ -237,7 +241,7 @@
       if (mine !== latest) return;
       timeZones[site] = overview.timezone;
       zoneName.textContent = overview.timezone;
-      for (const row of overview.occupancy) drawn.names[row.zone_id] = row.name;
+      drawn.names = overview.zone_names;
       if (overview.alarms && el("alarm-tiles")) { renderAlarms(overview.alarms, site); drawn.days = overview.alarms.per_day; drawDays(); }
       if (overview.devices && el("offline-list")) renderDevices(overview.devices, site);
       renderOccupancyNow(overview.occupancy);
