@@ -38,7 +38,14 @@ WRITE_DOCS_SCREENSHOTS = os.environ.get("SITEWARDEN_DOCS_SCREENSHOTS") == "1"
 GUARD, GUARD_PASSWORD = "guard-kim", "night-shift-2026-kim"
 # The signed-in pages whose strings are wrapped; the lead adds /alerts once alerts.html
 # and alerts.js use _() and t() (docs/console.md, "Foundation").
-TRANSLATED_PAGES = ["/overview", "/", "/devices", "/account/password", "/account/second-factor", "/no-such-page"]
+TRANSLATED_PAGES = [
+    "/overview",
+    "/",
+    "/devices",
+    "/account/password",
+    "/account/second-factor",
+    "/no-such-page",
+]
 ALL_PAGES = [*TRANSLATED_PAGES, "/alerts"]
 # Latin letters in text a person reads: English left untranslated. Acronyms (TOTP) and
 # what is marked as data (translate="no": ids, names, kinds, times) are not UI text.

@@ -45,7 +45,8 @@ def open_alarm_counts(db: Database, site_id: str, now: datetime) -> list[OpenAla
         "SELECT severity, count(*), "
         f"sum(CASE WHEN {_NEEDS_ACK} AND NOT {_SHELVED} THEN 1 ELSE 0 END), "
         f"sum(CASE WHEN {_SHELVED} THEN 1 ELSE 0 END) "
-        "FROM alerts WHERE site_id = ? AND state != 'resolved' GROUP BY severity",
+        f"FROM alerts{db.index_hint('alerts_open_condition')} "
+        "WHERE site_id = ? AND state != 'resolved' GROUP BY severity",
         (moment, moment, site_id),
     )
     return [OpenAlarmCount(r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows]
@@ -78,9 +79,7 @@ def offline_devices(
     from once, then silent past their heartbeat times ``offline_after_intervals``, as
     ``registry.service.device_status`` (the devices page) decides; ``since`` is when
     each was last heard from."""
-    silent = (
-        "site_id = ? AND last_seen_at IS NOT NULL AND last_seen_at < ? - heartbeat_s * ?"
-    )
+    silent = "site_id = ? AND last_seen_at IS NOT NULL AND last_seen_at < ? - heartbeat_s * ?"
     params = (site_id, to_micros(now), offline_after_intervals * 1_000_000)
     total = db.read_one(f"SELECT count(*) FROM devices WHERE {silent}", params)
     rows = db.read(

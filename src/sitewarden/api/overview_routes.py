@@ -32,6 +32,7 @@ FIRST_OFFLINE = 5
 LAST_DENIALS = 5
 # An occupancy count older than this is no longer "now".
 OCCUPANCY_FRESH = timedelta(hours=1)
+NO_ZONE = "-"  # counts of devices without a zone (occupancy/aggregator.py)
 PRIORITIES = [Severity.CRITICAL, Severity.MAJOR, Severity.MINOR, Severity.INFO]
 
 
@@ -163,7 +164,7 @@ def overview(
                 at=at,
             )
             for zone_id, source, at, count in store.occupancy.latest(
-                site_id, now - OCCUPANCY_FRESH
+                site_id, [*zones, NO_ZONE], now - OCCUPANCY_FRESH
             )
         ],
     )
@@ -219,8 +220,9 @@ def overview(
             granted_today=doors.granted,
             denied_today=doors.denied,
             last_denials=[
-                DenialOut(at=d.at, device_id=d.device_id, zone_id=d.zone_id, door=d.door,
-                          reason=d.reason)  # fmt: skip
+                DenialOut(
+                    at=d.at, device_id=d.device_id, zone_id=d.zone_id, door=d.door, reason=d.reason
+                )
                 for d in doors.last_denials
             ],
         )
