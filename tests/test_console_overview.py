@@ -246,6 +246,8 @@ def test_the_page_shows_the_figures_and_charts_of_the_api(
     highest_7d = {r[0]: int(r[2].replace(",", "")) for r in _text_rows(page, "occupancy-7d-text")}
     assert highest_7d["Building A · camera count"] == max(week["building-a|camera"]) == 333
     assert highest_7d["Gardens and playground · camera count"] >= 25
+    page.set_viewport_size({"width": 1280, "height": 1900})  # the charts too
+    expect(page.locator("#occupancy-7d")).to_be_visible()
     keep_screenshot(page, tmp_path / "overview.png")
     docs_screenshot(page, "overview")
 

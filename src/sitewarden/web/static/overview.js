@@ -167,44 +167,51 @@
     }));
   }
 
-  // One line per zone and source; ``bucket`` folds points into a slot (the highest kept).
-  function lines(series, since, bucket, withDay) {
-    const slots = new Map(), keys = new Map();
+  // One line per zone and source on a linear time axis (ms) from ``since`` to now, the
+  // highest count per slot of ``step`` ms; tick labels are the site's local time.
+  function lines(series, since, step) {
+    const perKey = new Map();
     for (const point of series) {
       const at = Date.parse(point.interval_start);
       if (at < since) continue;
-      const slot = bucket(at), key = point.zone_id + "|" + point.source;
-      if (!slots.has(slot)) slots.set(slot, new Map());
-      const values = slots.get(slot);
-      values.set(key, Math.max(values.get(key) ?? 0, point.count));
-      keys.set(key, point);
+      const key = point.zone_id + "|" + point.source, slot = at - (at % step);
+      if (!perKey.has(key)) perKey.set(key, { point: point, slots: new Map() });
+      const slots = perKey.get(key).slots;
+      slots.set(slot, Math.max(slots.get(slot) ?? 0, point.count));
     }
-    const order = [...slots.keys()].sort((a, b) => a - b);
     const colours = palette();
-    const datasets = [...keys.entries()].map(([key, point], index) => {
+    return [...perKey.values()].map(({ point, slots }, index) => {
       const colour = colours[index % colours.length];
-      const values = order.map((slot) => slots.get(slot).get(key) ?? null);
-      const readings = values.filter((v) => v != null).length;
+      const data = [...slots.entries()].sort((a, b) => a[0] - b[0]).map(([x, y]) => ({ x: x, y: y }));
       return {
         label: (drawn.names[point.zone_id] || point.zone_id) + " · " + (SOURCE_LABELS[point.source] || point.source),
-        data: values, borderColor: colour, backgroundColor: colour, borderWidth: 2, spanGaps: true, tension: 0.2,
-        pointRadius: readings > 48 ? 0 : 3, // a lone reading still shows, as a dot
+        data: data, borderColor: colour, backgroundColor: colour, borderWidth: 2, tension: 0.2,
+        pointRadius: data.length > 48 ? 0 : 3, // a lone reading shows, as a dot
       };
     });
-    return { labels: order.map((slot) => clock(slot, withDay)), datasets: datasets };
+  }
+
+  function timeAxis(since, withDay) {
+    const scales = axisOptions(false);
+    scales.x = Object.assign(scales.x, {
+      type: "linear", min: since, max: Date.now(),
+      ticks: Object.assign(scales.x.ticks, { callback: (value) => clock(value, withDay), stepSize: withDay ? 24 * 3600e3 : 3 * 3600e3 }),
+    });
+    return scales;
   }
 
   function drawOccupancy() {
     const series = drawn.series || [];
     const now = Date.now();
     const plots = [
-      ["occupancy-24h", lines(series, now - 24 * 3600e3, (at) => at, false)],
-      ["occupancy-7d", lines(series, now - 7 * 24 * 3600e3, (at) => at - (at % 3600e3), true)],
+      ["occupancy-24h", now - 24 * 3600e3, 5 * 60e3, false],
+      ["occupancy-7d", now - 7 * 24 * 3600e3, 3600e3, true],
     ];
-    for (const [id, chartData] of plots) {
-      draw(id, { type: "line", data: chartData, options: { scales: axisOptions(false) } }, chartData.datasets.length === 0);
-      textRows(id + "-text", chartData.datasets.map((set) => {
-        const values = set.data.filter((v) => v != null);
+    for (const [id, since, step, withDay] of plots) {
+      const datasets = lines(series, since, step);
+      draw(id, { type: "line", data: { datasets: datasets }, options: { scales: timeAxis(since, withDay) } }, datasets.length === 0);
+      textRows(id + "-text", datasets.map((set) => {
+        const values = set.data.map((p) => p.y);
         return [set.label, formatNumber(values[values.length - 1]), formatNumber(Math.max(...values)), formatNumber(Math.min(...values))];
       }));
     }
