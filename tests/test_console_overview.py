@@ -271,10 +271,17 @@ def test_an_alarm_raised_by_an_event_raises_the_count_without_a_reload(
 
 
 def test_a_viewer_sees_only_the_panels_its_role_may_read(demo: Demo, page: Page) -> None:
+    demo.server.add_site_with_device("elsewhere", "door-y", DeviceKind.DOOR_CONTACT)
     _open(page, demo, "overview-viewer", Role.VIEWER)
     for panel in ("#alarms-panel", "#devices-panel", "#occupancy-panel", "#parking-panel"):
         expect(page.locator(panel)).to_be_visible()
     expect(page.locator("#doors-panel")).to_have_count(0)
+    page.locator("#site-select").select_option("elsewhere")  # a site with no occupancy
+    expect(page.locator("#occupancy-empty")).to_be_visible()
+    expect(page.locator(".chart-empty").first).to_have_text("No occupancy data yet")
+    expect(page.locator("#occupancy-24h")).to_be_hidden()
+    page.goto(demo.server.url + "/overview")  # the site picked last time
+    expect(page.locator("#site-select")).to_have_value("elsewhere")
     expect(page.get_by_role("navigation").get_by_role("link").first).to_have_text("Overview")
     assert page.locator("a.brand").get_attribute("href") == "/overview"
 

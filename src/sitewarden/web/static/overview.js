@@ -270,14 +270,21 @@
 
   function redraw() { drawOccupancy(); drawDays(); }
 
-  const wanted = new URLSearchParams(location.search).get("site");
+  // The site of the link (?site=), else the one chosen last time in this browser.
+  let remembered = null;
+  try { remembered = localStorage.getItem("sitewarden-overview-site"); } catch (_) { /* private mode */ }
+  const wanted = new URLSearchParams(location.search).get("site") || remembered;
   fillSites(select, false).then((sites) => {
     for (const site of sites) timeZones[site.site_id] = site.timezone;
     if (wanted && sites.some((s) => s.site_id === wanted)) select.value = wanted;
     if (!sites.length) { status.textContent = t("No sites yet"); return undefined; }
     return refresh(true);
   }).catch((error) => showError(error.message));
-  select.addEventListener("change", () => { drawn = { series: null, days: null, names: {} }; refresh(true); });
+  select.addEventListener("change", () => {
+    try { localStorage.setItem("sitewarden-overview-site", select.value); } catch (_) { /* private mode */ }
+    drawn = { series: null, days: null, names: {} };
+    refresh(true);
+  });
   document.addEventListener("alarm-change", soon);
   const toggle = document.getElementById("theme-toggle");
   if (toggle) toggle.addEventListener("click", () => setTimeout(redraw, 0));
