@@ -39,6 +39,7 @@ GUARD, GUARD_PASSWORD = "guard-kim", "night-shift-2026-kim"
 # Every signed-in page: each must show no English UI string in Chinese, pass axe and fit
 # a phone.
 TRANSLATED_PAGES = [
+    "/overview",
     "/",
     "/alerts",
     "/events",
@@ -166,6 +167,8 @@ def settle(page: Page, path: str) -> None:
     elif path == "/devices":
         expect(page.locator("#devices tr").first).to_be_visible()
         expect(page.locator("#device-summary")).not_to_be_empty()
+    elif path == "/overview":
+        expect(page.locator("#overview-status")).to_have_attribute("data-at", re.compile("."))
     elif path == "/alerts":
         expect(page.locator("#alert-status")).not_to_contain_text("…")
     elif path == "/events":
@@ -356,7 +359,7 @@ def test_keyboard_reaches_skip_link_then_navigation(browser: Browser, console: C
     assert outline != "none"
     page.keyboard.press("Tab")  # the brand
     page.keyboard.press("Tab")
-    expect(page.get_by_role("link", name="Live events")).to_be_focused()
+    expect(page.get_by_role("link", name="Overview")).to_be_focused()
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Enter")

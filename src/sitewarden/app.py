@@ -25,6 +25,7 @@ from sitewarden.api import (
     cameras,
     event_routes,
     garage,
+    overview_routes,
     privacy_routes,
     registry_routes,
     session,
@@ -45,7 +46,7 @@ from sitewarden.privacy.vault import KeyWriter
 from sitewarden.runtime.storage import Storage
 from sitewarden.runtime.system import build_runtime
 from sitewarden.vision.images import MAX_IMAGE_BYTES
-from sitewarden.web import error_pages, explorer_page, i18n, pages, vendor
+from sitewarden.web import error_pages, explorer_page, i18n, overview_page, pages, vendor
 
 log = logging.getLogger(__name__)
 
@@ -168,12 +169,14 @@ def create_app(
         privacy_routes.router,
         alert_routes.router,
         alert_rule_routes.router,
+        overview_routes.router,
         webhooks.router,
         garage.router,
         access_routes.router,
         cameras.router,
         pages.router,
         explorer_page.router,
+        overview_page.router,
         vendor.router,
     ):
         app.include_router(router)

@@ -322,6 +322,9 @@
       option.value = site.site_id; option.textContent = site.name;
       siteFilter.append(option);
     }
+    const asked = new URLSearchParams(location.search); // the overview's links: ?site=&severity=
+    if (zones[asked.get("site")]) siteFilter.value = asked.get("site");
+    if ([...severityFilter.options].some((o) => o.value && o.value === asked.get("severity"))) severityFilter.value = asked.get("severity");
     refresh();
     if (location.hash.length > 1) openDetail(decodeURIComponent(location.hash.slice(1)));
   }).catch((error) => report(error.message));
