@@ -7,7 +7,6 @@ it, each audited; a viewer sees none of the buttons and the API refuses it anywa
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -25,7 +24,7 @@ from sitewarden.accounts.roles import Role
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.model import to_micros
 from tests.conftest import LiveServer, device_client, raw_sql
-from tests.test_console_foundation import DOCS_SCREENSHOTS
+from tests.test_console_foundation import docs_screenshot
 from tests.test_web import browser, keep_screenshot, sign_in, sign_in_user
 
 __all__ = ["browser"]  # the module's chromium, shared with tests/test_web.py
@@ -46,7 +45,9 @@ def browser_page(browser: Browser) -> Iterator[Page]:
 
 def _site(server: LiveServer, *devices: tuple[str, DeviceKind, str]) -> tuple[str, dict[str, str]]:
     site = f"devsite{next(_sites)}"
-    tokens = {name: server.add_site_with_device(site, name, kind, zone) for name, kind, zone in devices}
+    tokens = {
+        name: server.add_site_with_device(site, name, kind, zone) for name, kind, zone in devices
+    }
     return site, tokens
 
 
@@ -145,6 +146,11 @@ def test_a_device_page_shows_its_events_its_open_alarm_and_its_messages_per_inte
     assert _post(shared_server, tokens["door-7"], *beats).status_code == 200
     forced = {"kind": "door.forced", "note": "rear door forced"}
     assert _post(shared_server, tokens["door-7"], forced).status_code == 200
+    raw_sql(  # registered a day ago: its silent intervals since are gaps
+        shared_server.settings,
+        "UPDATE devices SET created_at = ? WHERE site_id = ? AND device_id = ?",
+        (to_micros(now - timedelta(days=1)), site, "door-7"),
+    )
     page = browser_page
     _as_operator(page, shared_server, f"/devices/{site}/door-7")
     expect(page.locator("#device-name")).to_have_text("door-7")  # the registry's name
@@ -156,7 +162,7 @@ def test_a_device_page_shows_its_events_its_open_alarm_and_its_messages_per_inte
     link = alarm.first.get_by_role("link")
     assert (link.get_attribute("href") or "").startswith("/alerts#")
     all_events = page.get_by_role("link", name="All events of this device")
-    assert f"device=door-7" in (all_events.get_attribute("href") or "")
+    assert "device=door-7" in (all_events.get_attribute("href") or "")
 
     expect(page.locator("#activity-chart")).to_be_visible()
     assert page.evaluate("!!window.Chart && !!Chart.getChart('activity-chart')")
@@ -166,14 +172,14 @@ def test_a_device_page_shows_its_events_its_open_alarm_and_its_messages_per_inte
     row = table.filter(has_text=label)
     expect(row).to_have_count(1)
     expect(row.locator("td").nth(1)).to_have_text("5")
-    expect(page.locator("#activity-summary")).to_contain_text("without any message")
+    expect(table.filter(has_text="0 (gap)")).to_have_count(94)  # all but the 5 and the alarm
+    expect(page.locator("#activity-summary")).to_contain_text("94 of 96 intervals without")
     page.get_by_role("button", name="Last 7 days").click()
     expect(table).to_have_count(168)
     keep_screenshot(page, tmp_path / "device-detail.png")
-    if os.environ.get("SITEWARDEN_DOCS_SCREENSHOTS") == "1":
-        page.get_by_role("button", name="Last 24 hours").click()
-        expect(table).to_have_count(96)
-        page.screenshot(path=str(DOCS_SCREENSHOTS / "device-detail.png"), full_page=True)
+    page.get_by_role("button", name="Last 24 hours").click()
+    expect(table).to_have_count(96)
+    docs_screenshot(page, "device-detail")  # with SITEWARDEN_DOCS_SCREENSHOTS=1
 
     # Through the API as well: the alarm list filters by device.
     with shared_server.client(Role.VIEWER) as viewer:
@@ -225,7 +231,9 @@ def test_an_admin_edits_rotates_and_revokes_and_each_change_is_audited(
         )
         assert created.status_code == 201
         assert admin.delete(f"/api/v1/sites/{site}/devices/gate-9").status_code == 204
-    actions = {(e["action"], e["targets"][0]) for e in _audit(shared_server) if e["site_id"] == site}
+    actions = {
+        (e["action"], e["targets"][0]) for e in _audit(shared_server) if e["site_id"] == site
+    }
     assert {
         ("device.update", "gate-2"),
         ("device.token_rotate", "gate-2"),
