@@ -292,3 +292,27 @@ def test_both_pages_pass_axe_and_fit_a_phone(
                 found[f"axe {path}"] = violations
         context.close()
     assert all(isinstance(v, int) and v <= 375 for v in found.values()), found
+
+
+def test_the_activity_api_answers_every_interval_and_refuses_what_it_should(
+    shared_server: LiveServer,
+) -> None:
+    site, tokens = _site(shared_server, ("meter-1", DeviceKind.EQUIPMENT_SENSOR, "main"))
+    now = datetime.now(UTC)
+    beats = [_heartbeat(now - timedelta(hours=30, seconds=s)) for s in range(3)]
+    assert _post(shared_server, tokens["meter-1"], *beats).status_code == 200
+    base = f"/api/v1/sites/{site}/devices/meter-1/activity"
+    with shared_server.client(Role.VIEWER) as viewer:
+        day = viewer.get(base).json()
+        week = viewer.get(base, params={"hours": 168}).json()
+        assert viewer.get(base, params={"hours": 169}).status_code == 422
+        assert viewer.get(base, params={"hours": 0}).status_code == 422
+        assert viewer.get(f"/api/v1/sites/{site}/devices/nobody/activity").status_code == 404
+    assert (day["bucket_s"], len(day["buckets"]), day["heartbeat_s"]) == (900, 96, 60)
+    assert sum(b["count"] for b in day["buckets"]) == 0  # 30 h ago is outside the day
+    assert (week["bucket_s"], len(week["buckets"])) == (3600, 168)
+    assert sum(b["count"] for b in week["buckets"]) == 3
+    assert datetime.fromisoformat(week["until"]) > now >= datetime.fromisoformat(week["since"])
+    other, _ = _site(shared_server, ("meter-2", DeviceKind.EQUIPMENT_SENSOR, "main"))
+    with shared_server.client(Role.OPERATOR, sites=(other,)) as outsider:
+        assert outsider.get(base).status_code == 404

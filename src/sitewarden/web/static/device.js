@@ -36,24 +36,41 @@
     return response.status === 204 ? null : response.json();
   }
 
-  function when(iso) { return iso ? formatTime(iso, timeZone) : t("never"); }
+  // "Times in the site's timezone: Asia/Shanghai", the zone's name marked as data.
+  function sayTimeZone(element, zone) {
+    if (!zone) { element.replaceChildren(); return; }
+    const [before, after] = t("Times in the site's timezone: {zone}").split("{zone}");
+    const name = document.createElement("span");
+    name.textContent = zone; name.setAttribute("translate", "no");
+    element.replaceChildren(before || "", name, after || "");
+  }
+
+  // A fact's text; times and other values are data (translate="no"), words are not.
+  function fact(id, text, data) {
+    const element = $(id);
+    element.textContent = text;
+    if (data) element.setAttribute("translate", "no"); else element.removeAttribute("translate");
+  }
+
+  function timeFact(id, iso, otherwise) {
+    fact(id, iso ? formatTime(iso, timeZone) : otherwise, !!iso);
+  }
 
   function showDevice(found) {
     current = found;
     $("device-name").textContent = found.name;
-    document.title = found.name + " · sitewarden";
     const health = $("device-health");
     health.textContent = STATUS[found.status] || found.status;
     health.className = "status status-" + found.status;
-    $("fact-kind").textContent = found.kind;
-    $("fact-zone").textContent = found.zone_id || "—";
-    $("fact-position").textContent = found.x == null || found.y == null ? t("not placed")
-      : t("x {x}, y {y}", { x: formatNumber(found.x), y: formatNumber(found.y) });
-    $("fact-heartbeat").textContent = t("every {seconds} s", { seconds: formatNumber(found.heartbeat_s) });
-    $("fact-rotation").textContent = formatNumber(found.rotation) + "°";
-    $("fact-seen").textContent = when(found.last_seen_at);
-    $("fact-token-issued").textContent = found.token_issued_at ? formatTime(found.token_issued_at, timeZone) : t("no token");
-    $("fact-token-revoked").textContent = found.token_revoked_at ? formatTime(found.token_revoked_at, timeZone) : t("not revoked");
+    fact("fact-kind", found.kind, true);
+    fact("fact-zone", found.zone_id || "—", true);
+    if (found.x == null || found.y == null) fact("fact-position", t("not placed"), false);
+    else fact("fact-position", t("x {x}, y {y}", { x: formatNumber(found.x), y: formatNumber(found.y) }), false);
+    fact("fact-heartbeat", t("every {seconds} s", { seconds: formatNumber(found.heartbeat_s) }), false);
+    fact("fact-rotation", formatNumber(found.rotation) + "°", true);
+    timeFact("fact-seen", found.last_seen_at, t("never"));
+    timeFact("fact-token-issued", found.token_issued_at, t("no token"));
+    timeFact("fact-token-revoked", found.token_revoked_at, t("not revoked"));
     const edit = $("device-edit");
     if (edit && !edit.contains(document.activeElement)) {
       $("edit-name").value = found.name;
@@ -241,7 +258,7 @@
 
   fetchJSON("/api/v1/sites/" + encodeURIComponent(site)).then((found) => {
     timeZone = found.timezone;
-    $("site-timezone").textContent = t("Times in the site's timezone: {zone}", { zone: timeZone });
+    sayTimeZone($("site-timezone"), timeZone);
     $("back-to-list").href = "/devices?" + new URLSearchParams({ site: site });
   }).catch((error) => showError(error.message)).then(() => {
     setUpAdmin();
