@@ -36,13 +36,20 @@ pytestmark = pytest.mark.slow
 DOCS_SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "console"
 WRITE_DOCS_SCREENSHOTS = os.environ.get("SITEWARDEN_DOCS_SCREENSHOTS") == "1"
 GUARD, GUARD_PASSWORD = "guard-kim", "night-shift-2026-kim"
-# The signed-in pages whose strings are wrapped; the lead adds /alerts once alerts.html
-# and alerts.js use _() and t() (docs/console.md, "Foundation").
-DEVICE_PAGE = "/devices/riverside/ng-camera"  # the demo site's
+# Every signed-in page: each must show no English UI string in Chinese, pass axe and fit
+# a phone.
+DEVICE_PAGE = "/devices/riverside/ng-camera"  # one device's page, of the demo site
 TRANSLATED_PAGES = [
-    "/", "/devices", DEVICE_PAGE, "/account/password", "/account/second-factor", "/no-such-page"
-]  # fmt: skip
-ALL_PAGES = [*TRANSLATED_PAGES, "/alerts"]
+    "/",
+    "/alerts",
+    "/events",
+    "/devices",
+    DEVICE_PAGE,
+    "/account/password",
+    "/account/second-factor",
+    "/no-such-page",
+]
+ALL_PAGES = TRANSLATED_PAGES
 # Latin letters in text a person reads: English left untranslated. Acronyms (TOTP) and
 # what is marked as data (translate="no": ids, names, kinds, times) are not UI text.
 LATIN_WORD = re.compile(r"[A-Za-z]*[a-z][A-Za-z]*")
@@ -166,6 +173,8 @@ def settle(page: Page, path: str) -> None:
         expect(page.locator("#device-events tbody tr").first).to_be_visible()
     elif path == "/alerts":
         expect(page.locator("#alert-status")).not_to_contain_text("…")
+    elif path == "/events":
+        expect(page.locator("#ex-rows tr").first).to_be_visible()
 
 
 def docs_screenshot(page: Page, name: str) -> None:

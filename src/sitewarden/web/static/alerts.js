@@ -83,10 +83,11 @@
     const last = document.createElement("td");
     last.textContent = siteTime(alert.last_at, alert.site_id);
     last.title = zones[alert.site_id] || "UTC";
+    last.translate = false;
     tr.append(
-      cell(t(alert.severity), "sev sev-" + alert.severity), cell(state, "state"), cell(alert.title),
-      cell(where(alert)), cell(alert.count > 1 ? "×" + alert.count : "1"), last,
-      cell(alert.assigned_to || ""), actions,
+      cell(t(alert.severity), "sev sev-" + alert.severity), cell(state, "state"), cell(alert.title, null, true),
+      cell(where(alert), null, true), cell(alert.count > 1 ? "×" + alert.count : "1"), last,
+      cell(alert.assigned_to || "", null, true), actions,
     );
     tr.addEventListener("click", () => openDetail(alert.alert_id));
     tr.addEventListener("keydown", (event) => { if (event.key === "Enter") openDetail(alert.alert_id); });
@@ -129,7 +130,10 @@
       const chips = list.slice(0, 6).map((rate) => {
         const chip = document.createElement("span");
         chip.className = "chip"; chip.dataset.rule = rate.rule_id;
-        chip.textContent = rate.title + ": " + rate.opened + " " + t("opened") + ", " + rate.repeats + " " + t("repeats") + ", " + rate.open_now + " " + t("open");
+        const title = document.createElement("span");
+        title.translate = false; title.textContent = rate.title; // the rule's own title: data
+        chip.append(title, ": " + t("{opened} opened, {repeats} repeats, {open} open", {
+          opened: formatNumber(rate.opened), repeats: formatNumber(rate.repeats), open: formatNumber(rate.open_now) }));
         return chip;
       });
       const label = document.createElement("span");
@@ -138,10 +142,12 @@
     } catch (_) { /* rates are a hint; the list matters */ }
   }
 
-  function fact(list, name, value) {
+  // Facts' values are data (names, places, times, zones); their labels are UI text.
+  function fact(list, name, value, translated) {
     if (value == null || value === "") return;
     const dt = document.createElement("dt"); dt.textContent = name;
     const dd = document.createElement("dd"); dd.textContent = value;
+    if (!translated) dd.translate = false;
     list.append(dt, dd);
   }
 
@@ -152,12 +158,13 @@
     catch (error) { report(error.message); return; }
     detail.hidden = false;
     detail.dataset.id = alert.alert_id; detail.dataset.state = alert.alarm_state;
-    document.getElementById("detail-title").textContent = alert.title;
+    const heading = document.getElementById("detail-title");
+    heading.textContent = alert.title; heading.translate = false; // the rule's title: data
     const facts = document.getElementById("detail-facts");
     facts.replaceChildren();
     const site = alert.site_id;
-    fact(facts, t("Severity"), t(alert.severity));
-    fact(facts, t("State"), STATE_LABELS[alert.alarm_state]);
+    fact(facts, t("Severity"), t(alert.severity), true);
+    fact(facts, t("State"), STATE_LABELS[alert.alarm_state], true);
     fact(facts, t("Where"), where(alert));
     fact(facts, t("Count"), String(alert.count));
     fact(facts, t("First"), siteTime(alert.first_at, site));
@@ -181,11 +188,12 @@
       events.href = "/events?" + new URLSearchParams({ site: site, device: alert.device_id });
       events.textContent = t("Events of this device");
       const device = document.createElement("a");
-      device.href = "/devices#" + encodeURIComponent(site + "/" + alert.device_id);
+      device.href = "/devices/" + encodeURIComponent(site) + "/" + encodeURIComponent(alert.device_id);
       device.textContent = t("The device");
       links.append(events, " · ", device);
     }
     if (alert.last_event_id) links.append(" · " + t("Last event") + " " + alert.last_event_id);
+    showTriggers(alert);
     const unresolved = alert.state !== "resolved";
     const show = {
       acknowledge: mayHandle && needsAck(alert), resolve: mayHandle && unresolved,
@@ -196,6 +204,53 @@
     for (const button of detail.querySelectorAll("#detail-actions button")) button.hidden = !show[button.dataset.action];
     document.getElementById("note-form").hidden = !mayHandle;
     document.getElementById("shelve-form").hidden = !(mayHandle && unresolved && alert.alarm_state !== "shelved");
+  }
+
+  // "2026-12-04T09:30:12": the wall clock of an instant in a timezone, as the explorer's
+  // custom range takes it.
+  function wallInput(iso, timeZone) {
+    const parts = Object.fromEntries(new Intl.DateTimeFormat("en-CA", {
+      timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", second: "2-digit",
+    }).formatToParts(new Date(iso)).map((part) => [part.type, part.value]));
+    return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
+  }
+
+  // The events that raised the alarm and kept it up: the device's (or the zone's) events
+  // from its first to its last occurrence, telemetry left out.
+  async function showTriggers(alert) {
+    const list = document.getElementById("detail-events");
+    const more = document.getElementById("detail-events-more");
+    list.replaceChildren(); more.replaceChildren();
+    if (!alert.device_id && !alert.zone_id) return;
+    const site = alert.site_id, zone = zones[site] || "UTC";
+    const since = new Date(Date.parse(alert.first_at) - 1000).toISOString();
+    const until = new Date(Date.parse(alert.last_at) + 1000).toISOString();
+    const params = new URLSearchParams({ site, since, until, telemetry: "false", limit: "20" });
+    if (alert.device_id) params.set("device", alert.device_id); else params.set("zone", alert.zone_id);
+    let page;
+    try { page = await fetchJSON("/api/v1/events?" + params); }
+    catch (error) { report(error.message); return; }
+    if (detail.dataset.id !== alert.alert_id) return; // another alarm was opened meanwhile
+    list.replaceChildren(...page.events.map((event) => {
+      const li = document.createElement("li");
+      li.translate = false; li.dataset.id = event.id;
+      li.textContent = siteTime(event.occurred_at, site) + " · " + event.kind + " · " + (event.device_id || "");
+      return li;
+    }));
+    if (!page.events.length) {
+      const none = document.createElement("li");
+      none.textContent = t("No events in this alarm's time span (raised by a health check)");
+      list.append(none);
+    }
+    const all = document.createElement("a");
+    const explorer = new URLSearchParams({
+      range: "custom", from: wallInput(since, zone), until: wallInput(until, zone), site,
+    });
+    if (alert.device_id) explorer.set("device", alert.device_id); else explorer.set("zone", alert.zone_id);
+    all.href = "/events?" + explorer;
+    all.textContent = t("Open these events in the explorer");
+    more.append(all);
   }
 
   async function detailAction(action) {
