@@ -38,12 +38,14 @@ WRITE_DOCS_SCREENSHOTS = os.environ.get("SITEWARDEN_DOCS_SCREENSHOTS") == "1"
 GUARD, GUARD_PASSWORD = "guard-kim", "night-shift-2026-kim"
 # Every signed-in page: each must show no English UI string in Chinese, pass axe and fit
 # a phone.
+DEVICE_PAGE = "/devices/riverside/ng-camera"  # one device's page, of the demo site
 TRANSLATED_PAGES = [
     "/overview",
     "/",
     "/alerts",
     "/events",
     "/devices",
+    DEVICE_PAGE,
     "/account/password",
     "/account/second-factor",
     "/no-such-page",
@@ -169,6 +171,9 @@ def settle(page: Page, path: str) -> None:
         expect(page.locator("#device-summary")).not_to_be_empty()
     elif path == "/overview":
         expect(page.locator("#overview-status")).to_have_attribute("data-at", re.compile("."))
+    elif path == DEVICE_PAGE:
+        expect(page.locator("#activity-table tbody tr").first).to_be_attached()
+        expect(page.locator("#device-events tbody tr").first).to_be_visible()
     elif path == "/alerts":
         expect(page.locator("#alert-status")).not_to_contain_text("…")
     elif path == "/events":

@@ -46,7 +46,15 @@ from sitewarden.privacy.vault import KeyWriter
 from sitewarden.runtime.storage import Storage
 from sitewarden.runtime.system import build_runtime
 from sitewarden.vision.images import MAX_IMAGE_BYTES
-from sitewarden.web import error_pages, explorer_page, i18n, overview_page, pages, vendor
+from sitewarden.web import (
+    device_page,
+    error_pages,
+    explorer_page,
+    i18n,
+    overview_page,
+    pages,
+    vendor,
+)
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +185,7 @@ def create_app(
         pages.router,
         explorer_page.router,
         overview_page.router,
+        device_page.router,
         vendor.router,
     ):
         app.include_router(router)
