@@ -364,7 +364,7 @@ def test_keyboard_reaches_skip_link_then_navigation(browser: Browser, console: C
     assert outline != "none"
     page.keyboard.press("Tab")  # the brand
     page.keyboard.press("Tab")
-    expect(page.get_by_role("link", name="Overview")).to_be_focused()
+    expect(page.get_by_role("link", name="Overview", exact=True)).to_be_focused()
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Enter")
