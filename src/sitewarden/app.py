@@ -45,7 +45,7 @@ from sitewarden.privacy.vault import KeyWriter
 from sitewarden.runtime.storage import Storage
 from sitewarden.runtime.system import build_runtime
 from sitewarden.vision.images import MAX_IMAGE_BYTES
-from sitewarden.web import error_pages, explorer_page, i18n, pages, vendor
+from sitewarden.web import error_pages, explorer_page, i18n, pages, plan_page, vendor
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +174,7 @@ def create_app(
         cameras.router,
         pages.router,
         explorer_page.router,
+        plan_page.router,
         vendor.router,
     ):
         app.include_router(router)

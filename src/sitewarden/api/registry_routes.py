@@ -9,13 +9,13 @@ from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from sitewarden.accounts.roles import Permission
 from sitewarden.api.authentication import RegistryReader, RegistryWriter
 from sitewarden.api.context import AppContext, Context
-from sitewarden.api.operator_scope import SiteInScope, require_unscoped
+from sitewarden.api.operator_scope import SiteInScope, record_audit, require_unscoped
 from sitewarden.api.schemas import (
     DeviceIn,
     DeviceOut,
@@ -201,6 +201,7 @@ def patch_device(
     site_id: str,
     device_id: str,
     body: DevicePatch,
+    request: Request,
     operator: RegistryWriter,
     context: Context,
     site: SiteInScope,
@@ -208,6 +209,8 @@ def patch_device(
     device = service.require_device(context.store.registry, site_id, device_id)
     changes = patch_changes(body, never_null=("kind", "name", "heartbeat_s", "rotation"))
     updated = service.update_device(context.store.registry, replace(device, **changes))
+    # Who changed which device, and when (a move on the site plan is a change too).
+    record_audit(context, request, operator, "device.update", site_id, [device_id], None)
     return device_out(updated, context)
 
 
