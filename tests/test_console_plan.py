@@ -305,7 +305,7 @@ def test_the_alarm_detail_shows_the_plan_and_a_snapshot_after_a_purpose(
     assert "cam-7" in (snapshot_image.get_attribute("alt") or "")
     tab.wait_for_function("document.querySelector('#snapshot-image img').complete")
     assert tab.evaluate("document.querySelector('#snapshot-image img').naturalWidth") == 1280
-    keep_screenshot(tab, tmp_path / "alarm-detail-plan.png")
+    detail.screenshot(path=str(tmp_path / "alarm-detail-plan.png"))
     with shared_server.client(Role.ADMIN) as admin:
         entries = admin.get("/api/v1/audit", params={"limit": 1000}).json()["entries"]
     reads = [e for e in entries if e["action"] == "snapshot.read" and e["site_id"] == site_id]

@@ -16,6 +16,7 @@
   const mayPlace = root.dataset.mayPlace === "yes" && may("registry:write");
   const REFRESH_MS = 3000;
   const sites = {};
+  const zones = {}; // site_id -> its zones (names for the plan's labels)
   let devices = [];
   let alarms = {}; // device_id -> its unresolved alarms
   let selected = null;
@@ -33,11 +34,13 @@
     const params = new URLSearchParams({ site: siteId, limit: "500" });
     for (const state of ["open", "returned", "acknowledged"]) params.append("state", state);
     try {
-      const [list, page] = await Promise.all([
+      const [list, page, zoneList] = await Promise.all([
         fetchJSON("/api/v1/sites/" + encodeURIComponent(siteId) + "/devices"),
         fetchJSON("/api/v1/alerts?" + params),
+        zones[siteId] ? Promise.resolve(zones[siteId]) : fetchJSON("/api/v1/sites/" + encodeURIComponent(siteId) + "/zones"),
       ]);
       if (siteId !== select.value) return; // the site changed meanwhile
+      zones[siteId] = zoneList;
       devices = list;
       alarms = {};
       for (const alert of page.alerts) {
@@ -60,7 +63,7 @@
     const current = site();
     const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest(".plan-device");
     const focusedId = focused ? focused.dataset.device : null;
-    const svg = sitePlan.draw(current, devices, { alarms: counts() });
+    const svg = sitePlan.draw(current, devices, { alarms: counts(), zones: zones[current.site_id] });
     svg.setAttribute("aria-label", t("Plan of {site}", { site: current.name }));
     for (const g of svg.querySelectorAll(".plan-device")) wire(g);
     holder.replaceChildren(svg);
@@ -74,7 +77,7 @@
     const alarmed = Object.keys(alarms).length;
     summary.textContent = t("{online} online · {offline} offline · {unknown} never seen", {
       online: formatNumber(tally.online), offline: formatNumber(tally.offline), unknown: formatNumber(tally.unknown),
-    }) + " · " + t("{count} devices with open alarms", { count: formatNumber(alarmed) });
+    }) + " · " + t("devices with open alarms: {count}", { count: formatNumber(alarmed) });
     if (selected) showPanel(selected, false);
   }
 
@@ -237,7 +240,8 @@
     facts.replaceChildren();
     fact(facts, t("Device"), found.device_id, true);
     fact(facts, t("Kind"), sitePlan.kindLabel(found.kind));
-    fact(facts, t("Zone"), found.zone_id || "—", true);
+    const zone = (zones[current.site_id] || []).find((z) => z.zone_id === found.zone_id);
+    fact(facts, t("Zone"), zone ? zone.name + " (" + zone.zone_id + ")" : found.zone_id || "—", true);
     fact(facts, t("Status"), sitePlan.statusLabel(found.status));
     fact(facts, t("Last seen"), found.last_seen_at ? formatTime(found.last_seen_at, current.timezone) : t("never"), Boolean(found.last_seen_at));
     fact(facts, t("Position"), found.x == null ? t("not placed") : formatNumber(found.x) + ", " + formatNumber(found.y), found.x != null);

@@ -48,6 +48,7 @@
   function icon(device, r, alarms) {
     const kind = kindOf(device.kind);
     const g = el("g", { class: "plan-device status-" + device.status, "data-device": device.device_id, "data-status": device.status });
+    g.append(el("circle", { class: "plan-focus", r: r * 1.6 })); // shown on focus and when chosen
     g.append(shape(kind.shape, r));
     const glyph = el("text", { class: "plan-glyph", "text-anchor": "middle", "dominant-baseline": "central", "font-size": r * (kind.glyph.length > 1 ? 0.8 : 1.1), translate: "no" });
     glyph.textContent = kind.glyph;
@@ -94,6 +95,7 @@
     });
     svg.append(el("rect", { class: "plan-floor", x: 0, y: 0, width: site.plan_width, height: site.plan_height }));
     const r = iconSize(site) * (opts.scale || 1);
+    if (opts.zones) svg.append(zoneLabels(opts.zones, devices, r));
     const layer = el("g", { class: "plan-devices" });
     for (const device of devices) {
       if (device.x == null || device.y == null) continue;
@@ -110,6 +112,21 @@
     if (chosen) layer.append(chosen); // drawn last: on top of its neighbours
     svg.append(layer);
     return svg;
+  }
+
+  // Zones have no outline of their own: each zone's name is written above its devices.
+  function zoneLabels(zones, devices, r) {
+    const layer = el("g", { class: "plan-zones", "aria-hidden": "true" });
+    for (const zone of zones) {
+      const inside = devices.filter((d) => d.zone_id === zone.zone_id && d.x != null && d.y != null);
+      if (!inside.length) continue;
+      const x = inside.reduce((sum, d) => sum + d.x, 0) / inside.length;
+      const top = Math.min(...inside.map((d) => d.y));
+      const text = el("text", { class: "plan-zone-label", x: x, y: Math.max(r, top - r * 2.2), "text-anchor": "middle", "font-size": r * 0.9, translate: "no" });
+      text.textContent = zone.name;
+      layer.append(text);
+    }
+    return layer;
   }
 
   // The legend: one small SVG sample per kind and per status, with words.
