@@ -38,7 +38,14 @@ WRITE_DOCS_SCREENSHOTS = os.environ.get("SITEWARDEN_DOCS_SCREENSHOTS") == "1"
 GUARD, GUARD_PASSWORD = "guard-kim", "night-shift-2026-kim"
 # The signed-in pages whose strings are wrapped; the lead adds /alerts once alerts.html
 # and alerts.js use _() and t() (docs/console.md, "Foundation").
-TRANSLATED_PAGES = ["/", "/devices", "/account/password", "/account/second-factor", "/no-such-page"]
+TRANSLATED_PAGES = [
+    "/",
+    "/devices",
+    "/plan",
+    "/account/password",
+    "/account/second-factor",
+    "/no-such-page",
+]
 ALL_PAGES = [*TRANSLATED_PAGES, "/alerts"]
 # Latin letters in text a person reads: English left untranslated. Acronyms (TOTP) and
 # what is marked as data (translate="no": ids, names, kinds, times) are not UI text.
@@ -158,6 +165,8 @@ def settle(page: Page, path: str) -> None:
     elif path == "/devices":
         expect(page.locator("#devices tr").first).to_be_visible()
         expect(page.locator("#device-summary")).not_to_be_empty()
+    elif path == "/plan":
+        expect(page.locator("#plan-holder .plan-device").first).to_be_visible()
     elif path == "/alerts":
         expect(page.locator("#alert-status")).not_to_contain_text("…")
 

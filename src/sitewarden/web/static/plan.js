@@ -278,7 +278,10 @@
   function showSite() {
     const current = site();
     if (!current) return;
-    zoneNote.textContent = t("Times in the site's timezone: {zone}", { zone: current.timezone });
+    const zoneName = document.createElement("span");
+    zoneName.setAttribute("translate", "no");
+    zoneName.textContent = current.timezone;
+    zoneNote.replaceChildren(t("Times in the site's timezone:") + " ", zoneName);
     panel.hidden = true; selected = null;
     holder.replaceChildren();
     load();

@@ -92,6 +92,9 @@
     const svg = el("svg", {
       class: "plan-svg", viewBox: `0 0 ${site.plan_width} ${site.plan_height}`,
       role: "group", preserveAspectRatio: "xMidYMid meet",
+      // Names said here are data (site, zone and device names and ids) mixed with words
+      // from t(); the same words show outside the plan, in the legend and the panel.
+      translate: "no",
     });
     svg.append(el("rect", { class: "plan-floor", x: 0, y: 0, width: site.plan_width, height: site.plan_height }));
     const r = iconSize(site) * (opts.scale || 1);
