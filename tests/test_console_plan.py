@@ -15,6 +15,7 @@ import os
 import re
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from itertools import count
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from playwright.sync_api import Browser, Page, Request, expect
 
 from sitewarden.accounts.roles import Role
 from sitewarden.demo import site as demo
+from sitewarden.demo.simulator import Simulator
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.registry import service
 from tests.conftest import LiveServer, device_client
@@ -41,11 +43,16 @@ _sites = count()
 
 @pytest.fixture(scope="module")
 def demo_site(shared_server: LiveServer) -> str:
+    """The demo site, its talking devices heard from once (the silent one never)."""
     store = shared_server.open_storage()
     try:
         demo.build_demo_site(store)
+        tokens = demo.issue_demo_tokens(store)
     finally:
         store.close()
+    simulator = Simulator(shared_server.url, tokens, rate=1, seed=19)
+    talking = [d for d in demo.DEVICES if d.behaviour is not demo.Behaviour.SILENT]
+    simulator.send([simulator.traffic.heartbeat(d, datetime.now(UTC), 60) for d in talking])
     return demo.SITE_ID
 
 
@@ -353,3 +360,73 @@ def test_the_plan_is_accessible_and_fits_a_phone(
     expect(page.locator("#plan-holder .plan-device").first).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     context.close()
+
+
+def _png(width: int, height: int) -> bytes:
+    body = io.BytesIO()
+    Image.new("RGB", (width, height), (220, 230, 240)).save(body, "PNG")
+    return body.getvalue()
+
+
+def test_a_floor_plan_image_is_checked_stored_served_and_audited(
+    shared_server: LiveServer,
+) -> None:
+    site_id, _ = _placed_site(shared_server, [("door-4", DeviceKind.DOOR_CONTACT, 100, 100)])
+    address = f"/api/v1/sites/{site_id}/plan-image"
+    png = _png(1000, 700)
+    with (
+        shared_server.client(Role.ADMIN) as admin,
+        shared_server.client(Role.OPERATOR) as operator,
+        shared_server.client(Role.VIEWER) as viewer,
+    ):
+        assert viewer.get(address + "/info").json() is None
+        refused = operator.put(address, content=png, headers={"content-type": "image/png"})
+        assert refused.status_code == 403
+        fake = admin.put(
+            address,
+            content=b"\x89PNG\r\n\x1a\n" + b"x" * 500,
+            headers={"content-type": "image/png"},
+        )
+        assert fake.status_code in (400, 422), fake.text  # not decodable: not stored
+        text = admin.put(address, content=b"hello", headers={"content-type": "text/plain"})
+        assert text.status_code == 415, text.text
+        big = admin.put(
+            address,
+            content=b"\xff\xd8" + b"0" * (4 * 1024 * 1024),
+            headers={"content-type": "image/jpeg"},
+        )
+        assert big.status_code == 413, big.text
+        assert viewer.get(address + "/info").json() is None
+
+        stored = admin.put(address, content=png, headers={"content-type": "image/png"})
+        assert stored.status_code == 200, stored.text
+        assert (stored.json()["width"], stored.json()["height"]) == (1000, 700)
+        served = viewer.get(address)
+        assert served.status_code == 200
+        assert served.headers["content-type"] == "image/png" and served.content == png
+        assert admin.delete(address).status_code == 204
+        assert viewer.get(address).status_code == 404
+        entries = admin.get("/api/v1/audit", params={"limit": 1000}).json()["entries"]
+    actions = [e["action"] for e in entries if e["site_id"] == site_id]
+    assert actions == ["site.plan_image.upload", "site.plan_image.delete"], actions
+
+
+def test_an_admin_uploads_a_floor_plan_image_shown_under_the_plan(
+    shared_server: LiveServer, tab: Page, tmp_path: Path
+) -> None:
+    site_id, _ = _placed_site(shared_server, [("door-5", DeviceKind.DOOR_CONTACT, 300, 300)])
+    drawing = tmp_path / "floor.png"
+    drawing.write_bytes(_png(800, 560))
+    _open_plan(tab, shared_server, site_id, "admin", Role.ADMIN)
+    expect(_icon(tab, "door-5")).to_be_visible()
+    expect(tab.locator("#plan-holder svg image")).to_have_count(0)
+    tab.locator("#plan-image-file").set_input_files(str(drawing))
+    tab.get_by_role("button", name="Upload image").click()
+    image = tab.locator("#plan-holder svg image.plan-image")
+    expect(image).to_have_count(1)
+    assert (image.get_attribute("href") or "").startswith(f"/api/v1/sites/{site_id}/plan-image?")
+    expect(_icon(tab, "door-5")).to_be_visible()  # drawn over the image
+    tab.reload()
+    expect(tab.locator("#plan-holder svg image.plan-image")).to_have_count(1)
+    tab.get_by_role("button", name="Remove image").click()
+    expect(tab.locator("#plan-holder svg image")).to_have_count(0)

@@ -25,6 +25,7 @@ from sitewarden.api import (
     cameras,
     event_routes,
     garage,
+    plan_image_routes,
     privacy_routes,
     registry_routes,
     session,
@@ -162,6 +163,7 @@ def create_app(
         _meta_router(),
         event_routes.router,
         registry_routes.router,
+        plan_image_routes.router,
         users.router,
         user_keys.router,
         session.router,
@@ -191,6 +193,7 @@ def create_app(
             (access_routes.DECIDE_PATH, MAX_IMAGE_BYTES),
             (access_routes.ENROL_PATH, access_routes.ENROL_LIMIT),
             (cameras.SNAPSHOTS_PATH, MAX_IMAGE_BYTES),
+            (plan_image_routes.PLAN_IMAGE_PATH, plan_image_routes.PLAN_IMAGE_MAX_BYTES),
         ),
     )
 

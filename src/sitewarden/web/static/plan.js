@@ -17,6 +17,7 @@
   const REFRESH_MS = 3000;
   const sites = {};
   const zones = {}; // site_id -> its zones (names for the plan's labels)
+  const backgrounds = {}; // site_id -> its floor-plan image's address, or null
   let devices = [];
   let alarms = {}; // device_id -> its unresolved alarms
   let selected = null;
@@ -63,7 +64,7 @@
     const current = site();
     const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest(".plan-device");
     const focusedId = focused ? focused.dataset.device : null;
-    const svg = sitePlan.draw(current, devices, { alarms: counts(), zones: zones[current.site_id] });
+    const svg = sitePlan.draw(current, devices, { alarms: counts(), zones: zones[current.site_id], background: backgrounds[current.site_id] });
     svg.setAttribute("aria-label", t("Plan of {site}", { site: current.name }));
     for (const g of svg.querySelectorAll(".plan-device")) wire(g);
     holder.replaceChildren(svg);
@@ -275,6 +276,49 @@
     if (g) { g.classList.remove("selected"); g.focus(); }
   });
 
+  // --- the optional floor-plan image under the plan ------------------------------------
+  function imageAddress(siteId) {
+    return "/api/v1/sites/" + encodeURIComponent(siteId) + "/plan-image";
+  }
+
+  async function loadBackground(siteId) {
+    const info = await fetchJSON(imageAddress(siteId) + "/info");
+    backgrounds[siteId] = info ? imageAddress(siteId) + "?" + new URLSearchParams({ v: info.uploaded_at }) : null;
+    const remove = document.getElementById("plan-image-remove");
+    if (remove) remove.hidden = !info;
+  }
+
+  async function changeImage(method, body, type) {
+    const siteId = select.value;
+    const headers = { "X-CSRF-Token": csrf, Accept: "application/json" };
+    if (type) headers["Content-Type"] = type;
+    try {
+      const response = await fetch(imageAddress(siteId), { method, credentials: "same-origin", headers, body });
+      if (!response.ok) {
+        let message = response.statusText || String(response.status);
+        try { message = (await response.json()).message || message; } catch (_) { /* not JSON */ }
+        throw new Error(message);
+      }
+      await loadBackground(siteId);
+      render();
+      return true;
+    } catch (error) {
+      showError(t("The floor-plan image was not changed: {reason}", { reason: error.message }));
+      return false;
+    }
+  }
+
+  const upload = document.getElementById("plan-upload");
+  if (upload && mayPlace) {
+    upload.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const file = document.getElementById("plan-image-file").files[0];
+      if (!file) return;
+      if (await changeImage("PUT", file, file.type || "application/octet-stream")) upload.reset();
+    });
+    document.getElementById("plan-image-remove").addEventListener("click", () => changeImage("DELETE", null, null));
+  } else if (upload) upload.hidden = true;
+
   function showSite() {
     const current = site();
     if (!current) return;
@@ -284,7 +328,7 @@
     zoneNote.replaceChildren(t("Times in the site's timezone:") + " ", zoneName);
     panel.hidden = true; selected = null;
     holder.replaceChildren();
-    load();
+    loadBackground(current.site_id).catch((error) => showError(error.message)).then(load);
   }
 
   fillSites(select, false).then((list) => {

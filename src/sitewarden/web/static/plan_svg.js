@@ -97,6 +97,12 @@
       translate: "no",
     });
     svg.append(el("rect", { class: "plan-floor", x: 0, y: 0, width: site.plan_width, height: site.plan_height }));
+    if (opts.background) { // the site's floor-plan image, under everything else
+      svg.append(el("image", {
+        class: "plan-image", href: opts.background, x: 0, y: 0, width: site.plan_width,
+        height: site.plan_height, preserveAspectRatio: "xMidYMid meet",
+      }));
+    }
     const r = iconSize(site) * (opts.scale || 1);
     if (opts.zones) svg.append(zoneLabels(opts.zones, devices, r));
     const layer = el("g", { class: "plan-devices" });
@@ -125,7 +131,10 @@
       if (!inside.length) continue;
       const x = inside.reduce((sum, d) => sum + d.x, 0) / inside.length;
       const top = Math.min(...inside.map((d) => d.y));
-      const text = el("text", { class: "plan-zone-label", x: x, y: Math.max(r, top - r * 2.2), "text-anchor": "middle", "font-size": r * 0.9, translate: "no" });
+      const bottom = Math.max(...inside.map((d) => d.y));
+      // Above the zone's devices, or below them where the plan's edge leaves no room.
+      const y = top - r * 2.2 >= r ? top - r * 2.2 : bottom + r * 2.6;
+      const text = el("text", { class: "plan-zone-label", x: x, y: y, "text-anchor": "middle", "font-size": r * 0.9, translate: "no" });
       text.textContent = zone.name;
       layer.append(text);
     }
