@@ -217,11 +217,12 @@
     if (!alert.device_id || !window.sitePlan) return;
     const base = "/api/v1/sites/" + encodeURIComponent(alert.site_id);
     try {
-      const [site, devices] = await Promise.all([fetchJSON(base), fetchJSON(base + "/devices")]);
+      const [site, devices, image] = await Promise.all([fetchJSON(base), fetchJSON(base + "/devices"), fetchJSON(base + "/plan-image/info")]);
       if (shownFor !== alert.alert_id) return;
       const device = devices.find((d) => d.device_id === alert.device_id);
       if (device && device.x != null && device.y != null) {
-        const svg = sitePlan.draw(site, devices, { highlight: device.device_id, scale: 2 });
+        const background = image ? base + "/plan-image?" + new URLSearchParams({ v: image.uploaded_at }) : null;
+        const svg = sitePlan.draw(site, devices, { highlight: device.device_id, scale: 2, background: background });
         svg.setAttribute("role", "img");
         svg.setAttribute("aria-label", t("{device} on the plan of {site}", { device: device.name, site: site.name }));
         document.getElementById("detail-plan").replaceChildren(svg);

@@ -60,8 +60,12 @@
     return byDevice;
   }
 
+  let drawn = ""; // what the plan on screen shows: unchanged data is not drawn again
   function render() {
     const current = site();
+    const shown = JSON.stringify([current.site_id, devices, counts(), backgrounds[current.site_id] || null, selected]);
+    if (shown === drawn && holder.firstChild) return;
+    drawn = shown;
     const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest(".plan-device");
     const focusedId = focused ? focused.dataset.device : null;
     const svg = sitePlan.draw(current, devices, { alarms: counts(), zones: zones[current.site_id], background: backgrounds[current.site_id] });
@@ -177,8 +181,9 @@
       showError(t("The device was not moved: {reason}", { reason: message }));
       found.x = from.x; found.y = from.y;
     }
+    drawn = ""; // the icon moved on screen alone: draw from the data again
     render();
-    load();
+    await load();
   }
 
   async function placeUnplaced(found) {
