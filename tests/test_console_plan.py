@@ -354,7 +354,7 @@ def _serious(results: Any) -> list[str]:
 
 @pytest.mark.parametrize("color_scheme", ["light", "dark"])
 def test_the_plan_is_accessible_and_fits_a_phone(
-    shared_server: LiveServer, demo_site: str, browser: Browser, color_scheme: str
+    shared_server: LiveServer, demo_site: str, browser: Browser, color_scheme: str, tmp_path: Path
 ) -> None:
     context = browser.new_context(
         viewport={"width": 1280, "height": 900}, color_scheme=color_scheme
@@ -373,6 +373,7 @@ def test_the_plan_is_accessible_and_fits_a_phone(
     page.reload()
     expect(page.locator("#plan-holder .plan-device").first).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    keep_screenshot(page, tmp_path / f"plan-phone-{color_scheme}.png")
     context.close()
 
 
