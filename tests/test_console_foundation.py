@@ -46,6 +46,7 @@ TRANSLATED_PAGES = [
     "/events",
     "/devices",
     DEVICE_PAGE,
+    "/plan",
     "/account/password",
     "/account/second-factor",
     "/no-such-page",
@@ -174,6 +175,8 @@ def settle(page: Page, path: str) -> None:
     elif path == DEVICE_PAGE:
         expect(page.locator("#activity-table tbody tr").first).to_be_attached()
         expect(page.locator("#device-events tbody tr").first).to_be_visible()
+    elif path == "/plan":
+        expect(page.locator("#plan-holder .plan-device").first).to_be_visible()
     elif path == "/alerts":
         expect(page.locator("#alert-status")).not_to_contain_text("…")
     elif path == "/events":

@@ -116,6 +116,7 @@ NOT_SITE_BOUND = {
     ("GET", "/alerts"): "a page shell; its data comes from the API",
     ("GET", "/events"): "a page shell; its data comes from the API",
     ("GET", "/overview"): "a page shell; its data comes from the API",
+    ("GET", "/plan"): "a page shell; its data comes from the API",
     ("GET", "/api/v1/alert-rules/rates"): (
         "counts over the caller's own sites only (tests/test_alarm_api.py); names no alert"
     ),

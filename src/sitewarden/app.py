@@ -26,6 +26,7 @@ from sitewarden.api import (
     event_routes,
     garage,
     overview_routes,
+    plan_image_routes,
     privacy_routes,
     registry_routes,
     session,
@@ -53,6 +54,7 @@ from sitewarden.web import (
     i18n,
     overview_page,
     pages,
+    plan_page,
     vendor,
 )
 
@@ -171,6 +173,7 @@ def create_app(
         _meta_router(),
         event_routes.router,
         registry_routes.router,
+        plan_image_routes.router,
         users.router,
         user_keys.router,
         session.router,
@@ -186,6 +189,7 @@ def create_app(
         explorer_page.router,
         overview_page.router,
         device_page.router,
+        plan_page.router,
         vendor.router,
     ):
         app.include_router(router)
@@ -202,6 +206,7 @@ def create_app(
             (access_routes.DECIDE_PATH, MAX_IMAGE_BYTES),
             (access_routes.ENROL_PATH, access_routes.ENROL_LIMIT),
             (cameras.SNAPSHOTS_PATH, MAX_IMAGE_BYTES),
+            (plan_image_routes.PLAN_IMAGE_PATH, plan_image_routes.PLAN_IMAGE_MAX_BYTES),
         ),
     )
 

@@ -248,6 +248,7 @@ def patch_device(
     device = service.require_device(context.store.registry, site_id, device_id)
     changes = patch_changes(body, never_null=("kind", "name", "heartbeat_s", "rotation"))
     updated = service.update_device(context.store.registry, replace(device, **changes))
+    # Who changed which device, and when (a move on the site plan is a change too).
     record_audit(context, request, operator, "device.update", site_id, [device_id], None)
     return device_out(updated, context)
 
