@@ -41,7 +41,7 @@ INTENDED_PRIMARY_KEYS = {
 }
 
 # The entries of a SQLite index end with the table's key (id) implicitly; the PostgreSQL
-# indexes name it, so that they serve the same keyset pages (0001, 0002).
+# indexes name it, so that they serve the same keyset pages (0001, 0002, 0015).
 INTENDED_INDEX_TAIL = {
     name: ("id",)
     for name in (
@@ -50,6 +50,8 @@ INTENDED_INDEX_TAIL = {
         "events_family_time",
         "events_time",
         "events_subject_time",
+        "events_note_time",
+        "events_site_note_time",
     )
 }
 

@@ -161,6 +161,50 @@ def test_filters_by_site_device_kind_family_time_and_text(loaded: Storage) -> No
     assert ids() == 360
 
 
+def test_text_search_finds_noted_events_in_every_search_shape_and_pages_them(
+    store: Storage,
+) -> None:
+    """Text is looked for through the partial note indexes (0015): per site, over all
+    sites, in a scope of several sites, with a device, a time range and a cursor."""
+    events = []
+    for minute in range(60):
+        at = T0 + timedelta(minutes=minute)
+        note = f"gate {minute} checked" if minute % 10 == 0 else None
+        events.append(make_event("a", "d1", "access.granted", at, note=note))
+        events.append(make_event("b", "d2", "alarm.smoke", at, note=note and "GATE test"))
+        events.append(
+            make_event("c", "d1", "alarm.smoke", at, note="gate" if minute == 5 else None)
+        )
+    store.batch.insert_events(events, {})
+
+    def found(**filters: object) -> list[tuple[str, int]]:
+        page = store.events.query_events(EventQuery(limit=1000, **filters))  # type: ignore[arg-type]
+        return [(e.site_id, int((e.occurred_at - T0).total_seconds()) // 60) for e in page.events]
+
+    assert found(site_id="a", text="checked") == [("a", m) for m in (50, 40, 30, 20, 10, 0)]
+    assert found(text="gate 40") == [("a", 40)]
+    assert len(found(text="gate")) == 13  # case does not matter: b's notes say GATE
+    assert found(site_scope=("b", "c"), text="gate") == [
+        ("b", 50), ("b", 40), ("b", 30), ("b", 20), ("b", 10), ("c", 5), ("b", 0),
+    ]  # fmt: skip
+    assert found(site_id="c", device_id="d1", text="gate") == [("c", 5)]
+    assert found(site_id="a", device_id="d2", text="gate") == []
+    later = T0 + timedelta(minutes=25)
+    assert found(site_id="b", kind="alarm.smoke", text="test", since=later) == [
+        ("b", 50), ("b", 40), ("b", 30),
+    ]  # fmt: skip
+    assert found(text="nowhere") == []
+    seen, cursor = [], None
+    while True:
+        page = store.events.query_events(EventQuery(text="gate", limit=4, after=cursor))
+        seen += page.events
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    keys = [(e.occurred_at, e.id) for e in seen]
+    assert len(set(keys)) == 13 and keys == sorted(keys, reverse=True)
+
+
 def test_keyset_pages_cover_everything_once_newest_first(loaded: Storage) -> None:
     seen = []
     cursor = None

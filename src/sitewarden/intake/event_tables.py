@@ -34,6 +34,9 @@ def _index_for(query: EventQuery) -> str:
     single_site = query.site_id is not None or (
         query.site_scope is not None and len(query.site_scope) == 1
     )
+    if query.text and query.subject_ids is None:
+        # Only events with a note can match: the partial indexes of those (0015).
+        return "events_site_note_time" if single_site else "events_note_time"
     if not single_site:
         return "events_time"
     if query.subject_ids is not None:
@@ -125,7 +128,8 @@ class EventTables:
             where.append(f"kind NOT IN ({', '.join('?' * len(excluded))})")
             params.extend(excluded)
         if query.text:
-            where.append(f"note {self._db.LIKE} ? ESCAPE '\\'")
+            # "IS NOT NULL" lets the planner use the partial note indexes (0015).
+            where.append(f"note IS NOT NULL AND note {self._db.LIKE} ? ESCAPE '\\'")
             params.append("%" + _escape_like(query.text) + "%")
         if query.after is not None:
             where.append("(occurred_at, id) < (?, ?)")
