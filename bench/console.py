@@ -363,7 +363,7 @@ def fetch(client: httpx.Client, path: str, params: Params) -> tuple[Any, float]:
     global _last_request
     time.sleep(max(0.0, _last_request + PACE_S - time.perf_counter()))
     began = _last_request = time.perf_counter()
-    answer = client.get(path, params=httpx.QueryParams(params))
+    answer = client.get(path, params=tuple(params))
     body = answer.json()
     took = time.perf_counter() - began
     if answer.status_code != 200:
