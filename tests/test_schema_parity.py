@@ -52,6 +52,7 @@ INTENDED_INDEX_TAIL = {
         "events_subject_time",
         "events_note_time",
         "events_site_note_time",
+        "events_kind_time",
     )
 }
 

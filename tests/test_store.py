@@ -151,6 +151,8 @@ def test_filters_by_site_device_kind_family_time_and_text(loaded: Storage) -> No
     assert ids(site_id="a", device_id="d1") == 120
     assert ids(site_id="a", family="plate") == 120
     assert ids(site_id="a", kind="access.granted") == 120
+    assert ids(kind="alarm.smoke") == 120 and ids(site_id="a", kind="alarm.smoke") == 0
+    assert ids(site_scope=("a", "b"), kind="plate.read") == 120
     assert ids(site_id="b", family="access") == 0
     assert (
         ids(site_id="a", since=T0 + timedelta(minutes=60), until=T0 + timedelta(minutes=70)) == 20

@@ -38,11 +38,13 @@ def _index_for(query: EventQuery) -> str:
         # Only events with a note can match: the partial indexes of those (0015).
         return "events_site_note_time" if single_site else "events_note_time"
     if not single_site:
-        return "events_time"
+        return "events_time" if query.kind is None else "events_kind_time"
     if query.subject_ids is not None:
         return "events_subject_time"
     if query.device_id is not None:
         return "events_device_time"
+    if query.kind is not None:  # read only that kind's events, rare or absent ones too (0015)
+        return "events_kind_time"
     if query.family is not None:
         return "events_family_time"
     return "events_site_time"
