@@ -53,6 +53,7 @@ SITE = "site-1"
 ZONE = "lobby"
 DEVICE = "reader-01"
 RARE_KIND = "door.forced"
+ABSENT_KIND = "parking.denied"  # no bench device sends it (bench/common.py KIND_MIX)
 PACE_S = 0.06
 _last_request = 0.0
 Answer = dict[str, Any]
@@ -262,11 +263,30 @@ def api_cases(data: ConsoleData) -> list[ApiCase]:
             kind=RARE_KIND,
         ),
         explorer(
+            f"7 d + kind not sent ({ABSENT_KIND})",
+            week,
+            events_match(week, end, kind=ABSENT_KIND, least=0),
+            kind=ABSENT_KIND,
+        ),
+        explorer(
+            f"7 d + site + kind not sent ({ABSENT_KIND})",
+            week,
+            events_match(week, end, SITE, kind=ABSENT_KIND, least=0),
+            site=SITE,
+            kind=ABSENT_KIND,
+        ),
+        explorer(
             "7 d + site + severity major",
             week,
             events_match(week, end, SITE, severities=all_severe),
             site=SITE,
             severity="major",
+        ),
+        explorer(
+            "7 d + severity critical (all sites)",
+            week,
+            events_match(week, end, severities=("critical",)),
+            severity="critical",
         ),
         ApiCase(
             "events: 24 h + site, telemetry shown",

@@ -4,6 +4,7 @@ migrations, registry, events, keyset pages, failed batches, retention."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import Event
-from sitewarden.events.query import EventQuery
+from sitewarden.events.query import EventQuery, severities_from
 from sitewarden.privacy.records import Subject, WrappedKey
 from sitewarden.privacy.retention import run_retention
 from sitewarden.registry import service
@@ -205,6 +206,53 @@ def test_text_search_finds_noted_events_in_every_search_shape_and_pages_them(
         cursor = page.next_cursor
     keys = [(e.occurred_at, e.id) for e in seen]
     assert len(set(keys)) == 13 and keys == sorted(keys, reverse=True)
+
+
+def test_severity_filters_find_the_same_events_through_the_severe_indexes(
+    store: Storage,
+) -> None:
+    """Major or worse is read through the partial severe indexes (0015), minor or worse
+    through the site and time indexes: each finds exactly its events, newest first."""
+    order = list(Severity)
+    events = [
+        replace(
+            make_event(site, "d1", "access.granted", T0 + timedelta(minutes=minute)),
+            severity=order[minute % 4],
+        )
+        for minute in range(40)
+        for site in ("a", "b")
+    ]
+    store.batch.insert_events(events, {})
+
+    def found(least: Severity, **filters: object) -> list[tuple[str, int]]:
+        query = EventQuery(limit=1000, severities=severities_from(least), **filters)  # type: ignore[arg-type]
+        page = store.events.query_events(query)
+        return [(e.site_id, int((e.occurred_at - T0).total_seconds()) // 60) for e in page.events]
+
+    def expected(least: Severity, sites: str) -> list[tuple[str, int]]:
+        kept = severities_from(least)
+        return [
+            (site, minute)
+            for minute in reversed(range(40))
+            for site in sorted(sites, reverse=True)
+            if order[minute % 4] in kept
+        ]
+
+    assert found(Severity.MAJOR, site_id="a") == expected(Severity.MAJOR, "a")
+    assert sorted(found(Severity.MAJOR)) == sorted(expected(Severity.MAJOR, "ab"))
+    assert found(Severity.CRITICAL, site_scope=("b",)) == expected(Severity.CRITICAL, "b")
+    assert found(Severity.MINOR, site_id="b") == expected(Severity.MINOR, "b")
+    assert found(Severity.CRITICAL, site_id="a", device_id="d2") == []
+    seen, cursor = [], None
+    while True:
+        query = EventQuery(severities=severities_from(Severity.MAJOR), limit=7, after=cursor)
+        page = store.events.query_events(query)
+        seen += page.events
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    keys = [(e.occurred_at, e.id) for e in seen]
+    assert len(set(keys)) == 40 and keys == sorted(keys, reverse=True)
 
 
 def test_keyset_pages_cover_everything_once_newest_first(loaded: Storage) -> None:
