@@ -175,3 +175,23 @@ def test_buttons_show_only_for_roles_that_may_handle_alarms(
     expect(detail.get_by_role("button", name="Acknowledge")).to_be_visible(visible=may)
     expect(detail.get_by_role("button", name="Shelve")).to_be_visible(visible=may)
     expect(detail.get_by_role("button", name="Add note")).to_be_visible(visible=may)
+
+
+def test_the_detail_lists_the_triggering_events_and_opens_them_in_the_explorer(
+    shared_server: LiveServer, console: Page
+) -> None:
+    _, smoke = _site_with(shared_server, DeviceKind.SMOKE_DETECTOR, "smoke-12")
+    _post(shared_server, smoke, {"kind": "alarm.smoke"})
+    _post(shared_server, smoke, {"kind": "alarm.smoke"})  # the same alarm again: folded, ×2
+    _sign_in_as(console, shared_server, "guard")
+    row = console.locator("#alerts tr", has_text="smoke-12")
+    expect(row).to_contain_text("×2")
+    row.click()
+    triggers = console.locator("#detail-events li")
+    expect(triggers).to_have_count(2)
+    expect(triggers.first).to_contain_text("alarm.smoke")
+    console.get_by_role("link", name="Open these events in the explorer").click()
+    expect(console.get_by_role("heading", name="Events")).to_be_visible()
+    expect(console.locator("#ex-range")).to_have_value("custom")  # the alarm's own span
+    expect(console.locator("#ex-rows tr")).to_have_count(2)
+    expect(console.locator("#ex-rows tr").first).to_have_attribute("data-kind", "alarm.smoke")

@@ -36,10 +36,22 @@ pytestmark = pytest.mark.slow
 DOCS_SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "console"
 WRITE_DOCS_SCREENSHOTS = os.environ.get("SITEWARDEN_DOCS_SCREENSHOTS") == "1"
 GUARD, GUARD_PASSWORD = "guard-kim", "night-shift-2026-kim"
-# The signed-in pages whose strings are wrapped; the lead adds /alerts once alerts.html
-# and alerts.js use _() and t() (docs/console.md, "Foundation").
-TRANSLATED_PAGES = ["/", "/devices", "/account/password", "/account/second-factor", "/no-such-page"]
-ALL_PAGES = [*TRANSLATED_PAGES, "/alerts"]
+# Every signed-in page: each must show no English UI string in Chinese, pass axe and fit
+# a phone.
+DEVICE_PAGE = "/devices/riverside/ng-camera"  # one device's page, of the demo site
+TRANSLATED_PAGES = [
+    "/overview",
+    "/",
+    "/alerts",
+    "/events",
+    "/devices",
+    DEVICE_PAGE,
+    "/plan",
+    "/account/password",
+    "/account/second-factor",
+    "/no-such-page",
+]
+ALL_PAGES = TRANSLATED_PAGES
 # Latin letters in text a person reads: English left untranslated. Acronyms (TOTP) and
 # what is marked as data (translate="no": ids, names, kinds, times) are not UI text.
 LATIN_WORD = re.compile(r"[A-Za-z]*[a-z][A-Za-z]*")
@@ -158,8 +170,17 @@ def settle(page: Page, path: str) -> None:
     elif path == "/devices":
         expect(page.locator("#devices tr").first).to_be_visible()
         expect(page.locator("#device-summary")).not_to_be_empty()
+    elif path == "/overview":
+        expect(page.locator("#overview-status")).to_have_attribute("data-at", re.compile("."))
+    elif path == DEVICE_PAGE:
+        expect(page.locator("#activity-table tbody tr").first).to_be_attached()
+        expect(page.locator("#device-events tbody tr").first).to_be_visible()
+    elif path == "/plan":
+        expect(page.locator("#plan-holder .plan-device").first).to_be_visible()
     elif path == "/alerts":
         expect(page.locator("#alert-status")).not_to_contain_text("…")
+    elif path == "/events":
+        expect(page.locator("#ex-rows tr").first).to_be_visible()
 
 
 def docs_screenshot(page: Page, name: str) -> None:
@@ -346,7 +367,7 @@ def test_keyboard_reaches_skip_link_then_navigation(browser: Browser, console: C
     assert outline != "none"
     page.keyboard.press("Tab")  # the brand
     page.keyboard.press("Tab")
-    expect(page.get_by_role("link", name="Live events")).to_be_focused()
+    expect(page.get_by_role("link", name="Overview", exact=True)).to_be_focused()
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Enter")

@@ -40,7 +40,10 @@ def test_extraction_finds_the_templates_the_scripts_and_the_python() -> None:
 
     assert "Sign in" in found  # a template
     assert any(".html:" in place for place in found["Sign in"])
-    assert "{online} online · {offline} offline · {unknown} never seen" in found  # devices.js
+    assert (
+        "{offline} offline · {unknown} never seen · {online} online · {shown} of {total} shown"
+        in found
+    )  # devices.js
     assert "password changed; sign in with the new one" in found  # pages.py
     assert len(found) > 50
 

@@ -79,3 +79,24 @@ def test_plate_colours_are_seen_on_real_photos(reader: PlateReader) -> None:
     for name, colour in (("cn_blue_057.jpg", "blue"), ("cn_yellow_030.jpg", "yellow")):
         _, reading = read(reader, name)
         assert reading.colour == colour, name
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "cn_yellow_020.jpg",  # low sun: the text detector finds nothing in the frame
+        "cn_blue_036.jpg",  # tilted 30 degrees: the detector's loose box read 川A82M85
+        "cn_yellow_023.jpg",  # two rows: the detector misses the small top row 粤A
+    ],
+)
+def test_the_colour_look_reads_plates_the_text_looks_miss(reader: PlateReader, name: str) -> None:
+    photo, reading = read(reader, name)
+    assert reading.plate is not None and reading.plate.match.compact == photo.plate
+    assert reading.doubt is None
+
+
+def test_a_two_row_plate_with_an_unsure_province_goes_to_review(reader: PlateReader) -> None:
+    """粤AB2893: the colour look finds the top row, but reads 粤 at 0.33."""
+    photo, reading = read(reader, "cn_yellow_022.jpg")
+    assert reading.plate is not None and reading.plate.match.compact == photo.plate
+    assert reading.doubt is not None

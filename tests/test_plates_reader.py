@@ -73,7 +73,7 @@ def test_a_half_covered_plate_is_no_plate_after_every_look(reader: PlateReader) 
         "浙A·67890", "blue", available_fonts()[0], Distortion(occlusion=0.35), seed=7
     )
     reading = reader.read_plate(frame, FORMATS)
-    assert reading.plate is None and reading.looks == 3
+    assert reading.plate is None and reading.looks >= 3  # quick, close, full (and colour)
     assert reading.reason is not None and "none fits" in reading.reason
 
 

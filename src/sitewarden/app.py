@@ -25,6 +25,8 @@ from sitewarden.api import (
     cameras,
     event_routes,
     garage,
+    overview_routes,
+    plan_image_routes,
     privacy_routes,
     registry_routes,
     session,
@@ -45,7 +47,16 @@ from sitewarden.privacy.vault import KeyWriter
 from sitewarden.runtime.storage import Storage
 from sitewarden.runtime.system import build_runtime
 from sitewarden.vision.images import MAX_IMAGE_BYTES
-from sitewarden.web import error_pages, explorer_page, i18n, pages, vendor
+from sitewarden.web import (
+    device_page,
+    error_pages,
+    explorer_page,
+    i18n,
+    overview_page,
+    pages,
+    plan_page,
+    vendor,
+)
 
 log = logging.getLogger(__name__)
 
@@ -162,18 +173,23 @@ def create_app(
         _meta_router(),
         event_routes.router,
         registry_routes.router,
+        plan_image_routes.router,
         users.router,
         user_keys.router,
         session.router,
         privacy_routes.router,
         alert_routes.router,
         alert_rule_routes.router,
+        overview_routes.router,
         webhooks.router,
         garage.router,
         access_routes.router,
         cameras.router,
         pages.router,
         explorer_page.router,
+        overview_page.router,
+        device_page.router,
+        plan_page.router,
         vendor.router,
     ):
         app.include_router(router)
@@ -190,6 +206,7 @@ def create_app(
             (access_routes.DECIDE_PATH, MAX_IMAGE_BYTES),
             (access_routes.ENROL_PATH, access_routes.ENROL_LIMIT),
             (cameras.SNAPSHOTS_PATH, MAX_IMAGE_BYTES),
+            (plan_image_routes.PLAN_IMAGE_PATH, plan_image_routes.PLAN_IMAGE_MAX_BYTES),
         ),
     )
 

@@ -39,6 +39,7 @@ class AlertFilter:
     states: Sequence[str] = ()
     min_severity: str | None = None
     rule_id: str | None = None
+    device_id: str | None = None
     assigned_to: str | None = None
     shelved: bool | None = None
     now: datetime | None = None
@@ -121,6 +122,8 @@ def _where(wanted: AlertFilter) -> tuple[list[str], list[Any]]:
         among("severity", severities_from(wanted.min_severity))
     if wanted.rule_id is not None:
         among("rule_id", [wanted.rule_id])
+    if wanted.device_id is not None:
+        among("device_id", [wanted.device_id])
     if wanted.assigned_to is not None:
         among("assigned_to", [wanted.assigned_to])
     if wanted.shelved is not None:

@@ -135,6 +135,7 @@ def list_alerts(
     state: Annotated[list[AlertState] | None, Query(description="repeat for several")] = None,
     severity: Annotated[Severity | None, Query(description="this severity or worse")] = None,
     rule: Annotated[str | None, Query(max_length=64)] = None,
+    device: Annotated[str | None, Query(max_length=64, description="alerts of this device")] = None,
     assigned: Annotated[str | None, Query(max_length=64, description="an operator")] = None,
     shelved: Annotated[bool | None, Query(description="only shelved now, or none")] = None,
     order: Annotated[
@@ -154,6 +155,7 @@ def list_alerts(
             states=state or [],
             min_severity=severity.value if severity else None,
             rule_id=rule,
+            device_id=device,
             assigned_to=assigned,
             shelved=shelved,
             now=now,

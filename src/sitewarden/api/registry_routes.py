@@ -6,17 +6,19 @@ A site outside the caller's scope answers 404 exactly like a missing one.
 from __future__ import annotations
 
 from dataclasses import asdict, replace
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
 from sitewarden.accounts.roles import Permission
 from sitewarden.api.authentication import RegistryReader, RegistryWriter
 from sitewarden.api.context import AppContext, Context
-from sitewarden.api.operator_scope import SiteInScope, require_unscoped
+from sitewarden.api.operator_scope import SiteInScope, record_audit, require_unscoped
 from sitewarden.api.schemas import (
+    ActivityBucket,
+    DeviceActivity,
     DeviceIn,
     DeviceOut,
     DevicePatch,
@@ -171,7 +173,12 @@ def list_devices(
     summary="Register a device; its token is in the answer, once",
 )
 def create_device(
-    site_id: str, body: DeviceIn, operator: RegistryWriter, context: Context, site: SiteInScope
+    site_id: str,
+    body: DeviceIn,
+    request: Request,
+    operator: RegistryWriter,
+    context: Context,
+    site: SiteInScope,
 ) -> DeviceWithToken:
     device, token = service.create_device(
         context.store.registry,
@@ -186,6 +193,7 @@ def create_device(
         rotation=body.rotation,
     )
     stored = service.require_device(context.store.registry, site_id, device.device_id)
+    record_audit(context, request, operator, "device.create", site_id, [device.device_id], None)
     return DeviceWithToken(**device_out(stored, context).model_dump(), token=token)
 
 
@@ -196,11 +204,43 @@ def get_device(
     return device_out(service.require_device(context.store.registry, site_id, device_id), context)
 
 
+@router.get(
+    "/{site_id}/devices/{device_id}/activity",
+    response_model=DeviceActivity,
+    summary="Events the device sent per time slice (heartbeats included); 0 where silent",
+)
+def device_activity(
+    site_id: str,
+    device_id: str,
+    operator: RegistryReader,
+    context: Context,
+    site: SiteInScope,
+    hours: Annotated[int, Query(ge=1, le=168, description="how far back, up to 7 days")] = 24,
+) -> DeviceActivity:
+    device = service.require_device(context.store.registry, site_id, device_id)
+    bucket_s = 900 if hours <= 24 else 3600
+    now = datetime.now(UTC).timestamp()
+    until = datetime.fromtimestamp((now // bucket_s + 1) * bucket_s, UTC)
+    since = until - timedelta(hours=hours)
+    counts = context.store.events.device_activity(site_id, device_id, since, until, bucket_s)
+    starts = [since + timedelta(seconds=bucket_s * n) for n in range(hours * 3600 // bucket_s)]
+    return DeviceActivity(
+        site_id=site_id,
+        device_id=device_id,
+        since=since,
+        until=until,
+        bucket_s=bucket_s,
+        heartbeat_s=device.heartbeat_s,
+        buckets=[ActivityBucket(start=start, count=counts.get(start, 0)) for start in starts],
+    )
+
+
 @router.patch("/{site_id}/devices/{device_id}", response_model=DeviceOut)
 def patch_device(
     site_id: str,
     device_id: str,
     body: DevicePatch,
+    request: Request,
     operator: RegistryWriter,
     context: Context,
     site: SiteInScope,
@@ -208,15 +248,23 @@ def patch_device(
     device = service.require_device(context.store.registry, site_id, device_id)
     changes = patch_changes(body, never_null=("kind", "name", "heartbeat_s", "rotation"))
     updated = service.update_device(context.store.registry, replace(device, **changes))
+    # Who changed which device, and when (a move on the site plan is a change too).
+    record_audit(context, request, operator, "device.update", site_id, [device_id], None)
     return device_out(updated, context)
 
 
 @router.delete("/{site_id}/devices/{device_id}", status_code=204, response_class=Response)
 def delete_device(
-    site_id: str, device_id: str, operator: RegistryWriter, context: Context, site: SiteInScope
+    site_id: str,
+    device_id: str,
+    request: Request,
+    operator: RegistryWriter,
+    context: Context,
+    site: SiteInScope,
 ) -> Response:
     service.require_device(context.store.registry, site_id, device_id)
     context.store.registry.delete_device(site_id, device_id)
+    record_audit(context, request, operator, "device.delete", site_id, [device_id], None)
     return Response(status_code=204)
 
 
@@ -226,9 +274,15 @@ def delete_device(
     summary="Issue a new token (the old one stops working)",
 )
 def rotate_token(
-    site_id: str, device_id: str, operator: RegistryWriter, context: Context, site: SiteInScope
+    site_id: str,
+    device_id: str,
+    request: Request,
+    operator: RegistryWriter,
+    context: Context,
+    site: SiteInScope,
 ) -> DeviceToken:
     token = service.rotate_device_token(context.store.registry, site_id, device_id)
+    record_audit(context, request, operator, "device.token_rotate", site_id, [device_id], None)
     return DeviceToken(site_id=site_id, device_id=device_id, token=token)
 
 
@@ -238,7 +292,13 @@ def rotate_token(
     summary="Revoke the device's token",
 )
 def revoke_token(
-    site_id: str, device_id: str, operator: RegistryWriter, context: Context, site: SiteInScope
+    site_id: str,
+    device_id: str,
+    request: Request,
+    operator: RegistryWriter,
+    context: Context,
+    site: SiteInScope,
 ) -> DeviceOut:
     service.revoke_device_token(context.store.registry, site_id, device_id)
+    record_audit(context, request, operator, "device.token_revoke", site_id, [device_id], None)
     return device_out(service.require_device(context.store.registry, site_id, device_id), context)

@@ -121,6 +121,21 @@ class DeviceOut(BaseModel):
     created_at: datetime
 
 
+class ActivityBucket(BaseModel):
+    start: datetime
+    count: int = Field(description="events the device sent in [start, start + bucket_s)")
+
+
+class DeviceActivity(BaseModel):
+    site_id: str
+    device_id: str
+    since: datetime
+    until: datetime
+    bucket_s: int = Field(description="seconds per bucket: 900 up to 24 h, else 3600")
+    heartbeat_s: int
+    buckets: list[ActivityBucket]
+
+
 class DeviceWithToken(DeviceOut):
     token: str = Field(description="shown once; store it in the device now")
 

@@ -17,6 +17,7 @@ from sitewarden.errors import ConfigError
 from sitewarden.privacy.keyfiles import KEY_NAMES, key_file
 from sitewarden.privacy.keyring import KEY_ENVIRONMENT
 from sitewarden.runtime.storage import Storage
+from sitewarden.web.vendor import NODE_MODULES, missing_vendor_files
 
 MFA_ROLES = frozenset({Role.ADMIN.value, Role.PRIVACY_OFFICER.value})
 
@@ -265,6 +266,22 @@ def check_trusted_proxies(settings: Settings) -> list[Finding]:
     ]
 
 
+def check_console_files(node_modules: Path = NODE_MODULES) -> list[Finding]:
+    """The console's npm libraries (charts) are installed where the console serves them."""
+    missing = missing_vendor_files(node_modules)
+    if missing:
+        return [
+            Finding(
+                "console",
+                Level.MINOR,
+                f"front-end libraries not installed ({', '.join(missing)}): the console's "
+                "charts stay empty",
+                "run scripts/setup-env (npm ci in src/sitewarden/web/frontend)",
+            )
+        ]
+    return [Finding("console", Level.OK, "front-end libraries installed")]
+
+
 def run_checks(settings: Settings, store: Storage) -> list[Finding]:
     """Every configuration check (the route check needs the app: see doctor.routes)."""
     checks: list[Callable[[], list[Finding]]] = [
@@ -276,6 +293,7 @@ def run_checks(settings: Settings, store: Storage) -> list[Finding]:
         lambda: check_webhooks(store),
         lambda: check_debug(settings),
         lambda: check_trusted_proxies(settings),
+        check_console_files,
     ]
     findings: list[Finding] = []
     for check in checks:

@@ -40,3 +40,22 @@ class OccupancyTables:
             params,
         )
         return [(r[0], r[1], _must_dt(r[2]), r[3], r[4]) for r in rows]
+
+    def latest(
+        self, site_id: str, zone_ids: Sequence[str], since: datetime
+    ) -> list[tuple[str, str, datetime, int]]:
+        """Per zone and source, the latest interval since ``since`` and its count. The
+        zones are named so each (zone, source) is a seek in the key, not a scan of the
+        site's whole history."""
+        if not zone_ids:
+            return []
+        marks = ", ".join("?" * len(zone_ids))
+        rows = self._db.read(
+            "SELECT zone_id, source, interval_start, count FROM occupancy AS o "
+            f"WHERE site_id = ? AND zone_id IN ({marks}) AND source IN ('camera', 'wifi') "
+            "AND interval_start >= ? AND interval_start = (SELECT max(interval_start) "
+            "FROM occupancy WHERE site_id = o.site_id AND zone_id = o.zone_id "
+            "AND source = o.source AND interval_start >= ?) ORDER BY zone_id, source",
+            (site_id, *zone_ids, to_micros(since), to_micros(since)),
+        )
+        return [(r[0], r[1], _must_dt(r[2]), r[3]) for r in rows]

@@ -310,6 +310,21 @@ class ParkingSessionTables:
         )
         return [(_must_dt(row[0]), row[1], row[2]) for row in rows]
 
+    def movements_between(self, site_id: str, since: datetime, until: datetime) -> tuple[int, int]:
+        """Vehicles that entered, and that left, any garage of the site in the span."""
+        bounds = (site_id, _t(since), _t(until))
+        entries = self._db.read_one(
+            "SELECT count(*) FROM parking_sessions WHERE site_id = ? "
+            "AND entry_at >= ? AND entry_at < ?",
+            bounds,
+        )
+        exits = self._db.read_one(
+            "SELECT count(*) FROM parking_sessions WHERE site_id = ? "
+            "AND exit_at >= ? AND exit_at < ?",
+            bounds,
+        )
+        return int(entries[0]), int(exits[0])
+
     # --- gate reads and reviews ------------------------------------------------------------
     def last_gate_read(self, site_id: str, device_id: str, subject_id: str) -> GateRead | None:
         row = self._db.read_one(

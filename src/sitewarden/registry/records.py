@@ -24,6 +24,19 @@ class Site:
 
 
 @dataclass(frozen=True, slots=True)
+class PlanImage:
+    """A site's floor-plan image (PNG or JPEG), drawn under its site plan."""
+
+    site_id: str
+    media_type: str
+    image: bytes
+    width: int
+    height: int
+    uploaded_by: str
+    uploaded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Zone:
     site_id: str
     zone_id: str

@@ -7,7 +7,7 @@ from typing import Any
 
 from sitewarden.db.database import Database, _dt, _must_dt, _t
 from sitewarden.events.device_kinds import DeviceKind
-from sitewarden.registry.records import Device, DeviceCredential, Site, Zone
+from sitewarden.registry.records import Device, DeviceCredential, PlanImage, Site, Zone
 
 _DEVICE_COLUMNS = (
     "site_id, device_id, zone_id, kind, name, x, y, heartbeat_s, created_at, last_seen_at, "
@@ -88,6 +88,40 @@ class RegistryTables:
             (site_id,),
         )[0]
         return {"zones": zones, "devices": devices, "events": events}
+
+    # --- a site's floor-plan image ---------------------------------------------------
+    def put_plan_image(self, plan: PlanImage) -> None:
+        self._db.write(
+            "INSERT INTO site_plan_images VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (site_id) DO UPDATE SET media_type = excluded.media_type, "
+            "image = excluded.image, width = excluded.width, height = excluded.height, "
+            "uploaded_by = excluded.uploaded_by, uploaded_at = excluded.uploaded_at",
+            (
+                plan.site_id,
+                plan.media_type,
+                plan.image,
+                plan.width,
+                plan.height,
+                plan.uploaded_by,
+                _t(plan.uploaded_at),
+            ),
+        )
+
+    def get_plan_image(self, site_id: str) -> PlanImage | None:
+        row = self._db.read_one(
+            "SELECT site_id, media_type, image, width, height, uploaded_by, uploaded_at "
+            "FROM site_plan_images WHERE site_id = ?",
+            (site_id,),
+        )
+        if row is None:
+            return None
+        return PlanImage(row[0], row[1], bytes(row[2]), row[3], row[4], row[5], _must_dt(row[6]))
+
+    def delete_plan_image(self, site_id: str) -> bool:
+        """Remove the site's floor-plan image; whether there was one."""
+        found = self._db.read_one("SELECT 1 FROM site_plan_images WHERE site_id = ?", (site_id,))
+        self._db.write("DELETE FROM site_plan_images WHERE site_id = ?", (site_id,))
+        return found is not None
 
     # --- zones -----------------------------------------------------------------
     def add_zone(self, zone: Zone) -> None:

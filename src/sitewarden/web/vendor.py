@@ -23,9 +23,9 @@ VENDOR_FILES: dict[str, str] = {
 router = APIRouter(include_in_schema=False)
 
 
-def missing_vendor_files() -> list[str]:
+def missing_vendor_files(node_modules: Path = NODE_MODULES) -> list[str]:
     """The vendored files that are not installed (empty when ``npm ci`` has run)."""
-    return [name for name, path in VENDOR_FILES.items() if not (NODE_MODULES / path).is_file()]
+    return [name for name, path in VENDOR_FILES.items() if not (node_modules / path).is_file()]
 
 
 @router.get("/static/vendor/{name}")

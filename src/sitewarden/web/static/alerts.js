@@ -83,10 +83,11 @@
     const last = document.createElement("td");
     last.textContent = siteTime(alert.last_at, alert.site_id);
     last.title = zones[alert.site_id] || "UTC";
+    last.translate = false;
     tr.append(
-      cell(t(alert.severity), "sev sev-" + alert.severity), cell(state, "state"), cell(alert.title),
-      cell(where(alert)), cell(alert.count > 1 ? "×" + alert.count : "1"), last,
-      cell(alert.assigned_to || ""), actions,
+      cell(t(alert.severity), "sev sev-" + alert.severity), cell(state, "state"), cell(alert.title, null, true),
+      cell(where(alert), null, true), cell(alert.count > 1 ? "×" + alert.count : "1"), last,
+      cell(alert.assigned_to || "", null, true), actions,
     );
     tr.addEventListener("click", () => openDetail(alert.alert_id));
     tr.addEventListener("keydown", (event) => { if (event.key === "Enter") openDetail(alert.alert_id); });
@@ -129,7 +130,10 @@
       const chips = list.slice(0, 6).map((rate) => {
         const chip = document.createElement("span");
         chip.className = "chip"; chip.dataset.rule = rate.rule_id;
-        chip.textContent = rate.title + ": " + rate.opened + " " + t("opened") + ", " + rate.repeats + " " + t("repeats") + ", " + rate.open_now + " " + t("open");
+        const title = document.createElement("span");
+        title.translate = false; title.textContent = rate.title; // the rule's own title: data
+        chip.append(title, ": " + t("{opened} opened, {repeats} repeats, {open} open", {
+          opened: formatNumber(rate.opened), repeats: formatNumber(rate.repeats), open: formatNumber(rate.open_now) }));
         return chip;
       });
       const label = document.createElement("span");
@@ -138,10 +142,12 @@
     } catch (_) { /* rates are a hint; the list matters */ }
   }
 
-  function fact(list, name, value) {
+  // Facts' values are data (names, places, times, zones); their labels are UI text.
+  function fact(list, name, value, translated) {
     if (value == null || value === "") return;
     const dt = document.createElement("dt"); dt.textContent = name;
     const dd = document.createElement("dd"); dd.textContent = value;
+    if (!translated) dd.translate = false;
     list.append(dt, dd);
   }
 
@@ -152,12 +158,13 @@
     catch (error) { report(error.message); return; }
     detail.hidden = false;
     detail.dataset.id = alert.alert_id; detail.dataset.state = alert.alarm_state;
-    document.getElementById("detail-title").textContent = alert.title;
+    const heading = document.getElementById("detail-title");
+    heading.textContent = alert.title; heading.translate = false; // the rule's title: data
     const facts = document.getElementById("detail-facts");
     facts.replaceChildren();
     const site = alert.site_id;
-    fact(facts, t("Severity"), t(alert.severity));
-    fact(facts, t("State"), STATE_LABELS[alert.alarm_state]);
+    fact(facts, t("Severity"), t(alert.severity), true);
+    fact(facts, t("State"), STATE_LABELS[alert.alarm_state], true);
     fact(facts, t("Where"), where(alert));
     fact(facts, t("Count"), String(alert.count));
     fact(facts, t("First"), siteTime(alert.first_at, site));
@@ -181,11 +188,13 @@
       events.href = "/events?" + new URLSearchParams({ site: site, device: alert.device_id });
       events.textContent = t("Events of this device");
       const device = document.createElement("a");
-      device.href = "/devices#" + encodeURIComponent(site + "/" + alert.device_id);
+      device.href = "/devices/" + encodeURIComponent(site) + "/" + encodeURIComponent(alert.device_id);
       device.textContent = t("The device");
       links.append(events, " · ", device);
     }
     if (alert.last_event_id) links.append(" · " + t("Last event") + " " + alert.last_event_id);
+    showTriggers(alert);
+    showPlace(alert);
     const unresolved = alert.state !== "resolved";
     const show = {
       acknowledge: mayHandle && needsAck(alert), resolve: mayHandle && unresolved,
@@ -197,6 +206,141 @@
     document.getElementById("note-form").hidden = !mayHandle;
     document.getElementById("shelve-form").hidden = !(mayHandle && unresolved && alert.alarm_state !== "shelved");
   }
+
+  // "2026-12-04T09:30:12": the wall clock of an instant in a timezone, as the explorer's
+  // custom range takes it.
+  function wallInput(iso, timeZone) {
+    const parts = Object.fromEntries(new Intl.DateTimeFormat("en-CA", {
+      timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", second: "2-digit",
+    }).formatToParts(new Date(iso)).map((part) => [part.type, part.value]));
+    return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
+  }
+
+  // The events that raised the alarm and kept it up: the device's (or the zone's) events
+  // from its first to its last occurrence, telemetry left out.
+  async function showTriggers(alert) {
+    const list = document.getElementById("detail-events");
+    const more = document.getElementById("detail-events-more");
+    list.replaceChildren(); more.replaceChildren();
+    if (!alert.device_id && !alert.zone_id) return;
+    const site = alert.site_id, zone = zones[site] || "UTC";
+    const since = new Date(Date.parse(alert.first_at) - 1000).toISOString();
+    const until = new Date(Date.parse(alert.last_at) + 1000).toISOString();
+    const params = new URLSearchParams({ site, since, until, telemetry: "false", limit: "20" });
+    if (alert.device_id) params.set("device", alert.device_id); else params.set("zone", alert.zone_id);
+    let page;
+    try { page = await fetchJSON("/api/v1/events?" + params); }
+    catch (error) { report(error.message); return; }
+    if (detail.dataset.id !== alert.alert_id) return; // another alarm was opened meanwhile
+    list.replaceChildren(...page.events.map((event) => {
+      const li = document.createElement("li");
+      li.translate = false; li.dataset.id = event.id;
+      li.textContent = siteTime(event.occurred_at, site) + " · " + event.kind + " · " + (event.device_id || "");
+      return li;
+    }));
+    if (!page.events.length) {
+      const none = document.createElement("li");
+      none.textContent = t("No events in this alarm's time span (raised by a health check)");
+      list.append(none);
+    }
+    const all = document.createElement("a");
+    const explorer = new URLSearchParams({
+      range: "custom", from: wallInput(since, zone), until: wallInput(until, zone), site,
+    });
+    if (alert.device_id) explorer.set("device", alert.device_id); else explorer.set("zone", alert.zone_id);
+    all.href = "/events?" + explorer;
+    all.textContent = t("Open these events in the explorer");
+    more.append(all);
+  }
+
+  // --- the device on the site plan, and a camera's snapshot near the alarm's time -------
+  const place = document.getElementById("detail-place");
+  const snapshotBox = document.getElementById("detail-snapshot");
+  const snapshotButton = document.getElementById("snapshot-show");
+  const purposeForm = document.getElementById("snapshot-purpose");
+  const snapshotImage = document.getElementById("snapshot-image");
+  const SNAPSHOT_NEAR_MS = 10 * 60 * 1000; // taken within 10 minutes of the alarm
+  let snapshot = null; // the snapshot offered for the open alarm
+  let shownFor = null; // the alert whose place is drawn: a refresh keeps a shown image
+
+  async function showPlace(alert) {
+    if (shownFor === alert.alert_id) return;
+    shownFor = alert.alert_id;
+    place.hidden = true; snapshotBox.hidden = true; purposeForm.hidden = true;
+    snapshotImage.replaceChildren(); snapshot = null;
+    if (!alert.device_id || !window.sitePlan) return;
+    const base = "/api/v1/sites/" + encodeURIComponent(alert.site_id);
+    try {
+      const [site, devices, image] = await Promise.all([fetchJSON(base), fetchJSON(base + "/devices"), fetchJSON(base + "/plan-image/info")]);
+      if (shownFor !== alert.alert_id) return;
+      const device = devices.find((d) => d.device_id === alert.device_id);
+      if (device && device.x != null && device.y != null) {
+        const background = image ? base + "/plan-image?" + new URLSearchParams({ v: image.uploaded_at }) : null;
+        const svg = sitePlan.draw(site, devices, { highlight: device.device_id, scale: 2, background: background });
+        svg.setAttribute("role", "img");
+        svg.setAttribute("aria-label", t("{device} on the plan of {site}", { device: device.name, site: site.name }));
+        document.getElementById("detail-plan").replaceChildren(svg);
+        place.hidden = false;
+      }
+      if (device && device.kind === "camera" && may("snapshots:read")) await offerSnapshot(alert, base);
+    } catch (error) { report(error.message); }
+  }
+
+  async function offerSnapshot(alert, base) {
+    const list = await fetchJSON(base + "/snapshots?" + new URLSearchParams({ device: alert.device_id, limit: "50" }));
+    const from = new Date(alert.first_at).getTime() - SNAPSHOT_NEAR_MS;
+    const until = new Date(alert.last_at).getTime() + SNAPSHOT_NEAR_MS;
+    const last = new Date(alert.last_at).getTime();
+    const near = list.filter((s) => { const at = new Date(s.taken_at).getTime(); return at >= from && at <= until; });
+    near.sort((a, b) => Math.abs(new Date(a.taken_at) - last) - Math.abs(new Date(b.taken_at) - last));
+    if (shownFor !== alert.alert_id || !near.length) return;
+    snapshot = near[0];
+    document.getElementById("snapshot-note").textContent = t("A blurred snapshot taken {time}. It is shown only for a stated purpose, and the opening is audited.", { time: siteTime(snapshot.taken_at, alert.site_id) });
+    snapshotButton.hidden = false;
+    snapshotBox.hidden = false;
+  }
+
+  snapshotButton.addEventListener("click", () => {
+    purposeForm.hidden = false; snapshotButton.hidden = true;
+    document.getElementById("snapshot-purpose-kind").focus();
+  });
+  document.getElementById("snapshot-cancel").addEventListener("click", () => {
+    purposeForm.hidden = true; snapshotButton.hidden = false;
+  });
+  purposeForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const kind = document.getElementById("snapshot-purpose-kind");
+    if (!kind.value) { report(t("Choose a purpose first")); kind.focus(); return; }
+    const reference = document.getElementById("snapshot-purpose-reference").value.trim();
+    const purpose = reference ? kind.value + ": " + reference : kind.value;
+    const chosen = snapshot;
+    const url = "/api/v1/sites/" + encodeURIComponent(chosen.site_id) + "/snapshots/" + encodeURIComponent(chosen.snapshot_id) + "?" + new URLSearchParams({ purpose: purpose });
+    try {
+      const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "image/jpeg" } });
+      if (!response.ok) {
+        let message = response.statusText;
+        try { message = (await response.json()).message || message; } catch (_) { /* not JSON */ }
+        throw new Error(message);
+      }
+      const blob = await response.blob();
+      if (snapshot !== chosen) return; // another alarm opened meanwhile
+      // A data: URL, not an object URL: the CSP's img-src allows 'self' and data: only.
+      const source = await new Promise((resolve, reject) => {
+        const reader = new FileReader();
+        reader.onload = () => resolve(reader.result);
+        reader.onerror = () => reject(reader.error);
+        reader.readAsDataURL(blob);
+      });
+      if (snapshot !== chosen) return;
+      const img = document.createElement("img");
+      img.alt = t("Blurred snapshot from {device}, taken {time}", { device: chosen.device_id, time: siteTime(chosen.taken_at, chosen.site_id) });
+      img.width = chosen.width; img.height = chosen.height;
+      img.src = source;
+      snapshotImage.replaceChildren(img);
+      purposeForm.hidden = true;
+    } catch (error) { report(error.message); }
+  });
 
   async function detailAction(action) {
     const id = detail.dataset.id;
@@ -226,7 +370,7 @@
       reason.value = ""; await openDetail(detail.dataset.id); refresh();
     }
   });
-  document.getElementById("detail-close").addEventListener("click", () => { detail.hidden = true; openId = null; });
+  document.getElementById("detail-close").addEventListener("click", () => { detail.hidden = true; openId = null; shownFor = null; snapshotImage.replaceChildren(); });
 
   for (const tab of document.querySelectorAll(".tab")) {
     tab.addEventListener("click", () => {
@@ -267,6 +411,9 @@
       option.value = site.site_id; option.textContent = site.name;
       siteFilter.append(option);
     }
+    const asked = new URLSearchParams(location.search); // the overview's links: ?site=&severity=
+    if (zones[asked.get("site")]) siteFilter.value = asked.get("site");
+    if ([...severityFilter.options].some((o) => o.value && o.value === asked.get("severity"))) severityFilter.value = asked.get("severity");
     refresh();
     if (location.hash.length > 1) openDetail(decodeURIComponent(location.hash.slice(1)));
   }).catch((error) => report(error.message));

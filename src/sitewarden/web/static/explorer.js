@@ -4,6 +4,7 @@
 // (polled, see LIVE_POLL_MS) with pause and resume; open one event's detail, and its
 // personal fields with a stated purpose where the role may. Renders with textContent only.
 (function () {
+  const SEVERITY = { critical: t("critical"), major: t("major"), minor: t("minor"), info: t("info") };
   // Every UI string the script writes, in one place for the translation catalogue.
   const STRINGS = {
     loading: t("loading…"),
@@ -77,6 +78,18 @@
     return template.replace(/\{(\w+)\}/g, (_, key) => String(values[key]));
   }
 
+  // Like format, into an element: the values (a timezone, a name) go in spans marked as
+  // data (translate="no"), so a translated sentence keeps its data untranslated.
+  function formatInto(element, template, values) {
+    const parts = template.split(/\{(\w+)\}/);
+    element.replaceChildren(...parts.map((part, i) => {
+      if (i % 2 === 0) return document.createTextNode(part);
+      const span = document.createElement("span");
+      span.translate = false; span.textContent = String(values[part]);
+      return span;
+    }));
+  }
+
   function showError(message) {
     errorBox.textContent = message;
     errorBox.hidden = !message;
@@ -136,8 +149,8 @@
     const zone = rangeZone();
     const zones = new Set([...sites.values()].map((s) => s.timezone));
     const perSite = !controls.site.value && zones.size > 1;
-    $("ex-zone-note").textContent = format(perSite ? STRINGS.timesPerSite : STRINGS.timesIn, { zone });
-    $("ex-time-head").textContent = perSite ? STRINGS.timeHeadPerSite : format(STRINGS.timeHead, { zone });
+    formatInto($("ex-zone-note"), perSite ? STRINGS.timesPerSite : STRINGS.timesIn, { zone });
+    formatInto($("ex-time-head"), perSite ? STRINGS.timeHeadPerSite : STRINGS.timeHead, { zone });
   }
 
   // --- filters <-> URL --------------------------------------------------------------------
@@ -348,11 +361,12 @@
     tr.dataset.kind = event.kind;
     tr.tabIndex = 0;
     const zone = zoneOfEvent(event);
-    const time = cell(wallClock(new Date(event.occurred_at), zone), "ex-time");
+    const time = cell(wallClock(new Date(event.occurred_at), zone), "ex-time", true);
     time.title = zone;
-    tr.append(time, cell(event.severity, "sev sev-" + event.severity), cell(event.kind, "ex-kind"),
-      cell(event.site_id, "ex-wide ex-name"), cell(event.zone_id, "ex-wide ex-name"),
-      cell(event.device_id, "ex-name ex-device"), cell(summary(event), "ex-summary"));
+    tr.append(time, cell(SEVERITY[event.severity] || event.severity, "sev sev-" + event.severity),
+      cell(event.kind, "ex-kind", true), cell(event.site_id, "ex-wide ex-name", true),
+      cell(event.zone_id, "ex-wide ex-name", true), cell(event.device_id, "ex-name ex-device", true),
+      cell(summary(event), "ex-summary", true));
     return tr;
   }
 
@@ -455,7 +469,7 @@
     term(fields, STRINGS.fieldUtc, event.occurred_at);
     term(fields, STRINGS.fieldReceived, `${wallClock(new Date(event.received_at), zone)} (${zone})`);
     term(fields, STRINGS.fieldKind, event.kind);
-    term(fields, STRINGS.fieldSeverity, event.severity);
+    term(fields, STRINGS.fieldSeverity, SEVERITY[event.severity] || event.severity);
     term(fields, STRINGS.fieldSite, event.site_id);
     term(fields, STRINGS.fieldZone, event.zone_id);
     term(fields, STRINGS.fieldDevice, event.device_id);
