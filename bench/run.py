@@ -3,9 +3,9 @@
     python -m bench.run            # full sizes: 20 s of ingest, 10 million events searched
     python -m bench.run --quick    # small sizes, to check that everything works
 
-Exits 1 if a benchmark reports failure. Ingest and search fail only on a correctness
-check (events lost or rejected, a wrong search answer) and print a missed performance
-target as MISSED; privacy and alerts also fail on a missed target.
+Exits 1 if a benchmark reports failure. Ingest, search and console fail only on a
+correctness check (events lost or rejected, a wrong search or console answer) and print
+a missed performance target as MISSED; privacy and alerts also fail on a missed target.
 """
 
 from __future__ import annotations
@@ -14,7 +14,18 @@ import argparse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bench import alerts, faces, ingest, mqtt, plates, postgres, privacy, search, security
+from bench import (
+    alerts,
+    console,
+    faces,
+    ingest,
+    mqtt,
+    plates,
+    postgres,
+    privacy,
+    search,
+    security,
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +38,7 @@ class Benchmark:
 BENCHMARKS = (
     Benchmark("ingest", ingest.main, ("--quick",)),
     Benchmark("search", search.main, ("--quick",)),
+    Benchmark("console", console.main, ("--quick",)),
     Benchmark("privacy", privacy.main, ("--events", "200000", "--vehicles", "5000")),
     Benchmark("alerts", alerts.main, ("--load", "2000", "--alarms", "30")),
     Benchmark("security", security.main, ("--requests", "2000")),

@@ -41,7 +41,7 @@ INTENDED_PRIMARY_KEYS = {
 }
 
 # The entries of a SQLite index end with the table's key (id) implicitly; the PostgreSQL
-# indexes name it, so that they serve the same keyset pages (0001, 0002).
+# indexes name it, so that they serve the same keyset pages (0001, 0002, 0015).
 INTENDED_INDEX_TAIL = {
     name: ("id",)
     for name in (
@@ -50,6 +50,11 @@ INTENDED_INDEX_TAIL = {
         "events_family_time",
         "events_time",
         "events_subject_time",
+        "events_note_time",
+        "events_site_note_time",
+        "events_kind_time",
+        "events_severe_time",
+        "events_site_severe_time",
     )
 }
 
@@ -93,10 +98,12 @@ def normal_default(default: str | None) -> str | None:
 
 def normal_predicate(predicate: str | None) -> str | None:
     """A partial index's WHERE as both catalogues spell it: PostgreSQL's
-    (state <> 'resolved'::text) is SQLite's state != 'resolved'."""
+    (state <> 'resolved'::text) is SQLite's state != 'resolved', and its
+    severity = ANY (ARRAY['major'::text, ...]) is severity IN ('major', ...)."""
     if predicate is None:
         return None
     text = re.sub(r"::[a-z ]+", "", " ".join(predicate.split())).replace("!=", "<>")
+    text = re.sub(r"(\w+) = ANY \(ARRAY\[(.*?)\]\)", r"\1 IN (\2)", text)
     while text.startswith("(") and text.endswith(")"):
         text = text[1:-1].strip()
     return text

@@ -4,6 +4,7 @@ migrations, registry, events, keyset pages, failed batches, retention."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.ids import EventIdFactory
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import Event
-from sitewarden.events.query import EventQuery
+from sitewarden.events.query import EventQuery, severities_from
 from sitewarden.privacy.records import Subject, WrappedKey
 from sitewarden.privacy.retention import run_retention
 from sitewarden.registry import service
@@ -151,6 +152,8 @@ def test_filters_by_site_device_kind_family_time_and_text(loaded: Storage) -> No
     assert ids(site_id="a", device_id="d1") == 120
     assert ids(site_id="a", family="plate") == 120
     assert ids(site_id="a", kind="access.granted") == 120
+    assert ids(kind="alarm.smoke") == 120 and ids(site_id="a", kind="alarm.smoke") == 0
+    assert ids(site_scope=("a", "b"), kind="plate.read") == 120
     assert ids(site_id="b", family="access") == 0
     assert (
         ids(site_id="a", since=T0 + timedelta(minutes=60), until=T0 + timedelta(minutes=70)) == 20
@@ -159,6 +162,97 @@ def test_filters_by_site_device_kind_family_time_and_text(loaded: Storage) -> No
     assert ids(site_id="a", text="%") == 0
     assert ids(site_scope=("b",)) == 120
     assert ids() == 360
+
+
+def test_text_search_finds_noted_events_in_every_search_shape_and_pages_them(
+    store: Storage,
+) -> None:
+    """Text is looked for through the partial note indexes (0015): per site, over all
+    sites, in a scope of several sites, with a device, a time range and a cursor."""
+    events = []
+    for minute in range(60):
+        at = T0 + timedelta(minutes=minute)
+        note = f"gate {minute} checked" if minute % 10 == 0 else None
+        events.append(make_event("a", "d1", "access.granted", at, note=note))
+        events.append(make_event("b", "d2", "alarm.smoke", at, note=note and "GATE test"))
+        events.append(
+            make_event("c", "d1", "alarm.smoke", at, note="gate" if minute == 5 else None)
+        )
+    store.batch.insert_events(events, {})
+
+    def found(**filters: object) -> list[tuple[str, int]]:
+        page = store.events.query_events(EventQuery(limit=1000, **filters))  # type: ignore[arg-type]
+        return [(e.site_id, int((e.occurred_at - T0).total_seconds()) // 60) for e in page.events]
+
+    assert found(site_id="a", text="checked") == [("a", m) for m in (50, 40, 30, 20, 10, 0)]
+    assert found(text="gate 40") == [("a", 40)]
+    assert len(found(text="gate")) == 13  # case does not matter: b's notes say GATE
+    assert found(site_scope=("b", "c"), text="gate") == [
+        ("b", 50), ("b", 40), ("b", 30), ("b", 20), ("b", 10), ("c", 5), ("b", 0),
+    ]  # fmt: skip
+    assert found(site_id="c", device_id="d1", text="gate") == [("c", 5)]
+    assert found(site_id="a", device_id="d2", text="gate") == []
+    later = T0 + timedelta(minutes=25)
+    assert found(site_id="b", kind="alarm.smoke", text="test", since=later) == [
+        ("b", 50), ("b", 40), ("b", 30),
+    ]  # fmt: skip
+    assert found(text="nowhere") == []
+    seen, cursor = [], None
+    while True:
+        page = store.events.query_events(EventQuery(text="gate", limit=4, after=cursor))
+        seen += page.events
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    keys = [(e.occurred_at, e.id) for e in seen]
+    assert len(set(keys)) == 13 and keys == sorted(keys, reverse=True)
+
+
+def test_severity_filters_find_the_same_events_through_the_severe_indexes(
+    store: Storage,
+) -> None:
+    """Major or worse is read through the partial severe indexes (0015), minor or worse
+    through the site and time indexes: each finds exactly its events, newest first."""
+    order = list(Severity)
+    events = [
+        replace(
+            make_event(site, "d1", "access.granted", T0 + timedelta(minutes=minute)),
+            severity=order[minute % 4],
+        )
+        for minute in range(40)
+        for site in ("a", "b")
+    ]
+    store.batch.insert_events(events, {})
+
+    def found(least: Severity, **filters: object) -> list[tuple[str, int]]:
+        query = EventQuery(limit=1000, severities=severities_from(least), **filters)  # type: ignore[arg-type]
+        page = store.events.query_events(query)
+        return [(e.site_id, int((e.occurred_at - T0).total_seconds()) // 60) for e in page.events]
+
+    def expected(least: Severity, sites: str) -> list[tuple[str, int]]:
+        kept = severities_from(least)
+        return [
+            (site, minute)
+            for minute in reversed(range(40))
+            for site in sorted(sites, reverse=True)
+            if order[minute % 4] in kept
+        ]
+
+    assert found(Severity.MAJOR, site_id="a") == expected(Severity.MAJOR, "a")
+    assert sorted(found(Severity.MAJOR)) == sorted(expected(Severity.MAJOR, "ab"))
+    assert found(Severity.CRITICAL, site_scope=("b",)) == expected(Severity.CRITICAL, "b")
+    assert found(Severity.MINOR, site_id="b") == expected(Severity.MINOR, "b")
+    assert found(Severity.CRITICAL, site_id="a", device_id="d2") == []
+    seen, cursor = [], None
+    while True:
+        query = EventQuery(severities=severities_from(Severity.MAJOR), limit=7, after=cursor)
+        page = store.events.query_events(query)
+        seen += page.events
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    keys = [(e.occurred_at, e.id) for e in seen]
+    assert len(set(keys)) == 40 and keys == sorted(keys, reverse=True)
 
 
 def test_keyset_pages_cover_everything_once_newest_first(loaded: Storage) -> None:

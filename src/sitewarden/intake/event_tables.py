@@ -20,6 +20,11 @@ from sitewarden.events.query import EventPage, EventQuery
 
 DeviceKey = tuple[str, str]  # (site_id, device_id)
 
+# The severities the partial "severe" indexes hold (0015); the search names them in
+# literal SQL, which is what lets a planner match the indexes' WHERE.
+SEVERE = frozenset({Severity.MAJOR, Severity.CRITICAL})
+SEVERE_SQL = "severity IN ('major', 'critical')"
+
 # Devices per last-seen UPDATE (three values each).
 SEEN_CHUNK = 400
 
@@ -34,15 +39,26 @@ def _index_for(query: EventQuery) -> str:
     single_site = query.site_id is not None or (
         query.site_scope is not None and len(query.site_scope) == 1
     )
+    if query.text and query.subject_ids is None:
+        # Only events with a note can match: the partial indexes of those (0015).
+        return "events_site_note_time" if single_site else "events_note_time"
+    if _severe_only(query) and query.subject_ids is None:
+        return "events_site_severe_time" if single_site else "events_severe_time"
     if not single_site:
-        return "events_time"
+        return "events_time" if query.kind is None else "events_kind_time"
     if query.subject_ids is not None:
         return "events_subject_time"
     if query.device_id is not None:
         return "events_device_time"
+    if query.kind is not None:  # read only that kind's events, rare or absent ones too (0015)
+        return "events_kind_time"
     if query.family is not None:
         return "events_family_time"
     return "events_site_time"
+
+
+def _severe_only(query: EventQuery) -> bool:
+    return query.severities is not None and set(query.severities) <= SEVERE
 
 
 def _escape_like(text: str) -> str:
@@ -120,12 +136,15 @@ class EventTables:
         if query.severities is not None:
             where.append(f"severity IN ({', '.join('?' * len(query.severities))})")
             params.extend(severity.value for severity in query.severities)
+            if _severe_only(query):
+                where.append(SEVERE_SQL)  # the partial severe indexes' WHERE (0015)
         if query.exclude_kinds:
             excluded = sorted(query.exclude_kinds)
             where.append(f"kind NOT IN ({', '.join('?' * len(excluded))})")
             params.extend(excluded)
         if query.text:
-            where.append(f"note {self._db.LIKE} ? ESCAPE '\\'")
+            # "IS NOT NULL" lets the planner use the partial note indexes (0015).
+            where.append(f"note IS NOT NULL AND note {self._db.LIKE} ? ESCAPE '\\'")
             params.append("%" + _escape_like(query.text) + "%")
         if query.after is not None:
             where.append("(occurred_at, id) < (?, ?)")
