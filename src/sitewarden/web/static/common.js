@@ -54,6 +54,24 @@ function cell(text, className, data) {
   return td;
 }
 
+// A translated sentence into an element, its {placeholders} filled with data (a timezone,
+// a name) in spans marked translate="no", so the sentence is UI text and the data is not.
+function fillText(element, template, values) {
+  const parts = template.split(/\{(\w+)\}/);
+  element.replaceChildren(...parts.map((part, i) => {
+    if (i % 2 === 0) return document.createTextNode(part);
+    const span = document.createElement("span");
+    span.translate = false; span.textContent = String(values[part]);
+    return span;
+  }));
+}
+
+// "Times in the site's timezone: Asia/Shanghai", the zone's name marked as data.
+function sayTimeZone(element, zone) {
+  if (!zone) { element.replaceChildren(); return; }
+  fillText(element, t("Times in the site's timezone: {zone}"), { zone });
+}
+
 // "2026-12-04 09:30:12 (Asia/Shanghai)" in English, "2026/12/04 09:30:12 (Asia/Shanghai)"
 // in Chinese: the time where the site is, saying which zone that is. Without a zone, the
 // browser's own, unlabelled (as before).

@@ -36,14 +36,6 @@
     return response.status === 204 ? null : response.json();
   }
 
-  // "Times in the site's timezone: Asia/Shanghai", the zone's name marked as data.
-  function sayTimeZone(element, zone) {
-    if (!zone) { element.replaceChildren(); return; }
-    const [before, after] = t("Times in the site's timezone: {zone}").split("{zone}");
-    const name = document.createElement("span");
-    name.textContent = zone; name.setAttribute("translate", "no");
-    element.replaceChildren(before || "", name, after || "");
-  }
 
   // A fact's text; times and other values are data (translate="no"), words are not.
   function fact(id, text, data) {

@@ -104,14 +104,6 @@
     }
   }
 
-  // "Times in the site's timezone: Asia/Shanghai", the zone's name marked as data.
-  function sayTimeZone(element, zone) {
-    if (!zone) { element.replaceChildren(); return; }
-    const [before, after] = t("Times in the site's timezone: {zone}").split("{zone}");
-    const name = document.createElement("span");
-    name.textContent = zone; name.setAttribute("translate", "no");
-    element.replaceChildren(before || "", name, after || "");
-  }
 
   function showTimeZone() {
     sayTimeZone($("site-timezone"), timeZones[select.value]);

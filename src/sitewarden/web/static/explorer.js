@@ -78,18 +78,6 @@
     return template.replace(/\{(\w+)\}/g, (_, key) => String(values[key]));
   }
 
-  // Like format, into an element: the values (a timezone, a name) go in spans marked as
-  // data (translate="no"), so a translated sentence keeps its data untranslated.
-  function formatInto(element, template, values) {
-    const parts = template.split(/\{(\w+)\}/);
-    element.replaceChildren(...parts.map((part, i) => {
-      if (i % 2 === 0) return document.createTextNode(part);
-      const span = document.createElement("span");
-      span.translate = false; span.textContent = String(values[part]);
-      return span;
-    }));
-  }
-
   function showError(message) {
     errorBox.textContent = message;
     errorBox.hidden = !message;
@@ -149,8 +137,8 @@
     const zone = rangeZone();
     const zones = new Set([...sites.values()].map((s) => s.timezone));
     const perSite = !controls.site.value && zones.size > 1;
-    formatInto($("ex-zone-note"), perSite ? STRINGS.timesPerSite : STRINGS.timesIn, { zone });
-    formatInto($("ex-time-head"), perSite ? STRINGS.timeHeadPerSite : STRINGS.timeHead, { zone });
+    fillText($("ex-zone-note"), perSite ? STRINGS.timesPerSite : STRINGS.timesIn, { zone });
+    fillText($("ex-time-head"), perSite ? STRINGS.timeHeadPerSite : STRINGS.timeHead, { zone });
   }
 
   // --- filters <-> URL --------------------------------------------------------------------

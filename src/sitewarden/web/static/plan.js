@@ -327,10 +327,7 @@
   function showSite() {
     const current = site();
     if (!current) return;
-    const zoneName = document.createElement("span");
-    zoneName.setAttribute("translate", "no");
-    zoneName.textContent = current.timezone;
-    zoneNote.replaceChildren(t("Times in the site's timezone:") + " ", zoneName);
+    sayTimeZone(zoneNote, current.timezone);
     panel.hidden = true; selected = null;
     holder.replaceChildren();
     loadBackground(current.site_id).catch((error) => showError(error.message)).then(load);
