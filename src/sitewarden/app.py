@@ -41,6 +41,7 @@ from sitewarden.api.limits import RequestLimits
 from sitewarden.api.ratelimit import RateLimiter
 from sitewarden.api.signin_delays import SignInDelays
 from sitewarden.config import Settings
+from sitewarden.errors import NotFound
 from sitewarden.intake.writer import EventSink
 from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.vault import KeyWriter
@@ -169,6 +170,7 @@ def create_app(
     app.add_exception_handler(pages.PasswordPage, pages.password_page_required)
     app.add_exception_handler(error_pages.PageForbidden, error_pages.forbidden_page)
     app.add_exception_handler(StarletteHTTPException, error_pages.http_error_page)
+    app.add_exception_handler(NotFound, error_pages.not_found_page)
     for router in (
         _meta_router(),
         event_routes.router,

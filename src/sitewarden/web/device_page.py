@@ -4,10 +4,12 @@ change the registry, editing it and rotating or revoking its token.
 
 The page is a shell; ``static/device.js`` asks the registry, events and alerts APIs for
 everything, so their checks stay the only ones. An unknown device, or one of a site the
-operator may not see, answers the console's 404 page.
+operator may not see (``SiteInScope``), answers the console's 404 page.
 """
 
 from __future__ import annotations
+
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
@@ -15,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from sitewarden.accounts.accounts import Operator
 from sitewarden.accounts.roles import Permission
 from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.operator_scope import SiteInScope
 from sitewarden.web.error_pages import error_page
 from sitewarden.web.pages import PageRequires
 from sitewarden.web.templating import TEMPLATES
@@ -27,13 +30,11 @@ def device_page(
     request: Request,
     site_id: str,
     device_id: str,
-    operator: Operator = Depends(PageRequires(Permission.REGISTRY_READ)),
-    context: AppContext = Depends(get_context),
+    operator: Annotated[Operator, Depends(PageRequires(Permission.REGISTRY_READ))],
+    site: SiteInScope,  # after the guard: 401/403 first, then 404 for a site out of scope
+    context: Annotated[AppContext, Depends(get_context)],
 ) -> Response:
-    known = operator.sees_site(site_id) and (
-        context.store.registry.get_device(site_id, device_id) is not None
-    )
-    if not known:
+    if context.store.registry.get_device(site_id, device_id) is None:
         return error_page(request, 404)
     return TEMPLATES.TemplateResponse(
         request,

@@ -10,8 +10,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from sitewarden.accounts.accounts import Operator, operator_from_session
 from sitewarden.api.authentication import SESSION_COOKIE
 from sitewarden.api.context import get_context
-from sitewarden.api.errors import http_error_response
-from sitewarden.errors import AuthenticationFailed, PermissionDenied
+from sitewarden.api.errors import error_response, http_error_response, status_for
+from sitewarden.errors import AuthenticationFailed, NotFound, PermissionDenied
 from sitewarden.web.templating import TEMPLATES
 
 # Not console pages: machines read these, and expect JSON (or the file) back.
@@ -66,3 +66,12 @@ async def forbidden_page(request: Request, exc: Exception) -> Response:
     """Exception handler for :class:`PageForbidden`: the 403 page, naming what is missing."""
     assert isinstance(exc, PageForbidden)
     return error_page(request, 403, exc.message)
+
+
+async def not_found_page(request: Request, exc: Exception) -> Response:
+    """Exception handler for :class:`NotFound` (an unknown site, device, ... or one outside
+    the operator's scope): the 404 page on a console page, the API's JSON elsewhere."""
+    assert isinstance(exc, NotFound)
+    if is_console_path(request.url.path) and request.method in ("GET", "HEAD"):
+        return error_page(request, 404)
+    return error_response(status_for(exc), exc.code, exc.message)
