@@ -160,7 +160,7 @@ def test_signed_in_operator_sees_events_arrive_live_and_devices_online_then_sign
     online = page.locator('#devices tr[data-status="online"]')
     expect(online).to_have_count(len(talking))
     expect(page.locator("#devices tr", has_text="ng-reader-1")).to_contain_text("online")
-    expect(page.locator("#devices tr", has_text="plant-pump-2")).to_contain_text("unknown")
+    expect(page.locator("#devices tr", has_text="plant-pump-2")).to_contain_text("never seen")
     expect(page.locator("#device-summary")).to_contain_text(f"{len(talking)} online")
     keep_screenshot(page, tmp_path / "devices.png")
 
