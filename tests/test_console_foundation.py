@@ -471,3 +471,15 @@ def test_a_wrong_password_is_told_in_the_readers_language(console: Console) -> N
         )
     assert refused.status_code == 401
     assert "用户名或密码错误" in refused.text and "wrong username" not in refused.text
+
+
+def test_the_hidden_purpose_step_is_translated_too(console: Console) -> None:
+    """The purpose list is a shared macro: rendered in the page's language (imported with
+    the page's context), though hidden until the operator asks to open personal fields."""
+    cookies = {"sitewarden_session": console.session, "sitewarden_lang": "zh_CN"}
+    page = httpx.get(console.server.url + "/events", cookies=cookies)
+    assert page.status_code == 200
+    select = re.search(r'<select id="ex-purpose-kind">(.*?)</select>', page.text, re.S)
+    assert select is not None
+    assert "选择用途" in select[1] and "事件调查" in select[1]
+    assert untranslated(re.findall(r">([^<]+)<", select[1]), console.english) == []
