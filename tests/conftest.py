@@ -271,6 +271,18 @@ class LiveServer:
             transport=PatientTransport() if patient else None,
         )
 
+    def audit_entries(self) -> list[dict[str, Any]]:
+        """Every audit entry, oldest first, read by an admin page by page."""
+        entries: list[dict[str, Any]] = []
+        after = 0
+        with self.client(Role.ADMIN) as admin:
+            while True:
+                page = admin.get("/api/v1/audit", params={"after": after, "limit": 1000}).json()
+                entries += page["entries"]
+                if page["next_after"] is None:
+                    return entries
+                after = page["next_after"]
+
     def add_site_with_device(
         self, site_id: str, device_id: str, kind: DeviceKind, zone_id: str = "main"
     ) -> str:

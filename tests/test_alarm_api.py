@@ -4,7 +4,6 @@ priority order with its cursor, per-rule rates; who may do it, and the audit ent
 from __future__ import annotations
 
 from itertools import count
-from typing import Any
 
 import httpx
 
@@ -23,18 +22,6 @@ def _raise(server: LiveServer, kind: str, device_kind: DeviceKind) -> tuple[str,
     with server.client(Role.VIEWER) as viewer:
         found = viewer.get("/api/v1/alerts", params={"site": site}).json()["alerts"]
     return site, found[0]["alert_id"]
-
-
-def _audit(server: LiveServer) -> list[dict[str, Any]]:
-    entries: list[dict[str, Any]] = []
-    after = 0
-    with server.client(Role.ADMIN) as admin:
-        while True:
-            page = admin.get("/api/v1/audit", params={"after": after, "limit": 1000}).json()
-            entries += page["entries"]
-            if page["next_after"] is None:
-                return entries
-            after = page["next_after"]
 
 
 def test_an_operator_shelves_notes_and_assigns_and_each_is_audited(
@@ -79,7 +66,7 @@ def test_an_operator_shelves_notes_and_assigns_and_each_is_audited(
         ("operator-all", "noted"),
     ]
     assert detail["last_event_id"]
-    actions = [e["action"] for e in _audit(shared_server) if alert_id in e["targets"]]
+    actions = [e["action"] for e in shared_server.audit_entries() if alert_id in e["targets"]]
     assert actions == ["alert.shelve", "alert.unshelve", "alert.assign", "alert.note"]
 
 

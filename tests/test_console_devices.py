@@ -60,18 +60,6 @@ def _heartbeat(at: datetime) -> dict[str, Any]:
     return {"kind": "device.heartbeat", "time": at.isoformat()}
 
 
-def _audit(server: LiveServer) -> list[dict[str, Any]]:
-    entries: list[dict[str, Any]] = []
-    after = 0
-    with server.client(Role.ADMIN) as admin:
-        while True:
-            page = admin.get("/api/v1/audit", params={"after": after, "limit": 1000}).json()
-            entries += page["entries"]
-            if page["next_after"] is None:
-                return entries
-            after = page["next_after"]
-
-
 def _as_operator(page: Page, server: LiveServer, path: str, role: Role = Role.OPERATOR) -> None:
     page.goto(server.url + path)
     sign_in_user(page, server, f"dev-{role.value}", role, PASSWORD)
@@ -231,9 +219,8 @@ def test_an_admin_edits_rotates_and_revokes_and_each_change_is_audited(
         )
         assert created.status_code == 201
         assert admin.delete(f"/api/v1/sites/{site}/devices/gate-9").status_code == 204
-    actions = {
-        (e["action"], e["targets"][0]) for e in _audit(shared_server) if e["site_id"] == site
-    }
+    entries = shared_server.audit_entries()
+    actions = {(e["action"], e["targets"][0]) for e in entries if e["site_id"] == site}
     assert {
         ("device.update", "gate-2"),
         ("device.token_rotate", "gate-2"),
@@ -241,7 +228,7 @@ def test_an_admin_edits_rotates_and_revokes_and_each_change_is_audited(
         ("device.create", "gate-9"),
         ("device.delete", "gate-9"),
     } <= actions
-    assert all(new not in str(e) and old not in str(e) for e in _audit(shared_server))
+    assert all(new not in str(e) and old not in str(e) for e in shared_server.audit_entries())
 
 
 def test_a_viewer_sees_no_admin_buttons_and_the_api_refuses_it(

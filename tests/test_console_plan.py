@@ -234,7 +234,7 @@ def test_an_admin_places_a_device_by_dragging_and_the_move_is_audited(
                 break
             time.sleep(0.2)
         assert (moved["x"], moved["y"]) == (510, 400), moved
-        entries = admin.get("/api/v1/audit", params={"limit": 1000}).json()["entries"]
+        entries = shared_server.audit_entries()
     moves = [
         (e["actor"], e["targets"])
         for e in entries
@@ -326,7 +326,7 @@ def test_the_alarm_detail_shows_the_plan_and_a_snapshot_after_a_purpose(
     assert tab.evaluate("document.querySelector('#snapshot-image img').naturalWidth") == 1280
     detail.screenshot(path=str(tmp_path / "alarm-detail-plan.png"))
     with shared_server.client(Role.ADMIN) as admin:
-        entries = admin.get("/api/v1/audit", params={"limit": 1000}).json()["entries"]
+        entries = shared_server.audit_entries()
     reads = [e for e in entries if e["action"] == "snapshot.read" and e["site_id"] == site_id]
     assert [(e["actor"], e["purpose"]) for e in reads] == [
         ("guard", "Incident investigation: INC-77")
