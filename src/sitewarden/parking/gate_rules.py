@@ -197,7 +197,8 @@ class GateRules:
             SessionQuery(lane.site_id, lane.zone_id, (subject,), "closed", limit=1)
         )
         left = latest[0].exit_at if latest else None
-        return left is not None and timedelta(0) <= now - left <= window
+        # Either side of now: the other lane's clock reading may be a moment later than ours.
+        return left is not None and abs(now - left) <= window
 
     def _no_entry_session(
         self, lane: Lane, subject: str, tariff: Tariff, now: datetime, free_pass: str | None

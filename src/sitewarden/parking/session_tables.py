@@ -159,13 +159,22 @@ class ParkingSessionTables:
         decide: Callable[[ParkingSession], ExitSettlement],
     ) -> tuple[ParkingSession, ExitSettlement] | None:
         with self._db.transaction() as conn:
-            row = conn.execute(
-                f"SELECT {SESSION_COLUMNS} FROM parking_sessions WHERE site_id = ? "
+            # Take the row's write lock before reading it: two exit lanes reading the same
+            # plate at once would otherwise both see it open (PostgreSQL's READ COMMITTED
+            # lets both SELECTs through) and both open their barriers. The no-op UPDATE waits
+            # for the other lane's transaction and re-checks ``state = 'open'`` after it.
+            locked = conn.execute(
+                "UPDATE parking_sessions SET state = state WHERE site_id = ? "
                 "AND session_id = ? AND state = 'open'",
                 (site_id, session_id),
-            ).fetchone()
-            if row is None:
+            ).rowcount
+            if locked == 0:
                 return None
+            row = conn.execute(
+                f"SELECT {SESSION_COLUMNS} FROM parking_sessions WHERE site_id = ? "
+                "AND session_id = ?",
+                (site_id, session_id),
+            ).fetchone()
             session = _session(row)
             settlement = decide(session)
             if not settlement.close:
@@ -200,6 +209,12 @@ class ParkingSessionTables:
     def add_payment(self, payment: Payment) -> tuple[ParkingSession, bool]:
         p = payment
         with self._db.transaction() as conn:
+            # Lock the row first (as settle_exit does) so a payment and an exit racing on
+            # one stay see each other's outcome instead of a stale 'open'.
+            conn.execute(
+                "UPDATE parking_sessions SET state = state WHERE site_id = ? AND session_id = ?",
+                (p.site_id, p.session_id),
+            )
             row = conn.execute(
                 f"SELECT {SESSION_COLUMNS} FROM parking_sessions WHERE site_id = ? "
                 "AND session_id = ?",
