@@ -22,7 +22,9 @@ from sitewarden.api import (
     access_routes,
     alert_routes,
     alert_rule_routes,
+    attendance_corrections,
     cameras,
+    door_routes,
     event_routes,
     garage,
     overview_routes,
@@ -49,7 +51,9 @@ from sitewarden.runtime.storage import Storage
 from sitewarden.runtime.system import build_runtime
 from sitewarden.vision.images import MAX_IMAGE_BYTES
 from sitewarden.web import (
+    attendance_page,
     device_page,
+    doors_page,
     error_pages,
     explorer_page,
     i18n,
@@ -193,6 +197,10 @@ def create_app(
         device_page.router,
         plan_page.router,
         vendor.router,
+        attendance_corrections.router,
+        door_routes.router,
+        attendance_page.router,
+        doors_page.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")

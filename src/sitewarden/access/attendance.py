@@ -9,8 +9,6 @@ no out has none and is flagged.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -151,29 +149,3 @@ def report(
     since, until = local_range(start, end, timezone)
     days = attendance_days(load_passages(events, site_id, since, until, people), timezone)
     return [day for day in days if start <= day.day <= end]
-
-
-def to_csv(days: Sequence[AttendanceDay], names: dict[str, str] | None = None) -> str:
-    """One row per person and day; the name column only when names were revealed."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    header = ["person_ref", "day", "first_in", "last_out", "hours", "missing_out"]
-    writer.writerow(header + (["name"] if names is not None else []))
-    for record in days:
-        row = [
-            record.person_id,
-            record.day.isoformat(),
-            record.first_in.isoformat() if record.first_in else "",
-            record.last_out.isoformat() if record.last_out else "",
-            f"{record.hours:.2f}",
-            "yes" if record.missing_out else "",
-        ]
-        if names is not None:
-            row.append(_cell(names.get(record.person_id, "")))
-        writer.writerow(row)
-    return buffer.getvalue()
-
-
-def _cell(text: str) -> str:
-    """Keep spreadsheets from running a name as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

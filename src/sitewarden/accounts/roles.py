@@ -38,6 +38,7 @@ class Permission(StrEnum):
     ACCESS_MANAGE = "access:manage"  # enrol people, badges and faces; rules; bar people
     ATTENDANCE_READ = "attendance:read"  # staff attendance (names only with a purpose)
     SNAPSHOTS_READ = "snapshots:read"  # blurred snapshots of ordinary cameras (audited)
+    DOORS_UNLOCK = "doors:unlock"  # open a door remotely, with a reason (audited)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -72,6 +73,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ACCESS_READ,
             Permission.ATTENDANCE_READ,
             Permission.SNAPSHOTS_READ,
+            Permission.DOORS_UNLOCK,
         }
     ),
     Role.AUDITOR: frozenset(

@@ -7,26 +7,27 @@ Reader routes take the reader's own device token (or a gateway's of the same sit
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from sitewarden.access import attendance
+from sitewarden.access.attendance_corrections import AttendanceCorrections
 from sitewarden.access.decisions import AccessDesk, Decision, Reader
 from sitewarden.access.reader_images import keep_reader_image, open_reader_image
 from sitewarden.api.access_common import AppAccessDesk, get_desk
 from sitewarden.api.access_people import ENROL_LIMIT, ENROL_PATH
 from sitewarden.api.access_people import router as people_router
 from sitewarden.api.access_rules import router as rules_router
-from sitewarden.api.access_schemas import (
-    AttendanceDayOut,
+from sitewarden.api.access_schemas import BadgeDecisionIn, DecisionOut
+from sitewarden.api.attendance_report import (
     AttendanceOut,
-    BadgeDecisionIn,
-    DecisionOut,
-    WeekTotalOut,
+    build_report,
+    corrected_days,
+    to_csv,
+    to_xlsx,
 )
 from sitewarden.api.authentication import AccessManager, AttendanceReader, device_only
 from sitewarden.api.context import Context
@@ -141,10 +142,17 @@ def get_reader_image(
 
 
 # --- attendance -------------------------------------------------------------------------------
+EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
 @routes.get(
     "/access/sites/{site_id}/attendance",
     response_model=AttendanceOut,
-    summary="Staff first in / last out per day and weekly totals (format=csv for a file)",
+    summary="Staff attendance per day, week and month, corrections applied, late days and "
+    "missing punches marked (format=csv or xlsx for a file of the same figures)",
 )
 def read_attendance(
     site_id: str,
@@ -157,17 +165,26 @@ def read_attendance(
     desk: AppAccessDesk,
     purpose: OptionalPurpose = None,
     group: Annotated[str, Query(pattern="^(resident|staff|contractor|visitor)$")] = "staff",
-    format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
+    late_after: Annotated[time, Query(description="site time; a later first in is late")] = time(
+        9, 0
+    ),
+    format: Annotated[str, Query(pattern="^(json|csv|xlsx)$")] = "json",
 ) -> AttendanceOut | Response:
-    days = attendance.report(
-        context.store.access, context.store.events, site_id, site.timezone, since, until, group
+    records = corrected_days(
+        context.store.access,
+        context.store.events,
+        AttendanceCorrections(context.store.db),
+        site_id,
+        site.timezone,
+        since,
+        until,
+        group,
     )
-    weeks = attendance.week_totals(days)
     level = disclosure_for(operator, purpose)
     names: dict[str, str] | None = None
     if level is not Disclosure.NONE:
         names = {}
-        for person_id in sorted({d.person_id for d in days}):
+        for person_id in sorted({r.day.person_id for r in records}):
             person = context.store.access.get_person(site_id, person_id)
             details = None if person is None else desk.people.details(person)
             if details is not None:
@@ -176,41 +193,25 @@ def read_attendance(
                 )
         targets = [f"p-{person_id}" for person_id in names]
         record_audit(context, request, operator, "attendance.read", site_id, targets, purpose)
-    if format == "csv":
-        filename = f"attendance-{site_id}-{since.isoformat()}-{until.isoformat()}.csv"
-        return Response(
-            attendance.to_csv(days, names),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        )
-    return AttendanceOut(
+    report = build_report(
+        records,
         site_id=site_id,
         timezone=site.timezone,
         since=since,
         until=until,
+        group=group,
+        late_after=late_after.replace(tzinfo=None),
         disclosure=level.value if names is not None else "none",
-        days=[
-            AttendanceDayOut(
-                person_ref=d.person_id,
-                day=d.day,
-                first_in=d.first_in,
-                last_out=d.last_out,
-                hours=d.hours,
-                missing_out=d.missing_out,
-                name=None if names is None else names.get(d.person_id),
-            )
-            for d in days
-        ],
-        weeks=[
-            WeekTotalOut(
-                person_ref=w.person_id,
-                week=w.week,
-                days=w.days,
-                hours=w.hours,
-                name=None if names is None else names.get(w.person_id),
-            )
-            for w in weeks
-        ],
+        names=names,
+    )
+    if format == "json":
+        return report
+    filename = f"attendance-{site_id}-{since.isoformat()}-{until.isoformat()}.{format}"
+    body = to_csv(report).encode() if format == "csv" else to_xlsx(report)
+    return Response(
+        body,
+        media_type=EXPORT_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 

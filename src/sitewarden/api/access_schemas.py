@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -138,34 +138,6 @@ class DecisionOut(BaseModel):
     note: str | None
     distance: float | None = Field(description="embedding distance of the nearest template")
     elapsed_ms: float | None
-
-
-class AttendanceDayOut(BaseModel):
-    person_ref: str
-    day: date
-    first_in: datetime | None
-    last_out: datetime | None
-    hours: float
-    missing_out: bool
-    name: str | None = None
-
-
-class WeekTotalOut(BaseModel):
-    person_ref: str
-    week: str
-    days: int
-    hours: float
-    name: str | None = None
-
-
-class AttendanceOut(BaseModel):
-    site_id: str
-    timezone: str
-    since: date
-    until: date
-    disclosure: str
-    days: list[AttendanceDayOut]
-    weeks: list[WeekTotalOut]
 
 
 class SnapshotOut(BaseModel):
