@@ -1,0 +1,188 @@
+"""The doors page in headless chromium against a real server: a reader decision made
+through the device API shows up within seconds (who as a masked reference, the door,
+granted or why not); a forced door shows its state; a guard's remote unlock with a
+reason is stored as an event and in the audit log (and the page says no door was told
+when there is no broker link); names only with a purpose, masked for a guard; a viewer
+sees masked references only and no unlock; axe-clean in light and dark, 375 px.
+
+Set SITEWARDEN_DOCS_SCREENSHOTS=1 to write docs/console/doors.png again.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from PIL import Image
+from playwright.sync_api import Browser, Page, expect
+
+from sitewarden.accounts.roles import Role
+from sitewarden.events.device_kinds import DeviceKind
+from tests.conftest import LiveServer, device_client
+from tests.test_access_decisions import AccessSite
+from tests.test_web import browser, keep_screenshot, sign_in, sign_in_user
+
+__all__ = ["browser"]
+pytestmark = pytest.mark.slow
+
+PASSWORD = "night-shift-2026"
+DOCS_SHOT = Path(__file__).resolve().parents[1] / "docs" / "console" / "doors.png"
+_sites = count()
+
+
+def _site(server: LiveServer) -> tuple[AccessSite, str]:
+    """A site with two readers, a staff rule and one enrolled person with a badge."""
+    site = AccessSite(server, f"drc{next(_sites)}")
+    site.rule("staff", "staff")
+    person = site.person("Wang Fang", group="staff", badges=["B-7001"])
+    return site, str(person["person_id"])
+
+
+@pytest.fixture
+def tab(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def _open(page: Page, server: LiveServer, site_id: str, role: Role, user: str) -> None:
+    path = f"/doors?site={site_id}"
+    page.goto(server.url + path)
+    if role is Role.ADMIN:
+        sign_in(page, server, server.admin_password)
+    else:
+        sign_in_user(page, server, user, role, PASSWORD)
+    page.goto(server.url + path)
+    expect(page.get_by_role("heading", name="Doors", exact=True)).to_be_visible()
+    expect(page.locator("#dr-live")).not_to_be_empty()
+
+
+def test_a_reader_decision_appears_live_with_the_person_masked(
+    shared_server: LiveServer, tab: Page, tmp_path: Path
+) -> None:
+    site, person_id = _site(shared_server)
+    _open(tab, shared_server, site.site, Role.OPERATOR, "door-guard")
+    expect(tab.locator("#dr-no-decisions")).to_be_visible()
+    granted = site.badge("B-7001").json()
+    assert granted["granted"] is True
+    row = tab.locator(f'#dr-decision-rows tr[data-event="{granted["event_id"]}"]')
+    expect(row).to_be_visible(timeout=8_000)  # polled every 3 s
+    expect(row.locator(".granted")).to_have_text("granted")
+    expect(row.locator(".who")).to_have_text("***" + person_id[-4:])
+    expect(row).to_contain_text("gate")
+    denied = site.badge("NOBODY-1", reader="door").json()
+    row = tab.locator(f'#dr-decision-rows tr[data-event="{denied["event_id"]}"]')
+    expect(row.locator(".denied")).to_have_text("denied: not enrolled", timeout=8_000)
+    with device_client(shared_server, site.readers["door"]) as door:
+        answer = door.post("/api/v1/events", json=[{"kind": "door.forced"}])
+        assert answer.status_code == 200, answer.text
+    expect(tab.locator("#dr-state-rows")).to_contain_text("forced open", timeout=8_000)
+    assert "Wang Fang" not in tab.content()
+    # with a purpose, a guard sees the name masked; the audit names the person
+    tab.select_option("#dr-purpose-kind", "Access dispute")
+    tab.get_by_role("button", name="Show names").click()
+    granted_row = tab.locator(f'#dr-decision-rows tr[data-event="{granted["event_id"]}"]')
+    expect(granted_row.locator(".who")).to_have_text(f"W*** F*** · ***{person_id[-4:]}")
+    assert "Wang Fang" not in tab.content()
+    [entry] = [
+        e
+        for e in shared_server.audit_entries()
+        if e["action"] == "doors.read" and e["site_id"] == site.site
+    ]
+    assert entry["actor"] == "door-guard" and entry["targets"] == [f"p-{person_id}"]
+    assert entry["purpose"] == "Access dispute"
+    if os.environ.get("SITEWARDEN_DOCS_SCREENSHOTS") == "1":
+        shot = Image.open(io.BytesIO(tab.screenshot()))
+        shot.quantize(256, dither=Image.Dither.NONE).save(DOCS_SHOT)
+    keep_screenshot(tab, tmp_path / "doors-live.png")
+
+
+def test_a_remote_unlock_with_a_reason_is_an_event_and_in_the_audit(
+    shared_server: LiveServer, tab: Page, tmp_path: Path
+) -> None:
+    site, _ = _site(shared_server)
+    _open(tab, shared_server, site.site, Role.OPERATOR, "door-guard")
+    expect(tab.locator("#dr-commands")).to_contain_text("no command channel")
+    tab.select_option("#dr-unlock-door", "door")
+    tab.get_by_label("Reason").fill("courier at the tower door, checked on camera")
+    tab.get_by_role("button", name="Unlock").click()
+    expect(tab.locator("#dr-unlock-result")).to_contain_text("unlock recorded")
+    expect(tab.locator("#dr-decision-rows")).to_contain_text("remote unlock", timeout=8_000)
+    keep_screenshot(tab, tmp_path / "doors-unlock.png")
+    [entry] = [
+        e
+        for e in shared_server.audit_entries()
+        if e["action"] == "door.unlock" and e["site_id"] == site.site
+    ]
+    assert entry["actor"] == "door-guard" and entry["targets"][0] == "door"
+    assert entry["purpose"] == "courier at the tower door, checked on camera"
+    with shared_server.client(Role.ADMIN) as admin:
+        events = admin.get(
+            "/api/v1/events", params={"site": site.site, "kind": "access.granted"}
+        ).json()["events"]
+    [event] = [e for e in events if e["id"] == entry["targets"][1]]
+    assert event["attributes"]["credential"] == "remote" and event["device_id"] == "door"
+    with shared_server.client(Role.OPERATOR) as guard:
+        path = f"/api/v1/access/sites/{site.site}/doors/door/unlock"
+        assert guard.post(path, json={"reason": ""}).status_code == 422
+        assert guard.post(path, json={}).status_code == 422
+    with shared_server.client(Role.VIEWER) as viewer:
+        assert viewer.post(path, json={"reason": "let me in"}).status_code == 403
+
+
+def test_a_viewer_sees_masked_references_and_no_unlock(
+    shared_server: LiveServer, tab: Page
+) -> None:
+    site, person_id = _site(shared_server)
+    granted = site.badge("B-7001").json()
+    _open(tab, shared_server, site.site, Role.VIEWER, "door-viewer")
+    row = tab.locator(f'#dr-decision-rows tr[data-event="{granted["event_id"]}"]')
+    expect(row.locator(".who")).to_have_text("***" + person_id[-4:])
+    expect(tab.get_by_role("button", name="Show names")).to_have_count(0)
+    expect(tab.get_by_role("button", name="Unlock")).to_have_count(0)
+    assert "Wang Fang" not in tab.content() and person_id not in tab.content()
+    with shared_server.client(Role.VIEWER) as viewer:
+        answer = viewer.get(
+            f"/api/v1/access/sites/{site.site}/doors", params={"purpose": "curious"}
+        ).json()
+    assert answer["disclosure"] == "none"
+    assert all(d["name"] is None for d in answer["decisions"])
+
+
+def _serious(results: Any) -> list[str]:
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])
+def test_the_doors_page_is_accessible_and_fits_a_phone(
+    shared_server: LiveServer, browser: Browser, color_scheme: str, tmp_path: Path
+) -> None:
+    site, _ = _site(shared_server)
+    site.badge("B-7001")
+    site.badge("NOBODY-2", reader="door")
+    shared_server.add_site_with_device(site.site, "back-door", DeviceKind.DOOR_CONTACT)
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, color_scheme=color_scheme
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    _open(page, shared_server, site.site, Role.OPERATOR, "door-guard")
+    expect(page.locator("#dr-decision-rows tr")).to_have_count(2)
+    assert _serious(Axe().run(page)) == []
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.reload()
+    expect(page.locator("#dr-decision-rows tr")).to_have_count(2)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    keep_screenshot(page, tmp_path / f"doors-phone-{color_scheme}.png")
+    context.close()
