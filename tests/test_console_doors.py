@@ -75,7 +75,7 @@ def test_a_reader_decision_appears_live_with_the_person_masked(
     row = tab.locator(f'#dr-decision-rows tr[data-event="{granted["event_id"]}"]')
     expect(row).to_be_visible(timeout=8_000)  # polled every 3 s
     expect(row.locator(".granted")).to_have_text("granted")
-    expect(row.locator(".who")).to_have_text("***" + person_id[-4:])
+    expect(row.locator(".dr-who")).to_have_text("***" + person_id[-4:])
     expect(row).to_contain_text("gate")
     denied = site.badge("NOBODY-1", reader="door").json()
     row = tab.locator(f'#dr-decision-rows tr[data-event="{denied["event_id"]}"]')
@@ -89,7 +89,7 @@ def test_a_reader_decision_appears_live_with_the_person_masked(
     tab.select_option("#dr-purpose-kind", "Access dispute")
     tab.get_by_role("button", name="Show names").click()
     granted_row = tab.locator(f'#dr-decision-rows tr[data-event="{granted["event_id"]}"]')
-    expect(granted_row.locator(".who")).to_have_text(f"W*** F*** · ***{person_id[-4:]}")
+    expect(granted_row.locator(".dr-who")).to_have_text(f"W*** F*** · ***{person_id[-4:]}")
     assert "Wang Fang" not in tab.content()
     [entry] = [
         e
@@ -144,7 +144,7 @@ def test_a_viewer_sees_masked_references_and_no_unlock(
     granted = site.badge("B-7001").json()
     _open(tab, shared_server, site.site, Role.VIEWER, "door-viewer")
     row = tab.locator(f'#dr-decision-rows tr[data-event="{granted["event_id"]}"]')
-    expect(row.locator(".who")).to_have_text("***" + person_id[-4:])
+    expect(row.locator(".dr-who")).to_have_text("***" + person_id[-4:])
     expect(tab.get_by_role("button", name="Show names")).to_have_count(0)
     expect(tab.get_by_role("button", name="Unlock")).to_have_count(0)
     assert "Wang Fang" not in tab.content() and person_id not in tab.content()

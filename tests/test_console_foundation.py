@@ -47,6 +47,8 @@ TRANSLATED_PAGES = [
     "/devices",
     DEVICE_PAGE,
     "/plan",
+    "/attendance",
+    "/doors",
     "/account/password",
     "/account/second-factor",
     "/no-such-page",
@@ -181,6 +183,10 @@ def settle(page: Page, path: str) -> None:
         expect(page.locator("#alert-status")).not_to_contain_text("…")
     elif path == "/events":
         expect(page.locator("#ex-rows tr").first).to_be_visible()
+    elif path == "/attendance":
+        expect(page.locator("#at-summary")).not_to_be_empty()
+    elif path == "/doors":
+        expect(page.locator("#dr-live")).not_to_be_empty()
 
 
 def docs_screenshot(page: Page, name: str) -> None:

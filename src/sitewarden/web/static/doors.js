@@ -30,7 +30,7 @@
     if (fresh) tr.className = "fresh";
     const name = names.get(d.event_id) || d.name;
     const person = d.person_ref ? (name ? name + " · " + d.person_ref : d.person_ref) : null;
-    const whoCell = person ? cell(person, "who", true) : cell(d.credential === "remote" ? t("operator") : t("unknown"), "who");
+    const whoCell = person ? cell(person, "dr-who", true) : cell(d.credential === "remote" ? t("operator") : t("unknown"), "dr-who");
     const how = [CREDENTIALS[d.credential] || d.credential, DIRECTIONS[d.direction] || d.direction].filter(Boolean).join(" · ");
     const decision = document.createElement("td");
     decision.className = d.granted ? "granted" : "denied";
