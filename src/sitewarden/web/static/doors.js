@@ -71,7 +71,7 @@
         ? t("Unlocks are sent to the door's controller on its commands topic.")
         : t("This server has no command channel to the doors (no MQTT broker link): an unlock is recorded as an event and in the audit log, but no door is told to open.");
       fillText($("dr-live"), t("Live: checked every {seconds} seconds, last at {time}"), {
-        seconds: POLL_MS / 1000, time: new Date().toLocaleTimeString(pageLocale(), { hourCycle: "h23" }),
+        seconds: POLL_MS / 1000, time: formatTime(new Date().toISOString(), timeZone),
       });
     } catch (error) { showError(error.message); }
   }
