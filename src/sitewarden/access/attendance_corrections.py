@@ -133,6 +133,11 @@ def apply_corrections(
         last = correction.last_out or recorded.last_out
         first = None if first is None else first.astimezone(zone)
         last = None if last is None else last.astimezone(zone)
+        if correction.last_out is not None and first is not None and last is not None:
+            # A last out set alone, before a recorded night shift's in: the next morning.
+            later = last + timedelta(days=1)
+            if last <= first and later - first <= MAX_SHIFT:
+                last = later
         hours = (last - first).total_seconds() / 3600 if first and last and last > first else 0.0
         day = replace(recorded, first_in=first, last_out=last, hours=round(hours, 2))
         out.append(CorrectedDay(day, correction, recorded.first_in, recorded.last_out))

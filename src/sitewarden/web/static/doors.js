@@ -34,7 +34,9 @@
     const how = [CREDENTIALS[d.credential] || d.credential, DIRECTIONS[d.direction] || d.direction].filter(Boolean).join(" · ");
     const decision = document.createElement("td");
     decision.className = d.granted ? "granted" : "denied";
-    decision.textContent = d.granted ? t("granted") : t("denied: {reason}", { reason: REASONS[d.reason] || d.reason || "—" });
+    if (d.granted) decision.textContent = t("granted");
+    else if (REASONS[d.reason]) decision.textContent = t("denied: {reason}", { reason: REASONS[d.reason] });
+    else fillText(decision, t("denied: {reason}"), { reason: d.reason || "—" }); // a device's own words: data
     tr.append(cell(formatTime(d.at, timeZone), null, true), cell(d.door || d.device_id, null, true), whoCell, cell(how), decision);
     return tr;
   }
