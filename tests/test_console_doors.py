@@ -172,6 +172,9 @@ def test_the_doors_page_is_accessible_and_fits_a_phone(
     site.badge("B-7001")
     site.badge("NOBODY-2", reader="door")
     shared_server.add_site_with_device(site.site, "back-door", DeviceKind.DOOR_CONTACT)
+    # a long reader name in the unlock list must not widen the page
+    long_reader = "loading-bay-north-turnstile-reader-at-the-service-entrance"
+    shared_server.add_site_with_device(site.site, long_reader, DeviceKind.ACCESS_READER)
     context = browser.new_context(
         viewport={"width": 1280, "height": 900}, color_scheme=color_scheme
     )
