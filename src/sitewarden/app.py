@@ -52,6 +52,7 @@ from sitewarden.web import (
     device_page,
     error_pages,
     explorer_page,
+    garage_config_pages,
     i18n,
     overview_page,
     pages,
@@ -193,6 +194,7 @@ def create_app(
         device_page.router,
         plan_page.router,
         vendor.router,
+        garage_config_pages.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
