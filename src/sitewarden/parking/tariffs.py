@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sitewarden.errors import InvalidInput
@@ -101,6 +101,9 @@ def fee_breakdown(tariff: Tariff, entry: datetime, until: datetime, timezone: st
     A clock that went backwards (``until`` before ``entry``) counts as no time.
     """
     zone = ZoneInfo(timezone)
+    # In UTC: Python subtracts and adds datetimes of one tzinfo on the wall clock, which
+    # would bill the night the clocks go back an hour short.
+    entry, until = entry.astimezone(UTC), until.astimezone(UTC)
     elapsed = until - entry
     clock_change = _offset(until, zone) - _offset(entry, zone) if until > entry else timedelta(0)
     if elapsed <= timedelta(minutes=tariff.free_minutes):
