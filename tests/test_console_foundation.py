@@ -47,6 +47,9 @@ TRANSLATED_PAGES = [
     "/devices",
     DEVICE_PAGE,
     "/plan",
+    "/garage/lists",
+    "/garage/tariffs",
+    "/garage/revenue",
     "/account/password",
     "/account/second-factor",
     "/no-such-page",
@@ -181,6 +184,8 @@ def settle(page: Page, path: str) -> None:
         expect(page.locator("#alert-status")).not_to_contain_text("…")
     elif path == "/events":
         expect(page.locator("#ex-rows tr").first).to_be_visible()
+    elif path.startswith("/garage/"):
+        expect(page.locator(".garage-page[data-loaded]")).to_have_count(1)
 
 
 def docs_screenshot(page: Page, name: str) -> None:
