@@ -185,6 +185,7 @@ def test_a_csv_with_a_bad_row_is_refused_whole_and_a_good_one_round_trips(
     with page.expect_download() as download:
         page.get_by_role("button", name="Export CSV").click()
     assert Path(download.value.path()).read_text(encoding="utf-8") == good
+    page.evaluate("window.scrollTo(0, 0)")
     docs_screenshot(page, "garage-lists")
 
 
@@ -322,10 +323,10 @@ def test_the_pages_pass_axe_light_and_dark_read_in_chinese_and_fit_a_phone(
                 width_now = page.evaluate("document.documentElement.scrollWidth")
                 assert width_now <= 375, f"{path} is {width_now} px wide"
                 keep_screenshot(page, SHOTS / f"{name}-phone-zh.png")
-                docs_screenshot(page, f"{name}-zh-CN-phone")
+                docs_screenshot(page, f"{name}-operator-zh-CN-phone")
             else:
                 keep_screenshot(page, SHOTS / f"{name}-{scheme}.png")
-                docs_screenshot(page, f"{name}-{scheme}")
+                docs_screenshot(page, f"{name}-operator-{scheme}")
         context.close()
     assert found == {}, found
 

@@ -48,7 +48,7 @@
       data: {
         labels: starts,
         datasets: currencies.map((currency, i) => ({
-          label: currency,
+          label: currency, maxBarThickness: 48,
           backgroundColor: colours[i % colours.length],
           data: starts.map((s) => { const r = rows.find((x) => x.start === s && x.currency === currency); return r ? r.amount_minor / 100 : 0; }),
         })),
