@@ -94,7 +94,25 @@ def test_a_permit_added_on_the_page_lets_the_car_in_at_the_gate(
     created = [e for e in shared_server.audit_entries() if rule_id in e["targets"]]
     assert [(e["action"], e["purpose"]) for e in created] == [
         ("parking.vehicle_rules.create", "new resident, flat 12")
-    ]
+    ]  # read before the edit below, which adds its own entry
+
+    row.get_by_role("button", name="Edit").click()
+    expect(page.get_by_label("Plate", exact=True)).to_be_disabled()
+    expect(page.get_by_label("Valid from (site's time)")).to_have_value(
+        wall(now - timedelta(hours=1))
+    )  # the stored window, back on the site's wall clock
+    page.get_by_label("Permit kind").select_option("staff")
+    page.get_by_label("Valid until (site's time)").fill(wall(now + timedelta(days=7)))
+    page.locator("#rule-reason").fill("now a caretaker")
+    page.get_by_role("button", name="Save changes").click()
+    expect(row).to_contain_text("Staff")
+    until = (now + timedelta(days=7)).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    expect(row).to_contain_text(until)
+    [stored] = garage.admin("GET", "/vehicle-rules").json()
+    assert stored["permit_kind"] == "staff"
+    assert stored["valid_until"].startswith(
+        (now + timedelta(days=7)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+    )
 
     row.get_by_role("button", name="Expire").click()
     page.locator("#reason-input").fill("moved out")
