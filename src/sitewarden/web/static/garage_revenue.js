@@ -36,12 +36,28 @@
     return "?period=" + period + "&since=" + encodeURIComponent(since) + "&until=" + encodeURIComponent(until);
   }
 
+  // Every period's first day from ``from`` to ``to`` (days "YYYY-MM-DD"), as the API
+  // names them: a week from its Monday, a month from its first day.
+  function periodStarts(from, to) {
+    const first = new Date(from + "T00:00:00Z");
+    if (period === "week") first.setUTCDate(first.getUTCDate() - ((first.getUTCDay() + 6) % 7));
+    if (period === "month") first.setUTCDate(1);
+    const starts = [];
+    for (const d = first; d.toISOString().slice(0, 10) <= to && starts.length < 500;) {
+      starts.push(d.toISOString().slice(0, 10));
+      if (period === "day") d.setUTCDate(d.getUTCDate() + 1);
+      else if (period === "week") d.setUTCDate(d.getUTCDate() + 7);
+      else d.setUTCMonth(d.getUTCMonth() + 1);
+    }
+    return starts;
+  }
+
   function draw(rows) {
     if (chart) { chart.destroy(); chart = null; }
     $("revenue-chart").parentElement.hidden = !rows.length;
     if (!rows.length || typeof Chart === "undefined") return;
     const currencies = [...new Set(rows.map((r) => r.currency))];
-    const starts = [...new Set(rows.map((r) => r.start))];
+    const starts = periodStarts($("revenue-from").value, $("revenue-to").value); // gaps as zero
     const colours = [css("--accent"), css("--major"), css("--info")];
     chart = new Chart($("revenue-chart"), {
       type: "bar",
