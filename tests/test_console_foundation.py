@@ -49,6 +49,9 @@ TRANSLATED_PAGES = [
     "/plan",
     "/attendance",
     "/doors",
+    "/garage/lists",
+    "/garage/tariffs",
+    "/garage/revenue",
     "/account/password",
     "/account/second-factor",
     "/no-such-page",
@@ -187,6 +190,8 @@ def settle(page: Page, path: str) -> None:
         expect(page.locator("#at-summary")).not_to_be_empty()
     elif path == "/doors":
         expect(page.locator("#dr-live")).not_to_be_empty()
+    elif path.startswith("/garage/"):
+        expect(page.locator(".garage-page[data-loaded]")).to_have_count(1)
 
 
 def docs_screenshot(page: Page, name: str) -> None:

@@ -117,6 +117,9 @@ NOT_SITE_BOUND = {
     ("GET", "/events"): "a page shell; its data comes from the API",
     ("GET", "/overview"): "a page shell; its data comes from the API",
     ("GET", "/plan"): "a page shell; its data comes from the API",
+    ("GET", "/garage/lists"): "a page shell; its data comes from the API",
+    ("GET", "/garage/tariffs"): "a page shell; its data comes from the API",
+    ("GET", "/garage/revenue"): "a page shell; its data comes from the API",
     ("GET", "/api/v1/alert-rules/rates"): (
         "counts over the caller's own sites only (tests/test_alarm_api.py); names no alert"
     ),
@@ -171,6 +174,32 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("GET", "/api/v1/parking/sites/{site_id}/garages/{zone_id}/occupancy"): {"params": SPAN},
     ("GET", "/api/v1/parking/sites/{site_id}/revenue"): {"params": SPAN},
+    ("GET", "/api/v1/parking/sites/{site_id}/revenue/periods"): {"params": SPAN},
+    ("GET", "/api/v1/parking/sites/{site_id}/revenue/export"): {"params": SPAN},
+    ("GET", "/api/v1/parking/sites/{site_id}/garages/{zone_id}/fee-preview"): {
+        "params": {"entry_at": SPAN["since"], "exit_at": SPAN["until"]}
+    },
+    ("POST", "/api/v1/parking/sites/{site_id}/vehicle-rules"): {
+        "json": {"type": "deny", "plate": "浙A12345", "reason": "probe"}
+    },
+    ("PATCH", "/api/v1/parking/sites/{site_id}/vehicle-rules/{rule_id}"): {
+        "json": {"type": "deny", "reason": "probe"}
+    },
+    ("POST", "/api/v1/parking/sites/{site_id}/vehicle-rules/{rule_id}/expire"): {
+        "json": {"reason": "probe"}
+    },
+    ("DELETE", "/api/v1/parking/sites/{site_id}/vehicle-rules/{rule_id}"): {
+        "params": {"reason": "probe"}
+    },
+    ("POST", "/api/v1/parking/sites/{site_id}/vehicle-rules/import"): {
+        "json": {
+            "csv": "type,plate,garage,permit_kind,reason,valid_from,valid_until\n",
+            "reason": "probe",
+        }
+    },
+    ("GET", "/api/v1/parking/sites/{site_id}/vehicle-rules/export"): {
+        "params": {"purpose": "probe"}
+    },
     ("GET", "/api/v1/access/sites/{site_id}/attendance"): {"params": SPAN},
     ("GET", "/api/v1/access/sites/{site_id}/reader-images/{event_id}"): {
         "params": {"purpose": "probe"}

@@ -56,6 +56,7 @@ from sitewarden.web import (
     doors_page,
     error_pages,
     explorer_page,
+    garage_config_pages,
     i18n,
     overview_page,
     pages,
@@ -201,6 +202,7 @@ def create_app(
         door_routes.router,
         attendance_page.router,
         doors_page.router,
+        garage_config_pages.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")

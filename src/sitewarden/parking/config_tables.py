@@ -240,3 +240,76 @@ class ParkingConfigTables:
         return self._db.write(
             "DELETE FROM parking_permits WHERE site_id = ? AND permit_id = ?", (site_id, permit_id)
         )
+
+    # --- editing list entries and permits (the console's lists page) -------------------
+    def get_list_entry(self, site_id: str, entry_id: str) -> ListEntry | None:
+        return next((e for e in self.list_entries(site_id) if e.entry_id == entry_id), None)
+
+    def get_permit(self, site_id: str, permit_id: str) -> Permit | None:
+        return next((p for p in self.list_permits(site_id) if p.permit_id == permit_id), None)
+
+    def replace_list_entry(self, entry: ListEntry) -> int:
+        """Change an entry's list, garage, reason and window; its vehicle stays."""
+        return self._db.write(
+            "UPDATE parking_lists SET list_name = ?, zone_id = ?, reason = ?, valid_from = ?, "
+            "valid_until = ? WHERE site_id = ? AND entry_id = ?",
+            (
+                entry.list_name,
+                entry.zone_id,
+                entry.reason,
+                _t(entry.valid_from),
+                _t(entry.valid_until),
+                entry.site_id,
+                entry.entry_id,
+            ),
+        )
+
+    def replace_permit(self, permit: Permit) -> int:
+        """Change a permit's kind, garage and window; its vehicle stays."""
+        return self._db.write(
+            "UPDATE parking_permits SET kind = ?, zone_id = ?, valid_from = ?, valid_until = ? "
+            "WHERE site_id = ? AND permit_id = ?",
+            (
+                permit.kind,
+                permit.zone_id,
+                _t(permit.valid_from),
+                _t(permit.valid_until),
+                permit.site_id,
+                permit.permit_id,
+            ),
+        )
+
+    def add_rules(self, entries: list[ListEntry], permits: list[Permit]) -> None:
+        """Store an imported file's entries and permits all together, or none of them."""
+        with self._db.transaction() as conn:
+            for entry in entries:
+                conn.execute(
+                    "INSERT INTO parking_lists VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        entry.site_id,
+                        entry.entry_id,
+                        entry.subject_id,
+                        entry.list_name,
+                        entry.zone_id,
+                        entry.reason,
+                        _t(entry.valid_from),
+                        _t(entry.valid_until),
+                        _t(entry.created_at),
+                        entry.created_by,
+                    ),
+                )
+            for permit in permits:
+                conn.execute(
+                    "INSERT INTO parking_permits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        permit.site_id,
+                        permit.permit_id,
+                        permit.subject_id,
+                        permit.zone_id,
+                        permit.kind,
+                        _t(permit.valid_from),
+                        _t(permit.valid_until),
+                        _t(permit.created_at),
+                        permit.created_by,
+                    ),
+                )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sitewarden.errors import InvalidInput
@@ -65,21 +65,70 @@ class Tariff:
         return self.hourly_minor
 
 
+@dataclass(frozen=True, slots=True)
+class FeeDay:
+    """What the slots starting on one local calendar day add up to, and what is charged."""
+
+    day: date
+    slots: int  # started hours counted on this day
+    night_slots: int  # of them, those charged at the night rate
+    before_cap_minor: int
+    charged_minor: int  # before_cap_minor, limited by the daily cap
+
+    @property
+    def capped(self) -> bool:
+        return self.charged_minor < self.before_cap_minor
+
+
+@dataclass(frozen=True, slots=True)
+class FeeBreakdown:
+    """How :func:`parking_fee` arrived at its figure: the gate and any preview use this."""
+
+    total_minor: int
+    elapsed: timedelta
+    within_free_minutes: bool
+    days: tuple[FeeDay, ...]
+    clock_change: timedelta  # the local clock's offset at the end minus at the start (DST)
+
+
+def _offset(moment: datetime, zone: ZoneInfo) -> timedelta:
+    return moment.astimezone(zone).utcoffset() or timedelta(0)
+
+
+def fee_breakdown(tariff: Tariff, entry: datetime, until: datetime, timezone: str) -> FeeBreakdown:
+    """The fee of a stay from ``entry`` to ``until`` (aware datetimes), day by local day.
+
+    A clock that went backwards (``until`` before ``entry``) counts as no time.
+    """
+    zone = ZoneInfo(timezone)
+    # In UTC: Python subtracts and adds datetimes of one tzinfo on the wall clock, which
+    # would bill the night the clocks go back an hour short.
+    entry, until = entry.astimezone(UTC), until.astimezone(UTC)
+    elapsed = until - entry
+    clock_change = _offset(until, zone) - _offset(entry, zone) if until > entry else timedelta(0)
+    if elapsed <= timedelta(minutes=tariff.free_minutes):
+        return FeeBreakdown(0, max(elapsed, timedelta(0)), True, (), clock_change)
+    slots: dict[date, list[int]] = {}
+    slot_start = entry
+    while slot_start < until:
+        local = slot_start.astimezone(zone)
+        counts = slots.setdefault(local.date(), [0, 0, 0])
+        rate = tariff.rate_at(local.time())
+        counts[0] += 1
+        counts[1] += int(tariff.night_hourly_minor is not None and tariff.is_night(local.time()))
+        counts[2] += rate
+        slot_start += SLOT
+    cap = tariff.daily_cap_minor
+    days = tuple(
+        FeeDay(day, count, night, amount, amount if cap is None else min(amount, cap))
+        for day, (count, night, amount) in slots.items()
+    )
+    return FeeBreakdown(sum(d.charged_minor for d in days), elapsed, False, days, clock_change)
+
+
 def parking_fee(tariff: Tariff, entry: datetime, until: datetime, timezone: str) -> int:
     """What a stay from ``entry`` to ``until`` (aware datetimes) costs, in minor units.
 
     A clock that went backwards (``until`` before ``entry``) counts as no time.
     """
-    elapsed = until - entry
-    if elapsed <= timedelta(minutes=tariff.free_minutes):
-        return 0
-    zone = ZoneInfo(timezone)
-    per_day: dict[date, int] = {}
-    slot_start = entry
-    while slot_start < until:
-        local = slot_start.astimezone(zone)
-        day = local.date()
-        per_day[day] = per_day.get(day, 0) + tariff.rate_at(local.time())
-        slot_start += SLOT
-    cap = tariff.daily_cap_minor
-    return sum(amount if cap is None else min(amount, cap) for amount in per_day.values())
+    return fee_breakdown(tariff, entry, until, timezone).total_minor

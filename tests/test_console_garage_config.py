@@ -1,0 +1,355 @@
+"""The garage's set-up pages in a real browser (Debian's chromium) against a real server:
+a permit added on the lists page lets a car in at the gate; a tariff edited on the
+tariffs page previews the very fee the exit gate then asks; a CSV import with one bad row
+is refused whole and a good one round-trips through the export; the revenue page shows
+the API's figures; a viewer sees masked plates and no buttons to change anything; axe,
+Chinese and a 375 px phone on each page."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, expect
+
+from sitewarden.accounts.roles import Role
+from tests.conftest import LiveServer
+from tests.test_console_foundation import VISIBLE_TEXT, docs_screenshot, untranslated
+from tests.test_console_i18n import extracted_messages
+from tests.test_garage_config_api import HEADER, backdate_entry
+from tests.test_parking_gates import Garage
+from tests.test_web import browser, keep_screenshot, sign_in, sign_in_user
+
+__all__ = ["browser"]  # the module's chromium, shared with tests/test_web.py
+
+pytestmark = pytest.mark.slow
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # add_site_with_device's sites are there
+PASSWORD = "garage-config-test-password-1"
+SHOTS = Path(os.environ.get("SITEWARDEN_SCREENSHOT_DIR") or "/tmp")
+PAGES = ("/garage/lists", "/garage/tariffs", "/garage/revenue")
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    # A browser far from every site: times must follow the site, not the browser.
+    context = browser.new_context(
+        viewport={"width": 1300, "height": 900},
+        timezone_id="America/New_York",
+        accept_downloads=True,
+    )
+    context.set_default_timeout(15_000)
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def wall(moment: datetime) -> str:
+    """A datetime-local input's value: the site's wall clock, to the minute."""
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M")
+
+
+def as_admin(page: Page, server: LiveServer, path: str) -> None:
+    sign_in(page, server, server.admin_password)
+    page.goto(server.url + path)
+
+
+def wait_loaded(page: Page, root: str) -> None:
+    expect(page.locator(f"#{root}")).to_have_attribute("data-loaded", re.compile("."))
+
+
+def test_a_permit_added_on_the_page_lets_the_car_in_at_the_gate(
+    shared_server: LiveServer, page: Page
+) -> None:
+    garage = Garage(shared_server, "gcp-permit")
+    as_admin(page, shared_server, "/garage/lists?site=gcp-permit")
+    wait_loaded(page, "lists-page")
+    expect(page.locator("#rules-summary")).to_have_text("No list entries or permits yet.")
+    expect(page.locator("#site-timezone")).to_contain_text("Asia/Shanghai")
+    now = datetime.now(UTC)
+    page.get_by_label("Type").select_option("permit")
+    page.get_by_label("Plate", exact=True).fill("沪C·66666")
+    page.locator("#rule-garage").select_option("garage")
+    page.get_by_label("Permit kind").select_option("resident")
+    page.get_by_label("Valid from (site's time)").fill(wall(now - timedelta(hours=1)))
+    page.get_by_label("Valid until (site's time)").fill(wall(now + timedelta(days=30)))
+    page.locator("#rule-reason").fill("new resident, flat 12")
+    page.get_by_role("button", name="Add", exact=True).click()
+    row = page.locator("#rules tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("沪C·***")
+    expect(row).to_contain_text("Resident")
+    expect(row).to_have_attribute("data-state", "active")
+    keep_screenshot(page, SHOTS / "garage-lists-permit.png")
+
+    decision = garage.read("gate-in", "沪C66666").json()
+    assert decision["open"] is True and decision["reason"] == "permit"
+    rule_id = row.get_attribute("data-id")
+    created = [e for e in shared_server.audit_entries() if rule_id in e["targets"]]
+    assert [(e["action"], e["purpose"]) for e in created] == [
+        ("parking.vehicle_rules.create", "new resident, flat 12")
+    ]  # read before the edit below, which adds its own entry
+
+    row.get_by_role("button", name="Edit").click()
+    expect(page.get_by_label("Plate", exact=True)).to_be_disabled()
+    expect(page.get_by_label("Valid from (site's time)")).to_have_value(
+        wall(now - timedelta(hours=1))
+    )  # the stored window, back on the site's wall clock
+    page.get_by_label("Permit kind").select_option("staff")
+    page.get_by_label("Valid until (site's time)").fill(wall(now + timedelta(days=7)))
+    page.locator("#rule-reason").fill("now a caretaker")
+    page.get_by_role("button", name="Save changes").click()
+    expect(row).to_contain_text("Staff")
+    until = (now + timedelta(days=7)).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    expect(row).to_contain_text(until)
+    [stored] = garage.admin("GET", "/vehicle-rules").json()
+    assert stored["permit_kind"] == "staff"
+    assert stored["valid_until"].startswith(
+        (now + timedelta(days=7)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+    )
+
+    row.get_by_role("button", name="Expire").click()
+    page.locator("#reason-input").fill("moved out")
+    page.locator("#confirm-reason").click()
+    expect(row).to_have_attribute("data-state", "expired")
+    expect(row.get_by_role("button", name="Expire")).to_be_disabled()
+
+
+def test_a_tariff_edited_on_the_page_previews_the_fee_the_gate_then_asks(
+    shared_server: LiveServer, page: Page
+) -> None:
+    garage = Garage(shared_server, "gcp-tariff")
+    as_admin(page, shared_server, "/garage/tariffs?site=gcp-tariff")
+    wait_loaded(page, "tariffs-page")
+    expect(page.locator("#tariff-hourly")).to_have_value("5.00")  # Garage's own tariff
+    page.get_by_label("Per started hour", exact=True).fill("8.00")
+    page.get_by_label("Night rate per started hour (empty: none)").fill("3.00")
+    page.get_by_label("Night starts (site's time)").fill("22:00")
+    page.get_by_label("Night ends (site's time)").fill("07:00")
+    page.get_by_label("Daily cap (empty: none)").fill("60.00")
+    page.get_by_role("button", name="Save tariff").click()
+    expect(page.locator("#save-state")).to_have_text("Saved.")
+    saved = garage.admin("GET", "/garages/garage/tariff").json()
+    assert (saved["hourly_minor"], saved["night_hourly_minor"], saved["daily_cap_minor"]) == (
+        800,
+        300,
+        6000,
+    )
+
+    session = garage.read("gate-in", "浙A·12321").json()["session_id"]
+    entry = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=27, minutes=30)
+    backdate_entry(shared_server, session, entry)
+    asked = garage.read("gate-out", "浙A·12321").json()
+    assert asked["open"] is False and asked["due_minor"] > 0
+
+    page.get_by_label("Entry (site's time)").fill(wall(entry))
+    page.get_by_label("Exit (site's time)").fill(wall(datetime.now(UTC)))
+    page.get_by_role("button", name="Preview the fee").click()
+    total = page.locator("#preview-total")
+    expect(total).to_have_attribute("data-minor", str(asked["due_minor"]))
+    expect(page.locator("#preview-days tbody tr")).to_have_count(2)
+    expect(page.locator("#preview-notes")).to_contain_text("crosses midnight")
+    keep_screenshot(page, SHOTS / "garage-tariffs-preview.png")
+    docs_screenshot(page, "garage-tariffs-preview")
+
+
+def test_a_csv_with_a_bad_row_is_refused_whole_and_a_good_one_round_trips(
+    shared_server: LiveServer, page: Page, tmp_path: Path
+) -> None:
+    garage = Garage(shared_server, "gcp-csv")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        HEADER
+        + "deny,京A·12345,garage,,gate damage,,\n"
+        + "permit,京A·23456,garage,resident,,2026-12-01T00:00:00Z,\n",
+        encoding="utf-8",
+    )
+    good = (
+        HEADER
+        + "allow,京A·12345,garage,,contractor van,2026-12-01T00:00:00Z,2027-01-01T00:00:00Z\n"
+        + "deny,京A·34567,,,gate damage,,\n"
+        + "permit,京A·45678,garage,staff,,2026-12-01T00:00:00Z,2027-01-01T00:00:00Z\n"
+    )
+    good_file = tmp_path / "good.csv"
+    good_file.write_text(good, encoding="utf-8")
+
+    as_admin(page, shared_server, "/garage/lists?site=gcp-csv")
+    wait_loaded(page, "lists-page")
+    page.get_by_label("CSV file").set_input_files(str(bad))
+    page.locator("#import-reason").fill("monthly update")
+    page.get_by_role("button", name="Import", exact=True).click()
+    problems = page.locator("#import-problem-list li")
+    expect(problems).to_have_count(1)
+    expect(problems.first).to_have_attribute("data-line", "3")
+    expect(problems.first).to_contain_text("valid_from and valid_until")
+    expect(page.locator("#import-problems-title")).to_contain_text("Nothing was imported")
+    keep_screenshot(page, SHOTS / "garage-lists-import-refused.png")
+    assert garage.admin("GET", "/vehicle-rules").json() == []
+
+    page.get_by_label("CSV file").set_input_files(str(good_file))
+    page.locator("#import-reason").fill("monthly update")
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.locator("#import-state")).to_have_text("Imported 3 rows.")
+    expect(page.locator("#import-problems")).to_be_hidden()
+    expect(page.locator("#rules tr")).to_have_count(3)
+
+    page.locator("#export-purpose").select_option(index=1)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export CSV").click()
+    assert Path(download.value.path()).read_text(encoding="utf-8") == good
+    page.evaluate("window.scrollTo(0, 0)")
+    docs_screenshot(page, "garage-lists")
+
+
+def test_the_revenue_page_shows_the_apis_figures_and_its_csv(
+    shared_server: LiveServer, page: Page
+) -> None:
+    garage = Garage(shared_server, "gcp-revenue")
+    for number, plate in enumerate(("鲁B·20001", "鲁B·20002", "鲁B·20003")):
+        session = garage.read("gate-in", plate).json()["session_id"]
+        payment = {
+            "amount_minor": 1250 + number,
+            "currency": "CNY",
+            "method": "card",
+            "reference": f"p-{number}",
+        }
+        with shared_server.client(Role.OPERATOR) as till:
+            assert (
+                till.post(f"/api/v1/parking/sessions/{session}/payments", json=payment).status_code
+                == 201
+            )
+    as_admin(page, shared_server, "/garage/revenue?site=gcp-revenue")
+    wait_loaded(page, "revenue-page")
+    expect(page.locator("#site-timezone")).to_contain_text("Asia/Shanghai")
+    now = datetime.now(UTC)
+    days = garage.admin(
+        "GET",
+        "/revenue",
+        params={
+            "since": (now - timedelta(days=31)).isoformat(),
+            "until": (now + timedelta(days=1)).isoformat(),
+        },
+    ).json()
+    expected = sum(d["amount_minor"] for d in days)
+    assert expected == 3753
+    total = page.locator(".revenue-total")
+    expect(total).to_have_attribute("data-minor", str(expected))
+    [day] = days
+    expect(page.locator(f'#revenue-table tr[data-start="{day["day"]}"]')).to_have_attribute(
+        "data-minor", str(day["amount_minor"])
+    )
+    page.get_by_role("button", name="Per month").click()
+    expect(page.locator("#revenue-page")).to_have_attribute(
+        "data-loaded", re.compile("period=month")
+    )
+    expect(total).to_have_attribute("data-minor", str(expected))
+    href = page.locator("#revenue-csv").get_attribute("href")
+    assert href is not None and "period=month" in href
+    with shared_server.client(Role.ADMIN) as admin:
+        periods = admin.get(href.replace("/revenue/export", "/revenue/periods")).json()
+        csv = admin.get(href).text
+    assert sum(p["amount_minor"] for p in periods) == expected
+    page_rows = page.locator("#revenue-table tbody tr")
+    expect(page_rows).to_have_count(len(periods))
+    assert [line.split(",")[2] for line in csv.splitlines()[1:]] == [
+        str(p["amount_minor"]) for p in periods
+    ]
+    keep_screenshot(page, SHOTS / "garage-revenue.png")
+    docs_screenshot(page, "garage-revenue")
+
+
+def test_a_viewer_sees_masked_plates_and_no_button_to_change_anything(
+    shared_server: LiveServer, page: Page
+) -> None:
+    garage = Garage(shared_server, "gcp-viewer")
+    body = {"type": "deny", "plate": "苏E·54321", "reason": "unpaid twice"}
+    assert garage.admin("POST", "/vehicle-rules", json=body).status_code == 201
+    page.goto(shared_server.url + "/garage/lists?site=gcp-viewer")
+    sign_in_user(page, shared_server, "gcp-viewer", Role.VIEWER, PASSWORD)
+    page.goto(shared_server.url + "/garage/lists?site=gcp-viewer")
+    wait_loaded(page, "lists-page")
+    row = page.locator("#rules tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("苏E·***")
+    expect(row).not_to_contain_text("54321")
+    expect(page.locator("#rules button")).to_have_count(0)
+    expect(page.locator("#rule-form")).to_have_count(0)
+    expect(page.locator("#import-form")).to_have_count(0)
+    expect(page.get_by_role("button", name="Show plates in full")).to_have_count(0)
+    keep_screenshot(page, SHOTS / "garage-lists-viewer.png")
+
+    page.goto(shared_server.url + "/garage/tariffs?site=gcp-viewer")
+    wait_loaded(page, "tariffs-page")
+    expect(page.locator("#tariff-hourly")).to_have_value("5.00")
+    expect(page.locator("#tariff-hourly")).to_have_attribute("readonly", "")
+    expect(page.get_by_role("button", name="Save tariff")).to_have_count(0)
+    expect(page.get_by_role("button", name="Preview the fee")).to_be_enabled()
+
+
+def test_the_pages_pass_axe_light_and_dark_read_in_chinese_and_fit_a_phone(
+    shared_server: LiveServer, browser: Browser
+) -> None:
+    garage = Garage(shared_server, "gcp-look")
+    now = datetime.now(UTC)
+    for rule in (
+        {"type": "deny", "plate": "苏E·54321", "reason": "unpaid twice"},
+        {"type": "permit", "plate": "沪C·88888", "permit_kind": "staff", "zone_id": "garage",
+         "valid_from": now.isoformat(), "valid_until": (now + timedelta(days=9)).isoformat(),
+         "reason": "staff car"},
+    ):  # fmt: skip
+        assert garage.admin("POST", "/vehicle-rules", json=rule).status_code == 201
+    english = set(extracted_messages())
+    roots = {"/garage/lists": "lists-page", "/garage/tariffs": "tariffs-page",
+             "/garage/revenue": "revenue-page"}  # fmt: skip
+    found: dict[str, list[str]] = {}
+    for locale, scheme, width in (("en", "light", 1100), ("en", "dark", 1100),
+                                  ("zh_CN", "light", 375)):  # fmt: skip
+        context = browser.new_context(
+            viewport={"width": width, "height": 800},
+            color_scheme=scheme,  # type: ignore[arg-type]
+        )
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        sign_in_user_at(page, shared_server)  # the form in English, then the language
+        context.add_cookies(
+            [{"name": "sitewarden_lang", "value": locale, "url": shared_server.url}]
+        )
+        for path in PAGES:
+            page.goto(f"{shared_server.url}{path}?site=gcp-look")
+            wait_loaded(page, roots[path])
+            if path == "/garage/lists":
+                expect(page.locator("#rules tr")).to_have_count(2)
+            results = Axe().run(page)
+            bad = [
+                f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+                for v in results.response["violations"]
+                if v["impact"] in ("serious", "critical")
+            ]
+            if bad:
+                found[f"{locale} {scheme} {path}"] = bad
+            name = path.strip("/").replace("/", "-")
+            if locale == "zh_CN":
+                assert page.locator("html").get_attribute("lang") == "zh-CN"
+                left = untranslated(page.evaluate(VISIBLE_TEXT), english)
+                assert left == [], f"{path} shows English: {left}"
+                width_now = page.evaluate("document.documentElement.scrollWidth")
+                assert width_now <= 375, f"{path} is {width_now} px wide"
+                keep_screenshot(page, SHOTS / f"{name}-phone-zh.png")
+                docs_screenshot(page, f"{name}-operator-zh-CN-phone")
+            else:
+                keep_screenshot(page, SHOTS / f"{name}-{scheme}.png")
+                docs_screenshot(page, f"{name}-operator-{scheme}")
+        context.close()
+    assert found == {}, found
+
+
+def sign_in_user_at(page: Page, server: LiveServer) -> None:
+    """An operator (masked plates, no changes) signed in through the form."""
+    page.goto(server.url + "/garage/lists")
+    sign_in_user(page, server, "gcp-operator", Role.OPERATOR, PASSWORD)
