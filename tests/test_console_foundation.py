@@ -47,6 +47,8 @@ TRANSLATED_PAGES = [
     "/devices",
     DEVICE_PAGE,
     "/plan",
+    "/garage",
+    "/garage/reviews",
     "/account/password",
     "/account/second-factor",
     "/no-such-page",
@@ -181,6 +183,10 @@ def settle(page: Page, path: str) -> None:
         expect(page.locator("#alert-status")).not_to_contain_text("…")
     elif path == "/events":
         expect(page.locator("#ex-rows tr").first).to_be_visible()
+    elif path == "/garage":
+        expect(page.locator("#garage-status")).to_have_attribute("data-at", re.compile("."))
+    elif path == "/garage/reviews":
+        expect(page.locator("#review-count")).to_have_attribute("data-at", re.compile("."))
 
 
 def docs_screenshot(page: Page, name: str) -> None:

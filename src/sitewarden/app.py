@@ -52,10 +52,12 @@ from sitewarden.web import (
     device_page,
     error_pages,
     explorer_page,
+    garage_page,
     i18n,
     overview_page,
     pages,
     plan_page,
+    review_page,
     vendor,
 )
 
@@ -193,6 +195,8 @@ def create_app(
         device_page.router,
         plan_page.router,
         vendor.router,
+        garage_page.router,
+        review_page.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
