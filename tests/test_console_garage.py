@@ -327,3 +327,40 @@ def test_both_pages_pass_axe_read_in_chinese_and_fit_a_phone(
                 problems[key] = violations
         context.close()
     assert problems == {}
+
+
+def test_the_garage_api_refuses_bad_resolutions_and_manual_opens_and_stores_nothing(
+    shared_server: LiveServer,
+) -> None:
+    garage = _garage(shared_server)
+    review = garage.read("gate-in", "浙A·12845", confidence=0.4).json()["review_id"]
+    resolve = f"/api/v1/parking/sites/{garage.site}/reviews/{review}/resolve"
+    opening = f"/api/v1/parking/sites/{garage.site}/lanes/gate-in/open"
+    with shared_server.client(Role.OPERATOR) as guard:
+        both = guard.post(resolve, json={"plate": "浙A12345", "confirm": True})
+        neither = guard.post(resolve, json={})
+        phone = guard.post(opening, json={"reason": "call 13812345678"})
+        short = guard.post(opening, json={"reason": "ok"})
+        nowhere = guard.post(
+            f"/api/v1/parking/sites/{garage.site}/lanes/no-such-lane/open",
+            json={"reason": "ambulance"},
+        )
+        fits = guard.post(
+            f"/api/v1/parking/sites/{garage.site}/plate-check", json={"plate": "粤BD12345"}
+        )
+    with shared_server.client(Role.VIEWER) as viewer:
+        refused = viewer.post(opening, json={"reason": "ambulance"})
+    assert both.status_code == 422 and "one of" in both.json()["message"]
+    assert neither.status_code == 422
+    assert phone.status_code == 422 and short.status_code == 422
+    assert nowhere.status_code == 422 and "not configured as a lane" in nowhere.json()["message"]
+    assert refused.status_code == 403
+    assert [(f["format"], f["display"]) for f in fits.json()] == [("cn_ne", "粤B·D12345")]
+    with shared_server.client() as admin:
+        pending = admin.get(f"/api/v1/parking/sites/{garage.site}/reviews").json()
+        opened = admin.get(
+            "/api/v1/events", params={"site": garage.site, "kind": "parking.manual_open"}
+        ).json()["events"]
+    assert [r["review_id"] for r in pending] == [review]  # still waiting
+    assert opened == []
+    assert _audit(shared_server, "parking.lane.manual_open", garage.site) == []
