@@ -52,6 +52,8 @@ TRANSLATED_PAGES = [
     "/garage/lists",
     "/garage/tariffs",
     "/garage/revenue",
+    "/garage",
+    "/garage/reviews",
     "/account/password",
     "/account/second-factor",
     "/no-such-page",
@@ -190,6 +192,10 @@ def settle(page: Page, path: str) -> None:
         expect(page.locator("#at-summary")).not_to_be_empty()
     elif path == "/doors":
         expect(page.locator("#dr-live")).not_to_be_empty()
+    elif path == "/garage":
+        expect(page.locator("#garage-status")).to_have_attribute("data-at", re.compile("."))
+    elif path == "/garage/reviews":
+        expect(page.locator("#review-count")).to_have_attribute("data-at", re.compile("."))
     elif path.startswith("/garage/"):
         expect(page.locator(".garage-page[data-loaded]")).to_have_count(1)
 

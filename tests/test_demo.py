@@ -66,6 +66,7 @@ DEVICE_SENT_KINDS = set(KINDS) - {
     "device.offline",
     "parking.denied",
     "parking.unpaid_exit",
+    "parking.manual_open",
     "security.lookup_burst",
 }
 

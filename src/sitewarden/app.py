@@ -57,10 +57,12 @@ from sitewarden.web import (
     error_pages,
     explorer_page,
     garage_config_pages,
+    garage_page,
     i18n,
     overview_page,
     pages,
     plan_page,
+    review_page,
     vendor,
 )
 
@@ -203,6 +205,8 @@ def create_app(
         attendance_page.router,
         doors_page.router,
         garage_config_pages.router,
+        garage_page.router,
+        review_page.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")

@@ -237,6 +237,9 @@ class ReviewOut(BaseModel):
 class ReviewResolveIn(_In):
     plate: str | None = Field(default=None, min_length=1, max_length=32)
     dismiss: bool = False
+    confirm: bool = Field(
+        default=False, description="the reader's guess is right: decide on it as read"
+    )
 
 
 class ReviewResolveOut(BaseModel):

@@ -22,6 +22,7 @@ CATEGORIES: dict[str, frozenset[str]] = {
             "device.offline",
             "camera.tamper",
             "security.lookup_burst",
+            "parking.manual_open",
         }
     ),
     "heartbeats": frozenset({"device.heartbeat"}),

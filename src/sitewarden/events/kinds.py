@@ -93,10 +93,20 @@ class PlateReadAttributes(TypedDict):
 class ParkingAttributes(TypedDict):
     __pydantic_config__ = _FORBID  # type: ignore[misc]
     lane: NotRequired[ShortText]
+    confidence: NotRequired[Annotated[float, Field(ge=0, le=1)]]  # of the read decided on
     session_id: NotRequired[ShortText]
     fee_minor: NotRequired[Annotated[int, Field(ge=0)]]
     currency: NotRequired[Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]]
     reason: NotRequired[ShortText]
+
+
+class ManualOpenAttributes(TypedDict):
+    """A person opened a gate's barrier from the console: who, and the reason they gave."""
+
+    __pydantic_config__ = _FORBID  # type: ignore[misc]
+    lane: ShortText
+    operator: ShortText
+    reason: ShortText
 
 
 class AlarmAttributes(TypedDict):
@@ -270,6 +280,13 @@ KINDS: dict[str, KindSpec] = {
             "a vehicle tried to leave without paying",
         ),
         KindSpec(
+            "parking.manual_open",
+            Severity.MINOR,
+            ManualOpenAttributes,
+            NoPersonal,
+            "an operator opened a gate's barrier by hand, with a reason",
+        ),
+        KindSpec(
             "alarm.smoke",
             Severity.CRITICAL,
             AlarmAttributes,
@@ -343,6 +360,6 @@ KINDS: dict[str, KindSpec] = {
 }
 
 # Kinds sitewarden raises itself: no device, not even a gateway, may send them.
-RAISED_BY_SITEWARDEN: frozenset[str] = frozenset({"security.lookup_burst"})
+RAISED_BY_SITEWARDEN: frozenset[str] = frozenset({"security.lookup_burst", "parking.manual_open"})
 
 FAMILIES: frozenset[str] = frozenset(spec.family for spec in KINDS.values())

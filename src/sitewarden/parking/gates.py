@@ -108,7 +108,7 @@ class ParkingGates:
             )
         if confidence is not None and confidence < settings.review_below:
             return self.unsure_read(lane, match, confidence, None)
-        return self.decide_plate(lane, match, device_time)
+        return self.decide_plate(lane, match, device_time, confidence)
 
     def decide_frame_read(
         self, lane: Lane, plate: PlateMatch, confidence: float, doubt: str | None
@@ -117,7 +117,7 @@ class ParkingGates:
         confidence at or over the site's ``review_below``) is acted on; any other follows
         the site's policy for unsure reads. Never a wrong plate silently."""
         if doubt is None and confidence >= self.plate_settings(lane.site_id).review_below:
-            return self.decide_plate(lane, plate)
+            return self.decide_plate(lane, plate, None, confidence)
         return self.unsure_read(lane, plate, confidence, doubt)
 
     def unsure_read(
@@ -133,13 +133,22 @@ class ParkingGates:
         return self.queue_review(lane, plate, confidence, reason, doubt, admit)
 
     def decide_plate(
-        self, lane: Lane, plate: PlateMatch, device_time: datetime | None = None
+        self,
+        lane: Lane,
+        plate: PlateMatch,
+        device_time: datetime | None = None,
+        confidence: float | None = None,
     ) -> GateDecision:
-        """Open or not for ``plate`` at ``lane``; listeners are told the decision."""
-        return self._told(self._decide_plate(lane, plate, device_time))
+        """Open or not for ``plate`` at ``lane``; listeners are told the decision. The
+        read's ``confidence`` (None: a person confirmed the plate) goes into its event."""
+        return self._told(self._decide_plate(lane, plate, device_time, confidence))
 
     def _decide_plate(
-        self, lane: Lane, plate: PlateMatch, device_time: datetime | None
+        self,
+        lane: Lane,
+        plate: PlateMatch,
+        device_time: datetime | None,
+        confidence: float | None,
     ) -> GateDecision:
         now = self.clock()
         subject = self.vault.subject_for(lane.site_id, "plate", "vehicle", plate.compact)
@@ -163,6 +172,8 @@ class ParkingGates:
                 decision, event = self._rules.exit(lane, plate, subject, now, occurred)
             repeated = recent is not None and recent.reason == decision.reason
             if event is not None and not repeated:
+                if confidence is not None:
+                    event.attributes["confidence"] = round(confidence, 4)
                 self._emit(event)
                 decision = replace(decision, event_id=str(event.id))
             elif repeated:

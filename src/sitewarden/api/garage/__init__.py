@@ -7,7 +7,10 @@ from fastapi import APIRouter
 from sitewarden.api.garage import (
     config,
     fee_preview,
+    lane_view,
     lanes,
+    manual_open,
+    plate_check,
     reports,
     revenue_periods,
     sessions,
@@ -19,7 +22,8 @@ from sitewarden.api.garage.common import FRAMES_PATH, GateDesk, build_gates
 router = APIRouter()
 for part in (lanes, config, vehicles, sessions, reports):
     router.include_router(part.router)
-for part in (vehicle_rules, fee_preview, revenue_periods):  # the console's garage set-up
+# The console's garage: the lane view and manual open, then the set-up pages' routes.
+for part in (lane_view, manual_open, plate_check, vehicle_rules, fee_preview, revenue_periods):
     router.include_router(part.router)
 
 __all__ = ["FRAMES_PATH", "GateDesk", "build_gates", "router"]

@@ -222,6 +222,24 @@ def list_reviews(
     return out
 
 
+def _guess_of(context: AppContext, site_id: str, review_id: str) -> str:
+    """The reader's guess of a review, opened from its sealed event (to confirm it)."""
+    item = context.store.parking.get_review(site_id, review_id)
+    if item is None:
+        raise NotFound(f"review {review_id!r} not found")
+    event = (
+        None if item.event_id is None else context.store.events.get_event(uuid.UUID(item.event_id))
+    )
+    value = None
+    if event is not None and event.subject_id is not None:
+        value = context.vault.subject_value(site_id, event.subject_id)
+    if value is None:
+        raise InvalidInput(
+            f"review {review_id!r}: the reader's guess is no longer kept; type the plate you read"
+        )
+    return value
+
+
 @router.post(
     "/parking/sites/{site_id}/reviews/{review_id}/resolve", response_model=ReviewResolveOut
 )
@@ -236,9 +254,10 @@ def resolve_review(
     desk: AppGateDesk,
 ) -> ReviewResolveOut:
     """Confirm the plate a person reads off the frame (the gate then decides), or dismiss."""
-    if (body.plate is None) == (not body.dismiss):
-        raise InvalidInput("give either the plate you read or dismiss: true")
-    plate = None if body.plate is None else _plate_match(desk, site_id, body.plate)
+    if [body.plate is not None, body.dismiss, body.confirm].count(True) != 1:
+        raise InvalidInput("give one of: the plate you read, confirm: true or dismiss: true")
+    text = _guess_of(context, site_id, review_id) if body.confirm else body.plate
+    plate = None if text is None else _plate_match(desk, site_id, text)
     decision = desk.gates.resolve_review(site_id, review_id, plate, operator.username)
     item = context.store.parking.get_review(site_id, review_id)
     assert item is not None

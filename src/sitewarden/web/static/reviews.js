@@ -1,0 +1,259 @@
+// The plate review queue (templates/reviews.html), driven from the keyboard: j/k or the
+// arrows move, Enter confirms the reader's guess, c corrects (the field takes focus,
+// Enter saves, Esc goes back), r rejects. After each decision the next read is selected
+// and focus returns to the queue, so a guard clears it without the mouse. The guesses
+// open with the queue's purpose (audited by the API) only when a read appears that the
+// page has not shown yet. Renders with textContent only.
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const PURPOSE = "Plate review queue"; // stated in the audit log for every guess opened
+  const EVERY_MS = 4000;
+  const HIDDEN = "\u2022\u2022\u2022";
+  const REASON = {
+    low_confidence: t("read with low confidence"),
+    unsure_read: t("the reader was unsure between readings"),
+  };
+  const DIRECTION = { entry: t("Entry"), exit: t("Exit") };
+  const GATE_REASON = {
+    ticketless: t("ticketless entry"), permit: t("permit"), allow_list: t("allow list"),
+    deny_list: t("deny list"), full: t("garage full"), paid: t("paid"), free: t("free stay"),
+    unpaid: t("not paid"), no_entry_record: t("no entry record"), already_exited: t("already left"),
+  };
+
+  let sites = [];
+  let site = null;
+  let reviews = [];
+  const guesses = new Map(); // review_id -> {plate, disclosure}
+  let selected = 0;
+  let busy = false;
+  let checkTimer = null;
+
+  function zone() { return site ? site.timezone : null; }
+  function siteUrl(path) { return "/api/v1/parking/sites/" + encodeURIComponent(site.site_id) + path; }
+
+  async function send(url, body) {
+    const response = await fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, Accept: "application/json" },
+      body: JSON.stringify(body),
+    });
+    let answer = null;
+    try { answer = await response.json(); } catch (_) { /* no body */ }
+    if (!response.ok) throw new Error((answer && answer.message) || response.statusText);
+    return answer;
+  }
+
+  async function load() {
+    if (!site) return;
+    const url = siteUrl("/reviews?state=pending&limit=200");
+    try {
+      let found = await fetchJSON(url);
+      if (found.some((review) => !guesses.has(review.review_id))) {
+        found = await fetchJSON(url + "&" + new URLSearchParams({ purpose: PURPOSE }));
+        for (const review of found) guesses.set(review.review_id, { plate: review.plate, disclosure: review.disclosure });
+      }
+      const current = reviews[selected] ? reviews[selected].review_id : null;
+      reviews = found.slice().sort((a, b) => a.created_at.localeCompare(b.created_at)); // oldest first
+      const keep = reviews.findIndex((review) => review.review_id === current);
+      selected = keep >= 0 ? keep : Math.min(selected, Math.max(0, reviews.length - 1));
+      render();
+    } catch (error) {
+      showError(error.message);
+    }
+  }
+
+  function render() {
+    $("review-count").textContent = t("Waiting for review: {count}", { count: formatNumber(reviews.length) });
+    $("review-count").dataset.at = new Date().toISOString();
+    $("queue-empty").hidden = reviews.length > 0;
+    const queue = $("queue");
+    queue.replaceChildren(...reviews.map((review, index) => {
+      const item = document.createElement("li");
+      item.id = "review-" + review.review_id;
+      item.setAttribute("role", "option");
+      item.setAttribute("aria-selected", index === selected ? "true" : "false");
+      item.dataset.review = review.review_id;
+      const guess = guesses.get(review.review_id);
+      const plate = document.createElement("strong");
+      plate.className = "plate"; plate.translate = false;
+      plate.textContent = guess && guess.plate ? guess.plate : HIDDEN;
+      const where = document.createElement("span");
+      where.className = "muted"; where.translate = false;
+      where.textContent = " " + review.device_id + " \u00b7 " + formatTime(review.created_at, zone()).split(" ")[1];
+      item.append(plate, where);
+      item.addEventListener("click", () => { selected = index; render(); queue.focus(); });
+      return item;
+    }));
+    if (reviews.length) queue.setAttribute("aria-activedescendant", "review-" + reviews[selected].review_id);
+    else queue.removeAttribute("aria-activedescendant");
+    renderDetail();
+  }
+
+  function renderFits(list, fits) {
+    if (!fits.length) {
+      const none = document.createElement("li");
+      none.textContent = t("fits none of this site's formats");
+      list.replaceChildren(none);
+      return;
+    }
+    list.replaceChildren(...fits.map((fit) => {
+      const item = document.createElement("li");
+      fillText(item, t("{display}: format {format} ({description})"), { display: fit.display, format: fit.format, description: fit.description || fit.format });
+      return item;
+    }));
+  }
+
+  async function fitsOf(plate) {
+    return send(siteUrl("/plate-check"), { plate });
+  }
+
+  function renderDetail() {
+    const review = reviews[selected];
+    $("review-detail").hidden = !review;
+    if (!review) return;
+    const guess = guesses.get(review.review_id) || { plate: null, disclosure: "none" };
+    $("review-guess").textContent = guess.plate || HIDDEN;
+    $("review-guess-note").textContent = guess.disclosure === "masked"
+      ? t("Shown masked for your role: confirm only if the visible part and the vehicle agree, else correct it.")
+      : guess.plate ? "" : t("The guess is not shown to your role.");
+    $("fact-lane").textContent = review.device_id;
+    $("fact-direction").textContent = DIRECTION[review.direction] || review.direction;
+    $("fact-time").textContent = formatTime(review.created_at, zone());
+    $("fact-confidence").textContent = Math.round(review.confidence * 100) + "%";
+    $("fact-reason").textContent = REASON[review.reason] || review.reason;
+    const fits = $("guess-fits");
+    fits.replaceChildren();
+    if (guess.disclosure === "full" && guess.plate) {
+      fitsOf(guess.plate).then((found) => { if (reviews[selected] === review) renderFits(fits, found); })
+        .catch((error) => showError(error.message));
+    } else {
+      const item = document.createElement("li");
+      item.textContent = t("shown once the plate is typed in full (Correct)");
+      fits.replaceChildren(item);
+    }
+  }
+
+  function move(step) {
+    if (!reviews.length) return;
+    selected = Math.max(0, Math.min(reviews.length - 1, selected + step));
+    closeCorrection();
+    render();
+    const item = $("review-" + reviews[selected].review_id);
+    if (item) item.scrollIntoView({ block: "nearest" });
+  }
+
+  function openCorrection() {
+    if (!reviews[selected]) return;
+    $("correct-form").hidden = false;
+    $("correct-fits-box").hidden = false;
+    $("correct-fits").replaceChildren();
+    const input = $("correct-plate");
+    const guess = guesses.get(reviews[selected].review_id);
+    input.value = guess && guess.disclosure === "full" && guess.plate ? guess.plate : "";
+    input.focus(); input.select();
+    if (input.value) checkTyped();
+  }
+
+  function closeCorrection() {
+    $("correct-form").hidden = true;
+    $("correct-fits-box").hidden = true;
+  }
+
+  function checkTyped() {
+    clearTimeout(checkTimer);
+    const plate = $("correct-plate").value.trim();
+    if (!plate) { $("correct-fits").replaceChildren(); return; }
+    checkTimer = setTimeout(async () => {
+      try { renderFits($("correct-fits"), await fitsOf(plate)); } catch (error) { showError(error.message); }
+    }, 200);
+  }
+
+  function sayResult(template, values) {
+    fillText($("review-result"), template, values);
+  }
+
+  function outcome(answer) {
+    const decision = answer.decision;
+    if (!decision) return t("rejected");
+    const why = GATE_REASON[decision.reason] || decision.reason;
+    return decision.open ? t("the gate opened ({reason})", { reason: why }) : t("the gate stayed shut ({reason})", { reason: why });
+  }
+
+  async function resolve(body, describe) {
+    const review = reviews[selected];
+    if (!review || busy) return;
+    busy = true;
+    try {
+      const answer = await send(siteUrl("/reviews/" + encodeURIComponent(review.review_id) + "/resolve"), body);
+      const shown = body.plate || (guesses.get(review.review_id) || {}).plate || HIDDEN;
+      sayResult(describe, { plate: shown, lane: review.device_id, outcome: outcome(answer) });
+      reviews.splice(selected, 1);
+      guesses.delete(review.review_id);
+      selected = Math.min(selected, Math.max(0, reviews.length - 1));
+      closeCorrection();
+      render();
+      $("queue").focus();
+    } catch (error) {
+      showError(t("The review was not saved: {message}", { message: error.message }));
+    } finally {
+      busy = false;
+    }
+  }
+
+  const confirmGuess = () => resolve({ confirm: true }, t("Confirmed {plate} at {lane}: {outcome}."));
+  const reject = () => resolve({ dismiss: true }, t("Rejected the read at {lane}."));
+  function saveCorrection(event) {
+    event.preventDefault();
+    const plate = $("correct-plate").value.trim();
+    if (!plate) { $("correct-plate").focus(); return; }
+    resolve({ plate }, t("Corrected to {plate} at {lane}: {outcome}."));
+  }
+
+  function onKey(event) {
+    if (event.ctrlKey || event.altKey || event.metaKey || document.querySelector("dialog[open]")) return;
+    const target = event.target;
+    if (target && target.id === "correct-plate") {
+      if (event.key === "Escape") { event.preventDefault(); closeCorrection(); $("queue").focus(); }
+      return;
+    }
+    if (target && /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) return;
+    const onControl = target && /^(BUTTON|A|SUMMARY)$/.test(target.tagName);
+    switch (event.key) {
+      case "j": case "ArrowDown": event.preventDefault(); move(1); break;
+      case "k": case "ArrowUp": event.preventDefault(); move(-1); break;
+      case "Enter": if (!onControl) { event.preventDefault(); confirmGuess(); } break;
+      case "c": event.preventDefault(); openCorrection(); break;
+      case "r": event.preventDefault(); reject(); break;
+      default: break;
+    }
+  }
+
+  function chooseSite() {
+    site = sites.find((s) => s.site_id === $("site-select").value) || null;
+    reviews = []; selected = 0;
+    sayTimeZone($("site-zone"), zone());
+    const url = new URL(location.href);
+    if (site) url.searchParams.set("site", site.site_id);
+    history.replaceState(null, "", url);
+    load().then(() => $("queue").focus());
+  }
+
+  document.addEventListener("DOMContentLoaded", async () => {
+    try { sites = await fillSites($("site-select"), false); } catch (error) { showError(error.message); return; }
+    const wanted = new URL(location.href).searchParams.get("site");
+    if (wanted && sites.some((s) => s.site_id === wanted)) $("site-select").value = wanted;
+    $("site-select").addEventListener("change", chooseSite);
+    $("review-confirm").addEventListener("click", confirmGuess);
+    $("review-correct").addEventListener("click", openCorrection);
+    $("review-reject").addEventListener("click", reject);
+    $("correct-form").addEventListener("submit", saveCorrection);
+    $("correct-cancel").addEventListener("click", () => { closeCorrection(); $("queue").focus(); });
+    $("correct-plate").addEventListener("input", checkTyped);
+    document.addEventListener("keydown", onKey);
+    chooseSite();
+    setInterval(() => { if (!document.hidden && !busy) load(); }, EVERY_MS);
+  });
+})();

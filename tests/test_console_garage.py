@@ -1,0 +1,366 @@
+"""The garage page and the plate review queue in headless chromium against a real
+server, as a guard, an administrator and a viewer use them: cars read at the gates
+(through the gate API with device tokens) show on their lane with the read and the
+decision; an unpaid exit is paid from the page; a lane opens by hand with a reason
+that reaches the audit log; an unsure read is corrected from the keyboard alone and the
+session carries the corrected plate; a viewer never sees a plate."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, expect
+
+from sitewarden.accounts.accounts import create_user
+from sitewarden.accounts.roles import Role
+from tests.conftest import LiveServer
+from tests.test_console_foundation import KIND_WORDS, LATIN_WORD, VISIBLE_TEXT
+from tests.test_parking_gates import Garage
+from tests.test_web import browser, keep_screenshot, sign_in_user
+
+__all__ = ["browser"]  # the module's chromium, shared with tests/test_web.py
+pytestmark = pytest.mark.slow
+
+PASSWORD = "night-shift-2026-gate"
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "console"
+_sites = count()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def _garage(server: LiveServer) -> Garage:
+    return Garage(server, f"gar{next(_sites)}")
+
+
+def _sign_in(page: Page, server: LiveServer, path: str, name: str, role: Role) -> None:
+    page.goto(server.url + path)
+    sign_in_user(page, server, name, role, PASSWORD)
+    page.goto(server.url + path)  # the sign-in form returns to the path without its query
+
+
+def _show_plates(page: Page, purpose: str = "Gate operation") -> None:
+    page.get_by_label("Show plates for").select_option(purpose)
+    page.get_by_role("button", name="Show plates").click()
+
+
+def _lane(page: Page, device: str) -> Any:
+    return page.locator(f'#lanes li[data-device="{device}"]')
+
+
+def _audit(server: LiveServer, action: str, site: str) -> list[dict[str, Any]]:
+    return [
+        entry
+        for entry in server.audit_entries()
+        if entry["action"] == action and entry.get("site_id") == site
+    ]
+
+
+def test_a_car_entering_and_leaving_shows_on_its_lanes_with_its_read_and_is_paid_from_the_page(
+    shared_server: LiveServer, page: Page
+) -> None:
+    garage = _garage(shared_server)
+    _sign_in(page, shared_server, f"/garage?site={garage.site}", "guard-ana", Role.OPERATOR)
+    expect(page.get_by_role("heading", name="Garage", exact=True)).to_be_visible()
+    expect(page.locator("#site-zone")).to_contain_text("Asia/Shanghai")
+    _show_plates(page)
+
+    entered = garage.read("gate-in", "浙A·12345", confidence=0.97).json()
+    assert entered["open"] is True
+    lane_in = _lane(page, "gate-in")
+    expect(lane_in.locator(".big-plate")).to_have_text("浙A·***")  # masked for an operator
+    expect(lane_in.locator(".decision")).to_have_text("entered · ticketless entry · confidence 97%")
+    expect(lane_in.locator(".gate-state")).to_have_text("Barrier: open")
+    expect(page.locator("#occupancy-now")).to_contain_text("vehicles parked: 1")
+    expect(page.locator("#sessions-table tbody tr")).to_have_count(1, timeout=15_000)
+    expect(page.locator("#sessions-table tbody tr").first).to_contain_text("浙A·***")
+
+    shut = garage.read("gate-out", "浙A·12345", confidence=0.95).json()
+    assert shut["open"] is False and shut["reason"] == "unpaid"
+    lane_out = _lane(page, "gate-out")
+    expect(lane_out.locator(".decision")).to_have_text(
+        "kept in · not paid · confidence 95% · CN¥5.00"
+    )
+    expect(lane_out.locator(".gate-state")).to_have_text("Barrier: held shut")
+    unpaid = page.locator("#unpaid-table tbody tr")
+    expect(unpaid).to_have_count(1, timeout=15_000)
+    expect(unpaid.first).to_contain_text("CN¥5.00")
+    keep_screenshot(page, DOCS / "garage.png")
+
+    unpaid.first.get_by_role("button", name="Record payment").click()
+    expect(page.locator("#pay-what")).to_contain_text("CN¥5.00")
+    expect(page.get_by_label("Amount")).to_have_value("5.00")
+    page.get_by_label("Method").select_option("qr")
+    page.get_by_label("Receipt or reference").fill("qr-7781")
+    page.get_by_role("button", name="Record payment").last.click()
+    expect(page.locator("#garage-status")).to_contain_text("Payment recorded")
+
+    left = garage.read("gate-out", "浙A·12345", confidence=0.96).json()
+    assert left["open"] is True and left["reason"] == "paid" and left["fee_minor"] == 500
+    expect(lane_out.locator(".decision")).to_have_text("left · paid · confidence 96% · CN¥5.00")
+    expect(lane_out.locator(".gate-state")).to_have_text("Barrier: open")
+    page.get_by_role("button", name="Closed", exact=True).click()
+    closed = page.locator("#sessions-table tbody tr")
+    expect(closed).to_have_count(1)
+    expect(closed.first).to_contain_text("left · paid")
+
+    reads = _audit(shared_server, "parking.lanes.read", garage.site)
+    assert reads and all(entry["purpose"] == "Gate operation" for entry in reads)
+    # Plates opened only when a new vehicle appeared, not on every 3-second poll.
+    assert len(reads) <= 4, reads
+
+
+def test_a_plate_search_with_a_purpose_is_audited(shared_server: LiveServer, page: Page) -> None:
+    garage = _garage(shared_server)
+    garage.read("gate-in", "粤B·D12345", confidence=0.99)
+    garage.read("gate-in", "浙A·54321", confidence=0.99)
+    _sign_in(page, shared_server, f"/garage?site={garage.site}", "guard-ben", Role.OPERATOR)
+    page.get_by_label("Plate", exact=True).fill("粤BD12345")
+    page.locator("#lookup-purpose").select_option("Incident investigation")
+    page.get_by_role("button", name="Find sessions").click()
+    expect(page.locator("#sessions-caption")).to_have_text(
+        "Sessions of the plate you searched for: 1"
+    )
+    rows = page.locator("#sessions-table tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("粤B·***")
+    [lookup] = _audit(shared_server, "parking.sessions.lookup", garage.site)
+    assert lookup["purpose"] == "Incident investigation" and lookup["actor"] == "guard-ben"
+    page.get_by_role("button", name="Show all sessions").click()
+    expect(rows).to_have_count(2)
+
+
+def test_a_lane_opened_by_hand_shows_on_the_lane_and_its_reason_is_in_the_audit(
+    shared_server: LiveServer, page: Page
+) -> None:
+    garage = _garage(shared_server)
+    _sign_in(page, shared_server, f"/garage?site={garage.site}", "guard-cai", Role.OPERATOR)
+    lane = _lane(page, "gate-out")
+    expect(lane.locator(".gate-state")).to_have_text("Barrier: closed")
+    lane.get_by_role("button", name="Open by hand").click()
+    dialog = page.get_by_role("dialog", name="Open the barrier by hand")
+    expect(dialog).to_contain_text("gate-out")
+    dialog.get_by_label(re.compile("^Reason")).fill("ambulance for flat 12")
+    dialog.get_by_role("button", name="Open now").click()
+    expect(lane.locator(".decision")).to_have_text("opened by hand")
+    expect(lane.locator(".gate-state")).to_have_text("Barrier: open")
+    expect(lane).to_contain_text("by guard-cai")
+
+    [entry] = _audit(shared_server, "parking.lane.manual_open", garage.site)
+    assert entry["actor"] == "guard-cai" and entry["purpose"] == "ambulance for flat 12"
+    assert entry["targets"] == ["gate-out"]
+    with shared_server.client() as admin:
+        events = admin.get(
+            "/api/v1/events", params={"site": garage.site, "kind": "parking.manual_open"}
+        ).json()["events"]
+    assert [e["attributes"] for e in events] == [
+        {"lane": "gate-out", "operator": "guard-cai", "reason": "ambulance for flat 12"}
+    ]
+
+
+def test_an_unsure_read_is_corrected_from_the_keyboard_and_the_session_carries_the_plate(
+    shared_server: LiveServer, page: Page
+) -> None:
+    garage = _garage(shared_server)
+    first = garage.read("gate-in", "浙A·12845", confidence=0.41).json()  # misread 3 as 8
+    second = garage.read("gate-in", "沪C·99999", confidence=0.52).json()
+    assert first["reason"] == "review" and second["reason"] == "review"
+    _sign_in(page, shared_server, f"/garage/reviews?site={garage.site}", "guard-dee", Role.OPERATOR)
+    expect(page.locator("#review-count")).to_have_text("Waiting for review: 2")
+    queue = page.locator("#queue")
+    expect(queue).to_be_focused()
+    expect(page.locator("#review-guess")).to_have_text("浙A·***")  # masked for an operator
+    expect(page.locator("#review-guess-note")).to_contain_text("masked for your role")
+    expect(page.locator("#keys")).to_contain_text("reject")
+    keep_screenshot(page, DOCS / "garage-reviews.png")
+
+    page.keyboard.press("j")
+    expect(page.locator("#review-guess")).to_have_text("沪C·***")
+    page.keyboard.press("k")
+    expect(page.locator("#review-guess")).to_have_text("浙A·***")
+    page.keyboard.press("c")
+    field = page.get_by_label("The plate as you read it")
+    expect(field).to_be_focused()
+    field.fill("")
+    page.keyboard.type("浙A12345")
+    expect(page.locator("#correct-fits")).to_contain_text("浙A·12345: format cn")
+    page.keyboard.press("Enter")
+    expect(page.locator("#review-result")).to_have_text(
+        "Corrected to 浙A12345 at gate-in: the gate opened (ticketless entry)."
+    )
+    expect(page.locator("#review-count")).to_have_text("Waiting for review: 1")
+    expect(queue).to_be_focused()
+    page.keyboard.press("r")
+    expect(page.locator("#review-result")).to_have_text("Rejected the read at gate-in.")
+    expect(page.locator("#queue-empty")).to_be_visible()
+
+    with shared_server.client() as admin:
+        found = admin.post(
+            "/api/v1/parking/sessions/lookup",
+            json={"site": garage.site, "plate": "浙A12345", "purpose": "test check"},
+        ).json()
+        wrong = admin.post(
+            "/api/v1/parking/sessions/lookup",
+            json={"site": garage.site, "plate": "浙A12845", "purpose": "test check"},
+        ).json()
+    assert [(s["state"], s["plate"]) for s in found] == [("open", "浙A12345")]
+    assert wrong == []
+    resolutions = _audit(shared_server, "parking.review.resolve", garage.site)
+    assert sorted(e["purpose"] for e in resolutions) == ["confirmed", "dismissed"]
+    assert {e["actor"] for e in resolutions} == {"guard-dee"}
+
+
+def test_an_operator_confirms_a_masked_guess_with_enter(
+    shared_server: LiveServer, page: Page
+) -> None:
+    garage = _garage(shared_server)
+    garage.read("gate-in", "苏E·77777", confidence=0.6)
+    _sign_in(page, shared_server, f"/garage/reviews?site={garage.site}", "guard-eve", Role.OPERATOR)
+    expect(page.locator("#review-guess")).to_have_text("苏E·***")
+    expect(page.locator("#queue")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#review-result")).to_have_text(
+        "Confirmed 苏E·*** at gate-in: the gate opened (ticketless entry)."
+    )
+    with shared_server.client() as admin:
+        sessions = admin.get(
+            f"/api/v1/parking/sites/{garage.site}/sessions", params={"purpose": "test check"}
+        ).json()
+    assert [(s["state"], s["plate"]) for s in sessions] == [("open", "苏E77777")]
+
+
+def test_a_viewer_sees_no_plate_and_no_buttons(shared_server: LiveServer, page: Page) -> None:
+    garage = _garage(shared_server)
+    garage.read("gate-in", "浙A·12345", confidence=0.99)
+    garage.read("gate-out", "浙A·12345", confidence=0.99)  # unpaid: kept in
+    _sign_in(page, shared_server, f"/garage?site={garage.site}", "viewer-fay", Role.VIEWER)
+    expect(page.locator("#plates-hidden-note")).to_have_text("Plates are hidden for your role.")
+    expect(_lane(page, "gate-in").locator(".big-plate")).to_have_text("•••")
+    expect(page.locator("#unpaid-table tbody tr")).to_have_count(1)
+    expect(page.locator("#sessions-table tbody tr")).to_have_count(1)
+    assert "12345" not in page.content() and "浙A" not in page.content()
+    expect(page.get_by_role("button", name="Open by hand")).to_have_count(0)
+    expect(page.get_by_role("button", name="Record payment")).to_have_count(0)
+    expect(page.get_by_role("button", name="Show plates")).to_have_count(0)
+    expect(page.get_by_role("link", name="Plate reviews")).to_have_count(0)
+    assert page.goto(shared_server.url + "/garage/reviews").status == 403  # type: ignore[union-attr]
+    assert _audit(shared_server, "parking.lanes.read", garage.site) == []
+
+
+def _session_of(server: LiveServer, name: str) -> str:
+    """A signed-in operator's session cookie, for pages opened in several languages."""
+    store = server.open_storage()
+    try:
+        create_user(store.accounts, store.registry, name, Role.OPERATOR, password=PASSWORD)
+    finally:
+        store.close()
+    answer = httpx.post(
+        server.url + "/api/v1/auth/login", json={"username": name, "password": PASSWORD}
+    )
+    answer.raise_for_status()
+    return answer.cookies["sitewarden_session"]
+
+
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])
+def test_both_pages_pass_axe_read_in_chinese_and_fit_a_phone(
+    shared_server: LiveServer, browser: Browser, color_scheme: Any
+) -> None:
+    garage = _garage(shared_server)
+    garage.read("gate-in", "浙A·12345", confidence=0.99)
+    garage.read("gate-out", "浙A·12345", confidence=0.99)
+    garage.read("gate-in", "沪C·99999", confidence=0.5)
+    session = _session_of(shared_server, f"guard-gus-{color_scheme}")
+    problems: dict[str, Any] = {}
+    for locale, width in (("en", 1400), ("zh_CN", 1400), ("en", 375), ("zh_CN", 375)):
+        context = browser.new_context(
+            viewport={"width": width, "height": 800}, color_scheme=color_scheme
+        )
+        context.set_default_timeout(10_000)
+        context.add_cookies(
+            [
+                {"name": "sitewarden_lang", "value": locale, "url": shared_server.url},
+                {"name": "sitewarden_session", "value": session, "url": shared_server.url},
+            ]
+        )
+        page = context.new_page()
+        for path in (f"/garage?site={garage.site}", f"/garage/reviews?site={garage.site}"):
+            page.goto(shared_server.url + path)
+            status = "#garage-status" if path.startswith("/garage?") else "#review-count"
+            expect(page.locator(status)).to_have_attribute("data-at", re.compile("."))
+            if path.startswith("/garage?"):
+                expect(_lane(page, "gate-in").locator(".decision")).to_be_visible()
+            key = f"{locale} {width} {path}"
+            if width == 375:
+                scroll = page.evaluate("document.documentElement.scrollWidth")
+                if scroll > 375:
+                    problems[key] = f"{scroll} px wide"
+                if locale == "en" and color_scheme == "light":
+                    name = "garage-phone" if path.startswith("/garage?") else "garage-reviews-phone"
+                    keep_screenshot(page, DOCS / f"{name}.png")
+                continue
+            if locale == "zh_CN":
+                english = [
+                    text
+                    for text in page.evaluate(VISIBLE_TEXT)
+                    if any(w not in KIND_WORDS for w in LATIN_WORD.findall(text))
+                ]
+                if english:
+                    problems[key + " english"] = english
+            violations = [
+                f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+                for v in Axe().run(page).response["violations"]
+                if v["impact"] in ("serious", "critical")
+            ]
+            if violations:
+                problems[key] = violations
+        context.close()
+    assert problems == {}
+
+
+def test_the_garage_api_refuses_bad_resolutions_and_manual_opens_and_stores_nothing(
+    shared_server: LiveServer,
+) -> None:
+    garage = _garage(shared_server)
+    review = garage.read("gate-in", "浙A·12845", confidence=0.4).json()["review_id"]
+    resolve = f"/api/v1/parking/sites/{garage.site}/reviews/{review}/resolve"
+    opening = f"/api/v1/parking/sites/{garage.site}/lanes/gate-in/open"
+    with shared_server.client(Role.OPERATOR) as guard:
+        both = guard.post(resolve, json={"plate": "浙A12345", "confirm": True})
+        neither = guard.post(resolve, json={})
+        phone = guard.post(opening, json={"reason": "call 13812345678"})
+        short = guard.post(opening, json={"reason": "ok"})
+        nowhere = guard.post(
+            f"/api/v1/parking/sites/{garage.site}/lanes/no-such-lane/open",
+            json={"reason": "ambulance"},
+        )
+        fits = guard.post(
+            f"/api/v1/parking/sites/{garage.site}/plate-check", json={"plate": "粤BD12345"}
+        )
+    with shared_server.client(Role.VIEWER) as viewer:
+        refused = viewer.post(opening, json={"reason": "ambulance"})
+    assert both.status_code == 422 and "one of" in both.json()["message"]
+    assert neither.status_code == 422
+    assert phone.status_code == 422 and short.status_code == 422
+    assert nowhere.status_code == 422 and "not configured as a lane" in nowhere.json()["message"]
+    assert refused.status_code == 403
+    assert [(f["format"], f["display"]) for f in fits.json()] == [("cn_ne", "粤B·D12345")]
+    with shared_server.client() as admin:
+        pending = admin.get(f"/api/v1/parking/sites/{garage.site}/reviews").json()
+        opened = admin.get(
+            "/api/v1/events", params={"site": garage.site, "kind": "parking.manual_open"}
+        ).json()["events"]
+    assert [r["review_id"] for r in pending] == [review]  # still waiting
+    assert opened == []
+    assert _audit(shared_server, "parking.lane.manual_open", garage.site) == []
