@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import itertools
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -34,6 +36,7 @@ from sitewarden.accounts.roles import Role
 from sitewarden.events.device_kinds import DeviceKind
 from tests.conftest import LiveServer, PatientTransport, device_client
 from tests.test_access_decisions import ALWAYS
+from tests.test_cli import sitewarden
 from tests.test_route_scope import APP_ROUTES
 
 CHANGING = ("DELETE", "PATCH", "POST", "PUT")
@@ -788,3 +791,66 @@ def test_every_state_changing_route_leaves_an_audit_entry(walk: Walk) -> None:
                 failures.append(failure)
     assert failures == [], "\n".join(failures)
     assert walked >= len(CALLS)
+
+
+# --- the command line ----------------------------------------------------------------------
+def _entries_of(server: LiveServer) -> list[Any]:
+    store = server.open_storage()
+    try:
+        return list(store.privacy.audit_entries(after_seq=0, limit=100_000))
+    finally:
+        store.close()
+
+
+def _wait_for(server: LiveServer, action: str) -> Any:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = [e for e in _entries_of(server) if e.action == action]
+        if found:
+            return found[-1]
+        time.sleep(0.5)
+    raise AssertionError(f"no {action!r} entry within 30 s")
+
+
+def test_commands_that_change_something_are_audited(
+    configured_server: Callable[[str], LiveServer], tmp_path: Path
+) -> None:
+    """Accounts, sites and devices, alarms, key rotation, retention (run by hand and by
+    the server's schedule) and backups: each leaves an entry, by ``cli:<user>``."""
+    server = configured_server("retention_interval_s = 10\n[retention_days]\nheartbeats = 10")
+    token = server.add_site_with_device("cli-aw", "door", DeviceKind.DOOR_CONTACT)
+    old = (datetime.now(UTC) - timedelta(days=20)).isoformat()
+    with device_client(server, token) as door:
+        posted = [{"kind": "door.forced"}, {"kind": "device.heartbeat", "time": old}]
+        assert door.post("/api/v1/events", json=posted).status_code < 300
+    with server.client() as admin:
+        [alert] = admin.get("/api/v1/alerts", params={"site": "cli-aw"}).json()["alerts"]
+    scheduled = _wait_for(server, "retention.run")  # the server's next run takes the heartbeat
+    assert scheduled.actor == "system:retention" and scheduled.targets == ("heartbeats:1",)
+    server.stop()
+
+    folder = server.settings.data_dir
+    commands = [
+        (["users", "add", "cli-walker", "--role", "viewer"], "user.create"),
+        (["users", "disable", "cli-walker"], "user.disable"),
+        (["users", "enable", "cli-walker"], "user.enable"),
+        (["sites", "add", "cli-new", "--name", "New"], "site.create"),
+        (["sites", "add-zone", "cli-new", "hall"], "zone.create"),
+        (["devices", "add", "cli-new", "cam", "--kind", "camera"], "device.create"),
+        (["devices", "token", "cli-new", "cam"], "device.token_rotate"),
+        (["devices", "revoke", "cli-new", "cam"], "device.token_revoke"),
+        (["alerts", "ack", alert["alert_id"]], "alert.acknowledge"),
+        (["alerts", "resolve", alert["alert_id"]], "alert.resolve"),
+        (["keys", "rotate"], "keys.rotate"),
+        (["retention", "run"], "retention.run"),
+        (["backup", str(tmp_path / "copy.db")], "backup.write"),
+    ]
+    for args, action in commands:
+        before = len(_entries_of(server))
+        result = sitewarden(*args, data_dir=folder)
+        assert result.returncode == 0, f"{args}: {result.stderr}"
+        new = _entries_of(server)[before:]
+        assert [e.action for e in new] == [action], f"{args}: {[e.action for e in new]}"
+        assert new[0].actor.startswith("cli:") and "cli-walker" not in str(new[0].targets)
+    verified = sitewarden("audit", "verify", data_dir=folder)
+    assert verified.returncode == 0, verified.stderr
