@@ -780,6 +780,21 @@ def test_a_route_that_leaves_no_entry_fails_the_walk(walk: Walk) -> None:
     assert "left no audit entry 'alert_rule.validate'" in failure and "record_audit(" in failure
 
 
+def test_an_entry_holding_a_personal_value_fails_the_walk(walk: Walk) -> None:
+    """The check can fail: a purpose that quotes a plate puts the plate in the entry."""
+    plate = walk.plate()
+    quoting = Call(
+        "events.lookup",
+        lambda w: Prepared(
+            request={
+                "json": {"site": SITE, "field": "plate", "value": plate, "purpose": f"re {plate}"}
+            }
+        ),
+    )
+    failure = walk_call(walk, "POST", "/api/v1/events/lookup", quoting)
+    assert failure is not None and "holds personal values" in failure and plate in failure
+
+
 def test_every_state_changing_route_leaves_an_audit_entry(walk: Walk) -> None:
     failures = []
     walked = 0
