@@ -161,6 +161,7 @@ def change_person(
     site_id: str,
     person_id: str,
     body: PersonChangeIn,
+    request: Request,
     operator: AccessManager,
     context: Context,
     site: SiteInScope,
@@ -173,6 +174,8 @@ def change_person(
         valid_until=body.valid_until,
         clear_window=body.clear_window,
     )
+    targets = [person.subject_id]
+    record_audit(context, request, operator, "access.person.change", site_id, targets, None)
     return person_out(context, desk, person, Disclosure.NONE)
 
 
@@ -199,12 +202,16 @@ def add_badge(
     site_id: str,
     person_id: str,
     body: BadgeIn,
+    request: Request,
     operator: AccessManager,
     context: Context,
     site: SiteInScope,
     desk: AppAccessDesk,
 ) -> BadgeOut:
-    badge = desk.people.add_badge(_person(desk, site_id, person_id), body.badge_id)
+    person = _person(desk, site_id, person_id)
+    badge = desk.people.add_badge(person, body.badge_id)
+    targets = [badge.badge_ref, person.subject_id]
+    record_audit(context, request, operator, "access.badge.add", site_id, targets, None)
     return BadgeOut(
         badge_ref=badge.badge_ref,
         person_id=badge.person_id,
@@ -233,12 +240,14 @@ def list_badges(
 def revoke_badge(
     site_id: str,
     badge_ref: str,
+    request: Request,
     operator: AccessManager,
     context: Context,
     site: SiteInScope,
     desk: AppAccessDesk,
 ) -> Response:
     desk.people.revoke_badge(site_id, badge_ref)
+    record_audit(context, request, operator, "access.badge.revoke", site_id, [badge_ref], None)
     return Response(status_code=204)
 
 
@@ -345,6 +354,7 @@ def enrol_photos(
 def erase_faces(
     site_id: str,
     person_id: str,
+    request: Request,
     operator: AccessManager,
     context: Context,
     site: SiteInScope,
@@ -352,4 +362,6 @@ def erase_faces(
 ) -> Response:
     person = _person(desk, site_id, person_id)
     context.store.access.drop_face_templates(site_id, person.subject_id)
+    targets = [person.subject_id]
+    record_audit(context, request, operator, "access.erase_faces", site_id, targets, None)
     return Response(status_code=204)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from sitewarden.access.people import check_group
 from sitewarden.access.records import ALL_ZONES, AccessRule, Holiday
@@ -14,7 +14,7 @@ from sitewarden.api.access_schemas import HolidayIn, HolidayOut, RuleIn, RuleOut
 from sitewarden.api.answers import deleted_or_404
 from sitewarden.api.authentication import AccessManager, AccessReader
 from sitewarden.api.context import Context
-from sitewarden.api.operator_scope import SiteInScope
+from sitewarden.api.operator_scope import SiteInScope, record_audit
 from sitewarden.errors import InvalidInput
 from sitewarden.validity import check_window
 
@@ -46,6 +46,7 @@ def put_rule(
     site_id: str,
     rule_id: str,
     body: RuleIn,
+    request: Request,
     operator: AccessManager,
     context: Context,
     site: SiteInScope,
@@ -68,6 +69,7 @@ def put_rule(
         created_at=datetime.now(UTC),
     )
     context.store.access.put_access_rule(rule)
+    record_audit(context, request, operator, "access.rule.save", site_id, [rule_id], None)
     return rule_out(rule)
 
 
@@ -80,9 +82,16 @@ def list_rules(
 
 @router.delete("/rules/{rule_id}", status_code=204, summary="Delete a rule")
 def delete_rule(
-    site_id: str, rule_id: str, operator: AccessManager, context: Context, site: SiteInScope
+    site_id: str,
+    rule_id: str,
+    request: Request,
+    operator: AccessManager,
+    context: Context,
+    site: SiteInScope,
 ) -> Response:
     removed = context.store.access.delete_access_rule(site_id, rule_id)
+    if removed:
+        record_audit(context, request, operator, "access.rule.delete", site_id, [rule_id], None)
     return deleted_or_404(removed, f"rule {rule_id!r} not found in site {site_id!r}")
 
 
@@ -91,11 +100,14 @@ def put_holiday(
     site_id: str,
     day: date,
     body: HolidayIn,
+    request: Request,
     operator: AccessManager,
     context: Context,
     site: SiteInScope,
 ) -> HolidayOut:
     context.store.access.put_holiday(Holiday(site_id, day.isoformat(), body.name))
+    targets = [day.isoformat()]
+    record_audit(context, request, operator, "access.holiday.save", site_id, targets, None)
     return HolidayOut(day=day.isoformat(), name=body.name)
 
 
@@ -108,7 +120,15 @@ def list_holidays(
 
 @router.delete("/holidays/{day}", status_code=204, summary="Unmark a holiday")
 def delete_holiday(
-    site_id: str, day: date, operator: AccessManager, context: Context, site: SiteInScope
+    site_id: str,
+    day: date,
+    request: Request,
+    operator: AccessManager,
+    context: Context,
+    site: SiteInScope,
 ) -> Response:
     removed = context.store.access.delete_holiday(site_id, day.isoformat())
+    if removed:
+        targets = [day.isoformat()]
+        record_audit(context, request, operator, "access.holiday.delete", site_id, targets, None)
     return deleted_or_404(removed, f"{day.isoformat()} is not a holiday of site {site_id!r}")

@@ -75,7 +75,9 @@ def list_sites(operator: RegistryReader, context: Context) -> list[SiteOut]:
 
 
 @router.post("", response_model=SiteOut, status_code=201, summary="Register a site")
-def create_site(body: SiteIn, operator: RegistryWriter, context: Context) -> SiteOut:
+def create_site(
+    body: SiteIn, request: Request, operator: RegistryWriter, context: Context
+) -> SiteOut:
     require_unscoped(operator, "creating a site")
     site = service.create_site(
         context.store.registry,
@@ -85,6 +87,7 @@ def create_site(body: SiteIn, operator: RegistryWriter, context: Context) -> Sit
         body.plan_width,
         body.plan_height,
     )
+    record_audit(context, request, operator, "site.create", site.site_id, [site.site_id], None)
     return site_out(site)
 
 
@@ -97,17 +100,25 @@ def get_site(
 
 @router.patch("/{site_id}", response_model=SiteOut)
 def patch_site(
-    site_id: str, body: SitePatch, operator: RegistryWriter, context: Context, site: SiteInScope
+    site_id: str,
+    body: SitePatch,
+    request: Request,
+    operator: RegistryWriter,
+    context: Context,
+    site: SiteInScope,
 ) -> SiteOut:
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
-    return site_out(service.update_site(context.store.registry, replace(site, **changes)))
+    updated = service.update_site(context.store.registry, replace(site, **changes))
+    record_audit(context, request, operator, "site.update", site_id, [site_id], None)
+    return site_out(updated)
 
 
 @router.delete("/{site_id}", status_code=204, response_class=Response)
 def delete_site(
-    site_id: str, operator: RegistryWriter, context: Context, site: SiteInScope
+    site_id: str, request: Request, operator: RegistryWriter, context: Context, site: SiteInScope
 ) -> Response:
     service.delete_site(context.store.registry, site_id)
+    record_audit(context, request, operator, "site.delete", site_id, [site_id], None)
     return Response(status_code=204)
 
 
@@ -121,11 +132,18 @@ def list_zones(
 
 @router.post("/{site_id}/zones", response_model=ZoneOut, status_code=201)
 def create_zone(
-    site_id: str, body: ZoneIn, operator: RegistryWriter, context: Context, site: SiteInScope
+    site_id: str,
+    body: ZoneIn,
+    request: Request,
+    operator: RegistryWriter,
+    context: Context,
+    site: SiteInScope,
 ) -> ZoneOut:
-    return zone_out(
-        service.create_zone(context.store.registry, site_id, body.zone_id, body.name, body.capacity)
+    zone = service.create_zone(
+        context.store.registry, site_id, body.zone_id, body.name, body.capacity
     )
+    record_audit(context, request, operator, "zone.create", site_id, [zone.zone_id], None)
+    return zone_out(zone)
 
 
 @router.get("/{site_id}/zones/{zone_id}", response_model=ZoneOut)
@@ -140,6 +158,7 @@ def patch_zone(
     site_id: str,
     zone_id: str,
     body: ZonePatch,
+    request: Request,
     operator: RegistryWriter,
     context: Context,
     site: SiteInScope,
@@ -147,14 +166,21 @@ def patch_zone(
     zone = service.require_zone(context.store.registry, site_id, zone_id)
     updated = replace(zone, **patch_changes(body, never_null=("name",)))
     context.store.registry.update_zone(updated)
+    record_audit(context, request, operator, "zone.update", site_id, [zone_id], None)
     return zone_out(updated)
 
 
 @router.delete("/{site_id}/zones/{zone_id}", status_code=204, response_class=Response)
 def delete_zone(
-    site_id: str, zone_id: str, operator: RegistryWriter, context: Context, site: SiteInScope
+    site_id: str,
+    zone_id: str,
+    request: Request,
+    operator: RegistryWriter,
+    context: Context,
+    site: SiteInScope,
 ) -> Response:
     service.delete_zone(context.store.registry, site_id, zone_id)
+    record_audit(context, request, operator, "zone.delete", site_id, [zone_id], None)
     return Response(status_code=204)
 
 

@@ -7,10 +7,11 @@ from datetime import timedelta
 from fastapi import APIRouter, Request, Response
 
 from sitewarden.accounts import accounts
-from sitewarden.accounts.accounts import AccountDisabled
+from sitewarden.accounts.accounts import AccountDisabled, Operator
 from sitewarden.accounts.second_factor import SecondFactorMissing, check_sign_in_code
 from sitewarden.api.authentication import SESSION_COOKIE, SignedInBeforePasswordChange
 from sitewarden.api.context import AppContext, Context
+from sitewarden.api.operator_scope import record_audit
 from sitewarden.api.ratelimit import RateLimited
 from sitewarden.api.schemas import LoginIn, LoginOut
 from sitewarden.api.signin_delays import client_key
@@ -59,6 +60,13 @@ def sign_in(
         )
         raise
     context.signin_delays.succeeded(name, client)
+    context.audit.record(
+        actor=user.username,
+        role=user.role,
+        action="auth.login",
+        targets=[address],
+        request_id=getattr(request.state, "request_id", None),
+    )
     token, session = accounts.open_web_session(
         context.store.accounts,
         user,
@@ -68,6 +76,12 @@ def sign_in(
     return token, LoginOut(
         user=user_out(user), csrf_token=session.csrf_token, expires_at=session.expires_at
     )
+
+
+def record_sign_out(context: AppContext, request: Request, operator: Operator) -> None:
+    """The audit entry of a sign-out (API or console form), from where it came."""
+    address = request.client.host if request.client else "unknown"
+    record_audit(context, request, operator, "auth.logout", None, [address], None)
 
 
 @router.post("/login", response_model=LoginOut, summary="Sign in; sets the session cookie")
@@ -82,6 +96,7 @@ def logout(request: Request, operator: SignedInBeforePasswordChange, context: Co
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         accounts.close_web_session(context.store.accounts, cookie)
+    record_sign_out(context, request, operator)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

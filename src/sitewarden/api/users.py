@@ -22,7 +22,7 @@ from sitewarden.api.authentication import (
     UserReader,
 )
 from sitewarden.api.context import AppContext, Context
-from sitewarden.api.operator_scope import granted_scope, visible_user, within_scope
+from sitewarden.api.operator_scope import granted_scope, record_audit, visible_user, within_scope
 from sitewarden.api.schemas import (
     ApiKeyIn,
     ApiKeyOut,
@@ -66,7 +66,9 @@ def list_users(operator: UserReader, context: Context) -> list[UserOut]:
 
 
 @router.post("/users", response_model=CreatedUser, status_code=201)
-def create_user(body: UserIn, operator: UserManager, context: Context) -> CreatedUser:
+def create_user(
+    body: UserIn, request: Request, operator: UserManager, context: Context
+) -> CreatedUser:
     user, generated = accounts.create_user(
         context.store.accounts,
         context.store.registry,
@@ -75,6 +77,7 @@ def create_user(body: UserIn, operator: UserManager, context: Context) -> Create
         password=body.password,
         site_scope=granted_scope(context, operator, body.site_scope),
     )
+    record_audit(context, request, operator, "user.create", None, [user.user_id], None)
     return CreatedUser(**user_out(user).model_dump(), password=generated)
 
 
@@ -84,7 +87,9 @@ def get_user(user_id: str, operator: UserReader, context: Context) -> UserOut:
 
 
 @router.patch("/users/{user_id}", response_model=UserOut)
-def patch_user(user_id: str, body: UserPatch, operator: UserManager, context: Context) -> UserOut:
+def patch_user(
+    user_id: str, body: UserPatch, request: Request, operator: UserManager, context: Context
+) -> UserOut:
     user = visible_user(context, operator, user_id)
     if user.user_id == operator.user_id and (body.disabled or body.role not in (None, Role.ADMIN)):
         raise InvalidInput("you cannot disable yourself or drop your own admin role")
@@ -108,7 +113,23 @@ def patch_user(user_id: str, body: UserPatch, operator: UserManager, context: Co
         context.store.accounts.delete_user_sessions(user.user_id)
     if body.disabled:
         accounts.end_access(context.store.accounts, user.user_id)  # its API keys too, for good
+    for action in _user_changes(changes):
+        record_audit(context, request, operator, action, None, [user.user_id], None)
     return user_out(user)
+
+
+def _user_changes(changes: dict[str, object]) -> list[str]:
+    """The audit actions of a PATCH: one per kind of change it makes."""
+    actions = []
+    if changes.get("role") is not None:
+        actions.append("user.role")
+    if "site_scope" in changes:
+        actions.append("user.scope")
+    if changes.get("password") is not None:
+        actions.append("user.password_reset")
+    if changes.get("disabled") is not None:
+        actions.append("user.disable" if changes["disabled"] else "user.enable")
+    return actions
 
 
 @router.get("/me", response_model=UserOut, summary="The signed-in operator")
@@ -118,12 +139,16 @@ def get_me(operator: SignedIn, context: Context) -> UserOut:
 
 @router.post("/me/password", status_code=204, response_class=Response)
 def change_password(
-    body: PasswordChange, operator: SignedInBeforePasswordChange, context: Context
+    body: PasswordChange,
+    request: Request,
+    operator: SignedInBeforePasswordChange,
+    context: Context,
 ) -> Response:
     user = _require_user_id(context, operator.user_id)
     accounts.change_own_password(
         context.store.accounts, user, body.current_password, body.new_password
     )
+    record_audit(context, request, operator, "user.password_change", None, [user.user_id], None)
     return Response(status_code=204)
 
 
@@ -133,11 +158,14 @@ def list_api_keys(operator: SignedIn, context: Context) -> list[ApiKeyOut]:
 
 
 @router.post("/me/api-keys", response_model=CreatedApiKey, status_code=201)
-def create_api_key(body: ApiKeyIn, operator: SignedIn, context: Context) -> CreatedApiKey:
+def create_api_key(
+    body: ApiKeyIn, request: Request, operator: SignedIn, context: Context
+) -> CreatedApiKey:
     user = _require_user_id(context, operator.user_id)
     _second_factor_first(context, operator, "create API keys")
     scopes = tuple(body.scopes) if body.scopes is not None else None
     key, token = accounts.create_api_key(context.store.accounts, user, body.name, scopes)
+    record_audit(context, request, operator, "api_key.create", None, [key.key_id], None)
     return CreatedApiKey(**api_key_out(key).model_dump(), token=token)
 
 
@@ -153,10 +181,11 @@ def _second_factor_first(context: AppContext, operator: Operator, what: str) -> 
 
 
 @router.post("/me/totp", response_model=TotpEnrolment, summary="Start second-factor enrolment")
-def start_totp(operator: SignedIn, context: Context) -> TotpEnrolment:
+def start_totp(request: Request, operator: SignedIn, context: Context) -> TotpEnrolment:
     user = _require_user_id(context, operator.user_id)
     second_factor.check_change_allowed(user, operator, datetime.now(UTC))
     secret, uri = second_factor.start_enrolment(context.store.accounts, user, context.totp_key)
+    record_audit(context, request, operator, "user.totp_start", None, [user.user_id], None)
     return TotpEnrolment(secret=secret, otpauth_uri=uri)
 
 
@@ -168,6 +197,7 @@ def confirm_totp(
     user = _require_user_id(context, operator.user_id)
     second_factor.check_change_allowed(user, operator, datetime.now(UTC))
     second_factor.confirm_enrolment(context.store.accounts, user, context.totp_key, body.code)
+    record_audit(context, request, operator, "user.totp_confirm", None, [user.user_id], None)
     cookie = request.cookies.get(SESSION_COOKIE)
     if operator.via == "session" and cookie:
         context.store.accounts.set_session_second_factor(hash_secret(cookie))
@@ -175,9 +205,10 @@ def confirm_totp(
 
 
 @router.delete("/me/api-keys/{key_id}", status_code=204, response_class=Response)
-def revoke_api_key(key_id: str, operator: SignedIn, context: Context) -> Response:
+def revoke_api_key(key_id: str, request: Request, operator: SignedIn, context: Context) -> Response:
     key = context.store.accounts.get_api_key(key_id)
     if key is None or key.user_id != operator.user_id:
         raise NotFound(f"API key {key_id!r} not found")
     context.store.accounts.revoke_api_key(key_id, datetime.now(UTC))
+    record_audit(context, request, operator, "api_key.revoke", None, [key_id], None)
     return Response(status_code=204)

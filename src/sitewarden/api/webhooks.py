@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from sitewarden.accounts.accounts import Operator
@@ -22,7 +22,7 @@ from sitewarden.alerts.webhook_records import Webhook
 from sitewarden.alerts.webhook_targets import check_target, parse_networks
 from sitewarden.api.authentication import WebhookManager
 from sitewarden.api.context import Context
-from sitewarden.api.operator_scope import require_unscoped, visible_site
+from sitewarden.api.operator_scope import record_audit, require_unscoped, visible_site
 from sitewarden.errors import NotFound
 from sitewarden.events.kinds import Severity
 
@@ -80,7 +80,9 @@ def list_webhooks(operator: WebhookManager, context: Context) -> list[WebhookOut
 
 
 @router.post("/webhooks", response_model=CreatedWebhook, status_code=201)
-def create_webhook(body: WebhookIn, operator: WebhookManager, context: Context) -> CreatedWebhook:
+def create_webhook(
+    body: WebhookIn, request: Request, operator: WebhookManager, context: Context
+) -> CreatedWebhook:
     if body.site_id is None:
         require_unscoped(operator, "a webhook without a site_id")
     else:
@@ -97,15 +99,21 @@ def create_webhook(body: WebhookIn, operator: WebhookManager, context: Context) 
         datetime.now(UTC),
     )
     context.store.webhooks.add_webhook(hook)
+    targets = [hook.webhook_id]
+    record_audit(context, request, operator, "webhook.create", hook.site_id, targets, None)
     return CreatedWebhook(**webhook_out(hook).model_dump(), secret=hook.secret)
 
 
 @router.delete("/webhooks/{webhook_id}", status_code=204, response_class=Response)
-def delete_webhook(webhook_id: str, operator: WebhookManager, context: Context) -> Response:
+def delete_webhook(
+    webhook_id: str, request: Request, operator: WebhookManager, context: Context
+) -> Response:
     hook = context.store.webhooks.get_webhook(webhook_id)
     if hook is None or not hook_visible(operator, hook):
         raise NotFound(f"webhook {webhook_id!r} not found")
     context.store.webhooks.delete_webhook(webhook_id)
+    targets = [webhook_id]
+    record_audit(context, request, operator, "webhook.delete", hook.site_id, targets, None)
     return Response(status_code=204)
 
 

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from sitewarden.accounts import accounts
 from sitewarden.accounts.roles import Role
-from sitewarden.cli.base import DataDir, app, opened_store, out, settings_for
+from sitewarden.cli.base import DataDir, app, audit_cli_change, opened_store, out, settings_for
 
 users_app = typer.Typer(help="Operator accounts.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
@@ -27,10 +27,12 @@ def users_add(
 ) -> None:
     """Create an operator account; its generated password is shown once."""
     scope = tuple(s.strip() for s in sites.split(",") if s.strip()) if sites else None
-    with opened_store(settings_for(data_dir)) as store:
+    settings = settings_for(data_dir)
+    with opened_store(settings) as store:
         user, password = accounts.create_user(
             store.accounts, store.registry, username, role, site_scope=scope
         )
+        audit_cli_change(settings, store, "user.create", None, [user.user_id])
     out.print(f"Created [bold]{user.username}[/] ({user.role})")
     out.print(f"  password  [bold]{password}[/]  (shown once; they must change it)")
 
@@ -55,16 +57,20 @@ def users_list(data_dir: DataDir = None) -> None:
 @users_app.command("disable")
 def users_disable(username: str, data_dir: DataDir = None) -> None:
     """Disable an account and end its sessions."""
-    with opened_store(settings_for(data_dir)) as store:
-        accounts.set_disabled(store.accounts, accounts.require_user(store.accounts, username), True)
+    settings = settings_for(data_dir)
+    with opened_store(settings) as store:
+        user = accounts.require_user(store.accounts, username)
+        accounts.set_disabled(store.accounts, user, True)
+        audit_cli_change(settings, store, "user.disable", None, [user.user_id])
     out.print(f"Disabled {username}")
 
 
 @users_app.command("enable")
 def users_enable(username: str, data_dir: DataDir = None) -> None:
     """Enable a disabled account."""
-    with opened_store(settings_for(data_dir)) as store:
-        accounts.set_disabled(
-            store.accounts, accounts.require_user(store.accounts, username), False
-        )
+    settings = settings_for(data_dir)
+    with opened_store(settings) as store:
+        user = accounts.require_user(store.accounts, username)
+        accounts.set_disabled(store.accounts, user, False)
+        audit_cli_change(settings, store, "user.enable", None, [user.user_id])
     out.print(f"Enabled {username}")

@@ -16,6 +16,7 @@ from sitewarden.cli.base import (
     SEVERITY_STYLE,
     DataDir,
     app,
+    audit_cli_change,
     cli_actor,
     fail,
     opened_store,
@@ -73,13 +74,16 @@ def alerts_list(
 
 
 def _change_alert(alert_id: str, action: str, note: str | None, data_dir: Path | None) -> None:
-    with opened_store(settings_for(data_dir)) as store:
+    settings = settings_for(data_dir)
+    with opened_store(settings) as store:
         alert = store.alerts.find_alert(alert_id)
         if alert is None:
             raise fail(f"alert {alert_id!r} not found")
         change = store.alarms.change_state(
             alert.site_id, alert_id, action, cli_actor(), note, datetime.now(UTC)
         )
+        if change is not None:
+            audit_cli_change(settings, store, f"alert.{action}", alert.site_id, [alert_id])
     if change is None:
         raise fail(f"alert {alert_id} is {alert.state}; it cannot be {action}d now")
     out.print(_alert_line(change.alert, change.kind), highlight=False)

@@ -86,7 +86,7 @@ def cli_actor() -> str:
 
 
 def record_cli_audit(
-    audit: AuditLog, action: str, site: str, targets: list[str], purpose: str | None
+    audit: AuditLog, action: str, site: str | None, targets: list[str], purpose: str | None
 ) -> None:
     """One audit entry for a command run on this machine: by ``cli_actor()``, as admin."""
     audit.record(
@@ -97,6 +97,19 @@ def record_cli_audit(
         site_id=site,
         purpose=purpose,
     )
+
+
+def audit_cli_change(
+    settings: Settings,
+    store: Storage,
+    action: str,
+    site: str | None,
+    targets: list[str],
+    purpose: str | None = None,
+) -> None:
+    """Audit a change a command made (by ``cli_actor()``), as the API audits its own."""
+    _, audit = vault_and_audit(settings, store)
+    record_cli_audit(audit, action, site, targets, purpose)
 
 
 SEVERITY_STYLE = {"critical": "bold red", "major": "red", "minor": "yellow", "info": "dim"}

@@ -14,6 +14,7 @@ from rich.table import Table
 from sitewarden.cli.base import (
     DataDir,
     app,
+    audit_cli_change,
     err,
     fail,
     guarded,
@@ -54,6 +55,7 @@ def keys_rotate(
         report = guarded(
             lambda: rotate_kek(store.privacy, settings.key_path, batch=batch, progress=advance)
         )
+        audit_cli_change(settings, store, "keys.rotate", None, [report.new_kek_id])
     out.print(f"Rotated: {report.rewrapped} data keys now under KEK {report.new_kek_id}.")
     out.print(
         f"The old KEK is {settings.key_path}/kek.previous.key: keep it with backups made "
@@ -204,7 +206,7 @@ def _warn_unresolved(notes: list[str]) -> None:
 @retention_app.command("run")
 def retention_run(data_dir: DataDir = None) -> None:
     """Delete everything past its retention now, with progress, and report counts."""
-    from sitewarden.privacy.retention import run_retention
+    from sitewarden.privacy.retention import deleted_counts, run_retention
 
     settings = settings_for(data_dir)
     with opened_store(settings) as store, Progress(console=err, transient=True) as bar:
@@ -218,6 +220,7 @@ def retention_run(data_dir: DataDir = None) -> None:
         report = run_retention(
             store.events, store.access_media, settings.retention_days, progress=advance
         )
+        audit_cli_change(settings, store, "retention.run", None, deleted_counts(report))
     table = Table("category", "kept for", "deleted")
     for category, days in settings.retention_days.items():
         kept = f"{days:g} days" if days else "forever"
@@ -241,7 +244,11 @@ def backup(
         raise fail(f"folder {folder} does not exist; create it first or choose another file")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise fail(f"folder {folder} is not writable; choose another file")
-    with opened_store(settings_for(data_dir)) as store:
+    settings = settings_for(data_dir)
+    with opened_store(settings) as store:
+        # Audited first, so that the copy holds its own entry (and a restored copy's chain
+        # reaches the anchor the entry advanced).
+        audit_cli_change(settings, store, "backup.write", None, [output.name])
         store.db.backup_to(output)
     os.chmod(output, 0o600)
     out.print(f"Backup written to {output}. Keep the key folder's backup apart from it.")

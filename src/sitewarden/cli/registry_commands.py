@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sitewarden.cli.base import DataDir, app, opened_store, out, settings_for
+from sitewarden.cli.base import DataDir, app, audit_cli_change, opened_store, out, settings_for
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.registry import service
 
@@ -27,8 +27,10 @@ def sites_add(
     data_dir: DataDir = None,
 ) -> None:
     """Register a site."""
-    with opened_store(settings_for(data_dir)) as store:
+    settings = settings_for(data_dir)
+    with opened_store(settings) as store:
         service.create_site(store.registry, site_id, name, timezone, 1000, 700)
+        audit_cli_change(settings, store, "site.create", site_id, [site_id])
     out.print(f"Created site {site_id}")
 
 
@@ -58,8 +60,10 @@ def sites_add_zone(
     data_dir: DataDir = None,
 ) -> None:
     """Add a zone to a site."""
-    with opened_store(settings_for(data_dir)) as store:
+    settings = settings_for(data_dir)
+    with opened_store(settings) as store:
         service.create_zone(store.registry, site_id, zone_id, name or zone_id, capacity)
+        audit_cli_change(settings, store, "zone.create", site_id, [zone_id])
     out.print(f"Created zone {zone_id} in {site_id}")
 
 
@@ -82,7 +86,8 @@ def devices_add(
     data_dir: DataDir = None,
 ) -> None:
     """Register a device; its token is shown once."""
-    with opened_store(settings_for(data_dir)) as store:
+    settings = settings_for(data_dir)
+    with opened_store(settings) as store:
         _, token = service.create_device(
             store.registry,
             site_id,
@@ -93,6 +98,7 @@ def devices_add(
             heartbeat_s=heartbeat,
             rotation=rotation,
         )
+        audit_cli_change(settings, store, "device.create", site_id, [device_id])
     out.print(f"Registered {device_id} in {site_id}")
     out.print(f"  token  [bold]{token}[/]  (shown once; configure the device with it)")
 
@@ -124,14 +130,18 @@ def devices_list(site_id: str, data_dir: DataDir = None) -> None:
 @devices_app.command("token")
 def devices_token(site_id: str, device_id: str, data_dir: DataDir = None) -> None:
     """Issue a new token for a device (the old one stops working)."""
-    with opened_store(settings_for(data_dir)) as store:
+    settings = settings_for(data_dir)
+    with opened_store(settings) as store:
         token = service.rotate_device_token(store.registry, site_id, device_id)
+        audit_cli_change(settings, store, "device.token_rotate", site_id, [device_id])
     out.print(f"New token for {device_id}: [bold]{token}[/]  (shown once)")
 
 
 @devices_app.command("revoke")
 def devices_revoke(site_id: str, device_id: str, data_dir: DataDir = None) -> None:
     """Revoke a device's token; it can post nothing until given a new one."""
-    with opened_store(settings_for(data_dir)) as store:
+    settings = settings_for(data_dir)
+    with opened_store(settings) as store:
         service.revoke_device_token(store.registry, site_id, device_id)
+        audit_cli_change(settings, store, "device.token_revoke", site_id, [device_id])
     out.print(f"Revoked the token of {device_id}")

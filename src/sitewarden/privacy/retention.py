@@ -28,6 +28,12 @@ class RetentionReport:
         return sum(self.deleted.values())
 
 
+def deleted_counts(report: RetentionReport) -> list[str]:
+    """What a run deleted, as audit targets: ``category:count`` of each category it
+    deleted from (counts only, never what was deleted)."""
+    return [f"{category}:{count}" for category, count in sorted(report.deleted.items()) if count]
+
+
 class ExpiringEvents(Protocol):
     """What the job needs from the events table."""
 
@@ -84,7 +90,8 @@ def run_retention(
 
 class RetentionJob:
     """Runs retention in the background: once at start, then every ``every_s``; of
-    several nodes on one PostgreSQL, only the one that ``owns_job("retention")``."""
+    several nodes on one PostgreSQL, only the one that ``owns_job("retention")``. A run
+    that deleted something is handed to ``on_deleted`` (the audit entry)."""
 
     def __init__(
         self,
@@ -94,7 +101,9 @@ class RetentionJob:
         *,
         every_s: float,
         owns_job: Callable[[str], bool],
+        on_deleted: Callable[[RetentionReport], None] | None = None,
     ) -> None:
+        self._on_deleted = on_deleted
         self._events = events
         self._images = images
         self._schedule = schedule
@@ -117,6 +126,8 @@ class RetentionJob:
                     report = run_retention(self._events, self._images, self._schedule)
                     if report.total:
                         log.info("retention deleted %s", report.deleted)
+                        if self._on_deleted is not None:
+                            self._on_deleted(report)
             except Exception:
                 log.exception("retention run failed; it will be tried again")
             self._stop.wait(self._every_s)

@@ -41,7 +41,7 @@ from sitewarden.parking.gates import ParkingGates
 from sitewarden.parking.subject_records import ParkingSubjectRecords
 from sitewarden.privacy.audit import AuditLog
 from sitewarden.privacy.keyring import KeyRing
-from sitewarden.privacy.retention import RetentionJob
+from sitewarden.privacy.retention import RetentionJob, RetentionReport, deleted_counts
 from sitewarden.privacy.subject_requests import SubjectHolder, SubjectRequests
 from sitewarden.privacy.vault import KeyWriter, Vault
 from sitewarden.runtime.storage import Storage, open_storage
@@ -118,6 +118,17 @@ def build_people(store: Storage, vault: Vault) -> People:
     return People(store.access, vault, build_subject_requests(store, vault).erase)
 
 
+def audit_retention(audit: AuditLog, report: RetentionReport) -> None:
+    """The audit entry of a scheduled retention run that deleted something."""
+    audit.record(
+        actor="system:retention",
+        role="system",
+        action="retention.run",
+        targets=deleted_counts(report),
+        purpose="retention schedule",
+    )
+
+
 def build_runtime(
     settings: Settings,
     store: Storage,
@@ -137,12 +148,13 @@ def build_runtime(
     alerts = _build_alert_system(settings, store, writer, occupancy, ids)
     intake = Intake(writer, vault.seal_events, occupancy.take)
     requests = build_subject_requests(store, vault)
+    audit = build_audit(settings, store, keyring)
     runtime = Runtime(
         settings=settings,
         store=store,
         keys=keyring,
         vault=vault,
-        audit=build_audit(settings, store, keyring),
+        audit=audit,
         ids=ids,
         writer=writer,
         occupancy=occupancy,
@@ -156,6 +168,7 @@ def build_runtime(
             settings.retention_days,
             every_s=settings.retention_interval_s,
             owns_job=store.db.owns_job,
+            on_deleted=lambda report: audit_retention(audit, report),
         ),
         gates=ParkingGates(store.parking_data(), vault, intake, ids),
         access=AccessDesk(

@@ -23,8 +23,9 @@ from sitewarden.api.authentication import (
     SecondFactorRequired,
 )
 from sitewarden.api.context import AppContext, get_context
+from sitewarden.api.operator_scope import record_audit
 from sitewarden.api.ratelimit import RateLimited
-from sitewarden.api.session import set_session_cookie, sign_in
+from sitewarden.api.session import record_sign_out, set_session_cookie, sign_in
 from sitewarden.api.signin_delays import client_key
 from sitewarden.errors import AuthenticationFailed, InvalidInput, PermissionDenied
 from sitewarden.tokens import hash_secret
@@ -175,6 +176,7 @@ def post_logout(
         ):
             raise PermissionDenied("sign-out form is stale; reload the page")
         accounts.close_web_session(context.store.accounts, cookie)
+        record_sign_out(context, request, operator)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -287,16 +289,19 @@ def confirm_second_factor(
     try:
         if user.totp_enabled:
             _prove_second_factor(request, context, user, code.strip())
+            action = "auth.second_factor"
         else:
             second_factor.check_change_allowed(user, operator, datetime.now(UTC))
             second_factor.confirm_enrolment(
                 context.store.accounts, user, context.totp_key, code.strip()
             )
+            action = "user.totp_confirm"
     except (InvalidInput, AuthenticationFailed, PermissionDenied, RateLimited) as exc:
         pending = (
             None if user.totp_enabled else second_factor.pending_enrolment(user, context.totp_key)
         )
         return _second_factor_form(request, operator, pending, exc.message, 422)
+    record_audit(context, request, operator, action, None, [user.user_id], None)
     cookie = request.cookies.get(SESSION_COOKIE)
     assert cookie is not None
     context.store.accounts.set_session_second_factor(hash_secret(cookie))
@@ -351,6 +356,7 @@ def change_password(
         accounts.change_own_password(context.store.accounts, user, current_password, new_password)
     except (InvalidInput, AuthenticationFailed) as exc:
         return _password_form(request, operator, exc.message, 422)
+    record_audit(context, request, operator, "user.password_change", None, [user.user_id], None)
     response = login_page(
         request,
         message="password changed; sign in with the new one",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from sitewarden.api.answers import deleted_or_404
 from sitewarden.api.authentication import ParkingManager, ParkingReader
 from sitewarden.api.context import Context
 from sitewarden.api.garage.common import AppGateDesk, _now
-from sitewarden.api.operator_scope import SiteInScope
+from sitewarden.api.operator_scope import SiteInScope, record_audit
 from sitewarden.api.parking_schemas import (
     CustomFormatIn,
     LaneIn,
@@ -37,6 +37,7 @@ def put_lane(
     site_id: str,
     device_id: str,
     body: LaneIn,
+    request: Request,
     operator: ParkingManager,
     context: Context,
     site: SiteInScope,
@@ -51,6 +52,7 @@ def put_lane(
     require_zone(context.store.registry, site_id, zone_id)
     lane = Lane(site_id, device_id, zone_id, body.direction, _now())
     context.store.parking_config.put_lane(lane)
+    record_audit(context, request, operator, "parking.lane.save", site_id, [device_id], None)
     return lane_out(lane)
 
 
@@ -63,9 +65,16 @@ def list_lanes(
 
 @router.delete("/parking/sites/{site_id}/lanes/{device_id}", status_code=204)
 def delete_lane(
-    site_id: str, device_id: str, operator: ParkingManager, context: Context, site: SiteInScope
+    site_id: str,
+    device_id: str,
+    request: Request,
+    operator: ParkingManager,
+    context: Context,
+    site: SiteInScope,
 ) -> Response:
     removed = context.store.parking_config.delete_lane(site_id, device_id)
+    if removed:
+        record_audit(context, request, operator, "parking.lane.delete", site_id, [device_id], None)
     return deleted_or_404(removed, f"lane {device_id!r} not found in site {site_id!r}")
 
 
@@ -94,6 +103,7 @@ def get_plate_settings(
 def put_plate_settings(
     site_id: str,
     body: PlateSettingsIn,
+    request: Request,
     operator: ParkingManager,
     context: Context,
     site: SiteInScope,
@@ -110,6 +120,9 @@ def put_plate_settings(
     )
     resolve_formats(settings.formats, settings.custom_formats)  # refuses unknown names
     context.store.parking_config.put_plate_settings(settings)
+    record_audit(
+        context, request, operator, "parking.plate_settings.save", site_id, [site_id], None
+    )
     return settings_out(settings)
 
 
@@ -137,6 +150,7 @@ def put_tariff(
     site_id: str,
     zone_id: str,
     body: TariffIn,
+    request: Request,
     operator: ParkingManager,
     context: Context,
     site: SiteInScope,
@@ -145,6 +159,7 @@ def put_tariff(
     tariff = Tariff(**body.model_dump()).check()
     stored = GarageTariff(site_id, zone_id, tariff, _now(), operator.username)
     context.store.parking_config.put_tariff(stored)
+    record_audit(context, request, operator, "parking.tariff.save", site_id, [zone_id], None)
     return tariff_out(stored)
 
 

@@ -144,6 +144,7 @@ def get_session(
 def pay_session(
     session_id: str,
     body: PaymentIn,
+    request: Request,
     response: Response,
     operator: ParkingCashier,
     context: Context,
@@ -162,6 +163,9 @@ def pay_session(
         recorded_by=operator.username,
     )
     after, recorded = context.store.parking.add_payment(payment)
+    if recorded:
+        targets = [payment.payment_id, session_id]
+        record_audit(context, request, operator, "parking.payment", session.site_id, targets, None)
     response.status_code = 201 if recorded else 200
     return PaymentOut(recorded=recorded, session=session_out(context, desk, after))
 

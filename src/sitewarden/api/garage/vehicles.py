@@ -67,6 +67,7 @@ def _check_owner_ref(context: AppContext, site_id: str, owner_ref: str | None) -
 def register_vehicle(
     site_id: str,
     body: VehicleIn,
+    request: Request,
     operator: ParkingManager,
     context: Context,
     site: SiteInScope,
@@ -78,6 +79,7 @@ def register_vehicle(
     subject = context.vault.subject_for(site_id, "plate", "vehicle", match.compact)
     vehicle = Vehicle(site_id, subject, body.owner_ref, body.note, _now(), operator.username)
     context.store.parking_config.put_vehicle(vehicle)
+    record_audit(context, request, operator, "parking.vehicle.register", site_id, [subject], None)
     return vehicle_out(vehicle, mask_plate(match.display), "masked")
 
 
@@ -105,9 +107,17 @@ def list_vehicles(
 
 @router.delete("/parking/sites/{site_id}/vehicles/{subject_id}", status_code=204)
 def delete_vehicle(
-    site_id: str, subject_id: str, operator: ParkingManager, context: Context, site: SiteInScope
+    site_id: str,
+    subject_id: str,
+    request: Request,
+    operator: ParkingManager,
+    context: Context,
+    site: SiteInScope,
 ) -> Response:
     removed = context.store.parking_config.delete_vehicle(site_id, subject_id)
+    if removed:
+        targets = [subject_id]
+        record_audit(context, request, operator, "parking.vehicle.delete", site_id, targets, None)
     return deleted_or_404(removed, f"vehicle {subject_id!r} not found")
 
 
@@ -130,6 +140,7 @@ def _vehicle_rule_subject(
 def add_list_entry(
     site_id: str,
     body: ListEntryIn,
+    request: Request,
     operator: ParkingManager,
     context: Context,
     site: SiteInScope,
@@ -149,6 +160,8 @@ def add_list_entry(
         created_by=operator.username,
     )
     context.store.parking_config.add_list_entry(entry)
+    targets = [entry.entry_id, entry.subject_id]
+    record_audit(context, request, operator, "parking.list.add", site_id, targets, None)
     return entry_out(entry)
 
 
@@ -161,9 +174,16 @@ def list_list_entries(
 
 @router.delete("/parking/sites/{site_id}/lists/{entry_id}", status_code=204)
 def delete_list_entry(
-    site_id: str, entry_id: str, operator: ParkingManager, context: Context, site: SiteInScope
+    site_id: str,
+    entry_id: str,
+    request: Request,
+    operator: ParkingManager,
+    context: Context,
+    site: SiteInScope,
 ) -> Response:
     removed = context.store.parking_config.delete_list_entry(site_id, entry_id)
+    if removed:
+        record_audit(context, request, operator, "parking.list.delete", site_id, [entry_id], None)
     return deleted_or_404(removed, f"list entry {entry_id!r} not found")
 
 
@@ -175,6 +195,7 @@ def permit_out(permit: Permit) -> PermitOut:
 def add_permit(
     site_id: str,
     body: PermitIn,
+    request: Request,
     operator: ParkingManager,
     context: Context,
     site: SiteInScope,
@@ -193,6 +214,8 @@ def add_permit(
         created_by=operator.username,
     )
     context.store.parking_config.add_permit(permit)
+    targets = [permit.permit_id, permit.subject_id]
+    record_audit(context, request, operator, "parking.permit.add", site_id, targets, None)
     return permit_out(permit)
 
 
@@ -205,9 +228,17 @@ def list_permits(
 
 @router.delete("/parking/sites/{site_id}/permits/{permit_id}", status_code=204)
 def delete_permit(
-    site_id: str, permit_id: str, operator: ParkingManager, context: Context, site: SiteInScope
+    site_id: str,
+    permit_id: str,
+    request: Request,
+    operator: ParkingManager,
+    context: Context,
+    site: SiteInScope,
 ) -> Response:
     removed = context.store.parking_config.delete_permit(site_id, permit_id)
+    if removed:
+        targets = [permit_id]
+        record_audit(context, request, operator, "parking.permit.delete", site_id, targets, None)
     return deleted_or_404(removed, f"permit {permit_id!r} not found")
 
 
