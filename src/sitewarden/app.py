@@ -20,12 +20,14 @@ from sitewarden.alerts.batch_transaction import BatchSignal
 from sitewarden.alerts.model import AlertChange
 from sitewarden.api import (
     access_routes,
+    account_resets,
     alert_routes,
     alert_rule_routes,
     cameras,
     event_routes,
     garage,
     overview_routes,
+    own_sessions,
     plan_image_routes,
     privacy_routes,
     registry_routes,
@@ -49,6 +51,7 @@ from sitewarden.runtime.storage import Storage
 from sitewarden.runtime.system import build_runtime
 from sitewarden.vision.images import MAX_IMAGE_BYTES
 from sitewarden.web import (
+    account_pages,
     device_page,
     error_pages,
     explorer_page,
@@ -193,6 +196,9 @@ def create_app(
         device_page.router,
         plan_page.router,
         vendor.router,
+        account_resets.router,
+        own_sessions.router,
+        account_pages.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
