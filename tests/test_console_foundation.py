@@ -50,6 +50,7 @@ TRANSLATED_PAGES = [
     "/account/password",
     "/account/second-factor",
     "/no-such-page",
+    "/account",
 ]
 ALL_PAGES = TRANSLATED_PAGES
 # Latin letters in text a person reads: English left untranslated. Acronyms (TOTP) and
@@ -181,6 +182,8 @@ def settle(page: Page, path: str) -> None:
         expect(page.locator("#alert-status")).not_to_contain_text("…")
     elif path == "/events":
         expect(page.locator("#ex-rows tr").first).to_be_visible()
+    elif path == "/account":
+        expect(page.locator("#sessions tbody tr").first).to_be_visible()
 
 
 def docs_screenshot(page: Page, name: str) -> None:

@@ -233,6 +233,7 @@ def _second_factor_form(
             if enrolment is None
             else {"secret": enrolment[0], "uri": enrolment[1], "qr": enrolment_qr},
             "message": form_message(request, message),
+            "required": operator.role in second_factor.ROLES_NEEDING_SECOND_FACTOR,
         },
         status_code=status,
     )
