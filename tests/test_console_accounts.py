@@ -458,12 +458,12 @@ def test_the_accounts_pages_pass_axe_speak_chinese_and_fit_a_phone(
             page.goto(shared_server.url + path)
             _settle(page, path)
             where = f"{locale} {width} {path}"
-            shot = "users" if path == "/users" else "user" if path.startswith("/users/") else ""
+            shot = {"/users": "users", "/account": "account"}.get(path, "user")
             if width == 375:
                 scroll = page.evaluate("document.documentElement.scrollWidth")
                 if scroll > 375:
                     found[where] = f"scrolls sideways: {scroll} px"
-                if shot and locale == "en" and color_scheme == "light":
+                if locale == "en" and color_scheme == "light":
                     docs_screenshot(page, f"{shot}-phone")
                 continue
             violations = [
@@ -477,9 +477,9 @@ def test_the_accounts_pages_pass_axe_speak_chinese_and_fit_a_phone(
                 left = untranslated(page.evaluate(VISIBLE_TEXT), english)
                 if left:
                     found[where] = f"English: {left}"
-                if shot and color_scheme == "light":
+                if color_scheme == "light":
                     docs_screenshot(page, f"{shot}-zh-CN")
-            elif shot:
+            else:
                 docs_screenshot(page, f"{shot}-{color_scheme}")
         assert watched.problems == [], watched.problems
     assert found == {}
