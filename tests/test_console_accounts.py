@@ -228,10 +228,10 @@ def test_an_admin_creates_a_scoped_user_who_must_choose_a_password_and_enrols_to
     expect(row).not_to_contain_text("never")
 
 
-def test_an_admin_resets_a_password_and_a_second_factor_each_audited(
+def test_an_admin_changes_a_users_role_and_sites_resets_and_disables_them(
     shared_server: LiveServer, admin: Page, tmp_path: Path
 ) -> None:
-    site_id = _site(shared_server)
+    site_id, other_site = _site(shared_server), _site(shared_server)
     username, user_id = _user(shared_server, Role.OPERATOR, (site_id,))
     login = httpx.post(  # the user enrols a second factor, by the API
         shared_server.url + "/api/v1/auth/login", json={"username": username, "password": PASSWORD}
@@ -275,10 +275,23 @@ def test_an_admin_resets_a_password_and_a_second_factor_each_audited(
     assert entry["actor"] == "admin" and entry["role"] == "admin"
     assert one_time not in str(shared_server.audit_entries())
 
+    admin.locator("#edit-role").select_option("viewer")
+    admin.get_by_label(re.compile(rf"\({site_id}\)")).uncheck()
+    admin.get_by_label(re.compile(rf"\({other_site}\)")).check()
+    admin.get_by_role("button", name="Save changes").click()
+    expect(admin.locator("#save-state")).to_have_text("Saved.")
+    expect(admin.locator("#fact-role")).to_have_text("viewer")
+    expect(admin.locator("#fact-sites")).to_have_text(other_site)
+    with shared_server.client(Role.ADMIN) as api:
+        stored = api.get(f"/api/v1/users/{user_id}").json()
+    assert stored["role"] == "viewer" and stored["site_scope"] == [other_site]
+
     admin.get_by_role("button", name="Disable").click()
     admin.get_by_role("dialog").get_by_role("button", name="Disable").click()
     expect(admin.locator("#user-state")).to_have_text("disabled")
-    expect(admin.get_by_role("button", name="Enable")).to_be_visible()
+    admin.get_by_role("button", name="Enable").click()
+    admin.get_by_role("dialog").get_by_role("button", name="Enable").click()
+    expect(admin.locator("#user-state")).to_have_text("active")
 
 
 def test_an_api_key_is_shown_once_works_and_is_refused_once_revoked(
