@@ -3,6 +3,8 @@ of them but the one in use (a browser left signed in somewhere, a lost laptop)."
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi import APIRouter, Request
 
 from sitewarden.api.authentication import SESSION_COOKIE, SignedIn
@@ -21,7 +23,8 @@ def _current_hash(request: Request) -> bytes:
 
 @router.get("", response_model=list[SessionOut], summary="Your signed-in sessions")
 def list_own_sessions(request: Request, operator: SignedIn, context: Context) -> list[SessionOut]:
-    current = _current_hash(request)
+    """Sessions not expired yet (an expired one is removed when next used)."""
+    current, now = _current_hash(request), datetime.now(UTC)
     return [
         SessionOut(
             created_at=session.created_at,
@@ -32,6 +35,7 @@ def list_own_sessions(request: Request, operator: SignedIn, context: Context) ->
             current=session.session_hash == current,
         )
         for session in context.store.accounts.list_user_sessions(operator.user_id)
+        if session.expires_at > now
     ]
 
 

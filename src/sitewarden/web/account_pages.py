@@ -18,7 +18,8 @@ from fastapi.responses import HTMLResponse
 from sitewarden.accounts.accounts import Operator
 from sitewarden.accounts.roles import Permission, Role
 from sitewarden.api.context import AppContext, get_context
-from sitewarden.api.operator_scope import within_scope
+from sitewarden.api.operator_scope import visible_user
+from sitewarden.errors import NotFound
 from sitewarden.web.error_pages import error_page
 from sitewarden.web.pages import PageRequires
 from sitewarden.web.templating import TEMPLATES
@@ -60,8 +61,9 @@ def user_page(
     operator: Annotated[Operator, Depends(PageRequires(Permission.USERS_READ))],
     context: Annotated[AppContext, Depends(get_context)],
 ) -> Response:
-    user = context.store.accounts.get_user(user_id)
-    if user is None or not within_scope(operator, user.site_scope):
+    try:
+        user = visible_user(context, operator, user_id)
+    except NotFound:
         return error_page(request, 404)
     return _shell(request, "user.html", operator, "users", user_id=user.user_id)
 
