@@ -57,6 +57,7 @@ TRANSLATED_PAGES = [
     "/account/password",
     "/account/second-factor",
     "/no-such-page",
+    "/account",
 ]
 ALL_PAGES = TRANSLATED_PAGES
 # Latin letters in text a person reads: English left untranslated. Acronyms (TOTP) and
@@ -198,6 +199,8 @@ def settle(page: Page, path: str) -> None:
         expect(page.locator("#review-count")).to_have_attribute("data-at", re.compile("."))
     elif path.startswith("/garage/"):
         expect(page.locator(".garage-page[data-loaded]")).to_have_count(1)
+    elif path == "/account":
+        expect(page.locator("#sessions tbody tr").first).to_be_visible()
 
 
 def docs_screenshot(page: Page, name: str) -> None:

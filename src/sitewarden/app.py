@@ -20,6 +20,7 @@ from sitewarden.alerts.batch_transaction import BatchSignal
 from sitewarden.alerts.model import AlertChange
 from sitewarden.api import (
     access_routes,
+    account_resets,
     alert_routes,
     alert_rule_routes,
     attendance_corrections,
@@ -28,6 +29,7 @@ from sitewarden.api import (
     event_routes,
     garage,
     overview_routes,
+    own_sessions,
     plan_image_routes,
     privacy_routes,
     registry_routes,
@@ -51,6 +53,7 @@ from sitewarden.runtime.storage import Storage
 from sitewarden.runtime.system import build_runtime
 from sitewarden.vision.images import MAX_IMAGE_BYTES
 from sitewarden.web import (
+    account_pages,
     attendance_page,
     device_page,
     doors_page,
@@ -207,6 +210,9 @@ def create_app(
         garage_config_pages.router,
         garage_page.router,
         review_page.router,
+        account_resets.router,
+        own_sessions.router,
+        account_pages.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")

@@ -125,6 +125,16 @@ def set_password(accounts: AccountTables, user: User, password: str) -> User:
     return updated
 
 
+def reset_password(accounts: AccountTables, user: User) -> tuple[User, str]:
+    """An administrator's reset: a generated one-time password (returned, shown once) that
+    the user must change at their next sign-in; their sessions end."""
+    password = generate_password()
+    updated = replace(user, password_hash=hash_password(password), must_change_password=True)
+    accounts.update_user(updated)
+    accounts.delete_user_sessions(user.user_id)
+    return updated, password
+
+
 def change_own_password(accounts: AccountTables, user: User, current: str, new: str) -> User:
     """An operator's own change: the current password first; every session ends."""
     if not verify_password(current, user.password_hash):
@@ -174,14 +184,31 @@ def check_password_login(accounts: AccountTables, username: str, password: str) 
     return user
 
 
+USER_AGENT_KEPT = 300  # characters of a browser's User-Agent kept with its session
+
+
 def open_web_session(
-    accounts: AccountTables, user: User, lifetime: timedelta, *, second_factor: bool = False
+    accounts: AccountTables,
+    user: User,
+    lifetime: timedelta,
+    *,
+    second_factor: bool = False,
+    client_address: str | None = None,
+    user_agent: str | None = None,
 ) -> tuple[str, WebSession]:
-    """Start a cookie session; return the cookie value (shown once) and the session."""
+    """Start a cookie session; return the cookie value (shown once) and the session.
+    Where it came from is kept so that its owner can recognise it in their session list."""
     token, token_hash = new_session_token()
     now = _now()
     session = WebSession(
-        token_hash, user.user_id, secrets.token_urlsafe(24), now, now + lifetime, second_factor
+        token_hash,
+        user.user_id,
+        secrets.token_urlsafe(24),
+        now,
+        now + lifetime,
+        second_factor,
+        client_address,
+        None if user_agent is None else user_agent[:USER_AGENT_KEPT],
     )
     accounts.add_web_session(session)
     accounts.update_user(replace(user, last_login_at=now))
@@ -212,14 +239,22 @@ def close_web_session(accounts: AccountTables, cookie: str) -> None:
 
 
 def create_api_key(
-    accounts: AccountTables, user: User, name: str, scopes: tuple[Permission, ...] | None = None
+    accounts: AccountTables,
+    user: User,
+    name: str,
+    scopes: tuple[Permission, ...] | None = None,
+    *,
+    expires_at: datetime | None = None,
 ) -> tuple[ApiKey, str]:
     """A bearer key for scripts acting as ``user``; the token is returned once.
 
-    ``scopes`` limits the key to some of the role's permissions.
+    ``scopes`` limits the key to some of the role's permissions; after ``expires_at``
+    (None: never) the key is refused.
     """
     if not 1 <= len(name) <= 100:
         raise InvalidInput("API key name must be 1-100 characters")
+    if expires_at is not None and expires_at <= _now():
+        raise InvalidInput("expires_at must lie in the future")
     if scopes is not None:
         beyond = [p.value for p in scopes if not role_may(Role(user.role), p)]
         if beyond:
@@ -234,6 +269,7 @@ def create_api_key(
         issued.secret_hash,
         _now(),
         scopes=None if scopes is None else tuple(p.value for p in scopes),
+        expires_at=expires_at,
     )
     accounts.add_api_key(key)
     return key, issued.token
@@ -249,6 +285,10 @@ def operator_from_api_key(accounts: AccountTables, token: str) -> Operator:
     if key.revoked_at is not None:
         raise AuthenticationFailed(
             f"API key {key.key_id} was revoked at {key.revoked_at:%Y-%m-%d %H:%M} UTC"
+        )
+    if key.expires_at is not None and key.expires_at <= _now():
+        raise AuthenticationFailed(
+            f"API key {key.key_id} expired at {key.expires_at:%Y-%m-%d %H:%M} UTC; create a new one"
         )
     user = accounts.get_user(key.user_id)
     if user is None or user.disabled:

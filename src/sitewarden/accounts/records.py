@@ -34,6 +34,7 @@ class ApiKey:
     created_at: datetime
     revoked_at: datetime | None = None
     scopes: tuple[str, ...] | None = None  # permissions this key may use; None: the role's
+    expires_at: datetime | None = None  # refused from then on; None: never
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,3 +45,5 @@ class WebSession:
     created_at: datetime
     expires_at: datetime
     second_factor: bool = False  # the sign-in included a valid TOTP code
+    client_address: str | None = None  # where the sign-in came from (None: before 0018)
+    user_agent: str | None = None  # the browser's User-Agent at sign-in, cut short

@@ -99,6 +99,16 @@ def confirm_enrolment(accounts: AccountTables, user: User, key: bytes, code: str
     return updated
 
 
+def reset_second_factor(accounts: AccountTables, user: User) -> User:
+    """An administrator's reset (a lost phone): the factor in use and any pending
+    enrolment are dropped, and the user's sessions end; they enrol again at their next
+    sign-in, which their role may demand before anything else."""
+    updated = replace(user, totp_secret=None, totp_pending=None, totp_enabled=False)
+    accounts.update_user(updated)
+    accounts.delete_user_sessions(user.user_id)
+    return updated
+
+
 def check_sign_in_code(accounts: AccountTables, user: User, key: bytes, code: str | None) -> bool:
     """Whether this sign-in proved the second factor; raises if one is enrolled but the
     code is missing, wrong, or of a 30-second step used already (a replay)."""

@@ -59,9 +59,24 @@ def _user(row: Any) -> User:
     )
 
 
+_API_KEY_COLUMNS = "key_id, user_id, name, secret_hash, created_at, revoked_at, scopes, expires_at"
+_SESSION_COLUMNS = (
+    "session_hash, user_id, csrf_token, created_at, expires_at, second_factor, "
+    "client_address, user_agent"
+)
+
+
 def _api_key(row: Any) -> ApiKey:
     scopes = None if row[6] is None else tuple(orjson.loads(row[6]))
-    return ApiKey(row[0], row[1], row[2], row[3], _must_dt(row[4]), _dt(row[5]), scopes)
+    return ApiKey(
+        row[0], row[1], row[2], row[3], _must_dt(row[4]), _dt(row[5]), scopes, _dt(row[7])
+    )
+
+
+def _web_session(row: Any) -> WebSession:
+    return WebSession(
+        row[0], row[1], row[2], _must_dt(row[3]), _must_dt(row[4]), bool(row[5]), row[6], row[7]
+    )
 
 
 class AccountTables:
@@ -114,7 +129,7 @@ class AccountTables:
 
     def add_api_key(self, key: ApiKey) -> None:
         self._db.write(
-            "INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO api_keys ({_API_KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 key.key_id,
                 key.user_id,
@@ -123,16 +138,20 @@ class AccountTables:
                 _t(key.created_at),
                 _t(key.revoked_at),
                 None if key.scopes is None else orjson.dumps(list(key.scopes)).decode(),
+                _t(key.expires_at),
             ),
         )
 
     def get_api_key(self, key_id: str) -> ApiKey | None:
-        row = self._db.read_one("SELECT * FROM api_keys WHERE key_id = ?", (key_id,))
+        row = self._db.read_one(
+            f"SELECT {_API_KEY_COLUMNS} FROM api_keys WHERE key_id = ?", (key_id,)
+        )
         return None if row is None else _api_key(row)
 
     def list_api_keys(self, user_id: str) -> list[ApiKey]:
         rows = self._db.read(
-            "SELECT * FROM api_keys WHERE user_id = ? ORDER BY created_at", (user_id,)
+            f"SELECT {_API_KEY_COLUMNS} FROM api_keys WHERE user_id = ? ORDER BY created_at",
+            (user_id,),
         )
         return [_api_key(row) for row in rows]
 
@@ -141,7 +160,7 @@ class AccountTables:
 
     def add_web_session(self, session: WebSession) -> None:
         self._db.write(
-            "INSERT INTO web_sessions VALUES (?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO web_sessions ({_SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 session.session_hash,
                 session.user_id,
@@ -149,16 +168,31 @@ class AccountTables:
                 _t(session.created_at),
                 _t(session.expires_at),
                 int(session.second_factor),
+                session.client_address,
+                session.user_agent,
             ),
         )
 
     def get_web_session(self, session_hash: bytes) -> WebSession | None:
         row = self._db.read_one(
-            "SELECT * FROM web_sessions WHERE session_hash = ?", (session_hash,)
+            f"SELECT {_SESSION_COLUMNS} FROM web_sessions WHERE session_hash = ?", (session_hash,)
         )
-        if row is None:
-            return None
-        return WebSession(row[0], row[1], row[2], _must_dt(row[3]), _must_dt(row[4]), bool(row[5]))
+        return None if row is None else _web_session(row)
+
+    def list_user_sessions(self, user_id: str) -> list[WebSession]:
+        """A user's cookie sessions, newest first (expired ones too, until used or ended)."""
+        rows = self._db.read(
+            f"SELECT {_SESSION_COLUMNS} FROM web_sessions WHERE user_id = ? "
+            "ORDER BY created_at DESC",
+            (user_id,),
+        )
+        return [_web_session(row) for row in rows]
+
+    def delete_other_sessions(self, user_id: str, keep: bytes) -> int:
+        """End every session of the user but ``keep``; how many ended."""
+        return self._db.write(
+            "DELETE FROM web_sessions WHERE user_id = ? AND session_hash <> ?", (user_id, keep)
+        )
 
     def set_session_second_factor(self, session_hash: bytes) -> None:
         self._db.write(

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from sitewarden.accounts.roles import Permission, Role
 from sitewarden.events.device_kinds import DeviceKind
@@ -173,10 +173,29 @@ class UserOut(BaseModel):
     must_change_password: bool
     created_at: datetime
     last_login_at: datetime | None
+    totp_enabled: bool = Field(description="whether a second factor (TOTP) is in use")
 
 
 class CreatedUser(UserOut):
     password: str | None = Field(description="the generated password, shown once")
+
+
+class PasswordReset(BaseModel):
+    user_id: str
+    password: str = Field(description="a one-time password, shown once; changed at sign-in")
+
+
+class SessionOut(BaseModel):
+    created_at: datetime
+    expires_at: datetime
+    client_address: str | None = Field(description="where the sign-in came from")
+    user_agent: str | None = Field(description="the browser's User-Agent at sign-in")
+    second_factor: bool
+    current: bool = Field(description="the session this request came with")
+
+
+class EndedSessions(BaseModel):
+    ended: int
 
 
 class PasswordChange(_In):
@@ -188,6 +207,9 @@ class ApiKeyIn(_In):
     name: str = Field(min_length=1, max_length=100)
     scopes: list[Permission] | None = Field(
         default=None, description="limit the key to these permissions; omit for the role's"
+    )
+    expires_at: AwareDatetime | None = Field(
+        default=None, description="refused from then on (with a timezone); omit for never"
     )
 
 
@@ -206,6 +228,7 @@ class ApiKeyOut(BaseModel):
     scopes: list[str] | None = None
     created_at: datetime
     revoked_at: datetime | None
+    expires_at: datetime | None = None
 
 
 class CreatedApiKey(ApiKeyOut):

@@ -72,6 +72,8 @@ def sign_in(
         user,
         timedelta(hours=context.settings.session_hours),
         second_factor=second_factor,
+        client_address=address,
+        user_agent=request.headers.get("user-agent"),
     )
     return token, LoginOut(
         user=user_out(user), csrf_token=session.csrf_token, expires_at=session.expires_at

@@ -164,7 +164,9 @@ def create_api_key(
     user = _require_user_id(context, operator.user_id)
     _second_factor_first(context, operator, "create API keys")
     scopes = tuple(body.scopes) if body.scopes is not None else None
-    key, token = accounts.create_api_key(context.store.accounts, user, body.name, scopes)
+    key, token = accounts.create_api_key(
+        context.store.accounts, user, body.name, scopes, expires_at=body.expires_at
+    )
     record_audit(context, request, operator, "api_key.create", None, [key.key_id], None)
     return CreatedApiKey(**api_key_out(key).model_dump(), token=token)
 

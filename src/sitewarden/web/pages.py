@@ -32,6 +32,7 @@ from sitewarden.tokens import hash_secret
 from sitewarden.web.error_pages import PageForbidden
 from sitewarden.web.form_messages import form_message
 from sitewarden.web.templating import TEMPLATES
+from sitewarden.web.totp_qr import enrolment_qr
 
 STATIC_DIR = Path(__file__).parent / "static"
 # Login CSRF: a random value in this cookie and in the form's hidden field, which another
@@ -232,8 +233,9 @@ def _second_factor_form(
             "csrf": operator.csrf_token,
             "enrolment": None
             if enrolment is None
-            else {"secret": enrolment[0], "uri": enrolment[1]},
+            else {"secret": enrolment[0], "uri": enrolment[1], "qr": enrolment_qr},
             "message": form_message(request, message),
+            "required": operator.role in second_factor.ROLES_NEEDING_SECOND_FACTOR,
         },
         status_code=status,
     )
