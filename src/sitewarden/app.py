@@ -19,6 +19,7 @@ from sitewarden.accounts.second_factor import totp_key
 from sitewarden.alerts.batch_transaction import BatchSignal
 from sitewarden.alerts.model import AlertChange
 from sitewarden.api import (
+    access_person_extras,
     access_routes,
     alert_routes,
     alert_rule_routes,
@@ -55,6 +56,7 @@ from sitewarden.web import (
     i18n,
     overview_page,
     pages,
+    people_pages,
     plan_page,
     vendor,
 )
@@ -193,6 +195,8 @@ def create_app(
         device_page.router,
         plan_page.router,
         vendor.router,
+        access_person_extras.router,
+        people_pages.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
