@@ -47,6 +47,8 @@ TRANSLATED_PAGES = [
     "/devices",
     DEVICE_PAGE,
     "/plan",
+    "/people",
+    "/access/rules",
     "/account/password",
     "/account/second-factor",
     "/no-such-page",
@@ -181,6 +183,8 @@ def settle(page: Page, path: str) -> None:
         expect(page.locator("#alert-status")).not_to_contain_text("…")
     elif path == "/events":
         expect(page.locator("#ex-rows tr").first).to_be_visible()
+    elif path in ("/people", "/access/rules"):
+        expect(page.locator("[data-loaded='1']")).to_have_count(1)
 
 
 def docs_screenshot(page: Page, name: str) -> None:

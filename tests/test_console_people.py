@@ -336,7 +336,9 @@ def test_the_people_pages_pass_axe_fit_a_phone_and_speak_chinese(
             if width == 375:
                 found[f"width {path}"] = page.evaluate("document.documentElement.scrollWidth")
                 if scheme == "light" and "rules" not in path:
-                    docs_screenshot(page, ("person" if "/people/" in path else "people") + "-phone")
+                    docs_screenshot(
+                        page, ("person" if "/people/" in path else "people-list") + "-phone"
+                    )
                 continue
             if locale == "zh_CN":
                 expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
