@@ -239,7 +239,7 @@
     for (const file of photos) form.append("photos", file);
     $("face-state").textContent = t("Enrolling…");
     const answer = await act("POST", personURL + "/faces", form, refreshFaces);
-    $("face-state").textContent = answer ? t("{count} face templates enrolled.", { count: formatNumber(answer.templates) }) : "";
+    $("face-state").textContent = answer ? t("Face templates enrolled: {count}.", { count: formatNumber(answer.templates) }) : "";
     if (answer) { photos = []; $("face-photos").value = ""; updateEnrolButton(); }
   }
 
@@ -269,7 +269,7 @@
       });
       $("face-photos").addEventListener("change", () => {
         const files = Array.from($("face-photos").files).slice(0, 5);
-        setPhotos(files, files.length ? t("{count} photos chosen.", { count: formatNumber(files.length) }) : "");
+        setPhotos(files, files.length ? t("Photos chosen: {count}.", { count: formatNumber(files.length) }) : "");
       });
       $("camera-start").addEventListener("click", startCamera);
       $("camera-take").addEventListener("click", takePhoto);
