@@ -54,6 +54,8 @@ TRANSLATED_PAGES = [
     "/garage/revenue",
     "/garage",
     "/garage/reviews",
+    "/people",
+    "/access/rules",
     "/account/password",
     "/account/second-factor",
     "/no-such-page",
@@ -201,6 +203,8 @@ def settle(page: Page, path: str) -> None:
         expect(page.locator(".garage-page[data-loaded]")).to_have_count(1)
     elif path == "/account":
         expect(page.locator("#sessions tbody tr").first).to_be_visible()
+    elif path in ("/people", "/access/rules"):
+        expect(page.locator("[data-loaded='1']")).to_have_count(1)
 
 
 def docs_screenshot(page: Page, name: str) -> None:

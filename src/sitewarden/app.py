@@ -19,6 +19,7 @@ from sitewarden.accounts.second_factor import totp_key
 from sitewarden.alerts.batch_transaction import BatchSignal
 from sitewarden.alerts.model import AlertChange
 from sitewarden.api import (
+    access_person_extras,
     access_routes,
     account_resets,
     alert_routes,
@@ -64,6 +65,7 @@ from sitewarden.web import (
     i18n,
     overview_page,
     pages,
+    people_pages,
     plan_page,
     review_page,
     vendor,
@@ -213,6 +215,8 @@ def create_app(
         account_resets.router,
         own_sessions.router,
         account_pages.router,
+        access_person_extras.router,
+        people_pages.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")

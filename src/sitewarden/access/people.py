@@ -188,6 +188,7 @@ class People:
         found.sort(key=lambda badge: (badge.revoked_at is None, badge.created_at))
         return found[-1] if found else None
 
-    def revoke_badge(self, site_id: str, badge_ref: str) -> None:
-        if not self.access.revoke_badge(site_id, badge_ref, datetime.now(UTC)):
+    def revoke_badge(self, site_id: str, badge_ref: str, reason: str = "revoked") -> None:
+        """Revoke an active badge; ``reason`` 'lost' says it was reported lost."""
+        if not self.access.revoke_badge(site_id, badge_ref, datetime.now(UTC), reason):
             raise NotFound(f"no active badge {badge_ref!r} in site {site_id!r}")

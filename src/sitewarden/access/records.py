@@ -50,6 +50,7 @@ class Badge:
     sealed_value: bytes
     created_at: datetime
     revoked_at: datetime | None = None
+    revoked_reason: str | None = None  # 'revoked' or 'lost'; None while active
 
 
 @dataclass(frozen=True, slots=True)

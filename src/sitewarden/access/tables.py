@@ -75,7 +75,7 @@ def _person(row: Any) -> Person:
 
 
 def _badge(row: Any) -> Badge:
-    return Badge(row[0], row[1], row[2], row[3], row[4], _must_dt(row[5]), _dt(row[6]))
+    return Badge(row[0], row[1], row[2], row[3], row[4], _must_dt(row[5]), _dt(row[6]), row[7])
 
 
 def _rule(row: Any) -> AccessRule:
@@ -177,7 +177,7 @@ class AccessTables:
     # --- badges ------------------------------------------------------------------
     def add_badge(self, badge: Badge) -> None:
         self._db.write(
-            "INSERT INTO access_badges VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO access_badges VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 badge.site_id,
                 badge.badge_ref,
@@ -186,6 +186,7 @@ class AccessTables:
                 badge.sealed_value,
                 _t(badge.created_at),
                 _t(badge.revoked_at),
+                badge.revoked_reason,
             ),
         )
 
@@ -202,14 +203,22 @@ class AccessTables:
         )
         return [_badge(row) for row in rows]
 
-    def revoke_badge(self, site_id: str, badge_ref: str, at: datetime) -> bool:
+    def revoke_badge(
+        self, site_id: str, badge_ref: str, at: datetime, reason: str = "revoked"
+    ) -> bool:
         return bool(
             self._db.write(
-                "UPDATE access_badges SET revoked_at = ? "
+                "UPDATE access_badges SET revoked_at = ?, revoked_reason = ? "
                 "WHERE site_id = ? AND badge_ref = ? AND revoked_at IS NULL",
-                (_t(at), site_id, badge_ref),
+                (_t(at), reason, site_id, badge_ref),
             )
         )
+
+    def get_badge(self, site_id: str, badge_ref: str) -> Badge | None:
+        row = self._db.read_one(
+            "SELECT * FROM access_badges WHERE site_id = ? AND badge_ref = ?", (site_id, badge_ref)
+        )
+        return None if row is None else _badge(row)
 
     # --- face templates ----------------------------------------------------------
     def replace_face_templates(
@@ -240,6 +249,15 @@ class AccessTables:
             (site_id,),
         )
         return [SealedTemplate(r[0], r[1], r[2], r[3], _must_dt(r[4])) for r in rows]
+
+    def face_template_dates(self, site_id: str, person_id: str) -> list[datetime]:
+        """When each of the person's templates was made, oldest first (never the vectors)."""
+        rows = self._db.read(
+            "SELECT created_at FROM access_face_templates "
+            "WHERE site_id = ? AND person_id = ? ORDER BY created_at",
+            (site_id, person_id),
+        )
+        return [_must_dt(r[0]) for r in rows]
 
     def count_face_templates(self, site_id: str, person_id: str) -> int:
         row = self._db.read_one(

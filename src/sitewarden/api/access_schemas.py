@@ -62,6 +62,11 @@ class BadgeOut(BaseModel):
     person_id: str
     created_at: datetime
     revoked_at: datetime | None
+    revoked_reason: str | None = Field(default=None, description="revoked or lost")
+
+
+class FaceTemplateOut(BaseModel):
+    created_at: datetime = Field(description="when the template was made; never the vector")
 
 
 class BarIn(_In):

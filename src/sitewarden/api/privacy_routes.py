@@ -88,6 +88,7 @@ def record_consent(
         body.method,
         operator.username,
         body.given_at,
+        body.valid_until,
     )
     record_audit(
         context,

@@ -318,6 +318,7 @@ class ConsentIn(_In):
     purpose: str = Field(max_length=32)
     method: str = Field(max_length=32)
     given_at: datetime | None = None
+    valid_until: datetime | None = Field(default=None, description="none: until withdrawn")
 
 
 class ConsentOut(BaseModel):
@@ -329,6 +330,7 @@ class ConsentOut(BaseModel):
     given_at: datetime
     recorded_by: str
     withdrawn_at: datetime | None
+    valid_until: datetime | None = None
 
 
 class AuditEntryOut(BaseModel):

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from sitewarden.errors import InvalidInput, NotFound, PermissionDenied
 from sitewarden.privacy.records import Consent
 from sitewarden.privacy.tables import PrivacyTables
+from sitewarden.validity import check_window
 
 PURPOSES = frozenset({"access", "attendance", "parking", "marketing"})
 METHODS = frozenset({"written", "electronic", "verbal_witnessed"})
@@ -31,19 +32,23 @@ def record_consent(
     method: str,
     recorded_by: str,
     given_at: datetime | None = None,
+    valid_until: datetime | None = None,
 ) -> Consent:
     if purpose not in PURPOSES:
         raise InvalidInput(f"unknown consent purpose {purpose!r}; use one of {sorted(PURPOSES)}")
     if method not in METHODS:
         raise InvalidInput(f"unknown consent method {method!r}; use one of {sorted(METHODS)}")
+    given = given_at or datetime.now(UTC)
+    check_window(given, valid_until, ("given_at", "valid_until"))
     consent = Consent(
         site_id,
         uuid.uuid4().hex,
         subject_id,
         purpose,
         method,
-        given_at or datetime.now(UTC),
+        given,
         recorded_by,
+        valid_until=valid_until,
     )
     consents.add_consent(consent)
     return consent
@@ -52,8 +57,10 @@ def record_consent(
 def active_consent(
     consents: PrivacyTables, site_id: str, subject_id: str, purpose: str
 ) -> Consent | None:
+    now = datetime.now(UTC)
     for consent in consents.list_consents(site_id, subject_id):
-        if consent.purpose == purpose and consent.withdrawn_at is None:
+        expired = consent.valid_until is not None and consent.valid_until <= now
+        if consent.purpose == purpose and consent.withdrawn_at is None and not expired:
             return consent
     return None
 

@@ -65,3 +65,4 @@ class Consent:
     given_at: datetime
     recorded_by: str
     withdrawn_at: datetime | None = None
+    valid_until: datetime | None = None  # the consent no longer counts after it

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 import orjson
 
@@ -17,6 +18,11 @@ from sitewarden.privacy.records import (
     Subject,
     WrappedKey,
 )
+
+
+def _consent(r: Any) -> Consent:
+    return Consent(r[0], r[1], r[2], r[3], r[4], _must_dt(r[5]), r[6], _dt(r[7]), _dt(r[8]))
+
 
 # Data keys per INSERT (seven values per subject, well under both dialects' limits).
 DATA_KEY_CHUNK = 500
@@ -279,7 +285,7 @@ class PrivacyTables:
     # --- consents ----------------------------------------------------------------------
     def add_consent(self, consent: Consent) -> None:
         self._db.write(
-            "INSERT INTO consents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO consents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 consent.site_id,
                 consent.consent_id,
@@ -289,6 +295,7 @@ class PrivacyTables:
                 _t(consent.given_at),
                 consent.recorded_by,
                 _t(consent.withdrawn_at),
+                _t(consent.valid_until),
             ),
         )
 
@@ -297,19 +304,13 @@ class PrivacyTables:
             "SELECT * FROM consents WHERE site_id = ? AND subject_id = ? ORDER BY given_at",
             (site_id, subject_id),
         )
-        return [
-            Consent(r[0], r[1], r[2], r[3], r[4], _must_dt(r[5]), r[6], _dt(r[7])) for r in rows
-        ]
+        return [_consent(r) for r in rows]
 
     def get_consent(self, site_id: str, consent_id: str) -> Consent | None:
         r = self._db.read_one(
             "SELECT * FROM consents WHERE site_id = ? AND consent_id = ?", (site_id, consent_id)
         )
-        return (
-            None
-            if r is None
-            else Consent(r[0], r[1], r[2], r[3], r[4], _must_dt(r[5]), r[6], _dt(r[7]))
-        )
+        return None if r is None else _consent(r)
 
     def withdraw_consent(self, site_id: str, consent_id: str, at: datetime) -> None:
         self._db.write(
