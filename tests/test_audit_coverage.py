@@ -53,6 +53,9 @@ EXEMPT: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/readers/{device_id}/decide"): "a reader's question; stored as events",
     ("POST", "/api/v1/cameras/{device_id}/snapshots"): "a camera's upload; stored as an event",
     ("POST", "/api/v1/alert-rules/validate"): "checks a rule and stores nothing",
+    ("POST", "/api/v1/parking/sites/{site_id}/plate-check"): (
+        "says which plate formats a typed plate fits; stores and opens nothing"
+    ),
 }
 
 
@@ -438,6 +441,32 @@ def _review(walk: Walk) -> Prepared:
     return Prepared({"site_id": SITE, "review_id": review_id}, {"json": {"dismiss": True}})
 
 
+def _vehicle_rule(walk: Walk) -> Prepared:
+    body = {"plate": walk.plate(), "type": "deny", "reason": "walk"}
+    return Prepared({"site_id": SITE}, {"json": body})
+
+
+def _saved_vehicle_rule(**request: Any) -> Callable[[Walk], Prepared]:
+    def prepare(walk: Walk) -> Prepared:
+        rule = walk.ok("POST", _parking("vehicle-rules"), **_vehicle_rule(walk).request)
+        return Prepared({"site_id": SITE, "rule_id": rule["rule_id"]}, request)
+
+    return prepare
+
+
+def _rules_csv(walk: Walk) -> Prepared:
+    csv = (
+        "type,plate,garage,permit_kind,reason,valid_from,valid_until\n"
+        f"deny,{walk.plate()},garage,,walk,,\n"
+        f"permit,{walk.plate()},,staff,,2026-01-01T00:00:00Z,2027-01-01T00:00:00Z\n"
+    )
+    return Prepared({"site_id": SITE}, {"json": {"csv": csv, "reason": "walk"}})
+
+
+def _manual_open(walk: Walk) -> Prepared:
+    return replace(_saved_lane(walk), request={"json": {"reason": "walk check"}})
+
+
 def _sessions_lookup(walk: Walk) -> Prepared:
     body = {"site": SITE, "plate": walk.plate(), "purpose": "walk"}
     return Prepared(request={"json": body})
@@ -490,6 +519,22 @@ def _face(walk: Walk) -> Prepared:
     consent = {"subject_id": f"p-{person_id}", "purpose": "access", "method": "written"}
     walk.ok("POST", _site("/consents"), json=consent)
     return Prepared(prepared.path, {"files": [photo("hopper")]})
+
+
+def _correction(walk: Walk) -> Prepared:
+    body = {
+        "person_ref": walk.person(),
+        "day": "2026-11-30",
+        "first_in": "08:00:00",
+        "last_out": "17:00:00",
+        "reason": "walk check",
+    }
+    return Prepared({"site_id": SITE}, {"json": body})
+
+
+def _unlock(walk: Walk) -> Prepared:
+    device_id = walk.device(DeviceKind.ACCESS_READER)
+    return Prepared({"site_id": SITE, "device_id": device_id}, {"json": {"reason": "walk check"}})
 
 
 def _access_rule(walk: Walk) -> Prepared:
@@ -593,7 +638,16 @@ CALLS: dict[tuple[str, str], tuple[Call, ...] | Call] = {
         Call("user.disable", _user_patch({"disabled": True})),
         Call("user.enable", _user_patch({"disabled": False}, disabled_first=True)),
     ),
+    ("POST", "/api/v1/users/{user_id}/password-reset"): Call(
+        "user.password_reset", lambda w: Prepared({"user_id": w.user()})
+    ),
+    ("POST", "/api/v1/users/{user_id}/totp-reset"): Call(
+        "user.totp_reset", lambda w: Prepared({"user_id": w.user()})
+    ),
     ("POST", "/api/v1/me/password"): Call("user.password_change", _own_password),
+    ("POST", "/api/v1/me/sessions/end-others"): Call(
+        "user.sessions_end", lambda w: Prepared(client=w.account().client)
+    ),
     ("POST", "/api/v1/me/api-keys"): Call(
         "api_key.create", lambda w: Prepared(request={"json": {"name": "walk"}})
     ),
@@ -653,6 +707,19 @@ CALLS: dict[tuple[str, str], tuple[Call, ...] | Call] = {
     ("POST", "/api/v1/parking/sessions/{session_id}/payments"): Call("parking.payment", _payment),
     ("POST", PARKING + "/reviews/{review_id}/resolve"): Call("parking.review.resolve", _review),
     ("POST", "/api/v1/parking/sessions/lookup"): Call("parking.sessions.lookup", _sessions_lookup),
+    ("POST", PARKING + "/lanes/{device_id}/open"): Call("parking.lane.manual_open", _manual_open),
+    ("POST", PARKING + "/vehicle-rules"): Call("parking.vehicle_rules.create", _vehicle_rule),
+    ("PATCH", PARKING + "/vehicle-rules/{rule_id}"): Call(
+        "parking.vehicle_rules.edit",
+        _saved_vehicle_rule(json={"type": "allow", "reason": "walk edit"}),
+    ),
+    ("POST", PARKING + "/vehicle-rules/{rule_id}/expire"): Call(
+        "parking.vehicle_rules.expire", _saved_vehicle_rule(json={"reason": "walk"})
+    ),
+    ("DELETE", PARKING + "/vehicle-rules/{rule_id}"): Call(
+        "parking.vehicle_rules.delete", _saved_vehicle_rule(params={"reason": "walk"})
+    ),
+    ("POST", PARKING + "/vehicle-rules/import"): Call("parking.vehicle_rules.import", _rules_csv),
     # doors and people
     ("POST", PEOPLE): Call("access.enrol", _new_person),
     ("PATCH", PEOPLE + "/{person_id}"): Call("access.person.change", _person({"group": "visitor"})),
@@ -662,6 +729,15 @@ CALLS: dict[tuple[str, str], tuple[Call, ...] | Call] = {
     ("POST", PEOPLE + "/{person_id}/badges"): Call("access.badge.add", _badge),
     ("POST", "/api/v1/access/sites/{site_id}/badges/{badge_ref}/revoke"): Call(
         "access.badge.revoke", _given_badge
+    ),
+    ("POST", "/api/v1/access/sites/{site_id}/badges/{badge_ref}/lost"): Call(
+        "access.badge.lost", _given_badge
+    ),
+    ("POST", "/api/v1/access/sites/{site_id}/attendance/corrections"): Call(
+        "attendance.correct", _correction
+    ),
+    ("POST", "/api/v1/access/sites/{site_id}/doors/{device_id}/unlock"): Call(
+        "door.unlock", _unlock
     ),
     ("POST", PEOPLE + "/{person_id}/bar"): Call("access.bar", _person({"reason": "walk check"})),
     ("DELETE", PEOPLE + "/{person_id}/bar"): Call("access.unbar", _barred_person),
