@@ -23,13 +23,16 @@ from sitewarden.api import (
     alert_routes,
     alert_rule_routes,
     cameras,
+    consent_register,
     event_routes,
     garage,
     overview_routes,
     plan_image_routes,
+    privacy_records,
     privacy_routes,
     registry_routes,
     session,
+    subject_requests,
     user_keys,
     users,
     webhooks,
@@ -56,6 +59,7 @@ from sitewarden.web import (
     overview_page,
     pages,
     plan_page,
+    privacy_pages,
     vendor,
 )
 
@@ -193,6 +197,10 @@ def create_app(
         device_page.router,
         plan_page.router,
         vendor.router,
+        subject_requests.router,
+        consent_register.router,
+        privacy_records.router,
+        privacy_pages.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")

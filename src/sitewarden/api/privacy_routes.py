@@ -88,6 +88,8 @@ def record_consent(
         body.method,
         operator.username,
         body.given_at,
+        evidence=body.evidence,
+        expires_at=body.expires_at,
     )
     record_audit(
         context,

@@ -31,6 +31,9 @@ def record_consent(
     method: str,
     recorded_by: str,
     given_at: datetime | None = None,
+    *,
+    evidence: str | None = None,
+    expires_at: datetime | None = None,
 ) -> Consent:
     if purpose not in PURPOSES:
         raise InvalidInput(f"unknown consent purpose {purpose!r}; use one of {sorted(PURPOSES)}")
@@ -44,7 +47,11 @@ def record_consent(
         method,
         given_at or datetime.now(UTC),
         recorded_by,
+        evidence=evidence,
+        expires_at=expires_at,
     )
+    if expires_at is not None and expires_at <= consent.given_at:
+        raise InvalidInput("a consent's expiry must come after it was given")
     consents.add_consent(consent)
     return consent
 
@@ -52,8 +59,9 @@ def record_consent(
 def active_consent(
     consents: PrivacyTables, site_id: str, subject_id: str, purpose: str
 ) -> Consent | None:
+    now = datetime.now(UTC)
     for consent in consents.list_consents(site_id, subject_id):
-        if consent.purpose == purpose and consent.withdrawn_at is None:
+        if consent.purpose == purpose and consent.state(now) == "active":
             return consent
     return None
 

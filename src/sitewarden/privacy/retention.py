@@ -28,6 +28,10 @@ class RetentionReport:
         return sum(self.deleted.values())
 
 
+# Told of each finished run: (started, finished, report); the ledger keeps them.
+RunRecorder = Callable[[datetime, datetime, RetentionReport], None]
+
+
 class ExpiringEvents(Protocol):
     """What the job needs from the events table."""
 
@@ -94,12 +98,14 @@ class RetentionJob:
         *,
         every_s: float,
         owns_job: Callable[[str], bool],
+        on_run: RunRecorder | None = None,
     ) -> None:
         self._events = events
         self._images = images
         self._schedule = schedule
         self._every_s = every_s
         self._owns_job = owns_job
+        self._on_run = on_run
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="retention", daemon=True)
 
@@ -114,7 +120,10 @@ class RetentionJob:
         while not self._stop.is_set():
             try:
                 if self._owns_job("retention"):
+                    started = datetime.now(UTC)
                     report = run_retention(self._events, self._images, self._schedule)
+                    if self._on_run is not None:
+                        self._on_run(started, datetime.now(UTC), report)
                     if report.total:
                         log.info("retention deleted %s", report.deleted)
             except Exception:
