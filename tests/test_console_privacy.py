@@ -29,6 +29,8 @@ from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.retention import run_retention
 from sitewarden.privacy.retention_ledger import RetentionLedger, run_recorder
 from tests.conftest import LiveServer, device_client, raw_sql
+from tests.test_console_foundation import VISIBLE_TEXT, untranslated
+from tests.test_console_i18n import extracted_messages
 from tests.test_web import browser, sign_in
 
 __all__ = ["browser"]  # the module's chromium, shared with tests/test_web.py
@@ -135,10 +137,23 @@ def test_a_subject_export_downloads_a_zip_of_their_events_and_images_and_its_lin
     expect(row).not_to_contain_text("B-EXP-1")  # the value is never shown or kept
     keep(page, "privacy-requests", tmp_path)
 
+    request_id = row.get_attribute("data-id")
+    raw_sql(
+        shared_server.settings,
+        "UPDATE subject_requests SET due_at = 1 WHERE request_id = ?",
+        (request_id,),
+    )
+    page.reload()
+    expect(page.locator(f'#rq-rows tr[data-id="{request_id}"]')).to_contain_text("overdue")
+    page.locator(f'#rq-rows tr[data-id="{request_id}"]').get_by_role("button").click()
+    expect(page.locator("#rq-detail-due")).to_contain_text("overdue")
+
     page.get_by_role("button", name="Export as ZIP").click()
     link = page.get_by_role("link", name="Download the export")
     expect(link).to_be_visible()
-    expect(page.locator("#rq-rows tr").first).to_contain_text("answered")
+    answered = page.locator(f'#rq-rows tr[data-id="{request_id}"]')
+    expect(answered).to_contain_text("answered")
+    expect(answered).not_to_contain_text("overdue")
     with page.expect_download() as waiting:
         link.click()
     archive = zipfile.ZipFile(waiting.value.path())
@@ -300,7 +315,7 @@ def test_the_retention_page_counts_what_the_next_run_deletes_and_shows_the_run(
     beats = [
         {
             "kind": "device.heartbeat",
-            "occurred_at": (old - timedelta(minutes=i)).isoformat(),
+            "time": (old - timedelta(minutes=i)).isoformat(),
             "attributes": {},
         }
         for i in range(3)
@@ -406,3 +421,33 @@ def test_each_privacy_page_fits_a_phone_and_axe_finds_nothing_serious_in_light_o
             assert serious == [], (scheme, serious)
         finally:
             context.close()
+
+
+def test_the_privacy_pages_read_in_chinese(shared_server: LiveServer, browser: Browser) -> None:
+    post_events(shared_server, "pvexport", [badge_event("B-ZH-1", FACE_A)])
+    english = set(extracted_messages())
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        sign_in_officer(page, shared_server, "/privacy/requests?site=pvexport")
+        open_request(page, "access", "badge_id", "B-ZH-1", "zh check")
+        context.add_cookies(
+            [{"name": "sitewarden_lang", "value": "zh_CN", "url": shared_server.url}]
+        )
+        for path, filled in (
+            ("/privacy/requests?site=pvexport", "#rq-rows tr"),
+            ("/privacy/consents", "#cs-site option"),
+            ("/privacy/retention", "#rt-rows tr"),
+            ("/privacy/records", ".rc-site"),
+        ):
+            page.goto(shared_server.url + path)
+            expect(page.locator(filled).first).to_be_attached()
+            if path.startswith("/privacy/requests"):
+                page.locator("#rq-rows tr").first.get_by_role("button").click()
+                expect(page.locator("#rq-held tbody tr").first).to_be_visible()
+            assert page.locator("html").get_attribute("lang") == "zh-CN"
+            left = untranslated(page.evaluate(VISIBLE_TEXT), english)
+            assert left == [], f"{path} shows English: {left}"
+    finally:
+        context.close()

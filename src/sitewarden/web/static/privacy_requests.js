@@ -19,14 +19,19 @@
 
   function refText(request) { return (FIELDS[request.field] || request.field) + " " + request.masked_value; }
 
+  // The deadline (data) and, past it while unanswered, "overdue" (words).
+  function dueNodes(request) {
+    const time = document.createElement("span");
+    time.translate = false; time.textContent = formatTime(request.due_at, timeZone);
+    if (!request.overdue) return [time];
+    const flag = document.createElement("strong");
+    flag.className = "overdue"; flag.textContent = " " + t("overdue");
+    return [time, flag];
+  }
+
   function dueCell(request) {
-    const td = dataCell(formatTime(request.due_at, timeZone));
-    if (request.overdue) {
-      const flag = document.createElement("strong");
-      flag.className = "overdue"; flag.textContent = " " + t("overdue");
-      flag.setAttribute("translate", "yes");
-      td.append(flag);
-    }
+    const td = cell("");
+    td.append(...dueNodes(request));
     return td;
   }
 
@@ -42,8 +47,7 @@
       tr.dataset.id = request.request_id;
       const who = [request.opened_by, request.erase_asked_by, request.answered_by].filter(Boolean);
       const open = document.createElement("button");
-      open.type = "button"; open.textContent = t("Open");
-      open.setAttribute("aria-label", t("Open request {id}", { id: request.request_id.slice(0, 8) }));
+      open.type = "button"; open.textContent = t("Show");
       open.addEventListener("click", () => showRequest(request));
       const actions = cell("");
       actions.append(open);
@@ -76,13 +80,13 @@
     const ref = $("rq-detail-ref");
     ref.textContent = refText(request); ref.setAttribute("translate", "no");
     $("rq-detail-subjects").textContent = request.subjects
-      ? t("{count} linked subjects", { count: formatNumber(request.subjects) })
+      ? formatNumber(request.subjects)
       : t("no one: nothing is held under this value");
     const stateText = privacy.state(request.state)
       + (request.erase_asked_by ? " (" + t("asked by {who}", { who: request.erase_asked_by }) + ")" : "");
     $("rq-detail-state").textContent = stateText;
     const due = $("rq-detail-due");
-    due.replaceChildren(...dueCell(request).childNodes);
+    due.replaceChildren(...dueNodes(request));
     $("rq-export").hidden = request.kind !== "access" || !request.subjects;
     $("rq-erase").hidden = request.kind !== "erasure" || request.state !== "open" || !request.subjects;
     $("rq-confirm").hidden = request.state !== "awaiting_confirmation" || request.erase_asked_by === me;
