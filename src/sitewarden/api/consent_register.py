@@ -28,16 +28,18 @@ def consent_register(
     operator: ConsentManager,
     context: Context,
     site: SiteInScope,
-    purpose: Annotated[str | None, Query(max_length=32)] = None,
+    consent_purpose: Annotated[str | None, Query(max_length=32)] = None,
 ) -> list[RegisteredConsentOut]:
     """Newest first; subjects appear by their pseudonymous ids only (audited)."""
     now = datetime.now(UTC)
     consents = [
         c
         for c in context.store.privacy.site_consents(site_id)
-        if purpose is None or c.purpose == purpose
+        if consent_purpose is None or c.purpose == consent_purpose
     ]
-    record_audit(context, request, operator, "consent.register.read", site_id, [], purpose or "all")
+    record_audit(
+        context, request, operator, "consent.register.read", site_id, [], consent_purpose or "all"
+    )
     return [
         RegisteredConsentOut.model_validate(
             {

@@ -128,7 +128,7 @@ def desk_of(context: AppContext) -> RequestDesk:
 def _request_in_scope(
     context: AppContext, operator: Operator, site_id: str, request_id: str
 ) -> SubjectRequest:
-    check_site_scope(operator, site_id)
+    check_site_scope(operator, site_id)  # SiteInScope checked it already; kept for clarity
     return desk_of(context).get(site_id, request_id)
 
 
@@ -175,7 +175,12 @@ def open_request(
 
 @router.get("/subject-requests/{site_id}/{request_id}/held", response_model=list[HeldOut])
 def held_data(
-    site_id: str, request_id: str, request: Request, operator: SubjectRequester, context: Context
+    site_id: str,
+    request_id: str,
+    request: Request,
+    operator: SubjectRequester,
+    context: Context,
+    site: SiteInScope,
 ) -> list[HeldOut]:
     """What is held about the request's subjects, counted by category, with retention."""
     subject_request = _request_in_scope(context, operator, site_id, request_id)
@@ -202,6 +207,7 @@ def export_request(
     request: Request,
     operator: SubjectRequester,
     context: Context,
+    site: SiteInScope,
 ) -> ExportLinkOut:
     """Answer an access request: a download link to its ZIP, valid for ``valid_minutes``."""
     desk = desk_of(context)
@@ -286,7 +292,12 @@ def _erasure_out(
 
 @router.post("/subject-requests/{site_id}/{request_id}/erase", response_model=ErasureOut)
 def erase_request(
-    site_id: str, request_id: str, request: Request, operator: SubjectRequester, context: Context
+    site_id: str,
+    request_id: str,
+    request: Request,
+    operator: SubjectRequester,
+    context: Context,
+    site: SiteInScope,
 ) -> ErasureOut:
     """Answer an erasure request: erase now, or wait for a second person's confirmation
     where the site's settings ask for one."""
@@ -310,7 +321,12 @@ def erase_request(
 
 @router.post("/subject-requests/{site_id}/{request_id}/confirm-erasure", response_model=ErasureOut)
 def confirm_erasure(
-    site_id: str, request_id: str, request: Request, operator: SubjectRequester, context: Context
+    site_id: str,
+    request_id: str,
+    request: Request,
+    operator: SubjectRequester,
+    context: Context,
+    site: SiteInScope,
 ) -> ErasureOut:
     """The second person's confirmation: another privacy officer or administrator."""
     desk = desk_of(context)

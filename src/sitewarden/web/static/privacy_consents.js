@@ -14,7 +14,7 @@
 
   async function load() {
     const purpose = $("cs-purpose").value;
-    const url = "/api/v1/sites/" + encodeURIComponent(site()) + "/consent-register" + (purpose ? "?purpose=" + encodeURIComponent(purpose) : "");
+    const url = "/api/v1/sites/" + encodeURIComponent(site()) + "/consent-register" + (purpose ? "?consent_purpose=" + encodeURIComponent(purpose) : "");
     const consents = await fetchJSON(url);
     const rows = consents.map((consent) => {
       const tr = document.createElement("tr");
