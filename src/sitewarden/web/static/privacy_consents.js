@@ -44,15 +44,21 @@
         evidence,
         cell(formatTime(consent.given_at, timeZone), null, true),
         consent.expires_at ? cell(formatTime(consent.expires_at, timeZone), null, true) : cell(t("until withdrawn")),
-        consent.state === "withdrawn"
-          ? cell(t("withdrawn {time}", { time: formatTime(consent.withdrawn_at, timeZone) }), "state-withdrawn")
-          : cell(privacy.state(consent.state), "state-" + consent.state),
+        stateCell(consent),
         actions,
       );
       return tr;
     });
     $("cs-rows").replaceChildren(...rows);
     $("cs-empty").hidden = rows.length > 0;
+  }
+
+  // "withdrawn 2026-12-04 09:30:12 (zone)": the words translated, the time as data.
+  function stateCell(consent) {
+    const td = cell("", "state-" + consent.state);
+    if (consent.state === "withdrawn") fillText(td, t("withdrawn {time}"), { time: formatTime(consent.withdrawn_at, timeZone) });
+    else td.textContent = privacy.state(consent.state);
+    return td;
   }
 
   function ask(consent) {
