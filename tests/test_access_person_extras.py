@@ -74,10 +74,10 @@ def test_a_consent_until_a_date_stops_counting_after_it(shared_server: LiveServe
                 "purpose": "access",
                 "method": "written",
                 "given_at": now.isoformat(),
-                "valid_until": (now - timedelta(days=1)).isoformat(),
+                "expires_at": (now - timedelta(days=1)).isoformat(),
             },
         )
-        assert backwards.status_code == 422 and "valid_until" in backwards.json()["message"]
+        assert backwards.status_code == 422 and "expires_at" in backwards.json()["message"]
         assert admin.get(base, params={"subject_id": subject}).json() == []
         lapsed = admin.post(
             base,
@@ -86,10 +86,10 @@ def test_a_consent_until_a_date_stops_counting_after_it(shared_server: LiveServe
                 "purpose": "access",
                 "method": "written",
                 "given_at": (now - timedelta(days=30)).isoformat(),
-                "valid_until": (now - timedelta(days=1)).isoformat(),
+                "expires_at": (now - timedelta(days=1)).isoformat(),
             },
         )
-        assert lapsed.status_code == 201 and lapsed.json()["valid_until"] is not None
+        assert lapsed.status_code == 201 and lapsed.json()["expires_at"] is not None
     refused = site.enrol(person["person_id"], [photo("hopper")])
     assert refused.status_code == 403 and "consent" in refused.json()["message"]
     with shared_server.client() as admin:
@@ -100,7 +100,7 @@ def test_a_consent_until_a_date_stops_counting_after_it(shared_server: LiveServe
                 "subject_id": subject,
                 "purpose": "access",
                 "method": "written",
-                "valid_until": later,
+                "expires_at": later,
             },
         )
         assert current.status_code == 201

@@ -26,15 +26,18 @@ from sitewarden.api import (
     alert_rule_routes,
     attendance_corrections,
     cameras,
+    consent_register,
     door_routes,
     event_routes,
     garage,
     overview_routes,
     own_sessions,
     plan_image_routes,
+    privacy_records,
     privacy_routes,
     registry_routes,
     session,
+    subject_requests,
     user_keys,
     users,
     webhooks,
@@ -67,6 +70,7 @@ from sitewarden.web import (
     pages,
     people_pages,
     plan_page,
+    privacy_pages,
     review_page,
     vendor,
 )
@@ -217,6 +221,10 @@ def create_app(
         account_pages.router,
         access_person_extras.router,
         people_pages.router,
+        subject_requests.router,
+        consent_register.router,
+        privacy_records.router,
+        privacy_pages.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")

@@ -88,7 +88,8 @@ def record_consent(
         body.method,
         operator.username,
         body.given_at,
-        body.valid_until,
+        evidence=body.evidence,
+        expires_at=body.expires_at,
     )
     record_audit(
         context,

@@ -318,7 +318,10 @@ class ConsentIn(_In):
     purpose: str = Field(max_length=32)
     method: str = Field(max_length=32)
     given_at: datetime | None = None
-    valid_until: datetime | None = Field(default=None, description="none: until withdrawn")
+    evidence: str | None = Field(default=None, max_length=200, description="the form's reference")
+    expires_at: datetime | None = Field(
+        default=None, description="lapses then; none: until withdrawn"
+    )
 
 
 class ConsentOut(BaseModel):
@@ -330,7 +333,8 @@ class ConsentOut(BaseModel):
     given_at: datetime
     recorded_by: str
     withdrawn_at: datetime | None
-    valid_until: datetime | None = None
+    evidence: str | None = None
+    expires_at: datetime | None = None
 
 
 class AuditEntryOut(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -207,6 +208,7 @@ def _warn_unresolved(notes: list[str]) -> None:
 def retention_run(data_dir: DataDir = None) -> None:
     """Delete everything past its retention now, with progress, and report counts."""
     from sitewarden.privacy.retention import deleted_counts, run_retention
+    from sitewarden.privacy.retention_ledger import RetentionLedger, run_recorder
 
     settings = settings_for(data_dir)
     with opened_store(settings) as store, Progress(console=err, transient=True) as bar:
@@ -217,10 +219,12 @@ def retention_run(data_dir: DataDir = None) -> None:
                 tasks[category] = bar.add_task(f"deleting {category}", total=None)
             bar.update(tasks[category], completed=total)
 
+        started = datetime.now(UTC)
         report = run_retention(
             store.events, store.access_media, settings.retention_days, progress=advance
         )
         audit_cli_change(settings, store, "retention.run", None, deleted_counts(report))
+        run_recorder(RetentionLedger(store.db), "cli")(started, datetime.now(UTC), report)
     table = Table("category", "kept for", "deleted")
     for category, days in settings.retention_days.items():
         kept = f"{days:g} days" if days else "forever"

@@ -32,14 +32,16 @@ def record_consent(
     method: str,
     recorded_by: str,
     given_at: datetime | None = None,
-    valid_until: datetime | None = None,
+    *,
+    evidence: str | None = None,
+    expires_at: datetime | None = None,
 ) -> Consent:
     if purpose not in PURPOSES:
         raise InvalidInput(f"unknown consent purpose {purpose!r}; use one of {sorted(PURPOSES)}")
     if method not in METHODS:
         raise InvalidInput(f"unknown consent method {method!r}; use one of {sorted(METHODS)}")
     given = given_at or datetime.now(UTC)
-    check_window(given, valid_until, ("given_at", "valid_until"))
+    check_window(given, expires_at, ("given_at", "expires_at"))
     consent = Consent(
         site_id,
         uuid.uuid4().hex,
@@ -48,7 +50,8 @@ def record_consent(
         method,
         given,
         recorded_by,
-        valid_until=valid_until,
+        evidence=evidence,
+        expires_at=expires_at,
     )
     consents.add_consent(consent)
     return consent
@@ -59,8 +62,7 @@ def active_consent(
 ) -> Consent | None:
     now = datetime.now(UTC)
     for consent in consents.list_consents(site_id, subject_id):
-        expired = consent.valid_until is not None and consent.valid_until <= now
-        if consent.purpose == purpose and consent.withdrawn_at is None and not expired:
+        if consent.purpose == purpose and consent.state(now) == "active":
             return consent
     return None
 

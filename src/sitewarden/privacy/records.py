@@ -65,4 +65,13 @@ class Consent:
     given_at: datetime
     recorded_by: str
     withdrawn_at: datetime | None = None
-    valid_until: datetime | None = None  # the consent no longer counts after it
+    evidence: str | None = None  # where the signed form is kept, its reference
+    expires_at: datetime | None = None  # lapses on its own then; None: until withdrawn
+
+    def state(self, now: datetime) -> str:
+        """active, withdrawn or expired."""
+        if self.withdrawn_at is not None:
+            return "withdrawn"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"

@@ -34,6 +34,10 @@ def deleted_counts(report: RetentionReport) -> list[str]:
     return [f"{category}:{count}" for category, count in sorted(report.deleted.items()) if count]
 
 
+# Told of each finished run: (started, finished, report); the ledger keeps them.
+RunRecorder = Callable[[datetime, datetime, RetentionReport], None]
+
+
 class ExpiringEvents(Protocol):
     """What the job needs from the events table."""
 
@@ -91,7 +95,8 @@ def run_retention(
 class RetentionJob:
     """Runs retention in the background: once at start, then every ``every_s``; of
     several nodes on one PostgreSQL, only the one that ``owns_job("retention")``. A run
-    that deleted something is handed to ``on_deleted`` (the audit entry)."""
+    that deleted something is handed to ``on_deleted`` (the audit entry); every run, to
+    ``on_run`` (the retention ledger the privacy centre shows)."""
 
     def __init__(
         self,
@@ -102,6 +107,7 @@ class RetentionJob:
         every_s: float,
         owns_job: Callable[[str], bool],
         on_deleted: Callable[[RetentionReport], None] | None = None,
+        on_run: RunRecorder | None = None,
     ) -> None:
         self._on_deleted = on_deleted
         self._events = events
@@ -109,6 +115,7 @@ class RetentionJob:
         self._schedule = schedule
         self._every_s = every_s
         self._owns_job = owns_job
+        self._on_run = on_run
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="retention", daemon=True)
 
@@ -123,7 +130,10 @@ class RetentionJob:
         while not self._stop.is_set():
             try:
                 if self._owns_job("retention"):
+                    started = datetime.now(UTC)
                     report = run_retention(self._events, self._images, self._schedule)
+                    if self._on_run is not None:
+                        self._on_run(started, datetime.now(UTC), report)
                     if report.total:
                         log.info("retention deleted %s", report.deleted)
                         if self._on_deleted is not None:

@@ -19,11 +19,10 @@ from sitewarden.privacy.records import (
     WrappedKey,
 )
 
-
-def _consent(r: Any) -> Consent:
-    return Consent(r[0], r[1], r[2], r[3], r[4], _must_dt(r[5]), r[6], _dt(r[7]), _dt(r[8]))
-
-
+_CONSENT_COLUMNS = (
+    "site_id, consent_id, subject_id, purpose, method, given_at, recorded_by, withdrawn_at, "
+    "evidence, expires_at"
+)
 # Data keys per INSERT (seven values per subject, well under both dialects' limits).
 DATA_KEY_CHUNK = 500
 # Two subjects seen in one event: (site, smaller subject id, larger subject id).
@@ -285,7 +284,7 @@ class PrivacyTables:
     # --- consents ----------------------------------------------------------------------
     def add_consent(self, consent: Consent) -> None:
         self._db.write(
-            "INSERT INTO consents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO consents ({_CONSENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 consent.site_id,
                 consent.consent_id,
@@ -295,20 +294,32 @@ class PrivacyTables:
                 _t(consent.given_at),
                 consent.recorded_by,
                 _t(consent.withdrawn_at),
-                _t(consent.valid_until),
+                consent.evidence,
+                _t(consent.expires_at),
             ),
         )
 
     def list_consents(self, site_id: str, subject_id: str) -> list[Consent]:
         rows = self._db.read(
-            "SELECT * FROM consents WHERE site_id = ? AND subject_id = ? ORDER BY given_at",
+            f"SELECT {_CONSENT_COLUMNS} FROM consents WHERE site_id = ? AND subject_id = ? "
+            "ORDER BY given_at",
             (site_id, subject_id),
+        )
+        return [_consent(r) for r in rows]
+
+    def site_consents(self, site_id: str, limit: int = 2000) -> list[Consent]:
+        """The site's consents, newest first (the console's register)."""
+        rows = self._db.read(
+            f"SELECT {_CONSENT_COLUMNS} FROM consents WHERE site_id = ? "
+            "ORDER BY given_at DESC LIMIT ?",
+            (site_id, limit),
         )
         return [_consent(r) for r in rows]
 
     def get_consent(self, site_id: str, consent_id: str) -> Consent | None:
         r = self._db.read_one(
-            "SELECT * FROM consents WHERE site_id = ? AND consent_id = ?", (site_id, consent_id)
+            f"SELECT {_CONSENT_COLUMNS} FROM consents WHERE site_id = ? AND consent_id = ?",
+            (site_id, consent_id),
         )
         return None if r is None else _consent(r)
 
@@ -317,3 +328,7 @@ class PrivacyTables:
             "UPDATE consents SET withdrawn_at = ? WHERE site_id = ? AND consent_id = ?",
             (_t(at), site_id, consent_id),
         )
+
+
+def _consent(r: Any) -> Consent:
+    return Consent(r[0], r[1], r[2], r[3], r[4], _must_dt(r[5]), r[6], _dt(r[7]), r[8], _dt(r[9]))

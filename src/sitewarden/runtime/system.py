@@ -42,6 +42,7 @@ from sitewarden.parking.subject_records import ParkingSubjectRecords
 from sitewarden.privacy.audit import AuditLog
 from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.retention import RetentionJob, RetentionReport, deleted_counts
+from sitewarden.privacy.retention_ledger import RetentionLedger, run_recorder
 from sitewarden.privacy.subject_requests import SubjectHolder, SubjectRequests
 from sitewarden.privacy.vault import KeyWriter, Vault
 from sitewarden.runtime.storage import Storage, open_storage
@@ -169,6 +170,7 @@ def build_runtime(
             every_s=settings.retention_interval_s,
             owns_job=store.db.owns_job,
             on_deleted=lambda report: audit_retention(audit, report),
+            on_run=run_recorder(RetentionLedger(store.db), "job"),
         ),
         gates=ParkingGates(store.parking_data(), vault, intake, ids),
         access=AccessDesk(

@@ -124,12 +124,12 @@
   // --- consent, enrolment, face library ---------------------------------------------------
   function activeAccessConsent(consents) {
     const now = Date.now();
-    return consents.find((c) => c.purpose === "access" && !c.withdrawn_at && (!c.valid_until || new Date(c.valid_until).getTime() > now));
+    return consents.find((c) => c.purpose === "access" && !c.withdrawn_at && (!c.expires_at || new Date(c.expires_at).getTime() > now));
   }
 
   function consentState(consent) {
     if (consent.withdrawn_at) return t("withdrawn {when}", { when: formatTime(consent.withdrawn_at, zone) });
-    if (consent.valid_until && new Date(consent.valid_until).getTime() <= Date.now()) return t("expired");
+    if (consent.expires_at && new Date(consent.expires_at).getTime() <= Date.now()) return t("expired");
     return t("active");
   }
 
@@ -147,7 +147,7 @@
         actions.append(badgeButton(t("Withdraw"), "danger", () => withdraw(consent)));
       }
       row.append(cell(PURPOSE_NAMES[consent.purpose] || consent.purpose), cell(METHOD_NAMES[consent.method] || consent.method),
-        cell(formatTime(consent.given_at, zone), null, true), cell(consent.valid_until ? formatTime(consent.valid_until, zone) : t("until withdrawn"), null, !!consent.valid_until),
+        cell(formatTime(consent.given_at, zone), null, true), cell(consent.expires_at ? formatTime(consent.expires_at, zone) : t("until withdrawn"), null, !!consent.expires_at),
         cell(consent.recorded_by, null, true), cell(consentState(consent)), actions);
       return row;
     });
@@ -198,7 +198,7 @@
       given_at: siteInputToISO($("consent-given").value, zone),
     };
     const until = siteInputToISO($("consent-until").value, zone);
-    if (until) body.valid_until = until;
+    if (until) body.expires_at = until;
     const answer = await act("POST", "/api/v1/sites/" + encodeURIComponent(site) + "/consents", body, loadConsents);
     if (answer) { $("consent-form").reset(); $("consent-given").value = isoToSiteInput(new Date().toISOString(), zone); }
   }

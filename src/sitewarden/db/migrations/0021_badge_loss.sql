@@ -3,7 +3,4 @@
 -- * A badge reported lost is revoked like any other, but the reason stays with it, so
 --   the person's page (and a guard asked about it) can say "lost" rather than only
 --   "revoked". NULL for badges revoked before this version and for active ones.
--- * A consent may be given until a date ("until the end of the contract"); after it the
---   consent no longer counts, as if withdrawn then. NULL: until withdrawn.
 ALTER TABLE access_badges ADD COLUMN revoked_reason TEXT;
-ALTER TABLE consents ADD COLUMN valid_until {bigint};
