@@ -340,6 +340,50 @@ def _given_consent(walk: Walk) -> Prepared:
     return Prepared({"site_id": SITE, "consent_id": consent["consent_id"]})
 
 
+def _subject_request(kind: str) -> Callable[[Walk], Prepared]:
+    def prepare(walk: Walk) -> Prepared:
+        body = {
+            "site": SITE,
+            "kind": kind,
+            "field": "plate",
+            "value": walk.plate_event(),
+            "purpose": "walk",
+        }
+        return Prepared(request={"json": body})
+
+    return prepare
+
+
+def _opened_request(kind: str, **request: Any) -> Callable[[Walk], Prepared]:
+    def prepare(walk: Walk) -> Prepared:
+        body = _subject_request(kind)(walk).request
+        opened = walk.ok("POST", "/api/v1/subject-requests", **body)
+        return Prepared({"site_id": SITE, "request_id": opened["request_id"]}, request)
+
+    return prepare
+
+
+def _request_settings(second_person: bool) -> dict[str, Any]:
+    return {"json": {"erasure_needs_confirmation": second_person, "deadline_days": 30}}
+
+
+def _erasure_asked(walk: Walk) -> Prepared:
+    """An erasure asked for by the walk's admin while the site wanted a second person
+    (asked for a moment only: every other erasure of the walk erases at once); the
+    second person is a privacy officer."""
+    settings = _site("/subject-request-settings")
+    walk.ok("PUT", settings, **_request_settings(True))
+    try:
+        prepared = _opened_request("erasure")(walk)
+        asked = f"/api/v1/subject-requests/{SITE}/{prepared.path['request_id']}/erase"
+        assert walk.ok("POST", asked)["erased"] is False
+    finally:
+        walk.ok("PUT", settings, **_request_settings(False))
+    second = walk.server.client(Role.PRIVACY_OFFICER, patient=True)
+    walk.accounts.append(second)
+    return Prepared(prepared.path, client=second)
+
+
 def _alert(
     body: dict[str, Any] | None = None, *, shelved: bool = False
 ) -> Callable[[Walk], Prepared]:
@@ -663,6 +707,23 @@ CALLS: dict[tuple[str, str], tuple[Call, ...] | Call] = {
     ("POST", "/api/v1/sites/{site_id}/consents"): Call("consent.record", _consent),
     ("POST", "/api/v1/sites/{site_id}/consents/{consent_id}/withdraw"): Call(
         "consent.withdraw", _given_consent
+    ),
+    ("POST", "/api/v1/subject-requests"): (
+        Call("subject_request.open.access", _subject_request("access")),
+        Call("subject_request.open.erasure", _subject_request("erasure")),
+    ),
+    ("POST", "/api/v1/subject-requests/{site_id}/{request_id}/export"): Call(
+        "subject.export", _opened_request("access", json={"valid_minutes": 5})
+    ),
+    ("POST", "/api/v1/subject-requests/{site_id}/{request_id}/erase"): Call(
+        "subject.erase", _opened_request("erasure")
+    ),
+    ("POST", "/api/v1/subject-requests/{site_id}/{request_id}/confirm-erasure"): Call(
+        "subject.erase.confirmed", _erasure_asked
+    ),
+    ("PUT", "/api/v1/sites/{site_id}/subject-request-settings"): Call(
+        "subject_request.settings",
+        lambda w: Prepared({"site_id": SITE}, _request_settings(False)),
     ),
     ("POST", "/api/v1/events/lookup"): Call(
         "events.lookup",
