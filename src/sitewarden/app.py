@@ -22,6 +22,7 @@ from sitewarden.api import (
     access_routes,
     alert_routes,
     alert_rule_routes,
+    audit_routes,
     cameras,
     event_routes,
     garage,
@@ -49,7 +50,9 @@ from sitewarden.runtime.storage import Storage
 from sitewarden.runtime.system import build_runtime
 from sitewarden.vision.images import MAX_IMAGE_BYTES
 from sitewarden.web import (
+    audit_page,
     device_page,
+    doctor_page,
     error_pages,
     explorer_page,
     i18n,
@@ -193,6 +196,9 @@ def create_app(
         device_page.router,
         plan_page.router,
         vendor.router,
+        audit_routes.router,
+        audit_page.router,
+        doctor_page.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")

@@ -38,6 +38,7 @@ class Permission(StrEnum):
     ACCESS_MANAGE = "access:manage"  # enrol people, badges and faces; rules; bar people
     ATTENDANCE_READ = "attendance:read"  # staff attendance (names only with a purpose)
     SNAPSHOTS_READ = "snapshots:read"  # blurred snapshots of ordinary cameras (audited)
+    DOCTOR_READ = "doctor:read"  # the doctor's findings in the console (admins only)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -34,6 +34,15 @@ class VerifyResult:
     broken_seq: int | None = None
     reason: str | None = None
     anchored: int | None = None  # the anchor's seq, checked; None where none was written yet
+    last_mac: bytes | None = None  # the MAC of entry ``checked`` where ok: to continue from
+
+
+@dataclass(frozen=True)
+class VerifiedUpTo:
+    """The newest entry a walk verified, to continue from."""
+
+    seq: int
+    mac: bytes
 
 
 def _entry_bytes(entry: AuditEntry) -> bytes:
@@ -99,11 +108,20 @@ class AuditLog:
         self._anchor.advance(entry.seq, entry.mac)  # after the commit: never ahead of the chain
         return entry
 
-    def verify(self, progress: Callable[[int], None] | None = None) -> VerifyResult:
+    def verify(
+        self,
+        progress: Callable[[int], None] | None = None,
+        since: VerifiedUpTo | None = None,
+    ) -> VerifyResult:
         """Walk the whole chain; the first entry that does not check out is named. Then
-        hold it against the anchor: a chain that ends before it was cut back."""
+        hold it against the anchor: a chain that ends before it was cut back.
+
+        ``since``: a point an earlier walk verified; only the entries after it are walked
+        (its own row is checked to still carry the MAC verified then). Rows before it are
+        not read again, so an incremental walk does not see them altered: walk in full now
+        and then."""
         anchor = self._anchor.read()  # before the walk: entries appended meanwhile only add
-        result = self._walk(progress, anchor)
+        result = self._walk(progress, anchor, since)
         if not result.ok or anchor is None:
             return result
         if result.checked < anchor.seq:
@@ -115,12 +133,27 @@ class AuditLog:
                 f"says entry {anchor.seq} was written: entries were deleted, or the database "
                 "was restored from an older copy",
             )
-        return VerifyResult(True, result.checked, anchored=anchor.seq)
+        return VerifyResult(True, result.checked, anchored=anchor.seq, last_mac=result.last_mac)
 
-    def _walk(self, progress: Callable[[int], None] | None, anchor: Anchor | None) -> VerifyResult:
+    def _walk(
+        self,
+        progress: Callable[[int], None] | None,
+        anchor: Anchor | None,
+        since: VerifiedUpTo | None = None,
+    ) -> VerifyResult:
         previous = GENESIS
         expected = 1
         checked = 0
+        if since is not None and since.seq > 0:
+            rows = self._privacy.audit_entries(after_seq=since.seq - 1, limit=1)
+            if not rows or rows[0].seq != since.seq or rows[0].mac != since.mac:
+                return VerifyResult(
+                    False,
+                    since.seq - 1,
+                    since.seq,
+                    f"entry {since.seq}, verified before, was altered or deleted since",
+                )
+            previous, expected, checked = since.mac, since.seq + 1, since.seq
         while True:
             page = self._privacy.audit_entries(after_seq=expected - 1, limit=5000)
             if not page:
@@ -165,7 +198,7 @@ class AuditLog:
                 checked + 1,
                 f"entries after {checked} were deleted (the head says {head.seq})",
             )
-        return VerifyResult(True, checked)
+        return VerifyResult(True, checked, last_mac=previous)
 
 
 def _with_mac(entry: AuditEntry, mac: bytes) -> AuditEntry:
