@@ -47,6 +47,7 @@ EXPORT_FIELDS = (
     "targets",
     "purpose",
     "request_id",
+    "address",
     "mac",
 )
 
@@ -173,6 +174,7 @@ def _row(entry: AuditEntry) -> dict[str, object]:
         "targets": list(entry.targets),
         "purpose": entry.purpose,
         "request_id": entry.request_id,
+        "address": entry.address,
         "mac": entry.mac.hex(),
     }
 

@@ -46,19 +46,20 @@ class VerifiedUpTo:
 
 
 def _entry_bytes(entry: AuditEntry) -> bytes:
-    return orjson.dumps(
-        [
-            entry.seq,
-            to_micros(entry.at),
-            entry.actor,
-            entry.role,
-            entry.action,
-            entry.site_id,
-            list(entry.targets),
-            entry.purpose,
-            entry.request_id,
-        ]
-    )
+    fields: list[object] = [
+        entry.seq,
+        to_micros(entry.at),
+        entry.actor,
+        entry.role,
+        entry.action,
+        entry.site_id,
+        list(entry.targets),
+        entry.purpose,
+        entry.request_id,
+    ]
+    if entry.address is not None:  # entries without one (older ones) keep their MAC
+        fields.append(entry.address)
+    return orjson.dumps(fields)
 
 
 class AuditLog:
@@ -83,6 +84,7 @@ class AuditLog:
         site_id: str | None = None,
         purpose: str | None = None,
         request_id: str | None = None,
+        address: str | None = None,
     ) -> AuditEntry:
         """Append one entry to the chain (durably, before the caller answers)."""
 
@@ -100,6 +102,7 @@ class AuditLog:
                 purpose,
                 request_id,
                 b"",
+                address,
             )
             mac = self._mac(previous, draft)
             return _with_mac(draft, mac), AuditHead(seq, mac, self._head_seal(seq, mac))
@@ -213,4 +216,5 @@ def _with_mac(entry: AuditEntry, mac: bytes) -> AuditEntry:
         entry.purpose,
         entry.request_id,
         mac,
+        entry.address,
     )

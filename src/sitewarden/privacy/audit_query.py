@@ -67,7 +67,17 @@ def _where(f: AuditFilter) -> tuple[str, list[object]]:
 
 def _entry(r: Any) -> AuditEntry:
     return AuditEntry(
-        r[0], _must_dt(r[1]), r[2], r[3], r[4], r[5], tuple(orjson.loads(r[6])), r[7], r[8], r[9]
+        r[0],
+        _must_dt(r[1]),
+        r[2],
+        r[3],
+        r[4],
+        r[5],
+        tuple(orjson.loads(r[6])),
+        r[7],
+        r[8],
+        r[9],
+        r[10],
     )
 
 
