@@ -12,6 +12,7 @@ import io
 import json
 import os
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -68,18 +69,22 @@ def open_as(page: Page, server: LiveServer, role: Role, path: str) -> str:
 
 
 def audited_actions(server: LiveServer, site_id: str, tag: str) -> None:
-    """Audited requests by two people: subject exports and a consent by a privacy
-    officer, a subject export by an admin."""
+    """Four audited requests by two people: a privacy officer records two consents and
+    withdraws the first, an admin records one."""
     server.add_site_with_device(site_id, "reader-1", DeviceKind.ACCESS_READER)
-    export = {"site": site_id, "field": "plate", "purpose": f"request {tag}"}
+    url = f"/api/v1/sites/{site_id}/consents"
     with server.client(Role.PRIVACY_OFFICER) as officer, server.client(Role.ADMIN) as admin:
-        for plate in ("AU1", "AU2"):
-            answer = officer.post("/api/v1/subjects/export", json={**export, "value": plate})
-            assert answer.status_code == 200, answer.text
-        consent = {"subject_id": f"subj-{tag}", "purpose": "access", "method": "written"}
-        answer = officer.post(f"/api/v1/sites/{site_id}/consents", json=consent)
-        assert answer.status_code == 201, answer.text
-        answer = admin.post("/api/v1/subjects/export", json={**export, "value": "AU3"})
+        made = []
+        for who, subject in ((officer, "a"), (officer, "b"), (admin, "c")):
+            consent = {
+                "subject_id": f"subj-{tag}-{subject}",
+                "purpose": "parking",
+                "method": "written",
+            }
+            answer = who.post(url, json=consent)
+            assert answer.status_code == 201, answer.text
+            made.append(answer.json()["consent_id"])
+        answer = officer.post(f"{url}/{made[0]}/withdraw")
         assert answer.status_code == 200, answer.text
 
 
@@ -112,24 +117,24 @@ def test_an_auditor_filters_to_one_actor_and_action_and_sees_what_the_api_has(
     expect(page.get_by_role("heading", name="Audit trail")).to_be_visible()
     expect(page.locator("#au-zone-note")).to_contain_text(BROWSER_ZONE)
     page.get_by_label("Who (user name)").fill(officer)
-    page.get_by_label("Action", exact=True).fill("subject.export")
+    page.get_by_label("Action", exact=True).fill("consent.record")
     page.get_by_role("button", name="Search").click()
-    expect(page).to_have_url(re.compile(r"actor=privacy_officer-all.*action=subject.export"))
+    expect(page).to_have_url(re.compile(r"actor=privacy_officer-all.*action=consent.record"))
     expect(page.locator("#au-rows tr").first).to_be_visible()
 
-    api = api_entries(shared_server, actor=officer, action="subject.export")
+    api = api_entries(shared_server, actor=officer, action="consent.record")
     whole_log = [
         e
         for e in shared_server.audit_entries()
-        if e["actor"] == officer and e["action"] == "subject.export"
+        if e["actor"] == officer and e["action"] == "consent.record"
     ]
     assert [e["seq"] for e in api] == [e["seq"] for e in reversed(whole_log)]
-    assert len(api) == 2  # this test's two exports: nothing else by that actor and action
+    assert len(api) == 2  # this test's two consents: nothing else by that actor and action
     expect(page.locator("#au-rows tr")).to_have_count(len(api))
     assert shown_seqs(page) == [e["seq"] for e in api]
     first = page.locator("#au-rows tr").first
     expect(first.locator(".au-actor")).to_have_text(officer)
-    expect(first.locator(".au-purpose")).to_have_text("request filter")
+    expect(first.locator(".au-purpose")).to_have_text("parking")
     expect(first.locator(".au-address")).to_have_text("127.0.0.1")
     keep_screenshot(page, tmp_path / "audit-filtered.png")
 
@@ -141,10 +146,11 @@ def test_an_auditor_filters_to_one_actor_and_action_and_sees_what_the_api_has(
 
     # Whose data: the consent names its subject by reference.
     page.get_by_role("button", name="Clear").click()
-    page.get_by_label("Whose data (subject or record id)").fill("subj-filter")
+    page.get_by_label("Whose data (subject or record id)").fill("subj-filter-a")
     page.get_by_role("button", name="Search").click()
-    expect(page.locator("#au-rows tr")).to_have_count(1)
-    expect(page.locator("#au-rows tr .au-action")).to_have_text("consent.record")
+    expect(page.locator("#au-rows tr .au-action")).to_have_text(
+        ["consent.withdraw", "consent.record"]
+    )
 
 
 def test_the_chain_shows_verified_then_broken_after_a_stored_row_is_rewritten(
@@ -187,7 +193,8 @@ def test_an_exported_period_reads_back_as_the_log_has_it(
     expect(page.locator("#au-chain")).to_have_attribute("data-state", "ok")
     since = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=1)
     audited_actions(shared_server, "auexport", "export")
-    until = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+    until = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
+    time.sleep(max(0.0, (until - datetime.now(UTC)).total_seconds()) + 0.1)  # exports after it
     case = f"inspection case {uuid.uuid4().hex[:6]}"
 
     page.get_by_label("From").fill(berlin_input(since))

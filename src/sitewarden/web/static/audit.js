@@ -78,7 +78,7 @@
     const targets = entry.targets.length ? entry.targets.join(", ") : STRINGS.none;
     const site = entry.site_id ? (siteNames[entry.site_id] || entry.site_id) : STRINGS.none;
     tr.append(
-      cell(formatTime(entry.at, zone), "au-time"),
+      cell(formatTime(entry.at, zone), "au-time", true),
       cell(entry.actor, "au-actor", true),
       cell(entry.role, "au-role", true),
       cell(entry.action, "au-action", true),
