@@ -29,7 +29,7 @@ from sitewarden.api.operator_scope import Purpose, check_site_scope, record_audi
 from sitewarden.api.schemas import AuditEntryOut
 from sitewarden.errors import InvalidInput
 from sitewarden.privacy.audit import AuditLog
-from sitewarden.privacy.audit_query import AuditFilter, AuditQuery
+from sitewarden.privacy.audit_query import AuditFilter, AuditQuery, KnownActions
 from sitewarden.privacy.audit_watch import ChainWatch
 from sitewarden.privacy.records import AuditEntry
 
@@ -52,6 +52,9 @@ EXPORT_FIELDS = (
 )
 
 _watches: weakref.WeakKeyDictionary[AuditLog, ChainWatch] = weakref.WeakKeyDictionary()
+
+
+_actions: weakref.WeakKeyDictionary[AuditLog, KnownActions] = weakref.WeakKeyDictionary()
 
 
 def chain_watch(audit: AuditLog) -> ChainWatch:
@@ -139,7 +142,8 @@ def search_audit(
 
 @router.get("/actions", response_model=list[str], summary="The actions written so far")
 def audit_actions(operator: AuditReader, context: Context) -> list[str]:
-    return sorted(AuditQuery(context.store.db).actions())
+    known = _actions.setdefault(context.audit, KnownActions())
+    return known.read(AuditQuery(context.store.db))
 
 
 @router.get("/verify", response_model=ChainOut, summary="Whether the audit chain is intact")
