@@ -1,7 +1,7 @@
 """The audit chain's state for the console: verified often, and cheaply.
 
-A full walk of 100,000 entries takes about a second (measured: 1.16 s on SQLite on the
-shared development machine), too slow for every page view. So the watch remembers the
+A full walk of 100,000 entries takes 1.2 to 2.8 s (SQLite, the shared development
+machine quiet or loaded; ``python -m bench.audit_chain``), too slow for every page view. So the watch remembers the
 newest entry a walk verified and, asked again, walks only the entries after it (and
 checks that entry still carries the MAC verified then). Older rows are not read again
 by such a walk, so the whole chain is walked again when the last full walk is older than
