@@ -427,3 +427,31 @@ def test_the_verify_api_walks_new_entries_only_until_asked_for_the_whole_chain(
     assert again["checked"] >= whole["checked"] + 4
     assert again["full_at"] == whole["full_at"]
     assert httpx.get(shared_server.url + "/api/v1/audit/verify").status_code == 401
+
+
+def test_a_reader_scoped_to_one_site_finds_and_exports_only_its_sites_entries(
+    shared_server: LiveServer,
+) -> None:
+    audited_actions(shared_server, "auscope-a", "scope-a")
+    audited_actions(shared_server, "auscope-b", "scope-b")
+    params = {"action": "consent.record", "limit": 500}
+    with (
+        shared_server.client(Role.AUDITOR) as everyone,
+        shared_server.client(Role.AUDITOR, sites=("auscope-a",)) as scoped,
+    ):
+        every_site = {
+            e["site_id"]
+            for e in everyone.get("/api/v1/audit/entries", params=params).json()["entries"]
+        }
+        own = {
+            e["site_id"]
+            for e in scoped.get("/api/v1/audit/entries", params=params).json()["entries"]
+        }
+        exported = scoped.get(
+            "/api/v1/audit/export", params={**params, "format": "jsonl", "purpose": "scope check"}
+        )
+        other = scoped.get("/api/v1/audit/entries", params={"site": "auscope-b"})
+    assert {"auscope-a", "auscope-b"} <= every_site
+    assert own == {"auscope-a"}
+    assert {json.loads(line)["site_id"] for line in exported.text.splitlines()} == {"auscope-a"}
+    assert other.status_code == 404  # another site does not exist for it
