@@ -148,8 +148,17 @@ class AuditLog:
         expected = 1
         checked = 0
         if since is not None and since.seq > 0:
-            rows = self._privacy.audit_entries(after_seq=since.seq - 1, limit=1)
-            if not rows or rows[0].seq != since.seq or rows[0].mac != since.mac:
+            # The remembered entry, with its content, against the MAC verified then.
+            near = self._privacy.audit_entries(after_seq=max(0, since.seq - 2), limit=2)
+            rows = [r for r in near if r.seq <= since.seq]  # it and the one before it
+            entry = rows[-1] if rows else None
+            before = rows[0].mac if len(rows) == 2 else GENESIS
+            if (
+                entry is None
+                or entry.seq != since.seq
+                or not hmac.compare_digest(entry.mac, since.mac)
+                or not hmac.compare_digest(self._mac(before, entry), since.mac)
+            ):
                 return VerifyResult(
                     False,
                     since.seq - 1,

@@ -49,10 +49,8 @@ class ChainWatch:
             stale = time.monotonic() - self._full_monotonic > self._full_every_s
             whole = full or stale or self._verified is None
             result = self._walk(None if whole else self._verified)
-            if not result.ok and not whole:
-                whole, result = True, self._walk(None)  # say broken only after a full walk
-            if not result.ok:
-                result = self._walk(None)  # an entry appended mid-walk moves the head: retry
+            if not result.ok:  # say broken only after a second, full walk: an entry
+                whole, result = True, self._walk(None)  # appended mid-walk moves the head
             now = datetime.now(UTC)
             if whole:
                 self._full_at, self._full_monotonic = now, time.monotonic()
