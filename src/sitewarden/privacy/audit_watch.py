@@ -1,12 +1,13 @@
 """The audit chain's state for the console: verified often, and cheaply.
 
 A full walk of 100,000 entries takes 1.2 to 2.8 s (SQLite, the shared development
-machine quiet or loaded; ``python -m bench.audit_chain``), too slow for every page view. So the watch remembers the
-newest entry a walk verified and, asked again, walks only the entries after it (and
-checks that entry still carries the MAC verified then). Older rows are not read again
-by such a walk, so the whole chain is walked again when the last full walk is older than
-``full_every`` or when asked to; the page says when the whole chain was last verified.
-A broken chain is walked in full every time: nothing is trusted from a broken walk.
+machine quiet or loaded; ``python -m bench.audit_chain``), too slow for every page view.
+So the watch remembers the newest entry a walk verified and, asked again, walks only the
+entries after it (and checks that entry's content still gives the MAC verified then).
+Older rows are not read again by such a walk, so the whole chain is walked again when
+the last full walk is older than ``full_every_s`` or when asked to; the page says when
+the whole chain was last walked. A broken chain is walked in full every time: nothing is
+trusted from a broken walk.
 """
 
 from __future__ import annotations
