@@ -97,7 +97,7 @@ def test_the_address_is_inside_the_mac_and_entries_without_one_still_verify(
     store: Storage, tmp_path: Path
 ) -> None:
     audit = audit_log(store, tmp_path)
-    record(audit, 2, address=None)  # as the CLI writes, and every entry before 0022
+    record(audit, 2, address=None)  # as the CLI writes, and every entry before 0020
     record(audit, 2, address="198.51.100.7")
     assert audit.verify().ok
     assert [e.address for e in store.privacy.audit_entries()] == [
