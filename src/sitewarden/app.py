@@ -25,6 +25,7 @@ from sitewarden.api import (
     alert_routes,
     alert_rule_routes,
     attendance_corrections,
+    audit_routes,
     cameras,
     consent_register,
     door_routes,
@@ -59,7 +60,9 @@ from sitewarden.vision.images import MAX_IMAGE_BYTES
 from sitewarden.web import (
     account_pages,
     attendance_page,
+    audit_page,
     device_page,
+    doctor_page,
     doors_page,
     error_pages,
     explorer_page,
@@ -225,6 +228,9 @@ def create_app(
         consent_register.router,
         privacy_records.router,
         privacy_pages.router,
+        audit_routes.router,
+        audit_page.router,
+        doctor_page.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")

@@ -10,6 +10,7 @@ import uvicorn
 
 from sitewarden.app import create_app
 from sitewarden.config import Settings
+from sitewarden.doctor.console import findings_cache
 from sitewarden.doctor.findings import Level
 from sitewarden.doctor.report import examine
 from sitewarden.errors import ConfigError
@@ -81,6 +82,7 @@ def serve(settings: Settings, *, allow_critical: bool = False) -> None:
         sink = WriterProcess(settings.database, store.db.node_id)
         sink.start()
     app = create_app(settings, store, keys, event_sink=sink, key_writer=sink)
+    app.state.doctor = findings_cache(settings, store)  # the console's doctor page and banner
     tune_garbage_collector()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:

@@ -39,6 +39,7 @@ class Permission(StrEnum):
     ATTENDANCE_READ = "attendance:read"  # staff attendance (names only with a purpose)
     SNAPSHOTS_READ = "snapshots:read"  # blurred snapshots of ordinary cameras (audited)
     DOORS_UNLOCK = "doors:unlock"  # open a door remotely, with a reason (audited)
+    DOCTOR_READ = "doctor:read"  # the doctor's findings in the console (admins only)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -202,4 +202,5 @@ def record_audit(
         site_id=site_id,
         purpose=purpose,
         request_id=getattr(request.state, "request_id", None),
+        address=request.client.host if request.client else None,
     )

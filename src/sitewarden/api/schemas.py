@@ -347,6 +347,7 @@ class AuditEntryOut(BaseModel):
     targets: list[str]
     purpose: str | None
     request_id: str | None
+    address: str | None = None  # where the request came from; None for older entries
 
 
 class AuditPageOut(BaseModel):

@@ -34,22 +34,32 @@ class VerifyResult:
     broken_seq: int | None = None
     reason: str | None = None
     anchored: int | None = None  # the anchor's seq, checked; None where none was written yet
+    last_mac: bytes | None = None  # the MAC of entry ``checked`` where ok: to continue from
+
+
+@dataclass(frozen=True)
+class VerifiedUpTo:
+    """The newest entry a walk verified, to continue from."""
+
+    seq: int
+    mac: bytes
 
 
 def _entry_bytes(entry: AuditEntry) -> bytes:
-    return orjson.dumps(
-        [
-            entry.seq,
-            to_micros(entry.at),
-            entry.actor,
-            entry.role,
-            entry.action,
-            entry.site_id,
-            list(entry.targets),
-            entry.purpose,
-            entry.request_id,
-        ]
-    )
+    fields: list[object] = [
+        entry.seq,
+        to_micros(entry.at),
+        entry.actor,
+        entry.role,
+        entry.action,
+        entry.site_id,
+        list(entry.targets),
+        entry.purpose,
+        entry.request_id,
+    ]
+    if entry.address is not None:  # entries without one (older ones) keep their MAC
+        fields.append(entry.address)
+    return orjson.dumps(fields)
 
 
 class AuditLog:
@@ -74,6 +84,7 @@ class AuditLog:
         site_id: str | None = None,
         purpose: str | None = None,
         request_id: str | None = None,
+        address: str | None = None,
     ) -> AuditEntry:
         """Append one entry to the chain (durably, before the caller answers)."""
 
@@ -91,6 +102,7 @@ class AuditLog:
                 purpose,
                 request_id,
                 b"",
+                address,
             )
             mac = self._mac(previous, draft)
             return _with_mac(draft, mac), AuditHead(seq, mac, self._head_seal(seq, mac))
@@ -99,11 +111,20 @@ class AuditLog:
         self._anchor.advance(entry.seq, entry.mac)  # after the commit: never ahead of the chain
         return entry
 
-    def verify(self, progress: Callable[[int], None] | None = None) -> VerifyResult:
+    def verify(
+        self,
+        progress: Callable[[int], None] | None = None,
+        since: VerifiedUpTo | None = None,
+    ) -> VerifyResult:
         """Walk the whole chain; the first entry that does not check out is named. Then
-        hold it against the anchor: a chain that ends before it was cut back."""
+        hold it against the anchor: a chain that ends before it was cut back.
+
+        ``since``: a point an earlier walk verified; only the entries after it are walked
+        (its own row is checked to still carry the MAC verified then). Rows before it are
+        not read again, so an incremental walk does not see them altered: walk in full now
+        and then."""
         anchor = self._anchor.read()  # before the walk: entries appended meanwhile only add
-        result = self._walk(progress, anchor)
+        result = self._walk(progress, anchor, since)
         if not result.ok or anchor is None:
             return result
         if result.checked < anchor.seq:
@@ -115,12 +136,36 @@ class AuditLog:
                 f"says entry {anchor.seq} was written: entries were deleted, or the database "
                 "was restored from an older copy",
             )
-        return VerifyResult(True, result.checked, anchored=anchor.seq)
+        return VerifyResult(True, result.checked, anchored=anchor.seq, last_mac=result.last_mac)
 
-    def _walk(self, progress: Callable[[int], None] | None, anchor: Anchor | None) -> VerifyResult:
+    def _walk(
+        self,
+        progress: Callable[[int], None] | None,
+        anchor: Anchor | None,
+        since: VerifiedUpTo | None = None,
+    ) -> VerifyResult:
         previous = GENESIS
         expected = 1
         checked = 0
+        if since is not None and since.seq > 0:
+            # The remembered entry, with its content, against the MAC verified then.
+            near = self._privacy.audit_entries(after_seq=max(0, since.seq - 2), limit=2)
+            rows = [r for r in near if r.seq <= since.seq]  # it and the one before it
+            entry = rows[-1] if rows else None
+            before = rows[0].mac if len(rows) == 2 else GENESIS
+            if (
+                entry is None
+                or entry.seq != since.seq
+                or not hmac.compare_digest(entry.mac, since.mac)
+                or not hmac.compare_digest(self._mac(before, entry), since.mac)
+            ):
+                return VerifyResult(
+                    False,
+                    since.seq - 1,
+                    since.seq,
+                    f"entry {since.seq}, verified before, was altered or deleted since",
+                )
+            previous, expected, checked = since.mac, since.seq + 1, since.seq
         while True:
             page = self._privacy.audit_entries(after_seq=expected - 1, limit=5000)
             if not page:
@@ -165,7 +210,7 @@ class AuditLog:
                 checked + 1,
                 f"entries after {checked} were deleted (the head says {head.seq})",
             )
-        return VerifyResult(True, checked)
+        return VerifyResult(True, checked, last_mac=previous)
 
 
 def _with_mac(entry: AuditEntry, mac: bytes) -> AuditEntry:
@@ -180,4 +225,5 @@ def _with_mac(entry: AuditEntry, mac: bytes) -> AuditEntry:
         entry.purpose,
         entry.request_id,
         mac,
+        entry.address,
     )

@@ -46,6 +46,7 @@ class AuditEntry:
     purpose: str | None
     request_id: str | None
     mac: bytes
+    address: str | None = None  # the client's address; None before 0020 and for the CLI
 
 
 @dataclass(frozen=True, slots=True)

@@ -229,7 +229,8 @@ class PrivacyTables:
             head = None if row is None else AuditHead(row[0], row[1], row[2])
             entry, new_head = build(head)
             conn.execute(
-                "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO audit_log (seq, at, actor, role, action, site_id, targets, purpose,"
+                " request_id, mac, address) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     entry.seq,
                     _t(entry.at),
@@ -241,6 +242,7 @@ class PrivacyTables:
                     entry.purpose,
                     entry.request_id,
                     entry.mac,
+                    entry.address,
                 ),
             )
             conn.execute(
@@ -273,6 +275,7 @@ class PrivacyTables:
                 r[7],
                 r[8],
                 r[9],
+                r[10],
             )
             for r in rows
         ]

@@ -23,6 +23,7 @@ from jinja2.runtime import Context
 
 from sitewarden.accounts.accounts import Operator
 from sitewarden.accounts.roles import Permission
+from sitewarden.web.health import HealthFinding, critical_findings
 from sitewarden.web.i18n import CATALOGUES, DEFAULT_LOCALE, LANGUAGE_TAGS, request_locale
 
 THEME_COOKIE = "sitewarden_theme"  # written by common.js; read here so the page never flashes
@@ -72,6 +73,15 @@ def _permissions(context: Context) -> list[str]:
     return operator_permissions(_operator_of(context))
 
 
+@pass_context
+def _doctor_alerts(context: Context) -> list[HealthFinding]:
+    """The doctor's critical findings, for the banner admins see on every page."""
+    request = context.get("request")
+    if not isinstance(request, Request) or not operator_may(_operator_of(context), "doctor:read"):
+        return []
+    return critical_findings(request)
+
+
 def console_context(request: Request) -> dict[str, Any]:
     """What every console page knows about the request: its language and theme."""
     locale = request_locale(request)
@@ -102,6 +112,7 @@ def build_templates() -> Jinja2Templates:
     )
     environment.globals["operator_may"] = _may
     environment.globals["operator_permissions"] = _permissions
+    environment.globals["doctor_alerts"] = _doctor_alerts
     return templates
 
 

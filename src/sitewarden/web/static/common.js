@@ -181,5 +181,16 @@ function showError(message) {
         nav.classList.toggle("open", open);
       });
     }
+    // The navigation's menus: one open at a time; a click elsewhere or Escape closes them.
+    const menus = Array.from(document.querySelectorAll("details.nav-menu"));
+    const closeMenus = (except) => menus.forEach((m) => { if (m !== except) m.open = false; });
+    menus.forEach((m) => m.addEventListener("toggle", () => { if (m.open) closeMenus(m); }));
+    document.addEventListener("click", (event) => {
+      if (!menus.some((m) => m.contains(event.target))) closeMenus(null);
+    });
+    document.addEventListener("keydown", (event) => {
+      const open = menus.find((m) => m.open);
+      if (event.key === "Escape" && open) { open.open = false; open.querySelector("summary").focus(); }
+    });
   });
 })();
