@@ -31,6 +31,7 @@ from sitewarden.accounts.accounts import create_api_key, create_user
 from sitewarden.accounts.roles import Role
 from sitewarden.events.device_kinds import DeviceKind
 from tests.conftest import LiveServer
+from tests.test_console_audit import expect_in_audit_viewer
 from tests.test_console_foundation import (
     VISIBLE_TEXT,
     docs_screenshot,
@@ -226,6 +227,14 @@ def test_an_admin_creates_a_scoped_user_who_must_choose_a_password_and_enrols_to
     expect(row).to_contain_text("active")
     expect(row.locator("td").nth(4)).to_have_text("on")
     expect(row).not_to_contain_text("never")
+    with shared_server.client(Role.ADMIN) as api:
+        user_id = next(
+            u["user_id"] for u in api.get("/api/v1/users").json() if u["username"] == username
+        )
+    expect_in_audit_viewer(admin, shared_server, "admin", ["user.create"], user_id)
+    expect_in_audit_viewer(
+        admin, shared_server, username, ["user.password_change", "user.totp_confirm"], user_id
+    )
 
 
 def test_an_admin_changes_a_users_role_and_sites_resets_and_disables_them(
@@ -295,7 +304,7 @@ def test_an_admin_changes_a_users_role_and_sites_resets_and_disables_them(
 
 
 def test_an_api_key_is_shown_once_works_and_is_refused_once_revoked(
-    contexts: Contexts, shared_server: LiveServer, tmp_path: Path
+    contexts: Contexts, shared_server: LiveServer, admin: Page, tmp_path: Path
 ) -> None:
     username, _ = _user(shared_server, Role.OPERATOR, None)
     page = contexts(_login(shared_server, username, PASSWORD)).new_page()
@@ -326,6 +335,7 @@ def test_an_api_key_is_shown_once_works_and_is_refused_once_revoked(
     expect(row).to_contain_text("revoked")
     refused = httpx.get(shared_server.url + "/api/v1/events", headers=bearer)
     assert refused.status_code == 401 and "revoked" in refused.json()["message"]
+    expect_in_audit_viewer(admin, shared_server, username, ["api_key.create", "api_key.revoke"])
 
 
 def test_an_expired_api_key_is_refused_and_a_past_expiry_is_not_accepted(

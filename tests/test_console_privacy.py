@@ -30,6 +30,7 @@ from sitewarden.privacy.keyring import KeyRing
 from sitewarden.privacy.retention import run_retention
 from sitewarden.privacy.retention_ledger import RetentionLedger, run_recorder
 from tests.conftest import LiveServer, device_client, raw_sql
+from tests.test_console_audit import expect_in_audit_viewer
 from tests.test_console_foundation import VISIBLE_TEXT, untranslated
 from tests.test_console_i18n import extracted_messages
 from tests.test_web import browser, sign_in
@@ -187,6 +188,13 @@ def test_a_subject_export_downloads_a_zip_of_their_events_and_images_and_its_lin
     actions = [(e["actor"], e["action"]) for e in shared_server.audit_entries()]
     for action in ("subject_request.open.access", "subject.export", "subject.export.download"):
         assert (officer, action) in actions
+    expect_in_audit_viewer(
+        page,
+        shared_server,
+        officer,
+        ["subject_request.open.access", "subject.export", "subject.export.download"],
+        subject=request_id,
+    )
 
 
 def test_an_erasure_waits_for_a_second_person_and_then_the_events_no_longer_open(
@@ -247,6 +255,8 @@ def test_an_erasure_waits_for_a_second_person_and_then_the_events_no_longer_open
     steps = [(e["actor"], e["action"]) for e in entries]
     assert (first, "subject.erase.asked") in steps
     assert ("admin", "subject.erase.confirmed") in steps
+    expect_in_audit_viewer(page, shared_server, first, ["subject.erase.asked"], request_id)
+    expect_in_audit_viewer(page, shared_server, "admin", ["subject.erase.confirmed"], request_id)
 
 
 def test_a_consent_is_withdrawn_from_the_page(
@@ -263,7 +273,7 @@ def test_a_consent_is_withdrawn_from_the_page(
         )  # fmt: skip
     assert recorded.status_code == 201, recorded.text
     consent_id = recorded.json()["consent_id"]
-    sign_in_officer(page, shared_server, "/privacy/consents?site=pvconsent")
+    officer = sign_in_officer(page, shared_server, "/privacy/consents?site=pvconsent")
     row = page.locator(f'#cs-rows tr[data-id="{consent_id}"]')
     expect(row).to_contain_text("FORM-2291")
     expect(row).to_contain_text("active")
@@ -281,6 +291,7 @@ def test_a_consent_is_withdrawn_from_the_page(
     assert listed[0]["withdrawn_at"] is not None
     withdrawn = [e for e in shared_server.audit_entries() if e["action"] == "consent.withdraw"]
     assert any(consent_id in e["targets"] for e in withdrawn)
+    expect_in_audit_viewer(page, shared_server, officer, ["consent.withdraw"], consent_id)
 
 
 def test_the_records_of_processing_follow_the_configuration(
