@@ -112,6 +112,7 @@ def test_every_site_table_carries_site_id(store: Storage, settings: Settings) ->
     without = {row[0] for row in raw_sql(settings, SITE_TABLES_SQL[settings.database.backend])}
     # Accounts and the audit chain are global (reference tables when sharded).
     # Alert rules are deployment configuration; a rule names the sites it covers.
+    # Retention runs are one deployment-wide job: a run's counts name categories, no site.
     global_tables = {
         "schema_migrations",
         "users",
@@ -119,6 +120,7 @@ def test_every_site_table_carries_site_id(store: Storage, settings: Settings) ->
         "web_sessions",
         "audit_head",
         "alert_rules",
+        "retention_runs",
     }
     assert without == global_tables
 
