@@ -123,7 +123,7 @@ def processing_record(settings: Settings, site: Site, webhooks: list[Webhook]) -
         DataCategory(
             "review_frames",
             ("gate frame", "plate"),
-            "plate review",
+            CATEGORY_PURPOSE["plate_reads"],  # parking: the review decides at the gate
             schedule.get("plate_reads", 0),  # at most; deleted when the review is resolved
         )
     )
