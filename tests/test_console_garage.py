@@ -272,6 +272,21 @@ def test_the_frame_of_an_unsure_read_shows_the_plate_outlined_and_enlarged_to_an
     candidate = page.get_by_role("button", name="1 浙A12345")
     expect(candidate).to_be_visible()
     keep_screenshot(page, DOCS / "garage-review-frame.png")
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        serious = [
+            f"{v['id']} ({v['impact']})"
+            for v in Axe().run(page).response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert serious == [], scheme
+    page.emulate_media(color_scheme="light")
+    page.set_viewport_size({"width": 375, "height": 800})
+    expect(page.locator("#frame-crop")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.locator("#frame-box").scroll_into_view_if_needed()
+    keep_screenshot(page, DOCS / "garage-review-frame-phone.png")
+    page.set_viewport_size({"width": 1400, "height": 900})
     reads = _audit(shared_server, "parking.review_frame.read", garage.site)
     assert [(e["targets"], e["purpose"]) for e in reads] == [([review_id], "Plate review queue")]
 
