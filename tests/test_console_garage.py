@@ -23,7 +23,8 @@ from sitewarden.accounts.roles import Role
 from tests.conftest import LiveServer
 from tests.test_console_foundation import KIND_WORDS, LATIN_WORD, VISIBLE_TEXT
 from tests.test_parking_gates import Garage
-from tests.test_web import browser, keep_screenshot, sign_in_user
+from tests.test_review_frames import post_frame, unsure_garage
+from tests.test_web import browser, keep_screenshot, sign_in, sign_in_user
 
 __all__ = ["browser"]  # the module's chromium, shared with tests/test_web.py
 pytestmark = pytest.mark.slow
@@ -239,6 +240,80 @@ def test_an_operator_confirms_a_masked_guess_with_enter(
             f"/api/v1/parking/sites/{garage.site}/sessions", params={"purpose": "test check"}
         ).json()
     assert [(s["state"], s["plate"]) for s in sessions] == [("open", "苏E77777")]
+
+
+def test_the_frame_of_an_unsure_read_shows_the_plate_outlined_and_enlarged_to_an_admin(
+    shared_server: LiveServer, page: Page
+) -> None:
+    garage = unsure_garage(shared_server)
+    review_id = post_frame(garage)["review_id"]
+    sign_in(page, shared_server, shared_server.admin_password)
+    page.goto(shared_server.url + f"/garage/reviews?site={garage.site}")
+    expect(page.locator("#review-guess")).to_have_text("浙A12345")
+    frame = page.locator("#frame-image")
+    expect(frame).to_be_visible()
+    expect(frame).to_have_attribute("src", re.compile(r"^data:image/jpeg;base64,"))
+    expect(page.locator("#frame-crop")).to_have_attribute("data-drawn", review_id)
+    # the outline sits on the plate: inside the frame, a plate's shape (wider than tall)
+    outline = page.locator("#frame-plate-box").bounding_box()
+    whole = frame.bounding_box()
+    assert outline is not None and whole is not None
+    assert (
+        whole["x"] <= outline["x"]
+        and outline["x"] + outline["width"] <= whole["x"] + whole["width"]
+    )
+    assert (
+        whole["y"] <= outline["y"]
+        and outline["y"] + outline["height"] <= whole["y"] + whole["height"]
+    )
+    assert outline["width"] > 1.5 * outline["height"] > 0
+    crop = page.locator("#frame-crop").bounding_box()
+    assert crop is not None and crop["width"] > outline["width"]  # enlarged
+    candidate = page.get_by_role("button", name="1 浙A12345")
+    expect(candidate).to_be_visible()
+    keep_screenshot(page, DOCS / "garage-review-frame.png")
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        serious = [
+            f"{v['id']} ({v['impact']})"
+            for v in Axe().run(page).response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert serious == [], scheme
+    page.emulate_media(color_scheme="light")
+    page.set_viewport_size({"width": 375, "height": 800})
+    expect(page.locator("#frame-crop")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.locator("#frame-box").scroll_into_view_if_needed()
+    keep_screenshot(page, DOCS / "garage-review-frame-phone.png")
+    page.set_viewport_size({"width": 1400, "height": 900})
+    reads = _audit(shared_server, "parking.review_frame.read", garage.site)
+    assert [(e["targets"], e["purpose"]) for e in reads] == [([review_id], "Plate review queue")]
+
+    page.locator("#queue").focus()
+    page.keyboard.press("1")  # the first candidate: the reader's guess
+    expect(page.locator("#review-result")).to_have_text(
+        "Confirmed 浙A12345 at gate-in: the gate opened (ticketless entry)."
+    )
+    with shared_server.client() as admin:
+        gone = admin.get(
+            f"/api/v1/parking/sites/{garage.site}/reviews/{review_id}/frame",
+            params={"purpose": "test check"},
+        )
+    assert gone.status_code == 404
+
+
+def test_an_operator_is_told_the_frame_shows_the_plate_in_full_and_sees_none(
+    shared_server: LiveServer, page: Page
+) -> None:
+    garage = unsure_garage(shared_server)
+    post_frame(garage)
+    _sign_in(page, shared_server, f"/garage/reviews?site={garage.site}", "guard-gus", Role.OPERATOR)
+    expect(page.locator("#review-guess")).to_have_text("浙A·***")
+    expect(page.locator("#frame-note")).to_contain_text("shows the plate in full")
+    expect(page.locator("#frame-box")).to_be_hidden()
+    expect(page.get_by_role("button", name="1 浙A·***")).to_be_visible()
+    assert _audit(shared_server, "parking.review_frame.read", garage.site) == []
 
 
 def test_a_viewer_sees_no_plate_and_no_buttons(shared_server: LiveServer, page: Page) -> None:

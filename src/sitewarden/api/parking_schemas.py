@@ -217,6 +217,12 @@ class SessionLookupIn(_In):
     limit: int = Field(default=100, ge=1, le=1000)
 
 
+class ReviewFrameOut(BaseModel):
+    width: int
+    height: int
+    box: tuple[int, int, int, int] = Field(description="the plate: x, y, width, height in pixels")
+
+
 class ReviewOut(BaseModel):
     site_id: str
     review_id: str
@@ -232,6 +238,14 @@ class ReviewOut(BaseModel):
     resolved_at: datetime | None
     plate: str | None = None
     disclosure: str = "none"
+    frame: ReviewFrameOut | None = Field(
+        default=None, description="the gate frame kept with the read, if any (GET .../frame)"
+    )
+    candidates: list[str] = Field(
+        default_factory=list,
+        description="the reader's readings, surest first, shown as ``plate`` is (the reader "
+        "gives one guess today)",
+    )
 
 
 class ReviewResolveIn(_In):

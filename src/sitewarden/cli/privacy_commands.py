@@ -221,7 +221,11 @@ def retention_run(data_dir: DataDir = None) -> None:
 
         started = datetime.now(UTC)
         report = run_retention(
-            store.events, store.access_media, settings.retention_days, progress=advance
+            store.events,
+            store.access_media,
+            settings.retention_days,
+            frames=store.review_frames,
+            progress=advance,
         )
         audit_cli_change(settings, store, "retention.run", None, deleted_counts(report))
         run_recorder(RetentionLedger(store.db), "cli")(started, datetime.now(UTC), report)
@@ -232,6 +236,8 @@ def retention_run(data_dir: DataDir = None) -> None:
     if "reader_images" in report.deleted:
         expiry = f"{settings.reader_image_days:g} days (each)"
         table.add_row("reader_images", expiry, str(report.deleted["reader_images"]))
+    if "review_frames" in report.deleted:
+        table.add_row("review_frames", "plate_reads (each)", str(report.deleted["review_frames"]))
     out.print(table)
 
 

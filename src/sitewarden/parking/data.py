@@ -5,15 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sitewarden.parking.config_tables import ParkingConfigTables
+from sitewarden.parking.review_frames import ReviewFrameTables
 from sitewarden.parking.session_tables import ParkingSessionTables
 from sitewarden.registry.tables import RegistryTables
 
 
 @dataclass(frozen=True)
 class ParkingData:
-    """What parking reads and writes: its own two groups of tables, and the registry
-    (lanes are devices, garages are zones)."""
+    """What parking reads and writes: its own tables, and the registry (lanes are
+    devices, garages are zones)."""
 
     sessions: ParkingSessionTables
     config: ParkingConfigTables
     registry: RegistryTables
+    frames: ReviewFrameTables  # frames of reads waiting for review

@@ -22,6 +22,7 @@ from sitewarden.parking.data import ParkingData
 from sitewarden.parking.decisions import GateDecision, gate_event, lane_fields
 from sitewarden.parking.gate_rules import GateRules
 from sitewarden.parking.records import GateRead, Lane, PlateSettings, ReviewItem
+from sitewarden.parking.review_frames import FrameToKeep, keep_review_frame
 from sitewarden.parking.tariffs import Tariff
 from sitewarden.privacy.vault import Vault
 from sitewarden.vision.plate_formats import PlateFormat, PlateMatch, match_plate, resolve_formats
@@ -41,8 +42,10 @@ class ParkingGates:
         intake: Intake,
         ids: EventIdFactory,
         clock: Callable[[], datetime] | None = None,
+        frame_days: float = 0,
     ) -> None:
         self.data = data
+        self.frame_days = frame_days  # how long a review's frame is kept (0: until resolved)
         self.vault = vault
         self.intake = intake
         self.ids = ids
@@ -110,18 +113,33 @@ class ParkingGates:
             return self.unsure_read(lane, match, confidence, None)
         return self.decide_plate(lane, match, device_time, confidence)
 
+    def is_sure(self, site_id: str, confidence: float, doubt: str | None) -> bool:
+        """A frame read is sure with no ``doubt`` and confidence at or over the site's
+        ``review_below``."""
+        return doubt is None and confidence >= self.plate_settings(site_id).review_below
+
     def decide_frame_read(
-        self, lane: Lane, plate: PlateMatch, confidence: float, doubt: str | None
+        self,
+        lane: Lane,
+        plate: PlateMatch,
+        confidence: float,
+        doubt: str | None,
+        frame: FrameToKeep | None = None,
     ) -> GateDecision:
-        """Decide on a plate the reader found in a frame: a sure read (no ``doubt``, and
-        confidence at or over the site's ``review_below``) is acted on; any other follows
-        the site's policy for unsure reads. Never a wrong plate silently."""
-        if doubt is None and confidence >= self.plate_settings(lane.site_id).review_below:
+        """Decide on a plate the reader found in a frame: a sure read is acted on; any
+        other follows the site's policy for unsure reads, and its ``frame`` is kept with
+        the review. Never a wrong plate silently."""
+        if self.is_sure(lane.site_id, confidence, doubt):
             return self.decide_plate(lane, plate, None, confidence)
-        return self.unsure_read(lane, plate, confidence, doubt)
+        return self.unsure_read(lane, plate, confidence, doubt, frame)
 
     def unsure_read(
-        self, lane: Lane, plate: PlateMatch, confidence: float, doubt: str | None
+        self,
+        lane: Lane,
+        plate: PlateMatch,
+        confidence: float,
+        doubt: str | None,
+        frame: FrameToKeep | None = None,
     ) -> GateDecision:
         """An unsure read goes to the review queue; an entry lane of a site whose policy
         is ``admit`` lets the car in meanwhile (no session yet: the confirmed plate starts
@@ -130,7 +148,7 @@ class ParkingGates:
             self.plate_settings(lane.site_id).unsure_reads == "admit"
         )
         reason = "unsure_read" if doubt is not None else "low_confidence"
-        return self.queue_review(lane, plate, confidence, reason, doubt, admit)
+        return self.queue_review(lane, plate, confidence, reason, doubt, admit, frame)
 
     def decide_plate(
         self,
@@ -200,9 +218,11 @@ class ParkingGates:
         reason: str,
         doubt: str | None = None,
         admit: bool = False,
+        frame: FrameToKeep | None = None,
     ) -> GateDecision:
         """Queue an unsure read for a person and hold the barrier (``admit``: open it);
-        the guess is kept only sealed, in its event."""
+        the guess is kept only sealed, in its event, and its ``frame`` sealed with the
+        review (review_frames.py)."""
         now = self.clock()
         event = gate_event(
             self.ids, "plate.read", lane, plate, now, now, confidence=round(confidence, 4)
@@ -220,6 +240,11 @@ class ParkingGates:
             created_at=now,
         )
         self.data.sessions.add_review(item)
+        if frame is not None:
+            keep_review_frame(
+                self.data.frames, self.vault, lane.site_id, item.review_id, frame,
+                self.frame_days, now,
+            )  # fmt: skip
         why = doubt or f"read with confidence {confidence:.2f}"
         decision = GateDecision(
             **lane_fields(lane),
@@ -246,6 +271,7 @@ class ParkingGates:
             site_id, review_id, resolution, actor, self.clock()
         ):
             raise InvalidInput(f"review {review_id!r} was resolved already")
+        self.data.frames.delete(site_id, review_id)  # its frame was kept for this review only
         if plate is None:
             return None
         return self.decide_plate(self.lane_of(site_id, item.device_id), plate)

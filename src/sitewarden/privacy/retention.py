@@ -52,11 +52,18 @@ class ExpiringImages(Protocol):
     def drop_expired_reader_images(self, now: datetime, limit: int) -> int: ...
 
 
+class ExpiringFrames(Protocol):
+    """What the job needs from the table of frames kept for plate reviews."""
+
+    def drop_expired_review_frames(self, now: datetime, limit: int) -> int: ...
+
+
 def run_retention(
     events: ExpiringEvents,
     images: ExpiringImages,
     schedule: dict[str, float],
     *,
+    frames: ExpiringFrames | None = None,
     now: datetime | None = None,
     batch: int = 10_000,
     progress: Callable[[str, int], None] | None = None,
@@ -89,6 +96,14 @@ def run_retention(
             break
     if expired:
         report.deleted["reader_images"] = expired
+    # Frames of plate reviews carry their own expiry date too (the plate_reads period).
+    dropped = 0
+    while frames is not None and (done := frames.drop_expired_review_frames(moment, batch)) > 0:
+        dropped += done
+        if done < batch:
+            break
+    if dropped:
+        report.deleted["review_frames"] = dropped
     return report
 
 
@@ -104,6 +119,7 @@ class RetentionJob:
         images: ExpiringImages,
         schedule: dict[str, float],
         *,
+        frames: ExpiringFrames | None = None,
         every_s: float,
         owns_job: Callable[[str], bool],
         on_deleted: Callable[[RetentionReport], None] | None = None,
@@ -112,6 +128,7 @@ class RetentionJob:
         self._on_deleted = on_deleted
         self._events = events
         self._images = images
+        self._frames = frames
         self._schedule = schedule
         self._every_s = every_s
         self._owns_job = owns_job
@@ -131,7 +148,9 @@ class RetentionJob:
             try:
                 if self._owns_job("retention"):
                     started = datetime.now(UTC)
-                    report = run_retention(self._events, self._images, self._schedule)
+                    report = run_retention(
+                        self._events, self._images, self._schedule, frames=self._frames
+                    )
                     if self._on_run is not None:
                         self._on_run(started, datetime.now(UTC), report)
                     if report.total:

@@ -78,6 +78,9 @@ class RetentionLedger:
         due["reader_images"] = self._count(
             "SELECT count(*) FROM access_reader_images WHERE expires_at < ?", (_t(now),)
         )
+        due["review_frames"] = self._count(
+            "SELECT count(*) FROM parking_review_frames WHERE expires_at < ?", (_t(now),)
+        )
         return due
 
     def _count(self, sql: str, params: tuple[Any, ...]) -> int:

@@ -119,6 +119,14 @@ def processing_record(settings: Settings, site: Site, webhooks: list[Webhook]) -
         categories.append(
             DataCategory("reader_images", ("face image",), "disputes", settings.reader_image_days)
         )
+    categories.append(
+        DataCategory(
+            "review_frames",
+            ("gate frame", "plate"),
+            CATEGORY_PURPOSE["plate_reads"],  # parking: the review decides at the gate
+            schedule.get("plate_reads", 0),  # at most; deleted when the review is resolved
+        )
+    )
     categories += [
         DataCategory(name, fields, purpose, None) for name, fields, purpose in ENROLMENT_RECORDS
     ]

@@ -30,6 +30,7 @@ from sitewarden.intake.event_tables import EventTables
 from sitewarden.occupancy.tables import OccupancyTables
 from sitewarden.parking.config_tables import ParkingConfigTables
 from sitewarden.parking.data import ParkingData
+from sitewarden.parking.review_frames import ReviewFrameTables
 from sitewarden.parking.session_tables import ParkingSessionTables
 from sitewarden.privacy.consent import MediaEraser
 from sitewarden.privacy.tables import PrivacyTables
@@ -55,6 +56,7 @@ class Storage:
     occupancy: OccupancyTables
     parking: ParkingSessionTables
     parking_config: ParkingConfigTables
+    review_frames: ReviewFrameTables
     access: AccessTables
     access_media: AccessMediaTables
 
@@ -79,6 +81,7 @@ class Storage:
             occupancy=OccupancyTables(db),
             parking=ParkingSessionTables(db),
             parking_config=ParkingConfigTables(db),
+            review_frames=ReviewFrameTables(db),
             access=AccessTables(db),
             access_media=AccessMediaTables(db),
         )
@@ -97,7 +100,7 @@ class Storage:
 
     def parking_data(self) -> ParkingData:
         """What parking reads and writes."""
-        return ParkingData(self.parking, self.parking_config, self.registry)
+        return ParkingData(self.parking, self.parking_config, self.registry, self.review_frames)
 
     def access_data(self) -> AccessData:
         """What access decisions read."""

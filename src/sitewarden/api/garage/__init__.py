@@ -13,6 +13,7 @@ from sitewarden.api.garage import (
     plate_check,
     reports,
     revenue_periods,
+    review_frames,
     sessions,
     vehicle_rules,
     vehicles,
@@ -25,5 +26,6 @@ for part in (lanes, config, vehicles, sessions, reports):
 # The console's garage: the lane view and manual open, then the set-up pages' routes.
 for part in (lane_view, manual_open, plate_check, vehicle_rules, fee_preview, revenue_periods):
     router.include_router(part.router)
+router.include_router(review_frames.router)  # the frame kept with an unsure read
 
 __all__ = ["FRAMES_PATH", "GateDesk", "build_gates", "router"]

@@ -15,6 +15,7 @@ from sitewarden.api.schemas import IMAGE_UPLOAD
 from sitewarden.errors import InvalidInput
 from sitewarden.parking.decisions import GateDecision
 from sitewarden.parking.records import Lane
+from sitewarden.parking.review_frames import frame_to_keep
 from sitewarden.registry.records import Sender
 from sitewarden.vision.images import GATE_FRAME, decode_image, image_size, image_slot
 
@@ -53,8 +54,10 @@ async def post_frame(
     desk: AppGateDesk,
     sender: Sender = Depends(device_only),
 ) -> DecisionOut:
-    """The frame is read in memory and dropped; it is never stored. Its shape is checked
-    and its pixels charged to the camera's share before it waits for the reader."""
+    """The frame is read in memory and dropped, unless its read goes to the review
+    queue: then it is kept re-encoded and sealed until the review is resolved. Its
+    shape is checked and its pixels charged to the camera's share before it waits for
+    the reader."""
     lane = await run_in_threadpool(_gate_lane, context, desk, sender, device_id)
     body = await request.body()
     content_type = request.headers.get("content-type", "")
@@ -83,9 +86,15 @@ def charge_frame(desk: GateDesk, lane: Lane, body: bytes, content_type: str) -> 
 def decide_frame(desk: GateDesk, lane: Lane, body: bytes, content_type: str) -> DecisionOut:
     """Decode, read and decide in one worker thread: no hop back to the event loop between
     the steps, where a busy loop would add its own wait to every frame."""
+    frame = None
     with image_slot(GATE_FRAME):
         image = decode_image(body, content_type, GATE_FRAME)
         reading = desk.reader.read_plate(image, desk.gates.formats(lane.site_id))
+        found = reading.plate
+        if found is not None and not desk.gates.is_sure(
+            lane.site_id, found.confidence, reading.doubt
+        ):
+            frame = frame_to_keep(image, found.box)  # kept, sealed, with the review
         del image  # the decoded frame leaves memory with the slot
     if reading.plate is None:
         decision = GateDecision(
@@ -100,7 +109,7 @@ def decide_frame(desk: GateDesk, lane: Lane, body: bytes, content_type: str) -> 
         return decision_out(decision, None, reading.elapsed_ms)
     candidate = reading.plate
     decision = desk.gates.decide_frame_read(
-        lane, candidate.match, candidate.confidence, reading.doubt
+        lane, candidate.match, candidate.confidence, reading.doubt, frame
     )
     return decision_out(decision, round(candidate.confidence, 4), reading.elapsed_ms)
 

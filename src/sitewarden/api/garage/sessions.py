@@ -25,6 +25,7 @@ from sitewarden.api.operator_scope import OptionalPurpose, SiteInScope, record_a
 from sitewarden.api.parking_schemas import (
     PaymentIn,
     PaymentOut,
+    ReviewFrameOut,
     ReviewOut,
     ReviewResolveIn,
     ReviewResolveOut,
@@ -39,6 +40,7 @@ from sitewarden.parking.records import (
     ReviewItem,
     SessionQuery,
 )
+from sitewarden.parking.review_frames import FrameShape
 from sitewarden.validity import check_window
 from sitewarden.vision.plate_formats import match_plate
 
@@ -171,7 +173,11 @@ def pay_session(
 
 
 # --- review queue -----------------------------------------------------------------------------
-def review_out(item: ReviewItem, plate: tuple[str | None, str] = (None, "none")) -> ReviewOut:
+def review_out(
+    item: ReviewItem,
+    plate: tuple[str | None, str] = (None, "none"),
+    frame: FrameShape | None = None,
+) -> ReviewOut:
     return ReviewOut(
         site_id=item.site_id,
         review_id=item.review_id,
@@ -187,6 +193,8 @@ def review_out(item: ReviewItem, plate: tuple[str | None, str] = (None, "none"))
         resolved_at=item.resolved_at,
         plate=plate[0],
         disclosure=plate[1],
+        frame=None if frame is None else ReviewFrameOut(**asdict(frame)),
+        candidates=[] if plate[0] is None else [plate[0]],
     )
 
 
@@ -215,9 +223,11 @@ def list_reviews(
     purpose: OptionalPurpose = None,
 ) -> list[ReviewOut]:
     shown = _Shown(context, operator, purpose)
+    items = context.store.parking.list_reviews(site_id, state, limit)
+    frames = context.store.review_frames.kept_for(site_id, [item.review_id for item in items])
     out = [
-        review_out(item, _review_plate(context, shown, item))
-        for item in context.store.parking.list_reviews(site_id, state, limit)
+        review_out(item, _review_plate(context, shown, item), frames.get(item.review_id))
+        for item in items
     ]
     if shown.opened:
         record_audit(

@@ -25,6 +25,7 @@ var privacy = (function () {
     heartbeats: t("Device heartbeats"),
     occupancy_raw: t("Raw occupancy counts"),
     reader_images: t("Reader images kept for disputes"),
+    review_frames: t("Gate frames of plate reads in review"),
     consents: t("Consent records"),
     person: t("Enrolment record (person)"),
     vehicle: t("Vehicle record"),

@@ -22,10 +22,12 @@
       $("rt-policy").replaceChildren(...lines);
       const categories = Object.keys(overview.schedule);
       if (overview.due.reader_images) categories.push("reader_images");
+      if (overview.due.review_frames) categories.push("review_frames");
       $("rt-rows").replaceChildren(...categories.map((category) => {
         const tr = document.createElement("tr");
         tr.dataset.category = category;
-        const days = category === "reader_images" ? overview.reader_image_days : overview.schedule[category];
+        const days = category === "reader_images" ? overview.reader_image_days
+          : category === "review_frames" ? overview.schedule.plate_reads : overview.schedule[category];
         tr.append(cell(privacy.category(category)), cell(privacy.keptFor(days)), cell(formatNumber(overview.due[category] || 0), null, true));
         return tr;
       }));

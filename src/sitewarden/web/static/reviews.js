@@ -3,7 +3,10 @@
 // Enter saves, Esc goes back), r rejects. After each decision the next read is selected
 // and focus returns to the queue, so a guard clears it without the mouse. The guesses
 // open with the queue's purpose (audited by the API) only when a read appears that the
-// page has not shown yet. Renders with textContent only.
+// page has not shown yet. The gate's frame kept with a read is shown, with the plate
+// outlined and enlarged, only to a role that sees plates in full (personal:read): it is
+// opened once per read with the queue's purpose (audited). 1-9 pick a candidate.
+// Renders with textContent only.
 "use strict";
 
 (function () {
@@ -26,7 +29,9 @@
   let sites = [];
   let site = null;
   let reviews = [];
-  const guesses = new Map(); // review_id -> {plate, disclosure}
+  const guesses = new Map(); // review_id -> {plate, disclosure, candidates}
+  const frames = new Map(); // review_id -> the frame as a data: URL (opened once, audited)
+  const CROP_WIDTH = 480; // the enlarged plate's width in canvas pixels, at most 4x
   let selected = 0;
   let busy = false;
   let checkTimer = null;
@@ -53,7 +58,7 @@
       let found = await fetchJSON(url);
       if (found.some((review) => !guesses.has(review.review_id))) {
         found = await fetchJSON(url + "&" + new URLSearchParams({ purpose: PURPOSE }));
-        for (const review of found) guesses.set(review.review_id, { plate: review.plate, disclosure: review.disclosure });
+        for (const review of found) guesses.set(review.review_id, { plate: review.plate, disclosure: review.disclosure, candidates: review.candidates || [] });
       }
       const current = reviews[selected] ? reviews[selected].review_id : null;
       reviews = found.slice().sort((a, b) => a.created_at.localeCompare(b.created_at)); // oldest first
@@ -124,6 +129,8 @@
     $("fact-time").textContent = formatTime(review.created_at, zone());
     $("fact-confidence").textContent = Math.round(review.confidence * 100) + "%";
     $("fact-reason").textContent = REASON[review.reason] || review.reason;
+    renderCandidates(guess);
+    renderFrame(review);
     const fits = $("guess-fits");
     fits.replaceChildren();
     if (guess.disclosure === "full" && guess.plate) {
@@ -134,6 +141,104 @@
       item.textContent = t("shown once the plate is typed in full (Correct)");
       fits.replaceChildren(item);
     }
+  }
+
+  function candidatesOf(guess) {
+    return guess.candidates && guess.candidates.length ? guess.candidates : guess.plate ? [guess.plate] : [];
+  }
+
+  function renderCandidates(guess) {
+    const list = candidatesOf(guess);
+    $("candidates").replaceChildren(...(list.length ? list.map((plate, index) => {
+      const item = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "plate";
+      const key = document.createElement("kbd");
+      key.translate = false; key.textContent = String(index + 1);
+      const text = document.createElement("span");
+      text.translate = false; text.textContent = " " + plate;
+      button.append(key, text);
+      button.addEventListener("click", () => pick(index));
+      item.append(button);
+      return item;
+    }) : [Object.assign(document.createElement("li"), { textContent: t("not shown to your role") })]));
+  }
+
+  function frameNote(text) { $("frame-note").textContent = text; }
+
+  async function renderFrame(review) {
+    $("frame-box").hidden = true;
+    if (!review.frame) { frameNote(t("No frame was kept for this read: compare with the vehicle or the lane's camera.")); return; }
+    if (!may("personal:read")) { frameNote(t("The gate's frame shows the plate in full, which your role does not see: compare with the vehicle at the lane.")); return; }
+    frameNote("");
+    let source = frames.get(review.review_id);
+    if (!source) {
+      try {
+        const url = siteUrl("/reviews/" + encodeURIComponent(review.review_id) + "/frame?" + new URLSearchParams({ purpose: PURPOSE }));
+        const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "image/jpeg" } });
+        if (response.status === 404) { frameNote(t("The frame of this read is no longer kept.")); return; }
+        if (!response.ok) {
+          let message = response.statusText;
+          try { message = (await response.json()).message || message; } catch (_) { /* not JSON */ }
+          throw new Error(message);
+        }
+        const blob = await response.blob();
+        // A data: URL, not an object URL: the CSP's img-src allows 'self' and data: only.
+        source = await new Promise((resolve, reject) => {
+          const reader = new FileReader();
+          reader.onload = () => resolve(reader.result);
+          reader.onerror = () => reject(reader.error);
+          reader.readAsDataURL(blob);
+        });
+        frames.set(review.review_id, source);
+      } catch (error) {
+        showError(t("The frame could not be opened: {message}", { message: error.message }));
+        return;
+      }
+    }
+    if (reviews[selected] !== review) return; // another read was selected meanwhile
+    showFrame(review, source);
+  }
+
+  function showFrame(review, source) {
+    const { width, height, box } = review.frame;
+    const [x, y, w, h] = box;
+    const image = $("frame-image");
+    const outline = $("frame-plate-box");
+    outline.style.left = (100 * x / width) + "%";
+    outline.style.top = (100 * y / height) + "%";
+    outline.style.width = (100 * w / width) + "%";
+    outline.style.height = (100 * h / height) + "%";
+    image.alt = t("The gate's frame at {lane}, the plate outlined", { lane: review.device_id });
+    image.width = width; image.height = height;
+    image.onload = () => {
+      if (reviews[selected] !== review) return;
+      // the crop with a margin of a quarter of the plate's height, enlarged up to 4x
+      const margin = Math.round(h / 4);
+      const left = Math.max(0, x - margin), top = Math.max(0, y - margin);
+      const cw = Math.min(width, x + w + margin) - left, ch = Math.min(height, y + h + margin) - top;
+      const scale = Math.min(4, CROP_WIDTH / cw);
+      const canvas = $("frame-crop");
+      canvas.width = Math.round(cw * scale); canvas.height = Math.round(ch * scale);
+      const context = canvas.getContext("2d");
+      context.imageSmoothingQuality = "high";
+      context.drawImage(image, left, top, cw, ch, 0, 0, canvas.width, canvas.height);
+      canvas.dataset.drawn = review.review_id;
+    };
+    image.src = source;
+    $("frame-box").hidden = false;
+  }
+
+  function pick(index) {
+    const review = reviews[selected];
+    if (!review) return;
+    const guess = guesses.get(review.review_id) || {};
+    const list = candidatesOf(guess);
+    if (index >= list.length) return;
+    if (index === 0) { confirmGuess(); return; } // the reader's own guess, opened by the API
+    if (guess.disclosure !== "full") return; // a masked candidate cannot be sent as a plate
+    resolve({ plate: list[index] }, t("Corrected to {plate} at {lane}: {outcome}."));
   }
 
   function move(step) {
@@ -192,6 +297,7 @@
       sayResult(describe, { plate: shown, lane: review.device_id, outcome: outcome(answer) });
       reviews.splice(selected, 1);
       guesses.delete(review.review_id);
+      frames.delete(review.review_id);
       selected = Math.min(selected, Math.max(0, reviews.length - 1));
       closeCorrection();
       render();
@@ -227,6 +333,8 @@
       case "Enter": if (!onControl) { event.preventDefault(); confirmGuess(); } break;
       case "c": event.preventDefault(); openCorrection(); break;
       case "r": event.preventDefault(); reject(); break;
+      case "1": case "2": case "3": case "4": case "5": case "6": case "7": case "8": case "9":
+        event.preventDefault(); pick(Number(event.key) - 1); break;
       default: break;
     }
   }
