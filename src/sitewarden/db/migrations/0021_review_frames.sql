@@ -7,12 +7,12 @@ CREATE TABLE parking_review_frames (
     review_id     TEXT NOT NULL,
     taken_at      {bigint} NOT NULL,
     expires_at    {bigint},
-    width         INTEGER NOT NULL,
-    height        INTEGER NOT NULL,
-    box_x         INTEGER NOT NULL,
-    box_y         INTEGER NOT NULL,
-    box_w         INTEGER NOT NULL,
-    box_h         INTEGER NOT NULL,
+    width         {bigint} NOT NULL,
+    height        {bigint} NOT NULL,
+    box_x         {bigint} NOT NULL,
+    box_y         {bigint} NOT NULL,
+    box_w         {bigint} NOT NULL,
+    box_h         {bigint} NOT NULL,
     sealed_frame  {bytes} NOT NULL,
     PRIMARY KEY (site_id, review_id)
 );
