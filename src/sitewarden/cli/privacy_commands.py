@@ -225,6 +225,7 @@ def retention_run(data_dir: DataDir = None) -> None:
             store.access_media,
             settings.retention_days,
             frames=store.review_frames,
+            lane_frames=store.lane_frames,
             progress=advance,
         )
         audit_cli_change(settings, store, "retention.run", None, deleted_counts(report))
@@ -238,6 +239,8 @@ def retention_run(data_dir: DataDir = None) -> None:
         table.add_row("reader_images", expiry, str(report.deleted["reader_images"]))
     if "review_frames" in report.deleted:
         table.add_row("review_frames", "plate_reads (each)", str(report.deleted["review_frames"]))
+    if "lane_frames" in report.deleted:
+        table.add_row("lane_frames", "plate_reads (each)", str(report.deleted["lane_frames"]))
     out.print(table)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sitewarden.parking.config_tables import ParkingConfigTables
+from sitewarden.parking.lane_frames import LaneFrameTables
 from sitewarden.parking.review_frames import ReviewFrameTables
 from sitewarden.parking.session_tables import ParkingSessionTables
 from sitewarden.registry.tables import RegistryTables
@@ -19,3 +20,4 @@ class ParkingData:
     config: ParkingConfigTables
     registry: RegistryTables
     frames: ReviewFrameTables  # frames of reads waiting for review
+    lane_frames: LaneFrameTables  # each lane's last frame

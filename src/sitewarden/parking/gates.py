@@ -21,6 +21,7 @@ from sitewarden.intake.service import Intake
 from sitewarden.parking.data import ParkingData
 from sitewarden.parking.decisions import GateDecision, gate_event, lane_fields
 from sitewarden.parking.gate_rules import GateRules
+from sitewarden.parking.lane_frames import keep_lane_frame
 from sitewarden.parking.records import GateRead, Lane, PlateSettings, ReviewItem
 from sitewarden.parking.review_frames import FrameToKeep, keep_review_frame
 from sitewarden.parking.tariffs import Tariff
@@ -128,7 +129,12 @@ class ParkingGates:
     ) -> GateDecision:
         """Decide on a plate the reader found in a frame: a sure read is acted on; any
         other follows the site's policy for unsure reads, and its ``frame`` is kept with
-        the review. Never a wrong plate silently."""
+        the review; either way it becomes the lane's last frame. Never a wrong plate silently."""
+        if frame is not None:
+            keep_lane_frame(
+                self.data.lane_frames, self.vault, lane.site_id, lane.device_id, frame,
+                self.frame_days, self.clock(),
+            )  # fmt: skip
         if self.is_sure(lane.site_id, confidence, doubt):
             return self.decide_plate(lane, plate, None, confidence)
         return self.unsure_read(lane, plate, confidence, doubt, frame)

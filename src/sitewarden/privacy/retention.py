@@ -58,12 +58,19 @@ class ExpiringFrames(Protocol):
     def drop_expired_review_frames(self, now: datetime, limit: int) -> int: ...
 
 
+class ExpiringLaneFrames(Protocol):
+    """What the job needs from the table of each lane's last frame."""
+
+    def drop_expired_lane_frames(self, now: datetime, limit: int) -> int: ...
+
+
 def run_retention(
     events: ExpiringEvents,
     images: ExpiringImages,
     schedule: dict[str, float],
     *,
     frames: ExpiringFrames | None = None,
+    lane_frames: ExpiringLaneFrames | None = None,
     now: datetime | None = None,
     batch: int = 10_000,
     progress: Callable[[str, int], None] | None = None,
@@ -104,6 +111,17 @@ def run_retention(
             break
     if dropped:
         report.deleted["review_frames"] = dropped
+    # So do the lanes' last frames (the same period).
+    dropped = 0
+    while (
+        lane_frames is not None
+        and (done := lane_frames.drop_expired_lane_frames(moment, batch)) > 0
+    ):
+        dropped += done
+        if done < batch:
+            break
+    if dropped:
+        report.deleted["lane_frames"] = dropped
     return report
 
 
@@ -120,6 +138,7 @@ class RetentionJob:
         schedule: dict[str, float],
         *,
         frames: ExpiringFrames | None = None,
+        lane_frames: ExpiringLaneFrames | None = None,
         every_s: float,
         owns_job: Callable[[str], bool],
         on_deleted: Callable[[RetentionReport], None] | None = None,
@@ -129,6 +148,7 @@ class RetentionJob:
         self._events = events
         self._images = images
         self._frames = frames
+        self._lane_frames = lane_frames
         self._schedule = schedule
         self._every_s = every_s
         self._owns_job = owns_job
@@ -149,7 +169,11 @@ class RetentionJob:
                 if self._owns_job("retention"):
                     started = datetime.now(UTC)
                     report = run_retention(
-                        self._events, self._images, self._schedule, frames=self._frames
+                        self._events,
+                        self._images,
+                        self._schedule,
+                        frames=self._frames,
+                        lane_frames=self._lane_frames,
                     )
                     if self._on_run is not None:
                         self._on_run(started, datetime.now(UTC), report)

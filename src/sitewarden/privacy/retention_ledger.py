@@ -81,6 +81,9 @@ class RetentionLedger:
         due["review_frames"] = self._count(
             "SELECT count(*) FROM parking_review_frames WHERE expires_at < ?", (_t(now),)
         )
+        due["lane_frames"] = self._count(
+            "SELECT count(*) FROM parking_lane_frames WHERE expires_at < ?", (_t(now),)
+        )
         return due
 
     def _count(self, sql: str, params: tuple[Any, ...]) -> int:

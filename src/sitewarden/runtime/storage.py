@@ -30,6 +30,7 @@ from sitewarden.intake.event_tables import EventTables
 from sitewarden.occupancy.tables import OccupancyTables
 from sitewarden.parking.config_tables import ParkingConfigTables
 from sitewarden.parking.data import ParkingData
+from sitewarden.parking.lane_frames import LaneFrameTables
 from sitewarden.parking.review_frames import ReviewFrameTables
 from sitewarden.parking.session_tables import ParkingSessionTables
 from sitewarden.privacy.consent import MediaEraser
@@ -57,6 +58,7 @@ class Storage:
     parking: ParkingSessionTables
     parking_config: ParkingConfigTables
     review_frames: ReviewFrameTables
+    lane_frames: LaneFrameTables
     access: AccessTables
     access_media: AccessMediaTables
 
@@ -82,6 +84,7 @@ class Storage:
             parking=ParkingSessionTables(db),
             parking_config=ParkingConfigTables(db),
             review_frames=ReviewFrameTables(db),
+            lane_frames=LaneFrameTables(db),
             access=AccessTables(db),
             access_media=AccessMediaTables(db),
         )
@@ -100,7 +103,9 @@ class Storage:
 
     def parking_data(self) -> ParkingData:
         """What parking reads and writes."""
-        return ParkingData(self.parking, self.parking_config, self.registry, self.review_frames)
+        return ParkingData(
+            self.parking, self.parking_config, self.registry, self.review_frames, self.lane_frames
+        )
 
     def access_data(self) -> AccessData:
         """What access decisions read."""

@@ -168,6 +168,7 @@ def build_runtime(
             store.access_media,
             settings.retention_days,
             frames=store.review_frames,
+            lane_frames=store.lane_frames,
             every_s=settings.retention_interval_s,
             owns_job=store.db.owns_job,
             on_deleted=lambda report: audit_retention(audit, report),

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from sitewarden.api.garage import (
     config,
     fee_preview,
+    lane_frames,
     lane_view,
     lanes,
     manual_open,
@@ -27,5 +28,6 @@ for part in (lanes, config, vehicles, sessions, reports):
 for part in (lane_view, manual_open, plate_check, vehicle_rules, fee_preview, revenue_periods):
     router.include_router(part.router)
 router.include_router(review_frames.router)  # the frame kept with an unsure read
+router.include_router(lane_frames.router)  # each lane's last frame
 
 __all__ = ["FRAMES_PATH", "GateDesk", "build_gates", "router"]

@@ -73,6 +73,7 @@ def delete_lane(
     site: SiteInScope,
 ) -> Response:
     removed = context.store.parking_config.delete_lane(site_id, device_id)
+    context.store.lane_frames.delete(site_id, device_id)  # its last frame goes with it
     if removed:
         record_audit(context, request, operator, "parking.lane.delete", site_id, [device_id], None)
     return deleted_or_404(removed, f"lane {device_id!r} not found in site {site_id!r}")

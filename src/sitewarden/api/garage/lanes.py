@@ -54,8 +54,9 @@ async def post_frame(
     desk: AppGateDesk,
     sender: Sender = Depends(device_only),
 ) -> DecisionOut:
-    """The frame is read in memory and dropped, unless its read goes to the review
-    queue: then it is kept re-encoded and sealed until the review is resolved. Its
+    """A frame with a plate is kept re-encoded and sealed as the lane's last frame
+    (replaced by the next), and with the review if its read goes to the review queue
+    (until the review is resolved); one without a plate is dropped. Its
     shape is checked and its pixels charged to the camera's share before it waits for
     the reader."""
     lane = await run_in_threadpool(_gate_lane, context, desk, sender, device_id)
@@ -91,10 +92,8 @@ def decide_frame(desk: GateDesk, lane: Lane, body: bytes, content_type: str) -> 
         image = decode_image(body, content_type, GATE_FRAME)
         reading = desk.reader.read_plate(image, desk.gates.formats(lane.site_id))
         found = reading.plate
-        if found is not None and not desk.gates.is_sure(
-            lane.site_id, found.confidence, reading.doubt
-        ):
-            frame = frame_to_keep(image, found.box)  # kept, sealed, with the review
+        if found is not None:
+            frame = frame_to_keep(image, found.box)  # the lane's last frame; and the review's
         del image  # the decoded frame leaves memory with the slot
     if reading.plate is None:
         decision = GateDecision(
