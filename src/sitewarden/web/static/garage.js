@@ -41,6 +41,9 @@
   let openSessions = new Map(); // session_id -> session, for the unpaid exits' plates
   let chart = null;
   let lastLanes = [];
+  // device_id -> { read, frame } : the lane's last frame, fetched once per new read (each
+  // fetch is audited), shown only with the page's purpose to roles that see plates in full
+  const laneFrames = new Map();
   let lastSessions = [];
 
   function zone() { return site ? site.timezone : null; }
@@ -103,8 +106,55 @@
       lanes = await fetchJSON(withPurpose(siteUrl("/lanes/status"), true));
       remember(lanes.flatMap((lane) => lane.decisions));
     }
+    if (purpose && may("personal:read")) await Promise.all(lanes.map(loadLaneFrame));
     lastLanes = lanes;
     renderLanes();
+  }
+
+  // The lane's last read (its time and vehicle): a new one is when its frame is fetched.
+  function lastRead(lane) {
+    const read = lane.decisions.find((decision) => decision.subject_id);
+    return read ? read.at + " " + read.subject_id : null;
+  }
+
+  async function loadLaneFrame(lane) {
+    const read = lastRead(lane);
+    const known = laneFrames.get(lane.device_id);
+    if (!read || (known && known.read === read)) return;
+    laneFrames.set(lane.device_id, { read, frame: null });
+    try {
+      const url = siteUrl("/lanes/" + encodeURIComponent(lane.device_id) + "/frame?") + new URLSearchParams({ purpose });
+      const fetched = await fetchPlateFrame(url);
+      if (!fetched) return; // no frame with a plate was read at this lane (or it expired)
+      const [width, height] = fetched.response.headers.get("X-Frame-Size").split(",").map(Number);
+      const box = fetched.response.headers.get("X-Plate-Box").split(",").map(Number);
+      laneFrames.set(lane.device_id, { read, frame: { source: fetched.source, width, height, box } });
+    } catch (error) {
+      showError(t("The frame could not be opened: {message}", { message: error.message }));
+    }
+  }
+
+  function laneFramePart(lane) {
+    if (!lastRead(lane)) return null;
+    if (!may("personal:read")) {
+      const note = document.createElement("p");
+      note.className = "hint";
+      note.textContent = t("The lane's last frame shows the plate in full, which your role does not see.");
+      return note;
+    }
+    const known = purpose ? laneFrames.get(lane.device_id) : null;
+    if (!known || !known.frame) return null;
+    const { source, width, height, box } = known.frame;
+    const figure = document.createElement("div");
+    figure.className = "frame-full lane-frame";
+    const image = document.createElement("img");
+    image.width = width; image.height = height; image.src = source;
+    image.alt = t("The last frame at {lane}, the plate outlined", { lane: lane.name });
+    const outline = document.createElement("span");
+    outline.className = "plate-box"; outline.setAttribute("aria-hidden", "true");
+    outlinePlate(outline, width, height, box);
+    figure.append(image, outline);
+    return figure;
   }
 
   function decisionLine(decision) {
@@ -160,6 +210,8 @@
         latest.append(none);
       }
       item.append(latest);
+      const frame = laneFramePart(lane);
+      if (frame) item.append(frame);
 
       if (lane.pending_reviews > 0) {
         const link = document.createElement("a");
@@ -487,7 +539,7 @@
         refresh([lanesPart, sessionsPart]);
       });
       $("plates-hide").addEventListener("click", () => {
-        purpose = null; plates.clear(); $("plates-hide").hidden = true;
+        purpose = null; plates.clear(); laneFrames.clear(); $("plates-hide").hidden = true;
         renderLanes(); renderSessions(); refresh([sessionsPart]);
       });
     }

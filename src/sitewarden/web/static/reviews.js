@@ -176,21 +176,9 @@
     if (!source) {
       try {
         const url = siteUrl("/reviews/" + encodeURIComponent(review.review_id) + "/frame?" + new URLSearchParams({ purpose: PURPOSE }));
-        const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "image/jpeg" } });
-        if (response.status === 404) { frameNote(t("The frame of this read is no longer kept.")); return; }
-        if (!response.ok) {
-          let message = response.statusText;
-          try { message = (await response.json()).message || message; } catch (_) { /* not JSON */ }
-          throw new Error(message);
-        }
-        const blob = await response.blob();
-        // A data: URL, not an object URL: the CSP's img-src allows 'self' and data: only.
-        source = await new Promise((resolve, reject) => {
-          const reader = new FileReader();
-          reader.onload = () => resolve(reader.result);
-          reader.onerror = () => reject(reader.error);
-          reader.readAsDataURL(blob);
-        });
+        const fetched = await fetchPlateFrame(url);
+        if (!fetched) { frameNote(t("The frame of this read is no longer kept.")); return; }
+        source = fetched.source;
         frames.set(review.review_id, source);
       } catch (error) {
         showError(t("The frame could not be opened: {message}", { message: error.message }));
@@ -205,11 +193,7 @@
     const { width, height, box } = review.frame;
     const [x, y, w, h] = box;
     const image = $("frame-image");
-    const outline = $("frame-plate-box");
-    outline.style.left = (100 * x / width) + "%";
-    outline.style.top = (100 * y / height) + "%";
-    outline.style.width = (100 * w / width) + "%";
-    outline.style.height = (100 * h / height) + "%";
+    outlinePlate($("frame-plate-box"), width, height, box);
     image.alt = t("The gate's frame at {lane}, the plate outlined", { lane: review.device_id });
     image.width = width; image.height = height;
     image.onload = () => {
