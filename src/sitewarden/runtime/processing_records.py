@@ -127,6 +127,14 @@ def processing_record(settings: Settings, site: Site, webhooks: list[Webhook]) -
             schedule.get("plate_reads", 0),  # at most; deleted when the review is resolved
         )
     )
+    categories.append(
+        DataCategory(
+            "lane_frames",
+            ("gate frame", "plate"),
+            CATEGORY_PURPOSE["plate_reads"],  # parking: each lane's last frame, for the guard
+            schedule.get("plate_reads", 0),  # at most; replaced by the lane's next frame
+        )
+    )
     categories += [
         DataCategory(name, fields, purpose, None) for name, fields, purpose in ENROLMENT_RECORDS
     ]

@@ -26,6 +26,7 @@ var privacy = (function () {
     occupancy_raw: t("Raw occupancy counts"),
     reader_images: t("Reader images kept for disputes"),
     review_frames: t("Gate frames of plate reads in review"),
+    lane_frames: t("Last gate frame of each garage lane"),
     consents: t("Consent records"),
     person: t("Enrolment record (person)"),
     vehicle: t("Vehicle record"),

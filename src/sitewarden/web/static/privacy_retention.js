@@ -23,11 +23,12 @@
       const categories = Object.keys(overview.schedule);
       if (overview.due.reader_images) categories.push("reader_images");
       if (overview.due.review_frames) categories.push("review_frames");
+      if (overview.due.lane_frames) categories.push("lane_frames");
       $("rt-rows").replaceChildren(...categories.map((category) => {
         const tr = document.createElement("tr");
         tr.dataset.category = category;
         const days = category === "reader_images" ? overview.reader_image_days
-          : category === "review_frames" ? overview.schedule.plate_reads : overview.schedule[category];
+          : ["review_frames", "lane_frames"].includes(category) ? overview.schedule.plate_reads : overview.schedule[category];
         tr.append(cell(privacy.category(category)), cell(privacy.keptFor(days)), cell(formatNumber(overview.due[category] || 0), null, true));
         return tr;
       }));
