@@ -109,7 +109,7 @@ def test_retention_deletes_a_lane_frame_past_its_date(shared_server: LiveServer)
             ("open", None),
         ):
             store.lane_frames.put(
-                LaneFrame(site, device_id, now, expires, 4, 4, (0, 0, 2, 2), b"sealed")
+                LaneFrame(site, device_id, "v-gone", now, expires, 4, 4, (0, 0, 2, 2), b"sealed")
             )
         report = run_retention(store.events, store.access_media, {}, lane_frames=store.lane_frames)
         assert report.deleted.get("lane_frames", 0) >= 1
@@ -118,3 +118,19 @@ def test_retention_deletes_a_lane_frame_past_its_date(shared_server: LiveServer)
         assert store.lane_frames.get(site, "open") is not None
     finally:
         store.close()
+
+
+def test_erasing_the_vehicle_leaves_its_kept_frames_unreadable(shared_server: LiveServer) -> None:
+    """A lane frame is sealed under the read vehicle's own key: a subject erasure, which
+    shreds that key, leaves the frame unreadable (not only once the next car replaces it)."""
+    garage = Garage(shared_server, f"lf{next(_sites)}")
+    send_frame(garage, "浙A·24680")
+    assert lane_frame(shared_server, garage).status_code == 200
+    with shared_server.client() as admin:
+        erased = admin.post(
+            "/api/v1/subjects/erase",
+            json={"site": garage.site, "field": "plate", "value": "浙A·24680", "purpose": "SAR-9"},
+        )
+    assert erased.status_code == 200, erased.text
+    gone = lane_frame(shared_server, garage)
+    assert gone.status_code == 404 and "erased" in gone.json()["message"], gone.text

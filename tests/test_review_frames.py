@@ -132,7 +132,7 @@ def test_retention_deletes_a_frame_past_its_date(shared_server: LiveServer) -> N
             ("open", None),
         ):
             store.review_frames.add(
-                ReviewFrame(site, review_id, now, expires, 4, 4, (0, 0, 2, 2), b"sealed")
+                ReviewFrame(site, review_id, "v-gone", now, expires, 4, 4, (0, 0, 2, 2), b"sealed")
             )
         report = run_retention(store.events, store.access_media, {}, frames=store.review_frames)
         assert report.deleted.get("review_frames", 0) >= 1

@@ -131,9 +131,10 @@ class ParkingGates:
         other follows the site's policy for unsure reads, and its ``frame`` is kept with
         the review; either way it becomes the lane's last frame. Never a wrong plate silently."""
         if frame is not None:
+            vehicle = self.vault.subject_for(lane.site_id, "plate", "vehicle", plate.compact)
             keep_lane_frame(
-                self.data.lane_frames, self.vault, lane.site_id, lane.device_id, frame,
-                self.frame_days, self.clock(),
+                self.data.lane_frames, self.vault, lane.site_id, lane.device_id, vehicle,
+                frame, self.frame_days, self.clock(),
             )  # fmt: skip
         if self.is_sure(lane.site_id, confidence, doubt):
             return self.decide_plate(lane, plate, None, confidence)
@@ -247,8 +248,9 @@ class ParkingGates:
         )
         self.data.sessions.add_review(item)
         if frame is not None:
+            vehicle = self.vault.subject_for(lane.site_id, "plate", "vehicle", plate.compact)
             keep_review_frame(
-                self.data.frames, self.vault, lane.site_id, item.review_id, frame,
+                self.data.frames, self.vault, lane.site_id, item.review_id, vehicle, frame,
                 self.frame_days, now,
             )  # fmt: skip
         why = doubt or f"read with confidence {confidence:.2f}"

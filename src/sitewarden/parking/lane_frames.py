@@ -2,8 +2,9 @@
 
 Every frame in which the reader found a plate replaces its lane's kept frame, whether
 the read was sure or went to review: re-encoded and capped as a review frame
-(``review_frames.frame_to_keep``), sealed under the site's data key and bound to its
-lane, with the plate's box in its pixels. Deleted with the lane, or by retention on its
+(``review_frames.frame_to_keep``), sealed under the read vehicle's own data key (so a
+subject erasure, which shreds that key, leaves it unreadable) and bound to its lane,
+with the plate's box in its pixels. Deleted with the lane, or by retention on its
 ``expires_at`` (the site's ``plate_reads`` period; 0 keeps it until replaced). Only a
 role that sees plates in full opens it, with a purpose, audited (api/garage/lane_frames.py).
 """
@@ -18,12 +19,11 @@ from sitewarden.db.database import Database, _dt, _must_dt, _t, upsert_sql
 from sitewarden.errors import NotFound
 from sitewarden.parking.review_frames import FRAME_FIELD, Box, FrameToKeep
 from sitewarden.privacy.sealing import binding, seal, unseal
-from sitewarden.privacy.subjects import SITE_SUBJECT
 from sitewarden.privacy.vault import Vault
 
 LANE_FRAMES_TABLE = "parking_lane_frames"
 _COLUMNS = (
-    "site_id", "device_id", "taken_at", "expires_at", "width", "height",
+    "site_id", "device_id", "subject_id", "taken_at", "expires_at", "width", "height",
     "box_x", "box_y", "box_w", "box_h", "sealed_frame",
 )  # fmt: skip
 _UPSERT = upsert_sql(LANE_FRAMES_TABLE, _COLUMNS, ("site_id", "device_id"))
@@ -33,6 +33,7 @@ _UPSERT = upsert_sql(LANE_FRAMES_TABLE, _COLUMNS, ("site_id", "device_id"))
 class LaneFrame:
     site_id: str
     device_id: str
+    subject_id: str  # the vehicle read; its data key seals the frame
     taken_at: datetime
     expires_at: datetime | None
     width: int
@@ -47,8 +48,8 @@ def _aad(device_id: str) -> bytes:
 
 def _frame(row: Any) -> LaneFrame:
     return LaneFrame(
-        row[0], row[1], _must_dt(row[2]), _dt(row[3]), row[4], row[5],
-        (row[6], row[7], row[8], row[9]), bytes(row[10]),
+        row[0], row[1], row[2], _must_dt(row[3]), _dt(row[4]), row[5], row[6],
+        (row[7], row[8], row[9], row[10]), bytes(row[11]),
     )  # fmt: skip
 
 
@@ -62,7 +63,8 @@ class LaneFrameTables:
         self._db.write(
             _UPSERT,
             (
-                frame.site_id, frame.device_id, _t(frame.taken_at), _t(frame.expires_at),
+                frame.site_id, frame.device_id, frame.subject_id, _t(frame.taken_at),
+                _t(frame.expires_at),
                 frame.width, frame.height, *frame.box, frame.sealed_frame,
             ),
         )  # fmt: skip
@@ -97,15 +99,18 @@ def keep_lane_frame(
     vault: Vault,
     site_id: str,
     device_id: str,
+    subject_id: str,
     frame: FrameToKeep,
     days: float,
     now: datetime,
 ) -> LaneFrame:
-    """Seal ``frame`` as the lane's last one, replacing the one before."""
-    key = vault.data_key_for(site_id, SITE_SUBJECT)
+    """Seal ``frame`` as the lane's last one (under vehicle ``subject_id``'s key),
+    replacing the one before."""
+    key = vault.data_key_for(site_id, subject_id)
     kept = LaneFrame(
         site_id=site_id,
         device_id=device_id,
+        subject_id=subject_id,
         taken_at=now,
         expires_at=now + timedelta(days=days) if days > 0 else None,
         width=frame.width,
@@ -124,7 +129,7 @@ def open_lane_frame(
     kept = tables.get(site_id, device_id)
     if kept is None or (kept.expires_at is not None and kept.expires_at < datetime.now(UTC)):
         raise NotFound(f"no frame kept for lane {device_id!r} in site {site_id!r}")
-    key = vault.stored_data_key(site_id, SITE_SUBJECT)
+    key = vault.stored_data_key(site_id, kept.subject_id)
     if key is None:
-        raise NotFound(f"the frame of lane {device_id!r} was erased with its site's key")
+        raise NotFound(f"the last frame of lane {device_id!r} shows a vehicle since erased")
     return replace(kept, sealed_frame=unseal(key, kept.sealed_frame, _aad(device_id)))

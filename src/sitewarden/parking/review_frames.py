@@ -2,11 +2,13 @@
 
 A frame whose plate read goes to the review queue is re-encoded as JPEG (its long side
 capped at ``MAX_SIDE``, so a kept frame is small and carries no camera metadata) and
-sealed (AES-256-GCM bound to its row) under the site's data key, with the plate's box in
-the kept frame's pixels. It is deleted when the review is resolved, or by retention on
-its ``expires_at`` (the site's ``plate_reads`` period, as the read's event); a period of
-0 keeps it until the review is resolved. Only a role that sees plates in full opens one,
-with a purpose, and the opening is audited (api/garage/review_frames.py).
+sealed (AES-256-GCM bound to its row) under the data key of the vehicle its plate guess
+names (as the guess's own event is; an erasure of that vehicle shreds the key), with the
+plate's box in the kept frame's pixels. It is deleted when the review is resolved, or by
+retention on its ``expires_at`` (the site's ``plate_reads`` period, as the read's
+event); a period of 0 keeps it until the review is resolved. Only a role that sees
+plates in full opens one, with a purpose, and the opening is audited
+(api/garage/review_frames.py).
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ from PIL import Image
 from sitewarden.db.database import Database, _dt, _must_dt, _t
 from sitewarden.errors import NotFound
 from sitewarden.privacy.sealing import binding, seal, unseal
-from sitewarden.privacy.subjects import SITE_SUBJECT
 from sitewarden.privacy.vault import Vault
 
 REVIEW_FRAMES_TABLE = "parking_review_frames"
+_COLUMNS = (
+    "site_id", "review_id", "subject_id", "taken_at", "expires_at", "width", "height",
+    "box_x", "box_y", "box_w", "box_h", "sealed_frame",
+)  # fmt: skip
 FRAME_FIELD = "frame"
 MAX_SIDE = 1280
 JPEG_QUALITY = 85
@@ -56,6 +61,7 @@ class FrameShape:
 class ReviewFrame:
     site_id: str
     review_id: str
+    subject_id: str  # the vehicle the guess names; its data key seals the frame
     taken_at: datetime
     expires_at: datetime | None
     width: int
@@ -88,8 +94,8 @@ def _aad(review_id: str) -> bytes:
 
 def _frame(row: Any) -> ReviewFrame:
     return ReviewFrame(
-        row[0], row[1], _must_dt(row[2]), _dt(row[3]), row[4], row[5],
-        (row[6], row[7], row[8], row[9]), bytes(row[10]),
+        row[0], row[1], row[2], _must_dt(row[3]), _dt(row[4]), row[5], row[6],
+        (row[7], row[8], row[9], row[10]), bytes(row[11]),
     )  # fmt: skip
 
 
@@ -101,16 +107,19 @@ class ReviewFrameTables:
 
     def add(self, frame: ReviewFrame) -> None:
         self._db.write(
-            f"INSERT INTO {REVIEW_FRAMES_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO {REVIEW_FRAMES_TABLE} ({', '.join(_COLUMNS)}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                frame.site_id, frame.review_id, _t(frame.taken_at), _t(frame.expires_at),
+                frame.site_id, frame.review_id, frame.subject_id, _t(frame.taken_at),
+                _t(frame.expires_at),
                 frame.width, frame.height, *frame.box, frame.sealed_frame,
             ),
         )  # fmt: skip
 
     def get(self, site_id: str, review_id: str) -> ReviewFrame | None:
         row = self._db.read_one(
-            f"SELECT * FROM {REVIEW_FRAMES_TABLE} WHERE site_id = ? AND review_id = ?",
+            f"SELECT {', '.join(_COLUMNS)} FROM {REVIEW_FRAMES_TABLE} "
+            "WHERE site_id = ? AND review_id = ?",
             (site_id, review_id),
         )
         return None if row is None else _frame(row)
@@ -156,15 +165,18 @@ def keep_review_frame(
     vault: Vault,
     site_id: str,
     review_id: str,
+    subject_id: str,
     frame: FrameToKeep,
     days: float,
     now: datetime,
 ) -> ReviewFrame:
-    """Seal and store ``frame`` for review ``review_id``; ``days`` 0 keeps it until resolved."""
-    key = vault.data_key_for(site_id, SITE_SUBJECT)
+    """Seal (under vehicle ``subject_id``'s key) and store ``frame`` for review
+    ``review_id``; ``days`` 0 keeps it until resolved."""
+    key = vault.data_key_for(site_id, subject_id)
     kept = ReviewFrame(
         site_id=site_id,
         review_id=review_id,
+        subject_id=subject_id,
         taken_at=now,
         expires_at=now + timedelta(days=days) if days > 0 else None,
         width=frame.width,
@@ -183,7 +195,7 @@ def open_review_frame(
     kept = tables.get(site_id, review_id)
     if kept is None or (kept.expires_at is not None and kept.expires_at < datetime.now(UTC)):
         raise NotFound(f"no frame kept for review {review_id!r} in site {site_id!r}")
-    key = vault.stored_data_key(site_id, SITE_SUBJECT)
+    key = vault.stored_data_key(site_id, kept.subject_id)
     if key is None:
-        raise NotFound(f"the frame of review {review_id!r} was erased with its site's key")
+        raise NotFound(f"the frame of review {review_id!r} shows a vehicle since erased")
     return replace(kept, sealed_frame=unseal(key, kept.sealed_frame, _aad(review_id)))

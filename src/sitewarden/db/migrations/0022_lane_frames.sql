@@ -5,6 +5,7 @@
 CREATE TABLE parking_lane_frames (
     site_id       TEXT NOT NULL,
     device_id     TEXT NOT NULL,
+    subject_id    TEXT NOT NULL,
     taken_at      {bigint} NOT NULL,
     expires_at    {bigint},
     width         {bigint} NOT NULL,
