@@ -1,6 +1,7 @@
 """The people pages in headless chromium against a real server: an admin enrols a person,
 records their consent and enrols their face from a photo on the person's page (the
-button stays off until consent is recorded), the reader then lets the face in; consent
+button stays off until consent is recorded) or from the browser camera (chromium's fake
+camera playing Hopper), the reader then lets the face in; consent
 withdrawn on the page erases the template and the reader refuses; badges issued, revoked
 and reported lost, a person barred and a visitor's pass window, each checked at the
 reader; rules and holidays from the rules page; an operator sees masked names only and
@@ -25,7 +26,14 @@ from tests.conftest import LiveServer
 from tests.test_access_faces import FaceSite, jpeg_frame
 from tests.test_console_foundation import VISIBLE_TEXT, docs_screenshot, untranslated
 from tests.test_console_i18n import extracted_messages
-from tests.test_web import browser, keep_screenshot, sign_in, sign_in_user
+from tests.test_web import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    browser,
+    keep_screenshot,
+    sign_in,
+    sign_in_user,
+)
 
 __all__ = ["browser"]  # the module's chromium, shared with tests/test_web.py
 pytestmark = pytest.mark.slow
@@ -138,6 +146,73 @@ def test_a_face_enrolled_with_consent_on_the_page_is_let_in_until_consent_is_wit
     assert {"consent.record", "access.enrol_face", "consent.withdraw"} <= _audited(
         shared_server, site.site, subject
     )
+
+
+def _y4m_video(path: Path, frames: int = 10) -> Path:
+    """Hopper in a 640x480 frame as a YUV4MPEG2 (I420) file for chromium's fake camera."""
+    face = face_samples.in_frame(face_samples.portrait("hopper"), (640, 480), face_height=440)
+    y, cb, cr = face.convert("YCbCr").split()
+    half = (face.width // 2, face.height // 2)
+    planes = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    header = f"YUV4MPEG2 W{face.width} H{face.height} F30:1 Ip A1:1 C420jpeg\n".encode()
+    path.write_bytes(header + b"FRAME\n".join([b""] + [planes] * frames))
+    return path
+
+
+def test_a_face_taken_with_the_browser_camera_is_enrolled_and_let_in(
+    shared_server: LiveServer, browser: Browser, tmp_path: Path
+) -> None:
+    video = _y4m_video(tmp_path / "hopper.y4m")
+    camera_browser = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    try:
+        context = camera_browser.new_context(viewport={"width": 1300, "height": 900})
+        context.set_default_timeout(15_000)
+        context.grant_permissions(["camera"], origin=shared_server.url)
+        page = context.new_page()
+        site = _site(shared_server)
+        _as_admin(page, shared_server, f"/people?site={site.site}")
+        person_id = _enrol_on_page(page, "Grace Hopper")
+        camera = page.get_by_role("button", name="Use the camera")
+        expect(camera).to_be_disabled()  # no consent yet
+
+        page.locator("#consent-method").select_option("written")
+        page.get_by_label("The person named above gave this consent themselves.").check()
+        page.get_by_role("button", name="Record consent").click()
+        expect(page.locator('#consents tr[data-purpose="access"]')).to_contain_text("active")
+        camera.click()
+        expect(page.locator("#camera-state")).to_contain_text("Camera on")
+        expect(page.locator("#camera-view")).to_be_visible()
+        page.wait_for_function("() => document.getElementById('camera-view').videoWidth === 640")
+        keep_screenshot(page, tmp_path / "person-camera-on.png")
+        page.get_by_role("button", name="Take photo").click()
+        expect(page.locator("#face-state")).to_contain_text("One photo taken with the camera.")
+        expect(page.locator("#camera-view")).to_be_hidden()
+        page.get_by_role("button", name="Enrol face").click()
+        expect(page.locator("#face-state")).to_contain_text(
+            "Face templates enrolled: 1", timeout=90_000
+        )
+        expect(page.locator("#face-library li")).to_have_count(1)
+        assert site.templates(person_id) == 1
+        keep_screenshot(page, tmp_path / "person-camera-enrolled.png")
+
+        # The template came from the camera's Hopper: the reader grants her face.
+        granted = site.face(jpeg_frame("hopper", rotation=5))
+        assert granted["granted"] is True and granted["reason"] == "granted", granted
+        assert {"consent.record", "access.enrol_face"} <= _audited(
+            shared_server, site.site, f"p-{person_id}"
+        )
+        context.close()
+    finally:
+        camera_browser.close()
 
 
 def test_badges_issued_revoked_and_lost_and_a_bar_take_effect_at_the_reader(
