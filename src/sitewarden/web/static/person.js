@@ -210,6 +210,7 @@
   }
 
   async function startCamera() {
+    if (stream && stream.active) return;  // already on: a second stream would never be stopped
     try {
       stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
     } catch (error) { showError(t("The camera could not be opened: {reason}", { reason: error.message })); return; }
