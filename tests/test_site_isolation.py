@@ -65,6 +65,13 @@ SITE_IN_BODY: dict[tuple[str, str], dict[str, Any]] = {
         "plate": "浙A12345",
         "purpose": "probe",
     },
+    ("POST", "/api/v1/subject-requests"): {
+        "site": "iso-b",
+        "kind": "access",
+        "field": "plate",
+        "value": "浙A12345",
+        "purpose": "probe",
+    },
     ("POST", "/api/v1/webhooks"): {"url": PUBLIC_TARGET, "site_id": "iso-b"},
     ("POST", "/api/v1/users"): {"username": "probe-b", "role": "viewer", "site_scope": ["iso-b"]},
 }
@@ -85,6 +92,8 @@ LISTINGS: dict[str, tuple[Callable[[Any], Iterator[str | None]], bool]] = {
     "/api/v1/audit/entries": (lambda body: (e["site_id"] for e in body["entries"]), True),
     "/api/v1/users": (_sites_of_users, False),
     "/api/v1/webhooks": (lambda body: (h["site_id"] for h in body), False),
+    "/api/v1/subject-requests": (lambda body: (r["site_id"] for r in body), False),
+    "/api/v1/records-of-processing": (lambda body: (r["site_id"] for r in body["sites"]), False),
     "/api/v1/webhooks/dead-letters": (
         lambda body: (d["payload"]["alert"]["site_id"] for d in body),
         False,
@@ -131,6 +140,30 @@ NOT_SITE_BOUND = {
     ("GET", "/api/v1/alert-rules/rates"): (
         "counts over the caller's own sites only (tests/test_alarm_api.py); names no alert"
     ),
+    ("GET", "/api/v1/me/sessions"): "one's own sessions",
+    ("POST", "/api/v1/me/sessions/end-others"): "one's own sessions",
+    ("GET", "/api/v1/subject-requests/download/{token}"): (
+        "a one-time link; refused unless the caller sees the export's site (sees_site)"
+    ),
+    ("GET", "/api/v1/retention"): (
+        "the one deployment-wide retention job: its schedule and counts per category, no record"
+    ),
+    ("GET", "/api/v1/records-of-processing.md"): (
+        "the caller's sites' records, as /api/v1/records-of-processing lists them"
+    ),
+    ("GET", "/attendance"): "a page shell; its data comes from the API",
+    ("GET", "/doors"): "a page shell; its data comes from the API",
+    ("GET", "/garage"): "a page shell; its data comes from the API",
+    ("GET", "/garage/reviews"): "a page shell; its data comes from the API",
+    ("GET", "/people"): "a page shell; its data comes from the API",
+    ("GET", "/access/rules"): "a page shell; its data comes from the API",
+    ("GET", "/users"): "a page shell; its data comes from the API",
+    ("GET", "/privacy"): "a redirect to the first privacy page the role may open",
+    ("GET", "/privacy/requests"): "a page shell; its data comes from the API",
+    ("GET", "/privacy/consents"): "a page shell; its data comes from the API",
+    ("GET", "/privacy/retention"): "a page shell; its data comes from the API",
+    ("GET", "/privacy/records"): "a page shell; its data comes from the API",
+    ("GET", "/account"): "one's own account",
     ("GET", "/account/second-factor"): "one's own account",
     ("GET", "/account/password"): "one's own account",
 }
@@ -254,8 +287,8 @@ def test_every_operator_route_is_classified() -> None:
 
 
 def _prepare(server: LiveServer) -> dict[str, str]:
-    """Site A and site B with an event, an alert, a user, a webhook, a rule and a dead
-    letter of B; returns the ids of B's objects by path parameter name."""
+    """Site A and site B with an event, an alert, a user, a webhook, a rule, a subject
+    request and a dead letter of B; returns the ids of B's objects by path parameter name."""
     token_a = server.add_site_with_device("iso-a", "door-a", DeviceKind.DOOR_CONTACT, zone_id="za")
     token_b = server.add_site_with_device("iso-b", "door-b", DeviceKind.DOOR_CONTACT, zone_id="zb")
     server.api_key_for(Role.VIEWER, sites=("iso-b",))  # a user of site B
@@ -278,6 +311,13 @@ def _prepare(server: LiveServer) -> dict[str, str]:
             json={"site": "iso-b", "field": "plate", "value": "浙A12345", "purpose": "probe"},
         )
         assert audited.status_code == 200, audited.text
+        for site in ("iso-a", "iso-b"):  # a subject request of each site
+            opened = admin.post(
+                "/api/v1/subject-requests",
+                json={"site": site, "kind": "access", "field": "plate", "value": "浙A12345",
+                      "purpose": "probe"},
+            )  # fmt: skip
+            assert opened.status_code == 201, opened.text
         users = admin.get("/api/v1/users").json()
     with device_client(server, token_a) as door:
         door.post("/api/v1/events", json=[{"kind": "door.forced"}])
