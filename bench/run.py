@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from bench import (
     alerts,
+    audit_chain,
     console,
     faces,
     ingest,
@@ -41,6 +42,7 @@ BENCHMARKS = (
     Benchmark("console", console.main, ("--quick",)),
     Benchmark("privacy", privacy.main, ("--events", "200000", "--vehicles", "5000")),
     Benchmark("alerts", alerts.main, ("--load", "2000", "--alarms", "30")),
+    Benchmark("audit_chain", audit_chain.main, ("--entries", "20000")),
     Benchmark("security", security.main, ("--requests", "2000")),
     Benchmark("plates", plates.main, ("--quick",)),
     Benchmark("faces", faces.main, ("--quick",)),
