@@ -12,13 +12,20 @@ role that sees plates in full opens it, with a purpose, audited (api/garage/lane
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sitewarden.db.database import Database, _dt, _must_dt, _t, upsert_sql
 from sitewarden.errors import NotFound
-from sitewarden.parking.review_frames import FRAME_FIELD, Box, FrameToKeep
-from sitewarden.privacy.sealing import binding, seal, unseal
+from sitewarden.parking.review_frames import (
+    FRAME_FIELD,
+    Box,
+    FrameToKeep,
+    frame_expiry,
+    open_frame,
+    seal_frame,
+)
+from sitewarden.privacy.sealing import binding
 from sitewarden.privacy.vault import Vault
 
 LANE_FRAMES_TABLE = "parking_lane_frames"
@@ -106,17 +113,16 @@ def keep_lane_frame(
 ) -> LaneFrame:
     """Seal ``frame`` as the lane's last one (under vehicle ``subject_id``'s key),
     replacing the one before."""
-    key = vault.data_key_for(site_id, subject_id)
     kept = LaneFrame(
         site_id=site_id,
         device_id=device_id,
         subject_id=subject_id,
         taken_at=now,
-        expires_at=now + timedelta(days=days) if days > 0 else None,
+        expires_at=frame_expiry(now, days),
         width=frame.width,
         height=frame.height,
         box=frame.box,
-        sealed_frame=seal(key, frame.jpeg, _aad(device_id)),
+        sealed_frame=seal_frame(vault, site_id, subject_id, frame.jpeg, _aad(device_id)),
     )
     tables.put(kept)
     return kept
@@ -129,7 +135,6 @@ def open_lane_frame(
     kept = tables.get(site_id, device_id)
     if kept is None or (kept.expires_at is not None and kept.expires_at < datetime.now(UTC)):
         raise NotFound(f"no frame kept for lane {device_id!r} in site {site_id!r}")
-    key = vault.stored_data_key(site_id, kept.subject_id)
-    if key is None:
-        raise NotFound(f"the last frame of lane {device_id!r} shows a vehicle since erased")
-    return replace(kept, sealed_frame=unseal(key, kept.sealed_frame, _aad(device_id)))
+    what = f"the last frame of lane {device_id!r}"
+    jpeg = open_frame(vault, site_id, kept.subject_id, kept.sealed_frame, _aad(device_id), what)
+    return replace(kept, sealed_frame=jpeg)

@@ -160,6 +160,26 @@ class ReviewFrameTables:
             return int(cursor.rowcount)
 
 
+def frame_expiry(now: datetime, days: float) -> datetime | None:
+    """When a frame kept ``now`` expires: ``days`` later, or never (0: until removed)."""
+    return now + timedelta(days=days) if days > 0 else None
+
+
+def seal_frame(vault: Vault, site_id: str, subject_id: str, jpeg: bytes, aad: bytes) -> bytes:
+    """A kept frame sealed under vehicle ``subject_id``'s data key, bound to ``aad``."""
+    return seal(vault.data_key_for(site_id, subject_id), jpeg, aad)
+
+
+def open_frame(
+    vault: Vault, site_id: str, subject_id: str, sealed: bytes, aad: bytes, what: str
+) -> bytes:
+    """The JPEG of a kept frame; NotFound once its vehicle was erased (key shredded)."""
+    key = vault.stored_data_key(site_id, subject_id)
+    if key is None:
+        raise NotFound(f"{what} shows a vehicle since erased")
+    return unseal(key, sealed, aad)
+
+
 def keep_review_frame(
     tables: ReviewFrameTables,
     vault: Vault,
@@ -172,17 +192,16 @@ def keep_review_frame(
 ) -> ReviewFrame:
     """Seal (under vehicle ``subject_id``'s key) and store ``frame`` for review
     ``review_id``; ``days`` 0 keeps it until resolved."""
-    key = vault.data_key_for(site_id, subject_id)
     kept = ReviewFrame(
         site_id=site_id,
         review_id=review_id,
         subject_id=subject_id,
         taken_at=now,
-        expires_at=now + timedelta(days=days) if days > 0 else None,
+        expires_at=frame_expiry(now, days),
         width=frame.width,
         height=frame.height,
         box=frame.box,
-        sealed_frame=seal(key, frame.jpeg, _aad(review_id)),
+        sealed_frame=seal_frame(vault, site_id, subject_id, frame.jpeg, _aad(review_id)),
     )
     tables.add(kept)
     return kept
@@ -195,7 +214,6 @@ def open_review_frame(
     kept = tables.get(site_id, review_id)
     if kept is None or (kept.expires_at is not None and kept.expires_at < datetime.now(UTC)):
         raise NotFound(f"no frame kept for review {review_id!r} in site {site_id!r}")
-    key = vault.stored_data_key(site_id, kept.subject_id)
-    if key is None:
-        raise NotFound(f"the frame of review {review_id!r} shows a vehicle since erased")
-    return replace(kept, sealed_frame=unseal(key, kept.sealed_frame, _aad(review_id)))
+    what = f"the frame of review {review_id!r}"
+    jpeg = open_frame(vault, site_id, kept.subject_id, kept.sealed_frame, _aad(review_id), what)
+    return replace(kept, sealed_frame=jpeg)
