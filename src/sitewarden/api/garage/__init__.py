@@ -16,6 +16,7 @@ from sitewarden.api.garage import (
     revenue_periods,
     review_frames,
     sessions,
+    vehicle_rule_files,
     vehicle_rules,
     vehicles,
 )
@@ -24,10 +25,18 @@ from sitewarden.api.garage.common import FRAMES_PATH, GateDesk, build_gates
 router = APIRouter()
 for part in (lanes, config, vehicles, sessions, reports):
     router.include_router(part.router)
-# The console's garage: the lane view and manual open, then the set-up pages' routes.
-for part in (lane_view, manual_open, plate_check, vehicle_rules, fee_preview, revenue_periods):
+# The console's garage: the lane view, manual open and kept frames, then the set-up pages'.
+for part in (
+    lane_view,
+    manual_open,
+    plate_check,
+    review_frames,
+    lane_frames,
+    vehicle_rules,
+    vehicle_rule_files,
+    fee_preview,
+    revenue_periods,
+):
     router.include_router(part.router)
-router.include_router(review_frames.router)  # the frame kept with an unsure read
-router.include_router(lane_frames.router)  # each lane's last frame
 
 __all__ = ["FRAMES_PATH", "GateDesk", "build_gates", "router"]

@@ -1,5 +1,6 @@
 """Allow and deny list entries and permits as the lists page sees them: one kind of row,
-created, edited, expired and deleted with a reason, imported and exported as CSV.
+created, edited, expired and deleted with a reason (CSV import and export:
+``vehicle_rule_files``).
 
 Every change writes an audit entry whose purpose is the reason given. Plates are shown
 masked to every reader; in full only with a purpose to roles with ``personal:read``;
@@ -13,31 +14,24 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
 
 from sitewarden.accounts.accounts import Operator
 from sitewarden.accounts.roles import Permission
 from sitewarden.api.authentication import ParkingManager, ParkingReader
 from sitewarden.api.context import AppContext, Context
-from sitewarden.api.errors import error_response
 from sitewarden.api.garage.common import AppGateDesk, _now, _plate_match
 from sitewarden.api.garage.vehicle_rule_schemas import (
-    RowProblemOut,
     RuleReason,
-    RulesImportIn,
-    RulesImportOut,
     VehicleRuleEdit,
     VehicleRuleIn,
     VehicleRuleOut,
 )
 from sitewarden.api.operator_scope import OptionalPurpose, Purpose, SiteInScope, record_audit
-from sitewarden.errors import InvalidInput, NotFound, PermissionDenied
+from sitewarden.errors import InvalidInput, NotFound
 from sitewarden.parking.records import ListEntry, Permit
-from sitewarden.parking.rule_csv import ExportRow, RuleRow, read_rules, write_rules
 from sitewarden.privacy.masking import mask_plate
 from sitewarden.registry.service import require_zone
 from sitewarden.validity import check_window
-from sitewarden.vision.plate_formats import match_plate
 
 router = APIRouter(prefix="/api/v1", tags=["parking"])
 Rule = ListEntry | Permit
@@ -75,7 +69,7 @@ def _rule_out(rule: Rule, plate: str | None, disclosure: str, now: datetime) -> 
     )
 
 
-def _rules(context: AppContext, site_id: str) -> list[Rule]:
+def site_rules(context: AppContext, site_id: str) -> list[Rule]:
     tables = context.store.parking_config
     return [*tables.list_entries(site_id), *tables.list_permits(site_id)]
 
@@ -112,7 +106,7 @@ def _check_edit(context: AppContext, site_id: str, body: VehicleRuleEdit) -> Non
         raise InvalidInput("permit_kind is for permits only")
 
 
-def _audit(
+def audit_rule_change(
     context: AppContext,
     request: Request,
     operator: Operator,
@@ -137,7 +131,7 @@ def list_vehicle_rules(
     (in full with a purpose, for roles with personal:read); the opening is audited."""
     full = purpose is not None and operator.may(Permission.PERSONAL_READ)
     now = _now()
-    rules = sorted(_rules(context, site_id), key=lambda r: r.created_at, reverse=True)
+    rules = sorted(site_rules(context, site_id), key=lambda r: r.created_at, reverse=True)
     out = [
         _rule_out(rule, *_plate_shown(context, site_id, rule.subject_id, full), now)
         for rule in rules
@@ -167,13 +161,13 @@ def create_vehicle_rule(
     _check_edit(context, site_id, body)
     match = _plate_match(desk, site_id, body.plate)
     subject = context.vault.subject_for(site_id, "plate", "vehicle", match.compact)
-    rule = _new_rule(site_id, subject, body, operator.username)
+    rule = new_rule(site_id, subject, body, operator.username)
     tables = context.store.parking_config
     if isinstance(rule, ListEntry):
         tables.add_list_entry(rule)
     else:
         tables.add_permit(rule)
-    _audit(
+    audit_rule_change(
         context,
         request,
         operator,
@@ -185,7 +179,7 @@ def create_vehicle_rule(
     return _rule_out(rule, mask_plate(match.compact), "masked", _now())
 
 
-def _new_rule(site_id: str, subject: str, body: VehicleRuleEdit, username: str) -> Rule:
+def new_rule(site_id: str, subject: str, body: VehicleRuleEdit, username: str) -> Rule:
     if body.type == "permit":
         assert body.permit_kind is not None and body.valid_from and body.valid_until  # checked
         return Permit(
@@ -259,7 +253,7 @@ def edit_vehicle_rule(
             valid_until=body.valid_until,
         )
     _store_change(context, changed)
-    _audit(
+    audit_rule_change(
         context, request, operator, "parking.vehicle_rules.edit", site_id, [rule_id], body.reason
     )
     return _rule_out(changed, None, "none", _now())
@@ -293,7 +287,7 @@ def expire_vehicle_rule(
     else:
         changed = replace(rule, valid_from=min(rule.valid_from, begun), valid_until=now)
     _store_change(context, changed)
-    _audit(
+    audit_rule_change(
         context, request, operator, "parking.vehicle_rules.expire", site_id, [rule_id], body.reason
     )
     return _rule_out(changed, None, "none", now)
@@ -316,108 +310,7 @@ def delete_vehicle_rule(
         tables.delete_list_entry(site_id, rule_id)
     else:
         tables.delete_permit(site_id, rule_id)
-    _audit(context, request, operator, "parking.vehicle_rules.delete", site_id, [rule_id], reason)
+    audit_rule_change(
+        context, request, operator, "parking.vehicle_rules.delete", site_id, [rule_id], reason
+    )
     return Response(status_code=204)
-
-
-@router.post(
-    "/parking/sites/{site_id}/vehicle-rules/import",
-    response_model=RulesImportOut,
-    status_code=201,
-    responses={422: {"description": "bad rows: nothing stored; each row's line and problem"}},
-)
-def import_vehicle_rules(
-    site_id: str,
-    body: RulesImportIn,
-    request: Request,
-    operator: ParkingManager,
-    context: Context,
-    site: SiteInScope,
-    desk: AppGateDesk,
-) -> RulesImportOut | JSONResponse:
-    """A CSV of rules (the export's columns), checked whole: one bad row refuses the file."""
-    zones = {zone.zone_id for zone in context.store.registry.list_zones(site_id)}
-    rows, problems = read_rules(body.csv, desk.gates.formats(site_id), zones)
-    if problems:
-        return error_response(
-            422,
-            "invalid_input",
-            f"{len(problems)} bad row(s); nothing was stored",
-            problems=[RowProblemOut(line=p.line, problem=p.problem).model_dump() for p in problems],
-        )
-    entries: list[ListEntry] = []
-    permits: list[Permit] = []
-    for row in rows:
-        rule = _imported_rule(context, site_id, row, operator.username)
-        if isinstance(rule, ListEntry):
-            entries.append(rule)
-        else:
-            permits.append(rule)
-    context.store.parking_config.add_rules(entries, permits)
-    targets = [e.entry_id for e in entries] + [p.permit_id for p in permits]
-    _audit(
-        context, request, operator, "parking.vehicle_rules.import", site_id, targets, body.reason
-    )
-    return RulesImportOut(stored=len(targets), list_entries=len(entries), permits=len(permits))
-
-
-def _imported_rule(context: AppContext, site_id: str, row: RuleRow, username: str) -> Rule:
-    subject = context.vault.subject_for(site_id, "plate", "vehicle", row.plate.compact)
-    edit = VehicleRuleEdit.model_validate(
-        {
-            "reason": row.reason or "imported",
-            "type": row.rule_type,
-            "zone_id": row.zone_id,
-            "permit_kind": row.permit_kind,
-            "valid_from": row.valid_from,
-            "valid_until": row.valid_until,
-        }
-    )
-    return _new_rule(site_id, subject, edit, username)
-
-
-@router.get(
-    "/parking/sites/{site_id}/vehicle-rules/export",
-    response_class=Response,
-    responses={200: {"content": {"text/csv": {}}}},
-)
-def export_vehicle_rules(
-    site_id: str,
-    purpose: Purpose,
-    request: Request,
-    operator: ParkingManager,
-    context: Context,
-    site: SiteInScope,
-    desk: AppGateDesk,
-) -> Response:
-    """Every rule with its plate in full, as CSV; needs personal:read too, and is audited."""
-    if not operator.may(Permission.PERSONAL_READ):
-        raise PermissionDenied("exporting plates in full needs personal:read")
-    formats = desk.gates.formats(site_id)
-    rows: list[ExportRow] = []
-    opened: list[str] = []
-    for rule in _rules(context, site_id):
-        value = context.vault.subject_value(site_id, rule.subject_id)
-        if value is None:
-            continue  # erased: nothing left to export
-        opened.append(rule.subject_id)
-        match = match_plate(value, formats)
-        rows.append(
-            ExportRow(
-                rule.list_name if isinstance(rule, ListEntry) else "permit",
-                value if match is None else match.display,
-                rule.zone_id,
-                None if isinstance(rule, ListEntry) else rule.kind,
-                rule.reason if isinstance(rule, ListEntry) else None,
-                rule.valid_from,
-                rule.valid_until,
-            )
-        )
-    record_audit(
-        context, request, operator, "parking.vehicle_rules.export", site_id, opened, purpose
-    )
-    return Response(
-        write_rules(rows),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="vehicle-rules-{site_id}.csv"'},
-    )
