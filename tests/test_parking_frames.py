@@ -97,16 +97,32 @@ def test_a_half_covered_plate_is_no_plate_never_a_guess(gate: tuple[LiveServer, 
     assert answer["plate"] is None and answer["detail"]
 
 
-def test_a_real_photo_misread_with_high_mean_confidence_goes_to_review(
-    gate: tuple[LiveServer, str],
-) -> None:
-    """皖M12288 is read 皖T12288 at mean confidence 0.92: it was accepted before."""
-    photo = devsets_folder() / "plates" / "images" / "cn_yellow_016.jpg"
+def real_photo(name: str) -> bytes:
+    photo = devsets_folder() / "plates" / "images" / name
     if not photo.is_file():
         pytest.skip(f"no plate development set at {photo.parent.parent} ({FOLDER_VARIABLE})")
-    answer = post_frame(gate, photo.read_bytes(), "image/jpeg").json()
+    return photo.read_bytes()
+
+
+def test_a_real_photo_read_unsurely_goes_to_review(gate: tuple[LiveServer, str]) -> None:
+    """粤AB2893, a two-row plate: its small top row's 粤 is read at 0.31."""
+    answer = post_frame(gate, real_photo("cn_yellow_022.jpg"), "image/jpeg").json()
     assert answer["open"] is False and answer["reason"] == "review", answer
     assert answer["review_id"] and "least sure character" in answer["detail"]
+
+
+def test_a_real_photo_the_two_readers_settle_opens_the_gate(gate: tuple[LiveServer, str]) -> None:
+    """皖M12288 was read 皖T12288 at mean confidence 0.92 (accepted once, then sent to
+    review); the second reader reads the M surely and PP-OCR agrees on the rest."""
+    answer = post_frame(gate, real_photo("cn_yellow_016.jpg"), "image/jpeg").json()
+    assert answer["open"] is True and answer["plate"] == mask_plate("皖M·12288"), answer
+    server, _ = gate
+    with server.client() as admin:
+        found = admin.post(
+            "/api/v1/events/lookup",
+            json={"site": "pk-frames", "field": "plate", "value": "皖M·12288", "purpose": "test"},
+        )
+    assert [e["kind"] for e in found.json()["events"]] == ["parking.entry"], found.json()
 
 
 def test_an_empty_scene_is_no_plate(gate: tuple[LiveServer, str]) -> None:

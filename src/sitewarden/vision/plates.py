@@ -30,23 +30,33 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
+from sitewarden.vision.plate_candidates import (
+    Box,
+    PlateCandidate,
+    TextLine,
+    kept_scores,
+    pick_plate,
+    rank,
+)
 from sitewarden.vision.plate_checks import colour_doubt, plate_colour, read_doubt, surest_characters
-from sitewarden.vision.plate_formats import PlateFormat, PlateMatch, compact_plate, match_plate
+from sitewarden.vision.plate_cross_check import FirstText, check_second, chinese
+from sitewarden.vision.plate_formats import PlateFormat, compact_plate
 from sitewarden.vision.plate_regions import locate_plates, part_of
 
-if TYPE_CHECKING:  # the OCR module (OpenCV, 25 MB) is imported with the first frame
+if TYPE_CHECKING:  # the OCR modules (OpenCV, 25 MB) are imported with the first frame
     from sitewarden.vision.ocr import PaddleOcr, Pixels, TextFound
+    from sitewarden.vision.plate_second_reader import SecondReader
 
-BORDER = frozenset("JI1|[]")
 QUICK_SIDE = 640  # the first look's longer side, in pixels
 MAX_REGIONS = 8  # text lines of the quick look worth a close look
+SECOND_BOXES = 4  # places the second reader reads when the first found no sure plate
 # How the colour look crops a plate-coloured rectangle (plate_regions): a margin around
 # it (width, height factors), and the rows of a two-row plate as fractions of it (left,
 # right, top, bottom): the top row's province and letter sit in its middle, between
@@ -54,27 +64,6 @@ MAX_REGIONS = 8  # text lines of the quick look worth a close look
 MARGIN = (1.1, 1.15)
 TOP_ROW = (0.2, 0.8, 0.05, 0.38)
 BOTTOM_ROW = (0.0, 1.0, 0.33, 1.0)
-
-
-@dataclass(frozen=True, slots=True)
-class TextLine:
-    text: str
-    confidence: float
-    box: tuple[int, int, int, int]  # left, top, right, bottom in frame pixels
-    char_scores: tuple[float, ...] = ()  # the recogniser's, one per character of text
-
-
-@dataclass(frozen=True, slots=True)
-class PlateCandidate:
-    match: PlateMatch
-    confidence: float
-    box: tuple[int, int, int, int]
-    char_scores: tuple[float, ...] = ()  # one per character of match.compact
-
-    @property
-    def least_sure(self) -> float:
-        """The confidence of the plate's least sure character."""
-        return min(self.char_scores, default=self.confidence)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +77,6 @@ class FrameReading:
     looks: int = 1  # detection passes: quick, then close (around text), then full
     doubt: str | None = None  # why the plate is not sure enough to act on; None: sure
     colour: str | None = None  # the plate's background: blue, yellow, green or None
-
-
-Box = tuple[int, int, int, int]  # left, top, right, bottom in frame pixels
 
 
 def _centre_in(box: Box, quad: npt.NDArray[np.float32]) -> bool:
@@ -138,92 +124,6 @@ def regions_around(lines: Sequence[TextLine], width: int, height: int) -> list[B
     return regions
 
 
-def _rank(candidate: PlateCandidate) -> tuple[float, int]:
-    """Surer first; every position fix costs 0.05 and breaks ties."""
-    return candidate.confidence - 0.05 * candidate.match.fixes, -candidate.match.fixes
-
-
-def _joined(a: TextLine, b: TextLine) -> tuple[int, int, int, int] | None:
-    """The box of ``a`` then ``b`` if they sit like the two parts of one plate."""
-    height = max(a.box[3] - a.box[1], b.box[3] - b.box[1], 1)
-    side_by_side = abs(a.box[1] - b.box[1]) < height * 0.6 and 0 <= b.box[0] - a.box[2] < height
-    # the rows of a two-row plate are close: their boxes may overlap by most of the top
-    # row (a detected lower row's box runs high; 粤AB2893 on a real photo, by 0.6 of it)
-    top_height = a.box[3] - a.box[1]
-    stacked = -top_height * 0.75 <= b.box[1] - a.box[3] < height and abs(
-        (a.box[0] + a.box[2]) - (b.box[0] + b.box[2])
-    ) < (b.box[2] - b.box[0])
-    if not (side_by_side or stacked):
-        return None
-    return (
-        min(a.box[0], b.box[0]),
-        min(a.box[1], b.box[1]),
-        max(a.box[2], b.box[2]),
-        max(a.box[3], b.box[3]),
-    )
-
-
-def _kept_scores(line: TextLine) -> list[float]:
-    """The line's character confidences for the characters its plate text keeps."""
-    if len(line.char_scores) != len(line.text):
-        return [line.confidence] * len(compact_plate(line.text))
-    return [
-        score
-        for char, score in zip(line.text, line.char_scores, strict=True)
-        for _ in compact_plate(char)
-    ]
-
-
-def _read_as_plate(line: TextLine, formats: Sequence[PlateFormat]) -> PlateCandidate | None:
-    """``line`` as a plate; failing that, without one border stroke read as a character
-    at either end (the model reads a plate's frame beside 川 or 1 as ``J``, ``I`` or ``|``).
-    The rest must still fit a format exactly; a trim counts as a fix."""
-    scores = _kept_scores(line)
-    match = match_plate(line.text, formats)
-    if match is not None:
-        return PlateCandidate(match, line.confidence, line.box, _aligned(scores, match))
-    stripped = line.text.strip()
-    for edge, trimmed, kept in (
-        (stripped[:1], stripped[1:], scores[1:]),
-        (stripped[-1:], stripped[:-1], scores[:-1]),
-    ):
-        if edge and edge in BORDER:
-            match = match_plate(trimmed, formats)
-            if match is not None:
-                match = replace(match, fixes=match.fixes + 1)
-                return PlateCandidate(match, line.confidence, line.box, _aligned(kept, match))
-    return None
-
-
-def _aligned(scores: Sequence[float], match: PlateMatch) -> tuple[float, ...]:
-    return tuple(scores) if len(scores) == len(match.compact) else ()
-
-
-def pick_plate(lines: Sequence[TextLine], formats: Sequence[PlateFormat]) -> PlateCandidate | None:
-    """The surest text that fits a format; two-row and split plates are joined first."""
-    found: list[PlateCandidate] = []
-    for line in lines:
-        candidate = _read_as_plate(line, formats)
-        if candidate is not None:
-            found.append(candidate)
-    if not found:
-        for a in lines[:20]:
-            for b in lines[:20]:
-                box = _joined(a, b) if a is not b else None
-                match = match_plate(a.text + b.text, formats) if box else None
-                if match is not None and box is not None:
-                    scores = _aligned(_kept_scores(a) + _kept_scores(b), match)
-                    # a row read with its rivets and separator is no less sure of its
-                    # characters: the joined plate counts the characters it keeps
-                    confidence = (
-                        float(np.mean(scores)) if scores else min(a.confidence, b.confidence)
-                    )
-                    found.append(PlateCandidate(match, confidence, box, scores))
-    if not found:
-        return None
-    return max(found, key=_rank)
-
-
 class PlateReader:
     """One OCR engine per process, loaded on first use; reads are serialised.
 
@@ -235,12 +135,14 @@ class PlateReader:
         self._threads = threads
         self._quick_side = quick_side
         self._ocr: PaddleOcr | None = None
+        self._second: SecondReader | None = None
         self._lock = threading.Lock()
 
     def load(self) -> None:
         """Load the models now rather than on the first frame."""
         with self._lock:
             self._loaded()
+            self._second_loaded()
 
     def _loaded(self) -> PaddleOcr:
         if self._ocr is None:
@@ -248,6 +150,13 @@ class PlateReader:
 
             self._ocr = PaddleOcr(self._threads)
         return self._ocr
+
+    def _second_loaded(self) -> SecondReader:
+        if self._second is None:
+            from sitewarden.vision.plate_second_reader import SecondReader
+
+            self._second = SecondReader()
+        return self._second
 
     def read_lines(self, pixels: Pixels, max_side: int | None) -> list[TextLine]:
         """The text lines in ``pixels`` (RGB) with detection at ``max_side`` (``None``:
@@ -299,6 +208,59 @@ class PlateReader:
                 lines.append(TextLine(text, float(np.mean(scores)), box, scores))
         return lines
 
+    def read_located(self, pixels: Pixels) -> list[TextLine]:
+        """The text of the plates the second reader's plate detector finds (Chinese
+        plates the text detector missed: small ones in a dusk frame)."""
+        from sitewarden.vision.ocr import MIN_TEXT_SCORE, crop_text
+
+        with self._lock:
+            boxes = self._second_loaded().locate(pixels)
+            if not boxes:
+                return []
+            quads = [
+                np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
+                for x0, y0, x1, y1 in boxes
+            ]
+            texts = self._loaded().recognise([crop_text(pixels, quad) for quad in quads])
+        return [
+            TextLine(text, float(np.mean(scores)), box, scores)
+            for (text, scores), box in zip(texts, boxes, strict=True)
+            if scores and float(np.mean(scores)) >= MIN_TEXT_SCORE
+        ]
+
+    def second_look(
+        self,
+        pixels: Pixels,
+        judged: Judged | None,
+        seen: Sequence[TextLine],
+        formats: Sequence[PlateFormat],
+    ) -> Judged | None:
+        """Where the first reader found no sure plate, the second reader reads the
+        places it found text in, and may find one (``plate_cross_check``)."""
+        if judged is not None and judged.doubt is None:
+            return judged
+        boxes = second_boxes(judged, seen)
+        with self._lock:
+            reader = self._second_loaded()
+            reads = [reader.read(pixels, box) for box in boxes]
+        first = [FirstText(compact_plate(line.text), tuple(kept_scores(line))) for line in seen]
+        if judged is not None:
+            first.append(FirstText(judged.plate.match.compact, judged.plate.char_scores))
+        checked = [c for read in reads if read and (c := check_second(read, first, formats))]
+        checked.sort(key=lambda c: (c.doubt is None, min(c.char_scores, default=0)), reverse=True)
+        if not checked or (judged is not None and checked[0].doubt is not None):
+            return judged
+        best = checked[0]
+        scores = best.char_scores
+        plate = PlateCandidate(
+            best.match,
+            float(np.mean(scores)),
+            best.read.box,
+            scores if len(scores) == len(best.match.compact) else (),
+        )
+        colour = plate_colour(pixels, plate.box)
+        return Judged(plate, colour_doubt(best.match.format, colour) or best.doubt, colour)
+
     def read_plate(self, image: Image.Image, formats: Sequence[PlateFormat]) -> FrameReading:
         """The surest plate in ``image`` that fits one of ``formats``, or why none.
 
@@ -316,24 +278,36 @@ class PlateReader:
         ):
             quick = None  # a small frame: the quick look is the full look
         lines = self.read_lines(pixels, quick)
+        seen = list(lines)
         reads = [pick_plate(lines, formats)]
         judged = judge_looks(pixels, reads)
         if lines and (judged is None or judged.doubt is not None):
             lines = self.read_regions(pixels, regions_around(lines, width, height))
+            seen += lines
             reads.append(pick_plate(lines, formats))
             judged = judge_looks(pixels, reads)
         if quick is not None and (judged is None or judged.doubt is not None):
             lines = self.read_lines(pixels, None)
+            seen += lines
             reads.append(pick_plate(lines, formats))
             judged = judge_looks(pixels, reads)
         if judged is None or judged.doubt is not None:
             coloured = self.read_coloured(pixels, lines)
             if coloured:
                 lines = coloured
+                seen += lines
                 reads.append(pick_plate(lines, formats))
                 judged = judge_looks(pixels, reads)
-        elapsed = (time.perf_counter() - started) * 1000
+        if chinese(formats) and (judged is None or judged.doubt is not None):
+            located = self.read_located(pixels)
+            if located:
+                seen = located + seen  # the second reader reads the plate detector's first
+                reads.append(pick_plate(located, formats))
+                judged = judge_looks(pixels, reads)
         looks = len(reads)
+        if chinese(formats) and (judged is None or judged.doubt is not None):
+            judged = self.second_look(pixels, judged, seen, formats)
+        elapsed = (time.perf_counter() - started) * 1000
         if judged is not None:
             return FrameReading(
                 judged.plate, None, len(lines), elapsed, looks, judged.doubt, judged.colour
@@ -346,6 +320,29 @@ class PlateReader:
         return FrameReading(None, reason, len(lines), elapsed, looks)
 
 
+def second_boxes(judged: Judged | None, seen: Sequence[TextLine]) -> list[Box]:
+    """Where the second reader looks: the first reader's plate, then the text lines of
+    four or more characters, largest first, each place once."""
+    boxes = [judged.plate.box] if judged is not None else []
+    lines = sorted(seen, key=lambda line: -(line.box[2] - line.box[0]))
+    for line in lines:
+        if len(compact_plate(line.text)) >= 4 and not any(
+            _overlap(line.box, box) > 0.7 for box in boxes
+        ):
+            boxes.append(line.box)
+    return boxes[:SECOND_BOXES]
+
+
+def _overlap(a: Box, b: Box) -> float:
+    """Intersection over union of two boxes."""
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - width * height
+    return width * height / max(union, 1)
+
+
 @dataclass(frozen=True, slots=True)
 class Judged:
     plate: PlateCandidate
@@ -356,7 +353,8 @@ class Judged:
 def judge_looks(pixels: Pixels, reads: Sequence[PlateCandidate | None]) -> Judged | None:
     """The plate the looks so far support, and why it is unsure (None: sure).
 
-    A sure read beats an unsure one; among equals, more agreeing looks, then ``_rank``."""
+    A sure read beats an unsure one; among equals, more agreeing looks, then
+    ``plate_candidates.rank``."""
     # A look that saw exactly what another saw (same box, same scores: on a small frame
     # the close look is the quick look again) is not a second look.
     found = list({(read.box, read.char_scores): read for read in reads if read}.values())
@@ -369,7 +367,7 @@ def judge_looks(pixels: Pixels, reads: Sequence[PlateCandidate | None]) -> Judge
             [other.char_scores or (other.least_sure,) * len(read.match.compact) for other in alike]
         )
         doubt = read_doubt(least_sure, agreeing, colour_doubt(read.match.format, colour))
-        judged.append((doubt is None, agreeing, _rank(read), Judged(read, doubt, colour)))
+        judged.append((doubt is None, agreeing, rank(read), Judged(read, doubt, colour)))
     if not judged:
         return None
     return max(judged, key=lambda item: item[:3])[3]

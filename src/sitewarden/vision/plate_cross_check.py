@@ -1,0 +1,148 @@
+"""Two recognisers checking each other on Chinese plates.
+
+The first reader (PP-OCR, ``vision/ocr.py``) reads any text; the second
+(``plate_second_reader``) reads only plates. Their mistakes differ: PP-OCR loses or
+misreads the province of small plates, the second reader misreads provinces and letters
+of plates it straightens badly. So:
+
+- a read the first reader is sure of stands (on rendered plates in other fonts the
+  second reader misreads W as V at 0.79: it is no judge of sure reads);
+- a plate the first reader was unsure of, or found no plate in, is accepted when the
+  two reads agree character by character (``fused``): at least five characters alike,
+  each sure in one of the two, and where they differ one reader sure and the other
+  not (PP-OCR's lost province filled in by the second reader, its ``N`` read unsurely
+  where the second surely read ``W``);
+- any other plate only the second reader found goes to review.
+
+Measured on the 100 development photos: every read of the second reader's that fits a
+format and is wrong has a character under 0.4; the right ones that rescue a plate the
+first reader missed are at 0.85 or more in every character.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sitewarden.vision.plate_checks import AGREED_SURE
+from sitewarden.vision.plate_formats import (
+    CLASSES,
+    PROVINCES,
+    PlateFormat,
+    PlateMatch,
+    match_plate,
+)
+
+if TYPE_CHECKING:  # the second reader's module loads OpenCV, with the first frame
+    from sitewarden.vision.plate_second_reader import SecondRead
+
+WINS = 0.85  # a character one reader is this sure of beats the other's unsure one
+ENOUGH_AGREED = 5  # characters both readers must read alike
+SHOWN_BELOW = 0.5  # a plate only the second reader found, less sure than this, is noise
+LIKE_DIGITS = str.maketrans("OI", "01")  # Chinese plates carry no O or I
+LETTERS = frozenset(CLASSES["X"])
+Scored = list[tuple[str, float]]  # characters and their confidences; "" pads
+
+
+@dataclass(frozen=True, slots=True)
+class FirstText:
+    """A text the first reader saw: compact, with a confidence per character (empty
+    when they do not line up with the characters)."""
+
+    compact: str
+    char_scores: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A plate of the second reader's, its characters' confidences (each at the surer
+    reader), and why it is unsure (None: sure)."""
+
+    read: SecondRead
+    match: PlateMatch
+    char_scores: tuple[float, ...]
+    doubt: str | None
+
+
+def chinese(formats: Sequence[PlateFormat]) -> list[PlateFormat]:
+    """The formats the second reader can read: those that start with a province."""
+    return [f for f in formats if f.classes and f.classes[0] == PROVINCES]
+
+
+def _fitting(position: int, char: str, score: float) -> float:
+    """``score``, or 0 where ``char`` cannot stand: every Chinese plate starts with a
+    province and a letter."""
+    if (position == 0 and char not in PROVINCES) or (position == 1 and char not in LETTERS):
+        return 0.0
+    return score
+
+
+def _alignments(a: Scored, b: Scored) -> list[tuple[Scored, Scored]]:
+    """The two reads side by side; one a character short is padded at either end (the
+    first reader loses a small province, the second a last character)."""
+    pad = [("", 0.0)]
+    if len(a) == len(b):
+        return [(a, b)]
+    if len(a) + 1 == len(b):
+        return [(pad + a, b), (a + pad, b)]
+    if len(b) + 1 == len(a):
+        return [(a, pad + b), (a, b + pad)]
+    return []
+
+
+def fused(first: FirstText, second: SecondRead) -> tuple[str, tuple[float, ...]] | None:
+    """The text both readers support, character by character, with each character's
+    confidence at the surer reader; None when they contradict each other.
+
+    Where they differ, the character one reader is sure of (``WINS``) stands if the
+    other was unsure of its own (under ``AGREED_SURE``); any other difference is a
+    contradiction. At least ``ENOUGH_AGREED`` characters must be read alike."""
+    if len(first.char_scores) != len(first.compact):
+        return None
+    a = list(zip(first.compact.translate(LIKE_DIGITS), first.char_scores, strict=True))
+    b = list(zip(second.text, second.char_scores, strict=True))
+    best: tuple[int, str, tuple[float, ...]] | None = None
+    for left, right in _alignments(a, b):
+        chars: list[str] = []
+        scores: list[float] = []
+        agreed = 0
+        for position, ((char_a, score_a), (char_b, score_b)) in enumerate(
+            zip(left, right, strict=True)
+        ):
+            score_a = _fitting(position, char_a, score_a)
+            score_b = _fitting(position, char_b, score_b)
+            if char_a == char_b:
+                agreed += 1
+                chars.append(char_a)
+                scores.append(max(score_a, score_b))
+                continue
+            (char, sure), (_, other) = sorted(
+                ((char_a, score_a), (char_b, score_b)), key=lambda c: -c[1]
+            )
+            if sure < WINS or other >= AGREED_SURE:
+                break
+            chars.append(char)
+            scores.append(sure)
+        else:
+            if agreed >= ENOUGH_AGREED and (best is None or agreed > best[0]):
+                best = (agreed, "".join(chars), tuple(scores))
+    return None if best is None else best[1:]
+
+
+def check_second(
+    second: SecondRead, first: Sequence[FirstText], formats: Sequence[PlateFormat]
+) -> Checked | None:
+    """The second reader's plate, sure when a text of the first reader's supports it
+    (``fused``); None when it fits no format or is too unsure to show anyone."""
+    plates = chinese(formats)
+    for text in first:
+        both = fused(text, second)
+        match = match_plate(both[0], plates) if both else None
+        if both and match and min(both[1]) >= AGREED_SURE:
+            return Checked(second, match, both[1], None)
+    match = match_plate(second.text, plates)
+    if match is None or second.least_sure < SHOWN_BELOW:
+        return None
+    doubt = f"the second reader alone, least sure character at {second.least_sure:.2f}"
+    return Checked(second, match, second.char_scores, doubt)

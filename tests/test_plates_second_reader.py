@@ -1,0 +1,133 @@
+"""The second plate recogniser (HyperLPR's, from its PyPI wheel) and how its reads are
+checked against the first reader's (vision/plate_cross_check.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from bench.plate_photos import devsets_folder, load_photos
+from PIL import Image
+
+from sitewarden.vision.plate_cross_check import (
+    SHOWN_BELOW,
+    FirstText,
+    check_second,
+    chinese,
+    fused,
+)
+from sitewarden.vision.plate_formats import BUILT_IN, DEFAULT_FORMATS, PROVINCES, resolve_formats
+from sitewarden.vision.plate_second_reader import (
+    ALPHABET,
+    MODEL_PROVINCES,
+    SecondRead,
+    SecondReader,
+    models_folder,
+)
+
+FORMATS = resolve_formats(DEFAULT_FORMATS)
+BOX = (10, 10, 110, 40)
+PHOTOS = {photo.path.name: photo for photo in load_photos(devsets_folder() / "plates")}
+needs_photos = pytest.mark.skipif(not PHOTOS, reason="no plate development set")
+
+
+def second(text: str, *scores: float) -> SecondRead:
+    return SecondRead(text, scores or (0.97,) * len(text), BOX)
+
+
+def first(text: str, *scores: float) -> FirstText:
+    return FirstText(text, scores or (0.99,) * len(text))
+
+
+def test_the_models_ship_in_the_wheel_and_know_every_province() -> None:
+    assert (models_folder() / "SegmenationFree-Inception.caffemodel").stat().st_size > 1_000_000
+    assert set(MODEL_PROVINCES) == set(PROVINCES) and len(MODEL_PROVINCES) == 31
+    assert len(set(ALPHABET)) == len(ALPHABET)
+
+
+def test_only_formats_that_start_with_a_province_are_read_by_it() -> None:
+    assert [f.name for f in chinese(list(BUILT_IN.values()))] == [
+        "cn",
+        "cn_ne",
+        "cn_ne_large",
+        "cn_special",
+    ]
+    assert chinese(resolve_formats(["uk", "fr"])) == []
+
+
+def test_a_province_the_first_reader_misread_unsurely_is_filled_in() -> None:
+    """川R35779 on a real photo: PP-OCR read the small 川 as M, at 0.29."""
+    text, scores = fused(first("MR35779", 0.29, 1, 1, 1, 1, 1, 1), second("川R35779")) or ("", ())
+    assert text == "川R35779" and min(scores) >= 0.95
+
+
+def test_a_province_the_first_reader_lost_is_filled_in() -> None:
+    assert fused(first("R35779"), second("川R35779")) == ("川R35779", (0.97,) + (0.99,) * 6)
+
+
+def test_a_character_only_one_reader_is_sure_of_stands() -> None:
+    """川A019W2: PP-OCR read N at 0.48 where the second reader read W surely."""
+    read = fused(first("川A019N2", 0.9, 0.98, 0.9, 0.9, 0.9, 0.48, 0.9), second("川A019W2"))
+    assert read is not None and read[0] == "川A019W2"
+
+
+@pytest.mark.parametrize(
+    ("first_read", "second_read"),
+    [
+        (first("浙C01701"), second("赣C01701")),  # both sure of another province
+        (first("浙C01701", 0.5, 1, 1, 1, 1, 1, 1), second("赣C01701", 0.8, 1, 1, 1, 1, 1, 1)),
+        (first("浙C0"), second("浙C01701")),  # too short to align
+        (first("浙C0170M"), second("浙CQ170W")),  # two sure differences
+        (FirstText("浙C01701", ()), second("浙C01701")),  # no per-character scores
+    ],
+)
+def test_reads_that_contradict_each_other_are_not_fused(
+    first_read: FirstText, second_read: SecondRead
+) -> None:
+    assert fused(first_read, second_read) is None
+
+
+def test_fewer_than_five_characters_alike_prove_nothing() -> None:
+    assert fused(first("京A1", 0.3, 0.3, 0.3), second("京A1")) is None
+    assert fused(first("湘ABCDEF", 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3), second("京A12345")) is None
+
+
+def test_a_plate_only_the_second_reader_read_goes_to_review() -> None:
+    checked = check_second(second("皖QA2825"), [first("皖Q")], FORMATS)
+    assert checked is not None and checked.match.compact == "皖QA2825"
+    assert checked.doubt is not None and "second reader alone" in checked.doubt
+    unsure = second("皖QA2825", SHOWN_BELOW - 0.01, 1, 1, 1, 1, 1, 1)
+    assert check_second(unsure, [], FORMATS) is None  # noise: shown to nobody
+    assert check_second(second("2015/05/11"), [], FORMATS) is None  # no plate
+
+
+def test_a_plate_both_readers_support_is_sure() -> None:
+    checked = check_second(second("皖F71646"), [first("联71646"), first("F71646")], FORMATS)
+    assert checked is not None and checked.doubt is None
+    assert checked.match.compact == "皖F71646" and len(checked.char_scores) == 7
+
+
+@needs_photos
+def test_the_plate_detector_finds_the_same_boxes_whatever_ran_before() -> None:
+    """OpenCV keeps an SSD's prior boxes from the first frame size it ran at: each frame
+    size gets its own detector."""
+    reader = SecondReader()
+    dusk, small = (
+        np.asarray(Image.open(PHOTOS[name].path).convert("RGB"))
+        for name in ("cn_blue_048.jpg", "cn_blue_070.jpg")
+    )
+    alone = SecondReader().locate(small)
+    assert reader.locate(dusk) == SecondReader().locate(dusk)
+    assert reader.locate(small) == alone and alone
+
+
+@needs_photos
+@pytest.mark.parametrize(
+    ("name", "box"),
+    [("cn_yellow_015.jpg", (304, 244, 381, 274)), ("cn_yellow_016.jpg", (256, 167, 328, 193))],
+)
+def test_it_reads_small_real_plates_the_first_reader_gets_wrong(
+    name: str, box: tuple[int, int, int, int]
+) -> None:
+    pixels = np.asarray(Image.open(PHOTOS[name].path).convert("RGB"))
+    read = SecondReader().read(pixels, box)
+    assert read is not None and read.text == PHOTOS[name].plate and read.least_sure >= 0.85
