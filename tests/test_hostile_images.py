@@ -184,7 +184,7 @@ class ImageRoutes:
                 store.events.count_events(),
                 len(store.access_media.list_snapshots(SITE, None, 1000)),
                 store.access.count_face_templates(SITE, self.person_id),
-                len(store.parking.list_reviews(SITE, None, 1000)),
+                len(store.parking_reviews.list_reviews(SITE, None, 1000)),
             )
         finally:
             store.close()

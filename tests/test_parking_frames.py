@@ -44,7 +44,8 @@ def post_frame(gate: tuple[LiveServer, str], body: bytes, media: str) -> httpx.R
 def stored_counts(server: LiveServer) -> tuple[int, int]:
     store = server.open_storage()
     try:
-        return store.events.count_events(), len(store.parking.list_reviews("pk-frames", None, 1000))
+        reviews = store.parking_reviews.list_reviews("pk-frames", None, 1000)
+        return store.events.count_events(), len(reviews)
     finally:
         store.close()
 

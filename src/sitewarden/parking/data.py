@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sitewarden.parking.config_tables import ParkingConfigTables
 from sitewarden.parking.lane_frames import LaneFrameTables
 from sitewarden.parking.review_frames import ReviewFrameTables
+from sitewarden.parking.review_tables import GateReviewTables
 from sitewarden.parking.session_tables import ParkingSessionTables
 from sitewarden.registry.tables import RegistryTables
 
@@ -17,6 +18,7 @@ class ParkingData:
     devices, garages are zones)."""
 
     sessions: ParkingSessionTables
+    reviews: GateReviewTables  # the last read per plate and lane; the review queue
     config: ParkingConfigTables
     registry: RegistryTables
     frames: ReviewFrameTables  # frames of reads waiting for review

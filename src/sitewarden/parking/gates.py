@@ -179,7 +179,7 @@ class ParkingGates:
         subject = self.vault.subject_for(lane.site_id, "plate", "vehicle", plate.compact)
         window = timedelta(seconds=self.plate_settings(lane.site_id).duplicate_window_s)
         with self._lane_lock(lane.site_id, lane.device_id):
-            last = self.data.sessions.last_gate_read(lane.site_id, lane.device_id, subject)
+            last = self.data.reviews.last_gate_read(lane.site_id, lane.device_id, subject)
             recent = last if last is not None and timedelta(0) <= now - last.at <= window else None
             if recent is not None and recent.opened:
                 return GateDecision(
@@ -203,7 +203,7 @@ class ParkingGates:
                 decision = replace(decision, event_id=str(event.id))
             elif repeated:
                 decision = replace(decision, duplicate=True)
-            self.data.sessions.record_gate_read(
+            self.data.reviews.record_gate_read(
                 GateRead(
                     lane.site_id,
                     lane.device_id,
@@ -246,7 +246,7 @@ class ParkingGates:
             reason=reason,
             created_at=now,
         )
-        self.data.sessions.add_review(item)
+        self.data.reviews.add_review(item)
         if frame is not None:
             vehicle = self.vault.subject_for(lane.site_id, "plate", "vehicle", plate.compact)
             keep_review_frame(
@@ -271,11 +271,11 @@ class ParkingGates:
         self, site_id: str, review_id: str, plate: PlateMatch | None, actor: str
     ) -> GateDecision | None:
         """Close a review: with the plate a person read, decide at its lane; without, dismiss."""
-        item = self.data.sessions.get_review(site_id, review_id)
+        item = self.data.reviews.get_review(site_id, review_id)
         if item is None:
             raise NotFound(f"review {review_id!r} not found")
         resolution = "dismissed" if plate is None else "confirmed"
-        if not self.data.sessions.resolve_review(
+        if not self.data.reviews.resolve_review(
             site_id, review_id, resolution, actor, self.clock()
         ):
             raise InvalidInput(f"review {review_id!r} was resolved already")

@@ -32,6 +32,7 @@ from sitewarden.parking.config_tables import ParkingConfigTables
 from sitewarden.parking.data import ParkingData
 from sitewarden.parking.lane_frames import LaneFrameTables
 from sitewarden.parking.review_frames import ReviewFrameTables
+from sitewarden.parking.review_tables import GateReviewTables
 from sitewarden.parking.session_tables import ParkingSessionTables
 from sitewarden.privacy.consent import MediaEraser
 from sitewarden.privacy.tables import PrivacyTables
@@ -56,6 +57,7 @@ class Storage:
     webhooks: WebhookTables
     occupancy: OccupancyTables
     parking: ParkingSessionTables
+    parking_reviews: GateReviewTables
     parking_config: ParkingConfigTables
     review_frames: ReviewFrameTables
     lane_frames: LaneFrameTables
@@ -82,6 +84,7 @@ class Storage:
             webhooks=WebhookTables(db),
             occupancy=OccupancyTables(db),
             parking=ParkingSessionTables(db),
+            parking_reviews=GateReviewTables(db),
             parking_config=ParkingConfigTables(db),
             review_frames=ReviewFrameTables(db),
             lane_frames=LaneFrameTables(db),
@@ -104,7 +107,12 @@ class Storage:
     def parking_data(self) -> ParkingData:
         """What parking reads and writes."""
         return ParkingData(
-            self.parking, self.parking_config, self.registry, self.review_frames, self.lane_frames
+            self.parking,
+            self.parking_reviews,
+            self.parking_config,
+            self.registry,
+            self.review_frames,
+            self.lane_frames,
         )
 
     def access_data(self) -> AccessData:

@@ -107,7 +107,7 @@ def lane_status(
     now = _now()
     shown = _Shown(context, operator, purpose)
     pending: dict[str, int] = {}
-    for item in context.store.parking.list_reviews(site_id, "pending", 1000):
+    for item in context.store.parking_reviews.list_reviews(site_id, "pending", 1000):
         pending[item.device_id] = pending.get(item.device_id, 0) + 1
     out = [
         _lane_status(context, shown, lane, pending.get(lane.device_id, 0), decisions, now)

@@ -223,7 +223,7 @@ def list_reviews(
     purpose: OptionalPurpose = None,
 ) -> list[ReviewOut]:
     shown = _Shown(context, operator, purpose)
-    items = context.store.parking.list_reviews(site_id, state, limit)
+    items = context.store.parking_reviews.list_reviews(site_id, state, limit)
     frames = context.store.review_frames.kept_for(site_id, [item.review_id for item in items])
     out = [
         review_out(item, _review_plate(context, shown, item), frames.get(item.review_id))
@@ -238,7 +238,7 @@ def list_reviews(
 
 def _guess_of(context: AppContext, site_id: str, review_id: str) -> str:
     """The reader's guess of a review, opened from its sealed event (to confirm it)."""
-    item = context.store.parking.get_review(site_id, review_id)
+    item = context.store.parking_reviews.get_review(site_id, review_id)
     if item is None:
         raise NotFound(f"review {review_id!r} not found")
     event = (
@@ -273,7 +273,7 @@ def resolve_review(
     text = _guess_of(context, site_id, review_id) if body.confirm else body.plate
     plate = None if text is None else _plate_match(desk, site_id, text)
     decision = desk.gates.resolve_review(site_id, review_id, plate, operator.username)
-    item = context.store.parking.get_review(site_id, review_id)
+    item = context.store.parking_reviews.get_review(site_id, review_id)
     assert item is not None
     record_audit(
         context,
