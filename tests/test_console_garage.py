@@ -16,11 +16,12 @@ from typing import Any
 import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from bench.plate_photos import devsets_folder
 from playwright.sync_api import Browser, Page, expect
 
 from sitewarden.accounts.accounts import create_user
 from sitewarden.accounts.roles import Role
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, device_client
 from tests.test_console_foundation import KIND_WORDS, LATIN_WORD, VISIBLE_TEXT
 from tests.test_lane_frames import send_frame
 from tests.test_parking_gates import Garage
@@ -241,6 +242,39 @@ def test_an_operator_confirms_a_masked_guess_with_enter(
             f"/api/v1/parking/sites/{garage.site}/sessions", params={"purpose": "test check"}
         ).json()
     assert [(s["state"], s["plate"]) for s in sessions] == [("open", "苏E77777")]
+
+
+def test_the_other_plates_the_readers_read_are_candidates_a_key_picks(
+    shared_server: LiveServer, page: Page
+) -> None:
+    """A real dark plate (浙C01701): the first reader's guess, then the second reader's
+    赣CQ1701 and 赣C01701; an admin picks the third with its key, an operator (plates
+    masked) can only confirm the guess."""
+    photo = devsets_folder() / "plates" / "images" / "cn_blue_052.jpg"
+    if not photo.is_file():
+        pytest.skip(f"no plate development set at {photo.parent.parent}")
+    garage = _garage(shared_server)
+    with device_client(shared_server, garage.tokens["gate-in"]) as camera:
+        answer = camera.post(
+            "/api/v1/gates/gate-in/frames",
+            content=photo.read_bytes(),
+            headers={"Content-Type": "image/jpeg"},
+        ).json()
+    assert answer["reason"] == "review", answer
+    _sign_in(page, shared_server, f"/garage/reviews?site={garage.site}", "guard-fay", Role.OPERATOR)
+    masked = page.locator("#candidates button")
+    expect(masked).to_have_count(3)
+    expect(masked.nth(0)).to_be_enabled()
+    expect(masked.nth(2)).to_be_disabled()
+    page.context.clear_cookies()  # the admin next, in the same browser
+    sign_in(page, shared_server, shared_server.admin_password)
+    page.goto(shared_server.url + f"/garage/reviews?site={garage.site}")
+    expect(page.locator("#review-guess")).to_have_text("浙C01701")
+    candidates = page.locator("#candidates button")
+    expect(candidates).to_have_text(["1 浙C01701", "2 赣CQ1701", "3 赣C01701"])
+    page.locator("#queue").focus()
+    page.keyboard.press("3")
+    expect(page.locator("#review-result")).to_contain_text("Corrected to 赣C01701")
 
 
 def test_the_frame_of_an_unsure_read_shows_the_plate_outlined_and_enlarged_to_an_admin(

@@ -112,6 +112,23 @@ def test_a_real_photo_read_unsurely_goes_to_review(gate: tuple[LiveServer, str])
     assert answer["review_id"] and "least sure character" in answer["detail"]
 
 
+def test_a_review_offers_the_other_plates_the_readers_read(gate: tuple[LiveServer, str]) -> None:
+    """浙C01701 on a dark plate: the plate detector's box reads 浙 at 0.54; the second
+    reader reads 赣 there. The person reviewing it sees both readers' plates."""
+    answer = post_frame(gate, real_photo("cn_blue_052.jpg"), "image/jpeg").json()
+    assert answer["reason"] == "review", answer
+    server, _ = gate
+    with server.client() as admin:
+        listed = admin.get(
+            "/api/v1/parking/sites/pk-frames/reviews", params={"purpose": "review a read"}
+        )
+        audit = admin.get("/api/v1/audit", params={"action": "parking.reviews.read"})
+    review = next(r for r in listed.json() if r["review_id"] == answer["review_id"])
+    assert review["candidates"][0] == review["plate"] == "浙C01701", review
+    assert review["candidates"][1:] == ["赣CQ1701", "赣C01701"], review
+    assert audit.status_code == 200 and audit.json(), audit.text
+
+
 def test_a_real_photo_the_two_readers_settle_opens_the_gate(gate: tuple[LiveServer, str]) -> None:
     """皖M12288 was read 皖T12288 at mean confidence 0.92 (accepted once, then sent to
     review); the second reader reads the M surely and PP-OCR agrees on the rest."""

@@ -243,8 +243,8 @@ class ReviewOut(BaseModel):
     )
     candidates: list[str] = Field(
         default_factory=list,
-        description="the reader's readings, surest first, shown as ``plate`` is (the reader "
-        "gives one guess today)",
+        description="the readers' readings, the guess first, then up to three other plates "
+        "the looks and the second reader read, shown as ``plate`` is",
     )
 
 

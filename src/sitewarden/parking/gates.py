@@ -10,7 +10,7 @@ owes, are the rules of ``gate_rules.py``; see docs/parking.md for the edge cases
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -126,10 +126,12 @@ class ParkingGates:
         confidence: float,
         doubt: str | None,
         frame: FrameToKeep | None = None,
+        alternatives: Sequence[PlateMatch] = (),
     ) -> GateDecision:
         """Decide on a plate the reader found in a frame: a sure read is acted on; any
-        other follows the site's policy for unsure reads, and its ``frame`` is kept with
-        the review; either way it becomes the lane's last frame. Never a wrong plate silently."""
+        other follows the site's policy for unsure reads, and its ``frame`` and the
+        readers' ``alternatives`` are kept with the review; either way it becomes the
+        lane's last frame. Never a wrong plate silently."""
         if frame is not None:
             vehicle = self.vault.subject_for(lane.site_id, "plate", "vehicle", plate.compact)
             keep_lane_frame(
@@ -138,7 +140,7 @@ class ParkingGates:
             )  # fmt: skip
         if self.is_sure(lane.site_id, confidence, doubt):
             return self.decide_plate(lane, plate, None, confidence)
-        return self.unsure_read(lane, plate, confidence, doubt, frame)
+        return self.unsure_read(lane, plate, confidence, doubt, frame, alternatives)
 
     def unsure_read(
         self,
@@ -147,6 +149,7 @@ class ParkingGates:
         confidence: float,
         doubt: str | None,
         frame: FrameToKeep | None = None,
+        alternatives: Sequence[PlateMatch] = (),
     ) -> GateDecision:
         """An unsure read goes to the review queue; an entry lane of a site whose policy
         is ``admit`` lets the car in meanwhile (no session yet: the confirmed plate starts
@@ -155,7 +158,7 @@ class ParkingGates:
             self.plate_settings(lane.site_id).unsure_reads == "admit"
         )
         reason = "unsure_read" if doubt is not None else "low_confidence"
-        return self.queue_review(lane, plate, confidence, reason, doubt, admit, frame)
+        return self.queue_review(lane, plate, confidence, reason, doubt, admit, frame, alternatives)
 
     def decide_plate(
         self,
@@ -226,6 +229,7 @@ class ParkingGates:
         doubt: str | None = None,
         admit: bool = False,
         frame: FrameToKeep | None = None,
+        alternatives: Sequence[PlateMatch] = (),
     ) -> GateDecision:
         """Queue an unsure read for a person and hold the barrier (``admit``: open it);
         the guess is kept only sealed, in its event, and its ``frame`` sealed with the
@@ -245,6 +249,10 @@ class ParkingGates:
             confidence=confidence,
             reason=reason,
             created_at=now,
+            alternatives=tuple(
+                self.vault.subject_for(lane.site_id, "plate", "vehicle", other.compact)
+                for other in alternatives
+            ),
         )
         self.data.reviews.add_review(item)
         if frame is not None:

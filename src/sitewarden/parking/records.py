@@ -154,6 +154,7 @@ class ReviewItem:
     resolution: str | None = None
     resolved_by: str | None = None
     resolved_at: datetime | None = None
+    alternatives: tuple[str, ...] = ()  # vehicle subjects of the readers' other reads
 
 
 @dataclass(frozen=True, slots=True)

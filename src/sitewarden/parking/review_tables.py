@@ -20,7 +20,7 @@ _GATE_READ_UPSERT = upsert_sql(
 
 REVIEW_COLUMNS = (
     "site_id, review_id, device_id, zone_id, direction, event_id, confidence, reason, "
-    "created_at, state, resolution, resolved_by, resolved_at"
+    "created_at, state, resolution, resolved_by, resolved_at, alternatives"
 )
 
 
@@ -39,6 +39,7 @@ def _review(row: Any) -> ReviewItem:
         resolution=row[10],
         resolved_by=row[11],
         resolved_at=_dt(row[12]),
+        alternatives=tuple(row[13].split()),
     )
 
 
@@ -75,7 +76,7 @@ class GateReviewTables:
     def add_review(self, item: ReviewItem) -> None:
         self._db.write(
             f"INSERT INTO parking_reviews ({REVIEW_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 item.site_id,
                 item.review_id,
@@ -90,6 +91,7 @@ class GateReviewTables:
                 item.resolution,
                 item.resolved_by,
                 _t(item.resolved_at),
+                " ".join(item.alternatives),
             ),
         )
 

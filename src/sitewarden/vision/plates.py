@@ -47,7 +47,7 @@ from sitewarden.vision.plate_candidates import (
 )
 from sitewarden.vision.plate_checks import colour_doubt, plate_colour, read_doubt, surest_characters
 from sitewarden.vision.plate_cross_check import FirstText, check_second, chinese
-from sitewarden.vision.plate_formats import PlateFormat, compact_plate
+from sitewarden.vision.plate_formats import PlateFormat, PlateMatch, compact_plate, match_plate
 from sitewarden.vision.plate_regions import locate_plates, part_of
 
 if TYPE_CHECKING:  # the OCR modules (OpenCV, 25 MB) are imported with the first frame
@@ -57,6 +57,7 @@ if TYPE_CHECKING:  # the OCR modules (OpenCV, 25 MB) are imported with the first
 QUICK_SIDE = 640  # the first look's longer side, in pixels
 MAX_REGIONS = 8  # text lines of the quick look worth a close look
 SECOND_BOXES = 4  # places the second reader reads when the first found no sure plate
+MAX_ALTERNATIVES = 3  # other reads of an unsure plate offered to the person reviewing it
 # How the colour look crops a plate-coloured rectangle (plate_regions): a margin around
 # it (width, height factors), and the rows of a two-row plate as fractions of it (left,
 # right, top, bottom): the top row's province and letter sit in its middle, between
@@ -77,6 +78,8 @@ class FrameReading:
     looks: int = 1  # detection passes: quick, then close (around text), then full
     doubt: str | None = None  # why the plate is not sure enough to act on; None: sure
     colour: str | None = None  # the plate's background: blue, yellow, green or None
+    # other plates the looks and readers read, for the review queue (unsure reads only)
+    alternatives: tuple[PlateMatch, ...] = ()
 
 
 def _centre_in(box: Box, quad: npt.NDArray[np.float32]) -> bool:
@@ -234,11 +237,12 @@ class PlateReader:
         judged: Judged | None,
         seen: Sequence[TextLine],
         formats: Sequence[PlateFormat],
-    ) -> Judged | None:
+    ) -> tuple[Judged | None, list[PlateMatch]]:
         """Where the first reader found no sure plate, the second reader reads the
-        places it found text in, and may find one (``plate_cross_check``)."""
+        places it found text in, and may find one (``plate_cross_check``); with every
+        plate it read, for the review queue."""
         if judged is not None and judged.doubt is None:
-            return judged
+            return judged, []
         boxes = second_boxes(judged, seen)
         with self._lock:
             reader = self._second_loaded()
@@ -246,10 +250,12 @@ class PlateReader:
         first = [FirstText(compact_plate(line.text), tuple(kept_scores(line))) for line in seen]
         if judged is not None:
             first.append(FirstText(judged.plate.match.compact, judged.plate.char_scores))
+        plates = chinese(formats)
+        read_plates = [m for read in reads if read and (m := match_plate(read.text, plates))]
         checked = [c for read in reads if read and (c := check_second(read, first, formats))]
         checked.sort(key=lambda c: (c.doubt is None, min(c.char_scores, default=0)), reverse=True)
         if not checked or (judged is not None and checked[0].doubt is not None):
-            return judged
+            return judged, read_plates
         best = checked[0]
         scores = best.char_scores
         plate = PlateCandidate(
@@ -259,7 +265,8 @@ class PlateReader:
             scores if len(scores) == len(best.match.compact) else (),
         )
         colour = plate_colour(pixels, plate.box)
-        return Judged(plate, colour_doubt(best.match.format, colour) or best.doubt, colour)
+        doubt = colour_doubt(best.match.format, colour) or best.doubt
+        return Judged(plate, doubt, colour), read_plates
 
     def read_plate(self, image: Image.Image, formats: Sequence[PlateFormat]) -> FrameReading:
         """The surest plate in ``image`` that fits one of ``formats``, or why none.
@@ -305,12 +312,14 @@ class PlateReader:
                 reads.append(pick_plate(located, formats))
                 judged = judge_looks(pixels, reads)
         looks = len(reads)
+        second_reads: list[PlateMatch] = []
         if chinese(formats) and (judged is None or judged.doubt is not None):
-            judged = self.second_look(pixels, judged, seen, formats)
+            judged, second_reads = self.second_look(pixels, judged, seen, formats)
         elapsed = (time.perf_counter() - started) * 1000
         if judged is not None:
+            others = () if judged.doubt is None else alternatives(judged, reads, second_reads)
             return FrameReading(
-                judged.plate, None, len(lines), elapsed, looks, judged.doubt, judged.colour
+                judged.plate, None, len(lines), elapsed, looks, judged.doubt, judged.colour, others
             )
         if not lines:
             reason = "no text found in the frame"
@@ -318,6 +327,18 @@ class PlateReader:
             names = ", ".join(f.name for f in formats)
             reason = f"{len(lines)} text(s) found, none fits this site's plate formats ({names})"
         return FrameReading(None, reason, len(lines), elapsed, looks)
+
+
+def alternatives(
+    judged: Judged, reads: Sequence[PlateCandidate | None], second: Sequence[PlateMatch]
+) -> tuple[PlateMatch, ...]:
+    """The other plates the looks and the second reader read, surest first, each once."""
+    ranked = [read.match for read in sorted((r for r in reads if r), key=rank, reverse=True)]
+    found: dict[str, PlateMatch] = {}
+    for match in [*ranked, *second]:
+        if match.compact != judged.plate.match.compact:
+            found.setdefault(match.compact, match)
+    return tuple(found.values())[:MAX_ALTERNATIVES]
 
 
 def second_boxes(judged: Judged | None, seen: Sequence[TextLine]) -> list[Box]:

@@ -108,7 +108,7 @@ def decide_frame(desk: GateDesk, lane: Lane, body: bytes, content_type: str) -> 
         return decision_out(decision, None, reading.elapsed_ms)
     candidate = reading.plate
     decision = desk.gates.decide_frame_read(
-        lane, candidate.match, candidate.confidence, reading.doubt, frame
+        lane, candidate.match, candidate.confidence, reading.doubt, frame, reading.alternatives
     )
     return decision_out(decision, round(candidate.confidence, 4), reading.elapsed_ms)
 

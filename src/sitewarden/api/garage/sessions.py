@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated
@@ -177,6 +178,7 @@ def review_out(
     item: ReviewItem,
     plate: tuple[str | None, str] = (None, "none"),
     frame: FrameShape | None = None,
+    others: Sequence[str] = (),
 ) -> ReviewOut:
     return ReviewOut(
         site_id=item.site_id,
@@ -194,7 +196,7 @@ def review_out(
         plate=plate[0],
         disclosure=plate[1],
         frame=None if frame is None else ReviewFrameOut(**asdict(frame)),
-        candidates=[] if plate[0] is None else [plate[0]],
+        candidates=([] if plate[0] is None else [plate[0]]) + list(others),
     )
 
 
@@ -209,6 +211,13 @@ def _review_plate(context: AppContext, shown: _Shown, item: ReviewItem) -> tuple
     if subject is None:
         return None, "none"
     return shown.plate(item.site_id, subject)
+
+
+def _other_plates(shown: _Shown, item: ReviewItem) -> list[str]:
+    """The readers' other reads of the frame, shown as the guess is (none erased)."""
+    if shown.level is Disclosure.NONE:
+        return []
+    return [p for s in item.alternatives if (p := shown.plate(item.site_id, s)[0]) is not None]
 
 
 @router.get("/parking/sites/{site_id}/reviews", response_model=list[ReviewOut])
@@ -226,7 +235,12 @@ def list_reviews(
     items = context.store.parking_reviews.list_reviews(site_id, state, limit)
     frames = context.store.review_frames.kept_for(site_id, [item.review_id for item in items])
     out = [
-        review_out(item, _review_plate(context, shown, item), frames.get(item.review_id))
+        review_out(
+            item,
+            _review_plate(context, shown, item),
+            frames.get(item.review_id),
+            _other_plates(shown, item),
+        )
         for item in items
     ]
     if shown.opened:

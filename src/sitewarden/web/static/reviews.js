@@ -159,6 +159,8 @@
       const text = document.createElement("span");
       text.translate = false; text.textContent = " " + plate;
       button.append(key, text);
+      // a masked plate cannot be sent as the plate read: only the guess is confirmed
+      button.disabled = index > 0 && guess.disclosure !== "full";
       button.addEventListener("click", () => pick(index));
       item.append(button);
       return item;
