@@ -129,6 +129,11 @@ class Settings(BaseSettings):
         default=0.05, ge=0, le=1, description="how much nearer than anyone else a match must be"
     )
     face_min_px: int = Field(default=60, ge=20, description="smallest face side readers decide on")
+    face_learning: bool = Field(
+        default=False,
+        description="keep a reader's frame as one more face template of a person a badge "
+        "let in, when it already matches them and they consented to face_learning",
+    )
     reader_image_days: float = Field(
         default=0,
         ge=0,

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from PIL import Image
 
 from sitewarden.access.data import AccessData
+from sitewarden.access.face_learning import learn_from_frame
 from sitewarden.access.gallery import Galleries
 from sitewarden.access.people import People
 from sitewarden.access.records import Person
@@ -63,6 +64,7 @@ class Decision:
     distance: float | None = None
     elapsed_ms: float | None = None
     person_id: str | None = None  # for the server only (sealing a kept image); never shown
+    face_learning: str | None = None  # a badge with a frame: learned, or why not
 
     def as_command(self) -> dict[str, Any]:
         """What the door controller is told (no name: commands carry no personal fields)."""
@@ -80,6 +82,7 @@ class Decision:
 class FaceSettings:
     threshold: float
     margin: float
+    learning: bool = False  # keep frames of people let in by badge (face_learning.py)
 
 
 class AccessDesk:
@@ -139,6 +142,29 @@ class AccessDesk:
         if badge.revoked_at is not None:
             return self._decide(reader, "badge", direction, now, person, "revoked", personal)
         return self._decide(reader, "badge", direction, now, person, None, personal)
+
+    def decide_badge_with_frame(
+        self, reader: Reader, badge_value: str, frame: Image.Image, direction: str = "in"
+    ) -> Decision:
+        """A badge decision; when it lets the person in, the reader's ``frame`` may teach
+        the gallery their face (``face_learning.py``). The frame is never stored."""
+        decision = self.decide_badge(reader, badge_value, direction)
+        if not self.faces.learning:
+            outcome = "off"
+        elif not decision.granted or decision.person_id is None:
+            outcome = "not_granted"
+        else:
+            outcome = learn_from_frame(
+                self.galleries,
+                self.data.consents,
+                self.engine,
+                reader.site_id,
+                decision.person_id,
+                frame,
+                self.faces.threshold,
+                self.faces.margin,
+            )
+        return replace(decision, face_learning=outcome)
 
     def decide_face(self, reader: Reader, image: Image.Image, direction: str = "in") -> Decision:
         _check_direction(direction)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from itertools import combinations
 
 import numpy as np
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from PIL import Image
 
 from sitewarden.access.records import SealedTemplate, subject_of
@@ -42,6 +43,11 @@ PROBLEMS = {
 
 def _aad(template_id: str) -> bytes:
     return binding(TEMPLATES_TABLE, template_id, TEMPLATE_FIELD)
+
+
+def seal_template(key: bytes | AESGCM, template_id: str, vector: Vector) -> bytes:
+    """A face embedding sealed under a person's data key, bound to its row."""
+    return seal(key, vector.astype(np.float32).tobytes(), _aad(template_id))
 
 
 class Galleries:
@@ -191,7 +197,7 @@ def store_face_templates(
     templates = []
     for vector in vectors:
         template_id = "f-" + secrets.token_hex(8)
-        sealed = seal(key, vector.astype(np.float32).tobytes(), _aad(template_id))
+        sealed = seal_template(key, template_id, vector)
         templates.append(SealedTemplate(site_id, template_id, person_id, sealed, now))
     version = access.replace_face_templates(site_id, person_id, templates)
     return EnrolmentReport(person_id, len(templates), version)

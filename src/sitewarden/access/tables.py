@@ -24,6 +24,7 @@ from sitewarden.access.records import (
 from sitewarden.db.database import Connection, Database, _dt, _must_dt, _t
 from sitewarden.errors import AlreadyExists
 
+_TEMPLATE_COLUMNS = "site_id, template_id, person_id, sealed_template, created_at, source"
 _PERSON_COLUMNS = (
     "site_id, person_id, grp, valid_from, valid_until, sealed_name, sealed_national_id, "
     "sealed_phone, barred_at, barred_by, sealed_bar_reason, created_at, created_by"
@@ -231,7 +232,8 @@ class AccessTables:
                 (site_id, person_id),
             )
             conn.executemany(
-                "INSERT INTO access_face_templates VALUES (?, ?, ?, ?, ?)",
+                f"INSERT INTO access_face_templates ({_TEMPLATE_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, 'enrolment')",
                 [
                     (site_id, t.template_id, person_id, t.sealed_template, _t(t.created_at))
                     for t in templates
@@ -243,21 +245,68 @@ class AccessTables:
             ).fetchone()
             return int(row[0])
 
+    def add_learned_template(self, template: SealedTemplate, keep: int) -> int:
+        """Add a template learned at a reader; the person keeps their ``keep`` newest
+        learned ones. Returns the new gallery version."""
+        site_id, person_id = template.site_id, template.person_id
+        with self._db.transaction() as conn:
+            conn.execute(
+                f"INSERT INTO access_face_templates ({_TEMPLATE_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, 'reader')",
+                (
+                    site_id,
+                    template.template_id,
+                    person_id,
+                    template.sealed_template,
+                    _t(template.created_at),
+                ),
+            )
+            learned = conn.execute(
+                "SELECT template_id FROM access_face_templates WHERE site_id = ? "
+                "AND person_id = ? AND source = 'reader' ORDER BY created_at DESC, template_id",
+                (site_id, person_id),
+            ).fetchall()
+            for (template_id,) in learned[keep:]:
+                conn.execute(
+                    "DELETE FROM access_face_templates WHERE site_id = ? AND template_id = ?",
+                    (site_id, template_id),
+                )
+            _bump_gallery(conn, site_id)
+            row = conn.execute(
+                "SELECT version FROM access_gallery_versions WHERE site_id = ?", (site_id,)
+            ).fetchone()
+            return int(row[0])
+
+    def drop_learned_templates(self, site_id: str, subject_id: str) -> int:
+        """Erase the subject's templates learned at readers (face_learning withdrawn)."""
+        person_id = person_of(subject_id)
+        if person_id is None:
+            return 0
+        with self._db.transaction() as conn:
+            dropped = conn.execute(
+                "DELETE FROM access_face_templates WHERE site_id = ? AND person_id = ? "
+                "AND source = 'reader'",
+                (site_id, person_id),
+            ).rowcount
+            _bump_gallery(conn, site_id)
+            return int(dropped)
+
+    def face_template_sources(self, site_id: str, person_id: str) -> list[tuple[datetime, str]]:
+        """When each of the person's templates was made and from what ('enrolment' or
+        'reader'), oldest first (never the vectors)."""
+        rows = self._db.read(
+            "SELECT created_at, source FROM access_face_templates "
+            "WHERE site_id = ? AND person_id = ? ORDER BY created_at",
+            (site_id, person_id),
+        )
+        return [(_must_dt(r[0]), str(r[1])) for r in rows]
+
     def face_templates(self, site_id: str) -> list[SealedTemplate]:
         rows = self._db.read(
             "SELECT * FROM access_face_templates WHERE site_id = ? ORDER BY person_id",
             (site_id,),
         )
         return [SealedTemplate(r[0], r[1], r[2], r[3], _must_dt(r[4])) for r in rows]
-
-    def face_template_dates(self, site_id: str, person_id: str) -> list[datetime]:
-        """When each of the person's templates was made, oldest first (never the vectors)."""
-        rows = self._db.read(
-            "SELECT created_at FROM access_face_templates "
-            "WHERE site_id = ? AND person_id = ? ORDER BY created_at",
-            (site_id, person_id),
-        )
-        return [_must_dt(r[0]) for r in rows]
 
     def count_face_templates(self, site_id: str, person_id: str) -> int:
         row = self._db.read_one(

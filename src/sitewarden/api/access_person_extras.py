@@ -30,8 +30,8 @@ def list_face_templates(
     desk: AppAccessDesk,
 ) -> list[FaceTemplateOut]:
     desk.people.require(site_id, person_id)
-    dates = context.store.access.face_template_dates(site_id, person_id)
-    return [FaceTemplateOut(created_at=made) for made in dates]
+    made = context.store.access.face_template_sources(site_id, person_id)
+    return [FaceTemplateOut(created_at=at, source=source) for at, source in made]
 
 
 @router.post(

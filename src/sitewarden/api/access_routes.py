@@ -34,7 +34,7 @@ from sitewarden.api.context import Context
 from sitewarden.api.disclosure import Disclosure, disclosure_for
 from sitewarden.api.operator_scope import OptionalPurpose, Purpose, SiteInScope, record_audit
 from sitewarden.api.schemas import IMAGE_UPLOAD
-from sitewarden.errors import InvalidInput
+from sitewarden.errors import InvalidInput, UnsupportedMediaType
 from sitewarden.privacy.masking import mask_name
 from sitewarden.registry.records import Sender
 from sitewarden.vision.images import FACE_IMAGE, decode_image, image_slot
@@ -42,11 +42,23 @@ from sitewarden.vision.images import FACE_IMAGE, decode_image, image_slot
 __all__ = ["DECIDE_PATH", "ENROL_LIMIT", "ENROL_PATH", "get_desk", "router"]
 
 DECIDE_PATH = re.compile(r"^/api/v1/readers/[^/]+/decide$")
+READER_MEDIA = ("application/json", "image/jpeg", "image/png", "multipart/form-data")
 IMAGE_BODY = {
     "requestBody": {
         "content": {
             "application/json": {"schema": BadgeDecisionIn.model_json_schema()},
             **IMAGE_UPLOAD["requestBody"]["content"],
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "badge_id": {"type": "string", "minLength": 1, "maxLength": 128},
+                        "direction": {"type": "string", "enum": ["in", "out"]},
+                        "frame": {"type": "string", "format": "binary"},
+                    },
+                    "required": ["badge_id", "frame"],
+                }
+            },
         }
     }
 }
@@ -66,7 +78,8 @@ def decision_out(decision: Decision) -> DecisionOut:
 @routes.post(
     "/readers/{device_id}/decide",
     response_model=DecisionOut,
-    summary="A badge (JSON) or a face (JPEG/PNG body, up to 8 MB) at a reader: open or not",
+    summary="A badge (JSON), a face (JPEG/PNG body, up to 8 MB), or a badge with the "
+    "reader's frame (form: badge_id, direction, frame) at a reader: open or not",
     openapi_extra=IMAGE_BODY,
 )
 async def decide(
@@ -82,6 +95,17 @@ async def decide(
     reader = await run_in_threadpool(desk.reader_for, sender, device_id)
     body = await request.body()
     media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media not in READER_MEDIA:
+        raise UnsupportedMediaType(
+            "send a badge as application/json, a face as the body (image/jpeg or image/png), "
+            f"or a badge with the reader's frame as multipart/form-data, not {media or 'nothing'}"
+        )
+    if media == "multipart/form-data":
+        badge, frame, frame_media, way = await _badge_and_frame(request)
+        decision = await run_in_threadpool(
+            decide_by_badge_and_frame, desk, reader, badge, frame, frame_media, direction or way
+        )
+        return decision_out(decision)
     if media == "application/json":
         try:
             asked = BadgeDecisionIn.model_validate_json(body)
@@ -107,6 +131,29 @@ async def decide(
             days,
         )
     return decision_out(decision)
+
+
+async def _badge_and_frame(request: Request) -> tuple[str, bytes, str, str]:
+    """The form a reader sends a badge with its frame in: badge_id, direction, frame."""
+    form = await request.form(max_files=1, max_fields=3)
+    badge, frame, asked = form.get("badge_id"), form.get("frame"), form.get("direction", "in")
+    if not isinstance(badge, str) or not 1 <= len(badge.strip()) <= 128:
+        raise InvalidInput("form field 'badge_id': 1 to 128 characters are required")
+    if frame is None or isinstance(frame, str):
+        raise InvalidInput("form field 'frame': the reader's frame, a JPEG or PNG file")
+    if asked not in ("in", "out"):
+        raise InvalidInput("form field 'direction': 'in' or 'out'")
+    return badge, await frame.read(), frame.content_type or "", str(asked)
+
+
+def decide_by_badge_and_frame(
+    desk: AccessDesk, reader: Reader, badge: str, body: bytes, media: str, direction: str
+) -> Decision:
+    """A badge decision that may learn the face in the reader's frame, decoded holding
+    one face-image slot; the frame is dropped after."""
+    with image_slot(FACE_IMAGE):
+        frame = decode_image(body, media, FACE_IMAGE)
+        return desk.decide_badge_with_frame(reader, badge, frame, direction)
 
 
 def decide_by_face(

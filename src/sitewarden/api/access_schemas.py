@@ -67,6 +67,11 @@ class BadgeOut(BaseModel):
 
 class FaceTemplateOut(BaseModel):
     created_at: datetime = Field(description="when the template was made; never the vector")
+    source: str = Field(
+        default="enrolment",
+        description="enrolment (a photo enrolled) or reader (learned from a reader's frame "
+        "when a badge let the person in; face_learning)",
+    )
 
 
 class BarIn(_In):
@@ -143,6 +148,12 @@ class DecisionOut(BaseModel):
     note: str | None
     distance: float | None = Field(description="embedding distance of the nearest template")
     elapsed_ms: float | None
+    face_learning: str | None = Field(
+        default=None,
+        description="for a badge sent with the reader's frame: learned, or why the frame's "
+        "face was not kept (off, not_granted, no_consent, not_enrolled, no_clear_face, "
+        "not_this_person, already_known)",
+    )
 
 
 class SnapshotOut(BaseModel):

@@ -7,7 +7,7 @@ Withdrawing consent for ``access`` erases the subject's biometric media at once.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from sitewarden.errors import InvalidInput, NotFound, PermissionDenied
@@ -15,9 +15,11 @@ from sitewarden.privacy.records import Consent
 from sitewarden.privacy.tables import PrivacyTables
 from sitewarden.validity import check_window
 
-PURPOSES = frozenset({"access", "attendance", "parking", "marketing"})
+# face_learning: templates learned from reader frames when a badge lets the person in
+# (access/face_learning.py); it needs access as well.
+PURPOSES = frozenset({"access", "face_learning", "attendance", "parking", "marketing"})
 METHODS = frozenset({"written", "electronic", "verbal_witnessed"})
-BIOMETRIC_PURPOSES = frozenset({"access"})
+BIOMETRIC_PURPOSES = frozenset({"access", "face_learning"})
 
 # Erases one kind of a subject's biometric media, (site, subject) -> items erased: each
 # feature that keeps such media hands one in (events' face crops, access's templates).
@@ -82,10 +84,10 @@ def withdraw_consent(
     consents: PrivacyTables,
     site_id: str,
     consent_id: str,
-    biometric_media: Sequence[MediaEraser],
+    biometric_media: Mapping[str, Sequence[MediaEraser]],
 ) -> tuple[Consent, int]:
-    """Withdraw; biometric purposes erase the subject's media now (each of
-    ``biometric_media``). Returns (consent, erased)."""
+    """Withdraw; a biometric purpose erases the subject's media of that purpose now
+    (each eraser ``biometric_media`` gives for it). Returns (consent, erased)."""
     consent = consents.get_consent(site_id, consent_id)
     if consent is None:
         raise NotFound(f"consent {consent_id!r} not found in site {site_id!r}")
@@ -95,5 +97,6 @@ def withdraw_consent(
     consents.withdraw_consent(site_id, consent_id, now)
     erased = 0
     if consent.purpose in BIOMETRIC_PURPOSES:
-        erased = sum(erase(site_id, consent.subject_id) for erase in biometric_media)
+        erasers = biometric_media.get(consent.purpose, ())
+        erased = sum(erase(site_id, consent.subject_id) for erase in erasers)
     return consent, erased

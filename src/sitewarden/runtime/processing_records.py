@@ -138,6 +138,12 @@ def processing_record(settings: Settings, site: Site, webhooks: list[Webhook]) -
     categories += [
         DataCategory(name, fields, purpose, None) for name, fields, purpose in ENROLMENT_RECORDS
     ]
+    if settings.face_learning:  # templates learned at readers (access/face_learning.py)
+        categories.append(
+            DataCategory(
+                "learned_faces", ("face templates from reader frames",), "face_learning", None
+            )
+        )
     recipients = [
         Recipient(
             "webhook",

@@ -119,10 +119,14 @@ class Storage:
         """What access decisions read."""
         return AccessData(self.access, self.registry, self.privacy)
 
-    def biometric_media(self) -> list[MediaEraser]:
-        """What erases a subject's biometric media when consent is withdrawn: face crops
-        in events, and face templates."""
-        return [self.events.drop_subject_media, self.access.drop_face_templates]
+    def biometric_media(self) -> dict[str, list[MediaEraser]]:
+        """What erases a subject's biometric media when a consent is withdrawn, by its
+        purpose: for access, face crops in events and every face template; for
+        face_learning, the templates learned at readers."""
+        return {
+            "access": [self.events.drop_subject_media, self.access.drop_face_templates],
+            "face_learning": [self.access.drop_learned_templates],
+        }
 
     def close(self) -> None:
         self.db.close()

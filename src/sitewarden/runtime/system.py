@@ -188,7 +188,9 @@ def build_runtime(
             FaceEngine(min_face_px=settings.face_min_px),  # models load on the first face
             intake,
             ids,
-            FaceSettings(settings.face_match_threshold, settings.face_match_margin),
+            FaceSettings(
+                settings.face_match_threshold, settings.face_match_margin, settings.face_learning
+            ),
         ),
     )
     runtime.mqtt = _build_mqtt(runtime)

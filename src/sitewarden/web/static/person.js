@@ -12,7 +12,7 @@
   const base = "/api/v1/access/sites/" + encodeURIComponent(site);
   const personURL = base + "/people/" + encodeURIComponent(personId);
   const METHOD_NAMES = { written: t("written, signed"), electronic: t("electronic"), verbal_witnessed: t("verbal, witnessed") };
-  const PURPOSE_NAMES = { access: t("Access (face templates)"), attendance: t("Attendance"), parking: t("Parking"), marketing: t("Marketing") };
+  const PURPOSE_NAMES = { access: t("Access (face templates)"), face_learning: t("Face learning (templates from reader frames)"), attendance: t("Attendance"), parking: t("Parking"), marketing: t("Marketing") };
   let zone = null;
   let person = null;
   let purpose = null;
@@ -160,7 +160,9 @@
   async function withdraw(consent) {
     const question = consent.purpose === "access"
       ? t("Withdraw this consent? The person's face templates are erased now.")
-      : t("Withdraw this consent?");
+      : consent.purpose === "face_learning"
+        ? t("Withdraw this consent? The face templates learned at readers are erased now.")
+        : t("Withdraw this consent?");
     if (!window.confirm(question)) return;
     await act("POST", "/api/v1/sites/" + encodeURIComponent(site) + "/consents/" + encodeURIComponent(consent.consent_id) + "/withdraw", undefined, refreshFaces);
   }
@@ -179,7 +181,9 @@
     const templates = await fetchJSON(personURL + "/faces");
     const items = templates.map((template) => {
       const item = document.createElement("li");
-      item.textContent = t("Template made {when}", { when: formatTime(template.created_at, zone) });
+      item.textContent = template.source === "reader"
+        ? t("Template learned at a reader {when}", { when: formatTime(template.created_at, zone) })
+        : t("Template made {when}", { when: formatTime(template.created_at, zone) });
       return item;
     });
     $("face-library").replaceChildren(...items);

@@ -4,7 +4,7 @@
 // Subjects appear by their pseudonymous ids. Times are the site's.
 (function () {
   const $ = (id) => document.getElementById(id);
-  const PURPOSES = { access: t("access"), attendance: t("attendance"), parking: t("parking"), marketing: t("marketing") };
+  const PURPOSES = { access: t("access"), face_learning: t("face learning"), attendance: t("attendance"), parking: t("parking"), marketing: t("marketing") };
   const METHODS = { written: t("written"), electronic: t("electronic"), verbal_witnessed: t("verbal, witnessed") };
   let sites = [];
   let timeZone = null;

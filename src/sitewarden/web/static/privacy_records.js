@@ -5,7 +5,7 @@
 (function () {
   const $ = (id) => document.getElementById(id);
   const PURPOSES = {
-    access: t("access"), attendance: t("attendance"), parking: t("parking"), marketing: t("marketing"),
+    access: t("access"), face_learning: t("face learning"), attendance: t("attendance"), parking: t("parking"), marketing: t("marketing"),
     security: t("security"), occupancy: t("occupancy"), operations: t("operations"), consent: t("consent"), disputes: t("disputes"),
   };
 
