@@ -16,7 +16,7 @@ from tests.test_access_faces import FaceSite, photo
 pytestmark = pytest.mark.slow
 
 
-def test_the_face_library_lists_dates_only_and_needs_access_read(
+def test_the_face_library_lists_dates_and_sources_only_and_needs_access_read(
     shared_server: LiveServer,
 ) -> None:
     site = FaceSite(shared_server, "px-faces")
@@ -26,7 +26,8 @@ def test_the_face_library_lists_dates_only_and_needs_access_read(
     answer = site.admin("GET", f"/people/{person['person_id']}/faces")
     assert answer.status_code == 200
     [template] = answer.json()
-    assert set(template) == {"created_at"}
+    assert set(template) == {"created_at", "source"}  # never the vector
+    assert template["source"] == "enrolment"
     assert datetime.fromisoformat(template["created_at"]) > datetime.now(UTC) - timedelta(hours=1)
     with shared_server.client(Role.VIEWER) as viewer:
         path = f"/api/v1/access/sites/px-faces/people/{person['person_id']}/faces"
