@@ -272,6 +272,8 @@ def test_the_other_plates_the_readers_read_are_candidates_a_key_picks(
     expect(page.locator("#review-guess")).to_have_text("浙C01701")
     candidates = page.locator("#candidates button")
     expect(candidates).to_have_text(["1 浙C01701", "2 赣CQ1701", "3 赣C01701"])
+    expect(page.locator("#frame-crop")).to_have_attribute("data-drawn", answer["review_id"])
+    keep_screenshot(page, DOCS / "garage-review-candidates.png")
     page.locator("#queue").focus()
     page.keyboard.press("3")
     expect(page.locator("#review-result")).to_contain_text("Corrected to 赣C01701")
