@@ -14,9 +14,9 @@ of plates it straightens badly. So:
   where the second surely read ``W``);
 - any other plate only the second reader found goes to review.
 
-Measured on the 100 development photos: every read of the second reader's that fits a
-format and is wrong has a character under 0.4; the right ones that rescue a plate the
-first reader missed are at 0.85 or more in every character.
+Measured on the 100 development photos and two re-saved copies of each: every read of
+the second reader's that fits a format and is wrong has a character under 0.4; in the
+plates it helped settle, each character was at 0.82 or more in the surer reader.
 """
 
 from __future__ import annotations
