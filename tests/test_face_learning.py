@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import LiveServer, _started_server, device_client, postgres_for
 from tests.face_devset import dev_image
+from tests.test_access_decisions import events_of
 from tests.test_access_faces import FaceSite
 
 pytestmark = [pytest.mark.slow, pytest.mark.both_backends]
@@ -91,6 +92,8 @@ def test_a_frame_of_the_person_a_badge_let_in_becomes_a_template(
     assert answer["granted"] is True and answer["credential"] == "badge"
     assert answer["face_learning"] == "learned"
     assert site.sources(person) == ["enrolment", "reader"]
+    [event] = events_of(learning_server, "fl-learn", "access.granted")
+    assert event["attributes"]["face_learning"] == "learned"  # the event log says so too
     # the learned template now decides: the same frame at the reader is nearly 0 away
     decided = site.face(png("penny__fa_penny2.png"), content_type="image/png")
     assert decided["granted"] is True and decided["distance"] < 0.05

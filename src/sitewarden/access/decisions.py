@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -129,7 +129,15 @@ class AccessDesk:
         return Reader(site.site_id, device_id, device.zone_id, device.name, site.timezone)
 
     # --- decisions ---------------------------------------------------------------------
-    def decide_badge(self, reader: Reader, badge_value: str, direction: str = "in") -> Decision:
+    def decide_badge(
+        self,
+        reader: Reader,
+        badge_value: str,
+        direction: str = "in",
+        learn: Callable[[Person], str] | None = None,
+    ) -> Decision:
+        """``learn``: told the person a grant lets in, before the event is written (its
+        outcome goes into the event and the answer: ``decide_badge_with_frame``)."""
         _check_direction(direction)
         now = datetime.now(UTC)
         badge = self.people.find_badge(reader.site_id, badge_value)
@@ -137,34 +145,35 @@ class AccessDesk:
             None if badge is None else self.data.access.get_person(reader.site_id, badge.person_id)
         )
         personal: dict[str, Any] = {"badge_id": badge_value.strip()[:128]}
+        extra: dict[str, Any] = {} if learn is None else {"learn": learn}
         if badge is None or person is None:
-            return self._decide(reader, "badge", direction, now, None, "not_enrolled", personal)
-        if badge.revoked_at is not None:
-            return self._decide(reader, "badge", direction, now, person, "revoked", personal)
-        return self._decide(reader, "badge", direction, now, person, None, personal)
+            refusal: str | None = "not_enrolled"
+            person = None
+        else:
+            refusal = "revoked" if badge.revoked_at is not None else None
+        return self._decide(reader, "badge", direction, now, person, refusal, personal, None, extra)
 
     def decide_badge_with_frame(
         self, reader: Reader, badge_value: str, frame: Image.Image, direction: str = "in"
     ) -> Decision:
         """A badge decision; when it lets the person in, the reader's ``frame`` may teach
         the gallery their face (``face_learning.py``). The frame is never stored."""
-        decision = self.decide_badge(reader, badge_value, direction)
-        if not self.faces.learning:
-            outcome = "off"
-        elif not decision.granted or decision.person_id is None:
-            outcome = "not_granted"
-        else:
-            outcome = learn_from_frame(
+
+        def learn(person: Person) -> str:
+            if not self.faces.learning:
+                return "off"
+            return learn_from_frame(
                 self.galleries,
                 self.data.consents,
                 self.engine,
                 reader.site_id,
-                decision.person_id,
+                person.person_id,
                 frame,
                 self.faces.threshold,
                 self.faces.margin,
             )
-        return replace(decision, face_learning=outcome)
+
+        return self.decide_badge(reader, badge_value, direction, learn)
 
     def decide_face(self, reader: Reader, image: Image.Image, direction: str = "in") -> Decision:
         _check_direction(direction)
@@ -225,9 +234,12 @@ class AccessDesk:
                 personal = {**(personal or {}), "person_name": details.name}
         granted = refusal is None
         reason = "granted" if granted else str(refusal)
-        event = self._event(reader, credential, direction, now, person, reason, personal)
-        self.intake.take([event])
         extra = extra or {}
+        learned = None
+        if "learn" in extra:
+            learned = extra["learn"](person) if granted and person is not None else "not_granted"
+        event = self._event(reader, credential, direction, now, person, reason, personal, learned)
+        self.intake.take([event])
         decision = Decision(
             granted=granted,
             reason=reason,
@@ -245,6 +257,7 @@ class AccessDesk:
             distance=extra.get("distance"),
             elapsed_ms=None if started is None else (time.perf_counter() - started) * 1000,
             person_id=None if person is None else person.person_id,
+            face_learning=learned,
         )
         for listener in self.listeners:
             listener(decision)
@@ -259,6 +272,7 @@ class AccessDesk:
         person: Person | None,
         reason: str,
         personal: dict[str, Any] | None,
+        learned: str | None = None,
     ) -> Event:
         kind = "access.granted" if reason == "granted" else "access.denied"
         attributes: dict[str, Any] = {
@@ -270,6 +284,8 @@ class AccessDesk:
             attributes["person_ref"] = person.person_id
         if reason != "granted":
             attributes["reason"] = reason
+        if learned is not None:
+            attributes["face_learning"] = learned
         event = Event(
             id=self.ids.new(),
             site_id=reader.site_id,

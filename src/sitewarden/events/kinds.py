@@ -69,6 +69,8 @@ class AccessAttributes(TypedDict):
     door: NotRequired[ShortText]
     person_ref: NotRequired[ShortText]
     reason: NotRequired[ShortText]
+    # a badge sent with the reader's frame: learned, or why not (access/face_learning.py)
+    face_learning: NotRequired[ShortText]
 
 
 class DoorAttributes(TypedDict):
