@@ -20,10 +20,12 @@ text box, which on a plate is mostly its background.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
+from sitewarden.vision.plate_candidates import PlateCandidate, rank
 from sitewarden.vision.plate_formats import FORMAT_COLOURS
 
 # A read is accepted when its least sure character reaches CHAR_SURE, or when two looks
@@ -90,3 +92,35 @@ def surest_characters(scores: Sequence[Sequence[float]]) -> float:
     if not aligned or len({len(s) for s in aligned}) != 1:
         return min((min(s) for s in aligned), default=0.0)
     return float(min(max(column) for column in zip(*aligned, strict=True)))
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    plate: PlateCandidate
+    doubt: str | None
+    colour: str | None
+
+
+def judge_looks(
+    pixels: npt.NDArray[np.uint8], reads: Sequence[PlateCandidate | None]
+) -> Judged | None:
+    """The plate the looks so far support, and why it is unsure (None: sure).
+
+    A sure read beats an unsure one; among equals, more agreeing looks, then
+    ``plate_candidates.rank``."""
+    # A look that saw exactly what another saw (same box, same scores: on a small frame
+    # the close look is the quick look again) is not a second look.
+    found = list({(read.box, read.char_scores): read for read in reads if read}.values())
+    judged: list[tuple[bool, int, tuple[float, int], Judged]] = []
+    for read in found:
+        colour = plate_colour(pixels, read.box)
+        alike = [other for other in found if other.match.compact == read.match.compact]
+        agreeing = len(alike)
+        least_sure = surest_characters(
+            [other.char_scores or (other.least_sure,) * len(read.match.compact) for other in alike]
+        )
+        doubt = read_doubt(least_sure, agreeing, colour_doubt(read.match.format, colour))
+        judged.append((doubt is None, agreeing, rank(read), Judged(read, doubt, colour)))
+    if not judged:
+        return None
+    return max(judged, key=lambda item: item[:3])[3]

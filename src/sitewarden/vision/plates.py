@@ -45,7 +45,7 @@ from sitewarden.vision.plate_candidates import (
     pick_plate,
     rank,
 )
-from sitewarden.vision.plate_checks import colour_doubt, plate_colour, read_doubt, surest_characters
+from sitewarden.vision.plate_checks import Judged, colour_doubt, judge_looks, plate_colour
 from sitewarden.vision.plate_cross_check import FirstText, check_second, chinese
 from sitewarden.vision.plate_formats import PlateFormat, PlateMatch, compact_plate, match_plate
 from sitewarden.vision.plate_regions import locate_plates, part_of
@@ -236,6 +236,7 @@ class PlateReader:
         pixels: Pixels,
         judged: Judged | None,
         seen: Sequence[TextLine],
+        boxes: Sequence[Box],
         formats: Sequence[PlateFormat],
     ) -> tuple[Judged | None, list[PlateMatch]]:
         """Where the first reader found no sure plate, the second reader reads the
@@ -243,7 +244,6 @@ class PlateReader:
         plate it read, for the review queue."""
         if judged is not None and judged.doubt is None:
             return judged, []
-        boxes = second_boxes(judged, seen)
         with self._lock:
             reader = self._second_loaded()
             reads = [reader.read(pixels, box) for box in boxes]
@@ -272,8 +272,10 @@ class PlateReader:
         """The surest plate in ``image`` that fits one of ``formats``, or why none.
 
         The quick look (reduced frame); while no read is sure (``plate_checks``), a close
-        look around the text found, then the full look. A read two looks agree on is
-        sure; a read that stays unsure is returned with its ``doubt``."""
+        look around the text found, the full look, the colour look, and for Chinese
+        formats the plate detector's look and the second reader. A read two looks agree
+        on is sure; a read that stays unsure is returned with its ``doubt`` and the other
+        plates read (``alternatives``, for the review queue)."""
         from sitewarden.vision.ocr import detection_size
 
         started = time.perf_counter()
@@ -305,16 +307,18 @@ class PlateReader:
                 seen += lines
                 reads.append(pick_plate(lines, formats))
                 judged = judge_looks(pixels, reads)
+        located: list[TextLine] = []
         if chinese(formats) and (judged is None or judged.doubt is not None):
             located = self.read_located(pixels)
             if located:
-                seen = located + seen  # the second reader reads the plate detector's first
+                seen += located
                 reads.append(pick_plate(located, formats))
                 judged = judge_looks(pixels, reads)
         looks = len(reads)
         second_reads: list[PlateMatch] = []
         if chinese(formats) and (judged is None or judged.doubt is not None):
-            judged, second_reads = self.second_look(pixels, judged, seen, formats)
+            places = second_boxes(judged, located, seen)
+            judged, second_reads = self.second_look(pixels, judged, seen, places, formats)
         elapsed = (time.perf_counter() - started) * 1000
         if judged is not None:
             others = () if judged.doubt is None else alternatives(judged, reads, second_reads)
@@ -341,11 +345,14 @@ def alternatives(
     return tuple(found.values())[:MAX_ALTERNATIVES]
 
 
-def second_boxes(judged: Judged | None, seen: Sequence[TextLine]) -> list[Box]:
-    """Where the second reader looks: the first reader's plate, then the text lines of
-    four or more characters, largest first, each place once."""
+def second_boxes(
+    judged: Judged | None, located: Sequence[TextLine], seen: Sequence[TextLine]
+) -> list[Box]:
+    """Where the second reader looks: the first reader's plate, the plates the detector
+    ``located``, then the text lines ``seen`` of four or more characters, largest first;
+    each place once."""
     boxes = [judged.plate.box] if judged is not None else []
-    lines = sorted(seen, key=lambda line: -(line.box[2] - line.box[0]))
+    lines = [*located, *sorted(seen, key=lambda line: -(line.box[2] - line.box[0]))]
     for line in lines:
         if len(compact_plate(line.text)) >= 4 and not any(
             _overlap(line.box, box) > 0.7 for box in boxes
@@ -362,33 +369,3 @@ def _overlap(a: Box, b: Box) -> float:
         return 0.0
     union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - width * height
     return width * height / max(union, 1)
-
-
-@dataclass(frozen=True, slots=True)
-class Judged:
-    plate: PlateCandidate
-    doubt: str | None
-    colour: str | None
-
-
-def judge_looks(pixels: Pixels, reads: Sequence[PlateCandidate | None]) -> Judged | None:
-    """The plate the looks so far support, and why it is unsure (None: sure).
-
-    A sure read beats an unsure one; among equals, more agreeing looks, then
-    ``plate_candidates.rank``."""
-    # A look that saw exactly what another saw (same box, same scores: on a small frame
-    # the close look is the quick look again) is not a second look.
-    found = list({(read.box, read.char_scores): read for read in reads if read}.values())
-    judged: list[tuple[bool, int, tuple[float, int], Judged]] = []
-    for read in found:
-        colour = plate_colour(pixels, read.box)
-        alike = [other for other in found if other.match.compact == read.match.compact]
-        agreeing = len(alike)
-        least_sure = surest_characters(
-            [other.char_scores or (other.least_sure,) * len(read.match.compact) for other in alike]
-        )
-        doubt = read_doubt(least_sure, agreeing, colour_doubt(read.match.format, colour))
-        judged.append((doubt is None, agreeing, rank(read), Judged(read, doubt, colour)))
-    if not judged:
-        return None
-    return max(judged, key=lambda item: item[:3])[3]
