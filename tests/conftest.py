@@ -135,6 +135,8 @@ class LiveServer:
     admin_totp: str | None = None  # the admin's TOTP secret once enrolled
     admin_password_changed: bool = False  # init's generated one must be changed first
     _last_totp_step: int = 0
+    # the admin's browser session once signed in through the form (test_web.sign_in)
+    admin_cookies: list[Any] = field(default_factory=list)
     postgres: PostgresServer | None = None  # the cluster, when the database is PostgreSQL
     _keys: dict[str, str] = field(default_factory=dict)
 

@@ -52,7 +52,18 @@ def page(browser: Browser) -> Iterator[Page]:
 def sign_in(page: Page, server: LiveServer, password: str) -> None:
     """Sign the admin in through the form, with the TOTP code once enrolled; the first
     time, the pages lead through changing init's password and enrolling the second
-    factor, as they would a person."""
+    factor, as they would a person.
+
+    Later sign-ins into the same server reuse the admin's session in the new browser
+    context: every form sign-in spends a TOTP step of its own, 30 seconds each, so a
+    test opening a context per language and width waited minutes. A session that is gone
+    (signed out, everywhere else) is replaced through the form."""
+    if server.admin_cookies and password == server.admin_password:
+        page.context.add_cookies(server.admin_cookies)
+        answer = page.goto(server.url + "/")
+        if answer is not None and answer.status == 200:
+            return
+        page.context.clear_cookies()
     page.goto(server.url + "/")
     _fill_sign_in(page, server, password)
     if page.url.endswith("/account/password"):
@@ -70,6 +81,10 @@ def sign_in(page: Page, server: LiveServer, password: str) -> None:
         page.get_by_label("Code").fill(server.totp_code())
         page.get_by_role("button", name="Confirm").click()
         expect(page).to_have_url(server.url + "/")
+    if password == server.admin_password:
+        server.admin_cookies = [
+            cookie for cookie in page.context.cookies() if cookie["name"] != "sitewarden_lang"
+        ]
 
 
 def _fill_sign_in(page: Page, server: LiveServer, password: str) -> None:
