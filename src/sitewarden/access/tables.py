@@ -24,18 +24,38 @@ from sitewarden.access.records import (
 from sitewarden.db.database import Connection, Database, _dt, _must_dt, _t
 from sitewarden.errors import AlreadyExists
 
-_TEMPLATE_COLUMNS = "site_id, template_id, person_id, sealed_template, created_at, source"
+_TEMPLATE_INSERT = (
+    "INSERT INTO access_face_templates "
+    "(site_id, template_id, person_id, sealed_template, created_at, source) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
 _PERSON_COLUMNS = (
     "site_id, person_id, grp, valid_from, valid_until, sealed_name, sealed_national_id, "
     "sealed_phone, barred_at, barred_by, sealed_bar_reason, created_at, created_by"
 )
 
 
-def _bump_gallery(conn: Connection, site_id: str) -> None:
+def _bump_gallery(conn: Connection, site_id: str) -> int:
+    """Move the site's gallery version on (every node reloads); returns the new one."""
     conn.execute(
         "INSERT INTO access_gallery_versions VALUES (?, 1) "
         "ON CONFLICT (site_id) DO UPDATE SET version = access_gallery_versions.version + 1",
         (site_id,),
+    )
+    row = conn.execute(
+        "SELECT version FROM access_gallery_versions WHERE site_id = ?", (site_id,)
+    ).fetchone()
+    return int(row[0])
+
+
+def _template_row(template: SealedTemplate, source: str) -> tuple[Any, ...]:
+    return (
+        template.site_id,
+        template.template_id,
+        template.person_id,
+        template.sealed_template,
+        _t(template.created_at),
+        source,
     )
 
 
@@ -231,36 +251,15 @@ class AccessTables:
                 "DELETE FROM access_face_templates WHERE site_id = ? AND person_id = ?",
                 (site_id, person_id),
             )
-            conn.executemany(
-                f"INSERT INTO access_face_templates ({_TEMPLATE_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, 'enrolment')",
-                [
-                    (site_id, t.template_id, person_id, t.sealed_template, _t(t.created_at))
-                    for t in templates
-                ],
-            )
-            _bump_gallery(conn, site_id)
-            row = conn.execute(
-                "SELECT version FROM access_gallery_versions WHERE site_id = ?", (site_id,)
-            ).fetchone()
-            return int(row[0])
+            conn.executemany(_TEMPLATE_INSERT, [_template_row(t, "enrolment") for t in templates])
+            return _bump_gallery(conn, site_id)
 
     def add_learned_template(self, template: SealedTemplate, keep: int) -> int:
         """Add a template learned at a reader; the person keeps their ``keep`` newest
         learned ones. Returns the new gallery version."""
         site_id, person_id = template.site_id, template.person_id
         with self._db.transaction() as conn:
-            conn.execute(
-                f"INSERT INTO access_face_templates ({_TEMPLATE_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, 'reader')",
-                (
-                    site_id,
-                    template.template_id,
-                    person_id,
-                    template.sealed_template,
-                    _t(template.created_at),
-                ),
-            )
+            conn.execute(_TEMPLATE_INSERT, _template_row(template, "reader"))
             learned = conn.execute(
                 "SELECT template_id FROM access_face_templates WHERE site_id = ? "
                 "AND person_id = ? AND source = 'reader' ORDER BY created_at DESC, template_id",
@@ -271,25 +270,11 @@ class AccessTables:
                     "DELETE FROM access_face_templates WHERE site_id = ? AND template_id = ?",
                     (site_id, template_id),
                 )
-            _bump_gallery(conn, site_id)
-            row = conn.execute(
-                "SELECT version FROM access_gallery_versions WHERE site_id = ?", (site_id,)
-            ).fetchone()
-            return int(row[0])
+            return _bump_gallery(conn, site_id)
 
     def drop_learned_templates(self, site_id: str, subject_id: str) -> int:
         """Erase the subject's templates learned at readers (face_learning withdrawn)."""
-        person_id = person_of(subject_id)
-        if person_id is None:
-            return 0
-        with self._db.transaction() as conn:
-            dropped = conn.execute(
-                "DELETE FROM access_face_templates WHERE site_id = ? AND person_id = ? "
-                "AND source = 'reader'",
-                (site_id, person_id),
-            ).rowcount
-            _bump_gallery(conn, site_id)
-            return int(dropped)
+        return self.drop_face_templates(site_id, subject_id, only_source="reader")
 
     def face_template_sources(self, site_id: str, person_id: str) -> list[tuple[datetime, str]]:
         """When each of the person's templates was made and from what ('enrolment' or
@@ -315,16 +300,21 @@ class AccessTables:
         )
         return int(row[0])
 
-    def drop_face_templates(self, site_id: str, subject_id: str) -> int:
-        """Erase every face template of the subject (a person) now; returns how many."""
+    def drop_face_templates(
+        self, site_id: str, subject_id: str, only_source: str | None = None
+    ) -> int:
+        """Erase the subject's (a person's) face templates now, every one or those of
+        ``only_source``; returns how many."""
         person_id = person_of(subject_id)
         if person_id is None:
             return 0
+        sql = "DELETE FROM access_face_templates WHERE site_id = ? AND person_id = ?"
+        params: list[Any] = [site_id, person_id]
+        if only_source is not None:
+            sql += " AND source = ?"
+            params.append(only_source)
         with self._db.transaction() as conn:
-            dropped = conn.execute(
-                "DELETE FROM access_face_templates WHERE site_id = ? AND person_id = ?",
-                (site_id, person_id),
-            ).rowcount
+            dropped = conn.execute(sql, params).rowcount
             _bump_gallery(conn, site_id)
             return int(dropped)
 
