@@ -274,6 +274,14 @@ def test_the_other_plates_the_readers_read_are_candidates_a_key_picks(
     expect(candidates).to_have_text(["1 浙C01701", "2 赣CQ1701", "3 赣C01701"])
     expect(page.locator("#frame-crop")).to_have_attribute("data-drawn", answer["review_id"])
     keep_screenshot(page, DOCS / "garage-review-candidates.png")
+    page.set_viewport_size({"width": 375, "height": 800})  # three plates wrap on a phone
+    page.emulate_media(color_scheme="dark")
+    expect(candidates.nth(2)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.locator("#candidates").scroll_into_view_if_needed()
+    keep_screenshot(page, DOCS / "garage-review-candidates-phone-dark.png")
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.emulate_media(color_scheme="light")
     page.locator("#queue").focus()
     page.keyboard.press("3")
     expect(page.locator("#review-result")).to_contain_text("Corrected to 赣C01701")
