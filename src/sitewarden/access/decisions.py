@@ -145,13 +145,12 @@ class AccessDesk:
             None if badge is None else self.data.access.get_person(reader.site_id, badge.person_id)
         )
         personal: dict[str, Any] = {"badge_id": badge_value.strip()[:128]}
-        extra: dict[str, Any] = {} if learn is None else {"learn": learn}
         if badge is None or person is None:
             refusal: str | None = "not_enrolled"
             person = None
         else:
             refusal = "revoked" if badge.revoked_at is not None else None
-        return self._decide(reader, "badge", direction, now, person, refusal, personal, None, extra)
+        return self._decide(reader, "badge", direction, now, person, refusal, personal, learn=learn)
 
     def decide_badge_with_frame(
         self, reader: Reader, badge_value: str, frame: Image.Image, direction: str = "in"
@@ -210,6 +209,7 @@ class AccessDesk:
         personal: dict[str, Any] | None,
         started: float | None = None,
         extra: dict[str, Any] | None = None,
+        learn: Callable[[Person], str] | None = None,
     ) -> Decision:
         rule_id = None
         display = None
@@ -236,8 +236,8 @@ class AccessDesk:
         reason = "granted" if granted else str(refusal)
         extra = extra or {}
         learned = None
-        if "learn" in extra:
-            learned = extra["learn"](person) if granted and person is not None else "not_granted"
+        if learn is not None:
+            learned = learn(person) if granted and person is not None else "not_granted"
         event = self._event(reader, credential, direction, now, person, reason, personal, learned)
         self.intake.take([event])
         decision = Decision(
