@@ -118,8 +118,26 @@ def test_the_second_reader_settles_small_plates_the_first_misreads(
     assert reading.doubt is None
 
 
+def test_a_lime_lit_yellow_plate_is_accepted_when_both_readers_read_it(
+    reader: PlateReader,
+) -> None:
+    """川R35779: a yellow plate that looks lime in the photo; PP-OCR reads 川 as M, the
+    second reader reads all seven characters at 0.97."""
+    photo, reading = read(reader, "cn_yellow_001.jpg")
+    assert reading.colour == "lime"
+    assert reading.plate is not None and reading.plate.match.compact == photo.plate
+    assert reading.doubt is None
+
+
+def test_a_plate_the_first_reader_read_in_pieces_is_settled(reader: PlateReader) -> None:
+    """皖QA2825: PP-OCR reads the province in one look and the Q in another."""
+    photo, reading = read(reader, "cn_blue_070.jpg")
+    assert reading.plate is not None and reading.plate.match.compact == photo.plate
+    assert reading.doubt is None
+
+
 def test_the_whole_set_reads_with_no_wrong_plate_accepted(reader: PlateReader) -> None:
-    """All 100 photos, as bench.plate_photos reads them: 95 exact on 2026-12-04; the
+    """All 100 photos, as bench.plate_photos reads them: 97 exact on 2026-12-04; the
     floor below leaves room for onnxruntime and OpenCV builds to differ by a photo."""
     exact = wrong = 0
     for photo in PHOTOS.values():
@@ -131,4 +149,4 @@ def test_the_whole_set_reads_with_no_wrong_plate_accepted(reader: PlateReader) -
             exact += right
             wrong += not right
     assert wrong == 0
-    assert exact >= 93
+    assert exact >= 95

@@ -11,6 +11,7 @@ from PIL import Image
 from sitewarden.vision.plate_cross_check import (
     SHOWN_BELOW,
     FirstText,
+    agreed_across,
     check_second,
     chinese,
     fused,
@@ -104,6 +105,40 @@ def test_a_plate_both_readers_support_is_sure() -> None:
     checked = check_second(second("皖F71646"), [first("联71646"), first("F71646")], FORMATS)
     assert checked is not None and checked.doubt is None
     assert checked.match.compact == "皖F71646" and len(checked.char_scores) == 7
+
+
+def test_characters_the_first_reader_read_in_separate_texts_support_the_second() -> None:
+    """皖QA2825 on a real photo: PP-OCR read 皖0A2825 (a digit where a letter must be)
+    in one look and QA2825 in another; the second reader read 皖QA2825, Q at 0.83."""
+    province_look = first("皖0A2825", 0.52, 0.51, 1, 1, 1, 1, 1)
+    letter_look = first("QA2825", 0.65, 1, 1, 1, 1, 1)
+    read = second("皖QA2825", 0.68, 0.83, 0.98, 0.98, 0.98, 0.98, 0.97)
+    assert agreed_across([province_look, letter_look], read) == (0.68, 0.83, 1, 1, 1, 1, 1)
+    checked = check_second(read, [province_look, letter_look], FORMATS)
+    assert checked is not None and checked.doubt is None
+    # without the look that read Q, nothing of the first reader's supports it
+    assert agreed_across([province_look], read) is None
+    alone = check_second(read, [province_look], FORMATS)
+    assert alone is not None and alone.doubt is not None
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        [first("浙C01701", 0.54, 1, 1, 1, 1, 1, 1)],  # 赣 read by the second reader only
+        [first("赣"), first("C01701")],  # the province from a text too short to align
+        [first("赣C0", 0.9, 0.9, 0.9), first("C01701")],
+        [first("赣C01701", 0.3, 1, 1, 1, 1, 1, 1)],  # alike, but sure in neither reader
+    ],
+)
+def test_a_character_no_text_of_the_first_reader_supports_is_not_agreed(
+    texts: list[FirstText],
+) -> None:
+    read = second("赣C01701", 0.38, 0.95, 0.8, 0.7, 0.94, 0.95, 0.79)
+    across = agreed_across(texts, read)
+    checked = check_second(read, texts, FORMATS)
+    assert across is None or min(across) < 0.6
+    assert checked is None or checked.doubt is not None
 
 
 @needs_photos

@@ -10,7 +10,10 @@ M->T read on a development photo had 0.92), but these do:
   differently), but only where each character was read surely in one of them: looks of
   one frame share their errors, and two looks unsure of the same character are no proof;
 - the plate's colour against its format: blue and yellow plates carry 7 characters,
-  green new-energy plates 8.
+  green new-energy plates 8. A lime plate (between yellow and green: a yellow plate
+  under greenish light, 川R35779 on a development photo) could be either, so its read
+  stands only when both recognisers read it alike (``plate_cross_check``): a green
+  plate that lost a digit would have to lose it to both.
 
 A read that passes is accepted; any other goes to a person with the reason (the gate
 follows the site's policy for unsure reads). Colour is judged on the pixels inside the
@@ -37,12 +40,20 @@ from sitewarden.vision.plate_formats import FORMAT_COLOURS
 CHAR_SURE = 0.75
 AGREED_SURE = 0.6
 SATURATED = 0.25  # share of strongly coloured pixels for a box to have a colour
-# OpenCV hue (0-179) ranges of plate backgrounds
-HUES: dict[str, tuple[int, int]] = {"yellow": (11, 34), "green": (35, 85), "blue": (86, 130)}
+# OpenCV hue (0-179) ranges of plate backgrounds. New-energy green sits near 60-70 and
+# plate yellow near 20-30; "lime" is the band between, where either may land in a
+# tinted frame.
+HUES: dict[str, tuple[int, int]] = {
+    "yellow": (11, 34),
+    "lime": (35, 49),
+    "green": (50, 85),
+    "blue": (86, 130),
+}
+EITHER = {"lime": frozenset({"yellow", "green"})}  # colours that may be one of several
 
 
 def plate_colour(pixels: npt.NDArray[np.uint8], box: tuple[int, int, int, int]) -> str | None:
-    """The background colour of the plate in ``box`` (blue, yellow or green), or None
+    """The background colour of the plate in ``box`` (blue, yellow, lime or green), or None
     for white, black and unclear plates (European plates, police, night frames)."""
     import cv2  # OpenCV loads with the OCR models, not with this module
 
@@ -62,11 +73,19 @@ def plate_colour(pixels: npt.NDArray[np.uint8], box: tuple[int, int, int, int]) 
     return colour if share >= 0.5 else None
 
 
-def colour_doubt(format_name: str, colour: str | None) -> str | None:
-    """Why a plate of ``colour`` cannot be of ``format_name``, or None when it can."""
+def colour_doubt(format_name: str, colour: str | None, both_readers: bool = False) -> str | None:
+    """Why a plate of ``colour`` cannot be of ``format_name``, or None when it can.
+
+    A colour that may be one of several (lime: yellow or green) fits a format of any of
+    them, but only for a read ``both_readers`` agree on."""
     allowed = FORMAT_COLOURS.get(format_name)
     if colour is None or allowed is None or colour in allowed:
         return None
+    if allowed & EITHER.get(colour, frozenset()):
+        if both_readers:
+            return None
+        either = " or ".join(sorted(EITHER[colour]))
+        return f"a {colour} plate may be {either}, and one reader alone read it"
     return f"a {colour} plate cannot be of format {format_name}"
 
 

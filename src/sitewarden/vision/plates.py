@@ -265,7 +265,7 @@ class PlateReader:
             scores if len(scores) == len(best.match.compact) else (),
         )
         colour = plate_colour(pixels, plate.box)
-        doubt = colour_doubt(best.match.format, colour) or best.doubt
+        doubt = colour_doubt(best.match.format, colour, best.doubt is None) or best.doubt
         return Judged(plate, doubt, colour), read_plates
 
     def read_plate(self, image: Image.Image, formats: Sequence[PlateFormat]) -> FrameReading:
