@@ -10,10 +10,11 @@ M->T read on a development photo had 0.92), but these do:
   differently), but only where each character was read surely in one of them: looks of
   one frame share their errors, and two looks unsure of the same character are no proof;
 - the plate's colour against its format: blue and yellow plates carry 7 characters,
-  green new-energy plates 8. A lime plate (between yellow and green: a yellow plate
-  under greenish light, 川R35779 on a development photo) could be either, so its read
-  stands only when both recognisers read it alike (``plate_cross_check``): a green
-  plate that lost a digit would have to lose it to both.
+  green new-energy plates 8. A lime plate (green at its yellowish end: a green plate
+  in a warm frame, or a yellow one in a tinted frame, 川R35779 on a development photo)
+  counts as green, and a 7-character read of it stands only when both recognisers read
+  it alike (``plate_cross_check``): a green plate that lost a digit would have to lose
+  it to both.
 
 A read that passes is accepted; any other goes to a person with the reason (the gate
 follows the site's policy for unsure reads). Colour is judged on the pixels inside the
@@ -40,16 +41,11 @@ from sitewarden.vision.plate_formats import FORMAT_COLOURS
 CHAR_SURE = 0.75
 AGREED_SURE = 0.6
 SATURATED = 0.25  # share of strongly coloured pixels for a box to have a colour
-# OpenCV hue (0-179) ranges of plate backgrounds. New-energy green sits near 60-70 and
-# plate yellow near 20-30; "lime" is the band between, where either may land in a
-# tinted frame.
-HUES: dict[str, tuple[int, int]] = {
-    "yellow": (11, 34),
-    "lime": (35, 49),
-    "green": (50, 85),
-    "blue": (86, 130),
-}
-EITHER = {"lime": frozenset({"yellow", "green"})}  # colours that may be one of several
+# OpenCV hue (0-179) ranges of plate backgrounds. New-energy green sits near 60-70; a
+# green plate whose hues are mostly at the yellowish end (up to LIME_UP_TO) is "lime":
+# green in a warm frame, or yellow in a tinted one (川R35779 on a development photo).
+HUES: dict[str, tuple[int, int]] = {"yellow": (11, 34), "green": (35, 85), "blue": (86, 130)}
+LIME_UP_TO = 49
 
 
 def plate_colour(pixels: npt.NDArray[np.uint8], box: tuple[int, int, int, int]) -> str | None:
@@ -70,22 +66,29 @@ def plate_colour(pixels: npt.NDArray[np.uint8], box: tuple[int, int, int, int]) 
         name: float(((hues >= low) & (hues <= high)).mean()) for name, (low, high) in HUES.items()
     }
     colour, share = max(shares.items(), key=lambda item: item[1])
-    return colour if share >= 0.5 else None
+    if share < 0.5:
+        return None
+    green = hues[(hues >= HUES["green"][0]) & (hues <= HUES["green"][1])]
+    if colour == "green" and float((green <= LIME_UP_TO).mean()) > 0.5:
+        return "lime"
+    return colour
 
 
 def colour_doubt(format_name: str, colour: str | None, both_readers: bool = False) -> str | None:
     """Why a plate of ``colour`` cannot be of ``format_name``, or None when it can.
 
-    A colour that may be one of several (lime: yellow or green) fits a format of any of
-    them, but only for a read ``both_readers`` agree on."""
+    Lime counts as green; for a format of yellow plates it stands too, but only for a
+    read ``both_readers`` agree on: a green plate that lost a digit to one reader fits
+    the 7-character format, and would have to lose it to both."""
     allowed = FORMAT_COLOURS.get(format_name)
     if colour is None or allowed is None or colour in allowed:
         return None
-    if allowed & EITHER.get(colour, frozenset()):
+    if colour == "lime" and "green" in allowed:
+        return None
+    if colour == "lime" and "yellow" in allowed:
         if both_readers:
             return None
-        either = " or ".join(sorted(EITHER[colour]))
-        return f"a {colour} plate may be {either}, and one reader alone read it"
+        return "a lime plate may be a green one that lost a character; one reader alone read it"
     return f"a {colour} plate cannot be of format {format_name}"
 
 
