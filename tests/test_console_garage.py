@@ -266,12 +266,15 @@ def test_the_other_plates_the_readers_read_are_candidates_a_key_picks(
     expect(masked).to_have_count(3)
     expect(masked.nth(0)).to_be_enabled()
     expect(masked.nth(2)).to_be_disabled()
+    expect(masked.nth(2)).to_have_attribute("aria-describedby", "candidates-note")
+    expect(page.locator("#candidates-note")).to_contain_text("type its plate under Correct")
     page.context.clear_cookies()  # the admin next, in the same browser
     sign_in(page, shared_server, shared_server.admin_password)
     page.goto(shared_server.url + f"/garage/reviews?site={garage.site}")
     expect(page.locator("#review-guess")).to_have_text("浙C01701")
     candidates = page.locator("#candidates button")
     expect(candidates).to_have_text(["1 浙C01701", "2 赣CQ1701", "3 赣C01701"])
+    expect(page.locator("#candidates-note")).to_be_hidden()  # an admin picks any of them
     expect(page.locator("#frame-crop")).to_have_attribute("data-drawn", answer["review_id"])
     keep_screenshot(page, DOCS / "garage-review-candidates.png")
     page.set_viewport_size({"width": 375, "height": 800})  # three plates wrap on a phone

@@ -149,6 +149,8 @@
 
   function renderCandidates(guess) {
     const list = candidatesOf(guess);
+    const masked = list.length > 1 && guess.disclosure !== "full";
+    $("candidates-note").hidden = !masked;
     $("candidates").replaceChildren(...(list.length ? list.map((plate, index) => {
       const item = document.createElement("li");
       const button = document.createElement("button");
@@ -160,7 +162,8 @@
       text.translate = false; text.textContent = " " + plate;
       button.append(key, text);
       // a masked plate cannot be sent as the plate read: only the guess is confirmed
-      button.disabled = index > 0 && guess.disclosure !== "full";
+      button.disabled = index > 0 && masked;
+      if (button.disabled) button.setAttribute("aria-describedby", "candidates-note");
       button.addEventListener("click", () => pick(index));
       item.append(button);
       return item;
