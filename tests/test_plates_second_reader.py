@@ -11,9 +11,9 @@ from PIL import Image
 from sitewarden.vision.plate_cross_check import (
     SHOWN_BELOW,
     FirstText,
-    agreed_across,
     check_second,
     chinese,
+    contradicted,
     fused,
 )
 from sitewarden.vision.plate_formats import BUILT_IN, DEFAULT_FORMATS, PROVINCES, resolve_formats
@@ -107,38 +107,36 @@ def test_a_plate_both_readers_support_is_sure() -> None:
     assert checked.match.compact == "皖F71646" and len(checked.char_scores) == 7
 
 
-def test_characters_the_first_reader_read_in_separate_texts_support_the_second() -> None:
-    """皖QA2825 on a real photo: PP-OCR read 皖0A2825 (a digit where a letter must be)
-    in one look and QA2825 in another; the second reader read 皖QA2825, Q at 0.83."""
-    province_look = first("皖0A2825", 0.52, 0.51, 1, 1, 1, 1, 1)
-    letter_look = first("QA2825", 0.65, 1, 1, 1, 1, 1)
-    read = second("皖QA2825", 0.68, 0.83, 0.98, 0.98, 0.98, 0.98, 0.97)
-    assert agreed_across([province_look, letter_look], read) == (0.68, 0.83, 1, 1, 1, 1, 1)
-    checked = check_second(read, [province_look, letter_look], FORMATS)
-    assert checked is not None and checked.doubt is None
-    # without the look that read Q, nothing of the first reader's supports it
-    assert agreed_across([province_look], read) is None
-    alone = check_second(read, [province_look], FORMATS)
-    assert alone is not None and alone.doubt is not None
+def test_a_sure_read_whose_province_the_second_reader_surely_reads_otherwise_is_doubted() -> None:
+    """陕AE8F80 at 60 % of its size: PP-OCR read 皖 at 0.99, the second reader 陕 at 0.98."""
+    doubt = contradicted("皖AE8F80", (0.99,) * 7, second("陕AE8F80", 0.98, *(0.97,) * 6))
+    assert doubt is not None and "character 1" in doubt
+    assert "陕" not in doubt and "皖" not in doubt  # the reason travels in clear
+    assert contradicted("皖AE8F80", (0.99,) * 7, second("陕AE8F80", 0.8, *(0.97,) * 6)) is None
+
+
+def test_a_character_the_looks_only_agreed_on_is_doubted_when_the_second_reads_it_otherwise() -> (
+    None
+):
+    """皖M12288 at JPEG 50: two looks agreed on G (0.46, 0.74); the second read M at 0.8."""
+    scores = (0.99, 0.74, 1, 1, 1, 1, 1)
+    assert contradicted("皖G12288", scores, second("皖M12288", 0.98, 0.8, *(0.98,) * 5))
+    # a character the first reader was sure of on its own is not judged below WINS
+    sure = (0.99, 0.9, 1, 1, 1, 1, 1)
+    assert contradicted("皖G12288", sure, second("皖M12288", 0.98, 0.8, *(0.98,) * 5)) is None
 
 
 @pytest.mark.parametrize(
-    "texts",
+    ("plate", "read"),
     [
-        [first("浙C01701", 0.54, 1, 1, 1, 1, 1, 1)],  # 赣 read by the second reader only
-        [first("赣"), first("C01701")],  # the province from a text too short to align
-        [first("赣C0", 0.9, 0.9, 0.9), first("C01701")],
-        [first("赣C01701", 0.3, 1, 1, 1, 1, 1, 1)],  # alike, but sure in neither reader
+        ("皖AE8F80", second("皖AE8F80")),  # alike
+        ("琼NDD3370", second("海NDD3370")),  # green plates: not the second reader's to judge
+        ("皖AE8F80", second("AE8F80")),  # another length
+        ("皖AE8F80", None),  # nothing read
     ],
 )
-def test_a_character_no_text_of_the_first_reader_supports_is_not_agreed(
-    texts: list[FirstText],
-) -> None:
-    read = second("赣C01701", 0.38, 0.95, 0.8, 0.7, 0.94, 0.95, 0.79)
-    across = agreed_across(texts, read)
-    checked = check_second(read, texts, FORMATS)
-    assert across is None or min(across) < 0.6
-    assert checked is None or checked.doubt is not None
+def test_reads_the_second_reader_does_not_contradict(plate: str, read: SecondRead | None) -> None:
+    assert contradicted(plate, (0.99,) * len(plate), read) is None
 
 
 @needs_photos

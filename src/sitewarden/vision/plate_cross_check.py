@@ -5,17 +5,16 @@ The first reader (PP-OCR, ``vision/ocr.py``) reads any text; the second
 misreads the province of small plates, the second reader misreads provinces and letters
 of plates it straightens badly. So:
 
-- a read the first reader is sure of stands (on rendered plates in other fonts the
-  second reader misreads W as V at 0.79: it is no judge of sure reads);
+- a 7-character read the first reader is sure of stands unless the second reader
+  reads its province otherwise, surely, or a character the first was unsure of
+  otherwise (``contradicted``): PP-OCR reads a small 陕 as 皖 at 0.99, which no rule
+  of its own can doubt. The second reader judges nothing else of a sure read: on
+  rendered plates in other fonts it misreads letters and digits at 0.86-0.98;
 - a plate the first reader was unsure of, or found no plate in, is accepted when the
   two reads agree character by character (``fused``): at least five characters alike,
   each sure in one of the two, and where they differ one reader sure and the other
   not (PP-OCR's lost province filled in by the second reader, its ``N`` read unsurely
   where the second surely read ``W``);
-- a plate whose every character the first reader also read, in one text or another
-  (``agreed_across``: PP-OCR often reads a small plate in pieces, its province in one
-  look and its letter in another), is accepted when each character is sure in one of
-  the two readers;
 - any other plate only the second reader found goes to review.
 
 Measured on the 100 development photos and two re-saved copies of each: every read of
@@ -29,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sitewarden.vision.plate_checks import AGREED_SURE
+from sitewarden.vision.plate_checks import AGREED_SURE, CHAR_SURE
 from sitewarden.vision.plate_formats import (
     CLASSES,
     PROVINCES,
@@ -134,36 +133,29 @@ def fused(first: FirstText, second: SecondRead) -> tuple[str, tuple[float, ...]]
     return None if best is None else best[1:]
 
 
-def agreed_across(first: Sequence[FirstText], second: SecondRead) -> tuple[float, ...] | None:
-    """Each character's confidence, at the surer reader, when every character of the
-    second reader's text was read alike at the same place by a text of the first
-    reader's that agrees with it on at least ``ENOUGH_AGREED`` characters (a text a
-    character short is padded at either end); None when a character has no such
-    support."""
-    b = list(zip(second.text, second.char_scores, strict=True))
-    support: list[float | None] = [None] * len(b)
-    for text in first:
-        if len(text.char_scores) != len(text.compact) or len(text.compact) > len(b):
-            continue
-        a = list(zip(text.compact.translate(LIKE_DIGITS), text.char_scores, strict=True))
-        for left, _ in _alignments(a, b):
-            alike = [
-                position
-                for position, ((char_a, _), (char_b, _)) in enumerate(zip(left, b, strict=True))
-                if char_a == char_b
-            ]
-            if len(alike) < ENOUGH_AGREED:
-                continue
-            for position in alike:
-                char, score_a = left[position]
-                score = max(
-                    _fitting(position, char, score_a),
-                    _fitting(position, char, b[position][1]),
-                )
-                support[position] = max(support[position] or 0.0, score)
-    if any(score is None for score in support):
+def contradicted(plate: str, char_scores: Sequence[float], second: SecondRead | None) -> str | None:
+    """Why the second reader's read of the box of a 7-character plate the first reader
+    was sure of contradicts it, or None when it does not.
+
+    Reads of one length are compared character by character. A difference counts in
+    the province when the second reader is sure of its own (``WINS``: PP-OCR reads a
+    small 陕 as 皖 at 0.99, the second reader, trained on plates, knows provinces), and
+    anywhere when the first reader's character was not sure on its own (under
+    ``CHAR_SURE``: its looks agreed) and the second reader's reached ``AGREED_SURE``.
+    Eight-character green plates are not judged: the second reader was not made for
+    them. The reason names no character: it travels in clear."""
+    if second is None or len(plate) != 7 or len(second.text) != 7 or len(char_scores) != 7:
         return None
-    return tuple(score or 0.0 for score in support)
+    pairs = zip(plate.translate(LIKE_DIGITS), second.text, strict=True)
+    for position, (mine, theirs) in enumerate(pairs):
+        if mine == theirs:
+            continue
+        score = second.char_scores[position]
+        if (position == 0 and score >= WINS) or (
+            char_scores[position] < CHAR_SURE and score >= AGREED_SURE
+        ):
+            return f"the second reader reads character {position + 1} otherwise, at {score:.2f}"
+    return None
 
 
 def check_second(
@@ -177,10 +169,7 @@ def check_second(
         match = match_plate(both[0], plates) if both else None
         if both and match and min(both[1]) >= AGREED_SURE:
             return Checked(second, match, both[1], None)
-    across = agreed_across(first, second)
     match = match_plate(second.text, plates)
-    if across and match and len(match.compact) == len(across) and min(across) >= AGREED_SURE:
-        return Checked(second, match, across, None)
     if match is None or second.least_sure < SHOWN_BELOW:
         return None
     doubt = f"the second reader alone, least sure character at {second.least_sure:.2f}"

@@ -30,7 +30,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -46,7 +46,7 @@ from sitewarden.vision.plate_candidates import (
     rank,
 )
 from sitewarden.vision.plate_checks import Judged, colour_doubt, judge_looks, plate_colour
-from sitewarden.vision.plate_cross_check import FirstText, check_second, chinese
+from sitewarden.vision.plate_cross_check import FirstText, check_second, chinese, contradicted
 from sitewarden.vision.plate_formats import PlateFormat, PlateMatch, compact_plate, match_plate
 from sitewarden.vision.plate_regions import locate_plates, part_of
 
@@ -268,14 +268,33 @@ class PlateReader:
         doubt = colour_doubt(best.match.format, colour, best.doubt is None) or best.doubt
         return Judged(plate, doubt, colour), read_plates
 
+    def second_opinion(
+        self, pixels: Pixels, judged: Judged, formats: Sequence[PlateFormat]
+    ) -> tuple[Judged, list[PlateMatch]]:
+        """A Chinese plate the first reader is sure of, read again by the second reader
+        in its box: doubted where the second surely reads a character otherwise
+        (``plate_cross_check.contradicted``), with the second's plate for the review
+        queue."""
+        plates = chinese(formats)
+        if judged.plate.match.format not in {f.name for f in plates}:
+            return judged, []
+        with self._lock:
+            read = self._second_loaded().read(pixels, judged.plate.box)
+        doubt = contradicted(judged.plate.match.compact, judged.plate.char_scores, read)
+        if doubt is None or read is None:
+            return judged, []
+        other = match_plate(read.text, plates)
+        return replace(judged, doubt=doubt), [other] if other else []
+
     def read_plate(self, image: Image.Image, formats: Sequence[PlateFormat]) -> FrameReading:
         """The surest plate in ``image`` that fits one of ``formats``, or why none.
 
         The quick look (reduced frame); while no read is sure (``plate_checks``), a close
         look around the text found, the full look, the colour look, and for Chinese
         formats the plate detector's look and the second reader. A read two looks agree
-        on is sure; a read that stays unsure is returned with its ``doubt`` and the other
-        plates read (``alternatives``, for the review queue)."""
+        on is sure; a sure Chinese plate is checked by the second reader
+        (``second_opinion``). A read that stays unsure is returned with its ``doubt``
+        and the other plates read (``alternatives``, for the review queue)."""
         from sitewarden.vision.ocr import detection_size
 
         started = time.perf_counter()
@@ -316,7 +335,9 @@ class PlateReader:
                 judged = judge_looks(pixels, reads)
         looks = len(reads)
         second_reads: list[PlateMatch] = []
-        if chinese(formats) and (judged is None or judged.doubt is not None):
+        if chinese(formats) and judged is not None and judged.doubt is None:
+            judged, second_reads = self.second_opinion(pixels, judged, formats)
+        elif chinese(formats):
             places = second_boxes(judged, located, seen)
             judged, second_reads = self.second_look(pixels, judged, seen, places, formats)
         elapsed = (time.perf_counter() - started) * 1000
