@@ -150,6 +150,19 @@ def test_a_harder_copy_is_never_accepted_as_another_plate(
         assert reading.plate.match.compact == photo.plate
 
 
+def test_a_province_the_second_reader_contradicts_is_reviewed_with_its_read_offered(
+    reader: PlateReader,
+) -> None:
+    """陕AE8F80 at 60 % of its size: PP-OCR's sure 皖 is doubted, and the second
+    reader's 陕AE8F80 waits in the review queue as a candidate, one key away."""
+    photo = PHOTOS["cn_blue_097.jpg"]
+    data = dict(HARDER)["60 % of the size"](Image.open(photo.path).convert("RGB"))
+    reading = reader.read_plate(decode_image(data, "image/jpeg", GATE_FRAME), FORMATS)
+    assert reading.plate is not None and reading.doubt is not None
+    assert "second reader reads character 1 otherwise" in reading.doubt
+    assert photo.plate in [match.compact for match in reading.alternatives]
+
+
 def test_the_whole_set_reads_with_no_wrong_plate_accepted(reader: PlateReader) -> None:
     """All 100 photos, as bench.plate_photos reads them: 96 exact on 2026-12-04; the
     floor below leaves room for onnxruntime and OpenCV builds to differ by a photo."""
