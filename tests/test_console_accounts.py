@@ -39,7 +39,7 @@ from tests.test_console_foundation import (
     watched_page,
 )
 from tests.test_console_i18n import extracted_messages
-from tests.test_web import browser, keep_screenshot
+from tests.test_web import browser, keep_screenshot, submit_sign_in
 
 __all__ = ["browser"]  # the module's chromium, shared with tests/test_web.py
 pytestmark = pytest.mark.slow
@@ -124,20 +124,8 @@ def admin(contexts: Contexts, shared_server: LiveServer) -> Page:
     return contexts(cookie).new_page()
 
 
-def _sign_in_form(page: Page, username: str, password: str, code: str | None = None) -> None:
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    if code is not None:
-        page.get_by_label("Code").fill(code)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
-
-
 def _login(server: LiveServer, username: str, password: str, code: str | None = None) -> str:
-    body = {"username": username, "password": password}
-    if code is not None:
-        body["totp"] = code
-    answer = httpx.post(server.url + "/api/v1/auth/login", json=body)
+    answer = server.login(username, password, code)
     assert answer.status_code == 200, answer.text
     return str(answer.cookies["sitewarden_session"])
 
@@ -200,13 +188,13 @@ def test_an_admin_creates_a_scoped_user_who_must_choose_a_password_and_enrols_to
 
     page = contexts().new_page()
     page.goto(shared_server.url + "/account")
-    _sign_in_form(page, username, one_time)
+    submit_sign_in(page, username, one_time)
     expect(page).to_have_url(shared_server.url + "/account/password")  # before anything else
     page.get_by_label("Current password").fill(one_time)
     page.get_by_label("New password").fill(PASSWORD)
     page.get_by_role("button", name="Change password").click()
     expect(page.get_by_role("alert")).to_contain_text("password changed")
-    _sign_in_form(page, username, PASSWORD)
+    submit_sign_in(page, username, PASSWORD)
     page.goto(shared_server.url + "/account")
     expect(page.locator("#fact-sites")).to_have_text(site_id)
     expect(page.locator("#totp-state")).to_contain_text("Off")
@@ -216,9 +204,9 @@ def test_an_admin_creates_a_scoped_user_who_must_choose_a_password_and_enrols_to
     totp = _enrol_in_browser(page, shared_server)
 
     page.get_by_role("button", name="Sign out").click()
-    _sign_in_form(page, username, PASSWORD)  # no code: asked for one
+    submit_sign_in(page, username, PASSWORD)  # no code: asked for one
     expect(page.get_by_role("alert")).to_contain_text("6-digit code")
-    _sign_in_form(page, username, PASSWORD, totp.code())
+    submit_sign_in(page, username, PASSWORD, totp.code())
     page.goto(shared_server.url + "/account")
     expect(page.locator("#totp-state")).to_contain_text("On")
 
@@ -242,9 +230,7 @@ def test_an_admin_changes_a_users_role_and_sites_resets_and_disables_them(
 ) -> None:
     site_id, other_site = _site(shared_server), _site(shared_server)
     username, user_id = _user(shared_server, Role.OPERATOR, (site_id,))
-    login = httpx.post(  # the user enrols a second factor, by the API
-        shared_server.url + "/api/v1/auth/login", json={"username": username, "password": PASSWORD}
-    )
+    login = shared_server.login(username, PASSWORD)  # the user enrols a second factor, by the API
     session = {"sitewarden_session": login.cookies["sitewarden_session"]}
     with httpx.Client(base_url=shared_server.url, cookies=session) as me:
         csrf = {"x-csrf-token": login.json()["csrf_token"]}
@@ -357,9 +343,7 @@ def test_an_expired_api_key_is_refused_and_a_past_expiry_is_not_accepted(
     expired = httpx.get(shared_server.url + "/api/v1/me", headers=bearer)
     assert expired.status_code == 401 and "expired" in expired.json()["message"]
 
-    login = httpx.post(
-        shared_server.url + "/api/v1/auth/login", json={"username": username, "password": PASSWORD}
-    )
+    login = shared_server.login(username, PASSWORD)
     past = httpx.post(
         shared_server.url + "/api/v1/me/api-keys",
         json={"name": "late", "expires_at": "2020-01-01T00:00:00Z"},
@@ -377,7 +361,7 @@ def test_signing_out_everywhere_else_ends_the_other_browsers_session(
     other = contexts(user_agent="Mozilla/5.0 (the other laptop)").new_page()
     for tab in (other, page):
         tab.goto(shared_server.url + "/account")
-        _sign_in_form(tab, username, PASSWORD)
+        submit_sign_in(tab, username, PASSWORD)
         tab.goto(shared_server.url + "/account")
     rows = page.locator("#sessions tbody tr")
     expect(rows).to_have_count(2)
@@ -408,7 +392,7 @@ def test_a_scoped_admin_sees_and_manages_only_users_of_its_sites(
 
     page = contexts().new_page()
     page.goto(shared_server.url + "/users")
-    _sign_in_form(page, scoped_admin, PASSWORD)
+    submit_sign_in(page, scoped_admin, PASSWORD)
     expect(page).to_have_url(shared_server.url + "/account/second-factor")  # admins need it
     _enrol_in_browser(page, shared_server)
     page.goto(shared_server.url + "/users")

@@ -114,10 +114,7 @@ def console(shared_server: LiveServer) -> Console:
     talking = [d for d in site.DEVICES if d.behaviour is not site.Behaviour.SILENT]
     simulator.send([simulator.traffic.heartbeat(device, now, 60) for device in talking])
     simulator.send([o for s in Scenario for o in simulator.traffic.generate(s, now)])
-    answer = httpx.post(
-        shared_server.url + "/api/v1/auth/login",
-        json={"username": GUARD, "password": GUARD_PASSWORD},
-    )
+    answer = shared_server.login(GUARD, GUARD_PASSWORD)
     answer.raise_for_status()
     return Console(shared_server, answer.cookies["sitewarden_session"], set(extracted_messages()))
 

@@ -13,7 +13,6 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from bench.plate_photos import devsets_folder
@@ -459,9 +458,7 @@ def _session_of(server: LiveServer, name: str) -> str:
         create_user(store.accounts, store.registry, name, Role.OPERATOR, password=PASSWORD)
     finally:
         store.close()
-    answer = httpx.post(
-        server.url + "/api/v1/auth/login", json={"username": name, "password": PASSWORD}
-    )
+    answer = server.login(name, PASSWORD)
     answer.raise_for_status()
     return answer.cookies["sitewarden_session"]
 

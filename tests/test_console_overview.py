@@ -304,10 +304,7 @@ def test_a_375_px_phone_needs_no_sideways_scroll(browser: Browser, demo: Demo, l
                         password=PASSWORD)  # fmt: skip
     finally:
         store.close()
-    signed = httpx.post(
-        demo.server.url + "/api/v1/auth/login",
-        json={"username": "overview-phone", "password": PASSWORD},
-    )
+    signed = demo.server.login("overview-phone", PASSWORD)
     cookies = {
         "sitewarden_lang": locale,
         "sitewarden_session": signed.cookies["sitewarden_session"],

@@ -33,7 +33,7 @@ from tests.conftest import LiveServer, device_client, raw_sql
 from tests.test_console_audit import expect_in_audit_viewer
 from tests.test_console_foundation import VISIBLE_TEXT, untranslated
 from tests.test_console_i18n import extracted_messages
-from tests.test_web import browser, sign_in
+from tests.test_web import browser, sign_in, submit_sign_in
 
 __all__ = ["browser"]  # the module's chromium, shared with tests/test_web.py
 
@@ -81,11 +81,7 @@ def sign_in_officer(page: Page, server: LiveServer, path: str) -> str:
     finally:
         store.close()
     page.goto(server.url + path)
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("Code").fill(totp.generate_otp(step + 1))
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    submit_sign_in(page, username, PASSWORD, totp.generate_otp(step + 1))
     page.goto(server.url + path)
     return username
 
