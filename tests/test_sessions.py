@@ -13,10 +13,7 @@ from tests.conftest import LiveServer
 def sign_in(
     server: LiveServer, username: str = "admin", password: str | None = None
 ) -> tuple[str, str, httpx.Response]:
-    response = httpx.post(
-        server.url + "/api/v1/auth/login",
-        json={"username": username, "password": password or server.admin_password},
-    )
+    response = server.login(username, password or server.admin_password)
     assert response.status_code == 200, response.text
     return response.cookies["sitewarden_session"], response.json()["csrf_token"], response
 
@@ -79,10 +76,7 @@ def test_disabling_a_user_ends_sessions_and_keys(shared_server: LiveServer) -> N
         ).status_code
         == 401
     )
-    login = httpx.post(
-        shared_server.url + "/api/v1/auth/login",
-        json={"username": "temp-op", "password": created["password"]},
-    )
+    login = shared_server.login("temp-op", created["password"])
     assert login.status_code == 401 and "disabled" in login.json()["message"]
 
 
