@@ -130,7 +130,7 @@ def test_a_character_the_looks_only_agreed_on_is_doubted_when_the_second_reads_i
     ("plate", "read"),
     [
         ("皖AE8F80", second("皖AE8F80")),  # alike
-        ("琼NDD3370", second("海NDD3370")),  # green plates: not the second reader's to judge
+        ("琼NDD3370", second("粤NDD3370")),  # green plates: not the second reader's to judge
         ("皖AE8F80", second("AE8F80")),  # another length
         ("皖AE8F80", None),  # nothing read
     ],

@@ -77,7 +77,7 @@ class FrameReading:
     elapsed_ms: float
     looks: int = 1  # detection passes: quick, then close (around text), then full
     doubt: str | None = None  # why the plate is not sure enough to act on; None: sure
-    colour: str | None = None  # the plate's background: blue, yellow, green or None
+    colour: str | None = None  # the plate's background: blue, yellow, lime, green or None
     # other plates the looks and readers read, for the review queue (unsure reads only)
     alternatives: tuple[PlateMatch, ...] = ()
 
