@@ -11,6 +11,7 @@ from sitewarden.vision.plate_checks import (
     AGREED_SURE,
     CHAR_SURE,
     colour_doubt,
+    outvoted,
     plate_colour,
     read_doubt,
     surest_characters,
@@ -131,3 +132,42 @@ def test_a_seven_character_read_on_a_green_plate_is_doubted() -> None:
     green[:, :] = (120, 210, 140)
     judged = judge_looks(green, [lost_digit])
     assert judged is not None and judged.doubt == "a green plate cannot be of format cn"
+
+
+def scored(text: str, scores: list[float]) -> PlateCandidate:
+    found = pick_plate([line(text, scores, (0, 0, 60, 20))], FORMATS)
+    assert found is not None and found.char_scores == tuple(scores)
+    return found
+
+
+def test_a_sure_look_that_other_looks_outvote_is_doubted() -> None:
+    """A dark development photo, brightened: three looks read 粤 at under 0.6, the
+    colour look 鄂 at 0.76. Alone the 鄂 read is sure; against the others it is not."""
+    grey = np.full((40, 100, 3), 128, dtype=np.uint8)
+    rest = [1.0, 1.0, 1.0, 1.0, 1.0, 0.84]
+    looks = [scored("粤BA103N", [score, *rest]) for score in (0.56, 0.44, 0.47)]
+    lone = scored("鄂BA103N", [0.76, *rest])
+    assert read_doubt(lone.least_sure, 1, None) is None  # sure on its own
+    doubt = outvoted(lone, [*looks, lone])
+    assert doubt is not None and "0.76 against 1.47" in doubt
+    judged = judge_looks(grey, [*looks, lone])
+    assert judged is not None and judged.doubt is not None
+    assert judged.plate.match.compact == "粤BA103N"  # three looks, still unsure at 0.56
+
+
+def test_a_character_that_wins_its_vote_stands() -> None:
+    """苏A85Z95 on a development photo: Z at 0.63 and 0.84, against 2 at 0.43 and 7 at
+    0.48: the sure look wins the vote and the read is accepted."""
+    grey = np.full((40, 100, 3), 128, dtype=np.uint8)
+    reads = [
+        scored("苏A85Z95", [0.99, 0.99, 1.0, 1.0, 0.63, 1.0, 1.0]),
+        scored("苏A85295", [1.0, 0.97, 1.0, 1.0, 0.43, 1.0, 1.0]),
+        scored("苏A85Z95", [1.0, 0.98, 1.0, 1.0, 0.84, 1.0, 1.0]),
+        scored("苏A85795", [1.0, 0.99, 1.0, 1.0, 0.48, 1.0, 1.0]),
+    ]
+    judged = judge_looks(grey, reads)
+    assert judged is not None and judged.doubt is None
+    assert judged.plate.match.compact == "苏A85Z95"
+    # a plate elsewhere in the frame (another car) casts no vote
+    far = PlateCandidate(reads[1].match, 0.9, (200, 0, 260, 20), (1.0,) * 7)
+    assert outvoted(reads[2], [reads[2], far, far]) is None

@@ -163,6 +163,17 @@ def test_a_province_the_second_reader_contradicts_is_reviewed_with_its_read_offe
     assert photo.plate in [match.compact for match in reading.alternatives]
 
 
+@pytest.mark.parametrize("name", ["cn_blue_035.jpg", "cn_blue_081.jpg"])
+def test_a_dark_copy_is_brightened_and_read(reader: PlateReader, name: str) -> None:
+    """At 55 % of their light the text detector found no text on these photos; with
+    their levels stretched (``frame_levels``) they read exactly, and surely."""
+    photo = PHOTOS[name]
+    data = dict(HARDER)["55 % of the light"](Image.open(photo.path).convert("RGB"))
+    reading = reader.read_plate(decode_image(data, "image/jpeg", GATE_FRAME), FORMATS)
+    assert reading.plate is not None and reading.doubt is None
+    assert reading.plate.match.compact == photo.plate
+
+
 def test_the_whole_set_reads_with_no_wrong_plate_accepted(reader: PlateReader) -> None:
     """All 100 photos, as bench.plate_photos reads them: 96 exact on 2026-12-04; the
     floor below leaves room for onnxruntime and OpenCV builds to differ by a photo."""

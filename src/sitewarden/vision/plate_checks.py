@@ -9,6 +9,8 @@ M->T read on a development photo had 0.92), but these do:
 - agreement between looks (detections at different resolutions that crop the plate
   differently), but only where each character was read surely in one of them: looks of
   one frame share their errors, and two looks unsure of the same character are no proof;
+- disagreement between looks: the looks at the same place vote on each character with
+  their confidences, and a sure read whose character loses the vote is not sure;
 - the plate's colour against its format: blue and yellow plates carry 7 characters,
   green new-energy plates 8. A lime plate (green at its yellowish end: a green plate
   in a warm frame, or a yellow one in a tinted frame, 川R35779 on a development photo)
@@ -106,6 +108,33 @@ def read_doubt(least_sure: float, agreeing: int, colour_problem: str | None) -> 
     return f"{looks}, least sure character at {least_sure:.2f}"
 
 
+def outvoted(read: PlateCandidate, looks: Sequence[PlateCandidate]) -> str | None:
+    """Why ``read`` is in doubt, or None: the ``looks`` at the same place that read a
+    plate as long vote on each character with their confidences, and one of ``read``'s
+    characters lost its vote.
+
+    A single sure look cannot outvote several that read a character otherwise: 粤 read
+    three times at under 0.6, then 鄂 once at 0.76, is unsure."""
+    text = read.match.compact
+    votes: list[dict[str, float]] = [{} for _ in text]
+    for look in looks:
+        if len(look.match.compact) != len(text) or not _overlapping(look.box, read.box):
+            continue
+        scores = look.char_scores or (look.least_sure,) * len(text)
+        for vote, char, score in zip(votes, look.match.compact, scores, strict=True):
+            vote[char] = vote.get(char, 0.0) + score
+    for vote, char in zip(votes, text, strict=True):
+        against = max((score for other, score in vote.items() if other != char), default=0.0)
+        if against > vote.get(char, 0.0):
+            # no plate text here: the reason travels to the camera and the review queue
+            return f"looks outvote a character, {vote.get(char, 0.0):.2f} against {against:.2f}"
+    return None
+
+
+def _overlapping(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
 def surest_characters(scores: Sequence[Sequence[float]]) -> float:
     """The least sure character of a text several looks read alike, each character
     counted at the surest look (looks of one frame share their errors: two looks both
@@ -142,6 +171,8 @@ def judge_looks(
             [other.char_scores or (other.least_sure,) * len(read.match.compact) for other in alike]
         )
         doubt = read_doubt(least_sure, agreeing, colour_doubt(read.match.format, colour))
+        if doubt is None:
+            doubt = outvoted(read, found)
         judged.append((doubt is None, agreeing, rank(read), Judged(read, doubt, colour)))
     if not judged:
         return None

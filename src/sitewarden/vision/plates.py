@@ -22,7 +22,7 @@ can settle for text that is not a plate, and a plate no look made sure is return
 its doubt: the gate sends it to a person, it never acts on a guess.
 
 Frames are decoded by ``vision/images.py`` in memory and dropped after the read: they
-are never stored.
+are never stored. A dark frame is brightened before the first look (``frame_levels``).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
+from sitewarden.vision.frame_levels import brightened
 from sitewarden.vision.plate_candidates import (
     Box,
     PlateCandidate,
@@ -298,7 +299,7 @@ class PlateReader:
         from sitewarden.vision.ocr import detection_size
 
         started = time.perf_counter()
-        pixels: Pixels = np.asarray(image)
+        pixels: Pixels = brightened(np.asarray(image))
         height, width = pixels.shape[:2]
         quick = self._quick_side
         if quick is not None and detection_size(height, width, quick) == detection_size(
