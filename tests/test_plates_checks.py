@@ -141,8 +141,9 @@ def scored(text: str, scores: list[float]) -> PlateCandidate:
 
 
 def test_a_sure_look_that_other_looks_outvote_is_doubted() -> None:
-    """A dark development photo, brightened: three looks read 粤 at under 0.6, the
-    colour look 鄂 at 0.76. Alone the 鄂 read is sure; against the others it is not."""
+    """A development photo darkened, then brightened with Pillow's autocontrast: three
+    looks read 粤 at under 0.6, the colour look 鄂 at 0.76. Alone the 鄂 read is sure;
+    against the others it is not."""
     grey = np.full((40, 100, 3), 128, dtype=np.uint8)
     rest = [1.0, 1.0, 1.0, 1.0, 1.0, 0.84]
     looks = [scored("粤BA103N", [score, *rest]) for score in (0.56, 0.44, 0.47)]
