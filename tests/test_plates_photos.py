@@ -7,7 +7,14 @@ import io
 from pathlib import Path
 
 import pytest
-from bench.plate_photos import FOLDER_VARIABLE, HARDER, Photo, devsets_folder, load_photos
+from bench.plate_photos import (
+    FOLDER_VARIABLE,
+    HARDER,
+    MORE,
+    Photo,
+    devsets_folder,
+    load_photos,
+)
 from PIL import Image
 
 from sitewarden.vision.images import GATE_FRAME, decode_image
@@ -136,14 +143,19 @@ def test_a_lime_lit_yellow_plate_is_accepted_when_both_readers_read_it(
         ("cn_yellow_016.jpg", "JPEG 50"),  # 皖M12288 as 皖G12288, G at 0.46 and 0.74
         ("cn_blue_070.jpg", "60 % of the size"),  # both readers read Q as D, unsurely
         ("cn_yellow_020.jpg", "60 % of the size"),  # 粤 read as 鄂 at 0.95 in another cut
+        ("cn_blue_089.jpg", "blurred (radius 1.6)"),  # Z read as 2 at 0.84, one look
+        ("cn_blue_089.jpg", "40 % of the light"),  # Z as 2 at 0.76, outvoting Z at 0.6
+        ("cn_yellow_019.jpg", "70 % of the size"),  # learner 学 read as 9 at 0.77
+        ("cn_yellow_019.jpg", "JPEG 35"),  # 学 as 7, fused with the second reader's 皖
     ],
 )
 def test_a_harder_copy_is_never_accepted_as_another_plate(
     reader: PlateReader, name: str, copy: str
 ) -> None:
-    """Copies of bench.plate_photos --harder that read a wrong plate at some point."""
+    """Copies of bench.plate_photos --harder and --more that read a wrong plate at some
+    point."""
     photo = PHOTOS[name]
-    make = dict(HARDER)[copy]
+    make = dict(HARDER + MORE)[copy]
     data = make(Image.open(photo.path).convert("RGB"))
     reading = reader.read_plate(decode_image(data, "image/jpeg", GATE_FRAME), FORMATS)
     if reading.plate is not None and reading.doubt is None:
@@ -161,6 +173,18 @@ def test_a_province_the_second_reader_contradicts_is_reviewed_with_its_read_offe
     assert reading.plate is not None and reading.doubt is not None
     assert "second reader reads character 1 otherwise" in reading.doubt
     assert photo.plate in [match.compact for match in reading.alternatives]
+
+
+def test_a_learner_plates_suffix_the_second_reader_reads_wins_over_a_digit(
+    reader: PlateReader,
+) -> None:
+    """皖Q0686学 at 80 % of its size: PP-OCR reads the 学 unsurely as a digit, the second
+    reader reads 学 surely; the fused plate keeps the suffix and is accepted."""
+    photo = PHOTOS["cn_yellow_019.jpg"]
+    data = dict(MORE)["80 % of the size"](Image.open(photo.path).convert("RGB"))
+    reading = reader.read_plate(decode_image(data, "image/jpeg", GATE_FRAME), FORMATS)
+    assert reading.plate is not None and reading.doubt is None
+    assert reading.plate.match.compact == "皖Q0686学"
 
 
 @pytest.mark.parametrize("name", ["cn_blue_035.jpg", "cn_blue_081.jpg"])

@@ -9,6 +9,7 @@ from bench.plate_photos import devsets_folder, load_photos
 from PIL import Image
 
 from sitewarden.vision.plate_cross_check import (
+    JUDGED_BELOW,
     SHOWN_BELOW,
     FirstText,
     check_second,
@@ -121,9 +122,33 @@ def test_a_character_the_looks_only_agreed_on_is_doubted_when_the_second_reads_i
     """皖M12288 at JPEG 50: two looks agreed on G (0.46, 0.74); the second read M at 0.8."""
     scores = (0.99, 0.74, 1, 1, 1, 1, 1)
     assert contradicted("皖G12288", scores, second("皖M12288", 0.98, 0.8, *(0.98,) * 5))
-    # a character the first reader was sure of on its own is not judged below WINS
-    sure = (0.99, 0.9, 1, 1, 1, 1, 1)
+    # a character the first reader read at JUDGED_BELOW or more is not judged
+    sure = (0.99, JUDGED_BELOW, 1, 1, 1, 1, 1)
     assert contradicted("皖G12288", sure, second("皖M12288", 0.98, 0.8, *(0.98,) * 5)) is None
+
+
+def test_a_character_read_under_the_judged_bar_is_doubted_when_the_second_reads_it_otherwise() -> (
+    None
+):
+    """苏A85Z95 blurred (radius 1.6): PP-OCR read Z as 2 at 0.84 in its only look; the
+    second reader read Z at 0.93."""
+    scores = (0.92, 0.94, 1, 1, 0.84, 1, 1)
+    doubt = contradicted("苏A85295", scores, second("苏A85Z95", 0.9, 0.98, 0.97, 0.98, 0.93, 1, 1))
+    assert doubt is not None and "character 5" in doubt
+
+
+def test_a_special_plates_suffix_the_second_reader_sees_is_never_overruled() -> None:
+    """皖Q0686学, a learner plate: PP-OCR read 学 as 9 or 7, the second reader 学."""
+    learner = second("皖Q0686学", 0.98, 0.55, 0.69, 0.97, 0.97, 0.98, 0.55)
+    assert contradicted("皖Q06869", (0.99,) * 7, learner) is not None
+    faint = second("皖Q0686学", 0.98, 0.97, 0.97, 0.97, 0.97, 0.98, SHOWN_BELOW - 0.1)
+    assert contradicted("皖Q06869", (0.99,) * 7, faint) is None  # too faint to count
+    # fusing: the second reader's 学 at 0.57 does not lose to the first reader's 7 at 0.94
+    first_read = first("报Q06867", 0.17, 0.37, 0.99, 1, 0.99, 1, 0.94)
+    second_read = second("皖Q0686学", 0.97, 0.65, 0.93, 0.96, 0.98, 0.97, 0.57)
+    assert fused(first_read, second_read) is None
+    checked = check_second(second_read, [first_read], FORMATS)
+    assert checked is not None and checked.doubt is not None  # to review, as 皖Q0686学
 
 
 @pytest.mark.parametrize(
