@@ -39,6 +39,22 @@ class PlateCandidate:
         """The confidence of the plate's least sure character."""
         return min(self.char_scores, default=self.confidence)
 
+    @property
+    def scores(self) -> tuple[float, ...]:
+        """One confidence per character: the characters' own, or where they are not
+        known, the least sure for each."""
+        return self.char_scores or (self.least_sure,) * len(self.match.compact)
+
+
+def overlap(a: Box, b: Box) -> float:
+    """Intersection over union of two boxes."""
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - width * height
+    return width * height / max(union, 1)
+
 
 def rank(candidate: PlateCandidate) -> tuple[float, int]:
     """Surer first; every position fix costs 0.05 and breaks ties."""

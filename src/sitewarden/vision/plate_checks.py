@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from sitewarden.vision.plate_candidates import PlateCandidate, rank
+from sitewarden.vision.plate_candidates import PlateCandidate, overlap, rank
 from sitewarden.vision.plate_formats import FORMAT_COLOURS
 
 # A read is accepted when its least sure character reaches CHAR_SURE, or when two looks
@@ -118,10 +118,9 @@ def outvoted(read: PlateCandidate, looks: Sequence[PlateCandidate]) -> str | Non
     text = read.match.compact
     votes: list[dict[str, float]] = [{} for _ in text]
     for look in looks:
-        if len(look.match.compact) != len(text) or not _overlapping(look.box, read.box):
+        if len(look.match.compact) != len(text) or overlap(look.box, read.box) == 0:
             continue
-        scores = look.char_scores or (look.least_sure,) * len(text)
-        for vote, char, score in zip(votes, look.match.compact, scores, strict=True):
+        for vote, char, score in zip(votes, look.match.compact, look.scores, strict=True):
             vote[char] = vote.get(char, 0.0) + score
     for vote, char in zip(votes, text, strict=True):
         against = max((score for other, score in vote.items() if other != char), default=0.0)
@@ -129,10 +128,6 @@ def outvoted(read: PlateCandidate, looks: Sequence[PlateCandidate]) -> str | Non
             # no plate text here: the reason travels to the camera and the review queue
             return f"looks outvote a character, {vote.get(char, 0.0):.2f} against {against:.2f}"
     return None
-
-
-def _overlapping(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def surest_characters(scores: Sequence[Sequence[float]]) -> float:
@@ -167,9 +162,7 @@ def judge_looks(
         colour = plate_colour(pixels, read.box)
         alike = [other for other in found if other.match.compact == read.match.compact]
         agreeing = len(alike)
-        least_sure = surest_characters(
-            [other.char_scores or (other.least_sure,) * len(read.match.compact) for other in alike]
-        )
+        least_sure = surest_characters([other.scores for other in alike])
         doubt = read_doubt(least_sure, agreeing, colour_doubt(read.match.format, colour))
         if doubt is None:
             doubt = outvoted(read, found)

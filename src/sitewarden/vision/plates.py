@@ -43,6 +43,7 @@ from sitewarden.vision.plate_candidates import (
     PlateCandidate,
     TextLine,
     kept_scores,
+    overlap,
     pick_plate,
     rank,
 )
@@ -377,17 +378,7 @@ def second_boxes(
     lines = [*located, *sorted(seen, key=lambda line: -(line.box[2] - line.box[0]))]
     for line in lines:
         if len(compact_plate(line.text)) >= 4 and not any(
-            _overlap(line.box, box) > 0.7 for box in boxes
+            overlap(line.box, box) > 0.7 for box in boxes
         ):
             boxes.append(line.box)
     return boxes[:SECOND_BOXES]
-
-
-def _overlap(a: Box, b: Box) -> float:
-    """Intersection over union of two boxes."""
-    width = min(a[2], b[2]) - max(a[0], b[0])
-    height = min(a[3], b[3]) - max(a[1], b[1])
-    if width <= 0 or height <= 0:
-        return 0.0
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - width * height
-    return width * height / max(union, 1)
