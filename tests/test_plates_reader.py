@@ -9,7 +9,8 @@ from PIL import Image, ImageFilter
 
 from sitewarden.demo.garage_frames import Distortion, available_fonts, gate_frame, render_plate
 from sitewarden.vision.plate_formats import resolve_formats
-from sitewarden.vision.plates import PlateReader, TextLine, regions_around
+from sitewarden.vision.plate_places import regions_around
+from sitewarden.vision.plates import PlateReader, TextLine
 
 FORMATS = resolve_formats(["cn", "cn_ne", "uk"])
 

@@ -101,6 +101,13 @@ class Settings(BaseSettings):
         description="gate-frame pixels one plate camera may send at once (a car's few frames; "
         "at least one 4096x4096 frame)",
     )
+    plate_burst_s: float = Field(
+        default=3,
+        ge=0,
+        le=30,
+        description="seconds a lane remembers its last plate reads, so that the frames of one "
+        "car vote (docs/parking.md#bursts); 0: every frame is judged alone",
+    )
     snapshot_pixels_per_s: float = Field(
         default=1_000_000,
         ge=0,

@@ -233,8 +233,13 @@ class ReviewOut(BaseModel):
     reason: str
     created_at: datetime
     state: str
-    resolution: str | None
-    resolved_by: str | None
+    resolution: str | None = Field(
+        description="confirmed or dismissed by a person; settled: a later frame of the same "
+        "car read the plate surely (docs/parking.md#bursts)"
+    )
+    resolved_by: str | None = Field(
+        description="the operator, or for a settled review the lane's camera"
+    )
     resolved_at: datetime | None
     plate: str | None = None
     disclosure: str = "none"

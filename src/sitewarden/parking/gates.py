@@ -292,6 +292,17 @@ class ParkingGates:
             return None
         return self.decide_plate(self.lane_of(site_id, item.device_id), plate)
 
+    def settle_reviews(self, lane: Lane, review_ids: Sequence[str]) -> None:
+        """Close the reviews of a car's earlier frames at ``lane`` once a later frame
+        read its plate surely (``lane_bursts``): the gate decided on that read, and a
+        person confirming an earlier frame would decide again. Each is resolved as
+        ``settled`` by the lane's camera, and its frame goes with it."""
+        for review_id in review_ids:
+            if self.data.reviews.resolve_review(
+                lane.site_id, review_id, "settled", lane.device_id, self.clock()
+            ):
+                self.data.frames.delete(lane.site_id, review_id)
+
     def _emit(self, event: Event) -> None:
         self.intake.take([event])
 

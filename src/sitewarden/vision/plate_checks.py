@@ -142,9 +142,15 @@ def surest_characters(scores: Sequence[Sequence[float]]) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Judged:
+    """A read, why it is unsure (None: sure), and its plate's colour. ``settleable``: it
+    is unsure only because its characters are not sure enough (neither its colour nor a
+    vote nor the second reader is against it), so that other frames of the car that
+    read it alike may settle it (``plate_bursts``)."""
+
     plate: PlateCandidate
     doubt: str | None
     colour: str | None
+    settleable: bool = False
 
 
 def judge_looks(
@@ -163,10 +169,13 @@ def judge_looks(
         alike = [other for other in found if other.match.compact == read.match.compact]
         agreeing = len(alike)
         least_sure = surest_characters([other.scores for other in alike])
-        doubt = read_doubt(least_sure, agreeing, colour_doubt(read.match.format, colour))
-        if doubt is None:
-            doubt = outvoted(read, found)
-        judged.append((doubt is None, agreeing, rank(read), Judged(read, doubt, colour)))
+        colour_problem = colour_doubt(read.match.format, colour)
+        vote = outvoted(read, found)
+        doubt = read_doubt(least_sure, agreeing, colour_problem) or vote
+        settleable = doubt is not None and colour_problem is None and vote is None
+        judged.append(
+            (doubt is None, agreeing, rank(read), Judged(read, doubt, colour, settleable))
+        )
     if not judged:
         return None
     return max(judged, key=lambda item: item[:3])[3]

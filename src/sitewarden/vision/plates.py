@@ -21,6 +21,9 @@ boxed loosely, the top row of two-row plates). Formats decide at every look, so 
 can settle for text that is not a plate, and a plate no look made sure is returned with
 its doubt: the gate sends it to a person, it never acts on a guess.
 
+A lane's camera sends a few frames of each car: the reads of the car's earlier frames
+may settle an unsure read or dispute a sure one (``plate_bursts``).
+
 Frames are decoded by ``vision/images.py`` in memory and dropped after the read: they
 are never stored. A dark frame is brightened before the first look (``frame_levels``).
 """
@@ -38,18 +41,19 @@ import numpy.typing as npt
 from PIL import Image
 
 from sitewarden.vision.frame_levels import brightened
+from sitewarden.vision.plate_bursts import FrameRead, disputed, settled
 from sitewarden.vision.plate_candidates import (
     Box,
     PlateCandidate,
     TextLine,
     kept_scores,
-    overlap,
     pick_plate,
     rank,
 )
 from sitewarden.vision.plate_checks import Judged, colour_doubt, judge_looks, plate_colour
 from sitewarden.vision.plate_cross_check import FirstText, check_second, chinese, contradicted
 from sitewarden.vision.plate_formats import PlateFormat, PlateMatch, compact_plate, match_plate
+from sitewarden.vision.plate_places import regions_around, second_boxes
 from sitewarden.vision.plate_regions import locate_plates, part_of
 
 if TYPE_CHECKING:  # the OCR modules (OpenCV, 25 MB) are imported with the first frame
@@ -57,8 +61,6 @@ if TYPE_CHECKING:  # the OCR modules (OpenCV, 25 MB) are imported with the first
     from sitewarden.vision.plate_second_reader import SecondReader
 
 QUICK_SIDE = 640  # the first look's longer side, in pixels
-MAX_REGIONS = 8  # text lines of the quick look worth a close look
-SECOND_BOXES = 4  # places the second reader reads when the first found no sure plate
 MAX_ALTERNATIVES = 3  # other reads of an unsure plate offered to the person reviewing it
 # How the colour look crops a plate-coloured rectangle (plate_regions): a margin around
 # it (width, height factors), and the rows of a two-row plate as fractions of it (left,
@@ -82,6 +84,14 @@ class FrameReading:
     colour: str | None = None  # the plate's background: blue, yellow, lime, green or None
     # other plates the looks and readers read, for the review queue (unsure reads only)
     alternatives: tuple[PlateMatch, ...] = ()
+    settleable: bool = False  # unsure only for its characters' confidence (plate_bursts)
+
+    def frame_read(self, sure: bool) -> FrameRead | None:
+        """The read as its lane remembers it for the car's next frames (``sure``: the
+        gate acted on it)."""
+        if self.plate is None:
+            return None
+        return FrameRead(self.plate.match.compact, self.plate.scores, sure, self.settleable)
 
 
 def _centre_in(box: Box, quad: npt.NDArray[np.float32]) -> bool:
@@ -96,37 +106,6 @@ def _line(found: TextFound, left: int = 0, top: int = 0) -> TextLine:
     xs, ys = found.quad[:, 0], found.quad[:, 1]
     box = (int(xs.min()) + left, int(ys.min()) + top, int(xs.max()) + left, int(ys.max()) + top)
     return TextLine(found.text, found.score, box, found.char_scores)
-
-
-def regions_around(lines: Sequence[TextLine], width: int, height: int) -> list[Box]:
-    """Where to look closer: each line's box grown by its height on every side (room for
-    a plate's other row or a border the quick look cut), overlapping ones merged."""
-    regions: list[Box] = []
-    for line in lines[:MAX_REGIONS]:
-        left, top, right, bottom = line.box
-        margin = max(bottom - top, 8)
-        grown = (
-            max(left - margin, 0),
-            max(top - margin, 0),
-            min(right + margin, width),
-            min(bottom + margin, height),
-        )
-        for other in list(regions):
-            if (
-                grown[0] < other[2]
-                and other[0] < grown[2]
-                and grown[1] < other[3]
-                and (other[1] < grown[3])
-            ):
-                regions.remove(other)
-                grown = (
-                    min(grown[0], other[0]),
-                    min(grown[1], other[1]),
-                    max(grown[2], other[2]),
-                    max(grown[3], other[3]),
-                )
-        regions.append(grown)
-    return regions
 
 
 class PlateReader:
@@ -286,17 +265,43 @@ class PlateReader:
         if doubt is None or read is None:
             return judged, []
         other = match_plate(read.text, plates)
-        return replace(judged, doubt=doubt), [other] if other else []
+        return replace(judged, doubt=doubt, settleable=False), [other] if other else []
 
-    def read_plate(self, image: Image.Image, formats: Sequence[PlateFormat]) -> FrameReading:
+    def burst_judged(
+        self,
+        pixels: Pixels,
+        judged: Judged,
+        earlier: Sequence[FrameRead],
+        formats: Sequence[PlateFormat],
+    ) -> tuple[Judged, list[PlateMatch]]:
+        """``judged`` with the ``earlier`` frames of the car at its lane
+        (``plate_bursts``): a sure read they dispute is doubted; an unsure one they
+        settle is sure, unless the second reader then contradicts it."""
+        plate = judged.plate
+        read = FrameRead(plate.match.compact, plate.scores, judged.doubt is None, judged.settleable)
+        if read.sure:
+            doubt = disputed(read, earlier)
+            return (judged, []) if doubt is None else (replace(judged, doubt=doubt), [])
+        if not settled(read, earlier):
+            return judged, []
+        return self.second_opinion(pixels, replace(judged, doubt=None), formats)
+
+    def read_plate(
+        self,
+        image: Image.Image,
+        formats: Sequence[PlateFormat],
+        earlier: Sequence[FrameRead] = (),
+    ) -> FrameReading:
         """The surest plate in ``image`` that fits one of ``formats``, or why none.
 
         The quick look (reduced frame); while no read is sure (``plate_checks``), a close
         look around the text found, the full look, the colour look, and for Chinese
         formats the plate detector's look and the second reader. A read two looks agree
         on is sure; a sure Chinese plate is checked by the second reader
-        (``second_opinion``). A read that stays unsure is returned with its ``doubt``
-        and the other plates read (``alternatives``, for the review queue)."""
+        (``second_opinion``). Last, the reads of the car's ``earlier`` frames at the
+        lane may settle or dispute it (``burst_judged``). A read that stays unsure is
+        returned with its ``doubt`` and the other plates read (``alternatives``, for
+        the review queue)."""
         from sitewarden.vision.ocr import detection_size
 
         started = time.perf_counter()
@@ -342,12 +347,16 @@ class PlateReader:
         elif chinese(formats):
             places = second_boxes(judged, located, seen)
             judged, second_reads = self.second_look(pixels, judged, seen, places, formats)
+        if judged is not None and earlier:
+            judged, burst_reads = self.burst_judged(pixels, judged, earlier, formats)
+            second_reads += burst_reads
         elapsed = (time.perf_counter() - started) * 1000
         if judged is not None:
             others = () if judged.doubt is None else alternatives(judged, reads, second_reads)
             return FrameReading(
-                judged.plate, None, len(lines), elapsed, looks, judged.doubt, judged.colour, others
-            )
+                judged.plate, None, len(lines), elapsed, looks, judged.doubt, judged.colour,
+                others, judged.settleable and judged.doubt is not None,
+            )  # fmt: skip
         if not lines:
             reason = "no text found in the frame"
         else:
@@ -366,19 +375,3 @@ def alternatives(
         if match.compact != judged.plate.match.compact:
             found.setdefault(match.compact, match)
     return tuple(found.values())[:MAX_ALTERNATIVES]
-
-
-def second_boxes(
-    judged: Judged | None, located: Sequence[TextLine], seen: Sequence[TextLine]
-) -> list[Box]:
-    """Where the second reader looks: the first reader's plate, the plates the detector
-    ``located``, then the text lines ``seen`` of four or more characters, largest first;
-    each place once."""
-    boxes = [judged.plate.box] if judged is not None else []
-    lines = [*located, *sorted(seen, key=lambda line: -(line.box[2] - line.box[0]))]
-    for line in lines:
-        if len(compact_plate(line.text)) >= 4 and not any(
-            overlap(line.box, box) > 0.7 for box in boxes
-        ):
-            boxes.append(line.box)
-    return boxes[:SECOND_BOXES]

@@ -88,9 +88,11 @@ def decide_frame(desk: GateDesk, lane: Lane, body: bytes, content_type: str) -> 
     """Decode, read and decide in one worker thread: no hop back to the event loop between
     the steps, where a busy loop would add its own wait to every frame."""
     frame = None
+    earlier = desk.bursts.earlier(lane.site_id, lane.device_id)
     with image_slot(GATE_FRAME):
         image = decode_image(body, content_type, GATE_FRAME)
-        reading = desk.reader.read_plate(image, desk.gates.formats(lane.site_id))
+        formats = desk.gates.formats(lane.site_id)
+        reading = desk.reader.read_plate(image, formats, [seen.read for seen in earlier])
         found = reading.plate
         if found is not None:
             frame = frame_to_keep(image, found.box)  # the lane's last frame; and the review's
@@ -107,9 +109,17 @@ def decide_frame(desk: GateDesk, lane: Lane, body: bytes, content_type: str) -> 
         )
         return decision_out(decision, None, reading.elapsed_ms)
     candidate = reading.plate
+    sure = desk.gates.is_sure(lane.site_id, candidate.confidence, reading.doubt)
     decision = desk.gates.decide_frame_read(
         lane, candidate.match, candidate.confidence, reading.doubt, frame, reading.alternatives
     )
+    read = reading.frame_read(sure)
+    if read is not None:
+        desk.bursts.remember(lane.site_id, lane.device_id, read, decision.review_id)
+    if read is not None and sure:  # the car's earlier frames sent to review need no person
+        desk.gates.settle_reviews(
+            lane, [s.review_id for s in earlier if s.review_id and s.read.compact == read.compact]
+        )
     return decision_out(decision, round(candidate.confidence, 4), reading.elapsed_ms)
 
 
