@@ -193,3 +193,5 @@ def test_a_wrong_sure_read_is_caught_by_an_earlier_frame(reader: PlateReader) ->
     assert alone.doubt is None
     voted = reader.read_plate(later, FORMATS, [remembered(first)])
     assert voted.doubt == "an earlier frame of this car surely read a character otherwise"
+    # the person reviewing it sees the plate the earlier frame read
+    assert [other.compact for other in voted.alternatives][:1] == ["粤A82349"]

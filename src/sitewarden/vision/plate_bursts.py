@@ -54,14 +54,22 @@ def same_car(a: str, b: str) -> bool:
     return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) <= SAME_CAR_WITHIN
 
 
+def contradicting(read: FrameRead, earlier: Sequence[FrameRead]) -> list[FrameRead]:
+    """The ``earlier`` frames of the same car that surely read it otherwise."""
+    return [
+        other
+        for other in earlier
+        if other.sure and other.compact != read.compact and same_car(other.compact, read.compact)
+    ]
+
+
 def disputed(read: FrameRead, earlier: Sequence[FrameRead]) -> str | None:
     """Why ``read`` (taken as sure) is in doubt given the ``earlier`` frames of the
     burst, or None: an earlier frame of the same car surely read it otherwise, and two
     sure reads of one car that differ cannot both be right. The reason names no
     character: it travels in clear."""
-    for other in earlier:
-        if other.sure and other.compact != read.compact and same_car(other.compact, read.compact):
-            return "an earlier frame of this car surely read a character otherwise"
+    if contradicting(read, earlier):
+        return "an earlier frame of this car surely read a character otherwise"
     return None
 
 

@@ -41,7 +41,7 @@ import numpy.typing as npt
 from PIL import Image
 
 from sitewarden.vision.frame_levels import brightened
-from sitewarden.vision.plate_bursts import FrameRead, disputed, settled
+from sitewarden.vision.plate_bursts import FrameRead, contradicting, disputed, settled
 from sitewarden.vision.plate_candidates import (
     Box,
     PlateCandidate,
@@ -275,13 +275,17 @@ class PlateReader:
         formats: Sequence[PlateFormat],
     ) -> tuple[Judged, list[PlateMatch]]:
         """``judged`` with the ``earlier`` frames of the car at its lane
-        (``plate_bursts``): a sure read they dispute is doubted; an unsure one they
-        settle is sure, unless the second reader then contradicts it."""
+        (``plate_bursts``): a sure read they dispute is doubted, with the plates they
+        read for the review queue; an unsure one they settle is sure, unless the second
+        reader then contradicts it."""
         plate = judged.plate
         read = FrameRead(plate.match.compact, plate.scores, judged.doubt is None, judged.settleable)
         if read.sure:
             doubt = disputed(read, earlier)
-            return (judged, []) if doubt is None else (replace(judged, doubt=doubt), [])
+            if doubt is None:
+                return judged, []
+            others = [match_plate(other.compact, formats) for other in contradicting(read, earlier)]
+            return replace(judged, doubt=doubt), [match for match in others if match]
         if not settled(read, earlier):
             return judged, []
         return self.second_opinion(pixels, replace(judged, doubt=None), formats)
