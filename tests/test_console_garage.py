@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from bench.plate_photos import devsets_folder
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from sitewarden.accounts.accounts import create_user
 from sitewarden.accounts.roles import Role
@@ -60,6 +60,19 @@ def _show_plates(page: Page, purpose: str = "Gate operation") -> None:
 
 def _lane(page: Page, device: str) -> Any:
     return page.locator(f'#lanes li[data-device="{device}"]')
+
+
+def boxes_at_once(page: Page, *elements: Locator) -> list[dict[str, float]]:
+    """The page boxes of ``elements``, read in one step: the alarm banner (other tests
+    leave loud alarms open) may come in between two reads and push the page down."""
+    handles = [element.element_handle() for element in elements]
+    boxes: list[dict[str, float]] = page.evaluate(
+        "elements => elements.map(element => {"
+        " const box = element.getBoundingClientRect();"
+        " return {x: box.x, y: box.y, width: box.width, height: box.height}; })",
+        handles,
+    )
+    return boxes
 
 
 def _audit(server: LiveServer, action: str, site: str) -> list[dict[str, Any]]:
@@ -302,9 +315,7 @@ def test_the_frame_of_an_unsure_read_shows_the_plate_outlined_and_enlarged_to_an
     expect(frame).to_have_attribute("src", re.compile(r"^data:image/jpeg;base64,"))
     expect(page.locator("#frame-crop")).to_have_attribute("data-drawn", review_id)
     # the outline sits on the plate: inside the frame, a plate's shape (wider than tall)
-    outline = page.locator("#frame-plate-box").bounding_box()
-    whole = frame.bounding_box()
-    assert outline is not None and whole is not None
+    outline, whole = boxes_at_once(page, page.locator("#frame-plate-box"), frame)
     assert (
         whole["x"] <= outline["x"]
         and outline["x"] + outline["width"] <= whole["x"] + whole["width"]
@@ -377,9 +388,7 @@ def test_a_lanes_last_frame_shows_on_its_card_with_the_plate_boxed_after_a_purpo
     image = lane.locator(".lane-frame img")
     expect(image).to_have_attribute("src", re.compile(r"^data:image/jpeg;base64,"))
     first = image.get_attribute("src")
-    outline = lane.locator(".lane-frame .plate-box").bounding_box()
-    whole = image.bounding_box()
-    assert outline is not None and whole is not None
+    outline, whole = boxes_at_once(page, lane.locator(".lane-frame .plate-box"), image)
     assert (
         whole["x"] <= outline["x"]
         and outline["x"] + outline["width"] <= whole["x"] + whole["width"]
@@ -403,9 +412,7 @@ def test_a_lanes_last_frame_shows_on_its_card_with_the_plate_boxed_after_a_purpo
     expect(image).to_be_visible()
     # the frame shrinks with its card, and the occupancy chart with its own (Chart.js
     # follows a resize on its next frame): nothing scrolls sideways
-    lanes = page.locator("#lanes").bounding_box()
-    shown = image.bounding_box()
-    assert lanes is not None and shown is not None
+    lanes, shown = boxes_at_once(page, page.locator("#lanes"), image)
     assert lanes["x"] + lanes["width"] <= 375 and shown["x"] + shown["width"] <= 375
     for _ in range(30):  # (the page's CSP forbids wait_for_function's eval)
         if page.evaluate("document.documentElement.scrollWidth") <= 375:
