@@ -177,6 +177,13 @@ def test_two_unsure_frames_of_one_car_open_the_gate_together(
     settled = next(r for r in resolved.json() if r["review_id"] == answers[0]["review_id"])
     assert settled["state"] == "resolved" and settled["resolution"] == "settled", settled
     assert settled["resolved_by"] == "lane-burst" and settled["frame"] is None, settled
+    with server.client() as admin:  # a guard who had it open is told why it is gone
+        again = admin.post(
+            f"/api/v1/parking/sites/pk-frames/reviews/{settled['review_id']}/resolve",
+            json={"confirm": True},
+        )
+    assert again.status_code == 422, again.text
+    assert "a later frame of the same car at lane-burst read the plate surely" in again.text
 
 
 def test_an_empty_scene_is_no_plate(gate: tuple[LiveServer, str]) -> None:

@@ -286,11 +286,22 @@ class ParkingGates:
         if not self.data.reviews.resolve_review(
             site_id, review_id, resolution, actor, self.clock()
         ):
-            raise InvalidInput(f"review {review_id!r} was resolved already")
+            raise InvalidInput(self._resolved_already(site_id, review_id))
         self.data.frames.delete(site_id, review_id)  # its frame was kept for this review only
         if plate is None:
             return None
         return self.decide_plate(self.lane_of(site_id, item.device_id), plate)
+
+    def _resolved_already(self, site_id: str, review_id: str) -> str:
+        """Why a review cannot be resolved: who resolved it, and how."""
+        item = self.data.reviews.get_review(site_id, review_id)
+        if item is not None and item.resolution == "settled":
+            return (
+                f"review {review_id!r} was settled already: a later frame of the same car "
+                f"at {item.resolved_by} read the plate surely, and the gate decided on it"
+            )
+        by = f" by {item.resolved_by}" if item is not None and item.resolved_by else ""
+        return f"review {review_id!r} was resolved already{by}"
 
     def settle_reviews(self, lane: Lane, review_ids: Sequence[str]) -> None:
         """Close the reviews of a car's earlier frames at ``lane`` once a later frame
