@@ -164,8 +164,18 @@ def share(bursts: Sequence[Burst], outcome: str, voted: bool) -> float:
     return 100 * hits / max(len(bursts), 1)
 
 
-def report_bursts(bursts: Sequence[Burst]) -> list[Figure]:
-    """Print the table of the bursts alone and voted, and every burst the vote changed."""
+def report_bursts(folder: Path) -> list[Figure]:
+    """Read the development set's photos as bursts and print their table (no figures
+    when the set is absent)."""
+    photos = load_photos(folder / "plates")
+    if not photos:
+        print(f"\nPlate bursts: no development set at {folder / 'plates'}")
+        return []
+    return bursts_table(read_bursts(photos))
+
+
+def bursts_table(bursts: Sequence[Burst]) -> list[Figure]:
+    """Print the table of the bursts alone and voting, and every burst the vote changed."""
     figures: list[Figure] = []
     for voted, how in ((False, "frames alone"), (True, "frames voting")):
         for kind in OUTCOMES:
@@ -204,12 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--folder", type=Path, default=None, help="the devsets folder")
     args = parser.parse_args(argv)
     print_machine()
-    folder = args.folder or devsets_folder()
-    photos = load_photos(folder / "plates")
-    if not photos:
-        print(f"\nReal photos: no development set at {folder / 'plates'}")
-        return 0
-    figures = report_bursts(read_bursts(photos))
+    figures = report_bursts(args.folder or devsets_folder())
     return 0 if all(f.met is not False for f in figures) else 1
 
 

@@ -1,6 +1,6 @@
 """Plate reading and gate decisions: exact-read rate, read latency, decision latency.
 
-    python -m bench.plates [--count 500] [--http 60] [--quick]
+    python -m bench.plates [--count 500] [--http 60] [--quick] [--bursts]
 
 Renders a reproducible set of plates (Chinese blue, green new-energy and yellow, UK and
 French) with Pillow and the Noto CJK fonts, each in a 1280x720 frame with varied
@@ -12,7 +12,9 @@ decide, and the server's own reading time) and text reads from smart cameras.
 
 Part 3 reads the real-photo development set in ../shared/devsets/plates (see
 ``bench/plate_photos.py``): exact reads, wrong plates accepted, reads sent to review, per
-plate colour and for the tuning and checking halves, and latency.
+plate colour and for the tuning and checking halves, and latency. ``--bursts`` adds
+part 4, the same photos as bursts of three frames, read alone and voting
+(``bench/plate_bursts.py``; about four minutes more).
 
 Targets (issue 5): exact reads >= 97%, median read <= 300 ms, decision p95 <= 500 ms.
 Targets (issue 22, real photos): exact >= 97%, wrong plate accepted <= 0.5%.
@@ -39,6 +41,7 @@ from bench.common import (
     print_machine,
     print_table,
 )
+from bench.plate_bursts import report_bursts
 from bench.plate_photos import devsets_folder, report_photos
 from sitewarden.accounts.accounts import create_api_key, require_user
 from sitewarden.demo.garage_frames import Distortion, available_fonts, encode_jpeg, gate_frame
@@ -235,6 +238,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=500, help="plates read offline")
     parser.add_argument("--http", type=int, default=60, help="frames posted over HTTP")
     parser.add_argument("--quick", action="store_true", help="50 plates, 10 over HTTP")
+    parser.add_argument(
+        "--bursts", action="store_true", help="also read the photos as bursts of three frames"
+    )
     args = parser.parse_args(argv)
     count, over_http = (50, 10) if args.quick else (args.count, args.http)
     print_machine()
@@ -247,6 +253,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         online = decide_over_http(make_samples(over_http, seed=11), Path(folder))
     print_table(f"Gate decisions over HTTP, {over_http} frames and reads", online)
     photos = report_photos(devsets_folder())
+    if args.bursts:
+        photos += report_bursts(devsets_folder())
     return 0 if all(f.met is not False for f in offline + online + photos) else 1
 
 
