@@ -183,6 +183,24 @@ def test_a_blurred_frame_after_a_sure_one_is_settled(reader: PlateReader) -> Non
 
 
 @needs_photos
+def test_the_earlier_reads_may_be_asked_for_once_the_frame_is_read(reader: PlateReader) -> None:
+    """A lane passes a function: a frame read while the car's previous one was still
+    being read then sees that one's read."""
+    first = reader.read_plate(frame("cn_yellow_020.jpg"), FORMATS)
+    asked: list[int] = []
+
+    def earlier() -> list[FrameRead]:
+        asked.append(1)
+        return [remembered(first)]
+
+    later = frame("cn_yellow_020.jpg", lambda image: blurred(image.convert("RGB"), 1.2))
+    voted = reader.read_plate(later, FORMATS, earlier)
+    assert asked == [1]
+    assert voted.plate is not None and voted.plate.match.compact == "粤A82349"
+    assert voted.doubt is None
+
+
+@needs_photos
 def test_a_wrong_sure_read_is_caught_by_an_earlier_frame(reader: PlateReader) -> None:
     """At 70 % of its size, 粤A82349 is read 鄂A82349 at 0.92: sure alone, the one wrong
     plate the harsher copies still show (docs/parking.md)."""

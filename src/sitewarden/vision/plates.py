@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -294,7 +294,7 @@ class PlateReader:
         self,
         image: Image.Image,
         formats: Sequence[PlateFormat],
-        earlier: Sequence[FrameRead] = (),
+        earlier: Sequence[FrameRead] | Callable[[], Sequence[FrameRead]] = (),
     ) -> FrameReading:
         """The surest plate in ``image`` that fits one of ``formats``, or why none.
 
@@ -303,7 +303,9 @@ class PlateReader:
         formats the plate detector's look and the second reader. A read two looks agree
         on is sure; a sure Chinese plate is checked by the second reader
         (``second_opinion``). Last, the reads of the car's ``earlier`` frames at the
-        lane may settle or dispute it (``burst_judged``). A read that stays unsure is
+        lane may settle or dispute it (``burst_judged``); given as a function, they are
+        asked for only then, so that a frame read while the car's previous one was
+        still being read sees that one's read. A read that stays unsure is
         returned with its ``doubt`` and the other plates read (``alternatives``, for
         the review queue)."""
         from sitewarden.vision.ocr import detection_size
@@ -351,9 +353,11 @@ class PlateReader:
         elif chinese(formats):
             places = second_boxes(judged, located, seen)
             judged, second_reads = self.second_look(pixels, judged, seen, places, formats)
-        if judged is not None and earlier:
-            judged, burst_reads = self.burst_judged(pixels, judged, earlier, formats)
-            second_reads += burst_reads
+        if judged is not None:
+            burst = earlier() if callable(earlier) else earlier
+            if burst:
+                judged, burst_reads = self.burst_judged(pixels, judged, burst, formats)
+                second_reads += burst_reads
         elapsed = (time.perf_counter() - started) * 1000
         if judged is not None:
             others = () if judged.doubt is None else alternatives(judged, reads, second_reads)
