@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import httpx
 import pytest
-from bench.plate_photos import FOLDER_VARIABLE, devsets_folder, smaller
+from bench.plate_photos import FOLDER_VARIABLE, devsets_folder
 from PIL import Image
 
 from sitewarden.demo.garage_frames import Distortion, available_fonts, encode_jpeg, gate_frame
@@ -141,49 +141,6 @@ def test_a_real_photo_the_two_readers_settle_opens_the_gate(gate: tuple[LiveServ
             json={"site": "pk-frames", "field": "plate", "value": "皖M·12288", "purpose": "test"},
         )
     assert [e["kind"] for e in found.json()["events"]] == ["parking.entry"], found.json()
-
-
-def test_two_unsure_frames_of_one_car_open_the_gate_together(
-    gate: tuple[LiveServer, str],
-) -> None:
-    """A lane camera's burst: 浙C01701 on a dark plate, its province read at 0.54, goes
-    to review; the next frame (80 % of the size) reads it alike at 0.63, and the two
-    frames together let the car in, and the first frame's review is closed
-    (docs/parking.md#bursts)."""
-    server, _ = gate
-    token = server.add_site_with_device("pk-frames", "lane-burst", DeviceKind.PLATE_CAMERA, "p1")
-    with server.client() as admin:
-        admin.put("/api/v1/parking/sites/pk-frames/lanes/lane-burst", json={"direction": "entry"})
-    first = real_photo("cn_blue_052.jpg")
-    later = smaller(Image.open(io.BytesIO(first)).convert("RGB"), 0.8)
-    with device_client(server, token) as camera:
-        answers = [
-            camera.post(
-                "/api/v1/gates/lane-burst/frames",
-                content=body,
-                headers={"Content-Type": "image/jpeg"},
-            ).json()
-            for body in (first, later)
-        ]
-    assert answers[0]["reason"] == "review" and answers[0]["open"] is False, answers[0]
-    assert answers[1]["open"] is True and answers[1]["reason"] == "ticketless", answers[1]
-    assert answers[1]["plate"] == mask_plate("浙C·01701"), answers[1]
-    # the first frame's review was settled by the second: no one confirms it again
-    with server.client() as admin:
-        resolved = admin.get(
-            "/api/v1/parking/sites/pk-frames/reviews", params={"state": "resolved"}
-        )
-    assert resolved.status_code == 200, resolved.text
-    settled = next(r for r in resolved.json() if r["review_id"] == answers[0]["review_id"])
-    assert settled["state"] == "resolved" and settled["resolution"] == "settled", settled
-    assert settled["resolved_by"] == "lane-burst" and settled["frame"] is None, settled
-    with server.client() as admin:  # a guard who had it open is told why it is gone
-        again = admin.post(
-            f"/api/v1/parking/sites/pk-frames/reviews/{settled['review_id']}/resolve",
-            json={"confirm": True},
-        )
-    assert again.status_code == 422, again.text
-    assert "a later frame of the same car at lane-burst read the plate surely" in again.text
 
 
 def test_an_empty_scene_is_no_plate(gate: tuple[LiveServer, str]) -> None:

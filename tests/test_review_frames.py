@@ -11,11 +11,13 @@ from itertools import count
 from typing import Any
 
 import pytest
+from bench.plate_photos import FOLDER_VARIABLE, devsets_folder, smaller
 from PIL import Image
 
 from sitewarden.accounts.roles import Role
 from sitewarden.demo.garage_frames import Distortion, available_fonts, encode_jpeg, gate_frame
 from sitewarden.parking.review_frames import ReviewFrame
+from sitewarden.privacy.masking import mask_plate
 from sitewarden.privacy.retention import run_retention
 from tests.conftest import LiveServer, device_client
 from tests.test_parking_gates import Garage
@@ -142,3 +144,41 @@ def test_retention_deletes_a_frame_past_its_date(shared_server: LiveServer) -> N
         assert set(store.review_frames.kept_for(site, ["old", "new", "open"])) == {"new", "open"}
     finally:
         store.close()
+
+
+def test_a_later_frame_of_the_car_settles_the_review_and_its_frame_goes(
+    shared_server: LiveServer,
+) -> None:
+    """A lane camera's burst: 浙C01701 on a dark plate, its province read at 0.54, goes
+    to review; the next frame (80 % of the size) reads it alike at 0.63, and the two
+    frames together let the car in. The first frame's review is closed with its frame,
+    and a guard who had it open is told why (docs/parking.md#bursts)."""
+    photo = devsets_folder() / "plates" / "images" / "cn_blue_052.jpg"
+    if not photo.is_file():
+        pytest.skip(f"no plate development set at {photo.parent.parent} ({FOLDER_VARIABLE})")
+    garage = Garage(shared_server, f"rf{next(_sites)}")
+    first = photo.read_bytes()
+    later = smaller(Image.open(photo).convert("RGB"), 0.8)
+    with device_client(shared_server, garage.tokens["gate-in"]) as camera:
+        answers = [
+            camera.post(
+                "/api/v1/gates/gate-in/frames", content=body, headers={"Content-Type": "image/jpeg"}
+            ).json()
+            for body in (first, later)
+        ]
+    assert answers[0]["reason"] == "review" and answers[0]["open"] is False, answers[0]
+    assert answers[1]["open"] is True and answers[1]["reason"] == "ticketless", answers[1]
+    assert answers[1]["plate"] == mask_plate("浙C·01701"), answers[1]
+    review_id = answers[0]["review_id"]
+    resolved = garage.admin("GET", "/reviews", params={"state": "resolved"})
+    assert resolved.status_code == 200, resolved.text
+    settled = next(r for r in resolved.json() if r["review_id"] == review_id)
+    assert settled["resolution"] == "settled" and settled["resolved_by"] == "gate-in", settled
+    store = shared_server.open_storage()
+    try:
+        assert store.review_frames.get(garage.site, review_id) is None
+    finally:
+        store.close()
+    again = garage.admin("POST", f"/reviews/{review_id}/resolve", json={"confirm": True})
+    assert again.status_code == 422, again.text
+    assert "a later frame of the same car at gate-in read the plate surely" in again.text

@@ -21,11 +21,13 @@ from sitewarden.intake.service import Intake
 from sitewarden.parking.data import ParkingData
 from sitewarden.parking.decisions import GateDecision, gate_event, lane_fields
 from sitewarden.parking.gate_rules import GateRules
+from sitewarden.parking.lane_bursts import LaneBursts
 from sitewarden.parking.lane_frames import keep_lane_frame
 from sitewarden.parking.records import GateRead, Lane, PlateSettings, ReviewItem
 from sitewarden.parking.review_frames import FrameToKeep, keep_review_frame
 from sitewarden.parking.tariffs import Tariff
 from sitewarden.privacy.vault import Vault
+from sitewarden.vision.plate_bursts import FrameRead
 from sitewarden.vision.plate_formats import PlateFormat, PlateMatch, match_plate, resolve_formats
 
 NO_CURRENCY = "XXX"  # ISO 4217 "no currency": a garage without a tariff is free
@@ -44,8 +46,10 @@ class ParkingGates:
         ids: EventIdFactory,
         clock: Callable[[], datetime] | None = None,
         frame_days: float = 0,
+        bursts: LaneBursts | None = None,
     ) -> None:
         self.data = data
+        self.bursts = bursts or LaneBursts()  # each lane's last frame reads (plate_bursts)
         self.frame_days = frame_days  # how long a review's frame is kept (0: until resolved)
         self.vault = vault
         self.intake = intake
@@ -127,20 +131,36 @@ class ParkingGates:
         doubt: str | None,
         frame: FrameToKeep | None = None,
         alternatives: Sequence[PlateMatch] = (),
+        scores: Sequence[float] = (),
+        settleable: bool = False,
     ) -> GateDecision:
         """Decide on a plate the reader found in a frame: a sure read is acted on; any
         other follows the site's policy for unsure reads, and its ``frame`` and the
         readers' ``alternatives`` are kept with the review; either way it becomes the
-        lane's last frame. Never a wrong plate silently."""
+        lane's last frame. Never a wrong plate silently.
+
+        The lane remembers the read (its characters' ``scores``; ``settleable``: unsure
+        only for them) for the car's next frames, and a sure read closes the reviews
+        the car's earlier frames sent for the same plate (``settle_reviews``)."""
         if frame is not None:
             vehicle = self.vault.subject_for(lane.site_id, "plate", "vehicle", plate.compact)
             keep_lane_frame(
                 self.data.lane_frames, self.vault, lane.site_id, lane.device_id, vehicle,
                 frame, self.frame_days, self.clock(),
             )  # fmt: skip
-        if self.is_sure(lane.site_id, confidence, doubt):
-            return self.decide_plate(lane, plate, None, confidence)
-        return self.unsure_read(lane, plate, confidence, doubt, frame, alternatives)
+        sure = self.is_sure(lane.site_id, confidence, doubt)
+        if sure:
+            self.settle_reviews(lane, plate)
+            decision = self.decide_plate(lane, plate, None, confidence)
+        else:
+            decision = self.unsure_read(lane, plate, confidence, doubt, frame, alternatives)
+        read = FrameRead(plate.compact, tuple(scores), sure, settleable)
+        self.bursts.remember(lane.site_id, lane.device_id, read, decision.review_id)
+        return decision
+
+    def earlier_reads(self, site_id: str, device_id: str) -> list[FrameRead]:
+        """The reads of the lane's last frames, for the reader (``plate_bursts``)."""
+        return [seen.read for seen in self.bursts.earlier(site_id, device_id)]
 
     def unsure_read(
         self,
@@ -303,16 +323,18 @@ class ParkingGates:
         by = f" by {item.resolved_by}" if item is not None and item.resolved_by else ""
         return f"review {review_id!r} was resolved already{by}"
 
-    def settle_reviews(self, lane: Lane, review_ids: Sequence[str]) -> None:
-        """Close the reviews of a car's earlier frames at ``lane`` once a later frame
-        read its plate surely (``lane_bursts``): the gate decided on that read, and a
-        person confirming an earlier frame would decide again. Each is resolved as
-        ``settled`` by the lane's camera, and its frame goes with it."""
-        for review_id in review_ids:
+    def settle_reviews(self, lane: Lane, plate: PlateMatch) -> None:
+        """Close the reviews the car's earlier frames at ``lane`` sent for ``plate``, now
+        that a later frame read it surely (``lane_bursts``): the gate decides on that
+        read, and a person confirming an earlier frame would decide again. Each is
+        resolved as ``settled`` by the lane's camera, and its frame goes with it."""
+        for seen in self.bursts.earlier(lane.site_id, lane.device_id):
+            if seen.review_id is None or seen.read.compact != plate.compact:
+                continue
             if self.data.reviews.resolve_review(
-                lane.site_id, review_id, "settled", lane.device_id, self.clock()
+                lane.site_id, seen.review_id, "settled", lane.device_id, self.clock()
             ):
-                self.data.frames.delete(lane.site_id, review_id)
+                self.data.frames.delete(lane.site_id, seen.review_id)
 
     def _emit(self, event: Event) -> None:
         self.intake.take([event])

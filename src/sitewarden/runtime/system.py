@@ -38,6 +38,7 @@ from sitewarden.intake.validation import IntakeLimits
 from sitewarden.intake.writer import EventSink, EventWriter
 from sitewarden.occupancy.aggregator import OccupancyAggregator
 from sitewarden.parking.gates import ParkingGates
+from sitewarden.parking.lane_bursts import LaneBursts
 from sitewarden.parking.subject_records import ParkingSubjectRecords
 from sitewarden.privacy.audit import AuditLog
 from sitewarden.privacy.keyring import KeyRing
@@ -180,6 +181,7 @@ def build_runtime(
             intake,
             ids,
             frame_days=settings.retention_days.get("plate_reads", 0),
+            bursts=LaneBursts(settings.plate_burst_s),
         ),
         access=AccessDesk(
             store.access_data(),

@@ -288,7 +288,7 @@ class PlateReader:
             return replace(judged, doubt=doubt), [match for match in others if match]
         if not settled(read, earlier):
             return judged, []
-        return self.second_opinion(pixels, replace(judged, doubt=None), formats)
+        return self.second_opinion(pixels, replace(judged, doubt=None, settleable=False), formats)
 
     def read_plate(
         self,
@@ -363,7 +363,7 @@ class PlateReader:
             others = () if judged.doubt is None else alternatives(judged, reads, second_reads)
             return FrameReading(
                 judged.plate, None, len(lines), elapsed, looks, judged.doubt, judged.colour,
-                others, judged.settleable and judged.doubt is not None,
+                others, judged.settleable,
             )  # fmt: skip
         if not lines:
             reason = "no text found in the frame"

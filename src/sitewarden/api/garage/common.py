@@ -24,7 +24,6 @@ from sitewarden.errors import InvalidInput, NotFound, PermissionDenied
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.parking.decisions import GateDecision
 from sitewarden.parking.gates import ParkingGates
-from sitewarden.parking.lane_bursts import LaneBursts
 from sitewarden.parking.records import Lane
 from sitewarden.privacy.masking import mask_plate
 from sitewarden.registry.records import Sender
@@ -48,18 +47,11 @@ class GateDesk:
     ``frame_pixels`` charges each camera its frames' pixels (reading costs time by the
     pixel), so that one camera cannot keep the reader busy while cars wait at others."""
 
-    def __init__(
-        self,
-        gates: ParkingGates,
-        reader: PlateReader,
-        frame_pixels: RateLimiter,
-        bursts: LaneBursts | None = None,
-    ) -> None:
+    def __init__(self, gates: ParkingGates, reader: PlateReader, frame_pixels: RateLimiter) -> None:
         self.gates = gates
         self.reader = reader
         self.frame_slots = anyio.CapacityLimiter(FRAME_SLOTS)
         self.frame_pixels = frame_pixels
-        self.bursts = bursts or LaneBursts()
 
 
 def build_gates(context: AppContext) -> GateDesk:
@@ -68,7 +60,7 @@ def build_gates(context: AppContext) -> GateDesk:
     pixels = RateLimiter(
         settings.frame_pixels_per_s, settings.frame_pixels_burst, "plate camera's frame pixels"
     )
-    return GateDesk(gates, PlateReader(), pixels, LaneBursts(settings.plate_burst_s))
+    return GateDesk(gates, PlateReader(), pixels)
 
 
 def get_desk(request: Request) -> GateDesk:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
@@ -18,7 +20,6 @@ from sitewarden.parking.records import Lane
 from sitewarden.parking.review_frames import frame_to_keep
 from sitewarden.registry.records import Sender
 from sitewarden.vision.images import GATE_FRAME, decode_image, image_size, image_slot
-from sitewarden.vision.plate_bursts import FrameRead
 
 router = APIRouter(prefix="/api/v1", tags=["parking"])
 
@@ -89,14 +90,11 @@ def decide_frame(desk: GateDesk, lane: Lane, body: bytes, content_type: str) -> 
     """Decode, read and decide in one worker thread: no hop back to the event loop between
     the steps, where a busy loop would add its own wait to every frame."""
     frame = None
-    site_id, device_id = lane.site_id, lane.device_id
-
-    def earlier() -> list[FrameRead]:  # asked for when the read is done (plate_bursts)
-        return [seen.read for seen in desk.bursts.earlier(site_id, device_id)]
-
+    # the lane's last reads, asked for when this frame's read is done (plate_bursts)
+    earlier = functools.partial(desk.gates.earlier_reads, lane.site_id, lane.device_id)
     with image_slot(GATE_FRAME):
         image = decode_image(body, content_type, GATE_FRAME)
-        reading = desk.reader.read_plate(image, desk.gates.formats(site_id), earlier)
+        reading = desk.reader.read_plate(image, desk.gates.formats(lane.site_id), earlier)
         found = reading.plate
         if found is not None:
             frame = frame_to_keep(image, found.box)  # the lane's last frame; and the review's
@@ -113,18 +111,16 @@ def decide_frame(desk: GateDesk, lane: Lane, body: bytes, content_type: str) -> 
         )
         return decision_out(decision, None, reading.elapsed_ms)
     candidate = reading.plate
-    sure = desk.gates.is_sure(lane.site_id, candidate.confidence, reading.doubt)
     decision = desk.gates.decide_frame_read(
-        lane, candidate.match, candidate.confidence, reading.doubt, frame, reading.alternatives
+        lane,
+        candidate.match,
+        candidate.confidence,
+        reading.doubt,
+        frame,
+        reading.alternatives,
+        candidate.scores,
+        reading.settleable,
     )
-    read = reading.frame_read(sure)
-    if read is not None and sure:  # the car's earlier frames sent to review need no person
-        reviews = desk.bursts.earlier(site_id, device_id)
-        desk.gates.settle_reviews(
-            lane, [s.review_id for s in reviews if s.review_id and s.read.compact == read.compact]
-        )
-    if read is not None:
-        desk.bursts.remember(site_id, device_id, read, decision.review_id)
     return decision_out(decision, round(candidate.confidence, 4), reading.elapsed_ms)
 
 
