@@ -42,8 +42,8 @@ from PIL import Image
 from bench.common import Figure, percentile, print_machine, print_table
 from bench.plate_photos import (
     OUTCOMES,
-    REVIEW_BELOW,
     Photo,
+    accepted,
     blurred,
     darker,
     devsets_folder,
@@ -88,17 +88,12 @@ class Burst:
     voted_ms: list[float]
 
 
-def is_sure(reading: FrameReading) -> bool:
-    plate = reading.plate
-    return plate is not None and reading.doubt is None and plate.confidence >= REVIEW_BELOW
-
-
 def outcome(photo: Photo, readings: Sequence[FrameReading]) -> str:
     """How a gate lives the burst's frames (see the module's help)."""
-    accepted = [r.plate.match.compact for r in readings if r.plate and is_sure(r)]
-    if any(plate != photo.plate for plate in accepted):
+    acted_on = [r.plate.match.compact for r in readings if r.plate and accepted(r)]
+    if any(plate != photo.plate for plate in acted_on):
         return "wrong"
-    if accepted:
+    if acted_on:
         return "exact"
     return "review" if any(r.plate for r in readings) else "missed"
 
@@ -117,18 +112,18 @@ def read_burst(reader: PlateReader, photo: Photo, name: str, frames: Sequence[Fr
         elapsed.append((time.perf_counter() - started) * 1000)
         voted.append(reading)
         alone.append(reader.read_plate(decoded, formats) if earlier else reading)
-        remembered = reading.frame_read(is_sure(reading))
+        remembered = reading.frame_read(accepted(reading))
         if remembered is not None:
             earlier.append(remembered)
 
     def reviews(readings: Sequence[FrameReading]) -> int:
-        return sum(r.plate is not None and not is_sure(r) for r in readings)
+        return sum(r.plate is not None and not accepted(r) for r in readings)
 
     def reviews_left(readings: Sequence[FrameReading]) -> int:
         """Reviews no later frame settled (a sure read of the same plate closes them)."""
         waiting: list[str] = []
         for r in readings:
-            if r.plate is not None and not is_sure(r):
+            if r.plate is not None and not accepted(r):
                 waiting.append(r.plate.match.compact)
             elif r.plate is not None:
                 waiting = [plate for plate in waiting if plate != r.plate.match.compact]

@@ -41,7 +41,7 @@ from bench.common import Figure, percentile, print_machine, print_table
 from sitewarden.parking.records import PlateSettings
 from sitewarden.vision.images import GATE_FRAME, decode_image
 from sitewarden.vision.plate_formats import DEFAULT_FORMATS, resolve_formats
-from sitewarden.vision.plates import PlateReader
+from sitewarden.vision.plates import FrameReading, PlateReader
 
 FOLDER_VARIABLE = "SITEWARDEN_DEVSETS"  # overrides ../shared/devsets
 REVIEW_BELOW = PlateSettings("bench").review_below
@@ -137,6 +137,12 @@ MORE: list[Copy] = [
 ]
 
 
+def accepted(reading: FrameReading) -> bool:
+    """Whether a gate acts on the read: sure, and at or over the default review_below."""
+    plate = reading.plate
+    return plate is not None and reading.doubt is None and plate.confidence >= REVIEW_BELOW
+
+
 def read_photo(
     reader: PlateReader, photo: Photo, data: bytes | None = None, copy: str = ""
 ) -> Outcome:
@@ -152,7 +158,7 @@ def read_photo(
         return Outcome(photo, "missed", None, reading.reason or "", elapsed, copy)
     got = reading.plate.match.compact
     doubt = reading.doubt
-    if doubt is None and reading.plate.confidence < REVIEW_BELOW:
+    if doubt is None and not accepted(reading):
         doubt = f"confidence {reading.plate.confidence:.2f} under review_below"
     if doubt is not None:
         return Outcome(photo, "review", got, doubt, elapsed, copy)
