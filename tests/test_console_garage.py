@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from bench.plate_photos import devsets_folder
+from bench.plate_photos import devsets_folder, smaller
+from PIL import Image
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from sitewarden.accounts.accounts import create_user
@@ -135,6 +136,28 @@ def test_a_car_entering_and_leaving_shows_on_its_lanes_with_its_read_and_is_paid
     assert reads and all(entry["purpose"] == "Gate operation" for entry in reads)
     # Plates opened only when a new vehicle appeared, not on every 3-second poll.
     assert len(reads) <= 4, reads
+
+
+def test_a_read_two_frames_of_a_car_settled_says_so_on_its_lane(
+    shared_server: LiveServer, page: Page
+) -> None:
+    """A guard who sees a barrier open on a read at 63 % is told why: two frames of the
+    car read it alike (docs/parking.md#bursts)."""
+    photo = devsets_folder() / "plates" / "images" / "cn_blue_052.jpg"
+    if not photo.is_file():
+        pytest.skip(f"no plate development set at {photo.parent.parent}")
+    garage = _garage(shared_server)
+    _sign_in(page, shared_server, f"/garage?site={garage.site}", "guard-bo", Role.OPERATOR)
+    later = smaller(Image.open(photo).convert("RGB"), 0.8)
+    with device_client(shared_server, garage.tokens["gate-in"]) as camera:
+        for body in (photo.read_bytes(), later):
+            camera.post(
+                "/api/v1/gates/gate-in/frames", content=body, headers={"Content-Type": "image/jpeg"}
+            ).raise_for_status()
+    decision = _lane(page, "gate-in").locator(".decision")
+    expect(decision).to_have_text(
+        re.compile(r"^entered · ticketless entry · confidence \d+% · read alike in 2 frames$")
+    )
 
 
 def test_a_plate_search_with_a_purpose_is_audited(shared_server: LiveServer, page: Page) -> None:

@@ -38,8 +38,11 @@ def test_reads_of_one_length_differing_in_two_characters_or_fewer_are_one_car() 
 
 
 def test_an_unsure_read_another_frame_read_alike_and_surely_is_settled() -> None:
-    assert settled(unsure("浙C01701", 0.54), [unsure("浙C01701", 0.63)])
-    assert settled(unsure("粤A82349", 0.41), [FrameRead("粤A82349", SURE, True)])
+    """The count is of the frames that read the plate alike, the read's own included."""
+    assert settled(unsure("浙C01701", 0.54), [unsure("浙C01701", 0.63)]) == 2
+    assert settled(unsure("粤A82349", 0.41), [FrameRead("粤A82349", SURE, True)]) == 2
+    three = [unsure("浙C01701", 0.63), FrameRead("浙C01702", SURE, False), unsure("浙C01701", 0.5)]
+    assert settled(unsure("浙C01701", 0.54), three) == 3
 
 
 def test_frames_unsure_of_the_same_character_settle_nothing() -> None:
@@ -170,6 +173,7 @@ def test_two_unsure_frames_of_a_dark_plate_settle_it(reader: PlateReader) -> Non
     voted = reader.read_plate(later, FORMATS, [remembered(first)])
     assert voted.plate is not None and voted.plate.match.compact == "浙C01701"
     assert voted.doubt is None
+    assert (first.frames, alone.frames, voted.frames) == (1, 1, 2)
 
 
 @needs_photos
@@ -211,5 +215,6 @@ def test_a_wrong_sure_read_is_caught_by_an_earlier_frame(reader: PlateReader) ->
     assert alone.doubt is None
     voted = reader.read_plate(later, FORMATS, [remembered(first)])
     assert voted.doubt == "an earlier frame of this car surely read a character otherwise"
+    assert voted.frames == 1
     # the person reviewing it sees the plate the earlier frame read
     assert [other.compact for other in voted.alternatives][:1] == ["粤A82349"]

@@ -20,7 +20,7 @@ from sitewarden.parking.review_frames import ReviewFrame
 from sitewarden.privacy.masking import mask_plate
 from sitewarden.privacy.retention import run_retention
 from tests.conftest import LiveServer, device_client
-from tests.test_parking_gates import Garage
+from tests.test_parking_gates import Garage, events_of
 
 pytestmark = [pytest.mark.slow, pytest.mark.both_backends]
 _sites = count()
@@ -169,6 +169,14 @@ def test_a_later_frame_of_the_car_settles_the_review_and_its_frame_goes(
     assert answers[0]["reason"] == "review" and answers[0]["open"] is False, answers[0]
     assert answers[1]["open"] is True and answers[1]["reason"] == "ticketless", answers[1]
     assert answers[1]["plate"] == mask_plate("浙C·01701"), answers[1]
+    # the answer, the entry's event and the lane view say the read stands on two frames
+    assert (answers[0]["frames"], answers[1]["frames"]) == (1, 2), answers
+    entry = next(e for e in events_of(shared_server, garage.site, "parking.entry"))
+    assert entry["attributes"]["frames"] == 2, entry
+    lanes = garage.admin("GET", "/lanes/status")
+    assert lanes.status_code == 200, lanes.text
+    decisions = next(lane for lane in lanes.json() if lane["device_id"] == "gate-in")["decisions"]
+    assert [d["frames"] for d in decisions if d["kind"] == "parking.entry"] == [2], decisions
     review_id = answers[0]["review_id"]
     resolved = garage.admin("GET", "/reviews", params={"state": "resolved"})
     assert resolved.status_code == 200, resolved.text

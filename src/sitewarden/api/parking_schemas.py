@@ -43,6 +43,12 @@ class DecisionOut(BaseModel):
     voided_sessions: list[str]
     confidence: float | None = None
     read_ms: float | None = None
+    frames: int | None = Field(
+        default=None,
+        description="frames of the car the read stands on (docs/parking.md#bursts): 1 read "
+        "alone, 2 or more when earlier frames at the lane that read the plate alike settled "
+        "an unsure read; null for reads sent as text",
+    )
 
 
 class LaneIn(_In):

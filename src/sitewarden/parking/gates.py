@@ -133,6 +133,7 @@ class ParkingGates:
         alternatives: Sequence[PlateMatch] = (),
         scores: Sequence[float] = (),
         settleable: bool = False,
+        frames: int = 1,
     ) -> GateDecision:
         """Decide on a plate the reader found in a frame: a sure read is acted on; any
         other follows the site's policy for unsure reads, and its ``frame`` and the
@@ -141,7 +142,9 @@ class ParkingGates:
 
         The lane remembers the read (its characters' ``scores``; ``settleable``: unsure
         only for them) for the car's next frames, and a sure read closes the reviews
-        the car's earlier frames sent for the same plate (``settle_reviews``)."""
+        the car's earlier frames sent for the same plate (``settle_reviews``).
+        ``frames``: how many frames of the car the read stands on (2 or more: the
+        burst settled it), kept in the decision's event."""
         if frame is not None:
             vehicle = self.vault.subject_for(lane.site_id, "plate", "vehicle", plate.compact)
             keep_lane_frame(
@@ -151,7 +154,7 @@ class ParkingGates:
         sure = self.is_sure(lane.site_id, confidence, doubt)
         if sure:
             self.settle_reviews(lane, plate)
-            decision = self.decide_plate(lane, plate, None, confidence)
+            decision = self.decide_plate(lane, plate, None, confidence, frames)
         else:
             decision = self.unsure_read(lane, plate, confidence, doubt, frame, alternatives)
         read = FrameRead(plate.compact, tuple(scores), sure, settleable)
@@ -186,10 +189,12 @@ class ParkingGates:
         plate: PlateMatch,
         device_time: datetime | None = None,
         confidence: float | None = None,
+        frames: int = 1,
     ) -> GateDecision:
         """Open or not for ``plate`` at ``lane``; listeners are told the decision. The
-        read's ``confidence`` (None: a person confirmed the plate) goes into its event."""
-        return self._told(self._decide_plate(lane, plate, device_time, confidence))
+        read's ``confidence`` (None: a person confirmed the plate) goes into its event,
+        and so do the ``frames`` of a read a burst settled (more than one)."""
+        return self._told(self._decide_plate(lane, plate, device_time, confidence, frames))
 
     def _decide_plate(
         self,
@@ -197,6 +202,7 @@ class ParkingGates:
         plate: PlateMatch,
         device_time: datetime | None,
         confidence: float | None,
+        frames: int = 1,
     ) -> GateDecision:
         now = self.clock()
         subject = self.vault.subject_for(lane.site_id, "plate", "vehicle", plate.compact)
@@ -222,6 +228,8 @@ class ParkingGates:
             if event is not None and not repeated:
                 if confidence is not None:
                     event.attributes["confidence"] = round(confidence, 4)
+                if frames > 1:
+                    event.attributes["frames"] = frames
                 self._emit(event)
                 decision = replace(decision, event_id=str(event.id))
             elif repeated:

@@ -73,14 +73,15 @@ def disputed(read: FrameRead, earlier: Sequence[FrameRead]) -> str | None:
     return None
 
 
-def settled(read: FrameRead, earlier: Sequence[FrameRead]) -> bool:
-    """Whether an unsure ``read`` is made sure by the ``earlier`` frames of its burst."""
+def settled(read: FrameRead, earlier: Sequence[FrameRead]) -> int:
+    """How many frames of the burst settle an unsure ``read``, itself included (2 or
+    more), or 0 when the ``earlier`` frames do not make it sure."""
     if not read.settleable:
-        return False
+        return 0
     # a frame sent again (the same read to the last score) is not a second frame
     alike = [o for o in earlier if o.compact == read.compact and o.scores != read.scores]
     if not alike:
-        return False
+        return 0
     if surest_characters([read.scores, *(other.scores for other in alike)]) < AGREED_SURE:
-        return False
-    return disputed(read, earlier) is None
+        return 0
+    return 1 + len(alike) if disputed(read, earlier) is None else 0

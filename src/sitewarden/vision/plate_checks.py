@@ -145,12 +145,14 @@ class Judged:
     """A read, why it is unsure (None: sure), and its plate's colour. ``settleable``: it
     is unsure only because its characters are not sure enough (neither its colour nor a
     vote nor the second reader is against it), so that other frames of the car that
-    read it alike may settle it (``plate_bursts``)."""
+    read it alike may settle it (``plate_bursts``); ``frames``: how many frames of the
+    car it stands on (more than one once they settled it)."""
 
     plate: PlateCandidate
     doubt: str | None
     colour: str | None
     settleable: bool = False
+    frames: int = 1
 
 
 def judge_looks(

@@ -85,6 +85,7 @@ class FrameReading:
     # other plates the looks and readers read, for the review queue (unsure reads only)
     alternatives: tuple[PlateMatch, ...] = ()
     settleable: bool = False  # unsure only for its characters' confidence (plate_bursts)
+    frames: int = 1  # frames of the car the read stands on: 2 or more once a burst settled it
 
     def frame_read(self, sure: bool) -> FrameRead | None:
         """The read as its lane remembers it for the car's next frames (``sure``: the
@@ -286,9 +287,11 @@ class PlateReader:
                 return judged, []
             others = [match_plate(other.compact, formats) for other in contradicting(read, earlier)]
             return replace(judged, doubt=doubt), [match for match in others if match]
-        if not settled(read, earlier):
+        frames = settled(read, earlier)
+        if not frames:
             return judged, []
-        return self.second_opinion(pixels, replace(judged, doubt=None, settleable=False), formats)
+        judged = replace(judged, doubt=None, settleable=False, frames=frames)
+        return self.second_opinion(pixels, judged, formats)
 
     def read_plate(
         self,
@@ -363,7 +366,7 @@ class PlateReader:
             others = () if judged.doubt is None else alternatives(judged, reads, second_reads)
             return FrameReading(
                 judged.plate, None, len(lines), elapsed, looks, judged.doubt, judged.colour,
-                others, judged.settleable,
+                others, judged.settleable, judged.frames,
             )  # fmt: skip
         if not lines:
             reason = "no text found in the frame"

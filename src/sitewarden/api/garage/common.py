@@ -126,7 +126,10 @@ def _gate_lane(context: AppContext, desk: GateDesk, sender: Sender, device_id: s
 
 
 def decision_out(
-    decision: GateDecision, confidence: float | None = None, read_ms: float | None = None
+    decision: GateDecision,
+    confidence: float | None = None,
+    read_ms: float | None = None,
+    frames: int | None = None,
 ) -> DecisionOut:
     plate = decision.plate
     return DecisionOut(
@@ -149,4 +152,5 @@ def decision_out(
         voided_sessions=list(decision.voided_sessions),
         confidence=confidence,
         read_ms=None if read_ms is None else round(read_ms, 1),
+        frames=frames,
     )

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from sitewarden.api.authentication import ParkingReader
 from sitewarden.api.context import AppContext, Context
@@ -40,6 +40,9 @@ class LaneDecisionOut(BaseModel):
     at: datetime
     reason: str | None
     confidence: float | None
+    frames: int | None = Field(
+        description="frames of the car an unsure read was settled by (2 or more), else null"
+    )
     session_id: str | None
     fee_minor: int | None
     currency: str | None
@@ -80,6 +83,7 @@ def decision_out(event: Event, plate: tuple[str | None, str]) -> LaneDecisionOut
         at=event.occurred_at,
         reason=attributes.get("reason"),
         confidence=attributes.get("confidence"),
+        frames=attributes.get("frames"),
         session_id=attributes.get("session_id"),
         fee_minor=attributes.get("fee_minor"),
         currency=attributes.get("currency"),

@@ -120,8 +120,11 @@ def decide_frame(desk: GateDesk, lane: Lane, body: bytes, content_type: str) -> 
         reading.alternatives,
         candidate.scores,
         reading.settleable,
+        reading.frames,
     )
-    return decision_out(decision, round(candidate.confidence, 4), reading.elapsed_ms)
+    return decision_out(
+        decision, round(candidate.confidence, 4), reading.elapsed_ms, reading.frames
+    )
 
 
 # --- lanes, plate settings, tariffs ----------------------------------------------------------
