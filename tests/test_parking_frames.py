@@ -13,7 +13,13 @@ import pytest
 from bench.plate_photos import FOLDER_VARIABLE, devsets_folder
 from PIL import Image
 
-from sitewarden.demo.garage_frames import Distortion, available_fonts, encode_jpeg, gate_frame
+from sitewarden.demo.garage_frames import (
+    Distortion,
+    available_fonts,
+    encode_jpeg,
+    gate_frame,
+    render_plate,
+)
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.privacy.masking import mask_plate
 from tests.conftest import LiveServer, device_client
@@ -148,6 +154,20 @@ def test_an_empty_scene_is_no_plate(gate: tuple[LiveServer, str]) -> None:
     Image.new("RGB", (1280, 720), (80, 80, 80)).save(out, format="PNG")
     answer = post_frame(gate, out.getvalue(), "image/png").json()
     assert answer["reason"] == "no_plate" and answer["detail"] == "no text found in the frame"
+
+
+@pytest.mark.parametrize("size", [(32, 56), (40, 32)])
+def test_a_plate_picture_squeezed_to_a_few_pixels_is_answered_not_a_crash(
+    gate: tuple[LiveServer, str], size: tuple[int, int]
+) -> None:
+    """The plate detector's boxes for these frames were infinite, and reading them
+    raised (a 500 for a frame the API had accepted)."""
+    fonts = available_fonts()
+    assert fonts, "fonts-noto-cjk is missing: scripts/apt-install fonts-noto-cjk"
+    plate = render_plate("浙A·12345", "blue", fonts[0]).convert("RGB").resize(size)
+    answer = post_frame(gate, encode_jpeg(plate), "image/jpeg")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["open"] is False, answer.json()
 
 
 def _png(width: int, height: int) -> bytes:

@@ -8,6 +8,7 @@ import pytest
 from bench.plate_photos import devsets_folder, load_photos
 from PIL import Image
 
+from sitewarden.demo.garage_frames import available_fonts, render_plate
 from sitewarden.vision.plate_cross_check import (
     JUDGED_BELOW,
     SHOWN_BELOW,
@@ -176,6 +177,18 @@ def test_the_plate_detector_finds_the_same_boxes_whatever_ran_before() -> None:
     alone = SecondReader().locate(small)
     assert reader.locate(dusk) == SecondReader().locate(dusk)
     assert reader.locate(small) == alone and alone
+
+
+def test_the_plate_detector_does_not_run_on_a_frame_too_small_for_it() -> None:
+    """On a plate picture squeezed to 32 pixels on a side the detector's rows changed
+    from run to run, some with infinite corners (a crash, and a 500 for a frame the API
+    accepts); such a frame gets no detector boxes, every time."""
+    fonts = available_fonts()
+    assert fonts, "fonts-noto-cjk is missing: scripts/apt-install fonts-noto-cjk"
+    plate = render_plate("浙A·12345", "blue", fonts[0]).convert("RGB")
+    for size in ((32, 56), (40, 32), (32, 32), (256, 32), (47, 120)):
+        pixels = np.asarray(plate.resize(size))
+        assert [SecondReader().locate(pixels) for _ in range(4)] == [[]] * 4, size
 
 
 @needs_photos

@@ -47,6 +47,10 @@ RECOGNISE_SIZE = (160, 40)
 DETECT_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 DETECT_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 DETECT_MAX_SIDE = 1280
+# On frames 32 pixels or less on a side (a plate picture squeezed small) the detector's
+# deepest layers have nothing to look at, and OpenCV returned rows that changed from run
+# to run, some with infinite corners; from 34 pixels its rows were the same every run.
+DETECT_MIN_SIDE = 48
 DETECT_SCORE = 0.5  # HyperLPR's own cut
 DETECTOR_SIZES = 4  # frame sizes a reader keeps a detector for (cameras keep theirs)
 
@@ -107,8 +111,11 @@ class SecondReader:
         self._recognise = cv2.dnn.readNetFromCaffe(*(str(folder / name) for name in RECOGNISE))
 
     def locate(self, pixels: Pixels) -> list[Box]:
-        """Plates in ``pixels`` (RGB) as the plate detector finds them, surest first."""
+        """Plates in ``pixels`` (RGB) as the plate detector finds them, surest first; none
+        in a frame under ``DETECT_MIN_SIDE`` on a side (the other looks read those)."""
         height, width = pixels.shape[:2]
+        if min(height, width) < DETECT_MIN_SIDE:
+            return []
         scale = min(1.0, DETECT_MAX_SIDE / max(height, width))
         frame = np.asarray(pixels)
         if scale < 1.0:
@@ -121,6 +128,8 @@ class SecondReader:
         for row in sorted(found, key=lambda row: -float(row[2])):
             if float(row[2]) < DETECT_SCORE:
                 break
+            if not np.isfinite(row[3:7]).all():  # a box the net could not place
+                continue
             left, top = max(int(row[3] * width), 0), max(int(row[4] * height), 0)
             right, bottom = min(int(row[5] * width), width), min(int(row[6] * height), height)
             if right > left and bottom > top:
