@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from bench.plate_photos import devsets_folder, smaller
+from bench.plate_photos import blurred, devsets_folder
 from PIL import Image
 from playwright.sync_api import Browser, Locator, Page, expect
 
@@ -25,7 +25,7 @@ from tests.conftest import LiveServer, device_client
 from tests.test_console_foundation import KIND_WORDS, LATIN_WORD, VISIBLE_TEXT
 from tests.test_lane_frames import send_frame
 from tests.test_parking_gates import Garage
-from tests.test_review_frames import post_frame, unsure_garage
+from tests.test_review_frames import post_frame, unsure_burst, unsure_garage
 from tests.test_web import browser, keep_screenshot, sign_in, sign_in_user
 
 __all__ = ["browser"]  # the module's chromium, shared with tests/test_web.py
@@ -141,16 +141,13 @@ def test_a_car_entering_and_leaving_shows_on_its_lanes_with_its_read_and_is_paid
 def test_a_read_two_frames_of_a_car_settled_says_so_on_its_lane(
     shared_server: LiveServer, page: Page
 ) -> None:
-    """A guard who sees a barrier open on a read at 63 % is told why: two frames of the
-    car read it alike (docs/parking.md#bursts)."""
-    photo = devsets_folder() / "plates" / "images" / "cn_blue_052.jpg"
-    if not photo.is_file():
-        pytest.skip(f"no plate development set at {photo.parent.parent}")
+    """A guard who sees a barrier open on a read unsure of a character is told why: two
+    frames of the car read it alike (docs/parking.md#bursts)."""
+    burst = unsure_burst()
     garage = _garage(shared_server)
     _sign_in(page, shared_server, f"/garage?site={garage.site}", "guard-bo", Role.OPERATOR)
-    later = smaller(Image.open(photo).convert("RGB"), 0.8)
     with device_client(shared_server, garage.tokens["gate-in"]) as camera:
-        for body in (photo.read_bytes(), later):
+        for body in burst:
             camera.post(
                 "/api/v1/gates/gate-in/frames", content=body, headers={"Content-Type": "image/jpeg"}
             ).raise_for_status()
@@ -282,17 +279,17 @@ def test_an_operator_confirms_a_masked_guess_with_enter(
 def test_the_other_plates_the_readers_read_are_candidates_a_key_picks(
     shared_server: LiveServer, page: Page
 ) -> None:
-    """A real dark plate (浙C01701): the first reader's guess, then the second reader's
-    赣CQ1701 and 赣C01701; an admin picks the third with its key, an operator (plates
-    masked) can only confirm the guess."""
-    photo = devsets_folder() / "plates" / "images" / "cn_blue_052.jpg"
+    """A real learner plate, blurred (皖Q0686学): the first reader's guess 皖Q06867, then
+    皖Q06869 and the second reader's 皖Q0686学; an admin picks the third with its key, an
+    operator (plates masked) can only confirm the guess."""
+    photo = devsets_folder() / "plates" / "images" / "cn_yellow_019.jpg"
     if not photo.is_file():
         pytest.skip(f"no plate development set at {photo.parent.parent}")
     garage = _garage(shared_server)
     with device_client(shared_server, garage.tokens["gate-in"]) as camera:
         answer = camera.post(
             "/api/v1/gates/gate-in/frames",
-            content=photo.read_bytes(),
+            content=blurred(Image.open(photo).convert("RGB"), 0.8),
             headers={"Content-Type": "image/jpeg"},
         ).json()
     assert answer["reason"] == "review", answer
@@ -306,9 +303,9 @@ def test_the_other_plates_the_readers_read_are_candidates_a_key_picks(
     page.context.clear_cookies()  # the admin next, in the same browser
     sign_in(page, shared_server, shared_server.admin_password)
     page.goto(shared_server.url + f"/garage/reviews?site={garage.site}")
-    expect(page.locator("#review-guess")).to_have_text("浙C01701")
+    expect(page.locator("#review-guess")).to_have_text("皖Q06867")
     candidates = page.locator("#candidates button")
-    expect(candidates).to_have_text(["1 浙C01701", "2 赣CQ1701", "3 赣C01701"])
+    expect(candidates).to_have_text(["1 皖Q06867", "2 皖Q06869", "3 皖Q0686学"])
     expect(page.locator("#candidates-note")).to_be_hidden()  # an admin picks any of them
     expect(page.locator("#frame-crop")).to_have_attribute("data-drawn", answer["review_id"])
     keep_screenshot(page, DOCS / "garage-review-candidates.png")
@@ -322,7 +319,7 @@ def test_the_other_plates_the_readers_read_are_candidates_a_key_picks(
     page.emulate_media(color_scheme="light")
     page.locator("#queue").focus()
     page.keyboard.press("3")
-    expect(page.locator("#review-result")).to_contain_text("Corrected to 赣C01701")
+    expect(page.locator("#review-result")).to_contain_text("Corrected to 皖Q0686学")
 
 
 def test_the_frame_of_an_unsure_read_shows_the_plate_outlined_and_enlarged_to_an_admin(

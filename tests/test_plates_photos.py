@@ -14,6 +14,7 @@ from bench.plate_photos import (
     Photo,
     devsets_folder,
     load_photos,
+    plate_picture,
 )
 from PIL import Image
 
@@ -98,6 +99,28 @@ def test_plate_colours_are_seen_on_real_photos(reader: PlateReader) -> None:
 )
 def test_the_colour_look_reads_plates_the_text_looks_miss(reader: PlateReader, name: str) -> None:
     photo, reading = read(reader, name)
+    assert reading.plate is not None and reading.plate.match.compact == photo.plate
+    assert reading.doubt is None
+
+
+def test_the_picture_look_reads_a_dark_province_the_tight_box_cut(reader: PlateReader) -> None:
+    """浙C01701 on a dark plate: every look's text box reads 浙 at 0.54 at best; the box
+    grown into a plate picture and recognised whole reads it surely, and the two looks
+    agree."""
+    photo, reading = read(reader, "cn_blue_052.jpg")
+    assert reading.plate is not None and reading.plate.match.compact == photo.plate
+    assert reading.doubt is None
+
+
+@pytest.mark.parametrize("name", ["cn_blue_060.jpg", "cn_blue_069.jpg"])
+def test_a_cameras_plate_picture_is_read_whole(reader: PlateReader, name: str) -> None:
+    """The plate cut out of the photo as a gate camera sends it beside the scene: the
+    text detector finds nothing in so small a frame, so it is read whole."""
+    photo, scene = read(reader, name)
+    assert scene.plate is not None
+    image = Image.open(photo.path).convert("RGB")
+    picture = decode_image(plate_picture(image, scene.plate.box), "image/jpeg", GATE_FRAME)
+    reading = reader.read_plate(picture, FORMATS)
     assert reading.plate is not None and reading.plate.match.compact == photo.plate
     assert reading.doubt is None
 
@@ -199,7 +222,7 @@ def test_a_dark_copy_is_brightened_and_read(reader: PlateReader, name: str) -> N
 
 
 def test_the_whole_set_reads_with_no_wrong_plate_accepted(reader: PlateReader) -> None:
-    """All 100 photos, as bench.plate_photos reads them: 96 exact on 2026-12-04; the
+    """All 100 photos, as bench.plate_photos reads them: 97 exact on 2026-12-05; the
     floor below leaves room for onnxruntime and OpenCV builds to differ by a photo."""
     exact = wrong = 0
     for photo in PHOTOS.values():
@@ -211,4 +234,4 @@ def test_the_whole_set_reads_with_no_wrong_plate_accepted(reader: PlateReader) -
             exact += right
             wrong += not right
     assert wrong == 0
-    assert exact >= 95
+    assert exact >= 96

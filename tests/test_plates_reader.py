@@ -8,8 +8,10 @@ import pytest
 from PIL import Image, ImageFilter
 
 from sitewarden.demo.garage_frames import Distortion, available_fonts, gate_frame, render_plate
-from sitewarden.vision.plate_formats import resolve_formats
-from sitewarden.vision.plate_places import regions_around
+from sitewarden.vision.plate_candidates import PlateCandidate
+from sitewarden.vision.plate_checks import Judged
+from sitewarden.vision.plate_formats import match_plate, resolve_formats
+from sitewarden.vision.plate_places import picture_places, regions_around
 from sitewarden.vision.plates import PlateReader, TextLine
 
 FORMATS = resolve_formats(["cn", "cn_ne", "uk"])
@@ -84,3 +86,15 @@ def test_close_look_regions_grow_around_text_and_merge_when_they_overlap() -> No
     far = TextLine("EXIT", 0.9, (1000, 20, 1100, 60))
     regions = regions_around([top, bottom, far], 1280, 720)
     assert sorted(regions) == [(40, 50, 280, 260), (960, 0, 1140, 100)]
+
+
+def test_the_picture_look_reads_an_unsure_plate_grown_or_a_small_plate_shaped_frame_whole() -> None:
+    match = match_plate("浙A12345", FORMATS)
+    assert match is not None
+    unsure = Judged(PlateCandidate(match, 0.7, (100, 200, 200, 230)), "one look", "blue")
+    assert picture_places(unsure, 1280, 720) == [(90, 191, 210, 239)]  # 10 % across, 30 % down
+    edge = Judged(PlateCandidate(match, 0.7, (0, 700, 100, 720)), "one look", "blue")
+    assert picture_places(edge, 1280, 720) == [(0, 694, 110, 720)]  # inside the frame
+    assert picture_places(None, 140, 44) == [(0, 0, 140, 44)]  # itself a plate picture
+    assert picture_places(None, 1280, 720) == []  # a scene with no plate read
+    assert picture_places(None, 100, 90) == []  # not plate-shaped

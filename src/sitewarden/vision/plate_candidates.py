@@ -140,3 +140,17 @@ def pick_plate(lines: Sequence[TextLine], formats: Sequence[PlateFormat]) -> Pla
     if not found:
         return None
     return max(found, key=rank)
+
+
+def recognised_lines(
+    texts: Sequence[tuple[str, tuple[float, ...]]], boxes: Sequence[Box]
+) -> list[TextLine]:
+    """Crops recognised (``PaddleOcr.recognise``) as text lines at ``boxes``; the ones
+    the recogniser is unsure of (mean under ``MIN_TEXT_SCORE``) are dropped."""
+    from sitewarden.vision.ocr import MIN_TEXT_SCORE
+
+    return [
+        TextLine(text, float(np.mean(scores)), box, scores)
+        for (text, scores), box in zip(texts, boxes, strict=True)
+        if scores and float(np.mean(scores)) >= MIN_TEXT_SCORE
+    ]

@@ -1,6 +1,7 @@
 """Where in a frame the plate reader looks again: around the text its quick look
-found (the close look, at native resolution), and the places the second reader reads
-when the first found no sure plate (``plates.PlateReader``)."""
+found (the close look, at native resolution), the plate picture around an unsure read
+(the picture look), and the places the second reader reads when the first found no
+sure plate (``plates.PlateReader``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,12 @@ from sitewarden.vision.plate_formats import compact_plate
 
 CLOSE_LOOK_LINES = 8  # text lines of the quick look worth a close look
 SECOND_BOXES = 4  # places the second reader reads when the first found no sure plate
+# A plate picture, as gate cameras send beside the scene: the plate with this share of
+# its width (each side) and of its height (above and below) around it. A frame no longer
+# than PICTURE_MAX_SIDE and at least PICTURE_ASPECT times as wide as high is one.
+PICTURE_MARGIN = (0.1, 0.3)
+PICTURE_MAX_SIDE = 400
+PICTURE_ASPECT = 1.5
 
 
 def regions_around(lines: Sequence[TextLine], width: int, height: int) -> list[Box]:
@@ -59,3 +66,25 @@ def second_boxes(
         ):
             boxes.append(line.box)
     return boxes[:SECOND_BOXES]
+
+
+def picture_around(box: Box, width: int, height: int) -> Box:
+    """``box`` grown into a plate picture (``PICTURE_MARGIN``), inside the frame."""
+    left, top, right, bottom = box
+    across, down = PICTURE_MARGIN[0] * (right - left), PICTURE_MARGIN[1] * (bottom - top)
+    return (
+        max(0, round(left - across)),
+        max(0, round(top - down)),
+        min(width, round(right + across)),
+        min(height, round(bottom + down)),
+    )
+
+
+def picture_places(judged: Judged | None, width: int, height: int) -> list[Box]:
+    """Where the picture look reads: the unsure plate's box grown into a plate picture;
+    with no plate read, the whole frame when it is a plate picture itself."""
+    if judged is not None:
+        return [picture_around(judged.plate.box, width, height)]
+    if max(width, height) <= PICTURE_MAX_SIDE and width >= PICTURE_ASPECT * height:
+        return [(0, 0, width, height)]
+    return []

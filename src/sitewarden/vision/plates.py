@@ -7,7 +7,7 @@ is a plate is decided by the site's plate formats (``vision/plate_formats.py``),
 fix O/0 and I/1 by position. Text that fits no format is reported as no plate, with the
 reason.
 
-Reading takes up to four looks and stops at the first that gives a sure plate
+Reading takes up to six looks and stops at the first that gives a sure plate
 (``plate_checks``: every character read surely, or two looks agreeing, and a colour
 that fits the format). Text detection over the whole frame is most of the cost and
 grows with the pixels, so the quick look detects on the frame scaled to 640 pixels on
@@ -15,9 +15,13 @@ its longer side (a plate a lane camera can read is still 30 or more pixels high 
 and recognises the boxes it finds cropped from the full frame. When that gives no sure
 plate, the close look detects again at native resolution only around the text found;
 when there is still none, the full look detects on the whole frame at full resolution
-(small or distant plates), and last the colour look reads the blue and yellow
+(small or distant plates), then the colour look reads the blue and yellow
 plate-shaped rectangles of the frame (``plate_regions``: plates the detector missed or
-boxed loosely, the top row of two-row plates). Formats decide at every look, so none
+boxed loosely, the top row of two-row plates), the plate detector's look the plates it
+finds, and last the picture look recognises the unsure plate's box grown into a plate
+picture whole, without detecting text in it (``plate_places``: the text detector's
+tight box can cut a dark or small province; a frame that is itself a plate picture is
+read whole). Formats decide at every look, so none
 can settle for text that is not a plate, and a plate no look made sure is returned with
 its doubt: the gate sends it to a person, it never acts on a guess.
 
@@ -49,11 +53,12 @@ from sitewarden.vision.plate_candidates import (
     kept_scores,
     pick_plate,
     rank,
+    recognised_lines,
 )
 from sitewarden.vision.plate_checks import Judged, colour_doubt, judge_looks, plate_colour
 from sitewarden.vision.plate_cross_check import FirstText, check_second, chinese, contradicted
 from sitewarden.vision.plate_formats import PlateFormat, PlateMatch, compact_plate, match_plate
-from sitewarden.vision.plate_places import regions_around, second_boxes
+from sitewarden.vision.plate_places import picture_places, regions_around, second_boxes
 from sitewarden.vision.plate_regions import locate_plates, part_of
 
 if TYPE_CHECKING:  # the OCR modules (OpenCV, 25 MB) are imported with the first frame
@@ -167,7 +172,7 @@ class PlateReader:
         differently); a yellow one shaped like a two-row plate also row by row, with the
         lines ``seen`` by earlier looks inside it (its lower row, when the rectangle's
         bottom part catches an overlay beside the plate)."""
-        from sitewarden.vision.ocr import MIN_TEXT_SCORE, crop_text
+        from sitewarden.vision.ocr import crop_text
 
         quads = []
         inside: list[TextLine] = []
@@ -181,22 +186,16 @@ class PlateReader:
             return []
         with self._lock:
             texts = self._loaded().recognise([crop_text(pixels, quad) for quad in quads])
-        lines = list(inside)
-        for (text, scores), quad in zip(texts, quads, strict=True):
-            if scores and float(np.mean(scores)) >= MIN_TEXT_SCORE:
-                box = (
-                    int(quad[:, 0].min()),
-                    int(quad[:, 1].min()),
-                    int(quad[:, 0].max()),
-                    int(quad[:, 1].max()),
-                )
-                lines.append(TextLine(text, float(np.mean(scores)), box, scores))
-        return lines
+        boxes = [
+            (int(q[:, 0].min()), int(q[:, 1].min()), int(q[:, 0].max()), int(q[:, 1].max()))
+            for q in quads
+        ]
+        return [*inside, *recognised_lines(texts, boxes)]
 
     def read_located(self, pixels: Pixels) -> list[TextLine]:
         """The text of the plates the second reader's plate detector finds (Chinese
         plates the text detector missed: small ones in a dusk frame)."""
-        from sitewarden.vision.ocr import MIN_TEXT_SCORE, crop_text
+        from sitewarden.vision.ocr import crop_text
 
         with self._lock:
             boxes = self._second_loaded().locate(pixels)
@@ -207,11 +206,17 @@ class PlateReader:
                 for x0, y0, x1, y1 in boxes
             ]
             texts = self._loaded().recognise([crop_text(pixels, quad) for quad in quads])
-        return [
-            TextLine(text, float(np.mean(scores)), box, scores)
-            for (text, scores), box in zip(texts, boxes, strict=True)
-            if scores and float(np.mean(scores)) >= MIN_TEXT_SCORE
-        ]
+        return recognised_lines(texts, boxes)
+
+    def read_pictures(self, pixels: Pixels, places: Sequence[Box]) -> list[TextLine]:
+        """Each place (a plate picture, ``plate_places.picture_places``) recognised
+        whole as one line, without detecting text in it."""
+        if not places:
+            return []
+        crops = [np.ascontiguousarray(pixels[y0:y1, x0:x1]) for x0, y0, x1, y1 in places]
+        with self._lock:
+            texts = self._loaded().recognise(crops)
+        return recognised_lines(texts, places)
 
     def second_look(
         self,
@@ -348,6 +353,12 @@ class PlateReader:
             if located:
                 seen += located
                 reads.append(pick_plate(located, formats))
+                judged = judge_looks(pixels, reads)
+        if judged is None or judged.doubt is not None:
+            pictures = self.read_pictures(pixels, picture_places(judged, width, height))
+            if pictures:
+                seen += pictures
+                reads.append(pick_plate(pictures, formats))
                 judged = judge_looks(pixels, reads)
         looks = len(reads)
         second_reads: list[PlateMatch] = []
