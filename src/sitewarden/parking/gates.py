@@ -131,6 +131,7 @@ class ParkingGates:
         doubt: str | None,
         frame: FrameToKeep | None = None,
         alternatives: Sequence[PlateMatch] = (),
+        *,
         scores: Sequence[float] = (),
         settleable: bool = False,
         frames: int = 1,

@@ -118,9 +118,9 @@ def decide_frame(desk: GateDesk, lane: Lane, body: bytes, content_type: str) -> 
         reading.doubt,
         frame,
         reading.alternatives,
-        candidate.scores,
-        reading.settleable,
-        reading.frames,
+        scores=candidate.scores,
+        settleable=reading.settleable,
+        frames=reading.frames,
     )
     return decision_out(
         decision, round(candidate.confidence, 4), reading.elapsed_ms, reading.frames
