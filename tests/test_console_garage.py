@@ -300,7 +300,10 @@ def test_the_other_plates_the_readers_read_are_candidates_a_key_picks(
     expect(masked.nth(2)).to_be_disabled()
     expect(masked.nth(2)).to_have_attribute("aria-describedby", "candidates-note")
     expect(page.locator("#candidates-note")).to_contain_text("type its plate under Correct")
-    page.context.clear_cookies()  # the admin next, in the same browser
+    # The admin next, in the same browser. Leave the page first: signed out, its next
+    # refresh answers 401 and common.js sends it to /login, racing this goto.
+    page.goto("about:blank")
+    page.context.clear_cookies()
     sign_in(page, shared_server, shared_server.admin_password)
     page.goto(shared_server.url + f"/garage/reviews?site={garage.site}")
     expect(page.locator("#review-guess")).to_have_text("皖Q06867")
