@@ -1,16 +1,19 @@
-"""What operators do to an alarm over the API: note, shelve, unshelve, assign, the
-priority order with its cursor, per-rule rates; who may do it, and the audit entries."""
+"""What operators do to an alarm over the API: note, shelve, unshelve, assign (and who
+it may be assigned to), the priority order with its cursor, per-rule rates; who may do
+it, and the audit entries. On SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 from itertools import count
 
 import httpx
+import pytest
 
 from sitewarden.accounts.roles import Role
 from sitewarden.events.device_kinds import DeviceKind
 from tests.conftest import LiveServer, device_client
 
+pytestmark = pytest.mark.both_backends
 _sites = count()
 
 
@@ -117,3 +120,51 @@ def test_a_scoped_operator_cannot_assign_to_someone_who_does_not_see_the_site(
             anonymous.post(f"/api/v1/alerts/{alert_id}/notes", json={"note": "x"}).status_code
             == 401
         )
+
+
+def test_an_operator_lists_who_may_take_the_alarm_by_id_and_name_only(
+    shared_server: LiveServer,
+) -> None:
+    site, alert_id = _raise(shared_server, "door.forced", DeviceKind.DOOR_CONTACT)
+    shared_server.add_site_with_device("assignelse", "door-1", DeviceKind.DOOR_CONTACT)
+    for role, sites in [
+        (Role.OPERATOR, None),
+        (Role.OPERATOR, (site,)),
+        (Role.OPERATOR, ("assignelse",)),
+        (Role.VIEWER, None),
+        (Role.AUDITOR, None),
+    ]:
+        shared_server.api_key_for(role, sites=sites)
+    with shared_server.client(Role.ADMIN) as admin:
+        leaver = admin.post("/api/v1/users", json={"username": "leaver", "role": "operator"})
+        assert leaver.status_code == 201, leaver.text
+        assert admin.patch(f"/api/v1/users/{leaver.json()['user_id']}",
+                           json={"disabled": True}).status_code == 200  # fmt: skip
+        users = admin.get("/api/v1/users").json()
+    may = [
+        {"user_id": u["user_id"], "display_name": u["username"]}
+        for u in users
+        if u["role"] in ("admin", "operator")
+        and not u["disabled"]
+        and (u["site_scope"] is None or site in u["site_scope"])
+    ]
+    url = f"/api/v1/alerts/{alert_id}/assignees"
+    with shared_server.client(Role.OPERATOR) as operator:
+        assert operator.get("/api/v1/users").status_code == 403  # may not list users
+        listed = operator.get(url)
+        assert listed.status_code == 200, listed.text
+        names = [a["display_name"] for a in listed.json()]
+        assert {"operator-all", f"operator-{site}", "admin"} <= set(names)
+        assert not {"viewer-all", "auditor-all", "operator-assignelse", "leaver"} & set(names)
+        assert listed.json() == may  # id and name, nothing more (no role, scope, times)
+        taken = operator.post(f"/api/v1/alerts/{alert_id}/assign",
+                              json={"username": f"operator-{site}"})  # fmt: skip
+        assert taken.json()["assigned_to"] == f"operator-{site}"
+        assert operator.get("/api/v1/alerts/no-such-alert/assignees").status_code == 404
+    with shared_server.client(Role.VIEWER) as viewer:
+        refused = viewer.get(url)
+        assert refused.status_code == 403 and "alerts:handle" in refused.text
+    with shared_server.client(Role.OPERATOR, sites=("assignelse",)) as elsewhere:
+        assert elsewhere.get(url).status_code == 404  # not their site: not even its staff
+    with httpx.Client(base_url=shared_server.url) as anonymous:
+        assert anonymous.get(url).status_code == 401

@@ -1,7 +1,7 @@
-"""Alert routes: lists in two orders, one alert with its history, the live stream, and
-what operators do to an alarm (acknowledge, resolve, note, shelve, assign), each one
-written to the alert's history and to the audit log. Rules and occupancy are in
-``api/alert_rule_routes.py``, webhooks in ``api/webhooks.py``."""
+"""Alert routes: lists in two orders, one alert with its history, the live stream, who
+an alarm may be assigned to, and what operators do to an alarm (acknowledge, resolve,
+note, shelve, assign), each one written to the alert's history and to the audit log.
+Rules and occupancy are in ``api/alert_rule_routes.py``, webhooks in ``api/webhooks.py``."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from sitewarden.accounts.accounts import Operator
+from sitewarden.accounts.records import User
 from sitewarden.accounts.roles import Permission, Role, role_may
 from sitewarden.alerts.alert_search import AlertFilter, Order, sort_key
 from sitewarden.alerts.lifecycle import SHELVE_LIMIT_MINUTES
@@ -94,6 +95,13 @@ class ShelveIn(BaseModel):
 class AssignIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: str | None = Field(max_length=64, description="null: assigned to nobody")
+
+
+class AssigneeOut(BaseModel):
+    """Who an alarm may be assigned to, and no more: the chooser needs nothing else."""
+
+    user_id: str
+    display_name: str = Field(description="the username, which /assign takes")
 
 
 _ALERT_FIELDS = [name for name in AlertOut.model_fields if name != "alarm_state"]
@@ -295,6 +303,22 @@ def unshelve_alert(
     return _done(context, request, operator, alert, "unshelve", change, "it is not shelved")
 
 
+@router.get(
+    "/alerts/{alert_id}/assignees",
+    response_model=list[AssigneeOut],
+    summary="Who the alarm may be assigned to",
+)
+def list_assignees(alert_id: str, operator: AlertHandler, context: Context) -> list[AssigneeOut]:
+    """Active users who may handle alarms and see the alarm's site, by name. Operators
+    may call it (they cannot list users): it tells them names and ids, nothing else."""
+    alert = visible_alert(context, operator, alert_id)
+    return [
+        AssigneeOut(user_id=user.user_id, display_name=user.username)
+        for user in context.store.accounts.list_users()
+        if _assignment_refusal(user, alert.site_id) is None
+    ]
+
+
 @router.post("/alerts/{alert_id}/assign", response_model=AlertOut)
 def assign_alert(
     alert_id: str, body: AssignIn, request: Request, operator: AlertHandler, context: Context
@@ -302,7 +326,12 @@ def assign_alert(
     """To an operator who may handle alarms of its site, or (null) to nobody."""
     alert = visible_alert(context, operator, alert_id)
     if body.username is not None:
-        _check_assignee(context, body.username, alert.site_id)
+        user = context.store.accounts.get_user_by_name(body.username)
+        if user is None:
+            raise InvalidInput(f"no active user {body.username!r}")
+        refusal = _assignment_refusal(user, alert.site_id)
+        if refusal is not None:
+            raise InvalidInput(refusal)
     change = context.store.alarms.assign(
         alert.site_id, alert.alert_id, operator.username, body.username, datetime.now(UTC)
     )
@@ -310,11 +339,12 @@ def assign_alert(
                  "a resolved alarm cannot be assigned")  # fmt: skip
 
 
-def _check_assignee(context: AppContext, username: str, site_id: str) -> None:
-    user = context.store.accounts.get_user_by_name(username)
-    if user is None or user.disabled:
-        raise InvalidInput(f"no active user {username!r}")
+def _assignment_refusal(user: User, site_id: str) -> str | None:
+    """Why ``user`` may not be given an alarm of ``site_id``, or None if they may."""
+    if user.disabled:
+        return f"no active user {user.username!r}"
     if not role_may(Role(user.role), Permission.ALERTS_HANDLE):
-        raise InvalidInput(f"{username!r} ({user.role}) may not handle alarms")
+        return f"{user.username!r} ({user.role}) may not handle alarms"
     if user.site_scope is not None and site_id not in user.site_scope:
-        raise InvalidInput(f"{username!r} does not see site {site_id!r}")
+        return f"{user.username!r} does not see site {site_id!r}"
+    return None
