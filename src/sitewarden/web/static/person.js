@@ -48,6 +48,12 @@
     if (barred) {
       const reason = found.bar_reason ? " — " + found.bar_reason : "";
       fact("fact-barred", formatTime(found.barred_at, zone) + " · " + (found.barred_by || "") + reason, true);
+      if (!found.bar_reason) {  // the reason is personal: sealed like the name until a purpose opens it
+        const sealed = document.createElement("span");
+        sealed.className = "sealed"; sealed.setAttribute("translate", "yes");
+        sealed.textContent = " — " + t("reason sealed: show with purpose");
+        $("fact-barred").append(sealed);
+      }
     } else fact("fact-barred", t("no"), false);
     fact("fact-created", formatTime(found.created_at, zone), true);
     if ($("change-form") && !$("change-form").contains(document.activeElement)) {
