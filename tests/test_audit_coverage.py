@@ -17,33 +17,40 @@ the path parameters and httpx's keyword arguments (json, params, content, files,
 
 from __future__ import annotations
 
-import itertools
-import re
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
-import httpx
-import orjson
-import pyotp
 import pytest
 
-from sitewarden.accounts import accounts
 from sitewarden.accounts.roles import Role
 from sitewarden.events.device_kinds import DeviceKind
-from tests.conftest import LiveServer, PatientTransport, device_client
+from tests.audit_walk import (
+    PASSWORD,
+    SITE,
+    TARIFF,
+    Call,
+    Prepared,
+    Walk,
+    api_login,
+    api_logout,
+    form,
+    form_login,
+    others_key,
+    own_key,
+    own_password,
+    password_form,
+    totp_confirm,
+    totp_start,
+    walk_call,
+)
+from tests.conftest import LiveServer
 from tests.test_access_decisions import ALWAYS
-from tests.test_cli import sitewarden
 from tests.test_route_scope import APP_ROUTES
 
 CHANGING = ("DELETE", "PATCH", "POST", "PUT")
-SITE = "aw"  # the walk's own site; everything it changes lies in it (or is new)
 HOOK_TARGET = "https://93.184.216.34/hook"  # a public address; critical alerts only: none sent
-PASSWORD = "walk-the-audit-trail-1"
-TARIFF = {"currency": "CNY", "hourly_minor": 500, "free_minutes": 0}
+
 
 # Routes that are not operator changes, with the reason. Keep this small.
 EXEMPT: dict[tuple[str, str], str] = {
@@ -57,172 +64,6 @@ EXEMPT: dict[tuple[str, str], str] = {
         "says which plate formats a typed plate fits; stores and opens nothing"
     ),
 }
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """One request: the path's parameters, httpx's keyword arguments, and the client to
-    send it with (None: the walk's admin, by API key)."""
-
-    path: dict[str, str] = field(default_factory=dict)
-    request: dict[str, Any] = field(default_factory=dict)
-    client: httpx.Client | None = None
-
-
-@dataclass(frozen=True)
-class Call:
-    action: str  # the audit action the call must leave
-    prepare: Callable[[Walk], Prepared]
-
-
-@dataclass
-class Account:
-    """An operator signed in through a web session (cookie and CSRF token)."""
-
-    user_id: str
-    username: str
-    password: str
-    client: httpx.Client
-    csrf: str
-
-
-class Walk:
-    """The walk's site (zones, devices, a garage with a tariff) and helpers that build one
-    fresh object per call, so that no call depends on another's leftovers."""
-
-    def __init__(self, server: LiveServer) -> None:
-        self.server = server
-        self.admin = server.client(Role.ADMIN, patient=True)
-        self.admin_name = self.admin.get("/api/v1/me").json()["username"]
-        self._ids = itertools.count(1)
-        self.personal: set[str] = {PASSWORD}  # values no audit entry may hold
-        self.tokens: dict[str, str] = {}
-        self.accounts: list[httpx.Client] = []
-        for device, kind, zone in (
-            ("lane-in", DeviceKind.PLATE_CAMERA, "garage"),
-            ("gw", DeviceKind.GATEWAY, "main"),
-        ):
-            self.tokens[device] = server.add_site_with_device(SITE, device, kind, zone)
-        self.ok("PUT", f"/api/v1/parking/sites/{SITE}/lanes/lane-in", json={"direction": "entry"})
-        self.ok("PUT", f"/api/v1/parking/sites/{SITE}/garages/garage/tariff", json=TARIFF)
-        self.cursor = max((e["seq"] for e in server.audit_entries()), default=0)
-
-    def close(self) -> None:
-        self.admin.close()
-        for client in self.accounts:
-            client.close()
-
-    # --- building blocks -------------------------------------------------------------
-    def new_id(self, prefix: str) -> str:
-        return f"{prefix}-{next(self._ids)}"
-
-    def ok(self, method: str, path: str, **request: Any) -> Any:
-        answer = self.admin.request(method, path, **request)
-        assert answer.status_code < 300, f"preparing: {method} {path}: {answer.text}"
-        return answer.json() if answer.content else None
-
-    def plate(self) -> str:
-        value = f"浙A{10000 + next(self._ids)}"
-        self.personal.add(value)
-        return value
-
-    def personal_value(self, prefix: str) -> str:
-        value = f"{prefix}{next(self._ids):04d}"
-        self.personal.add(value)
-        return value
-
-    def device(self, kind: DeviceKind, zone: str = "main") -> str:
-        device_id = self.new_id(kind.value.replace("_", "-"))
-        self.tokens[device_id] = self.server.add_site_with_device(SITE, device_id, kind, zone)
-        return device_id
-
-    def zone(self) -> str:
-        zone_id = self.new_id("z")
-        self.ok("POST", f"/api/v1/sites/{SITE}/zones", json={"zone_id": zone_id, "name": "Z"})
-        return zone_id
-
-    def alert(self) -> str:
-        """A fresh open alert: a door of its own, forced."""
-        door = self.device(DeviceKind.DOOR_CONTACT)
-        with device_client(self.server, self.tokens[door]) as device:
-            assert device.post("/api/v1/events", json=[{"kind": "door.forced"}]).status_code < 300
-        alerts = self.ok("GET", "/api/v1/alerts", params={"site": SITE, "device": door})["alerts"]
-        return str(alerts[0]["alert_id"])
-
-    def person(self) -> str:
-        body = {"name": self.personal_value("Walker "), "group": "staff"}
-        return str(self.ok("POST", f"/api/v1/access/sites/{SITE}/people", json=body)["person_id"])
-
-    def plate_event(self) -> str:
-        """A plate read of a new plate, sealed in an event; the plate."""
-        plate = self.plate()
-        event = {
-            "kind": "plate.read",
-            "attributes": {"confidence": 0.9},
-            "personal": {"plate": plate},
-        }
-        with device_client(self.server, self.tokens["gw"]) as device:
-            assert device.post("/api/v1/events", json=[event]).status_code < 300
-        return plate
-
-    def gate_read(self, **extra: Any) -> dict[str, Any]:
-        with device_client(self.server, self.tokens["lane-in"]) as camera:
-            answer = camera.post(
-                "/api/v1/gates/lane-in/reads", json={"plate": self.plate(), **extra}
-            )
-        assert answer.status_code < 300, answer.text
-        return dict(answer.json())
-
-    def user(self, role: str = "viewer") -> str:
-        body = {"username": self.new_id("walker"), "role": role, "password": PASSWORD}
-        return str(self.ok("POST", "/api/v1/users", json=body)["user_id"])
-
-    def account(self, role: Role = Role.VIEWER) -> Account:
-        """A user signed in through a web session moments ago, its first password changed
-        (made behind the server's back: the walk's sign-ins are the ones it walks)."""
-        store = self.server.open_storage()
-        try:
-            user, _ = accounts.create_user(
-                store.accounts, store.registry, self.new_id("walker"), role, password=PASSWORD
-            )
-            user = replace(user, must_change_password=False)
-            store.accounts.update_user(user)
-            token, session = accounts.open_web_session(store.accounts, user, timedelta(hours=1))
-        finally:
-            store.close()
-        client = httpx.Client(
-            base_url=self.server.url,
-            cookies={"sitewarden_session": token},
-            headers={"x-csrf-token": session.csrf_token},
-            transport=PatientTransport(),
-        )
-        self.accounts.append(client)
-        return Account(user.user_id, user.username, PASSWORD, client, session.csrf_token)
-
-    def key_of_another_user(self) -> tuple[str, str]:
-        """(user id, API key id) of a fresh viewer."""
-        store = self.server.open_storage()
-        try:
-            user, _ = accounts.create_user(
-                store.accounts, store.registry, self.new_id("walker"), Role.VIEWER
-            )
-            key, _ = accounts.create_api_key(store.accounts, user, "walk")
-        finally:
-            store.close()
-        return user.user_id, key.key_id
-
-    # --- the audit log ---------------------------------------------------------------
-    def new_entries(self) -> list[dict[str, Any]]:
-        """Entries written since the last look (paged), and the cursor moves past them."""
-        found: list[dict[str, Any]] = []
-        while True:
-            page = self.ok("GET", "/api/v1/audit", params={"after": self.cursor, "limit": 1000})
-            found += page["entries"]
-            if page["entries"]:
-                self.cursor = page["entries"][-1]["seq"]
-            if page["next_after"] is None:
-                return found
-            self.cursor = page["next_after"]
 
 
 def _site(path: str) -> str:
@@ -284,44 +125,6 @@ def _user_patch(
         return Prepared({"user_id": user_id}, {"json": body})
 
     return prepare
-
-
-def _own_password(walk: Walk) -> Prepared:
-    me = walk.account()
-    body = {"current_password": me.password, "new_password": PASSWORD + "-new"}
-    return Prepared(request={"json": body}, client=me.client)
-
-
-def _own_key(walk: Walk) -> Prepared:
-    key = walk.ok("POST", "/api/v1/me/api-keys", json={"name": "walk"})
-    return Prepared({"key_id": key["key_id"]})
-
-
-def _totp_start(walk: Walk) -> Prepared:
-    return Prepared(client=walk.account(Role.OPERATOR).client)
-
-
-def _totp_confirm(walk: Walk) -> Prepared:
-    me = walk.account(Role.OPERATOR)
-    secret = me.client.post("/api/v1/me/totp").json()["secret"]
-    return Prepared(request={"json": {"code": pyotp.TOTP(secret).now()}}, client=me.client)
-
-
-def _others_key(walk: Walk) -> Prepared:
-    user_id, key_id = walk.key_of_another_user()
-    return Prepared({"user_id": user_id, "key_id": key_id})
-
-
-def _login(walk: Walk) -> Prepared:
-    me = walk.account()
-    body = {"username": me.username, "password": me.password}
-    client = httpx.Client(base_url=walk.server.url)
-    walk.accounts.append(client)
-    return Prepared(request={"json": body}, client=client)
-
-
-def _logout(walk: Walk) -> Prepared:
-    return Prepared(client=walk.account().client)
 
 
 def _subject(walk: Walk) -> Prepared:
@@ -605,36 +408,6 @@ def _saved_holiday(walk: Walk) -> Prepared:
     return Prepared(prepared.path)
 
 
-def _form_login(walk: Walk) -> Prepared:
-    me = walk.account()
-    form = httpx.get(walk.server.url + "/login")
-    csrf = re.search(r'name="login_csrf" value="([^"]+)"', form.text)
-    assert csrf is not None, "the sign-in form has no login_csrf field"
-    # the cookie is Secure; as a browser on 127.0.0.1 would, the client sends it over http
-    cookies = {"sitewarden_login": form.cookies["sitewarden_login"]}
-    client = httpx.Client(base_url=walk.server.url, cookies=cookies)
-    walk.accounts.append(client)
-    data = {"username": me.username, "password": me.password, "login_csrf": csrf.group(1)}
-    return Prepared(request={"data": data}, client=client)
-
-
-def _form(fields: Callable[[Account], dict[str, str]], role: Role = Role.VIEWER,
-          enrolling: bool = False) -> Callable[[Walk], Prepared]:  # fmt: skip
-    def prepare(walk: Walk) -> Prepared:
-        me = walk.account(role)
-        data = {"csrf_token": me.csrf, **fields(me)}
-        if enrolling:
-            secret = me.client.post("/api/v1/me/totp").json()["secret"]
-            data["code"] = pyotp.TOTP(secret).now()
-        return Prepared(request={"data": data}, client=me.client)
-
-    return prepare
-
-
-def _password_form(me: Account) -> dict[str, str]:
-    return {"current_password": me.password, "new_password": PASSWORD + "-form"}
-
-
 PEOPLE = "/api/v1/access/sites/{site_id}/people"
 PARKING = "/api/v1/parking/sites/{site_id}"
 CALLS: dict[tuple[str, str], tuple[Call, ...] | Call] = {
@@ -688,19 +461,19 @@ CALLS: dict[tuple[str, str], tuple[Call, ...] | Call] = {
     ("POST", "/api/v1/users/{user_id}/totp-reset"): Call(
         "user.totp_reset", lambda w: Prepared({"user_id": w.user()})
     ),
-    ("POST", "/api/v1/me/password"): Call("user.password_change", _own_password),
+    ("POST", "/api/v1/me/password"): Call("user.password_change", own_password),
     ("POST", "/api/v1/me/sessions/end-others"): Call(
         "user.sessions_end", lambda w: Prepared(client=w.account().client)
     ),
     ("POST", "/api/v1/me/api-keys"): Call(
         "api_key.create", lambda w: Prepared(request={"json": {"name": "walk"}})
     ),
-    ("DELETE", "/api/v1/me/api-keys/{key_id}"): Call("api_key.revoke", _own_key),
-    ("POST", "/api/v1/me/totp"): Call("user.totp_start", _totp_start),
-    ("POST", "/api/v1/me/totp/confirm"): Call("user.totp_confirm", _totp_confirm),
-    ("DELETE", "/api/v1/users/{user_id}/api-keys/{key_id}"): Call("api_key.revoke", _others_key),
-    ("POST", "/api/v1/auth/login"): Call("auth.login", _login),
-    ("POST", "/api/v1/auth/logout"): Call("auth.logout", _logout),
+    ("DELETE", "/api/v1/me/api-keys/{key_id}"): Call("api_key.revoke", own_key),
+    ("POST", "/api/v1/me/totp"): Call("user.totp_start", totp_start),
+    ("POST", "/api/v1/me/totp/confirm"): Call("user.totp_confirm", totp_confirm),
+    ("DELETE", "/api/v1/users/{user_id}/api-keys/{key_id}"): Call("api_key.revoke", others_key),
+    ("POST", "/api/v1/auth/login"): Call("auth.login", api_login),
+    ("POST", "/api/v1/auth/logout"): Call("auth.logout", api_logout),
     # privacy
     ("POST", "/api/v1/subjects/export"): Call("subject.export", _subject),
     ("POST", "/api/v1/subjects/erase"): Call("subject.erase", _subject),
@@ -815,11 +588,26 @@ CALLS: dict[tuple[str, str], tuple[Call, ...] | Call] = {
         "access.holiday.delete", _saved_holiday
     ),
     # console forms
-    ("POST", "/login"): Call("auth.login", _form_login),
-    ("POST", "/logout"): Call("auth.logout", _form(lambda me: {})),
-    ("POST", "/account/password"): Call("user.password_change", _form(_password_form)),
+    ("POST", "/login"): Call("auth.login", form_login),
+    ("POST", "/logout"): Call("auth.logout", form(lambda me: {})),
+    ("POST", "/account/password"): Call("user.password_change", form(password_form)),
     ("POST", "/account/second-factor"): Call(
-        "user.totp_confirm", _form(lambda me: {}, Role.OPERATOR, enrolling=True)
+        "user.totp_confirm", form(lambda me: {}, Role.OPERATOR, enrolling=True)
+    ),
+}
+
+
+# Reads and exports served as GET that open or hand out personal data or records: each
+# must leave its entry too (a sample; the reads of events and the garage are tested
+# beside their routes).
+READS: dict[tuple[str, str], Call] = {
+    ("GET", "/api/v1/records-of-processing.md"): Call("records.export", lambda w: Prepared()),
+    ("GET", "/api/v1/subject-requests/{site_id}/{request_id}/held"): Call(
+        "subject_request.held", _opened_request("access")
+    ),
+    ("GET", "/api/v1/audit/export"): Call(
+        "audit.export",
+        lambda w: Prepared(request={"params": {"purpose": "walk inspection", "format": "csv"}}),
     ),
 }
 
@@ -846,32 +634,6 @@ def unwalked(routes: list[tuple[str, str]]) -> list[str]:
 def calls_of(key: tuple[str, str]) -> tuple[Call, ...]:
     found = CALLS[key]
     return found if isinstance(found, tuple) else (found,)
-
-
-def walk_call(walk: Walk, method: str, path: str, call: Call) -> str | None:
-    """Make one call; what is wrong with its audit trail, or None."""
-    name = f"{method} {path}"
-    prepared = call.prepare(walk)
-    walk.new_entries()  # what preparing it wrote does not count
-    url = re.sub(r"\{(\w+)\}", lambda m: prepared.path[m.group(1)], path)
-    client = prepared.client or walk.admin
-    answer = client.request(method, url, **prepared.request)
-    if answer.status_code >= 400:
-        failed = f"{answer.status_code} {answer.text[:300]}"
-        return f"{name}: the call failed ({failed}); fix its entry in CALLS"
-    entries = walk.new_entries()
-    named = [e for e in entries if e["action"] == call.action]
-    if not named:
-        seen = sorted({e["action"] for e in entries}) or "none"
-        return (
-            f"{name} left no audit entry {call.action!r} (new entries: {seen}); add "
-            f"record_audit(context, request, operator, {call.action!r}, site_id, "
-            "[<ids of what changed>], purpose) to the route after the change"
-        )
-    leaked = [value for value in walk.personal if value in orjson.dumps(named).decode()]
-    if leaked:
-        return f"{name}: its audit entry holds personal values {leaked}; name a reference (an id)"
-    return None
 
 
 def _walk_order(key: tuple[str, str]) -> tuple[bool, str, str]:
@@ -945,64 +707,6 @@ def test_every_state_changing_route_leaves_an_audit_entry(walk: Walk) -> None:
     assert walked >= len(CALLS)
 
 
-# --- the command line ----------------------------------------------------------------------
-def _entries_of(server: LiveServer) -> list[Any]:
-    store = server.open_storage()
-    try:
-        return list(store.privacy.audit_entries(after_seq=0, limit=100_000))
-    finally:
-        store.close()
-
-
-def _wait_for(server: LiveServer, action: str) -> Any:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        found = [e for e in _entries_of(server) if e.action == action]
-        if found:
-            return found[-1]
-        time.sleep(0.5)
-    raise AssertionError(f"no {action!r} entry within 30 s")
-
-
-def test_commands_that_change_something_are_audited(
-    configured_server: Callable[[str], LiveServer], tmp_path: Path
-) -> None:
-    """Accounts, sites and devices, alarms, key rotation, retention (run by hand and by
-    the server's schedule) and backups: each leaves an entry, by ``cli:<user>``."""
-    server = configured_server("retention_interval_s = 10\n[retention_days]\nheartbeats = 10")
-    token = server.add_site_with_device("cli-aw", "door", DeviceKind.DOOR_CONTACT)
-    old = (datetime.now(UTC) - timedelta(days=20)).isoformat()
-    with device_client(server, token) as door:
-        posted = [{"kind": "door.forced"}, {"kind": "device.heartbeat", "time": old}]
-        assert door.post("/api/v1/events", json=posted).status_code < 300
-    with server.client() as admin:
-        [alert] = admin.get("/api/v1/alerts", params={"site": "cli-aw"}).json()["alerts"]
-    scheduled = _wait_for(server, "retention.run")  # the server's next run takes the heartbeat
-    assert scheduled.actor == "system:retention" and scheduled.targets == ("heartbeats:1",)
-    server.stop()
-
-    folder = server.settings.data_dir
-    commands = [
-        (["users", "add", "cli-walker", "--role", "viewer"], "user.create"),
-        (["users", "disable", "cli-walker"], "user.disable"),
-        (["users", "enable", "cli-walker"], "user.enable"),
-        (["sites", "add", "cli-new", "--name", "New"], "site.create"),
-        (["sites", "add-zone", "cli-new", "hall"], "zone.create"),
-        (["devices", "add", "cli-new", "cam", "--kind", "camera"], "device.create"),
-        (["devices", "token", "cli-new", "cam"], "device.token_rotate"),
-        (["devices", "revoke", "cli-new", "cam"], "device.token_revoke"),
-        (["alerts", "ack", alert["alert_id"]], "alert.acknowledge"),
-        (["alerts", "resolve", alert["alert_id"]], "alert.resolve"),
-        (["keys", "rotate"], "keys.rotate"),
-        (["retention", "run"], "retention.run"),
-        (["backup", str(tmp_path / "copy.db")], "backup.write"),
-    ]
-    for args, action in commands:
-        before = len(_entries_of(server))
-        result = sitewarden(*args, data_dir=folder)
-        assert result.returncode == 0, f"{args}: {result.stderr}"
-        new = _entries_of(server)[before:]
-        assert [e.action for e in new] == [action], f"{args}: {[e.action for e in new]}"
-        assert new[0].actor.startswith("cli:") and "cli-walker" not in str(new[0].targets)
-    verified = sitewarden("audit", "verify", data_dir=folder)
-    assert verified.returncode == 0, verified.stderr
+def test_reads_and_exports_served_as_get_leave_an_audit_entry(walk: Walk) -> None:
+    failures = [walk_call(walk, method, path, call) for (method, path), call in READS.items()]
+    assert [f for f in failures if f is not None] == []

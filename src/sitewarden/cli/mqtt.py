@@ -1,4 +1,8 @@
-"""The MQTT broker's files: password file, ACL and mosquitto.conf, from the registry."""
+"""The MQTT broker's files: password file, ACL and mosquitto.conf, from the registry.
+
+Writing them is a change (new devices get a secret, a rotated device loses its old one),
+so each run is audited: ``mqtt.config`` or ``mqtt.secret_rotate``, naming the broker
+accounts that got a new secret (``<site>/<device>``, never the secret)."""
 
 from __future__ import annotations
 
@@ -8,7 +12,15 @@ from typing import Annotated
 
 import typer
 
-from sitewarden.cli.base import DataDir, app, guarded, opened_store, out, settings_for
+from sitewarden.cli.base import (
+    DataDir,
+    app,
+    audit_cli_change,
+    guarded,
+    opened_store,
+    out,
+    settings_for,
+)
 from sitewarden.intake.mqtt_broker import BrokerFiles, ListenerOptions, write_broker_files
 from sitewarden.intake.mqtt_topics import commands_topic, events_topic
 
@@ -34,7 +46,7 @@ def mqtt_config(
 ) -> None:
     """Write the broker's files; new devices get an MQTT secret, shown once."""
     listener = ListenerOptions(port, bind, tls_cert, tls_key)
-    _write_files(data_dir, out_dir, listener, frigate=frigate)
+    _write_files(data_dir, out_dir, listener, "mqtt.config", None, frigate=frigate)
 
 
 @mqtt_app.command("secret")
@@ -50,18 +62,22 @@ def mqtt_secret(
 ) -> None:
     """Issue a new MQTT secret for one device (its old one stops working on reload)."""
     listener = ListenerOptions(port, bind, tls_cert, tls_key)
-    _write_files(data_dir, out_dir, listener, rotate=[(site_id, device_id)])
+    rotate = [(site_id, device_id)]
+    _write_files(data_dir, out_dir, listener, "mqtt.secret_rotate", site_id, rotate=rotate)
 
 
 def _write_files(
     data_dir: Path | None,
     out_dir: Path,
     listener: ListenerOptions,
+    action: str,
+    site_id: str | None,
     *,
     rotate: Iterable[tuple[str, str]] = (),
     frigate: bool = False,
 ) -> None:
-    """Write the broker's files from the registry, then say what was written."""
+    """Write the broker's files from the registry, audit it as ``action``, then say what
+    was written."""
     settings = settings_for(data_dir)
     with opened_store(settings) as store:
         files = guarded(
@@ -69,6 +85,7 @@ def _write_files(
                 store.registry, settings, out_dir, listener, rotate=rotate, frigate=frigate
             )
         )
+        audit_cli_change(settings, store, action, site_id, sorted(files.new_secrets))
     _report(files)
 
 
