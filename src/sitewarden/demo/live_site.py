@@ -4,9 +4,11 @@ Unlike the ingest traffic (``demo/simulator.py``), these go through the server's
 decision paths (gate frames, reader decisions, payments, camera snapshots), so they
 run at their own, modest pace in one thread: a frame read costs the server a few
 hundred milliseconds of CPU. :data:`NORMAL` is the demo's pace; :data:`FAST` is for
-tests only: everything more often, and one of each case (a paid stay, an unpaid exit,
-the barred car, a lost ticket, staff in and out, a refused badge, a face, a snapshot)
-played first so that a short run shows them all.
+tests only: everything more often, at the peak's pace whatever the site's hour (a test
+run in the site's night would otherwise wait many seconds for its next car), and one
+of each case (a paid stay, an unpaid exit, the barred car, a lost ticket, staff in and
+out, a refused badge, a face, a snapshot) played first so that a short run shows them
+all.
 """
 
 from __future__ import annotations
@@ -43,15 +45,20 @@ class LivePace:
     snapshot_every_s: float
     exit_after_payment_s: tuple[float, float]
     opening_act: bool  # play one of each case first
+    quietest: float  # the least of the busiest hour's pace that quiet hours keep
+
+    def busyness(self, activity: float) -> float:
+        """The share of the busiest hour's pace kept at a time of ``activity`` (0 to 1)."""
+        return max(activity, self.quietest)
 
 
 NORMAL = LivePace(
     car_every_s=8.0, pass_every_s=3.0, snapshot_every_s=90.0,
-    exit_after_payment_s=(20.0, 120.0), opening_act=False,
+    exit_after_payment_s=(20.0, 120.0), opening_act=False, quietest=0.15,
 )  # fmt: skip
 FAST = LivePace(
     car_every_s=2.0, pass_every_s=0.7, snapshot_every_s=8.0,
-    exit_after_payment_s=(0.5, 1.5), opening_act=True,
+    exit_after_payment_s=(0.5, 1.5), opening_act=True, quietest=1.0,
 )  # fmt: skip
 
 
@@ -127,7 +134,7 @@ class LiveSite:
 
     def _busy(self) -> tuple[datetime, float]:
         local = datetime.now(UTC).astimezone(self._zone)
-        return local, max(self._activity(local), 0.15)
+        return local, self.pace.busyness(self._activity(local))
 
     # Each recurring step books its next turn first, so that one that fails still recurs.
     def _next_car(self) -> None:

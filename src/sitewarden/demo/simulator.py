@@ -124,6 +124,9 @@ class Simulator:
                 target=self._live.run, args=(stop,), name="demo-live-site", daemon=True
             )
             live.start()
+            if self._live.pace.opening_act:
+                # The doors page's held-open state at once, not a minute into a short run.
+                self.send(self.traffic.generate(Scenario.DOOR_HELD, datetime.now(UTC)))
         try:
             while not stop.is_set():
                 moment = time.monotonic()
