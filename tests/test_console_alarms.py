@@ -1,8 +1,9 @@
 """The alarm console in headless chromium against a real server, as a guard, a viewer
 and an admin would use it: a new critical alarm sounds, notifies and shows a banner,
 sorts above older minor ones, and is acknowledged, noted, shelved and resolved from the
-page; a critical alarm that cleared itself stays unacknowledged until someone
-acknowledges it; a viewer sees alarms but no buttons."""
+page, or assigned to a colleague; a critical alarm that cleared itself stays
+unacknowledged until someone acknowledges it, and a muted page makes no sound; a repeat
+counts in the busiest-rules strip; a viewer sees alarms but no buttons."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ __all__ = ["browser"]  # the module's chromium, shared with tests/test_web.py
 pytestmark = pytest.mark.slow
 
 PASSWORD = "night-shift-2026"
+MUTE_MARGIN_MS = 2_000  # after the cue: more than the 0.5 s a critical alarm's tones span
 _sites = count()
 # Records each sound and notification the page makes, passing them on to the browser.
 CUE_RECORDER = """
@@ -142,6 +144,9 @@ def test_a_critical_alarm_that_cleared_itself_waits_for_acknowledgement(
     _post(shared_server, smoke, {"kind": "alarm.smoke"})
     row = console.locator("#alerts tr", has_text="smoke-9")
     expect(row).to_contain_text("Unacknowledged")
+    expect(console.locator("#alarm-banner")).to_contain_text("smoke-9")
+    console.wait_for_function("window.__cues.notifications.includes('critical: Smoke alarm')")
+    console.wait_for_timeout(MUTE_MARGIN_MS)  # a tone scheduled late would sound by now
     assert _cues(console)["tones"] == 0  # muted: the notification and banner remain
     _post(shared_server, smoke, {"kind": "alarm.smoke", "attributes": {"state": "clear"}})
     expect(row).to_contain_text("Returned, unacknowledged")
@@ -175,18 +180,26 @@ def test_buttons_show_only_for_roles_that_may_handle_alarms(
     expect(detail.get_by_role("button", name="Acknowledge")).to_be_visible(visible=may)
     expect(detail.get_by_role("button", name="Shelve")).to_be_visible(visible=may)
     expect(detail.get_by_role("button", name="Add note")).to_be_visible(visible=may)
+    expect(detail.get_by_label("Assign to")).to_be_visible(visible=may)
 
 
-def test_the_detail_lists_the_triggering_events_and_opens_them_in_the_explorer(
+def test_a_repeat_counts_in_the_rule_rates_and_enter_opens_the_triggering_events(
     shared_server: LiveServer, console: Page
 ) -> None:
-    _, smoke = _site_with(shared_server, DeviceKind.SMOKE_DETECTOR, "smoke-12")
-    _post(shared_server, smoke, {"kind": "alarm.smoke"})
-    _post(shared_server, smoke, {"kind": "alarm.smoke"})  # the same alarm again: folded, ×2
+    site, smoke = _site_with(shared_server, DeviceKind.SMOKE_DETECTOR, "smoke-12")
     _sign_in_as(console, shared_server, "guard")
+    console.locator("#site-filter").select_option(site)
+    _post(shared_server, smoke, {"kind": "alarm.smoke"})
     row = console.locator("#alerts tr", has_text="smoke-12")
+    rate = console.locator('#rates .chip[data-rule="smoke"]')
+    expect(rate).to_have_text("Smoke alarm: 1 opened, 0 repeats, 1 open")
+    _post(shared_server, smoke, {"kind": "alarm.smoke"})  # the same alarm again: folded, ×2
     expect(row).to_contain_text("×2")
-    row.click()
+    expect(rate).to_have_text("Smoke alarm: 1 opened, 1 repeats, 1 open")
+    expect(console.locator("#alerts tr")).to_have_count(1)  # one alarm, not two
+    row.focus()
+    console.keyboard.press("Enter")
+    expect(console.locator("#detail").get_by_role("heading", name="Smoke alarm")).to_be_visible()
     triggers = console.locator("#detail-events li")
     expect(triggers).to_have_count(2)
     expect(triggers.first).to_contain_text("alarm.smoke")
@@ -195,3 +208,31 @@ def test_the_detail_lists_the_triggering_events_and_opens_them_in_the_explorer(
     expect(console.locator("#ex-range")).to_have_value("custom")  # the alarm's own span
     expect(console.locator("#ex-rows tr")).to_have_count(2)
     expect(console.locator("#ex-rows tr").first).to_have_attribute("data-kind", "alarm.smoke")
+
+
+def test_an_operator_assigns_an_alarm_to_a_colleague_and_it_is_audited(
+    shared_server: LiveServer, console: Page
+) -> None:
+    site, door = _site_with(shared_server, DeviceKind.DOOR_CONTACT, "door-8")
+    shared_server.api_key_for(Role.OPERATOR)  # the colleague, operator-all
+    shared_server.api_key_for(Role.VIEWER)  # viewer-all may not handle alarms: not offered
+    _post(shared_server, door, {"kind": "door.forced"})
+    _sign_in_as(console, shared_server, "guard")
+    row = console.locator("#alerts tr", has_text=f"{site} / main / door-8")
+    row.click()
+    detail = console.locator("#detail")
+    chooser = detail.get_by_label("Assign to")
+    expect(chooser.locator("option", has_text="operator-all")).to_have_count(1)
+    offered = chooser.locator("option").all_text_contents()
+    assert "guard" in offered and "viewer-all" not in offered, offered
+    chooser.select_option("operator-all")
+    detail.get_by_role("button", name="Assign", exact=True).click()
+    expect(detail.locator("#detail-facts")).to_contain_text("operator-all")
+    expect(row).to_contain_text("operator-all")
+    expect(detail.locator("#detail-history")).to_contain_text("guard · assigned: to operator-all")
+
+    with shared_server.client(Role.ADMIN) as admin:
+        alarm = admin.get("/api/v1/alerts", params={"site": site}).json()["alerts"][0]
+    assert alarm["assigned_to"] == "operator-all"
+    entries = [e for e in shared_server.audit_entries() if alarm["alert_id"] in e["targets"]]
+    assert [(e["actor"], e["action"]) for e in entries] == [("guard", "alert.assign")]

@@ -203,9 +203,37 @@
       unshelve: mayHandle && alert.alarm_state === "shelved",
     };
     for (const button of detail.querySelectorAll("#detail-actions button")) button.hidden = !show[button.dataset.action];
+    offerAssignees(alert);
     document.getElementById("note-form").hidden = !mayHandle;
     document.getElementById("shelve-form").hidden = !(mayHandle && unresolved && alert.alarm_state !== "shelved");
   }
+
+  // The colleagues the alarm may be given to (the API applies the assign rule): fetched
+  // once per alarm opened, so a live refresh does not undo a choice being made.
+  const assignForm = document.getElementById("assign-form");
+  const assignTo = document.getElementById("assign-to");
+  let assigneesFor = null;
+  async function offerAssignees(alert) {
+    if (!mayHandle || alert.state === "resolved") { assignForm.hidden = true; return; }
+    if (assigneesFor !== alert.alert_id) {
+      assigneesFor = alert.alert_id; assignForm.hidden = true;
+      let people;
+      try { people = await fetchJSON("/api/v1/alerts/" + encodeURIComponent(alert.alert_id) + "/assignees"); }
+      catch (error) { assigneesFor = null; report(error.message); return; }
+      if (detail.dataset.id !== alert.alert_id) return;
+      assignTo.replaceChildren(...people.map((person) => {
+        const option = new Option(person.display_name, person.display_name);
+        option.translate = false; return option; // a user's name: data
+      }));
+    }
+    if (document.activeElement !== assignTo && alert.assigned_to) assignTo.value = alert.assigned_to;
+    assignForm.hidden = assignTo.options.length === 0;
+  }
+  assignForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const id = detail.dataset.id;
+    if (await post(id, "assign", { username: assignTo.value })) { await openDetail(id); refresh(); }
+  });
 
   // "2026-12-04T09:30:12": the wall clock of an instant in a timezone, as the explorer's
   // custom range takes it.
@@ -370,7 +398,7 @@
       reason.value = ""; await openDetail(detail.dataset.id); refresh();
     }
   });
-  document.getElementById("detail-close").addEventListener("click", () => { detail.hidden = true; openId = null; shownFor = null; snapshotImage.replaceChildren(); });
+  document.getElementById("detail-close").addEventListener("click", () => { detail.hidden = true; openId = null; shownFor = null; assigneesFor = null; snapshotImage.replaceChildren(); });
 
   for (const tab of document.querySelectorAll(".tab")) {
     tab.addEventListener("click", () => {
