@@ -210,6 +210,20 @@ def test_wifi_presence_sends_sha256_hashes_never_mac_like_identifiers() -> None:
     assert outgoing.event["attributes"]["salt_date"] == "2026-11-23"  # the site's local day
 
 
+def test_occupancy_counts_never_come_from_a_garage_whose_lanes_count_its_cars() -> None:
+    """The garage's occupancy is its parked cars (parking sessions); a camera count for
+    its zone would show a second, contradicting figure on the overview."""
+    traffic = Traffic(seed=8, now=SHANGHAI_NOON)
+    counters = {
+        outgoing.device_id
+        for _ in range(300)
+        for outgoing in traffic.generate(Scenario.OCCUPANCY, SHANGHAI_NOON)
+    }
+    zones = {device.device_id: device.zone_id for device in site.DEVICES}
+    assert len(counters) > 3
+    assert {zones[device] for device in counters}.isdisjoint({"garage"})
+
+
 def test_traffic_repeats_for_the_same_seed_and_clock() -> None:
     moments = [SHANGHAI_NOON + timedelta(seconds=3 * n) for n in range(200)]
     first, second = Traffic(seed=9, now=SHANGHAI_NOON), Traffic(seed=9, now=SHANGHAI_NOON)

@@ -266,7 +266,11 @@ class Traffic:
         ]
 
     def _occupancy(self, now: datetime, local: datetime) -> list[Outgoing]:
-        counter = self.rng.choice(self._devices(DeviceKind.PEOPLE_COUNTER, DeviceKind.CAMERA))
+        # A garage's occupancy is its parked cars, counted at its lanes by the parking
+        # sessions; a camera count there would contradict the garage page and overview.
+        garages = {camera.zone_id for camera in self._devices(DeviceKind.PLATE_CAMERA)}
+        counters = self._devices(DeviceKind.PEOPLE_COUNTER, DeviceKind.CAMERA)
+        counter = self.rng.choice([d for d in counters if d.zone_id not in garages])
         busy = activity_at(local)
         count = round(self._capacity[counter.zone_id] * busy * self.rng.uniform(0.15, 0.4))
         return [_event(counter, "occupancy.count", now, {"count": count, "interval_s": 60})]
