@@ -1,9 +1,10 @@
 """The people pages in headless chromium against a real server: an admin enrols a person,
 records their consent and enrols their face from a photo on the person's page (the
-button stays off until consent is recorded) or from the browser camera (chromium's fake
-camera playing Hopper), the reader then lets the face in; consent
-withdrawn on the page erases the template and the reader refuses; badges issued, revoked
-and reported lost, a person barred and a visitor's pass window, each checked at the
+button stays off until consent is recorded), in English and in Chinese (axe-checked
+after each step there), or from the browser camera (chromium's fake camera playing
+Hopper), the reader then lets the face in; consent withdrawn on the page erases the
+template and the reader refuses; badges issued, revoked and reported lost, a person
+barred (the page showing why) and a visitor's pass window, each checked at the
 reader; rules and holidays from the rules page; an operator sees masked names only and
 no buttons, a viewer not the pages at all; axe, a phone's width and Chinese."""
 
@@ -23,6 +24,7 @@ from playwright.sync_api import Browser, Page, expect
 from sitewarden.accounts.roles import Role
 from sitewarden.demo import face_samples
 from tests.conftest import LiveServer
+from tests.console_words import LANGUAGES, words
 from tests.test_access_faces import FaceSite, jpeg_frame
 from tests.test_console_foundation import VISIBLE_TEXT, docs_screenshot, untranslated
 from tests.test_console_i18n import extracted_messages
@@ -57,8 +59,9 @@ def _site(server: LiveServer) -> FaceSite:
     return site
 
 
-def _as_admin(page: Page, server: LiveServer, path: str) -> None:
+def _as_admin(page: Page, server: LiveServer, path: str, locale: str = "en") -> None:
     sign_in(page, server, server.admin_password)
+    page.context.add_cookies([{"name": "sitewarden_lang", "value": locale, "url": server.url}])
     page.goto(server.url + path)
 
 
@@ -84,28 +87,51 @@ def _audited(server: LiveServer, site: str, subject: str) -> set[str]:
     }
 
 
-def _enrol_on_page(page: Page, name: str, group: str = "resident") -> str:
+def _enrol_on_page(page: Page, name: str, group: str = "resident", locale: str = "en") -> str:
     """Enrol through the list page's form; returns the new person's id from the address."""
-    page.get_by_label("Name", exact=True).fill(name)
+    say = words(locale)
+    page.get_by_label(say("Name"), exact=True).fill(name)
     page.locator("#new-group").select_option(group)
-    page.get_by_role("button", name="Enrol", exact=True).click()
+    page.get_by_role("button", name=say("Enrol"), exact=True).click()
     page.wait_for_url(re.compile(r"/people/[^/]+/[0-9a-f]+$"))
     expect(page.locator("#person-page")).to_have_attribute("data-ready", "1")
     return page.url.rsplit("/", 1)[1]
 
 
+def _serious(page: Page) -> list[str]:
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in Axe().run(page).response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def _fixed(template: str) -> str:
+    """The longest fixed part of a message with ``{placeholders}``, to find on a page."""
+    return max(re.split(r"\{\w+\}", template), key=len).strip()
+
+
+@pytest.mark.parametrize("locale", LANGUAGES)
 def test_a_face_enrolled_with_consent_on_the_page_is_let_in_until_consent_is_withdrawn(
-    shared_server: LiveServer, browser_page: Page, tmp_path: Path
+    shared_server: LiveServer, browser_page: Page, tmp_path: Path, locale: str
 ) -> None:
+    say = words(locale)
+    checked = locale != "en"  # axe after each step in the Chinese run (English: the axe test)
     site = _site(shared_server)
     page = browser_page
-    _as_admin(page, shared_server, f"/people?site={site.site}")
-    person_id = _enrol_on_page(page, "Grace Hopper")
+    _as_admin(page, shared_server, f"/people?site={site.site}", locale)
+    person_id = _enrol_on_page(page, "Grace Hopper", locale=locale)
     subject = f"p-{person_id}"
+    expect(page.get_by_role("heading", name=say("Person"))).to_be_visible()
+    expect(page.locator("#no-faces")).to_have_text(say("No face template."))
+    if checked:
+        assert _serious(page) == [], "the person page"
 
     # No consent yet: the page keeps enrolment off, and the API refuses it too.
-    expect(page.locator("#consent-needed")).to_be_visible()
-    expect(page.get_by_role("button", name="Enrol face")).to_be_disabled()
+    expect(page.locator("#consent-needed")).to_have_text(
+        say("Record the person's consent for access first: enrolment stays off until then.")
+    )
+    expect(page.get_by_role("button", name=say("Enrol face"))).to_be_disabled()
     expect(page.locator("#face-photos")).to_be_disabled()
     refused = site.enrol(
         person_id, [("photos", ("g.jpg", _portrait("hopper")["buffer"], "image/jpeg"))]
@@ -113,33 +139,41 @@ def test_a_face_enrolled_with_consent_on_the_page_is_let_in_until_consent_is_wit
     assert refused.status_code == 403 and "consent" in refused.json()["message"]
 
     page.locator("#consent-method").select_option("written")
-    page.get_by_label("Valid until (optional, site's timezone)").fill("2036-12-31T23:59")
-    page.get_by_label("The person named above gave this consent themselves.").check()
-    page.get_by_role("button", name="Record consent").click()
+    page.get_by_label(say("Valid until (optional, site's timezone)")).fill("2036-12-31T23:59")
+    page.get_by_label(say("The person named above gave this consent themselves.")).check()
+    if checked:
+        assert _serious(page) == [], "the filled consent form"
+    page.get_by_role("button", name=say("Record consent")).click()
     row = page.locator('#consents tr[data-purpose="access"]')
-    expect(row).to_contain_text("active")
+    expect(row).to_contain_text(say("active"))
+    expect(row).to_contain_text(say("written, signed"))
     expect(row).to_contain_text("2036")
     expect(page.locator("#consent-needed")).to_be_hidden()
     page.locator("#face-photos").set_input_files([_portrait("hopper")])
-    page.get_by_role("button", name="Enrol face").click()
-    expect(page.locator("#face-state")).to_contain_text(
-        "Face templates enrolled: 1", timeout=90_000
+    expect(page.locator("#face-state")).to_have_text(say("Photos chosen: {count}.").format(count=1))
+    page.get_by_role("button", name=say("Enrol face")).click()
+    expect(page.locator("#face-state")).to_have_text(
+        say("Face templates enrolled: {count}.").format(count=1), timeout=90_000
     )  # the first enrolment loads the face models
     expect(page.locator("#face-library li")).to_have_count(1)
+    expect(page.locator("#face-library li")).to_contain_text(_fixed(say("Template made {when}")))
     expect(page.locator("#face-library")).to_contain_text("Asia/Shanghai")
     assert not re.search(r"\d\.\d{4,}", page.locator("#face-library").inner_text())  # no vector
-    keep_screenshot(page, tmp_path / "person-enrolled.png")
-    docs_screenshot(page, "person")
+    if checked:
+        assert _serious(page) == [], "the face library after enrolment"
+    else:
+        keep_screenshot(page, tmp_path / "person-enrolled.png")
+        docs_screenshot(page, "person")
 
     granted = site.face(jpeg_frame("hopper", rotation=5))
     assert granted["granted"] is True and granted["reason"] == "granted", granted
 
     page.once("dialog", lambda dialog: dialog.accept())
-    row.get_by_role("button", name="Withdraw").click()
-    expect(row).to_contain_text("withdrawn")
+    row.get_by_role("button", name=say("Withdraw")).click()
+    expect(row).to_contain_text(_fixed(say("withdrawn {when}")))
     expect(page.locator("#face-library li")).to_have_count(0)
     expect(page.locator("#no-faces")).to_be_visible()
-    expect(page.get_by_role("button", name="Enrol face")).to_be_disabled()
+    expect(page.get_by_role("button", name=say("Enrol face"))).to_be_disabled()
     assert site.templates(person_id) == 0
     refused_face = site.face(jpeg_frame("hopper", rotation=5))
     assert refused_face["granted"] is False, refused_face
@@ -250,6 +284,13 @@ def test_badges_issued_revoked_and_lost_and_a_bar_take_effect_at_the_reader(
     page.get_by_label("Why is this person barred?").fill("Threatened the night guard")
     page.get_by_role("button", name="Bar this person").click()
     expect(page.locator("#person-status")).to_have_text("barred")
+    # The reason is personal: sealed on the page until a purpose opens it.
+    expect(page.locator("#fact-barred")).to_contain_text("reason sealed: show with purpose")
+    assert "Threatened the night guard" not in page.content()
+    page.get_by_role("button", name="Show with purpose").click()
+    page.locator("#purpose-kind").select_option(index=1)
+    page.get_by_role("button", name="Show", exact=True).click()
+    expect(page.locator("#fact-barred")).to_contain_text("admin — Threatened the night guard")
     assert site.badge("PPL-300").json()["reason"] == "barred"
     page.get_by_role("button", name="Lift the bar").click()
     expect(page.locator("#person-status")).to_have_text("not barred")
