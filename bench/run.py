@@ -3,9 +3,10 @@
     python -m bench.run            # full sizes: 20 s of ingest, 10 million events searched
     python -m bench.run --quick    # small sizes, to check that everything works
 
-Exits 1 if a benchmark reports failure. Ingest, search and console fail only on a
-correctness check (events lost or rejected, a wrong search or console answer) and print
-a missed performance target as MISSED; privacy and alerts also fail on a missed target.
+Exits 1 if a benchmark reports failure. Ingest, search, console and alarm_cues fail only
+on a correctness check (events lost or rejected, a wrong search or console answer, a cue
+that never came) and print a missed performance target as MISSED; privacy and alerts
+also fail on a missed target.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bench import (
+    alarm_cues,
     alerts,
     audit_chain,
     console,
@@ -40,6 +42,7 @@ BENCHMARKS = (
     Benchmark("ingest", ingest.main, ("--quick",)),
     Benchmark("search", search.main, ("--quick",)),
     Benchmark("console", console.main, ("--quick",)),
+    Benchmark("alarm_cues", alarm_cues.main, ("--alarms", "5")),
     Benchmark("privacy", privacy.main, ("--events", "200000", "--vehicles", "5000")),
     Benchmark("alerts", alerts.main, ("--load", "2000", "--alarms", "30")),
     Benchmark("audit_chain", audit_chain.main, ("--entries", "20000")),
