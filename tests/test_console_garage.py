@@ -1,14 +1,18 @@
 """The garage page and the plate review queue in headless chromium against a real
-server, as a guard, an administrator and a viewer use them: cars read at the gates
-(through the gate API with device tokens) show on their lane with the read and the
-decision; an unpaid exit is paid from the page; a lane opens by hand with a reason
-that reaches the audit log; an unsure read is corrected from the keyboard alone and the
-session carries the corrected plate; a viewer never sees a plate."""
+server, as a guard, an administrator and a viewer use them: a read two frames settled
+says so on its lane; a search by plate and a lane opened by hand reach the audit log
+with their purpose and reason; an unsure read is corrected from the keyboard alone, in
+English and in Chinese, and the session carries the corrected plate; a lane's and a
+review's frame show the plate outlined only to a role that sees plates in full. The
+helpers here (``open_as``, ``decision_text``, ``chinese_problems``) drive the garage's
+other modules (tests/test_console_garage_lanes.py, tests/test_console_garage_config.py)
+in both languages."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import cache
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -22,7 +26,9 @@ from playwright.sync_api import Browser, Locator, Page, expect
 from sitewarden.accounts.accounts import create_user
 from sitewarden.accounts.roles import Role
 from tests.conftest import LiveServer, device_client
-from tests.test_console_foundation import KIND_WORDS, LATIN_WORD, VISIBLE_TEXT
+from tests.console_words import LANGUAGES, words
+from tests.test_console_foundation import KIND_WORDS, LATIN_WORD, VISIBLE_TEXT, untranslated
+from tests.test_console_i18n import extracted_messages
 from tests.test_lane_frames import send_frame
 from tests.test_parking_gates import Garage
 from tests.test_review_frames import post_frame, unsure_burst, unsure_garage
@@ -34,6 +40,7 @@ pytestmark = pytest.mark.slow
 PASSWORD = "night-shift-2026-gate"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "console"
 _sites = count()
+Say = Callable[[str], str]  # the page's words in its language (tests/console_words.py)
 
 
 @pytest.fixture
@@ -54,9 +61,68 @@ def _sign_in(page: Page, server: LiveServer, path: str, name: str, role: Role) -
     page.goto(server.url + path)  # the sign-in form returns to the path without its query
 
 
-def _show_plates(page: Page, purpose: str = "Gate operation") -> None:
-    page.get_by_label("Show plates for").select_option(purpose)
-    page.get_by_role("button", name="Show plates").click()
+def _show_plates(page: Page, purpose: str = "Gate operation", say: Say = str) -> None:
+    """State ``purpose`` (the option's words on screen) and show the plates, by the
+    page's words in its language (``say``)."""
+    page.get_by_label(say("Show plates for")).select_option(purpose)
+    page.get_by_role("button", name=say("Show plates"), exact=True).click()
+
+
+def open_as(
+    page: Page,
+    server: LiveServer,
+    path: str,
+    locale: str,
+    name: str | None = None,
+    role: Role = Role.OPERATOR,
+) -> None:
+    """Open ``path`` in ``locale`` as the admin (no ``name``) or as the user ``name`` of
+    ``role``, whose session is opened through the API: the sign-in form is English and
+    a form sign-in per language would only repeat tests/test_web.py."""
+    if name is None:
+        sign_in(page, server, server.admin_password)
+    else:
+        session = _session_of(server, name, role)
+        page.context.add_cookies(
+            [{"name": "sitewarden_session", "value": session, "url": server.url}]
+        )
+    page.context.add_cookies([{"name": "sitewarden_lang", "value": locale, "url": server.url}])
+    page.goto(server.url + path)
+
+
+def decision_text(
+    locale: str, kind: str, reason: str, confidence: int, fee: str | None = None
+) -> str:
+    """A lane's decision line as garage.js writes it, from its English words."""
+    say = words(locale)
+    parts = [say(kind), say(reason), say("confidence {value}").replace("{value}", f"{confidence}%")]
+    return " · ".join(parts + ([fee] if fee else []))
+
+
+def money_text(locale: str, minor: int) -> str:
+    """An amount of yuan as Chromium's Intl writes it in ``locale``."""
+    return ("CN¥" if locale == "en" else "¥") + f"{minor / 100:.2f}"
+
+
+def serious_violations(page: Page) -> list[str]:
+    """axe's serious and critical findings on the page as it is now."""
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in Axe().run(page).response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@cache
+def _english() -> frozenset[str]:
+    return frozenset(extracted_messages())
+
+
+def chinese_problems(page: Page) -> list[str]:
+    """What a screen in Chinese must not show, as it is now: axe's serious and critical
+    findings, and English UI words."""
+    english = untranslated(page.evaluate(VISIBLE_TEXT), set(_english()))
+    return serious_violations(page) + [f"English: {text!r}" for text in english]
 
 
 def _lane(page: Page, device: str) -> Any:
@@ -82,60 +148,6 @@ def _audit(server: LiveServer, action: str, site: str) -> list[dict[str, Any]]:
         for entry in server.audit_entries()
         if entry["action"] == action and entry.get("site_id") == site
     ]
-
-
-def test_a_car_entering_and_leaving_shows_on_its_lanes_with_its_read_and_is_paid_from_the_page(
-    shared_server: LiveServer, page: Page
-) -> None:
-    garage = _garage(shared_server)
-    _sign_in(page, shared_server, f"/garage?site={garage.site}", "guard-ana", Role.OPERATOR)
-    expect(page.get_by_role("heading", name="Garage", exact=True)).to_be_visible()
-    expect(page.locator("#site-zone")).to_contain_text("Asia/Shanghai")
-    _show_plates(page)
-
-    entered = garage.read("gate-in", "浙A·12345", confidence=0.97).json()
-    assert entered["open"] is True
-    lane_in = _lane(page, "gate-in")
-    expect(lane_in.locator(".big-plate")).to_have_text("浙A·***")  # masked for an operator
-    expect(lane_in.locator(".decision")).to_have_text("entered · ticketless entry · confidence 97%")
-    expect(lane_in.locator(".gate-state")).to_have_text("Barrier: open")
-    expect(page.locator("#occupancy-now")).to_contain_text("vehicles parked: 1")
-    expect(page.locator("#sessions-table tbody tr")).to_have_count(1, timeout=15_000)
-    expect(page.locator("#sessions-table tbody tr").first).to_contain_text("浙A·***")
-
-    shut = garage.read("gate-out", "浙A·12345", confidence=0.95).json()
-    assert shut["open"] is False and shut["reason"] == "unpaid"
-    lane_out = _lane(page, "gate-out")
-    expect(lane_out.locator(".decision")).to_have_text(
-        "kept in · not paid · confidence 95% · CN¥5.00"
-    )
-    expect(lane_out.locator(".gate-state")).to_have_text("Barrier: held shut")
-    unpaid = page.locator("#unpaid-table tbody tr")
-    expect(unpaid).to_have_count(1, timeout=15_000)
-    expect(unpaid.first).to_contain_text("CN¥5.00")
-    keep_screenshot(page, DOCS / "garage.png")
-
-    unpaid.first.get_by_role("button", name="Record payment").click()
-    expect(page.locator("#pay-what")).to_contain_text("CN¥5.00")
-    expect(page.get_by_label("Amount")).to_have_value("5.00")
-    page.get_by_label("Method").select_option("qr")
-    page.get_by_label("Receipt or reference").fill("qr-7781")
-    page.get_by_role("button", name="Record payment").last.click()
-    expect(page.locator("#garage-status")).to_contain_text("Payment recorded")
-
-    left = garage.read("gate-out", "浙A·12345", confidence=0.96).json()
-    assert left["open"] is True and left["reason"] == "paid" and left["fee_minor"] == 500
-    expect(lane_out.locator(".decision")).to_have_text("left · paid · confidence 96% · CN¥5.00")
-    expect(lane_out.locator(".gate-state")).to_have_text("Barrier: open")
-    page.get_by_role("button", name="Closed", exact=True).click()
-    closed = page.locator("#sessions-table tbody tr")
-    expect(closed).to_have_count(1)
-    expect(closed.first).to_contain_text("left · paid")
-
-    reads = _audit(shared_server, "parking.lanes.read", garage.site)
-    assert reads and all(entry["purpose"] == "Gate operation" for entry in reads)
-    # Plates opened only when a new vehicle appeared, not on every 3-second poll.
-    assert len(reads) <= 4, reads
 
 
 def test_a_read_two_frames_of_a_car_settled_says_so_on_its_lane(
@@ -205,56 +217,83 @@ def test_a_lane_opened_by_hand_shows_on_the_lane_and_its_reason_is_in_the_audit(
     ]
 
 
+@pytest.mark.parametrize("locale", LANGUAGES)
 def test_an_unsure_read_is_corrected_from_the_keyboard_and_the_session_carries_the_plate(
-    shared_server: LiveServer, page: Page
+    shared_server: LiveServer, page: Page, locale: str
 ) -> None:
+    say = words(locale)
     garage = _garage(shared_server)
-    first = garage.read("gate-in", "浙A·12845", confidence=0.41).json()  # misread 3 as 8
-    second = garage.read("gate-in", "沪C·99999", confidence=0.52).json()
+    # misread 3 as 8; the plates differ by language, the sites too
+    misread, plate, other = {
+        "en": ("浙A·12845", "浙A12345", "沪C·99999"),
+        "zh_CN": ("浙A·56845", "浙A56345", "沪C·88888"),
+    }[locale]
+    first = garage.read("gate-in", misread, confidence=0.41).json()
+    second = garage.read("gate-in", other, confidence=0.52).json()
     assert first["reason"] == "review" and second["reason"] == "review"
-    _sign_in(page, shared_server, f"/garage/reviews?site={garage.site}", "guard-dee", Role.OPERATOR)
-    expect(page.locator("#review-count")).to_have_text("Waiting for review: 2")
+    guard = f"guard-dee-{locale.lower()}"
+    open_as(page, shared_server, f"/garage/reviews?site={garage.site}", locale, guard)
+    waiting = say("Waiting for review: {count}")
+    expect(page.locator("#review-count")).to_have_text(waiting.replace("{count}", "2"))
     queue = page.locator("#queue")
     expect(queue).to_be_focused()
     expect(page.locator("#review-guess")).to_have_text("浙A·***")  # masked for an operator
-    expect(page.locator("#review-guess-note")).to_contain_text("masked for your role")
-    expect(page.locator("#keys")).to_contain_text("reject")
-    keep_screenshot(page, DOCS / "garage-reviews.png")
+    expect(page.locator("#review-guess-note")).to_have_text(
+        say(
+            "Shown masked for your role: confirm only if the visible part and the vehicle "
+            "agree, else correct it."
+        )
+    )
+    expect(page.locator("#keys")).to_contain_text(say("reject"))
+    if locale == "en":
+        keep_screenshot(page, DOCS / "garage-reviews.png")
 
     page.keyboard.press("j")
     expect(page.locator("#review-guess")).to_have_text("沪C·***")
     page.keyboard.press("k")
     expect(page.locator("#review-guess")).to_have_text("浙A·***")
     page.keyboard.press("c")
-    field = page.get_by_label("The plate as you read it")
+    field = page.get_by_label(say("The plate as you read it"))
     expect(field).to_be_focused()
     field.fill("")
-    page.keyboard.type("浙A12345")
-    expect(page.locator("#correct-fits")).to_contain_text("浙A·12345: format cn")
-    page.keyboard.press("Enter")
-    expect(page.locator("#review-result")).to_have_text(
-        "Corrected to 浙A12345 at gate-in: the gate opened (ticketless entry)."
+    page.keyboard.type(plate)
+    fits = say("{display}: format {format} ({description})")
+    fits = fits.replace("{display}", plate[:2] + "·" + plate[2:]).replace("{format}", "cn")
+    expect(page.locator("#correct-fits")).to_contain_text(
+        fits.split("(")[0].split("（")[0].rstrip()
     )
-    expect(page.locator("#review-count")).to_have_text("Waiting for review: 1")
+    page.keyboard.press("Enter")
+    opened = say("the gate opened ({reason})").replace("{reason}", say("ticketless entry"))
+    corrected = say("Corrected to {plate} at {lane}: {outcome}.")
+    expect(page.locator("#review-result")).to_have_text(
+        corrected.replace("{plate}", plate)
+        .replace("{lane}", "gate-in")
+        .replace("{outcome}", opened)
+    )
+    expect(page.locator("#review-count")).to_have_text(waiting.replace("{count}", "1"))
     expect(queue).to_be_focused()
+    if locale != "en":
+        assert chinese_problems(page) == [], "the queue after a correction"
     page.keyboard.press("r")
-    expect(page.locator("#review-result")).to_have_text("Rejected the read at gate-in.")
+    expect(page.locator("#review-result")).to_have_text(
+        say("Rejected the read at {lane}.").replace("{lane}", "gate-in")
+    )
     expect(page.locator("#queue-empty")).to_be_visible()
 
     with shared_server.client() as admin:
         found = admin.post(
             "/api/v1/parking/sessions/lookup",
-            json={"site": garage.site, "plate": "浙A12345", "purpose": "test check"},
+            json={"site": garage.site, "plate": plate, "purpose": "test check"},
         ).json()
         wrong = admin.post(
             "/api/v1/parking/sessions/lookup",
-            json={"site": garage.site, "plate": "浙A12845", "purpose": "test check"},
+            json={"site": garage.site, "plate": misread, "purpose": "test check"},
         ).json()
-    assert [(s["state"], s["plate"]) for s in found] == [("open", "浙A12345")]
+    assert [(s["state"], s["plate"]) for s in found] == [("open", plate)]
     assert wrong == []
     resolutions = _audit(shared_server, "parking.review.resolve", garage.site)
     assert sorted(e["purpose"] for e in resolutions) == ["confirmed", "dismissed"]
-    assert {e["actor"] for e in resolutions} == {"guard-dee"}
+    assert {e["actor"] for e in resolutions} == {guard}
 
 
 def test_an_operator_confirms_a_masked_guess_with_enter(
@@ -463,29 +502,13 @@ def test_a_lanes_last_frame_shows_on_its_card_with_the_plate_boxed_after_a_purpo
     assert len(_audit(shared_server, "parking.lane_frame.read", garage.site)) == 2
 
 
-def test_a_viewer_sees_no_plate_and_no_buttons(shared_server: LiveServer, page: Page) -> None:
-    garage = _garage(shared_server)
-    garage.read("gate-in", "浙A·12345", confidence=0.99)
-    garage.read("gate-out", "浙A·12345", confidence=0.99)  # unpaid: kept in
-    _sign_in(page, shared_server, f"/garage?site={garage.site}", "viewer-fay", Role.VIEWER)
-    expect(page.locator("#plates-hidden-note")).to_have_text("Plates are hidden for your role.")
-    expect(_lane(page, "gate-in").locator(".big-plate")).to_have_text("•••")
-    expect(page.locator("#unpaid-table tbody tr")).to_have_count(1)
-    expect(page.locator("#sessions-table tbody tr")).to_have_count(1)
-    assert "12345" not in page.content() and "浙A" not in page.content()
-    expect(page.get_by_role("button", name="Open by hand")).to_have_count(0)
-    expect(page.get_by_role("button", name="Record payment")).to_have_count(0)
-    expect(page.get_by_role("button", name="Show plates")).to_have_count(0)
-    expect(page.locator('#site-nav a[href="/garage/reviews"]')).to_have_count(0)
-    assert page.goto(shared_server.url + "/garage/reviews").status == 403  # type: ignore[union-attr]
-    assert _audit(shared_server, "parking.lanes.read", garage.site) == []
-
-
-def _session_of(server: LiveServer, name: str) -> str:
-    """A signed-in operator's session cookie, for pages opened in several languages."""
+def _session_of(server: LiveServer, name: str, role: Role = Role.OPERATOR) -> str:
+    """A signed-in user's session cookie (the user made the first time), for pages opened
+    in several languages."""
     store = server.open_storage()
     try:
-        create_user(store.accounts, store.registry, name, Role.OPERATOR, password=PASSWORD)
+        if store.accounts.get_user_by_name(name) is None:
+            create_user(store.accounts, store.registry, name, role, password=PASSWORD)
     finally:
         store.close()
     answer = server.login(name, PASSWORD)
