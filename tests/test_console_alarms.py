@@ -13,6 +13,7 @@ from itertools import count
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
 from sitewarden.accounts.roles import Role
@@ -84,7 +85,7 @@ def test_a_new_critical_alarm_sounds_notifies_and_is_worked_through_from_the_pag
 ) -> None:
     _, door = _site_with(shared_server, DeviceKind.DOOR_CONTACT, "door-3")
     smoke_site, smoke = _site_with(shared_server, DeviceKind.SMOKE_DETECTOR, "smoke-1")
-    held = {"kind": "door.held_open", "attributes": {"open_seconds": 300}}
+    held: dict[str, object] = {"kind": "door.held_open", "attributes": {"open_seconds": 300}}
     _post(shared_server, door, held)  # minor, older: sorts below
     _sign_in_as(console, shared_server, "guard")
     rows = console.locator("#alerts tr")
@@ -225,6 +226,8 @@ def test_an_operator_assigns_an_alarm_to_a_colleague_and_it_is_audited(
     expect(chooser.locator("option", has_text="operator-all")).to_have_count(1)
     offered = chooser.locator("option").all_text_contents()
     assert "guard" in offered and "viewer-all" not in offered, offered
+    violations = Axe().run(console).response["violations"]
+    assert [v["id"] for v in violations if v["impact"] in ("serious", "critical")] == []
     chooser.select_option("operator-all")
     detail.get_by_role("button", name="Assign", exact=True).click()
     expect(detail.locator("#detail-facts")).to_contain_text("operator-all")
