@@ -1,9 +1,11 @@
 """The accounts pages in headless chromium against a real server: an admin creating a user
 with a site scope, who is made to choose a password, enrols a second factor from the QR
-code and signs in with a code; resets of a password and a second factor (audited); an
-API key shown once, used, revoked; signing out everywhere else; a scoped admin seeing
-only the users of its sites, and an operator refused /users. Also axe, Chinese and a
-375 px phone for the three pages.
+code and signs in with a code, in English and in Chinese; resets of a password (the
+browser is then sent to the change-password page) and a second factor (audited); an API
+key shown once, used, revoked by its owner, and another revoked by an admin on the user's
+page, in both languages; signing out everywhere else; a scoped admin seeing only the
+users of its sites, and an operator refused /users. Also axe, Chinese and a 375 px phone
+for the three pages.
 
 Set SITEWARDEN_DOCS_SCREENSHOTS=1 to write docs/console/users.png, user.png, account.png
 and second-factor-qr.png again.
@@ -14,7 +16,7 @@ from __future__ import annotations
 import re
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from pathlib import Path
@@ -31,6 +33,7 @@ from sitewarden.accounts.accounts import create_api_key, create_user
 from sitewarden.accounts.roles import Role
 from sitewarden.events.device_kinds import DeviceKind
 from tests.conftest import LiveServer
+from tests.console_words import LANGUAGES, words
 from tests.test_console_audit import expect_in_audit_viewer
 from tests.test_console_foundation import (
     VISIBLE_TEXT,
@@ -46,6 +49,7 @@ pytestmark = pytest.mark.slow
 
 PASSWORD = "night-shift-2026-acc"
 _names = count()
+Say = Callable[[str], str]
 
 
 def _fresh(prefix: str) -> str:
@@ -117,11 +121,37 @@ def contexts(browser: Browser, shared_server: LiveServer) -> Iterator[Contexts]:
         context.close()
 
 
-@pytest.fixture
-def admin(contexts: Contexts, shared_server: LiveServer) -> Page:
-    """A tab of the (unscoped) admin, signed in with password and second factor."""
+@pytest.fixture(scope="module")
+def admin_cookie(shared_server: LiveServer) -> str:
+    """The admin's session, signed in once for the module: each sign-in spends a TOTP
+    step of its own (30 s)."""
     cookie, _ = shared_server.admin_session()
-    return contexts(cookie).new_page()
+    return cookie
+
+
+@pytest.fixture
+def admin(contexts: Contexts, admin_cookie: str) -> Page:
+    """A tab of the (unscoped) admin, signed in with password and second factor."""
+    return contexts(admin_cookie).new_page()
+
+
+def sign_in_form(
+    page: Page, say: Say, username: str, password: str, code: str | None = None
+) -> None:
+    """``submit_sign_in`` in the page's language: waits out a 429 of the per-address limit."""
+    while True:
+        page.get_by_label(say("Username")).fill(username)
+        page.get_by_label(say("Password"), exact=True).fill(password)
+        if code is not None:
+            page.get_by_label(say("Code")).fill(code)
+        with page.expect_response(
+            lambda answer: answer.request.method == "POST" and answer.url.endswith("/login")
+        ) as sent:
+            page.get_by_role("button", name=say("Sign in")).click()
+        page.wait_for_load_state()
+        if sent.value.status != 429:
+            return
+        time.sleep(float(sent.value.headers.get("retry-after", "1")))
 
 
 def _login(server: LiveServer, username: str, password: str, code: str | None = None) -> str:
@@ -130,10 +160,10 @@ def _login(server: LiveServer, username: str, password: str, code: str | None = 
     return str(answer.cookies["sitewarden_session"])
 
 
-def _enrol_in_browser(page: Page, server: LiveServer) -> Totp:
+def _enrol_in_browser(page: Page, server: LiveServer, say: Say = words("en")) -> Totp:
     """On the second-factor page: check that its QR code holds the otpauth address shown
     beside it, take the secret from that address, and confirm with a code."""
-    expect(page.get_by_role("heading", name="Second factor")).to_be_visible()
+    expect(page.get_by_role("heading", name=say("Second factor"))).to_be_visible()
     qr = page.locator("svg.totp-qr")
     expect(qr).to_be_visible()
     uri = page.locator("code", has_text="otpauth://").inner_text().strip()
@@ -143,8 +173,8 @@ def _enrol_in_browser(page: Page, server: LiveServer) -> Totp:
     secret = urllib.parse.parse_qs(urllib.parse.urlparse(uri).query)["secret"][0]
     assert page.locator("#totp-secret").inner_text().strip() == secret
     totp = Totp(secret)
-    page.get_by_label("Code").fill(totp.code())
-    page.get_by_role("button", name="Confirm").click()
+    page.get_by_label(say("Code")).fill(totp.code())
+    page.get_by_role("button", name=say("Confirm")).click()
     expect(page).to_have_url(server.url + "/")
     return totp
 
@@ -157,64 +187,72 @@ def _actions(server: LiveServer, action: str, target: str) -> list[dict[str, Any
     ]
 
 
+@pytest.mark.parametrize("locale", LANGUAGES)
 def test_an_admin_creates_a_scoped_user_who_must_choose_a_password_and_enrols_totp(
-    contexts: Contexts, shared_server: LiveServer, admin: Page, tmp_path: Path
+    contexts: Contexts, shared_server: LiveServer, admin_cookie: str, tmp_path: Path, locale: str
 ) -> None:
+    say = words(locale)
+    admin = contexts(admin_cookie, locale=locale).new_page()
     site_id, other_site = _site(shared_server), _site(shared_server)
     username = _fresh("guard-")
     admin.goto(shared_server.url + "/users")
-    admin.get_by_role("button", name="New user").click()
-    dialog = admin.get_by_role("dialog", name="New user")
-    dialog.get_by_label("Username").fill(username)
-    dialog.get_by_label("Role").select_option("operator")
-    dialog.get_by_label("Every site, also those added later").uncheck()
+    admin.get_by_role("button", name=say("New user")).click()
+    dialog = admin.get_by_role("dialog", name=say("New user"))
+    dialog.get_by_label(say("Username")).fill(username)
+    dialog.get_by_label(say("Role")).select_option("operator")
+    dialog.get_by_label(say("Every site, also those added later")).uncheck()
     dialog.get_by_label(re.compile(rf"\({site_id}\)")).check()
-    dialog.get_by_role("button", name="Create user").click()
-    shown = admin.get_by_role("dialog", name="One-time password")
+    dialog.get_by_role("button", name=say("Create user")).click()
+    shown = admin.get_by_role("dialog", name=say("One-time password"))
     expect(shown).to_be_visible()
     expect(shown.locator("#password-user")).to_have_text(username)
     one_time = shown.locator("#one-time-password").inner_text().strip()
     assert len(one_time) >= 12
     keep_screenshot(admin, tmp_path / "accounts-one-time-password.png")
-    shown.get_by_role("button", name="Close").click()
+    shown.get_by_role("button", name=say("Close")).click()
     expect(admin.locator("#one-time-password")).to_have_text("")  # kept nowhere
     row = admin.locator(f'#users tr[data-user="{username}"]')
-    expect(row).to_contain_text("operator")
+    expect(row).to_contain_text(say("operator"))
     expect(row).to_contain_text(site_id)
     expect(row).not_to_contain_text(other_site)
-    expect(row).to_contain_text("must change password")
-    expect(row.locator("td").nth(4)).to_have_text("off")
-    expect(row).to_contain_text("never")
+    expect(row).to_contain_text(say("must change password"))
+    expect(row.locator("td").nth(4)).to_have_text(say("off"))
+    expect(row).to_contain_text(say("never"))
 
-    page = contexts().new_page()
+    page = contexts(locale=locale).new_page()
     page.goto(shared_server.url + "/account")
-    submit_sign_in(page, username, one_time)
+    sign_in_form(page, say, username, one_time)
     expect(page).to_have_url(shared_server.url + "/account/password")  # before anything else
-    page.get_by_label("Current password").fill(one_time)
-    page.get_by_label("New password").fill(PASSWORD)
-    page.get_by_role("button", name="Change password").click()
-    expect(page.get_by_role("alert")).to_contain_text("password changed")
-    submit_sign_in(page, username, PASSWORD)
+    page.get_by_label(say("Current password")).fill(one_time)
+    page.get_by_label(say("New password")).fill(PASSWORD)
+    page.get_by_role("button", name=say("Change password")).click()
+    changed = say("password changed; sign in with the new one")
+    expect(page.get_by_role("alert")).to_contain_text(changed)
+    sign_in_form(page, say, username, PASSWORD)
     page.goto(shared_server.url + "/account")
     expect(page.locator("#fact-sites")).to_have_text(site_id)
-    expect(page.locator("#totp-state")).to_contain_text("Off")
-    page.get_by_role("link", name="Set up a second factor (authenticator app)").click()
-    keep_screenshot(page, tmp_path / "accounts-second-factor.png")
-    docs_screenshot(page, "second-factor-qr")
-    totp = _enrol_in_browser(page, shared_server)
+    off = say("Off: you sign in with your password only.")
+    expect(page.locator("#totp-state")).to_have_text(off)
+    page.get_by_role("link", name=say("Set up a second factor (authenticator app)")).click()
+    if locale == "en":
+        keep_screenshot(page, tmp_path / "accounts-second-factor.png")
+        docs_screenshot(page, "second-factor-qr")
+    totp = _enrol_in_browser(page, shared_server, say)
 
-    page.get_by_role("button", name="Sign out").click()
-    submit_sign_in(page, username, PASSWORD)  # no code: asked for one
-    expect(page.get_by_role("alert")).to_contain_text("6-digit code")
-    submit_sign_in(page, username, PASSWORD, totp.code())
+    page.get_by_role("button", name=say("Sign out")).click()
+    sign_in_form(page, say, username, PASSWORD)  # no code: asked for one
+    missing = say("enter the 6-digit code from your authenticator app")
+    expect(page.get_by_role("alert")).to_contain_text(missing)
+    sign_in_form(page, say, username, PASSWORD, totp.code())
     page.goto(shared_server.url + "/account")
-    expect(page.locator("#totp-state")).to_contain_text("On")
+    on = say("On: you sign in with a code from your authenticator app.")
+    expect(page.locator("#totp-state")).to_have_text(on)
 
     admin.reload()
     row = admin.locator(f'#users tr[data-user="{username}"]')
-    expect(row).to_contain_text("active")
-    expect(row.locator("td").nth(4)).to_have_text("on")
-    expect(row).not_to_contain_text("never")
+    expect(row).to_contain_text(say("active"))
+    expect(row.locator("td").nth(4)).to_have_text(say("on"))
+    expect(row).not_to_contain_text(say("never"))
     with shared_server.client(Role.ADMIN) as api:
         user_id = next(
             u["user_id"] for u in api.get("/api/v1/users").json() if u["username"] == username
@@ -226,7 +264,7 @@ def test_an_admin_creates_a_scoped_user_who_must_choose_a_password_and_enrols_to
 
 
 def test_an_admin_changes_a_users_role_and_sites_resets_and_disables_them(
-    shared_server: LiveServer, admin: Page, tmp_path: Path
+    contexts: Contexts, shared_server: LiveServer, admin: Page, tmp_path: Path
 ) -> None:
     site_id, other_site = _site(shared_server), _site(shared_server)
     username, user_id = _user(shared_server, Role.OPERATOR, (site_id,))
@@ -259,6 +297,13 @@ def test_an_admin_changes_a_users_role_and_sites_resets_and_disables_them(
     expect(admin.locator("#fact-totp")).to_have_text("off")
 
     # The one-time password opens a session that may only change it; no code is asked.
+    browser_page = contexts().new_page()
+    browser_page.goto(shared_server.url + "/events")
+    submit_sign_in(browser_page, username, one_time)
+    expect(browser_page).to_have_url(shared_server.url + "/account/password")
+    expect(browser_page.get_by_role("heading", name="Change password")).to_be_visible()
+    browser_page.goto(shared_server.url + "/events")  # any other page leads back to it
+    expect(browser_page).to_have_url(shared_server.url + "/account/password")
     reset_cookie = _login(shared_server, username, one_time)
     refused = httpx.get(
         shared_server.url + "/api/v1/events", cookies={"sitewarden_session": reset_cookie}
@@ -289,39 +334,67 @@ def test_an_admin_changes_a_users_role_and_sites_resets_and_disables_them(
     expect(admin.locator("#user-state")).to_have_text("active")
 
 
+@pytest.mark.parametrize("locale", LANGUAGES)
 def test_an_api_key_is_shown_once_works_and_is_refused_once_revoked(
-    contexts: Contexts, shared_server: LiveServer, admin: Page, tmp_path: Path
+    contexts: Contexts, shared_server: LiveServer, admin_cookie: str, tmp_path: Path, locale: str
 ) -> None:
-    username, _ = _user(shared_server, Role.OPERATOR, None)
-    page = contexts(_login(shared_server, username, PASSWORD)).new_page()
+    say = words(locale)
+    username, user_id = _user(shared_server, Role.OPERATOR, None)
+    page = contexts(_login(shared_server, username, PASSWORD), locale=locale).new_page()
     page.goto(shared_server.url + "/account")
-    page.get_by_label("Name").fill("night report")
+    page.get_by_label(say("Name"), exact=True).fill("night report")
     expires = (datetime.now() + timedelta(days=7)).date()
-    page.get_by_label("Expires (your timezone)").fill(expires.isoformat())
-    page.get_by_label("Everything your role may do").uncheck()
+    page.get_by_label(say("Expires (your timezone)")).fill(expires.isoformat())
+    page.get_by_label(say("Everything your role may do")).uncheck()
     page.get_by_label("events:read").check()
-    page.get_by_role("button", name="Create key").click()
-    shown = page.get_by_role("dialog", name="New API key")
+    page.get_by_role("button", name=say("Create key")).click()
+    shown = page.get_by_role("dialog", name=say("New API key"))
     token = shown.locator("#new-key").inner_text().strip()
     assert token.startswith("swk_")
-    shown.get_by_role("button", name="Close").click()
+    shown.get_by_role("button", name=say("Close")).click()
     assert token not in page.content()  # shown once: not left in the page
     row = page.locator("#keys tbody tr", has_text="night report")
     expect(row).to_contain_text("events:read")
     expect(row).to_contain_text(str(expires.year))
-    expect(row).to_contain_text("active")
-    keep_screenshot(page, tmp_path / "accounts-account.png")
-    docs_screenshot(page, "account")
+    expect(row).to_contain_text(say("active"))
+    if locale == "en":
+        keep_screenshot(page, tmp_path / "accounts-account.png")
+        docs_screenshot(page, "account")
 
     bearer = {"Authorization": f"Bearer {token}"}
     assert httpx.get(shared_server.url + "/api/v1/events", headers=bearer).status_code == 200
     limited = httpx.get(shared_server.url + "/api/v1/alerts", headers=bearer)
     assert limited.status_code == 403  # the key has events:read only
-    row.get_by_role("button", name="Revoke key night report").click()
-    expect(row).to_contain_text("revoked")
+    row.get_by_role("button", name=say("Revoke key {name}").format(name="night report")).click()
+    before, after = say("revoked {time}").split("{time}")
+    revoked = re.compile(re.escape(before) + ".+" + re.escape(after))
+    expect(row).to_contain_text(revoked)
     refused = httpx.get(shared_server.url + "/api/v1/events", headers=bearer)
     assert refused.status_code == 401 and "revoked" in refused.json()["message"]
+
+    # An admin revokes another of the user's keys on the user's page.
+    store = shared_server.open_storage()
+    try:
+        user = store.accounts.get_user(user_id)
+        assert user is not None
+        _, other_token = create_api_key(store.accounts, user, "day report")
+    finally:
+        store.close()
+    other_bearer = {"Authorization": f"Bearer {other_token}"}
+    assert httpx.get(shared_server.url + "/api/v1/me", headers=other_bearer).status_code == 200
+    admin = contexts(admin_cookie, locale=locale).new_page()
+    admin.goto(f"{shared_server.url}/users/{user_id}")
+    theirs = admin.locator("#user-keys tbody tr", has_text="day report")
+    expect(theirs).to_contain_text(say("active"))
+    expect(admin.locator("#user-keys tbody tr", has_text="night report")).to_contain_text(revoked)
+    theirs.get_by_role("button", name=say("Revoke key {name}").format(name="day report")).click()
+    expect(theirs).to_contain_text(revoked)
+    gone = httpx.get(shared_server.url + "/api/v1/me", headers=other_bearer)
+    assert gone.status_code == 401 and "revoked" in gone.json()["message"]
+    revocations = _actions(shared_server, "api_key.revoke", user_id)  # by another: user named
+    assert [(e["actor"], e["role"]) for e in revocations] == [("admin", "admin")]
     expect_in_audit_viewer(admin, shared_server, username, ["api_key.create", "api_key.revoke"])
+    expect_in_audit_viewer(admin, shared_server, "admin", ["api_key.revoke"], user_id)
 
 
 def test_an_expired_api_key_is_refused_and_a_past_expiry_is_not_accepted(
@@ -449,11 +522,11 @@ def _settle(page: Page, path: str) -> None:
 
 @pytest.mark.parametrize("color_scheme", ["light", "dark"])
 def test_the_accounts_pages_pass_axe_speak_chinese_and_fit_a_phone(
-    contexts: Contexts, shared_server: LiveServer, color_scheme: str
+    contexts: Contexts, shared_server: LiveServer, admin_cookie: str, color_scheme: str
 ) -> None:
     site_id = _site(shared_server)
     _, user_id = _user(shared_server, Role.OPERATOR, (site_id,))
-    cookie, _ = shared_server.admin_session()
+    cookie = admin_cookie
     paths = ["/users", f"/users/{user_id}", "/account"]
     english = set(extracted_messages())
     found: dict[str, Any] = {}

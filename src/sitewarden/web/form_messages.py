@@ -30,6 +30,7 @@ KNOWN_MESSAGES = (
     _("that code was used already; wait for the next one"),
     _("that code does not match; check the device clock and try the next one"),
     _("the form is stale; reload the page"),
+    _("enter the 6-digit code from your authenticator app"),  # second_factor.py
 )
 
 
