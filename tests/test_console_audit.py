@@ -29,6 +29,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sitewarden.accounts.roles import Role
 from sitewarden.events.device_kinds import DeviceKind
 from tests.conftest import LiveServer
+from tests.console_words import words
 from tests.test_console_foundation import VISIBLE_TEXT, docs_screenshot, untranslated
 from tests.test_console_i18n import extracted_messages
 from tests.test_web import browser, keep_screenshot, sign_in, sign_in_user
@@ -116,6 +117,14 @@ def expect_in_audit_viewer(
         expect(cells.first).to_have_text(action)
         expect(page.locator("#au-rows td.au-actor").first).to_have_text(actor)
         expect(page.locator("#au-chain")).to_have_attribute("data-state", "ok")
+        expect(page.locator("#au-chain-state")).to_have_text(chain_intact(page))
+
+
+def chain_intact(page: Page) -> re.Pattern[str]:
+    """'Intact: entries 1 to N verified.' in the page's language."""
+    locale = "zh_CN" if page.locator("html").get_attribute("lang") == "zh-CN" else "en"
+    before, after = words(locale)("Intact: entries 1 to {seq} verified.").split("{seq}")
+    return re.compile(re.escape(before) + r"[\d,]+" + re.escape(after))
 
 
 def shown_seqs(page: Page) -> list[int]:
@@ -150,6 +159,7 @@ def test_an_auditor_filters_to_one_actor_and_action_and_sees_what_the_api_has(
     assert shown_seqs(page) == [e["seq"] for e in api]
     first = page.locator("#au-rows tr").first
     expect(first.locator(".au-actor")).to_have_text(officer)
+    expect(first.locator(".au-role")).to_have_text("privacy_officer")
     expect(first.locator(".au-purpose")).to_have_text("parking")
     expect(first.locator(".au-address")).to_have_text("127.0.0.1")
     keep_screenshot(page, tmp_path / "audit-filtered.png")
@@ -167,6 +177,20 @@ def test_an_auditor_filters_to_one_actor_and_action_and_sees_what_the_api_has(
     expect(page.locator("#au-rows tr .au-action")).to_have_text(
         ["consent.withdraw", "consent.record"]
     )
+
+    # The site: exactly the site's entries, each with its actor's role.
+    page.get_by_role("button", name="Clear").click()
+    page.get_by_label("Site", exact=True).select_option("aufilter")
+    page.get_by_role("button", name="Search").click()
+    expect(page).to_have_url(re.compile(r"site=aufilter"))
+    of_site = api_entries(shared_server, site="aufilter")
+    assert {e["site_id"] for e in of_site} == {"aufilter"} and len(of_site) >= 4
+    expect(page.locator("#au-rows tr")).to_have_count(len(of_site))
+    assert shown_seqs(page) == [e["seq"] for e in of_site]
+    site_cells = page.locator("#au-rows tr .au-site")  # the site's name where it has one
+    expect(site_cells).to_have_text([re.compile("aufilter", re.I)] * len(of_site))
+    expect(page.locator("#au-rows tr .au-role")).to_have_text([e["role"] for e in of_site])
+    assert {"admin", "privacy_officer"} <= {e["role"] for e in of_site}
 
 
 def test_the_chain_shows_verified_then_broken_after_a_stored_row_is_rewritten(
