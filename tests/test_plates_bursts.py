@@ -118,6 +118,22 @@ def test_a_lane_remembers_its_reads_for_the_window_only() -> None:
     assert bursts.earlier("s", "lane-1") == []
 
 
+def test_the_window_counts_back_from_when_the_asking_frame_arrived() -> None:
+    """A busy reader takes seconds over a frame: the car's earlier read still counts for
+    the frame that arrived within the window, however late its own read is done."""
+    clock = Clock()
+    bursts = LaneBursts(3.0, clock)
+    first = unsure("浙C01701", 0.54)
+    bursts.remember("s", "lane-1", first)
+    clock.now += 2
+    arrived = bursts.now()
+    clock.now += 3.5  # the second frame's read is done 5.5 s after the first
+    bursts.remember("s", "lane-2", unsure("粤A82349", 0.41))  # another lane meanwhile
+    assert bursts.earlier("s", "lane-1") == []  # a frame arriving now: too late
+    assert bursts.earlier("s", "lane-1", arrived + 1.5) == []
+    assert [seen.read for seen in bursts.earlier("s", "lane-1", arrived)] == [first]
+
+
 def test_old_reads_leave_memory_at_any_lane_s_next_frame() -> None:
     clock = Clock()
     bursts = LaneBursts(3.0, clock)

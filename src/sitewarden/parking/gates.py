@@ -162,9 +162,12 @@ class ParkingGates:
         self.bursts.remember(lane.site_id, lane.device_id, read, decision.review_id)
         return decision
 
-    def earlier_reads(self, site_id: str, device_id: str) -> list[FrameRead]:
-        """The reads of the lane's last frames, for the reader (``plate_bursts``)."""
-        return [seen.read for seen in self.bursts.earlier(site_id, device_id)]
+    def earlier_reads(
+        self, site_id: str, device_id: str, arrived: float | None = None
+    ) -> list[FrameRead]:
+        """The reads of the lane's frames before its frame that ``arrived`` (by
+        ``bursts.now()``), for the reader (``plate_bursts``)."""
+        return [seen.read for seen in self.bursts.earlier(site_id, device_id, arrived)]
 
     def unsure_read(
         self,

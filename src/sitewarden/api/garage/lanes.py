@@ -62,11 +62,12 @@ async def post_frame(
     shape is checked and its pixels charged to the camera's share before it waits for
     the reader."""
     lane = await run_in_threadpool(_gate_lane, context, desk, sender, device_id)
+    arrived = desk.gates.bursts.now()  # the car's earlier frames are counted back from here
     body = await request.body()
     content_type = request.headers.get("content-type", "")
     await run_in_threadpool(charge_frame, desk, lane, body, content_type)
     return await anyio.to_thread.run_sync(
-        decide_frame, desk, lane, body, content_type, limiter=desk.frame_slots
+        decide_frame, desk, lane, body, content_type, arrived, limiter=desk.frame_slots
     )
 
 
@@ -86,12 +87,15 @@ def charge_frame(desk: GateDesk, lane: Lane, body: bytes, content_type: str) -> 
         ) from exc
 
 
-def decide_frame(desk: GateDesk, lane: Lane, body: bytes, content_type: str) -> DecisionOut:
+def decide_frame(
+    desk: GateDesk, lane: Lane, body: bytes, content_type: str, arrived: float | None = None
+) -> DecisionOut:
     """Decode, read and decide in one worker thread: no hop back to the event loop between
     the steps, where a busy loop would add its own wait to every frame."""
     frame = None
-    # the lane's last reads, asked for when this frame's read is done (plate_bursts)
-    earlier = functools.partial(desk.gates.earlier_reads, lane.site_id, lane.device_id)
+    # the lane's reads before this frame ``arrived``, asked for when its read is done, so
+    # frames read meanwhile count too (plate_bursts)
+    earlier = functools.partial(desk.gates.earlier_reads, lane.site_id, lane.device_id, arrived)
     with image_slot(GATE_FRAME):
         image = decode_image(body, content_type, GATE_FRAME)
         reading = desk.reader.read_plate(image, desk.gates.formats(lane.site_id), earlier)
