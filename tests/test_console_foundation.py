@@ -25,9 +25,13 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sitewarden.accounts.accounts import create_api_key, create_user
 from sitewarden.accounts.roles import Permission, Role
 from sitewarden.demo import site
+from sitewarden.demo.access_setup import ACCESS, CONSENTS, RULES, SETUP_PURPOSE
+from sitewarden.demo.admin_api import AdminApi
+from sitewarden.demo.garage_setup import configure_garage, permit_holders
+from sitewarden.demo.people import PersonRole, make_population
 from sitewarden.demo.simulator import Scenario, Simulator
 from sitewarden.events.kinds import KINDS
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, device_client
 from tests.test_console_i18n import extracted_messages
 from tests.test_web import browser  # noqa: F401  (the fixture: Debian's chromium)
 
@@ -37,8 +41,11 @@ DOCS_SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "console"
 WRITE_DOCS_SCREENSHOTS = os.environ.get("SITEWARDEN_DOCS_SCREENSHOTS") == "1"
 GUARD, GUARD_PASSWORD = "guard-kim", "night-shift-2026-kim"
 # Every signed-in page: each must show no English UI string in Chinese, pass axe and fit
-# a phone.
+# a phone. The console fixture gives the later pages something to show (PERSON_PAGE:
+# the first person it enrols; FORBIDDEN_PAGE: the 403 page, an operator manages no users).
 DEVICE_PAGE = "/devices/riverside/ng-camera"  # one device's page, of the demo site
+PERSON_PAGE = "/people/riverside/{person}"
+FORBIDDEN_PAGE = "/users"
 TRANSLATED_PAGES = [
     "/overview",
     "/",
@@ -55,20 +62,34 @@ TRANSLATED_PAGES = [
     "/garage",
     "/garage/reviews",
     "/people",
+    PERSON_PAGE,
     "/access/rules",
     "/account/password",
     "/account/second-factor",
     "/no-such-page",
+    FORBIDDEN_PAGE,
     "/account",
 ]
 ALL_PAGES = TRANSLATED_PAGES
+ERROR_PAGES = ("/no-such-page", FORBIDDEN_PAGE)  # their 404 and 403 are no page's fault
+# Screenshots are named after the path ("/garage/lists" -> garage-lists-light.png); where
+# another module writes that name (keep_screenshot, docs_screenshot), another name.
+SHOT_NAMES = {
+    "/": "live",
+    PERSON_PAGE: "person-operator",  # person-phone.png: tests/test_console_people.py
+    FORBIDDEN_PAGE: "forbidden",  # users-*.png: tests/test_console_accounts.py
+    "/account": "account-operator",  # account-*.png: tests/test_console_accounts.py
+    "/garage": "garage-operator",  # garage-phone.png: tests/test_console_garage.py
+    "/garage/reviews": "garage-reviews-operator",  # garage-reviews-phone.png: the same
+}
 # Latin letters in text a person reads: English left untranslated. Acronyms (TOTP) and
-# what is marked as data (translate="no": ids, names, kinds, times) are not UI text.
+# what is marked as data (translate="no": ids, names, kinds, times) are not UI text; nor,
+# in an attribute (aria-label, title), a word with a digit in it.
 LATIN_WORD = re.compile(r"[A-Za-z]*[a-z][A-Za-z]*")
 # Event kinds are identifiers an operator types (the kind filter's example): data too.
 KIND_WORDS = {word for kind in KINDS for word in kind.split(".")}
 
-VISIBLE_TEXT = """() => {
+VISIBLE_TEXT = r"""() => {
   const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length)
     && getComputedStyle(el).visibility !== "hidden";
   const isData = (el) => !!el.closest('[translate="no"], [lang="en"], script, style');
@@ -82,13 +103,24 @@ VISIBLE_TEXT = """() => {
   for (const el of document.querySelectorAll("[placeholder], [title], [aria-label], [alt]")) {
     if (isData(el)) continue;
     for (const name of ["placeholder", "title", "aria-label", "alt"]) {
-      const value = el.getAttribute(name);
-      if (value) found.push(value.trim());
+      // An attribute cannot mark part of itself translate="no": a word with a digit in it
+      // (an id, a plate, a reference) is data there.
+      const value = (el.getAttribute(name) || "").replace(/\S*\d\S*/g, "").trim();
+      if (value) found.push(value);
     }
   }
   found.push(document.title.replace(" · sitewarden", ""));
   return found;
 }"""
+# On a phone each cell is named by its column (app.css): a name taller than its cell
+# would run over the next one.
+CRAMPED_NAMES = """() => [...document.querySelectorAll('.grid td[data-label]')]
+  .filter((td) => td.offsetParent
+    && parseFloat(getComputedStyle(td, '::before').height) > td.getBoundingClientRect().height)
+  .map((td) => td.dataset.label)"""
+# Where the navigation's entries and menus sit: one line, whatever a page's own CSS does.
+NAV_TOPS = """() => [...document.querySelectorAll('#site-nav > a, #site-nav > .nav-menu > summary')]
+  .map((entry) => Math.round(entry.getBoundingClientRect().top))"""
 
 
 @dataclass
@@ -98,6 +130,10 @@ class Console:
     server: LiveServer
     session: str
     english: set[str] = field(default_factory=set)  # every msgid of the catalogue
+    person: str = ""  # the id of a person enrolled on the demo site
+
+    def url(self, path: str) -> str:
+        return self.server.url + path.format(person=self.person)
 
 
 @pytest.fixture(scope="module")
@@ -114,9 +150,66 @@ def console(shared_server: LiveServer) -> Console:
     talking = [d for d in site.DEVICES if d.behaviour is not site.Behaviour.SILENT]
     simulator.send([simulator.traffic.heartbeat(device, now, 60) for device in talking])
     simulator.send([o for s in Scenario for o in simulator.traffic.generate(s, now)])
+    person = furnish_demo_site(shared_server, tokens)
     answer = shared_server.login(GUARD, GUARD_PASSWORD)
     answer.raise_for_status()
-    return Console(shared_server, answer.cookies["sitewarden_session"], set(extracted_messages()))
+    session = answer.cookies["sitewarden_session"]
+    return Console(shared_server, session, set(extracted_messages()), person)
+
+
+def furnish_demo_site(server: LiveServer, tokens: dict[str, str]) -> str:
+    """What the later pages show, through the API as the demo's set-up does: the garage's
+    lanes, tariff, permits and lists; access rules and four people with badges; gate reads
+    (one unsure, for the review queue) and badges at a reader (attendance). Returns the
+    first person's id."""
+    population = make_population(site.POPULATION_SEED)
+    chosen = population.of_role(PersonRole.STAFF)[:2] + population.of_role(PersonRole.RESIDENT)[:2]
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        admin = AdminApi(client, server.api_key_for(Role.ADMIN))
+        configure_garage(admin, population)
+        for rule_id, rule in RULES.items():
+            admin.put(f"{ACCESS}/rules/{rule_id}", rule)
+        known = {
+            shown["national_id"]: shown
+            for shown in admin.get(f"{ACCESS}/people", params={"purpose": SETUP_PURPOSE})
+        }
+        ids = []
+        for person in chosen:
+            shown = known.get(person.national_id)
+            if shown is None:
+                body = {
+                    "name": person.name,
+                    "group": person.role.value,
+                    "badges": [person.badge_id],
+                    "national_id": person.national_id,
+                    "phone": person.phone,
+                }
+                shown = admin.post(f"{ACCESS}/people", body)
+                consent = {
+                    "subject_id": shown["subject_id"],
+                    "purpose": "access",
+                    "method": "written",
+                }
+                admin.post(CONSENTS, consent)
+            ids.append(shown["person_id"])
+    visitors = population.visitor_plates
+    reads = [
+        ("garage-lpr-in", permit_holders(population)[0][0], 0.99),
+        ("garage-lpr-in", visitors[0], 0.98),
+        ("garage-lpr-out", visitors[1], 0.5),  # unsure: the review queue
+    ]
+    for lane, plate, confidence in reads:
+        with device_client(server, tokens[lane]) as camera:
+            read = camera.post(
+                f"/api/v1/gates/{lane}/reads", json={"plate": plate, "confidence": confidence}
+            )
+        assert read.status_code == 200, read.text
+    with device_client(server, tokens["ng-reader-1"]) as reader:
+        for person in chosen:
+            swipe = {"badge_id": person.badge_id, "direction": "in"}
+            decided = reader.post("/api/v1/readers/ng-reader-1/decide", json=swipe)
+            assert decided.status_code == 200, decided.text
+    return str(ids[0])
 
 
 @dataclass
@@ -163,7 +256,7 @@ def watched_page(context: BrowserContext) -> tuple[Page, Watched]:
         "response",
         lambda r: (
             watched.problems.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/no-such-page")
+            if r.status >= 400 and not r.url.endswith(ERROR_PAGES)
             else None
         ),
     )
@@ -202,6 +295,12 @@ def settle(page: Page, path: str) -> None:
         expect(page.locator("#sessions tbody tr").first).to_be_visible()
     elif path in ("/people", "/access/rules"):
         expect(page.locator("[data-loaded='1']")).to_have_count(1)
+    elif path == PERSON_PAGE:
+        expect(page.locator("#badges tr").first).to_be_visible()
+
+
+def shot_name(path: str) -> str:
+    return SHOT_NAMES.get(path) or path.strip("/").replace("/", "-")
 
 
 def docs_screenshot(page: Page, name: str) -> None:
@@ -224,12 +323,13 @@ def test_chinese_pages_show_no_english_ui_string(browser: Browser, console: Cons
     context = open_context(browser, console, locale="zh_CN")
     page, watched = watched_page(context)
     for path in TRANSLATED_PAGES:
-        page.goto(console.server.url + path)
+        page.goto(console.url(path))
         settle(page, path)
         assert page.locator("html").get_attribute("lang") == "zh-CN"
         left = untranslated(page.evaluate(VISIBLE_TEXT), console.english)
         assert left == [], f"{path} shows English: {left}"
-        docs_screenshot(page, f"{path.strip('/').replace('/', '-') or 'live'}-zh-CN")
+        assert len(set(page.evaluate(NAV_TOPS))) == 1, f"{path}: the navigation is out of line"
+        docs_screenshot(page, f"{shot_name(path)}-zh-CN")
     # The scripts' strings arrive translated too.
     page.goto(console.server.url + "/devices")
     expect(page.locator("#device-summary")).to_contain_text("台在线")
@@ -296,7 +396,7 @@ def test_axe_finds_no_serious_or_critical_violation(
         context = open_context(browser, console, locale=locale, color_scheme=color_scheme)
         page, watched = watched_page(context)
         for path in [*ALL_PAGES, "/login"]:
-            page.goto(console.server.url + path)
+            page.goto(console.url(path))
             settle(page, path)
             results = Axe().run(page)
             bad = [
@@ -307,8 +407,7 @@ def test_axe_finds_no_serious_or_critical_violation(
             if bad:
                 found[f"{locale} {path}"] = bad
             if locale == "en":
-                name = path.strip("/").replace("/", "-") or "live"
-                docs_screenshot(page, f"{name}-{color_scheme}")
+                docs_screenshot(page, f"{shot_name(path)}-{color_scheme}")
         context.close()
         assert watched.problems == [], watched.problems
     assert found == {}
@@ -346,19 +445,23 @@ def test_every_page_fits_a_375_px_phone_without_sideways_scroll(
     browser: Browser,  # noqa: F811
     console: Console,
 ) -> None:
-    widths = {}
+    widths: dict[str, int] = {}
+    cramped: dict[str, list[str]] = {}
     for locale in ("zh_CN", "en"):
         context = open_context(browser, console, locale=locale, width=375, height=740)
         page, _ = watched_page(context)
         for path in ALL_PAGES:
-            page.goto(console.server.url + path)
+            page.goto(console.url(path))
             settle(page, path)
             widths[f"{locale} {path}"] = page.evaluate("document.documentElement.scrollWidth")
+            if page.evaluate(CRAMPED_NAMES):
+                cramped[f"{locale} {path}"] = page.evaluate(CRAMPED_NAMES)
             if locale == "en":
-                docs_screenshot(page, f"{path.strip('/').replace('/', '-') or 'live'}-phone")
+                docs_screenshot(page, f"{shot_name(path)}-phone")
         if locale != "en":
             context.close()  # an alerts page left open keeps its event stream: server won't stop
     assert max(widths.values()) <= 375, widths
+    assert cramped == {}
 
     # The navigation folds behind the menu button and opens from it.
     page.goto(console.server.url + "/")
