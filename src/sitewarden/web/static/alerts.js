@@ -143,6 +143,44 @@
   }
 
   // Facts' values are data (names, places, times, zones); their labels are UI text.
+  // What each history entry says was done, and the notes the server writes itself (in
+  // English, with ids and times as data); a person's own note is shown as written.
+  const ACTIONS = {
+    opened: t("opened"), repeated: t("repeated"), acknowledged: t("acknowledged"), resolved: t("resolved"),
+    returned: t("returned to normal"), noted: t("noted"), shelved: t("shelved"), unshelved: t("unshelved"),
+    assigned: t("assigned"), escalated: t("escalated"),
+  };
+  const SYSTEM_NOTES = [
+    [/^by event (\S+)$/, t("by event {id}"), (m) => ({ id: m[1] })],
+    [/^cleared by event (\S+)$/, t("cleared by event {id}"), (m) => ({ id: m[1] })],
+    [/^had returned to normal before acknowledgement$/, t("had returned to normal before acknowledgement"), () => ({})],
+    [/^critical and unacknowledged$/, t("critical and unacknowledged"), () => ({})],
+    [/^to nobody$/, t("to nobody"), () => ({})],
+  ];
+
+  function data(text) {
+    const span = document.createElement("span");
+    span.translate = false; span.textContent = text;
+    return span;
+  }
+
+  function historyEntry(entry, site) {
+    const li = document.createElement("li");
+    li.append(data(siteTime(entry.at, site)), " · ", data(entry.actor), " · ", ACTIONS[entry.action] || entry.action);
+    if (!entry.note) return li;
+    li.append(": ");
+    const note = document.createElement("span");
+    li.append(note);
+    const shelved = entry.action === "shelved" && /^until (\S+): ([\s\S]*)$/.exec(entry.note);
+    const assigned = entry.action === "assigned" && entry.note !== "to nobody" && /^to (\S+)$/.exec(entry.note);
+    const known = SYSTEM_NOTES.find(([pattern]) => pattern.test(entry.note));
+    if (shelved) fillText(note, t("until {time}: {reason}"), { time: siteTime(shelved[1], site), reason: shelved[2] });
+    else if (assigned) fillText(note, t("to {user}"), { user: assigned[1] });
+    else if (known) fillText(note, known[1], known[2](known[0].exec(entry.note)));
+    else { note.translate = false; note.textContent = entry.note; } // a person's note: data
+    return li;
+  }
+
   function fact(list, name, value, translated) {
     if (value == null || value === "") return;
     const dt = document.createElement("dt"); dt.textContent = name;
@@ -176,11 +214,7 @@
     if (alert.alarm_state === "shelved") fact(facts, t("Shelved"), t("until") + " " + siteTime(alert.shelved_until, site) + " · " + alert.shelved_by + ": " + alert.shelve_reason);
     fact(facts, t("Resolved"), alert.resolved_by ? alert.resolved_by + " · " + siteTime(alert.resolved_at, site) : "");
     const history = document.getElementById("detail-history");
-    history.replaceChildren(...alert.history.map((entry) => {
-      const li = document.createElement("li");
-      li.textContent = siteTime(entry.at, site) + " · " + entry.actor + " · " + t(entry.action) + (entry.note ? ": " + entry.note : "");
-      return li;
-    }));
+    history.replaceChildren(...alert.history.map((entry) => historyEntry(entry, site)));
     const links = document.getElementById("detail-links");
     links.replaceChildren();
     if (alert.device_id) {
@@ -192,7 +226,7 @@
       device.textContent = t("The device");
       links.append(events, " · ", device);
     }
-    if (alert.last_event_id) links.append(" · " + t("Last event") + " " + alert.last_event_id);
+    if (alert.last_event_id) links.append(" · " + t("Last event") + " ", data(alert.last_event_id));
     showTriggers(alert);
     showPlace(alert);
     const unresolved = alert.state !== "resolved";

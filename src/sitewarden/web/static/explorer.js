@@ -99,6 +99,13 @@
     return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
   }
 
+  // As shown: the date in the page's order, "2026-12-04 09:30:12" or "2026/12/04 09:30:12"
+  // (formatTime's, common.js); wallClock itself stays the inputs' form.
+  function shownClock(date, zone) {
+    const text = wallClock(date, zone);
+    return pageLocale().startsWith("zh") ? text.replace(/-/g, "/") : text;
+  }
+
   function offsetMs(date, zone) {
     const p = wallParts(date, zone);
     const asUtc = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second);
@@ -349,7 +356,7 @@
     tr.dataset.kind = event.kind;
     tr.tabIndex = 0;
     const zone = zoneOfEvent(event);
-    const time = cell(wallClock(new Date(event.occurred_at), zone), "ex-time", true);
+    const time = cell(shownClock(new Date(event.occurred_at), zone), "ex-time", true);
     time.title = zone;
     tr.append(time, cell(SEVERITY[event.severity] || event.severity, "sev sev-" + event.severity),
       cell(event.kind, "ex-kind", true), cell(event.site_id, "ex-wide ex-name", true),
@@ -432,11 +439,16 @@
 
   // --- detail -----------------------------------------------------------------------------
 
-  function term(list, name, value) {
+  // A name and its value; values are data (ids, times, what a device sent) unless ``ui``
+  // says the value is a translated word, and ``dataName`` marks a name sent by a device.
+  function term(list, name, value, { ui = false, dataName = false } = {}) {
     const dt = document.createElement("dt");
     dt.textContent = name;
+    if (dataName) dt.translate = false;
     const dd = document.createElement("dd");
-    dd.textContent = value == null || value === "" ? STRINGS.none : String(value);
+    const empty = value == null || value === "";
+    dd.textContent = empty ? STRINGS.none : String(value);
+    if (!empty && !ui) dd.translate = false;
     list.append(dt, dd);
   }
 
@@ -450,14 +462,14 @@
   function renderDetail(event) {
     const zone = zoneOfEvent(event);
     const occurred = new Date(event.occurred_at);
-    $("ex-detail-title").textContent = format(STRINGS.detailTitle, { kind: event.kind, time: wallClock(occurred, zone) });
+    $("ex-detail-title").textContent = format(STRINGS.detailTitle, { kind: event.kind, time: shownClock(occurred, zone) });
     const fields = $("ex-fields");
     fields.replaceChildren();
-    term(fields, STRINGS.fieldTime, `${wallClock(occurred, zone)} (${zone})`);
+    term(fields, STRINGS.fieldTime, `${shownClock(occurred, zone)} (${zone})`);
     term(fields, STRINGS.fieldUtc, event.occurred_at);
-    term(fields, STRINGS.fieldReceived, `${wallClock(new Date(event.received_at), zone)} (${zone})`);
+    term(fields, STRINGS.fieldReceived, `${shownClock(new Date(event.received_at), zone)} (${zone})`);
     term(fields, STRINGS.fieldKind, event.kind);
-    term(fields, STRINGS.fieldSeverity, SEVERITY[event.severity] || event.severity);
+    term(fields, STRINGS.fieldSeverity, SEVERITY[event.severity] || event.severity, { ui: true });
     term(fields, STRINGS.fieldSite, event.site_id);
     term(fields, STRINGS.fieldZone, event.zone_id);
     term(fields, STRINGS.fieldDevice, event.device_id);
@@ -467,7 +479,7 @@
     attributes.replaceChildren();
     const entries = Object.entries(event.attributes);
     if (!entries.length) term(attributes, STRINGS.noAttributes, "");
-    for (const [key, value] of entries) term(attributes, key, shownValue(key, value));
+    for (const [key, value] of entries) term(attributes, key, shownValue(key, value), { dataName: true });
 
     const personal = $("ex-personal");
     personal.replaceChildren();
@@ -476,10 +488,10 @@
     let canOpen = false;
     if (event.personal) {
       state.textContent = event.disclosure === "full" ? STRINGS.personalFull : STRINGS.personalMasked;
-      for (const [key, value] of Object.entries(event.personal)) term(personal, key, shownValue(key, value));
+      for (const [key, value] of Object.entries(event.personal)) term(personal, key, shownValue(key, value), { dataName: true });
     } else if (event.personal_state === "sealed") {
       state.textContent = mayOpenPersonal ? STRINGS.personalSealed : STRINGS.personalSealedNoRole;
-      term(personal, STRINGS.fieldDisclosure, STRINGS.hidden);
+      term(personal, STRINGS.fieldDisclosure, STRINGS.hidden, { ui: true });
       canOpen = mayOpenPersonal;
     } else {
       state.textContent = event.personal_state === "erased" ? STRINGS.personalErased : STRINGS.personalNone;
