@@ -5,6 +5,7 @@ pause and resume, and the row detail with personal fields masked until opened.""
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -131,6 +132,68 @@ def test_operator_finds_an_event_by_time_range_and_text_in_the_sites_timezone(
     page.goto(shared)
     expect(page.locator("#ex-rows tr")).to_have_count(1)
     expect(page.get_by_label("Text in note")).to_have_value("parcel")
+
+
+def test_the_kind_filter_and_the_range_presets_choose_the_rows_and_the_address(
+    shared_server: LiveServer, page: Page
+) -> None:
+    reader = shared_server.add_site_with_device("exkinds", "reader-1", DeviceKind.ACCESS_READER)
+    door = shared_server.add_site_with_device("exkinds", "door-1", DeviceKind.DOOR_CONTACT)
+    now = datetime.now(UTC).replace(microsecond=0)
+
+    def event(kind: str, ago: timedelta, note: str) -> dict[str, object]:
+        attributes = {"open_seconds": 90} if kind.startswith("door") else {"credential": "badge"}
+        return {"kind": kind, "time": (now - ago).isoformat(), "note": note,
+                "attributes": attributes}  # fmt: skip
+
+    posted = {
+        reader: [
+            event("access.granted", timedelta(minutes=5), "granted 5 min ago"),
+            event("access.denied", timedelta(minutes=40), "denied 40 min ago"),
+            event("access.granted", timedelta(hours=5), "granted 5 h ago"),
+            event("access.denied", timedelta(days=3), "denied 3 days ago"),
+        ],
+        door: [event("door.held_open", timedelta(minutes=10), "held 10 min ago")],
+    }
+    for token, events in posted.items():
+        with device_client(shared_server, token) as device:
+            answer = device.post("/api/v1/events", json=events)
+        assert answer.status_code == 200, answer.text
+
+    def notes() -> list[str]:
+        found: list[str] = page.eval_on_selector_all(
+            "#ex-rows tr .ex-summary", "cells => cells.map(c => c.textContent)"
+        )
+        return sorted(note.split(" · ")[0] for note in found)
+
+    sign_in_as(page, shared_server, Role.OPERATOR, "/events?site=exkinds")
+    expect(page.locator("#ex-rows tr")).to_have_count(4)  # the last 24 hours
+    steps = [  # (control, value chosen, in the address, notes of the rows shown)
+        ("Kind", "access", "kind=access", ["denied 40 min ago", "granted 5 h ago",
+                                           "granted 5 min ago"]),
+        ("Kind", "access.denied", "kind=access.denied", ["denied 40 min ago"]),
+        ("Time range", "7d", "range=7d", ["denied 3 days ago", "denied 40 min ago"]),
+        ("Kind", "", "range=7d", ["denied 3 days ago", "denied 40 min ago", "granted 5 h ago",
+                                  "granted 5 min ago", "held 10 min ago"]),
+        ("Time range", "1h", "range=1h", ["denied 40 min ago", "granted 5 min ago",
+                                          "held 10 min ago"]),
+        ("Time range", "15m", "range=15m", ["granted 5 min ago", "held 10 min ago"]),
+    ]  # fmt: skip
+    for label, value, address, shown in steps:  # each step changes the number of rows
+        page.get_by_label(label, exact=True).select_option(value)
+        expect(page).to_have_url(re.compile(re.escape(address)))
+        expect(page.locator("#ex-rows tr")).to_have_count(len(shown))
+        assert notes() == shown, (label, value)
+        if label == "Kind" and not value:
+            assert "kind=" not in page.url  # every kind: no parameter
+
+    # Each choice is a step of the address: Back returns to the one before.
+    page.go_back()
+    expect(page.get_by_label("Time range", exact=True)).to_have_value("1h")
+    expect(page.locator("#ex-rows tr")).to_have_count(3)
+    page.get_by_label("Time range", exact=True).select_option("24h")  # the default: no parameter
+    expect(page.locator("#ex-rows tr")).to_have_count(4)
+    assert "range=" not in page.url and "kind=" not in page.url
 
 
 def test_with_all_sites_each_row_shows_its_own_sites_time(
