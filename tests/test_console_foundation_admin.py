@@ -86,11 +86,13 @@ def settle_privacy(page: Page, path: str) -> None:
     expect(page.locator(PRIVACY_PAGES[path]).first).to_be_attached()
 
 
-# One-word labels of the alarm list (a Chinese word has no space) broken over two lines.
+# One-word labels of the alarm and event lists (a Chinese word has no space; letters only)
+# broken over two lines.
 BROKEN_WORDS = r"""() => [...document.querySelectorAll(
-    '#alarm-console h1, .alarms th, .alarms td.sev, .alarms td.state, .alarms td button')]
+    '#alarm-console h1, .alarms th, .alarms td.sev, .alarms td.state, .alarms td button,'
+    + ' .ex-grid th, .ex-grid td.sev')]
   .filter((el) => el.offsetParent && !el.querySelector('.visually-hidden'))
-  .filter((el) => el.textContent.trim() && !/\s/.test(el.textContent.trim()))
+  .filter((el) => /^[\p{L}\p{N}]+$/u.test(el.textContent.trim()))
   .filter((el) => { const r = document.createRange(); r.selectNodeContents(el);
                     return r.getClientRects().length > 1; })
   .map((el) => el.textContent.trim())"""
@@ -111,6 +113,7 @@ def open_event(page: Page, say: Callable[[str], str]) -> None:
     panel = page.locator("#ex-detail")
     panel.get_by_role("button", name=say("Show with purpose")).click()
     expect(panel.get_by_label(say("Purpose"), exact=True)).to_be_focused()
+    assert page.evaluate(BROKEN_WORDS) == []
 
 
 def open_device_admin(page: Page, say: Callable[[str], str]) -> None:
