@@ -118,6 +118,12 @@ CRAMPED_NAMES = """() => [...document.querySelectorAll('.grid td[data-label]')]
   .filter((td) => td.offsetParent
     && parseFloat(getComputedStyle(td, '::before').height) > td.getBoundingClientRect().height)
   .map((td) => td.dataset.label)"""
+# Cells of a table with a header that are not named by their column (common.js), also in
+# tables a page adds later: on a phone they would be values without a name.
+UNNAMED_CELLS = """() => [...document.querySelectorAll('table.grid')]
+  .filter((table) => table.tHead && table.offsetParent)
+  .flatMap((table) => [...table.querySelectorAll('tbody td')].filter((td) => !td.dataset.label)
+    .map(() => table.id || table.className))"""
 # Where the navigation's entries and menus sit: one line, whatever a page's own CSS does.
 NAV_TOPS = """() => [...document.querySelectorAll('#site-nav > a, #site-nav > .nav-menu > summary')]
   .map((entry) => Math.round(entry.getBoundingClientRect().top))"""
@@ -329,6 +335,7 @@ def test_chinese_pages_show_no_english_ui_string(browser: Browser, console: Cons
         left = untranslated(page.evaluate(VISIBLE_TEXT), console.english)
         assert left == [], f"{path} shows English: {left}"
         assert len(set(page.evaluate(NAV_TOPS))) == 1, f"{path}: the navigation is out of line"
+        assert page.evaluate(UNNAMED_CELLS) == [], path
         docs_screenshot(page, f"{shot_name(path)}-zh-CN")
     # The scripts' strings arrive translated too.
     page.goto(console.server.url + "/devices")

@@ -29,6 +29,7 @@ from tests.console_words import LANGUAGES, words
 from tests.test_console_foundation import (
     DEVICE_PAGE,
     NAV_TOPS,
+    UNNAMED_CELLS,
     VISIBLE_TEXT,
     WRITE_DOCS_SCREENSHOTS,
     Console,
@@ -165,6 +166,8 @@ def test_the_admins_panels_and_pages_show_no_english_in_chinese_and_pass_axe(
                 found[f"{path} English"] = left
             if len(set(page.evaluate(NAV_TOPS))) != 1:
                 found[f"{path} navigation"] = ["out of line"]
+            if page.evaluate(UNNAMED_CELLS):
+                found[f"{path} cells without their column's name"] = page.evaluate(UNNAMED_CELLS)
             bad = serious_violations(page)
             if bad:
                 found[f"{path} axe"] = bad

@@ -160,8 +160,10 @@ function showError(message) {
       dark.addEventListener("change", () => label(toggle));
     }
     // On phones each table row becomes a card (app.css) whose cells name their column:
-    // every cell gets its header's text as data-label, also in rows added later.
-    for (const table of document.querySelectorAll("table.grid")) {
+    // every cell gets its header's text as data-label, also in rows added later and in
+    // tables a page adds later (from a <template>).
+    const labelGrid = (table) => {
+      table.dataset.labelled = "1";
       const headers = Array.from(table.querySelectorAll("thead th"), (th) => th.textContent.trim());
       const label = () => {
         for (const row of table.querySelectorAll("tbody tr")) {
@@ -170,7 +172,10 @@ function showError(message) {
       };
       for (const body of table.tBodies) new MutationObserver(label).observe(body, { childList: true });
       label();
-    }
+    };
+    const labelNewGrids = () => document.querySelectorAll("table.grid:not([data-labelled])").forEach(labelGrid);
+    labelNewGrids();
+    new MutationObserver(labelNewGrids).observe(document.body, { childList: true, subtree: true });
     // The navigation folds into a menu button on narrow screens (app.css).
     const menu = document.querySelector(".nav-toggle");
     const nav = document.getElementById("site-nav");
