@@ -234,21 +234,32 @@ def test_dates_and_money_follow_the_pages_locale(
     for locale in LANGUAGES:
         context = open_context(browser, admin_console, locale=locale)
         page, watched = watched_page(context)
-        page.goto(admin_console.url("/garage/tariffs?site=riverside"))
-        expect(page.locator("#tariffs-page")).to_have_attribute("data-loaded", "riverside/garage")
-        when, money = expected[locale]
-        expect(page.locator("#tariff-state")).to_contain_text(when)
-        page.locator("#preview-entry").fill(entry.strftime("%Y-%m-%dT%H:%M"))
-        page.locator("#preview-exit").fill(leave.strftime("%Y-%m-%dT%H:%M"))
-        page.get_by_role("button", name=words(locale)("Preview the fee")).click()
-        expect(page.locator("#preview-total")).to_have_text(money)
-        other = expected["zh_CN" if locale == "en" else "en"]
-        assert other[0] not in page.locator("main").inner_text()
-        # The explorer's own clock (the site's wall time) in the same date order.
-        page.goto(admin_console.url("/events?site=riverside"))
-        order = r"\d{4}/\d\d/\d\d" if locale == "zh_CN" else r"\d{4}-\d\d-\d\d"
-        expect(page.locator("#ex-rows .ex-time").first).to_have_text(
-            re.compile(rf"^{order} \d\d:\d\d:\d\d$")
-        )
-        context.close()
+        try:
+            page.goto(admin_console.url("/garage/tariffs?site=riverside"))
+            expect(page.locator("#tariffs-page")).to_have_attribute(
+                "data-loaded", "riverside/garage"
+            )
+            when, money = expected[locale]
+            expect(page.locator("#tariff-state")).to_contain_text(when)
+            page.locator("#preview-entry").fill(entry.strftime("%Y-%m-%dT%H:%M"))
+            page.locator("#preview-exit").fill(leave.strftime("%Y-%m-%dT%H:%M"))
+            page.get_by_role("button", name=words(locale)("Preview the fee")).click()
+            expect(page.locator("#preview-total")).to_have_text(money)
+            other = expected["zh_CN" if locale == "en" else "en"]
+            assert other[0] not in page.locator("main").inner_text()
+            # The garage's "updated" clock is the site's too, as the page says its times are.
+            page.goto(admin_console.url("/garage?site=riverside"))
+            status = page.locator("#garage-status")
+            expect(status).to_have_attribute("data-at", re.compile("."))
+            iso, text = status.evaluate("s => [s.dataset.at, s.textContent]")  # one refresh's
+            at = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(SHANGHAI)
+            assert at.strftime("%H:%M:%S") in text, (at, text)
+            # The explorer's own clock (the site's wall time) in the same date order.
+            page.goto(admin_console.url("/events?site=riverside"))
+            order = r"\d{4}/\d\d/\d\d" if locale == "zh_CN" else r"\d{4}-\d\d-\d\d"
+            expect(page.locator("#ex-rows .ex-time").first).to_have_text(
+                re.compile(rf"^{order} \d\d:\d\d:\d\d$")
+            )
+        finally:
+            context.close()
         assert watched.problems == []

@@ -487,8 +487,9 @@
     if (!site) return;
     try {
       await Promise.all(parts.map((part) => part()));
-      $("garage-status").textContent = t("updated {time}", { time: new Date().toLocaleTimeString(pageLocale(), { hourCycle: "h23" }) });
-      $("garage-status").dataset.at = new Date().toISOString();
+      const now = new Date().toISOString(); // the site's clock, as the page says its times are
+      $("garage-status").textContent = t("updated {time}", { time: formatTime(now, zone()).split(" ")[1] });
+      $("garage-status").dataset.at = now;
     } catch (error) {
       showError(error.message);
     }
