@@ -461,6 +461,9 @@ def test_the_retention_page_counts_what_the_next_run_deletes_and_shows_the_run(
     first_run = page.locator("#rt-run-rows tr").first
     expect(first_run).to_contain_text("the command line")
     expect(first_run).to_contain_text(f"Device heartbeats: {due}")
+    zone = page.evaluate("new Intl.DateTimeFormat().resolvedOptions().timeZone")
+    expect(first_run.locator("td").first).to_contain_text(f"({zone})")  # says whose clock
+    expect(page.locator("#rt-counted")).to_contain_text(f"({zone})")
     keep(page, "privacy-retention", tmp_path)
 
 

@@ -73,8 +73,9 @@ function sayTimeZone(element, zone) {
 }
 
 // "2026-12-04 09:30:12 (Asia/Shanghai)" in English, "2026/12/04 09:30:12 (Asia/Shanghai)"
-// in Chinese: the time where the site is, saying which zone that is. Without a zone, the
-// browser's own, unlabelled (as before).
+// in Chinese: the time where the site is, saying which zone that is. Without a zone (times
+// of the server, not of a site: retention runs, records generated), the browser's own,
+// named the same way.
 function formatTime(iso, timeZone) {
   const when = new Date(iso);
   if (Number.isNaN(when.getTime())) return String(iso);
@@ -86,7 +87,8 @@ function formatTime(iso, timeZone) {
   const part = Object.fromEntries(parts.map((p) => [p.type, p.value]));
   const dateSeparator = pageLocale().startsWith("zh") ? "/" : "-";
   const text = [part.year, part.month, part.day].join(dateSeparator) + " " + [part.hour, part.minute, part.second].join(":");
-  return timeZone ? text + " (" + timeZone + ")" : text;
+  const zone = timeZone || new Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return zone ? text + " (" + zone + ")" : text;
 }
 
 function formatNumber(value) {
