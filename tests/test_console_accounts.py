@@ -135,25 +135,6 @@ def admin(contexts: Contexts, admin_cookie: str) -> Page:
     return contexts(admin_cookie).new_page()
 
 
-def sign_in_form(
-    page: Page, say: Say, username: str, password: str, code: str | None = None
-) -> None:
-    """``submit_sign_in`` in the page's language: waits out a 429 of the per-address limit."""
-    while True:
-        page.get_by_label(say("Username")).fill(username)
-        page.get_by_label(say("Password"), exact=True).fill(password)
-        if code is not None:
-            page.get_by_label(say("Code")).fill(code)
-        with page.expect_response(
-            lambda answer: answer.request.method == "POST" and answer.url.endswith("/login")
-        ) as sent:
-            page.get_by_role("button", name=say("Sign in")).click()
-        page.wait_for_load_state()
-        if sent.value.status != 429:
-            return
-        time.sleep(float(sent.value.headers.get("retry-after", "1")))
-
-
 def _login(server: LiveServer, username: str, password: str, code: str | None = None) -> str:
     answer = server.login(username, password, code)
     assert answer.status_code == 200, answer.text
@@ -221,14 +202,14 @@ def test_an_admin_creates_a_scoped_user_who_must_choose_a_password_and_enrols_to
 
     page = contexts(locale=locale).new_page()
     page.goto(shared_server.url + "/account")
-    sign_in_form(page, say, username, one_time)
+    submit_sign_in(page, username, one_time, None, say)
     expect(page).to_have_url(shared_server.url + "/account/password")  # before anything else
     page.get_by_label(say("Current password")).fill(one_time)
     page.get_by_label(say("New password")).fill(PASSWORD)
     page.get_by_role("button", name=say("Change password")).click()
     changed = say("password changed; sign in with the new one")
     expect(page.get_by_role("alert")).to_contain_text(changed)
-    sign_in_form(page, say, username, PASSWORD)
+    submit_sign_in(page, username, PASSWORD, None, say)
     page.goto(shared_server.url + "/account")
     expect(page.locator("#fact-sites")).to_have_text(site_id)
     off = say("Off: you sign in with your password only.")
@@ -240,10 +221,10 @@ def test_an_admin_creates_a_scoped_user_who_must_choose_a_password_and_enrols_to
     totp = _enrol_in_browser(page, shared_server, say)
 
     page.get_by_role("button", name=say("Sign out")).click()
-    sign_in_form(page, say, username, PASSWORD)  # no code: asked for one
+    submit_sign_in(page, username, PASSWORD, None, say)  # no code: asked for one
     missing = say("enter the 6-digit code from your authenticator app")
     expect(page.get_by_role("alert")).to_contain_text(missing)
-    sign_in_form(page, say, username, PASSWORD, totp.code())
+    submit_sign_in(page, username, PASSWORD, totp.code(), say)
     page.goto(shared_server.url + "/account")
     on = say("On: you sign in with a code from your authenticator app.")
     expect(page.locator("#totp-state")).to_have_text(on)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -93,20 +93,27 @@ def _fill_sign_in(page: Page, server: LiveServer, password: str) -> None:
     submit_sign_in(page, "admin", password, code)
 
 
-def submit_sign_in(page: Page, username: str, password: str, code: str | None = None) -> None:
-    """Fill in the sign-in form the page shows and send it. When the per-address limit
-    on sign-ins answers 429 (every test signs in from 127.0.0.1), wait out its
-    Retry-After and send it again: the refusal came before the password or code was
-    checked, so the code is still unused. Tests of the limit itself post directly."""
+def submit_sign_in(
+    page: Page,
+    username: str,
+    password: str,
+    code: str | None = None,
+    say: Callable[[str], str] = str,
+) -> None:
+    """Fill in the sign-in form the page shows, by its words in the page's language
+    (``say``, tests/console_words.py), and send it. When the per-address limit on
+    sign-ins answers 429 (every test signs in from 127.0.0.1), wait out its Retry-After
+    and send it again: the refusal came before the password or code was checked, so the
+    code is still unused. Tests of the limit itself post directly."""
     while True:
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(password)
+        page.get_by_label(say("Username")).fill(username)
+        page.get_by_label(say("Password"), exact=True).fill(password)
         if code is not None:
-            page.get_by_label("Code").fill(code)
+            page.get_by_label(say("Code")).fill(code)
         with page.expect_response(
             lambda answer: answer.request.method == "POST" and answer.url.endswith("/login")
         ) as sent:
-            page.get_by_role("button", name="Sign in").click()
+            page.get_by_role("button", name=say("Sign in")).click()
         page.wait_for_load_state()
         if sent.value.status != 429:
             return
