@@ -1,13 +1,15 @@
 """Rule evaluation at its edges: window starts and ends, overnight windows, 24:00,
-holidays, rule and person validity windows, the site's timezone."""
+holidays, rule and person validity windows, the site's timezone, named groups."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from sitewarden.access.groups import check_rule_group, parse_group_names, person_groups
 from sitewarden.access.records import AccessRule, Person
 from sitewarden.access.schedule import evaluate_rules, parse_window, person_verdict
 from sitewarden.errors import InvalidInput
@@ -40,7 +42,7 @@ def rule(
 def reason(
     rules: list[AccessRule], moment: datetime, holidays: frozenset[str] = NO_HOLIDAYS
 ) -> str:
-    return evaluate_rules(rules, "staff", "lobby", moment, SHANGHAI, holidays).reason
+    return evaluate_rules(rules, {"staff"}, "lobby", moment, SHANGHAI, holidays).reason
 
 
 WEEKDAYS = rule((["mon", "tue", "wed", "thu", "fri"], "08:00", "18:00"))
@@ -85,7 +87,7 @@ def test_holidays_close_rules_unless_they_apply_on_holidays() -> None:
 def test_no_rule_for_the_group_or_zone_is_not_permitted() -> None:
     assert reason([], local("2026-11-23T10:00")) == "not_permitted"
     verdict = evaluate_rules(
-        [WEEKDAYS], "visitor", "lobby", local("2026-11-23T10:00"), SHANGHAI, NO_HOLIDAYS
+        [WEEKDAYS], {"visitor"}, "lobby", local("2026-11-23T10:00"), SHANGHAI, NO_HOLIDAYS
     )
     assert verdict.reason == "not_permitted"
 
@@ -136,3 +138,41 @@ def test_person_validity_and_bar_come_before_rules() -> None:
 def test_bad_windows_are_refused_with_a_reason(days: list[str], start: str, end: str) -> None:
     with pytest.raises(InvalidInput):
         parse_window(days, start, end)
+
+
+def test_a_rule_for_a_named_group_lets_in_its_members_only() -> None:
+    moment = local("2026-11-23T10:00")
+    tower_a = replace(rule((["mon"], "08:00", "18:00")), rule_id="ta", group="tower-a")
+    resident = Person(
+        "s", "p1", "resident", None, None, b"", None, None, None, None, None, moment, "t"
+    )
+    member = person_groups(resident, ["tower-a"])
+    assert member == {"resident", "tower-a"}
+    verdict = evaluate_rules([tower_a], member, "lobby", moment, SHANGHAI, NO_HOLIDAYS)
+    assert (verdict.reason, verdict.rule_id) == ("granted", "ta")
+    outsider = person_groups(resident, ["tower-b"])
+    assert evaluate_rules([tower_a], outsider, "lobby", moment, SHANGHAI, NO_HOLIDAYS).reason == (
+        "not_permitted"
+    )
+    # The person's type still counts beside their named groups.
+    for_residents = replace(tower_a, rule_id="res", group="resident")
+    assert evaluate_rules([for_residents], outsider, "lobby", moment, SHANGHAI, NO_HOLIDAYS).granted
+
+
+def test_named_group_names_are_checked_and_sorted_without_repeats() -> None:
+    assert parse_group_names(["tower-b", "tower-a", "tower-b", "9th-floor"]) == (
+        "9th-floor",
+        "tower-a",
+        "tower-b",
+    )
+    check_rule_group("resident")
+    check_rule_group("tower-a")
+    for bad in ("Tower-A", "-tower", "tower a", "", "x" * 41, "résident", "*", "tower\n"):
+        with pytest.raises(InvalidInput, match="lowercase letters"):
+            parse_group_names([bad])
+        with pytest.raises(InvalidInput, match="lowercase letters"):
+            check_rule_group(bad)
+    with pytest.raises(InvalidInput, match="is a person type"):
+        parse_group_names(["staff"])
+    with pytest.raises(InvalidInput, match="at most 20"):
+        parse_group_names([f"g{n}" for n in range(21)])

@@ -557,6 +557,9 @@ CALLS: dict[tuple[str, str], tuple[Call, ...] | Call] = {
     # doors and people
     ("POST", PEOPLE): Call("access.enrol", _new_person),
     ("PATCH", PEOPLE + "/{person_id}"): Call("access.person.change", _person({"group": "visitor"})),
+    ("PUT", PEOPLE + "/{person_id}/groups"): Call(
+        "access.person.groups", _person({"groups": ["tower-a"]})
+    ),
     ("DELETE", PEOPLE + "/{person_id}"): Call(
         "access.erase", _person(None, params={"purpose": "walk"})
     ),

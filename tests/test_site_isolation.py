@@ -257,6 +257,9 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/access/sites/{site_id}/people/{person_id}/bar"): {
         "json": {"reason": "probe"}
     },
+    ("PUT", "/api/v1/access/sites/{site_id}/people/{person_id}/groups"): {
+        "json": {"groups": ["probe"]}
+    },
     ("PUT", "/api/v1/access/sites/{site_id}/rules/{rule_id}"): {
         "json": {"group": "staff", "windows": [{"days": ["mon"], "start": "08:00", "end": "18:00"}]}
     },

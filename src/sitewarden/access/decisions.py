@@ -20,6 +20,7 @@ from PIL import Image
 from sitewarden.access.data import AccessData
 from sitewarden.access.face_learning import learn_from_frame
 from sitewarden.access.gallery import Galleries
+from sitewarden.access.groups import person_groups
 from sitewarden.access.people import People
 from sitewarden.access.records import Person
 from sitewarden.access.schedule import evaluate_rules, person_verdict
@@ -220,7 +221,9 @@ class AccessDesk:
             if refusal is None:
                 verdict = evaluate_rules(
                     self.data.access.list_access_rules(reader.site_id),
-                    person.group,
+                    person_groups(
+                        person, self.data.groups.groups_of(reader.site_id, person.person_id)
+                    ),
                     reader.zone_id,
                     now,
                     reader.timezone,

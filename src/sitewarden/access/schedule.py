@@ -1,11 +1,12 @@
-"""Access rules: which group may pass in which zone, when (weekly windows in the site's
-timezone, holidays), and within which validity window. Pure functions: the decision
-code passes in the rules, the site's holidays and the moment.
+"""Access rules: which group (a person type or a named group) may pass in which zone,
+when (weekly windows in the site's timezone, holidays), and within which validity
+window. Pure functions: the decision code passes in the rules, the person's groups, the
+site's holidays and the moment.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
@@ -80,19 +81,21 @@ class RuleVerdict:
 
 def evaluate_rules(
     rules: Sequence[AccessRule],
-    group: str,
+    groups: Collection[str],
     zone_id: str | None,
     moment: datetime,
     timezone: str,
     holidays: frozenset[str],
 ) -> RuleVerdict:
-    """Whether any rule lets ``group`` into ``zone_id`` at ``moment`` (aware, any zone)."""
+    """Whether any rule lets one of ``groups`` (a person's type and named groups) into
+    ``zone_id`` at ``moment`` (aware, any zone)."""
+    assert not isinstance(groups, str), "pass a collection of groups, not one name"
     local = moment.astimezone(ZoneInfo(timezone))
     holiday = local.date().isoformat() in holidays
     candidates = [
         rule
         for rule in rules
-        if rule.group == group
+        if rule.group in groups
         and rule.zone_id in (ALL_ZONES, zone_id)
         and _within(moment, rule.valid_from, rule.valid_until)
     ]

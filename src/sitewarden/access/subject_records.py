@@ -1,13 +1,14 @@
 """What access control holds about a subject, for subject requests: an enrolled
-person's opened name, ID number, phone, group, validity, bar, badges and face-template
-enrolments (never the vectors: meaningless to a reader and, outside the vault, a
-biometric copy that any matcher could use).
+person's opened name, ID number, phone, group, named access groups, validity, bar,
+badges and face-template enrolments (never the vectors: meaningless to a reader and,
+outside the vault, a biometric copy that any matcher could use).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from sitewarden.access.groups import AccessGroupTables
 from sitewarden.access.records import Person, person_of, subject_of
 from sitewarden.access.sealed import (
     badges_with_value,
@@ -26,9 +27,10 @@ class AccessSubjectRecords:
 
     section = "person"
 
-    def __init__(self, access: AccessTables, vault: Vault) -> None:
+    def __init__(self, access: AccessTables, vault: Vault, groups: AccessGroupTables) -> None:
         self._access = access
         self._vault = vault
+        self._groups = groups
 
     def find_subjects(self, ref: SubjectRef) -> list[str]:
         """Enrolled people holding the badge or ID number named."""
@@ -48,7 +50,7 @@ class AccessSubjectRecords:
         return None if person is None else self._person(person)
 
     def forget_subject(self, site_id: str, subject_id: str) -> int:
-        """The person, their badges and face templates."""
+        """The person, their badges, face templates and named groups."""
         return self._access.forget_access_subject(site_id, subject_id)
 
     def _person(self, person: Person) -> dict[str, Any]:
@@ -57,6 +59,7 @@ class AccessSubjectRecords:
         return {
             "person_id": person_id,
             "group": person.group,
+            "groups": self._groups.groups_of(site_id, person_id),
             "name": details.name if details else None,
             "national_id": details.national_id if details else None,
             "phone": details.phone if details else None,

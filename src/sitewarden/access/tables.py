@@ -161,13 +161,15 @@ class AccessTables:
     def list_people(self, site_id: str, group: str | None = None) -> list[Person]:
         sql = f"SELECT {_PERSON_COLUMNS} FROM access_people WHERE site_id = ?"
         params: list[Any] = [site_id]
-        if group is not None:
-            sql += " AND grp = ?"
-            params.append(group)
+        if group is not None:  # a person type or a named group (access/groups.py)
+            sql += " AND (grp = ? OR person_id IN (SELECT m.person_id FROM access_group_members m"
+            sql += " WHERE m.site_id = access_people.site_id AND m.group_name = ?))"
+            params += [group, group]
         return [_person(row) for row in self._db.read(sql + " ORDER BY person_id", params)]
 
     def delete_person(self, site_id: str, person_id: str) -> bool:
-        """Delete the person with their badges and templates (bumping the gallery)."""
+        """Delete the person with their badges, templates and named groups (bumping the
+        gallery)."""
         with self._db.transaction() as conn:
             conn.execute(
                 "DELETE FROM access_face_templates WHERE site_id = ? AND person_id = ?",
@@ -175,6 +177,10 @@ class AccessTables:
             )
             conn.execute(
                 "DELETE FROM access_badges WHERE site_id = ? AND person_id = ?",
+                (site_id, person_id),
+            )
+            conn.execute(
+                "DELETE FROM access_group_members WHERE site_id = ? AND person_id = ?",
                 (site_id, person_id),
             )
             deleted = conn.execute(

@@ -56,6 +56,7 @@ def person_out(
         ),
         face_templates=context.store.access.count_face_templates(person.site_id, person.person_id),
         created_at=person.created_at,
+        groups=context.store.access_groups.groups_of(person.site_id, person.person_id),
         disclosure="none",
     )
     if level is Disclosure.NONE:
@@ -124,7 +125,7 @@ def list_people(
     context: Context,
     site: SiteInScope,
     desk: AppAccessDesk,
-    group: Annotated[str | None, Query(max_length=20)] = None,
+    group: Annotated[str | None, Query(max_length=40)] = None,
     purpose: OptionalPurpose = None,
 ) -> list[PersonOut]:
     level = disclosure_for(operator, purpose)

@@ -1,15 +1,19 @@
 """What the console's person page needs beyond the people routes: the dates of a
-person's face templates (never the vectors) and reporting a badge lost (revoked, with
-the reason kept so the page can say so; audited)."""
+person's face templates (never the vectors), reporting a badge lost (revoked, with
+the reason kept so the page can say so; audited) and the person's named access groups
+(replaced as a whole; audited)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from sitewarden.access.groups import parse_group_names
 from sitewarden.api.access_common import AppAccessDesk
-from sitewarden.api.access_schemas import FaceTemplateOut
+from sitewarden.api.access_people import person_out
+from sitewarden.api.access_schemas import FaceTemplateOut, PersonGroupsIn, PersonOut
 from sitewarden.api.authentication import AccessManager, AccessReader
 from sitewarden.api.context import Context
+from sitewarden.api.disclosure import Disclosure
 from sitewarden.api.operator_scope import SiteInScope, record_audit
 from sitewarden.errors import NotFound
 
@@ -61,3 +65,26 @@ def report_badge_lost(
         None,
     )
     return Response(status_code=204)
+
+
+@router.put(
+    "/people/{person_id}/groups",
+    response_model=PersonOut,
+    summary="Replace the named access groups a person is in",
+)
+def put_person_groups(
+    site_id: str,
+    person_id: str,
+    body: PersonGroupsIn,
+    request: Request,
+    operator: AccessManager,
+    context: Context,
+    site: SiteInScope,
+    desk: AppAccessDesk,
+) -> PersonOut:
+    person = desk.people.require(site_id, person_id)
+    names = parse_group_names(body.groups)  # every name checked before anything is stored
+    context.store.access_groups.set_groups(site_id, person_id, names)
+    targets = [person.subject_id]
+    record_audit(context, request, operator, "access.person.groups", site_id, targets, None)
+    return person_out(context, desk, person, Disclosure.NONE)

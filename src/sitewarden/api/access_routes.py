@@ -211,7 +211,7 @@ def read_attendance(
     site: SiteInScope,
     desk: AppAccessDesk,
     purpose: OptionalPurpose = None,
-    group: Annotated[str, Query(pattern="^(resident|staff|contractor|visitor)$")] = "staff",
+    group: Annotated[str, Query(pattern="^[a-z0-9][a-z0-9-]{0,39}$")] = "staff",
     late_after: Annotated[time, Query(description="site time; a later first in is late")] = time(
         9, 0
     ),

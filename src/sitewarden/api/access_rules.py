@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from fastapi import APIRouter, Request, Response
 
-from sitewarden.access.people import check_group
+from sitewarden.access.groups import check_rule_group
 from sitewarden.access.records import ALL_ZONES, AccessRule, Holiday
 from sitewarden.access.schedule import parse_window
 from sitewarden.api.access_schemas import HolidayIn, HolidayOut, RuleIn, RuleOut, WindowOut
@@ -53,7 +53,7 @@ def put_rule(
 ) -> RuleOut:
     if not re.match(RULE_ID, rule_id):
         raise InvalidInput("rule id: letters, digits, '.', '_' and '-', up to 64 characters")
-    check_group(body.group)
+    check_rule_group(body.group)
     check_window(body.valid_from, body.valid_until)
     if body.zone_id != ALL_ZONES and context.store.registry.get_zone(site_id, body.zone_id) is None:
         raise InvalidInput(f"zone {body.zone_id!r} does not exist in site {site_id!r}")

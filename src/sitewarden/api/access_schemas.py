@@ -46,11 +46,23 @@ class PersonOut(BaseModel):
     badges: int
     face_templates: int
     created_at: datetime
+    groups: list[str] = Field(
+        default_factory=list, description="the named access groups the person is in, sorted"
+    )
     disclosure: str = Field(description="none, masked or full")
     name: str | None = None
     national_id: str | None = None
     phone: str | None = None
     bar_reason: str | None = None
+
+
+class PersonGroupsIn(_In):
+    groups: list[str] = Field(
+        max_length=100,
+        description="the named groups the person is in (replaces them): 1-40 lowercase "
+        "letters, digits and hyphens each, at most 20",
+        examples=[["tower-a", "gym"]],
+    )
 
 
 class BadgeIn(_In):
@@ -91,7 +103,7 @@ class WindowIn(_In):
 
 
 class RuleIn(_In):
-    group: Group
+    group: str = Field(max_length=64, description="a person type or a named group (e.g. 'tower-a')")
     zone_id: str = Field(default="*", min_length=1, max_length=64, description="'*': every zone")
     windows: list[WindowIn] = Field(min_length=1, max_length=20)
     applies_on_holidays: bool = False

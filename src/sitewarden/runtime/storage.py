@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sitewarden.access.data import AccessData
+from sitewarden.access.groups import AccessGroupTables
 from sitewarden.access.media_tables import AccessMediaTables
 from sitewarden.access.tables import AccessTables
 from sitewarden.accounts.tables import AccountTables
@@ -63,6 +64,7 @@ class Storage:
     lane_frames: LaneFrameTables
     access: AccessTables
     access_media: AccessMediaTables
+    access_groups: AccessGroupTables
 
     @classmethod
     def over(cls, db: Database) -> Storage:
@@ -90,6 +92,7 @@ class Storage:
             lane_frames=LaneFrameTables(db),
             access=AccessTables(db),
             access_media=AccessMediaTables(db),
+            access_groups=AccessGroupTables(db),
         )
 
     @classmethod
@@ -117,7 +120,7 @@ class Storage:
 
     def access_data(self) -> AccessData:
         """What access decisions read."""
-        return AccessData(self.access, self.registry, self.privacy)
+        return AccessData(self.access, self.registry, self.privacy, self.access_groups)
 
     def biometric_media(self) -> dict[str, list[MediaEraser]]:
         """What erases a subject's biometric media when a consent is withdrawn, by its

@@ -110,7 +110,7 @@ def build_audit(settings: Settings, store: Storage, keys: KeyRing) -> AuditLog:
 def build_subject_requests(store: Storage, vault: Vault) -> SubjectRequests:
     """Subject requests over the vault, the events and each feature holding subjects."""
     holders: list[SubjectHolder] = [
-        AccessSubjectRecords(store.access, vault),
+        AccessSubjectRecords(store.access, vault, store.access_groups),
         ParkingSubjectRecords(store.parking_data()),
     ]
     return SubjectRequests(store.privacy, store.events, vault, holders)
