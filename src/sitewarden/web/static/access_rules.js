@@ -1,6 +1,7 @@
 "use strict";
 // A site's access rules (group x zone x weekly windows in site time x validity) and its
-// holidays; for those who may, adding, changing (the form is filled from a row) and
+// holidays. A rule's group is a person type, one of the site's named access groups (those
+// its rules and people use) or a new name typed in; for those who may, adding, changing (the form is filled from a row) and
 // deleting them. Every check is the API's.
 (function () {
   const $ = (id) => document.getElementById(id);
@@ -42,7 +43,7 @@
             if (window.confirm(t("Delete this rule? Its group loses the access it gave."))) act("DELETE", base() + "/rules/" + encodeURIComponent(rule.rule_id), undefined, loadRules);
           }));
       }
-      row.append(cell(rule.rule_id, null, true), cell(GROUP_NAMES[rule.group] || rule.group),
+      row.append(cell(rule.rule_id, null, true), cell(GROUP_NAMES[rule.group] || rule.group, null, !(rule.group in GROUP_NAMES)),
         cell(rule.zone_id === "*" ? t("every zone") : rule.zone_id, null, rule.zone_id !== "*"),
         cell(describeWindows(rule.windows)), cell(rule.applies_on_holidays ? t("yes") : t("no")),
         cell(validity(rule), null, !!(rule.valid_from || rule.valid_until)), actions);
@@ -50,7 +51,31 @@
     });
     $("rules").replaceChildren(...rows);
     $("no-rules").hidden = rows.length > 0;
+    await loadNamedGroups();
     $("rules-page").dataset.loaded = "1";
+  }
+
+  // The site's named access groups: those its rules name and its people are in.
+  async function loadNamedGroups() {
+    const named = $("named-groups");
+    if (!named) return;
+    const people = await fetchJSON(base() + "/people");
+    const names = new Set(people.flatMap((person) => person.groups));
+    for (const rule of rules) if (!(rule.group in GROUP_NAMES)) names.add(rule.group);
+    const chosen = $("rule-group").value;
+    named.replaceChildren(...Array.from(names).sort().map((name) => {
+      const option = document.createElement("option");
+      option.value = name; option.textContent = name; option.translate = false;
+      return option;
+    }));
+    if (chosen) $("rule-group").value = chosen;
+    showNewGroup();
+  }
+
+  function showNewGroup() {
+    const isNew = $("rule-group").value === "";
+    $("new-group-box").hidden = !isNew;
+    $("rule-new-group").required = isNew;
   }
 
   async function loadHolidays() {
@@ -97,6 +122,7 @@
   function editRule(rule) {
     $("rule-id").value = rule.rule_id;
     $("rule-group").value = rule.group;
+    showNewGroup();
     $("rule-zone").value = rule.zone_id;
     $("rule-holidays").checked = rule.applies_on_holidays;
     $("rule-from").value = isoToSiteInput(rule.valid_from, zone());
@@ -113,13 +139,17 @@
       start: row.querySelector(".start").value,
       end: row.querySelector(".end").value.trim(),
     }));
-    const body = { group: $("rule-group").value, zone_id: $("rule-zone").value, windows, applies_on_holidays: $("rule-holidays").checked };
+    const group = $("rule-group").value || $("rule-new-group").value.trim();
+    const body = { group, zone_id: $("rule-zone").value, windows, applies_on_holidays: $("rule-holidays").checked };
     const from = siteInputToISO($("rule-from").value, zone());
     const until = siteInputToISO($("rule-until").value, zone());
     if (from) body.valid_from = from;
     if (until) body.valid_until = until;
     const saved = await act("PUT", base() + "/rules/" + encodeURIComponent($("rule-id").value.trim()), body, loadRules);
-    if (saved) $("rule-state").textContent = t("Saved.");
+    if (saved) {
+      $("rule-state").textContent = t("Saved.");
+      if ($("rule-group").value === "") { $("rule-group").value = group; $("rule-new-group").value = ""; showNewGroup(); }
+    }
   }
 
   async function load() {
@@ -133,8 +163,9 @@
   if ($("rule-form")) {
     addWindow(null);
     $("add-window").addEventListener("click", () => addWindow(null));
+    $("rule-group").addEventListener("change", showNewGroup);
     $("rule-form").addEventListener("submit", saveRule);
-    $("rule-form").addEventListener("reset", () => setTimeout(() => { $("windows").replaceChildren(); addWindow(null); $("rule-state").textContent = ""; }));
+    $("rule-form").addEventListener("reset", () => setTimeout(() => { $("windows").replaceChildren(); addWindow(null); $("rule-state").textContent = ""; showNewGroup(); }));
     $("holiday-form").addEventListener("submit", (event) => {
       event.preventDefault();
       act("PUT", base() + "/holidays/" + $("holiday-day").value, { name: $("holiday-name").value.trim() }, async () => { $("holiday-form").reset(); await loadHolidays(); });

@@ -1,7 +1,8 @@
 "use strict";
 // One person: facts (personal fields only through "show with purpose", as the API masks
 // them by role and audits the opening), group and pass window, bar and unbar, badges
-// (issue, revoke, report lost), the rules of their group, consent and face enrolment.
+// (issue, revoke, report lost), named access groups (a datalist offers the site's known
+// ones), the rules of their groups, consent and face enrolment.
 // Enrolment stays off until an active consent for access is listed here, and the API
 // refuses it without one anyway. The face library lists templates' dates only.
 (function () {
@@ -40,6 +41,7 @@
     status.textContent = barred ? t("barred") : t("not barred");
     status.className = "status " + (barred ? "status-offline" : "status-online");
     fact("fact-group", GROUP_NAMES[found.group] || found.group, false);
+    fact("fact-groups", found.groups.length ? found.groups.join(", ") : t("none"), found.groups.length > 0);
     personalFact("fact-name", found.name);
     personalFact("fact-national-id", found.national_id);
     personalFact("fact-phone", found.phone);
@@ -61,6 +63,7 @@
       $("edit-from").value = isoToSiteInput(found.valid_from, zone);
       $("edit-until").value = isoToSiteInput(found.valid_until, zone);
     }
+    if ($("groups-form") && !$("groups-form").contains(document.activeElement)) $("edit-groups").value = found.groups.join(", ");
     if ($("bar-form")) { $("bar-form").hidden = barred; $("unbar-box").hidden = !barred; }
     root.dataset.loaded = "1";
   }
@@ -114,9 +117,10 @@
     } catch (error) { showError(error.message); return null; }
   }
 
-  // --- rules of the person's group -----------------------------------------------------
+  // --- rules of the person's groups, the site's named groups ---------------------------
   async function loadRules() {
-    const rules = (await fetchJSON(base + "/rules")).filter((rule) => rule.group === person.group);
+    const mine = new Set([person.group, ...person.groups]);
+    const rules = (await fetchJSON(base + "/rules")).filter((rule) => mine.has(rule.group));
     const rows = rules.map((rule) => {
       const row = document.createElement("tr");
       row.append(cell(rule.rule_id, null, true), cell(rule.zone_id === "*" ? t("every zone") : rule.zone_id, null, rule.zone_id !== "*"),
@@ -125,6 +129,29 @@
     });
     $("rules").replaceChildren(...rows);
     $("no-rules").hidden = rows.length > 0;
+  }
+
+  async function loadKnownGroups() {
+    if (!$("known-groups")) return;
+    const [rules, people] = await Promise.all([fetchJSON(base + "/rules"), fetchJSON(base + "/people")]);
+    const names = new Set(people.flatMap((p) => p.groups));
+    for (const rule of rules) if (!(rule.group in GROUP_NAMES)) names.add(rule.group);
+    $("known-groups").replaceChildren(...Array.from(names).sort().map((name) => {
+      const option = document.createElement("option");
+      option.value = name;
+      return option;
+    }));
+  }
+
+  function saveGroups(event) {
+    event.preventDefault();
+    // Commas (also the Chinese full-width one) or spaces between names.
+    const groups = $("edit-groups").value.split(/[\s,，、]+/).filter((name) => name);
+    $("groups-state").textContent = "";
+    act("PUT", personURL + "/groups", { groups }, async () => {
+      $("groups-state").textContent = t("Saved.");
+      await Promise.all([loadPerson(), loadRules(), loadKnownGroups()]);
+    });
   }
 
   // --- consent, enrolment, face library ---------------------------------------------------
@@ -274,6 +301,7 @@
         act("POST", personURL + "/bar", { reason: $("bar-reason").value.trim() }, async () => { $("bar-reason").value = ""; await loadPerson(); });
       });
       $("unbar-person").addEventListener("click", () => act("DELETE", personURL + "/bar", undefined, loadPerson));
+      $("groups-form").addEventListener("submit", saveGroups);
       $("badge-form").addEventListener("submit", (event) => {
         event.preventDefault();
         act("POST", personURL + "/badges", { badge_id: $("badge-number").value.trim() }, async () => { $("badge-number").value = ""; await loadBadges(); });
@@ -303,7 +331,7 @@
       sayTimeZone($("site-timezone"), zone);
       await loadPerson();
       wire();
-      await Promise.all([loadBadges(), loadRules(), loadConsents(), loadFaces()]);
+      await Promise.all([loadBadges(), loadRules(), loadConsents(), loadFaces(), loadKnownGroups()]);
       updateEnrolButton();
       root.dataset.ready = "1";
     } catch (error) { showError(error.message); }
