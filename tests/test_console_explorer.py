@@ -17,13 +17,12 @@ from playwright.sync_api import Browser, Page, expect
 
 from sitewarden.accounts.roles import Role
 from sitewarden.demo import site
-from sitewarden.demo.simulator import Scenario, Simulator
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.events.kinds import Severity
 from sitewarden.events.model import Event
 from sitewarden.registry import service
 from tests.conftest import LiveServer, device_client
-from tests.test_web import browser, sign_in, sign_in_user
+from tests.test_web import browser, demo_simulator, send_one_of_everything, sign_in, sign_in_user
 
 __all__ = ["browser"]  # the module's chromium, shared with tests/test_web.py
 
@@ -432,18 +431,7 @@ def test_severity_and_telemetry_filters_of_the_events_api(shared_server: LiveSer
 def test_explorer_screenshots_fit_the_screen(
     shared_server: LiveServer, browser: Browser, tmp_path: Path, name: str, width: int, height: int
 ) -> None:
-    store = shared_server.open_storage()
-    try:
-        if store.registry.get_site(site.SITE_ID) is None:
-            site.build_demo_site(store)
-        tokens = site.issue_demo_tokens(store)
-    finally:
-        store.close()
-    simulator = Simulator(shared_server.url, tokens, rate=1, seed=21)
-    now = datetime.now(UTC)
-    talking = [d for d in site.DEVICES if d.behaviour is not site.Behaviour.SILENT]
-    simulator.send([simulator.traffic.heartbeat(device, now, 60) for device in talking])
-    simulator.send([o for s in Scenario for o in simulator.traffic.generate(s, now)])
+    send_one_of_everything(demo_simulator(shared_server, seed=21)[0])
 
     context = browser.new_context(viewport={"width": width, "height": height})
     context.set_default_timeout(10_000)

@@ -11,7 +11,6 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -29,11 +28,14 @@ from sitewarden.demo.access_setup import ACCESS, CONSENTS, RULES, SETUP_PURPOSE
 from sitewarden.demo.admin_api import AdminApi
 from sitewarden.demo.garage_setup import configure_garage, permit_holders
 from sitewarden.demo.people import PersonRole, make_population
-from sitewarden.demo.simulator import Scenario, Simulator
 from sitewarden.events.kinds import KINDS
 from tests.conftest import LiveServer, device_client
 from tests.test_console_i18n import extracted_messages
-from tests.test_web import browser  # noqa: F401  (the fixture: Debian's chromium)
+from tests.test_web import (
+    browser,  # noqa: F401  (the fixture: Debian's chromium)
+    demo_simulator,
+    send_one_of_everything,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -144,18 +146,13 @@ class Console:
 
 @pytest.fixture(scope="module")
 def console(shared_server: LiveServer) -> Console:
+    simulator, tokens = demo_simulator(shared_server, seed=19)
     store = shared_server.open_storage()
     try:
-        site.build_demo_site(store)
-        tokens = site.issue_demo_tokens(store)
         create_user(store.accounts, store.registry, GUARD, Role.OPERATOR, password=GUARD_PASSWORD)
     finally:
         store.close()
-    simulator = Simulator(shared_server.url, tokens, rate=1, seed=19)
-    now = datetime.now(UTC)
-    talking = [d for d in site.DEVICES if d.behaviour is not site.Behaviour.SILENT]
-    simulator.send([simulator.traffic.heartbeat(device, now, 60) for device in talking])
-    simulator.send([o for s in Scenario for o in simulator.traffic.generate(s, now)])
+    send_one_of_everything(simulator)
     person = furnish_demo_site(shared_server, tokens)
     answer = shared_server.login(GUARD, GUARD_PASSWORD)
     answer.raise_for_status()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,6 @@ from playwright.sync_api import Browser, Page, expect
 
 from sitewarden.demo import site
 from sitewarden.demo.people import PersonRole, make_population
-from sitewarden.demo.simulator import Scenario, Simulator
 from tests.conftest import LiveServer
 from tests.console_words import LANGUAGES, words
 from tests.test_console_foundation import (
@@ -41,7 +40,11 @@ from tests.test_console_foundation import (
     watched_page,
 )
 from tests.test_console_i18n import extracted_messages
-from tests.test_web import browser  # noqa: F401  (the fixture: Debian's chromium)
+from tests.test_web import (
+    browser,  # noqa: F401  (the fixture: Debian's chromium)
+    demo_simulator,
+    send_one_of_everything,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -59,17 +62,8 @@ PRIVACY_PAGES = {
 @pytest.fixture(scope="module")
 def admin_console(shared_server: LiveServer) -> Console:
     """The demo site with alarms, garage and people, and a signed-in admin."""
-    store = shared_server.open_storage()
-    try:
-        site.build_demo_site(store)
-        tokens = site.issue_demo_tokens(store)
-    finally:
-        store.close()
-    simulator = Simulator(shared_server.url, tokens, rate=1, seed=23)
-    now = datetime.now(UTC)
-    talking = [d for d in site.DEVICES if d.behaviour is not site.Behaviour.SILENT]
-    simulator.send([simulator.traffic.heartbeat(device, now, 60) for device in talking])
-    simulator.send([o for s in Scenario for o in simulator.traffic.generate(s, now)])
+    simulator, tokens = demo_simulator(shared_server, seed=23)
+    send_one_of_everything(simulator)
     person = furnish_demo_site(shared_server, tokens)
     cookie, _ = shared_server.admin_session()
     return Console(shared_server, cookie, set(extracted_messages()), person)

@@ -139,6 +139,26 @@ def keep_screenshot(page: Page, path: Path) -> None:
         shutil.copy(path, Path(SCREENSHOT_COPY_DIR) / f"sitewarden-{path.stem}.png")
 
 
+def demo_simulator(server: LiveServer, seed: int) -> tuple[Simulator, dict[str, str]]:
+    """The demo site built on ``server`` (again: it is idempotent) with new device tokens,
+    and a simulator posting as its devices; and the tokens (device id -> token)."""
+    store = server.open_storage()
+    try:
+        site.build_demo_site(store)
+        tokens = site.issue_demo_tokens(store)
+    finally:
+        store.close()
+    return Simulator(server.url, tokens, rate=1, seed=seed), tokens
+
+
+def send_one_of_everything(simulator: Simulator) -> None:
+    """A heartbeat from every device that talks, then one of each scenario, now."""
+    now = datetime.now(UTC)
+    talking = [d for d in site.DEVICES if d.behaviour is not site.Behaviour.SILENT]
+    simulator.send([simulator.traffic.heartbeat(device, now, 60) for device in talking])
+    simulator.send([o for s in Scenario for o in simulator.traffic.generate(s, now)])
+
+
 def test_a_visit_without_signing_in_answers_401_with_the_sign_in_form(
     shared_server: LiveServer, page: Page
 ) -> None:
@@ -164,24 +184,14 @@ def test_a_wrong_password_shows_an_error_and_keeps_the_form(
 def test_signed_in_operator_sees_events_arrive_live_and_devices_online_then_signs_out(
     shared_server: LiveServer, page: Page, tmp_path: Path
 ) -> None:
-    store = shared_server.open_storage()
-    try:
-        site.build_demo_site(store)
-        tokens = site.issue_demo_tokens(store)
-    finally:
-        store.close()
-    simulator = Simulator(shared_server.url, tokens, rate=1, seed=21)
+    simulator, _ = demo_simulator(shared_server, seed=21)
 
     sign_in(page, shared_server, shared_server.admin_password)
     expect(page).to_have_url(shared_server.url + "/")
     expect(page.get_by_role("heading", name="Live events")).to_be_visible()
     expect(page.locator("#live-status")).to_contain_text("updated")
 
-    # Posted after the page loaded: they must appear without a reload.
-    now = datetime.now(UTC)
-    talking = [d for d in site.DEVICES if d.behaviour is not site.Behaviour.SILENT]
-    simulator.send([simulator.traffic.heartbeat(device, now, 60) for device in talking])
-    simulator.send([o for s in Scenario for o in simulator.traffic.generate(s, now)])
+    send_one_of_everything(simulator)  # after the page loaded: it must show without a reload
     assert simulator.stats().rejected == 0
     smoke = page.locator('#events tr[data-kind="alarm.smoke"]')
     expect(smoke).to_have_count(1, timeout=8_000)
@@ -194,10 +204,10 @@ def test_signed_in_operator_sees_events_arrive_live_and_devices_online_then_sign
     page.get_by_role("link", name="Devices").click()
     expect(page.get_by_role("heading", name="Devices")).to_be_visible()
     online = page.locator('#devices tr[data-status="online"]')
-    expect(online).to_have_count(len(talking))
+    expect(online).to_have_count(len(simulator.devices))  # those that talk
     expect(page.locator("#devices tr", has_text="ng-reader-1")).to_contain_text("online")
     expect(page.locator("#devices tr", has_text="plant-pump-2")).to_contain_text("never seen")
-    expect(page.locator("#device-summary")).to_contain_text(f"{len(talking)} online")
+    expect(page.locator("#device-summary")).to_contain_text(f"{len(simulator.devices)} online")
     keep_screenshot(page, tmp_path / "devices.png")
 
     page.get_by_role("button", name="Sign out").click()
