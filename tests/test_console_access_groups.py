@@ -15,10 +15,10 @@ from playwright.sync_api import Browser, Page, expect
 from tests.conftest import LiveServer
 from tests.console_words import LANGUAGES, words
 from tests.test_access_groups import TowerSite
-from tests.test_console_foundation import VISIBLE_TEXT, untranslated
+from tests.test_console_foundation import DOCS_SCREENSHOTS, VISIBLE_TEXT, untranslated
 from tests.test_console_i18n import extracted_messages
 from tests.test_console_people import _serious
-from tests.test_web import browser, sign_in
+from tests.test_web import browser, keep_screenshot, sign_in
 
 __all__ = ["browser"]  # the module's chromium, shared with tests/test_web.py
 pytestmark = pytest.mark.slow
@@ -99,3 +99,6 @@ def test_a_person_put_in_a_group_on_the_page_is_let_in_by_the_groups_rule(
     page.goto(shared_server.url + f"/people/{site.site}/{person['person_id']}")
     expect(page.locator("#rules tr")).to_have_count(1)
     expect(page.locator("#rules tr").first).to_contain_text("tower-a-door")
+    if locale == "en":
+        page.locator("#fact-groups").scroll_into_view_if_needed()
+        keep_screenshot(page, DOCS_SCREENSHOTS / "person-access-groups.png")
