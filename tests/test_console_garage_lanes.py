@@ -9,7 +9,6 @@ screens its actions reach."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -30,18 +29,10 @@ from tests.test_console_garage import (
     open_as,
 )
 from tests.test_garage_config_api import backdate_entry
-from tests.test_web import browser, keep_screenshot
+from tests.test_web import browser, keep_screenshot, page
 
-__all__ = ["browser"]  # the module's chromium, shared with tests/test_web.py
+__all__ = ["browser", "page"]  # fixtures shared with tests/test_web.py
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
 
 
 def _filled(template: str, **values: str) -> str:

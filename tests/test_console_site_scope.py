@@ -5,18 +5,16 @@ Headless chromium against the module's real server (tests/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from sitewarden.accounts.accounts import create_user
 from sitewarden.accounts.roles import Role
 from sitewarden.events.device_kinds import DeviceKind
 from tests.conftest import LiveServer
-from tests.test_web import browser, submit_sign_in
+from tests.test_web import browser, page, submit_sign_in
 
-__all__ = ["browser"]  # the module's chromium, shared with tests/test_web.py
+__all__ = ["browser", "page"]  # fixtures shared with tests/test_web.py
 pytestmark = pytest.mark.slow
 
 MINE, OTHER = "scope-mine", "scope-other"
@@ -32,14 +30,6 @@ CHOOSERS = {
     "/garage": "#site-select",
     "/garage/reviews": "#site-select",
 }
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1300, "height": 900})
-    context.set_default_timeout(15_000)
-    yield context.new_page()
-    context.close()
 
 
 def test_a_user_scoped_to_one_site_is_offered_that_site_only_on_every_page(
