@@ -29,7 +29,7 @@ from bench.common import Figure, percentile, print_table
 from bench.plate_photos import devsets_folder
 from sitewarden.access.gallery import ENROL_DETECTION_THRESHOLD
 from sitewarden.config import Settings
-from sitewarden.vision.faces import CLEAR_FACE_SCORE, FaceEngine, Vector
+from sitewarden.vision.faces import FaceEngine, Vector
 
 PEOPLE_ROLES = ("enrol", "probe", "impostor")
 SMALL_SIDE = 320
@@ -40,33 +40,45 @@ SMALL_FACE_PX = 40
 class DevFace:
     identity: str
     file: str
-    embedding: Vector | None  # None: no face found
-    face_px: int
-    read_ms: float
-    score: float  # the detector's; readers need CLEAR_FACE_SCORE, enrolment more
+    embedding: Vector | None  # what a reader decides on; None: no clear face
+    enrolled: Vector | None  # what enrolment takes; None: refused
+    face_px: int  # the largest face found at all (any score), 0 if none
+    read_ms: float  # the reader's reading, find + embed
+    mirrored: bool  # the reader decided on the mirror image
 
     @property
     def decidable(self) -> bool:
-        return self.embedding is not None and self.score >= CLEAR_FACE_SCORE
+        return self.embedding is not None
 
     @property
     def enrollable(self) -> bool:
-        return self.embedding is not None and self.score >= ENROL_DETECTION_THRESHOLD
+        return self.enrolled is not None
 
 
 def read_people(folder: Path, engine: FaceEngine) -> list[DevFace]:
-    """The largest face of every photo of a person in the set, embedded."""
+    """Every photo of a person in the set, read as a door reader reads a frame
+    (``FaceEngine.read_door_frame``) and as enrolment reads a photo."""
     with (folder / "manifest.csv").open(newline="") as manifest:
         rows = [row for row in csv.DictReader(manifest) if row["role"] in PEOPLE_ROLES]
     faces = []
     for row in rows:
         image = Image.open(folder / row["file"]).convert("RGB")
         started = time.perf_counter()
-        boxes = engine.find(image)
-        embedding = engine.embed(image, boxes[0]) if boxes else None
+        reading = engine.read_door_frame(image)
         elapsed = (time.perf_counter() - started) * 1000
-        height, score = (boxes[0].height, boxes[0].score) if boxes else (0, float("-inf"))
-        faces.append(DevFace(row["identity"], row["file"], embedding, height, elapsed, score))
+        enrolment = engine.read(image, threshold=ENROL_DETECTION_THRESHOLD)
+        boxes = engine.find(image)
+        faces.append(
+            DevFace(
+                row["identity"],
+                row["file"],
+                reading.embedding,
+                enrolment.embedding,
+                boxes[0].height if boxes else 0,
+                elapsed,
+                reading.mirrored,
+            )
+        )
     return faces
 
 
@@ -124,7 +136,7 @@ def enrolment_trial(faces: list[DevFace], photos_each: int, threshold: float) ->
         enrollable = [face for face in own if face.enrollable]
         others = [f for f in faces if f.identity != identity and f.decidable]
         for chosen in combinations(range(len(enrollable)), photos_each):
-            templates = np.stack([enrollable[i].embedding for i in chosen])  # type: ignore[misc]
+            templates = np.stack([enrollable[i].enrolled for i in chosen])  # type: ignore[misc]
             probes = [face for face in own if face not in [enrollable[i] for i in chosen]]
             for probe in probes:
                 genuine += 1
@@ -141,21 +153,25 @@ def nearest(templates: np.ndarray, probe: Vector) -> float:
     return float(np.linalg.norm(templates - probe, axis=1).min())
 
 
-def found_when_small(folder: Path, faces: list[DevFace], engine: FaceEngine) -> tuple[int, int]:
+def found_when_small(
+    folder: Path, faces: list[DevFace], engine: FaceEngine
+) -> tuple[int, int, int]:
     """(faces at least :data:`SMALL_FACE_PX` high once the photo is downscaled to
-    :data:`SMALL_SIDE` pixels, how many of them are still found)."""
-    eligible = found = 0
+    :data:`SMALL_SIDE` pixels, how many of them are still found, how many of those a
+    reader still sees clearly: embedded, or ``face_too_small`` rather than no face)."""
+    eligible = found = clear = 0
     for face in faces:
         image = Image.open(folder / face.file).convert("RGB")
         scale = SMALL_SIDE / max(image.size)
-        if face.embedding is None or face.face_px * scale < SMALL_FACE_PX:
+        if face.face_px * scale < SMALL_FACE_PX:
             continue
         eligible += 1
         small = image.resize(
             (round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS
         )
         found += bool(engine.find(small))
-    return eligible, found
+        clear += engine.read_door_frame(small).problem != "no_clear_face"
+    return eligible, found, clear
 
 
 def report_faces(folder: Path) -> list[Figure]:
@@ -178,10 +194,11 @@ def report_faces(folder: Path) -> list[Figure]:
             f"  {threshold:.2f}  {one.far:5.2f} / {one.frr:4.1f}  {two.far:5.2f} / {two.frr:4.1f}"
         )
     figures = [
-        Figure("photos without a face found", sum(f.embedding is None for f in faces), ""),
+        Figure("photos without a face found", sum(f.face_px == 0 for f in faces), ""),
         Figure(
             "photos without a clear face (no decision)", sum(not f.decidable for f in faces), ""
         ),
+        Figure("photos decided on their mirror image", sum(f.mirrored for f in faces), ""),
         Figure("pairs of two people: nearest", float(different.min()), ""),
         Figure("pairs of one person: farthest", float(same.max()), ""),
         Figure(
@@ -214,16 +231,21 @@ def report_faces(folder: Path) -> list[Figure]:
                 trial.far <= 0.1,
             ),
         ]
-    eligible, found = found_when_small(folder, faces, engine)
-    figures.append(
+    eligible, found, clear = found_when_small(folder, faces, engine)
+    figures += [
         Figure(
             f"faces >= {SMALL_FACE_PX} px found at {SMALL_SIDE} px ({found}/{eligible})",
             100 * found / max(eligible, 1),
             "%",
             "100 %",
             found == eligible,
-        )
-    )
+        ),
+        Figure(
+            f"of those, a clear face for a reader at {SMALL_SIDE} px ({clear}/{eligible})",
+            100 * clear / max(eligible, 1),
+            "%",
+        ),
+    ]
     return figures
 
 

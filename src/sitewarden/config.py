@@ -127,7 +127,7 @@ class Settings(BaseSettings):
     )
     lookup_burst_window_s: float = Field(default=60, gt=0, le=3600)
     face_match_threshold: float = Field(
-        default=0.58,  # from the ROC on real photos in docs/access.md
+        default=0.56,  # from the ROC on real photos in docs/access.md
         gt=0,
         le=1.5,
         description="largest embedding distance that matches a face",

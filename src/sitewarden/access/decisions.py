@@ -33,7 +33,7 @@ from sitewarden.intake.service import Intake
 from sitewarden.privacy.consent import active_consent
 from sitewarden.privacy.masking import mask_name, mask_tail
 from sitewarden.registry.records import Sender
-from sitewarden.vision.faces import CLEAR_FACE_SCORE, FaceEngine
+from sitewarden.vision.faces import FaceEngine
 
 DIRECTIONS = ("in", "out")
 
@@ -178,7 +178,7 @@ class AccessDesk:
     def decide_face(self, reader: Reader, image: Image.Image, direction: str = "in") -> Decision:
         _check_direction(direction)
         started = time.perf_counter()
-        reading = self.engine.read(image, threshold=CLEAR_FACE_SCORE)
+        reading = self.engine.read_door_frame(image)
         now = datetime.now(UTC)
         extra: dict[str, Any] = {"faces": reading.faces, "note": reading.note}
         if reading.embedding is None:
