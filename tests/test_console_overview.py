@@ -270,6 +270,35 @@ def test_an_alarm_raised_by_an_event_raises_the_count_without_a_reload(
     assert time.monotonic() - started < 5  # the alerts stream, not the 10 s refresh
 
 
+def test_a_denial_reason_code_reads_in_the_page_language_and_a_device_text_as_sent(
+    browser: Browser, demo: Demo
+) -> None:
+    token = demo.server.add_site_with_device("overview-doors", "reader-1", DeviceKind.ACCESS_READER)
+    with device_client(demo.server, token) as reader:
+        for reason in ("outside_schedule", "card jammed"):
+            event = {
+                "kind": "access.denied",
+                "attributes": {"credential": "badge", "reason": reason},
+            }
+            assert reader.post("/api/v1/events", json=[event]).status_code == 200
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        _open(page, demo, "overview-guard", Role.OPERATOR, site="overview-doors")
+        context.add_cookies([{"name": "sitewarden_lang", "value": "zh_CN", "url": demo.server.url}])
+        _open(page, demo, "overview-guard", Role.OPERATOR, signed_in=True, site="overview-doors")
+        expect(page.locator("html")).to_have_attribute("lang", re.compile("^zh"))
+        denials = page.locator("#denials li")
+        expect(denials).to_have_count(2)
+        expect(page.locator("#denials")).to_contain_text("reader-1 · 不在通行时段内")
+        device_words = denials.filter(has_text="card jammed").locator("span").last
+        expect(device_words).to_have_text(" · card jammed")
+        assert device_words.get_attribute("translate") == "no"  # data, left as the device said
+    finally:
+        context.close()
+
+
 def test_a_viewer_sees_only_the_panels_its_role_may_read(demo: Demo, page: Page) -> None:
     demo.server.add_site_with_device("elsewhere", "door-y", DeviceKind.DOOR_CONTACT)
     _open(page, demo, "overview-viewer", Role.VIEWER)

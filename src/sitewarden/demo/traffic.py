@@ -67,7 +67,9 @@ _FAULTS = {
     "gate": (("G05", "obstruction detected"), ("G18", "limit switch not reached")),
     "barrier": (("G05", "obstruction detected"), ("B02", "arm not closed after vehicle")),
 }
-_DENIALS = ("badge expired", "outside allowed hours", "not allowed at this door")
+# Controllers report denials with sitewarden's own reason codes (docs/access.md), which
+# the console shows in the operator's language.
+_DENIALS = ("expired", "outside_schedule", "not_permitted")
 _BATTERY_KINDS = frozenset({DeviceKind.DOOR_CONTACT, DeviceKind.SMOKE_DETECTOR})
 _WARM_KINDS = frozenset({DeviceKind.CAMERA, DeviceKind.PLATE_CAMERA, DeviceKind.GATEWAY})
 
@@ -213,10 +215,10 @@ class Traffic:
         chance = self.rng.random()
         if chance < 0.4:
             badge = self.rng.choice(self.population.unknown_badges)
-            attributes |= {"credential": "badge", "reason": "badge not recognised"}
+            attributes |= {"credential": "badge", "reason": "not_enrolled"}
             return [_event(reader, "access.denied", now, attributes, {"badge_id": badge})]
         if chance < 0.6:
-            attributes |= {"credential": "face", "reason": "face not matched"}
+            attributes |= {"credential": "face", "reason": "not_enrolled"}
             return [_event(reader, "access.denied", now, attributes)]
         personal = _person_personal(self._badge_holder(local), "badge")
         attributes |= {"credential": "badge", "reason": self.rng.choice(_DENIALS)}

@@ -7,6 +7,7 @@
 // - formatTime(iso, timeZone), formatNumber(n): by the page's locale (<html lang>).
 // - showError(message): a banner (role=alert) that stays until the operator dismisses it.
 // - may("alerts:handle"): whether the signed-in operator may use a permission.
+// - denialReason("not_enrolled"): a door decision's reason code in the page's language.
 "use strict";
 
 var sitewardenStrings = (function () {
@@ -27,6 +28,19 @@ function t(text, values) {
 
 function may(permission) {
   return sitewardenPermissions.has(permission);
+}
+
+// The reasons a door decision gives (sitewarden's own, and those a controller may send as
+// the same codes, docs/access.md), in the page's language; a device's own words are null.
+const DENIAL_REASONS = {
+  not_enrolled: t("not enrolled"), outside_schedule: t("outside the schedule"), holiday: t("holiday"),
+  not_permitted: t("not permitted here"), barred: t("barred"), expired: t("expired"),
+  not_yet_valid: t("not yet valid"), revoked: t("badge revoked"), no_clear_face: t("no clear face"),
+  face_too_small: t("face too small"), ambiguous: t("ambiguous face"), no_consent: t("no consent"),
+};
+
+function denialReason(code) {
+  return Object.prototype.hasOwnProperty.call(DENIAL_REASONS, code) ? DENIAL_REASONS[code] : null;
 }
 
 function pageLocale() {

@@ -6,12 +6,6 @@
   const $ = (id) => document.getElementById(id);
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const POLL_MS = 3000;
-  const REASONS = {
-    not_enrolled: t("not enrolled"), outside_schedule: t("outside the schedule"), holiday: t("holiday"),
-    not_permitted: t("not permitted here"), barred: t("barred"), expired: t("expired"),
-    not_yet_valid: t("not yet valid"), revoked: t("badge revoked"), no_clear_face: t("no clear face"),
-    face_too_small: t("face too small"), ambiguous: t("ambiguous face"), no_consent: t("no consent"),
-  };
   const CREDENTIALS = { badge: t("badge"), face: t("face"), pin: t("PIN"), qr: t("QR code"), remote: t("remote unlock") };
   const DIRECTIONS = { in: t("in"), out: t("out") };
   const STATES = { forced: t("forced open"), held_open: t("held open") };
@@ -35,7 +29,7 @@
     const decision = document.createElement("td");
     decision.className = d.granted ? "granted" : "denied";
     if (d.granted) decision.textContent = t("granted");
-    else if (REASONS[d.reason]) decision.textContent = t("denied: {reason}", { reason: REASONS[d.reason] });
+    else if (denialReason(d.reason)) decision.textContent = t("denied: {reason}", { reason: denialReason(d.reason) });
     else fillText(decision, t("denied: {reason}"), { reason: d.reason || "—" }); // a device's own words: data
     tr.append(cell(formatTime(d.at, timeZone), null, true), cell(d.door || d.device_id, null, true), whoCell, cell(how), decision);
     return tr;

@@ -126,8 +126,13 @@
     el("denials").replaceChildren(...doors.last_denials.map((d) => {
       const li = document.createElement("li");
       const when = data(document.createElement("span")); when.textContent = clock(Date.parse(d.at), false) + " ";
-      const where = data(document.createElement("span")); where.textContent = (d.door || d.device_id) + (d.reason ? " · " + d.reason : "");
+      const where = data(document.createElement("span")); where.textContent = d.door || d.device_id;
       li.append(when, where);
+      if (d.reason) { // one of sitewarden's reasons in the page's language, else the device's words as data
+        const why = document.createElement("span");
+        why.textContent = " · " + (denialReason(d.reason) || d.reason);
+        li.append(denialReason(d.reason) ? why : data(why));
+      }
       return li;
     }));
   }
