@@ -2,8 +2,11 @@
 and over the day, sessions (found by plate with a purpose), unpaid exits, payments and
 opening a lane by hand.
 
-The page is a shell; ``static/garage.js`` reads the parking APIs and acts through them,
-so their checks and audit entries stay the only ones. Every role that may read parking
+The page is a shell; its scripts read the parking APIs and act through them, so their
+checks and audit entries stay the only ones: ``static/garage_view.js`` (the site, the
+purpose and the plates it opened, money), ``static/garage_lanes.js`` (the lane cards,
+opening a lane by hand, occupancy) and ``static/garage.js`` (sessions, unpaid exits,
+payments, and the page's site chooser and timers). Every role that may read parking
 opens it; plates show only with a purpose and by role (masked for operators, never for
 viewers).
 """

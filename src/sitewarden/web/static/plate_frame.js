@@ -1,5 +1,5 @@
 // A gate frame with its plate outlined, shared by the review queue (reviews.js) and the
-// garage's lane cards (garage.js). The frame is fetched once (the API audits each
+// garage's lane cards (garage_lanes.js). The frame is fetched once (the API audits each
 // opening) and kept as a data: URL: the CSP's img-src allows 'self' and data: only.
 "use strict";
 
