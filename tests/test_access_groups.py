@@ -1,7 +1,8 @@
 """Named access groups against a real server, on SQLite and PostgreSQL: a rule for a
 named group lets its members in at its zone only, memberships are replaced through
 the person's groups route (audited, bad names refused with nothing stored, another
-site's person not found), and they go into the subject export and out with erasure."""
+site's person not found), the site's groups are listed with their member and rule
+counts, and they go into the subject export and out with erasure."""
 
 from __future__ import annotations
 
@@ -153,6 +154,34 @@ def test_rules_take_a_person_type_or_a_named_group_and_nothing_else(
     assert bad.status_code == 422 and "unknown group 'Night Shift'" in bad.text
     rules = site.admin("GET", "/rules").json()
     assert sorted(r["group"] for r in rules) == ["night-shift", "staff"]
+
+
+def test_the_groups_route_lists_each_named_group_with_its_members_and_rules(
+    shared_server: LiveServer,
+) -> None:
+    site = TowerSite(shared_server, "ag-list")
+    site.rule("tower-a-residents", "tower-a", zone="tower-a")
+    site.rule("tower-a-late", "tower-a", zone="tower-a")
+    site.rule("night", "night-shift")
+    site.rule("staff", "staff")  # a person type: not a named group
+    first, second = site.person("Qin Bo"), site.person("Xu Ning")
+    assert site.put_groups(first["person_id"], ["tower-a", "gym"])[0] == 200
+    assert site.put_groups(second["person_id"], ["tower-a"])[0] == 200
+    with shared_server.client(Role.OPERATOR) as operator:
+        answer = operator.get("/api/v1/access/sites/ag-list/groups")
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == [
+        {"name": "gym", "members": 1, "rules": 0},
+        {"name": "night-shift", "members": 0, "rules": 1},
+        {"name": "tower-a", "members": 2, "rules": 2},
+    ]
+    assert site.put_groups(first["person_id"], [])[0] == 200  # left the gym: it is gone
+    assert [g["name"] for g in site.admin("GET", "/groups").json()] == ["night-shift", "tower-a"]
+    with shared_server.client(Role.VIEWER) as viewer:  # no access:read
+        assert viewer.get("/api/v1/access/sites/ag-list/groups").status_code == 403
+    with shared_server.client() as admin:
+        unknown = admin.get("/api/v1/access/sites/ag-nowhere/groups")
+    assert unknown.status_code == 404, unknown.text
 
 
 def test_another_sites_person_is_not_found(shared_server: LiveServer) -> None:

@@ -99,6 +99,9 @@ def test_a_person_put_in_a_group_on_the_page_is_let_in_by_the_groups_rule(
     page.goto(shared_server.url + f"/people/{site.site}/{person['person_id']}")
     expect(page.locator("#rules tr")).to_have_count(1)
     expect(page.locator("#rules tr").first).to_contain_text("tower-a-door")
+    offered = page.locator("#known-groups option")  # the site's groups, a rule's new one too
+    expect(offered).to_have_count(3)
+    assert [o.get_attribute("value") for o in offered.all()] == ["gym", "night-shift", "tower-a"]
     if locale == "en":
         page.locator("#fact-groups").scroll_into_view_if_needed()
         keep_screenshot(page, DOCS_SCREENSHOTS / "person-access-groups.png")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from sitewarden.access.records import GROUPS, Person
+from sitewarden.access.records import GROUPS, AccessRule, Person
 from sitewarden.db.database import Database
 from sitewarden.errors import InvalidInput
 
@@ -60,6 +60,17 @@ def person_groups(person: Person, named: Iterable[str]) -> frozenset[str]:
     return frozenset((person.group, *named))
 
 
+def site_groups(members: dict[str, int], rules: Iterable[AccessRule]) -> list[tuple[str, int, int]]:
+    """The site's named groups, sorted: (name, people in it, rules naming it). A named
+    group exists while someone is in it or a rule names it."""
+    naming: dict[str, int] = {}
+    for rule in rules:
+        if rule.group not in GROUPS:
+            naming[rule.group] = naming.get(rule.group, 0) + 1
+    names = sorted(set(members) | set(naming))
+    return [(name, members.get(name, 0), naming.get(name, 0)) for name in names]
+
+
 class AccessGroupTables:
     """Who belongs to which named group (``access_group_members``). Deleting a person
     deletes their rows (:meth:`~sitewarden.access.tables.AccessTables.delete_person`)."""
@@ -80,6 +91,15 @@ class AccessGroupTables:
                     "VALUES (?, ?, ?)",
                     [(site_id, person_id, name) for name in names],
                 )
+
+    def member_counts(self, site_id: str) -> dict[str, int]:
+        """How many people are in each named group of the site."""
+        rows = self._db.read(
+            "SELECT group_name, COUNT(*) FROM access_group_members WHERE site_id = ? "
+            "GROUP BY group_name",
+            (site_id,),
+        )
+        return {row[0]: int(row[1]) for row in rows}
 
     def groups_of(self, site_id: str, person_id: str) -> list[str]:
         """The person's named groups, sorted."""

@@ -1,4 +1,4 @@
-"""Access rules and holidays of a site: who may pass where, and when."""
+"""Access rules, named groups and holidays of a site: who may pass where, and when."""
 
 from __future__ import annotations
 
@@ -7,10 +7,17 @@ from datetime import UTC, date, datetime
 
 from fastapi import APIRouter, Request, Response
 
-from sitewarden.access.groups import check_rule_group
+from sitewarden.access.groups import check_rule_group, site_groups
 from sitewarden.access.records import ALL_ZONES, AccessRule, Holiday
 from sitewarden.access.schedule import parse_window
-from sitewarden.api.access_schemas import HolidayIn, HolidayOut, RuleIn, RuleOut, WindowOut
+from sitewarden.api.access_schemas import (
+    GroupOut,
+    HolidayIn,
+    HolidayOut,
+    RuleIn,
+    RuleOut,
+    WindowOut,
+)
 from sitewarden.api.answers import deleted_or_404
 from sitewarden.api.authentication import AccessManager, AccessReader
 from sitewarden.api.context import Context
@@ -78,6 +85,19 @@ def list_rules(
     site_id: str, operator: AccessReader, context: Context, site: SiteInScope
 ) -> list[RuleOut]:
     return [rule_out(rule) for rule in context.store.access.list_access_rules(site_id)]
+
+
+@router.get("/groups", response_model=list[GroupOut], summary="The site's named access groups")
+def list_groups(
+    site_id: str, operator: AccessReader, context: Context, site: SiteInScope
+) -> list[GroupOut]:
+    """Every named group someone is in or a rule names, with how many of each; no
+    person is named, so nothing here is audited."""
+    groups = site_groups(
+        context.store.access_groups.member_counts(site_id),
+        context.store.access.list_access_rules(site_id),
+    )
+    return [GroupOut(name=name, members=members, rules=rules) for name, members, rules in groups]
 
 
 @router.delete("/rules/{rule_id}", status_code=204, summary="Delete a rule")

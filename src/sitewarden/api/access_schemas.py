@@ -127,6 +127,12 @@ class RuleOut(BaseModel):
     valid_until: datetime | None
 
 
+class GroupOut(BaseModel):
+    name: str = Field(description="a named access group (person types are not listed)")
+    members: int = Field(description="people in the group")
+    rules: int = Field(description="access rules that name the group")
+
+
 class HolidayIn(_In):
     name: OperatorText = Field(min_length=1, max_length=100)  # stored in the clear
 

@@ -59,13 +59,11 @@
   async function loadNamedGroups() {
     const named = $("named-groups");
     if (!named) return;
-    const people = await fetchJSON(base() + "/people");
-    const names = new Set(people.flatMap((person) => person.groups));
-    for (const rule of rules) if (!(rule.group in GROUP_NAMES)) names.add(rule.group);
+    const groups = await fetchJSON(base() + "/groups"); // sorted by name
     const chosen = $("rule-group").value;
-    named.replaceChildren(...Array.from(names).sort().map((name) => {
+    named.replaceChildren(...groups.map((group) => {
       const option = document.createElement("option");
-      option.value = name; option.textContent = name; option.translate = false;
+      option.value = group.name; option.textContent = group.name; option.translate = false;
       return option;
     }));
     if (chosen) $("rule-group").value = chosen;

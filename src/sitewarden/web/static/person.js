@@ -133,12 +133,10 @@
 
   async function loadKnownGroups() {
     if (!$("known-groups")) return;
-    const [rules, people] = await Promise.all([fetchJSON(base + "/rules"), fetchJSON(base + "/people")]);
-    const names = new Set(people.flatMap((p) => p.groups));
-    for (const rule of rules) if (!(rule.group in GROUP_NAMES)) names.add(rule.group);
-    $("known-groups").replaceChildren(...Array.from(names).sort().map((name) => {
+    const groups = await fetchJSON(base + "/groups"); // sorted by name
+    $("known-groups").replaceChildren(...groups.map((group) => {
       const option = document.createElement("option");
-      option.value = name;
+      option.value = group.name;
       return option;
     }));
   }
