@@ -1,8 +1,9 @@
 """The event explorer page: search stored events by time, place, kind, severity and text,
 page through them, follow new ones live and open one event's detail.
 
-The page is a shell; ``static/explorer.js`` asks the events API for everything, so the
-API's checks (site scope, masking, the audit of opened personal data) stay the only ones.
+The page is a shell; its scripts (``static/explorer_filters.js``, ``explorer_detail.js``,
+``explorer.js``) ask the events API for everything, so the API's checks (site scope,
+masking, the audit of opened personal data) stay the only ones.
 """
 
 from __future__ import annotations
