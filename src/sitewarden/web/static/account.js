@@ -31,7 +31,7 @@
   async function revokeKey(key, button) {
     button.disabled = true;
     try {
-      await accounts.send("DELETE", "/api/v1/me/api-keys/" + encodeURIComponent(key.key_id));
+      await sendJSON("DELETE", "/api/v1/me/api-keys/" + encodeURIComponent(key.key_id));
       await loadKeys();
     } catch (error) { showError(error.message); button.disabled = false; }
   }
@@ -53,7 +53,7 @@
       if (scopes != null && scopes.length === 0) { showError(t("Choose at least one permission, or everything.")); return; }
       $("create-key-submit").disabled = true;
       try {
-        const created = await accounts.send("POST", "/api/v1/me/api-keys", {
+        const created = await sendJSON("POST", "/api/v1/me/api-keys", {
           name: $("key-name").value.trim(), scopes: scopes, expires_at: expiryOf($("key-expires").value),
         });
         $("create-key").reset();
@@ -91,7 +91,7 @@
     $("end-others").addEventListener("click", async () => {
       $("end-others").disabled = true;
       try {
-        const answer = await accounts.send("POST", "/api/v1/me/sessions/end-others");
+        const answer = await sendJSON("POST", "/api/v1/me/sessions/end-others");
         $("sessions-state").textContent = t("Signed out of {count} other sessions.", { count: formatNumber(answer.ended) });
         await loadSessions();
       } catch (error) { showError(error.message); $("end-others").disabled = false; }

@@ -1,28 +1,14 @@
 "use strict";
-// What the accounts pages (users.js, user.js, account.js) share: sending changes with the
-// session's CSRF token, role names, the browser's timezone (accounts belong to no one
-// site, so their times are the reader's own, said so on the page), the site-scope
-// checkboxes and the API key table. Secrets (one-time passwords, new keys) are shown in
-// a dialog once and kept nowhere else.
+// What the accounts pages (users.js, user.js, account.js) share: role names, the
+// browser's timezone (accounts belong to no one site, so their times are the reader's
+// own, said so on the page), the site-scope checkboxes and the API key table. Secrets
+// (one-time passwords, new keys) are shown in a dialog once and kept nowhere else.
 var accounts = (function () {
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
   const ROLES = {
     admin: t("administrator"), operator: t("operator"), privacy_officer: t("privacy officer"),
     auditor: t("auditor"), viewer: t("viewer"),
   };
-
-  async function send(method, url, payload) {
-    const options = { method: method, credentials: "same-origin", headers: { "X-CSRF-Token": csrf, Accept: "application/json" } };
-    if (payload !== undefined) { options.headers["Content-Type"] = "application/json"; options.body = JSON.stringify(payload); }
-    const response = await fetch(url, options);
-    if (!response.ok) {
-      let message = response.statusText;
-      try { message = (await response.json()).message || message; } catch (_) { /* not JSON */ }
-      throw new Error(message);
-    }
-    return response.status === 204 ? null : response.json();
-  }
 
   function time(iso, otherwise) {
     return iso ? formatTime(iso, zone) : otherwise;
@@ -108,5 +94,5 @@ var accounts = (function () {
     return dialog;
   }
 
-  return { send, time, sayZone, sitesText, fillScope, setScope, chosenScope, keyRow, openDialog, ROLES, zone };
+  return { time, sayZone, sitesText, fillScope, setScope, chosenScope, keyRow, openDialog, ROLES, zone };
 })();

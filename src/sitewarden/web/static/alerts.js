@@ -13,7 +13,6 @@
   const mineFilter = document.getElementById("mine-filter");
   const rates = document.getElementById("rates");
   const detail = document.getElementById("detail");
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const me = root.dataset.username;
   const mayHandle = root.dataset.mayHandle === "yes";
   const zones = {}; // site_id -> timezone
@@ -45,17 +44,8 @@
   }
 
   async function post(alert, action, payload) {
-    const response = await fetch("/api/v1/alerts/" + encodeURIComponent(alert) + "/" + action, {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-      body: JSON.stringify(payload || {}),
-    });
-    if (!response.ok) {
-      let message = response.statusText;
-      try { message = (await response.json()).message || message; } catch (_) { /* not JSON */ }
-      report(message);
-      return false;
-    }
+    try { await sendJSON("POST", "/api/v1/alerts/" + encodeURIComponent(alert) + "/" + action, payload || {}); }
+    catch (error) { report(error.message); return false; }
     return true;
   }
 

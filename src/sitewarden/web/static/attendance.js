@@ -6,7 +6,6 @@
 // answer as CSV or XLSX. Those with access:manage correct a day with a reason.
 (function () {
   const $ = (id) => document.getElementById(id);
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
   let timeZone = null;
   let purpose = null;
   let report = null;
@@ -168,16 +167,7 @@
     };
     const url = "/api/v1/access/sites/" + encodeURIComponent($("at-site").value) + "/attendance/corrections";
     try {
-      const response = await fetch(url, {
-        method: "POST", credentials: "same-origin",
-        headers: { "X-CSRF-Token": csrf, Accept: "application/json", "Content-Type": "application/json" },
-        body: JSON.stringify(body),
-      });
-      if (!response.ok) {
-        let message = response.statusText;
-        try { message = (await response.json()).message || message; } catch (_) { /* not JSON */ }
-        throw new Error(message);
-      }
+      await sendJSON("POST", url, body);
       $("at-correct").close();
       correcting = null;
       await load();

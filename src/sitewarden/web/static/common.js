@@ -8,6 +8,10 @@
 // - showError(message): a banner (role=alert) that stays until the operator dismisses it.
 // - may("alerts:handle"): whether the signed-in operator may use a permission.
 // - denialReason("not_enrolled"): a door decision's reason code in the page's language.
+// - fetchJSON(url): a GET's JSON. sendJSON(method, url, payload): a change with the
+//   session's CSRF token (payload as JSON, or a FormData or file as it is); the answer's
+//   JSON, null for 204. Both go to the sign-in page on 401 and otherwise throw an Error
+//   carrying the API's message (sendJSON's also carries the parsed answer as `.answer`).
 "use strict";
 
 var sitewardenStrings = (function () {
@@ -56,6 +60,27 @@ async function fetchJSON(url) {
     throw new Error(message);
   }
   return response.json();
+}
+
+// One place for every change the console sends (POST/PUT/PATCH/DELETE): the CSRF token
+// the session cookie needs, a 401 handled as fetchJSON does, and a refusal as an Error
+// with the API's message and its whole answer (e.g. an import's `problems`) as `.answer`.
+async function sendJSON(method, url, payload) {
+  const csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  const options = { method: method, credentials: "same-origin", headers: { "X-CSRF-Token": csrf, Accept: "application/json" } };
+  if (payload instanceof FormData) options.body = payload;
+  else if (payload instanceof Blob) { options.headers["Content-Type"] = payload.type || "application/octet-stream"; options.body = payload; }
+  else if (payload !== undefined) { options.headers["Content-Type"] = "application/json"; options.body = JSON.stringify(payload); }
+  const response = await fetch(url, options);
+  if (response.status === 401) { window.location.assign("/login?next=" + encodeURIComponent(location.pathname)); throw new Error(t("signed out")); }
+  if (!response.ok) {
+    let answer = {};
+    try { answer = (await response.json()) || {}; } catch (_) { /* not JSON */ }
+    const error = new Error(answer.message || response.statusText || String(response.status));
+    error.answer = answer;
+    throw error;
+  }
+  return response.status === 204 ? null : response.json();
 }
 
 // A table cell; `data` marks values that are data, not UI text (ids, names, kinds), so

@@ -10,7 +10,6 @@
   const site = root.dataset.site;
   const device = root.dataset.device;
   const base = "/api/v1/sites/" + encodeURIComponent(site) + "/devices/" + encodeURIComponent(device);
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const STATUS = { online: t("online"), offline: t("offline"), unknown: t("never seen") };
   const STATE_LABELS = {
     unacknowledged: t("Unacknowledged"), acknowledged: t("Acknowledged"),
@@ -20,22 +19,6 @@
   let hours = 24;
   let chart = null;
   let current = null;
-
-  async function send(method, url, payload) {
-    const options = { method: method, credentials: "same-origin", headers: { "X-CSRF-Token": csrf, Accept: "application/json" } };
-    if (payload !== undefined) { options.headers["Content-Type"] = "application/json"; options.body = JSON.stringify(payload); }
-    const response = await fetch(url, options);
-    if (!response.ok) {
-      let message = response.statusText;
-      try {
-        const answer = await response.json();
-        message = answer.message || message;
-      } catch (_) { /* not JSON */ }
-      throw new Error(message);
-    }
-    return response.status === 204 ? null : response.json();
-  }
-
 
   // A fact's text; times and other values are data (translate="no"), words are not.
   function fact(id, text, data) {
@@ -204,7 +187,7 @@
       event.preventDefault();
       $("save-state").textContent = "";
       try {
-        const changed = await send("PATCH", base, {
+        const changed = await sendJSON("PATCH", base, {
           name: $("edit-name").value.trim(), zone_id: $("edit-zone").value || null,
           heartbeat_s: Number($("edit-heartbeat").value), rotation: Number($("edit-rotation").value),
         });
@@ -216,7 +199,7 @@
     const tokenDialog = $("token-dialog");
     $("rotate-token").addEventListener("click", async () => {
       try {
-        const answer = await send("POST", base + "/token");
+        const answer = await sendJSON("POST", base + "/token");
         $("new-token").textContent = answer.token;
         $("copy-state").textContent = "";
         tokenDialog.showModal();
@@ -242,7 +225,7 @@
     $("cancel-revoke").addEventListener("click", () => revokeDialog.close());
     $("confirm-revoke").addEventListener("click", async () => {
       revokeDialog.close();
-      try { showDevice(await send("DELETE", base + "/token")); } catch (error) { showError(error.message); }
+      try { showDevice(await sendJSON("DELETE", base + "/token")); } catch (error) { showError(error.message); }
     });
     fillZones().then(() => { if (current) $("edit-zone").value = current.zone_id || ""; })
       .catch((error) => showError(error.message));

@@ -4,7 +4,6 @@
 // held-open or forced state, and a remote unlock with a reason for doors:unlock.
 (function () {
   const $ = (id) => document.getElementById(id);
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const POLL_MS = 3000;
   const CREDENTIALS = { badge: t("badge"), face: t("face"), pin: t("PIN"), qr: t("QR code"), remote: t("remote unlock") };
   const DIRECTIONS = { in: t("in"), out: t("out") };
@@ -92,17 +91,7 @@
     if (!door || reason.length < 3) { $("dr-unlock-reason").reportValidity(); return; }
     const url = base() + "/" + encodeURIComponent(door) + "/unlock";
     try {
-      const response = await fetch(url, {
-        method: "POST", credentials: "same-origin",
-        headers: { "X-CSRF-Token": csrf, Accept: "application/json", "Content-Type": "application/json" },
-        body: JSON.stringify({ reason: reason }),
-      });
-      if (!response.ok) {
-        let message = response.statusText;
-        try { message = (await response.json()).message || message; } catch (_) { /* not JSON */ }
-        throw new Error(message);
-      }
-      const answer = await response.json();
+      const answer = await sendJSON("POST", url, { reason: reason });
       const result = $("dr-unlock-result");
       result.className = "ok";
       fillText(result, answer.sent_to_door ? t("{door} unlocked at {time}: sent to the door.") : t("{door}: unlock recorded at {time}; no door was told (no command channel)."), {

@@ -8,7 +8,7 @@
 (function () {
   const view = garageView;
   const lanes = garageLanes;
-  const { $, HIDDEN, REASON, zone, when, moneyDigits, money, send, siteUrl, withPurpose, remember, unknownSubjects, plateCell } = view;
+  const { $, HIDDEN, REASON, zone, when, moneyDigits, money, siteUrl, withPurpose, remember, unknownSubjects, plateCell } = view;
   const LANES_EVERY_MS = 3000;
   const SESSIONS_EVERY_MS = 10000;
   const CHART_EVERY_MS = 60000;
@@ -73,7 +73,7 @@
     if (!plate) { $("lookup-plate").focus(); return; }
     if (!chosen) { showError(t("Choose a purpose first")); $("lookup-purpose").focus(); return; }
     try {
-      const sessions = await send("POST", "/api/v1/parking/sessions/lookup", { site: view.site.site_id, plate, purpose: chosen, limit: 100 });
+      const sessions = await sendJSON("POST", "/api/v1/parking/sessions/lookup", { site: view.site.site_id, plate, purpose: chosen, limit: 100 });
       remember(sessions);
       lookup = { plate, sessions };
       $("lookup-clear").hidden = false;
@@ -147,7 +147,7 @@
     const body = { amount_minor: amount, currency: session.currency, method: $("pay-method").value, reference: $("pay-reference").value.trim() };
     $("pay-dialog").close();
     try {
-      const answer = await send("POST", "/api/v1/parking/sessions/" + encodeURIComponent(session.session_id) + "/payments", body);
+      const answer = await sendJSON("POST", "/api/v1/parking/sessions/" + encodeURIComponent(session.session_id) + "/payments", body);
       $("garage-status").textContent = answer.recorded
         ? t("Payment recorded: {amount}", { amount: money(amount, session.currency) })
         : t("That receipt was recorded before; it counts once.");

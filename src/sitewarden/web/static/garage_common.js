@@ -1,27 +1,10 @@
 "use strict";
 // Shared by the garage's set-up pages (lists, tariffs, revenue): the site and garage
-// pickers, sending changes with the CSRF token, money in the page's locale, and times
-// typed in the site's timezone (datetime-local inputs) turned into instants and back.
+// pickers, money in the page's locale, and times typed in the site's timezone
+// (datetime-local inputs) turned into instants and back.
 var garage = (function () {
-  const csrfMeta = document.querySelector('meta[name="csrf-token"]');
-
   function parking(site) {
     return "/api/v1/parking/sites/" + encodeURIComponent(site);
-  }
-
-  async function send(method, url, payload) {
-    const options = { method: method, credentials: "same-origin",
-      headers: { "X-CSRF-Token": csrfMeta ? csrfMeta.content : "", Accept: "application/json" } };
-    if (payload !== undefined) { options.headers["Content-Type"] = "application/json"; options.body = JSON.stringify(payload); }
-    const response = await fetch(url, options);
-    if (!response.ok) {
-      let answer = {};
-      try { answer = await response.json(); } catch (_) { /* not JSON */ }
-      const error = new Error(answer.message || response.statusText);
-      error.answer = answer;
-      throw error;
-    }
-    return response.status === 204 ? null : response.json();
   }
 
   // The site picker, preselected from ?site= (so a link or a reload keeps the site).
@@ -89,5 +72,5 @@ var garage = (function () {
     }
   }
 
-  return { parking, send, pickSite, rememberSite, fillGarages, siteLocalToIso, isoToSiteLocal, money };
+  return { parking, pickSite, rememberSite, fillGarages, siteLocalToIso, isoToSiteLocal, money };
 })();

@@ -6,7 +6,7 @@
 
 var garageLanes = (function () {
   const view = garageView;
-  const { $, REASON, when, money, send, siteUrl, withPurpose, remember, unknownSubjects, plateOf } = view;
+  const { $, REASON, when, money, siteUrl, withPurpose, remember, unknownSubjects, plateOf } = view;
 
   const KIND = {
     "parking.entry": t("entered"),
@@ -197,7 +197,7 @@ var garageLanes = (function () {
     const lane = opening;
     $("open-dialog").close();
     try {
-      await send("POST", siteUrl("/lanes/" + encodeURIComponent(lane.device_id) + "/open"), { reason });
+      await sendJSON("POST", siteUrl("/lanes/" + encodeURIComponent(lane.device_id) + "/open"), { reason });
       fillText($("garage-status"), t("The barrier of {lane} was opened by hand."), { lane: lane.name });
       await loadLanes();
     } catch (error) {

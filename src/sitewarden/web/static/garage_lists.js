@@ -122,11 +122,11 @@
     };
     try {
       if (editing) {
-        await garage.send("PATCH", garage.parking(site) + "/vehicle-rules/" + encodeURIComponent(editing.rule_id), body);
+        await sendJSON("PATCH", garage.parking(site) + "/vehicle-rules/" + encodeURIComponent(editing.rule_id), body);
         $("rule-state").textContent = t("Saved.");
       } else {
         body.plate = $("rule-plate").value.trim();
-        await garage.send("POST", garage.parking(site) + "/vehicle-rules", body);
+        await sendJSON("POST", garage.parking(site) + "/vehicle-rules", body);
         $("rule-state").textContent = t("Added.");
       }
       stopEdit();
@@ -161,8 +161,8 @@
     $("reason-dialog").close();
     const url = garage.parking(site) + "/vehicle-rules/" + encodeURIComponent(pending.rule.rule_id);
     try {
-      if (pending.action === "expire") await garage.send("POST", url + "/expire", { reason: reason });
-      else await garage.send("DELETE", url + "?reason=" + encodeURIComponent(reason));
+      if (pending.action === "expire") await sendJSON("POST", url + "/expire", { reason: reason });
+      else await sendJSON("DELETE", url + "?reason=" + encodeURIComponent(reason));
       await load();
     } catch (error) {
       showError(error.message);
@@ -178,7 +178,7 @@
     $("import-problems").hidden = true; list.replaceChildren();
     $("import-state").textContent = t("Checking…");
     try {
-      const stored = await garage.send("POST", garage.parking(site) + "/vehicle-rules/import",
+      const stored = await sendJSON("POST", garage.parking(site) + "/vehicle-rules/import",
         { csv: await file.text(), reason: $("import-reason").value.trim() });
       $("import-state").textContent = t("Imported {count} rows.", { count: formatNumber(stored.stored) });
       $("import-form").reset();

@@ -73,7 +73,7 @@
       exit_grace_minutes: Number($("tariff-grace").value),
     };
     try {
-      const saved = await garage.send("PUT", tariffUrl(), body);
+      const saved = await sendJSON("PUT", tariffUrl(), body);
       fill(saved); sayState(saved);
       $("preview-fee").disabled = false;
       $("save-state").textContent = t("Saved.");

@@ -1,13 +1,12 @@
 // What the garage page's parts (garage_lanes.js, garage.js) share: the site chosen, the
-// purpose stated and the plates it opened, times in the site's timezone, money, and
-// sending changes with the CSRF token. Plates open only after the operator states a
-// purpose; each answer that opens one is audited by the API, so the page asks with the
-// purpose only when a vehicle it has not shown yet appears, and remembers what it was shown.
+// purpose stated and the plates it opened, times in the site's timezone and money.
+// Plates open only after the operator states a purpose; each answer that opens one is
+// audited by the API, so the page asks with the purpose only when a vehicle it has not
+// shown yet appears, and remembers what it was shown.
 "use strict";
 
 var garageView = (function () {
   const $ = (id) => document.getElementById(id);
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const HIDDEN = "\u2022\u2022\u2022"; // a plate the page may not or did not open
 
   const REASON = {
@@ -35,18 +34,6 @@ var garageView = (function () {
     const digits = moneyDigits(currency);
     try { return new Intl.NumberFormat(pageLocale(), { style: "currency", currency }).format(minor / 10 ** digits); }
     catch (_) { return formatNumber(minor) + " " + currency; }
-  }
-
-  async function send(method, url, body) {
-    const response = await fetch(url, {
-      method, credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, Accept: "application/json" },
-      body: JSON.stringify(body),
-    });
-    let answer = null;
-    try { answer = await response.json(); } catch (_) { /* no body */ }
-    if (!response.ok) throw new Error((answer && answer.message) || response.statusText);
-    return answer;
   }
 
   function siteUrl(path) { return "/api/v1/parking/sites/" + encodeURIComponent(site.site_id) + path; }
@@ -79,7 +66,7 @@ var garageView = (function () {
     $, HIDDEN, REASON,
     get site() { return site; }, set site(value) { site = value; },
     get purpose() { return purpose; }, set purpose(value) { purpose = value; },
-    zone, when, moneyDigits, money, send, siteUrl, withPurpose,
+    zone, when, moneyDigits, money, siteUrl, withPurpose,
     remember, unknownSubjects, plateOf, plateCell, forgetPlates,
   };
 })();

@@ -12,7 +12,6 @@
   const zoneNote = document.getElementById("plan-zone");
   const panel = document.getElementById("plan-panel");
   const unplacedList = document.getElementById("plan-unplaced");
-  const csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
   const mayPlace = root.dataset.mayPlace === "yes" && may("registry:write");
   const REFRESH_MS = 3000;
   const sites = {};
@@ -161,24 +160,12 @@
   // PATCH the device's position; a refusal is shown and the icon goes back.
   async function save(found, x, y, from) {
     const current = site();
-    let message = null;
     try {
-      const response = await fetch("/api/v1/sites/" + encodeURIComponent(current.site_id) + "/devices/" + encodeURIComponent(found.device_id), {
-        method: "PATCH", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, Accept: "application/json" },
-        body: JSON.stringify({ x: x, y: y }),
-      });
-      if (!response.ok) {
-        message = response.statusText || String(response.status);
-        try { message = (await response.json()).message || message; } catch (_) { /* not JSON */ }
-      } else {
-        const stored = await response.json();
-        found.x = stored.x; found.y = stored.y;
-        document.getElementById("plan-moved").textContent = t("Moved {device}; saved.", { device: found.name });
-      }
-    } catch (error) { message = error.message; }
-    if (message !== null) {
-      showError(t("The device was not moved: {reason}", { reason: message }));
+      const stored = await sendJSON("PATCH", "/api/v1/sites/" + encodeURIComponent(current.site_id) + "/devices/" + encodeURIComponent(found.device_id), { x: x, y: y });
+      found.x = stored.x; found.y = stored.y;
+      document.getElementById("plan-moved").textContent = t("Moved {device}; saved.", { device: found.name });
+    } catch (error) {
+      showError(t("The device was not moved: {reason}", { reason: error.message }));
       found.x = from.x; found.y = from.y;
     }
     drawn = ""; // the icon moved on screen alone: draw from the data again
@@ -293,17 +280,11 @@
     if (remove) remove.hidden = !info;
   }
 
-  async function changeImage(method, body, type) {
+  // PUT a file (sent with its own type) or DELETE the image; a refusal is shown.
+  async function changeImage(method, file) {
     const siteId = select.value;
-    const headers = { "X-CSRF-Token": csrf, Accept: "application/json" };
-    if (type) headers["Content-Type"] = type;
     try {
-      const response = await fetch(imageAddress(siteId), { method, credentials: "same-origin", headers, body });
-      if (!response.ok) {
-        let message = response.statusText || String(response.status);
-        try { message = (await response.json()).message || message; } catch (_) { /* not JSON */ }
-        throw new Error(message);
-      }
+      await sendJSON(method, imageAddress(siteId), file);
       await loadBackground(siteId);
       render();
       return true;
@@ -319,9 +300,9 @@
       event.preventDefault();
       const file = document.getElementById("plan-image-file").files[0];
       if (!file) return;
-      if (await changeImage("PUT", file, file.type || "application/octet-stream")) upload.reset();
+      if (await changeImage("PUT", file)) upload.reset();
     });
-    document.getElementById("plan-image-remove").addEventListener("click", () => changeImage("DELETE", null, null));
+    document.getElementById("plan-image-remove").addEventListener("click", () => changeImage("DELETE"));
   } else if (upload) upload.hidden = true;
 
   function showSite() {

@@ -1,22 +1,8 @@
 "use strict";
-// What the privacy centre's pages share: sending a change with the CSRF token, the
-// names of data categories and request states in the page's language, and a site's
-// timezone. Each page's own script comes after this one.
+// What the privacy centre's pages share: the names of data categories and request
+// states in the page's language, and a site's timezone. Each page's own script comes
+// after this one.
 var privacy = (function () {
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
-
-  async function send(method, url, payload) {
-    const options = { method: method, credentials: "same-origin", headers: { "X-CSRF-Token": csrf, Accept: "application/json" } };
-    if (payload !== undefined) { options.headers["Content-Type"] = "application/json"; options.body = JSON.stringify(payload); }
-    const response = await fetch(url, options);
-    if (!response.ok) {
-      let message = response.statusText;
-      try { message = (await response.json()).message || message; } catch (_) { /* not JSON */ }
-      throw new Error(message);
-    }
-    return response.status === 204 ? null : response.json();
-  }
-
   const CATEGORIES = {
     access_events: t("Access events (doors, readers)"),
     plate_reads: t("Licence plate reads and parking"),
@@ -48,5 +34,5 @@ var privacy = (function () {
     return t("{days} days", { days: formatNumber(days) });
   }
 
-  return { send: send, category: category, state: state, keptFor: keptFor };
+  return { category: category, state: state, keptFor: keptFor };
 })();

@@ -74,7 +74,7 @@
   $("cs-confirm").addEventListener("click", async () => {
     $("cs-dialog").close();
     try {
-      await privacy.send("POST", "/api/v1/sites/" + encodeURIComponent(withdrawing.site_id) + "/consents/" + encodeURIComponent(withdrawing.consent_id) + "/withdraw");
+      await sendJSON("POST", "/api/v1/sites/" + encodeURIComponent(withdrawing.site_id) + "/consents/" + encodeURIComponent(withdrawing.consent_id) + "/withdraw");
       await load();
     } catch (error) { showError(error.message); }
   });

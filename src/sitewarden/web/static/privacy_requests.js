@@ -111,7 +111,7 @@
   $("rq-open").addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      const opened = await privacy.send("POST", "/api/v1/subject-requests", {
+      const opened = await sendJSON("POST", "/api/v1/subject-requests", {
         site: site(), kind: $("rq-kind").value, field: $("rq-field").value,
         value: $("rq-value").value, purpose: $("rq-purpose").value,
       });
@@ -122,7 +122,7 @@
 
   $("rq-export").addEventListener("click", async () => {
     try {
-      const link = await privacy.send("POST", base(current) + "/export", { valid_minutes: 60 });
+      const link = await sendJSON("POST", base(current) + "/export", { valid_minutes: 60 });
       const updated = (await fetchJSON("/api/v1/subject-requests?site=" + encodeURIComponent(current.site_id)))
         .find((r) => r.request_id === current.request_id) || current;
       await refreshCurrent(updated);
@@ -136,7 +136,7 @@
 
   async function erase(path) {
     try {
-      const answer = await privacy.send("POST", base(current) + path);
+      const answer = await sendJSON("POST", base(current) + path);
       await refreshCurrent(answer.request);
       $("rq-result").textContent = answer.erased
         ? t("Erased: {subjects} subjects, {events} events made unreadable.", { subjects: formatNumber(answer.subject_ids.length), events: formatNumber(answer.events_erased) })
@@ -152,7 +152,7 @@
   $("rq-settings").addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      await privacy.send("PUT", "/api/v1/sites/" + encodeURIComponent(site()) + "/subject-request-settings", {
+      await sendJSON("PUT", "/api/v1/sites/" + encodeURIComponent(site()) + "/subject-request-settings", {
         erasure_needs_confirmation: $("rq-needs-confirmation").checked,
         deadline_days: Number($("rq-deadline-days").value),
       });

@@ -11,7 +11,6 @@
 
 (function () {
   const $ = (id) => document.getElementById(id);
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const PURPOSE = "Plate review queue"; // stated in the audit log for every guess opened
   const EVERY_MS = 4000;
   const HIDDEN = "\u2022\u2022\u2022";
@@ -38,18 +37,6 @@
 
   function zone() { return site ? site.timezone : null; }
   function siteUrl(path) { return "/api/v1/parking/sites/" + encodeURIComponent(site.site_id) + path; }
-
-  async function send(url, body) {
-    const response = await fetch(url, {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, Accept: "application/json" },
-      body: JSON.stringify(body),
-    });
-    let answer = null;
-    try { answer = await response.json(); } catch (_) { /* no body */ }
-    if (!response.ok) throw new Error((answer && answer.message) || response.statusText);
-    return answer;
-  }
 
   async function load() {
     if (!site) return;
@@ -112,7 +99,7 @@
   }
 
   async function fitsOf(plate) {
-    return send(siteUrl("/plate-check"), { plate });
+    return sendJSON("POST", siteUrl("/plate-check"), { plate });
   }
 
   function renderDetail() {
@@ -281,7 +268,7 @@
     if (!review || busy) return;
     busy = true;
     try {
-      const answer = await send(siteUrl("/reviews/" + encodeURIComponent(review.review_id) + "/resolve"), body);
+      const answer = await sendJSON("POST", siteUrl("/reviews/" + encodeURIComponent(review.review_id) + "/resolve"), body);
       const shown = body.plate || (guesses.get(review.review_id) || {}).plate || HIDDEN;
       sayResult(describe, { plate: shown, lane: review.device_id, outcome: outcome(answer) });
       reviews.splice(selected, 1);

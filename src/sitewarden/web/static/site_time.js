@@ -1,7 +1,7 @@
 "use strict";
 // Shared by the people pages: datetime-local inputs read and written in the SITE's
-// timezone (not the browser's), a JSON sender with the CSRF token, and the "show with
-// purpose" step's wiring. Loaded after common.js, before the page's own script.
+// timezone (not the browser's) and the "show with purpose" step's wiring. Loaded after
+// common.js, before the page's own script.
 
 // Minutes the zone is ahead of UTC at the instant `ms` (e.g. +480 for Asia/Shanghai).
 function zoneOffsetMinutes(ms, zone) {
@@ -31,22 +31,6 @@ function isoToSiteInput(iso, zone) {
   const ms = new Date(iso).getTime();
   const local = new Date(ms + zoneOffsetMinutes(ms, zone) * 60000);
   return local.toISOString().slice(0, 16);
-}
-
-// POST/PUT/PATCH/DELETE as the signed-in operator; the answer's JSON, null for 204, or
-// an Error carrying the API's message.
-async function sendJSON(method, url, payload) {
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
-  const options = { method: method, credentials: "same-origin", headers: { "X-CSRF-Token": csrf, Accept: "application/json" } };
-  if (payload instanceof FormData) options.body = payload;
-  else if (payload !== undefined) { options.headers["Content-Type"] = "application/json"; options.body = JSON.stringify(payload); }
-  const response = await fetch(url, options);
-  if (!response.ok) {
-    let message = response.statusText;
-    try { message = (await response.json()).message || message; } catch (_) { /* not JSON */ }
-    throw new Error(message);
-  }
-  return response.status === 204 ? null : response.json();
 }
 
 // The "show with purpose" step: the button opens the form; a purpose chosen (and an

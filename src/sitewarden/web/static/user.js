@@ -50,7 +50,7 @@
   async function revokeKey(key, button) {
     button.disabled = true;
     try {
-      await accounts.send("DELETE", base + "/api-keys/" + encodeURIComponent(key.key_id));
+      await sendJSON("DELETE", base + "/api-keys/" + encodeURIComponent(key.key_id));
       await load();
     } catch (error) { showError(error.message); button.disabled = false; }
   }
@@ -83,30 +83,30 @@
       if (!same) change.site_scope = scope;
       $("save-state").textContent = "";
       try {
-        show(await accounts.send("PATCH", base, change));
+        show(await sendJSON("PATCH", base, change));
         $("save-state").textContent = t("Saved.");
       } catch (error) { showError(error.message); }
     });
     $("toggle-disabled").addEventListener("click", () => {
       if (current.disabled) {
         confirmThen(t("Enable this user?"), t("They can sign in again; their old API keys stay revoked."), t("Enable"),
-          () => accounts.send("PATCH", base, { disabled: false }));
+          () => sendJSON("PATCH", base, { disabled: false }));
       } else {
         confirmThen(t("Disable this user?"), t("Their sessions end now and their API keys are revoked for good."), t("Disable"),
-          () => accounts.send("PATCH", base, { disabled: true }));
+          () => sendJSON("PATCH", base, { disabled: true }));
       }
     });
     $("reset-password").addEventListener("click", () => {
       confirmThen(t("Reset this user's password?"), t("Their sessions end; they sign in with a one-time password and must choose a new one."), t("Reset password"),
         async () => {
-          const reset = await accounts.send("POST", base + "/password-reset");
+          const reset = await sendJSON("POST", base + "/password-reset");
           $("one-time-password").textContent = reset.password;
           accounts.openDialog("password-dialog");
         });
     });
     $("reset-totp").addEventListener("click", () => {
       confirmThen(t("Reset this user's second factor?"), t("Their sessions end; they set up an authenticator app again at their next sign-in."), t("Reset second factor"),
-        () => accounts.send("POST", base + "/totp-reset"));
+        () => sendJSON("POST", base + "/totp-reset"));
     });
     $("password-close").addEventListener("click", () => {
       $("one-time-password").textContent = "";

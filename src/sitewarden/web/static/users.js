@@ -50,7 +50,7 @@
       if (scope != null && scope.length === 0) { showError(t("Choose at least one site, or every site.")); return; }
       $("create-submit").disabled = true;
       try {
-        const created = await accounts.send("POST", "/api/v1/users", {
+        const created = await sendJSON("POST", "/api/v1/users", {
           username: $("create-username").value.trim(), role: $("create-role").value, site_scope: scope,
         });
         dialog.close();
