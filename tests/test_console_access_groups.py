@@ -7,29 +7,19 @@ pages stay axe clean and translated in Chinese."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.conftest import LiveServer
 from tests.console_words import LANGUAGES, words
 from tests.test_access_groups import TowerSite
 from tests.test_console_foundation import DOCS_SCREENSHOTS, VISIBLE_TEXT, untranslated
 from tests.test_console_i18n import extracted_messages
-from tests.test_console_people import _serious
+from tests.test_console_people import _serious, browser_page
 from tests.test_web import browser, keep_screenshot, sign_in
 
-__all__ = ["browser"]  # the module's chromium, shared with tests/test_web.py
+__all__ = ["browser", "browser_page"]  # fixtures shared with test_web and test_console_people
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def browser_page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1300, "height": 900})
-    context.set_default_timeout(15_000)
-    yield context.new_page()
-    context.close()
 
 
 def _chinese_is_clean(page: Page, locale: str) -> None:

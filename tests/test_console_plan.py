@@ -27,12 +27,11 @@ from playwright.sync_api import Browser, Page, Request, expect
 
 from sitewarden.accounts.roles import Role
 from sitewarden.demo import site as demo
-from sitewarden.demo.simulator import Simulator
 from sitewarden.events.device_kinds import DeviceKind
 from sitewarden.registry import service
 from tests.conftest import LiveServer, device_client
 from tests.test_snapshots_blur import post_snapshot, street_scene
-from tests.test_web import browser, keep_screenshot, sign_in, sign_in_user
+from tests.test_web import browser, demo_simulator, keep_screenshot, sign_in, sign_in_user
 
 __all__ = ["browser"]  # the module's chromium, shared with tests/test_web.py
 pytestmark = pytest.mark.slow
@@ -45,13 +44,7 @@ _sites = count()
 @pytest.fixture(scope="module")
 def demo_site(shared_server: LiveServer) -> str:
     """The demo site, its talking devices heard from once (the silent one never)."""
-    store = shared_server.open_storage()
-    try:
-        demo.build_demo_site(store)
-        tokens = demo.issue_demo_tokens(store)
-    finally:
-        store.close()
-    simulator = Simulator(shared_server.url, tokens, rate=1, seed=19)
+    simulator, _ = demo_simulator(shared_server, seed=19)
     talking = [d for d in demo.DEVICES if d.behaviour is not demo.Behaviour.SILENT]
     simulator.send([simulator.traffic.heartbeat(d, datetime.now(UTC), 60) for d in talking])
     return demo.SITE_ID

@@ -19,6 +19,7 @@ from sitewarden.demo.simulator import Scenario, Simulator
 from tests.conftest import LiveServer
 from tests.postgres_server import readable_backup
 from tests.test_cli import sitewarden
+from tests.test_web import demo_simulator
 
 # 18-digit PRC ID numbers (last may be X); a match is a leak only if its checksum holds.
 # Digit runs inside hex strings (hashes, ids) are not phone numbers: require edges that
@@ -38,13 +39,7 @@ PLATE = re.compile(
 
 
 def run_demo_workload(server: LiveServer, accepted: int) -> Simulator:
-    store = server.open_storage()
-    try:
-        site.build_demo_site(store)
-        tokens = site.issue_demo_tokens(store)
-    finally:
-        store.close()
-    simulator = Simulator(server.url, tokens, rate=60, seed=2026)
+    simulator, _ = demo_simulator(server, seed=2026, rate=60)
     simulator.send([o for s in Scenario for o in simulator.traffic.generate(s, datetime.now(UTC))])
     stop = threading.Event()
     runner = threading.Thread(target=simulator.run, args=(stop,), daemon=True)

@@ -139,16 +139,19 @@ def keep_screenshot(page: Page, path: Path) -> None:
         shutil.copy(path, Path(SCREENSHOT_COPY_DIR) / f"sitewarden-{path.stem}.png")
 
 
-def demo_simulator(server: LiveServer, seed: int) -> tuple[Simulator, dict[str, str]]:
+def demo_simulator(
+    server: LiveServer, seed: int, rate: float = 1
+) -> tuple[Simulator, dict[str, str]]:
     """The demo site built on ``server`` (again: it is idempotent) with new device tokens,
-    and a simulator posting as its devices; and the tokens (device id -> token)."""
+    and a simulator posting as its devices (at about ``rate`` events a second when run);
+    and the tokens (device id -> token)."""
     store = server.open_storage()
     try:
         site.build_demo_site(store)
         tokens = site.issue_demo_tokens(store)
     finally:
         store.close()
-    return Simulator(server.url, tokens, rate=1, seed=seed), tokens
+    return Simulator(server.url, tokens, rate=rate, seed=seed), tokens
 
 
 def send_one_of_everything(simulator: Simulator) -> None:
