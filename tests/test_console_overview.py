@@ -135,7 +135,9 @@ def test_the_summary_agrees_with_the_alerts_devices_and_occupancy_routes(demo: D
         assert overview["timezone"] == site.SITE_TIMEZONE
 
         now = {f"{z['zone_id']}|{z['source']}": z["count"] for z in overview["occupancy"]}
-        assert now["building-a|camera"] == 40 and now["south-gate|camera"] > 0
+        # The simulator's count scales with the hour in the site's timezone: at night it
+        # may be 0, so only its presence is asked here; the series below checks its value.
+        assert now["building-a|camera"] == 40 and "south-gate|camera" in now
         series = _series(operator, 24)
         for key, count in now.items():
             assert series[key][-1] == count  # the latest stored interval is "now"
