@@ -4,13 +4,14 @@ whole for one bad row, the fee preview equal to what the gate charges, revenue p
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from sitewarden.accounts.roles import Role
 from sitewarden.db.database import _t
+from sitewarden.parking.revenue_periods import PeriodRevenue, revenue_csv
 from sitewarden.parking.tariffs import Tariff, fee_breakdown, parking_fee
 from tests.conftest import LiveServer
 from tests.test_parking_gates import Garage
@@ -232,3 +233,22 @@ def test_revenue_per_week_and_month_is_the_sum_of_its_days_and_the_csv_says_the_
         ]
     too_long = {"since": (now - timedelta(days=500)).isoformat(), "until": window["until"]}
     assert garage.admin("GET", "/revenue/periods", params=too_long).status_code == 422
+
+
+def test_the_revenue_csv_writes_the_amount_with_the_currencys_own_digits() -> None:
+    """Yen have no minor unit, dinars three digits, yuan two: 500 JPY is "500" yen, not
+    "5.00"."""
+    month = date(2026, 12, 1)
+    rows = [
+        PeriodRevenue(month, "JPY", 500, 1),
+        PeriodRevenue(month, "KWD", 12345, 2),
+        PeriodRevenue(month, "CNY", 1234, 3),
+        PeriodRevenue(month, "CNY", 5, 1),
+    ]
+    assert revenue_csv(rows, "month").splitlines() == [
+        "month_start,currency,amount_minor,amount,payments",
+        "2026-12-01,JPY,500,500,1",
+        "2026-12-01,KWD,12345,12.345,2",
+        "2026-12-01,CNY,1234,12.34,3",
+        "2026-12-01,CNY,5,0.05,1",
+    ]

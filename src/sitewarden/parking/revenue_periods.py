@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from babel.numbers import get_currency_precision
+
 from sitewarden.parking.reports import DayRevenue
 
 Period = Literal["day", "week", "month"]
@@ -46,13 +48,24 @@ def revenue_by_period(days: Sequence[DayRevenue], period: Period) -> list[Period
     ]
 
 
+def major_amount(amount_minor: int, currency: str) -> str:
+    """Minor units as the major amount, with the currency's own digits (CLDR, as the
+    console's Intl has them): 1234 CNY is "12.34", 500 JPY "500", 12345 KWD "12.345"."""
+    digits = get_currency_precision(currency)
+    if digits == 0:
+        return str(amount_minor)
+    sign = "-" if amount_minor < 0 else ""
+    whole, fraction = divmod(abs(amount_minor), 10**digits)
+    return f"{sign}{whole}.{fraction:0{digits}d}"
+
+
 def revenue_csv(rows: Sequence[PeriodRevenue], period: Period) -> str:
-    """Amounts in minor units (fen, cents), as the API gives them, and in major units."""
+    """Amounts in minor units (fen, cents, yen), as the API gives them, and in major units."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow((period + "_start", "currency", "amount_minor", "amount", "payments"))
     for row in rows:
-        major = f"{row.amount_minor // 100}.{row.amount_minor % 100:02d}"
+        major = major_amount(row.amount_minor, row.currency)
         writer.writerow(
             (row.start.isoformat(), row.currency, row.amount_minor, major, row.payments)
         )
