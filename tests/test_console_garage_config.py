@@ -250,6 +250,45 @@ def test_the_preview_of_a_stay_over_the_clock_change_notes_it_and_the_cap_where_
         assert chinese_problems(page) == [], "the preview over the clock change"
 
 
+def test_a_yen_tariff_is_typed_stored_and_previewed_in_whole_yen(
+    shared_server: LiveServer, page: Page
+) -> None:
+    """The yen has no minor unit: hourly_minor 500 is 500 yen, typed and shown as "500"
+    (not "5.00", and "500" typed is not stored as 50000), the amounts step by one yen,
+    and a fee is previewed as yen without decimals."""
+    garage = Garage(shared_server, "gcp-yen")
+    yen = {**TARIFF, "currency": "JPY", "hourly_minor": 400, "daily_cap_minor": 3000}
+    assert garage.admin("PUT", "/garages/garage/tariff", json=yen).status_code == 200
+
+    as_admin(page, shared_server, "/garage/tariffs?site=gcp-yen")
+    wait_loaded(page, "tariffs-page")
+    hourly = page.get_by_label("Per started hour", exact=True)
+    expect(hourly).to_have_value("400")
+    expect(page.get_by_label("Daily cap (empty: none)")).to_have_value("3000")
+    expect(page.get_by_label("Lost ticket")).to_have_value("8000")
+    expect(hourly).to_have_attribute("step", "1")
+    hourly.fill("500")
+    page.get_by_role("button", name="Save tariff").click()
+    expect(page.locator("#save-state")).to_have_text("Saved.")
+    saved = garage.admin("GET", "/garages/garage/tariff").json()
+    assert (saved["currency"], saved["hourly_minor"], saved["daily_cap_minor"]) == (
+        "JPY",
+        500,
+        3000,
+    )
+    page.reload()
+    wait_loaded(page, "tariffs-page")
+    expect(hourly).to_have_value("500")
+
+    page.get_by_label("Entry (site's time)").fill("2026-12-04T09:00")
+    page.get_by_label("Exit (site's time)").fill("2026-12-04T11:30")
+    page.get_by_role("button", name="Preview the fee").click()
+    total = page.locator("#preview-total")
+    expect(total).to_have_attribute("data-minor", "1500")  # three hours started
+    expect(total).to_have_text("¥1,500")
+    expect(page.locator("#preview-days tbody tr td").nth(3)).to_have_text("¥1,500")
+
+
 def test_a_csv_with_a_bad_row_is_refused_whole_and_a_good_one_round_trips(
     shared_server: LiveServer, page: Page, tmp_path: Path
 ) -> None:

@@ -29,6 +29,7 @@ from tests.test_console_garage import (
     open_as,
 )
 from tests.test_garage_config_api import backdate_entry
+from tests.test_parking_gates import TARIFF
 from tests.test_web import browser, keep_screenshot, page
 
 __all__ = ["browser", "page"]  # fixtures shared with tests/test_web.py
@@ -116,6 +117,33 @@ def test_a_car_entering_and_leaving_shows_on_its_lanes_with_its_read_and_is_paid
     assert reads and all(entry["purpose"] == "Gate operation" for entry in reads)
     # Plates opened only when a new vehicle appeared, not on every 3-second poll.
     assert len(reads) <= 4, reads
+
+
+def test_a_stay_in_a_yen_garage_is_paid_in_whole_yen(shared_server: LiveServer, page: Page) -> None:
+    """The yen has no minor unit: 500 due is offered as "500", the amount steps (and
+    starts) at one yen so the form takes it, and 500 is recorded, not 50000."""
+    garage = _garage(shared_server)
+    yen = {**TARIFF, "currency": "JPY"}
+    assert garage.admin("PUT", "/garages/garage/tariff", json=yen).status_code == 200
+    plate = "浙A·50500"
+    assert garage.read("gate-in", plate).json()["open"] is True
+    shut = garage.read("gate-out", plate).json()
+    assert shut["open"] is False and shut["due_minor"] == 500
+
+    open_as(page, shared_server, f"/garage?site={garage.site}", "en", "guard-yui")
+    unpaid = page.locator("#unpaid-table tbody tr")
+    expect(unpaid).to_have_count(1)
+    expect(unpaid.first).to_contain_text("¥500")
+    unpaid.first.get_by_role("button", name="Record payment").click()
+    amount = page.get_by_label("Amount")
+    expect(amount).to_have_value("500")
+    expect(amount).to_have_attribute("step", "1")
+    page.get_by_label("Receipt or reference").fill("cash-500")
+    page.get_by_role("button", name="Record payment").last.click()
+    expect(page.locator("#garage-status")).to_contain_text("Payment recorded: ¥500")
+
+    left = garage.read("gate-out", plate).json()
+    assert left["open"] is True and left["fee_minor"] == 500
 
 
 @pytest.mark.parametrize("locale", LANGUAGES)

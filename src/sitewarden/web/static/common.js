@@ -5,6 +5,10 @@
 //   the catalogue's JS strings as the #i18n-strings data block); {name} is filled in.
 //   Pass string literals only, so `pybabel extract -k t` finds them (docs/console.md).
 // - formatTime(iso, timeZone), formatNumber(n): by the page's locale (<html lang>).
+// - currencyDigits("JPY"): the digits of a currency's minor unit (CNY 2, JPY 0, KWD 3).
+// - formatMoney(minor, currency): an amount in minor units as money, "CN¥12.50", "¥500".
+// - minorToInput(minor, currency), inputToMinor(text, currency): minor units to and from
+//   a number input's text in major units (1250 CNY <-> "12.50", 500 JPY <-> "500").
 // - showError(message): a banner (role=alert) that stays until the operator dismisses it.
 // - may("alerts:handle"): whether the signed-in operator may use a permission.
 // - denialReason("not_enrolled"): a door decision's reason code in the page's language.
@@ -132,6 +136,35 @@ function formatTime(iso, timeZone) {
 
 function formatNumber(value) {
   return new Intl.NumberFormat(pageLocale()).format(value);
+}
+
+// --- money: amounts are integers in the minor units of an ISO 4217 currency ------------
+
+// Digits after the point, as Intl (CLDR) knows the currency; 2 for a code it refuses.
+function currencyDigits(currency) {
+  try { return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits; }
+  catch (_) { return 2; }
+}
+
+// "—" for no amount; with no currency (XXX: no tariff) "free" for 0, else the bare number.
+function formatMoney(minor, currency) {
+  if (minor == null) return "\u2014";
+  if (!currency || currency === "XXX") return minor === 0 ? t("free") : formatNumber(minor);
+  try { return new Intl.NumberFormat(pageLocale(), { style: "currency", currency }).format(minor / 10 ** currencyDigits(currency)); }
+  catch (_) { return formatNumber(minor) + " " + currency; }
+}
+
+// "" for no amount. minorToInput(1, currency) is one minor unit: the input's step.
+function minorToInput(minor, currency) {
+  if (minor == null) return "";
+  const digits = currencyDigits(currency);
+  return (minor / 10 ** digits).toFixed(digits);
+}
+
+// null for an empty input (or one that is no number).
+function inputToMinor(text, currency) {
+  const major = String(text == null ? "" : text).trim() === "" ? NaN : Number(text);
+  return Number.isFinite(major) ? Math.round(major * 10 ** currencyDigits(currency)) : null;
 }
 
 async function fillSites(select, withAll) {

@@ -2,13 +2,13 @@
 // unpaid exits and payments, and the page itself: the site chooser, the stated purpose
 // and the timers that keep it live, all through the parking API. Renders with textContent
 // only. The lane cards and occupancy are garage_lanes.js; what the parts share (the site,
-// the purpose and the plates it opened, money) is garage_view.js.
+// the purpose and the plates it opened) is garage_view.js; money is common.js's.
 "use strict";
 
 (function () {
   const view = garageView;
   const lanes = garageLanes;
-  const { $, HIDDEN, REASON, zone, when, moneyDigits, money, siteUrl, withPurpose, remember, unknownSubjects, plateCell } = view;
+  const { $, HIDDEN, REASON, zone, when, siteUrl, withPurpose, remember, unknownSubjects, plateCell } = view;
   const LANES_EVERY_MS = 3000;
   const SESSIONS_EVERY_MS = 10000;
   const CHART_EVERY_MS = 60000;
@@ -53,9 +53,9 @@
         cell(session.zone_id, "", true),
         plateCell(session.subject_id),
         cell(state + why + (session.lost_ticket ? " \u00b7 " + t("lost ticket") : "")),
-        cell(session.state === "open" ? "\u2014" : money(session.fee_minor, session.currency)),
-        cell(money(session.paid_minor, session.currency)),
-        cell(session.due_now_minor == null ? "\u2014" : money(session.due_now_minor, session.currency)),
+        cell(session.state === "open" ? "\u2014" : formatMoney(session.fee_minor, session.currency)),
+        cell(formatMoney(session.paid_minor, session.currency)),
+        cell(session.due_now_minor == null ? "\u2014" : formatMoney(session.due_now_minor, session.currency)),
       );
       const actions = document.createElement("td");
       if (may("parking:pay") && session.state === "open" && session.due_now_minor) {
@@ -102,7 +102,7 @@
         cell(when(event.occurred_at), "", true),
         cell(event.device_id, "", true),
         session ? plateCell(session.subject_id) : cell(HIDDEN, "plate", true),
-        cell(money(event.attributes.fee_minor, event.attributes.currency)),
+        cell(formatMoney(event.attributes.fee_minor, event.attributes.currency)),
         cell(sessionId ? (session ? t("still parked") : t("left or paid since")) : "\u2014"),
       );
       const actions = document.createElement("td");
@@ -126,10 +126,9 @@
       const session = await fetchJSON("/api/v1/parking/sessions/" + encodeURIComponent(sessionId));
       if (session.state !== "open") { showError(t("This stay has ended; nothing to pay.")); return; }
       paying = session;
-      const digits = moneyDigits(session.currency);
-      fillText($("pay-what"), t("Due now: {due}"), { due: money(session.due_now_minor, session.currency) });
-      $("pay-amount").value = ((session.due_now_minor || 0) / 10 ** digits).toFixed(digits);
-      $("pay-amount").step = digits ? String(1 / 10 ** digits) : "1";
+      fillText($("pay-what"), t("Due now: {due}"), { due: formatMoney(session.due_now_minor, session.currency) });
+      $("pay-amount").value = minorToInput(session.due_now_minor || 0, session.currency);
+      $("pay-amount").min = $("pay-amount").step = minorToInput(1, session.currency); // one fen, one yen
       $("pay-reference").value = "console-" + Date.now().toString(36);
       $("pay-dialog").showModal();
       $("pay-amount").focus();
@@ -141,15 +140,14 @@
   async function confirmPayment(event) {
     event.preventDefault();
     const session = paying;
-    const digits = moneyDigits(session.currency);
-    const amount = Math.round(Number($("pay-amount").value) * 10 ** digits);
+    const amount = inputToMinor($("pay-amount").value, session.currency);
     if (!(amount > 0)) { $("pay-amount").focus(); return; }
     const body = { amount_minor: amount, currency: session.currency, method: $("pay-method").value, reference: $("pay-reference").value.trim() };
     $("pay-dialog").close();
     try {
       const answer = await sendJSON("POST", "/api/v1/parking/sessions/" + encodeURIComponent(session.session_id) + "/payments", body);
       $("garage-status").textContent = answer.recorded
-        ? t("Payment recorded: {amount}", { amount: money(amount, session.currency) })
+        ? t("Payment recorded: {amount}", { amount: formatMoney(amount, session.currency) })
         : t("That receipt was recorded before; it counts once.");
       await Promise.all([loadSessions(), loadUnpaid()]);
     } catch (error) {

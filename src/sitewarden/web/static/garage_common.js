@@ -1,7 +1,7 @@
 "use strict";
 // Shared by the garage's set-up pages (lists, tariffs, revenue): the site and garage
-// pickers, money in the page's locale, and times typed in the site's timezone
-// (datetime-local inputs) turned into instants and back.
+// pickers, and times typed in the site's timezone (datetime-local inputs) turned into
+// instants and back. Money is common.js's (formatMoney and the like).
 var garage = (function () {
   function parking(site) {
     return "/api/v1/parking/sites/" + encodeURIComponent(site);
@@ -64,13 +64,5 @@ var garage = (function () {
     return local.toISOString().slice(0, 16);
   }
 
-  function money(minor, currency) {
-    try {
-      return new Intl.NumberFormat(pageLocale(), { style: "currency", currency: currency }).format(minor / 100);
-    } catch (_) {
-      return formatNumber(minor / 100) + " " + currency;
-    }
-  }
-
-  return { parking, pickSite, rememberSite, fillGarages, siteLocalToIso, isoToSiteLocal, money };
+  return { parking, pickSite, rememberSite, fillGarages, siteLocalToIso, isoToSiteLocal };
 })();

@@ -6,7 +6,7 @@
 
 var garageLanes = (function () {
   const view = garageView;
-  const { $, REASON, when, money, siteUrl, withPurpose, remember, unknownSubjects, plateOf } = view;
+  const { $, REASON, when, siteUrl, withPurpose, remember, unknownSubjects, plateOf } = view;
 
   const KIND = {
     "parking.entry": t("entered"),
@@ -89,7 +89,7 @@ var garageLanes = (function () {
     if (decision.reason && decision.kind !== "parking.manual_open") parts.push(REASON[decision.reason] || decision.reason);
     if (decision.confidence != null) parts.push(t("confidence {value}", { value: Math.round(decision.confidence * 100) + "%" }));
     if (decision.frames > 1) parts.push(t("read alike in {count} frames", { count: decision.frames }));
-    if (decision.fee_minor != null && decision.currency && decision.currency !== "XXX") parts.push(money(decision.fee_minor, decision.currency));
+    if (decision.fee_minor != null && decision.currency && decision.currency !== "XXX") parts.push(formatMoney(decision.fee_minor, decision.currency));
     return parts.join(" \u00b7 ");
   }
 

@@ -66,7 +66,7 @@
         datasets: currencies.map((currency, i) => ({
           label: currency, maxBarThickness: 48,
           backgroundColor: colours[i % colours.length],
-          data: starts.map((s) => { const r = rows.find((x) => x.start === s && x.currency === currency); return r ? r.amount_minor / 100 : 0; }),
+          data: starts.map((s) => { const r = rows.find((x) => x.start === s && x.currency === currency); return r ? r.amount_minor / 10 ** currencyDigits(currency) : 0; }),
         })),
       },
       options: {
@@ -91,7 +91,7 @@
     for (const [currency, sum] of byCurrency) {
       const amount = document.createElement("div");
       const dt = document.createElement("dt"); dt.textContent = t("Total");
-      const dd = document.createElement("dd"); dd.textContent = garage.money(sum.amount, currency);
+      const dd = document.createElement("dd"); dd.textContent = formatMoney(sum.amount, currency);
       dd.setAttribute("translate", "no"); dd.dataset.minor = String(sum.amount); dd.dataset.currency = currency;
       dd.className = "revenue-total";
       amount.append(dt, dd);
@@ -111,7 +111,7 @@
       const tr = document.createElement("tr");
       tr.dataset.start = r.start; tr.dataset.minor = String(r.amount_minor);
       tr.append(cell(r.start, null, true), cell(r.currency, null, true),
-        cell(garage.money(r.amount_minor, r.currency), null, true), cell(formatNumber(r.payments), null, true));
+        cell(formatMoney(r.amount_minor, r.currency), null, true), cell(formatNumber(r.payments), null, true));
       return tr;
     }));
     $("revenue-empty").hidden = rows.length > 0;

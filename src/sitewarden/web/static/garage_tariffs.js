@@ -1,8 +1,9 @@
 "use strict";
 // A garage's tariff, shown to every reader and edited by managers (amounts typed in major
-// units: yuan, euros; stored in minor units), and a preview of what a stay costs, asked
-// of the API that runs the exit gate's own fee code: the total, and day by day the hours
-// started, the night hours, the cap where it bit, and a clock change during the stay.
+// units with the currency's digits: 5.00 yuan, 500 yen; stored in minor units: 500 fen,
+// 500 yen), and a preview of what a stay costs, asked of the API that runs the exit
+// gate's own fee code: the total, and day by day the hours started, the night hours, the
+// cap where it bit, and a clock change during the stay.
 (function () {
   const $ = (id) => document.getElementById(id);
   const manage = may("parking:manage");
@@ -11,19 +12,27 @@
   let zoneId = null;
 
   const timeZone = () => picker.timeZoneOf(site);
-  const toMinor = (text) => (text === "" ? null : Math.round(Number(text) * 100));
-  const toMajor = (minor) => (minor == null ? "" : (minor / 100).toFixed(2));
+  const AMOUNTS = ["tariff-hourly", "tariff-night", "tariff-cap", "tariff-lost"];
+  const currency = () => $("tariff-currency").value.trim().toUpperCase();
+  const amount = (id) => inputToMinor($(id).value, currency());
   const tariffUrl = () => garage.parking(site) + "/garages/" + encodeURIComponent(zoneId) + "/tariff";
 
+  // The amount inputs step by one minor unit of the currency typed: 0.01 yuan, 1 yen.
+  function stepAmounts() {
+    for (const id of AMOUNTS) $(id).step = minorToInput(1, currency());
+  }
+
   function fill(tariff) {
-    $("tariff-currency").value = tariff ? tariff.currency : "CNY";
-    $("tariff-hourly").value = tariff ? toMajor(tariff.hourly_minor) : "";
+    const code = tariff ? tariff.currency : "CNY";
+    $("tariff-currency").value = code;
+    stepAmounts();
+    $("tariff-hourly").value = tariff ? minorToInput(tariff.hourly_minor, code) : "";
     $("tariff-free").value = tariff ? String(tariff.free_minutes) : "0";
-    $("tariff-night").value = tariff ? toMajor(tariff.night_hourly_minor) : "";
+    $("tariff-night").value = tariff ? minorToInput(tariff.night_hourly_minor, code) : "";
     $("tariff-night-start").value = tariff && tariff.night_start ? tariff.night_start.slice(0, 5) : "";
     $("tariff-night-end").value = tariff && tariff.night_end ? tariff.night_end.slice(0, 5) : "";
-    $("tariff-cap").value = tariff ? toMajor(tariff.daily_cap_minor) : "";
-    $("tariff-lost").value = tariff ? toMajor(tariff.lost_ticket_minor) : "0.00";
+    $("tariff-cap").value = tariff ? minorToInput(tariff.daily_cap_minor, code) : "";
+    $("tariff-lost").value = minorToInput(tariff ? tariff.lost_ticket_minor : 0, code);
     $("tariff-grace").value = tariff ? String(tariff.exit_grace_minutes) : "15";
   }
 
@@ -62,14 +71,14 @@
   async function save(event) {
     event.preventDefault();
     const body = {
-      currency: $("tariff-currency").value.trim().toUpperCase(),
-      hourly_minor: toMinor($("tariff-hourly").value),
+      currency: currency(),
+      hourly_minor: amount("tariff-hourly"),
       free_minutes: Number($("tariff-free").value),
-      night_hourly_minor: toMinor($("tariff-night").value),
+      night_hourly_minor: amount("tariff-night"),
       night_start: $("tariff-night-start").value || null,
       night_end: $("tariff-night-end").value || null,
-      daily_cap_minor: toMinor($("tariff-cap").value),
-      lost_ticket_minor: toMinor($("tariff-lost").value) || 0,
+      daily_cap_minor: amount("tariff-cap"),
+      lost_ticket_minor: amount("tariff-lost") || 0,
       exit_grace_minutes: Number($("tariff-grace").value),
     };
     try {
@@ -97,7 +106,7 @@
     let fee;
     try { fee = await fetchJSON(url); } catch (error) { showError(error.message); return; }
     const total = $("preview-total");
-    total.textContent = garage.money(fee.fee_minor, fee.currency);
+    total.textContent = formatMoney(fee.fee_minor, fee.currency);
     total.dataset.minor = String(fee.fee_minor);
     const hours = Math.floor(fee.elapsed_minutes / 60), minutes = fee.elapsed_minutes % 60;
     const notes = [note(t("Stay of {hours} h {minutes} min.", { hours: formatNumber(hours), minutes: formatNumber(minutes) }))];
@@ -110,8 +119,8 @@
       const tr = document.createElement("tr");
       if (d.capped) tr.className = "capped";
       tr.append(cell(d.day, null, true), cell(formatNumber(d.slots), null, true), cell(formatNumber(d.night_slots), null, true),
-        cell(garage.money(d.before_cap_minor, fee.currency), null, true),
-        cell(garage.money(d.charged_minor, fee.currency) + (d.capped ? " (" + t("capped") + ")" : "")));
+        cell(formatMoney(d.before_cap_minor, fee.currency), null, true),
+        cell(formatMoney(d.charged_minor, fee.currency) + (d.capped ? " (" + t("capped") + ")" : "")));
       return tr;
     }));
     $("preview-result").hidden = false;
@@ -121,6 +130,7 @@
     picker = await garage.pickSite($("site"));
     $("site").addEventListener("change", () => changeSite().catch((e) => showError(e.message)));
     $("garage").addEventListener("change", () => { zoneId = $("garage").value; loadTariff().catch((e) => showError(e.message)); });
+    $("tariff-currency").addEventListener("input", stepAmounts);
     if (manage && $("save-tariff")) $("tariff-form").addEventListener("submit", save);
     else $("tariff-form").addEventListener("submit", (e) => e.preventDefault());
     $("preview-form").addEventListener("submit", preview);

@@ -1,5 +1,6 @@
 // What the garage page's parts (garage_lanes.js, garage.js) share: the site chosen, the
-// purpose stated and the plates it opened, times in the site's timezone and money.
+// purpose stated and the plates it opened, and times in the site's timezone. Money is
+// common.js's formatMoney.
 // Plates open only after the operator states a purpose; each answer that opens one is
 // audited by the API, so the page asks with the purpose only when a vehicle it has not
 // shown yet appears, and remembers what it was shown.
@@ -23,18 +24,6 @@ var garageView = (function () {
 
   function zone() { return site ? site.timezone : null; }
   function when(iso) { return iso ? formatTime(iso, zone()) : "\u2014"; }
-
-  function moneyDigits(currency) {
-    try { return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits; }
-    catch (_) { return 2; }
-  }
-  function money(minor, currency) {
-    if (minor == null) return "\u2014";
-    if (!currency || currency === "XXX") return minor === 0 ? t("free") : formatNumber(minor);
-    const digits = moneyDigits(currency);
-    try { return new Intl.NumberFormat(pageLocale(), { style: "currency", currency }).format(minor / 10 ** digits); }
-    catch (_) { return formatNumber(minor) + " " + currency; }
-  }
 
   function siteUrl(path) { return "/api/v1/parking/sites/" + encodeURIComponent(site.site_id) + path; }
   function withPurpose(url, open) {
@@ -66,7 +55,7 @@ var garageView = (function () {
     $, HIDDEN, REASON,
     get site() { return site; }, set site(value) { site = value; },
     get purpose() { return purpose; }, set purpose(value) { purpose = value; },
-    zone, when, moneyDigits, money, siteUrl, withPurpose,
+    zone, when, siteUrl, withPurpose,
     remember, unknownSubjects, plateOf, plateCell, forgetPlates,
   };
 })();

@@ -102,10 +102,7 @@
     facts.replaceChildren();
     fact(facts, t("Entries today"), formatNumber(parking.entries_today));
     fact(facts, t("Exits today"), formatNumber(parking.exits_today));
-    const revenue = parking.revenue_today.map((r) => {
-      const money = new Intl.NumberFormat(pageLocale(), { style: "currency", currency: r.currency });
-      return money.format(r.amount_minor / 10 ** money.resolvedOptions().maximumFractionDigits);
-    });
+    const revenue = parking.revenue_today.map((r) => formatMoney(r.amount_minor, r.currency));
     fact(facts, t("Revenue today"), revenue.length ? revenue.join(", ") : formatNumber(0));
     el("garages-empty").hidden = parking.garages.length > 0;
     el("garages-table").hidden = parking.garages.length === 0;
