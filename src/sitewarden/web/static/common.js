@@ -9,6 +9,10 @@
 // - formatMoney(minor, currency): an amount in minor units as money, "CN¥12.50", "¥500".
 // - minorToInput(minor, currency), inputToMinor(text, currency): minor units to and from
 //   a number input's text in major units (1250 CNY <-> "12.50", 500 JPY <-> "500").
+// - wallClockAt(instant, zone): an instant as the zone's wall clock, "2026-12-04T09:30:12".
+// - wallClockToDate(text, zone): a wall clock in the zone back to its instant (a Date).
+// - isoToSiteInput(iso, zone), siteInputToISO(value, zone): a datetime-local input in a
+//   site's timezone to and from an ISO instant ("2026-12-04T09:30" <-> "…T01:30:00Z").
 // - showError(message): a banner (role=alert) that stays until the operator dismisses it.
 // - may("alerts:handle"): whether the signed-in operator may use a permission.
 // - denialReason("not_enrolled"): a door decision's reason code in the page's language.
@@ -165,6 +169,41 @@ function minorToInput(minor, currency) {
 function inputToMinor(text, currency) {
   const major = String(text == null ? "" : text).trim() === "" ? NaN : Number(text);
   return Number.isFinite(major) ? Math.round(major * 10 ** currencyDigits(currency)) : null;
+}
+
+// --- the wall clock where a site is (not the browser's) --------------------------------
+
+// "" for no instant (or an unreadable one).
+function wallClockAt(instant, zone) {
+  const when = instant == null || instant === "" ? null : new Date(instant);
+  if (!when || Number.isNaN(when.getTime())) return "";
+  const p = Object.fromEntries(new Intl.DateTimeFormat("en-US", {
+    timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", second: "2-digit",
+  }).formatToParts(when).map((part) => [part.type, part.value]));
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}`;
+}
+
+// Seconds are optional; null for "" or text of another form. The zone's offset is taken
+// twice, the second time at the first guess, so a wall clock just after a DST change
+// gets the offset in force then.
+function wallClockToDate(text, zone) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/.exec(text || "");
+  if (!m) return null;
+  const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0));
+  const offsetAt = (ms) => Date.parse(wallClockAt(ms, zone) + "Z") - Math.floor(ms / 1000) * 1000;
+  return new Date(wall - offsetAt(wall - offsetAt(wall)));
+}
+
+// For datetime-local inputs to the minute: "" for none.
+function isoToSiteInput(iso, zone) {
+  return wallClockAt(iso, zone).slice(0, 16);
+}
+
+// null for an empty input; the instant with "Z" and no milliseconds.
+function siteInputToISO(value, zone) {
+  const instant = wallClockToDate(value, zone);
+  return instant ? instant.toISOString().replace(".000Z", "Z") : null;
 }
 
 async function fillSites(select, withAll) {

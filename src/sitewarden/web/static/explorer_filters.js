@@ -36,46 +36,11 @@
 
   // --- time in a site's timezone -------------------------------------------------------
 
-  function wallParts(date, zone) {
-    const parts = {};
-    for (const part of new Intl.DateTimeFormat("en-US", {
-      timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
-      hour: "2-digit", minute: "2-digit", second: "2-digit",
-    }).formatToParts(date)) parts[part.type] = part.value;
-    return parts;
-  }
-
-  function wallClock(date, zone) {
-    const p = wallParts(date, zone);
-    return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
-  }
-
-  // As shown: the date in the page's order, "2026-12-04 09:30:12" or "2026/12/04 09:30:12"
-  // (formatTime's, common.js); wallClock itself stays the inputs' form.
+  // As shown: the site's wall clock to the second, the date in the page's order,
+  // "2026-12-04 09:30:12" or "2026/12/04 09:30:12" (formatTime's, common.js, without the zone).
   function shownClock(date, zone) {
-    const text = wallClock(date, zone);
+    const text = wallClockAt(date, zone).replace("T", " ");
     return pageLocale().startsWith("zh") ? text.replace(/-/g, "/") : text;
-  }
-
-  function offsetMs(date, zone) {
-    const p = wallParts(date, zone);
-    const asUtc = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second);
-    return asUtc - Math.floor(date.getTime() / 1000) * 1000;
-  }
-
-  // "2026-12-04T08:30" read as a wall clock in ``zone`` -> the instant (a Date).
-  function fromWallClock(value, zone) {
-    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/.exec(value);
-    if (!m) return null;
-    const guess = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0));
-    let instant = guess - offsetMs(new Date(guess), zone);
-    const corrected = guess - offsetMs(new Date(instant), zone); // across a DST change
-    if (corrected !== instant) instant = corrected;
-    return new Date(instant);
-  }
-
-  function toWallInput(date, zone) {
-    return wallClock(date, zone).replace(" ", "T");
   }
 
   // The timezone the range is entered in: the chosen site's, else the one all sites share.
@@ -152,7 +117,7 @@
     for (const label of root.querySelectorAll(".ex-custom")) label.hidden = !custom;
     if (custom && !controls.from.value) {
       const zone = rangeZone();
-      controls.from.value = toWallInput(new Date(Date.now() - 3600e3), zone);
+      controls.from.value = wallClockAt(Date.now() - 3600e3, zone);
     }
   }
 
@@ -215,8 +180,8 @@
     const zone = rangeZone();
     let openEnded = true;
     if (filters.range === "custom") {
-      const since = fromWallClock(filters.from, zone);
-      const until = filters.until ? fromWallClock(filters.until, zone) : null;
+      const since = wallClockToDate(filters.from, zone);
+      const until = filters.until ? wallClockToDate(filters.until, zone) : null;
       if (!since) throw new Error(STRINGS.needRange);
       if (until && until <= since) throw new Error(STRINGS.badRange);
       params.set("since", since.toISOString());

@@ -89,8 +89,8 @@
     $("rule-plate").disabled = true;
     $("rule-garage").value = rule.zone_id || "";
     if (rule.permit_kind) $("rule-kind").value = rule.permit_kind;
-    $("rule-from").value = garage.isoToSiteLocal(rule.valid_from, zone());
-    $("rule-until").value = garage.isoToSiteLocal(rule.valid_until, zone());
+    $("rule-from").value = isoToSiteInput(rule.valid_from, zone());
+    $("rule-until").value = isoToSiteInput(rule.valid_until, zone());
     $("rule-reason").value = rule.type === "permit" ? "" : rule.reason;
     $("save-rule").textContent = t("Save changes");
     $("cancel-edit").hidden = false;
@@ -117,8 +117,8 @@
       zone_id: $("rule-garage").value || null,
       permit_kind: type === "permit" ? $("rule-kind").value : null,
       reason: $("rule-reason").value.trim(),
-      valid_from: garage.siteLocalToIso($("rule-from").value, zone()) || null,
-      valid_until: garage.siteLocalToIso($("rule-until").value, zone()) || null,
+      valid_from: siteInputToISO($("rule-from").value, zone()),
+      valid_until: siteInputToISO($("rule-until").value, zone()),
     };
     try {
       if (editing) {

@@ -15,7 +15,7 @@
 
   // Today on the site's calendar, as "YYYY-MM-DD".
   function siteToday() {
-    return garage.isoToSiteLocal(new Date().toISOString(), timeZone()).slice(0, 10);
+    return wallClockAt(new Date(), timeZone()).slice(0, 10);
   }
 
   function addDays(day, count) {
@@ -31,8 +31,8 @@
   }
 
   function query() {
-    const since = garage.siteLocalToIso($("revenue-from").value + "T00:00", timeZone());
-    const until = garage.siteLocalToIso(addDays($("revenue-to").value, 1) + "T00:00", timeZone());
+    const since = siteInputToISO($("revenue-from").value + "T00:00", timeZone());
+    const until = siteInputToISO(addDays($("revenue-to").value, 1) + "T00:00", timeZone());
     return "?period=" + period + "&since=" + encodeURIComponent(since) + "&until=" + encodeURIComponent(until);
   }
 

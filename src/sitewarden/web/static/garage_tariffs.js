@@ -99,8 +99,8 @@
 
   async function preview(event) {
     event.preventDefault();
-    const entry = garage.siteLocalToIso($("preview-entry").value, timeZone());
-    const exit = garage.siteLocalToIso($("preview-exit").value, timeZone());
+    const entry = siteInputToISO($("preview-entry").value, timeZone());
+    const exit = siteInputToISO($("preview-exit").value, timeZone());
     const url = garage.parking(site) + "/garages/" + encodeURIComponent(zoneId) + "/fee-preview?entry_at="
       + encodeURIComponent(entry) + "&exit_at=" + encodeURIComponent(exit);
     let fee;

@@ -1,37 +1,8 @@
 "use strict";
-// Shared by the people pages: datetime-local inputs read and written in the SITE's
-// timezone (not the browser's) and the "show with purpose" step's wiring. Loaded after
-// common.js, before the page's own script.
-
-// Minutes the zone is ahead of UTC at the instant `ms` (e.g. +480 for Asia/Shanghai).
-function zoneOffsetMinutes(ms, zone) {
-  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-US", {
-    timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
-    hour: "2-digit", minute: "2-digit", second: "2-digit",
-  }).formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
-  const asUTC = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute, +parts.second);
-  return Math.round((asUTC - ms) / 60000);
-}
-
-// "2026-12-04T09:30" typed as the site's wall time -> an ISO instant with "Z"; "" -> null.
-function siteInputToISO(value, zone) {
-  if (!value) return null;
-  const [day, clock] = value.split("T");
-  const [y, m, d] = day.split("-").map(Number);
-  const [hh, mm] = clock.split(":").map(Number);
-  const wall = Date.UTC(y, m - 1, d, hh, mm);
-  let instant = wall - zoneOffsetMinutes(wall, zone) * 60000;
-  instant = wall - zoneOffsetMinutes(instant, zone) * 60000; // again, across a DST change
-  return new Date(instant).toISOString();
-}
-
-// An ISO instant -> "YYYY-MM-DDTHH:MM" as the site's wall time, for a datetime-local input.
-function isoToSiteInput(iso, zone) {
-  if (!iso) return "";
-  const ms = new Date(iso).getTime();
-  const local = new Date(ms + zoneOffsetMinutes(ms, zone) * 60000);
-  return local.toISOString().slice(0, 16);
-}
+// Shared by the people pages: the "show with purpose" step's wiring and words for the
+// API's values. Loaded after common.js (whose isoToSiteInput and siteInputToISO read and
+// write the pages' datetime-local inputs in the site's timezone), before the page's own
+// script.
 
 // The "show with purpose" step: the button opens the form; a purpose chosen (and an
 // optional reference) calls `open(purpose)`. Returns nothing; absent elements: no step.
