@@ -137,6 +137,8 @@ class LiveServer:
     _last_totp_step: int = 0
     # the admin's browser session once signed in through the form (test_web.sign_in)
     admin_cookies: list[Any] = field(default_factory=list)
+    # the admin's API session (cookie, CSRF token) from admin_session, while it lasts
+    _admin_api_session: tuple[str, str] | None = None
     postgres: PostgresServer | None = None  # the cluster, when the database is PostgreSQL
     _keys: dict[str, str] = field(default_factory=dict)
 
@@ -178,10 +180,20 @@ class LiveServer:
         assert changed.status_code == 204, changed.text
         self.admin_password, self.admin_password_changed = new_password, True
 
-    def admin_session(self) -> tuple[str, str]:
-        """Sign the admin in with password and second factor (changing init's password
-        and enrolling the second factor the first time, through the API as a person
-        would); returns (cookie, CSRF token)."""
+    def admin_session(self, fresh: bool = False) -> tuple[str, str]:
+        """The admin's session signed in with password and second factor (changing init's
+        password and enrolling the second factor the first time, through the API as a
+        person would); returns (cookie, CSRF token).
+
+        The session of the last call is given again while it still reads ``/me``:
+        each sign-in spends a TOTP step of its own, 30 seconds each, and a suite signing
+        in afresh every time waited minutes. ``fresh`` signs in anew, for tests of
+        signing in itself."""
+        cached = self._admin_api_session
+        if cached and not fresh:
+            me = httpx.get(self.url + "/api/v1/me", cookies={"sitewarden_session": cached[0]})
+            if me.status_code == 200:
+                return cached
         if not self.admin_password_changed:
             self.change_admin_password()
         code = self.totp_code() if self.admin_totp else None
@@ -197,6 +209,7 @@ class LiveServer:
                 self.url + "/api/v1/me/totp/confirm", json=code, cookies=jar, headers=headers
             )
             assert confirmed.status_code == 204, confirmed.text
+        self._admin_api_session = cookie, csrf
         return cookie, csrf
 
     def start(self) -> None:

@@ -144,7 +144,7 @@ def test_starting_a_new_second_factor_keeps_the_one_in_use_until_confirmed(
     assert started.status_code == 200
     # Not confirmed: the factor in use still signs in, and is still needed.
     assert _login(shared_server, "admin", shared_server.admin_password).status_code == 401
-    shared_server.admin_session()
+    shared_server.admin_session(fresh=True)
 
 
 def test_disabling_an_account_revokes_its_api_keys_for_good(shared_server: LiveServer) -> None:
