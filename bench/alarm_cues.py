@@ -55,14 +55,15 @@ SPACING_S = 3.5  # past the page's CUE_GAP_MS (3 s) since the last tone
 CUE_TIMEOUT_S = 15.0
 
 # Stamps each cue with the page's wall clock (performance.timeOrigin + now(), in ms) and
-# what it said, passing notifications and tones on to the browser.
+# what it said (a notification's title, and title and body as text), passing
+# notifications and tones on to the browser. tests/test_console_alarms.py records with it.
 CUE_RECORDER = """
 window.__cueTimes = [];
 const stamp = () => performance.timeOrigin + performance.now();
 const RealNotification = window.Notification;
 function RecordedNotification(title, options) {
   const text = title + " " + ((options && options.body) || "");
-  window.__cueTimes.push({ cue: "notification", at: stamp(), text: text });
+  window.__cueTimes.push({ cue: "notification", at: stamp(), title: title, text: text });
   return new RealNotification(title, options);
 }
 Object.defineProperty(RecordedNotification, "permission", {

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from bench.alarm_cues import CUE_RECORDER
 from playwright.sync_api import Browser, Page, expect
 
 from sitewarden.accounts.roles import Role
@@ -27,25 +28,6 @@ pytestmark = pytest.mark.slow
 PASSWORD = "night-shift-2026"
 MUTE_MARGIN_MS = 2_000  # after the cue: more than the 0.5 s a critical alarm's tones span
 _sites = count()
-# Records each sound and notification the page makes, passing them on to the browser.
-CUE_RECORDER = """
-window.__cues = { notifications: [], tones: 0 };
-const RealNotification = window.Notification;
-function RecordedNotification(title, options) {
-  window.__cues.notifications.push(title);
-  return new RealNotification(title, options);
-}
-Object.defineProperty(RecordedNotification, "permission", {
-  get: () => RealNotification.permission,
-});
-RecordedNotification.requestPermission = () => RealNotification.requestPermission();
-window.Notification = RecordedNotification;
-const realOscillator = AudioContext.prototype.createOscillator;
-AudioContext.prototype.createOscillator = function () {
-  window.__cues.tones += 1;
-  return realOscillator.call(this);
-};
-"""
 
 
 @pytest.fixture
@@ -76,8 +58,12 @@ def _post(server: LiveServer, token: str, *events: dict[str, object]) -> None:
 
 
 def _cues(page: Page) -> dict[str, object]:
-    cues: dict[str, object] = page.evaluate("window.__cues")
-    return cues
+    """The notifications' titles and the number of tones the page has made so far."""
+    recorded: list[dict[str, str]] = page.evaluate("window.__cueTimes")
+    return {
+        "notifications": [c["title"] for c in recorded if c["cue"] == "notification"],
+        "tones": sum(c["cue"] == "tone" for c in recorded),
+    }
 
 
 def test_a_new_critical_alarm_sounds_notifies_and_is_worked_through_from_the_page(
@@ -146,7 +132,7 @@ def test_a_critical_alarm_that_cleared_itself_waits_for_acknowledgement(
     row = console.locator("#alerts tr", has_text="smoke-9")
     expect(row).to_contain_text("Unacknowledged")
     expect(console.locator("#alarm-banner")).to_contain_text("smoke-9")
-    console.wait_for_function("window.__cues.notifications.includes('critical: Smoke alarm')")
+    console.wait_for_function("window.__cueTimes.some((c) => c.title === 'critical: Smoke alarm')")
     console.wait_for_timeout(MUTE_MARGIN_MS)  # a tone scheduled late would sound by now
     assert _cues(console)["tones"] == 0  # muted: the notification and banner remain
     _post(shared_server, smoke, {"kind": "alarm.smoke", "attributes": {"state": "clear"}})
