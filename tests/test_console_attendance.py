@@ -28,6 +28,7 @@ from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
 from sitewarden.accounts.roles import Role
+from sitewarden.registry import service
 from tests.conftest import LiveServer, device_client
 from tests.console_words import LANGUAGES, words
 from tests.test_access_decisions import AccessSite
@@ -272,6 +273,37 @@ def test_a_correction_with_a_reason_changes_the_figure_and_is_audited(
             },
         )
     assert forbidden.status_code == 403
+
+
+def test_the_span_opens_on_this_month_of_the_sites_calendar_not_the_browsers(
+    shared_server: LiveServer, browser: Browser
+) -> None:
+    # Kiritimati (UTC+14) and Pago Pago (UTC-11) are 25 hours apart: the site's date is
+    # never the browser's, at whatever hour the suite runs.
+    site_id = f"atc{next(_sites)}"
+    store = shared_server.open_storage()
+    try:
+        service.create_site(store.registry, site_id, "Line Islands", "Pacific/Kiritimati", 900, 600)
+    finally:
+        store.close()
+    site = AccessSite(shared_server, site_id)
+    ann = site.person("Ann Lee", group="staff")["person_id"]
+    now = datetime.now(UTC)
+    badge_in = {"credential": "badge", "direction": "in", "person_ref": ann}
+    event = {"kind": "access.granted", "time": now.isoformat(), "attributes": badge_in}
+    with device_client(shared_server, site.readers["gate"]) as gate:
+        assert gate.post("/api/v1/events", json=[event]).status_code == 200
+
+    context = browser.new_context(timezone_id="Pacific/Pago_Pago")
+    try:
+        page = context.new_page()
+        _open(page, shared_server, f"/attendance?site={site_id}", Role.OPERATOR, "at-far-guard")
+        today = now.astimezone(ZoneInfo("Pacific/Kiritimati")).date()
+        expect(page.locator("#at-until")).to_have_value(today.isoformat())
+        expect(page.locator("#at-since")).to_have_value(today.replace(day=1).isoformat())
+        expect(_row(page, ann, today)).to_be_visible()  # this morning's badge-in, on the site
+    finally:
+        context.close()
 
 
 def test_a_guard_sees_names_masked_only_with_a_purpose_and_cannot_correct(

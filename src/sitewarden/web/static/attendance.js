@@ -11,8 +11,19 @@
   let report = null;
   let correcting = null;
 
-  function pad(n) { return String(n).padStart(2, "0"); }
-  function isoDay(d) { return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()); }
+  let sites = [];
+  let defaultRange = null; // [since, until] last filled in, while the operator keeps it
+
+  // This month so far on the site's calendar (not the browser's: a guard's browser in
+  // another zone, or just after the site's midnight, would miss today's punches).
+  function fillDefaultRange() {
+    const site = sites.find((s) => s.site_id === $("at-site").value);
+    const today = wallClockAt(new Date(), site ? site.timezone : "UTC").slice(0, 10);
+    const kept = defaultRange && $("at-since").value === defaultRange[0] && $("at-until").value === defaultRange[1];
+    if (defaultRange && !kept) return;
+    defaultRange = [today.slice(0, 8) + "01", today];
+    [$("at-since").value, $("at-until").value] = defaultRange;
+  }
 
   function clock(iso) {
     if (!iso) return "—";
@@ -175,17 +186,15 @@
   }
 
   document.addEventListener("DOMContentLoaded", async () => {
-    const today = new Date();
-    $("at-since").value = isoDay(new Date(today.getFullYear(), today.getMonth(), 1));
-    $("at-until").value = isoDay(today);
     const query = new URLSearchParams(location.search);
+    try { sites = await fillSites($("at-site"), false); } catch (error) { showError(error.message); return; }
+    if (query.get("site")) $("at-site").value = query.get("site");
+    fillDefaultRange();
     for (const [key, id] of [["since", "at-since"], ["until", "at-until"], ["group", "at-group"], ["view", "at-view"]]) {
       if (query.get(key)) $(id).value = query.get(key);
     }
-    try { await fillSites($("at-site"), false); } catch (error) { showError(error.message); return; }
-    if (query.get("site")) $("at-site").value = query.get("site");
     $("at-filters").addEventListener("submit", (event) => { event.preventDefault(); load(); });
-    $("at-site").addEventListener("change", load);
+    $("at-site").addEventListener("change", () => { fillDefaultRange(); load(); });
     $("at-group").addEventListener("change", load);
     $("at-view").addEventListener("change", render);
     const purposeForm = $("at-purpose");
