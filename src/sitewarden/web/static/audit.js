@@ -31,18 +31,10 @@
   const pager = { stack: [], before: null, next: null };
   const siteNames = {};
 
-  function localInput(iso) {
-    // ISO -> the value of a datetime-local input in the browser's timezone
-    const when = new Date(iso);
-    if (Number.isNaN(when.getTime())) return "";
-    const pad = (n) => String(n).padStart(2, "0");
-    return `${when.getFullYear()}-${pad(when.getMonth() + 1)}-${pad(when.getDate())}T${pad(when.getHours())}:${pad(when.getMinutes())}:${pad(when.getSeconds())}`;
-  }
-
+  // The audit spans sites, so its times are the browser's (the page says which zone).
   function isoOf(local) {
-    if (!local) return "";
-    const when = new Date(local); // datetime-local parses in the browser's timezone
-    return Number.isNaN(when.getTime()) ? "" : when.toISOString();
+    const when = wallClockToDate(local, zone);
+    return when ? when.toISOString() : "";
   }
 
   function filters() {
@@ -60,8 +52,8 @@
     $("au-action").value = params.get("action") || "";
     $("au-subject").value = params.get("subject") || "";
     $("au-site").value = params.get("site") || "";
-    $("au-from").value = params.get("since") ? localInput(params.get("since")) : "";
-    $("au-until").value = params.get("until") ? localInput(params.get("until")) : "";
+    $("au-from").value = params.get("since") ? wallClockAt(params.get("since"), zone) : "";
+    $("au-until").value = params.get("until") ? wallClockAt(params.get("until"), zone) : "";
     if (["50", "100", "500"].includes(params.get("size"))) $("au-size").value = params.get("size");
   }
 
