@@ -168,6 +168,8 @@ def test_the_fee_preview_equals_what_the_exit_gate_asks_for_that_stay(
         "daily_cap_minor": 6000,
         "lost_ticket_minor": 10000,
     }
+    typo = garage.admin("PUT", "/garages/garage/tariff", json={**tariff, "currency": "CYN"})
+    assert typo.status_code == 422 and "not an ISO 4217 code" in typo.json()["message"]
     assert garage.admin("PUT", "/garages/garage/tariff", json=tariff).status_code == 200
     session = garage.read("gate-in", "浙A·77777").json()["session_id"]
     entry = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=27, minutes=30)

@@ -146,5 +146,9 @@ def test_lost_ticket_sessions_owe_the_flat_fee() -> None:
 def test_tariffs_are_checked() -> None:
     with pytest.raises(InvalidInput):
         Tariff(currency="yuan", hourly_minor=1).check()
+    with pytest.raises(InvalidInput, match="'CYN' is not an ISO 4217 code"):
+        Tariff(currency="CYN", hourly_minor=1).check()  # a typo of CNY
+    for code in ("CNY", "JPY", "EUR", "KWD"):
+        assert Tariff(currency=code, hourly_minor=1).check().currency == code
     with pytest.raises(InvalidInput):
         Tariff(currency="CNY", hourly_minor=1, night_start=time(22)).check()

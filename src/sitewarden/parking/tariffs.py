@@ -10,15 +10,18 @@ back, a stay of four hours is billed four hours although the wall clock moved th
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.numbers import list_currencies
+
 from sitewarden.errors import InvalidInput
 
 SLOT = timedelta(hours=1)
-CURRENCY = re.compile(r"^[A-Z]{3}$")
+# ISO 4217 codes as CLDR knows them (Babel's data): a typo such as "CYN" for "CNY" would
+# otherwise be priced, charged and shown as a currency nobody pays in.
+CURRENCIES = frozenset(list_currencies())
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +39,10 @@ class Tariff:
     exit_grace_minutes: int = 15  # after paying, this long to reach the exit
 
     def check(self) -> Tariff:
-        if not CURRENCY.match(self.currency):
-            raise InvalidInput(f"currency {self.currency!r}: use an ISO 4217 code such as 'CNY'")
+        if self.currency not in CURRENCIES:
+            raise InvalidInput(
+                f"currency {self.currency!r} is not an ISO 4217 code: use one such as 'CNY'"
+            )
         amounts = (self.hourly_minor, self.night_hourly_minor, self.daily_cap_minor)
         if any(a is not None and a < 0 for a in amounts) or self.lost_ticket_minor < 0:
             raise InvalidInput("amounts are minor units and cannot be negative")
