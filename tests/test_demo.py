@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import queue
+import random
 import re
 import signal
 import subprocess
@@ -29,6 +30,7 @@ from sitewarden.demo.access_setup import (
     enrolled_people,
     next_new_year,
 )
+from sitewarden.demo.attendance_history import HISTORY_DAYS, MISSING_OUTS, staff_history
 from sitewarden.demo.device_calls import DeviceCalls
 from sitewarden.demo.garage_setup import (
     ALLOWED_PLATE,
@@ -294,6 +296,44 @@ def test_the_people_enrolled_include_every_staff_member_the_barred_one_and_the_f
     assert not any(p.role is PersonRole.VISITOR for p in enrolled)
 
 
+def test_the_attendance_history_repeats_for_a_seed_and_pairs_ins_and_outs_on_past_days() -> None:
+    staff = [f"p-{n:02d}" for n in range(18)]
+    today = date(2026, 12, 6)  # a Sunday
+    history = staff_history(staff, today, random.Random(5))
+    devices = {device.device_id: device for device in site.DEVICES}
+    limits = IntakeLimits(timedelta(minutes=5), timedelta(days=30), 32)
+    received = datetime.combine(today, datetime.min.time(), ZoneInfo(site.SITE_TIMEZONE))
+
+    assert history == staff_history(staff, today, random.Random(5))
+    assert history != staff_history(staff, today, random.Random(6))
+    assert [badge.at for badge in history] == sorted(badge.at for badge in history)
+    shifts: dict[tuple[str, date], list[str]] = {}
+    for badge in history:
+        assert badge.at.tzinfo is not None
+        shifts.setdefault((badge.person_id, badge.at.date()), []).append(badge.direction)
+        event = validate_event(
+            badge.event(),
+            event_id=uuid.uuid4(),
+            sender=_sender(devices[badge.reader.device_id]),
+            received_at=received,
+            limits=limits,
+            find_device=lambda _: None,
+        )
+        assert event.kind == "access.granted" and event.device_id == badge.reader.device_id
+    days = {day for _, day in shifts}
+    assert today - timedelta(days=HISTORY_DAYS) <= min(days) and max(days) < today
+    assert all(day.weekday() != 6 for day in days)  # nobody on Sundays
+    assert {person for person, _ in shifts} == set(staff)
+    assert set(map(tuple, shifts.values())) == {("in", "out"), ("in",)}
+    assert sum(way == ["in"] for way in shifts.values()) == MISSING_OUTS
+    ins = [f"{badge.at:%H:%M:%S}" for badge in history if badge.direction == "in"]
+    outs = [f"{badge.at:%H:%M:%S}" for badge in history if badge.direction == "out"]
+    assert any(at > "09:00:59" for at in ins)  # late
+    assert all("08:00" <= at < "09:31" for at in ins) and all(
+        "17:00" <= at < "19:01" for at in outs
+    )
+
+
 # --- device calls: failures are logged and counted, never raised ---------------------------
 def _demo_site_with_tokens(server: LiveServer) -> dict[str, str]:
     store = server.open_storage()
@@ -487,24 +527,44 @@ def test_demo_command_prints_a_login_that_works_and_stops_cleanly_on_ctrl_c(
     assert "Traceback" not in output
 
 
+def _past_attendance(admin: httpx.Client, today: date) -> list[dict[str, Any]]:
+    """The staff's attendance days of the two weeks before ``today`` (site calendar)."""
+    answer = admin.get(
+        f"/api/v1/access/sites/{site.SITE_ID}/attendance",
+        params={"since": (today - timedelta(days=14)).isoformat(), "until": today.isoformat()},
+    )
+    assert answer.status_code == 200, answer.text
+    return [day for day in answer.json()["days"] if day["day"] < today.isoformat()]
+
+
 @pytest.mark.slow
-def test_demo_restart_reuses_its_folder_with_a_new_password_and_stops_on_sigterm(
+def test_demo_restart_reuses_its_folder_and_history_with_a_new_password_and_stops_on_sigterm(
     tmp_path: Path,
 ) -> None:
     port = free_port()
+    today = datetime.now(ZoneInfo(site.SITE_TIMEZONE)).date()
     first = DemoProcess(tmp_path / "demo", port, "--no-simulate")
     try:
-        _, old_password = _banner(first.wait_for("Ctrl-C to stop"))
+        output = first.wait_for("Ctrl-C to stop")
+        url, old_password = _banner(output)
+        with _signed_in(url, old_password) as admin:
+            history = _past_attendance(admin, today)
         assert first.stop(signal.SIGTERM) == 0
     finally:
         first.kill()
+    # A fresh demo opens its attendance on two weeks of staff shifts.
+    assert "adding two weeks of staff attendance history" in output
+    assert len({day["day"] for day in history if day["hours"] > 0}) >= 8
+    assert any(day["late"] for day in history) and any(day["missing_out"] for day in history)
     second = DemoProcess(tmp_path / "demo", port, "--no-simulate")
     try:
         output = second.wait_for("Ctrl-C to stop")
         url, new_password = _banner(output)
         assert "(reused)" in output and new_password != old_password
+        assert "attendance history" not in output
         assert _login(url, old_password).status_code == 401
         with _signed_in(url, new_password) as admin:
+            assert _past_attendance(admin, today) == history  # posted once, not again
             people = admin.get(f"/api/v1/access/sites/{site.SITE_ID}/people").json()
             parking = f"/api/v1/parking/sites/{site.SITE_ID}"
             permits = admin.get(f"{parking}/permits").json()

@@ -62,6 +62,7 @@ class AccessPlan:
     unknown_badges: tuple[str, ...]
     faces: dict[str, str]  # portrait name -> group, for faces enrolled
     person_ids: dict[str, str]  # national ID -> person id (for vehicle owners)
+    staff_people: tuple[str, ...] = ()  # person ids of the staff badges' holders
 
 
 def enrolled_people(population: Population) -> list[Person]:
@@ -105,13 +106,19 @@ def configure_access(admin: AdminApi, population: Population) -> AccessPlan:
             faces[portrait] = role.value
     barred_badge = barred_person(population).badge_id
     assert barred_badge is not None
+    staff_badges = _badges(enrolled, PersonRole.STAFF, exclude=barred_badge)
     return AccessPlan(
-        staff_badges=_badges(enrolled, PersonRole.STAFF, exclude=barred_badge),
+        staff_badges=staff_badges,
         resident_badges=_badges(enrolled, PersonRole.RESIDENT, exclude=barred_badge),
         barred_badge=barred_badge,
         unknown_badges=population.unknown_badges,
         faces=faces,
         person_ids={nid: shown["person_id"] for nid, shown in people.items()},
+        staff_people=tuple(
+            people[person.national_id]["person_id"]
+            for person in enrolled
+            if person.badge_id in staff_badges
+        ),
     )
 
 

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 SLOW_S = 3.0
 IMAGE_TIMEOUT_S = 20.0
+INGEST_PATH = "/api/v1/events"
 
 
 class DeviceCalls:
@@ -79,6 +80,10 @@ class DeviceCalls:
 
     def snapshot(self, device_id: str, jpeg: bytes) -> dict[str, Any] | None:
         return self._image(f"/api/v1/cameras/{device_id}/snapshots", device_id, jpeg)
+
+    def events(self, device_id: str, events: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """A batch of events the device recorded itself (decisions it made offline, say)."""
+        return self._call("POST", INGEST_PATH, device_id, json=events)
 
     # --- plumbing --------------------------------------------------------------------
     def _image(self, path: str, device_id: str, jpeg: bytes) -> dict[str, Any] | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import random
 import signal
 import ssl
 import threading
@@ -28,8 +29,9 @@ from sitewarden.accounts.records import ApiKey
 from sitewarden.accounts.roles import Role
 from sitewarden.app import create_app
 from sitewarden.config import Settings
-from sitewarden.demo import credentials, site
+from sitewarden.demo import attendance_history, credentials, site
 from sitewarden.demo.admin_api import AdminApi
+from sitewarden.demo.device_calls import DeviceCalls
 from sitewarden.demo.live_site import NORMAL, LivePace, LivePlans, configure_live_site
 from sitewarden.demo.simulator import Simulator, SimulatorStats, start_simulator
 from sitewarden.errors import ConfigError, InvalidInput
@@ -110,8 +112,11 @@ def client_verify(settings: Settings) -> ssl.SSLContext | bool:
     return context
 
 
-def configure_demo_site(settings: Settings, prepared: PreparedDemo, store: Storage) -> LivePlans:
-    """Garage and access control through the running server's API; then the key goes."""
+def configure_demo_site(
+    settings: Settings, prepared: PreparedDemo, store: Storage, console: Console
+) -> LivePlans:
+    """Garage and access control through the running server's API, and on a site with
+    no past yet two weeks of staff attendance; then the key goes."""
     try:
         with httpx.Client(
             base_url=local_url(settings),
@@ -119,7 +124,18 @@ def configure_demo_site(settings: Settings, prepared: PreparedDemo, store: Stora
             verify=client_verify(settings),
             trust_env=False,
         ) as client:
-            return configure_live_site(AdminApi(client, prepared.setup_token))
+            admin = AdminApi(client, prepared.setup_token)
+            plans = configure_live_site(admin)
+            today = attendance_history.site_today()
+            if not attendance_history.has_history(admin, today):
+                console.print("adding two weeks of staff attendance history…", highlight=False)
+                passes = attendance_history.staff_history(
+                    plans.access.staff_people, today, random.Random(site.POPULATION_SEED)
+                )
+                # A failed batch is logged by the calls; the demo goes on without it.
+                calls = DeviceCalls(client, prepared.device_tokens, None, lambda outcome: None)
+                attendance_history.post_history(calls, passes)
+            return plans
     finally:
         credentials.revoke_key(store, prepared.setup_key)
 
@@ -164,7 +180,7 @@ def run_demo(
             serving.start()
             _wait_until_healthy(settings, serving, stop)
             console.print("setting up the garage and access control…", highlight=False)
-            plans = configure_demo_site(settings, prepared, store)
+            plans = configure_demo_site(settings, prepared, store, console)
             if simulate and not stop.is_set():
                 simulator = Simulator(
                     local_url(settings),
