@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import orjson
 
-from sitewarden.demo.device_calls import DeviceCalls
+from sitewarden.demo.device_calls import INGEST_PATH, DeviceCalls
 from sitewarden.demo.live_site import NORMAL, LivePace, LivePlans, LiveSite
 from sitewarden.demo.site import DEVICES, Behaviour, DemoDevice
 from sitewarden.demo.traffic import LIVE_SCENARIOS, Outgoing, Scenario, Traffic, activity_at
@@ -29,8 +29,6 @@ from sitewarden.demo.traffic import LIVE_SCENARIOS, Outgoing, Scenario, Traffic,
 __all__ = ["Outgoing", "Scenario", "Simulator", "SimulatorStats", "Traffic", "activity_at"]
 
 log = logging.getLogger(__name__)
-
-INGEST_PATH = "/api/v1/events"
 
 
 @dataclass
