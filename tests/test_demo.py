@@ -537,6 +537,17 @@ def _past_attendance(admin: httpx.Client, today: date) -> list[dict[str, Any]]:
     return [day for day in answer.json()["days"] if day["day"] < today.isoformat()]
 
 
+def _past_passes(admin: httpx.Client, today: date) -> int:
+    """How many access decisions the site holds from before ``today`` (site calendar)."""
+    midnight = datetime.combine(today, datetime.min.time(), ZoneInfo(site.SITE_TIMEZONE))
+    params = {"site": site.SITE_ID, "kind": "access", "until": midnight.isoformat()}
+    answer = admin.get("/api/v1/events", params={**params, "limit": 1000})
+    assert answer.status_code == 200, answer.text
+    events = answer.json()["events"]
+    assert 0 < len(events) < 1000, "more than one page: count them by pages"
+    return len(events)
+
+
 @pytest.mark.slow
 def test_demo_restart_reuses_its_folder_and_history_with_a_new_password_and_stops_on_sigterm(
     tmp_path: Path,
@@ -549,6 +560,7 @@ def test_demo_restart_reuses_its_folder_and_history_with_a_new_password_and_stop
         url, old_password = _banner(output)
         with _signed_in(url, old_password) as admin:
             history = _past_attendance(admin, today)
+            passes = _past_passes(admin, today)
         assert first.stop(signal.SIGTERM) == 0
     finally:
         first.kill()
@@ -564,7 +576,8 @@ def test_demo_restart_reuses_its_folder_and_history_with_a_new_password_and_stop
         assert "attendance history" not in output
         assert _login(url, old_password).status_code == 401
         with _signed_in(url, new_password) as admin:
-            assert _past_attendance(admin, today) == history  # posted once, not again
+            assert _past_attendance(admin, today) == history
+            assert _past_passes(admin, today) == passes  # posted once, not again
             people = admin.get(f"/api/v1/access/sites/{site.SITE_ID}/people").json()
             parking = f"/api/v1/parking/sites/{site.SITE_ID}"
             permits = admin.get(f"{parking}/permits").json()
