@@ -259,16 +259,6 @@
     if (await post(id, "assign", { username: assignTo.value })) { await openDetail(id); refresh(); }
   });
 
-  // "2026-12-04T09:30:12": the wall clock of an instant in a timezone, as the explorer's
-  // custom range takes it.
-  function wallInput(iso, timeZone) {
-    const parts = Object.fromEntries(new Intl.DateTimeFormat("en-CA", {
-      timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
-      hour: "2-digit", minute: "2-digit", second: "2-digit",
-    }).formatToParts(new Date(iso)).map((part) => [part.type, part.value]));
-    return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
-  }
-
   // The events that raised the alarm and kept it up: the device's (or the zone's) events
   // from its first to its last occurrence, telemetry left out.
   async function showTriggers(alert) {
@@ -298,7 +288,7 @@
     }
     const all = document.createElement("a");
     const explorer = new URLSearchParams({
-      range: "custom", from: wallInput(since, zone), until: wallInput(until, zone), site,
+      range: "custom", from: wallClockAt(since, zone), until: wallClockAt(until, zone), site,
     });
     if (alert.device_id) explorer.set("device", alert.device_id); else explorer.set("zone", alert.zone_id);
     all.href = "/events?" + explorer;

@@ -33,9 +33,7 @@
   }
 
   function localDay(iso) {
-    if (!iso) return null;
-    const parts = new Intl.DateTimeFormat("en-CA", { timeZone: timeZone || undefined, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(iso));
-    return parts;
+    return iso ? wallClockAt(iso, timeZone || undefined).slice(0, 10) : null;
   }
 
   function clockWithDay(iso, day) {
