@@ -11,6 +11,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Literal
 
 from babel.numbers import get_currency_precision
@@ -51,12 +52,7 @@ def revenue_by_period(days: Sequence[DayRevenue], period: Period) -> list[Period
 def major_amount(amount_minor: int, currency: str) -> str:
     """Minor units as the major amount, with the currency's own digits (CLDR, as the
     console's Intl has them): 1234 CNY is "12.34", 500 JPY "500", 12345 KWD "12.345"."""
-    digits = get_currency_precision(currency)
-    if digits == 0:
-        return str(amount_minor)
-    sign = "-" if amount_minor < 0 else ""
-    whole, fraction = divmod(abs(amount_minor), 10**digits)
-    return f"{sign}{whole}.{fraction:0{digits}d}"
+    return str(Decimal(amount_minor).scaleb(-get_currency_precision(currency)))
 
 
 def revenue_csv(rows: Sequence[PeriodRevenue], period: Period) -> str:
